@@ -1,0 +1,90 @@
+/*
+ * util.c - small pure helpers shared by every module: UTF-8 validation,
+ * glob matching, the monotonic clock.
+ */
+#include <time.h>
+
+#include "dg.h"
+
+int
+dg_utf8_valid(const uint8_t *s, size_t len, size_t *nchars)
+{
+	size_t i = 0, n = 0;
+
+	while (i < len) {
+		uint8_t c = s[i];
+		uint32_t cp;
+		size_t need, k;
+
+		if (c == 0)
+			return 0;
+		if (c < 0x80) {
+			i++;
+			n++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			need = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			need = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3;
+			cp = c & 0x07;
+		} else {
+			return 0;	/* continuation byte, overlong lead, > U+10FFFF */
+		}
+		if (len - i - 1 < need)
+			return 0;
+		for (k = 1; k <= need; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		/* overlongs, surrogates, beyond Unicode */
+		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return 0;
+		i += need + 1;
+		n++;
+	}
+	if (nchars)
+		*nchars = n;
+	return 1;
+}
+
+/* Iterative glob with single-star backtracking: linear in practice, never
+ * exponential on hostile names. */
+int
+dg_glob_match(const char *p, const char *s)
+{
+	const char *star = NULL, *mark = NULL;
+
+	while (*s) {
+		if (*p == '*') {
+			star = p++;
+			mark = s;
+		} else if (*p == '?' || *p == *s) {
+			p++;
+			s++;
+		} else if (star) {
+			p = star + 1;
+			s = ++mark;
+		} else {
+			return 0;
+		}
+	}
+	while (*p == '*')
+		p++;
+	return *p == '\0';
+}
+
+double
+dg_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

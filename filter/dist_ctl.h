@@ -1,0 +1,115 @@
+/*
+ * dist_ctl.h - decodes the control message of one frame, and the start of
+ * its payload where the rules need it (spec 5).  Pure: reads only the
+ * bytes df_peek handed over, allocates nothing; every span in struct
+ * dist_msg points into those bytes.
+ *
+ * What it understands beyond the control tuple (spec 5.6, 5.7):
+ *  - SPAWN_REQUEST: the MFA in the control tuple, the argument list in the
+ *    payload, and when the MFA is erpc:execute_call/4 or
+ *    erpc:execute_cast/3, the user's M, F and argument count inside it;
+ *  - REG_SEND to rex: {'$gen_call', From, {call|block_call, M, F, A, GL}},
+ *    {'$gen_cast', {cast, M, F, A, GL}}, {From, {call, M, F, A, GL}} run
+ *    code; {From, {send|sbcast, Name, Msg}} relays to Name;
+ *    {From, features_request} is harmless;
+ *  - REG_SEND to net_kernel: {'$gen_call', From, {spawn|spawn_link, M, F,
+ *    A, GL}} and {spawn_opt, M, F, A, Opts, Link, GL} run code;
+ *    {'$gen_call', From, {is_auth, Node}} is what ping sends.
+ * Everything that makes the node run code ends up as an `exec` MFA, so one
+ * allow-list covers every API.
+ */
+#ifndef DIST_CTL_H
+#define DIST_CTL_H
+
+#include "dg_conf.h"
+#include "term.h"
+
+/* Control operation codes (spec 5.1). */
+enum dop {
+	DOP_LINK = 1, DOP_SEND = 2, DOP_EXIT = 3, DOP_UNLINK = 4,
+	DOP_NODE_LINK = 5, DOP_REG_SEND = 6, DOP_GROUP_LEADER = 7,
+	DOP_EXIT2 = 8, DOP_SEND_TT = 12, DOP_EXIT_TT = 13,
+	DOP_REG_SEND_TT = 16, DOP_EXIT2_TT = 18, DOP_MONITOR_P = 19,
+	DOP_DEMONITOR_P = 20, DOP_MONITOR_P_EXIT = 21, DOP_SEND_SENDER = 22,
+	DOP_SEND_SENDER_TT = 23, DOP_PAYLOAD_EXIT = 24,
+	DOP_PAYLOAD_EXIT_TT = 25, DOP_PAYLOAD_EXIT2 = 26,
+	DOP_PAYLOAD_EXIT2_TT = 27, DOP_PAYLOAD_MONITOR_P_EXIT = 28,
+	DOP_SPAWN_REQUEST = 29, DOP_SPAWN_REQUEST_TT = 30,
+	DOP_SPAWN_REPLY = 31, DOP_SPAWN_REPLY_TT = 32, DOP_ALIAS_SEND = 33,
+	DOP_ALIAS_SEND_TT = 34, DOP_UNLINK_ID = 35, DOP_UNLINK_ID_ACK = 36,
+	DOP_ALTACT_SIG_SEND = 37
+};
+
+/* How a peer asks this node to run code. */
+enum dist_via {
+	VIA_NONE,
+	VIA_SPAWN,		/* SPAWN_REQUEST of a plain MFA */
+	VIA_ERPC,		/* SPAWN_REQUEST of erpc:execute_call/cast */
+	VIA_REX,		/* rex call, block_call, cast */
+	VIA_NET_KERNEL		/* net_kernel's legacy spawn */
+};
+
+/* Replies this node is owed: matched against what it asked for. */
+enum dist_reply {
+	REPLY_NONE,
+	REPLY_SPAWN,		/* SPAWN_REPLY(_TT): key = ReqId */
+	REPLY_MONITOR,		/* (PAYLOAD_)MONITOR_P_EXIT(_TT): key = Ref */
+	REPLY_UNLINK		/* UNLINK_ID_ACK: key = Id */
+};
+
+struct dist_msg {
+	int			op;		/* enum dop */
+	enum dg_type		type;		/* RFC type the rules see */
+	int			has_payload;	/* the op carries a second term */
+
+	/* The pid this message claims to come from (From, Watcher, Leader,
+	 * Sender...); has_from = 0 for ops without one (SEND). */
+	int			has_from;
+	struct dg_span		from_node;	/* atom text of its node */
+
+	/* Registered-name target: REG_SEND, MONITOR_P by name, and the
+	 * name rex relays to. */
+	int			has_name;
+	struct dg_span		name;
+
+	/* Code to run, after unwrapping erpc/rex/net_kernel. */
+	enum dist_via		via;
+	struct dg_span		exec_m, exec_f;
+	int			exec_arity;	/* length of the argument list */
+
+	/* The message reached a system server in a shape we do not know
+	 * (rex, net_kernel): only allow_all lets it through. */
+	int			opaque;
+
+	/* Request/reply tracking (node->peer requests, peer->node replies). */
+	enum dist_reply		reply;		/* this message answers ... */
+	int			request;	/* this message asks: REPLY_* kind */
+	struct dg_span		key;		/* raw term bytes of ReqId/Ref/Id */
+
+	/* Raw terms for building a deny answer (filter/deny.c). */
+	struct dg_span		t_reqid;	/* SPAWN_REQUEST ReqId */
+	struct dg_span		t_from;		/* the requester/watcher/linker pid */
+	struct dg_span		t_target;	/* link/monitor target (pid or atom) */
+	struct dg_span		t_ref;		/* monitor ref */
+	struct dg_span		t_token;	/* _TT token, else len 0 */
+
+	/* is_auth ping, for the ping profile */
+	int			is_auth;
+	/* rex features_request/reply, for the global profile */
+	int			rex_features;
+};
+
+/*
+ * Decodes the control term at [p, end) (p = df_frame.terms; pass-through
+ * mode when `passthrough`, where each term starts with 131).  `end` may
+ * stop short of the frame: if the control term, or a payload part that the
+ * rules need, lies beyond it, returns DG_AGAIN and the caller denies.
+ * Returns 0, DG_AGAIN, or DG_EINVAL with *why (an unknown op, a malformed
+ * tuple, an invalid term).
+ */
+int	dist_ctl_decode(const uint8_t *p, const uint8_t *end, int passthrough,
+	    struct dist_msg *m, const char **why) DG_WUR;
+
+const char	*dist_op_name(int op);
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * dist_frame.h - splits one direction of an established distribution
+ * connection into frames (spec 4.1-4.6).  Pure: no I/O, no allocation; the
+ * caller owns the bytes and a struct df_dir per direction.
+ *
+ * The caller (proxy/relay.c) streams: it asks df_peek for the next frame at
+ * the start of its unread bytes, decides on it (filter/dist_ctl.c +
+ * filter/rules.c), then forwards or drops exactly 4 + f.len bytes - possibly
+ * across many reads - without looking at the rest of the frame again.
+ */
+#ifndef DIST_FRAME_H
+#define DIST_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dg.h"
+
+/*
+ * Bytes of a frame that must be buffered before it can be decided: the
+ * header, the control term and the start of the payload that a rule may
+ * need (erpc/rex/net_kernel arguments).  ERTS's first fragment holds at
+ * most 64 KiB of term data plus its header (spec 4.6); a control term
+ * that does not fit in it is refused.
+ */
+#define DF_WINDOW	(65536 + 4096)
+/* Open fragment sequences per direction, unless the config says fewer. */
+#define DF_MAX_SEQS	64
+
+enum df_kind {
+	DF_TICK,		/* length 0 */
+	DF_MSG,			/* 112 pass-through, or 131 68 */
+	DF_FRAG_FIRST,		/* 131 69 */
+	DF_FRAG_CONT		/* 131 70 */
+};
+
+enum df_verdict { DF_FORWARD, DF_DROP };
+
+struct df_seq {
+	uint64_t		id;
+	uint64_t		next;		/* FragmentId expected next */
+	uint64_t		bytes;		/* seen so far */
+	enum df_verdict		verdict;
+	int			used;
+};
+
+/* Per-direction state. */
+struct df_dir {
+	/* set by the caller from the negotiated flags, then left alone */
+	int			header_mode;	/* DIST_HDR_ATOM_CACHE or FRAGMENTS */
+	int			fragments;	/* FRAGMENTS negotiated */
+	int			atom_cache;	/* DIST_HDR_ATOM_CACHE negotiated (we never do) */
+	uint32_t		max_frame;	/* bound on a non-fragment frame */
+	int			max_seqs;	/* <= DF_MAX_SEQS */
+	uint64_t		max_seq_bytes;
+
+	struct df_seq		seqs[DF_MAX_SEQS];
+	int			nseqs;		/* open */
+	/* After DG_EINVAL: the alert event to raise, e.g.
+	 * "filter.atom_cache_violation", "filter.malformed",
+	 * "filter.fragment_violation", "filter.oversized". */
+	const char		*event;
+};
+
+struct df_frame {
+	enum df_kind		kind;
+	uint32_t		len;		/* frame length, without the 4-byte prefix */
+	uint64_t		seq, frag;	/* 69 and 70 */
+	/* DF_MSG and DF_FRAG_FIRST: the terms after the header; the
+	 * control term starts at `terms`.  In pass-through mode `terms`
+	 * points at the control term's 131.  `terms_end` is the end of what
+	 * is available, which is the end of the frame when `complete`. */
+	const uint8_t		*terms;
+	const uint8_t		*terms_end;
+	int			complete;
+};
+
+/* Initialises d for a connection with the negotiated flags. */
+void	df_init(struct df_dir *d, uint64_t flags, uint32_t max_frame,
+	    int max_seqs, uint64_t max_seq_bytes);
+
+/*
+ * Looks at the frame starting at buf[0].  Returns 1 and fills *f when the
+ * frame can be decided: it is complete, or at least DF_WINDOW of its bytes
+ * are present (DF_FRAG_CONT and DF_TICK need only their header).  Returns
+ * DG_AGAIN when more bytes are needed, DG_EINVAL on a framing violation
+ * (with *why and d->event set) after which the connection must close.
+ * A continuation is checked against the open sequences here: an unknown
+ * sequence or a FragmentId out of order is DG_EINVAL.
+ */
+int	df_peek(struct df_dir *d, const uint8_t *buf, size_t len,
+	    struct df_frame *f, const char **why) DG_WUR;
+
+/*
+ * Records the decision on a frame df_peek returned, and returns the verdict
+ * that applies to it: for DF_FRAG_FIRST it opens the sequence with
+ * `verdict` (DG_EINVAL if too many are open, or the id is 0 or already
+ * open); for DF_FRAG_CONT it ignores `verdict` and returns the one taken
+ * on the first fragment, closing the sequence after the last fragment.
+ */
+int	df_commit(struct df_dir *d, const struct df_frame *f,
+	    enum df_verdict verdict, const char **why) DG_WUR;
+
+#endif

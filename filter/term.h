@@ -1,0 +1,55 @@
+/*
+ * term.h - a bounded scanner for the Erlang external term format
+ * (spec 4.7, 6.4).  ei does no bounds checking, so no byte reaches ei until
+ * term_scan has proven that the whole term lies inside [p, end), that every
+ * length and arity fits in what remains, that nesting stays under
+ * TERM_MAX_DEPTH, that atoms are at most 255 characters of valid UTF-8 and
+ * that no tag outside the list below occurs.  Pure; iterative (no recursion
+ * on attacker-controlled depth).
+ */
+#ifndef TERM_H
+#define TERM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dg.h"
+
+/* Nesting limit: control terms and the payload prefixes we inspect are
+ * shallow; a 20000-deep list (a real capture) is refused here only when a
+ * rule needs to look inside it. */
+#define TERM_MAX_DEPTH	256
+
+/*
+ * Scans one term at p.  Returns its length in bytes, DG_AGAIN if it runs
+ * past end (the term may be complete in a later fragment: callers treat
+ * that as "undecidable" and deny), or DG_EINVAL with *why.  Accepted tags:
+ * 70 77 88 89 90 97 98 99 100 101 102 103 104 105 106 107 108 109 110
+ * 111 112 113 114 115 116 118 119 120.  ATOM_CACHE_REF (82) is refused:
+ * the atom cache is never negotiated.  The 131 version byte is not part
+ * of a term: callers skip it where the framing has one.
+ */
+int	term_scan(const uint8_t *p, const uint8_t *end, const char **why) DG_WUR;
+
+/* A span of bytes inside the frame being decided. */
+struct dg_span {
+	const uint8_t	*p;
+	uint32_t	 len;
+};
+
+/*
+ * Accessors over a term already proven by term_scan.  Each returns 0 and
+ * advances *p past the term, or -1 (leaving *p) if the term at *p is not of
+ * that kind.  They never read past the scanned span.
+ */
+int	term_atom(const uint8_t **p, struct dg_span *text);	/* 100 115 118 119 */
+int	term_int(const uint8_t **p, int64_t *v);		/* 97 98, small 110 */
+int	term_tuple(const uint8_t **p, uint32_t *arity);	/* 104 105 */
+/* 108 (proper or improper: the caller reads the tail), 106 (n = 0), 107
+ * (a string: n = byte count, *is_string = 1 and the bytes follow). */
+int	term_list(const uint8_t **p, uint32_t *n, int *is_string);
+int	term_pid(const uint8_t **p, struct dg_span *node);	/* 88 103 */
+int	term_skip(const uint8_t **p, const uint8_t *end);	/* any scanned term */
+int	span_eq(struct dg_span, const char *s);
+
+#endif

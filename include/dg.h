@@ -1,0 +1,61 @@
+/*
+ * dg.h - vocabulary shared by every distguard module: parser return codes,
+ * limits, and small helpers.  No module state lives here.
+ */
+#ifndef DG_H
+#define DG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Parser contract (after picohttpparser): a parser returns the number of
+ * bytes it consumed (>= 0), DG_AGAIN when the input is a strict prefix of a
+ * valid message, or DG_EINVAL when it can never become valid; on DG_EINVAL
+ * it stores a static, human-readable reason in *why.  Outputs are left
+ * untouched on failure.
+ */
+#define DG_AGAIN	(-2)
+#define DG_EINVAL	(-1)
+
+#define DG_WUR		__attribute__((warn_unused_result))
+#define DG_PRINTF(a, b)	__attribute__((format(printf, a, b)))
+#define DG_ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Limits.  Each says where its number comes from; spec = shared
+ * dist-protocol.md.
+ */
+/* Node alive names: <= 255 characters of UTF-8 (spec 1.3), so <= 1020 bytes. */
+#define DG_MAX_ALIVE_CHARS	255
+#define DG_MAX_ALIVE_BYTES	1020
+/* A full node name alive@host; the atom limit is 255 characters (spec 2.6). */
+#define DG_MAX_NODE_BYTES	1020
+/* EPMD request body: stock epmd accepts 1..3057 (spec 1.1). */
+#define DG_MAX_EPMD_REQ		3057
+/* EPMD Extra field (spec 1.3). */
+#define DG_MAX_EPMD_EXTRA	1020
+/* Handshake messages are u16-framed; the largest legal one is a challenge
+ * with a 1020-byte name: 1+8+4+4+2+1020.  We allow some slack for the
+ * "rest ignored" tail but nothing near 64 KiB. */
+#define DG_MAX_HS_MSG		2048
+/* Longest atom text in the external format: 255 chars of UTF-8. */
+#define DG_MAX_ATOM_BYTES	1020
+
+/* Text of an atom or name, bounded, NUL-terminated. */
+struct dg_name {
+	uint16_t	len;
+	char		s[DG_MAX_NODE_BYTES + 1];
+};
+
+/* Returns 1 when s[0..len) is valid UTF-8 (no overlongs, no surrogates,
+ * <= U+10FFFF) and contains no NUL; stores the number of code points. */
+int	dg_utf8_valid(const uint8_t *s, size_t len, size_t *nchars);
+
+/* Shell-style glob: '*' any run, '?' one byte.  Returns 1 on match. */
+int	dg_glob_match(const char *pattern, const char *s);
+
+/* Monotonic clock in seconds. */
+double	dg_now(void);
+
+#endif

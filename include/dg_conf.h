@@ -1,0 +1,215 @@
+/*
+ * dg_conf.h - the configuration, as loaded from a file of Erlang terms
+ * (core/conf.c) and read by every module.  A loaded struct dg_conf is
+ * immutable; a reload builds a new one and swaps it in (conf_free on the old
+ * one when no connection uses it any more: see refcnt).
+ */
+#ifndef DG_CONF_H
+#define DG_CONF_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "dg.h"
+
+#define DG_CONF_MAX_ADDRS	16	/* listening sockets per service, as stock epmd */
+#define DG_COOKIE_MAX		1024	/* bytes of one cookie */
+
+/* An address with a prefix length: "127.0.0.1", "10.0.0.0/8", "::1". */
+struct dg_cidr {
+	int		family;		/* AF_INET or AF_INET6 */
+	uint8_t		addr[16];	/* network byte order; 4 used for v4 */
+	int		prefix;		/* 0..32 or 0..128 */
+};
+
+/* A listening address: numeric, with an optional port (0 = unset). */
+struct dg_sockaddr {
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	char			text[64];	/* as written, for logs */
+};
+
+/* Types of distribution traffic, after the seed RFC. */
+enum dg_type {
+	DG_T_LINK,		/* LINK, UNLINK(_ID)(_ACK), EXIT(_TT), PAYLOAD_EXIT(_TT) */
+	DG_T_EXIT,		/* EXIT2(_TT), PAYLOAD_EXIT2(_TT) */
+	DG_T_MONITOR,		/* MONITOR_P, DEMONITOR_P, (PAYLOAD_)MONITOR_P_EXIT(_TT) */
+	DG_T_SEND,		/* SEND(_TT), SEND_SENDER(_TT) */
+	DG_T_REG_SEND,		/* REG_SEND(_TT), and what rex relays */
+	DG_T_GROUP_LEADER,	/* GROUP_LEADER */
+	DG_T_SPAWN_REQUEST,	/* SPAWN_REQUEST(_TT), SPAWN_REPLY(_TT), and the
+				 * code-running forms of erpc, rex, net_kernel */
+	DG_T_ALIAS_SEND,	/* ALIAS_SEND(_TT) */
+	DG_T_ALTACT,		/* ALTACT_SIG_SEND (OTP 28) */
+	DG_T_COUNT
+};
+
+enum dg_action {
+	DG_ALLOW,
+	DG_DENY,	/* drop, and answer the caller as if the target did not exist */
+	DG_DROP		/* drop silently */
+};
+
+/* Built-in profiles: named sets of the OTP traffic a connection needs. */
+enum dg_profile {
+	DG_PROFILE_PING,	/* net_adm:ping */
+	DG_PROFILE_GLOBAL,	/* global's sync protocol + rex features */
+	DG_PROFILE_REPLIES,	/* sends/aliases to local pids: replies, io */
+	DG_PROFILE_COUNT
+};
+
+/* {M, F, Arity}; "_" (or arity -1) is a wildcard. */
+struct dg_mfa {
+	char		*m;		/* NULL = '_' */
+	char		*f;		/* NULL = '_' */
+	int		 arity;		/* -1 = '_' */
+};
+
+enum dg_rule_kind {
+	DG_R_ALLOW_ALL,		/* allow_all */
+	DG_R_PROFILE,		/* ping | global | replies */
+	DG_R_TYPE,		/* {Action, Type} */
+	DG_R_NAMES,		/* {Action, reg_send, [Name]} */
+	DG_R_MFAS		/* {Action, spawn_request, [{M, F, A}]} */
+};
+
+struct dg_rule {
+	enum dg_rule_kind	 kind;
+	enum dg_action		 action;	/* DG_ALLOW for allow_all/profile */
+	enum dg_type		 type;		/* TYPE, NAMES (reg_send), MFAS (spawn_request) */
+	enum dg_profile		 profile;
+	char			**names;	/* NAMES: atom texts */
+	int			 nnames;
+	struct dg_mfa		*mfas;		/* MFAS */
+	int			 nmfas;
+	int			 line;		/* where it was written, for `test` */
+};
+
+/* {default, deny | allow | [Rule]} */
+enum dg_default_kind { DG_DEF_DENY, DG_DEF_ALLOW, DG_DEF_RULES };
+
+struct dg_ruleset {
+	struct dg_rule	*rules;
+	int		 nrules;
+};
+
+/* {peer, Pattern, [Rule]} or {peer, Pattern, [Rule], [Option]} */
+struct dg_peer {
+	char			*pattern;	/* glob over the peer's node name */
+	struct dg_ruleset	 rules;
+	int			 disconnect;	/* {disconnect, true}: drop the
+						 * connection on a violation */
+	int			 line;
+};
+
+/* Peers and default for one scope: the top level, or one {node, ...}. */
+struct dg_scope {
+	char			*node_pattern;	/* NULL at top level */
+	struct dg_peer		*peers;
+	int			 npeers;
+	int			 has_default;
+	enum dg_default_kind	 def;
+	struct dg_ruleset	 def_rules;	/* DG_DEF_RULES */
+	int			 def_line;
+	int			 line;
+};
+
+/* A secret bound to a node-name pattern (NULL pattern = default). */
+struct dg_cookie {
+	char		*pattern;
+	uint8_t		 secret[DG_COOKIE_MAX];
+	size_t		 len;
+	int		 line;
+};
+
+struct dg_conf {
+	char			*path;		/* file it came from, "<embedded>" */
+
+	/* {epmd, [...]} */
+	uint16_t		 epmd_port;		/* 4369 */
+	struct dg_sockaddr	 epmd_addrs[DG_CONF_MAX_ADDRS];
+	int			 nepmd_addrs;		/* default 0.0.0.0, :: */
+	enum { DG_NAMES_LOCAL, DG_NAMES_ANY, DG_NAMES_NONE } names_from;
+	double			 epmd_timeout;		/* per request, s (5) */
+	int			 epmd_max_conns;	/* 1024 */
+	int			 epmd_max_per_source;	/* 64 */
+
+	/* {listen, [...]} */
+	struct dg_sockaddr	 listen_addr;		/* 0.0.0.0 */
+	uint16_t		 listen_port_min;	/* 4370 */
+	uint16_t		 listen_port_max;	/* 4469 */
+
+	/* {registration_from, [...]} */
+	struct dg_cidr		*reg_from;
+	int			 nreg_from;		/* default 127.0.0.1, ::1 */
+
+	/* cookies: {cookie, ...}, {cookie, Pattern, ...}, {node_cookie, ...} */
+	struct dg_cookie	*cookies;		/* first matching pattern wins; */
+	int			 ncookies;		/* the default has pattern NULL */
+	struct dg_cookie	*node_cookies;		/* pattern over local node names */
+	int			 nnode_cookies;
+
+	/* {handshake, [...]} */
+	double			 hs_timeout;		/* per step, s (7, as net_setuptime) */
+	int			 hs_max_pending;	/* 512 */
+	int			 hs_max_per_source;	/* 32 */
+	uint64_t		 hs_withhold;		/* flags never offered on either leg */
+	uint64_t		 hs_require;		/* flags a peer must offer */
+	int			 hs_check_host;		/* host part must match the source */
+
+	/* {bans, [...]} */
+	int			 ban_failures;		/* 5 */
+	double			 ban_window;		/* 60 s */
+	double			 ban_duration;		/* 600 s */
+
+	/* {alerts, Path} or {alerts, [...]} */
+	char			*alerts_path;		/* NULL: alerts go to the log only */
+	int			 alerts_syslog;
+	int			 alerts_per_source;	/* per minute and source (30) */
+
+	/* {limits, [...]} */
+	uint32_t		 max_frame;		/* without FRAGMENTS (64 MiB) */
+	int			 max_frag_seqs;		/* open sequences per direction (64) */
+	uint64_t		 max_frag_bytes;	/* bytes per sequence (256 MiB) */
+
+	/* {control, Path} : the stats/reload socket */
+	char			*control_path;
+
+	/* Policy: the top-level scope, then {node, Pattern, [...]} scopes. */
+	struct dg_scope		 top;
+	struct dg_scope		*nodes;
+	int			 nnodes;
+
+	int			 refcnt;		/* owners: daemon + live sessions */
+};
+
+/*
+ * Loads and checks a configuration.  Every error is reported through
+ * err(file, line, message) - all of them, not just the first - and the
+ * function returns NULL if there was any.  `path` NULL loads the embedded
+ * default.  The result has refcnt 1.
+ */
+typedef void (*conf_err_fn)(void *arg, const char *file, int line, const char *msg);
+struct dg_conf	*conf_load(const char *path, conf_err_fn err, void *arg);
+struct dg_conf	*conf_load_text(const char *name, const char *text, size_t len,
+		    conf_err_fn err, void *arg);
+void		 conf_ref(struct dg_conf *);
+void		 conf_unref(struct dg_conf *);	/* frees at zero, wiping cookies */
+
+/* The embedded default configuration (examples/distguard.conf). */
+extern const char conf_default_text[];
+
+/* Lookups used by the handshake. */
+const struct dg_cookie	*conf_peer_cookie(const struct dg_conf *, const char *peer);
+const struct dg_cookie	*conf_node_cookie(const struct dg_conf *, const char *local);
+int			 conf_cidr_match(const struct dg_cidr *, int n,
+			    const struct sockaddr *sa);
+
+/* Names for types/actions/profiles, for logs, `test` and stats. */
+const char	*conf_type_name(enum dg_type);
+const char	*conf_action_name(enum dg_action);
+const char	*conf_profile_name(enum dg_profile);
+int		 conf_type_from_name(const char *, enum dg_type *);
+
+#endif

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Installs, from Debian packages, whatever distguard needs to build and test
+# and is missing.  Cheap when everything is present: it only tests files.
+# As root it runs apt-get; otherwise it prints the command to run.
+set -u
+
+missing=""
+need() {	# need FILE PACKAGE: PACKAGE provides FILE
+	[ -e "$1" ] || missing="$missing $2"
+}
+
+ei_h=$(ls -d /usr/lib/erlang/lib/erl_interface-*/include/ei.h 2>/dev/null | head -n 1)
+
+need /usr/include/ev.h libev-dev
+need /usr/include/sodium.h libsodium-dev
+need /usr/include/nettle/md5.h nettle-dev
+need /usr/bin/erl erlang-base
+need "${ei_h:-/nonexistent/ei.h}" erlang-dev
+need /usr/bin/epmd erlang-base
+need /usr/bin/cc gcc
+need /usr/bin/make make
+need /usr/bin/clang clang
+need /usr/bin/timeout coreutils
+need /usr/bin/socat socat
+need /usr/bin/python3 python3
+need /usr/bin/pkg-config pkg-config
+# libFuzzer and the sanitizer runtimes for clang
+ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
+	missing="$missing libclang-rt-dev"
+
+[ -z "$missing" ] && exit 0
+
+# de-duplicate
+missing=$(printf '%s\n' $missing | sort -u | tr '\n' ' ')
+if [ "$(id -u)" -ne 0 ]; then
+	echo "distguard: missing packages:$missing" >&2
+	echo "distguard: install them with: sudo apt-get install -y $missing" >&2
+	exit 1
+fi
+echo "distguard: installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has no package lists yet.
+apt-get update -q >/dev/null 2>&1 || apt-get update
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null ||
+	apt-get install -y $missing
