@@ -1,0 +1,350 @@
+/*
+ * epmd_proto.c - EPMD requests from bytes, replies to bytes (spec section
+ * 1).  Owns no state.  The request bytes come from any peer that reaches the
+ * EPMD port and are trusted for nothing: every length is checked against
+ * what remains before it is used, and the checks of stock epmd's do_read /
+ * do_request / node_reg2 are all made here, some of them tighter.
+ */
+#include <string.h>
+
+#include "dg.h"
+#include "dg_wire.h"
+#include "epmd_proto.h"
+
+/*
+ * Validates an alive name (spec 1.3, 1.7, 1.13): non-empty, at most
+ * DG_MAX_ALIVE_BYTES, valid UTF-8 without NUL, at most DG_MAX_ALIVE_CHARS
+ * characters.  Copies it NUL-terminated into *out on success only.
+ */
+static int
+alive_name(const uint8_t *p, size_t n, struct dg_name *out, const char **why)
+{
+	size_t chars;
+
+	if (n == 0) {
+		*why = "empty node name";
+		return DG_EINVAL;
+	}
+	if (n > DG_MAX_ALIVE_BYTES) {
+		*why = "node name over 1020 bytes";
+		return DG_EINVAL;
+	}
+	if (memchr(p, '\0', n) != NULL) {
+		*why = "NUL in node name";
+		return DG_EINVAL;
+	}
+	if (!dg_utf8_valid(p, n, &chars)) {
+		*why = "node name not valid UTF-8";
+		return DG_EINVAL;
+	}
+	if (chars > DG_MAX_ALIVE_CHARS) {
+		*why = "node name over 255 characters";
+		return DG_EINVAL;
+	}
+	memcpy(out->s, p, n);
+	out->s[n] = '\0';
+	out->len = (uint16_t)n;
+	return 0;
+}
+
+/*
+ * ALIVE2_REQ body after the code byte (spec 1.3).  Trailing bytes after
+ * Extra are ignored, as stock epmd does.
+ */
+static int
+parse_alive2(struct dg_rd *r, struct epmd_alive2 *a, const char **why)
+{
+	const uint8_t *name, *extra;
+	uint16_t nlen = 0, elen = 0;
+
+	/* The code byte is already read: 13 more make the 14 of spec 1.3. */
+	if (rd_avail(r) < EPMD_ALIVE2_MIN - 1) {
+		*why = "ALIVE2_REQ shorter than 14 bytes";
+		return DG_EINVAL;
+	}
+	(void)rd_u16(r, &a->port);
+	(void)rd_u8(r, &a->node_type);
+	(void)rd_u8(r, &a->protocol);
+	(void)rd_u16(r, &a->highest);
+	(void)rd_u16(r, &a->lowest);
+	(void)rd_u16(r, &nlen);
+	/* Inner lengths against what remains: the name and then Elen. */
+	if (rd_bytes(r, nlen, &name) == -1 || rd_u16(r, &elen) == -1) {
+		*why = "ALIVE2_REQ name length beyond the request";
+		return DG_EINVAL;
+	}
+	if (rd_bytes(r, elen, &extra) == -1) {
+		*why = "ALIVE2_REQ extra length beyond the request";
+		return DG_EINVAL;
+	}
+	if (elen > DG_MAX_EPMD_EXTRA) {
+		*why = "ALIVE2_REQ extra over 1020 bytes";
+		return DG_EINVAL;
+	}
+	if (alive_name(name, nlen, &a->name, why) == DG_EINVAL)
+		return DG_EINVAL;
+	if (a->port == 0) {
+		*why = "ALIVE2_REQ port 0";
+		return DG_EINVAL;
+	}
+	if (a->protocol != 0) {
+		*why = "ALIVE2_REQ protocol not TCP (0)";
+		return DG_EINVAL;
+	}
+	if (a->node_type != EPMD_NODE_NORMAL &&
+	    a->node_type != EPMD_NODE_HIDDEN && a->node_type != EPMD_NODE_EI) {
+		*why = "ALIVE2_REQ unknown node type";
+		return DG_EINVAL;
+	}
+	/*
+	 * Handshake versions 5 and 6 are the only ones (spec 2.2); a range
+	 * that holds neither could never be connected to.
+	 */
+	if (a->lowest > a->highest || a->highest < 5 || a->lowest > 6) {
+		*why = "unsupported version range";
+		return DG_EINVAL;
+	}
+	memcpy(a->extra, extra, elen);
+	a->extra_len = elen;
+	return 0;
+}
+
+int
+epmd_parse(const uint8_t *buf, size_t len, struct epmd_req *req,
+    const char **why)
+{
+	struct dg_rd r = rd_init(buf, len), body;
+	struct epmd_req tmp;
+	const uint8_t *p;
+	uint16_t blen;
+	uint8_t code;
+	size_t n;
+
+	if (rd_u16(&r, &blen) == -1)
+		return DG_AGAIN;
+	/* Before waiting for a byte of the body (spec 1.1, do_read). */
+	if (blen == 0 || blen > DG_MAX_EPMD_REQ) {
+		*why = "request length out of range 1..3057";
+		return DG_EINVAL;
+	}
+	if (rd_bytes(&r, blen, &p) == -1)
+		return DG_AGAIN;
+	body = rd_init(p, blen);
+	(void)rd_u8(&body, &code);
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.code = code;
+	switch (code) {
+	case EPMD_ALIVE2_REQ:
+		if (parse_alive2(&body, &tmp.alive, why) == DG_EINVAL)
+			return DG_EINVAL;
+		break;
+	case EPMD_PORT_PLEASE2_REQ:
+		/* epmd drops one trailing NUL (spec 1.7). */
+		n = rd_avail(&body);
+		if (n > 0 && body.p[n - 1] == '\0')
+			n--;
+		if (alive_name(body.p, n, &tmp.name, why) == DG_EINVAL)
+			return DG_EINVAL;
+		break;
+	case EPMD_STOP_REQ:
+		if (alive_name(body.p, rd_avail(&body), &tmp.name, why) ==
+		    DG_EINVAL)
+			return DG_EINVAL;
+		break;
+	case EPMD_NAMES_REQ:
+	case EPMD_DUMP_REQ:
+	case EPMD_KILL_REQ:
+		if (rd_avail(&body) != 0) {
+			*why = "bytes after a one-byte request";
+			return DG_EINVAL;
+		}
+		break;
+	default:
+		*why = "unknown request";
+		return DG_EINVAL;
+	}
+	*req = tmp;
+	return 2 + blen;
+}
+
+/* Closes a writer: bytes written, or -1 on overflow. */
+static int
+wr_done(const struct dg_wr *w, const uint8_t *start)
+{
+	if (w->overflow)
+		return -1;
+	return (int)(w->p - start);
+}
+
+int
+epmd_put_alive2_resp(uint8_t *out, size_t cap, uint16_t highest,
+    uint8_t result, uint32_t creation)
+{
+	struct dg_wr w = wr_init(out, cap);
+
+	if (highest >= 6) {
+		wr_u8(&w, EPMD_ALIVE2_X_RESP);
+		wr_u8(&w, result);
+		wr_u32(&w, creation);
+	} else {
+		/* The legacy reply only has 16 bits (spec 1.4). */
+		if (creation > UINT16_MAX)
+			return -1;
+		wr_u8(&w, EPMD_ALIVE2_RESP);
+		wr_u8(&w, result);
+		wr_u16(&w, (uint16_t)creation);
+	}
+	return wr_done(&w, out);
+}
+
+int
+epmd_put_port2_ok(uint8_t *out, size_t cap, const struct epmd_alive2 *node,
+    uint16_t advertised_port)
+{
+	struct dg_wr w = wr_init(out, cap);
+
+	if (node->name.len > DG_MAX_ALIVE_BYTES ||
+	    node->extra_len > DG_MAX_EPMD_EXTRA)
+		return -1;
+	wr_u8(&w, EPMD_PORT2_RESP);
+	wr_u8(&w, 0);
+	wr_u16(&w, advertised_port);
+	wr_u8(&w, node->node_type);
+	wr_u8(&w, node->protocol);
+	wr_u16(&w, node->highest);
+	wr_u16(&w, node->lowest);
+	wr_u16(&w, node->name.len);
+	wr_bytes(&w, node->name.s, node->name.len);
+	wr_u16(&w, node->extra_len);
+	wr_bytes(&w, node->extra, node->extra_len);
+	return wr_done(&w, out);
+}
+
+int
+epmd_put_port2_error(uint8_t *out, size_t cap)
+{
+	struct dg_wr w = wr_init(out, cap);
+
+	wr_u8(&w, EPMD_PORT2_RESP);
+	wr_u8(&w, 1);
+	return wr_done(&w, out);
+}
+
+int
+epmd_put_names_header(uint8_t *out, size_t cap, uint32_t epmd_port)
+{
+	struct dg_wr w = wr_init(out, cap);
+
+	wr_u32(&w, epmd_port);
+	return wr_done(&w, out);
+}
+
+/* Writes v in decimal, no padding. */
+static void
+wr_decimal(struct dg_wr *w, uint32_t v)
+{
+	char tmp[10];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	wr_bytes(w, tmp + i, sizeof(tmp) - i);
+}
+
+int
+epmd_put_names_line(uint8_t *out, size_t cap, const struct dg_name *name,
+    uint16_t port)
+{
+	struct dg_wr w = wr_init(out, cap);
+
+	if (name->len > DG_MAX_ALIVE_BYTES)
+		return -1;
+	/* The exact form net_adm:names/1 parses (spec 1.8). */
+	wr_bytes(&w, "name ", 5);
+	wr_bytes(&w, name->s, name->len);
+	wr_bytes(&w, " at port ", 9);
+	wr_decimal(&w, port);
+	wr_u8(&w, '\n');
+	return wr_done(&w, out);
+}
+
+int
+epmd_put_alive2_req(uint8_t *out, size_t cap, const struct epmd_alive2 *a)
+{
+	struct dg_wr w = wr_init(out, cap);
+	size_t blen;
+
+	blen = 13 + (size_t)a->name.len + a->extra_len;
+	if (a->name.len > DG_MAX_NODE_BYTES ||
+	    a->extra_len > DG_MAX_EPMD_EXTRA || blen > DG_MAX_EPMD_REQ)
+		return -1;
+	wr_u16(&w, (uint16_t)blen);
+	wr_u8(&w, EPMD_ALIVE2_REQ);
+	wr_u16(&w, a->port);
+	wr_u8(&w, a->node_type);
+	wr_u8(&w, a->protocol);
+	wr_u16(&w, a->highest);
+	wr_u16(&w, a->lowest);
+	wr_u16(&w, a->name.len);
+	wr_bytes(&w, a->name.s, a->name.len);
+	wr_u16(&w, a->extra_len);
+	wr_bytes(&w, a->extra, a->extra_len);
+	return wr_done(&w, out);
+}
+
+/* A code byte followed by a name: PORT_PLEASE2_REQ and STOP_REQ. */
+static int
+put_named_req(uint8_t *out, size_t cap, uint8_t code, const char *name,
+    size_t nlen)
+{
+	struct dg_wr w = wr_init(out, cap);
+
+	if (nlen + 1 > DG_MAX_EPMD_REQ)
+		return -1;
+	wr_u16(&w, (uint16_t)(nlen + 1));
+	wr_u8(&w, code);
+	wr_bytes(&w, name, nlen);
+	return wr_done(&w, out);
+}
+
+int
+epmd_put_port_please2_req(uint8_t *out, size_t cap, const char *name,
+    size_t nlen)
+{
+	return put_named_req(out, cap, EPMD_PORT_PLEASE2_REQ, name, nlen);
+}
+
+int
+epmd_put_req(uint8_t *out, size_t cap, const struct epmd_req *req)
+{
+	struct dg_wr w = wr_init(out, cap);
+
+	switch (req->code) {
+	case EPMD_ALIVE2_REQ:
+		return epmd_put_alive2_req(out, cap, &req->alive);
+	case EPMD_PORT_PLEASE2_REQ:
+	case EPMD_STOP_REQ:
+		return put_named_req(out, cap, (uint8_t)req->code,
+		    req->name.s, req->name.len);
+	case EPMD_NAMES_REQ:
+	case EPMD_DUMP_REQ:
+	case EPMD_KILL_REQ:
+		wr_u16(&w, 1);
+		wr_u8(&w, (uint8_t)req->code);
+		return wr_done(&w, out);
+	default:
+		return -1;
+	}
+}
+
+uint32_t
+epmd_creation_for(uint16_t highest, uint32_t counter)
+{
+	/* Old clients only keep 2 bits and never use 0 (spec 1.6). */
+	if (highest >= 6)
+		return counter;
+	return counter % 3 + 1;
+}

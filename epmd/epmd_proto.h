@@ -1,0 +1,113 @@
+/*
+ * epmd_proto.h - the EPMD wire codec (spec section 1): one request from
+ * bytes to a struct, and every reply from values to bytes.
+ *
+ * Pure: no I/O, no allocation, no state.  Requests come from anyone who can
+ * reach the port and are trusted for nothing; the encoders trust their
+ * arguments (they come from our own registry) but never write past `cap`.
+ */
+#ifndef EPMD_PROTO_H
+#define EPMD_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dg.h"
+
+/* Request and reply codes (spec 1.2). */
+enum epmd_code {
+	EPMD_ALIVE2_REQ		= 120,	/* 'x' */
+	EPMD_PORT_PLEASE2_REQ	= 122,	/* 'z' */
+	EPMD_NAMES_REQ		= 110,	/* 'n' */
+	EPMD_DUMP_REQ		= 100,	/* 'd' */
+	EPMD_KILL_REQ		= 107,	/* 'k' */
+	EPMD_STOP_REQ		= 115,	/* 's' */
+	EPMD_ALIVE2_X_RESP	= 118,	/* 'v': u32 creation */
+	EPMD_ALIVE2_RESP	= 121,	/* 'y': u16 creation */
+	EPMD_PORT2_RESP		= 119	/* 'w' */
+};
+
+/* NodeType values seen or documented (spec 1.3). */
+#define EPMD_NODE_NORMAL	77	/* 'M': every Erlang node, hidden too */
+#define EPMD_NODE_HIDDEN	72	/* 'H': documented, sent by nobody */
+#define EPMD_NODE_EI		104	/* 'h': erl_interface C nodes */
+
+/* Smallest ALIVE2_REQ body: 11 fixed bytes, a 1-byte name, Elen (spec 1.3). */
+#define EPMD_ALIVE2_MIN		14
+
+/* Largest encoded requests and replies, for sizing caller buffers. */
+#define EPMD_MAX_NAMES_LINE	(5 + DG_MAX_ALIVE_BYTES + 9 + 5 + 1)
+#define EPMD_MAX_PORT2_RESP	(12 + DG_MAX_ALIVE_BYTES + 2 + DG_MAX_EPMD_EXTRA)
+
+/*
+ * One ALIVE2_REQ, validated: name is the alive part (no '@'), 1..255
+ * characters of UTF-8 without NUL; extra is opaque, echoed in PORT2_RESP.
+ */
+struct epmd_alive2 {
+	uint16_t	port;
+	uint8_t		node_type, protocol;
+	uint16_t	highest, lowest;
+	struct dg_name	name;
+	uint16_t	extra_len;
+	uint8_t		extra[DG_MAX_EPMD_EXTRA];
+};
+
+/*
+ * A parsed request.  code is an enum epmd_code; alive is filled for
+ * ALIVE2_REQ, name for PORT_PLEASE2_REQ and STOP_REQ; every other field is
+ * zero.
+ */
+struct epmd_req {
+	int			code;
+	struct epmd_alive2	alive;
+	struct dg_name		name;
+};
+
+/*
+ * Parses one request, u16 Length + body, from buf[0..len).  Returns 2 +
+ * Length when the whole request is there (bytes after it are the caller's
+ * business: stock epmd closes on them), DG_AGAIN while it is a strict
+ * prefix, DG_EINVAL with a static reason in *why otherwise.  Length 0 or
+ * over DG_MAX_EPMD_REQ fails as soon as the two length bytes are in.  *req
+ * is written only on success.
+ */
+int	epmd_parse(const uint8_t *buf, size_t len, struct epmd_req *req,
+	    const char **why) DG_WUR;
+
+/*
+ * Encoders.  Each writes one complete message into out[0..cap) and
+ * returns the bytes written, or -1 (nothing useful written) when cap is too
+ * small or an argument is out of range.
+ */
+
+/* ALIVE2_X_RESP ('v', result, u32) when the request's highest version is
+ * >= 6, else ALIVE2_RESP ('y', result, u16 creation) (spec 1.4). */
+int	epmd_put_alive2_resp(uint8_t *out, size_t cap, uint16_t highest,
+	    uint8_t result, uint32_t creation);
+/* PORT2_RESP for a registered node: its type, protocol, versions, name
+ * and extra, but advertised_port in place of its own port (spec 1.16). */
+int	epmd_put_port2_ok(uint8_t *out, size_t cap,
+	    const struct epmd_alive2 *node, uint16_t advertised_port);
+/* PORT2_RESP for an unknown name: 'w', 1. */
+int	epmd_put_port2_error(uint8_t *out, size_t cap);
+/* NAMES_RESP head: the u32 port the client believes epmd is on. */
+int	epmd_put_names_header(uint8_t *out, size_t cap, uint32_t epmd_port);
+/* One NAMES_RESP line: "name <name> at port <port>\n", literally. */
+int	epmd_put_names_line(uint8_t *out, size_t cap,
+	    const struct dg_name *name, uint16_t port);
+
+/* Requests, framed with their u16 Length (for tests and crafted clients).
+ * Names are written as given; only sizes are checked. */
+int	epmd_put_alive2_req(uint8_t *out, size_t cap,
+	    const struct epmd_alive2 *a);
+int	epmd_put_port_please2_req(uint8_t *out, size_t cap, const char *name,
+	    size_t nlen);
+/* Any request as epmd_parse returns it; the canonical form (no trailing
+ * NUL after a PORT_PLEASE2 name, nothing after an ALIVE2 Extra). */
+int	epmd_put_req(uint8_t *out, size_t cap, const struct epmd_req *req);
+
+/* The creation to send for a registration counter (spec 1.6): the counter
+ * itself for highest >= 6, else counter % 3 + 1 (1..3). */
+uint32_t epmd_creation_for(uint16_t highest, uint32_t counter);
+
+#endif
