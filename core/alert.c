@@ -1,0 +1,265 @@
+/*
+ * alert.c - JSON-line alerts with per-source rate limiting.
+ *
+ * Rate limit: a token bucket per source address (per_source alerts per
+ * minute, burst of the same size), in a small fixed table; an address that
+ * cannot get a slot shares the overflow bucket.  Suppressed alerts are
+ * counted per source and reported in the next alert that gets through
+ * ("suppressed": N), so the file says how much it left out.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dg_alert.h"
+#include "dg_log.h"
+
+#define ALERT_SOURCES	1024	/* sources tracked for rate limiting */
+#define ALERT_NODE_MAX	128	/* bytes of a claimed node name kept */
+
+struct alert_src {
+	uint8_t		addr[16];
+	int		used;
+	double		tokens;
+	double		stamp;
+	unsigned long	suppressed;
+};
+
+struct alerts {
+	int			fd;
+	char			*path;
+	int			use_syslog;
+	double			rate;		/* per second */
+	double			burst;
+	struct alert_src	src[ALERT_SOURCES];
+	struct alert_src	overflow;
+	unsigned long long	written, suppressed;
+};
+
+char *
+dg_host_text(const struct sockaddr *sa, char *buf, size_t len)
+{
+	if (sa == NULL)
+		snprintf(buf, len, "-");
+	else if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf,
+		    (socklen_t)len);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+		    buf, (socklen_t)len);
+	else
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+char *
+dg_addr_text(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	dg_host_text(sa, host, sizeof(host));
+	if (sa == NULL)
+		snprintf(buf, len, "-");
+	else if (sa->sa_family == AF_INET)
+		snprintf(buf, len, "%s:%u", host,
+		    ntohs(((const struct sockaddr_in *)sa)->sin_port));
+	else if (sa->sa_family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", host,
+		    ntohs(((const struct sockaddr_in6 *)sa)->sin6_port));
+	else
+		snprintf(buf, len, "%s", host);
+	return buf;
+}
+
+static void
+addr_key(const struct sockaddr *sa, uint8_t key[16])
+{
+	memset(key, 0, 16);
+	if (sa && sa->sa_family == AF_INET)
+		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	else if (sa && sa->sa_family == AF_INET6)
+		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+}
+
+static struct alert_src *
+source_for(struct alerts *a, const struct sockaddr *sa)
+{
+	uint8_t key[16];
+	uint32_t h = 2166136261u;
+	size_t i, k;
+
+	addr_key(sa, key);
+	for (i = 0; i < 16; i++)
+		h = (h ^ key[i]) * 16777619u;
+	/* Short linear probe; a full neighbourhood falls into overflow. */
+	for (k = 0; k < 8; k++) {
+		struct alert_src *s = &a->src[(h + k) % ALERT_SOURCES];
+
+		if (s->used && memcmp(s->addr, key, 16) == 0)
+			return s;
+		if (!s->used) {
+			s->used = 1;
+			memcpy(s->addr, key, 16);
+			s->tokens = a->burst;
+			s->stamp = dg_now();
+			return s;
+		}
+	}
+	return &a->overflow;
+}
+
+static int
+take_token(struct alerts *a, struct alert_src *s)
+{
+	double now = dg_now();
+
+	s->tokens += (now - s->stamp) * a->rate;
+	if (s->tokens > a->burst)
+		s->tokens = a->burst;
+	s->stamp = now;
+	if (s->tokens < 1.0)
+		return 0;
+	s->tokens -= 1.0;
+	return 1;
+}
+
+void
+alerts_configure(struct alerts *a, const char *path, int use_syslog,
+    int per_min)
+{
+	if (per_min <= 0)
+		per_min = 30;
+	a->rate = per_min / 60.0;
+	a->burst = per_min;
+	a->use_syslog = use_syslog;
+	a->overflow.tokens = a->burst;
+	a->overflow.stamp = dg_now();
+	if (a->path && path && strcmp(a->path, path) == 0 && a->fd != -1)
+		return;
+	if (a->fd != -1)
+		close(a->fd);
+	a->fd = -1;
+	free(a->path);
+	a->path = path ? strdup(path) : NULL;
+	if (a->path) {
+		a->fd = open(a->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		    0600);
+		if (a->fd == -1)
+			log_warn("alerts: cannot open %s", a->path);
+	}
+	if (use_syslog)
+		openlog("distguard", LOG_PID | LOG_NDELAY, LOG_AUTH);
+}
+
+struct alerts *
+alerts_new(const char *path, int use_syslog, int per_min)
+{
+	struct alerts *a = calloc(1, sizeof(*a));
+
+	if (a == NULL)
+		fatalx("out of memory");
+	a->fd = -1;
+	alerts_configure(a, path, use_syslog, per_min);
+	return a;
+}
+
+void
+alerts_free(struct alerts *a)
+{
+	if (a == NULL)
+		return;
+	if (a->fd != -1)
+		close(a->fd);
+	free(a->path);
+	free(a);
+}
+
+void
+alerts_counts(const struct alerts *a, unsigned long long *w,
+    unsigned long long *s)
+{
+	*w = a->written;
+	*s = a->suppressed;
+}
+
+static void
+alert_vemit(struct alerts *a, const char *event, const struct sockaddr *sa,
+    const void *node, size_t nodelen, const char *listener, const char *fmt,
+    va_list ap)
+{
+	char line[2048], detail[768], edetail[1024], enode[ALERT_NODE_MAX * 6 + 1];
+	char elistener[256], peer[80], stamp[40];
+	struct alert_src *s = source_for(a, sa);
+	struct timespec ts;
+	struct tm tm;
+	int n;
+
+	if (!take_token(a, s)) {
+		s->suppressed++;
+		a->suppressed++;
+		return;
+	}
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	log_escape(edetail, sizeof(edetail), detail, strlen(detail));
+	log_escape(enode, sizeof(enode), node ? node : "",
+	    node ? (nodelen > ALERT_NODE_MAX ? ALERT_NODE_MAX : nodelen) : 0);
+	log_escape(elistener, sizeof(elistener), listener ? listener : "",
+	    listener ? strlen(listener) : 0);
+	dg_addr_text(sa, peer, sizeof(peer));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	n = snprintf(line, sizeof(line),
+	    "{\"ts\":\"%s.%03ldZ\",\"event\":\"%s\",\"peer\":\"%s\","
+	    "\"node\":\"%s\",\"listener\":\"%s\",\"detail\":\"%s\"",
+	    stamp, ts.tv_nsec / 1000000, event, peer, enode, elistener, edetail);
+	if (n > 0 && (size_t)n < sizeof(line) - 40 && s->suppressed) {
+		n += snprintf(line + n, sizeof(line) - (size_t)n,
+		    ",\"suppressed\":%lu", s->suppressed);
+		s->suppressed = 0;
+	}
+	if (n < 0 || (size_t)n >= sizeof(line) - 2)
+		n = (int)sizeof(line) - 3;
+	line[n++] = '}';
+	line[n++] = '\n';
+	line[n] = '\0';
+	a->written++;
+	log_warnx("alert %s peer %s node \"%s\" listener %s: %s", event, peer,
+	    enode, listener ? elistener : "-", edetail);
+	if (a->fd != -1 && write(a->fd, line, (size_t)n) != n)
+		log_warn("alerts: write to %s", a->path);
+	if (a->use_syslog)
+		syslog(LOG_WARNING, "%.*s", n - 1, line);
+}
+
+void
+alert_emit(struct alerts *a, const char *event, const struct sockaddr *sa,
+    const char *node, const char *listener, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	alert_vemit(a, event, sa, node, node ? strlen(node) : 0, listener, fmt,
+	    ap);
+	va_end(ap);
+}
+
+void
+alert_emitn(struct alerts *a, const char *event, const struct sockaddr *sa,
+    const void *node, size_t nodelen, const char *listener, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	alert_vemit(a, event, sa, node, nodelen, listener, fmt, ap);
+	va_end(ap);
+}

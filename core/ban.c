@@ -1,0 +1,161 @@
+/*
+ * ban.c - failure counting and bans per source address.
+ *
+ * Each entry keeps the times of the last `failures` failures in a ring; a
+ * ban starts when the oldest of them is within `window` seconds.
+ */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dg.h"
+#include "dg_ban.h"
+#include "dg_log.h"
+
+#define BAN_SLOTS	4096	/* sources tracked at once */
+#define BAN_RING	32	/* upper bound on `failures` */
+
+struct ban_entry {
+	uint8_t		addr[16];
+	int		used;
+	double		last;		/* last failure */
+	double		until;		/* banned until */
+	double		ring[BAN_RING];
+	int		head, count;
+};
+
+struct bans {
+	int			failures;
+	double			window, duration;
+	struct ban_entry	e[BAN_SLOTS];
+};
+
+static void
+key_of(const struct sockaddr *sa, uint8_t key[16])
+{
+	memset(key, 0, 16);
+	if (sa->sa_family == AF_INET)
+		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	else if (sa->sa_family == AF_INET6)
+		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+}
+
+static uint32_t
+hash_key(const uint8_t key[16])
+{
+	uint32_t h = 2166136261u;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return h;
+}
+
+/* Finds the entry of a source; with `create`, makes one (recycling the
+ * stalest unbanned entry in the probe window). */
+static struct ban_entry *
+lookup(struct bans *b, const struct sockaddr *sa, int create, double now)
+{
+	uint8_t key[16];
+	uint32_t h;
+	struct ban_entry *victim = NULL;
+	int k;
+
+	key_of(sa, key);
+	h = hash_key(key);
+	for (k = 0; k < 16; k++) {
+		struct ban_entry *e = &b->e[(h + (uint32_t)k) % BAN_SLOTS];
+
+		if (e->used && memcmp(e->addr, key, 16) == 0)
+			return e;
+		if (!create)
+			continue;
+		if (!e->used) {
+			if (victim == NULL || victim->used)
+				victim = e;
+		} else if (e->until <= now &&
+		    (victim == NULL || (victim->used && e->last < victim->last))) {
+			victim = e;
+		}
+	}
+	if (victim == NULL)
+		return NULL;
+	memset(victim, 0, sizeof(*victim));
+	victim->used = 1;
+	memcpy(victim->addr, key, 16);
+	return victim;
+}
+
+void
+bans_configure(struct bans *b, int failures, double window, double duration)
+{
+	if (failures < 1)
+		failures = 1;
+	if (failures > BAN_RING)
+		failures = BAN_RING;
+	b->failures = failures;
+	b->window = window;
+	b->duration = duration;
+}
+
+struct bans *
+bans_new(int failures, double window, double duration)
+{
+	struct bans *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		fatalx("out of memory");
+	bans_configure(b, failures, window, duration);
+	return b;
+}
+
+void
+bans_free(struct bans *b)
+{
+	free(b);
+}
+
+int
+bans_fail(struct bans *b, const struct sockaddr *sa, double now)
+{
+	struct ban_entry *e = lookup(b, sa, 1, now);
+	double oldest;
+
+	if (e == NULL)
+		return 0;	/* table hot with live bans: nothing to recycle */
+	e->last = now;
+	e->ring[e->head] = now;
+	e->head = (e->head + 1) % b->failures;
+	if (e->count < b->failures)
+		e->count++;
+	if (e->count < b->failures || e->until > now)
+		return 0;
+	/* With a full ring, the slot at head is the oldest failure. */
+	oldest = e->ring[e->head % b->failures];
+	if (now - oldest > b->window)
+		return 0;
+	e->until = now + b->duration;
+	e->count = 0;
+	return 1;
+}
+
+double
+bans_check(struct bans *b, const struct sockaddr *sa, double now)
+{
+	struct ban_entry *e = lookup(b, sa, 0, now);
+
+	if (e == NULL || e->until <= now)
+		return 0;
+	return e->until - now;
+}
+
+int
+bans_active(const struct bans *b, double now)
+{
+	int i, n = 0;
+
+	for (i = 0; i < BAN_SLOTS; i++)
+		if (b->e[i].used && b->e[i].until > now)
+			n++;
+	return n;
+}

@@ -1,0 +1,553 @@
+/*
+ * epmd_srv.c - the hardened EPMD service.
+ *
+ * Owns the EPMD listening sockets and connections, and through the registry
+ * the filtering listener of each registered node.  Trusts nothing it reads:
+ * each connection gets one request within an absolute deadline (a slow
+ * client cannot hold a slot by trickling bytes), connections are capped in
+ * total and per source, replies are queued and written without blocking,
+ * and running out of descriptors pauses accepting for a second.
+ *
+ * Who may do what (spec 1.12, 7.2): ALIVE2 only from registration_from;
+ * PORT_PLEASE2 from anyone, answered with the node's *listener* port;
+ * NAMES from registration_from (configurable); DUMP, KILL and STOP from
+ * nobody - they are refused and logged, so nothing on the network can stop
+ * the daemon or unregister a node.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dg_log.h"
+#include "epmd_srv.h"
+#include "listener.h"
+
+#define EPMD_BACKLOG	128
+#define EPMD_OUT_MAX	(256 * 1024)	/* largest reply we queue (NAMES) */
+
+struct epmd_conn;
+
+struct epmd_lsock {
+	ev_io			 io;
+	struct epmd_srv		*srv;
+	char			 text[64];
+};
+
+struct epmd_srv {
+	struct dg_daemon	*d;
+	struct epmd_lsock	 ls[DG_CONF_MAX_ADDRS];
+	int			 nls;
+	ev_timer		 resume;	/* re-arms accepting after EMFILE */
+	struct epmd_reg		 reg;
+	struct srccount		*per_source;
+	struct epmd_conn	*conns;
+	int			 nconns;
+};
+
+enum epmd_conn_state {
+	EC_REQUEST,		/* reading the one request */
+	EC_REPLYING,		/* writing a reply, then closing */
+	EC_REGISTERED,		/* ALIVE2 answered: lives as the registration */
+	EC_REFUSED_REG		/* ALIVE2 refused: open until the client closes */
+};
+
+struct epmd_conn {
+	ev_io			 rd, wr;
+	ev_timer		 deadline;
+	struct epmd_srv		*srv;
+	struct epmd_conn	*next, *prev;
+	enum epmd_conn_state	 state;
+	int			 fd;
+	uint64_t		 id;
+	struct sockaddr_storage	 peer;
+	char			 peertext[64];
+	uint8_t			 in[2 + DG_MAX_EPMD_REQ];
+	size_t			 inlen;
+	uint8_t			*out;
+	size_t			 outlen, outoff;
+	int			 close_after_write;
+	struct epmd_node	*node;
+};
+
+static void	conn_close(struct epmd_conn *, const char *reason);
+
+static const struct sockaddr *
+peer_sa(const struct epmd_conn *c)
+{
+	return (const struct sockaddr *)&c->peer;
+}
+
+static int
+from_registration_addr(const struct epmd_conn *c)
+{
+	const struct dg_conf *conf = c->srv->d->conf;
+
+	return conf_cidr_match(conf->reg_from, conf->nreg_from, peer_sa(c));
+}
+
+/* One log line and an alert for every refused request. */
+static void
+refuse(struct epmd_conn *c, const char *what, const char *why)
+{
+	alert_emit(c->srv->d->alerts, "epmd.refused", peer_sa(c), NULL, NULL,
+	    "%s: %s", what, why);
+	conn_close(c, why);
+}
+
+static void
+start_writer(struct epmd_conn *c)
+{
+	ev_io_start(c->srv->d->loop, &c->wr);
+}
+
+/* Queues reply bytes; the writer sends them without blocking the loop. */
+static int
+queue_reply(struct epmd_conn *c, const uint8_t *p, size_t n)
+{
+	uint8_t *nb;
+
+	if (c->outlen + n > EPMD_OUT_MAX)
+		return -1;
+	if ((nb = realloc(c->out, c->outlen + n)) == NULL)
+		return -1;
+	memcpy(nb + c->outlen, p, n);
+	c->out = nb;
+	c->outlen += n;
+	start_writer(c);
+	return 0;
+}
+
+static void
+reply_and_close(struct epmd_conn *c, const uint8_t *p, int n)
+{
+	c->state = EC_REPLYING;
+	c->close_after_write = 1;
+	ev_io_stop(c->srv->d->loop, &c->rd);
+	if (n < 0 || queue_reply(c, p, (size_t)n) == -1)
+		conn_close(c, "reply too large");
+}
+
+static void
+unregister(struct epmd_conn *c, const char *why)
+{
+	struct epmd_node *n = c->node;
+
+	if (n == NULL)
+		return;
+	log_info("epmd: node %s unregistered (%s); listener port %u closed",
+	    n->a.name.s, why, n->listen_port);
+	if (n->listener)
+		listener_close(n->listener);
+	epmd_reg_remove(&c->srv->reg, n);
+	c->node = NULL;
+}
+
+static void
+handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *a)
+{
+	struct epmd_srv *s = c->srv;
+	struct epmd_node *n;
+	uint8_t out[8];
+	int len;
+
+	if (!from_registration_addr(c)) {
+		refuse(c, "ALIVE2_REQ", "registration from an address outside registration_from");
+		return;
+	}
+	/* From here on the connection is a registration: no deadline. */
+	ev_timer_stop(s->d->loop, &c->deadline);
+	if (epmd_reg_find(&s->reg, a->name.s, a->name.len) != NULL) {
+		log_warnx("epmd: conn %llu %s: ALIVE2_REQ for %s refused: name in use",
+		    (unsigned long long)c->id, c->peertext, a->name.s);
+		alert_emit(s->d->alerts, "epmd.refused", peer_sa(c), a->name.s, NULL,
+		    "ALIVE2_REQ: name already registered");
+		len = epmd_put_alive2_resp(out, sizeof(out), a->highest, 1, 99);
+		c->state = EC_REFUSED_REG;
+		queue_reply(c, out, (size_t)len);
+		return;
+	}
+	n = epmd_reg_add(&s->reg, a, c->peer.ss_family, time(NULL));
+	n->owner = c;
+	n->listener = listener_open(s->d, n->a.name.s, c->peer.ss_family, a->port,
+	    a->node_type == EPMD_NODE_EI);
+	if (n->listener == NULL) {
+		epmd_reg_remove(&s->reg, n);
+		log_warnx("epmd: conn %llu %s: ALIVE2_REQ for %s refused: no free listener port",
+		    (unsigned long long)c->id, c->peertext, a->name.s);
+		len = epmd_put_alive2_resp(out, sizeof(out), a->highest, 1, 99);
+		c->state = EC_REFUSED_REG;
+		queue_reply(c, out, (size_t)len);
+		return;
+	}
+	n->listen_port = listener_port(n->listener);
+	c->node = n;
+	c->state = EC_REGISTERED;
+	log_info("epmd: node %s registered from %s: port %u, type %u, versions %u..%u, "
+	    "creation %u; listener on port %u", n->a.name.s, c->peertext, a->port,
+	    a->node_type, a->lowest, a->highest, n->creation, n->listen_port);
+	len = epmd_put_alive2_resp(out, sizeof(out), a->highest, 0, n->creation);
+	queue_reply(c, out, (size_t)len);
+}
+
+static void
+handle_port_please(struct epmd_conn *c, const struct dg_name *name)
+{
+	struct epmd_node *n = epmd_reg_find(&c->srv->reg, name->s, name->len);
+	uint8_t out[EPMD_MAX_PORT2_RESP];
+	int len;
+
+	if (n == NULL) {
+		log_info("epmd: conn %llu %s: PORT_PLEASE2 for unknown name",
+		    (unsigned long long)c->id, c->peertext);
+		len = epmd_put_port2_error(out, sizeof(out));
+	} else {
+		log_debug("epmd: conn %llu %s: PORT_PLEASE2 %s -> %u",
+		    (unsigned long long)c->id, c->peertext, n->a.name.s,
+		    n->listen_port);
+		len = epmd_put_port2_ok(out, sizeof(out), &n->a, n->listen_port);
+	}
+	reply_and_close(c, out, len);
+}
+
+static void
+handle_names(struct epmd_conn *c)
+{
+	const struct dg_conf *conf = c->srv->d->conf;
+	struct epmd_node *n;
+	uint8_t line[EPMD_MAX_NAMES_LINE];
+	int len;
+
+	if (conf->names_from == DG_NAMES_NONE ||
+	    (conf->names_from == DG_NAMES_LOCAL && !from_registration_addr(c))) {
+		refuse(c, "NAMES_REQ", "names not served to this address");
+		return;
+	}
+	len = epmd_put_names_header(line, sizeof(line), conf->epmd_port);
+	if (queue_reply(c, line, (size_t)len) == -1) {
+		conn_close(c, "reply too large");
+		return;
+	}
+	for (n = c->srv->reg.nodes; n; n = n->next) {
+		len = epmd_put_names_line(line, sizeof(line), &n->a.name,
+		    n->listen_port);
+		if (len < 0 || queue_reply(c, line, (size_t)len) == -1) {
+			conn_close(c, "reply too large");
+			return;
+		}
+	}
+	reply_and_close(c, NULL, 0);
+}
+
+static void
+dispatch(struct epmd_conn *c, const struct epmd_req *req)
+{
+	switch (req->code) {
+	case EPMD_ALIVE2_REQ:
+		handle_alive2(c, &req->alive);
+		break;
+	case EPMD_PORT_PLEASE2_REQ:
+		handle_port_please(c, &req->name);
+		break;
+	case EPMD_NAMES_REQ:
+		handle_names(c);
+		break;
+	case EPMD_DUMP_REQ:
+		refuse(c, "DUMP_REQ", "administrative request refused");
+		break;
+	case EPMD_KILL_REQ:
+		refuse(c, "KILL_REQ", "administrative request refused");
+		break;
+	case EPMD_STOP_REQ:
+		refuse(c, "STOP_REQ", "administrative request refused");
+		break;
+	default:
+		refuse(c, "request", "unknown request");
+		break;
+	}
+}
+
+static void
+on_request_bytes(struct epmd_conn *c)
+{
+	struct epmd_req req;
+	const char *why = NULL;
+	int n;
+
+	n = epmd_parse(c->in, c->inlen, &req, &why);
+	if (n == DG_AGAIN) {
+		if (c->inlen == sizeof(c->in))
+			refuse(c, "request", "request too long");
+		return;
+	}
+	if (n < 0) {
+		refuse(c, "request", why ? why : "malformed request");
+		return;
+	}
+	if ((size_t)n != c->inlen) {
+		/* One request per connection; trailing bytes are a protocol
+		 * violation (stock epmd closes too). */
+		refuse(c, "request", "data after the request");
+		return;
+	}
+	dispatch(c, &req);
+}
+
+static void
+on_read(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct epmd_conn *c = (struct epmd_conn *)w;
+	uint8_t junk[256];
+	ssize_t n;
+
+	if (c->state == EC_REGISTERED || c->state == EC_REFUSED_REG) {
+		/* Any byte, or EOF, ends a registration (spec 1.5). */
+		n = read(c->fd, junk, sizeof(junk));
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		unregister(c, n == 0 ? "connection closed" :
+		    n > 0 ? "data on the registration connection" : "read error");
+		conn_close(c, NULL);
+		return;
+	}
+	n = read(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		conn_close(c, "read error");
+		return;
+	}
+	if (n == 0) {
+		conn_close(c, c->inlen ? "closed in the middle of a request" : NULL);
+		return;
+	}
+	c->inlen += (size_t)n;
+	on_request_bytes(c);
+}
+
+static void
+on_write(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct epmd_conn *c = (struct epmd_conn *)((char *)w -
+	    offsetof(struct epmd_conn, wr));
+	ssize_t n;
+
+	while (c->outoff < c->outlen) {
+		n = write(c->fd, c->out + c->outoff, c->outlen - c->outoff);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			unregister(c, "write error");
+			conn_close(c, "write error");
+			return;
+		}
+		c->outoff += (size_t)n;
+	}
+	ev_io_stop(loop, &c->wr);
+	free(c->out);
+	c->out = NULL;
+	c->outlen = c->outoff = 0;
+	if (c->close_after_write)
+		conn_close(c, NULL);
+}
+
+static void
+on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct epmd_conn *c = (struct epmd_conn *)((char *)w -
+	    offsetof(struct epmd_conn, deadline));
+
+	log_info("epmd: conn %llu %s: closed: no complete request within %gs",
+	    (unsigned long long)c->id, c->peertext, c->srv->d->conf->epmd_timeout);
+	conn_close(c, NULL);
+}
+
+static void
+conn_close(struct epmd_conn *c, const char *reason)
+{
+	struct epmd_srv *s = c->srv;
+	struct ev_loop *loop = s->d->loop;
+
+	if (reason)
+		log_info("epmd: conn %llu %s: closed: %s", (unsigned long long)c->id,
+		    c->peertext, reason);
+	unregister(c, "connection closed");
+	ev_io_stop(loop, &c->rd);
+	ev_io_stop(loop, &c->wr);
+	ev_timer_stop(loop, &c->deadline);
+	close(c->fd);
+	srccount_add(s->per_source, peer_sa(c), -1);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->nconns--;
+	free(c->out);
+	free(c);
+}
+
+static void
+pause_accepting(struct epmd_srv *s)
+{
+	int i;
+
+	for (i = 0; i < s->nls; i++)
+		ev_io_stop(s->d->loop, &s->ls[i].io);
+	ev_timer_set(&s->resume, 1.0, 0.0);
+	ev_timer_start(s->d->loop, &s->resume);
+}
+
+static void
+on_resume(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct epmd_srv *s = (struct epmd_srv *)((char *)w -
+	    offsetof(struct epmd_srv, resume));
+	int i;
+
+	for (i = 0; i < s->nls; i++)
+		ev_io_start(loop, &s->ls[i].io);
+}
+
+static void
+on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct epmd_lsock *l = (struct epmd_lsock *)w;
+	struct epmd_srv *s = l->srv;
+	const struct dg_conf *conf = s->d->conf;
+	struct sockaddr_storage ss;
+	socklen_t slen;
+	struct epmd_conn *c;
+	char text[64];
+	int fd, k;
+
+	for (k = 0; k < 64; k++) {	/* bounded burst per wake-up */
+		fd = net_accept(s->d, w->fd, &ss, &slen);
+		if (fd == -1) {
+			if (errno == EMFILE || errno == ENFILE) {
+				log_warnx("epmd: out of file descriptors; "
+				    "not accepting for 1s");
+				pause_accepting(s);
+			}
+			return;
+		}
+		dg_addr_text((struct sockaddr *)&ss, text, sizeof(text));
+		if (s->nconns >= conf->epmd_max_conns) {
+			log_warnx("epmd: %s: refused: %d connections open (max_connections)",
+			    text, s->nconns);
+			close(fd);
+			continue;
+		}
+		if (srccount_get(s->per_source, (struct sockaddr *)&ss) >=
+		    conf->epmd_max_per_source) {
+			alert_emit(s->d->alerts, "epmd.refused", (struct sockaddr *)&ss,
+			    NULL, NULL, "too many connections from this address "
+			    "(max_per_source %d)", conf->epmd_max_per_source);
+			close(fd);
+			continue;
+		}
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			log_warnx("epmd: %s: refused: out of memory", text);
+			close(fd);
+			continue;
+		}
+		c->srv = s;
+		c->fd = fd;
+		c->id = ++s->d->next_conn_id;
+		c->peer = ss;
+		snprintf(c->peertext, sizeof(c->peertext), "%s", text);
+		c->state = EC_REQUEST;
+		srccount_add(s->per_source, (struct sockaddr *)&ss, 1);
+		c->next = s->conns;
+		if (s->conns)
+			s->conns->prev = c;
+		s->conns = c;
+		s->nconns++;
+		ev_io_init(&c->rd, on_read, fd, EV_READ);
+		ev_io_init(&c->wr, on_write, fd, EV_WRITE);
+		/* An absolute deadline for the whole request: resetting it
+		 * per byte would let a trickle hold the slot (spec 7.2.4). */
+		ev_timer_init(&c->deadline, on_deadline, conf->epmd_timeout, 0.0);
+		ev_io_start(loop, &c->rd);
+		ev_timer_start(loop, &c->deadline);
+	}
+}
+
+struct epmd_srv *
+epmd_srv_start(struct dg_daemon *d)
+{
+	const struct dg_conf *conf = d->conf;
+	struct epmd_srv *s = calloc(1, sizeof(*s));
+	int i;
+
+	if (s == NULL)
+		fatalx("out of memory");
+	s->d = d;
+	s->per_source = srccount_new();
+	ev_timer_init(&s->resume, on_resume, 1.0, 0.0);
+	for (i = 0; i < conf->nepmd_addrs; i++) {
+		struct dg_sockaddr sa = conf->epmd_addrs[i];
+		struct epmd_lsock *l = &s->ls[s->nls];
+		int fd;
+
+		if (sa.ss.ss_family == AF_INET)
+			((struct sockaddr_in *)&sa.ss)->sin_port = htons(conf->epmd_port);
+		else
+			((struct sockaddr_in6 *)&sa.ss)->sin6_port = htons(conf->epmd_port);
+		fd = net_listen((struct sockaddr *)&sa.ss, sa.len, EPMD_BACKLOG);
+		if (fd == -1) {
+			/* An IPv6 address on a host without IPv6 is not fatal
+			 * while another address could be bound. */
+			log_warn("epmd: cannot listen on %s port %u", sa.text,
+			    conf->epmd_port);
+			continue;
+		}
+		l->srv = s;
+		snprintf(l->text, sizeof(l->text), "%s", sa.text);
+		ev_io_init(&l->io, on_accept, fd, EV_READ);
+		ev_io_start(d->loop, &l->io);
+		log_info("epmd: listening on %s port %u", sa.text, conf->epmd_port);
+		s->nls++;
+	}
+	if (s->nls == 0) {
+		srccount_free(s->per_source);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+epmd_srv_stop(struct epmd_srv *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	while (s->conns)
+		conn_close(s->conns, NULL);
+	for (i = 0; i < s->nls; i++) {
+		ev_io_stop(s->d->loop, &s->ls[i].io);
+		close(s->ls[i].io.fd);
+	}
+	ev_timer_stop(s->d->loop, &s->resume);
+	srccount_free(s->per_source);
+	free(s);
+}
+
+struct epmd_reg *
+epmd_srv_registry(struct epmd_srv *s)
+{
+	return &s->reg;
+}
+
+int
+epmd_srv_connections(const struct epmd_srv *s)
+{
+	return s->nconns;
+}

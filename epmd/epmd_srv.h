@@ -1,0 +1,21 @@
+/*
+ * epmd_srv.h - the EPMD service: listening sockets, connections, and the
+ * requests of spec section 1, hardened (caps, deadlines, non-blocking
+ * writes, locality checks).
+ */
+#ifndef EPMD_SRV_H
+#define EPMD_SRV_H
+
+#include "dg_daemon.h"
+#include "epmd_reg.h"
+
+struct epmd_srv;
+
+/* Binds every configured address; returns NULL (errors logged) if none
+ * could be bound. */
+struct epmd_srv	*epmd_srv_start(struct dg_daemon *);
+void		 epmd_srv_stop(struct epmd_srv *);
+struct epmd_reg	*epmd_srv_registry(struct epmd_srv *);
+int		 epmd_srv_connections(const struct epmd_srv *);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * dg_alert.h - security alerts: one JSON object per line, with stable
+ * dotted event names, to the configured file (and syslog), rate-limited per
+ * source address so a hostile peer cannot fill the disk.
+ *
+ * Every alert carries ts, event, peer (address:port), node (claimed name,
+ * escaped and truncated), listener (the protected local node) and detail.
+ * Every alert is also logged as one line on stderr.
+ */
+#ifndef DG_ALERT_H
+#define DG_ALERT_H
+
+#include <sys/socket.h>
+
+#include "dg.h"
+
+struct alerts;
+
+struct alerts	*alerts_new(const char *path, int use_syslog, int per_source_per_min);
+/* Reopens/reconfigures (after a reload). */
+void		 alerts_configure(struct alerts *, const char *path, int use_syslog,
+		    int per_source_per_min);
+void		 alerts_free(struct alerts *);
+
+/*
+ * Emits one alert.  `sa` is the peer's address (NULL for none); node and
+ * listener may be NULL or unterminated spans of untrusted bytes given by
+ * (ptr, len) through alert_emitn; detail is trusted text.
+ */
+void	alert_emit(struct alerts *, const char *event, const struct sockaddr *sa,
+	    const char *node, const char *listener, const char *fmt, ...)
+	    DG_PRINTF(6, 7);
+void	alert_emitn(struct alerts *, const char *event, const struct sockaddr *sa,
+	    const void *node, size_t nodelen, const char *listener,
+	    const char *fmt, ...) DG_PRINTF(7, 8);
+
+/* Number of alerts written and suppressed so far. */
+void	alerts_counts(const struct alerts *, unsigned long long *written,
+	    unsigned long long *suppressed);
+
+/* "1.2.3.4:5" or "[::1]:5" */
+char	*dg_addr_text(const struct sockaddr *sa, char *buf, size_t len);
+/* "1.2.3.4" without the port */
+char	*dg_host_text(const struct sockaddr *sa, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * dg_ban.h - per-source throttling: N failed handshakes within a window
+ * ban the source address for a while.  A fixed table; when it is full the
+ * oldest entry that is not banned is recycled, so a flood of spoofed-looking
+ * sources cannot grow memory nor evict a live ban.
+ */
+#ifndef DG_BAN_H
+#define DG_BAN_H
+
+#include <sys/socket.h>
+
+struct bans;
+
+struct bans	*bans_new(int failures, double window, double duration);
+void		 bans_configure(struct bans *, int failures, double window,
+		    double duration);
+void		 bans_free(struct bans *);
+/* Records one failure at `now`; returns 1 if this failure starts a ban. */
+int		 bans_fail(struct bans *, const struct sockaddr *, double now);
+/* Returns the seconds left of a ban on this source, 0 when not banned. */
+double		 bans_check(struct bans *, const struct sockaddr *, double now);
+/* Number of sources banned right now. */
+int		 bans_active(const struct bans *, double now);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * dg_daemon.h - the running daemon's context, passed to every service
+ * instead of globals: the event loop, the configuration in force, and the
+ * shared tables (alerts, bans, per-source counts, statistics).
+ */
+#ifndef DG_DAEMON_H
+#define DG_DAEMON_H
+
+#include <ev.h>
+#include <stdint.h>
+
+#include "dg_alert.h"
+#include "dg_ban.h"
+#include "dg_conf.h"
+
+struct epmd_srv;
+struct srccount;
+struct stats;
+
+struct dg_daemon {
+	struct ev_loop		*loop;
+	struct dg_conf		*conf;		/* in force; sessions hold refs */
+	const char		*conf_path;	/* NULL: embedded default */
+	struct alerts		*alerts;
+	struct bans		*bans;
+	struct epmd_srv		*epmd;
+	struct stats		*stats;
+	struct srccount		*hs_sources;	/* pending handshakes per source */
+	int			 hs_pending;	/* pending handshakes, total */
+	int			 sessions;	/* live proxied connections */
+	uint64_t		 next_conn_id;
+	int			 reserve_fd;	/* spare fd for EMFILE (see net.c) */
+	char			 hostname[256];	/* this host's name, full and short */
+	char			 hostshort[256];
+};
+
+/* Loads the configuration again and applies it; on error keeps the old
+ * one.  Returns 0 on success, -1 (errors logged) on failure; `errbuf`
+ * receives the error lines for the control socket. */
+int	daemon_reload(struct dg_daemon *, char *errbuf, size_t errlen);
+
+/*
+ * Per-source connection counts (EPMD connections, pending handshakes).
+ * Entries exist only while their count is above zero, so memory is bounded
+ * by the number of live connections.
+ */
+struct srccount	*srccount_new(void);
+void		 srccount_free(struct srccount *);
+int		 srccount_get(struct srccount *, const struct sockaddr *);
+void		 srccount_add(struct srccount *, const struct sockaddr *, int delta);
+
+/* net.c: socket helpers. */
+int	net_listen(const struct sockaddr *sa, socklen_t len, int backlog);
+int	net_set_nonblock(int fd);
+/* accept(2) with the EMFILE reserve: returns fd, or -1 with errno
+ * (EAGAIN: nothing to accept; EMFILE/ENFILE: out of fds, the pending
+ * connection was accepted and closed on the spare fd). */
+int	net_accept(struct dg_daemon *, int lfd, struct sockaddr_storage *ss,
+	    socklen_t *slen);
+int	net_sockaddr_port(const struct sockaddr *);
+int	net_is_loopback(const struct sockaddr *);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * listener.h - one filtering listener per registered node: the port EPMD
+ * advertises for the node.  Accepted connections become sessions
+ * (session.c), which run the handshake on both legs and then the relay.
+ */
+#ifndef LISTENER_H
+#define LISTENER_H
+
+#include <stdint.h>
+
+#include "dg_daemon.h"
+
+struct listener;
+
+/*
+ * Opens a listener for node `alive` (which listens on loopback port
+ * b_port, family b_family) on a free port of the configured range.
+ * Returns NULL (and logs) when no port is free.
+ */
+struct listener	*listener_open(struct dg_daemon *, const char *alive,
+		    int b_family, uint16_t b_port, int is_cnode);
+uint16_t	 listener_port(const struct listener *);
+/* Stops accepting; established sessions go on until they end. */
+void		 listener_close(struct listener *);
+/* Is `alive@host` one of this host's registered nodes?  (name collision) */
+int		 listener_local_name(struct dg_daemon *, const char *node);
+
+#endif
