@@ -169,8 +169,8 @@ hs_parse_status(const uint8_t *body, size_t blen, struct hs_status *out,
 	if (tlen >= NAMED_PREFIX_LEN &&
 	    memcmp(text, NAMED_PREFIX, NAMED_PREFIX_LEN) == 0) {
 		/* named: Nlen name creation, rest ignored (spec 2.3, 2.9). */
-		r.p += NAMED_PREFIX_LEN;
-		if (rd_u16(&r, &nlen) == -1 ||
+		if (rd_bytes(&r, NAMED_PREFIX_LEN, &text) == -1 ||
+		    rd_u16(&r, &nlen) == -1 ||
 		    rd_bytes(&r, nlen, &name) == -1 ||
 		    rd_u32(&r, &s.creation) == -1) {
 			*why = "named: status truncated";
