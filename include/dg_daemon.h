@@ -34,6 +34,9 @@ struct dg_daemon {
 	char			 hostshort[256];
 };
 
+/* `distguard run`: returns the exit status. */
+int	daemon_run(const char *path, int verbose);
+
 /* Loads the configuration again and applies it; on error keeps the old
  * one.  Returns 0 on success, -1 (errors logged) on failure; `errbuf`
  * receives the error lines for the control socket. */

@@ -1,0 +1,253 @@
+/*
+ * ctl.c - the control socket: a Unix stream socket, mode 0600, that
+ * answers one command per connection ("stats", "stats json", "reload")
+ * and closes.  Local administration only; nothing on the network reaches
+ * it.  Reads are bounded and deadlined like every other input.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "dg_ctl.h"
+#include "dg_log.h"
+#include "dg_stats.h"
+
+#define CTL_LINE_MAX	64
+#define CTL_TIMEOUT	2.0
+
+struct ctl {
+	ev_io			 io;
+	struct dg_daemon	*d;
+	char			 path[108];
+};
+
+struct ctl_conn {
+	ev_io			 rd, wr;
+	ev_timer		 timer;
+	struct ctl		*ctl;
+	char			 line[CTL_LINE_MAX];
+	size_t			 len;
+	char			*out;
+	size_t			 outlen, outoff;
+};
+
+static void
+cc_free(struct ctl_conn *c)
+{
+	struct ev_loop *loop = c->ctl->d->loop;
+
+	ev_io_stop(loop, &c->rd);
+	ev_io_stop(loop, &c->wr);
+	ev_timer_stop(loop, &c->timer);
+	close(c->rd.fd);
+	free(c->out);
+	free(c);
+}
+
+static void
+cc_answer(struct ctl_conn *c, char *text, size_t len)
+{
+	c->out = text;
+	c->outlen = len;
+	ev_io_stop(c->ctl->d->loop, &c->rd);
+	ev_io_start(c->ctl->d->loop, &c->wr);
+}
+
+static void
+cc_command(struct ctl_conn *c)
+{
+	struct dg_daemon *d = c->ctl->d;
+	char *text;
+	size_t len;
+
+	if (strcmp(c->line, "stats") == 0 || strcmp(c->line, "stats json") == 0) {
+		text = stats_render(d->stats, c->line[5] != '\0', &len);
+		cc_answer(c, text, len);
+	} else if (strcmp(c->line, "reload") == 0) {
+		char err[4096];
+
+		if ((text = malloc(sizeof(err) + 32)) == NULL) {
+			cc_free(c);
+			return;
+		}
+		if (daemon_reload(d, err, sizeof(err)) == 0)
+			len = (size_t)snprintf(text, sizeof(err) + 32,
+			    "reloaded\n");
+		else
+			len = (size_t)snprintf(text, sizeof(err) + 32,
+			    "reload failed; old configuration kept\n%s", err);
+		cc_answer(c, text, len);
+	} else {
+		if ((text = strdup("unknown command\n")) == NULL) {
+			cc_free(c);
+			return;
+		}
+		cc_answer(c, text, strlen(text));
+	}
+}
+
+static void
+cc_read(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ctl_conn *c = (struct ctl_conn *)w;
+	ssize_t n;
+	char *nl;
+
+	n = read(w->fd, c->line + c->len, sizeof(c->line) - 1 - c->len);
+	if (n <= 0) {
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		cc_free(c);
+		return;
+	}
+	c->len += (size_t)n;
+	c->line[c->len] = '\0';
+	if ((nl = strchr(c->line, '\n')) == NULL) {
+		if (c->len == sizeof(c->line) - 1)
+			cc_free(c);	/* no command is that long */
+		return;
+	}
+	*nl = '\0';
+	cc_command(c);
+}
+
+static void
+cc_write(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ctl_conn *c = (struct ctl_conn *)((char *)w -
+	    offsetof(struct ctl_conn, wr));
+	ssize_t n;
+
+	while (c->outoff < c->outlen) {
+		n = write(w->fd, c->out + c->outoff, c->outlen - c->outoff);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			break;
+		}
+		c->outoff += (size_t)n;
+	}
+	cc_free(c);
+}
+
+static void
+cc_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	cc_free((struct ctl_conn *)((char *)w - offsetof(struct ctl_conn, timer)));
+}
+
+static void
+ctl_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ctl *ctl = (struct ctl *)w;
+	struct ctl_conn *c;
+	int fd;
+
+	fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd == -1)
+		return;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return;
+	}
+	c->ctl = ctl;
+	ev_io_init(&c->rd, cc_read, fd, EV_READ);
+	ev_io_init(&c->wr, cc_write, fd, EV_WRITE);
+	ev_timer_init(&c->timer, cc_timeout, CTL_TIMEOUT, 0.0);
+	ev_io_start(loop, &c->rd);
+	ev_timer_start(loop, &c->timer);
+}
+
+const char *
+ctl_path(const struct dg_conf *conf, char *buf, size_t len)
+{
+	if (conf->control_path)
+		snprintf(buf, len, "%s", conf->control_path);
+	else
+		snprintf(buf, len, "/tmp/distguard.%u.ctl", conf->epmd_port);
+	return buf;
+}
+
+struct ctl *
+ctl_start(struct dg_daemon *d)
+{
+	struct ctl *ctl = calloc(1, sizeof(*ctl));
+	struct sockaddr_un sun;
+	mode_t old;
+	int fd;
+
+	if (ctl == NULL)
+		fatalx("out of memory");
+	ctl->d = d;
+	ctl_path(d->conf, ctl->path, sizeof(ctl->path));
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", ctl->path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		goto fail;
+	unlink(ctl->path);
+	old = umask(077);	/* only the daemon's user may talk to it */
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(fd, 16) == -1) {
+		umask(old);
+		close(fd);
+		goto fail;
+	}
+	umask(old);
+	ev_io_init(&ctl->io, ctl_accept, fd, EV_READ);
+	ev_io_start(d->loop, &ctl->io);
+	log_info("control socket %s", ctl->path);
+	return ctl;
+fail:
+	log_warn("control socket %s", ctl->path);
+	free(ctl);
+	return NULL;
+}
+
+void
+ctl_stop(struct ctl *ctl)
+{
+	if (ctl == NULL)
+		return;
+	ev_io_stop(ctl->d->loop, &ctl->io);
+	close(ctl->io.fd);
+	unlink(ctl->path);
+	free(ctl);
+}
+
+int
+ctl_request(const struct dg_conf *conf, const char *cmd, FILE *out)
+{
+	struct sockaddr_un sun;
+	char path[108], buf[4096];
+	ssize_t n;
+	int fd;
+
+	ctl_path(conf, path, sizeof(path));
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		fprintf(stderr, "distguard: cannot reach the daemon at %s: %s\n",
+		    path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s\n", cmd);
+	if (write(fd, buf, strlen(buf)) < 0) {
+		close(fd);
+		return -1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, out);
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,182 @@
+/*
+ * daemon.c - `distguard run`: builds the daemon context, starts the EPMD
+ * service and the control socket, handles signals (SIGINT/SIGTERM stop,
+ * SIGHUP reloads), and reloads the configuration without dropping a
+ * connection.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "dg_ctl.h"
+#include "dg_daemon.h"
+#include "dg_log.h"
+#include "dg_stats.h"
+#include "epmd_srv.h"
+#include "hs_crypto.h"
+
+struct errbuf {
+	char	*buf;
+	size_t	 len, used;
+	int	 n;
+};
+
+static void
+collect_error(void *arg, const char *file, int line, const char *msg)
+{
+	struct errbuf *e = arg;
+	int k;
+
+	e->n++;
+	log_warnx("%s:%d: %s", file, line, msg);
+	if (e->buf == NULL || e->used >= e->len)
+		return;
+	k = snprintf(e->buf + e->used, e->len - e->used, "%s:%d: %s\n", file,
+	    line, msg);
+	if (k > 0)
+		e->used += (size_t)k;
+}
+
+/* What a reload cannot change without a restart. */
+static void
+warn_unreloadable(const struct dg_conf *a, const struct dg_conf *b)
+{
+	if (a->epmd_port != b->epmd_port || a->nepmd_addrs != b->nepmd_addrs)
+		log_warnx("reload: epmd port and addresses change at the next restart");
+	if (a->listen_port_min != b->listen_port_min ||
+	    a->listen_port_max != b->listen_port_max ||
+	    strcmp(a->listen_addr.text, b->listen_addr.text) != 0)
+		log_warnx("reload: listen settings apply to nodes registering from now on");
+	if ((a->control_path == NULL) != (b->control_path == NULL) ||
+	    (a->control_path && strcmp(a->control_path, b->control_path) != 0))
+		log_warnx("reload: the control socket moves at the next restart");
+}
+
+int
+daemon_reload(struct dg_daemon *d, char *err, size_t errlen)
+{
+	struct errbuf e = { err, errlen, 0, 0 };
+	struct dg_conf *nc, *old = d->conf;
+
+	if (err && errlen)
+		err[0] = '\0';
+	nc = conf_load(d->conf_path, collect_error, &e);
+	if (nc == NULL) {
+		log_warnx("reload: %d error(s) in %s; the old configuration stays "
+		    "in force", e.n, d->conf_path ? d->conf_path : "<embedded>");
+		return -1;
+	}
+	warn_unreloadable(old, nc);
+	d->conf = nc;
+	alerts_configure(d->alerts, nc->alerts_path, nc->alerts_syslog,
+	    nc->alerts_per_source);
+	bans_configure(d->bans, nc->ban_failures, nc->ban_window, nc->ban_duration);
+	conf_unref(old);	/* live sessions keep theirs until next message */
+	log_info("reload: configuration from %s in force",
+	    d->conf_path ? d->conf_path : "<embedded>");
+	return 0;
+}
+
+static void
+on_stop(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	log_info("signal %d: stopping", w->signum);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void
+on_hup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct dg_daemon *d = w->data;
+
+	log_info("SIGHUP: reloading");
+	daemon_reload(d, NULL, 0);
+}
+
+static void
+set_hostnames(struct dg_daemon *d)
+{
+	char *dot;
+
+	if (gethostname(d->hostname, sizeof(d->hostname) - 1) == -1)
+		snprintf(d->hostname, sizeof(d->hostname), "localhost");
+	snprintf(d->hostshort, sizeof(d->hostshort), "%s", d->hostname);
+	if ((dot = strchr(d->hostshort, '.')) != NULL)
+		*dot = '\0';
+}
+
+/* More descriptors than the default 1024 soft limit: each proxied
+ * connection costs two. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int
+daemon_run(const char *path, int verbose)
+{
+	struct dg_daemon d;
+	struct errbuf e = { NULL, 0, 0, 0 };
+	ev_signal s_int, s_term, s_hup;
+	struct ctl *ctl;
+
+	memset(&d, 0, sizeof(d));
+	if (verbose)
+		log_set_level(DG_LOG_DEBUG);
+	d.conf_path = path;
+	if ((d.conf = conf_load(path, collect_error, &e)) == NULL) {
+		fprintf(stderr, "distguard: %d error(s) in the configuration\n", e.n);
+		return 1;
+	}
+	if (hs_crypto_init() != 0) {
+		log_warnx("libsodium failed to initialise");
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
+	set_hostnames(&d);
+	d.loop = EV_DEFAULT;
+	d.alerts = alerts_new(d.conf->alerts_path, d.conf->alerts_syslog,
+	    d.conf->alerts_per_source);
+	d.bans = bans_new(d.conf->ban_failures, d.conf->ban_window,
+	    d.conf->ban_duration);
+	d.stats = stats_new();
+	d.hs_sources = srccount_new();
+	d.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if ((d.epmd = epmd_srv_start(&d)) == NULL) {
+		log_warnx("epmd: no address could be bound; giving up");
+		return 1;
+	}
+	ctl = ctl_start(&d);
+	ev_signal_init(&s_int, on_stop, SIGINT);
+	ev_signal_init(&s_term, on_stop, SIGTERM);
+	ev_signal_init(&s_hup, on_hup, SIGHUP);
+	s_hup.data = &d;
+	ev_signal_start(d.loop, &s_int);
+	ev_signal_start(d.loop, &s_term);
+	ev_signal_start(d.loop, &s_hup);
+	log_info("distguard running: configuration %s, epmd port %u, listeners "
+	    "%s ports %u..%u", path ? path : "<embedded>", d.conf->epmd_port,
+	    d.conf->listen_addr.text, d.conf->listen_port_min,
+	    d.conf->listen_port_max);
+	ev_run(d.loop, 0);
+	ctl_stop(ctl);
+	epmd_srv_stop(d.epmd);
+	stats_free(d.stats);
+	srccount_free(d.hs_sources);
+	bans_free(d.bans);
+	alerts_free(d.alerts);
+	conf_unref(d.conf);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,179 @@
+/*
+ * stats.c - the counters behind `distguard stats`.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dg_log.h"
+#include "dg_stats.h"
+
+struct stats {
+	struct stats_row	*rows[STATS_MAX_ROWS];
+	int			 nrows;
+	struct stats_row	 other;
+};
+
+struct stats *
+stats_new(void)
+{
+	struct stats *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		fatalx("out of memory");
+	snprintf(s->other.local, sizeof(s->other.local), "(other)");
+	snprintf(s->other.peer, sizeof(s->other.peer), "(other)");
+	return s;
+}
+
+void
+stats_free(struct stats *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nrows; i++)
+		free(s->rows[i]);
+	free(s);
+}
+
+struct stats_row *
+stats_row(struct stats *s, const char *local, const char *peer)
+{
+	struct stats_row *r;
+	int i;
+
+	/* Linear: rows are few and this runs once per connection. */
+	for (i = 0; i < s->nrows; i++) {
+		r = s->rows[i];
+		if (strcmp(r->peer, peer) == 0 && strcmp(r->local, local) == 0)
+			return r;
+	}
+	if (s->nrows == STATS_MAX_ROWS || (r = calloc(1, sizeof(*r))) == NULL)
+		return &s->other;
+	snprintf(r->local, sizeof(r->local), "%s", local);
+	snprintf(r->peer, sizeof(r->peer), "%s", peer);
+	s->rows[s->nrows++] = r;
+	return r;
+}
+
+struct sbuf {
+	char	*p;
+	size_t	 len, cap;
+};
+
+static void DG_PRINTF(2, 3)
+sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if (b->len + (size_t)n < b->cap) {
+			b->len += (size_t)n;
+			return;
+		}
+		b->cap = (b->cap + (size_t)n) * 2;
+		if ((b->p = realloc(b->p, b->cap)) == NULL)
+			fatalx("out of memory");
+	}
+}
+
+static void
+render_row_text(struct sbuf *b, const struct stats_row *r)
+{
+	int t, a;
+
+	sb_printf(b, "%s <- %s: connections %llu (live %d), frames in %llu "
+	    "(%llu bytes), out %llu (%llu bytes), replies %llu, invalid %llu\n",
+	    r->local, r->peer, (unsigned long long)r->connections, r->live,
+	    (unsigned long long)r->frames_in, (unsigned long long)r->bytes_in,
+	    (unsigned long long)r->frames_out, (unsigned long long)r->bytes_out,
+	    (unsigned long long)r->replies, (unsigned long long)r->invalid);
+	for (t = 0; t < DG_T_COUNT; t++) {
+		uint64_t sum = 0;
+
+		for (a = 0; a < 3; a++)
+			sum += r->verdict[t][a];
+		if (sum == 0)
+			continue;
+		sb_printf(b, "  %-14s allow %-10llu deny %-10llu drop %llu\n",
+		    conf_type_name((enum dg_type)t),
+		    (unsigned long long)r->verdict[t][DG_ALLOW],
+		    (unsigned long long)r->verdict[t][DG_DENY],
+		    (unsigned long long)r->verdict[t][DG_DROP]);
+	}
+}
+
+static void
+json_str(struct sbuf *b, const char *s)
+{
+	char esc[DG_MAX_NODE_BYTES * 6 + 1];
+
+	sb_printf(b, "\"%s\"", log_escape(esc, sizeof(esc), s, strlen(s)));
+}
+
+static void
+render_row_json(struct sbuf *b, const struct stats_row *r)
+{
+	int t;
+
+	sb_printf(b, "{\"local\":");
+	json_str(b, r->local);
+	sb_printf(b, ",\"peer\":");
+	json_str(b, r->peer);
+	sb_printf(b, ",\"connections\":%llu,\"live\":%d,\"frames_in\":%llu,"
+	    "\"bytes_in\":%llu,\"frames_out\":%llu,\"bytes_out\":%llu,"
+	    "\"replies\":%llu,\"invalid\":%llu,\"types\":{",
+	    (unsigned long long)r->connections, r->live,
+	    (unsigned long long)r->frames_in, (unsigned long long)r->bytes_in,
+	    (unsigned long long)r->frames_out, (unsigned long long)r->bytes_out,
+	    (unsigned long long)r->replies, (unsigned long long)r->invalid);
+	for (t = 0; t < DG_T_COUNT; t++)
+		sb_printf(b, "%s\"%s\":{\"allow\":%llu,\"deny\":%llu,\"drop\":%llu}",
+		    t ? "," : "", conf_type_name((enum dg_type)t),
+		    (unsigned long long)r->verdict[t][DG_ALLOW],
+		    (unsigned long long)r->verdict[t][DG_DENY],
+		    (unsigned long long)r->verdict[t][DG_DROP]);
+	sb_printf(b, "}}");
+}
+
+char *
+stats_render(struct stats *s, int json, size_t *len)
+{
+	struct sbuf b = { NULL, 0, 1024 };
+	int i, first = 1;
+
+	if ((b.p = malloc(b.cap)) == NULL)
+		fatalx("out of memory");
+	b.p[0] = '\0';
+	if (json)
+		sb_printf(&b, "{\"peers\":[");
+	for (i = 0; i <= s->nrows; i++) {
+		const struct stats_row *r = i < s->nrows ? s->rows[i] : &s->other;
+
+		if (i == s->nrows && r->connections == 0)
+			break;
+		if (json) {
+			if (!first)
+				sb_printf(&b, ",");
+			render_row_json(&b, r);
+		} else {
+			render_row_text(&b, r);
+		}
+		first = 0;
+	}
+	if (json)
+		sb_printf(&b, "]}\n");
+	else if (first)
+		sb_printf(&b, "no connections yet\n");
+	*len = b.len;
+	return b.p;
+}

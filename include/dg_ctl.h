@@ -1,0 +1,21 @@
+/*
+ * dg_ctl.h - the daemon's control socket (core/ctl.c) and its client side,
+ * used by `distguard stats` and `distguard reload`.
+ */
+#ifndef DG_CTL_H
+#define DG_CTL_H
+
+#include <stdio.h>
+
+#include "dg_daemon.h"
+
+struct ctl;
+
+/* {control, Path}, else /tmp/distguard.<epmd port>.ctl */
+const char	*ctl_path(const struct dg_conf *, char *buf, size_t len);
+struct ctl	*ctl_start(struct dg_daemon *);
+void		 ctl_stop(struct ctl *);
+/* Sends one command and copies the answer to `out`; -1 if unreachable. */
+int		 ctl_request(const struct dg_conf *, const char *cmd, FILE *out);
+
+#endif

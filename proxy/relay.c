@@ -1,0 +1,493 @@
+/*
+ * relay.c - moves frames between the legs once both handshakes are done,
+ * and puts the filter on the path.
+ *
+ * Hot path, per read: bytes land in one static scratch buffer; frames are
+ * split in place (filter/dist_frame.c); each frame's control message is
+ * decoded once (filter/dist_ctl.c) and judged (filter/rules.c) on the way
+ * to B; forwarded ranges go out with one writev straight from the scratch
+ * buffer.  Nothing is allocated per message, payloads are never copied or
+ * parsed past the prefix a rule needs, and a large frame streams through
+ * once decided.  Only what the destination does not take at once is copied
+ * to its queue, and then the source is not read again until the queue has
+ * drained (backpressure).
+ *
+ * Direction B -> P is decoded too: it must be well framed, and the requests
+ * B makes (spawn, monitor, unlink) are remembered so that the replies P
+ * owes B pass whatever the rules say.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "deny.h"
+#include "dg_flags.h"
+#include "dg_log.h"
+#include "dist_ctl.h"
+#include "session.h"
+
+#define RELAY_READ	(256 * 1024)
+#define RELAY_HELD_MAX	(DF_WINDOW + 64)
+#define RELAY_IOV	256
+#define INJECT_MAX	(64 * 1024)
+
+static uint8_t	scratch[RELAY_HELD_MAX + RELAY_READ];
+static uint8_t	owed_key[crypto_shorthash_KEYBYTES];
+static int	owed_key_set;
+
+struct iov_batch {
+	struct iovec	v[RELAY_IOV];
+	int		n;
+};
+
+/* ---- replies B is owed ------------------------------------------------- */
+
+static uint64_t
+owed_hash(struct dg_span key)
+{
+	uint64_t h;
+
+	if (!owed_key_set) {
+		randombytes_buf(owed_key, sizeof(owed_key));
+		owed_key_set = 1;
+	}
+	/* Keyed: P cannot aim for collisions it cannot compute. */
+	crypto_shorthash((unsigned char *)&h, key.p, key.len, owed_key);
+	return h | 1;		/* 0 marks a free slot */
+}
+
+static void
+owed_add(struct session *s, struct dg_span key)
+{
+	if (s->owed == NULL &&
+	    (s->owed = calloc(SESSION_OWED, sizeof(*s->owed))) == NULL)
+		return;
+	s->owed[s->owed_head] = owed_hash(key);
+	s->owed_head = (s->owed_head + 1) % SESSION_OWED;
+}
+
+static int
+owed_match(struct session *s, struct dg_span key, int consume)
+{
+	uint64_t h;
+	int i;
+
+	if (s->owed == NULL)
+		return 0;
+	h = owed_hash(key);
+	for (i = 0; i < SESSION_OWED; i++) {
+		if (s->owed[i] == h) {
+			if (consume)
+				s->owed[i] = 0;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+static void
+iov_add(struct iov_batch *b, const uint8_t *p, size_t n)
+{
+	if (n == 0)
+		return;
+	if (b->n > 0) {
+		struct iovec *last = &b->v[b->n - 1];
+
+		if ((uint8_t *)last->iov_base + last->iov_len == p) {
+			last->iov_len += n;
+			return;
+		}
+	}
+	b->v[b->n].iov_base = (void *)p;
+	b->v[b->n].iov_len = n;
+	b->n++;
+}
+
+/* Writes the batch to one leg; what it does not take is queued.
+ * Returns -1 when the session had to close. */
+static int
+flush(struct session *s, int to_peer, struct iov_batch *b)
+{
+	struct outq *q = to_peer ? &s->q_p : &s->q_b;
+	ssize_t w = 0;
+	int i;
+
+	if (b->n == 0)
+		return 0;
+	if (q->len == q->off) {
+		w = writev(to_peer ? s->pfd : s->bfd, b->v, b->n);
+		if (w < 0) {
+			if (errno != EAGAIN && errno != EINTR) {
+				session_close(s, to_peer ? "write to peer failed" :
+				    "write to node failed");
+				return -1;
+			}
+			w = 0;
+		}
+	}
+	for (i = 0; i < b->n; i++) {
+		size_t len = b->v[i].iov_len;
+
+		if ((size_t)w >= len) {
+			w -= (ssize_t)len;
+			continue;
+		}
+		if (outq_send(s, to_peer, (uint8_t *)b->v[i].iov_base + w,
+		    len - (size_t)w) == -1) {
+			session_close(s, "out of memory");
+			return -1;
+		}
+		w = 0;
+	}
+	b->n = 0;
+	return 0;
+}
+
+/* A deny answer for P waits until the stream towards P is between frames. */
+static void
+inject_flush(struct session *s)
+{
+	if (s->inject.len == 0 || s->to_p.skip_left != 0)
+		return;
+	if (outq_send(s, 1, s->inject.buf, s->inject.len) == -1)
+		log_warnx("conn %llu: deny answer lost", (unsigned long long)s->id);
+	s->inject.len = 0;
+}
+
+static void
+inject(struct session *s, const uint8_t *frame, size_t n)
+{
+	struct outq *q = &s->inject;
+
+	if (q->len + n > INJECT_MAX) {
+		log_warnx("conn %llu: too many deny answers pending; one dropped",
+		    (unsigned long long)s->id);
+		return;
+	}
+	if (q->len + n > q->cap) {
+		uint8_t *nb = realloc(q->buf, INJECT_MAX);
+
+		if (nb == NULL)
+			return;
+		q->buf = nb;
+		q->cap = INJECT_MAX;
+	}
+	memcpy(q->buf + q->len, frame, n);
+	q->len += n;
+	inject_flush(s);
+}
+
+/* ---- judging one message from P ---------------------------------------- */
+
+/* A reload applies to live connections from their next message. */
+static void
+follow_reload(struct session *s)
+{
+	if (s->conf == s->d->conf)
+		return;
+	conf_unref(s->conf);
+	s->conf = s->d->conf;
+	conf_ref(s->conf);
+	rules_resolve(s->conf, s->b_name, s->peer_name, &s->pol);
+	log_info("conn %llu %s -> %s: new configuration, policy: %s",
+	    (unsigned long long)s->id, s->peer_name, s->b_name, s->pol.desc);
+}
+
+static void
+span_text(struct dg_span sp, char *buf, size_t len)
+{
+	size_t n = sp.len < len - 1 ? sp.len : len - 1;
+
+	memcpy(buf, sp.p, n);
+	buf[n] = '\0';
+}
+
+static void
+alert_denied(struct session *s, const struct dist_msg *m,
+    const struct rules_verdict *v)
+{
+	char target[300] = "", mfa[600] = "", mod[256], fun[256];
+
+	if (m->has_name)
+		span_text(m->name, target, sizeof(target));
+	if (m->via != VIA_NONE) {
+		span_text(m->exec_m, mod, sizeof(mod));
+		span_text(m->exec_f, fun, sizeof(fun));
+		snprintf(mfa, sizeof(mfa), "%s:%s/%d", mod, fun, m->exec_arity);
+	}
+	alert_emit(s->d->alerts, "filter.denied", (struct sockaddr *)&s->peer,
+	    s->peer_name, s->b_name,
+	    "%s %s%s%s%s%s by %s (line %d): op %s", conf_action_name(v->action),
+	    conf_type_name(m->type), target[0] ? " to " : "", target,
+	    mfa[0] ? " mfa " : "", mfa, v->what, v->line, dist_op_name(m->op));
+}
+
+/* Returns DF_FORWARD, DF_DROP, or -1 when the session was closed. */
+static int
+judge(struct session *s, int rc, const struct dist_msg *m, const char *why,
+    int passthrough)
+{
+	struct rules_verdict v;
+	uint8_t reply[1024];
+	int n;
+
+	follow_reload(s);
+	if (rc != 0) {
+		s->row->invalid++;
+		alert_emit(s->d->alerts, rc == DG_AGAIN ? "filter.undecidable" :
+		    "filter.invalid", (struct sockaddr *)&s->peer, s->peer_name,
+		    s->b_name, "%s", rc == DG_AGAIN ?
+		    "control message or inspected payload does not fit the first "
+		    "bytes of the frame" : why ? why : "invalid control message");
+		if (s->pol.disconnect) {
+			session_close(s, "violation, and the peer has {disconnect, true}");
+			return -1;
+		}
+		return DF_DROP;
+	}
+	/* ERTS does not check that a sender pid belongs to the peer (spec
+	 * 5.2): rules on names would mean nothing if P could speak for a
+	 * third node. */
+	if (m->has_from && !span_eq(m->from_node, s->peer_name)) {
+		char claimed[300];
+
+		span_text(m->from_node, claimed, sizeof(claimed));
+		s->row->invalid++;
+		alert_emit(s->d->alerts, "filter.spoofed_sender",
+		    (struct sockaddr *)&s->peer, s->peer_name, s->b_name,
+		    "%s claims a sender on node %s", dist_op_name(m->op), claimed);
+		return DF_DROP;
+	}
+	if (m->reply != REPLY_NONE &&
+	    owed_match(s, m->key, m->reply != REPLY_SPAWN)) {
+		s->row->replies++;
+		return DF_FORWARD;
+	}
+	rules_decide(&s->pol, m, &v);
+	s->row->verdict[m->type][v.action]++;
+	if (v.action == DG_ALLOW)
+		return DF_FORWARD;
+	alert_denied(s, m, &v);
+	if (v.action == DG_DENY) {
+		n = deny_reply(m, s->flags, passthrough, reply, sizeof(reply));
+		if (n > 0)
+			inject(s, reply, (size_t)n);
+	}
+	if (v.disconnect) {
+		session_close(s, "denied message, and the peer has {disconnect, true}");
+		return -1;
+	}
+	return DF_DROP;
+}
+
+/* Decides one frame; -1 when the session was closed. */
+static int
+decide(struct session *s, int from_peer, const struct df_frame *f)
+{
+	struct relay_dir *dir = from_peer ? &s->to_b : &s->to_p;
+	struct dist_msg m;
+	const char *why = NULL;
+	int verdict = DF_FORWARD, rc;
+
+	if (f->kind == DF_TICK)
+		return DF_FORWARD;
+	if (f->kind != DF_FRAG_CONT) {
+		rc = dist_ctl_decode(f->terms, f->terms_end, !dir->df.header_mode,
+		    &m, &why);
+		if (from_peer)
+			verdict = judge(s, rc, &m, why, !dir->df.header_mode);
+		else if (rc == 0 && m.request != REPLY_NONE)
+			owed_add(s, m.key);
+		if (verdict < 0)
+			return -1;
+	}
+	if (f->kind == DF_FRAG_FIRST || f->kind == DF_FRAG_CONT) {
+		rc = df_commit(&dir->df, f, (enum df_verdict)verdict, &why);
+		if (rc < 0) {
+			alert_emit(s->d->alerts, dir->df.event ? dir->df.event :
+			    "filter.fragment_violation", (struct sockaddr *)&s->peer,
+			    s->peer_name, s->b_name, "%s: %s", from_peer ?
+			    "from peer" : "from node", why);
+			session_close(s, "fragment violation");
+			return -1;
+		}
+		verdict = rc;
+	}
+	return verdict;
+}
+
+static void
+hold(struct relay_dir *dir, const uint8_t *p, size_t n)
+{
+	/* n < RELAY_HELD_MAX: df_peek decides any frame with DF_WINDOW of
+	 * its bytes present. */
+	if (dir->held == NULL && (dir->held = malloc(RELAY_HELD_MAX)) == NULL)
+		fatalx("out of memory");
+	memcpy(dir->held, p, n);
+	dir->held_len = n;
+}
+
+/*
+ * Splits buf into frames, judges them, forwards what passes.  buf is in
+ * the scratch buffer.  Returns -1 when the session was closed.
+ */
+static int
+relay_process(struct session *s, int from_peer, const uint8_t *buf, size_t len)
+{
+	struct relay_dir *dir = from_peer ? &s->to_b : &s->to_p;
+	struct iov_batch batch;
+	size_t pos = 0;
+
+	batch.n = 0;
+	while (pos < len) {
+		struct df_frame f;
+		const char *why = NULL;
+		uint64_t total;
+		size_t take;
+		int r, verdict;
+
+		if (dir->skip_left) {
+			take = dir->skip_left < len - pos ? dir->skip_left : len - pos;
+			if (dir->skip_forward)
+				iov_add(&batch, buf + pos, take);
+			pos += take;
+			dir->skip_left -= take;
+			continue;
+		}
+		r = df_peek(&dir->df, buf + pos, len - pos, &f, &why);
+		if (r == DG_AGAIN) {
+			hold(dir, buf + pos, len - pos);
+			break;
+		}
+		if (r < 0) {
+			alert_emit(s->d->alerts, dir->df.event ? dir->df.event :
+			    "filter.malformed", (struct sockaddr *)&s->peer,
+			    s->peer_name, s->b_name, "%s: %s",
+			    from_peer ? "from peer" : "from node", why);
+			session_close(s, from_peer ? "protocol violation by the peer" :
+			    "protocol violation by the node");
+			return -1;
+		}
+		if ((verdict = decide(s, from_peer, &f)) < 0)
+			return -1;
+		total = 4 + (uint64_t)f.len;
+		take = total < len - pos ? (size_t)total : len - pos;
+		if (verdict == DF_FORWARD)
+			iov_add(&batch, buf + pos, take);
+		pos += take;
+		dir->skip_left = total - take;
+		dir->skip_forward = verdict == DF_FORWARD;
+		if (from_peer) {
+			s->row->frames_in++;
+			s->row->bytes_in += total;
+		} else {
+			s->row->frames_out++;
+			s->row->bytes_out += total;
+		}
+		if (batch.n == RELAY_IOV && flush(s, !from_peer, &batch) == -1)
+			return -1;
+	}
+	if (flush(s, !from_peer, &batch) == -1)
+		return -1;
+	if (!from_peer)
+		inject_flush(s);
+	return 0;
+}
+
+/* Stops reading a source while its destination has a queue. */
+static void
+apply_backpressure(struct session *s, int from_peer)
+{
+	struct outq *q = from_peer ? &s->q_b : &s->q_p;
+
+	if (q->len > q->off)
+		ev_io_stop(s->d->loop, from_peer ? &s->p_rd : &s->b_rd);
+}
+
+void
+relay_on_readable(struct session *s, int from_peer)
+{
+	struct relay_dir *dir = from_peer ? &s->to_b : &s->to_p;
+	struct outq *q = from_peer ? &s->q_b : &s->q_p;
+	size_t held = dir->held_len;
+	ssize_t n;
+
+	if (q->len > q->off) {
+		apply_backpressure(s, from_peer);
+		return;
+	}
+	if (held)
+		memcpy(scratch, dir->held, held);
+	n = read(from_peer ? s->pfd : s->bfd, scratch + held, RELAY_READ);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		session_close(s, from_peer ? "peer read error" : "node read error");
+		return;
+	}
+	if (n == 0) {
+		/* Either side closing closes both, after what was already
+		 * read has been delivered. */
+		if (from_peer)
+			s->p_eof = 1;
+		else
+			s->b_eof = 1;
+		ev_io_stop(s->d->loop, from_peer ? &s->p_rd : &s->b_rd);
+		if (q->len == q->off)
+			session_close(s, from_peer ? "peer closed" : "node closed");
+		return;
+	}
+	dir->held_len = 0;
+	if (relay_process(s, from_peer, scratch, held + (size_t)n) == -1)
+		return;
+	apply_backpressure(s, from_peer);
+}
+
+void
+relay_on_writable(struct session *s, int to_peer)
+{
+	int src_eof = to_peer ? s->b_eof : s->p_eof;
+
+	if (src_eof) {
+		session_close(s, to_peer ? "node closed" : "peer closed");
+		return;
+	}
+	if (to_peer)
+		inject_flush(s);
+	ev_io_start(s->d->loop, to_peer ? &s->b_rd : &s->p_rd);
+}
+
+void
+relay_start(struct session *s, const uint8_t *b_early, size_t n)
+{
+	const struct dg_conf *conf = s->conf;
+
+	df_init(&s->to_b.df, s->flags, conf->max_frame, conf->max_frag_seqs,
+	    conf->max_frag_bytes);
+	df_init(&s->to_p.df, s->flags, conf->max_frame, conf->max_frag_seqs,
+	    conf->max_frag_bytes);
+	ev_io_start(s->d->loop, &s->p_rd);
+	ev_io_start(s->d->loop, &s->b_rd);
+	if (n) {
+		memcpy(scratch, b_early, n);
+		if (relay_process(s, 0, scratch, n) == -1)
+			return;
+		apply_backpressure(s, 0);
+	}
+}
+
+void
+relay_free(struct session *s)
+{
+	free(s->to_b.held);
+	free(s->to_p.held);
+	s->to_b.held = s->to_p.held = NULL;
+}
