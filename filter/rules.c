@@ -1,0 +1,675 @@
+/*
+ * rules.c - message + policy -> verdict (docs/FILTER.md).
+ *
+ * Owns the meaning of the policy section of the configuration: scope and
+ * peer resolution at the handshake, rule matching per message, the three
+ * built-in profiles, and the `distguard test` dry run.  Trusts the loaded
+ * configuration and the spans of a decoded struct dist_msg; compares
+ * atom texts by length, never through a NUL terminator, so an atom that
+ * holds a NUL cannot pass for a shorter name.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dg.h"
+#include "dg_conf.h"
+#include "dist_ctl.h"
+#include "rules.h"
+
+/*
+ * Type names as the configuration writes them, in enum dg_type order.
+ * core/conf.c owns the parser (conf_type_from_name); the `what` strings
+ * below need them as literals, so they are spelt out here too, and
+ * test_rules checks that both agree.
+ */
+#define TYPE_NAMES(pre, post) {						\
+	pre "link" post, pre "exit" post, pre "monitor" post,		\
+	pre "send" post, pre "reg_send" post, pre "group_leader" post,	\
+	pre "spawn_request" post, pre "alias_send" post,		\
+	pre "altact" post }
+
+/* "{Action, Type}" for every type rule, so that a verdict never builds a
+ * string. */
+static const char *const what_type[3][DG_T_COUNT] = {
+	[DG_ALLOW] = TYPE_NAMES("{allow, ", "}"),
+	[DG_DENY] = TYPE_NAMES("{deny, ", "}"),
+	[DG_DROP] = TYPE_NAMES("{drop, ", "}"),
+};
+
+static const char *const what_names[3] = {
+	[DG_ALLOW] = "{allow, reg_send, [Name]}",
+	[DG_DENY] = "{deny, reg_send, [Name]}",
+	[DG_DROP] = "{drop, reg_send, [Name]}",
+};
+
+static const char *const what_mfas[3] = {
+	[DG_ALLOW] = "{allow, spawn_request, [MFA]}",
+	[DG_DENY] = "{deny, spawn_request, [MFA]}",
+	[DG_DROP] = "{drop, spawn_request, [MFA]}",
+};
+
+static const char *const what_profile[DG_PROFILE_COUNT] = {
+	[DG_PROFILE_PING] = "profile ping",
+	[DG_PROFILE_GLOBAL] = "profile global",
+	[DG_PROFILE_REPLIES] = "profile replies",
+};
+
+static const char *const action_names[3] = {
+	[DG_ALLOW] = "allow",
+	[DG_DENY] = "deny",
+	[DG_DROP] = "drop",
+};
+
+#define WHAT_NOT_ADMITTED \
+	"not admitted: no {peer} entry matches and the default is deny"
+
+const char *
+rules_action_name(enum dg_action a)
+{
+	if ((unsigned)a < DG_ARRAY_LEN(action_names))
+		return action_names[a];
+	return "?";
+}
+
+/*
+ * 1 when the atom text s[0..len) equals the NUL-terminated `name`.  Stops
+ * at name's NUL, so it never reads past either side.
+ */
+static int
+span_is(struct dg_span s, const char *name)
+{
+	uint32_t i;
+
+	if (s.p == NULL && s.len != 0)
+		return 0;
+	for (i = 0; i < s.len; i++)
+		if (name[i] == '\0' || (uint8_t)name[i] != s.p[i])
+			return 0;
+	return name[i] == '\0';
+}
+
+/* MONITOR_P and DEMONITOR_P: what a peer sends to watch something here. */
+static int
+is_monitor_req(const struct dist_msg *m)
+{
+	return m->type == DG_T_MONITOR &&
+	    (m->op == DOP_MONITOR_P || m->op == DOP_DEMONITOR_P);
+}
+
+/* A monitor (or demonitor) of the registered name `name`. */
+static int
+monitors_name(const struct dist_msg *m, const char *name)
+{
+	return is_monitor_req(m) && m->has_name && span_is(m->name, name);
+}
+
+static int
+is_reg_send_to(const struct dist_msg *m, const char *name)
+{
+	return m->type == DG_T_REG_SEND && m->has_name &&
+	    span_is(m->name, name);
+}
+
+/*
+ * Profiles (docs/FILTER.md has them message by message, with the captures
+ * they come from).  Each only ever allows.
+ */
+static int
+profile_ping(const struct dist_msg *m)
+{
+	/* net_adm:ping = gen:call({net_kernel, N}, ...): MONITOR_P on the
+	 * name, the is_auth call, DEMONITOR_P.  Nothing else reaches
+	 * net_kernel: its legacy spawn and its admin calls are not pings. */
+	if (monitors_name(m, "net_kernel"))
+		return 1;
+	return is_reg_send_to(m, "net_kernel") && m->is_auth;
+}
+
+static int
+profile_global(const struct dist_msg *m)
+{
+	/* global's sync on a new published connection: casts and calls to
+	 * global_name_server, the locker's monitor on it, global_name_server
+	 * monitoring the peer's locker by pid, and the replies, which come
+	 * back as plain sends to pids. */
+	if (monitors_name(m, "global_name_server"))
+		return 1;
+	if (is_reg_send_to(m, "global_name_server"))
+		return 1;
+	if (is_monitor_req(m) && !m->has_name)
+		return 1;
+	if (m->type == DG_T_SEND)
+		return 1;
+	/* rpc's features_request to rex, which every published connection
+	 * starts with; its features_reply is a send to a pid. */
+	return m->type == DG_T_REG_SEND && m->rex_features;
+}
+
+static int
+profile_replies(const struct dist_msg *m)
+{
+	/* Answers to what this node asked for: gen_server replies to a pid
+	 * (OTP <= 25 or with a custom tag) or to an alias (OTP 24+), io
+	 * requests from processes spawned for this node (sent to its group
+	 * leader, which they monitor first, by pid). */
+	if (m->type == DG_T_SEND || m->type == DG_T_ALIAS_SEND)
+		return 1;
+	return is_monitor_req(m) && !m->has_name;
+}
+
+static int
+profile_match(enum dg_profile p, const struct dist_msg *m)
+{
+	switch (p) {
+	case DG_PROFILE_PING:
+		return profile_ping(m);
+	case DG_PROFILE_GLOBAL:
+		return profile_global(m);
+	case DG_PROFILE_REPLIES:
+		return profile_replies(m);
+	default:
+		return 0;
+	}
+}
+
+/*
+ * A name list governs a registered name: sends to it (directly or relayed
+ * by rex, where dist_ctl puts the relayed-to name in m->name) and monitors
+ * of it by name, which gen_server:call makes before every call and which
+ * tell the peer nothing a send does not.
+ */
+static int
+names_match(const struct dg_rule *r, const struct dist_msg *m)
+{
+	int i;
+
+	if (!m->has_name)
+		return 0;
+	if (m->type != DG_T_REG_SEND && !is_monitor_req(m))
+		return 0;
+	for (i = 0; i < r->nnames; i++)
+		if (span_is(m->name, r->names[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * An MFA list governs code execution, whichever API carries it: plain
+ * SPAWN_REQUEST, erpc's wrapper, rex call/cast/block_call and net_kernel's
+ * legacy spawn all reach here as DG_T_SPAWN_REQUEST with an exec MFA.
+ */
+static int
+mfas_match(const struct dg_rule *r, const struct dist_msg *m)
+{
+	const struct dg_mfa *x;
+	int i;
+
+	if (m->type != DG_T_SPAWN_REQUEST || m->via == VIA_NONE)
+		return 0;
+	for (i = 0; i < r->nmfas; i++) {
+		x = &r->mfas[i];
+		if (x->m != NULL && !span_is(m->exec_m, x->m))
+			continue;
+		if (x->f != NULL && !span_is(m->exec_f, x->f))
+			continue;
+		if (x->arity >= 0 && x->arity != m->exec_arity)
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+/* Does rule r decide m?  Sets *what to the rule's static description. */
+static int
+rule_match(const struct dg_rule *r, const struct dist_msg *m,
+    const char **what)
+{
+	int hit = 0;
+
+	switch (r->kind) {
+	case DG_R_ALLOW_ALL:
+		*what = "allow_all";
+		return 1;
+	case DG_R_PROFILE:
+		if ((unsigned)r->profile >= DG_PROFILE_COUNT)
+			return 0;
+		hit = profile_match(r->profile, m);
+		*what = what_profile[r->profile];
+		break;
+	case DG_R_TYPE:
+		if ((unsigned)r->type >= DG_T_COUNT)
+			return 0;
+		hit = m->type == r->type;
+		*what = what_type[r->action][r->type];
+		break;
+	case DG_R_NAMES:
+		hit = names_match(r, m);
+		*what = what_names[r->action];
+		break;
+	case DG_R_MFAS:
+		hit = mfas_match(r, m);
+		*what = what_mfas[r->action];
+		break;
+	}
+	/* A message to rex or net_kernel in a shape dist_ctl does not know
+	 * may run code we cannot see: only allow_all lets it through.  A
+	 * deny or drop rule still catches it. */
+	if (hit && m->opaque && r->action == DG_ALLOW)
+		return 0;
+	return hit;
+}
+
+/* First matching rule of rs, or 0. */
+static int
+ruleset_decide(const struct dg_ruleset *rs, const struct dist_msg *m,
+    struct rules_verdict *out)
+{
+	const struct dg_rule *r;
+	const char *what = NULL;
+	int i;
+
+	if (rs == NULL)
+		return 0;
+	for (i = 0; i < rs->nrules; i++) {
+		r = &rs->rules[i];
+		if ((unsigned)r->action > DG_DROP)
+			continue;
+		if (rule_match(r, m, &what)) {
+			out->action = r->kind == DG_R_ALLOW_ALL ||
+			    r->kind == DG_R_PROFILE ? DG_ALLOW : r->action;
+			out->line = r->line;
+			out->what = what;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void
+rules_decide(const struct rules_policy *pol, const struct dist_msg *m,
+    struct rules_verdict *out)
+{
+	out->disconnect = 0;
+	if (!pol->admitted) {
+		out->action = DG_DENY;
+		out->line = pol->def_line;
+		out->what = WHAT_NOT_ADMITTED;
+		return;
+	}
+	if (pol->peer != NULL && ruleset_decide(&pol->peer->rules, m, out))
+		goto done;
+	switch (pol->def) {
+	case DG_DEF_ALLOW:
+		/* {default, allow} is allow_all: opaque messages pass too. */
+		out->action = DG_ALLOW;
+		out->line = pol->def_line;
+		out->what = "default allow";
+		return;
+	case DG_DEF_RULES:
+		if (ruleset_decide(pol->def_rules, m, out))
+			goto done;
+		out->action = DG_DENY;
+		out->line = pol->def_line;
+		out->what = "default: no rule matches";
+		break;
+	case DG_DEF_DENY:
+	default:
+		out->action = DG_DENY;
+		out->line = pol->def_line;
+		out->what = "default deny";
+		break;
+	}
+done:
+	if (out->action != DG_ALLOW && pol->disconnect)
+		out->disconnect = 1;
+}
+
+static const char *
+def_name(enum dg_default_kind d)
+{
+	switch (d) {
+	case DG_DEF_ALLOW:
+		return "allow";
+	case DG_DEF_RULES:
+		return "[Rule]";
+	case DG_DEF_DENY:
+	default:
+		return "deny";
+	}
+}
+
+static const struct dg_peer *
+scope_peer(const struct dg_scope *s, const char *peer_node)
+{
+	int i;
+
+	if (s == NULL)
+		return NULL;
+	for (i = 0; i < s->npeers; i++)
+		if (s->peers[i].pattern != NULL &&
+		    dg_glob_match(s->peers[i].pattern, peer_node))
+			return &s->peers[i];
+	return NULL;
+}
+
+int
+rules_resolve(const struct dg_conf *conf, const char *local_node,
+    const char *peer_node, struct rules_policy *out)
+{
+	const struct dg_scope *ds = NULL;
+	int i, n;
+
+	memset(out, 0, sizeof(*out));
+	out->conf = conf;
+	out->def = DG_DEF_DENY;
+
+	/* The first {node} scope whose pattern matches the local node. */
+	if (local_node != NULL)
+		for (i = 0; i < conf->nnodes; i++)
+			if (conf->nodes[i].node_pattern != NULL &&
+			    dg_glob_match(conf->nodes[i].node_pattern,
+			    local_node)) {
+				out->node_scope = &conf->nodes[i];
+				break;
+			}
+
+	/* Peer: the scope's entries first, then the top level's. */
+	if ((out->peer = scope_peer(out->node_scope, peer_node)) == NULL)
+		out->peer = scope_peer(&conf->top, peer_node);
+
+	/* Default: the scope's own, else the top level's, else deny. */
+	if (out->node_scope != NULL && out->node_scope->has_default)
+		ds = out->node_scope;
+	else if (conf->top.has_default)
+		ds = &conf->top;
+	if (ds != NULL) {
+		out->def = ds->def;
+		out->def_rules = ds->def == DG_DEF_RULES ? &ds->def_rules :
+		    NULL;
+		out->def_line = ds->def_line;
+	}
+
+	out->admitted = out->peer != NULL || out->def != DG_DEF_DENY;
+	out->disconnect = out->peer != NULL && out->peer->disconnect;
+
+	n = 0;
+	if (out->node_scope != NULL)
+		n = snprintf(out->desc, sizeof(out->desc),
+		    "node \"%s\" (line %d): ", out->node_scope->node_pattern,
+		    out->node_scope->line);
+	if (n < 0 || (size_t)n >= sizeof(out->desc))
+		n = 0;
+	if (out->peer != NULL)
+		snprintf(out->desc + n, sizeof(out->desc) - n,
+		    "peer \"%s\" (line %d)%s", out->peer->pattern,
+		    out->peer->line,
+		    out->peer->disconnect ? ", disconnect on violation" : "");
+	else if (!out->admitted && out->def_line > 0)
+		snprintf(out->desc + n, sizeof(out->desc) - n,
+		    "%s (line %d)", WHAT_NOT_ADMITTED, out->def_line);
+	else if (!out->admitted)
+		snprintf(out->desc + n, sizeof(out->desc) - n, "%s",
+		    WHAT_NOT_ADMITTED);
+	else
+		snprintf(out->desc + n, sizeof(out->desc) - n,
+		    "no {peer} entry matches; default %s (line %d)",
+		    def_name(out->def), out->def_line);
+	return out->admitted;
+}
+
+static struct dg_span
+mkspan(const char *p, size_t len)
+{
+	struct dg_span s;
+
+	s.p = (const uint8_t *)p;
+	s.len = (uint32_t)len;
+	return s;
+}
+
+/* An atom text from the command line: 1..255 characters of UTF-8. */
+static int
+atom_ok(const char *s, size_t len)
+{
+	size_t nchars;
+
+	if (len == 0 || len > DG_MAX_ATOM_BYTES)
+		return 0;
+	return dg_utf8_valid((const uint8_t *)s, len, &nchars) &&
+	    nchars <= 255;
+}
+
+/* "M:F/A" -> exec MFA, spans into buf (a copy of target). */
+static int
+parse_mfa(struct dist_msg *m, char *buf, size_t len, const char **why)
+{
+	char *colon, *slash, *end;
+	long a;
+
+	colon = memchr(buf, ':', len);
+	slash = strrchr(buf, '/');
+	if (colon == NULL || slash == NULL || slash < colon) {
+		*why = "spawn_request needs a target M:F/A";
+		return -1;
+	}
+	if (!atom_ok(buf, colon - buf) ||
+	    !atom_ok(colon + 1, slash - colon - 1)) {
+		*why = "module and function must be atoms of 1..255 characters";
+		return -1;
+	}
+	errno = 0;
+	a = strtol(slash + 1, &end, 10);
+	if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || errno != 0 ||
+	    a < 0 || a > 255) {
+		*why = "arity must be 0..255";
+		return -1;
+	}
+	m->exec_m = mkspan(buf, colon - buf);
+	m->exec_f = mkspan(colon + 1, slash - colon - 1);
+	m->exec_arity = (int)a;
+	return 0;
+}
+
+int
+rules_test_msg(struct dist_msg *m, const char *type, const char *target,
+    char *buf, size_t buflen, const char **why)
+{
+	enum dg_type t;
+	size_t tlen = 0;
+	int needs_target = 0, takes_target = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (target != NULL) {
+		tlen = strlen(target);
+		if (tlen + 1 > buflen) {
+			*why = "target too long";
+			return -1;
+		}
+		memcpy(buf, target, tlen + 1);
+	}
+	m->has_from = 1;
+
+	if (strcmp(type, "is_auth") == 0 ||
+	    strcmp(type, "features_request") == 0) {
+		if (target != NULL) {
+			*why = "this type takes no target";
+			return -1;
+		}
+		m->op = DOP_REG_SEND;
+		m->type = DG_T_REG_SEND;
+		m->has_payload = 1;
+		m->has_name = 1;
+		if (type[0] == 'i') {
+			m->name = mkspan("net_kernel", 10);
+			m->is_auth = 1;
+		} else {
+			m->name = mkspan("rex", 3);
+			m->rex_features = 1;
+		}
+		return 0;
+	}
+	if (conf_type_from_name(type, &t) != 0) {
+		*why = "unknown type";
+		return -1;
+	}
+	m->type = t;
+	switch (t) {
+	case DG_T_LINK:
+		m->op = DOP_LINK;
+		break;
+	case DG_T_EXIT:
+		m->op = DOP_PAYLOAD_EXIT2;
+		m->has_payload = 1;
+		break;
+	case DG_T_MONITOR:
+		m->op = DOP_MONITOR_P;
+		takes_target = 1;
+		break;
+	case DG_T_SEND:
+		m->op = DOP_SEND_SENDER;
+		m->has_payload = 1;
+		break;
+	case DG_T_REG_SEND:
+		m->op = DOP_REG_SEND;
+		m->has_payload = 1;
+		needs_target = takes_target = 1;
+		break;
+	case DG_T_GROUP_LEADER:
+		m->op = DOP_GROUP_LEADER;
+		break;
+	case DG_T_SPAWN_REQUEST:
+		m->op = DOP_SPAWN_REQUEST;
+		m->has_payload = 1;
+		m->via = VIA_SPAWN;
+		m->request = REPLY_SPAWN;
+		needs_target = takes_target = 1;
+		break;
+	case DG_T_ALIAS_SEND:
+		m->op = DOP_ALIAS_SEND;
+		m->has_payload = 1;
+		break;
+	case DG_T_ALTACT:
+		m->op = DOP_ALTACT_SIG_SEND;
+		m->has_payload = 1;
+		break;
+	default:
+		*why = "unknown type";
+		return -1;
+	}
+	if (target == NULL && needs_target) {
+		*why = t == DG_T_SPAWN_REQUEST ?
+		    "spawn_request needs a target M:F/A" :
+		    "reg_send needs a target name";
+		return -1;
+	}
+	if (target != NULL && !takes_target) {
+		*why = "this type takes no target";
+		return -1;
+	}
+	if (target == NULL)
+		return 0;
+	if (t == DG_T_SPAWN_REQUEST)
+		return parse_mfa(m, buf, tlen, why);
+	if (!atom_ok(buf, tlen)) {
+		*why = "a name must be an atom of 1..255 characters";
+		return -1;
+	}
+	m->has_name = 1;
+	m->name = mkspan(buf, tlen);
+	return 0;
+}
+
+static void
+test_usage(FILE *f)
+{
+	fprintf(f, "usage: distguard test -c FILE [--node LOCAL] [-v] "
+	    "PEER TYPE [TARGET]\n"
+	    "  Says what the policy in FILE does with one message from PEER.\n"
+	    "  TYPE: link exit monitor send reg_send group_leader\n"
+	    "        spawn_request alias_send altact, or is_auth,\n"
+	    "        features_request\n"
+	    "  TARGET: a registered name (reg_send, monitor),\n"
+	    "          M:F/A (spawn_request)\n");
+}
+
+static void
+test_conf_err(void *arg, const char *file, int line, const char *msg)
+{
+	fprintf(stderr, "%s:%d: %s\n", file, line, msg);
+}
+
+int
+rules_cmd_test(int argc, char **argv)
+{
+	const char *path = NULL, *local = NULL, *pos[3], *why;
+	struct dg_conf *conf;
+	struct rules_policy pol;
+	struct rules_verdict v;
+	struct dist_msg m;
+	char buf[2 * DG_MAX_ATOM_BYTES + 16];
+	int i, npos = 0, verbose = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			test_usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			path = argv[++i];
+		} else if (strcmp(argv[i], "--node") == 0 && i + 1 < argc) {
+			local = argv[++i];
+		} else if (strcmp(argv[i], "-v") == 0) {
+			verbose = 1;
+		} else if (strcmp(argv[i], "--") == 0) {
+			for (i++; i < argc && npos < 3; i++)
+				pos[npos++] = argv[i];
+			if (i < argc)
+				npos = 4;
+			break;
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, "distguard test: bad option %s\n",
+			    argv[i]);
+			test_usage(stderr);
+			return 2;
+		} else if (npos < 3) {
+			pos[npos++] = argv[i];
+		} else {
+			npos = 4;
+			break;
+		}
+	}
+	if (path == NULL || npos < 2 || npos > 3) {
+		test_usage(stderr);
+		return 2;
+	}
+	if (strchr(pos[0], '@') == NULL) {
+		fprintf(stderr,
+		    "distguard test: %s: a node name is alive@host\n", pos[0]);
+		return 2;
+	}
+	if (rules_test_msg(&m, pos[1], npos == 3 ? pos[2] : NULL, buf,
+	    sizeof(buf), &why) == -1) {
+		fprintf(stderr, "distguard test: %s\n", why);
+		test_usage(stderr);
+		return 2;
+	}
+	if ((conf = conf_load(path, test_conf_err, NULL)) == NULL)
+		return 1;
+
+	/* An unadmitted peer never gets to send anything: rules_decide
+	 * says so with the "not admitted" verdict. */
+	(void)rules_resolve(conf, local, pos[0], &pol);
+	rules_decide(&pol, &m, &v);
+	if (v.line > 0)
+		printf("%-5s %s (line %d)\n", rules_action_name(v.action),
+		    v.what, v.line);
+	else
+		printf("%-5s %s\n", rules_action_name(v.action), v.what);
+	if (verbose)
+		printf("      policy: %s\n", pol.desc);
+	fflush(stdout);
+	conf_unref(conf);
+	return 0;
+}

@@ -1,0 +1,101 @@
+/*
+ * rules.h - the policy engine: which peers may connect, and what each
+ * decoded message of an admitted peer may do (docs/FILTER.md).
+ *
+ * Two steps.  rules_resolve runs once per connection, at the handshake: it
+ * finds the {node} scope, the {peer} entry and the default that apply, and
+ * says whether the peer is admitted at all.  rules_decide runs once per
+ * message on the hot path: it walks the chosen rules and returns a verdict.
+ * It allocates nothing, builds no strings and touches no global state; the
+ * verdict's `what` is a static string.
+ *
+ * Trusted input: the configuration (already checked by core/conf.c) and a
+ * struct dist_msg from filter/dist_ctl.c, whose spans lie inside the frame
+ * being decided.  Nothing here reads a byte outside those spans.
+ */
+#ifndef RULES_H
+#define RULES_H
+
+#include <stddef.h>
+
+#include "dg_conf.h"
+#include "dist_ctl.h"
+
+/* Room for a policy's description in logs; longer patterns are cut. */
+#define RULES_DESC_MAX	256
+
+/*
+ * What applies to one connection.  Points into `conf`, which the caller
+ * keeps referenced (conf_ref) for as long as the policy is used.
+ */
+struct rules_policy {
+	const struct dg_conf	*conf;
+	const struct dg_scope	*node_scope;	/* matching {node} */
+	const struct dg_peer	*peer;		/* matching {peer} */
+	enum dg_default_kind	 def;		/* applicable default */
+	const struct dg_ruleset	*def_rules;	/* for DG_DEF_RULES */
+	int			 def_line;	/* 0: the built-in deny */
+	int			 admitted;	/* 1: peer admitted */
+	int			 disconnect;	/* {disconnect, true} */
+	/* For log lines and `distguard test -v`: "peer \"web@*\" (line
+	 * 12)", "node \"db@*\" (line 3): no {peer} entry matches; default
+	 * allow (line 5)", "not admitted: ...". */
+	char			 desc[RULES_DESC_MAX];
+};
+
+struct rules_verdict {
+	enum dg_action		 action;
+	/* Config line of the deciding entry; 0 for the built-in deny. */
+	int			 line;
+	/* Static: "allow_all", "profile ping", "{deny, spawn_request}",
+	 * "{allow, reg_send, [Name]}", "default deny", ... */
+	const char		*what;
+	/* Not allowed, and the peer entry has {disconnect, true}. */
+	int			 disconnect;
+};
+
+/*
+ * Chooses the policy for a connection between the local node `local_node`
+ * (NULL: none known, top-level entries only) and the peer `peer_node`
+ * (its full node name, alive@host).  Fills *out in every case.  Returns 1
+ * when the peer is admitted - a {peer} pattern matches, or the applicable
+ * default is not `deny` - and 0 when it must be refused.
+ */
+int	rules_resolve(const struct dg_conf *conf, const char *local_node,
+	    const char *peer_node, struct rules_policy *out);
+
+/*
+ * Decides on one message of an admitted connection.  Never fails: a
+ * message no rule matches gets the default, and with none, deny.
+ */
+void	rules_decide(const struct rules_policy *pol,
+	    const struct dist_msg *m, struct rules_verdict *out);
+
+/*
+ * Builds a synthetic message for `distguard test`: `type` is a type name
+ * as in the configuration (link, exit, monitor, send, reg_send,
+ * group_leader, spawn_request, alias_send, altact) or one of the two
+ * pseudo-types is_auth (what net_adm:ping sends to net_kernel) and
+ * features_request (what rex sends on every published connection).
+ * `target` is a registered name for reg_send and monitor (monitor without
+ * one targets a pid), "M:F/A" for spawn_request ('_' allowed nowhere: the
+ * message is concrete), and must be NULL otherwise.  Spans point into
+ * buf[0..buflen).  Returns 0, or -1 with *why.
+ */
+int	rules_test_msg(struct dist_msg *m, const char *type,
+	    const char *target, char *buf, size_t buflen, const char **why);
+
+/*
+ * `distguard test -c FILE [--node LOCAL] [-v] PEER TYPE [TARGET]`.  argv[0]
+ * is the command's own name ("test").  Prints one line, the verdict and
+ * the entry that decided ("deny  {deny, spawn_request} (line 12)"); with
+ * -v a second line describes the policy.  Returns the exit status: 0 once
+ * a verdict is printed (whatever it is), 1 when the configuration does not
+ * load, 2 on a usage error.
+ */
+int	rules_cmd_test(int argc, char **argv);
+
+/* Names, as written in the configuration. */
+const char	*rules_action_name(enum dg_action);
+
+#endif
