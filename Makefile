@@ -16,9 +16,9 @@ EI_DIR	:= $(shell ls -d /usr/lib/erlang/lib/erl_interface-* 2>/dev/null | sort -
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wno-unused-parameter
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c11 -D_GNU_SOURCE -D_REENTRANT $(WARN) -Iinclude $(MODULES:%=-I%) -I$(EI_DIR)/include \
+override CFLAGS	+= -std=c11 -D_GNU_SOURCE -D_REENTRANT $(WARN) -Iinclude $(MODULES:%=-I%) -I$(EI_DIR)/include \
 	   -fno-strict-aliasing $(SAN)
-LDFLAGS	+= $(SAN)
+override LDFLAGS	+= $(SAN)
 LDLIBS	 = -L$(EI_DIR)/lib -lei -lev -lsodium -lnettle -lpthread -lm
 
 ASAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer

@@ -236,7 +236,7 @@ judge(struct session *s, int rc, const struct dist_msg *m, const char *why,
     int passthrough)
 {
 	struct rules_verdict v;
-	uint8_t reply[1024];
+	uint8_t reply[DENY_REPLY_MAX(DF_WINDOW)];
 	int n;
 
 	follow_reload(s);

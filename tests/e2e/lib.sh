@@ -1,0 +1,149 @@
+# tests/e2e/lib.sh - shared by every end-to-end test (sourced, bash).
+#
+# Each test script gets its own work directory, its own ports (free ones,
+# picked at run time, loopback only), and a trap that stops every process
+# it started, by PID.  Results are "ok - ..." / "not ok - ..." lines that
+# tests/run.sh counts.  Every wait is bounded.
+
+set -u
+ROOT=${DG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BUILD=${DG_BUILD:-build}
+DG="$ROOT/$BUILD/distguard"
+HELPERS="$ROOT/$BUILD/tests"
+T=$(mktemp -d /tmp/dg-e2e.XXXXXX)
+HOST=$(hostname -s)
+COOKIE=e2ecookie
+PIDS=()
+FAILS=0
+
+# Nodes find distguard through -epmd_port alone.
+unset ERL_EPMD_PORT
+unset ERL_EPMD_ADDRESS
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	sleep 0.2
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	if [ "${DG_KEEP:-0}" = 1 ] || [ "$FAILS" -ne 0 ]; then
+		echo "# work directory kept: $T"
+		[ -f "$T/dg.log" ] && { echo "# last lines of dg.log:"; tail -n 30 "$T/dg.log" | sed 's/^/#   /'; }
+	else
+		rm -rf "$T"
+	fi
+}
+trap cleanup EXIT
+
+ok()     { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
+# check "name" cmd...: ok when the command succeeds
+check()  { local n=$1; shift; if "$@"; then ok "$n"; else not_ok "$n"; fi; }
+# not CMD...: succeeds when CMD fails (for check)
+not()    { ! "$@"; }
+
+# A free TCP port on 127.0.0.1 (the kernel picks it).
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_for FILE REGEX [SECONDS]: waits until FILE has a line matching.
+wait_for() {
+	local f=$1 re=$2 t=${3:-10} i=0
+	while [ $i -lt $((t * 10)) ]; do
+		grep -Eq -- "$re" "$f" 2>/dev/null && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+
+# A listen range of 40 ports that are free right now.
+pick_range() {
+	local base
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		base=$(( (RANDOM % 400) * 50 + 20000 ))
+		if python3 - "$base" <<'PY'
+import socket, sys
+b = int(sys.argv[1])
+for p in range(b, b + 40):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        sys.exit(1)
+    finally:
+        s.close()
+PY
+		then echo "$base"; return 0; fi
+	done
+	return 1
+}
+
+EPMD_PORT=$(free_port)
+LBASE=$(pick_range)
+LMIN=$LBASE
+LMAX=$((LBASE + 39))
+printf '%s' "$COOKIE" > "$T/cookie"; chmod 600 "$T/cookie"
+ALERTS="$T/alerts.log"
+CONF="$T/dg.conf"
+
+# write_conf [extra entries...]: the base configuration plus the policy
+# and options a test needs.  The base admits nothing by itself.
+write_conf() {
+	{
+		echo "{epmd, [{port, $EPMD_PORT}, {addresses, [\"127.0.0.1\", \"::1\"]}, {timeout, ${EPMD_TIMEOUT:-5}}]}."
+		echo "{listen, [{address, \"127.0.0.1\"}, {ports, {$LMIN, $LMAX}}]}."
+		echo "{registration_from, [\"127.0.0.1\", \"::1\"]}."
+		echo "{cookie, {file, \"$T/cookie\"}}."
+		echo "{alerts, [{file, \"$ALERTS\"}, {per_source, 1000}]}."
+		echo "{control, \"$T/ctl.sock\"}."
+		for e in "$@"; do echo "$e"; done
+	} > "$CONF"
+}
+
+# dg_start: runs the daemon on $CONF; waits until it serves.
+dg_start() {
+	"$DG" run -c "$CONF" -v >> "$T/dg.log" 2>&1 &
+	DG_PID=$!
+	PIDS+=("$DG_PID")
+	wait_for "$T/dg.log" "distguard running" 10 || { not_ok "daemon started"; return 1; }
+}
+
+dg_alive() { kill -0 "$DG_PID" 2>/dev/null; }
+
+# Compiles the test node module once per run.
+erlc -o "$T" "$ROOT/tests/e2e/dgt.erl" >/dev/null 2>&1 || echo "# erlc failed"
+
+ERL_COMMON=(-setcookie "$COOKIE" -start_epmd false -epmd_port "$EPMD_PORT"
+	-kernel inet_dist_use_interface '{127,0,0,1}' -noshell -pa "$T")
+
+# node_start NAME [erl args...]: a long-lived node running dgt:serve(),
+# registered with distguard; waits until epmd knows it.  Its output goes
+# to $T/NAME.log; it halts by itself after 120 s at the latest.
+node_start() {
+	local name=$1; shift
+	timeout -k 2 150 erl -sname "$name" "${ERL_COMMON[@]}" "$@" \
+	    -eval "dgt:serve()" > "$T/$name.log" 2>&1 &
+	PIDS+=("$!")
+	eval "PID_$name=$!"
+	wait_for "$T/dg.log" "node $name registered" 15 || { not_ok "node $name registered"; return 1; }
+	wait_for "$T/$name.log" "dgt ready" 15 || { not_ok "node $name ready"; return 1; }
+}
+
+# node_eval NAME EXPR [erl args...]: a short-lived node that evaluates
+# EXPR (Erlang, may use the variable Node = the target node set by
+# DG_TARGET, default b@HOST), prints its value with ~p and halts.
+node_eval() {
+	local name=$1 expr=$2; shift 2
+	local target=${DG_TARGET:-b@$HOST}
+	timeout -k 2 ${EVAL_TIMEOUT:-40} erl -sname "$name" "${ERL_COMMON[@]}" "$@" \
+	    -eval "Node = '$target', R = begin $expr end, io:format(\"~p~n\", [R]), halt()." 2>&1
+}
+
+# stock_epmd ARGS...: the stock epmd client against our port.
+stock_epmd() { timeout 10 epmd -port "$EPMD_PORT" "$@" 2>&1; }
+
+# alert_seen EVENT [SECONDS]
+alert_seen() { wait_for "$ALERTS" "\"event\":\"$1\"" "${2:-5}"; }
+
+# done_tests: the script's exit status
+done_tests() { [ "$FAILS" -eq 0 ]; }
