@@ -73,9 +73,24 @@ struct df_frame {
 	const uint8_t		*terms;
 	const uint8_t		*terms_end;
 	int			complete;
+	/* Bytes of the frame before its term data (112; 131 68 + cache
+	 * header; 131 69 + ids + cache header; 131 70 + ids): what counts
+	 * towards a sequence's byte cap is len - hdr_len. */
+	uint32_t		hdr_len;
 };
 
-/* Initialises d for a connection with the negotiated flags. */
+/* Bound on a frame when the caller passes max_frame 0 (conf default). */
+#define DF_DEFAULT_MAX_FRAME	(64U << 20)
+/* Bound on a sequence when the caller passes max_seq_bytes 0. */
+#define DF_DEFAULT_SEQ_BYTES	(256ULL << 20)
+
+/*
+ * Initialises d for a connection with the negotiated flags.  max_frame
+ * bounds every frame; with FRAGMENTS (and no atom cache) ERTS never sends
+ * more than DF_WINDOW bytes in one frame, so that tighter bound applies
+ * too.  max_seqs is clamped to 1..DF_MAX_SEQS (0: DF_MAX_SEQS); zeros take
+ * the defaults above.
+ */
 void	df_init(struct df_dir *d, uint64_t flags, uint32_t max_frame,
 	    int max_seqs, uint64_t max_seq_bytes);
 

@@ -1,0 +1,324 @@
+/*
+ * dist_frame.c - frames of an established distribution connection, one
+ * direction at a time (spec 4.1-4.6).
+ *
+ * Owns the per-direction framing state: the open fragment sequences and
+ * the verdict taken on each.  Trusts only the flags the handshake
+ * negotiated (set once in df_init); every length, count and id in the
+ * bytes is the peer's and is checked before it is used.  No allocation:
+ * sequences live in a fixed table in struct df_dir.
+ */
+#include <string.h>
+
+#include "dg_flags.h"
+#include "dg_wire.h"
+#include "dist_frame.h"
+
+#define DF_VERSION	131	/* first byte of a header-mode frame */
+#define DF_PASS		112	/* first byte of a pass-through frame */
+#define DF_HDR		68	/* 'D' normal header */
+#define DF_FIRST	69	/* 'E' first fragment */
+#define DF_CONT		70	/* 'F' continuation */
+
+/* 131 69 SequenceId FragmentId N / 131 70 SequenceId FragmentId */
+#define DF_FIRST_FIXED	(2 + 8 + 8 + 1)
+#define DF_CONT_FIXED	(2 + 8 + 8)
+
+static int
+fail(struct df_dir *d, const char *event, const char **why, const char *msg)
+{
+	d->event = event;
+	*why = msg;
+	return DG_EINVAL;
+}
+
+void
+df_init(struct df_dir *d, uint64_t flags, uint32_t max_frame, int max_seqs,
+    uint64_t max_seq_bytes)
+{
+	memset(d, 0, sizeof(*d));
+	d->atom_cache = (flags & DFLAG_DIST_HDR_ATOM_CACHE) != 0;
+	d->fragments = (flags & DFLAG_FRAGMENTS) != 0;
+	d->header_mode = d->atom_cache || d->fragments;	/* spec 4.2 */
+	d->max_frame = max_frame ? max_frame : DF_DEFAULT_MAX_FRAME;
+	/* With FRAGMENTS, ERTS cuts term data into 64 KiB pieces (spec
+	 * 4.6): a longer frame is not from ERTS.  An atom cache header can
+	 * add up to 255 long atoms, so the bound is left alone then. */
+	if (d->fragments && !d->atom_cache && d->max_frame > DF_WINDOW)
+		d->max_frame = DF_WINDOW;
+	if (max_seqs <= 0 || max_seqs > DF_MAX_SEQS)
+		max_seqs = DF_MAX_SEQS;
+	d->max_seqs = max_seqs;
+	d->max_seq_bytes = max_seq_bytes ? max_seq_bytes : DF_DEFAULT_SEQ_BYTES;
+}
+
+static struct df_seq *
+seq_find(struct df_dir *d, uint64_t id)
+{
+	int i;
+
+	for (i = 0; i < DF_MAX_SEQS; i++)
+		if (d->seqs[i].used && d->seqs[i].id == id)
+			return &d->seqs[i];
+	return NULL;
+}
+
+/*
+ * Length of the atom cache part of a 68/69 header at h (starting at N),
+ * given `avail` bytes there: N, flag nibbles, entries (spec 4.4).  Only
+ * reached when the atom cache was negotiated; distguard never does, but
+ * the fixtures do.  Returns the length, DG_AGAIN or DG_EINVAL.
+ */
+static int
+cache_hdr_len(const uint8_t *h, size_t avail)
+{
+	size_t n, i, off, flen, len;
+	unsigned nib;
+	int long_atoms;
+
+	if (avail < 1)
+		return DG_AGAIN;
+	n = h[0];
+	if (n == 0)
+		return 1;
+	flen = n / 2 + 1;
+	if (avail < 1 + flen)
+		return DG_AGAIN;
+	long_atoms = ((n & 1) ? h[1 + n / 2] >> 4 : h[1 + n / 2]) & 1;
+	off = 1 + flen;
+	for (i = 0; i < n; i++) {
+		nib = (i & 1) ? h[1 + i / 2] >> 4 : h[1 + i / 2] & 0x0f;
+		if (avail - off < 1)
+			return DG_AGAIN;
+		off++;			/* InternalSegmentIndex */
+		if (!(nib & 8))
+			continue;	/* cached: no text */
+		if (long_atoms) {
+			if (avail - off < 2)
+				return DG_AGAIN;
+			len = get_u16(h + off);
+			off += 2;
+		} else {
+			if (avail - off < 1)
+				return DG_AGAIN;
+			len = h[off];
+			off += 1;
+		}
+		if (len > DG_MAX_ATOM_BYTES)
+			return DG_EINVAL;
+		if (avail - off < len)
+			return DG_AGAIN;
+		off += len;
+	}
+	return (int)off;
+}
+
+int
+df_peek(struct df_dir *d, const uint8_t *buf, size_t len,
+    struct df_frame *f, const char **why)
+{
+	struct df_frame fr;
+	const struct df_seq *s = NULL;
+	const uint8_t *b;
+	uint32_t flen;
+	size_t avail;
+	int n;
+
+	if (len < 4)
+		return DG_AGAIN;
+	flen = get_u32(buf);
+	memset(&fr, 0, sizeof(fr));
+	fr.len = flen;
+	if (flen == 0) {			/* tick (spec 4.1) */
+		fr.kind = DF_TICK;
+		fr.complete = 1;
+		*f = fr;
+		return 1;
+	}
+	/* Checked before anything waits for the frame: a 4 GiB length must
+	 * not make the caller buffer. */
+	if (flen > d->max_frame)
+		return fail(d, "filter.oversized", why,
+		    "frame longer than the limit");
+	b = buf + 4;
+	avail = len - 4 < flen ? len - 4 : flen;
+	fr.complete = avail == flen;
+	fr.terms_end = b + avail;
+	if (avail < 1)
+		return DG_AGAIN;
+
+	if (!d->header_mode) {			/* spec 4.3 */
+		if (b[0] != DF_PASS)
+			return fail(d, "filter.malformed", why,
+			    "pass-through frame does not start with 112");
+		if (flen < 2)
+			return fail(d, "filter.malformed", why,
+			    "pass-through frame without a control term");
+		if (!fr.complete && avail < DF_WINDOW)
+			return DG_AGAIN;
+		fr.kind = DF_MSG;
+		fr.hdr_len = 1;
+		fr.terms = b + 1;
+		*f = fr;
+		return 1;
+	}
+
+	if (b[0] != DF_VERSION)			/* spec 4.2 */
+		return fail(d, "filter.malformed", why,
+		    "frame does not start with 131");
+	if (flen < 2)
+		return fail(d, "filter.malformed", why,
+		    "frame too short for a distribution header");
+	if (avail < 2)
+		return DG_AGAIN;
+	switch (b[1]) {
+	case DF_HDR:
+		fr.kind = DF_MSG;
+		fr.hdr_len = 2;
+		if (flen < 3)
+			return fail(d, "filter.malformed", why,
+			    "frame too short for a distribution header");
+		break;
+	case DF_FIRST:
+	case DF_CONT:
+		if (!d->fragments)
+			return fail(d, "filter.fragment_violation", why,
+			    "fragment without FRAGMENTS negotiated");
+		fr.kind = b[1] == DF_FIRST ? DF_FRAG_FIRST : DF_FRAG_CONT;
+		fr.hdr_len = b[1] == DF_FIRST ? DF_FIRST_FIXED - 1 :
+		    DF_CONT_FIXED;
+		if (flen < fr.hdr_len + (b[1] == DF_FIRST))
+			return fail(d, "filter.malformed", why,
+			    "frame too short for a fragment header");
+		if (avail < fr.hdr_len)
+			return DG_AGAIN;
+		fr.seq = get_u64(b + 2);
+		fr.frag = get_u64(b + 10);
+		/* A receiving ERTS takes SequenceId 0 for an unfragmented
+		 * message (spec 4.6): refuse the ambiguity. */
+		if (fr.seq == 0)
+			return fail(d, "filter.fragment_violation", why,
+			    "fragment with SequenceId 0");
+		if (fr.frag == 0)
+			return fail(d, "filter.fragment_violation", why,
+			    "fragment with FragmentId 0");
+		s = seq_find(d, fr.seq);
+		break;
+	default:
+		return fail(d, "filter.malformed", why,
+		    "unknown distribution header");
+	}
+
+	if (fr.kind == DF_FRAG_CONT) {
+		if (s == NULL)
+			return fail(d, "filter.fragment_violation", why,
+			    "continuation of an unknown sequence");
+		if (fr.frag != s->next)
+			return fail(d, "filter.fragment_violation", why,
+			    "FragmentId out of order");
+		if (flen - fr.hdr_len > d->max_seq_bytes - s->bytes)
+			return fail(d, "filter.oversized", why,
+			    "fragmented message larger than the limit");
+		fr.terms = b + fr.hdr_len;
+		*f = fr;
+		return 1;
+	}
+	if (fr.kind == DF_FRAG_FIRST) {
+		if (s != NULL)
+			return fail(d, "filter.fragment_violation", why,
+			    "first fragment of a sequence already open");
+		if (fr.frag > 1 && d->nseqs >= d->max_seqs)
+			return fail(d, "filter.fragment_violation", why,
+			    "too many open fragment sequences");
+	}
+
+	/* NumberOfAtomCacheRefs must be 0 unless the cache was negotiated:
+	 * a ref would name an atom this filter never saw (spec 4.4, 4.9). */
+	if (avail < (size_t)fr.hdr_len + 1)
+		return DG_AGAIN;
+	if (!d->atom_cache) {
+		if (b[fr.hdr_len] != 0)
+			return fail(d, "filter.atom_cache_violation", why,
+			    "atom cache references without a negotiated cache");
+		n = 1;
+	} else {
+		n = cache_hdr_len(b + fr.hdr_len, avail - fr.hdr_len);
+		if (n == DG_EINVAL || (n == DG_AGAIN &&
+		    (fr.complete || avail >= DF_WINDOW)))
+			return fail(d, "filter.malformed", why,
+			    "bad atom cache header");
+		if (n == DG_AGAIN)
+			return DG_AGAIN;
+	}
+	fr.hdr_len += (uint32_t)n;
+	if (fr.kind == DF_FRAG_FIRST && fr.frag > 1 &&
+	    flen - fr.hdr_len > d->max_seq_bytes)
+		return fail(d, "filter.oversized", why,
+		    "fragmented message larger than the limit");
+	if (!fr.complete && avail < DF_WINDOW)
+		return DG_AGAIN;
+	fr.terms = b + fr.hdr_len;
+	*f = fr;
+	return 1;
+}
+
+int
+df_commit(struct df_dir *d, const struct df_frame *f, enum df_verdict verdict,
+    const char **why)
+{
+	struct df_seq *s;
+	int i;
+
+	switch (f->kind) {
+	case DF_TICK:
+	case DF_MSG:
+		return verdict;
+	case DF_FRAG_FIRST:
+		if (f->seq == 0 || f->frag == 0)
+			return fail(d, "filter.fragment_violation", why,
+			    "fragment with a zero id");
+		if (seq_find(d, f->seq) != NULL)
+			return fail(d, "filter.fragment_violation", why,
+			    "first fragment of a sequence already open");
+		/* FragmentId 1: the whole message in one frame. */
+		if (f->frag == 1)
+			return verdict;
+		if (d->nseqs >= d->max_seqs)
+			return fail(d, "filter.fragment_violation", why,
+			    "too many open fragment sequences");
+		for (i = 0; i < DF_MAX_SEQS && d->seqs[i].used; i++)
+			;
+		if (i == DF_MAX_SEQS)	/* nseqs < max_seqs <= DF_MAX_SEQS */
+			return fail(d, "filter.fragment_violation", why,
+			    "too many open fragment sequences");
+		s = &d->seqs[i];
+		s->used = 1;
+		s->id = f->seq;
+		s->next = f->frag - 1;
+		s->bytes = f->len - f->hdr_len;
+		s->verdict = verdict;
+		d->nseqs++;
+		return verdict;
+	case DF_FRAG_CONT:
+		/* df_peek checked all this; a caller that did not gets the
+		 * same answer here rather than corrupt state. */
+		if ((s = seq_find(d, f->seq)) == NULL)
+			return fail(d, "filter.fragment_violation", why,
+			    "continuation of an unknown sequence");
+		if (f->frag != s->next)
+			return fail(d, "filter.fragment_violation", why,
+			    "FragmentId out of order");
+		if (f->len - f->hdr_len > d->max_seq_bytes - s->bytes)
+			return fail(d, "filter.oversized", why,
+			    "fragmented message larger than the limit");
+		s->bytes += f->len - f->hdr_len;
+		s->next--;
+		verdict = s->verdict;
+		if (f->frag == 1) {
+			memset(s, 0, sizeof(*s));
+			d->nseqs--;
+		}
+		return verdict;
+	}
+	return fail(d, "filter.malformed", why, "unknown frame kind");
+}

@@ -1,0 +1,566 @@
+/*
+ * term.c - a bounded, iterative scanner for the external term format, and
+ * small accessors over what it has proven (spec 4.7, 6.4).
+ *
+ * Trusts nothing in [p, end): every tag is checked against the whitelist,
+ * every length and count against the bytes that remain, before the scanner
+ * moves or loops by it.  Nesting is tracked in a fixed array (no recursion),
+ * so a hostile 100000-deep list costs TERM_MAX_DEPTH entries and is refused.
+ * Because every element takes at least one byte, the work done is bounded by
+ * end - p whatever the declared counts say.
+ *
+ * The accessors trust their input: they run only on bytes term_scan proved.
+ */
+#include <string.h>
+
+#include "dg_wire.h"
+#include "term.h"
+
+/* Tags (spec 4.7).  Not all are accepted: see term_scan. */
+#define T_NEW_FLOAT	70
+#define T_BIT_BINARY	77
+#define T_COMPRESSED	80
+#define T_ATOM_CACHE	82
+#define T_NEW_PID	88
+#define T_NEW_PORT	89
+#define T_NEWER_REF	90
+#define T_SMALL_INT	97
+#define T_INT		98
+#define T_FLOAT		99
+#define T_ATOM		100
+#define T_REF		101
+#define T_PORT		102
+#define T_PID		103
+#define T_SMALL_TUPLE	104
+#define T_LARGE_TUPLE	105
+#define T_NIL		106
+#define T_STRING	107
+#define T_LIST		108
+#define T_BINARY	109
+#define T_SMALL_BIG	110
+#define T_LARGE_BIG	111
+#define T_NEW_FUN	112
+#define T_EXPORT	113
+#define T_NEW_REF	114
+#define T_SMALL_ATOM	115
+#define T_MAP		116
+#define T_FUN		117
+#define T_ATOM_UTF8	118
+#define T_SMALL_ATOM_UTF8 119
+#define T_V4_PORT	120
+#define T_LOCAL		121
+
+/* A reference carries at most 5 words with V4_NC, 3 before (spec 4.7). */
+#define TERM_MAX_REF_WORDS	5
+/* NEW_FUN_EXT fixed part after Size: Arity, Uniq, Index, NumFree. */
+#define TERM_FUN_FIXED		(1 + 16 + 4 + 4)
+
+/* Bytes left, as a size_t: end >= q always holds inside the scanner. */
+#define LEFT(q, end)	((size_t)((end) - (q)))
+
+/*
+ * Returns 1 when s[0..len) is valid UTF-8 without overlongs, surrogates,
+ * code points above U+10FFFF or NUL, and stores the number of characters.
+ * Local rather than dg_utf8_valid so the filter core builds on its own.
+ */
+static int
+utf8_chars(const uint8_t *s, size_t len, size_t *nchars)
+{
+	size_t i = 0, n = 0, k, need;
+	uint32_t c, min;
+
+	while (i < len) {
+		c = s[i];
+		if (c == 0)
+			return 0;
+		if (c < 0x80) {
+			need = 0;
+			min = 0;
+		} else if ((c & 0xe0) == 0xc0) {
+			need = 1;
+			min = 0x80;
+			c &= 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			need = 2;
+			min = 0x800;
+			c &= 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			need = 3;
+			min = 0x10000;
+			c &= 0x07;
+		} else
+			return 0;
+		if (len - i - 1 < need)
+			return 0;
+		for (k = 1; k <= need; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			c = (c << 6) | (s[i + k] & 0x3f);
+		}
+		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+			return 0;
+		i += need + 1;
+		n++;
+	}
+	*nchars = n;
+	return 1;
+}
+
+/*
+ * Scans one atom at q (tags 100 115 118 119 only; 82 is refused because
+ * the atom cache is never negotiated).  Returns its size in bytes,
+ * DG_AGAIN or DG_EINVAL.
+ */
+static int
+scan_atom(const uint8_t *q, const uint8_t *end, const char **why)
+{
+	size_t hdr, len, i, nchars;
+	int utf8;
+
+	if (q >= end)
+		return DG_AGAIN;
+	switch (q[0]) {
+	case T_ATOM:
+	case T_ATOM_UTF8:
+		if (LEFT(q, end) < 3)
+			return DG_AGAIN;
+		hdr = 3;
+		len = get_u16(q + 1);
+		utf8 = q[0] == T_ATOM_UTF8;
+		break;
+	case T_SMALL_ATOM:
+	case T_SMALL_ATOM_UTF8:
+		if (LEFT(q, end) < 2)
+			return DG_AGAIN;
+		hdr = 2;
+		len = q[1];
+		utf8 = q[0] == T_SMALL_ATOM_UTF8;
+		break;
+	case T_ATOM_CACHE:
+		*why = "atom cache reference without a negotiated atom cache";
+		return DG_EINVAL;
+	default:
+		*why = "atom expected";
+		return DG_EINVAL;
+	}
+	/* 255 characters: at most 255 Latin-1 bytes, 1020 UTF-8 bytes.
+	 * Checked before waiting for the text, so a huge length fails now. */
+	if (len > (utf8 ? DG_MAX_ATOM_BYTES : DG_MAX_ALIVE_CHARS)) {
+		*why = "atom longer than 255 characters";
+		return DG_EINVAL;
+	}
+	if (LEFT(q, end) - hdr < len)
+		return DG_AGAIN;
+	if (utf8) {
+		if (!utf8_chars(q + hdr, len, &nchars)) {
+			*why = "atom is not valid UTF-8";
+			return DG_EINVAL;
+		}
+		if (nchars > DG_MAX_ALIVE_CHARS) {
+			*why = "atom longer than 255 characters";
+			return DG_EINVAL;
+		}
+	} else {
+		/* Latin-1: any byte is a character, but a NUL would cut the
+		 * name short wherever it is later used as a C string. */
+		for (i = 0; i < len; i++)
+			if (q[hdr + i] == 0) {
+				*why = "atom contains NUL";
+				return DG_EINVAL;
+			}
+	}
+	return (int)(hdr + len);
+}
+
+/* Scans a node atom followed by `tail` fixed bytes (pids, ports, refs). */
+static int
+scan_node_tail(const uint8_t *q, const uint8_t *end, size_t tail,
+    const char **why)
+{
+	int n;
+
+	if ((n = scan_atom(q, end, why)) < 0)
+		return n;
+	if (LEFT(q, end) - (size_t)n < tail)
+		return DG_AGAIN;
+	return n + (int)tail;
+}
+
+/* What running out of bytes means: DG_AGAIN at the real end, DG_EINVAL
+ * at the end of a fun whose Size said all of it was present. */
+static int
+cut_at(int cut, const char **why)
+{
+	if (cut == DG_EINVAL)
+		*why = "fun contents overrun its size";
+	return cut;
+}
+
+struct level {
+	uint64_t	 left;		/* terms still to scan at this level */
+	const uint8_t	*lim;		/* end of the bytes this level may use */
+	int		 fun;		/* NEW_FUN_EXT: must end exactly at lim */
+};
+
+int
+term_scan(const uint8_t *p, const uint8_t *end, const char **why)
+{
+	struct level st[TERM_MAX_DEPTH + 1];
+	const uint8_t *q = p, *lim, *fun_end;
+	uint64_t count;
+	size_t left, fixed, words;
+	int sp = 0, n, cut;
+	uint8_t tag;
+
+	if (p == NULL || end < p)
+		return DG_AGAIN;
+	/* A term larger than INT_MAX cannot be returned as a length. */
+	if (LEFT(p, end) > INT32_MAX)
+		end = p + INT32_MAX;
+
+	st[0].left = 1;
+	st[0].lim = end;
+	st[0].fun = 0;
+	for (;;) {
+		/* Close finished levels; a fun must end where Size said. */
+		while (st[sp].left == 0) {
+			if (st[sp].fun && q != st[sp].lim) {
+				*why = "fun size does not match its contents";
+				return DG_EINVAL;
+			}
+			if (sp == 0)
+				return (int)(q - p);
+			sp--;
+		}
+		st[sp].left--;
+
+		/*
+		 * Running out of bytes means "wait for more", except inside a
+		 * fun: its Size is known and all of it is present, so a
+		 * subterm that does not fit is malformed.
+		 */
+		lim = st[sp].lim;
+		cut = lim == end ? DG_AGAIN : DG_EINVAL;
+#define NEED(x)	do { if (left < (x)) return cut_at(cut, why); } while (0)
+#define SUB(call) do {							\
+	if ((n = (call)) < 0)						\
+		return n == DG_AGAIN ? cut_at(cut, why) : n;		\
+} while (0)
+		if (q >= lim)
+			return cut_at(cut, why);
+		tag = q[0];
+		left = LEFT(q, lim) - 1;	/* after the tag */
+		count = 0;			/* subterms to push */
+		fun_end = NULL;
+		fixed = 0;			/* bytes to skip after the tag */
+
+		switch (tag) {
+		case T_NEW_FLOAT:
+			fixed = 8;
+			break;
+		case T_SMALL_INT:
+			fixed = 1;
+			break;
+		case T_INT:
+			fixed = 4;
+			break;
+		case T_FLOAT:
+			fixed = 31;
+			break;
+		case T_BIT_BINARY:
+			NEED(5);
+			if (q[5] < 1 || q[5] > 8) {
+				*why = "bit binary with bad bit count";
+				return DG_EINVAL;
+			}
+			fixed = 5 + (size_t)get_u32(q + 1);
+			break;
+		case T_BINARY:
+			NEED(4);
+			fixed = 4 + (size_t)get_u32(q + 1);
+			break;
+		case T_STRING:
+			NEED(2);
+			fixed = 2 + (size_t)get_u16(q + 1);
+			break;
+		case T_SMALL_BIG:
+			NEED(2);
+			fixed = 2 + (size_t)q[1];
+			break;
+		case T_LARGE_BIG:
+			NEED(5);
+			fixed = 5 + (size_t)get_u32(q + 1);
+			break;
+		case T_NIL:
+			break;
+		case T_ATOM:
+		case T_SMALL_ATOM:
+		case T_ATOM_UTF8:
+		case T_SMALL_ATOM_UTF8:
+			SUB(scan_atom(q, lim, why));
+			fixed = (size_t)n - 1;
+			break;
+		case T_NEW_PID:		/* ID, Serial, Creation */
+		case T_V4_PORT:		/* u64 ID, Creation */
+			SUB(scan_node_tail(q + 1, lim, 12, why));
+			fixed = (size_t)n;
+			break;
+		case T_PID:		/* ID, Serial, u8 Creation */
+			SUB(scan_node_tail(q + 1, lim, 9, why));
+			fixed = (size_t)n;
+			break;
+		case T_NEW_PORT:	/* ID, Creation */
+			SUB(scan_node_tail(q + 1, lim, 8, why));
+			fixed = (size_t)n;
+			break;
+		case T_REF:
+		case T_PORT:		/* ID, u8 Creation */
+			SUB(scan_node_tail(q + 1, lim, 5, why));
+			fixed = (size_t)n;
+			break;
+		case T_NEWER_REF:	/* Len, node, Creation, Len words */
+		case T_NEW_REF:		/* Len, node, u8 Creation, Len words */
+			NEED(2);
+			words = get_u16(q + 1);
+			if (words == 0 || words > TERM_MAX_REF_WORDS) {
+				*why = "reference with a bad length";
+				return DG_EINVAL;
+			}
+			SUB(scan_node_tail(q + 3, lim, (tag == T_NEWER_REF ?
+			    4 : 1) + 4 * words, why));
+			fixed = 2 + (size_t)n;
+			break;
+		case T_EXPORT:		/* module, function, small arity */
+			SUB(scan_atom(q + 1, lim, why));
+			fixed = (size_t)n;
+			SUB(scan_atom(q + 1 + fixed, lim, why));
+			fixed += (size_t)n;
+			NEED(fixed + 1);
+			if (q[1 + fixed] != T_SMALL_INT) {
+				*why = "export arity is not a small integer";
+				return DG_EINVAL;
+			}
+			fixed += 2;
+			break;
+		case T_SMALL_TUPLE:
+			NEED(1);
+			count = q[1];
+			fixed = 1;
+			break;
+		case T_LARGE_TUPLE:
+			NEED(4);
+			count = get_u32(q + 1);
+			fixed = 4;
+			break;
+		case T_LIST:		/* Len elements, then the tail */
+			NEED(4);
+			count = (uint64_t)get_u32(q + 1) + 1;
+			fixed = 4;
+			break;
+		case T_MAP:
+			NEED(4);
+			count = 2 * (uint64_t)get_u32(q + 1);
+			fixed = 4;
+			break;
+		case T_NEW_FUN:
+			/* Size counts from itself to the end of the term. */
+			NEED(4);
+			if (get_u32(q + 1) < 4 + TERM_FUN_FIXED) {
+				*why = "fun size too small";
+				return DG_EINVAL;
+			}
+			NEED(get_u32(q + 1));
+			fun_end = q + 1 + get_u32(q + 1);
+			/* NumFree free variables after module, OldIndex,
+			 * OldUniq and the creator pid. */
+			count = (uint64_t)get_u32(q + 4 + TERM_FUN_FIXED - 3) + 3;
+			if ((n = scan_atom(q + 5 + TERM_FUN_FIXED, fun_end,
+			    why)) < 0) {
+				if (n == DG_AGAIN)
+					*why = "fun contents overrun its size";
+				return DG_EINVAL;
+			}
+			fixed = 4 + TERM_FUN_FIXED + (size_t)n;
+			break;
+		case T_COMPRESSED:
+			*why = "compressed term on the distribution path";
+			return DG_EINVAL;
+		case T_ATOM_CACHE:
+			*why = "atom cache reference without a negotiated atom cache";
+			return DG_EINVAL;
+		case T_FUN:
+			*why = "removed FUN_EXT term";
+			return DG_EINVAL;
+		case T_LOCAL:
+			*why = "LOCAL_EXT term on the wire";
+			return DG_EINVAL;
+		default:
+			*why = "unknown term tag";
+			return DG_EINVAL;
+		}
+#undef NEED
+#undef SUB
+		if (left < fixed)
+			return cut_at(cut, why);
+		q += 1 + fixed;
+		if (count == 0)
+			continue;
+		if (fun_end != NULL) {
+			if (count > LEFT(q, fun_end)) {
+				*why = "fun free variables overrun its size";
+				return DG_EINVAL;
+			}
+			lim = fun_end;
+			cut = DG_EINVAL;
+		}
+		/* Every subterm takes a byte: a count beyond what remains can
+		 * only be completed by later bytes (or never, inside a fun). */
+		if (count > LEFT(q, lim))
+			return cut_at(cut, why);
+		if (sp == TERM_MAX_DEPTH) {
+			*why = "term nested too deeply";
+			return DG_EINVAL;
+		}
+		sp++;
+		st[sp].left = count;
+		st[sp].lim = lim;
+		st[sp].fun = fun_end != NULL;
+	}
+}
+
+int
+term_atom(const uint8_t **p, struct dg_span *text)
+{
+	const uint8_t *q = *p;
+
+	switch (q[0]) {
+	case T_ATOM:
+	case T_ATOM_UTF8:
+		text->p = q + 3;
+		text->len = get_u16(q + 1);
+		break;
+	case T_SMALL_ATOM:
+	case T_SMALL_ATOM_UTF8:
+		text->p = q + 2;
+		text->len = q[1];
+		break;
+	default:
+		return -1;
+	}
+	*p = text->p + text->len;
+	return 0;
+}
+
+int
+term_int(const uint8_t **p, int64_t *v)
+{
+	const uint8_t *q = *p;
+	uint64_t mag = 0;
+	int i, n;
+
+	switch (q[0]) {
+	case T_SMALL_INT:
+		*v = q[1];
+		*p = q + 2;
+		return 0;
+	case T_INT:
+		*v = (int32_t)get_u32(q + 1);
+		*p = q + 5;
+		return 0;
+	case T_SMALL_BIG:
+		n = q[1];
+		if (n > 8)
+			return -1;
+		for (i = n - 1; i >= 0; i--)
+			mag = (mag << 8) | q[3 + i];
+		if (q[2] == 0) {
+			if (mag > (uint64_t)INT64_MAX)
+				return -1;
+			*v = (int64_t)mag;
+		} else {
+			if (mag > (uint64_t)INT64_MAX + 1)
+				return -1;
+			*v = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN :
+			    -(int64_t)mag;
+		}
+		*p = q + 3 + n;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+int
+term_tuple(const uint8_t **p, uint32_t *arity)
+{
+	const uint8_t *q = *p;
+
+	if (q[0] == T_SMALL_TUPLE) {
+		*arity = q[1];
+		*p = q + 2;
+	} else if (q[0] == T_LARGE_TUPLE) {
+		*arity = get_u32(q + 1);
+		*p = q + 5;
+	} else
+		return -1;
+	return 0;
+}
+
+int
+term_list(const uint8_t **p, uint32_t *n, int *is_string)
+{
+	const uint8_t *q = *p;
+
+	switch (q[0]) {
+	case T_NIL:
+		*n = 0;
+		*is_string = 0;
+		*p = q + 1;
+		return 0;
+	case T_STRING:
+		*n = get_u16(q + 1);
+		*is_string = 1;
+		*p = q + 3;
+		return 0;
+	case T_LIST:
+		*n = get_u32(q + 1);
+		*is_string = 0;
+		*p = q + 5;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+int
+term_pid(const uint8_t **p, struct dg_span *node)
+{
+	const uint8_t *q = *p + 1;
+
+	if (**p != T_NEW_PID && **p != T_PID)
+		return -1;
+	if (term_atom(&q, node) == -1)
+		return -1;
+	*p = q + (**p == T_NEW_PID ? 12 : 9);
+	return 0;
+}
+
+int
+term_skip(const uint8_t **p, const uint8_t *end)
+{
+	const char *why;
+	int n;
+
+	if ((n = term_scan(*p, end, &why)) < 0)
+		return -1;
+	*p += n;
+	return 0;
+}
+
+int
+span_eq(struct dg_span s, const char *str)
+{
+	size_t n = strlen(str);
+
+	return s.len == n && (n == 0 || memcmp(s.p, str, n) == 0);
+}
