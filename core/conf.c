@@ -1,0 +1,1752 @@
+/*
+ * conf.c - loads the configuration (dg_conf.h) from a file of Erlang terms
+ * read by eterm.c, checks every entry and value, and answers the lookups
+ * the handshake needs (cookies, source addresses).
+ *
+ * The file is trusted to be written by the operator but not to be right:
+ * every entry, option and value is checked against the ranges documented
+ * in docs/CONFIG.md, each mistake is reported as "file:line: message", the
+ * loader carries on so one run shows them all, and any error makes the
+ * load fail as a whole.  Secrets (cookies) are only taken from places
+ * others cannot read: a cookie file, or the config file itself when it
+ * holds a cookie inline, must not be readable by group or others.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "dg.h"
+#include "dg_conf.h"
+#include "dg_flags.h"
+#include "eterm.h"
+
+#define CONF_MAX_PATH		4095	/* PATH_MAX less the NUL */
+#define CONF_MAX_CIDRS		256	/* registration_from entries */
+#define CONF_EMBEDDED		"<embedded>"
+
+struct loader {
+	const char	*file;
+	conf_err_fn	 err;
+	void		*arg;
+	int		 nerr;
+	int		 lines;		/* of the file: where "missing" errors go */
+	int		 mode;		/* of the file, -1 when not a file */
+	struct dg_conf	*c;
+	int		 seen[16];	/* line of each singleton entry */
+	int		 hs_line;	/* {handshake, ...}, for flag checks */
+	int		 withhold_set;	/* withhold_flags was given */
+	int		 require_set;
+	int		 ncookie_cap;
+	int		 nnode_cookie_cap;
+	int		 nnodes_cap;
+};
+
+static void	lerr(struct loader *, int, const char *, ...) DG_PRINTF(3, 4);
+
+static void
+lerr(struct loader *L, int line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	L->nerr++;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (L->err != NULL)
+		L->err(L->arg, L->file, line, msg);
+}
+
+/* Routes eterm's syntax errors to the caller with the file name. */
+static void
+syntax_err(void *arg, int line, const char *msg)
+{
+	struct loader *L = arg;
+
+	if (L->err != NULL)
+		L->err(L->arg, L->file, line, msg);
+}
+
+static void *
+lcalloc(struct loader *L, size_t n, size_t size, int line)
+{
+	void *p;
+
+	if ((p = calloc(n ? n : 1, size)) == NULL)
+		lerr(L, line, "out of memory");
+	return p;
+}
+
+static char *
+lstrdup(struct loader *L, const char *s, int line)
+{
+	char *p;
+
+	if ((p = strdup(s)) == NULL)
+		lerr(L, line, "out of memory");
+	return p;
+}
+
+/*
+ * Value checkers.  Each returns 0 and stores the value, or reports an
+ * error naming `what` and the accepted range and returns -1.
+ */
+static int
+get_int(struct loader *L, const struct et_node *v, const char *what,
+    int64_t min, int64_t max, const char *unit, int64_t *out)
+{
+	if (v->kind != ET_INT || v->ival < min || v->ival > max) {
+		lerr(L, v->line, "%s must be %" PRId64 "..%" PRId64 "%s%s",
+		    what, min, max, unit[0] ? " " : "", unit);
+		return -1;
+	}
+	*out = v->ival;
+	return 0;
+}
+
+static int
+get_bool(struct loader *L, const struct et_node *v, const char *what,
+    int *out)
+{
+	if (et_is_atom(v, "true"))
+		*out = 1;
+	else if (et_is_atom(v, "false"))
+		*out = 0;
+	else {
+		lerr(L, v->line, "%s must be true or false", what);
+		return -1;
+	}
+	return 0;
+}
+
+/* A non-empty string (or atom) of at most max bytes with no NUL. */
+static const char *
+get_text(struct loader *L, const struct et_node *v, const char *what,
+    size_t max)
+{
+	if ((v->kind != ET_STRING && v->kind != ET_ATOM) || v->len == 0 ||
+	    v->len > max) {
+		lerr(L, v->line, "%s must be a non-empty string of at most "
+		    "%zu bytes", what, max);
+		return NULL;
+	}
+	if (strlen(v->text) != v->len) {
+		lerr(L, v->line, "%s contains a NUL character", what);
+		return NULL;
+	}
+	return v->text;
+}
+
+/* A node-name glob ("web@*"). */
+static const char *
+get_pattern(struct loader *L, const struct et_node *v, const char *what)
+{
+	return get_text(L, v, what, DG_MAX_NODE_BYTES);
+}
+
+/* Numeric address, v4 or v6, into a sockaddr with the given port. */
+static int
+get_sockaddr(struct loader *L, const struct et_node *v, const char *what,
+    uint16_t port, struct dg_sockaddr *sa)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&sa->ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&sa->ss;
+	const char *s;
+
+	if ((s = get_text(L, v, what, sizeof(sa->text) - 1)) == NULL)
+		return -1;
+	memset(sa, 0, sizeof(*sa));
+	if (inet_pton(AF_INET, s, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		sa->len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, s, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		sa->len = sizeof(*sin6);
+	} else {
+		lerr(L, v->line, "%s: \"%s\" is not a numeric IPv4 or IPv6 "
+		    "address", what, s);
+		return -1;
+	}
+	snprintf(sa->text, sizeof(sa->text), "%s", s);
+	return 0;
+}
+
+/* "10.0.0.0/8", "::1", "fd00::/8"; host bits must be clear, so that a
+ * typo such as 10.0.0.1/8 is not silently widened. */
+static int
+get_cidr(struct loader *L, const struct et_node *v, const char *what,
+    struct dg_cidr *c)
+{
+	char buf[64], *slash;
+	const char *s;
+	int bits, i, maxbits;
+
+	if ((s = get_text(L, v, what, sizeof(buf) - 1)) == NULL)
+		return -1;
+	memset(c, 0, sizeof(*c));
+	snprintf(buf, sizeof(buf), "%s", s);
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, buf, c->addr) == 1) {
+		c->family = AF_INET;
+		maxbits = 32;
+	} else if (inet_pton(AF_INET6, buf, c->addr) == 1) {
+		c->family = AF_INET6;
+		maxbits = 128;
+	} else {
+		lerr(L, v->line, "%s: \"%s\" is not a numeric address or "
+		    "address/prefix", what, s);
+		return -1;
+	}
+	c->prefix = maxbits;
+	if (slash != NULL) {
+		bits = 0;
+		for (i = 0; slash[i] != '\0'; i++) {
+			if (slash[i] < '0' || slash[i] > '9' || i >= 3) {
+				bits = -1;
+				break;
+			}
+			bits = bits * 10 + (slash[i] - '0');
+		}
+		if (i == 0 || bits < 0 || bits > maxbits) {
+			lerr(L, v->line, "%s: prefix of \"%s\" must be 0..%d",
+			    what, s, maxbits);
+			return -1;
+		}
+		c->prefix = bits;
+	}
+	for (i = c->prefix; i < maxbits; i++) {
+		if (c->addr[i / 8] & (0x80 >> (i % 8))) {
+			lerr(L, v->line, "%s: \"%s\" has bits set past the "
+			    "/%d prefix", what, s, c->prefix);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Option lists: {Section, [{Name, Value}, ...]}.  Each section has a
+ * sorted table; a value is either stored generically at `off` in struct
+ * dg_conf after a range check, or handed to fn.
+ */
+enum okind { OPT_INT, OPT_SECS, OPT_BOOL, OPT_PORT, OPT_U32, OPT_U64, OPT_PATH, OPT_FN };
+
+struct opt;
+typedef void (*opt_fn)(struct loader *, const struct opt *,
+    const struct et_node *, const char *);
+
+struct opt {
+	const char	*name;
+	enum okind	 kind;
+	size_t		 off;
+	int64_t		 min;
+	int64_t		 max;
+	const char	*unit;
+	opt_fn		 fn;
+};
+
+#define OFF(f)	offsetof(struct dg_conf, f)
+
+static void
+o_epmd_addrs(struct loader *L, const struct opt *o, const struct et_node *v,
+    const char *what)
+{
+	struct dg_conf *c = L->c;
+	const struct et_node *k;
+	int i;
+
+	if (v->kind != ET_LIST || v->nkids < 1 ||
+	    v->nkids > DG_CONF_MAX_ADDRS) {
+		lerr(L, v->line, "%s must be a list of 1..%d addresses", what,
+		    DG_CONF_MAX_ADDRS);
+		return;
+	}
+	for (k = v->kids; k != NULL; k = k->next) {
+		struct dg_sockaddr *sa = &c->epmd_addrs[c->nepmd_addrs];
+
+		if (get_sockaddr(L, k, what, 0, sa) == -1)
+			continue;
+		for (i = 0; i < c->nepmd_addrs; i++) {
+			if (c->epmd_addrs[i].len == sa->len &&
+			    memcmp(&c->epmd_addrs[i].ss, &sa->ss,
+			    sa->len) == 0)
+				break;
+		}
+		if (i < c->nepmd_addrs) {
+			lerr(L, k->line, "%s: \"%s\" is listed twice", what,
+			    sa->text);
+			continue;
+		}
+		c->nepmd_addrs++;
+	}
+}
+
+static void
+o_names_from(struct loader *L, const struct opt *o, const struct et_node *v,
+    const char *what)
+{
+	if (et_is_atom(v, "local"))
+		L->c->names_from = DG_NAMES_LOCAL;
+	else if (et_is_atom(v, "any"))
+		L->c->names_from = DG_NAMES_ANY;
+	else if (et_is_atom(v, "none"))
+		L->c->names_from = DG_NAMES_NONE;
+	else
+		lerr(L, v->line, "%s must be local, any or none", what);
+}
+
+static void
+o_listen_addr(struct loader *L, const struct opt *o, const struct et_node *v,
+    const char *what)
+{
+	get_sockaddr(L, v, what, 0, &L->c->listen_addr);
+}
+
+/* {ports, {Min, Max}} or {ports, Port}. */
+static void
+o_ports(struct loader *L, const struct opt *o, const struct et_node *v,
+    const char *what)
+{
+	int64_t lo, hi;
+
+	if (v->kind == ET_INT) {
+		if (get_int(L, v, what, 1, 65535, "", &lo) == 0)
+			L->c->listen_port_min = L->c->listen_port_max =
+			    (uint16_t)lo;
+		return;
+	}
+	if (v->kind != ET_TUPLE || v->nkids != 2) {
+		lerr(L, v->line, "%s must be {Min, Max} or a port", what);
+		return;
+	}
+	if (get_int(L, et_elem(v, 0), what, 1, 65535, "", &lo) == -1 ||
+	    get_int(L, et_elem(v, 1), what, 1, 65535, "", &hi) == -1)
+		return;
+	if (lo > hi) {
+		lerr(L, v->line, "%s: {%" PRId64 ", %" PRId64 "} is empty: "
+		    "Min must be <= Max", what, lo, hi);
+		return;
+	}
+	L->c->listen_port_min = (uint16_t)lo;
+	L->c->listen_port_max = (uint16_t)hi;
+}
+
+/* withhold_flags / require_flags: a list of flag atoms.  require_flags
+ * also takes 'MANDATORY_25', the whole OTP 25 set. */
+static void
+o_flags(struct loader *L, const struct opt *o, const struct et_node *v,
+    const char *what)
+{
+	uint64_t *dst = (uint64_t *)((char *)L->c + o->off), set = 0, bit;
+	const struct et_node *k;
+	char buf[64];
+	int bad = 0;
+
+	if (v->kind != ET_LIST) {
+		lerr(L, v->line, "%s must be a list of flag names", what);
+		return;
+	}
+	for (k = v->kids; k != NULL; k = k->next) {
+		if (k->kind == ET_ATOM && o->off == OFF(hs_require) &&
+		    strcasecmp(k->text, "MANDATORY_25") == 0) {
+			set |= DFLAG_MANDATORY_25;
+			continue;
+		}
+		if (k->kind != ET_ATOM || dflag_from_name(k->text, &bit) != 0) {
+			lerr(L, k->line, "%s: unknown flag %s (flags are "
+			    "written as in dg_flags.h without DFLAG_, e.g. "
+			    "'DIST_HDR_ATOM_CACHE')", what,
+			    et_show(k, buf, sizeof(buf)));
+			bad = 1;
+			continue;
+		}
+		set |= bit;
+	}
+	if (bad)
+		return;
+	*dst = set;
+	if (o->off == OFF(hs_require))
+		L->require_set = v->line;
+	else
+		L->withhold_set = v->line;
+}
+
+static const struct opt epmd_opts[] = {
+	{ "addresses",		OPT_FN, 0, 0, 0, "", o_epmd_addrs },
+	{ "max_connections",	OPT_INT, OFF(epmd_max_conns), 1, 65536, "", NULL },
+	{ "max_per_source",	OPT_INT, OFF(epmd_max_per_source), 1, 65536, "",
+				NULL },
+	{ "names_from",		OPT_FN, 0, 0, 0, "", o_names_from },
+	{ "port",		OPT_PORT, OFF(epmd_port), 1, 65535, "", NULL },
+	{ "timeout",		OPT_SECS, OFF(epmd_timeout), 1, 3600, "seconds",
+				NULL },
+};
+
+static const struct opt listen_opts[] = {
+	{ "address",		OPT_FN, 0, 0, 0, "", o_listen_addr },
+	{ "ports",		OPT_FN, 0, 0, 0, "", o_ports },
+};
+
+static const struct opt hs_opts[] = {
+	{ "check_host",		OPT_BOOL, OFF(hs_check_host), 0, 1, "", NULL },
+	{ "max_pending",	OPT_INT, OFF(hs_max_pending), 1, 65536, "", NULL },
+	{ "max_per_source",	OPT_INT, OFF(hs_max_per_source), 1, 65536, "",
+				NULL },
+	{ "require_flags",	OPT_FN, OFF(hs_require), 0, 0, "", o_flags },
+	{ "timeout",		OPT_SECS, OFF(hs_timeout), 1, 3600, "seconds",
+				NULL },
+	{ "withhold_flags",	OPT_FN, OFF(hs_withhold), 0, 0, "", o_flags },
+};
+
+static const struct opt ban_opts[] = {
+	{ "duration",		OPT_SECS, OFF(ban_duration), 1, 2592000,
+				"seconds", NULL },
+	{ "failures",		OPT_INT, OFF(ban_failures), 0, 1000, "", NULL },
+	{ "window",		OPT_SECS, OFF(ban_window), 1, 86400, "seconds",
+				NULL },
+};
+
+static const struct opt alert_opts[] = {
+	{ "file",		OPT_PATH, OFF(alerts_path), 0, CONF_MAX_PATH, "",
+				NULL },
+	{ "per_source",		OPT_INT, OFF(alerts_per_source), 1, 100000, "",
+				NULL },
+	{ "syslog",		OPT_BOOL, OFF(alerts_syslog), 0, 1, "", NULL },
+};
+
+static const struct opt limit_opts[] = {
+	{ "max_fragment_bytes",	OPT_U64, OFF(max_frag_bytes), 1024,
+				INT64_C(1) << 40, "bytes", NULL },
+	{ "max_fragment_sequences", OPT_INT, OFF(max_frag_seqs), 1, 1024, "",
+				NULL },
+	{ "max_frame",		OPT_U32, OFF(max_frame), 1024, INT32_MAX, "bytes",
+				NULL },
+};
+
+static int
+opt_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct opt *)elem)->name);
+}
+
+static void
+opt_set(struct loader *L, const struct opt *o, const struct et_node *v,
+    const char *what)
+{
+	char *base = (char *)L->c + o->off, *s;
+	const char *t;
+	int64_t n;
+	int b;
+
+	switch (o->kind) {
+	case OPT_FN:
+		o->fn(L, o, v, what);
+		return;
+	case OPT_BOOL:
+		if (get_bool(L, v, what, &b) == 0)
+			*(int *)base = b;
+		return;
+	case OPT_PATH:
+		if ((t = get_text(L, v, what, (size_t)o->max)) == NULL ||
+		    (s = lstrdup(L, t, v->line)) == NULL)
+			return;
+		free(*(char **)base);
+		*(char **)base = s;
+		return;
+	default:
+		break;
+	}
+	if (get_int(L, v, what, o->min, o->max, o->unit, &n) == -1)
+		return;
+	switch (o->kind) {
+	case OPT_INT:	*(int *)base = (int)n; break;
+	case OPT_SECS:	*(double *)base = (double)n; break;
+	case OPT_PORT:	*(uint16_t *)base = (uint16_t)n; break;
+	case OPT_U32:	*(uint32_t *)base = (uint32_t)n; break;
+	case OPT_U64:	*(uint64_t *)base = (uint64_t)n; break;
+	default:	break;
+	}
+}
+
+/* Walks [{Name, Value}]: unknown and repeated options are errors. */
+static void
+opt_list(struct loader *L, const char *section, const struct et_node *list,
+    const struct opt *tab, size_t ntab)
+{
+	const struct et_node *k;
+	const struct opt *o;
+	char what[96], buf[64];
+	int seen[16] = { 0 };
+
+	if (list->kind != ET_LIST) {
+		lerr(L, list->line, "%s takes a list of {Option, Value}, "
+		    "found %s", section, et_show(list, buf, sizeof(buf)));
+		return;
+	}
+	for (k = list->kids; k != NULL; k = k->next) {
+		if (k->kind != ET_TUPLE || k->nkids != 2 ||
+		    k->kids->kind != ET_ATOM) {
+			lerr(L, k->line, "%s: options are {Name, Value}, "
+			    "found %s", section, et_show(k, buf, sizeof(buf)));
+			continue;
+		}
+		o = bsearch(k->kids->text, tab, ntab, sizeof(*tab), opt_cmp);
+		if (o == NULL) {
+			lerr(L, k->line, "%s: unknown option %s", section,
+			    et_show(k->kids, buf, sizeof(buf)));
+			continue;
+		}
+		if (seen[o - tab]) {
+			lerr(L, k->line, "%s: option '%s' given twice (first "
+			    "on line %d)", section, o->name, seen[o - tab]);
+			continue;
+		}
+		seen[o - tab] = k->line;
+		snprintf(what, sizeof(what), "%s: %s", section, o->name);
+		opt_set(L, o, k->kids->next, what);
+	}
+}
+
+/*
+ * Cookies.  An Erlang cookie is an atom whose characters are Latin-1;
+ * the handshake digests them as bytes, so the secret is kept as those
+ * bytes.  Control characters are refused: a cookie holding one is almost
+ * certainly a file read by mistake.
+ */
+static int
+cookie_bytes_ok(const uint8_t *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Reads a cookie file: refused unless it is a regular file that neither
+ * group nor others can access (as ntpd/relayd check_file_secrecy). */
+static int
+cookie_file(struct loader *L, const char *path, int line,
+    struct dg_cookie *ck)
+{
+	uint8_t buf[DG_COOKIE_MAX + 256];
+	struct stat st;
+	ssize_t n;
+	size_t len = 0;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) ==
+	    -1) {
+		lerr(L, line, "cookie file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		lerr(L, line, "cookie file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		lerr(L, line, "cookie file %s is not a regular file", path);
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		lerr(L, line, "cookie file %s has mode %04o: group and others "
+		    "must have no access (chmod 600)", path,
+		    (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	while (len < sizeof(buf)) {
+		if ((n = read(fd, buf + len, sizeof(buf) - len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			lerr(L, line, "cookie file %s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+	    buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		len--;
+	if (len == 0)
+		lerr(L, line, "cookie file %s is empty", path);
+	else if (len > DG_COOKIE_MAX)
+		lerr(L, line, "cookie file %s: cookie must be 1..%d bytes",
+		    path, DG_COOKIE_MAX);
+	else if (!cookie_bytes_ok(buf, len))
+		lerr(L, line, "cookie file %s holds control characters", path);
+	else {
+		memcpy(ck->secret, buf, len);
+		ck->len = len;
+		rc = 0;
+	}
+out:
+	sodium_memzero(buf, sizeof(buf));
+	close(fd);
+	return rc;
+}
+
+/* An inline secret, "text" or 'text': UTF-8 from the reader, kept as the
+ * Latin-1 bytes Erlang would use. */
+static int
+cookie_inline(struct loader *L, const struct et_node *v,
+    struct dg_cookie *ck)
+{
+	const uint8_t *s = (const uint8_t *)v->text;
+	size_t i, n = 0;
+
+	if (L->mode != -1 && (L->mode & 077)) {
+		lerr(L, v->line, "the cookie is written inline but %s has "
+		    "mode %04o: make the file private (chmod 600) or use "
+		    "{file, Path}", L->file, (unsigned)(L->mode & 07777));
+		return -1;
+	}
+	for (i = 0; i < v->len; i++) {
+		uint8_t b = s[i];
+
+		if (b >= 0x80) {
+			/* 2-byte UTF-8 led by C2/C3 is U+0080..U+00FF */
+			if ((b != 0xc2 && b != 0xc3) || i + 1 >= v->len) {
+				lerr(L, v->line, "cookie characters must be "
+				    "Latin-1 (code points 0..255)");
+				return -1;
+			}
+			b = (uint8_t)(((b & 0x1f) << 6) | (s[++i] & 0x3f));
+		}
+		if (n == DG_COOKIE_MAX) {
+			lerr(L, v->line, "cookie must be 1..%d bytes",
+			    DG_COOKIE_MAX);
+			return -1;
+		}
+		ck->secret[n++] = b;
+	}
+	if (n == 0) {
+		lerr(L, v->line, "cookie must be 1..%d bytes", DG_COOKIE_MAX);
+		return -1;
+	}
+	if (!cookie_bytes_ok(ck->secret, n)) {
+		lerr(L, v->line, "cookie holds control characters");
+		return -1;
+	}
+	ck->len = n;
+	return 0;
+}
+
+/* Secret = "text" | 'text' | {file, Path}. */
+static int
+cookie_secret(struct loader *L, const struct et_node *v, const char *what,
+    struct dg_cookie *ck)
+{
+	const char *path;
+
+	if (v->kind == ET_STRING || v->kind == ET_ATOM)
+		return cookie_inline(L, v, ck);
+	if (et_is_tagged(v, "file", 2)) {
+		if ((path = get_text(L, et_elem(v, 1), "cookie file name",
+		    CONF_MAX_PATH)) == NULL)
+			return -1;
+		return cookie_file(L, path, v->line, ck);
+	}
+	lerr(L, v->line, "%s must be \"secret\" or {file, Path}", what);
+	return -1;
+}
+
+/* {cookie, Secret} and {cookie, Pattern, Secret}; likewise node_cookie. */
+static void
+cookie_entry(struct loader *L, const struct et_node *t, const char *name,
+    struct dg_cookie *arr, int *n, int cap)
+{
+	struct dg_cookie *ck;
+	const char *pat = NULL;
+	char what[64];
+	int i;
+
+	if (t->nkids != 2 && t->nkids != 3) {
+		lerr(L, t->line, "%s takes {%s, Secret} or {%s, Pattern, "
+		    "Secret}", name, name, name);
+		return;
+	}
+	if (t->nkids == 3 && (pat = get_pattern(L, et_elem(t, 1),
+	    "cookie pattern")) == NULL)
+		return;
+	for (i = 0; i < *n; i++) {
+		if ((pat == NULL && arr[i].pattern == NULL) ||
+		    (pat != NULL && arr[i].pattern != NULL &&
+		    strcmp(pat, arr[i].pattern) == 0)) {
+			lerr(L, t->line, "%s%s%s given twice (first on line "
+			    "%d)", name, pat ? " for " : "", pat ? pat : "",
+			    arr[i].line);
+			return;
+		}
+	}
+	if (*n >= cap)
+		return;		/* cannot happen: cap counted beforehand */
+	ck = &arr[*n];
+	snprintf(what, sizeof(what), "%s secret", name);
+	if (cookie_secret(L, et_elem(t, t->nkids - 1), what, ck) == -1) {
+		sodium_memzero(ck, sizeof(*ck));
+		return;
+	}
+	if (pat != NULL && (ck->pattern = lstrdup(L, pat, t->line)) == NULL) {
+		sodium_memzero(ck, sizeof(*ck));
+		return;
+	}
+	ck->line = t->line;
+	(*n)++;
+}
+
+/*
+ * Policy rules: allow_all | ping | global | replies | {Action, Type} |
+ * {Action, reg_send, [Name]} | {Action, spawn_request, [{M, F, A}]}.
+ */
+static const char *type_names[DG_T_COUNT] = {
+	[DG_T_LINK] = "link",
+	[DG_T_EXIT] = "exit",
+	[DG_T_MONITOR] = "monitor",
+	[DG_T_SEND] = "send",
+	[DG_T_REG_SEND] = "reg_send",
+	[DG_T_GROUP_LEADER] = "group_leader",
+	[DG_T_SPAWN_REQUEST] = "spawn_request",
+	[DG_T_ALIAS_SEND] = "alias_send",
+	[DG_T_ALTACT] = "altact",
+};
+
+static const char *action_names[] = {
+	[DG_ALLOW] = "allow",
+	[DG_DENY] = "deny",
+	[DG_DROP] = "drop",
+};
+
+static const char *profile_names[DG_PROFILE_COUNT] = {
+	[DG_PROFILE_PING] = "ping",
+	[DG_PROFILE_GLOBAL] = "global",
+	[DG_PROFILE_REPLIES] = "replies",
+};
+
+static int
+rule_names(struct loader *L, const struct et_node *v, struct dg_rule *r)
+{
+	const struct et_node *k;
+	char buf[64];
+
+	if (v->kind != ET_LIST || v->nkids == 0) {
+		lerr(L, v->line, "reg_send rule takes a non-empty list of "
+		    "registered names (atoms)");
+		return -1;
+	}
+	if ((r->names = lcalloc(L, (size_t)v->nkids, sizeof(char *),
+	    v->line)) == NULL)
+		return -1;
+	for (k = v->kids; k != NULL; k = k->next) {
+		if (k->kind != ET_ATOM) {
+			lerr(L, k->line, "registered names are atoms, found "
+			    "%s", et_show(k, buf, sizeof(buf)));
+			return -1;
+		}
+		if ((r->names[r->nnames] = lstrdup(L, k->text, k->line)) ==
+		    NULL)
+			return -1;
+		r->nnames++;
+	}
+	return 0;
+}
+
+/* M or F of an MFA: an atom, '_' meaning any. */
+static int
+mfa_atom(struct loader *L, const struct et_node *v, const char *what,
+    char **out)
+{
+	if (v->kind != ET_ATOM) {
+		lerr(L, v->line, "%s must be an atom or '_'", what);
+		return -1;
+	}
+	if (strcmp(v->text, "_") == 0) {
+		*out = NULL;
+		return 0;
+	}
+	return (*out = lstrdup(L, v->text, v->line)) == NULL ? -1 : 0;
+}
+
+static int
+rule_mfas(struct loader *L, const struct et_node *v, struct dg_rule *r)
+{
+	const struct et_node *k;
+	struct dg_mfa *m;
+	int64_t a;
+
+	if (v->kind != ET_LIST || v->nkids == 0) {
+		lerr(L, v->line, "spawn_request rule takes a non-empty list "
+		    "of {Module, Function, Arity}");
+		return -1;
+	}
+	if ((r->mfas = lcalloc(L, (size_t)v->nkids, sizeof(*r->mfas),
+	    v->line)) == NULL)
+		return -1;
+	for (k = v->kids; k != NULL; k = k->next) {
+		m = &r->mfas[r->nmfas];
+		if (k->kind != ET_TUPLE || k->nkids != 3) {
+			lerr(L, k->line, "spawn_request entries are {Module, "
+			    "Function, Arity}");
+			return -1;
+		}
+		/* Count it now so that conf_unref frees a partial one. */
+		m->arity = -1;
+		r->nmfas++;
+		if (mfa_atom(L, et_elem(k, 0), "Module", &m->m) == -1 ||
+		    mfa_atom(L, et_elem(k, 1), "Function", &m->f) == -1)
+			return -1;
+		if (et_is_atom(et_elem(k, 2), "_"))
+			continue;
+		if (get_int(L, et_elem(k, 2), "Arity (or '_')", 0, 255, "",
+		    &a) == -1)
+			return -1;
+		m->arity = (int)a;
+	}
+	return 0;
+}
+
+static int
+parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
+{
+	const struct et_node *a, *t;
+	char buf[64];
+	int i;
+
+	r->line = v->line;
+	r->action = DG_ALLOW;
+	if (v->kind == ET_ATOM) {
+		if (strcmp(v->text, "allow_all") == 0) {
+			r->kind = DG_R_ALLOW_ALL;
+			return 0;
+		}
+		for (i = 0; i < DG_PROFILE_COUNT; i++) {
+			if (strcmp(v->text, profile_names[i]) == 0) {
+				r->kind = DG_R_PROFILE;
+				r->profile = (enum dg_profile)i;
+				return 0;
+			}
+		}
+		lerr(L, v->line, "unknown rule %s (atoms: allow_all, ping, "
+		    "global, replies)", et_show(v, buf, sizeof(buf)));
+		return -1;
+	}
+	if (v->kind != ET_TUPLE || (v->nkids != 2 && v->nkids != 3)) {
+		lerr(L, v->line, "a rule is allow_all, ping, global, replies, "
+		    "{Action, Type} or {Action, Type, [...]}; found %s",
+		    et_show(v, buf, sizeof(buf)));
+		return -1;
+	}
+	a = et_elem(v, 0);
+	t = et_elem(v, 1);
+	for (i = 0; i < (int)DG_ARRAY_LEN(action_names); i++)
+		if (et_is_atom(a, action_names[i]))
+			break;
+	if (i == (int)DG_ARRAY_LEN(action_names)) {
+		lerr(L, a->line, "rule action must be allow, deny or drop, "
+		    "found %s", et_show(a, buf, sizeof(buf)));
+		return -1;
+	}
+	r->action = (enum dg_action)i;
+	if (t->kind != ET_ATOM || conf_type_from_name(t->text, &r->type)) {
+		lerr(L, t->line, "unknown message type %s (link, exit, "
+		    "monitor, send, reg_send, group_leader, spawn_request, "
+		    "alias_send, altact)", et_show(t, buf, sizeof(buf)));
+		return -1;
+	}
+	r->kind = DG_R_TYPE;
+	if (v->nkids == 2)
+		return 0;
+	if (r->type == DG_T_REG_SEND) {
+		r->kind = DG_R_NAMES;
+		return rule_names(L, et_elem(v, 2), r);
+	}
+	if (r->type == DG_T_SPAWN_REQUEST) {
+		r->kind = DG_R_MFAS;
+		return rule_mfas(L, et_elem(v, 2), r);
+	}
+	lerr(L, v->line, "only reg_send and spawn_request rules take a list");
+	return -1;
+}
+
+/* [Rule]: every rule is checked even after a bad one. */
+static void
+parse_rules(struct loader *L, const struct et_node *v, const char *what,
+    struct dg_ruleset *rs)
+{
+	const struct et_node *k;
+	char buf[64];
+
+	if (v->kind != ET_LIST) {
+		lerr(L, v->line, "%s must be a list of rules, found %s", what,
+		    et_show(v, buf, sizeof(buf)));
+		return;
+	}
+	if (v->nkids == 0)
+		return;
+	if ((rs->rules = lcalloc(L, (size_t)v->nkids, sizeof(*rs->rules),
+	    v->line)) == NULL)
+		return;
+	for (k = v->kids; k != NULL; k = k->next) {
+		/* Counted before parsing: conf_unref frees what the
+		 * rule holds even when it is half built. */
+		if (parse_rule(L, k, &rs->rules[rs->nrules++]) == -1)
+			continue;
+	}
+}
+
+/* {default, deny | allow | [Rule]} in a scope. */
+static void
+e_default(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	const struct et_node *v;
+
+	if (t->nkids != 2) {
+		lerr(L, t->line, "default takes {default, deny | allow | "
+		    "[Rule]}");
+		return;
+	}
+	if (s->has_default) {
+		lerr(L, t->line, "default given twice in this scope (first "
+		    "on line %d)", s->def_line);
+		return;
+	}
+	s->has_default = 1;
+	s->def_line = t->line;
+	v = et_elem(t, 1);
+	if (et_is_atom(v, "deny"))
+		s->def = DG_DEF_DENY;
+	else if (et_is_atom(v, "allow"))
+		s->def = DG_DEF_ALLOW;
+	else if (v->kind == ET_LIST) {
+		s->def = DG_DEF_RULES;
+		parse_rules(L, v, "default", &s->def_rules);
+	} else
+		lerr(L, v->line, "default must be deny, allow or a list of "
+		    "rules");
+}
+
+/* {peer, Pattern, [Rule]} or {peer, Pattern, [Rule], [{disconnect, B}]}. */
+static void
+e_peer(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	const struct et_node *o;
+	struct dg_peer *p;
+	const char *pat;
+	char buf[64];
+	int i;
+
+	if (t->nkids != 3 && t->nkids != 4) {
+		lerr(L, t->line, "peer takes {peer, Pattern, [Rule]} or "
+		    "{peer, Pattern, [Rule], [Option]}");
+		return;
+	}
+	if ((pat = get_pattern(L, et_elem(t, 1), "peer pattern")) == NULL)
+		return;
+	for (i = 0; i < s->npeers; i++) {
+		if (s->peers[i].pattern != NULL &&
+		    strcmp(s->peers[i].pattern, pat) == 0) {
+			lerr(L, t->line, "peer \"%s\" given twice in this "
+			    "scope (first on line %d)", pat, s->peers[i].line);
+			return;
+		}
+	}
+	p = &s->peers[s->npeers++];
+	p->line = t->line;
+	if ((p->pattern = lstrdup(L, pat, t->line)) == NULL)
+		return;
+	parse_rules(L, et_elem(t, 2), "peer rules", &p->rules);
+	if (t->nkids == 3)
+		return;
+	o = et_elem(t, 3);
+	if (o->kind != ET_LIST) {
+		lerr(L, o->line, "peer options must be a list, e.g. "
+		    "[{disconnect, true}]");
+		return;
+	}
+	for (o = o->kids; o != NULL; o = o->next) {
+		if (et_is_tagged(o, "disconnect", 2))
+			get_bool(L, et_elem(o, 1), "peer: disconnect",
+			    &p->disconnect);
+		else
+			lerr(L, o->line, "unknown peer option %s (known: "
+			    "{disconnect, true | false})",
+			    et_show(o, buf, sizeof(buf)));
+	}
+}
+
+/*
+ * Top-level entries.  One sorted table, bsearch'd; a singleton given twice
+ * is an error, and only peer and default may appear inside {node, ...}.
+ */
+struct keyword {
+	const char	*name;
+	void		(*fn)(struct loader *, const struct et_node *,
+			    struct dg_scope *);
+	int		 singleton;
+	int		 in_node;
+};
+
+static void	e_alerts(struct loader *, const struct et_node *,
+		    struct dg_scope *);
+static void	e_bans(struct loader *, const struct et_node *,
+		    struct dg_scope *);
+static void	e_control(struct loader *, const struct et_node *,
+		    struct dg_scope *);
+static void	e_cookie(struct loader *, const struct et_node *,
+		    struct dg_scope *);
+static void	e_epmd(struct loader *, const struct et_node *,
+		    struct dg_scope *);
+static void	e_handshake(struct loader *, const struct et_node *,
+		    struct dg_scope *);
+static void	e_limits(struct loader *, const struct et_node *,
+		    struct dg_scope *);
+static void	e_listen(struct loader *, const struct et_node *,
+		    struct dg_scope *);
+static void	e_node(struct loader *, const struct et_node *,
+		    struct dg_scope *);
+static void	e_node_cookie(struct loader *, const struct et_node *,
+		    struct dg_scope *);
+static void	e_reg_from(struct loader *, const struct et_node *,
+		    struct dg_scope *);
+
+static const struct keyword keywords[] = {
+	{ "alerts",		e_alerts,	1, 0 },
+	{ "bans",		e_bans,		1, 0 },
+	{ "control",		e_control,	1, 0 },
+	{ "cookie",		e_cookie,	0, 0 },
+	{ "default",		e_default,	0, 1 },
+	{ "epmd",		e_epmd,		1, 0 },
+	{ "handshake",		e_handshake,	1, 0 },
+	{ "limits",		e_limits,	1, 0 },
+	{ "listen",		e_listen,	1, 0 },
+	{ "node",		e_node,		0, 0 },
+	{ "node_cookie",	e_node_cookie,	0, 0 },
+	{ "peer",		e_peer,		0, 1 },
+	{ "registration_from",	e_reg_from,	1, 0 },
+};
+
+static int
+kw_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct keyword *)elem)->name);
+}
+
+/* {Name, [Options]} for the option-list sections. */
+static int
+section_arg(struct loader *L, const struct et_node *t, const char *name)
+{
+	if (t->nkids != 2) {
+		lerr(L, t->line, "%s takes {%s, [{Option, Value}]}", name,
+		    name);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+e_epmd(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	if (section_arg(L, t, "epmd") == 0)
+		opt_list(L, "epmd", et_elem(t, 1), epmd_opts,
+		    DG_ARRAY_LEN(epmd_opts));
+}
+
+static void
+e_listen(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	if (section_arg(L, t, "listen") == 0)
+		opt_list(L, "listen", et_elem(t, 1), listen_opts,
+		    DG_ARRAY_LEN(listen_opts));
+}
+
+static void
+e_handshake(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	L->hs_line = t->line;
+	if (section_arg(L, t, "handshake") == 0)
+		opt_list(L, "handshake", et_elem(t, 1), hs_opts,
+		    DG_ARRAY_LEN(hs_opts));
+}
+
+static void
+e_bans(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	if (section_arg(L, t, "bans") == 0)
+		opt_list(L, "bans", et_elem(t, 1), ban_opts,
+		    DG_ARRAY_LEN(ban_opts));
+}
+
+static void
+e_limits(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	if (section_arg(L, t, "limits") == 0)
+		opt_list(L, "limits", et_elem(t, 1), limit_opts,
+		    DG_ARRAY_LEN(limit_opts));
+}
+
+/* {alerts, Path} or {alerts, [Option]}. */
+static void
+e_alerts(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	const struct et_node *v;
+	const char *path;
+
+	if (t->nkids != 2) {
+		lerr(L, t->line, "alerts takes {alerts, Path} or {alerts, "
+		    "[{Option, Value}]}");
+		return;
+	}
+	v = et_elem(t, 1);
+	if (v->kind == ET_LIST) {
+		opt_list(L, "alerts", v, alert_opts, DG_ARRAY_LEN(alert_opts));
+		return;
+	}
+	if ((path = get_text(L, v, "alerts file", CONF_MAX_PATH)) != NULL)
+		L->c->alerts_path = lstrdup(L, path, v->line);
+}
+
+static void
+e_control(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	const char *path;
+
+	if (t->nkids != 2) {
+		lerr(L, t->line, "control takes {control, \"/path/to/socket\"}");
+		return;
+	}
+	/* It becomes a sun_path. */
+	path = get_text(L, et_elem(t, 1), "control socket path",
+	    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+	if (path != NULL)
+		L->c->control_path = lstrdup(L, path, t->line);
+}
+
+static void
+e_reg_from(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	const struct et_node *v, *k;
+	struct dg_conf *c = L->c;
+
+	if (t->nkids != 2 || (v = et_elem(t, 1))->kind != ET_LIST ||
+	    v->nkids < 1 || v->nkids > CONF_MAX_CIDRS) {
+		lerr(L, t->line, "registration_from takes a list of 1..%d "
+		    "addresses or address/prefix", CONF_MAX_CIDRS);
+		return;
+	}
+	if ((c->reg_from = lcalloc(L, (size_t)v->nkids, sizeof(*c->reg_from),
+	    t->line)) == NULL)
+		return;
+	for (k = v->kids; k != NULL; k = k->next)
+		if (get_cidr(L, k, "registration_from",
+		    &c->reg_from[c->nreg_from]) == 0)
+			c->nreg_from++;
+}
+
+static void
+e_cookie(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	cookie_entry(L, t, "cookie", L->c->cookies, &L->c->ncookies,
+	    L->ncookie_cap);
+}
+
+static void
+e_node_cookie(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	cookie_entry(L, t, "node_cookie", L->c->node_cookies,
+	    &L->c->nnode_cookies, L->nnode_cookie_cap);
+}
+
+static int
+count_tagged(const struct et_node *first, const char *tag)
+{
+	const struct et_node *k;
+	int n = 0;
+
+	for (k = first; k != NULL; k = k->next)
+		if (k->kind == ET_TUPLE && k->nkids > 0 &&
+		    et_is_atom(k->kids, tag))
+			n++;
+	return n;
+}
+
+/* {node, Pattern, [Entry]}: peers and a default for the local nodes whose
+ * names match Pattern. */
+static void
+e_node(struct loader *L, const struct et_node *t, struct dg_scope *top)
+{
+	const struct et_node *v, *k;
+	const struct keyword *kw;
+	struct dg_scope *s;
+	const char *pat;
+	char buf[64];
+	int i;
+
+	if (t->nkids != 3) {
+		lerr(L, t->line, "node takes {node, Pattern, [Entry]}");
+		return;
+	}
+	if ((pat = get_pattern(L, et_elem(t, 1), "node pattern")) == NULL)
+		return;
+	for (i = 0; i < L->c->nnodes; i++) {
+		if (L->c->nodes[i].node_pattern != NULL &&
+		    strcmp(L->c->nodes[i].node_pattern, pat) == 0) {
+			lerr(L, t->line, "node \"%s\" given twice (first on "
+			    "line %d)", pat, L->c->nodes[i].line);
+			return;
+		}
+	}
+	if ((v = et_elem(t, 2))->kind != ET_LIST) {
+		lerr(L, v->line, "node entries must be a list of {peer, ...} "
+		    "and {default, ...}");
+		return;
+	}
+	if (L->c->nnodes >= L->nnodes_cap)
+		return;		/* cannot happen: counted beforehand */
+	s = &L->c->nodes[L->c->nnodes++];
+	s->line = t->line;
+	if ((s->node_pattern = lstrdup(L, pat, t->line)) == NULL)
+		return;
+	if ((i = count_tagged(v->kids, "peer")) > 0 &&
+	    (s->peers = lcalloc(L, (size_t)i, sizeof(*s->peers),
+	    t->line)) == NULL)
+		return;
+	for (k = v->kids; k != NULL; k = k->next) {
+		if (k->kind != ET_TUPLE || k->nkids == 0 ||
+		    k->kids->kind != ET_ATOM ||
+		    (kw = bsearch(k->kids->text, keywords,
+		    DG_ARRAY_LEN(keywords), sizeof(*keywords),
+		    kw_cmp)) == NULL || !kw->in_node) {
+			lerr(L, k->line, "inside node only {peer, ...} and "
+			    "{default, ...} are allowed, found %s",
+			    et_show(k->kind == ET_TUPLE && k->nkids ? k->kids :
+			    k, buf, sizeof(buf)));
+			continue;
+		}
+		kw->fn(L, k, s);
+	}
+}
+
+/* One top-level term. */
+static void
+entry(struct loader *L, const struct et_node *t)
+{
+	const struct keyword *kw;
+	char buf[64];
+	size_t i;
+
+	if (t->kind != ET_TUPLE || t->nkids == 0 || t->kids->kind != ET_ATOM) {
+		lerr(L, t->line, "entries are tuples {Name, ...}, found %s",
+		    et_show(t, buf, sizeof(buf)));
+		return;
+	}
+	kw = bsearch(t->kids->text, keywords, DG_ARRAY_LEN(keywords),
+	    sizeof(*keywords), kw_cmp);
+	if (kw == NULL) {
+		lerr(L, t->line, "unknown entry %s",
+		    et_show(t->kids, buf, sizeof(buf)));
+		return;
+	}
+	i = (size_t)(kw - keywords);
+	if (kw->singleton) {
+		if (L->seen[i]) {
+			lerr(L, t->line, "%s given twice (first on line %d)",
+			    kw->name, L->seen[i]);
+			return;
+		}
+		L->seen[i] = t->line;
+	}
+	kw->fn(L, t, &L->c->top);
+}
+
+static void
+set_defaults(struct dg_conf *c)
+{
+	c->epmd_port = 4369;
+	c->names_from = DG_NAMES_LOCAL;
+	c->epmd_timeout = 5;
+	c->epmd_max_conns = 1024;
+	c->epmd_max_per_source = 64;
+	c->listen_port_min = 4370;
+	c->listen_port_max = 4469;
+	c->hs_timeout = 7;
+	c->hs_max_pending = 512;
+	c->hs_max_per_source = 32;
+	c->hs_withhold = DFLAG_DEFAULT_WITHHOLD;
+	c->hs_require = DFLAG_MANDATORY_25;
+	c->hs_check_host = 0;
+	c->ban_failures = 5;
+	c->ban_window = 60;
+	c->ban_duration = 600;
+	c->alerts_per_source = 30;
+	c->max_frame = 64u << 20;
+	c->max_frag_seqs = 64;
+	c->max_frag_bytes = (uint64_t)256 << 20;
+	c->top.def = DG_DEF_DENY;
+}
+
+/* Defaults of the list-valued entries, when the file did not give them. */
+static void
+default_addrs(struct loader *L)
+{
+	static const char *epmd[] = { "0.0.0.0", "::" };
+	static const char *reg[] = { "127.0.0.1", "::1" };
+	struct dg_conf *c = L->c;
+	struct et_node v;
+	size_t i;
+
+	memset(&v, 0, sizeof(v));
+	v.kind = ET_STRING;
+	if (c->nepmd_addrs == 0) {
+		for (i = 0; i < DG_ARRAY_LEN(epmd); i++) {
+			v.text = (char *)epmd[i];
+			v.len = strlen(epmd[i]);
+			if (get_sockaddr(L, &v, "epmd", 0,
+			    &c->epmd_addrs[c->nepmd_addrs]) == 0)
+				c->nepmd_addrs++;
+		}
+	}
+	/* The epmd sockets carry the port; listen_addr's stays 0 (unset),
+	 * its ports come from the range. */
+	for (i = 0; i < (size_t)c->nepmd_addrs; i++) {
+		struct sockaddr_storage *ss = &c->epmd_addrs[i].ss;
+
+		if (ss->ss_family == AF_INET)
+			((struct sockaddr_in *)ss)->sin_port =
+			    htons(c->epmd_port);
+		else
+			((struct sockaddr_in6 *)ss)->sin6_port =
+			    htons(c->epmd_port);
+	}
+	if (c->listen_addr.len == 0) {
+		v.text = "0.0.0.0";
+		v.len = strlen(v.text);
+		get_sockaddr(L, &v, "listen", 0, &c->listen_addr);
+	}
+	if (c->nreg_from == 0 && c->reg_from == NULL) {
+		if ((c->reg_from = lcalloc(L, DG_ARRAY_LEN(reg),
+		    sizeof(*c->reg_from), 0)) == NULL)
+			return;
+		for (i = 0; i < DG_ARRAY_LEN(reg); i++) {
+			v.text = (char *)reg[i];
+			v.len = strlen(reg[i]);
+			if (get_cidr(L, &v, "registration_from",
+			    &c->reg_from[c->nreg_from]) == 0)
+				c->nreg_from++;
+		}
+	}
+}
+
+/*
+ * Without a {cookie, Secret} default, use what `erl` itself would:
+ * $HOME/.erlang.cookie (HOME, else the password entry), with the same
+ * secrecy rule as any cookie file.
+ */
+static void
+default_cookie(struct loader *L)
+{
+	struct dg_conf *c = L->c;
+	struct passwd *pw;
+	const char *home;
+	char path[CONF_MAX_PATH + 1];
+	int i, n;
+
+	for (i = 0; i < c->ncookies; i++)
+		if (c->cookies[i].pattern == NULL)
+			return;
+	if ((home = getenv("HOME")) == NULL || home[0] == '\0') {
+		pw = getpwuid(getuid());
+		home = pw != NULL ? pw->pw_dir : NULL;
+	}
+	n = home != NULL ? snprintf(path, sizeof(path), "%s/.erlang.cookie",
+	    home) : -1;
+	if (n < 0 || (size_t)n >= sizeof(path) || access(path, F_OK) == -1) {
+		lerr(L, L->lines, "no cookie configured: add {cookie, "
+		    "\"secret\"} or {cookie, {file, Path}}, or create "
+		    "$HOME/.erlang.cookie");
+		return;
+	}
+	if (c->ncookies >= L->ncookie_cap)
+		return;
+	if (cookie_file(L, path, L->lines, &c->cookies[c->ncookies]) == 0)
+		c->ncookies++;
+}
+
+/* Cross-entry checks of the handshake flags. */
+static void
+check_flags(struct loader *L)
+{
+	struct dg_conf *c = L->c;
+	uint64_t bad;
+	const char *name;
+	int line = L->hs_line;
+
+	if ((bad = c->hs_withhold & DFLAG_MANDATORY_25) != 0) {
+		name = dflag_name(bad & (~bad + 1));
+		lerr(L, L->withhold_set ? L->withhold_set : line,
+		    "handshake: cannot withhold %s: OTP 25 nodes require it",
+		    name ? name : "a mandatory flag");
+	}
+	if ((bad = c->hs_require & ~DFLAG_SUPPORTED) != 0) {
+		name = dflag_name(bad & (~bad + 1));
+		lerr(L, L->require_set ? L->require_set : line,
+		    "handshake: cannot require %s: distguard does not carry it",
+		    name ? name : "an unsupported flag");
+	}
+	if ((bad = c->hs_require & c->hs_withhold) != 0) {
+		name = dflag_name(bad & (~bad + 1));
+		lerr(L, L->require_set ? L->require_set : line,
+		    "handshake: %s is both withheld and required",
+		    name ? name : "a flag");
+	}
+}
+
+static void
+free_ruleset(struct dg_ruleset *rs)
+{
+	int i, j;
+
+	for (i = 0; i < rs->nrules; i++) {
+		struct dg_rule *r = &rs->rules[i];
+
+		for (j = 0; j < r->nnames; j++)
+			free(r->names[j]);
+		free(r->names);
+		for (j = 0; j < r->nmfas; j++) {
+			free(r->mfas[j].m);
+			free(r->mfas[j].f);
+		}
+		free(r->mfas);
+	}
+	free(rs->rules);
+}
+
+static void
+free_scope(struct dg_scope *s)
+{
+	int i;
+
+	for (i = 0; i < s->npeers; i++) {
+		free(s->peers[i].pattern);
+		free_ruleset(&s->peers[i].rules);
+	}
+	free(s->peers);
+	free_ruleset(&s->def_rules);
+	free(s->node_pattern);
+}
+
+static void
+free_cookies(struct dg_cookie *ck, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(ck[i].pattern);
+	if (ck != NULL) {
+		/* All of the array: failed entries were wiped already, but
+		 * a secret must not outlive the config in the heap. */
+		sodium_memzero(ck, (size_t)n * sizeof(*ck));
+		free(ck);
+	}
+}
+
+static void
+conf_free(struct dg_conf *c, int ncookie_cap, int nnode_cookie_cap)
+{
+	int i;
+
+	free(c->path);
+	free(c->reg_from);
+	free_cookies(c->cookies, ncookie_cap);
+	free_cookies(c->node_cookies, nnode_cookie_cap);
+	free(c->alerts_path);
+	free(c->control_path);
+	free_scope(&c->top);
+	for (i = 0; i < c->nnodes; i++)
+		free_scope(&c->nodes[i]);
+	free(c->nodes);
+	sodium_memzero(c, sizeof(*c));
+	free(c);
+}
+
+/* Sizes the arrays from a first pass over the terms, so that no array is
+ * grown while entries point into it. */
+static int
+alloc_arrays(struct loader *L, const struct et_doc *doc)
+{
+	struct dg_conf *c = L->c;
+	int n;
+
+	L->ncookie_cap = count_tagged(doc->terms, "cookie") + 1;
+	L->nnode_cookie_cap = count_tagged(doc->terms, "node_cookie");
+	L->nnodes_cap = count_tagged(doc->terms, "node");
+	n = count_tagged(doc->terms, "peer");
+	if ((c->cookies = lcalloc(L, (size_t)L->ncookie_cap,
+	    sizeof(*c->cookies), 0)) == NULL ||
+	    (c->node_cookies = lcalloc(L, (size_t)L->nnode_cookie_cap,
+	    sizeof(*c->node_cookies), 0)) == NULL ||
+	    (c->nodes = lcalloc(L, (size_t)L->nnodes_cap,
+	    sizeof(*c->nodes), 0)) == NULL ||
+	    (c->top.peers = lcalloc(L, (size_t)n, sizeof(*c->top.peers),
+	    0)) == NULL)
+		return -1;
+	return 0;
+}
+
+static struct dg_conf *
+load(const char *name, const char *text, size_t len, int mode,
+    conf_err_fn err, void *arg)
+{
+	struct loader L;
+	struct et_doc *doc;
+	const struct et_node *t;
+	struct dg_conf *c;
+
+	memset(&L, 0, sizeof(L));
+	L.file = name;
+	L.err = err;
+	L.arg = arg;
+	L.mode = mode;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		lerr(&L, 0, "out of memory");
+		return NULL;
+	}
+	L.c = c;
+	set_defaults(c);
+	c->refcnt = 1;
+	if ((doc = et_parse(text, len, syntax_err, &L)) == NULL) {
+		conf_free(c, 0, 0);
+		return NULL;
+	}
+	L.nerr += doc->nerrors;
+	L.lines = doc->lines;
+	if ((c->path = lstrdup(&L, name, 0)) != NULL &&
+	    alloc_arrays(&L, doc) == 0) {
+		for (t = doc->terms; t != NULL; t = t->next)
+			entry(&L, t);
+		default_addrs(&L);
+		default_cookie(&L);
+		check_flags(&L);
+	}
+	et_free(doc);
+	if (L.nerr > 0) {
+		conf_free(c, L.ncookie_cap, L.nnode_cookie_cap);
+		return NULL;
+	}
+	return c;
+}
+
+struct dg_conf *
+conf_load_text(const char *name, const char *text, size_t len,
+    conf_err_fn err, void *arg)
+{
+	return load(name != NULL ? name : CONF_EMBEDDED, text, len, -1, err,
+	    arg);
+}
+
+struct dg_conf *
+conf_load(const char *path, conf_err_fn err, void *arg)
+{
+	struct dg_conf *c = NULL;
+	struct loader L;
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if (path == NULL)
+		return conf_load_text(CONF_EMBEDDED, conf_default_text,
+		    strlen(conf_default_text), err, arg);
+	memset(&L, 0, sizeof(L));
+	L.file = path;
+	L.err = err;
+	L.arg = arg;
+	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) ==
+	    -1) {
+		lerr(&L, 0, "%s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1) {
+		lerr(&L, 0, "%s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		lerr(&L, 0, "not a regular file");
+		goto out;
+	}
+	/* Read one byte past the limit: st_size may lie (procfs, a file
+	 * growing under us), the read count does not. */
+	if (st.st_size > ET_MAX_FILE) {
+		lerr(&L, 0, "file is larger than %d bytes", ET_MAX_FILE);
+		goto out;
+	}
+	if ((buf = malloc(ET_MAX_FILE + 1)) == NULL) {
+		lerr(&L, 0, "out of memory");
+		goto out;
+	}
+	while (len <= ET_MAX_FILE) {
+		if ((n = read(fd, buf + len, ET_MAX_FILE + 1 - len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			lerr(&L, 0, "%s", strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	/* et_parse refuses len > ET_MAX_FILE itself. */
+	c = load(path, buf, len, (int)(st.st_mode & 07777), err, arg);
+out:
+	if (buf != NULL) {
+		sodium_memzero(buf, len);
+		free(buf);
+	}
+	close(fd);
+	return c;
+}
+
+void
+conf_ref(struct dg_conf *c)
+{
+	c->refcnt++;
+}
+
+/* The cookie arrays are freed over their used part: capacities are only
+ * known while loading, and unused slots were never written. */
+void
+conf_unref(struct dg_conf *c)
+{
+	if (c == NULL || --c->refcnt > 0)
+		return;
+	conf_free(c, c->ncookies, c->nnode_cookies);
+}
+
+/* First patterned entry matching name, else the default (NULL pattern). */
+static const struct dg_cookie *
+cookie_find(const struct dg_cookie *ck, int n, const char *name)
+{
+	const struct dg_cookie *def = NULL;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (ck[i].pattern == NULL)
+			def = &ck[i];
+		else if (name != NULL && dg_glob_match(ck[i].pattern, name))
+			return &ck[i];
+	}
+	return def;
+}
+
+const struct dg_cookie *
+conf_peer_cookie(const struct dg_conf *c, const char *peer)
+{
+	return cookie_find(c->cookies, c->ncookies, peer);
+}
+
+const struct dg_cookie *
+conf_node_cookie(const struct dg_conf *c, const char *local)
+{
+	const struct dg_cookie *ck;
+
+	if ((ck = cookie_find(c->node_cookies, c->nnode_cookies, local)) !=
+	    NULL)
+		return ck;
+	return cookie_find(c->cookies, c->ncookies, NULL);
+}
+
+static int
+prefix_match(const uint8_t *net, const uint8_t *a, int bits)
+{
+	int whole = bits / 8, rest = bits % 8;
+	uint8_t mask;
+
+	if (memcmp(net, a, (size_t)whole) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	mask = (uint8_t)(0xff << (8 - rest));
+	return (net[whole] & mask) == (a[whole] & mask);
+}
+
+/* A v4-mapped v6 source (::ffff:a.b.c.d, from a dual-stack "::" socket)
+ * is matched as the v4 address it is. */
+int
+conf_cidr_match(const struct dg_cidr *c, int n, const struct sockaddr *sa)
+{
+	const struct sockaddr_in6 *sin6;
+	uint8_t a[16];
+	int fam, i;
+
+	if (sa == NULL)
+		return 0;
+	if (sa->sa_family == AF_INET) {
+		memcpy(a, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		fam = AF_INET;
+	} else if (sa->sa_family == AF_INET6) {
+		sin6 = (const struct sockaddr_in6 *)sa;
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			memcpy(a, sin6->sin6_addr.s6_addr + 12, 4);
+			fam = AF_INET;
+		} else {
+			memcpy(a, sin6->sin6_addr.s6_addr, 16);
+			fam = AF_INET6;
+		}
+	} else
+		return 0;
+	for (i = 0; i < n; i++)
+		if (c[i].family == fam && prefix_match(c[i].addr, a,
+		    c[i].prefix))
+			return 1;
+	return 0;
+}
+
+const char *
+conf_type_name(enum dg_type t)
+{
+	return (unsigned)t < DG_T_COUNT ? type_names[t] : "?";
+}
+
+const char *
+conf_action_name(enum dg_action a)
+{
+	return (unsigned)a < DG_ARRAY_LEN(action_names) ? action_names[a] : "?";
+}
+
+const char *
+conf_profile_name(enum dg_profile p)
+{
+	return (unsigned)p < DG_PROFILE_COUNT ? profile_names[p] : "?";
+}
+
+int
+conf_type_from_name(const char *name, enum dg_type *t)
+{
+	int i;
+
+	for (i = 0; i < DG_T_COUNT; i++) {
+		if (strcmp(name, type_names[i]) == 0) {
+			*t = (enum dg_type)i;
+			return 0;
+		}
+	}
+	return -1;
+}
