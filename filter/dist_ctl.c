@@ -262,16 +262,22 @@ pl_atom(const uint8_t **q, const uint8_t *end, struct dg_span *text)
 	return 0;
 }
 
-/* The next payload element is the atom s: 0 yes, 1 no, or DG_AGAIN. */
+/* The next payload element is the atom s: 0 yes (and advances), 1 no (and
+ * does not), DG_AGAIN or DG_EINVAL. */
 static int
 pl_atom_is(const uint8_t **q, const uint8_t *end, const char *s)
 {
+	const uint8_t *at = *q;
 	struct dg_span t;
 	int rc;
 
 	if ((rc = pl_atom(q, end, &t)) != 0)
 		return rc;
-	return span_eq(t, s) ? 0 : 1;
+	if (!span_eq(t, s)) {
+		*q = at;
+		return 1;
+	}
+	return 0;
 }
 
 /*
