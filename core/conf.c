@@ -245,7 +245,16 @@ get_cidr(struct loader *L, const struct et_node *v, const char *what,
  * sorted table; a value is either stored generically at `off` in struct
  * dg_conf after a range check, or handed to fn.
  */
-enum okind { OPT_INT, OPT_SECS, OPT_BOOL, OPT_PORT, OPT_U32, OPT_U64, OPT_PATH, OPT_FN };
+enum okind {
+	OPT_INT,	/* int */
+	OPT_SECS,	/* double, from whole seconds */
+	OPT_BOOL,	/* int 0/1 */
+	OPT_PORT,	/* uint16_t */
+	OPT_U32,
+	OPT_U64,
+	OPT_PATH,	/* char *, strdup'd */
+	OPT_FN		/* fn does it */
+};
 
 struct opt;
 typedef void (*opt_fn)(struct loader *, const struct opt *,
@@ -993,7 +1002,8 @@ e_peer(struct loader *L, const struct et_node *t, struct dg_scope *s)
 }
 
 /*
- * Top-level entries.  One sorted table, bsearch'd; a singleton given twice
+ * Top-level entries.  One sorted table, bsearch'd (test_every_entry uses
+ * every keyword and option, so a table out of order fails it); a singleton given twice
  * is an error, and only peer and default may appear inside {node, ...}.
  */
 struct keyword {
@@ -1129,7 +1139,8 @@ e_control(struct loader *L, const struct et_node *t, struct dg_scope *s)
 	const char *path;
 
 	if (t->nkids != 2) {
-		lerr(L, t->line, "control takes {control, \"/path/to/socket\"}");
+		lerr(L, t->line, "control takes {control, "
+		    "\"/path/to/socket\"}");
 		return;
 	}
 	/* It becomes a sun_path. */

@@ -223,7 +223,8 @@ lex_number(struct parser *P)
 		    (P->p[-1] == 'e' || P->p[-1] == 'E'))))
 			P->p++;
 		if (isfloat)
-			lex_error(P, "floats are not supported; write an integer");
+			lex_error(P, "floats are not supported; write an "
+			    "integer");
 		else
 			lex_error(P, "malformed integer; only decimal integers "
 			    "are supported");
@@ -315,7 +316,8 @@ lex_escape(struct parser *P, const char **bad)
 				n++;
 			}
 			if (P->p == P->end || *P->p != '}' || n == 0) {
-				*bad = "\\x{ must hold hex digits and end with }";
+				*bad = "\\x{ must hold hex digits and end "
+				    "with }";
 				return -1;
 			}
 			P->p++;
@@ -448,7 +450,8 @@ lex_word(struct parser *P)
 	while (P->p < P->end && is_ident((unsigned char)*P->p))
 		P->p++;
 	if (*s >= 'A' && *s <= 'Z') {
-		lex_error(P, "variables are not allowed (quote the atom: '%.*s')",
+		lex_error(P, "variables are not allowed (quote the atom: "
+		    "'%.*s')",
 		    (int)(P->p - s > 32 ? 32 : P->p - s), s);
 		return;
 	}
@@ -868,8 +871,8 @@ et_show(const struct et_node *n, char *buf, size_t len)
 		break;
 	case ET_TUPLE:
 	case ET_LIST:
-		snprintf(buf, len, "a %s of %d element%s", et_kind_name(n->kind),
-		    n->nkids, n->nkids == 1 ? "" : "s");
+		snprintf(buf, len, "a %s of %d element%s",
+		    et_kind_name(n->kind), n->nkids, n->nkids == 1 ? "" : "s");
 		break;
 	}
 	return buf;
