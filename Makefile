@@ -31,7 +31,9 @@ UNITS	 = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPERS_SRCS = $(wildcard tests/helpers/*.c)
 HELPERS	 = $(HELPERS_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
 
-CONFIG	?= examples/distguard.conf
+# `make run CONFIG=file` runs on a file; by default on the embedded
+# configuration (the text of examples/distguard.conf).
+CONFIG	?=
 
 .PHONY: all deps run test check check-asan unit fuzz fuzz-smoke bench demo clean
 
@@ -60,7 +62,7 @@ $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libdistguard.a
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libdistguard.a $(LDLIBS)
 
 run: all
-	./$(BUILD)/distguard run -c $(CONFIG)
+	./$(BUILD)/distguard run $(if $(CONFIG),-c $(CONFIG))
 
 # The suite runs once, under ASan+UBSan; the release build is still made
 # (and must compile without warnings) first.

@@ -12,6 +12,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "dg_ctl.h"
 #include "dg_daemon.h"
 #include "dg_log.h"
@@ -122,6 +124,36 @@ raise_fd_limit(void)
 	}
 }
 
+/*
+ * With the embedded configuration, distguard must work with stock nodes as
+ * they are: like `erl` on its first start, create $HOME/.erlang.cookie
+ * (20 random capital letters, mode 0400) when it does not exist, so that
+ * distguard and the nodes started after it share one cookie.
+ */
+static void
+ensure_erlang_cookie(void)
+{
+	const char *home = getenv("HOME");
+	char path[1024], cookie[20];
+	size_t i;
+	int fd;
+
+	if (home == NULL || home[0] == '\0' ||
+	    (size_t)snprintf(path, sizeof(path), "%s/.erlang.cookie", home) >=
+	    sizeof(path) || access(path, F_OK) == 0)
+		return;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
+	if (fd == -1)
+		return;
+	for (i = 0; i < sizeof(cookie); i++)
+		cookie[i] = (char)('A' + randombytes_uniform(26));
+	if (write(fd, cookie, sizeof(cookie)) != (ssize_t)sizeof(cookie))
+		log_warn("%s", path);
+	close(fd);
+	sodium_memzero(cookie, sizeof(cookie));
+	log_info("created %s (mode 0400), as erl would", path);
+}
+
 int
 daemon_run(const char *path, int verbose)
 {
@@ -134,12 +166,14 @@ daemon_run(const char *path, int verbose)
 	if (verbose)
 		log_set_level(DG_LOG_DEBUG);
 	d.conf_path = path;
-	if ((d.conf = conf_load(path, collect_error, &e)) == NULL) {
-		fprintf(stderr, "distguard: %d error(s) in the configuration\n", e.n);
-		return 1;
-	}
 	if (hs_crypto_init() != 0) {
 		log_warnx("libsodium failed to initialise");
+		return 1;
+	}
+	if (path == NULL)
+		ensure_erlang_cookie();
+	if ((d.conf = conf_load(path, collect_error, &e)) == NULL) {
+		fprintf(stderr, "distguard: %d error(s) in the configuration\n", e.n);
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
