@@ -11,6 +11,8 @@
  *
  * The accessors trust their input: they run only on bytes term_scan proved.
  */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dg_wire.h"
@@ -172,6 +174,24 @@ scan_atom(const uint8_t *q, const uint8_t *end, const char **why)
 	return (int)(hdr + len);
 }
 
+/*
+ * FLOAT_EXT: 31 bytes of "%.20e" text, NUL-padded.  ei parses it with
+ * sscanf (spec 6.4) and gives up silently on text it cannot read, so only
+ * a NUL-terminated, finite number that strtod consumes whole passes.
+ */
+static int
+float_text_ok(const uint8_t *t)
+{
+	const uint8_t *nul = memchr(t, 0, 31);
+	char *e;
+	double v;
+
+	if (nul == NULL || nul == t)
+		return 0;
+	v = strtod((const char *)t, &e);
+	return (const uint8_t *)e == nul && isfinite(v);
+}
+
 /* Scans a node atom followed by `tail` fixed bytes (pids, ports, refs). */
 static int
 scan_node_tail(const uint8_t *q, const uint8_t *end, size_t tail,
@@ -265,11 +285,20 @@ term_scan(const uint8_t *p, const uint8_t *end, const char **why)
 			fixed = 4;
 			break;
 		case T_FLOAT:
+			/* Legacy float text, NUL-padded: ei parses it with
+			 * sscanf (spec 6.4), so a NUL must stop it inside. */
+			NEED(31);
+			if (!float_text_ok(q + 1)) {
+				*why = "FLOAT_EXT text is not a float";
+				return DG_EINVAL;
+			}
 			fixed = 31;
 			break;
 		case T_BIT_BINARY:
 			NEED(5);
-			if (q[5] < 1 || q[5] > 8) {
+			/* Bits is 1..8, and 0 exactly when Len is 0 (as
+			 * ERTS and ei decode it) */
+			if (q[5] > 8 || (q[5] == 0) != (get_u32(q + 1) == 0)) {
 				*why = "bit binary with bad bit count";
 				return DG_EINVAL;
 			}

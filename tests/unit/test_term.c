@@ -150,6 +150,15 @@ test_every_tag(void)
 	}
 	memcpy(flt + 1, "1.50000000000000000000e+00", 26);
 	check_term(flt, 32);
+	check_ei(flt, 32);
+	/* ei reads FLOAT_EXT with sscanf: only NUL-terminated numbers pass */
+	memcpy(flt + 1, "1.5xyz", 6);
+	check_bad(flt, 32);
+	memset(flt + 1, '1', 31);
+	check_bad(flt, 32);
+	memset(flt + 1, 0, 31);
+	memcpy(flt + 1, "inf", 3);
+	check_bad(flt, 32);
 
 	/* pids, ports, refs: new and legacy */
 	tb_reset(); tb_pid("a@h", 9);
@@ -434,11 +443,15 @@ test_refused_tags(void)
 		static const uint8_t ex[] = { 113, 119, 1, 'm', 119, 1, 'f',
 		    98, 0, 0, 0, 1 };
 		uint8_t bb[] = { 77, 0, 0, 0, 1, 0, 0xff };
+		static const uint8_t empty[] = { 77, 0, 0, 0, 0, 0 };
+		static const uint8_t empty_bits[] = { 77, 0, 0, 0, 0, 6 };
 
 		check_bad(ex, sizeof(ex));
 		check_bad(bb, sizeof(bb));
 		bb[5] = 9;
 		check_bad(bb, sizeof(bb));
+		check_term(empty, sizeof(empty));
+		check_bad(empty_bits, sizeof(empty_bits));
 	}
 }
 

@@ -1,0 +1,50 @@
+/*
+ * fuzz_term.c - term_scan on arbitrary bytes; what it accepts must also be
+ * walkable by term_skip, and ei (which trusts its input) must stay inside
+ * it: that is the claim that makes ei safe to call on a proven span.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ei.h>
+
+#include "term.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *why = NULL;
+	const uint8_t *p;
+	uint8_t *copy;
+	int n, idx = 0;
+
+	/* exact-size copy: ASan catches any read past the end */
+	copy = malloc(size ? size : 1);
+	if (copy == NULL)
+		return 0;
+	memcpy(copy, data, size);
+	n = term_scan(copy, copy + size, &why);
+	if (n == DG_EINVAL && why == NULL)
+		abort();
+	if (n > (int)size || (n < 0 && n != DG_AGAIN && n != DG_EINVAL))
+		abort();
+	if (n > 0) {
+		p = copy;
+		if (term_skip(&p, copy + size) != 0 || p != copy + n)
+			abort();
+		/* ei may give up early on shapes it decodes more strictly
+		 * (funs, floats), but it must never go past the span */
+		if (ei_skip_term((const char *)copy, &idx) == 0 && idx > n)
+			abort();
+		/* a strict prefix never passes */
+		if (term_scan(copy, copy + n - 1, &why) != DG_AGAIN &&
+		    term_scan(copy, copy + n - 1, &why) != DG_EINVAL)
+			abort();
+	}
+	free(copy);
+	return 0;
+}
