@@ -63,7 +63,9 @@ struct dist_msg {
 	int			has_payload;	/* the op carries a second term */
 
 	/* The pid this message claims to come from (From, Watcher, Leader,
-	 * Sender...); has_from = 0 for ops without one (SEND). */
+	 * Sender...; for (PAYLOAD_)MONITOR_P_EXIT the Target, for
+	 * SPAWN_REPLY the Result, when those are pids); has_from = 0 for ops
+	 * without one (SEND, SEND_TT) or when that element is a name. */
 	int			has_from;
 	struct dg_span		from_node;	/* atom text of its node */
 
@@ -86,7 +88,10 @@ struct dist_msg {
 	int			request;	/* this message asks: REPLY_* kind */
 	struct dg_span		key;		/* raw term bytes of ReqId/Ref/Id */
 
-	/* Raw terms for building a deny answer (filter/deny.c). */
+	/* Raw terms for building a deny answer (filter/deny.c).  t_from is
+	 * the requester: the From/Watcher/Leader pid, but the Watcher for
+	 * (PAYLOAD_)MONITOR_P_EXIT and ToPid for SPAWN_REPLY.  t_target is
+	 * the destination: To, Target, ToName, Alias. */
 	struct dg_span		t_reqid;	/* SPAWN_REQUEST ReqId */
 	struct dg_span		t_from;		/* the requester/watcher/linker pid */
 	struct dg_span		t_target;	/* link/monitor target (pid or atom) */
