@@ -111,6 +111,8 @@ queue_reply(struct epmd_conn *c, const uint8_t *p, size_t n)
 {
 	uint8_t *nb;
 
+	if (n == 0)
+		return 0;
 	if (c->outlen + n > EPMD_OUT_MAX)
 		return -1;
 	if ((nb = realloc(c->out, c->outlen + n)) == NULL)
