@@ -41,11 +41,10 @@ df_init(struct df_dir *d, uint64_t flags, uint32_t max_frame, int max_seqs,
 	d->fragments = (flags & DFLAG_FRAGMENTS) != 0;
 	d->header_mode = d->atom_cache || d->fragments;	/* spec 4.2 */
 	d->max_frame = max_frame ? max_frame : DF_DEFAULT_MAX_FRAME;
-	/* With FRAGMENTS, ERTS cuts term data into 64 KiB pieces (spec
-	 * 4.6): a longer frame is not from ERTS.  An atom cache header can
-	 * add up to 255 long atoms, so the bound is left alone then. */
-	if (d->fragments && !d->atom_cache && d->max_frame > DF_WINDOW)
-		d->max_frame = DF_WINDOW;
+	/* No tighter bound with FRAGMENTS: OTP 25 was seen sending a 1.1 MB
+	 * message as one frame with FRAGMENTS negotiated, so 64 KiB pieces
+	 * (spec 4.6) are not a rule.  Large frames stream through once
+	 * decided; max_frame bounds them. */
 	if (max_seqs <= 0 || max_seqs > DF_MAX_SEQS)
 		max_seqs = DF_MAX_SEQS;
 	d->max_seqs = max_seqs;
