@@ -7,12 +7,22 @@ every command takes a port on 127.0.0.1 (or ::1), nothing else.
 
     craft.py alive2 PORT NAME NODEPORT [--src ADDR] [--hold SECS]
     craft.py port_please PORT NAME
-    craft.py raw PORT HEX [--src ADDR]          send bytes, print the reply
+    craft.py raw PORT HEX [--src ADDR] [--time] send bytes, print the reply
+                                                (--time: and how soon it closed)
     craft.py idle PORT COUNT SECS [--src-base 127.0.2.]
     craft.py slowloris PORT SECS                one byte per second
     craft.py handshake PORT NAME COOKIE [--flags HEX] [--reflect]
                        [--stall STEP] [--bad-digest]
-    craft.py flood PORT NAME COUNT              wrong digests, as fast as it can
+    craft.py flood PORT NAME COUNT [--src ADDR] wrong digests, as fast as it can
+    craft.py hsloop PORT NAME COOKIE SECS [--src ADDR]
+                                                correct handshakes in a loop
+                                                (a %d in NAME: a counter)
+    craft.py probe PORT [--src ADDR]            connect, read: eof/data/open
+    craft.py fakenode PORT SECS [--status TEXT] a node that accepts one
+                       connection, answers at most a status, then stalls
+
+handshake: --stall name|partial|reply stalls --stall-secs (default 30)
+seconds before that step (partial: half a send_name, then the stall).
 
 Every command prints one result line and exits 0 when it could run.
 """
@@ -98,8 +108,11 @@ def cmd_raw(a):
     except OSError as e:
         print("raw error %s" % e)
         return
+    t0 = time.time()
     r = recv_all(s)
     print("raw reply %d %s" % (len(r), r[:64].hex()))
+    if "--time" in a:
+        print("raw closed after %.3f" % (time.time() - t0))
 
 def cmd_idle(a):
     port, count, secs = int(a[0]), int(a[1]), float(a[2])
@@ -162,12 +175,20 @@ def cmd_handshake(a):
     flags = int(opt(a, "--flags", hex(F_OTP25)), 16)
     stall = opt(a, "--stall")
     src = opt(a, "--src")
-    s = conn(port, src, timeout=20)
+    stall_secs = float(opt(a, "--stall-secs", "30"))
+    s = conn(port, src, timeout=max(20, stall_secs + 10))
     try:
         if stall == "name":
-            time.sleep(30)
+            time.sleep(stall_secs)
         n = name.encode()
-        hs_send(s, struct.pack(">BQIH", 78, flags, 0x1234567, len(n)) + n)
+        msg = struct.pack(">BQIH", 78, flags, 0x1234567, len(n)) + n
+        msg = struct.pack(">H", len(msg)) + msg
+        if stall == "partial":
+            s.sendall(msg[:len(msg) // 2])
+            time.sleep(stall_secs)
+            s.sendall(msg[len(msg) // 2:])
+        else:
+            s.sendall(msg)
         st = hs_recv(s)
         if st != b"sok" and st != b"sok_simultaneous":
             print("handshake status %s" % st[1:].decode(errors="replace"))
@@ -178,7 +199,7 @@ def cmd_handshake(a):
             return
         bflags, chal, cre, nl = struct.unpack(">QIIH", ch[1:19])
         if stall == "reply":
-            time.sleep(30)
+            time.sleep(stall_secs)
         mine = chal if "--reflect" in a else 0x0badcafe
         dg = digest(cookie, chal)
         if "--bad-digest" in a:
@@ -198,13 +219,14 @@ def cmd_flood(a):
     """Wrong-digest guesses, one connection each, as fast as possible;
     prints guesses/s and how many were answered at all."""
     port, name, count = int(a[0]), a[1], int(a[2])
+    src = opt(a, "--src")
     n = name.encode()
     t0 = time.time()
     tried = refused = 0
     for i in range(count):
         tried += 1
         try:
-            s = conn(port, timeout=5)
+            s = conn(port, src, timeout=5)
             hs_send(s, struct.pack(">BQIH", 78, F_OTP25, 1, len(n)) + n)
             hs_recv(s)
             hs_recv(s)
@@ -215,6 +237,94 @@ def cmd_flood(a):
             refused += 1
     dt = time.time() - t0
     print("flood %d guesses in %.3fs (%.1f/s), %d cut short" % (tried, dt, tried / dt, refused))
+
+# ---- after the handshake ------------------------------------------------
+
+def cmd_hsloop(a):
+    """Complete, correct handshakes, one connection each, for SECS
+    seconds; prints how many came up and the rate."""
+    port, name, cookie, secs = int(a[0]), a[1], a[2], float(a[3])
+    src = opt(a, "--src")
+    up = failed = 0
+    t0 = time.time()
+    while time.time() - t0 < secs:
+        # NAME may hold "%d": one name per attempt (a node answers
+        # 'alive' to a name whose last connection it still holds).
+        n = (name % (up + failed) if "%d" in name else name).encode()
+        try:
+            s = conn(port, src, timeout=5)
+            hs_send(s, struct.pack(">BQIH", 78, F_OTP25, 1, len(n)) + n)
+            st = hs_recv(s)
+            ch = hs_recv(s)
+            if st[:3] != b"sok" or ch[0] != 78:
+                failed += 1
+                s.close()
+                continue
+            chal = struct.unpack(">I", ch[9:13])[0]
+            mine = struct.unpack(">I", os.urandom(4))[0]
+            hs_send(s, struct.pack(">BI", 114, mine) + digest(cookie, chal))
+            ack = hs_recv(s)
+            if ack[0] == 97 and ack[1:] == digest(cookie, mine):
+                up += 1
+            else:
+                failed += 1
+            s.close()
+        except (EOFError, OSError):
+            failed += 1
+    dt = time.time() - t0
+    print("hsloop %d up, %d failed in %.3fs (%.1f/s)" % (up, failed, dt, up / dt))
+
+def cmd_probe(a):
+    """Connects and reads: 'probe eof SECS' when the server closes without
+    a byte, 'probe data N SECS', 'probe open SECS' when nothing came within
+    3 s, 'probe refused' when the connect itself failed."""
+    port = int(a[0])
+    src = opt(a, "--src")
+    t0 = time.time()
+    try:
+        s = conn(port, src, timeout=3)
+    except OSError:
+        print("probe refused")
+        return
+    try:
+        d = s.recv(64)
+        dt = time.time() - t0
+        print("probe eof %.3f" % dt if not d else "probe data %d %.3f" % (len(d), dt))
+    except socket.timeout:
+        print("probe open %.3f" % (time.time() - t0))
+    except ConnectionResetError:
+        print("probe eof %.3f" % (time.time() - t0))
+
+def cmd_fakenode(a):
+    """A stand-in for a local node on 127.0.0.1:PORT: accepts one
+    connection, reads the send_name, sends --status TEXT if given, then
+    says nothing for SECS seconds.  Prints what it got."""
+    port, secs = int(a[0]), float(a[1])
+    status = opt(a, "--status")
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(4)
+    ls.settimeout(secs)
+    print("fakenode listening")
+    sys.stdout.flush()
+    try:
+        s, _ = ls.accept()
+    except socket.timeout:
+        print("fakenode no connection")
+        return
+    s.settimeout(secs)
+    try:
+        body = hs_recv(s)
+        print("fakenode got %s" % chr(body[0]))
+        sys.stdout.flush()
+        if status:
+            hs_send(s, b"s" + status.encode())
+        t0 = time.time()
+        d = s.recv(1)
+        print("fakenode %s after %.1fs" % ("closed" if not d else "data", time.time() - t0))
+    except (EOFError, OSError) as e:
+        print("fakenode closed: %s" % e)
 
 def opt(a, name, default=None):
     if name in a:
