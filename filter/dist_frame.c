@@ -56,10 +56,24 @@ seq_find(struct df_dir *d, uint64_t id)
 {
 	int i;
 
-	for (i = 0; i < DF_MAX_SEQS; i++)
+	if (d->seqs == NULL)
+		return NULL;
+	for (i = 0; i < d->max_seqs; i++)
 		if (d->seqs[i].used && d->seqs[i].id == id)
 			return &d->seqs[i];
 	return NULL;
+}
+
+void
+df_attach(struct df_dir *d, struct df_seq *table)
+{
+	d->seqs = table;
+}
+
+int
+df_needs_table(const struct df_dir *d, const struct df_frame *f)
+{
+	return f->kind == DF_FRAG_FIRST && f->frag > 1 && d->seqs == NULL;
 }
 
 /*
@@ -285,9 +299,12 @@ df_commit(struct df_dir *d, const struct df_frame *f, enum df_verdict verdict,
 		if (d->nseqs >= d->max_seqs)
 			return fail(d, "filter.fragment_violation", why,
 			    "too many open fragment sequences");
-		for (i = 0; i < DF_MAX_SEQS && d->seqs[i].used; i++)
+		if (d->seqs == NULL)
+			return fail(d, "filter.fragment_violation", why,
+			    "no sequence table attached (df_attach)");
+		for (i = 0; i < d->max_seqs && d->seqs[i].used; i++)
 			;
-		if (i == DF_MAX_SEQS)	/* nseqs < max_seqs <= DF_MAX_SEQS */
+		if (i == d->max_seqs)	/* nseqs < max_seqs */
 			return fail(d, "filter.fragment_violation", why,
 			    "too many open fragment sequences");
 		s = &d->seqs[i];

@@ -54,7 +54,10 @@ struct df_dir {
 	int			max_seqs;	/* <= DF_MAX_SEQS */
 	uint64_t		max_seq_bytes;
 
-	struct df_seq		seqs[DF_MAX_SEQS];
+	/* Open sequences: a table of max_seqs entries that the caller
+	 * attaches (df_attach) when the first fragmented message arrives, so
+	 * that idle connections carry none. */
+	struct df_seq		*seqs;
 	int			nseqs;		/* open */
 	/* After DG_EINVAL: the alert event to raise, e.g.
 	 * "filter.atom_cache_violation", "filter.malformed",
@@ -93,6 +96,14 @@ struct df_frame {
  */
 void	df_init(struct df_dir *d, uint64_t flags, uint32_t max_frame,
 	    int max_seqs, uint64_t max_seq_bytes);
+
+/*
+ * Gives d its sequence table (max_seqs zeroed entries, owned by the
+ * caller).  Needed before df_commit of a DF_FRAG_FIRST with frag > 1:
+ * df_needs_table says when.
+ */
+void	df_attach(struct df_dir *d, struct df_seq *table);
+int	df_needs_table(const struct df_dir *d, const struct df_frame *f);
 
 /*
  * Looks at the frame starting at buf[0].  Returns 1 and fills *f when the

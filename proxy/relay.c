@@ -309,6 +309,17 @@ decide(struct session *s, int from_peer, const struct df_frame *f)
 		if (verdict < 0)
 			return -1;
 	}
+	if (df_needs_table(&dir->df, f)) {
+		/* The first fragmented message: only now does this direction
+		 * need its sequence table. */
+		struct df_seq *t = calloc((size_t)dir->df.max_seqs, sizeof(*t));
+
+		if (t == NULL) {
+			session_close(s, "out of memory");
+			return -1;
+		}
+		df_attach(&dir->df, t);
+	}
 	if (f->kind == DF_FRAG_FIRST || f->kind == DF_FRAG_CONT) {
 		rc = df_commit(&dir->df, f, (enum df_verdict)verdict, &why);
 		if (rc < 0) {
@@ -489,5 +500,8 @@ relay_free(struct session *s)
 {
 	free(s->to_b.held);
 	free(s->to_p.held);
+	free(s->to_b.df.seqs);
+	free(s->to_p.df.seqs);
+	s->to_b.df.seqs = s->to_p.df.seqs = NULL;
 	s->to_b.held = s->to_p.held = NULL;
 }

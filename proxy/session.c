@@ -126,6 +126,8 @@ on_reap(struct ev_loop *loop, ev_idle *w, int revents)
 	free(s->q_b.buf);
 	free(s->inject.buf);
 	free(s->owed);
+	free(s->alive);
+	free(s->b_name);
 	if (s->hs) {
 		hs_fsm_wipe(&s->hs->fsm);
 		free(s->hs);
@@ -159,7 +161,7 @@ session_close(struct session *s, const char *reason)
 	s->closed = 1;
 	log_info("conn %llu %s %s -> %s: closed: %s", (unsigned long long)s->id,
 	    s->peertext, s->peer_name[0] ? s->peer_name : "?",
-	    s->b_name[0] ? s->b_name : s->alive, reason);
+	    s->b_name ? s->b_name : s->alive, reason);
 	ev_io_stop(loop, &s->p_rd);
 	ev_io_stop(loop, &s->p_wr);
 	ev_io_stop(loop, &s->b_rd);
@@ -253,7 +255,11 @@ admit(struct session *s)
 	const struct dg_cookie *pc, *bc;
 	char local[DG_MAX_ALIVE_BYTES + 300];
 
-	snprintf(s->peer_name, sizeof(s->peer_name), "%s", h->peer.name.s);
+	/* hs_check_node_name already bounds it; never truncate a name. */
+	if (h->peer.name.len >= sizeof(s->peer_name))
+		return hs_fsm_refuse(h, NULL, "handshake.bad_name", "name too long");
+	memcpy(s->peer_name, h->peer.name.s, h->peer.name.len);
+	s->peer_name[h->peer.name.len] = '\0';
 	if (listener_local_name(s->d, s->peer_name) &&
 	    !conf_cidr_match(conf->reg_from, conf->nreg_from, peer_sa(s)))
 		return hs_fsm_refuse(h, "not_allowed", "handshake.name_collision",
@@ -321,7 +327,10 @@ handshake_up(struct session *s)
 	size_t early = io->binlen;
 
 	s->flags = h->common;
-	snprintf(s->b_name, sizeof(s->b_name), "%s", h->b.name.s);
+	if ((s->b_name = strdup(h->b.name.s)) == NULL) {
+		session_close(s, "out of memory");
+		return;
+	}
 	/* With B's real name known, apply the policy of its real scope. */
 	rules_resolve(s->conf, s->b_name, s->peer_name, &s->pol);
 	unpend(s);
@@ -532,7 +541,10 @@ session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 {
 	struct session *s = calloc(1, sizeof(*s));
 
-	if (s == NULL || (s->hs = calloc(1, sizeof(*s->hs))) == NULL) {
+	if (s == NULL || (s->hs = calloc(1, sizeof(*s->hs))) == NULL ||
+	    (s->alive = strdup(alive)) == NULL) {
+		if (s)
+			free(s->hs);
 		free(s);
 		log_warnx("listener %s: out of memory: connection closed", alive);
 		close(fd);
@@ -546,7 +558,6 @@ session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 	s->bfd = -1;
 	s->peer = *ss;
 	dg_addr_text(peer_sa(s), s->peertext, sizeof(s->peertext));
-	snprintf(s->alive, sizeof(s->alive), "%s", alive);
 	s->b_family = b_family;
 	s->b_port = b_port;
 	s->pending = 1;

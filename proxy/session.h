@@ -53,11 +53,12 @@ struct session {
 	ev_idle			 reaper;	/* frees a closed session */
 	struct sockaddr_storage	 peer;
 	char			 peertext[64];
-	char			 alive[DG_MAX_ALIVE_BYTES + 1];	/* B, registered */
+	char			*alive;		/* B's registered name (malloc) */
 	int			 b_family;
 	uint16_t		 b_port;
-	char			 peer_name[DG_MAX_NODE_BYTES + 1];
-	char			 b_name[DG_MAX_NODE_BYTES + 1];
+	/* hs_check_node_name admits ASCII names of <= 255 characters. */
+	char			 peer_name[256];
+	char			*b_name;	/* B's full name, once up (malloc) */
 	int			 pending;	/* counted in hs_pending */
 	int			 up;		/* relaying */
 	int			 closed;

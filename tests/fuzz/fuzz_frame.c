@@ -13,6 +13,9 @@
 #include "dist_ctl.h"
 #include "dist_frame.h"
 
+/* Sequence tables for df_attach (dist_frame.h): one per df_dir name. */
+static struct df_seq seq_table_d[DF_MAX_SEQS];
+
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
@@ -26,6 +29,8 @@ run(const uint8_t *buf, size_t size, uint64_t flags, int small, int step)
 	int rc;
 
 	df_init(&d, flags, small ? 4096 : 0, small ? 2 : 0, small ? 300 : 0);
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_attach(&d, seq_table_d);
 	while (off < size) {
 		/* what a reader would have buffered so far */
 		avail = size - off;

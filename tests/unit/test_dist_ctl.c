@@ -16,6 +16,9 @@
 #include "dist_ctl.h"
 #include "dist_frame.h"
 
+/* Sequence tables for df_attach (dist_frame.h): one per df_dir name. */
+static struct df_seq seq_table_d[DF_MAX_SEQS];
+
 /* ---- captures ---- */
 
 #define MAX_MSGS	128
@@ -73,6 +76,8 @@ load_side(struct side *s, const char *dir, const char *side, uint64_t flags)
 	end = p + (len - off);
 	free(raw);
 	df_init(&d, flags, 0, 0, 0);
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_attach(&d, seq_table_d);
 	while (p < end && s->n < MAX_MSGS) {
 		rc = df_peek(&d, p, (size_t)(end - p), &f, &why);
 		CHECK_EQ(rc, 1);

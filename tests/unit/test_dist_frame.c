@@ -15,6 +15,10 @@
 #include "dist_ctl.h"
 #include "dist_frame.h"
 
+/* Sequence tables for df_attach (dist_frame.h): one per df_dir name. */
+static struct df_seq seq_table_d[DF_MAX_SEQS];
+static struct df_seq seq_table_strict[DF_MAX_SEQS];
+
 /*
  * What the decoder in /work/shared/fixtures/tools says each capture holds,
  * one string per direction: "len:op" for a 131 68 / 112 frame, "lenEop"
@@ -349,7 +353,11 @@ walk_capture(const struct cap *c)
 	free(raw);
 
 	df_init(&d, mode_flags(c->mode), 0, 0, 0);
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_attach(&d, seq_table_d);
 	df_init(&strict, pt ? 0 : DFLAG_FRAGMENTS, 0, 0, 0);
+	memset(seq_table_strict, 0, sizeof(seq_table_strict));
+	df_attach(&strict, seq_table_strict);
 	exp = c->frames;
 	for (p = copy; p < copy + len; p += 4 + f.len) {
 		exp = next_tok(exp, &t);
@@ -470,6 +478,8 @@ test_atom_cache_first_frames(void)
 		return;
 	off = skip_handshake(raw, rawlen, 1);
 	df_init(&d, DFLAG_FRAGMENTS, 0, 0, 0);
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_attach(&d, seq_table_d);
 	s = gput(raw + off, rawlen - off);
 	CHECK_EQ(df_peek(&d, s, rawlen - off, &f, &why), 1);
 	CHECK_EQ(dist_ctl_decode(f.terms, f.terms_end, 0, &m, &why), 0);
@@ -549,6 +559,8 @@ test_tick_and_prefixes(void)
 	uint8_t b[64];
 
 	df_init(&d, DFLAG_FRAGMENTS, 0, 0, 0);
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_attach(&d, seq_table_d);
 	memset(b, 0, 4);
 	for (k = 0; k < 4; k++)
 		CHECK_EQ(peek_g(&d, b, k, &f, &why), DG_AGAIN);
@@ -596,16 +608,22 @@ test_lengths(void)
 
 	/* 4 GiB length: refused from the 4-byte prefix, nothing waits */
 	df_init(&d, 0, 0, 0, 0);
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_attach(&d, seq_table_d);
 	put_u32(b, 0xffffffffU);
 	b[4] = 112;
 	CHECK_EQ(peek_g(&d, b, 4, &f, &why), DG_EINVAL);
 	CHECK(event_is(&d, "filter.oversized"));
 	df_init(&d, DFLAG_FRAGMENTS, 0, 0, 0);
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_attach(&d, seq_table_d);
 	CHECK_EQ(peek_g(&d, b, 5, &f, &why), DG_EINVAL);
 	CHECK(event_is(&d, "filter.oversized"));
 
 	/* the configured bound, without FRAGMENTS */
 	df_init(&d, 0, 1000, 0, 0);
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_attach(&d, seq_table_d);
 	put_u32(b, 1000);
 	CHECK_EQ(peek_g(&d, b, 5, &f, &why), DG_AGAIN);
 	put_u32(b, 1001);
@@ -615,6 +633,8 @@ test_lengths(void)
 	/* with FRAGMENTS the configured bound still applies, and nothing
 	 * tighter: OTP 25 sends whole frames over 64 KiB too */
 	df_init(&d, DFLAG_FRAGMENTS, 0, 0, 0);
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_attach(&d, seq_table_d);
 	CHECK_EQ(d.max_frame, DF_DEFAULT_MAX_FRAME);
 	put_u32(b, DF_WINDOW + 1);
 	b[4] = 131;
@@ -622,6 +642,8 @@ test_lengths(void)
 
 	/* a big frame is decided on its first DF_WINDOW bytes */
 	df_init(&d, 0, 0, 0, 0);
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_attach(&d, seq_table_d);
 	put_u32(fbuf, 200000);
 	fbuf[4] = 112;
 	fbuf[5] = 131;
@@ -643,6 +665,8 @@ test_malformed_headers(void)
 	uint8_t b[64];
 
 	df_init(&d, 0, 0, 0, 0);		/* pass-through */
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_attach(&d, seq_table_d);
 	put_u32(b, 3);
 	b[4] = 131; b[5] = 68; b[6] = 0;
 	CHECK_EQ(peek_g(&d, b, 5, &f, &why), DG_EINVAL);
@@ -652,6 +676,8 @@ test_malformed_headers(void)
 	CHECK_EQ(peek_g(&d, b, 5, &f, &why), DG_EINVAL);
 
 	df_init(&d, DFLAG_FRAGMENTS, 0, 0, 0);	/* header mode */
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_attach(&d, seq_table_d);
 	put_u32(b, 3);
 	b[4] = 112; b[5] = 131; b[6] = 0;
 	CHECK_EQ(peek_g(&d, b, 5, &f, &why), DG_EINVAL);
@@ -682,6 +708,8 @@ test_malformed_headers(void)
 
 	/* fragments without FRAGMENTS negotiated */
 	df_init(&d, DFLAG_DIST_HDR_ATOM_CACHE, 0, 0, 0);
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_attach(&d, seq_table_d);
 	mk_frag(b, 1, 5, 2, 4);
 	CHECK_EQ(peek_g(&d, b, 27, &f, &why), DG_EINVAL);
 	CHECK(event_is(&d, "filter.fragment_violation"));
@@ -697,6 +725,8 @@ test_fragments(void)
 	size_t n;
 
 	df_init(&d, DFLAG_FRAGMENTS, 0, 0, 0);
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_attach(&d, seq_table_d);
 	/* SequenceId 0 and FragmentId 0 */
 	n = mk_frag(b, 1, 0, 2, 4);
 	CHECK_EQ(peek_g(&d, b, n, &f, &why), DG_EINVAL);
@@ -771,6 +801,8 @@ test_fragment_caps(void)
 
 	/* open sequences */
 	df_init(&d, DFLAG_FRAGMENTS, 0, 4, 0);
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_attach(&d, seq_table_d);
 	for (i = 1; i <= 4; i++) {
 		n = mk_frag(b, 1, i, 2, 1);
 		CHECK_EQ(peek_g(&d, b, n, &f, &why), 1);
@@ -787,6 +819,8 @@ test_fragment_caps(void)
 	CHECK_EQ(d.nseqs, 4);
 	/* max_seqs beyond the table is clamped */
 	df_init(&d, DFLAG_FRAGMENTS, 0, 1000, 0);
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_attach(&d, seq_table_d);
 	CHECK_EQ(d.max_seqs, DF_MAX_SEQS);
 	for (i = 1; i <= DF_MAX_SEQS; i++) {
 		n = mk_frag(b, 1, i, 2, 1);
@@ -798,6 +832,8 @@ test_fragment_caps(void)
 
 	/* bytes per sequence */
 	df_init(&d, DFLAG_FRAGMENTS, 0, 0, 100);
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_attach(&d, seq_table_d);
 	n = mk_frag(b, 1, 1, 3, 101);
 	CHECK_EQ(peek_g(&d, b, n, &f, &why), DG_EINVAL);
 	CHECK(event_is(&d, "filter.oversized"));
@@ -837,6 +873,8 @@ test_cache_header(void)
 	size_t k;
 
 	df_init(&d, DFLAG_DIST_HDR_ATOM_CACHE | DFLAG_FRAGMENTS, 0, 0, 0);
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_attach(&d, seq_table_d);
 	put_u32(b, sizeof(hdr));
 	memcpy(b + 4, hdr, sizeof(hdr));
 	for (k = 0; k < 4 + sizeof(hdr); k++)
