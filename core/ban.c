@@ -1,8 +1,9 @@
 /*
  * ban.c - failure counting and bans per source address.
  *
- * Each entry keeps the times of the last `failures` failures in a ring; a
- * ban starts when the oldest of them is within `window` seconds.
+ * Each entry counts failures in a window that opens at the first failure
+ * and lasts `window` seconds; reaching `failures` within it starts a ban.
+ * `failures` 0 turns bans off.
  */
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -13,15 +14,14 @@
 #include "dg_log.h"
 
 #define BAN_SLOTS	4096	/* sources tracked at once */
-#define BAN_RING	32	/* upper bound on `failures` */
 
 struct ban_entry {
 	uint8_t		addr[16];
 	int		used;
 	double		last;		/* last failure */
 	double		until;		/* banned until */
-	double		ring[BAN_RING];
-	int		head, count;
+	double		since;		/* the counting window opened */
+	int		count;		/* failures since then */
 };
 
 struct bans {
@@ -89,11 +89,7 @@ lookup(struct bans *b, const struct sockaddr *sa, int create, double now)
 void
 bans_configure(struct bans *b, int failures, double window, double duration)
 {
-	if (failures < 1)
-		failures = 1;
-	if (failures > BAN_RING)
-		failures = BAN_RING;
-	b->failures = failures;
+	b->failures = failures < 0 ? 0 : failures;
 	b->window = window;
 	b->duration = duration;
 }
@@ -118,21 +114,20 @@ bans_free(struct bans *b)
 int
 bans_fail(struct bans *b, const struct sockaddr *sa, double now)
 {
-	struct ban_entry *e = lookup(b, sa, 1, now);
-	double oldest;
+	struct ban_entry *e;
 
-	if (e == NULL)
+	if (b->failures == 0)
+		return 0;
+	if ((e = lookup(b, sa, 1, now)) == NULL)
 		return 0;	/* table hot with live bans: nothing to recycle */
 	e->last = now;
-	e->ring[e->head] = now;
-	e->head = (e->head + 1) % b->failures;
-	if (e->count < b->failures)
-		e->count++;
-	if (e->count < b->failures || e->until > now)
+	if (e->until > now)
 		return 0;
-	/* With a full ring, the slot at head is the oldest failure. */
-	oldest = e->ring[e->head % b->failures];
-	if (now - oldest > b->window)
+	if (e->count == 0 || now - e->since > b->window) {
+		e->since = now;
+		e->count = 0;
+	}
+	if (++e->count < b->failures)
 		return 0;
 	e->until = now + b->duration;
 	e->count = 0;

@@ -197,7 +197,9 @@ on_b_status(struct hs_fsm *h, const uint8_t *body, size_t blen)
 		/* B holds a live connection under P's name.  P decides
 		 * whether that one is stale; B authenticates P before it acts
 		 * on the answer (spec 2.8), and so do we. */
-		snprintf(h->b_status, sizeof(h->b_status), "ok");
+		/* P has its status ("alive"); the challenge follows its
+		 * answer with no second status (spec 2.3). */
+		h->b_status[0] = '\0';
 		emit(h->out_peer, &h->out_peer_len,
 		    hs_put_status(TO_PEER(h), "alive"));
 		h->st = HS_PEER_ALIVE;
@@ -254,7 +256,9 @@ on_b_challenge(struct hs_fsm *h, const uint8_t *body, size_t blen)
 		    "node and peer share no OTP 25 flag set");
 	h->chal_peer = issue_challenge();
 	/* B's real name and creation; the flags both legs end on. */
-	emit(h->out_peer, &h->out_peer_len, hs_put_status(TO_PEER(h), h->b_status));
+	if (h->b_status[0] != '\0')
+		emit(h->out_peer, &h->out_peer_len,
+		    hs_put_status(TO_PEER(h), h->b_status));
 	emit(h->out_peer, &h->out_peer_len, hs_put_challenge(TO_PEER(h), h->common,
 	    h->chal_peer, h->b.creation, h->b.name.s, h->b.name.len));
 	h->st = HS_PEER_REPLY;
