@@ -2,6 +2,7 @@
  * util.c - small pure helpers shared by every module: UTF-8 validation,
  * glob matching, the monotonic clock.
  */
+#include <string.h>
 #include <time.h>
 
 #include "dg.h"
@@ -52,6 +53,37 @@ dg_utf8_valid(const uint8_t *s, size_t len, size_t *nchars)
 	if (nchars)
 		*nchars = n;
 	return 1;
+}
+
+int
+dg_name_copy(const uint8_t *p, size_t n, struct dg_name *out, const char **why)
+{
+	size_t chars;
+
+	if (n == 0) {
+		*why = "empty node name";
+		return DG_EINVAL;
+	}
+	if (n > DG_MAX_NODE_BYTES) {
+		*why = "node name over 1020 bytes";
+		return DG_EINVAL;
+	}
+	if (memchr(p, '\0', n) != NULL) {
+		*why = "NUL in node name";
+		return DG_EINVAL;
+	}
+	if (!dg_utf8_valid(p, n, &chars)) {
+		*why = "node name not valid UTF-8";
+		return DG_EINVAL;
+	}
+	if (chars > DG_MAX_ALIVE_CHARS) {
+		*why = "node name over 255 characters";
+		return DG_EINVAL;
+	}
+	memcpy(out->s, p, n);
+	out->s[n] = '\0';
+	out->len = (uint16_t)n;
+	return 0;
 }
 
 /* Iterative glob with single-star backtracking: linear in practice, never

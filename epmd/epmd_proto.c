@@ -12,42 +12,6 @@
 #include "epmd_proto.h"
 
 /*
- * Validates an alive name (spec 1.3, 1.7, 1.13): non-empty, at most
- * DG_MAX_ALIVE_BYTES, valid UTF-8 without NUL, at most DG_MAX_ALIVE_CHARS
- * characters.  Copies it NUL-terminated into *out on success only.
- */
-static int
-alive_name(const uint8_t *p, size_t n, struct dg_name *out, const char **why)
-{
-	size_t chars;
-
-	if (n == 0) {
-		*why = "empty node name";
-		return DG_EINVAL;
-	}
-	if (n > DG_MAX_ALIVE_BYTES) {
-		*why = "node name over 1020 bytes";
-		return DG_EINVAL;
-	}
-	if (memchr(p, '\0', n) != NULL) {
-		*why = "NUL in node name";
-		return DG_EINVAL;
-	}
-	if (!dg_utf8_valid(p, n, &chars)) {
-		*why = "node name not valid UTF-8";
-		return DG_EINVAL;
-	}
-	if (chars > DG_MAX_ALIVE_CHARS) {
-		*why = "node name over 255 characters";
-		return DG_EINVAL;
-	}
-	memcpy(out->s, p, n);
-	out->s[n] = '\0';
-	out->len = (uint16_t)n;
-	return 0;
-}
-
-/*
  * ALIVE2_REQ body after the code byte (spec 1.3).  Trailing bytes after
  * Extra are ignored, as stock epmd does.
  */
@@ -81,7 +45,7 @@ parse_alive2(struct dg_rd *r, struct epmd_alive2 *a, const char **why)
 		*why = "ALIVE2_REQ extra over 1020 bytes";
 		return DG_EINVAL;
 	}
-	if (alive_name(name, nlen, &a->name, why) == DG_EINVAL)
+	if (dg_name_copy(name, nlen, &a->name, why) == DG_EINVAL)
 		return DG_EINVAL;
 	if (a->port == 0) {
 		*why = "ALIVE2_REQ port 0";
@@ -144,11 +108,11 @@ epmd_parse(const uint8_t *buf, size_t len, struct epmd_req *req,
 		n = rd_avail(&body);
 		if (n > 0 && body.p[n - 1] == '\0')
 			n--;
-		if (alive_name(body.p, n, &tmp.name, why) == DG_EINVAL)
+		if (dg_name_copy(body.p, n, &tmp.name, why) == DG_EINVAL)
 			return DG_EINVAL;
 		break;
 	case EPMD_STOP_REQ:
-		if (alive_name(body.p, rd_avail(&body), &tmp.name, why) ==
+		if (dg_name_copy(body.p, rd_avail(&body), &tmp.name, why) ==
 		    DG_EINVAL)
 			return DG_EINVAL;
 		break;

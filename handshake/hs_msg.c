@@ -17,7 +17,6 @@
 #define CHAL_NEW_FIXED		19	/* 'N' flags8 chal4 creation4 nlen2 */
 #define CHAL_OLD_FIXED		11	/* 'n' version2 flags4 chal4 */
 /* A node name becomes an atom: at most 255 characters (spec 2.6). */
-#define HS_MAX_NAME_CHARS	255
 #define NAMED_PREFIX		"named:"
 #define NAMED_PREFIX_LEN	6
 
@@ -47,42 +46,6 @@ hs_frame(const uint8_t *buf, size_t len, const uint8_t **body, size_t *blen,
 	*body = p;
 	*blen = n;
 	return 2 + n;
-}
-
-/*
- * A node name as the handshake carries it: non-empty, at most
- * DG_MAX_NODE_BYTES, UTF-8 without NUL, at most 255 characters since it
- * becomes an atom (spec 2.6).  Copies it into *out on success only.
- */
-static int
-node_name(const uint8_t *p, size_t n, struct dg_name *out, const char **why)
-{
-	size_t chars;
-
-	if (n == 0) {
-		*why = "empty node name";
-		return DG_EINVAL;
-	}
-	if (n > DG_MAX_NODE_BYTES) {
-		*why = "node name over 1020 bytes";
-		return DG_EINVAL;
-	}
-	if (memchr(p, '\0', n) != NULL) {
-		*why = "NUL in node name";
-		return DG_EINVAL;
-	}
-	if (!dg_utf8_valid(p, n, &chars)) {
-		*why = "node name not valid UTF-8";
-		return DG_EINVAL;
-	}
-	if (chars > HS_MAX_NAME_CHARS) {
-		*why = "node name over 255 characters";
-		return DG_EINVAL;
-	}
-	memcpy(out->s, p, n);
-	out->s[n] = '\0';
-	out->len = (uint16_t)n;
-	return 0;
 }
 
 /* Reads the tag byte and checks it is one of two; 'N' gives 0, the other 1. */
@@ -141,7 +104,7 @@ hs_parse_send_name(const uint8_t *body, size_t blen, struct hs_name_msg *out,
 		*why = "send_name name shorter than Nlen";
 		return DG_EINVAL;
 	}
-	if (node_name(name, nlen, &m.name, why) == DG_EINVAL)
+	if (dg_name_copy(name, nlen, &m.name, why) == DG_EINVAL)
 		return DG_EINVAL;
 	/* 'N': the rest is ignored (spec 2.3). */
 	*out = m;
@@ -176,7 +139,7 @@ hs_parse_status(const uint8_t *body, size_t blen, struct hs_status *out,
 			*why = "named: status truncated";
 			return DG_EINVAL;
 		}
-		if (node_name(name, nlen, &s.name, why) == DG_EINVAL)
+		if (dg_name_copy(name, nlen, &s.name, why) == DG_EINVAL)
 			return DG_EINVAL;
 		memcpy(s.text, NAMED_PREFIX, NAMED_PREFIX_LEN + 1);
 		s.named = 1;
@@ -236,7 +199,7 @@ hs_parse_challenge(const uint8_t *body, size_t blen, struct hs_challenge *out,
 		*why = "challenge name shorter than Nlen";
 		return DG_EINVAL;
 	}
-	if (node_name(name, nlen, &c.name, why) == DG_EINVAL)
+	if (dg_name_copy(name, nlen, &c.name, why) == DG_EINVAL)
 		return DG_EINVAL;
 	*out = c;
 	return 0;

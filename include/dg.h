@@ -52,6 +52,15 @@ struct dg_name {
  * <= U+10FFFF) and contains no NUL; stores the number of code points. */
 int	dg_utf8_valid(const uint8_t *s, size_t len, size_t *nchars);
 
+/*
+ * Validates a node or alive name as EPMD and the handshake carry it:
+ * non-empty, <= 1020 bytes, UTF-8 without NUL, <= 255 characters (it
+ * becomes an atom; spec 1.3, 2.6).  Copies it NUL-terminated into *out on
+ * success only; returns 0 or DG_EINVAL with *why.
+ */
+int	dg_name_copy(const uint8_t *p, size_t n, struct dg_name *out,
+	    const char **why) DG_WUR;
+
 /* Shell-style glob: '*' any run, '?' one byte.  Returns 1 on match. */
 int	dg_glob_match(const char *pattern, const char *s);
 
