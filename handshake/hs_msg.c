@@ -16,7 +16,6 @@
 #define NAME_OLD_FIXED		7	/* 'n' version2 flags4 */
 #define CHAL_NEW_FIXED		19	/* 'N' flags8 chal4 creation4 nlen2 */
 #define CHAL_OLD_FIXED		11	/* 'n' version2 flags4 chal4 */
-/* A node name becomes an atom: at most 255 characters (spec 2.6). */
 #define NAMED_PREFIX		"named:"
 #define NAMED_PREFIX_LEN	6
 
