@@ -20,6 +20,13 @@ every command takes a port on 127.0.0.1 (or ::1), nothing else.
     craft.py probe PORT [--src ADDR]            connect, read: eof/data/open
     craft.py fakenode PORT SECS [--status TEXT] a node that accepts one
                        connection, answers at most a status, then stalls
+    craft.py dist_regsend PORT NAME COOKIE TO TAG [--from-node NODE]
+                       after a full handshake, a REG_SEND to TO of the
+                       atom TAG, from a pid of NAME (or of NODE: spoofed)
+    craft.py dist_atomcache PORT NAME COOKIE
+                       after a full handshake, a frame with
+                       NumberOfAtomCacheRefs = 1; says whether the
+                       connection was closed
 
 handshake: --stall name|partial|reply stalls --stall-secs (default 30)
 seconds before that step (partial: half a send_name, then the stall).
@@ -325,6 +332,91 @@ def cmd_fakenode(a):
         print("fakenode %s after %.1fs" % ("closed" if not d else "data", time.time() - t0))
     except (EOFError, OSError) as e:
         print("fakenode closed: %s" % e)
+
+# ---- after the handshake ------------------------------------------------
+
+def hs_connect(port, name, cookie, flags=F_OTP25):
+    """A full handshake as NAME; returns (socket, negotiated flags)."""
+    s = conn(port, timeout=10)
+    n = name.encode()
+    hs_send(s, struct.pack(">BQIH", 78, flags, 0x1234567, len(n)) + n)
+    st = hs_recv(s)
+    if st not in (b"sok", b"sok_simultaneous"):
+        raise EOFError("status %s" % st[1:].decode(errors="replace"))
+    ch = hs_recv(s)
+    if ch[0] != 78:
+        raise EOFError("bad challenge")
+    bflags, chal = struct.unpack(">QI", ch[1:13])
+    mine = 0x0badcafe
+    hs_send(s, struct.pack(">BI", 114, mine) + digest(cookie, chal))
+    ack = hs_recv(s)
+    if ack[0] != 97 or ack[1:] != digest(cookie, mine):
+        raise EOFError("bad ack")
+    return s, bflags & flags
+
+def ext_atom(a):
+    b = a.encode()
+    return struct.pack(">BB", 119, len(b)) + b
+
+def ext_pid(node, num=77, serial=0, creation=0x1234567):
+    return b"\x58" + ext_atom(node) + struct.pack(">III", num, serial, creation)
+
+def dist_frame(flags, ctl, payload):
+    """One frame in the negotiated framing (terms without 131 in header
+    mode; 112 + 131-prefixed terms in pass-through mode)."""
+    if flags & 0x800004:    # FRAGMENTS or DIST_HDR_ATOM_CACHE: header mode
+        body = b"\x83\x44\x00" + ctl + payload
+    else:
+        body = b"\x70\x83" + ctl + b"\x83" + payload
+    return struct.pack(">I", len(body)) + body
+
+def drain(s, secs):
+    """Reads (and answers ticks) for secs; returns False once closed."""
+    end = time.time() + secs
+    s.settimeout(0.2)
+    while time.time() < end:
+        try:
+            d = s.recv(65536)
+            if not d:
+                return False
+        except socket.timeout:
+            continue
+        except OSError:
+            return False
+    return True
+
+def cmd_dist_regsend(a):
+    port, name, cookie, to, tag = int(a[0]), a[1], a[2], a[3], a[4]
+    node = opt(a, "--from-node", name)
+    try:
+        s, fl = hs_connect(port, name, cookie)
+        # {6, From, '', To} and {crafted, Tag}
+        ctl = b"\x68\x04\x61\x06" + ext_pid(node) + ext_atom("") + ext_atom(to)
+        s.sendall(struct.pack(">I", 0))   # a tick first
+        s.sendall(dist_frame(fl, ctl, ext_atom(tag)))
+        alive = drain(s, 1.0)
+        print("regsend sent, connection %s" % ("open" if alive else "closed"))
+    except (EOFError, OSError) as e:
+        print("regsend failed: %s" % e)
+
+def cmd_dist_atomcache(a):
+    port, name, cookie = int(a[0]), a[1], a[2]
+    try:
+        s, fl = hs_connect(port, name, cookie)
+        drain(s, 0.3)
+        # 131 68, one ref: flags byte (new entry, segment 0), index 0,
+        # length 4, "sink"; control {6, From, '', <ref 0>} (ATOM_CACHE_REF
+        # 82); payload the atom hello.
+        hdr = b"\x83\x44\x01\x08\x00\x04sink"
+        ctl = b"\x68\x04\x61\x06" + ext_pid(name) + ext_atom("") + b"\x52\x00"
+        body = hdr + ctl + ext_atom("hello")
+        s.sendall(struct.pack(">I", len(body)) + body)
+        alive = drain(s, 3.0)
+        print("atomcache %s" % ("open" if alive else "closed"))
+    except (EOFError, OSError) as e:
+        print("atomcache failed: %s" % e)
+
+# ---- hostile EPMD clients (t_hostile.sh) -------------------------------
 
 def opt(a, name, default=None):
     if name in a:
