@@ -222,12 +222,14 @@ ctl_stop(struct ctl *ctl)
 }
 
 int
-ctl_request(const struct dg_conf *conf, const char *cmd, FILE *out)
+ctl_request(const struct dg_conf *conf, const char *cmd, const char *expect,
+    FILE *out)
 {
 	struct sockaddr_un sun;
 	char path[108], buf[4096];
+	size_t seen = 0, elen = expect ? strlen(expect) : 0;
+	int fd, match = 1;
 	ssize_t n;
-	int fd;
 
 	ctl_path(conf, path, sizeof(path));
 	memset(&sun, 0, sizeof(sun));
@@ -246,8 +248,15 @@ ctl_request(const struct dg_conf *conf, const char *cmd, FILE *out)
 		close(fd);
 		return -1;
 	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		/* Compare the answer's first bytes with `expect` as they go. */
+		size_t k;
+
+		for (k = 0; seen < elen && k < (size_t)n; k++, seen++)
+			if (buf[k] != expect[seen])
+				match = 0;
 		fwrite(buf, 1, (size_t)n, out);
+	}
 	close(fd);
-	return 0;
+	return match && seen == elen ? 0 : 1;
 }

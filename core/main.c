@@ -119,7 +119,8 @@ cmd_ctl(int argc, char **argv, const char *what)
 		return 2;
 	if ((conf = conf_load(path, print_error, &nerr)) == NULL)
 		return 1;
-	rc = ctl_request(conf, json ? "stats json" : what, stdout);
+	rc = ctl_request(conf, json ? "stats json" : what,
+	    strcmp(what, "reload") == 0 ? "reloaded\n" : NULL, stdout);
 	conf_unref(conf);
 	return rc == 0 ? 0 : 1;
 }

@@ -366,12 +366,17 @@ inspect_rex(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
 		return shape(pl_mfa(&q, end, m, VIA_REX), m);
 	if (!gen_call && inner == 3 &&
 	    (span_eq(tag, "send") || span_eq(tag, "sbcast"))) {
-		/* A relay: the rules see a send to Name, not to rex. */
+		/* A relay: rex would deliver Msg to Name on the peer's behalf,
+		 * from rex's own pid.  No name list may open this door (a
+		 * reg_send allow-list for foo must not let rex reach foo or
+		 * anything else): it is opaque, which only allow_all passes.
+		 * The name is kept for the alert. */
 		if ((rc = pl_atom(&q, end, &name)) != 0)
 			return shape(rc, m);
 		m->type = DG_T_REG_SEND;
 		m->has_name = 1;
 		m->name = name;
+		m->opaque = 1;
 		return 0;
 	}
 	return shape(1, m);

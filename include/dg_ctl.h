@@ -15,7 +15,10 @@ struct ctl;
 const char	*ctl_path(const struct dg_conf *, char *buf, size_t len);
 struct ctl	*ctl_start(struct dg_daemon *);
 void		 ctl_stop(struct ctl *);
-/* Sends one command and copies the answer to `out`; -1 if unreachable. */
-int		 ctl_request(const struct dg_conf *, const char *cmd, FILE *out);
+/* Sends one command and copies the answer to `out`.  Returns -1 if the
+ * daemon is unreachable, 1 if the answer does not start with `expect`
+ * (NULL: anything goes), else 0. */
+int		 ctl_request(const struct dg_conf *, const char *cmd,
+		    const char *expect, FILE *out);
 
 #endif

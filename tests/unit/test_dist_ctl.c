@@ -822,19 +822,19 @@ test_rex(void)
 	tb_tuple(5); tb_atom("call"); tb_mfa_args("m", "f", 2); tb_pid("a@h");
 	check_msg(&m, 0, 1);
 	CHECK(m.via == VIA_REX && m.exec_arity == 2);
-	/* relays: the rules see a send to Name */
+	/* relays: the name is reported, but the message is opaque */
 	tb_reg_send("rex");
 	tb_tuple(2); tb_pid("a@h");
 	tb_tuple(3); tb_atom("send"); tb_atom("init"); tb_atom("stop");
 	check_msg(&m, 0, 1);
 	CHECK_EQ(m.type, DG_T_REG_SEND);
 	CHECK(m.has_name && span_eq(m.name, "init"));
-	CHECK(!m.opaque && m.via == VIA_NONE);
+	CHECK(m.opaque && m.via == VIA_NONE);
 	tb_reg_send("rex");
 	tb_tuple(2); tb_pid("a@h");
 	tb_tuple(3); tb_atom("sbcast"); tb_atom("code_server"); tb_atom("x");
 	check_msg(&m, 0, 1);
-	CHECK(span_eq(m.name, "code_server"));
+	CHECK(span_eq(m.name, "code_server") && m.opaque);
 	/* relay to a pid: unknown shape */
 	tb_reg_send("rex");
 	tb_tuple(2); tb_pid("a@h");

@@ -530,9 +530,14 @@ test_rex_relay(void)
 	c.top.npeers = 1;
 	CHECK_EQ(resolve(&c, NULL, "p@h"), 1);
 
-	/* {rex, N} ! {From, {send, bar, Msg}}: dist_ctl hands us the name
-	 * rex relays to; allowing foo (or rex itself) does not reach bar. */
+	/* {rex, N} ! {From, {send, Name, Msg}}: dist_ctl hands us the name
+	 * rex relays to, marked opaque; allowing foo (or rex itself) lets a
+	 * relay reach neither bar nor foo. */
 	m = reg_send("bar");
+	m.opaque = 1;
+	CHECK_EQ(decide(&m), DG_DENY);
+	m = reg_send("foo");
+	m.opaque = 1;
 	CHECK_EQ(decide(&m), DG_DENY);
 	m = reg_send("foo");
 	CHECK_EQ(decide(&m), DG_ALLOW);
