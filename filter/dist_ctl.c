@@ -231,6 +231,11 @@ pl_list(const uint8_t **q, const uint8_t *end, uint32_t *n)
 	if (left < (**q == 106 ? 1U : **q == 107 ? 3U : 5U))
 		return DG_AGAIN;
 	(void)term_list(q, n, &is_string);
+	/* The count is the peer's word: every element takes a byte at least
+	 * (a string's are bytes), so a count beyond what is there is never
+	 * taken as an arity; the message is undecidable, hence denied. */
+	if ((size_t)*n > (size_t)(end - *q))
+		return DG_AGAIN;
 	return 0;
 }
 

@@ -409,7 +409,10 @@ hs_read(struct session *s, int from_peer)
 		return -1;
 	}
 	if (n == 0) {
-		if (from_peer && io->fsm.st != HS_PEER_NAME) {
+		/* A peer that closes halfway through a message, or after its
+		 * name, has misbehaved: alert and count it.  One that closes
+		 * before sending anything has merely gone. */
+		if (from_peer && (io->fsm.st != HS_PEER_NAME || io->pinlen > 0)) {
 			io->fsm.event = "handshake.malformed";
 			io->fsm.peer_fault = 1;
 			snprintf(io->fsm.detail, sizeof(io->fsm.detail),

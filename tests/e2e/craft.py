@@ -297,7 +297,7 @@ def ext_pid(node, num=77, serial=0, creation=0x1234567):
 def dist_frame(flags, ctl, payload):
     """One frame in the negotiated framing (terms without 131 in header
     mode; 112 + 131-prefixed terms in pass-through mode)."""
-    if flags & 0x800004:    # FRAGMENTS or DIST_HDR_ATOM_CACHE: header mode
+    if flags & 0x802000:    # FRAGMENTS or DIST_HDR_ATOM_CACHE: header mode
         body = b"\x83\x44\x00" + ctl + payload
     else:
         body = b"\x70\x83" + ctl + b"\x83" + payload
