@@ -1,0 +1,220 @@
+%% dg_bench - the Erlang side of `make bench` (bench/run.sh).
+%%
+%% serve/0      on the receiving node B: registers bench_sink (counts the
+%%              binaries it gets, answers the count) and bench_echo
+%%              (answers every {From, X} with {pong, X}).
+%% idle/0       on a sending node: waits for work from the controller.
+%% ctl/0        on the controller (hidden, not listening): runs the
+%%              measurements on the senders by erpc and writes one
+%%              tab-separated line per measurement.
+%%
+%% The senders are all connected to the same B, each by another path
+%% (direct, socat, distguard allow_all, distguard with rules); the path is
+%% chosen by the sender's name and its -dg_route (bench/dg_steer.erl).
+%% Every wait here is bounded; nodes halt by themselves after ?LIFETIME.
+-module(dg_bench).
+-export([serve/0, idle/0, ctl/0, warm/1, tput/3, pingpong/2]).
+
+-define(LIFETIME, 1800000).
+
+%% ---- B ---------------------------------------------------------------
+
+serve() ->
+    register(bench_sink, spawn(fun() -> sink_idle() end)),
+    register(bench_echo, spawn(fun echo/0)),
+    io:format("bench ready ~p~n", [node()]),
+    receive stop -> ok after ?LIFETIME -> ok end,
+    halt().
+
+sink_idle() ->
+    receive
+        {start, From, Ref} -> From ! {started, Ref}, sink(From, Ref, 0, 0);
+        _ -> sink_idle()
+    end.
+
+sink(From, Ref, N, Bytes) ->
+    receive
+        Bin when is_binary(Bin) -> sink(From, Ref, N + 1, Bytes + byte_size(Bin));
+        {stop, From, Ref} -> From ! {done, Ref, N, Bytes}, sink_idle()
+    after 60000 -> sink_idle()
+    end.
+
+echo() ->
+    receive
+        {From, X} when is_pid(From) -> From ! {pong, X}, echo();
+        _ -> echo()
+    end.
+
+%% ---- senders -----------------------------------------------------------
+
+idle() ->
+    io:format("sender ready ~p~n", [node()]),
+    receive stop -> ok after ?LIFETIME -> ok end,
+    halt().
+
+%% Connects (through whatever path this node routes B by) and proves
+%% both workloads pass.
+warm(B) ->
+    pong = net_adm:ping(B),
+    {ok, _, _} = tput(B, 1024, 0.3),
+    {ok, _, _, _, _} = pingpong(B, 0.3),
+    ok.
+
+%% Sends Size-byte binaries to {bench_sink, B} for Secs seconds; the time
+%% runs until the sink acknowledged the last one.
+tput(B, Size, Secs) ->
+    Bin = binary:copy(<<"x">>, Size),
+    Ref = make_ref(),
+    Sink = {bench_sink, B},
+    Sink ! {start, self(), Ref},
+    receive {started, Ref} -> ok after 10000 -> exit(sink_not_started) end,
+    T0 = erlang:monotonic_time(),
+    Deadline = T0 + erlang:convert_time_unit(round(Secs * 1000000), microsecond, native),
+    N = send_loop(Sink, Bin, Deadline, 0),
+    Sink ! {stop, self(), Ref},
+    receive
+        {done, Ref, N, _} ->
+            T1 = erlang:monotonic_time(),
+            {ok, N, erlang:convert_time_unit(T1 - T0, native, microsecond) / 1.0e6};
+        {done, Ref, Got, _} -> exit({lost, N, Got})
+    after 60000 -> exit(no_ack)
+    end.
+
+send_loop(Sink, Bin, Deadline, N) when N band 15 =:= 0 ->
+    case erlang:monotonic_time() < Deadline of
+        true -> Sink ! Bin, send_loop(Sink, Bin, Deadline, N + 1);
+        false -> N
+    end;
+send_loop(Sink, Bin, Deadline, N) ->
+    Sink ! Bin,
+    send_loop(Sink, Bin, Deadline, N + 1).
+
+%% Round trips to {bench_echo, B} for Secs seconds: count, seconds, and
+%% the median and 99th percentile in microseconds.
+pingpong(B, Secs) ->
+    Echo = {bench_echo, B},
+    T0 = erlang:monotonic_time(),
+    Deadline = T0 + erlang:convert_time_unit(round(Secs * 1000000), microsecond, native),
+    L = lists:sort(pp_loop(Echo, Deadline, [])),
+    T1 = erlang:monotonic_time(),
+    N = length(L),
+    {ok, N, erlang:convert_time_unit(T1 - T0, native, microsecond) / 1.0e6,
+     pct(L, N, 0.50), pct(L, N, 0.99)}.
+
+pp_loop(Echo, Deadline, Acc) ->
+    T = erlang:monotonic_time(),
+    case T < Deadline of
+        false -> Acc;
+        true ->
+            Echo ! {self(), T},
+            receive
+                {pong, T} ->
+                    Dt = erlang:monotonic_time() - T,
+                    pp_loop(Echo, Deadline,
+                            [erlang:convert_time_unit(Dt, native, nanosecond) / 1000 | Acc])
+            after 5000 -> exit(no_pong)
+            end
+    end.
+
+pct(L, N, P) -> lists:nth(max(1, min(N, round(P * N))), L).
+
+%% ---- controller ----------------------------------------------------------
+
+arg(Name) ->
+    {ok, [[V | _] | _]} = init:get_argument(Name),
+    V.
+
+ctl() ->
+    try ctl_run() of
+        ok -> io:format("bench ctl done~n"), halt(0)
+    catch C:E:St ->
+        io:format("bench ctl failed: ~p:~p~n~p~n", [C, E, St]),
+        halt(1)
+    end.
+
+%% -dg_mode rounds: the round-robin over every path and workload.
+%% -dg_mode one: -dg_label L -dg_path P -dg_work W -dg_reps R, for the
+%% flood runs.
+ctl_run() ->
+    B = list_to_atom(arg(dg_b)),
+    Host = lists:nthtail(length(lists:takewhile(fun(C) -> C =/= $@ end, atom_to_list(B))), atom_to_list(B)),
+    Paths = [{P, list_to_atom(Name ++ Host)} ||
+                {P, Name} <- [{direct, "d"}, {socat, "s"}, {dg_relay, "r"}, {dg_filter, "a"}]],
+    Secs = list_to_float(arg(dg_secs)),
+    DgPid = arg(dg_pid),
+    SocatPid = arg(dg_socat),
+    {ok, Out} = file:open(arg(dg_out), [append]),
+    case arg(dg_mode) of
+        "warm" ->
+            [ok = erpc:call(N, ?MODULE, warm, [B], 30000) || {_, N} <- Paths],
+            ok;
+        "rounds" ->
+            Rounds = list_to_integer(arg(dg_rounds)),
+            Works = [{tput, 64}, {tput, 1024}, {tput, 65536}, {tput, 1048576}, {pingpong, 0}],
+            Socat1 = socat_child(SocatPid),
+            lists:foreach(
+              fun(R) ->
+                      lists:foreach(
+                        fun(W) ->
+                                [measure(Out, integer_to_list(R), P, N, W, Secs, DgPid, Socat1)
+                                 || {P, N} <- rotate(Paths, R)]
+                        end, Works)
+              end, lists:seq(1, Rounds)),
+            ok;
+        "one" ->
+            Label = arg(dg_label),
+            {P, N} = lists:keyfind(list_to_atom(arg(dg_path)), 1, Paths),
+            Size = list_to_integer(arg(dg_size)),
+            Reps = list_to_integer(arg(dg_reps)),
+            [measure(Out, Label, P, N, {tput, Size}, Secs, DgPid, socat_child(SocatPid))
+             || _ <- lists:seq(1, Reps)],
+            ok
+    end,
+    file:close(Out).
+
+rotate(L, R) ->
+    K = R rem length(L),
+    lists:nthtail(K, L) ++ lists:sublist(L, K).
+
+%% The socat process that carries our one connection (socat forks one
+%% per connection; the listener itself stays idle).
+socat_child(Pid) ->
+    case file:read_file("/proc/" ++ Pid ++ "/task/" ++ Pid ++ "/children") of
+        {ok, Bin} ->
+            case string:lexemes(binary_to_list(Bin), " \n") of
+                [C | _] -> C;
+                [] -> Pid
+            end;
+        _ -> Pid
+    end.
+
+%% CPU seconds (user + system) of a process, from /proc/PID/stat.
+cpu(Pid) ->
+    case file:read_file("/proc/" ++ Pid ++ "/stat") of
+        {ok, Bin} ->
+            S = binary_to_list(Bin),
+            Rest = string:lexemes(lists:nthtail(string:rstr(S, ")") + 1, S), " "),
+            %% fields 14 and 15 (utime, stime); Rest starts at field 3
+            (list_to_integer(lists:nth(12, Rest)) + list_to_integer(lists:nth(13, Rest))) / 100;
+        _ -> 0.0
+    end.
+
+%% One measurement; writes
+%% label path workload size msgs secs dg_cpu socat_cpu p50 p99
+measure(Out, Label, Path, Node, {Kind, Size}, Secs, DgPid, SocatPid) ->
+    C0 = cpu(DgPid), S0 = cpu(SocatPid),
+    {Msgs, T, P50, P99} =
+        case Kind of
+            tput ->
+                {ok, N, Tm} = erpc:call(Node, ?MODULE, tput, [list_to_atom(b()), Size, Secs], 120000),
+                {N, Tm, 0, 0};
+            pingpong ->
+                {ok, N, Tm, A, Z} = erpc:call(Node, ?MODULE, pingpong, [list_to_atom(b()), Secs], 120000),
+                {2 * N, Tm, A, Z}
+        end,
+    C1 = cpu(DgPid), S1 = cpu(SocatPid),
+    io:format(Out, "~s\t~s\t~s\t~b\t~b\t~.6f\t~.2f\t~.2f\t~.2f\t~.2f~n",
+              [Label, Path, Kind, Size, Msgs, T, C1 - C0, S1 - S0, float(P50), float(P99)]),
+    io:format("~s ~s ~s ~b: ~b msgs in ~.2fs~n", [Label, Path, Kind, Size, Msgs, T]).
+
+b() -> arg(dg_b).

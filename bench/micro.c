@@ -1,0 +1,290 @@
+/*
+ * micro.c - the filter core without sockets: frames go through df_peek,
+ * dist_ctl_decode and rules_decide exactly as proxy/relay.c drives them,
+ * over bytes already in memory.  A benchmark, not a test: it trusts its
+ * inputs (a capture from tests/vectors and frames it builds itself).
+ *
+ *   micro VECTOR_DIR [SECONDS] [PASSES] [WORKLOAD]
+ *
+ * Two workloads, each replayed until SECONDS have passed (default 2), or
+ * exactly PASSES times when PASSES > 0 (for callgrind, where time means
+ * nothing), and only WORKLOAD when it is given:
+ *   capture   the a2b direction of VECTOR_DIR/dist1.a2b.bin after its
+ *             handshake: ping, global sync, erpc, links, monitors, a
+ *             gen_server call, an alias send and a 200 KiB fragmented
+ *             message;
+ *   regsend   1 KiB binaries sent to the registered name bench_sink, the
+ *             frame the end-to-end throughput benchmark sends most.
+ * Prints one line per workload: frames, decisions, ns/decision,
+ * decisions/s.  A decision is one control message decoded and judged;
+ * continuation fragments are framed and committed but not decided.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dg_flags.h"
+#include "dist_ctl.h"
+#include "dist_frame.h"
+#include "rules.h"
+#include "session.h"
+
+/* The rule set of the end-to-end benchmark's filtering configuration. */
+static const char conf_text[] =
+    "{cookie, \"benchcookie\"}.\n"
+    "{peer, \"a@*\", [ping, global, replies,\n"
+    "    {allow, reg_send, [bench_sink, bench_echo, bench_ctl]},\n"
+    "    {allow, spawn_request, [{erlang, node, 0}]},\n"
+    "    {deny, spawn_request, [{os, cmd, '_'}]}]}.\n"
+    "{default, deny}.\n";
+
+struct workload {
+	const char	*name;
+	const uint8_t	*p;
+	size_t		 len;
+	uint64_t	 flags;
+};
+
+static volatile unsigned long	sink;	/* keeps verdicts alive */
+
+static void
+conf_err(void *arg, const char *file, int line, const char *msg)
+{
+	fprintf(stderr, "micro: %s:%d: %s\n", file, line, msg);
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint8_t *
+slurp(const char *path, size_t *len)
+{
+	FILE *f;
+	uint8_t *b;
+	long n;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == -1 || (n = ftell(f)) <= 0 ||
+	    fseek(f, 0, SEEK_SET) == -1 || (b = malloc((size_t)n)) == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	if (fread(b, 1, (size_t)n, f) != (size_t)n) {
+		free(b);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+/*
+ * Offset of the first frame in the a2b capture: the initiator's u16-framed
+ * 'N' send_name, then its 'r' challenge reply.  Returns 0 (and sets *flags
+ * to the flags of send_name) or -1.
+ */
+static int
+skip_handshake(const uint8_t *b, size_t len, size_t *off, uint64_t *flags)
+{
+	const char tags[] = "Nr";
+	size_t o = 0, n;
+	int i, k;
+
+	for (k = 0; k < 2; k++) {
+		if (len - o < 3)
+			return -1;
+		n = (size_t)b[o] << 8 | b[o + 1];
+		if (b[o + 2] != (uint8_t)tags[k] || len - o - 2 < n)
+			return -1;
+		if (k == 0) {
+			if (n < 9)
+				return -1;
+			*flags = 0;
+			for (i = 0; i < 8; i++)
+				*flags = *flags << 8 | b[o + 3 + i];
+		}
+		o += 2 + n;
+	}
+	*off = o;
+	return 0;
+}
+
+/*
+ * `count` frames of REG_SEND {6, From, '', bench_sink} + a `size`-byte
+ * binary, in the 131 68 header mode that FRAGMENTS gives (no atom cache
+ * references), as ERTS 25 writes them.
+ */
+static uint8_t *
+build_regsend(int count, size_t size, size_t *len)
+{
+	static const char node[] = "a@localhost";
+	static const char name[] = "bench_sink";
+	uint8_t hdr[128], *buf, *p;
+	size_t h = 0, frame;
+	int i;
+
+	h += 4;				/* length, filled below */
+	hdr[h++] = 131; hdr[h++] = 68; hdr[h++] = 0;
+	hdr[h++] = 104; hdr[h++] = 4;	/* SMALL_TUPLE_EXT, 4 */
+	hdr[h++] = 97; hdr[h++] = 6;	/* DOP_REG_SEND */
+	hdr[h++] = 88;			/* NEW_PID_EXT */
+	hdr[h++] = 119; hdr[h++] = sizeof(node) - 1;
+	memcpy(hdr + h, node, sizeof(node) - 1); h += sizeof(node) - 1;
+	memcpy(hdr + h, "\0\0\0\x59\0\0\0\0\x65\x43\x21\x10", 12); h += 12;
+	hdr[h++] = 119; hdr[h++] = 0;	/* '' */
+	hdr[h++] = 119; hdr[h++] = sizeof(name) - 1;
+	memcpy(hdr + h, name, sizeof(name) - 1); h += sizeof(name) - 1;
+	hdr[h++] = 109;			/* BINARY_EXT */
+	hdr[h++] = (uint8_t)(size >> 24); hdr[h++] = (uint8_t)(size >> 16);
+	hdr[h++] = (uint8_t)(size >> 8); hdr[h++] = (uint8_t)size;
+	frame = h + size;
+	hdr[0] = (uint8_t)((frame - 4) >> 24); hdr[1] = (uint8_t)((frame - 4) >> 16);
+	hdr[2] = (uint8_t)((frame - 4) >> 8); hdr[3] = (uint8_t)(frame - 4);
+	if ((buf = malloc(frame * (size_t)count)) == NULL)
+		return NULL;
+	for (i = 0, p = buf; i < count; i++, p += frame) {
+		memcpy(p, hdr, h);
+		memset(p + h, 'x', size);
+	}
+	*len = frame * (size_t)count;
+	return buf;
+}
+
+/*
+ * One pass over the workload, as relay_process does it for a direction
+ * from the peer.  Adds to *frames and *decisions; returns -1 if a frame
+ * does not frame or decode (the benchmark is then meaningless).  Not
+ * inlined: callgrind counts only inside it (--toggle-collect=pass).
+ */
+static int __attribute__((noinline))
+pass(const struct workload *w, const struct rules_policy *pol,
+    unsigned long *frames, unsigned long *decisions)
+{
+	static struct df_seq table[DF_MAX_SEQS];
+	const uint8_t *p = w->p, *end = w->p + w->len;
+	struct df_dir d;
+	struct df_frame f;
+	struct dist_msg m;
+	struct rules_verdict v;
+	const char *why;
+	int rc, verdict;
+
+	df_init(&d, w->flags, 0, 0, 0);
+	while (p < end) {
+		if (df_peek(&d, p, (size_t)(end - p), &f, &why) != 1) {
+			fprintf(stderr, "micro: %s: df_peek: %s\n", w->name, why);
+			return -1;
+		}
+		verdict = DF_FORWARD;
+		if (f.kind == DF_MSG || f.kind == DF_FRAG_FIRST) {
+			rc = dist_ctl_decode(f.terms, f.terms_end, !d.header_mode,
+			    &m, &why);
+			if (rc != 0) {
+				fprintf(stderr, "micro: %s: decode: %s\n", w->name,
+				    why ? why : "undecidable");
+				return -1;
+			}
+			rules_decide(pol, &m, &v);
+			sink += (unsigned long)v.action;
+			verdict = v.action == DG_ALLOW ? DF_FORWARD : DF_DROP;
+			(*decisions)++;
+		}
+		if (f.kind == DF_FRAG_FIRST || f.kind == DF_FRAG_CONT) {
+			/* as relay.c: the table only once a sequence opens */
+			if (d.seqs == NULL && df_needs_table(&d, &f)) {
+				memset(table, 0, sizeof(table));
+				df_attach(&d, table);
+			}
+			if (df_commit(&d, &f, (enum df_verdict)verdict, &why) < 0) {
+				fprintf(stderr, "micro: %s: df_commit: %s\n",
+				    w->name, why);
+				return -1;
+			}
+		}
+		(*frames)++;
+		p += 4 + (size_t)f.len;
+	}
+	return 0;
+}
+
+static int
+run(const struct workload *w, const struct rules_policy *pol, double secs,
+    long passes)
+{
+	unsigned long frames = 0, decisions = 0;
+	double t0, t;
+	long n = 0;
+
+	t0 = now();
+	do {
+		if (pass(w, pol, &frames, &decisions) == -1)
+			return -1;
+		n++;
+		t = now() - t0;
+	} while (passes > 0 ? n < passes : t < secs);
+	printf("micro %-8s passes %ld frames %lu decisions %lu seconds %.3f "
+	    "ns_per_decision %.1f decisions_per_s %.0f\n", w->name, n, frames,
+	    decisions, t, t * 1e9 / (double)decisions, (double)decisions / t);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	char path[1024];
+	struct dg_conf *conf;
+	struct rules_policy pol;
+	struct workload w[2];
+	uint8_t *raw, *rs;
+	size_t len, off, rslen;
+	uint64_t flags;
+	double secs = argc > 2 ? atof(argv[2]) : 2.0;
+	long passes = argc > 3 ? atol(argv[3]) : 0;
+	const char *only = argc > 4 ? argv[4] : NULL;
+	int i;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: micro VECTOR_DIR [SECONDS] [PASSES]\n");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/dist1.a2b.bin", argv[1]);
+	if ((raw = slurp(path, &len)) == NULL ||
+	    skip_handshake(raw, len, &off, &flags) == -1) {
+		fprintf(stderr, "micro: %s: cannot read the capture\n", path);
+		return 1;
+	}
+	if ((conf = conf_load_text("bench.conf", conf_text, strlen(conf_text),
+	    conf_err, NULL)) == NULL)
+		return 1;
+	if (rules_resolve(conf, "b@localhost", "a@localhost", &pol) != 1) {
+		fprintf(stderr, "micro: a@localhost not admitted\n");
+		return 1;
+	}
+	/* distguard withholds the atom cache on both legs. */
+	flags &= ~DFLAG_DIST_HDR_ATOM_CACHE;
+	if ((rs = build_regsend(1024, 1024, &rslen)) == NULL)
+		return 1;
+	w[0] = (struct workload){ "capture", raw + off, len - off, flags };
+	w[1] = (struct workload){ "regsend", rs, rslen, flags };
+	printf("micro sizeof(struct session) %zu sizeof(struct df_dir) %zu "
+	    "sizeof(struct hs_io) %zu\n", sizeof(struct session),
+	    sizeof(struct df_dir), sizeof(struct hs_io));
+	for (i = 0; i < 2; i++)
+		if ((only == NULL || strcmp(only, w[i].name) == 0) &&
+		    run(&w[i], &pol, secs, passes) == -1)
+			return 1;
+	conf_unref(conf);
+	free(raw);
+	free(rs);
+	return 0;
+}

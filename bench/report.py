@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""report.py OUT - summarises a bench/run.sh run (files in OUT) as Markdown.
+
+Medians over rounds.  Ratios are paired: in each round, the path's figure
+over the direct (or socat) figure of the same round and workload, then the
+median of those ratios - the round-robin order makes neighbours comparable.
+"""
+import os
+import re
+import statistics
+import sys
+
+OUT = sys.argv[1]
+PATHS = ["direct", "socat", "dg_relay", "dg_filter"]
+
+
+def med(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def read_tsv(name):
+    rows = []
+    p = os.path.join(OUT, name)
+    if not os.path.exists(p):
+        return rows
+    for line in open(p):
+        f = line.rstrip("\n").split("\t")
+        if len(f) < 10:
+            continue
+        rows.append(dict(label=f[0], path=f[1], kind=f[2], size=int(f[3]),
+                         msgs=int(f[4]), secs=float(f[5]), dg_cpu=float(f[6]),
+                         socat_cpu=float(f[7]), p50=float(f[8]), p99=float(f[9])))
+    return rows
+
+
+def fmt_size(n):
+    if n >= 1 << 20:
+        return "%d MiB" % (n >> 20)
+    if n >= 1024:
+        return "%d KiB" % (n >> 10)
+    return "%d B" % n
+
+
+def main():
+    rows = read_tsv("rounds.tsv")
+    out = []
+    pr = out.append
+    mach = open(os.path.join(OUT, "machine.txt")).read().strip().splitlines()
+    pr("## Machine\n")
+    for l in mach:
+        pr("    " + l)
+    pr("")
+
+    # index: (kind, size, path, round) -> row
+    idx = {(r["kind"], r["size"], r["path"], r["label"]): r for r in rows}
+    rounds = sorted({r["label"] for r in rows}, key=int)
+    works = sorted({(r["kind"], r["size"]) for r in rows}, key=lambda w: (w[0] != "tput", w[1]))
+
+    def paired(kind, size, path, ref, fn):
+        xs = []
+        for rd in rounds:
+            a, b = idx.get((kind, size, path, rd)), idx.get((kind, size, ref, rd))
+            if a and b and fn(b) > 0:
+                xs.append(fn(a) / fn(b))
+        return med(xs)
+
+    rate = lambda r: r["msgs"] / r["secs"]
+    summary = {}
+    pr("## Throughput (one sender, one sink; medians of %d rounds)\n" % len(rounds))
+    pr("| size | path | msg/s | MB/s | vs direct | vs socat | relay CPU s per M msgs |")
+    pr("|---|---|---:|---:|---:|---:|---:|")
+    for kind, size in works:
+        if kind != "tput":
+            continue
+        for p in PATHS:
+            rs = [idx[(kind, size, p, rd)] for rd in rounds if (kind, size, p, rd) in idx]
+            if not rs:
+                continue
+            m = med([rate(r) for r in rs])
+            mb = m * size / 1e6
+            vd = paired(kind, size, p, "direct", rate)
+            vs = paired(kind, size, p, "socat", rate)
+            if p.startswith("dg"):
+                cpu = med([r["dg_cpu"] / r["msgs"] * 1e6 for r in rs])
+            elif p == "socat":
+                cpu = med([r["socat_cpu"] / r["msgs"] * 1e6 for r in rs])
+            else:
+                cpu = float("nan")
+            summary[(size, p)] = (m, vd, vs, cpu)
+            pr("| %s | %s | %.0f | %.1f | %.3f | %.3f | %s |" % (
+                fmt_size(size), p, m, mb, vd, vs,
+                "-" if cpu != cpu else "%.2f" % cpu))
+    pr("")
+
+    pr("## Round trip (ping-pong, µs; medians of per-round p50 and p99)\n")
+    pr("| path | round trips/s | p50 | p99 | p50 added vs direct | p99 added vs direct | p50 vs socat | relay CPU s per M msgs |")
+    pr("|---|---:|---:|---:|---:|---:|---:|---:|")
+    pp = {}
+    for p in PATHS:
+        rs = [idx[("pingpong", 0, p, rd)] for rd in rounds if ("pingpong", 0, p, rd) in idx]
+        if not rs:
+            continue
+        pp[p] = (med([r["msgs"] / 2 / r["secs"] for r in rs]), med([r["p50"] for r in rs]),
+                 med([r["p99"] for r in rs]), rs)
+    for p, (rt, p50, p99, rs) in pp.items():
+        add50 = med([idx[("pingpong", 0, p, rd)]["p50"] - idx[("pingpong", 0, "direct", rd)]["p50"]
+                     for rd in rounds if ("pingpong", 0, p, rd) in idx and ("pingpong", 0, "direct", rd) in idx])
+        add99 = med([idx[("pingpong", 0, p, rd)]["p99"] - idx[("pingpong", 0, "direct", rd)]["p99"]
+                     for rd in rounds if ("pingpong", 0, p, rd) in idx and ("pingpong", 0, "direct", rd) in idx])
+        vs = med([idx[("pingpong", 0, p, rd)]["p50"] - idx[("pingpong", 0, "socat", rd)]["p50"]
+                  for rd in rounds if ("pingpong", 0, p, rd) in idx and ("pingpong", 0, "socat", rd) in idx])
+        if p.startswith("dg"):
+            cpu = med([r["dg_cpu"] / r["msgs"] * 1e6 for r in rs])
+        elif p == "socat":
+            cpu = med([r["socat_cpu"] / r["msgs"] * 1e6 for r in rs])
+        else:
+            cpu = float("nan")
+        summary[("pp", p)] = (p50, p99, add50, add99)
+        pr("| %s | %.0f | %.1f | %.1f | %+.1f | %+.1f | %+.1f | %s |" % (
+            p, rt, p50, p99, add50, add99, vs, "-" if cpu != cpu else "%.2f" % cpu))
+    pr("")
+
+    # micro
+    micro = {}
+    cg = {}
+    sizes = ""
+    p = os.path.join(OUT, "micro.txt")
+    if os.path.exists(p):
+        for l in open(p):
+            m = re.match(r"micro (\w+) +passes .* ns_per_decision ([\d.]+) decisions_per_s ([\d.]+)", l)
+            if m:
+                micro.setdefault(m.group(1), []).append((float(m.group(2)), float(m.group(3))))
+            m = re.match(r"callgrind (\w+) instructions (\d+) decisions (\d+) per_decision (\d+)", l)
+            if m:
+                cg[m.group(1)] = int(m.group(4))
+            if l.startswith("micro sizeof"):
+                sizes = l.strip()
+    pr("## Filter core (bench/micro.c, no sockets, one core)\n")
+    pr("| workload | decisions/s | ns/decision | instructions/decision (callgrind) |")
+    pr("|---|---:|---:|---:|")
+    for w, xs in micro.items():
+        pr("| %s | %.0f | %.1f | %s |" % (w, med([x[1] for x in xs]), med([x[0] for x in xs]),
+                                          cg.get(w, "-")))
+    pr("\n    " + sizes + "\n")
+
+    # flood
+    fl = read_tsv("flood.tsv")
+    pr("## Legitimate throughput during a handshake flood (1 KiB, rules; medians of 3)\n")
+    pr("| phase | msg/s | vs baseline | distguard CPU (s per s) | flood |")
+    pr("|---|---:|---:|---:|---|")
+    base = med([rate(r) for r in fl if r["label"] == "baseline"])
+    floods = {"baseline": "-", "flood_bans_on": "flood_bans_on.txt",
+              "flood_bans_off": "flood_bans_off.txt"}
+    for lab, f in floods.items():
+        rs = [rate(r) for r in fl if r["label"] == lab]
+        if not rs:
+            continue
+        info = "-"
+        fp = os.path.join(OUT, f)
+        if f != "-" and os.path.exists(fp):
+            info = open(fp).read().strip().replace("\n", "; ")
+        summary[("flood", lab)] = med(rs) / base if base else float("nan")
+        cpu = med([r["dg_cpu"] / r["secs"] for r in fl if r["label"] == lab])
+        pr("| %s | %.0f | %.3f | %.2f | %s |" % (lab, med(rs), med(rs) / base, cpu, info))
+    fp = os.path.join(OUT, "flood_alone_bans.txt")
+    if os.path.exists(fp):
+        pr("\nFlood alone, bans on, 5 s: " + open(fp).read().strip())
+    fp = os.path.join(OUT, "flood_alerts.txt")
+    if os.path.exists(fp):
+        pr("\n" + open(fp).read().strip())
+    pr("")
+
+    # scale
+    sc = {}
+    p = os.path.join(OUT, "scale.txt")
+    if os.path.exists(p):
+        for l in open(p):
+            f = l.split()
+            sc[f[0]] = [int(x) if x.isdigit() else 0 for x in f[1:]]
+    conns = []
+    p = os.path.join(OUT, "conns.txt")
+    if os.path.exists(p):
+        for l in open(p):
+            m = re.match(r"conns up (\d+) handshakes (\d+) secs ([\d.]+) per_s ([\d.]+) failed (\d+)", l)
+            if m:
+                conns.append(tuple(float(x) for x in m.groups()))
+    pr("## Idle connections\n")
+    if sc and len(conns) == 2:
+        r0, r1, r2 = sc["dg_rss_kb"]
+        h0, h1, h2 = sc.get("dg_heap_kb", [0, 0, 0])
+        b0, b1, b2 = sc.get("b_rss_kb", [0, 0, 0])
+        n1, n2 = conns[0][0], conns[1][0]
+        pr("| connections up | distguard RSS (KiB) | RSS delta per conn | [heap] delta per conn | B RSS delta per conn | handshakes/s (this step) |")
+        pr("|---:|---:|---:|---:|---:|---:|")
+        pr("| 0 | %d | - | - | - | - |" % r0)
+        pr("| %d | %d | %.2f KiB | %.2f KiB | %.1f KiB | %.0f |" % (
+            n1, r1, (r1 - r0) / n1, (h1 - h0) / n1, (b1 - b0) / n1, conns[0][3]))
+        pr("| %d | %d | %.2f KiB | %.2f KiB | %.1f KiB | %.0f |" % (
+            n2, r2, (r2 - r0) / n2, (h2 - h0) / n2, (b2 - b0) / n2, conns[1][3]))
+        pr("\nfailed handshakes: %d; distguard fds at peak: %s" % (
+            conns[1][4], sc.get("dg_fds_at_peak", ["?"])[0]))
+        summary["conn_kib"] = (r2 - r0) / n2
+        summary["heap_kib"] = (h2 - h0) / n2
+    pr("")
+
+    # targets
+    pr("## Targets\n")
+    pr("| goal | measured | met |")
+    pr("|---|---|---|")
+
+    def row(goal, val, ok):
+        pr("| %s | %s | %s |" % (goal, val, "yes" if ok else "no"))
+    if (1024, "dg_filter") in summary:
+        v = summary[(1024, "dg_filter")][1]
+        row(">= 0.97x direct at 1 KiB, full filtering", "%.3fx" % v, v >= 0.97)
+    if (65536, "dg_filter") in summary:
+        v = summary[(65536, "dg_filter")][1]
+        row(">= 0.85x direct at 64 KiB", "%.3fx (rules; relay-only %.3fx)" % (
+            v, summary.get((65536, "dg_relay"), (0, 0))[1]), v >= 0.85)
+    if ("pp", "dg_filter") in summary:
+        a50, a99 = summary[("pp", "dg_filter")][2:]
+        row("<= 20 µs added to a round trip", "%+.1f µs p50, %+.1f µs p99" % (a50, a99), a50 <= 20)
+    if micro:
+        v = min(med([x[1] for x in xs]) for xs in micro.values())
+        row(">= 5 M filter decisions/s per core", "%.2f M/s (slowest workload)" % (v / 1e6), v >= 5e6)
+    if "heap_kib" in summary:
+        row("<= 4 KiB heap per idle connection", "%.2f KiB [heap], %.2f KiB RSS" % (
+            summary["heap_kib"], summary["conn_kib"]), summary["heap_kib"] <= 4)
+    for lab in ("flood_bans_on", "flood_bans_off"):
+        if ("flood", lab) in summary:
+            v = summary[("flood", lab)]
+            row("throughput within 10%% during a flood (%s)" % lab, "%.3fx" % v, v >= 0.9)
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,310 @@
+#!/bin/bash
+# `make bench` runs this with sh: switch to bash before any bash syntax.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+# bench/run.sh - `make bench`: distguard against a direct connection and a
+# plain relay (docs/BENCHMARKS.md).  Not a test: it prints figures.
+#
+#   1. filter core without sockets (bench/micro.c), timed and under callgrind;
+#   2. one B node, four sender nodes reaching it four ways - direct, socat,
+#      distguard allow_all, distguard with rules - measured round-robin;
+#   3. throughput during a handshake flood, bans on and (nearly) off;
+#   4. idle connections: distguard's RSS at 1,000 and 10,000, handshakes/s.
+#
+# Loopback only, private ports picked at run time (as tests/e2e/lib.sh
+# does); every process started here is stopped by PID; every wait is
+# bounded.  Raw results: $OUT/*.tsv, *.txt; summary: $OUT/summary.md.
+#
+# Knobs: BENCH_ROUNDS (5), BENCH_SECS (2.0 per measurement),
+# BENCH_CONNS (10000), DG_BUILD (build).
+
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${DG_BUILD:-build}
+DG="$ROOT/$BUILD/distguard"
+OUT=${BENCH_OUT:-$ROOT/build/bench}
+ROUNDS=${BENCH_ROUNDS:-5}
+SECS=${BENCH_SECS:-2.0}
+CONNS=${BENCH_CONNS:-10000}
+W=$(mktemp -d /tmp/dg-bench.XXXXXX)
+HOST=$(hostname -s)
+COOKIE=benchcookie
+PIDS=()
+
+unset ERL_EPMD_PORT ERL_EPMD_ADDRESS
+
+MAIN_PID=$$
+cleanup() {
+	local p
+	# a subshell that exits must not tear the run down
+	[ "${BASHPID:-$$}" = "$MAIN_PID" ] || return 0
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	sleep 0.3
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "# work directory kept: $W"; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { echo "== $*"; }
+
+[ -x "$DG" ] || { echo "bench: $DG missing: run make first" >&2; exit 1; }
+mkdir -p "$OUT"
+rm -f "$OUT"/*.tsv "$OUT"/*.txt "$OUT"/summary.md
+
+# 10,000 proxied connections need 20,000+ descriptors in distguard and
+# 10,000 in B and in the client.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+echo "fd_limit $(ulimit -n)" > "$OUT/machine.txt"
+# distguard holds two descriptors per proxied connection: with a hard limit
+# below 2 x BENCH_CONNS, measure as many as fit.
+FDCAP=$((($(ulimit -n) - 100) / 2))
+[ "$CONNS" -le "$FDCAP" ] || { echo "# fd limit $(ulimit -n): $CONNS connections do not fit, measuring $FDCAP"; CONNS=$FDCAP; }
+{
+	echo "commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- core epmd handshake filter proxy 2>/dev/null || echo "+local changes")"
+	echo "nproc $(nproc)"
+	echo "cpu $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
+	echo "kernel $(uname -r)"
+	echo "otp $(erl -noshell -eval 'io:format("~s", [erlang:system_info(otp_release)]), halt().')"
+	echo "socat $(socat -V 2>/dev/null | sed -n 's/^socat version \([^ ]*\).*/\1/p')"
+	echo "mem_total_kb $(awk '/MemTotal/ {print $2}' /proc/meminfo)"
+} >> "$OUT/machine.txt"
+cat "$OUT/machine.txt"
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_for() {
+	local f=$1 re=$2 t=${3:-10} i=0
+	while [ $i -lt $((t * 10)) ]; do
+		grep -Eq -- "$re" "$f" 2>/dev/null && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+
+pick_range() {
+	local base
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		base=$(( (RANDOM % 400) * 50 + 20000 ))
+		if python3 - "$base" <<'PY'
+import socket, sys
+b = int(sys.argv[1])
+for p in range(b, b + 40):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        sys.exit(1)
+    finally:
+        s.close()
+PY
+		then echo "$base"; return 0; fi
+	done
+	return 1
+}
+
+# ---- 1. the filter core ----------------------------------------------------
+
+say "filter core micro-benchmark"
+EI_DIR=$(ls -d /usr/lib/erlang/lib/erl_interface-* 2>/dev/null | sort -V | tail -n 1)
+MICRO="$W/micro"
+${CC:-cc} -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
+    -I"$ROOT/include" -I"$ROOT/core" -I"$ROOT/epmd" -I"$ROOT/handshake" \
+    -I"$ROOT/filter" -I"$ROOT/proxy" -I"$EI_DIR/include" -fno-strict-aliasing \
+    -o "$MICRO" "$ROOT/bench/micro.c" "$ROOT/$BUILD/libdistguard.a" \
+    -L"$EI_DIR/lib" -lei -lev -lsodium -lnettle -lpthread -lm || exit 1
+VEC="$ROOT/tests/vectors/flagstrip/strip_DIST_HDR_ATOM_CACHE"
+for i in 1 2 3; do "$MICRO" "$VEC" 1.0; done | tee "$OUT/micro.txt"
+if command -v valgrind >/dev/null; then
+	for wl in capture:200 regsend:20; do
+		w=${wl%%:*}; n=${wl#*:}
+		( cd "$W" && valgrind --tool=callgrind --toggle-collect=pass \
+		    --callgrind-out-file="$W/cg.$w" "$MICRO" "$VEC" 0 "$n" "$w" \
+		    > "$W/cg.$w.stdout" 2> "$W/cg.$w.stderr" )
+		ir=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$W/cg.$w.stderr")
+		dec=$(sed -n "s/^micro $w .* decisions \([0-9]*\) .*/\1/p" "$W/cg.$w.stdout")
+		[ -n "$ir" ] && [ "${dec:-0}" -gt 0 ] || { echo "callgrind $w failed"; continue; }
+		echo "callgrind $w instructions $ir decisions $dec per_decision $((ir / dec))" |
+		    tee -a "$OUT/micro.txt"
+		callgrind_annotate "$W/cg.$w" 2>/dev/null | sed -n '/file:function/,$p' |
+		    sed -n '3,16p' > "$OUT/callgrind_$w.txt"
+		callgrind_annotate --tree=caller "$W/cg.$w" 2>/dev/null |
+		    grep -E '< .*\([0-9,]+x\)' | head -n 40 > "$OUT/callgrind_${w}_callers.txt"
+	done
+fi
+
+# ---- 2. the end-to-end setup ------------------------------------------------
+
+EPMD_PORT=$(free_port)
+LMIN=$(pick_range) || { echo "bench: no free port range" >&2; exit 1; }
+LMAX=$((LMIN + 39))
+P_B=$(free_port); P_D=$(free_port); P_S=$(free_port); P_R=$(free_port)
+P_A=$(free_port); P_SOCAT=$(free_port)
+printf '%s' "$COOKIE" > "$W/cookie"; chmod 600 "$W/cookie"
+CONF="$W/dg.conf"
+
+# write_conf BANS: the benchmark's configuration.
+write_conf() {
+	cat > "$CONF" <<EOF
+{epmd, [{port, $EPMD_PORT}, {addresses, ["127.0.0.1"]}, {timeout, 5}]}.
+{listen, [{address, "127.0.0.1"}, {ports, {$LMIN, $LMAX}}]}.
+{registration_from, ["127.0.0.1"]}.
+{cookie, {file, "$W/cookie"}}.
+{alerts, [{file, "$W/alerts.log"}, {per_source, 1000}]}.
+{control, "$W/ctl.sock"}.
+{handshake, [{timeout, 7}, {max_pending, 4096}, {max_per_source, 64}]}.
+{bans, $1}.
+{peer, "a@*", [ping, global, replies,
+               {allow, reg_send, [bench_sink, bench_echo]},
+               {allow, spawn_request, [{erlang, node, 0}]},
+               {deny, spawn_request, [{os, cmd, '_'}]}]}.
+{peer, "r@*", [allow_all]}.
+{peer, "p*@*", [ping, replies]}.
+{default, deny}.
+EOF
+}
+write_conf '[{failures, 5}, {window, 60}, {duration, 600}]'
+
+say "starting distguard, B, socat and the senders"
+"$DG" run -c "$CONF" >> "$W/dg.log" 2>&1 &
+DG_PID=$!
+PIDS+=("$DG_PID")
+wait_for "$W/dg.log" "distguard running" 10 || { cat "$W/dg.log"; exit 1; }
+
+erlc -o "$W" "$ROOT/bench/dg_steer.erl" "$ROOT/bench/dg_bench.erl" || exit 1
+
+# Same VM flags everywhere: schedulers do not spin waiting for work, so
+# that idle BEAM threads do not take CPU from the relay on a small machine.
+ERL_COMMON=(-setcookie "$COOKIE" -start_epmd false -epmd_port "$EPMD_PORT"
+	-kernel inet_dist_use_interface '{127,0,0,1}' -connect_all false
+	-noshell -pa "$W" +sbwt none +sbwtdcpu none +sbwtdio none)
+
+# node NAME PORT [erl args...]: a long-lived node listening on PORT.
+node() {
+	local name=$1 port=$2; shift 2
+	timeout -k 2 1800 erl -sname "$name" "${ERL_COMMON[@]}" \
+	    -kernel inet_dist_listen_min "$port" inet_dist_listen_max "$port" \
+	    "$@" > "$W/$name.log" 2>&1 &
+	PIDS+=("$!")
+	eval "PID_$name=$!"
+}
+
+# B: up to 12,000 connections (+Q), ticks rare enough that the idle
+# crafted clients (which never tick) stay connected for the whole run.
+node b "$P_B" +Q 65536 -kernel net_ticktime 600 -eval 'dg_bench:serve()'
+wait_for "$W/b.log" "bench ready" 20 || { cat "$W/b.log"; exit 1; }
+wait_for "$W/dg.log" "node b registered" 10
+LPORT_B=$(timeout 10 epmd -port "$EPMD_PORT" -names | sed -n 's/^name b at port \([0-9]*\)$/\1/p')
+echo "B listens on $P_B; distguard's listener for it: $LPORT_B; epmd $EPMD_PORT"
+[ -n "$LPORT_B" ] || exit 1
+
+# -b: the same 256 KiB per read as distguard (socat's default is 8 KiB).
+socat -b 262144 TCP-LISTEN:"$P_SOCAT",bind=127.0.0.1,reuseaddr,fork,nodelay \
+    TCP:127.0.0.1:"$P_B",nodelay > "$W/socat.log" 2>&1 &
+SOCAT_PID=$!
+PIDS+=("$SOCAT_PID")
+
+SENDER=(-epmd_module dg_steer -kernel net_ticktime 600 -eval 'dg_bench:idle()')
+node d "$P_D" "${SENDER[@]}" -dg_route "b@$HOST" "127.0.0.1:$P_B"
+node s "$P_S" "${SENDER[@]}" -dg_route "b@$HOST" "127.0.0.1:$P_SOCAT"
+node r "$P_R" "${SENDER[@]}"		# through distguard's epmd
+node a "$P_A" "${SENDER[@]}"
+for n in d s r a; do
+	wait_for "$W/$n.log" "sender ready" 20 || { cat "$W/$n.log"; exit 1; }
+done
+
+# ctl MODE [args...]: the controller, a hidden node that reaches the
+# senders directly and never listens.
+ctl() {
+	timeout -k 2 900 erl -sname "ctl$RANDOM" -setcookie "$COOKIE" -start_epmd false \
+	    -epmd_port "$EPMD_PORT" -hidden -dist_listen false -noshell -pa "$W" \
+	    -epmd_module dg_steer \
+	    -dg_route "d@$HOST" "127.0.0.1:$P_D" -dg_route "s@$HOST" "127.0.0.1:$P_S" \
+	    -dg_route "r@$HOST" "127.0.0.1:$P_R" -dg_route "a@$HOST" "127.0.0.1:$P_A" \
+	    -dg_b "b@$HOST" -dg_pid "$DG_PID" -dg_socat "$SOCAT_PID" -dg_secs "$SECS" \
+	    -dg_mode "$@" -eval 'dg_bench:ctl()'
+}
+
+ctl warm -dg_out "$W/warm.tsv" || { tail -n 20 "$W"/*.log; exit 1; }
+grep -E "a@$HOST -> b@$HOST: up|r@$HOST -> b@$HOST: up" "$W/dg.log" | sed 's/^/# /'
+
+say "round-robin: $ROUNDS rounds x 4 paths x 5 workloads, ${SECS}s each"
+ctl rounds -dg_rounds "$ROUNDS" -dg_out "$OUT/rounds.tsv" || exit 1
+
+# ---- 3. handshake flood -------------------------------------------------------
+
+say "throughput during a handshake flood"
+ctl one -dg_label baseline -dg_path dg_filter -dg_size 1024 -dg_reps 3 -dg_out "$OUT/flood.tsv"
+# The flood alone for 5 s: how fast it goes until 127.0.0.2 is banned.
+python3 "$ROOT/bench/scale.py" flood "$LPORT_B" "pf%d@$HOST" 5 4 127.0.0.2 > "$OUT/flood_alone_bans.txt"
+timeout 90 python3 "$ROOT/bench/scale.py" flood "$LPORT_B" "pf%d@$HOST" 12 4 127.0.0.2 > "$OUT/flood_bans_on.txt" &
+FP=$!; PIDS+=("$FP"); sleep 1
+ctl one -dg_label flood_bans_on -dg_path dg_filter -dg_size 1024 -dg_reps 3 -dg_out "$OUT/flood.tsv"
+wait "$FP"
+# Bans can not be switched off (core/ban.c clamps failures to 1..32, see
+# docs/BENCHMARKS.md): a 1 s window and 1 s bans, and the flood spread over
+# 250 addresses, keep every source under 32 failures a second.
+write_conf '[{failures, 1000}, {window, 1}, {duration, 1}]'
+"$DG" reload -c "$CONF" | sed 's/^/# /'
+sleep 2
+timeout 90 python3 "$ROOT/bench/scale.py" flood "$LPORT_B" "pf%d@$HOST" 12 4 127.0.2. 250 > "$OUT/flood_bans_off.txt" &
+FP=$!; PIDS+=("$FP"); sleep 1
+ctl one -dg_label flood_bans_off -dg_path dg_filter -dg_size 1024 -dg_reps 3 -dg_out "$OUT/flood.tsv"
+wait "$FP"
+cat "$OUT"/flood_*.txt
+echo "banned_alerts $(grep -c '"peer.banned"' "$W/alerts.log" 2>/dev/null)" | tee "$OUT/flood_alerts.txt"
+
+# ---- 3b. where the daemon's time goes -------------------------------------------
+
+if perf record -o "$W/probe.data" true >/dev/null 2>&1; then
+	for size in 1024 65536; do
+		say "perf profile of distguard, $size-byte messages, with rules"
+		perf record -F 2000 -g -o "$W/perf.$size" -p "$DG_PID" -- sleep 8 > /dev/null 2>&1 &
+		PP=$!
+		ctl one -dg_label perf -dg_path dg_filter -dg_size "$size" -dg_reps 3 \
+		    -dg_out "$OUT/perf_run.tsv"
+		wait "$PP"
+		perf report -i "$W/perf.$size" --stdio --no-children --sort symbol 2>/dev/null |
+		    grep -E '^ +[0-9.]+%' | head -n 30 > "$OUT/perf_daemon_$size.txt"
+		perf report -i "$W/perf.$size" --stdio --no-children --sort dso 2>/dev/null |
+		    grep -E '^ +[0-9.]+%' | head -n 6 > "$OUT/perf_daemon_dso_$size.txt"
+		head -n 6 "$OUT/perf_daemon_dso_$size.txt"; head -n 15 "$OUT/perf_daemon_$size.txt"
+	done
+fi
+
+# ---- 4. idle connections ------------------------------------------------------------
+
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+# B's beam: PID_b is timeout(1), whose child is the emulator.
+beam_b=$(cat "/proc/$PID_b/task/$PID_b/children" | awk '{print $1}')
+heap() { awk '/\[heap\]/ {h=1; next} h && /^Rss:/ {print $2; exit}' "/proc/$1/smaps"; }
+
+say "idle connections: 1,000 then $CONNS"
+SIG="$W/sig"; mkdir -p "$SIG"
+rss0=$(rss "$DG_PID"); heap0=$(heap "$DG_PID"); brss0=$(rss "$beam_b")
+N1=$((CONNS < 1000 ? CONNS : 1000))
+python3 "$ROOT/bench/scale.py" conns "$LPORT_B" "$COOKIE" "$HOST" "$N1" "$CONNS" 64 "$SIG" \
+    > "$OUT/conns.txt" 2>&1 &
+CP=$!; PIDS+=("$CP")
+for i in $(seq 1 1200); do [ -e "$SIG/up1" ] && break; sleep 0.1; done
+sleep 1
+rss1=$(rss "$DG_PID"); heap1=$(heap "$DG_PID"); brss1=$(rss "$beam_b")
+touch "$SIG/go1"
+for i in $(seq 1 3000); do [ -e "$SIG/up2" ] && break; sleep 0.1; done
+sleep 1
+rss2=$(rss "$DG_PID"); heap2=$(heap "$DG_PID"); brss2=$(rss "$beam_b")
+fds=$(ls "/proc/$DG_PID/fd" | wc -l)
+touch "$SIG/go2"
+wait "$CP"
+cat "$OUT/conns.txt"
+{
+	echo "dg_rss_kb $rss0 $rss1 $rss2"
+	echo "dg_heap_kb $heap0 $heap1 $heap2"
+	echo "b_rss_kb $brss0 $brss1 $brss2"
+	echo "dg_fds_at_peak $fds"
+} | tee "$OUT/scale.txt"
+
+# ---- summary -------------------------------------------------------------------------
+
+python3 "$ROOT/bench/report.py" "$OUT" | tee "$OUT/summary.md"

@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""scale.py - many cheap distribution clients for bench/run.sh.  Loopback only.
+
+    scale.py conns PORT COOKIE HOST N1 N2 CONC SIGDIR
+        Completes real handshakes (names p1@HOST, p2@HOST, ...) through a
+        distguard listener, CONC at a time, from 127.0.1.1..250, and keeps
+        every connection open.  After N1 are up it prints a line, creates
+        SIGDIR/up1 and waits (at most 300 s) for SIGDIR/go1; then the same
+        up to N2 with up2/go2; then closes everything.
+    scale.py flood PORT NAME SECS THREADS SRC [NSRC]
+        Handshakes with wrong digests, as fast as THREADS blocking clients
+        manage, for SECS seconds (a "%d" in NAME makes every name differ:
+        the same name in parallel makes B refuse it before any digest), from SRC (or, with NSRC, from the NSRC
+        addresses SRC1..SRC<NSRC>, e.g. SRC=127.0.2.).  Prints attempts/s
+        and how many got as far as a challenge.
+
+The handshake bytes are those of tests/e2e/craft.py cmd_handshake (OTP 25
+flags, 'N' send_name, 'r' reply with the MD5 digest, 'a' ack).
+"""
+import errno
+import hashlib
+import os
+import selectors
+import socket
+import struct
+import sys
+import threading
+import time
+
+F_OTP25 = 0x0000000d07df7fbd
+
+
+def digest(cookie, ch):
+    return hashlib.md5(cookie.encode() + str(ch).encode()).digest()
+
+
+def frame(body):
+    return struct.pack(">H", len(body)) + body
+
+
+class Client:
+    """One handshake as a small state machine over a non-blocking socket."""
+
+    def __init__(self, sel, port, cookie, name, src):
+        self.cookie = cookie
+        self.name = name
+        self.buf = b""
+        self.state = "connect"
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.s.setblocking(False)
+        self.s.bind((src, 0))
+        err = self.s.connect_ex(("127.0.0.1", port))
+        if err not in (0, errno.EINPROGRESS):
+            raise OSError(err, os.strerror(err))
+        self.sel = sel
+        sel.register(self.s, selectors.EVENT_WRITE, self)
+
+    def msg(self):
+        """Next u16-framed message, or None."""
+        if len(self.buf) < 2:
+            return None
+        n = struct.unpack(">H", self.buf[:2])[0]
+        if len(self.buf) < 2 + n:
+            return None
+        m = self.buf[2:2 + n]
+        self.buf = self.buf[2 + n:]
+        return m
+
+    def step(self):
+        """Returns 'up', 'fail' or None (not finished)."""
+        if self.state == "connect":
+            if self.s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+                return "fail"
+            n = self.name.encode()
+            self.s.send(frame(struct.pack(">BQIH", 78, F_OTP25, 0x1234567, len(n)) + n))
+            self.sel.modify(self.s, selectors.EVENT_READ, self)
+            self.state = "status"
+            return None
+        try:
+            d = self.s.recv(4096)
+        except BlockingIOError:
+            return None
+        except OSError:
+            return "fail"
+        if not d:
+            return "fail"
+        self.buf += d
+        while True:
+            m = self.msg()
+            if m is None:
+                return None
+            if self.state == "status":
+                if m not in (b"sok", b"sok_simultaneous"):
+                    return "fail"
+                self.state = "challenge"
+            elif self.state == "challenge":
+                if m[0] != 78:
+                    return "fail"
+                chal = struct.unpack(">I", m[9:13])[0]
+                self.s.send(frame(struct.pack(">BI", 114, 0x0badcafe) + digest(self.cookie, chal)))
+                self.state = "ack"
+            elif self.state == "ack":
+                if m[0] != 97 or m[1:] != digest(self.cookie, 0x0badcafe):
+                    return "fail"
+                self.state = "up"
+                return "up"
+
+
+def wait_file(path, secs):
+    t = time.time() + secs
+    while time.time() < t and not os.path.exists(path):
+        time.sleep(0.05)
+
+
+def cmd_conns(a):
+    port, cookie, host = int(a[0]), a[1], a[2]
+    n1, n2, conc, sigdir = int(a[3]), int(a[4]), int(a[5]), a[6]
+    sel = selectors.DefaultSelector()
+    up = []
+    failed = 0
+    started = 0
+    pending = 0
+    t0 = time.time()
+    for target, tag in ((n1, "1"), (n2, "2")):
+        ts = time.time()
+        base = len(up)
+        deadline = ts + 240
+        while len(up) < target and time.time() < deadline:
+            while pending < conc and len(up) + pending < target and started < 2 * n2:
+                started += 1
+                try:
+                    Client(sel, port, cookie, "p%d@%s" % (started, host),
+                           "127.0.1.%d" % (1 + started % 250))
+                    pending += 1
+                except OSError as e:
+                    failed += 1
+                    print("# connect failed: %s" % e, flush=True)
+            if pending == 0:
+                break
+            for key, _ in sel.select(timeout=5):
+                c = key.data
+                r = c.step()
+                if r is None:
+                    continue
+                pending -= 1
+                sel.unregister(c.s)
+                if r == "up":
+                    up.append(c.s)
+                else:
+                    failed += 1
+                    c.s.close()
+        dt = time.time() - ts
+        print("conns up %d handshakes %d secs %.3f per_s %.1f failed %d" %
+              (len(up), len(up) - base, dt, (len(up) - base) / dt if dt > 0 else 0, failed),
+              flush=True)
+        open(os.path.join(sigdir, "up" + tag), "w").close()
+        wait_file(os.path.join(sigdir, "go" + tag), 300)
+    for s in up:
+        s.close()
+    print("conns closed after %.1fs" % (time.time() - t0), flush=True)
+
+
+def flood_worker(port, name, stop, srcs, k, out):
+    attempts = challenged = 0
+    i = k
+    while time.time() < stop:
+        src = srcs[i % len(srcs)]
+        i += 1
+        attempts += 1
+        n = (name.replace("%d", "%d_%d" % (k, i)) if "%d" in name else name).encode()
+        try:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.settimeout(2)
+            s.bind((src, 0))
+            s.connect(("127.0.0.1", port))
+            s.sendall(frame(struct.pack(">BQIH", 78, F_OTP25, 1, len(n)) + n))
+            got = b""
+            while True:
+                d = s.recv(4096)
+                if not d:
+                    break
+                got += d
+                # status (2+3) then the challenge
+                if len(got) >= 5 + 2 and len(got) >= 5 + 2 + struct.unpack(">H", got[5:7])[0]:
+                    break
+            if len(got) > 7:
+                challenged += 1
+                s.sendall(frame(struct.pack(">BI", 114, 7 + i) + os.urandom(16)))
+                try:
+                    s.recv(64)
+                except OSError:
+                    pass
+            s.close()
+        except OSError:
+            try:
+                s.close()
+            except OSError:
+                pass
+    out[k] = (attempts, challenged)
+
+
+def cmd_flood(a):
+    port, name, secs, threads, src = int(a[0]), a[1], float(a[2]), int(a[3]), a[4]
+    nsrc = int(a[5]) if len(a) > 5 else 0
+    srcs = ["%s%d" % (src, i) for i in range(1, nsrc + 1)] if nsrc else [src]
+    stop = time.time() + secs
+    out = {}
+    ts = [threading.Thread(target=flood_worker, args=(port, name, stop, srcs, k, out))
+          for k in range(threads)]
+    t0 = time.time()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(secs + 30)
+    dt = time.time() - t0
+    att = sum(v[0] for v in out.values())
+    ch = sum(v[1] for v in out.values())
+    cpu = os.times()
+    print("flood attempts %d secs %.2f per_s %.1f challenged %d sources %d flooder_cpu_s %.2f" %
+          (att, dt, att / dt, ch, len(srcs), cpu.user + cpu.system), flush=True)
+
+
+def main():
+    if len(sys.argv) < 2 or sys.argv[1] not in ("conns", "flood"):
+        print(__doc__)
+        sys.exit(2)
+    {"conns": cmd_conns, "flood": cmd_flood}[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()
