@@ -535,7 +535,7 @@ dist_ctl_decode(const uint8_t *p, const uint8_t *end, int passthrough,
 	el_end[0] = q;
 	for (i = 1; i <= nel; i++) {
 		el[i] = q;
-		(void)term_skip(&q, ctl_end);	/* proven above */
+		q = term_next(q);	/* proven above */
 		el_end[i] = q;
 	}
 	if (op == DOP_ALTACT_SIG_SEND) {

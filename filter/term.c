@@ -586,10 +586,80 @@ term_skip(const uint8_t **p, const uint8_t *end)
 	return 0;
 }
 
+/* Stops at str's NUL: no strlen of configured names on the hot path. */
 int
 span_eq(struct dg_span s, const char *str)
 {
-	size_t n = strlen(str);
+	uint32_t i;
 
-	return s.len == n && (n == 0 || memcmp(s.p, str, n) == 0);
+	for (i = 0; i < s.len; i++)
+		if (str[i] == '\0' || (uint8_t)str[i] != s.p[i])
+			return 0;
+	return str[i] == '\0';
+}
+
+/* The atom term at p, proven: its total length. */
+static const uint8_t *
+next_atom(const uint8_t *p)
+{
+	if (p[0] == T_ATOM || p[0] == T_ATOM_UTF8)
+		return p + 3 + get_u16(p + 1);
+	return p + 2 + p[1];	/* T_SMALL_ATOM, T_SMALL_ATOM_UTF8 */
+}
+
+/*
+ * The end of the term at p, which term_scan has already proven: a walk
+ * over tags and lengths that checks nothing again.  A counter of terms
+ * still to skip replaces recursion; pids, ports and references read their
+ * node atom inline, so nothing trails a pending term.
+ */
+const uint8_t *
+term_next(const uint8_t *p)
+{
+	uint64_t todo = 1;
+
+	while (todo-- > 0) {
+		switch (*p++) {
+		case T_SMALL_INT:	p += 1; break;
+		case T_INT:		p += 4; break;
+		case T_NEW_FLOAT:	p += 8; break;
+		case T_FLOAT:		p += 31; break;
+		case T_ATOM:
+		case T_ATOM_UTF8:	p += 2 + get_u16(p); break;
+		case T_SMALL_ATOM:
+		case T_SMALL_ATOM_UTF8:	p += 1 + p[0]; break;
+		case T_NEW_PID:		p = next_atom(p) + 12; break;
+		case T_PID:		p = next_atom(p) + 9; break;
+		case T_NEW_PORT:	p = next_atom(p) + 8; break;
+		case T_PORT:		p = next_atom(p) + 5; break;
+		case T_V4_PORT:		p = next_atom(p) + 12; break;
+		case T_REF:		p = next_atom(p) + 5; break;
+		case T_NEWER_REF: {
+			uint16_t n = get_u16(p);
+
+			p = next_atom(p + 2) + 4 + 4 * (size_t)n;
+			break;
+		}
+		case T_NEW_REF: {
+			uint16_t n = get_u16(p);
+
+			p = next_atom(p + 2) + 1 + 4 * (size_t)n;
+			break;
+		}
+		case T_SMALL_TUPLE:	todo += p[0]; p += 1; break;
+		case T_LARGE_TUPLE:	todo += get_u32(p); p += 4; break;
+		case T_NIL:		break;
+		case T_STRING:		p += 2 + get_u16(p); break;
+		case T_LIST:		todo += (uint64_t)get_u32(p) + 1; p += 4; break;
+		case T_BINARY:		p += 4 + (size_t)get_u32(p); break;
+		case T_BIT_BINARY:	p += 5 + (size_t)get_u32(p); break;
+		case T_SMALL_BIG:	p += 2 + p[0]; break;
+		case T_LARGE_BIG:	p += 5 + (size_t)get_u32(p); break;
+		case T_NEW_FUN:		p += get_u32(p); break;	/* Size counts itself */
+		case T_EXPORT:		todo += 3; break;
+		case T_MAP:		todo += 2 * (uint64_t)get_u32(p); p += 4; break;
+		default:		return p;	/* unreachable for a proven term */
+		}
+	}
+	return p;
 }

@@ -51,5 +51,8 @@ int	term_list(const uint8_t **p, uint32_t *n, int *is_string);
 int	term_pid(const uint8_t **p, struct dg_span *node);	/* 88 103 */
 int	term_skip(const uint8_t **p, const uint8_t *end);	/* any scanned term */
 int	span_eq(struct dg_span, const char *s);
+/* The end of a term that term_scan has already proven (no checks made
+ * again: never call it on unproven bytes). */
+const uint8_t	*term_next(const uint8_t *p);
 
 #endif

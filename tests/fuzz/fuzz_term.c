@@ -1,6 +1,6 @@
 /*
  * fuzz_term.c - term_scan on arbitrary bytes; what it accepts must also be
- * walkable by term_skip, and ei (which trusts its input) must stay inside
+ * walkable by term_skip and term_next, and ei (which trusts its input) must stay inside
  * it: that is the claim that makes ei safe to call on a proven span.
  */
 #include <stddef.h>
@@ -35,6 +35,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n > 0) {
 		p = copy;
 		if (term_skip(&p, copy + size) != 0 || p != copy + n)
+			abort();
+		/* the trusting walker ends exactly where the scanner did */
+		if (term_next(copy) != copy + n)
 			abort();
 		/* ei may give up early on shapes it decodes more strictly
 		 * (funs, floats), but it must never go past the span */

@@ -83,6 +83,12 @@ check_term(const uint8_t *buf, size_t len)
 		fprintf(stderr, "  term of %zu bytes (tag %u): %d %s\n", len,
 		    buf[0], rc, rc < 0 && why ? why : "");
 	CHECK_EQ(rc, (int)len);
+	/* the trusting walker agrees with the scanner on proven terms */
+	if (rc == (int)len) {
+		const uint8_t *g = guard_copy(buf, len);
+
+		CHECK(term_next(g) == g + len);
+	}
 	for (k = 0; k < len; k++) {
 		rc = scan(buf, k, &why);
 		if (rc != DG_AGAIN)
