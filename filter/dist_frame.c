@@ -145,6 +145,7 @@ df_peek(struct df_dir *d, const uint8_t *buf, size_t len,
 	if (flen == 0) {			/* tick (spec 4.1) */
 		fr.kind = DF_TICK;
 		fr.complete = 1;
+		fr.decidable = 1;
 		*f = fr;
 		return 1;
 	}
@@ -167,7 +168,8 @@ df_peek(struct df_dir *d, const uint8_t *buf, size_t len,
 		if (flen < 2)
 			return fail(d, "filter.malformed", why,
 			    "pass-through frame without a control term");
-		if (!fr.complete && avail < DF_WINDOW)
+		fr.decidable = fr.complete || avail >= DF_WINDOW;
+		if (!fr.decidable && !d->early)
 			return DG_AGAIN;
 		fr.kind = DF_MSG;
 		fr.hdr_len = 1;
@@ -233,6 +235,7 @@ df_peek(struct df_dir *d, const uint8_t *buf, size_t len,
 			return fail(d, "filter.oversized", why,
 			    "fragmented message larger than the limit");
 		fr.terms = b + fr.hdr_len;
+		fr.decidable = 1;	/* decided with its first fragment */
 		*f = fr;
 		return 1;
 	}
@@ -268,7 +271,8 @@ df_peek(struct df_dir *d, const uint8_t *buf, size_t len,
 	    flen - fr.hdr_len > d->max_seq_bytes)
 		return fail(d, "filter.oversized", why,
 		    "fragmented message larger than the limit");
-	if (!fr.complete && avail < DF_WINDOW)
+	fr.decidable = fr.complete || avail >= DF_WINDOW;
+	if (!fr.decidable && !d->early)
 		return DG_AGAIN;
 	fr.terms = b + fr.hdr_len;
 	*f = fr;

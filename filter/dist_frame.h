@@ -53,6 +53,12 @@ struct df_dir {
 	uint32_t		max_frame;	/* bound on a non-fragment frame */
 	int			max_seqs;	/* <= DF_MAX_SEQS */
 	uint64_t		max_seq_bytes;
+	/* Set by a caller that can decide on fewer bytes (the relay): then
+	 * df_peek hands over a frame as soon as its header is in, with
+	 * `decidable` 0 until DF_WINDOW bytes or the whole frame are there.
+	 * The caller tries the control decoder and holds the bytes only if
+	 * the decoder needs more. */
+	int			early;
 
 	/* Open sequences: a table of max_seqs entries that the caller
 	 * attaches (df_attach) when the first fragmented message arrives, so
@@ -76,6 +82,7 @@ struct df_frame {
 	const uint8_t		*terms;
 	const uint8_t		*terms_end;
 	int			complete;
+	int			decidable;	/* complete, or DF_WINDOW bytes in */
 	/* Bytes of the frame before its term data (112; 131 68 + cache
 	 * header; 131 69 + ids + cache header; 131 70 + ids): what counts
 	 * towards a sequence's byte cap is len - hdr_len. */

@@ -288,7 +288,10 @@ judge(struct session *s, int rc, const struct dist_msg *m, const char *why,
 	return DF_DROP;
 }
 
-/* Decides one frame; -1 when the session was closed. */
+#define RELAY_HOLD	(-2)
+
+/* Decides one frame: DF_FORWARD, DF_DROP, RELAY_HOLD when its first bytes
+ * are not enough yet, or -1 when the session was closed. */
 static int
 decide(struct session *s, int from_peer, const struct df_frame *f)
 {
@@ -302,6 +305,16 @@ decide(struct session *s, int from_peer, const struct df_frame *f)
 	if (f->kind != DF_FRAG_CONT) {
 		rc = dist_ctl_decode(f->terms, f->terms_end, !dir->df.header_mode,
 		    &m, &why);
+		/* Decide as soon as the control part is in: a large frame then
+		 * streams instead of being held until DF_WINDOW bytes came. */
+		if (rc == DG_AGAIN && !f->decidable)
+			return RELAY_HOLD;
+		/* Decided early, the decoder saw only part of the frame: an op
+		 * without a payload must still end where the frame ends. */
+		if (rc == 0 && !m.has_payload && !f->complete) {
+			rc = DG_EINVAL;
+			why = "bytes after a control message that has no payload";
+		}
 		if (from_peer)
 			verdict = judge(s, rc, &m, why, !dir->df.header_mode);
 		else if (rc == 0 && m.request != REPLY_NONE)
@@ -387,7 +400,11 @@ relay_process(struct session *s, int from_peer, const uint8_t *buf, size_t len)
 			    "protocol violation by the node");
 			return -1;
 		}
-		if ((verdict = decide(s, from_peer, &f)) < 0)
+		if ((verdict = decide(s, from_peer, &f)) == RELAY_HOLD) {
+			hold(dir, buf + pos, len - pos);
+			break;
+		}
+		if (verdict < 0)
 			return -1;
 		total = 4 + (uint64_t)f.len;
 		take = total < len - pos ? (size_t)total : len - pos;
@@ -485,6 +502,7 @@ relay_start(struct session *s, const uint8_t *b_early, size_t n)
 	    conf->max_frag_bytes);
 	df_init(&s->to_p.df, s->flags, conf->max_frame, conf->max_frag_seqs,
 	    conf->max_frag_bytes);
+	s->to_b.df.early = s->to_p.df.early = 1;
 	ev_io_start(s->d->loop, &s->p_rd);
 	ev_io_start(s->d->loop, &s->b_rd);
 	if (n) {
