@@ -206,9 +206,11 @@ on_b_status(struct hs_fsm *h, const uint8_t *body, size_t blen)
 		return HS_EV_NONE;
 	}
 	if (strcmp(st.text, "nok") == 0 || strcmp(st.text, "not_allowed") == 0) {
+		/* Counted against P (not alerted): an unauthenticated peer
+		 * must not make B refuse it over and over for free. */
 		emit(h->out_peer, &h->out_peer_len,
 		    hs_put_status(TO_PEER(h), st.text));
-		return fail(h, NULL, 0, "node answered %s", st.text);
+		return fail(h, NULL, 1, "node answered %s", st.text);
 	}
 	return fail(h, "handshake.malformed", 0, "unexpected status from node: %s",
 	    st.text);

@@ -418,9 +418,18 @@ hs_read(struct session *s, int from_peer)
 			snprintf(io->fsm.detail, sizeof(io->fsm.detail),
 			    "peer closed while %s", hs_fsm_step(&io->fsm));
 			hs_failed(s);
+		} else if (!from_peer) {
+			/* B gave up on a peer that has not proven its cookie
+			 * yet (a second connection under a live name, say):
+			 * the peer made B do work for nothing, which counts
+			 * towards a ban like any failed handshake. */
+			io->fsm.event = NULL;
+			io->fsm.peer_fault = io->fsm.st != HS_B_ACK;
+			snprintf(io->fsm.detail, sizeof(io->fsm.detail),
+			    "node closed while %s", hs_fsm_step(&io->fsm));
+			hs_failed(s);
 		} else {
-			session_close(s, from_peer ? "peer closed before the handshake" :
-			    "node closed during the handshake");
+			session_close(s, "peer closed before the handshake");
 		}
 		return -1;
 	}

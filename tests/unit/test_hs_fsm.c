@@ -630,7 +630,7 @@ t_b_refuses(void)
 		CHECK_EQ(to_connected(&g, F_OTP25, P_NAME), HS_EV_NONE);
 		n = m_status(m, st[i]);
 		CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_FAIL);
-		CHECK_EQ(g.h.peer_fault, 0);	/* B's answer: no ban */
+		CHECK_EQ(g.h.peer_fault, 1);	/* B refused an unproven peer: counts */
 		CHECK(g.h.event == NULL);
 		CHECK_EQ(split(g.to_p, g.to_p_len, b, bl, 4), 1);
 		CHECK(is_status(b[0], bl[0], st[i]));
