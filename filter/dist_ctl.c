@@ -539,7 +539,9 @@ dist_ctl_decode(const uint8_t *p, const uint8_t *end, int passthrough,
 		el_end[i] = q;
 	}
 	if (op == DOP_ALTACT_SIG_SEND) {
-		if ((flags = altact_flags(el[1])) < 0 ||
+		/* Flags must be an integer before altact_flags reads one
+		 * (the kind checks below come too late for it). */
+		if (!is_int(el[1]) || (flags = altact_flags(el[1])) < 0 ||
 		    (flags & (ALTACT_ALIAS | ALTACT_NAME)) ==
 		    (ALTACT_ALIAS | ALTACT_NAME) ||
 		    ((flags & ALTACT_TOKEN) && arity < 5)) {

@@ -982,6 +982,14 @@ test_altact(void)
 	tb_tuple(4); tb_int(DOP_ALTACT_SIG_SEND); tb_int(0x04);
 	tb_pid("a@h"); tb_pid("b@h"); tb_atom("m");
 	CHECK_EQ(decode(tbuf, tb_len(), 0, &m, &why), DG_EINVAL);
+	/* Flags that are not an integer (found by fuzz_ctl: the flags were
+	 * read as a bignum past the end of the frame) */
+	{
+		static const uint8_t bad[] = { 0x68, 0x04, 0x61, 0x25, 0x6a,
+		    0x61, 0x62, 0x6a };
+
+		CHECK_EQ(decode(bad, sizeof(bad), 0, &m, &why), DG_EINVAL);
+	}
 }
 
 static void
