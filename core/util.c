@@ -16,6 +16,20 @@ dg_utf8_valid(const uint8_t *s, size_t len, size_t *nchars)
 		uint8_t c = s[i];
 		uint32_t cp;
 		size_t need, k;
+		uint64_t w;
+
+		/* Names are nearly always ASCII: eight bytes at a time while
+		 * none has its top bit set and none is NUL. */
+		if (len - i >= 8) {
+			memcpy(&w, s + i, 8);
+			if ((w & 0x8080808080808080ULL) == 0 &&
+			    ((w - 0x0101010101010101ULL) & ~w &
+			    0x8080808080808080ULL) == 0) {
+				i += 8;
+				n += 8;
+				continue;
+			}
+		}
 
 		if (c == 0)
 			return 0;

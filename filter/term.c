@@ -61,54 +61,6 @@
 #define LEFT(q, end)	((size_t)((end) - (q)))
 
 /*
- * Returns 1 when s[0..len) is valid UTF-8 without overlongs, surrogates,
- * code points above U+10FFFF or NUL, and stores the number of characters.
- * Local rather than dg_utf8_valid so the filter core builds on its own.
- */
-static int
-utf8_chars(const uint8_t *s, size_t len, size_t *nchars)
-{
-	size_t i = 0, n = 0, k, need;
-	uint32_t c, min;
-
-	while (i < len) {
-		c = s[i];
-		if (c == 0)
-			return 0;
-		if (c < 0x80) {
-			need = 0;
-			min = 0;
-		} else if ((c & 0xe0) == 0xc0) {
-			need = 1;
-			min = 0x80;
-			c &= 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			need = 2;
-			min = 0x800;
-			c &= 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			need = 3;
-			min = 0x10000;
-			c &= 0x07;
-		} else
-			return 0;
-		if (len - i - 1 < need)
-			return 0;
-		for (k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			c = (c << 6) | (s[i + k] & 0x3f);
-		}
-		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			return 0;
-		i += need + 1;
-		n++;
-	}
-	*nchars = n;
-	return 1;
-}
-
-/*
  * Scans one atom at q (tags 100 115 118 119 only; 82 is refused because
  * the atom cache is never negotiated).  Returns its size in bytes,
  * DG_AGAIN or DG_EINVAL.
@@ -154,7 +106,7 @@ scan_atom(const uint8_t *q, const uint8_t *end, const char **why)
 	if (LEFT(q, end) - hdr < len)
 		return DG_AGAIN;
 	if (utf8) {
-		if (!utf8_chars(q + hdr, len, &nchars)) {
+		if (!dg_utf8_valid(q + hdr, len, &nchars)) {
 			*why = "atom is not valid UTF-8";
 			return DG_EINVAL;
 		}
