@@ -97,4 +97,27 @@ load_vector(const char *rel, size_t *len)
 	return buf;
 }
 
+/*
+ * Offset of the first post-handshake byte in a captured direction (the
+ * vectors start with the u16-framed handshake: 'N' send_name and 'r' reply
+ * from the initiator, a2b; 's' status, 'N' challenge and 'a' ack from the
+ * acceptor).  Returns len if the capture does not hold a whole handshake.
+ */
+static inline size_t
+skip_handshake(const uint8_t *b, size_t len, int a2b)
+{
+	const char *tags = a2b ? "Nr" : "sNa";
+	size_t off = 0, n;
+
+	for (; *tags; tags++) {
+		if (len - off < 3)
+			return len;
+		n = (size_t)(b[off] << 8 | b[off + 1]);
+		if (b[off + 2] != (uint8_t)*tags || len - off - 2 < n)
+			return len;
+		off += 2 + n;
+	}
+	return off;
+}
+
 #endif

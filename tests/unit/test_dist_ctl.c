@@ -35,23 +35,6 @@ struct side {
 	struct rec	 r[MAX_MSGS];
 };
 
-static size_t
-skip_handshake(const uint8_t *b, size_t len, int a2b)
-{
-	const char *tags = a2b ? "Nr" : "sNa";
-	size_t off = 0, n;
-
-	for (; *tags; tags++) {
-		if (len - off < 3)
-			return len;
-		n = get_u16(b + off);
-		if (b[off + 2] != (uint8_t)*tags || len - off - 2 < n)
-			return len;
-		off += 2 + n;
-	}
-	return off;
-}
-
 /* Decodes every frame of one direction; the bytes end at a guard page. */
 static void
 load_side(struct side *s, const char *dir, const char *side, uint64_t flags)

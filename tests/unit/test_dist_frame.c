@@ -169,29 +169,6 @@ gput(const void *src, size_t len)
 	return gb_end - len;
 }
 
-/*
- * Offset of the first post-handshake byte: the handshake is u16-framed,
- * send_name + challenge_reply from the initiator (a2b), status + challenge
- * + challenge_ack from the acceptor (b2a).  A handshake that stops early
- * leaves nothing after it.
- */
-static size_t
-skip_handshake(const uint8_t *b, size_t len, int a2b)
-{
-	const char *tags = a2b ? "Nr" : "sNa";
-	size_t off = 0, n;
-
-	for (; *tags; tags++) {
-		if (len - off < 3)
-			return len;
-		n = get_u16(b + off);
-		if (b[off + 2] != (uint8_t)*tags || len - off - 2 < n)
-			return len;
-		off += 2 + n;
-	}
-	return off;
-}
-
 static uint64_t
 mode_flags(char mode)
 {
