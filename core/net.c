@@ -26,7 +26,7 @@ net_set_nonblock(int fd)
 }
 
 int
-net_listen(const struct sockaddr *sa, socklen_t len, int backlog)
+net_listen(const struct sockaddr *sa, socklen_t len, int backlog, int v6only)
 {
 	int fd, one = 1;
 
@@ -34,9 +34,8 @@ net_listen(const struct sockaddr *sa, socklen_t len, int backlog)
 	if (fd == -1)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* "::" serves IPv6 only; "0.0.0.0" gets its own socket, as stock epmd. */
 	if (sa->sa_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
 	if (bind(fd, sa, len) == -1 || listen(fd, backlog) == -1) {
 		int saved = errno;
 		close(fd);

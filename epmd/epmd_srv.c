@@ -501,7 +501,7 @@ epmd_srv_start(struct dg_daemon *d)
 			((struct sockaddr_in *)&sa.ss)->sin_port = htons(conf->epmd_port);
 		else
 			((struct sockaddr_in6 *)&sa.ss)->sin6_port = htons(conf->epmd_port);
-		fd = net_listen((struct sockaddr *)&sa.ss, sa.len, EPMD_BACKLOG);
+		fd = net_listen((struct sockaddr *)&sa.ss, sa.len, EPMD_BACKLOG, 1);
 		if (fd == -1) {
 			/* An IPv6 address on a host without IPv6 is not fatal
 			 * while another address could be bound. */

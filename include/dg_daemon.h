@@ -53,7 +53,10 @@ int		 srccount_get(struct srccount *, const struct sockaddr *);
 void		 srccount_add(struct srccount *, const struct sockaddr *, int delta);
 
 /* net.c: socket helpers. */
-int	net_listen(const struct sockaddr *sa, socklen_t len, int backlog);
+/* v6only: an IPv6 socket serves IPv6 alone (EPMD: "0.0.0.0" has its own
+ * socket, as with stock epmd); 0 makes "::" serve IPv4 too (listeners). */
+int	net_listen(const struct sockaddr *sa, socklen_t len, int backlog,
+	    int v6only);
 int	net_set_nonblock(int fd);
 /* accept(2) with the EMFILE reserve: returns fd, or -1 with errno
  * (EAGAIN: nothing to accept; EMFILE/ENFILE: out of fds, the pending

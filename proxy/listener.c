@@ -102,7 +102,8 @@ bind_port(const struct dg_sockaddr *base, uint16_t port)
 		((struct sockaddr_in *)&ss)->sin_port = htons(port);
 	else
 		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
-	return net_listen((struct sockaddr *)&ss, base->len, LISTEN_BACKLOG);
+	/* A listener on "::" takes IPv4 peers too (as ::ffff:a.b.c.d). */
+	return net_listen((struct sockaddr *)&ss, base->len, LISTEN_BACKLOG, 0);
 }
 
 struct listener *
