@@ -36,6 +36,8 @@
 #define RELAY_HELD_MAX	(DF_WINDOW + 64)
 #define RELAY_IOV	256
 #define INJECT_MAX	(64 * 1024)
+/* Bytes queued towards the peer above which the peer is not read. */
+#define RELAY_ANSWERS_MAX	(256 * 1024)
 
 static uint8_t	scratch[RELAY_HELD_MAX + RELAY_READ];
 static uint8_t	owed_key[crypto_shorthash_KEYBYTES];
@@ -430,13 +432,19 @@ relay_process(struct session *s, int from_peer, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-/* Stops reading a source while its destination has a queue. */
+/*
+ * Stops reading a source while its destination has a queue.  The peer is
+ * also not read while too many of our answers to it wait unread: a peer
+ * that sends denied requests and never reads would otherwise grow that
+ * queue without bound.
+ */
 static void
 apply_backpressure(struct session *s, int from_peer)
 {
 	struct outq *q = from_peer ? &s->q_b : &s->q_p;
 
-	if (q->len > q->off)
+	if (q->len > q->off ||
+	    (from_peer && s->q_p.len - s->q_p.off > RELAY_ANSWERS_MAX))
 		ev_io_stop(s->d->loop, from_peer ? &s->p_rd : &s->b_rd);
 }
 
@@ -448,7 +456,8 @@ relay_on_readable(struct session *s, int from_peer)
 	size_t held = dir->held_len;
 	ssize_t n;
 
-	if (q->len > q->off) {
+	if (q->len > q->off ||
+	    (from_peer && s->q_p.len - s->q_p.off > RELAY_ANSWERS_MAX)) {
 		apply_backpressure(s, from_peer);
 		return;
 	}
@@ -488,8 +497,12 @@ relay_on_writable(struct session *s, int to_peer)
 		session_close(s, to_peer ? "node closed" : "peer closed");
 		return;
 	}
-	if (to_peer)
+	if (to_peer) {
 		inject_flush(s);
+		/* The peer may have been paused for its unread answers. */
+		if (!s->p_eof)
+			ev_io_start(s->d->loop, &s->p_rd);
+	}
 	ev_io_start(s->d->loop, to_peer ? &s->b_rd : &s->p_rd);
 }
 

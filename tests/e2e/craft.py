@@ -570,7 +570,7 @@ class Session:
     drains what B sends: counts frames and ticks, notes EOF, and remembers
     replies that carry one of our references."""
 
-    def __init__(self, port, name, cookie, flags, src):
+    def __init__(self, port, name, cookie, flags, src, read=True):
         self.name = name
         self.creation = 0x1234567
         self.s = conn(port, src, timeout=20)
@@ -596,6 +596,10 @@ class Session:
         self.seen = []
         self.lock = __import__("threading").Lock()
         self.s.settimeout(None)
+        if read:
+            self.start_reading()
+
+    def start_reading(self):
         th = __import__("threading").Thread(target=self.reader, daemon=True)
         th.start()
 
@@ -687,7 +691,8 @@ def cmd_session(a):
     secs = float(opt(a, "--secs", "10"))
     count = int(opt(a, "--count", "1000"))
     try:
-        S = Session(port, name, cookie, flags, opt(a, "--src"))
+        S = Session(port, name, cookie, flags, opt(a, "--src"),
+                    read=attack != "unread")
     except (EOFError, OSError) as e:
         print("session handshake failed: %s" % e)
         return
@@ -782,6 +787,24 @@ def cmd_session(a):
                 pongs += S.ping(secs=2)
                 time.sleep(0.5)
             info = " pongs %d/%d after %.1fs" % (pongs, pings, time.time() - t0)
+        elif attack == "unread":
+            # denied LINKs, each answered with an EXIT noproc, while never
+            # reading: distguard must stop reading us rather than queue
+            # answers without bound; sending then blocks (backpressure)
+            host = name.split("@", 1)[1]
+            link = t_tuple(t_int(1), S.pid, t_pid("b@" + host, 1, 1))
+            one = b"\x83\x44\x00" + link if S.header else b"\x70\x83" + link
+            one = struct.pack(">I", len(one)) + one
+            S.s.settimeout(3)
+            try:
+                while sent < count:
+                    S.raw(one * 100)
+                    sent += 100
+            except OSError:
+                info = " blocked after %d" % sent
+            S.s.settimeout(None)
+            S.start_reading()
+            time.sleep(1)
         elif attack == "flood":
             # as many denied 60 KB messages as the link takes, for SECS
             t0 = time.time()

@@ -247,6 +247,11 @@ check "spoofed-sender pings were not answered" grep -q "spoofed_pings_answered 0
 session_attack ticks pong "" --count 200000 --secs 14
 check "ticks: b's own ticks reached the peer" \
     awk -v n="$(sed -n 's/.*ticks from B \([0-9]*\).*/\1/p' <<<"$LAST")" 'BEGIN { exit !(n >= 3) }'
+# denied requests whose answers the peer never reads: distguard stops
+# reading the peer instead of queueing answers without bound
+session_attack unread pong filter.denied --count 2000000
+check "unread: distguard stopped reading the peer (its sends blocked)" \
+    grep -q "blocked after" <<<"$LAST"
 
 # ---- one misbehaving peer must not slow the others -------------------------
 LAT_EXPR='gen_server:call({dgt_gs, Node}, ping),
