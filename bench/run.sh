@@ -70,39 +70,7 @@ FDCAP=$((($(ulimit -n) - 100) / 2))
 } >> "$OUT/machine.txt"
 cat "$OUT/machine.txt"
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_for() {
-	local f=$1 re=$2 t=${3:-10} i=0
-	while [ $i -lt $((t * 10)) ]; do
-		grep -Eq -- "$re" "$f" 2>/dev/null && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
-
-pick_range() {
-	local base
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		base=$(( (RANDOM % 400) * 50 + 20000 ))
-		if python3 - "$base" <<'PY'
-import socket, sys
-b = int(sys.argv[1])
-for p in range(b, b + 40):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-    except OSError:
-        sys.exit(1)
-    finally:
-        s.close()
-PY
-		then echo "$base"; return 0; fi
-	done
-	return 1
-}
+. "$ROOT/tests/e2e/ports.sh"	# free_port, wait_for, pick_range
 
 # ---- 1. the filter core ----------------------------------------------------
 
