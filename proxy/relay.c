@@ -238,7 +238,7 @@ judge(struct session *s, int rc, const struct dist_msg *m, const char *why,
     int passthrough)
 {
 	struct rules_verdict v;
-	uint8_t reply[DENY_REPLY_MAX(DF_WINDOW)];
+	static uint8_t reply[DENY_REPLY_MAX(DF_WINDOW)];	/* one loop, one user */
 	int n;
 
 	follow_reload(s);
