@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +204,34 @@ follow_reload(struct session *s)
 	    (unsigned long long)s->id, s->peer_name, s->b_name, s->pol.desc);
 }
 
+/* An alert about this session's peer, naming both nodes. */
+static void DG_PRINTF(3, 4)
+relay_alert(struct session *s, const char *event, const char *fmt, ...)
+{
+	char detail[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	alert_emit(s->d->alerts, event, (struct sockaddr *)&s->peer,
+	    s->peer_name, s->b_name, "%s", detail);
+}
+
+/* dist_frame refused the stream (and named the event): alert and close.
+ * Returns -1, the session being closed. */
+static int
+framing_violation(struct session *s, int from_peer, const char *why)
+{
+	struct relay_dir *dir = from_peer ? &s->to_b : &s->to_p;
+
+	relay_alert(s, dir->df.event ? dir->df.event : "filter.malformed",
+	    "%s: %s", from_peer ? "from peer" : "from node", why);
+	session_close(s, from_peer ? "protocol violation by the peer" :
+	    "protocol violation by the node");
+	return -1;
+}
+
 static void
 span_text(struct dg_span sp, char *buf, size_t len)
 {
@@ -225,9 +254,7 @@ alert_denied(struct session *s, const struct dist_msg *m,
 		span_text(m->exec_f, fun, sizeof(fun));
 		snprintf(mfa, sizeof(mfa), "%s:%s/%d", mod, fun, m->exec_arity);
 	}
-	alert_emit(s->d->alerts, "filter.denied", (struct sockaddr *)&s->peer,
-	    s->peer_name, s->b_name,
-	    "%s %s%s%s%s%s by %s (line %d): op %s", conf_action_name(v->action),
+	relay_alert(s, "filter.denied", "%s %s%s%s%s%s by %s (line %d): op %s", conf_action_name(v->action),
 	    conf_type_name(m->type), target[0] ? " to " : "", target,
 	    mfa[0] ? " mfa " : "", mfa, v->what, v->line, dist_op_name(m->op));
 }
@@ -244,9 +271,8 @@ judge(struct session *s, int rc, const struct dist_msg *m, const char *why,
 	follow_reload(s);
 	if (rc != 0) {
 		s->row->invalid++;
-		alert_emit(s->d->alerts, rc == DG_AGAIN ? "filter.undecidable" :
-		    "filter.invalid", (struct sockaddr *)&s->peer, s->peer_name,
-		    s->b_name, "%s", rc == DG_AGAIN ?
+		relay_alert(s, rc == DG_AGAIN ? "filter.undecidable" :
+		    "filter.invalid", "%s", rc == DG_AGAIN ?
 		    "control message or inspected payload does not fit the first "
 		    "bytes of the frame" : why ? why : "invalid control message");
 		if (s->pol.disconnect) {
@@ -263,8 +289,7 @@ judge(struct session *s, int rc, const struct dist_msg *m, const char *why,
 
 		span_text(m->from_node, claimed, sizeof(claimed));
 		s->row->invalid++;
-		alert_emit(s->d->alerts, "filter.spoofed_sender",
-		    (struct sockaddr *)&s->peer, s->peer_name, s->b_name,
+		relay_alert(s, "filter.spoofed_sender",
 		    "%s claims a sender on node %s", dist_op_name(m->op), claimed);
 		return DF_DROP;
 	}
@@ -337,14 +362,8 @@ decide(struct session *s, int from_peer, const struct df_frame *f)
 	}
 	if (f->kind == DF_FRAG_FIRST || f->kind == DF_FRAG_CONT) {
 		rc = df_commit(&dir->df, f, (enum df_verdict)verdict, &why);
-		if (rc < 0) {
-			alert_emit(s->d->alerts, dir->df.event ? dir->df.event :
-			    "filter.fragment_violation", (struct sockaddr *)&s->peer,
-			    s->peer_name, s->b_name, "%s: %s", from_peer ?
-			    "from peer" : "from node", why);
-			session_close(s, "fragment violation");
-			return -1;
-		}
+		if (rc < 0)
+			return framing_violation(s, from_peer, why);
 		verdict = rc;
 	}
 	return verdict;
@@ -393,15 +412,8 @@ relay_process(struct session *s, int from_peer, const uint8_t *buf, size_t len)
 			hold(dir, buf + pos, len - pos);
 			break;
 		}
-		if (r < 0) {
-			alert_emit(s->d->alerts, dir->df.event ? dir->df.event :
-			    "filter.malformed", (struct sockaddr *)&s->peer,
-			    s->peer_name, s->b_name, "%s: %s",
-			    from_peer ? "from peer" : "from node", why);
-			session_close(s, from_peer ? "protocol violation by the peer" :
-			    "protocol violation by the node");
-			return -1;
-		}
+		if (r < 0)
+			return framing_violation(s, from_peer, why);
 		if ((verdict = decide(s, from_peer, &f)) == RELAY_HOLD) {
 			hold(dir, buf + pos, len - pos);
 			break;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +224,23 @@ hs_failed(struct session *s)
 	session_close(s, reason);
 }
 
+/* Fails the handshake from the glue's side (a read, a timer), with the
+ * same alert, ban and log as a failure the engine itself reports. */
+static void DG_PRINTF(4, 5)
+hs_fail(struct session *s, const char *event, int peer_fault,
+    const char *fmt, ...)
+{
+	struct hs_fsm *h = &s->hs->fsm;
+	va_list ap;
+
+	h->event = event;
+	h->peer_fault = peer_fault;
+	va_start(ap, fmt);
+	vsnprintf(h->detail, sizeof(h->detail), fmt, ap);
+	va_end(ap);
+	hs_failed(s);
+}
+
 /* Is the host part of `node` this peer's source address?  Only literal
  * addresses and "localhost" can be checked without a blocking resolver;
  * other names fail the check (documented in docs/CONFIG.md). */
@@ -393,11 +411,8 @@ hs_read(struct session *s, int from_peer)
 	if (*len == cap) {
 		/* Two maximal messages buffered and none consumed: that is
 		 * not a handshake. */
-		io->fsm.event = "handshake.malformed";
-		io->fsm.peer_fault = from_peer;
-		snprintf(io->fsm.detail, sizeof(io->fsm.detail),
+		hs_fail(s, "handshake.malformed", from_peer,
 		    "%s sent more than a handshake message", from_peer ? "peer" : "node");
-		hs_failed(s);
 		return -1;
 	}
 	n = read(from_peer ? s->pfd : s->bfd, buf + *len, cap - *len);
@@ -413,21 +428,15 @@ hs_read(struct session *s, int from_peer)
 		 * name, has misbehaved: alert and count it.  One that closes
 		 * before sending anything has merely gone. */
 		if (from_peer && (io->fsm.st != HS_PEER_NAME || io->pinlen > 0)) {
-			io->fsm.event = "handshake.malformed";
-			io->fsm.peer_fault = 1;
-			snprintf(io->fsm.detail, sizeof(io->fsm.detail),
-			    "peer closed while %s", hs_fsm_step(&io->fsm));
-			hs_failed(s);
+			hs_fail(s, "handshake.malformed", 1, "peer closed while %s",
+			    hs_fsm_step(&io->fsm));
 		} else if (!from_peer) {
 			/* B gave up on a peer that has not proven its cookie
 			 * yet (a second connection under a live name, say):
 			 * the peer made B do work for nothing, which counts
 			 * towards a ban like any failed handshake. */
-			io->fsm.event = NULL;
-			io->fsm.peer_fault = io->fsm.st != HS_B_ACK;
-			snprintf(io->fsm.detail, sizeof(io->fsm.detail),
+			hs_fail(s, NULL, io->fsm.st != HS_B_ACK,
 			    "node closed while %s", hs_fsm_step(&io->fsm));
-			hs_failed(s);
 		} else {
 			session_close(s, "peer closed before the handshake");
 		}
@@ -468,14 +477,12 @@ on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct session *s = (struct session *)((char *)w -
 	    offsetof(struct session, timer));
-	struct hs_fsm *h = &s->hs->fsm;
+	enum hs_state st = s->hs->fsm.st;
 
-	h->event = "handshake.timeout";
-	h->peer_fault = h->st == HS_PEER_NAME || h->st == HS_PEER_ALIVE ||
-	    h->st == HS_PEER_REPLY;
-	snprintf(h->detail, sizeof(h->detail), "no progress for %gs while %s",
-	    s->conf->hs_timeout, hs_fsm_step(h));
-	hs_failed(s);
+	hs_fail(s, "handshake.timeout", st == HS_PEER_NAME ||
+	    st == HS_PEER_ALIVE || st == HS_PEER_REPLY,
+	    "no progress for %gs while %s", s->conf->hs_timeout,
+	    hs_fsm_step(&s->hs->fsm));
 }
 
 static void
