@@ -53,7 +53,7 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdistguard.a tests/unit/dg_test.h
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdistguard.a tests/unit/dg_test.h tests/unit/term_build.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libdistguard.a $(LDLIBS)
 

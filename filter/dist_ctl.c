@@ -479,6 +479,359 @@ inspect_reg_send(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
 	return 0;
 }
 
+/* ---- payload facts for the profiles (docs/FILTER.md 7) ---------------- */
+
+#define T_EXPORT	113
+#define T_NEW_FUN	112
+
+/* fun(Name, Pid1, Pid2) -> Pid that global itself provides. */
+static const char *const global_resolvers[] = {
+	"random_exit_name", "random_notify_name", "notify_all_name"
+};
+
+/*
+ * One of global's own resolve functions (proven term).  register_name/2
+ * sends `fun random_exit_name/3` from inside global: a local fun
+ * (NEW_FUN_EXT) of module global, arity 3, with no free variables.  Its
+ * Index cannot be told from the other arity-3 funs of global without
+ * global's code, so any of them passes: they are global's own.  Written
+ * out (fun global:random_exit_name/3), it is an export.
+ */
+static int
+is_global_resolver(const uint8_t *t)
+{
+	struct dg_span mod, fun;
+	const uint8_t *q;
+	size_t i;
+
+	if (t[0] == T_NEW_FUN) {
+		/* Size, Arity, Uniq[16], Index, NumFree, Module */
+		q = t + 30;
+		return t[5] == 3 && get_u32(t + 26) == 0 &&
+		    term_atom(&q, &mod) == 0 && span_eq(mod, "global");
+	}
+	if (t[0] != T_EXPORT)
+		return 0;
+	t++;
+	if (term_atom(&t, &mod) == -1 || term_atom(&t, &fun) == -1 ||
+	    !span_eq(mod, "global") || t[0] != 97 || t[1] != 3)
+		return 0;
+	for (i = 0; i < DG_ARRAY_LEN(global_resolvers); i++)
+		if (span_eq(fun, global_resolvers[i]))
+			return 1;
+	return 0;
+}
+
+struct fun_census {
+	int	funs;		/* funs seen */
+	int	resolvers_ok;	/* global's own resolvers do not count */
+};
+
+static void
+count_fun(void *arg, const uint8_t *t)
+{
+	struct fun_census *c = arg;
+
+	if (!(c->resolvers_ok && is_global_resolver(t)))
+		c->funs++;
+}
+
+/* What pl_prove could establish. */
+enum { PROVEN, PREFIX, MALFORMED };
+
+/*
+ * Proves the payload at q (present up to end, ending by the frame's end)
+ * and counts its funs.  Returns PROVEN; PREFIX when only its first bytes
+ * could be seen (it needs bytes past what the decoder may hold: the funs
+ * are then those of that prefix); MALFORMED; or DG_AGAIN when more bytes
+ * may still come for this decision.
+ */
+static int
+pl_prove(const uint8_t *q, const uint8_t *end, const struct dc_opts *o,
+    struct fun_census *c)
+{
+	const uint8_t *fend = o->frame_end != NULL && o->frame_end > end ?
+	    o->frame_end : end;
+	struct term_visit v = { TV_FUNS, count_fun, c };
+	const char *why;
+	int n;
+
+	n = term_walk(q, end, fend, &v, &why);
+	if (n == DG_AGAIN)
+		return o->final ? PREFIX : DG_AGAIN;
+	return n < 0 ? MALFORMED : PROVEN;
+}
+
+/* MFAs that the io protocol may carry to a group leader, which applies
+ * them: io:format's and io:fread's, and the scanner io:read uses. */
+static const char *const io_mfas[][2] = {
+	{ "io_lib", "format" }, { "io_lib", "fread" },
+	{ "erl_scan", "tokens" }, { "io_lib", "collect_line" },
+	{ "io_lib", "collect_chars" },
+};
+
+/*
+ * An io request that makes the group leader apply an MFA other than the
+ * io library's own: {put_chars, [Enc,] M, F, A}, {get_until, [Enc,]
+ * Prompt, M, F, A}; and {requests, [...]}, which may hold either.  Bounded
+ * reads: a request cut short counts as one that applies.
+ */
+static int
+io_applies(const uint8_t *q, const uint8_t *end)
+{
+	struct dg_span tag, mod, fun;
+	uint32_t arity, i;
+	size_t k;
+
+	if (pl_tuple(&q, end, &arity) != 0 || arity < 2)
+		return q >= end;
+	if (pl_atom(&q, end, &tag) != 0)
+		return q >= end;
+	if (span_eq(tag, "requests"))
+		return 1;
+	if (!(span_eq(tag, "put_chars") && (arity == 4 || arity == 5)) &&
+	    !(span_eq(tag, "get_until") && (arity == 5 || arity == 6)))
+		return 0;
+	for (i = 2; i < arity - 2; i++)	/* up to M, element arity - 2 */
+		if (pl_skip(&q, end) != 0)
+			return 1;
+	if (pl_atom(&q, end, &mod) != 0 || pl_atom(&q, end, &fun) != 0)
+		return 1;
+	for (k = 0; k < DG_ARRAY_LEN(io_mfas); k++)
+		if (span_eq(mod, io_mfas[k][0]) && span_eq(fun, io_mfas[k][1]))
+			return 0;
+	return 1;
+}
+
+/*
+ * rex's older request forms, {From, {call | block_call, M, F, A, GL}} and
+ * the relays {From, {send | sbcast, Name, Msg}}, which rex takes from
+ * anyone who reaches its pid (q is at From).
+ */
+static int
+is_rex_request(const uint8_t *q, const uint8_t *end)
+{
+	struct dg_span tag;
+	uint32_t arity;
+	int rc;
+
+	if (q >= end || !is_pid(q))
+		return q >= end;
+	if ((rc = pl_skip(&q, end)) != 0 ||
+	    (rc = pl_tuple(&q, end, &arity)) != 0 ||
+	    (rc = pl_atom(&q, end, &tag)) != 0)
+		return rc == DG_AGAIN;
+	return (arity == 5 && (span_eq(tag, "call") ||
+	    span_eq(tag, "block_call"))) ||
+	    (arity == 3 && (span_eq(tag, "send") || span_eq(tag, "sbcast")));
+}
+
+/*
+ * A message that asks a server to do something, as opposed to an answer
+ * or a plain message: a gen_server call or cast, a sys message, signals
+ * forged as messages, io requests that apply an MFA.  Bounded reads; a
+ * head cut short (the window ends inside it) counts as a request.
+ */
+static int
+is_server_request(const uint8_t *q, const uint8_t *end)
+{
+	struct dg_span tag;
+	uint32_t arity;
+	int rc;
+
+	if ((rc = pl_tuple(&q, end, &arity)) != 0)
+		return rc == DG_AGAIN;
+	if (arity < 2)
+		return 0;
+	if ((rc = pl_atom(&q, end, &tag)) == 1 && arity == 2)
+		return is_rex_request(q, end);
+	if (rc != 0)
+		return rc == DG_AGAIN;
+	switch (arity) {
+	case 2:
+		return span_eq(tag, "$gen_cast");
+	case 3:
+		return span_eq(tag, "$gen_call") || span_eq(tag, "system") ||
+		    span_eq(tag, "EXIT");
+	case 4:
+		if (!span_eq(tag, "io_request"))
+			return 0;
+		if (pl_skip(&q, end) != 0 || pl_skip(&q, end) != 0)
+			return 1;		/* From, ReplyAs */
+		return io_applies(q, end);
+	case 5:
+		return span_eq(tag, "DOWN");
+	default:
+		return 0;
+	}
+}
+
+/* A send to a pid or an alias: is it code, or a request? */
+static int
+inspect_pid_send(const uint8_t *q, const uint8_t *end,
+    const struct dc_opts *o, struct dist_msg *m)
+{
+	struct fun_census c = { 0, 0 };
+	int rc;
+
+	if ((rc = pl_prove(q, end, o, &c)) == DG_AGAIN)
+		return DG_AGAIN;
+	m->pl_fun = c.funs > 0;
+	m->pl_partial = rc == PREFIX;
+	m->pl_request = rc == MALFORMED || is_server_request(q, end);
+	return 0;
+}
+
+/*
+ * global's inter-node protocol (lib/kernel/src/global.erl, OTP 25-28;
+ * docs/FILTER.md 7 has each message and where it comes from).  `node`
+ * is the element (1-based, the tag being 1) that names the sending node,
+ * `pid` the element holding a pid of the sending node, `method` a
+ * registration's resolve function; 0: none.
+ */
+struct global_msg {
+	const char	*tag;
+	uint8_t		 arity;
+	uint8_t		 node, pid, method;
+};
+
+static const struct global_msg global_casts[] = {
+	{ "init_connect", 4, 3, 0, 0 },
+	{ "exchange", 5, 2, 0, 0 },
+	{ "resolved", 7, 2, 0, 0 },
+	{ "new_nodes", 6, 2, 0, 0 },
+	{ "in_sync", 3, 2, 0, 0 },
+	{ "lock_set", 4, 0, 2, 0 },
+	{ "lock_set", 5, 0, 2, 0 },
+	{ "async_del_name", 3, 0, 0, 0 },
+	{ "async_del_lock", 3, 0, 0, 0 },
+};
+
+static const struct global_msg global_calls[] = {
+	{ "register", 4, 0, 0, 4 },
+	{ "register_ext", 5, 0, 0, 4 },
+	{ "unregister", 2, 0, 0, 0 },
+	{ "set_lock", 2, 0, 0, 0 },
+	{ "del_lock", 2, 0, 0, 0 },
+};
+
+/* Plain messages (handle_info); lost_connection is relayed from node to
+ * node, so its first Node is not the sender's. */
+static const struct global_msg global_infos[] = {
+	{ "init_connect_ack", 4, 2, 0, 0 },
+	{ "cancel_connect", 3, 2, 0, 0 },
+	{ "remove_connection", 2, 2, 0, 0 },
+	{ "lost_connection", 5, 0, 0, 0 },
+};
+
+/*
+ * Matches the tuple at q (proven) against a table: 1 when its tag and
+ * arity are there and its node, pid and method elements are what they
+ * must be; sets m->claim_node.
+ */
+static int
+global_match(const uint8_t *q, const struct global_msg *tab, size_t n,
+    struct dist_msg *m)
+{
+	const struct global_msg *g = NULL;
+	struct dg_span tag, node;
+	uint32_t arity, i;
+	size_t k;
+
+	if (term_tuple(&q, &arity) == -1 || term_atom(&q, &tag) == -1)
+		return 0;
+	for (k = 0; k < n && g == NULL; k++)
+		if (tab[k].arity == arity && span_eq(tag, tab[k].tag))
+			g = &tab[k];
+	if (g == NULL)
+		return 0;
+	for (i = 2; i <= arity; i++) {
+		const uint8_t *e = q;
+
+		q = term_next(q);
+		if (i == g->node) {
+			if (term_atom(&e, &node) == -1)
+				return 0;
+			m->claim_node = node;
+		} else if (i == g->pid) {
+			if (term_pid(&e, &node) == -1)
+				return 0;
+			m->claim_node = node;
+		} else if (i == g->method && !is_global_resolver(e))
+			return 0;
+	}
+	return 1;
+}
+
+/* A send to global_name_server: global's protocol, exactly? */
+static int
+inspect_global(const uint8_t *q, const uint8_t *end,
+    const struct dc_opts *o, struct dist_msg *m)
+{
+	struct fun_census c = { 0, 1 };
+	struct dg_span tag, node;
+	const uint8_t *e;
+	uint32_t arity, from;
+	int rc;
+
+	if ((rc = pl_prove(q, end, o, &c)) == DG_AGAIN)
+		return DG_AGAIN;
+	/* Exact shapes only: what could not be seen whole is not one. */
+	m->pl_fun = c.funs > 0;
+	if ((m->pl_partial = rc == PREFIX) || rc == MALFORMED || m->pl_fun)
+		return 0;
+	e = q;
+	if (term_tuple(&e, &arity) == -1 || arity < 2 ||
+	    term_atom(&e, &tag) == -1)
+		return 0;
+	if (arity == 2 && span_eq(tag, "$gen_cast")) {
+		m->global_ok = global_match(e, global_casts,
+		    DG_ARRAY_LEN(global_casts), m);
+		return 0;
+	}
+	if (arity == 3 && span_eq(tag, "$gen_call")) {
+		/* From = {Pid, Tag}: the caller is a process of the peer. */
+		if (term_tuple(&e, &from) == -1 || from != 2 ||
+		    term_pid(&e, &node) == -1)
+			return 0;
+		e = term_next(e);
+		m->global_ok = global_match(e, global_calls,
+		    DG_ARRAY_LEN(global_calls), m);
+		if (m->global_ok)
+			m->claim_node = node;
+		return 0;
+	}
+	m->global_ok = global_match(q, global_infos, DG_ARRAY_LEN(global_infos),
+	    m);
+	return 0;
+}
+
+/* The payload facts the caller asked for, on the payload at pl. */
+static int
+inspect_facts(int op, const uint8_t *pl, const uint8_t *end,
+    const struct dc_opts *o, struct dist_msg *m)
+{
+	switch (op) {
+	case DOP_SEND:
+	case DOP_SEND_TT:
+	case DOP_SEND_SENDER:
+	case DOP_SEND_SENDER_TT:
+	case DOP_ALIAS_SEND:
+	case DOP_ALIAS_SEND_TT:
+		if (o->need & DC_NEED_PIDSEND)
+			return inspect_pid_send(pl, end, o, m);
+		return 0;
+	case DOP_REG_SEND:
+	case DOP_REG_SEND_TT:
+		if ((o->need & DC_NEED_GLOBAL) && m->has_name &&
+		    span_eq(m->name, "global_name_server"))
+			return inspect_global(pl, end, o, m);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 static struct dg_span
 span_of(const uint8_t *a, const uint8_t *b)
 {
@@ -489,6 +842,15 @@ span_of(const uint8_t *a, const uint8_t *b)
 int
 dist_ctl_decode(const uint8_t *p, const uint8_t *end, int passthrough,
     struct dist_msg *out, const char **why)
+{
+	static const struct dc_opts none = { 0, NULL, 0 };
+
+	return dist_ctl_decode_x(p, end, passthrough, &none, out, why);
+}
+
+int
+dist_ctl_decode_x(const uint8_t *p, const uint8_t *end, int passthrough,
+    const struct dc_opts *opts, struct dist_msg *out, const char **why)
 {
 	const uint8_t *el[CTL_MAX_ELEMS + 1], *el_end[CTL_MAX_ELEMS + 1];
 	const uint8_t *q, *ctl_end, *pl;
@@ -597,8 +959,13 @@ dist_ctl_decode(const uint8_t *p, const uint8_t *end, int passthrough,
 	}
 	if (d->key)
 		m.key = span_of(el[d->key], el_end[d->key]);
-	if (op == DOP_SPAWN_REQUEST || op == DOP_SPAWN_REQUEST_TT)
+	if (op == DOP_SPAWN_REQUEST || op == DOP_SPAWN_REQUEST_TT) {
 		m.t_reqid = span_of(el[1], el_end[1]);
+		m.t_gl = span_of(el[3], el_end[3]);
+	}
+	if ((op == DOP_SPAWN_REPLY || op == DOP_SPAWN_REPLY_TT) &&
+	    is_pid(el[4]))
+		m.t_result = span_of(el[4], el_end[4]);
 	if (d->t_from)
 		m.t_from = span_of(el[d->t_from], el_end[d->t_from]);
 	if (d->target)
@@ -636,6 +1003,7 @@ dist_ctl_decode(const uint8_t *p, const uint8_t *end, int passthrough,
 		}
 		pl++;
 	}
+	m.payload = pl;
 	rc = 0;
 	switch (op) {
 	case DOP_SPAWN_REQUEST:
@@ -657,6 +1025,8 @@ dist_ctl_decode(const uint8_t *p, const uint8_t *end, int passthrough,
 		rc = inspect_features_reply(pl, end, &m);
 		break;
 	}
+	if (rc == 0 && opts->need)
+		rc = inspect_facts((int)op, pl, end, opts, &m);
 	if (rc == DG_AGAIN)
 		return DG_AGAIN;
 	*out = m;

@@ -102,6 +102,57 @@ struct dist_msg {
 	int			is_auth;
 	/* rex features_request/reply, for the global profile */
 	int			rex_features;
+
+	/* Where the payload starts (after its 131 in pass-through mode),
+	 * NULL for ops without one. */
+	const uint8_t		*payload;
+
+	/* Payload facts, established only when the caller asks for them
+	 * (struct dc_opts.need).  For a send to a pid or an alias
+	 * (DC_NEED_PIDSEND): pl_fun, the payload holds a fun (NEW_FUN_EXT
+	 * or EXPORT_EXT); pl_request, it is a request to a server rather
+	 * than an answer ('$gen_call', '$gen_cast', a sys message, a
+	 * forged 'EXIT', an io request that applies an MFA).  For a send to
+	 * global_name_server (DC_NEED_GLOBAL): global_ok, the message is
+	 * one of global's inter-node protocol, exactly (docs/FILTER.md 7).
+	 * pl_partial: the payload runs past what the decoder may see (the
+	 * 68 KiB window, or a first fragment), so pl_fun speaks for its
+	 * first bytes only and global_ok is 0. */
+	int			pl_fun;
+	int			pl_request;
+	int			pl_partial;
+	int			global_ok;
+	/* The node a global message says it comes from (its Node element,
+	 * or the node of its sender or locker pid): the proxy checks it is
+	 * the peer's, as it checks from_node.  len 0: none. */
+	struct dg_span		claim_node;
+
+	/* Pids this message shows the receiving processes beyond t_from:
+	 * SPAWN_REQUEST's group leader, SPAWN_REPLY's new process. */
+	struct dg_span		t_gl;
+	struct dg_span		t_result;
+
+	/* Set by the proxy, not the decoder: the pid or alias this message
+	 * targets (t_target) is one the local node disclosed to this peer
+	 * on this connection (filter/disclose.h). */
+	int			disclosed;
+};
+
+/* Payload facts a policy needs (rules_needs), for dist_ctl_decode_x. */
+#define DC_NEED_PIDSEND	0x01	/* pl_fun, pl_request of sends to pids */
+#define DC_NEED_GLOBAL	0x02	/* global_ok of sends to global_name_server */
+#define DC_NEED_IDS	0x04	/* the proxy records what the node discloses */
+
+struct dc_opts {
+	unsigned	 need;		/* DC_NEED_* */
+	/* The end of the frame's term data, which may lie past `end`: a
+	 * payload that ends in a large binary is then proven from its first
+	 * bytes (term_walk).  NULL: `end`. */
+	const uint8_t	*frame_end;
+	/* No more bytes will come for this decision (the frame is complete
+	 * or DF_WINDOW of it is in): payload facts that need more are
+	 * marked pl_unknown instead of asking for them (DG_AGAIN). */
+	int		 final;
 };
 
 /*
@@ -114,6 +165,9 @@ struct dist_msg {
  */
 int	dist_ctl_decode(const uint8_t *p, const uint8_t *end, int passthrough,
 	    struct dist_msg *m, const char **why) DG_WUR;
+/* The same, establishing the payload facts opts->need asks for. */
+int	dist_ctl_decode_x(const uint8_t *p, const uint8_t *end, int passthrough,
+	    const struct dc_opts *opts, struct dist_msg *m, const char **why) DG_WUR;
 
 const char	*dist_op_name(int op);
 

@@ -113,62 +113,115 @@ is_reg_send_to(const struct dist_msg *m, const char *name)
 }
 
 /*
+ * Why a profile did not admit a message that is of a kind it covers:
+ * kept so that the denial says so (docs/FILTER.md 7).
+ */
+#define WHY_UNDISCLOSED	"undisclosed"
+#define WHY_FUN		"carries a fun"
+#define WHY_REQUEST	"a request to a process by pid"
+#define WHY_NOT_GLOBAL	"not global's protocol"
+#define WHY_PARTIAL	"too large to check whole"
+
+/* What a profile made of a message: it admits it (1), it does not cover
+ * it (0), or it covers its kind but not this one (-1, with *why). */
+static int
+refuse(const char **why, const char *reason)
+{
+	*why = reason;
+	return -1;
+}
+
+/*
+ * A send to a pid or an alias under a profile: only to what this node
+ * disclosed to the peer, never code, never a request to a server (a
+ * disclosed pid may be a server's), and never unchecked global traffic.
+ */
+static int
+pid_send_ok(const struct dist_msg *m, const char **why)
+{
+	if (!m->disclosed)
+		return refuse(why, WHY_UNDISCLOSED);
+	if (m->pl_fun)
+		return refuse(why, WHY_FUN);
+	if (m->pl_request)
+		return refuse(why, WHY_REQUEST);
+	return 1;
+}
+
+/* A monitor by pid: of a process this node disclosed. */
+static int
+pid_monitor_ok(const struct dist_msg *m, const char **why)
+{
+	return m->disclosed ? 1 : refuse(why, WHY_UNDISCLOSED);
+}
+
+/*
  * Profiles (docs/FILTER.md has them message by message, with the captures
  * they come from).  Each only ever allows.
  */
 static int
-profile_ping(const struct dist_msg *m)
+profile_ping(const struct dist_msg *m, const char **why)
 {
 	/* net_adm:ping = gen:call({net_kernel, N}, ...): MONITOR_P on the
 	 * name, the is_auth call, DEMONITOR_P.  Nothing else reaches
 	 * net_kernel: its legacy spawn and its admin calls are not pings. */
+	(void)why;
 	if (monitors_name(m, "net_kernel"))
 		return 1;
 	return is_reg_send_to(m, "net_kernel") && m->is_auth;
 }
 
 static int
-profile_global(const struct dist_msg *m)
+profile_global(const struct dist_msg *m, const char **why)
 {
-	/* global's sync on a new published connection: casts and calls to
-	 * global_name_server, the locker's monitor on it, global_name_server
-	 * monitoring the peer's locker by pid, and the replies, which come
-	 * back as plain sends to pids. */
+	/* global's inter-node protocol, by exact shape (dist_ctl.c
+	 * inspect_global: casts, calls and plain messages to
+	 * global_name_server, no fun but global's own resolvers, the
+	 * sending node named truthfully), the locker's monitor on
+	 * global_name_server by name, global_name_server monitoring the
+	 * peer's locker by pid, and the replies, which come back as plain
+	 * sends to the pids this node used. */
 	if (monitors_name(m, "global_name_server"))
 		return 1;
-	if (is_reg_send_to(m, "global_name_server"))
-		return 1;
+	if (is_reg_send_to(m, "global_name_server")) {
+		if (m->global_ok && !m->opaque)
+			return 1;
+		return refuse(why, m->pl_fun ? WHY_FUN : m->pl_partial ?
+		    WHY_PARTIAL : WHY_NOT_GLOBAL);
+	}
 	if (is_monitor_req(m) && !m->has_name)
-		return 1;
+		return pid_monitor_ok(m, why);
 	if (m->type == DG_T_SEND)
-		return 1;
+		return pid_send_ok(m, why);
 	/* rpc's features_request to rex, which every published connection
 	 * starts with; its features_reply is a send to a pid. */
 	return m->type == DG_T_REG_SEND && m->rex_features;
 }
 
 static int
-profile_replies(const struct dist_msg *m)
+profile_replies(const struct dist_msg *m, const char **why)
 {
 	/* Answers to what this node asked for: gen_server replies to a pid
 	 * (OTP <= 25 or with a custom tag) or to an alias (OTP 24+), io
 	 * requests from processes spawned for this node (sent to its group
 	 * leader, which they monitor first, by pid). */
 	if (m->type == DG_T_SEND || m->type == DG_T_ALIAS_SEND)
-		return 1;
-	return is_monitor_req(m) && !m->has_name;
+		return pid_send_ok(m, why);
+	if (is_monitor_req(m) && !m->has_name)
+		return pid_monitor_ok(m, why);
+	return 0;
 }
 
 static int
-profile_match(enum dg_profile p, const struct dist_msg *m)
+profile_match(enum dg_profile p, const struct dist_msg *m, const char **why)
 {
 	switch (p) {
 	case DG_PROFILE_PING:
-		return profile_ping(m);
+		return profile_ping(m, why);
 	case DG_PROFILE_GLOBAL:
-		return profile_global(m);
+		return profile_global(m, why);
 	case DG_PROFILE_REPLIES:
-		return profile_replies(m);
+		return profile_replies(m, why);
 	default:
 		return 0;
 	}
@@ -221,10 +274,11 @@ mfas_match(const struct dg_rule *r, const struct dist_msg *m)
 	return 0;
 }
 
-/* Does rule r decide m?  Sets *what to the rule's static description. */
+/* Does rule r decide m?  Sets *what to the rule's static description,
+ * and *why when a profile covers m's kind but refuses m itself. */
 static int
 rule_match(const struct dg_rule *r, const struct dist_msg *m,
-    const char **what)
+    const char **what, const char **why)
 {
 	int hit = 0;
 
@@ -235,7 +289,7 @@ rule_match(const struct dg_rule *r, const struct dist_msg *m,
 	case DG_R_PROFILE:
 		if ((unsigned)r->profile >= DG_PROFILE_COUNT)
 			return 0;
-		hit = profile_match(r->profile, m);
+		hit = profile_match(r->profile, m, why) > 0;
 		*what = what_profile[r->profile];
 		break;
 	case DG_R_TYPE:
@@ -261,13 +315,14 @@ rule_match(const struct dg_rule *r, const struct dist_msg *m,
 	return hit;
 }
 
-/* First matching rule of rs, or 0. */
+/* First matching rule of rs, or 0.  The first refusal reason a profile
+ * gave on the way is kept in out->reason. */
 static int
 ruleset_decide(const struct dg_ruleset *rs, const struct dist_msg *m,
     struct rules_verdict *out)
 {
 	const struct dg_rule *r;
-	const char *what = NULL;
+	const char *what = NULL, *why = NULL;
 	int i;
 
 	if (rs == NULL)
@@ -276,13 +331,16 @@ ruleset_decide(const struct dg_ruleset *rs, const struct dist_msg *m,
 		r = &rs->rules[i];
 		if ((unsigned)r->action > DG_DROP)
 			continue;
-		if (rule_match(r, m, &what)) {
+		why = NULL;
+		if (rule_match(r, m, &what, &why)) {
 			out->action = r->kind == DG_R_ALLOW_ALL ||
 			    r->kind == DG_R_PROFILE ? DG_ALLOW : r->action;
 			out->line = r->line;
 			out->what = what;
 			return 1;
 		}
+		if (why != NULL && out->reason == NULL)
+			out->reason = why;
 	}
 	return 0;
 }
@@ -292,6 +350,7 @@ rules_decide(const struct rules_policy *pol, const struct dist_msg *m,
     struct rules_verdict *out)
 {
 	out->disconnect = 0;
+	out->reason = NULL;
 	if (!pol->admitted) {
 		out->action = DG_DENY;
 		out->line = pol->def_line;
@@ -322,8 +381,28 @@ rules_decide(const struct rules_policy *pol, const struct dist_msg *m,
 		break;
 	}
 done:
+	if (out->action == DG_ALLOW)
+		out->reason = NULL;
 	if (out->action != DG_ALLOW && pol->disconnect)
 		out->disconnect = 1;
+}
+
+/* The payload facts the rules in rs look at (dist_ctl's DC_NEED_*). */
+static unsigned
+ruleset_needs(const struct dg_ruleset *rs)
+{
+	unsigned need = 0;
+	int i;
+
+	for (i = 0; rs != NULL && i < rs->nrules; i++) {
+		if (rs->rules[i].kind != DG_R_PROFILE)
+			continue;
+		if (rs->rules[i].profile == DG_PROFILE_GLOBAL)
+			need |= DC_NEED_GLOBAL | DC_NEED_PIDSEND | DC_NEED_IDS;
+		if (rs->rules[i].profile == DG_PROFILE_REPLIES)
+			need |= DC_NEED_PIDSEND | DC_NEED_IDS;
+	}
+	return need;
 }
 
 static const char *
@@ -393,6 +472,8 @@ rules_resolve(const struct dg_conf *conf, const char *local_node,
 
 	out->admitted = out->peer != NULL || out->def != DG_DEF_DENY;
 	out->disconnect = out->peer != NULL && out->peer->disconnect;
+	out->needs = ruleset_needs(out->peer != NULL ? &out->peer->rules :
+	    NULL) | ruleset_needs(out->def_rules);
 
 	n = 0;
 	if (out->node_scope != NULL)

@@ -37,6 +37,9 @@ struct rules_policy {
 	int			 def_line;	/* 0: the built-in deny */
 	int			 admitted;	/* 1: peer admitted */
 	int			 disconnect;	/* {disconnect, true} */
+	/* Payload facts its rules look at: dist_ctl's DC_NEED_* (the
+	 * profiles global and replies need them). */
+	unsigned		 needs;
 	/* For log lines and `distguard test -v`: "peer \"web@*\" (line
 	 * 12)", "node \"db@*\" (line 3): no {peer} entry matches; default
 	 * allow (line 5)", "not admitted: ...". */
@@ -52,6 +55,9 @@ struct rules_verdict {
 	const char		*what;
 	/* Not allowed, and the peer entry has {disconnect, true}. */
 	int			 disconnect;
+	/* Static, or NULL: why a profile that covers this kind of message
+	 * did not admit this one ("undisclosed", "carries a fun", ...). */
+	const char		*reason;
 };
 
 /*

@@ -177,18 +177,52 @@ struct level {
 int
 term_scan(const uint8_t *p, const uint8_t *end, const char **why)
 {
+	return term_walk(p, end, end, NULL, why);
+}
+
+/* Tells the visitor about a term whose tag it asked for. */
+static void
+visit(const struct term_visit *v, uint8_t tag, const uint8_t *t)
+{
+	unsigned bit;
+
+	switch (tag) {
+	case T_NEW_FUN:
+	case T_EXPORT:
+		bit = TV_FUNS;
+		break;
+	case T_NEW_PID:
+	case T_PID:
+	case T_NEWER_REF:
+	case T_NEW_REF:
+	case T_REF:
+		bit = TV_IDS;
+		break;
+	default:
+		return;
+	}
+	if (v->mask & bit)
+		v->fn(v->arg, t);
+}
+
+int
+term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
+    const struct term_visit *v, const char **why)
+{
 	struct level st[TERM_MAX_DEPTH + 1];
-	const uint8_t *q = p, *lim, *fun_end;
+	const uint8_t *q = p, *lim, *rlim, *fun_end;
 	uint64_t count;
-	size_t left, fixed, words;
+	size_t left, fixed, words, body;
 	int sp = 0, n, cut;
 	uint8_t tag;
 
-	if (p == NULL || end < p)
+	if (p == NULL || end < p || avail < p)
 		return DG_AGAIN;
 	/* A term larger than INT_MAX cannot be returned as a length. */
 	if (LEFT(p, end) > INT32_MAX)
 		end = p + INT32_MAX;
+	if (avail > end)
+		avail = end;
 
 	st[0].left = 1;
 	st[0].lim = end;
@@ -213,18 +247,27 @@ term_scan(const uint8_t *p, const uint8_t *end, const char **why)
 		 */
 		lim = st[sp].lim;
 		cut = lim == end ? DG_AGAIN : DG_EINVAL;
-#define NEED(x)	do { if (left < (x)) return cut_at(cut, why); } while (0)
+		/* What may be read: a leaf's body (binary, string, bignum)
+		 * may lie beyond `avail` as long as it ends by `lim`, since
+		 * nothing in it is ever looked at. */
+		rlim = lim < avail ? lim : avail;
+#define NEED(x)	do { if (left < (x)) return rlim < lim ? DG_AGAIN :	\
+	cut_at(cut, why); } while (0)
 #define SUB(call) do {							\
 	if ((n = (call)) < 0)						\
-		return n == DG_AGAIN ? cut_at(cut, why) : n;		\
+		return n == DG_AGAIN ? (rlim < lim ? DG_AGAIN :		\
+		    cut_at(cut, why)) : n;				\
 } while (0)
 		if (q >= lim)
 			return cut_at(cut, why);
+		if (q >= rlim)
+			return DG_AGAIN;
 		tag = q[0];
-		left = LEFT(q, lim) - 1;	/* after the tag */
+		left = LEFT(q, rlim) - 1;	/* readable after the tag */
 		count = 0;			/* subterms to push */
 		fun_end = NULL;
 		fixed = 0;			/* bytes to skip after the tag */
+		body = 0;			/* of them, a body never read */
 
 		switch (tag) {
 		case T_NEW_FLOAT:
@@ -254,23 +297,28 @@ term_scan(const uint8_t *p, const uint8_t *end, const char **why)
 				*why = "bit binary with bad bit count";
 				return DG_EINVAL;
 			}
-			fixed = 5 + (size_t)get_u32(q + 1);
+			fixed = 5;
+			body = (size_t)get_u32(q + 1);
 			break;
 		case T_BINARY:
 			NEED(4);
-			fixed = 4 + (size_t)get_u32(q + 1);
+			fixed = 4;
+			body = (size_t)get_u32(q + 1);
 			break;
 		case T_STRING:
 			NEED(2);
-			fixed = 2 + (size_t)get_u16(q + 1);
+			fixed = 2;
+			body = (size_t)get_u16(q + 1);
 			break;
 		case T_SMALL_BIG:
 			NEED(2);
-			fixed = 2 + (size_t)q[1];
+			fixed = 2;
+			body = (size_t)q[1];
 			break;
 		case T_LARGE_BIG:
 			NEED(5);
-			fixed = 5 + (size_t)get_u32(q + 1);
+			fixed = 5;
+			body = (size_t)get_u32(q + 1);
 			break;
 		case T_NIL:
 			break;
@@ -278,25 +326,25 @@ term_scan(const uint8_t *p, const uint8_t *end, const char **why)
 		case T_SMALL_ATOM:
 		case T_ATOM_UTF8:
 		case T_SMALL_ATOM_UTF8:
-			SUB(scan_atom(q, lim, why));
+			SUB(scan_atom(q, rlim, why));
 			fixed = (size_t)n - 1;
 			break;
 		case T_NEW_PID:		/* ID, Serial, Creation */
 		case T_V4_PORT:		/* u64 ID, Creation */
-			SUB(scan_node_tail(q + 1, lim, 12, why));
+			SUB(scan_node_tail(q + 1, rlim, 12, why));
 			fixed = (size_t)n;
 			break;
 		case T_PID:		/* ID, Serial, u8 Creation */
-			SUB(scan_node_tail(q + 1, lim, 9, why));
+			SUB(scan_node_tail(q + 1, rlim, 9, why));
 			fixed = (size_t)n;
 			break;
 		case T_NEW_PORT:	/* ID, Creation */
-			SUB(scan_node_tail(q + 1, lim, 8, why));
+			SUB(scan_node_tail(q + 1, rlim, 8, why));
 			fixed = (size_t)n;
 			break;
 		case T_REF:
 		case T_PORT:		/* ID, u8 Creation */
-			SUB(scan_node_tail(q + 1, lim, 5, why));
+			SUB(scan_node_tail(q + 1, rlim, 5, why));
 			fixed = (size_t)n;
 			break;
 		case T_NEWER_REF:	/* Len, node, Creation, Len words */
@@ -307,14 +355,14 @@ term_scan(const uint8_t *p, const uint8_t *end, const char **why)
 				*why = "reference with a bad length";
 				return DG_EINVAL;
 			}
-			SUB(scan_node_tail(q + 3, lim, (tag == T_NEWER_REF ?
+			SUB(scan_node_tail(q + 3, rlim, (tag == T_NEWER_REF ?
 			    4 : 1) + 4 * words, why));
 			fixed = 2 + (size_t)n;
 			break;
 		case T_EXPORT:		/* module, function, small arity */
-			SUB(scan_atom(q + 1, lim, why));
+			SUB(scan_atom(q + 1, rlim, why));
 			fixed = (size_t)n;
-			SUB(scan_atom(q + 1 + fixed, lim, why));
+			SUB(scan_atom(q + 1 + fixed, rlim, why));
 			fixed += (size_t)n;
 			NEED(fixed + 1);
 			if (q[1 + fixed] != T_SMALL_INT) {
@@ -382,8 +430,12 @@ term_scan(const uint8_t *p, const uint8_t *end, const char **why)
 #undef NEED
 #undef SUB
 		if (left < fixed)
+			return rlim < lim ? DG_AGAIN : cut_at(cut, why);
+		if (LEFT(q, lim) - 1 - fixed < body)
 			return cut_at(cut, why);
-		q += 1 + fixed;
+		if (v != NULL)
+			visit(v, tag, q);
+		q += 1 + fixed + body;
 		if (count == 0)
 			continue;
 		if (fun_end != NULL) {

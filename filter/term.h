@@ -31,6 +31,34 @@
  */
 int	term_scan(const uint8_t *p, const uint8_t *end, const char **why) DG_WUR;
 
+/*
+ * What term_walk reports as it proves a term: funs (NEW_FUN_EXT and
+ * EXPORT_EXT: code, wherever they sit) and identities (pids and
+ * references, aliases included).  fn gets the term's first byte, after
+ * its fixed part has been proven (a fun's contents come after).
+ */
+#define TV_FUNS		0x01
+#define TV_IDS		0x02
+struct term_visit {
+	unsigned	  mask;
+	void		(*fn)(void *arg, const uint8_t *term);
+	void		 *arg;
+};
+
+/*
+ * term_scan over a term that may be longer than what has arrived: the
+ * term lies in [p, end) (the frame), of which [p, avail) is present.
+ * Nothing past avail is read, but the body of a leaf (binary, bit binary,
+ * string, bignum) may lie past it: its length is checked against end and
+ * its bytes are never looked at, so a message that ends in a 5 MiB binary
+ * is proven from its first bytes.  Returns the term's length (which may
+ * reach past avail), DG_AGAIN when a byte past avail would have to be
+ * read, or DG_EINVAL with *why.  v (may be NULL) is told about the tags
+ * it asked for.  term_scan(p, end, why) is term_walk(p, end, end, NULL, why).
+ */
+int	term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
+	    const struct term_visit *v, const char **why) DG_WUR;
+
 /* A span of bytes inside the frame being decided. */
 struct dg_span {
 	const uint8_t	*p;

@@ -25,9 +25,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "deny.h"
+#include "disclose.h"
 #include "dg_flags.h"
 #include "dg_log.h"
 #include "dist_ctl.h"
@@ -41,8 +40,6 @@
 #define RELAY_ANSWERS_MAX	(256 * 1024)
 
 static uint8_t	scratch[RELAY_HELD_MAX + RELAY_READ];
-static uint8_t	owed_key[crypto_shorthash_KEYBYTES];
-static int	owed_key_set;
 
 struct iov_batch {
 	struct iovec	v[RELAY_IOV];
@@ -51,47 +48,81 @@ struct iov_batch {
 
 /* ---- replies B is owed ------------------------------------------------- */
 
-static uint64_t
-owed_hash(struct dg_span key)
-{
-	uint64_t h;
-
-	if (!owed_key_set) {
-		randombytes_buf(owed_key, sizeof(owed_key));
-		owed_key_set = 1;
-	}
-	/* Keyed: P cannot aim for collisions it cannot compute. */
-	crypto_shorthash((unsigned char *)&h, key.p, key.len, owed_key);
-	return h | 1;		/* 0 marks a free slot */
-}
-
+/* Keyed (idset.h): P cannot aim for collisions it cannot compute. */
 static void
 owed_add(struct session *s, struct dg_span key)
 {
-	if (s->owed == NULL &&
-	    (s->owed = calloc(SESSION_OWED, sizeof(*s->owed))) == NULL)
-		return;
-	s->owed[s->owed_head] = owed_hash(key);
-	s->owed_head = (s->owed_head + 1) % SESSION_OWED;
+	(void)idset_add(&s->owed, idset_hash(key.p, key.len));
 }
 
 static int
 owed_match(struct session *s, struct dg_span key, int consume)
 {
-	uint64_t h;
+	return idset_has(&s->owed, idset_hash(key.p, key.len), consume);
+}
+
+/* ---- what local nodes published through global (disclose.h) ----------- */
+
+#define PUBLISHED_NODES	256
+
+struct published {
+	char		*node;
+	struct idset	 set;
+};
+
+/* One set per local node name, for the daemon's life (a restarted node
+ * has a new creation: its old pids match nothing it runs).  Bounded: past
+ * PUBLISHED_NODES names, connections of new nodes go without one, which
+ * only denies more. */
+static struct published	published[PUBLISHED_NODES];
+static int		npublished;
+
+static struct idset *
+published_of(const char *node)
+{
 	int i;
 
-	if (s->owed == NULL)
-		return 0;
-	h = owed_hash(key);
-	for (i = 0; i < SESSION_OWED; i++) {
-		if (s->owed[i] == h) {
-			if (consume)
-				s->owed[i] = 0;
-			return 1;
-		}
+	for (i = 0; i < npublished; i++)
+		if (strcmp(published[i].node, node) == 0)
+			return &published[i].set;
+	if (npublished == PUBLISHED_NODES ||
+	    (published[npublished].node = strdup(node)) == NULL) {
+		log_warnx("no room to record what %s publishes through global",
+		    node);
+		return NULL;
 	}
-	return 0;
+	idset_init(&published[npublished].set, IDSET_DEFAULT_MAX);
+	return &published[npublished++].set;
+}
+
+/* B's set, looked up once per session. */
+static struct idset *
+published_set(struct session *s)
+{
+	if (s->published == NULL && s->b_name != NULL)
+		s->published = published_of(s->b_name);
+	return s->published;
+}
+
+/*
+ * A peer that is a node of this host (its name is registered here and it
+ * connects from registration_from) publishes through global too, on the
+ * connections it dialled: what it tells B's global_name_server goes in
+ * its own set, for the connections where it is the one protected.
+ */
+static void
+peer_publishes(struct session *s, const struct dist_msg *m,
+    const struct df_frame *f, const uint8_t *frame_end)
+{
+	struct idset *set;
+
+	if (!s->peer_local || !(s->pol.needs & DC_NEED_IDS) ||
+	    m->type != DG_T_REG_SEND || !m->has_name ||
+	    !span_eq(m->name, "global_name_server") ||
+	    (set = published_of(s->peer_name)) == NULL)
+		return;
+	(void)disclose_note(NULL, set, m, f->terms_end, frame_end, 1,
+	    s->peer_name);
 }
 
 /* ---- output ------------------------------------------------------------ */
@@ -254,9 +285,25 @@ alert_denied(struct session *s, const struct dist_msg *m,
 		span_text(m->exec_f, fun, sizeof(fun));
 		snprintf(mfa, sizeof(mfa), "%s:%s/%d", mod, fun, m->exec_arity);
 	}
-	relay_alert(s, "filter.denied", "%s %s%s%s%s%s by %s (line %d): op %s", conf_action_name(v->action),
-	    conf_type_name(m->type), target[0] ? " to " : "", target,
-	    mfa[0] ? " mfa " : "", mfa, v->what, v->line, dist_op_name(m->op));
+	relay_alert(s, "filter.denied", "%s %s%s%s%s%s by %s (line %d)%s%s: op %s",
+	    conf_action_name(v->action), conf_type_name(m->type),
+	    target[0] ? " to " : "", target, mfa[0] ? " mfa " : "", mfa,
+	    v->what, v->line, v->reason ? ", reason " : "",
+	    v->reason ? v->reason : "", dist_op_name(m->op));
+}
+
+/* P speaks for another node: drop, count, alert. */
+static int
+spoofed(struct session *s, const struct dist_msg *m, struct dg_span node,
+    const char *what)
+{
+	char claimed[300];
+
+	span_text(node, claimed, sizeof(claimed));
+	s->row->invalid++;
+	relay_alert(s, "filter.spoofed_sender", "%s claims %s node %s",
+	    dist_op_name(m->op), what, claimed);
+	return DF_DROP;
 }
 
 /* Returns DF_FORWARD, DF_DROP, or -1 when the session was closed. */
@@ -284,15 +331,12 @@ judge(struct session *s, int rc, const struct dist_msg *m, const char *why,
 	/* ERTS does not check that a sender pid belongs to the peer (spec
 	 * 5.2): rules on names would mean nothing if P could speak for a
 	 * third node. */
-	if (m->has_from && !span_eq(m->from_node, s->peer_name)) {
-		char claimed[300];
-
-		span_text(m->from_node, claimed, sizeof(claimed));
-		s->row->invalid++;
-		relay_alert(s, "filter.spoofed_sender",
-		    "%s claims a sender on node %s", dist_op_name(m->op), claimed);
-		return DF_DROP;
-	}
+	if (m->has_from && !span_eq(m->from_node, s->peer_name))
+		return spoofed(s, m, m->from_node, "a sender");
+	/* The same holds inside global's protocol, whose messages name the
+	 * node they speak for. */
+	if (m->claim_node.len > 0 && !span_eq(m->claim_node, s->peer_name))
+		return spoofed(s, m, m->claim_node, "a global message from");
 	if (m->reply != REPLY_NONE &&
 	    owed_match(s, m->key, m->reply != REPLY_SPAWN)) {
 		s->row->replies++;
@@ -330,8 +374,16 @@ decide(struct session *s, int from_peer, const struct df_frame *f)
 	if (f->kind == DF_TICK)
 		return DF_FORWARD;
 	if (f->kind != DF_FRAG_CONT) {
-		rc = dist_ctl_decode(f->terms, f->terms_end, !dir->df.header_mode,
-		    &m, &why);
+		struct dc_opts o;
+		const uint8_t *frame_end = f->terms + (f->len - f->hdr_len);
+
+		/* Payload facts only where the policy's rules look at them. */
+		o.need = from_peer ? s->pol.needs &
+		    (DC_NEED_PIDSEND | DC_NEED_GLOBAL) : 0;
+		o.frame_end = frame_end;
+		o.final = f->decidable;
+		rc = dist_ctl_decode_x(f->terms, f->terms_end,
+		    !dir->df.header_mode, &o, &m, &why);
 		/* Decide as soon as the control part is in: a large frame then
 		 * streams instead of being held until DF_WINDOW bytes came. */
 		if (rc == DG_AGAIN && !f->decidable)
@@ -342,10 +394,23 @@ decide(struct session *s, int from_peer, const struct df_frame *f)
 			rc = DG_EINVAL;
 			why = "bytes after a control message that has no payload";
 		}
-		if (from_peer)
+		if (from_peer) {
+			if (rc == 0 && (s->pol.needs & DC_NEED_IDS))
+				m.disclosed = disclose_has(&s->disclosed,
+				    published_set(s), &m);
 			verdict = judge(s, rc, &m, why, !dir->df.header_mode);
-		else if (rc == 0 && m.request != REPLY_NONE)
-			owed_add(s, m.key);
+			if (verdict == DF_FORWARD && rc == 0)
+				peer_publishes(s, &m, f, frame_end);
+		} else if (rc == 0) {
+			/* What B shows P, before P can see it. */
+			if ((s->pol.needs & DC_NEED_IDS) &&
+			    disclose_note(&s->disclosed, published_set(s), &m,
+			    f->terms_end, frame_end, f->decidable,
+			    s->b_name) == DG_AGAIN)
+				return RELAY_HOLD;
+			if (m.request != REPLY_NONE)
+				owed_add(s, m.key);
+		}
 		if (verdict < 0)
 			return -1;
 	}
@@ -528,6 +593,8 @@ relay_start(struct session *s, const uint8_t *b_early, size_t n)
 	df_init(&s->to_p.df, s->flags, conf->max_frame, conf->max_frag_seqs,
 	    conf->max_frag_bytes);
 	s->to_b.df.early = s->to_p.df.early = 1;
+	idset_init(&s->owed, SESSION_OWED);
+	idset_init(&s->disclosed, IDSET_DEFAULT_MAX);
 	ev_io_start(s->d->loop, &s->p_rd);
 	ev_io_start(s->d->loop, &s->b_rd);
 	if (n) {
@@ -547,4 +614,6 @@ relay_free(struct session *s)
 	free(s->to_p.df.seqs);
 	s->to_b.df.seqs = s->to_p.df.seqs = NULL;
 	s->to_b.held = s->to_p.held = NULL;
+	idset_free(&s->owed);
+	idset_free(&s->disclosed);
 }

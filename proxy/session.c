@@ -126,7 +126,6 @@ on_reap(struct ev_loop *loop, ev_idle *w, int revents)
 	free(s->q_p.buf);
 	free(s->q_b.buf);
 	free(s->inject.buf);
-	free(s->owed);
 	free(s->alive);
 	free(s->b_name);
 	if (s->hs) {
@@ -278,10 +277,14 @@ admit(struct session *s)
 		return hs_fsm_refuse(h, NULL, "handshake.bad_name", "name too long");
 	memcpy(s->peer_name, h->peer.name.s, h->peer.name.len);
 	s->peer_name[h->peer.name.len] = '\0';
-	if (listener_local_name(s->d, s->peer_name) &&
-	    !conf_cidr_match(conf->reg_from, conf->nreg_from, peer_sa(s)))
-		return hs_fsm_refuse(h, "not_allowed", "handshake.name_collision",
-		    "claims the name of a node registered on this host");
+	if (listener_local_name(s->d, s->peer_name)) {
+		if (!conf_cidr_match(conf->reg_from, conf->nreg_from,
+		    peer_sa(s)))
+			return hs_fsm_refuse(h, "not_allowed",
+			    "handshake.name_collision",
+			    "claims the name of a node registered on this host");
+		s->peer_local = 1;
+	}
 	if (conf->hs_check_host && !host_matches_source(s, s->peer_name))
 		return hs_fsm_refuse(h, "not_allowed", "handshake.bad_name",
 		    "host part does not match the source address");

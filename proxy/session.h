@@ -15,6 +15,7 @@
 #include "dg_stats.h"
 #include "dist_frame.h"
 #include "hs_fsm.h"
+#include "idset.h"
 #include "rules.h"
 
 /* Bytes queued for a socket that did not take them at once. */
@@ -32,7 +33,7 @@ struct relay_dir {
 	int		 skip_forward;	/* ... to forward (1) or drop (0) */
 };
 
-/* Requests B sent whose replies P owes: keyed hashes of the raw keys. */
+/* Requests B sent whose replies P owes, remembered at least (idset.h). */
 #define SESSION_OWED	256
 
 struct hs_io {
@@ -60,6 +61,8 @@ struct session {
 	char			 peer_name[256];
 	char			*b_name;	/* B's full name, once up (malloc) */
 	int			 pending;	/* counted in hs_pending */
+	int			 peer_local;	/* P is a node registered here,
+						 * from registration_from */
 	int			 up;		/* relaying */
 	int			 closed;
 	int			 p_eof, b_eof;	/* read side ended */
@@ -71,8 +74,10 @@ struct session {
 	struct outq		 q_p, q_b;	/* towards P, towards B */
 	struct outq		 inject;	/* deny answers waiting for a frame
 						 * boundary on the way to P */
-	uint64_t		*owed;		/* SESSION_OWED keys, lazily */
-	int			 owed_head;
+	struct idset		 owed;		/* requests B made, by key */
+	struct idset		 disclosed;	/* pids and aliases B showed P */
+	struct idset		*published;	/* what B published through
+						 * global (relay.c), lazily */
 };
 
 /* Takes an accepted peer connection for node `alive` (at b_port). */

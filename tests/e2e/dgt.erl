@@ -7,6 +7,8 @@
 %% Added for t_filter.sh / t_demo.sh.
 -export([serve/1, checksum/0, digest/0, gateway_count/2,
          csum_send/3, big_echo/2, timed/1]).
+%% Added for t_default.sh.
+-export([gpeer/3, pid_like/2, spray/3]).
 -behaviour(gen_server).
 
 serve() ->
@@ -127,3 +129,68 @@ timed(F) ->
     T0 = erlang:monotonic_time(millisecond),
     R = try F() catch C:E -> {caught, C, E} end,
     {erlang:monotonic_time(millisecond) - T0, R}.
+
+%% gpeer(Secs, Connect, Calls): a node that lives Secs seconds and does
+%% only what the default profiles [ping, global, replies] let through to
+%% the nodes it talks to.  It registers the global name {gp, node()} for a
+%% receiver, pings the nodes in Connect, and then, every 300 ms: greets
+%% every other {gp, N} with global:send, and makes one gen_server call
+%% and one erpc call to each node in Calls once it is connected.  It
+%% prints each first: "gpeer ready", "mesh N" (nodes() grew to N), "got
+%% hello_from N", "gs_call N R", "erpc N R".
+gpeer(Secs, Connect, Calls) ->
+    {ok, _} = gen_server:start({local, dgt_gs}, ?MODULE, [], []),
+    Me = node(),
+    Recv = spawn(fun() -> gp_recv(#{}) end),
+    yes = global:register_name({gp, Me}, Recv),
+    _ = [net_adm:ping(N) || N <- Connect],
+    io:format("gpeer ready ~p~n", [Me]),
+    gp_loop(Me, Calls, erlang:monotonic_time(millisecond) + Secs * 1000, 0).
+
+gp_recv(Seen) ->
+    receive
+        {hello_from, N} when not is_map_key(N, Seen) ->
+            io:format("got hello_from ~p~n", [N]),
+            gp_recv(Seen#{N => true});
+        _ ->
+            gp_recv(Seen)
+    end.
+
+gp_loop(Me, Calls, End, Mesh) ->
+    erlang:monotonic_time(millisecond) > End andalso halt(),
+    _ = [catch global:send({gp, N}, {hello_from, Me})
+         || {gp, N} <- global:registered_names(), N =/= Me],
+    _ = [gp_call_once(N) || N <- Calls, lists:member(N, nodes())],
+    Mesh1 = case length(nodes()) of
+                Mesh -> Mesh;
+                M -> io:format("mesh ~p~n", [M]), M
+            end,
+    timer:sleep(300),
+    gp_loop(Me, Calls, End, Mesh1).
+
+gp_call_once(N) ->
+    case get({called, N}) of
+        undefined ->
+            put({called, N}, true),
+            R1 = (catch gen_server:call({dgt_gs, N}, ping, 5000)),
+            io:format("gs_call ~p ~w~n", [N, R1]),
+            R2 = (catch erpc:call(N, erlang, node, [], 5000)),
+            io:format("erpc ~p ~w~n", [N, R2]);
+        _ ->
+            ok
+    end.
+
+%% A pid of the same node and creation as Pid, with number Id: what an
+%% attacker who saw one pid of a node can make of it.
+pid_like(Pid, Id) ->
+    <<131, 88, Rest/binary>> = term_to_binary(Pid),
+    NodeLen = byte_size(Rest) - 12,
+    <<NodeAtom:NodeLen/binary, _Id:32, Serial:32, Creation:32>> = Rest,
+    binary_to_term(<<131, 88, NodeAtom/binary, Id:32, Serial:32, Creation:32>>).
+
+%% Sends Msg to the pids numbered 1..N of Pid's node, except Pid itself;
+%% returns how many were sent.
+spray(Pid, N, Msg) ->
+    Targets = [P || Id <- lists:seq(1, N), (P = pid_like(Pid, Id)) =/= Pid],
+    _ = [P ! Msg || P <- Targets],
+    length(Targets).

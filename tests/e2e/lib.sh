@@ -59,7 +59,7 @@ write_conf() {
 		echo "{listen, [{address, \"127.0.0.1\"}, {ports, {$LMIN, $LMAX}}]}."
 		echo "{registration_from, [\"127.0.0.1\", \"::1\"]}."
 		echo "{cookie, {file, \"$T/cookie\"}}."
-		echo "{alerts, [{file, \"$ALERTS\"}, {per_source, 1000}]}."
+		echo "{alerts, [{file, \"$ALERTS\"}, {per_source, ${ALERTS_PER_SOURCE:-1000}}]}."
 		echo "{control, \"$T/ctl.sock\"}."
 		for e in "$@"; do echo "$e"; done
 	} > "$CONF"

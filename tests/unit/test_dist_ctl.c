@@ -15,6 +15,7 @@
 #include "dg_wire.h"
 #include "dist_ctl.h"
 #include "dist_frame.h"
+#include "term_build.h"
 
 /* Sequence tables for df_attach (dist_frame.h): one per df_dir name. */
 static struct df_seq seq_table_d[DF_MAX_SEQS];
@@ -286,96 +287,6 @@ test_capture_all_stripped(void)
 }
 
 /* ---- hand-built messages ---- */
-
-static uint8_t tbuf[1 << 16];
-static struct dg_wr w;
-
-static void
-tb_reset(void)
-{
-	w = wr_init(tbuf, sizeof(tbuf));
-}
-
-static size_t
-tb_len(void)
-{
-	return (size_t)(w.p - tbuf);
-}
-
-static void
-tb_tuple(int n)
-{
-	wr_u8(&w, 104);
-	wr_u8(&w, (uint8_t)n);
-}
-
-static void
-tb_list(uint32_t n)
-{
-	wr_u8(&w, 108);
-	wr_u32(&w, n);
-}
-
-static void
-tb_nil(void)
-{
-	wr_u8(&w, 106);
-}
-
-static void
-tb_int(int v)
-{
-	wr_u8(&w, 97);
-	wr_u8(&w, (uint8_t)v);
-}
-
-static void
-tb_atom(const char *s)
-{
-	wr_u8(&w, 119);
-	wr_u8(&w, (uint8_t)strlen(s));
-	wr_bytes(&w, s, strlen(s));
-}
-
-static void
-tb_pid(const char *node)
-{
-	wr_u8(&w, 88);
-	tb_atom(node);
-	wr_u32(&w, 42);
-	wr_u32(&w, 0);
-	wr_u32(&w, 1);
-}
-
-static void
-tb_ref(const char *node)
-{
-	wr_u8(&w, 90);
-	wr_u16(&w, 3);
-	tb_atom(node);
-	wr_u32(&w, 1);
-	wr_u32(&w, 2);
-	wr_u32(&w, 3);
-	wr_u32(&w, 4);
-}
-
-/* {M, F, A, GL} tail of rex/net_kernel requests; A has `n` atoms */
-static void
-tb_mfa_args(const char *m, const char *f, int n)
-{
-	int i;
-
-	tb_atom(m);
-	tb_atom(f);
-	if (n == 0)
-		tb_nil();
-	else {
-		tb_list((uint32_t)n);
-		for (i = 0; i < n; i++)
-			tb_atom("x");
-		tb_nil();
-	}
-}
 
 static int
 decode(const uint8_t *b, size_t len, int pt, struct dist_msg *m,

@@ -181,6 +181,7 @@ decide(const struct dist_msg *m)
 }
 
 #define CHECK_WHAT(s)	CHECK(vd.what != NULL && strcmp(vd.what, (s)) == 0)
+#define CHECK_REASON(s)	CHECK(vd.reason != NULL && strcmp(vd.reason, (s)) == 0)
 
 /* ---- cases ---- */
 
@@ -885,26 +886,59 @@ test_profile_global(void)
 	 * global_name_server (init_connect, init_connect_ack, set_lock,
 	 * lock_set, exchange, resolved, del_lock) */
 	m = reg_send("global_name_server");
+	m.global_ok = 1;
 	CHECK_EQ(decide(&m), DG_ALLOW);
 	m = msg(DOP_REG_SEND_TT, DG_T_REG_SEND);
 	m.has_name = 1;
 	m.name = sp("global_name_server");
+	m.global_ok = 1;
 	CHECK_EQ(decide(&m), DG_ALLOW);
 	/* #13, #21: the locker monitors global_name_server by name */
 	m = monitor(DOP_MONITOR_P, "global_name_server");
 	CHECK_EQ(decide(&m), DG_ALLOW);
 	m = monitor(DOP_DEMONITOR_P, "global_name_server");
 	CHECK_EQ(decide(&m), DG_ALLOW);
-	/* #17, #36: global_name_server monitors the other locker by pid */
+	/* #17, #36: global_name_server monitors the other locker by pid,
+	 * which the init_connect of this node disclosed */
 	m = monitor(DOP_MONITOR_P, NULL);
+	m.disclosed = 1;
 	CHECK_EQ(decide(&m), DG_ALLOW);
 	m = monitor(DOP_DEMONITOR_P, NULL);
+	m.disclosed = 1;
 	CHECK_EQ(decide(&m), DG_ALLOW);
-	/* #8 features_reply, #18, #37 set_lock/del_lock replies: sends */
+	/* #8 features_reply, #18, #37 set_lock/del_lock replies: sends to
+	 * the pids this node's requests carried */
 	m = msg(DOP_SEND_SENDER, DG_T_SEND);
+	m.disclosed = 1;
 	CHECK_EQ(decide(&m), DG_ALLOW);
 	m = msg(DOP_SEND, DG_T_SEND);
+	m.disclosed = 1;
 	CHECK_EQ(decide(&m), DG_ALLOW);
+
+	/* Not global's protocol: anything else to global_name_server (the
+	 * registrar fun, info, ...), a fun inside it, one too large to
+	 * check, and every send or monitor by a pid this node never showed. */
+	m = reg_send("global_name_server");
+	CHECK_EQ(decide(&m), DG_DENY);
+	CHECK_REASON("not global's protocol");
+	m.pl_fun = 1;
+	CHECK_EQ(decide(&m), DG_DENY);
+	CHECK_REASON("carries a fun");
+	m.pl_fun = 0;
+	m.pl_partial = 1;
+	CHECK_EQ(decide(&m), DG_DENY);
+	CHECK_REASON("too large to check whole");
+	m = msg(DOP_SEND_SENDER, DG_T_SEND);
+	CHECK_EQ(decide(&m), DG_DENY);
+	CHECK_REASON("undisclosed");
+	m = monitor(DOP_MONITOR_P, NULL);
+	CHECK_EQ(decide(&m), DG_DENY);
+	CHECK_REASON("undisclosed");
+	m = msg(DOP_SEND, DG_T_SEND);
+	m.disclosed = 1;
+	m.pl_request = 1;
+	CHECK_EQ(decide(&m), DG_DENY);
+	CHECK_REASON("a request to a process by pid");
 
 	/* Not global: rex code, plain rex messages, other names, aliases. */
 	m = exec(VIA_REX, "erlang", "node", 0);
@@ -933,25 +967,52 @@ test_profile_replies(void)
 	struct dist_msg m;
 
 	use_profile(&c, DG_PROFILE_REPLIES);
-	/* captures/gen_server_call #37: the reply to an alias */
+	/* captures/gen_server_call #37: the reply to an alias, which the
+	 * call disclosed */
 	m = msg(DOP_ALIAS_SEND, DG_T_ALIAS_SEND);
+	m.disclosed = 1;
 	CHECK_EQ(decide(&m), DG_ALLOW);
 	CHECK_WHAT("profile replies");
 	m = msg(DOP_ALIAS_SEND_TT, DG_T_ALIAS_SEND);
+	m.disclosed = 1;
 	CHECK_EQ(decide(&m), DG_ALLOW);
 	/* captures/ping #9: net_kernel's reply to a pid */
 	m = msg(DOP_SEND_SENDER, DG_T_SEND);
+	m.disclosed = 1;
 	CHECK_EQ(decide(&m), DG_ALLOW);
 	m = msg(DOP_SEND_SENDER_TT, DG_T_SEND);
+	m.disclosed = 1;
 	CHECK_EQ(decide(&m), DG_ALLOW);
 	m = msg(DOP_SEND, DG_T_SEND);
+	m.disclosed = 1;
+	CHECK_EQ(decide(&m), DG_ALLOW);
+	/* A large reply is checked on its first bytes */
+	m.pl_partial = 1;
 	CHECK_EQ(decide(&m), DG_ALLOW);
 	/* captures/group_leader #37, #38, #40: io from a process spawned
 	 * for us: MONITOR_P on our group leader, io_request, DEMONITOR_P */
 	m = monitor(DOP_MONITOR_P, NULL);
+	m.disclosed = 1;
 	CHECK_EQ(decide(&m), DG_ALLOW);
 	m = monitor(DOP_DEMONITOR_P, NULL);
+	m.disclosed = 1;
 	CHECK_EQ(decide(&m), DG_ALLOW);
+
+	/* Only to what this node disclosed, never code or a request. */
+	m = msg(DOP_ALIAS_SEND, DG_T_ALIAS_SEND);
+	CHECK_EQ(decide(&m), DG_DENY);
+	CHECK_REASON("undisclosed");
+	m = msg(DOP_SEND_SENDER, DG_T_SEND);
+	m.disclosed = 1;
+	m.pl_fun = 1;
+	CHECK_EQ(decide(&m), DG_DENY);
+	CHECK_REASON("carries a fun");
+	m.pl_fun = 0;
+	m.pl_request = 1;
+	CHECK_EQ(decide(&m), DG_DENY);
+	CHECK_REASON("a request to a process by pid");
+	m = monitor(DOP_DEMONITOR_P, NULL);
+	CHECK_EQ(decide(&m), DG_DENY);
 
 	/* Not replies: names, code, links, exits, group leaders, and a
 	 * reply (tracked elsewhere) that reaches the rules anyway. */

@@ -1,0 +1,188 @@
+/*
+ * disclose.c - what the local node shows its peer, and whether a peer's
+ * send targets it (disclose.h).
+ */
+#include <string.h>
+
+#include "dg_wire.h"
+#include "disclose.h"
+#include "term.h"
+
+#define T_NEW_PID	88
+#define T_NEWER_REF	90
+#define T_REF		101
+#define T_PID		103
+#define T_NEW_REF	114
+
+/* Class byte, node length and text, then at most five 32-bit words and
+ * a creation. */
+#define KEY_MAX	(1 + 2 + DG_MAX_ATOM_BYTES + 4 * 7)
+
+static int
+is_id(const uint8_t *t)
+{
+	return t[0] == T_NEW_PID || t[0] == T_PID || t[0] == T_NEWER_REF ||
+	    t[0] == T_NEW_REF || t[0] == T_REF;
+}
+
+/*
+ * The canonical bytes of the pid or reference term at t (proven): "p",
+ * node, ID, Serial, Creation; or "r", node, Creation, the words.  Sets
+ * *node to the node's text.  Returns the key's length.
+ */
+static size_t
+id_key(const uint8_t *t, uint8_t *k, struct dg_span *node)
+{
+	const uint8_t *q = t + 1;
+	uint16_t words = 0;
+	size_t n = 0;
+
+	if (t[0] == T_NEWER_REF || t[0] == T_NEW_REF) {
+		words = get_u16(q);
+		q += 2;
+	}
+	(void)term_atom(&q, node);
+	k[n++] = t[0] == T_NEW_PID || t[0] == T_PID ? 'p' : 'r';
+	put_u16(k + n, (uint16_t)node->len);
+	n += 2;
+	memcpy(k + n, node->p, node->len);
+	n += node->len;
+	switch (t[0]) {
+	case T_NEW_PID:			/* ID, Serial, Creation */
+		memcpy(k + n, q, 12);
+		n += 12;
+		break;
+	case T_PID:			/* ID, Serial, u8 Creation */
+		memcpy(k + n, q, 8);
+		put_u32(k + n + 8, q[8]);
+		n += 12;
+		break;
+	case T_NEWER_REF:		/* Creation, words */
+		memcpy(k + n, q, 4 + 4 * (size_t)words);
+		n += 4 + 4 * (size_t)words;
+		break;
+	case T_NEW_REF:			/* u8 Creation, words */
+		put_u32(k + n, q[0]);
+		memcpy(k + n + 4, q + 1, 4 * (size_t)words);
+		n += 4 + 4 * (size_t)words;
+		break;
+	default:			/* REFERENCE_EXT: ID, u8 Creation */
+		put_u32(k + n, q[4]);
+		memcpy(k + n + 4, q, 4);
+		n += 8;
+		break;
+	}
+	return n;
+}
+
+struct noter {
+	struct idset	*set;
+	struct idset	*published;	/* NULL unless B speaks to global */
+	const char	*local;
+};
+
+/* Adds the identity at t if it is one of the local node's. */
+static void
+note_id(void *arg, const uint8_t *t)
+{
+	struct noter *w = arg;
+	struct dg_span node;
+	uint8_t key[KEY_MAX];
+	size_t n;
+	uint64_t h;
+
+	if (!is_id(t))
+		return;
+
+	n = id_key(t, key, &node);
+	if (!span_eq(node, w->local))
+		return;
+	h = idset_hash(key, n);
+	if (w->set != NULL)
+		(void)idset_add(w->set, h);
+	if (w->published != NULL)
+		(void)idset_add(w->published, h);
+}
+
+static void
+note_span(struct noter *w, struct dg_span s)
+{
+	if (s.len > 0)
+		note_id(w, s.p);
+}
+
+/* The control messages whose receiver is shown a pid (disclose.h). */
+static void
+note_control(struct noter *w, const struct dist_msg *m)
+{
+	switch (m->op) {
+	case DOP_LINK:
+	case DOP_EXIT:
+	case DOP_EXIT_TT:
+	case DOP_UNLINK:
+	case DOP_UNLINK_ID:
+	case DOP_EXIT2:
+	case DOP_EXIT2_TT:
+	case DOP_PAYLOAD_EXIT:
+	case DOP_PAYLOAD_EXIT_TT:
+	case DOP_PAYLOAD_EXIT2:
+	case DOP_PAYLOAD_EXIT2_TT:
+	case DOP_MONITOR_P:
+	case DOP_GROUP_LEADER:
+		note_span(w, m->t_from);
+		break;
+	case DOP_SPAWN_REQUEST:
+	case DOP_SPAWN_REQUEST_TT:
+		note_span(w, m->t_from);
+		note_span(w, m->t_gl);
+		break;
+	case DOP_SPAWN_REPLY:
+	case DOP_SPAWN_REPLY_TT:
+		note_span(w, m->t_result);
+		break;
+	default:
+		break;
+	}
+}
+
+int
+disclose_note(struct idset *conn, struct idset *published,
+    const struct dist_msg *m, const uint8_t *end, const uint8_t *frame_end,
+    int final, const char *local)
+{
+	struct noter w = { conn, NULL, local };
+	struct term_visit v = { TV_IDS, note_id, &w };
+	const char *why;
+	int n;
+
+	if (conn != NULL)
+		note_control(&w, m);
+	if (!m->has_payload || m->payload == NULL)
+		return 0;
+	if (m->type == DG_T_REG_SEND && m->has_name &&
+	    span_eq(m->name, "global_name_server"))
+		w.published = published;
+	if (frame_end == NULL || frame_end < end)
+		frame_end = end;
+	/* Identities met before a cut are recorded already; a later try
+	 * records them again, which changes nothing. */
+	n = term_walk(m->payload, end, frame_end, &v, &why);
+	return n == DG_AGAIN && !final ? DG_AGAIN : 0;
+}
+
+int
+disclose_has(struct idset *conn, struct idset *published,
+    const struct dist_msg *m)
+{
+	struct dg_span node;
+	uint8_t key[KEY_MAX];
+	uint64_t h;
+	size_t n;
+
+	if (m->t_target.len == 0 || !is_id(m->t_target.p))
+		return 0;
+	n = id_key(m->t_target.p, key, &node);
+	h = idset_hash(key, n);
+	return idset_has(conn, h, 0) ||
+	    (published != NULL && idset_has(published, h, 0));
+}

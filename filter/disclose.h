@@ -1,0 +1,60 @@
+/*
+ * disclose.h - the pids and aliases a node has disclosed to its peer on
+ * one connection: the capabilities the profiles' sends to pids are
+ * checked against (docs/FILTER.md 7, docs/SECURITY.md).
+ *
+ * A process can only learn a pid or an alias that it was shown, so what
+ * the local node B showed the peer P bounds what P may legitimately send
+ * to by pid.  Shown means what Erlang lets P's processes see:
+ *  - pids in the control messages that reveal them to the receiving
+ *    process: the linker (LINK, UNLINK, UNLINK_ID), the exiting process
+ *    (EXIT, EXIT2 and their payload and _TT forms), the watcher of a
+ *    MONITOR_P, the new leader of a GROUP_LEADER, the caller and the
+ *    group leader of a SPAWN_REQUEST, the new process of a SPAWN_REPLY;
+ *  - every pid and reference of B inside the payload of anything B sent:
+ *    the From and the alias of B's gen_server calls, the pids of the
+ *    global names in B's name tables, the pid in {self(), ...}.
+ * Not the sender of SEND_SENDER, REG_SEND or ALIAS_SEND: no Erlang process
+ * ever sees it (and rex, net_kernel and global_name_server would be
+ * disclosed by their own answers otherwise).
+ *
+ * global makes one exception.  Its names are the cluster's: a node learns
+ * the pid of a name on B from B's sync with it, but just as well from a
+ * third node's new_nodes, and then sends to it, and global_name_server
+ * monitors it, on the connection to B where B never showed it.  So what B
+ * says to global_name_server (its name tables, registrations, lockers)
+ * is also recorded in a set per local node, `published`, that every
+ * connection of B consults.
+ *
+ * Keys are the identity's canonical bytes (node text, numbers widened to
+ * 32 bits), so PID_EXT and NEW_PID_EXT, or any atom encoding of the node,
+ * name the same process.  Only identities of B's own node are kept.
+ */
+#ifndef DISCLOSE_H
+#define DISCLOSE_H
+
+#include "dist_ctl.h"
+#include "idset.h"
+
+/*
+ * Records what message m (decoded, from the local node whose name is
+ * `local`) shows its peer: in conn, and what it tells global in
+ * published.  conn NULL records only the latter: for a message from a
+ * peer that is itself a local node (published is then that node's).  The payload, if any, starts at m->payload;
+ * its bytes are present up to `end` and the frame's term data ends at
+ * `frame_end` (>= end).  Returns 0, or DG_AGAIN when the payload runs
+ * past `end` and `final` is 0: the caller holds the frame and tries again
+ * with more bytes, so that what is recorded does not depend on how the
+ * stream was cut into reads.
+ */
+int	disclose_note(struct idset *conn, struct idset *published,
+	    const struct dist_msg *m, const uint8_t *end,
+	    const uint8_t *frame_end, int final, const char *local);
+
+/* 1 when the pid or alias m targets (m->t_target) is one the local node
+ * disclosed on this connection (conn) or published through global
+ * (published, may be NULL); 0 otherwise, or when m targets none. */
+int	disclose_has(struct idset *conn, struct idset *published,
+	    const struct dist_msg *m);
+
+#endif
