@@ -666,8 +666,10 @@ static void
 test_usage(FILE *f)
 {
 	fprintf(f, "usage: distguard test -c FILE [--node LOCAL] [-v] "
-	    "PEER TYPE [TARGET]\n"
+	    "[--disclosed] PEER TYPE [TARGET]\n"
 	    "  Says what the policy in FILE does with one message from PEER.\n"
+	    "  --disclosed: a send or monitor by pid targets a pid the node\n"
+	    "        disclosed to PEER (the profiles admit no other)\n"
 	    "  TYPE: link exit monitor send reg_send group_leader\n"
 	    "        spawn_request alias_send altact, or is_auth,\n"
 	    "        features_request\n"
@@ -690,7 +692,7 @@ rules_cmd_test(int argc, char **argv)
 	struct rules_verdict v;
 	struct dist_msg m;
 	char buf[2 * DG_MAX_ATOM_BYTES + 16];
-	int i, npos = 0, verbose = 0;
+	int i, npos = 0, verbose = 0, disclosed = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 ||
@@ -703,6 +705,8 @@ rules_cmd_test(int argc, char **argv)
 			local = argv[++i];
 		} else if (strcmp(argv[i], "-v") == 0) {
 			verbose = 1;
+		} else if (strcmp(argv[i], "--disclosed") == 0) {
+			disclosed = 1;
 		} else if (strcmp(argv[i], "--") == 0) {
 			for (i++; i < argc && npos < 3; i++)
 				pos[npos++] = argv[i];
@@ -736,6 +740,8 @@ rules_cmd_test(int argc, char **argv)
 		test_usage(stderr);
 		return 2;
 	}
+	/* A send or monitor by pid: to a pid the node disclosed, or not. */
+	m.disclosed = disclosed;
 	if ((conf = conf_load(path, test_conf_err, NULL)) == NULL)
 		return 1;
 
@@ -744,10 +750,12 @@ rules_cmd_test(int argc, char **argv)
 	(void)rules_resolve(conf, local, pos[0], &pol);
 	rules_decide(&pol, &m, &v);
 	if (v.line > 0)
-		printf("%-5s %s (line %d)\n", rules_action_name(v.action),
-		    v.what, v.line);
+		printf("%-5s %s (line %d)%s%s\n", rules_action_name(v.action),
+		    v.what, v.line, v.reason ? ", reason " : "",
+		    v.reason ? v.reason : "");
 	else
-		printf("%-5s %s\n", rules_action_name(v.action), v.what);
+		printf("%-5s %s%s%s\n", rules_action_name(v.action), v.what,
+		    v.reason ? ", reason " : "", v.reason ? v.reason : "");
 	if (verbose)
 		printf("      policy: %s\n", pol.desc);
 	fflush(stdout);

@@ -99,4 +99,12 @@ check "the guessed sends were denied (stats: $denied)" [ "${denied:-0}" -ge 190 
 alerts=$(grep -c '"filter.denied"' "$ALERTS")
 check "alerts stayed near the per-source limit of 30 a minute ($alerts)" [ "$alerts" -le 40 ]
 
+# ---- the dry run says the same --------------------------------------------
+r=$("$DG" test -c "$CONF" "mallory@$HOST" send)
+check "distguard test: a send to a pid never disclosed is denied ($r)" \
+    grep -q '^deny .*reason undisclosed$' <<<"$r"
+r=$("$DG" test -c "$CONF" --disclosed "mallory@$HOST" send)
+check "distguard test --disclosed: the same send is allowed ($r)" \
+    grep -q '^allow profile' <<<"$r"
+
 done_tests

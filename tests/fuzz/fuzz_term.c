@@ -14,6 +14,33 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/*
+ * term_walk over every prefix that "has arrived" of the same bytes: it
+ * reads nothing past the prefix (a fresh exact-size copy: ASan), and what
+ * it proves is what term_scan proves on the whole.
+ */
+static void
+walk_prefixes(const uint8_t *all, size_t size, int whole)
+{
+	const char *why = NULL;
+	uint8_t *pre;
+	size_t k, step = size > 64 ? size / 64 : 1;
+	int n;
+
+	for (k = 0; k <= size; k += step) {
+		if ((pre = malloc(k ? k : 1)) == NULL)
+			return;
+		memcpy(pre, all, k);
+		n = term_walk(pre, pre + k, pre + size, NULL, &why);
+		/* what a prefix proves, the whole proves too, to the byte */
+		if (n >= 0 && n != whole)
+			abort();
+		if (n == DG_EINVAL && why == NULL)
+			abort();
+		free(pre);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -48,6 +75,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    term_scan(copy, copy + n - 1, &why) != DG_EINVAL)
 			abort();
 	}
+	walk_prefixes(copy, size, n);
 	free(copy);
 	return 0;
 }
