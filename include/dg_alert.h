@@ -38,6 +38,10 @@ void	alert_emitn(struct alerts *, const char *event, const struct sockaddr *sa,
 void	alerts_counts(const struct alerts *, unsigned long long *written,
 	    unsigned long long *suppressed);
 
+/* Alerts raised so far by event, suppressed ones included (metrics). */
+struct stats_names;
+const struct stats_names *alerts_events(const struct alerts *);
+
 /* "1.2.3.4:5" or "[::1]:5" */
 char	*dg_addr_text(const struct sockaddr *sa, char *buf, size_t len);
 /* "1.2.3.4" without the port */
