@@ -28,6 +28,8 @@
 #include "http.h"
 
 #define METRICS_TIMEOUT		5.0	/* seconds for a whole exchange */
+#define METRICS_LINGER		1.0	/* s to drain a client after the answer */
+#define METRICS_LINGER_BYTES	65536	/* bytes drained at most */
 #define METRICS_OTHER		"other"
 
 /* ---- the exposition --------------------------------------------------- */
@@ -346,6 +348,7 @@ struct mconn {
 	size_t			 len;
 	char			*out;
 	size_t			 outlen, outoff;
+	size_t			 drained;	/* after the answer */
 };
 
 static void
@@ -458,6 +461,18 @@ mc_read(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 static void
+mc_drain(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct mconn *c = (struct mconn *)w;
+	ssize_t n = read(w->fd, c->head, sizeof(c->head));
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0 || (c->drained += (size_t)n) >= METRICS_LINGER_BYTES)
+		mc_free(c);
+}
+
+static void
 mc_write(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct mconn *c = (struct mconn *)((char *)w -
@@ -473,9 +488,21 @@ mc_write(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		c->outoff += (size_t)n;
 	}
-	/* One request per connection: say so, and close. */
+	if (c->outoff < c->outlen) {
+		mc_free(c);
+		return;
+	}
+	/* One request per connection: say so, then read what the client
+	 * still sends for a moment before closing, since closing with
+	 * unread bytes resets the connection and can destroy the answer
+	 * before the client has read it. */
 	shutdown(w->fd, SHUT_WR);
-	mc_free(c);
+	ev_io_stop(loop, &c->wr);
+	ev_set_cb(&c->rd, mc_drain);
+	ev_io_start(loop, &c->rd);
+	ev_timer_stop(loop, &c->timer);
+	ev_timer_set(&c->timer, METRICS_LINGER, 0.0);
+	ev_timer_start(loop, &c->timer);
 }
 
 static void
@@ -484,8 +511,9 @@ mc_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	struct mconn *c = (struct mconn *)((char *)w -
 	    offsetof(struct mconn, timer));
 
-	log_info("metrics %s: no complete exchange within %gs: closed",
-	    c->peer, METRICS_TIMEOUT);
+	if (c->outlen == 0 || c->outoff < c->outlen)
+		log_info("metrics %s: no complete exchange within %gs: closed",
+		    c->peer, METRICS_TIMEOUT);
 	mc_free(c);
 }
 
