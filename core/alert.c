@@ -213,7 +213,10 @@ alert_vemit(struct alerts *a, const char *event, const struct sockaddr *sa,
 	/* Counted before the rate limit: metrics say what happened, the
 	 * file what was kept. */
 	stats_names_add(&a->events, event);
-	if (!take_token(a, s)) {
+	/* Without a source address the alert is an operator's act (a
+	 * grant, through the owner-only control socket): an audit trail,
+	 * never rate-limited. */
+	if (sa != NULL && !take_token(a, s)) {
 		s->suppressed++;
 		a->suppressed++;
 		return;

@@ -25,7 +25,8 @@ void		 alerts_free(struct alerts *);
 /*
  * Emits one alert.  `sa` is the peer's address (NULL for none); node and
  * listener may be NULL or unterminated spans of untrusted bytes given by
- * (ptr, len) through alert_emitn; detail is trusted text.
+ * (ptr, len) through alert_emitn; detail is trusted text.  An alert with
+ * no address (sa NULL) records an operator's act and is not rate-limited.
  */
 void	alert_emit(struct alerts *, const char *event, const struct sockaddr *sa,
 	    const char *node, const char *listener, const char *fmt, ...)
