@@ -130,6 +130,9 @@ check "keep_on_reload: the grant survives a reload" grep -q $'^4\tops' <<<"$(dgc
 check "the state file is private" [ "$(stat -c %a "$T/grants.state")" = 600 ]
 kill "$DG_PID"; wait "$DG_PID" 2>/dev/null
 dg_start || exit 1
+# dg.log still holds the first daemon's "running" line: wait for this one's.
+wait_for "$T/dg.log" "distguard\\[$DG_PID\\]: info: distguard running" 10 ||
+    not_ok "the daemon restarted"
 check "state_file: the grant survives a restart" grep -q $'^4\tops.*kept' <<<"$(dgc grants)"
 check "the restored grant is alerted" \
     wait_for "$ALERTS" '"event":"policy.grant".*grant 4 restored after a restart' 3
