@@ -21,6 +21,7 @@
 
 #include "dg_alert.h"
 #include "dg_log.h"
+#include "dg_stats.h"
 
 #define ALERT_SOURCES	1024	/* sources tracked for rate limiting */
 #define ALERT_NODE_MAX	128	/* bytes of a claimed node name kept */
@@ -42,6 +43,7 @@ struct alerts {
 	struct alert_src	src[ALERT_SOURCES];
 	struct alert_src	overflow;
 	unsigned long long	written, suppressed;
+	struct stats_names	events;		/* raised, by event, for metrics */
 };
 
 char *
@@ -190,6 +192,12 @@ alerts_counts(const struct alerts *a, unsigned long long *w,
 	*s = a->suppressed;
 }
 
+const struct stats_names *
+alerts_events(const struct alerts *a)
+{
+	return &a->events;
+}
+
 static void
 alert_vemit(struct alerts *a, const char *event, const struct sockaddr *sa,
     const void *node, size_t nodelen, const char *listener, const char *fmt,
@@ -202,7 +210,13 @@ alert_vemit(struct alerts *a, const char *event, const struct sockaddr *sa,
 	struct tm tm;
 	int n;
 
-	if (!take_token(a, s)) {
+	/* Counted before the rate limit: metrics say what happened, the
+	 * file what was kept. */
+	stats_names_add(&a->events, event);
+	/* Without a source address the alert is an operator's act (a
+	 * grant, through the owner-only control socket): an audit trail,
+	 * never rate-limited. */
+	if (sa != NULL && !take_token(a, s)) {
 		s->suppressed++;
 		a->suppressed++;
 		return;

@@ -28,6 +28,7 @@ struct bans {
 	int			failures;
 	double			window, duration;
 	struct ban_entry	e[BAN_SLOTS];
+	unsigned long long	started;	/* bans so far, for metrics */
 };
 
 static void
@@ -131,6 +132,7 @@ bans_fail(struct bans *b, const struct sockaddr *sa, double now)
 		return 0;
 	e->until = now + b->duration;
 	e->count = 0;
+	b->started++;
 	return 1;
 }
 
@@ -153,4 +155,10 @@ bans_active(const struct bans *b, double now)
 		if (b->e[i].used && b->e[i].until > now)
 			n++;
 	return n;
+}
+
+unsigned long long
+bans_started(const struct bans *b)
+{
+	return b->started;
 }

@@ -45,7 +45,7 @@ struct loader {
 	int		 lines;		/* of the file: where "missing" errors go */
 	int		 mode;		/* of the file, -1 when not a file */
 	struct dg_conf	*c;
-	int		 seen[16];	/* line of each singleton entry */
+	int		 seen[32];	/* line of each singleton entry */
 	int		 hs_line;	/* {handshake, ...}, for flag checks */
 	int		 withhold_set;	/* withhold_flags was given */
 	int		 require_set;
@@ -446,6 +446,27 @@ static const struct opt limit_opts[] = {
 				NULL },
 	{ "max_frame",		OPT_U32, OFF(max_frame), 1024, INT32_MAX, "bytes",
 				NULL },
+};
+
+static void	o_metrics_listen(struct loader *, const struct opt *,
+		    const struct et_node *, const char *);
+
+static const struct opt metrics_opts[] = {
+	{ "listen",		OPT_FN, 0, 0, 0, "", o_metrics_listen },
+	{ "max_connections",	OPT_INT, OFF(metrics_max_conns), 1, 1024, "",
+				NULL },
+	{ "max_peers",		OPT_INT, OFF(metrics_max_peers), 1, 10000, "",
+				NULL },
+};
+
+static const struct opt grant_opts[] = {
+	{ "keep_on_reload",	OPT_BOOL, OFF(grants_keep_on_reload), 0, 1, "",
+				NULL },
+	{ "max",		OPT_INT, OFF(grants_max), 1, 1024, "", NULL },
+	{ "max_duration",	OPT_SECS, OFF(grants_max_duration), 1, 2592000,
+				"seconds", NULL },
+	{ "state_file",		OPT_PATH, OFF(grants_state_file), 0,
+				CONF_MAX_PATH, "", NULL },
 };
 
 static int
@@ -1024,6 +1045,10 @@ static void	e_cookie(struct loader *, const struct et_node *,
 		    struct dg_scope *);
 static void	e_epmd(struct loader *, const struct et_node *,
 		    struct dg_scope *);
+static void	e_grants(struct loader *, const struct et_node *,
+		    struct dg_scope *);
+static void	e_metrics(struct loader *, const struct et_node *,
+		    struct dg_scope *);
 static void	e_handshake(struct loader *, const struct et_node *,
 		    struct dg_scope *);
 static void	e_limits(struct loader *, const struct et_node *,
@@ -1044,9 +1069,11 @@ static const struct keyword keywords[] = {
 	{ "cookie",		e_cookie,	0, 0 },
 	{ "default",		e_default,	0, 1 },
 	{ "epmd",		e_epmd,		1, 0 },
+	{ "grants",		e_grants,	1, 0 },
 	{ "handshake",		e_handshake,	1, 0 },
 	{ "limits",		e_limits,	1, 0 },
 	{ "listen",		e_listen,	1, 0 },
+	{ "metrics",		e_metrics,	1, 0 },
 	{ "node",		e_node,		0, 0 },
 	{ "node_cookie",	e_node_cookie,	0, 0 },
 	{ "peer",		e_peer,		0, 1 },
@@ -1069,6 +1096,80 @@ section_arg(struct loader *L, const struct et_node *t, const char *name)
 		return -1;
 	}
 	return 0;
+}
+
+/* "127.0.0.1:9369" or "[::1]:9369": a numeric address and a port. */
+static void
+o_metrics_listen(struct loader *L, const struct opt *o,
+    const struct et_node *v, const char *what)
+{
+	struct dg_conf *c = L->c;
+	struct et_node host;
+	char buf[80], *colon, *end;
+	const char *s;
+	long port;
+
+	if ((s = get_text(L, v, what, sizeof(buf) - 1)) == NULL)
+		return;
+	snprintf(buf, sizeof(buf), "%s", s);
+	colon = strrchr(buf, ':');
+	if (colon == NULL || colon[1] == '\0') {
+		lerr(L, v->line, "%s: \"%s\" must be ADDRESS:PORT, e.g. "
+		    "\"127.0.0.1:9369\" or \"[::1]:9369\"", what, s);
+		return;
+	}
+	*colon = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 1 || port > 65535) {
+		lerr(L, v->line, "%s: port of \"%s\" must be 1..65535", what, s);
+		return;
+	}
+	memset(&host, 0, sizeof(host));
+	host.kind = ET_STRING;
+	host.line = v->line;
+	host.text = buf;
+	if (buf[0] == '[' && colon > buf + 1 && colon[-1] == ']') {
+		host.text = buf + 1;
+		colon[-1] = '\0';
+	} else if (strchr(buf, ':') != NULL) {
+		lerr(L, v->line, "%s: write an IPv6 address in brackets, "
+		    "\"[%s]:%ld\"", what, buf, port);
+		return;
+	}
+	host.len = strlen(host.text);
+	if (get_sockaddr(L, &host, what, (uint16_t)port, &c->metrics_addr) == 0)
+		c->metrics_on = 1;
+}
+
+/* {metrics, "Addr:Port"} or {metrics, [{listen, "Addr:Port"}, ...]}. */
+static void
+e_metrics(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	const struct et_node *v;
+
+	if (t->nkids != 2) {
+		lerr(L, t->line, "metrics takes {metrics, \"127.0.0.1:9369\"} "
+		    "or {metrics, [{Option, Value}]}");
+		return;
+	}
+	v = et_elem(t, 1);
+	if (v->kind == ET_LIST) {
+		opt_list(L, "metrics", v, metrics_opts,
+		    DG_ARRAY_LEN(metrics_opts));
+		if (!L->c->metrics_on && L->nerr == 0)
+			lerr(L, t->line, "metrics: the listen option is "
+			    "required");
+		return;
+	}
+	o_metrics_listen(L, NULL, v, "metrics");
+}
+
+static void
+e_grants(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	if (section_arg(L, t, "grants") == 0)
+		opt_list(L, "grants", et_elem(t, 1), grant_opts,
+		    DG_ARRAY_LEN(grant_opts));
 }
 
 static void
@@ -1311,6 +1412,10 @@ set_defaults(struct dg_conf *c)
 	c->max_frag_seqs = 64;
 	c->max_frag_bytes = (uint64_t)256 << 20;
 	c->top.def = DG_DEF_DENY;
+	c->metrics_max_peers = 100;
+	c->metrics_max_conns = 8;
+	c->grants_max = 64;
+	c->grants_max_duration = 86400;
 }
 
 /* Defaults of the list-valued entries, when the file did not give them. */
@@ -1489,6 +1594,7 @@ conf_free(struct dg_conf *c, int ncookie_cap, int nnode_cookie_cap)
 	free_cookies(c->node_cookies, nnode_cookie_cap);
 	free(c->alerts_path);
 	free(c->control_path);
+	free(c->grants_state_file);
 	free_scope(&c->top);
 	for (i = 0; i < c->nnodes; i++)
 		free_scope(&c->nodes[i]);
@@ -1643,12 +1749,171 @@ conf_ref(struct dg_conf *c)
 
 /* The cookie arrays are freed over their used part: capacities are only
  * known while loading, and unused slots were never written. */
+static void	overlay_free(struct dg_conf *);
+
 void
 conf_unref(struct dg_conf *c)
 {
 	if (c == NULL || --c->refcnt > 0)
 		return;
-	conf_free(c, c->ncookies, c->nnode_cookies);
+	if (c->base != NULL)
+		overlay_free(c);
+	else
+		conf_free(c, c->ncookies, c->nnode_cookies);
+}
+
+/* ---- rules from the command line, overlays ---------------------------- */
+
+int
+conf_parse_rules(const char *name, const char *text, size_t len,
+    struct dg_ruleset *out, conf_err_fn err, void *arg)
+{
+	struct loader L;
+	struct et_doc *doc;
+	char *buf;
+
+	memset(&L, 0, sizeof(L));
+	memset(out, 0, sizeof(*out));
+	L.file = name;
+	L.err = err;
+	L.arg = arg;
+	/* The term reader wants a terminator; the command line need not. */
+	while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\n'))
+		len--;
+	if (len == 0 || len > ET_MAX_FILE - 2) {
+		lerr(&L, 1, "rules must be a list such as [allow_all] or "
+		    "[{allow, spawn_request, [{erlang, node, 0}]}]");
+		return -1;
+	}
+	if ((buf = malloc(len + 2)) == NULL) {
+		lerr(&L, 1, "out of memory");
+		return -1;
+	}
+	memcpy(buf, text, len);
+	if (text[len - 1] != '.')
+		buf[len++] = '.';
+	if ((doc = et_parse(buf, len, syntax_err, &L)) == NULL) {
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	L.nerr += doc->nerrors;
+	if (L.nerr == 0 && doc->nterms != 1)
+		lerr(&L, 1, "rules must be one list, found %d terms",
+		    doc->nterms);
+	else if (L.nerr == 0 && doc->terms->kind == ET_LIST &&
+	    doc->terms->nkids == 0)
+		lerr(&L, 1, "rules must hold at least one rule");
+	else if (L.nerr == 0)
+		parse_rules(&L, doc->terms, "rules", out);
+	et_free(doc);
+	if (L.nerr > 0) {
+		free_ruleset(out);
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	return 0;
+}
+
+void
+conf_ruleset_free(struct dg_ruleset *rs)
+{
+	free_ruleset(rs);
+	memset(rs, 0, sizeof(*rs));
+}
+
+static void
+overlay_free(struct dg_conf *c)
+{
+	int i;
+
+	for (i = 0; i < c->nov; i++) {
+		free(c->ov[i].pattern);
+		free_ruleset(&c->ov[i].rules);
+	}
+	free(c->ov);
+	free(c->top.peers);
+	for (i = 0; i < c->nnodes; i++)
+		free(c->nodes[i].peers);
+	free(c->nodes);
+	conf_unref(c->base);
+	free(c);
+}
+
+/* The overlays, then the scope's own entries (which stay base's): a new
+ * array in place of the scope's, or NULL (and the scope left without
+ * peers, so that overlay_free frees nothing of base's). */
+static int
+overlay_scope(const struct dg_conf *c, struct dg_scope *s)
+{
+	struct dg_peer *p;
+
+	p = calloc((size_t)(c->nov + s->npeers), sizeof(*p));
+	if (p != NULL) {
+		memcpy(p, c->ov, (size_t)c->nov * sizeof(*p));
+		if (s->npeers > 0)
+			memcpy(p + c->nov, s->peers,
+			    (size_t)s->npeers * sizeof(*p));
+		s->npeers += c->nov;
+	}
+	s->peers = p;
+	return p != NULL ? 0 : -1;
+}
+
+struct dg_conf *
+conf_overlay(struct dg_conf *base, const struct dg_overlay *ov, int n,
+    conf_err_fn err, void *arg)
+{
+	struct dg_conf *c;
+	char name[32];
+	int i;
+
+	base = conf_root(base);
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	*c = *base;
+	c->refcnt = 1;
+	c->base = base;
+	conf_ref(base);
+	c->top.peers = NULL;	/* nothing of base's until replaced */
+	c->nodes = NULL;
+	c->nnodes = 0;
+	c->nov = 0;
+	if ((c->ov = calloc((size_t)(n > 0 ? n : 1), sizeof(*c->ov))) == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		struct dg_peer *p = &c->ov[i];
+
+		snprintf(name, sizeof(name), "grant %d", ov[i].id);
+		if ((p->pattern = strdup(ov[i].pattern)) == NULL)
+			goto fail;
+		c->nov++;
+		if (conf_parse_rules(name, ov[i].rules, strlen(ov[i].rules),
+		    &p->rules, err, arg) == -1)
+			goto fail;
+	}
+	c->top.peers = base->top.peers;
+	if (overlay_scope(c, &c->top) == -1)
+		goto fail;
+	if (base->nnodes > 0 && (c->nodes = calloc((size_t)base->nnodes,
+	    sizeof(*c->nodes))) == NULL)
+		goto fail;
+	for (i = 0; i < base->nnodes; i++) {
+		c->nodes[i] = base->nodes[i];
+		c->nnodes = i + 1;
+		if (overlay_scope(c, &c->nodes[i]) == -1)
+			goto fail;
+	}
+	return c;
+fail:
+	overlay_free(c);
+	return NULL;
+}
+
+struct dg_conf *
+conf_root(struct dg_conf *c)
+{
+	return c->base != NULL ? c->base : c;
 }
 
 /* First patterned entry matching name, else the default (NULL pattern). */

@@ -1,10 +1,14 @@
 /*
  * ctl.c - the control socket: a Unix stream socket, mode 0600, that
- * answers one command per connection ("stats", "stats json", "reload")
- * and closes.  Local administration only; nothing on the network reaches
+ * answers one command per connection ("stats", "stats json", "reload",
+ * "grant\tPEER\tSECONDS\tREASON\tRULES", "grants", "revoke ID") and
+ * closes.  Grants name who asked by the socket peer's credentials
+ * (SO_PEERCRED), which the kernel vouches for.  Local administration only; nothing on the network reaches
  * it.  Reads are bounded and deadlined like every other input.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +18,12 @@
 #include <unistd.h>
 
 #include "dg_ctl.h"
+#include "dg_grant.h"
 #include "dg_log.h"
 #include "dg_stats.h"
 
-#define CTL_LINE_MAX	64
+/* A grant line carries RULES and a reason. */
+#define CTL_LINE_MAX	(GRANT_RULES_MAX + GRANT_REASON_MAX + DG_MAX_NODE_BYTES + 64)
 #define CTL_TIMEOUT	2.0
 
 struct ctl {
@@ -30,6 +36,7 @@ struct ctl_conn {
 	ev_io			 rd, wr;
 	ev_timer		 timer;
 	struct ctl		*ctl;
+	struct grant_who	 who;		/* SO_PEERCRED */
 	char			 line[CTL_LINE_MAX];
 	size_t			 len;
 	char			*out;
@@ -59,6 +66,70 @@ cc_answer(struct ctl_conn *c, char *text, size_t len)
 }
 
 static void
+cc_text(struct ctl_conn *c, const char *fmt, ...) DG_PRINTF(2, 3);
+
+/* Answers with a formatted text. */
+static void
+cc_text(struct ctl_conn *c, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		cc_free(c);
+		return;
+	}
+	cc_answer(c, text, (size_t)n);
+}
+
+/* "grant\tPEER\tSECONDS\tREASON\tRULES" */
+static void
+cc_grant(struct ctl_conn *c, char *args)
+{
+	char *f[4], err[2048], *end;
+	double secs;
+	int i, id;
+
+	for (i = 0; i < 4; i++) {
+		f[i] = args;
+		if (i < 3 && (args = strchr(args, '\t')) == NULL) {
+			cc_text(c, "grant refused\nmalformed grant command\n");
+			return;
+		}
+		if (i < 3)
+			*args++ = '\0';
+	}
+	secs = strtod(f[1], &end);
+	if (end == f[1] || *end != '\0') {
+		cc_text(c, "grant refused\nbad duration\n");
+		return;
+	}
+	id = grants_add(c->ctl->d->grants, f[0], f[3], f[2], secs, &c->who,
+	    err, sizeof(err));
+	if (id < 0)
+		cc_text(c, "grant refused\n%s", err);
+	else
+		cc_text(c, "granted %d\n", id);
+}
+
+static void
+cc_revoke(struct ctl_conn *c, const char *arg)
+{
+	char *end;
+	long id = strtol(arg, &end, 10);
+
+	if (end == arg || *end != '\0' || id < 1 || id > INT32_MAX ||
+	    grants_revoke(c->ctl->d->grants, (int)id, &c->who) == -1)
+		cc_text(c, "no grant %s\n", arg);
+	else
+		cc_text(c, "revoked %ld\n", id);
+}
+
+static void
 cc_command(struct ctl_conn *c)
 {
 	struct dg_daemon *d = c->ctl->d;
@@ -82,6 +153,16 @@ cc_command(struct ctl_conn *c)
 			len = (size_t)snprintf(text, sizeof(err) + 32,
 			    "reload failed; old configuration kept\n%s", err);
 		cc_answer(c, text, len);
+	} else if (strncmp(c->line, "grant\t", 6) == 0) {
+		cc_grant(c, c->line + 6);
+	} else if (strcmp(c->line, "grants") == 0) {
+		if ((text = grants_render(d->grants, &len)) == NULL) {
+			cc_free(c);
+			return;
+		}
+		cc_answer(c, text, len);
+	} else if (strncmp(c->line, "revoke ", 7) == 0) {
+		cc_revoke(c, c->line + 7);
 	} else {
 		if ((text = strdup("unknown command\n")) == NULL) {
 			cc_free(c);
@@ -156,6 +237,18 @@ ctl_accept(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	c->ctl = ctl;
+	{
+		struct ucred uc;
+		socklen_t ulen = sizeof(uc);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &ulen) == 0) {
+			c->who.uid = uc.uid;
+			c->who.pid = uc.pid;
+		} else {
+			c->who.uid = (uid_t)-1;
+			c->who.pid = -1;
+		}
+	}
 	ev_io_init(&c->rd, cc_read, fd, EV_READ);
 	ev_io_init(&c->wr, cc_write, fd, EV_WRITE);
 	ev_timer_init(&c->timer, cc_timeout, CTL_TIMEOUT, 0.0);
@@ -243,8 +336,7 @@ ctl_request(const struct dg_conf *conf, const char *cmd, const char *expect,
 			close(fd);
 		return -1;
 	}
-	snprintf(buf, sizeof(buf), "%s\n", cmd);
-	if (write(fd, buf, strlen(buf)) < 0) {
+	if (write(fd, cmd, strlen(cmd)) < 0 || write(fd, "\n", 1) < 0) {
 		close(fd);
 		return -1;
 	}

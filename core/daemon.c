@@ -16,7 +16,9 @@
 
 #include "dg_ctl.h"
 #include "dg_daemon.h"
+#include "dg_grant.h"
 #include "dg_log.h"
+#include "dg_metrics.h"
 #include "dg_stats.h"
 #include "epmd_srv.h"
 #include "hs_crypto.h"
@@ -53,6 +55,13 @@ warn_unreloadable(const struct dg_conf *a, const struct dg_conf *b)
 	    a->listen_port_max != b->listen_port_max ||
 	    strcmp(a->listen_addr.text, b->listen_addr.text) != 0)
 		log_warnx("reload: listen settings apply to nodes registering from now on");
+	if (a->metrics_on != b->metrics_on || (a->metrics_on &&
+	    strcmp(a->metrics_addr.text, b->metrics_addr.text) != 0) ||
+	    (a->metrics_on && net_sockaddr_port((const struct sockaddr *)
+	    &a->metrics_addr.ss) != net_sockaddr_port((const struct sockaddr *)
+	    &b->metrics_addr.ss)))
+		log_warnx("reload: the metrics address changes at the next "
+		    "restart");
 	if ((a->control_path == NULL) != (b->control_path == NULL) ||
 	    (a->control_path && strcmp(a->control_path, b->control_path) != 0))
 		log_warnx("reload: the control socket moves at the next restart");
@@ -72,12 +81,13 @@ daemon_reload(struct dg_daemon *d, char *err, size_t errlen)
 		    "in force", e.n, d->conf_path ? d->conf_path : "<embedded>");
 		return -1;
 	}
-	warn_unreloadable(old, nc);
+	warn_unreloadable(conf_root(old), nc);
 	d->conf = nc;
 	alerts_configure(d->alerts, nc->alerts_path, nc->alerts_syslog,
 	    nc->alerts_per_source);
 	bans_configure(d->bans, nc->ban_failures, nc->ban_window, nc->ban_duration);
 	conf_unref(old);	/* live sessions keep theirs until next message */
+	grants_reloaded(d->grants);	/* dropped, or laid over nc */
 	log_info("reload: configuration from %s in force",
 	    d->conf_path ? d->conf_path : "<embedded>");
 	return 0;
@@ -192,6 +202,9 @@ daemon_run(const char *path, int verbose)
 		return 1;
 	}
 	ctl = ctl_start(&d);
+	d.grants = grants_new(&d);
+	grants_restore(d.grants);
+	d.metrics = metrics_start(&d);
 	ev_signal_init(&s_int, on_stop, SIGINT);
 	ev_signal_init(&s_term, on_stop, SIGTERM);
 	ev_signal_init(&s_hup, on_hup, SIGHUP);
@@ -205,6 +218,8 @@ daemon_run(const char *path, int verbose)
 	    d.conf->listen_port_max);
 	ev_run(d.loop, 0);
 	ctl_stop(ctl);
+	metrics_stop(d.metrics);
+	grants_free(d.grants);
 	epmd_srv_stop(d.epmd);
 	stats_free(d.stats);
 	srccount_free(d.hs_sources);

@@ -1,6 +1,8 @@
 /*
  * main.c - the distguard command line: one binary, subcommands.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,10 @@ usage(FILE *f)
 	    "                              what the rules decide for one message\n"
 	    "  stats  [-c FILE] [--json]   counters of the running daemon\n"
 	    "  reload [-c FILE]            make the running daemon reload\n"
+	    "  grant  [-c FILE] PEER RULES --for DURATION --reason TEXT\n"
+	    "                              temporary rules for a peer (break-glass)\n"
+	    "  grants [-c FILE]            list the grants in force\n"
+	    "  revoke [-c FILE] ID         end a grant now\n"
 	    "\n"
 	    "Without -c the embedded default configuration is used.\n"
 	    "`distguard COMMAND --help` describes one command.\n");
@@ -54,6 +60,32 @@ cmd_help(const char *cmd)
 		return "usage: distguard reload [-c FILE]\n"
 		    "Asks the running daemon to reload its configuration.  A bad file\n"
 		    "is refused with FILE:LINE errors and the old one stays in force.\n";
+	if (strcmp(cmd, "grant") == 0)
+		return "usage: distguard grant [-c FILE] PEER RULES --for DURATION "
+		    "--reason TEXT\n"
+		    "Gives the peers whose node name matches the pattern PEER the\n"
+		    "rules RULES for DURATION (e.g. 90s, 15m, 2h, 1d; plain numbers\n"
+		    "are seconds), through the daemon's control socket.  RULES is a\n"
+		    "list in the configuration's rule syntax, e.g. '[allow_all]' or\n"
+		    "'[{allow, spawn_request, [{erlang, node, 0}]}]'; it replaces\n"
+		    "the peer's usual rules (its {peer} entry) for that time, in\n"
+		    "every {node} scope.  Live connections follow from their next\n"
+		    "message.  The grant ends by itself; `distguard revoke ID` ends\n"
+		    "it sooner.  A reload ends it too unless the configuration has\n"
+		    "{grants, [{keep_on_reload, true}]}.  Each step raises an alert\n"
+		    "(policy.grant, policy.expired, policy.revoked) naming the uid\n"
+		    "and pid that asked, the reason and the rules.  Prints\n"
+		    "\"granted ID\", or the errors and exits 1.\n";
+	if (strcmp(cmd, "grants") == 0)
+		return "usage: distguard grants [-c FILE]\n"
+		    "Lists the grants in force, one a line, tab-separated: ID, peer\n"
+		    "pattern, seconds left, end (UTC), who asked (uid, pid), reason,\n"
+		    "rules.  Prints \"no grants\" when there is none.\n";
+	if (strcmp(cmd, "revoke") == 0)
+		return "usage: distguard revoke [-c FILE] ID\n"
+		    "Ends grant ID now (see `distguard grants`); live connections\n"
+		    "fall back to the configuration's rules from their next\n"
+		    "message.  Exits 1 when there is no such grant.\n";
 	return NULL;
 }
 
@@ -125,6 +157,128 @@ cmd_ctl(int argc, char **argv, const char *what)
 	return rc == 0 ? 0 : 1;
 }
 
+/* "90", "90s", "15m", "2h", "1d": seconds, or -1. */
+static long
+parse_duration(const char *s)
+{
+	char *end;
+	long n, mul = 1;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || n <= 0)
+		return -1;
+	if (strcmp(end, "m") == 0)
+		mul = 60;
+	else if (strcmp(end, "h") == 0)
+		mul = 3600;
+	else if (strcmp(end, "d") == 0)
+		mul = 86400;
+	else if (*end != '\0' && strcmp(end, "s") != 0)
+		return -1;
+	if (n > LONG_MAX / mul)
+		return -1;
+	return n * mul;
+}
+
+/* Fields travel tab-separated on one line: they may hold neither. */
+static int
+field_ok(const char *what, const char *s)
+{
+	if (strpbrk(s, "\t\n\r") != NULL) {
+		fprintf(stderr, "distguard grant: %s may not contain a tab or a "
+		    "newline\n", what);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+cmd_grant(int argc, char **argv)
+{
+	const char *path = NULL, *reason = NULL, *dur = NULL, *pos[2];
+	struct dg_conf *conf;
+	char *cmd;
+	long secs;
+	int i, npos = 0, nerr = 0, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			path = argv[++i];
+		else if (strcmp(argv[i], "--for") == 0 && i + 1 < argc)
+			dur = argv[++i];
+		else if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc)
+			reason = argv[++i];
+		else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			fprintf(stderr, "distguard grant: bad argument %s\n",
+			    argv[i]);
+			return 2;
+		} else if (npos < 2)
+			pos[npos++] = argv[i];
+		else {
+			fprintf(stderr, "distguard grant: too many arguments\n");
+			return 2;
+		}
+	}
+	if (npos != 2 || dur == NULL || reason == NULL) {
+		fputs(cmd_help("grant"), stderr);
+		return 2;
+	}
+	if ((secs = parse_duration(dur)) < 0) {
+		fprintf(stderr, "distguard grant: --for %s: a duration is a "
+		    "positive number with an optional unit s, m, h or d\n", dur);
+		return 2;
+	}
+	if (!field_ok("PEER", pos[0]) || !field_ok("RULES", pos[1]) ||
+	    !field_ok("--reason", reason))
+		return 2;
+	if ((conf = conf_load(path, print_error, &nerr)) == NULL)
+		return 1;
+	if (asprintf(&cmd, "grant\t%s\t%ld\t%s\t%s", pos[0], secs, reason,
+	    pos[1]) < 0) {
+		conf_unref(conf);
+		return 1;
+	}
+	rc = ctl_request(conf, cmd, "granted ", stdout);
+	free(cmd);
+	conf_unref(conf);
+	return rc == 0 ? 0 : 1;
+}
+
+static int
+cmd_revoke(int argc, char **argv)
+{
+	const char *path = NULL, *id = NULL;
+	struct dg_conf *conf;
+	char cmd[64];
+	int i, nerr = 0, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			path = argv[++i];
+		else if (id == NULL && argv[i][0] >= '0' && argv[i][0] <= '9' &&
+		    strlen(argv[i]) < 12)
+			id = argv[i];
+		else {
+			fprintf(stderr, "distguard revoke: bad argument %s\n",
+			    argv[i]);
+			return 2;
+		}
+	}
+	if (id == NULL) {
+		fputs(cmd_help("revoke"), stderr);
+		return 2;
+	}
+	if ((conf = conf_load(path, print_error, &nerr)) == NULL)
+		return 1;
+	snprintf(cmd, sizeof(cmd), "revoke %s", id);
+	rc = ctl_request(conf, cmd, "revoked ", stdout);
+	conf_unref(conf);
+	return rc == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -167,6 +321,12 @@ main(int argc, char **argv)
 		return cmd_ctl(argc - 1, argv + 1, "stats");
 	if (strcmp(cmd, "reload") == 0)
 		return cmd_ctl(argc - 1, argv + 1, "reload");
+	if (strcmp(cmd, "grant") == 0)
+		return cmd_grant(argc - 1, argv + 1);
+	if (strcmp(cmd, "grants") == 0)
+		return cmd_ctl(argc - 1, argv + 1, "grants");
+	if (strcmp(cmd, "revoke") == 0)
+		return cmd_revoke(argc - 1, argv + 1);
 	fprintf(stderr, "distguard: unknown command %s\n", cmd);
 	usage(stderr);
 	return 2;

@@ -13,7 +13,42 @@ struct stats {
 	struct stats_row	*rows[STATS_MAX_ROWS];
 	int			 nrows;
 	struct stats_row	 other;
+	struct stats_names	 handshakes;
 };
+
+void
+stats_names_add(struct stats_names *t, const char *name)
+{
+	int i;
+
+	for (i = 0; i < t->n; i++) {
+		if (strcmp(t->e[i].name, name) == 0) {
+			t->e[i].n++;
+			return;
+		}
+	}
+	if (t->n == STATS_MAX_NAMES || strlen(name) >= STATS_NAME_MAX) {
+		t->other++;
+		return;
+	}
+	snprintf(t->e[t->n].name, STATS_NAME_MAX, "%s", name);
+	t->e[t->n++].n = 1;
+}
+
+void
+stats_handshake(struct stats *s, const char *outcome)
+{
+	stats_names_add(&s->handshakes, outcome);
+}
+
+void
+stats_view(const struct stats *s, struct stats_view *v)
+{
+	v->rows = s->rows;
+	v->nrows = s->nrows;
+	v->other = &s->other;
+	v->handshakes = &s->handshakes;
+}
 
 struct stats *
 stats_new(void)

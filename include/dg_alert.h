@@ -25,7 +25,8 @@ void		 alerts_free(struct alerts *);
 /*
  * Emits one alert.  `sa` is the peer's address (NULL for none); node and
  * listener may be NULL or unterminated spans of untrusted bytes given by
- * (ptr, len) through alert_emitn; detail is trusted text.
+ * (ptr, len) through alert_emitn; detail is trusted text.  An alert with
+ * no address (sa NULL) records an operator's act and is not rate-limited.
  */
 void	alert_emit(struct alerts *, const char *event, const struct sockaddr *sa,
 	    const char *node, const char *listener, const char *fmt, ...)
@@ -37,6 +38,10 @@ void	alert_emitn(struct alerts *, const char *event, const struct sockaddr *sa,
 /* Number of alerts written and suppressed so far. */
 void	alerts_counts(const struct alerts *, unsigned long long *written,
 	    unsigned long long *suppressed);
+
+/* Alerts raised so far by event, suppressed ones included (metrics). */
+struct stats_names;
+const struct stats_names *alerts_events(const struct alerts *);
 
 /* "1.2.3.4:5" or "[::1]:5" */
 char	*dg_addr_text(const struct sockaddr *sa, char *buf, size_t len);

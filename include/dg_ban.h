@@ -21,5 +21,7 @@ int		 bans_fail(struct bans *, const struct sockaddr *, double now);
 double		 bans_check(struct bans *, const struct sockaddr *, double now);
 /* Number of sources banned right now. */
 int		 bans_active(const struct bans *, double now);
+/* Number of bans started since the daemon started. */
+unsigned long long bans_started(const struct bans *);
 
 #endif

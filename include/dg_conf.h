@@ -176,12 +176,31 @@ struct dg_conf {
 	/* {control, Path} : the stats/reload socket */
 	char			*control_path;
 
+	/* {metrics, ...}: the Prometheus endpoint (core/metrics.c) */
+	int			 metrics_on;
+	struct dg_sockaddr	 metrics_addr;
+	int			 metrics_max_peers;	/* own peer labels (100) */
+	int			 metrics_max_conns;	/* at once (8) */
+
+	/* {grants, [...]}: break-glass overlays (core/grant.c) */
+	int			 grants_keep_on_reload;
+	int			 grants_max;		/* at once (64) */
+	double			 grants_max_duration;	/* s (86400) */
+	char			*grants_state_file;	/* NULL: not kept over restarts */
+
 	/* Policy: the top-level scope, then {node, Pattern, [...]} scopes. */
 	struct dg_scope		 top;
 	struct dg_scope		*nodes;
 	int			 nnodes;
 
 	int			 refcnt;		/* owners: daemon + live sessions */
+
+	/* A configuration built by conf_overlay: everything above is base's
+	 * (borrowed) but the peer arrays, whose first nov entries are the
+	 * overlays, owned here. */
+	struct dg_conf		*base;
+	struct dg_peer		*ov;
+	int			 nov;
 };
 
 /*
@@ -196,6 +215,35 @@ struct dg_conf	*conf_load_text(const char *name, const char *text, size_t len,
 		    conf_err_fn err, void *arg);
 void		 conf_ref(struct dg_conf *);
 void		 conf_unref(struct dg_conf *);	/* frees at zero, wiping cookies */
+
+/*
+ * Rules given outside a file (a grant's RULES): one term, "[Rule, ...]",
+ * in the configuration's syntax, with an optional final '.'.  Errors go to
+ * err as "name:line: message".  On success fills *out (free it with
+ * conf_ruleset_free) and returns 0; else -1.
+ */
+int	conf_parse_rules(const char *name, const char *text, size_t len,
+	    struct dg_ruleset *out, conf_err_fn err, void *arg);
+void	conf_ruleset_free(struct dg_ruleset *);
+
+/* An overlay: {peer, pattern, rules} put in front of every scope. */
+struct dg_overlay {
+	const char	*pattern;
+	const char	*rules;		/* text, as conf_parse_rules takes it */
+	int		 id;		/* for logs: "grant N" */
+};
+
+/*
+ * The configuration `base` with each overlay's {peer} entry in front of
+ * the peer entries of the top level and of every {node} scope (first
+ * match wins, so an overlay decides for the peers it matches wherever
+ * they connect).  Holds a reference to `base`, which stays unchanged.
+ * Returns NULL (errors reported) if an overlay's rules do not parse or
+ * memory runs out.  conf_root gives the file's configuration back.
+ */
+struct dg_conf	*conf_overlay(struct dg_conf *base, const struct dg_overlay *,
+		    int n, conf_err_fn err, void *arg);
+struct dg_conf	*conf_root(struct dg_conf *);
 
 /* The embedded default configuration (examples/distguard.conf). */
 extern const char conf_default_text[];

@@ -14,17 +14,23 @@
 #include "dg_conf.h"
 
 struct epmd_srv;
+struct grants;
+struct metrics;
 struct srccount;
 struct stats;
 
 struct dg_daemon {
 	struct ev_loop		*loop;
-	struct dg_conf		*conf;		/* in force; sessions hold refs */
+	struct dg_conf		*conf;		/* in force; sessions hold refs.
+						 * With grants, an overlay of the
+						 * file's (conf_root) */
 	const char		*conf_path;	/* NULL: embedded default */
 	struct alerts		*alerts;
 	struct bans		*bans;
 	struct epmd_srv		*epmd;
 	struct stats		*stats;
+	struct grants		*grants;	/* break-glass overlays */
+	struct metrics		*metrics;	/* the Prometheus endpoint */
 	struct srccount		*hs_sources;	/* pending handshakes per source */
 	int			 hs_pending;	/* pending handshakes, total */
 	int			 sessions;	/* live proxied connections */

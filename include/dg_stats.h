@@ -26,12 +26,46 @@ struct stats_row {
 	int		live;			/* connections now */
 };
 
+/*
+ * Counts by outcome name ("ok", "bad_digest", ...): the names come from
+ * the code, not from the network, so a small table holds them; a name
+ * beyond it is counted under "other".
+ */
+#define STATS_MAX_NAMES	48
+#define STATS_NAME_MAX	40
+
+struct stats_named {
+	char		name[STATS_NAME_MAX];
+	uint64_t	n;
+};
+
+struct stats_names {
+	struct stats_named	e[STATS_MAX_NAMES];
+	int			n;
+	uint64_t		other;
+};
+
+/* Adds one to `name` in the table. */
+void	stats_names_add(struct stats_names *, const char *name);
+
 struct stats;
+
+/* What metrics (core/metrics.c) read besides the rows. */
+struct stats_view {
+	struct stats_row	* const *rows;
+	int			 nrows;
+	const struct stats_row	*other;		/* pairs past STATS_MAX_ROWS */
+	const struct stats_names *handshakes;	/* by outcome */
+};
 
 struct stats		*stats_new(void);
 void			 stats_free(struct stats *);
 /* The row of a pair, created on first use. Never NULL. */
 struct stats_row	*stats_row(struct stats *, const char *local, const char *peer);
+/* One handshake ended: "ok", or the reason it failed (the alert event
+ * without its "handshake." prefix), "failed" when it has no event. */
+void			 stats_handshake(struct stats *, const char *outcome);
+void			 stats_view(const struct stats *, struct stats_view *);
 /* Renders every row as a table or as JSON into a malloc'd string. */
 char			*stats_render(struct stats *, int json, size_t *len);
 

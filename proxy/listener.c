@@ -76,6 +76,7 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 			log_debug("listener %s: %s banned for %.0fs more: closed",
 			    l->alive, dg_addr_text((struct sockaddr *)&ss, text,
 			    sizeof(text)), left);
+			stats_handshake(d->stats, "banned");
 			close(fd);
 			continue;
 		}
@@ -86,6 +87,7 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 			    (struct sockaddr *)&ss, NULL, l->alive,
 			    "too many pending handshakes (%d in total)",
 			    d->hs_pending);
+			stats_handshake(d->stats, "refused");
 			close(fd);
 			continue;
 		}

@@ -209,6 +209,8 @@ hs_failed(struct session *s)
 	char reason[400];
 
 	hs_flush(s);	/* a final status (not_allowed, nok) goes out */
+	stats_handshake(d->stats, h->event && strncmp(h->event, "handshake.",
+	    10) == 0 ? h->event + 10 : "failed");
 	if (h->event)
 		alert_emit(d->alerts, h->event, peer_sa(s),
 		    h->peer.name.len ? h->peer.name.s : NULL, s->alive, "%s",
@@ -360,6 +362,7 @@ handshake_up(struct session *s)
 	s->row = stats_row(s->d->stats, s->alive, s->peer_name);
 	s->row->connections++;
 	s->row->live++;
+	stats_handshake(s->d->stats, "ok");
 	log_info("conn %llu %s %s -> %s: up, flags %#llx (%s), policy: %s",
 	    (unsigned long long)s->id, s->peertext, s->peer_name, s->b_name,
 	    (unsigned long long)s->flags,

@@ -24,6 +24,8 @@ need /usr/bin/timeout coreutils
 need /usr/bin/socat socat
 need /usr/bin/python3 python3
 need /usr/bin/pkg-config pkg-config
+# promtool validates the metrics exposition in the tests
+need /usr/bin/promtool prometheus
 # libFuzzer and the sanitizer runtimes for clang
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
 	missing="$missing libclang-rt-dev"

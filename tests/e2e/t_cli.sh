@@ -4,7 +4,7 @@
 
 # --help everywhere
 check "distguard --help" bash -c "'$DG' --help | grep -q '^usage: distguard COMMAND'"
-for c in run check stats reload test; do
+for c in run check stats reload test grant grants revoke; do
 	check "distguard $c --help" bash -c "'$DG' $c --help | grep -q '^usage: distguard $c'"
 done
 check "an unknown command fails with usage" not bash -c "'$DG' frobnicate 2>/dev/null"

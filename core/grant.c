@@ -1,0 +1,534 @@
+/*
+ * grant.c - break-glass grants (dg_grant.h).
+ *
+ * The daemon's configuration in force is either the file's own, or an
+ * overlay of it (conf_overlay) with one {peer} entry per grant, newest
+ * first.  Every change rebuilds the overlay from the file's configuration
+ * (conf_root) and swaps it in; sessions pick it up on their next message
+ * (proxy/relay.c, follow_reload) and the old one is freed when the last
+ * of them has moved on.  Nothing in filter/ knows grants exist.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dg_daemon.h"
+#include "dg_grant.h"
+#include "dg_log.h"
+#include "eterm.h"
+
+struct grant {
+	ev_timer	 timer;		/* first: the callback casts */
+	struct grants	*g;
+	int		 id;
+	char		*pattern;
+	char		*rules;
+	char		*reason;
+	struct grant_who who;
+	time_t		 until;		/* wall clock, for listings and state */
+	struct grant	*next;		/* newest first */
+};
+
+struct grants {
+	struct dg_daemon	*d;
+	struct grant		*list;
+	int			 n;
+	int			 next_id;
+};
+
+static void	save_state(struct grants *);
+
+struct grants *
+grants_new(struct dg_daemon *d)
+{
+	struct grants *g = calloc(1, sizeof(*g));
+
+	if (g == NULL)
+		fatalx("out of memory");
+	g->d = d;
+	g->next_id = 1;
+	return g;
+}
+
+static void
+grant_free(struct grants *g, struct grant *gr)
+{
+	ev_timer_stop(g->d->loop, &gr->timer);
+	free(gr->pattern);
+	free(gr->rules);
+	free(gr->reason);
+	free(gr);
+}
+
+void
+grants_free(struct grants *g)
+{
+	struct grant *gr, *nx;
+
+	if (g == NULL)
+		return;
+	for (gr = g->list; gr != NULL; gr = nx) {
+		nx = gr->next;
+		grant_free(g, gr);
+	}
+	free(g);
+}
+
+int
+grants_count(const struct grants *g)
+{
+	return g != NULL ? g->n : 0;
+}
+
+struct errtext {
+	char	*buf;
+	size_t	 len, used;
+};
+
+static void
+err_collect(void *arg, const char *file, int line, const char *msg)
+{
+	struct errtext *e = arg;
+	int k;
+
+	if (e->buf == NULL || e->used >= e->len)
+		return;
+	k = snprintf(e->buf + e->used, e->len - e->used, "%s:%d: %s\n", file,
+	    line, msg);
+	if (k > 0)
+		e->used += (size_t)k;
+}
+
+/*
+ * Builds the configuration for the grants now in force and swaps it in.
+ * Returns -1 (nothing changed) when it cannot be built; the rules were
+ * checked when each grant was added, so only memory can fail here.
+ */
+static int
+apply(struct grants *g, char *err, size_t errlen)
+{
+	struct dg_daemon *d = g->d;
+	struct dg_conf *base = conf_root(d->conf), *nc, *old = d->conf;
+	struct dg_overlay *ov = NULL;
+	struct errtext e = { err, errlen, 0 };
+	struct grant *gr;
+	int i = 0;
+
+	if (g->n > 0) {
+		if ((ov = calloc((size_t)g->n, sizeof(*ov))) == NULL)
+			return -1;
+		for (gr = g->list; gr != NULL; gr = gr->next, i++) {
+			ov[i].pattern = gr->pattern;
+			ov[i].rules = gr->rules;
+			ov[i].id = gr->id;
+		}
+		nc = conf_overlay(base, ov, g->n, err_collect, &e);
+		free(ov);
+		if (nc == NULL)
+			return -1;
+	} else {
+		nc = base;
+		conf_ref(nc);
+	}
+	d->conf = nc;
+	conf_unref(old);	/* live sessions keep theirs until next message */
+	save_state(g);
+	return 0;
+}
+
+/* The grant's end, as an ISO 8601 UTC string. */
+static const char *
+until_text(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+static void
+raise_alert(struct grants *g, const char *event, const struct grant *gr,
+    const char *what, const struct grant_who *by)
+{
+	char until[32], byw[64] = "";
+
+	if (by != NULL)
+		snprintf(byw, sizeof(byw), " by uid %ld pid %ld", (long)by->uid,
+		    (long)by->pid);
+	alert_emit(g->d->alerts, event, NULL, gr->pattern, NULL,
+	    "grant %d %s%s; asked by uid %ld pid %ld; until %s; reason \"%s\"; "
+	    "rules %s", gr->id, what, byw, (long)gr->who.uid,
+	    (long)gr->who.pid, until_text(gr->until, until, sizeof(until)),
+	    gr->reason, gr->rules);
+}
+
+/* Unlinks and frees grant `gr`, then puts the remaining ones in force. */
+static void
+grant_end(struct grants *g, struct grant *gr, const char *event,
+    const char *what, const struct grant_who *by)
+{
+	struct grant **pp;
+
+	for (pp = &g->list; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == gr) {
+			*pp = gr->next;
+			break;
+		}
+	g->n--;
+	raise_alert(g, event, gr, what, by);	/* logs it too */
+	grant_free(g, gr);
+	if (apply(g, NULL, 0) == -1)
+		log_warnx("grants: out of memory rebuilding the configuration");
+}
+
+static void
+on_expire(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct grant *gr = (struct grant *)w;
+
+	grant_end(gr->g, gr, "policy.expired", "expired", NULL);
+}
+
+/* Node-name patterns: printable, no quote or backslash (the pattern is
+ * shown in alerts and written to the state file), no blank. */
+static int
+pattern_ok(const char *p)
+{
+	size_t n = strlen(p), chars;
+
+	if (n == 0 || n > DG_MAX_NODE_BYTES ||
+	    !dg_utf8_valid((const uint8_t *)p, n, &chars))
+		return 0;
+	for (; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == '"' || *p == '\\' ||
+		    *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
+text_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s), chars;
+
+	if (n > max || !dg_utf8_valid((const uint8_t *)s, n, &chars))
+		return 0;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < ' ' || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Adds without the alert: shared by grants_add and grants_restore. */
+static struct grant *
+grant_insert(struct grants *g, int id, const char *pattern, const char *rules,
+    const char *reason, double seconds, const struct grant_who *who,
+    char *err, size_t errlen)
+{
+	struct grant *gr;
+
+	if ((gr = calloc(1, sizeof(*gr))) == NULL ||
+	    (gr->pattern = strdup(pattern)) == NULL ||
+	    (gr->rules = strdup(rules)) == NULL ||
+	    (gr->reason = strdup(reason)) == NULL) {
+		if (gr != NULL) {
+			free(gr->pattern);
+			free(gr->rules);
+			free(gr);
+		}
+		snprintf(err, errlen, "out of memory\n");
+		return NULL;
+	}
+	gr->g = g;
+	gr->id = id;
+	gr->who = *who;
+	gr->until = time(NULL) + (time_t)seconds;
+	gr->next = g->list;
+	g->list = gr;
+	g->n++;
+	if (apply(g, err, errlen) == -1) {
+		g->list = gr->next;
+		g->n--;
+		grant_free(g, gr);
+		if (err != NULL && err[0] == '\0')
+			snprintf(err, errlen, "out of memory\n");
+		return NULL;
+	}
+	ev_timer_init(&gr->timer, on_expire, seconds, 0.0);
+	ev_timer_start(g->d->loop, &gr->timer);
+	return gr;
+}
+
+int
+grants_add(struct grants *g, const char *pattern, const char *rules,
+    const char *reason, double seconds, const struct grant_who *who,
+    char *err, size_t errlen)
+{
+	const struct dg_conf *root = conf_root(g->d->conf);
+	struct errtext e = { err, errlen, 0 };
+	struct dg_ruleset rs;
+	struct grant *gr;
+	char what[64];
+
+	err[0] = '\0';
+	if (!pattern_ok(pattern)) {
+		snprintf(err, errlen, "PEER must be a node-name pattern such as "
+		    "\"ops@*\" (printable, no blank, quote or backslash)\n");
+		return -1;
+	}
+	if (!text_ok(reason, GRANT_REASON_MAX) || reason[0] == '\0') {
+		snprintf(err, errlen, "--reason must be 1..%d bytes of "
+		    "printable text\n", GRANT_REASON_MAX);
+		return -1;
+	}
+	if (!text_ok(rules, GRANT_RULES_MAX)) {
+		snprintf(err, errlen, "RULES must be at most %d bytes of "
+		    "printable text\n", GRANT_RULES_MAX);
+		return -1;
+	}
+	if (seconds < 1 || seconds > root->grants_max_duration) {
+		snprintf(err, errlen, "--for must be 1s..%.0fs (grants: "
+		    "max_duration)\n", root->grants_max_duration);
+		return -1;
+	}
+	if (g->n >= root->grants_max) {
+		snprintf(err, errlen, "%d grants in force already (grants: max)\n",
+		    g->n);
+		return -1;
+	}
+	/* The rules are checked here so the error names RULES; apply
+	 * parses them again for each configuration it builds. */
+	if (conf_parse_rules("RULES", rules, strlen(rules), &rs, err_collect,
+	    &e) == -1)
+		return -1;
+	conf_ruleset_free(&rs);
+	if ((gr = grant_insert(g, g->next_id, pattern, rules, reason, seconds,
+	    who, err, errlen)) == NULL)
+		return -1;
+	g->next_id++;
+	snprintf(what, sizeof(what), "granted for %.0fs", seconds);
+	raise_alert(g, "policy.grant", gr, what, NULL);	/* logs it too */
+	return gr->id;
+}
+
+int
+grants_revoke(struct grants *g, int id, const struct grant_who *who)
+{
+	struct grant *gr;
+
+	for (gr = g->list; gr != NULL; gr = gr->next)
+		if (gr->id == id)
+			break;
+	if (gr == NULL)
+		return -1;
+	grant_end(g, gr, "policy.revoked", "revoked", who);
+	return 0;
+}
+
+void
+grants_reloaded(struct grants *g)
+{
+	if (g->n == 0)
+		return;
+	if (conf_root(g->d->conf)->grants_keep_on_reload) {
+		if (apply(g, NULL, 0) == -1)
+			log_warnx("grants: out of memory: grants not in force "
+			    "after the reload");
+		else
+			log_info("reload: %d grant(s) kept (keep_on_reload)",
+			    g->n);
+		return;
+	}
+	while (g->list != NULL) {
+		struct grant *gr = g->list;
+
+		g->list = gr->next;
+		g->n--;
+		raise_alert(g, "policy.revoked", gr,
+		    "revoked: configuration reloaded", NULL);
+		grant_free(g, gr);
+	}
+	save_state(g);
+}
+
+char *
+grants_render(const struct grants *g, size_t *len)
+{
+	const struct grant *gr;
+	char until[32], *out;
+	size_t cap = 64, used = 0;
+	int k;
+
+	for (gr = g->list; gr != NULL; gr = gr->next)
+		cap += 160 + strlen(gr->pattern) + strlen(gr->rules) +
+		    strlen(gr->reason);
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	out[0] = '\0';
+	if (g->n == 0)
+		used = (size_t)snprintf(out, cap, "no grants\n");
+	for (gr = g->list; gr != NULL; gr = gr->next) {
+		k = snprintf(out + used, cap - used, "%d\t%s\t%.0fs left\t"
+		    "until %s\tuid %ld pid %ld\t%s\t%s\n", gr->id, gr->pattern,
+		    ev_timer_remaining(g->d->loop, (ev_timer *)&gr->timer),
+		    until_text(gr->until, until, sizeof(until)),
+		    (long)gr->who.uid, (long)gr->who.pid, gr->reason, gr->rules);
+		if (k > 0 && used + (size_t)k < cap)
+			used += (size_t)k;
+	}
+	*len = used;
+	return out;
+}
+
+/* ---- the state file ----------------------------------------------------- */
+
+/*
+ * One term per grant, in the configuration's syntax:
+ *   {grant, Id, "Pattern", Until, Uid, Pid, "Reason", "Rules"}.
+ * Until is in seconds since the epoch.  Written to Path.tmp and renamed,
+ * mode 0600: the file is as sensitive as the configuration.
+ */
+static void
+put_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void
+save_state(struct grants *g)
+{
+	const char *path = conf_root(g->d->conf)->grants_state_file;
+	const struct grant *gr;
+	char tmp[4200];
+	FILE *f;
+	int fd;
+
+	if (path == NULL)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
+	    -1 || (f = fdopen(fd, "w")) == NULL) {
+		log_warn("grants: cannot write %s", tmp);
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	fprintf(f, "%% distguard grants, rewritten on every change.\n");
+	for (gr = g->list; gr != NULL; gr = gr->next) {
+		fprintf(f, "{grant, %d, ", gr->id);
+		put_string(f, gr->pattern);
+		fprintf(f, ", %lld, %ld, %ld, ", (long long)gr->until,
+		    (long)gr->who.uid, (long)gr->who.pid);
+		put_string(f, gr->reason);
+		fputs(", ", f);
+		put_string(f, gr->rules);
+		fputs("}.\n", f);
+	}
+	if (fclose(f) != 0 || rename(tmp, path) == -1)
+		log_warn("grants: cannot write %s", path);
+}
+
+static void
+restore_one(struct grants *g, const struct et_node *t, time_t now)
+{
+	const struct et_node *e[8];
+	struct grant_who who;
+	char err[1024];
+	int i;
+
+	if (!et_is_tagged(t, "grant", 8))
+		return;
+	for (i = 0; i < 8; i++)
+		e[i] = et_elem(t, i);
+	if (e[1]->kind != ET_INT || e[2]->kind != ET_STRING ||
+	    e[3]->kind != ET_INT || e[4]->kind != ET_INT ||
+	    e[5]->kind != ET_INT || e[6]->kind != ET_STRING ||
+	    e[7]->kind != ET_STRING || e[1]->ival < 1 || e[1]->ival > INT32_MAX) {
+		log_warnx("grants: bad entry on line %d of the state file",
+		    t->line);
+		return;
+	}
+	if (e[3]->ival <= now)
+		return;		/* expired while we were down */
+	if (!pattern_ok(e[2]->text) || !text_ok(e[6]->text, GRANT_REASON_MAX) ||
+	    !text_ok(e[7]->text, GRANT_RULES_MAX)) {
+		log_warnx("grants: bad entry on line %d of the state file",
+		    t->line);
+		return;
+	}
+	who.uid = (uid_t)e[4]->ival;
+	who.pid = (pid_t)e[5]->ival;
+	{
+		struct dg_ruleset rs;
+		struct errtext et = { err, sizeof(err), 0 };
+		struct grant *gr;
+
+		err[0] = '\0';
+		if (conf_parse_rules("state file", e[7]->text, e[7]->len, &rs,
+		    err_collect, &et) == -1) {
+			log_warnx("grants: entry on line %d: %s", t->line, err);
+			return;
+		}
+		conf_ruleset_free(&rs);
+		gr = grant_insert(g, (int)e[1]->ival, e[2]->text, e[7]->text,
+		    e[6]->text, (double)(e[3]->ival - now), &who, err,
+		    sizeof(err));
+		if (gr == NULL)
+			return;
+		if (gr->id >= g->next_id)
+			g->next_id = gr->id + 1;
+		raise_alert(g, "policy.grant", gr, "restored after a restart",
+		    NULL);
+	}
+}
+
+void
+grants_restore(struct grants *g)
+{
+	const char *path = conf_root(g->d->conf)->grants_state_file;
+	const struct et_node *t;
+	struct et_doc *doc;
+	char *buf;
+	ssize_t n;
+	size_t len = 0;
+	int fd;
+
+	if (path == NULL)
+		return;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		if (errno != ENOENT)
+			log_warn("grants: %s", path);
+		return;
+	}
+	if ((buf = malloc(ET_MAX_FILE + 1)) == NULL) {
+		close(fd);
+		return;
+	}
+	while (len <= ET_MAX_FILE &&
+	    (n = read(fd, buf + len, ET_MAX_FILE + 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	doc = et_parse(buf, len, NULL, NULL);
+	free(buf);
+	if (doc == NULL)
+		return;
+	if (doc->nerrors > 0)
+		log_warnx("grants: %d syntax error(s) in %s; those entries are "
+		    "ignored", doc->nerrors, path);
+	for (t = doc->terms; t != NULL; t = t->next)
+		if (g->n < conf_root(g->d->conf)->grants_max)
+			restore_one(g, t, time(NULL));
+	et_free(doc);
+	save_state(g);
+}
