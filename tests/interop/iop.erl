@@ -6,7 +6,7 @@
 %% and prints one line per check, "IOP Check ok|fail Detail", which
 %% t_battery.sh turns into ok/not ok lines and the table.
 -module(iop).
--export([protected/1, victim/0, battery/2, mesh/3]).
+-export([protected/1, victim/0, battery/2, mesh_member/2, mesh_observe/2]).
 
 protected(Secs) ->
     yes = global:register_name(gname(node()), spawn(fun() -> receive stop -> ok end end)),
@@ -114,29 +114,57 @@ check_halt(Node) ->
     N = catch erpc:call(Node, erlang, node, [], 5000),
     expect(P =:= pong andalso N =:= Node, {ping, P, erpc, N, spawned, Spawned}).
 
-%% The mesh: connect to every node in Nodes, then wait until every node
-%% of the list sees every other (a full mesh), at most Secs.
-mesh(Nodes, Secs, _) ->
-    [net_kernel:connect_node(N) || N <- Nodes, N =/= node()],
-    Deadline = erlang:monotonic_time(millisecond) + Secs * 1000,
-    mesh_wait(Nodes, Deadline).
+%% A member of the mixed mesh: a global name of its own, a connection to
+%% the seed; global (prevent_overlapping_partitions) makes the rest of the
+%% mesh, with the simultaneous connects that brings.
+mesh_member(Seed, Secs) ->
+    yes = global:register_name(gname(node()), self()),
+    io:format("dgt ready ~p~n", [node()]),
+    connect_seed(Seed, 20),
+    receive stop -> ok after Secs * 1000 -> ok end,
+    halt().
 
-mesh_wait(Nodes, Deadline) ->
-    Want = lists:sort(Nodes),
-    Views = [{N, view(N)} || N <- Nodes],
-    Missing = [{N, Want -- V} || {N, V} <- Views, Want -- V =/= []],
-    case Missing of
-        [] -> io:format("IOP mesh ok: ~w nodes~n", [length(Nodes)]);
-        _ ->
+connect_seed(Seed, _) when Seed =:= node() -> ok;
+connect_seed(Seed, 0) -> io:format("could not reach the seed ~p~n", [Seed]);
+connect_seed(Seed, N) ->
+    case net_kernel:connect_node(Seed) of
+        true -> ok;
+        _ -> timer:sleep(250), connect_seed(Seed, N - 1)
+    end.
+
+%% From a hidden observer: waits (at most Secs) until every member sees
+%% every other member and every member's global name.
+mesh_observe(Members, Secs) ->
+    Deadline = erlang:monotonic_time(millisecond) + Secs * 1000,
+    T0 = erlang:monotonic_time(millisecond),
+    R = mesh_wait(lists:sort(Members), Deadline),
+    io:format("IOP mesh ~s ~w ms: ~0p~n",
+              [element(1, R), erlang:monotonic_time(millisecond) - T0, element(2, R)]).
+
+mesh_wait(Want, Deadline) ->
+    Names = lists:sort([gname(N) || N <- Want]),
+    Missing = [{N, M} || N <- Want, M <- [missing(N, Want, Names)], M =/= []],
+    case Missing =:= [] of
+        true -> {ok, {full_mesh, length(Want), global_names, length(Names)}};
+        false ->
             case erlang:monotonic_time(millisecond) > Deadline of
-                true -> io:format("IOP mesh fail: missing ~0p~n", [Missing]);
-                false -> timer:sleep(500), mesh_wait(Nodes, Deadline)
+                true -> {fail, Missing};
+                false -> timer:sleep(500), mesh_wait(Want, Deadline)
             end
     end.
 
-view(N) when N =:= node() -> lists:sort([node() | nodes()]);
-view(N) ->
-    case catch erpc:call(N, erlang, nodes, [[this, visible]], 3000) of
-        L when is_list(L) -> lists:sort(L);
-        _ -> []
+missing(N, Want, Names) ->
+    Seen = case catch erpc:call(N, erlang, nodes, [], 3000) of
+               L when is_list(L) -> [N | L];
+               E -> {error, E}
+           end,
+    Global = case catch erpc:call(N, global, registered_names, [], 3000) of
+                 G when is_list(G) -> G;
+                 E2 -> {error, E2}
+             end,
+    case {Seen, Global} of
+        {S, G2} when is_list(S), is_list(G2) ->
+            [{nodes, Want -- S} || Want -- S =/= []] ++
+                [{names, Names -- G2} || Names -- G2 =/= []];
+        _ -> [{unreachable, Seen, Global}]
     end.
