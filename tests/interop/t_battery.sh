@@ -26,8 +26,8 @@ dg_start || exit 1
 
 vnode_start 25 n25 240 'iop:protected(240)' || exit 1
 vnode_start 27 n27 240 'iop:protected(240)' || exit 1
-check "n27 really runs OTP 27" grep -q "otp 27" <(veval 27 v27 20 'io:format("otp ~s~n", [erlang:system_info(otp_release)])')
-check "n25 really runs OTP 25" grep -q "otp 25" <(veval 25 v25 20 'io:format("otp ~s~n", [erlang:system_info(otp_release)])')
+check "otp_release [27] (n27 really runs OTP 27)" grep -q "otp 27" <(veval 27 v27 20 'io:format("otp ~s~n", [erlang:system_info(otp_release)])')
+check "otp_release [25] (n25 really runs OTP 25)" grep -q "otp 25" <(veval 25 v25 20 'io:format("otp ~s~n", [erlang:system_info(otp_release)])')
 
 CHECKS="ping erpc_allowed erpc_denied gen_server_call binary_5mib link monitor global halt_attack"
 for pv in 25 27; do
@@ -65,5 +65,5 @@ for pv in 25 27; do
 done
 n=$(grep -c '"event":"peer.banned"' "$ALERTS" 2>/dev/null)
 check "no_ban [all] (no peer.banned in the whole battery: ${n:-0})" [ "${n:-0}" -eq 0 ]
-check "distguard survived [all]" dg_alive
+check "distguard_survived [all]" dg_alive
 done_tests

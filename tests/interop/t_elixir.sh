@@ -28,7 +28,7 @@ VMARGS=$(readme_block '## rel/vm.args.eex and rel/remote.vm.args.eex (the same l
 ENVSH=$(readme_block '# rel/env.sh.eex')
 DGCONF=$(readme_block '%% distguard.conf: the release app@host, its ops tools')
 for b in VMARGS ENVSH DGCONF; do
-	check "README recipe block $b found [recipe]" [ -n "${!b}" ]
+	check "recipe_block_$b [recipe] (README block found)" [ -n "${!b}" ]
 done
 
 printf 'opscookie' > "$T/ops.cookie"; chmod 600 "$T/ops.cookie"
@@ -40,8 +40,8 @@ write_conf \
     "{peer, \"p*@*\", [ping, {allow, spawn_request, [{erlang, node, 0}, {'Elixir.String', upcase, 1}]}]}." \
     '{peer, "ex*@*", [ping, global, replies]}.' \
     '{peer, "n*@*", [ping, global, replies]}.'
-"$DG" check -c "$CONF" >/dev/null 2>&1 || { "$DG" check -c "$CONF" | sed 's/^/# /'; not_ok "the README's distguard policy passes distguard check [recipe]"; exit 1; }
-ok "the README's distguard policy passes distguard check [recipe]"
+"$DG" check -c "$CONF" >/dev/null 2>&1 || { "$DG" check -c "$CONF" | sed 's/^/# /'; not_ok "recipe_policy_check [recipe] (the README's distguard policy passes distguard check)"; exit 1; }
+ok "recipe_policy_check [recipe] (the README's distguard policy passes distguard check)"
 dg_start || exit 1
 vnode_start 25 n25 200 'iop:protected(200)' || exit 1
 
@@ -53,7 +53,7 @@ timeout -k 2 150 elixir --sname ex1 --cookie "$COOKIE" --erl "$ERLFLAGS" -e '
 PIDS+=("$!"); PID_ex1=$!
 wait_for "$T/dg.log" "node ex1 registered" 30 || not_ok "node ex1 registered with distguard [elixir --sname]"
 wait_for "$T/ex1.log" "dgt ready" 30 || not_ok "ex1 ready [elixir --sname]"
-check "ex_outbound_ping [ex->25] (the elixir node pings an OTP 25 node through distguard)" \
+check "ping [ex->25] (the elixir node pings an OTP 25 node through distguard)" \
     wait_for "$T/ex1.log" "ex1 pings n25: pong" 15
 for pv in 25 27; do
 	col="$pv->ex"
@@ -88,14 +88,14 @@ DISTGUARD_EPMD_PORT=$EPMD_PORT timeout 300 mix release --quiet > "$T/mix_release
 rc=$?
 echo "# mix release: rc $rc in $(( $(date +%s) - t0 )) s"
 [ $rc -eq 0 ] || tail -n 15 "$T/mix_release.log" | sed 's/^/# /'
-check "mix release builds with the README's rel/ files [mix release]" [ $rc -eq 0 ] || exit 1
+check "mix_release_builds [ops->release] (with the README's rel/ files)" [ $rc -eq 0 ] || exit 1
 APP="$T/proj/app/_build/prod/rel/app/bin/app"
-check "the built vm.args carries distguard's flags [mix release]" \
+check "vm_args_flags [ops->release] (the built vm.args carries distguard's flags)" \
     grep -q -- "-epmd_port $EPMD_PORT" "$T/proj/app/_build/prod/rel/app/releases/0.1.0/vm.args"
 
 RELEASE_COOKIE=$COOKIE timeout -k 2 150 "$APP" start > "$T/app.log" 2>&1 &
 PIDS+=("$!"); PID_app=$!
-check "the release node app registers with distguard [mix release]" \
+check "release_registers [ops->release] (the release node app registers with distguard)" \
     wait_for "$T/dg.log" "node app registered" 30
 r=$(veval 25 p25app 30 "io:format(\"~p~n\", [net_adm:ping('app@$HOST')])")
 check "ping [25->release] (an OTP 25 peer pings the release node: $r)" grep -q pong <<<"$r"
@@ -134,7 +134,7 @@ check "remote_hidden [ops->release] (the rem-XXXX-app node came up through distg
 check "release_alive [ops->release] (the release node survived its ops sessions)" kill -0 "$PID_app"
 
 nb=$(grep -c '"event":"peer.banned"' "$ALERTS" 2>/dev/null)
-check "no_ban [elixir] (bans: ${nb:-0})" [ "${nb:-0}" -eq 0 ]
+check "no_ban [all] (bans: ${nb:-0})" [ "${nb:-0}" -eq 0 ]
 grep -v '"handshake.bad_digest"' "$ALERTS" 2>/dev/null | grep -v '"filter.denied"' | sed 's/^/# other alert: /'
-check "distguard survived [elixir]" dg_alive
+check "distguard_survived [all]" dg_alive
 done_tests

@@ -44,5 +44,5 @@ na=$(grep -c . "$ALERTS" 2>/dev/null)
 check "no_alert [mesh 4x25+4x27] (alerts: ${na:-0})" [ "${na:-0}" -eq 0 ]
 nb=$(grep -c '"event":"peer.banned"' "$ALERTS" 2>/dev/null)
 check "no_ban [mesh 4x25+4x27] (bans: ${nb:-0})" [ "${nb:-0}" -eq 0 ]
-check "distguard survived [mesh 4x25+4x27]" dg_alive
+check "distguard_survived [mesh 4x25+4x27]" dg_alive
 done_tests
