@@ -11,7 +11,6 @@
 
 . "$(dirname "${BASH_SOURCE[0]}")/../e2e/lib.sh"
 TRIXIE="$ROOT/scripts/trixie-root.sh"
-chmod 755 "$T"	# the chrooted nodes run as root too, but keep it plain
 erlc -o "$T" "$ROOT/tests/interop/iop.erl" >/dev/null 2>&1 || echo "# erlc iop.erl failed"
 
 # The trixie root must be there (building it when absent); a machine that

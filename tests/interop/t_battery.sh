@@ -55,6 +55,8 @@ for pv in 25 27; do
 		    wait_for "$ALERTS" "\"filter.denied\".*$peer@$HOST.*os:cmd/1" 3
 		check "halt_attack_alerted [$col] (filter.denied for erlang:halt/0)" \
 		    wait_for "$ALERTS" "\"filter.denied\".*$peer@$HOST.*erlang:halt/0" 3
+		check "halt_fun_alerted [$col] (filter.denied for the erpc:cast of fun erlang:halt/0)" \
+		    wait_for "$ALERTS" "\"filter.denied\".*$peer@$HOST.*erlang:apply/2" 3
 		eval "npid=\$PID_$node"
 		check "node_alive [$col] ($node's process is still there after the attack)" kill -0 "$npid"
 		fl=$(dflags "$peer" "$node")
@@ -66,4 +68,11 @@ done
 n=$(grep -c '"event":"peer.banned"' "$ALERTS" 2>/dev/null)
 check "no_ban [all] (no peer.banned in the whole battery: ${n:-0})" [ "${n:-0}" -eq 0 ]
 check "distguard_survived [all]" dg_alive
+# The OTP 27 nodes' /proc and /dev binds live in their own mount namespaces:
+# none of them shows in the host's mount table, even while they run.
+check "no_leaked_mounts [all] (nothing under $TRIXIE_ROOT in the host's mounts)" \
+    not grep -q " $TRIXIE_ROOT/" /proc/self/mounts
+check "otp27_chrooted [27] (n27's root is the trixie root)" \
+    [ "$(readlink "/proc/$PID_n27/root" 2>/dev/null)" = "$TRIXIE_ROOT" -o \
+      "$(readlink "/proc/$(pgrep -P "$PID_n27" | head -n 1)/root" 2>/dev/null)" = "$TRIXIE_ROOT" ]
 done_tests
