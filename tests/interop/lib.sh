@@ -23,6 +23,14 @@ interop_root() {
 		return 1
 	fi
 	TRIXIE_ROOT=$(echo "$out" | tail -n 1)
+	# chroot, a mount namespace and bind mounts need root (CAP_SYS_ADMIN)
+	if ! out=$(sh "$TRIXIE" exec -t 20 -- erl -noshell -eval \
+	    'io:format("otp ~s~n", [erlang:system_info(otp_release)]), halt().' 2>&1) ||
+	    ! grep -q '^otp 27' <<<"$out"; then
+		echo "$out" | sed 's/^/# /'
+		not_ok "OTP 27 runs chrooted in $TRIXIE_ROOT (unshare, mount --bind and chroot need root)"
+		return 1
+	fi
 }
 
 # erl_cmd VERSION: sets ERLV to the command line of that release's erl
