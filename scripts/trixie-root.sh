@@ -89,6 +89,11 @@ build() {
 	rm -rf "$ROOTDIR"
 	mv "$tmp" "$ROOTDIR"
 	cat "$ROOTDIR/.distguard-stamp" >&2
+	# Roots of older stamps are not used any more.
+	for old in "$CACHE/$SUITE"-*; do
+		[ "$old" != "$ROOTDIR" ] && [ -f "$old/.distguard-stamp" ] && rm -rf "$old"
+	done
+	return 0
 }
 
 run_in_root() {

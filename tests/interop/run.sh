@@ -45,6 +45,8 @@ table() {
 }
 
 T0=$(date +%s)
+echo "# columns: PEER->NODE (25->27: an OTP 25 peer reaching an OTP 27 node behind distguard;"
+echo "#   ex: an elixir --sname node; release: a mix release node; ops: its bin/app rpc and remote nodes)"
 # The root first, once, so its build time (first run only) shows apart.
 t=$(date +%s)
 if out=$(sh scripts/trixie-root.sh build 2>&1); then

@@ -26,8 +26,8 @@ dg_start || exit 1
 
 vnode_start 25 n25 240 'iop:protected(240)' || exit 1
 vnode_start 27 n27 240 'iop:protected(240)' || exit 1
-check "otp_release [27] (n27 really runs OTP 27)" grep -q "otp 27" <(veval 27 v27 20 'io:format("otp ~s~n", [erlang:system_info(otp_release)])')
-check "otp_release [25] (n25 really runs OTP 25)" grep -q "otp 25" <(veval 25 v25 20 'io:format("otp ~s~n", [erlang:system_info(otp_release)])')
+check "otp27_node [nodes] (n27 really runs OTP 27)" grep -q "otp 27" <(veval 27 v27 20 'io:format("otp ~s~n", [erlang:system_info(otp_release)])')
+check "otp25_node [nodes] (n25 really runs OTP 25)" grep -q "otp 25" <(veval 25 v25 20 'io:format("otp ~s~n", [erlang:system_info(otp_release)])')
 
 CHECKS="ping erpc_allowed erpc_denied gen_server_call binary_5mib link monitor global halt_attack"
 for pv in 25 27; do
@@ -72,7 +72,7 @@ check "distguard_survived [all]" dg_alive
 # none of them shows in the host's mount table, even while they run.
 check "no_leaked_mounts [all] (nothing under $TRIXIE_ROOT in the host's mounts)" \
     not grep -q " $TRIXIE_ROOT/" /proc/self/mounts
-check "otp27_chrooted [27] (n27's root is the trixie root)" \
+check "otp27_chrooted [nodes] (n27's root is the trixie root)" \
     [ "$(readlink "/proc/$PID_n27/root" 2>/dev/null)" = "$TRIXIE_ROOT" -o \
       "$(readlink "/proc/$(pgrep -P "$PID_n27" | head -n 1)/root" 2>/dev/null)" = "$TRIXIE_ROOT" ]
 done_tests
