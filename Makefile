@@ -8,6 +8,8 @@
 #   make fuzz     long libFuzzer runs (FUZZ_SECONDS per harness)
 #   make bench    benchmarks (not tests), see docs/BENCHMARKS.md
 #   make demo     the seed RFC's halt scenario, with and without distguard
+#   make interop  OTP 27 (a cached Debian trixie root), OTP 25 and Elixir
+#                 through distguard, see tests/interop/run.sh
 
 CC	?= cc
 BUILD	?= build
@@ -35,7 +37,7 @@ HELPERS	 = $(HELPERS_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
 # configuration (the text of examples/distguard.conf).
 CONFIG	?=
 
-.PHONY: all deps run test check check-asan unit fuzz fuzz-smoke bench demo clean
+.PHONY: all deps run test check check-asan unit fuzz fuzz-smoke bench demo interop clean
 
 all: deps $(BUILD)/distguard $(UNITS) $(HELPERS)
 
@@ -89,6 +91,12 @@ bench: all
 
 demo: all
 	@sh examples/demo/run.sh
+
+# Against the release build: the suite is about interoperability, the
+# sanitizers run in make test.
+interop: all
+	@sh scripts/deps.sh interop
+	@DG_BUILD=$(BUILD) sh tests/interop/run.sh
 
 clean:
 	rm -rf build
