@@ -202,7 +202,9 @@ pass(const struct workload *w, const struct rules_policy *pol,
 				    why ? why : "undecidable");
 				return -1;
 			}
-			if (pol->needs & DC_NEED_IDS)
+			if ((pol->needs & DC_NEED_IDS) &&
+			    (m.type == DG_T_SEND || m.type == DG_T_ALIAS_SEND ||
+			    (m.type == DG_T_MONITOR && !m.has_name)))
 				m.disclosed = disclose_has(&disclosed, NULL, &m);
 			rules_decide(pol, &m, &v);
 			sink += (unsigned long)v.action;

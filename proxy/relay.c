@@ -395,7 +395,10 @@ decide(struct session *s, int from_peer, const struct df_frame *f)
 			why = "bytes after a control message that has no payload";
 		}
 		if (from_peer) {
-			if (rc == 0 && (s->pol.needs & DC_NEED_IDS))
+			/* Only sends and monitors by pid are judged on it. */
+			if (rc == 0 && (s->pol.needs & DC_NEED_IDS) &&
+			    (m.type == DG_T_SEND || m.type == DG_T_ALIAS_SEND ||
+			    (m.type == DG_T_MONITOR && !m.has_name)))
 				m.disclosed = disclose_has(&s->disclosed,
 				    published_set(s), &m);
 			verdict = judge(s, rc, &m, why, !dir->df.header_mode);
