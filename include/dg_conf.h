@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "dg.h"
 
@@ -175,6 +176,15 @@ struct dg_conf {
 
 	/* {control, Path} : the stats/reload socket */
 	char			*control_path;
+
+	/* {user, Name} and {group, Name}: who the daemon becomes once its
+	 * sockets are bound and its files open (core/privdrop.c).  Resolved
+	 * when the file is loaded, so a missing account is a FILE:LINE
+	 * error; run_group is NULL for the user's login group. */
+	char			*run_user;		/* NULL: none configured */
+	char			*run_group;
+	uid_t			 run_uid;
+	gid_t			 run_gid;
 
 	/* Policy: the top-level scope, then {node, Pattern, [...]} scopes. */
 	struct dg_scope		 top;
