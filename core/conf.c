@@ -555,7 +555,7 @@ cookie_bytes_ok(const uint8_t *s, size_t len)
  * now, so that a reload refused for EACCES points at the file's owner or
  * mode rather than at the daemon.
  */
-static const char *
+static void
 access_hint(int err, char *buf, size_t len)
 {
 	struct passwd *pw;
@@ -563,11 +563,11 @@ access_hint(int err, char *buf, size_t len)
 	buf[0] = '\0';
 	if (err == EACCES && geteuid() != 0) {
 		pw = getpwuid(geteuid());
-		snprintf(buf, len, " (distguard runs as user %s since its "
-		    "start: the file must be readable by that user, see "
+		snprintf(buf, len, " (distguard has run as user %s since it "
+		    "started: the file must be readable by that user, see "
 		    "docs/SERVICE.md)", pw != NULL ? pw->pw_name : "?");
 	}
-	return buf;
+	errno = err;
 }
 
 /* Reads a cookie file: refused unless it is a regular file that neither
@@ -585,8 +585,9 @@ cookie_file(struct loader *L, const char *path, int line,
 
 	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) ==
 	    -1) {
+		access_hint(errno, hint, sizeof(hint));
 		lerr(L, line, "cookie file %s: %s%s", path, strerror(errno),
-		    access_hint(errno, hint, sizeof(hint)));
+		    hint);
 		return -1;
 	}
 	if (fstat(fd, &st) == -1) {
@@ -1167,6 +1168,7 @@ e_alerts(struct loader *L, const struct et_node *t, struct dg_scope *s)
 		return;
 	}
 	v = et_elem(t, 1);
+	L->c->alerts_line = t->line;
 	if (v->kind == ET_LIST) {
 		opt_list(L, "alerts", v, alert_opts, DG_ARRAY_LEN(alert_opts));
 		return;
@@ -1714,8 +1716,8 @@ conf_load(const char *path, conf_err_fn err, void *arg)
 	L.arg = arg;
 	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) ==
 	    -1) {
-		lerr(&L, 0, "%s%s", strerror(errno),
-		    access_hint(errno, hint, sizeof(hint)));
+		access_hint(errno, hint, sizeof(hint));
+		lerr(&L, 0, "%s%s", strerror(errno), hint);
 		return NULL;
 	}
 	if (fstat(fd, &st) == -1) {

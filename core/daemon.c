@@ -87,7 +87,7 @@ alerts_file_usable(const struct dg_daemon *d, const struct dg_conf *nc,
 	snprintf(msg, sizeof(msg), "alerts file %s: %s (opened by uid %u: "
 	    "the daemon's user after the privilege drop)", nc->alerts_path,
 	    strerror(errno), (unsigned)geteuid());
-	collect_error(e, nc->path, 0, msg);
+	collect_error(e, nc->path, nc->alerts_line, msg);
 	return 0;
 }
 

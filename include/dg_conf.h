@@ -168,6 +168,7 @@ struct dg_conf {
 	char			*alerts_path;		/* NULL: alerts go to the log only */
 	int			 alerts_syslog;
 	int			 alerts_per_source;	/* per minute and source (30) */
+	int			 alerts_line;		/* of the entry, for reload errors */
 
 	/* {limits, [...]} */
 	uint32_t		 max_frame;		/* without FRAGMENTS (64 MiB) */
