@@ -216,10 +216,13 @@ if sd_boot; then
 	check "its control socket is /run/distguard/control.sock" \
 	    bash -c "nsenter --target $SD --mount --root stat -c '%U %F' /run/distguard/control.sock | grep -qx 'distguard socket'"
 	innet ip link set lo up 2>/dev/null
-	innet timeout -k 2 60 erl -sname sb -setcookie "$PKG_COOKIE" -start_epmd false \
+	# nsenter itself, not a shell function, so that $! is the node's
+	# process chain and the trap stops it.
+	nsenter --net="/proc/$SD/ns/net" timeout -k 2 60 erl -sname sb -setcookie "$PKG_COOKIE" -start_epmd false \
 	    -epmd_port 4369 -kernel inet_dist_use_interface '{127,0,0,1}' -noshell -pa "$T" \
 	    -eval "dgt:serve()" > "$T/sb.log" 2>&1 &
-	PIDS+=("$!")
+	SB=$!
+	PIDS+=("$SB")
 	wait_for "$T/sb.log" "dgt ready" 15
 	r=$(sd_node sp1 "io:format(\"~p~n\", [net_adm:ping('sb@$HOST')]), halt()." | tail -n 1)
 	check "a peer pings a node through the service, port 4369 as shipped ($r)" [ "$r" = pong ]
@@ -234,6 +237,7 @@ if sd_boot; then
 	check "systemctl stop distguard stops it ($a)" [ "$rc" -eq 0 -a "$a" = inactive ]
 	check "systemd removed /run/distguard (RuntimeDirectory)" \
 	    not bash -c "nsenter --target $SD --mount --root test -e /run/distguard"
+	kill "$SB" 2>/dev/null
 	sd_end
 else
 	echo "# NOT exercised: systemd could not boot in the root here ($(tail -n 3 "$T/systemd.log" | tr '\n' ' '))"
