@@ -197,7 +197,7 @@ daemon_run(const char *path, int verbose)
 	struct dg_daemon d;
 	struct errbuf e = { NULL, 0, 0, 0 };
 	ev_signal s_int, s_term, s_hup;
-	struct ctl *ctl;
+	struct ctl *ctl = NULL;
 	int rc = 1;
 
 	memset(&d, 0, sizeof(d));
@@ -225,7 +225,6 @@ daemon_run(const char *path, int verbose)
 	d.stats = stats_new();
 	d.hs_sources = srccount_new();
 	d.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	ctl = NULL;
 	if ((d.epmd = epmd_srv_start(&d)) == NULL) {
 		log_warnx("epmd: no address could be bound; giving up");
 		goto out;
