@@ -122,8 +122,10 @@ install: $(BUILD)/distguard install-erlang
 	$(INSTALL) -m 0644 man/distguard.conf.5 $(DESTDIR)$(MANDIR)/man5/distguard.conf.5
 	$(INSTALL) -m 0644 examples/distguard.conf $(DESTDIR)$(DOCDIR)/examples/distguard.conf
 	$(INSTALL) -m 0644 dist/distguard.conf $(DESTDIR)$(DOCDIR)/examples/distguard.service.conf
-	[ -e $(DESTDIR)$(SYSCONFDIR)/distguard/distguard.conf ] || \
-	    $(INSTALL) -m 0640 dist/distguard.conf $(DESTDIR)$(SYSCONFDIR)/distguard/distguard.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/distguard/distguard.conf ] || { \
+	    sed 's|/etc/distguard/|$(SYSCONFDIR)/distguard/|g' dist/distguard.conf \
+	        > $(DESTDIR)$(SYSCONFDIR)/distguard/distguard.conf && \
+	    chmod 0640 $(DESTDIR)$(SYSCONFDIR)/distguard/distguard.conf; }
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	    dist/distguard.service.in > $(DESTDIR)$(UNITDIR)/distguard.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/distguard.service
