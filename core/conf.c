@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -570,6 +571,26 @@ cookie_bytes_ok(const uint8_t *s, size_t len)
 	return 1;
 }
 
+/*
+ * A file the daemon cannot open after the privilege drop: say who it is
+ * now, so that a reload refused for EACCES points at the file's owner or
+ * mode rather than at the daemon.
+ */
+static void
+access_hint(int err, char *buf, size_t len)
+{
+	struct passwd *pw;
+
+	buf[0] = '\0';
+	if (err == EACCES && geteuid() != 0) {
+		pw = getpwuid(geteuid());
+		snprintf(buf, len, " (distguard has run as user %s since it "
+		    "started: the file must be readable by that user, see "
+		    "docs/SERVICE.md)", pw != NULL ? pw->pw_name : "?");
+	}
+	errno = err;
+}
+
 /* Reads a cookie file: refused unless it is a regular file that neither
  * group nor others can access (as ntpd/relayd check_file_secrecy). */
 static int
@@ -581,10 +602,13 @@ cookie_file(struct loader *L, const char *path, int line,
 	ssize_t n;
 	size_t len = 0;
 	int fd, rc = -1;
+	char hint[160];
 
 	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) ==
 	    -1) {
-		lerr(L, line, "cookie file %s: %s", path, strerror(errno));
+		access_hint(errno, hint, sizeof(hint));
+		lerr(L, line, "cookie file %s: %s%s", path, strerror(errno),
+		    hint);
 		return -1;
 	}
 	if (fstat(fd, &st) == -1) {
@@ -1049,6 +1073,8 @@ static void	e_grants(struct loader *, const struct et_node *,
 		    struct dg_scope *);
 static void	e_metrics(struct loader *, const struct et_node *,
 		    struct dg_scope *);
+static void	e_group(struct loader *, const struct et_node *,
+		    struct dg_scope *);
 static void	e_handshake(struct loader *, const struct et_node *,
 		    struct dg_scope *);
 static void	e_limits(struct loader *, const struct et_node *,
@@ -1061,6 +1087,8 @@ static void	e_node_cookie(struct loader *, const struct et_node *,
 		    struct dg_scope *);
 static void	e_reg_from(struct loader *, const struct et_node *,
 		    struct dg_scope *);
+static void	e_user(struct loader *, const struct et_node *,
+		    struct dg_scope *);
 
 static const struct keyword keywords[] = {
 	{ "alerts",		e_alerts,	1, 0 },
@@ -1070,6 +1098,7 @@ static const struct keyword keywords[] = {
 	{ "default",		e_default,	0, 1 },
 	{ "epmd",		e_epmd,		1, 0 },
 	{ "grants",		e_grants,	1, 0 },
+	{ "group",		e_group,	1, 0 },
 	{ "handshake",		e_handshake,	1, 0 },
 	{ "limits",		e_limits,	1, 0 },
 	{ "listen",		e_listen,	1, 0 },
@@ -1078,6 +1107,7 @@ static const struct keyword keywords[] = {
 	{ "node_cookie",	e_node_cookie,	0, 0 },
 	{ "peer",		e_peer,		0, 1 },
 	{ "registration_from",	e_reg_from,	1, 0 },
+	{ "user",		e_user,		1, 0 },
 };
 
 static int
@@ -1085,6 +1115,19 @@ kw_cmp(const void *key, const void *elem)
 {
 	return strcmp(key, ((const struct keyword *)elem)->name);
 }
+
+/* The keyword table's index of a singleton, for L->seen. */
+static size_t
+kw_index(const char *name)
+{
+	const struct keyword *kw = bsearch(name, keywords,
+	    DG_ARRAY_LEN(keywords), sizeof(*keywords), kw_cmp);
+
+	return kw != NULL ? (size_t)(kw - keywords) : 0;
+}
+
+_Static_assert(DG_ARRAY_LEN(keywords) <= DG_ARRAY_LEN(((struct loader *)0)->seen),
+    "struct loader's seen[] has a slot per keyword");
 
 /* {Name, [Options]} for the option-list sections. */
 static int
@@ -1226,6 +1269,7 @@ e_alerts(struct loader *L, const struct et_node *t, struct dg_scope *s)
 		return;
 	}
 	v = et_elem(t, 1);
+	L->c->alerts_line = t->line;
 	if (v->kind == ET_LIST) {
 		opt_list(L, "alerts", v, alert_opts, DG_ARRAY_LEN(alert_opts));
 		return;
@@ -1249,6 +1293,70 @@ e_control(struct loader *L, const struct et_node *t, struct dg_scope *s)
 	    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 	if (path != NULL)
 		L->c->control_path = lstrdup(L, path, t->line);
+}
+
+/*
+ * {user, Name} and {group, Name}: the account the daemon runs as after
+ * the privilege drop.  Looked up now, so that `distguard check` names a
+ * missing account or root by FILE:LINE rather than the daemon failing
+ * after it has bound its ports.
+ */
+static void
+e_user(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	struct passwd *pw;
+	const char *name;
+
+	if (t->nkids != 2) {
+		lerr(L, t->line, "user takes {user, \"name\"}");
+		return;
+	}
+	if ((name = get_text(L, et_elem(t, 1), "user name", 64)) == NULL)
+		return;
+	errno = 0;
+	if ((pw = getpwnam(name)) == NULL) {
+		lerr(L, t->line, "user \"%s\": %s", name, errno ?
+		    strerror(errno) : "no such user (create it, e.g. "
+		    "useradd --system --user-group --no-create-home "
+		    "--shell /usr/sbin/nologin NAME)");
+		return;
+	}
+	if (pw->pw_uid == 0) {
+		lerr(L, t->line, "user \"%s\" has uid 0: the privilege drop "
+		    "needs an unprivileged account", name);
+		return;
+	}
+	L->c->run_uid = pw->pw_uid;
+	if (L->c->run_group == NULL)
+		L->c->run_gid = pw->pw_gid;
+	L->c->run_user = lstrdup(L, name, t->line);
+}
+
+static void
+e_group(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	struct group *gr;
+	const char *name;
+
+	if (t->nkids != 2) {
+		lerr(L, t->line, "group takes {group, \"name\"}");
+		return;
+	}
+	if ((name = get_text(L, et_elem(t, 1), "group name", 64)) == NULL)
+		return;
+	errno = 0;
+	if ((gr = getgrnam(name)) == NULL) {
+		lerr(L, t->line, "group \"%s\": %s", name, errno ?
+		    strerror(errno) : "no such group");
+		return;
+	}
+	if (gr->gr_gid == 0) {
+		lerr(L, t->line, "group \"%s\" has gid 0: the privilege drop "
+		    "needs an unprivileged group", name);
+		return;
+	}
+	L->c->run_gid = gr->gr_gid;
+	L->c->run_group = lstrdup(L, name, t->line);
 }
 
 static void
@@ -1534,6 +1642,19 @@ check_flags(struct loader *L)
 	}
 }
 
+/* A group alone would leave the daemon root: it needs a user. */
+static void
+check_run_as(struct loader *L)
+{
+	int gline = L->seen[kw_index("group")];
+
+	if (L->c->run_group != NULL && L->c->run_user == NULL &&
+	    L->seen[kw_index("user")] == 0)
+		lerr(L, gline, "group \"%s\" is given without {user, Name}: "
+		    "distguard changes its group only together with its user",
+		    L->c->run_group);
+}
+
 static void
 free_ruleset(struct dg_ruleset *rs)
 {
@@ -1595,6 +1716,8 @@ conf_free(struct dg_conf *c, int ncookie_cap, int nnode_cookie_cap)
 	free(c->alerts_path);
 	free(c->control_path);
 	free(c->grants_state_file);
+	free(c->run_user);
+	free(c->run_group);
 	free_scope(&c->top);
 	for (i = 0; i < c->nnodes; i++)
 		free_scope(&c->nodes[i]);
@@ -1661,6 +1784,7 @@ load(const char *name, const char *text, size_t len, int mode,
 		default_addrs(&L);
 		default_cookie(&L);
 		check_flags(&L);
+		check_run_as(&L);
 	}
 	et_free(doc);
 	if (L.nerr > 0) {
@@ -1684,7 +1808,7 @@ conf_load(const char *path, conf_err_fn err, void *arg)
 	struct dg_conf *c = NULL;
 	struct loader L;
 	struct stat st;
-	char *buf = NULL;
+	char *buf = NULL, hint[160];
 	size_t len = 0;
 	ssize_t n;
 	int fd;
@@ -1698,7 +1822,8 @@ conf_load(const char *path, conf_err_fn err, void *arg)
 	L.arg = arg;
 	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) ==
 	    -1) {
-		lerr(&L, 0, "%s", strerror(errno));
+		access_hint(errno, hint, sizeof(hint));
+		lerr(&L, 0, "%s%s", strerror(errno), hint);
 		return NULL;
 	}
 	if (fstat(fd, &st) == -1) {

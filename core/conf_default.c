@@ -51,6 +51,15 @@ const char conf_default_text[] =
 	"%%   {cookie, {file, \"/etc/distguard/cookie\"}}.\n"
 	"%%   {cookie, \"web@*\", {file, \"/etc/distguard/web.cookie\"}}.\n"
 	"\n"
+	"%% Who distguard runs as once its sockets are bound and the cookie is\n"
+	"%% read: started as root, it becomes this user for good, and it refuses\n"
+	"%% to stay root without one.  nobody exists on every Debian system; a\n"
+	"%% service should have an account of its own (the Debian package creates\n"
+	"%% \"distguard\", see docs/SERVICE.md).  A reload reads the files again as\n"
+	"%% this user: root's $HOME/.erlang.cookie is then out of its reach, and\n"
+	"%% a reload is refused with the reason (what was read at start stays).\n"
+	"{user, \"nobody\"}.\n"
+	"\n"
 	"%% The handshake: per-step timeout, pending handshakes overall and per\n"
 	"%% source address.  DIST_HDR_ATOM_CACHE is withheld so that every frame\n"
 	"%% decodes on its own; OTP 25's mandatory flags are required.\n"
@@ -70,5 +79,4 @@ const char conf_default_text[] =
 	"%% Everything else - spawn, rpc, erpc, links, exits, sends to registered\n"
 	"%% names - is denied.  For example, to let \"admin@\" nodes do anything:\n"
 	"%%   {peer, \"admin@*\", [allow_all]}.\n"
-	"{default, [ping, global, replies]}.\n"
-;
+	"{default, [ping, global, replies]}.\n";

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "dg.h"
 
@@ -167,6 +168,7 @@ struct dg_conf {
 	char			*alerts_path;		/* NULL: alerts go to the log only */
 	int			 alerts_syslog;
 	int			 alerts_per_source;	/* per minute and source (30) */
+	int			 alerts_line;		/* of the entry, for reload errors */
 
 	/* {limits, [...]} */
 	uint32_t		 max_frame;		/* without FRAGMENTS (64 MiB) */
@@ -187,6 +189,14 @@ struct dg_conf {
 	int			 grants_max;		/* at once (64) */
 	double			 grants_max_duration;	/* s (86400) */
 	char			*grants_state_file;	/* NULL: not kept over restarts */
+	/* {user, Name} and {group, Name}: who the daemon becomes once its
+	 * sockets are bound and its files open (core/privdrop.c).  Resolved
+	 * when the file is loaded, so a missing account is a FILE:LINE
+	 * error; run_group is NULL for the user's login group. */
+	char			*run_user;		/* NULL: none configured */
+	char			*run_group;
+	uid_t			 run_uid;
+	gid_t			 run_gid;
 
 	/* Policy: the top-level scope, then {node, Pattern, [...]} scopes. */
 	struct dg_scope		 top;

@@ -35,6 +35,14 @@ if [ "${1:-}" = interop ]; then
 	need /usr/bin/unshare util-linux
 	need /usr/bin/flock util-linux
 fi
+# The Debian package and its test (tests/e2e/t_package.sh): the build,
+# a bookworm root to install it into, and the unit's static check.
+need /usr/bin/dpkg-buildpackage dpkg-dev
+need /usr/bin/dh debhelper
+need /usr/bin/fakeroot fakeroot
+need /usr/sbin/debootstrap debootstrap
+need /usr/bin/systemd-analyze systemd
+need /usr/bin/setpriv util-linux
 # libFuzzer and the sanitizer runtimes for clang
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
 	missing="$missing libclang-rt-dev"

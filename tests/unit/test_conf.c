@@ -9,6 +9,8 @@
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 
 #include "dg_test.h"
@@ -204,7 +206,9 @@ static const char full_conf[] =
 	"{peer, \"admin@*\", [allow_all]}.\n"
 	"{node, \"db@*\", [{peer, \"web@*\", [{deny, spawn_request,\n"
 	"                   [{'_', '_', '_'}, {erlang, halt, 0}]}]},\n"
-	"                 {default, allow}]}.\n";
+	"                 {default, allow}]}.\n"
+	"{user, \"nobody\"}.\n"
+	"{group, daemon}.\n";
 
 static void
 test_every_entry(void)
@@ -255,6 +259,10 @@ test_every_entry(void)
 	    "/run/distguard.sock") == 0);
 	CHECK(c->top.has_default && c->top.def == DG_DEF_DENY);
 	CHECK_EQ(c->top.def_line, 21);
+	CHECK(c->run_user && strcmp(c->run_user, "nobody") == 0);
+	CHECK_EQ(c->run_uid, getpwnam("nobody")->pw_uid);
+	CHECK(c->run_group && strcmp(c->run_group, "daemon") == 0);
+	CHECK_EQ(c->run_gid, getgrnam("daemon")->gr_gid);
 
 	CHECK_EQ(c->top.npeers, 2);
 	CHECK(strcmp(c->top.peers[0].pattern, "web@*") == 0);
@@ -799,6 +807,46 @@ test_names(void)
 }
 
 /* Oversized input is refused without reading it. */
+/* {user, Name} and {group, Name}: resolved at load, root refused, a group
+ * needs a user, the user's login group by default. */
+static void
+test_user_group(void)
+{
+	struct errs e;
+	struct dg_conf *c;
+
+	c = load("{cookie, \"c\"}.\n{user, nobody}.\n", &e);
+	CHECK(c != NULL);
+	if (c != NULL) {
+		CHECK_EQ(c->run_uid, getpwnam("nobody")->pw_uid);
+		CHECK_EQ(c->run_gid, getpwnam("nobody")->pw_gid);
+		CHECK(c->run_group == NULL);
+		conf_unref(c);
+	}
+	/* The group may come first: it is not overwritten by the user's. */
+	c = load("{cookie, \"c\"}.\n{group, \"daemon\"}.\n{user, nobody}.\n",
+	    &e);
+	CHECK(c != NULL && c->run_gid == getgrnam("daemon")->gr_gid);
+	conf_unref(c);
+	c = load("{cookie, \"c\"}.\n{user, \"no-such-user-dg\"}.\n", &e);
+	CHECK(c == NULL && has(&e, 2, "no such user"));
+	c = load("{cookie, \"c\"}.\n{user, root}.\n", &e);
+	CHECK(c == NULL && has(&e, 2, "uid 0"));
+	c = load("{cookie, \"c\"}.\n{user, nobody}.\n{group, root}.\n", &e);
+	CHECK(c == NULL && has(&e, 3, "gid 0"));
+	c = load("{cookie, \"c\"}.\n{group, \"no-such-group-dg\"}.\n"
+	    "{user, nobody}.\n", &e);
+	CHECK(c == NULL && has(&e, 2, "no such group"));
+	c = load("{cookie, \"c\"}.\n\n{group, daemon}.\n", &e);
+	CHECK(c == NULL && has(&e, 3, "without {user, Name}"));
+	c = load("{cookie, \"c\"}.\n{user, nobody}.\n{user, nobody}.\n", &e);
+	CHECK(c == NULL && has(&e, 3, "given twice"));
+	c = load("{cookie, \"c\"}.\n{user, 42}.\n", &e);
+	CHECK(c == NULL && has(&e, 2, "user name"));
+	c = load("{cookie, \"c\"}.\n{user, nobody, nogroup}.\n", &e);
+	CHECK(c == NULL && has(&e, 2, "{user, \"name\"}"));
+}
+
 static void
 test_bounds(void)
 {
@@ -851,6 +899,7 @@ main(void)
 	RUN(test_node_scopes);
 	RUN(test_names);
 	RUN(test_bounds);
+	RUN(test_user_group);
 
 	unlink(path);
 	rmdir(homedir);
