@@ -233,7 +233,7 @@ hs_failed(struct session *s)
 {
 	struct hs_fsm *h = &s->hs->fsm;
 	struct dg_daemon *d = s->d;
-	char reason[400], where[300] = "";
+	char reason[640], where[300] = "";
 
 	hs_flush(s);	/* a final status (not_allowed, nok) goes out */
 	if (h->incompat_cfg)
