@@ -358,7 +358,8 @@ o_ports(struct loader *L, const struct opt *o, const struct et_node *v,
 }
 
 /* withhold_flags / require_flags: a list of flag atoms.  require_flags
- * also takes 'MANDATORY_25', the whole OTP 25 set. */
+ * also takes 'MANDATORY_23' .. 'MANDATORY_28': what that OTP release
+ * requires of a peer. */
 static void
 o_flags(struct loader *L, const struct opt *o, const struct et_node *v,
     const char *what)
@@ -374,8 +375,8 @@ o_flags(struct loader *L, const struct opt *o, const struct et_node *v,
 	}
 	for (k = v->kids; k != NULL; k = k->next) {
 		if (k->kind == ET_ATOM && o->off == OFF(hs_require) &&
-		    strcasecmp(k->text, "MANDATORY_25") == 0) {
-			set |= DFLAG_MANDATORY_25;
+		    dflag_mandatory_from_name(k->text, &bit) == 0) {
+			set |= bit;
 			continue;
 		}
 		if (k->kind != ET_ATOM || dflag_from_name(k->text, &bit) != 0) {
@@ -392,9 +393,9 @@ o_flags(struct loader *L, const struct opt *o, const struct et_node *v,
 		return;
 	*dst = set;
 	if (o->off == OFF(hs_require))
-		L->require_set = v->line;
+		L->c->hs_require_line = L->require_set = v->line;
 	else
-		L->withhold_set = v->line;
+		L->c->hs_withhold_line = L->withhold_set = v->line;
 }
 
 static const struct opt epmd_opts[] = {
@@ -1613,6 +1614,32 @@ default_cookie(struct loader *L)
 		c->ncookies++;
 }
 
+/*
+ * Withholding a flag that a supported OTP release requires would make every
+ * handshake with nodes of that release fail (they answer not_allowed, or
+ * abort), so it is an error naming the releases, one per flag.
+ */
+static void
+withheld_mandatory(struct loader *L, int line)
+{
+	uint64_t bad = 0, bit;
+	char versions[128];
+	const char *name;
+	int v;
+
+	for (v = DG_OTP_FIRST; v <= DG_OTP_LAST; v++)
+		bad |= L->c->hs_withhold & dflag_mandatory(v);
+	for (; bad != 0; bad &= ~bit) {
+		bit = bad & (~bad + 1);
+		name = dflag_name(bit);
+		dflag_versions_requiring(bit, versions, sizeof(versions));
+		lerr(L, L->withhold_set ? L->withhold_set : line,
+		    "handshake: cannot withhold %s: %s nodes require it (every "
+		    "handshake with them would fail)",
+		    name ? name : "a mandatory flag", versions);
+	}
+}
+
 /* Cross-entry checks of the handshake flags. */
 static void
 check_flags(struct loader *L)
@@ -1622,12 +1649,7 @@ check_flags(struct loader *L)
 	const char *name;
 	int line = L->hs_line;
 
-	if ((bad = c->hs_withhold & DFLAG_MANDATORY_25) != 0) {
-		name = dflag_name(bad & (~bad + 1));
-		lerr(L, L->withhold_set ? L->withhold_set : line,
-		    "handshake: cannot withhold %s: OTP 25 nodes require it",
-		    name ? name : "a mandatory flag");
-	}
+	withheld_mandatory(L, line);
 	if ((bad = c->hs_require & ~DFLAG_SUPPORTED) != 0) {
 		name = dflag_name(bad & (~bad + 1));
 		lerr(L, L->require_set ? L->require_set : line,

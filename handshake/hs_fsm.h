@@ -58,6 +58,7 @@ enum hs_event {
 struct hs_fsm {
 	enum hs_state		st;
 	uint64_t		supported;	/* DFLAG_SUPPORTED minus withheld */
+	uint64_t		withhold;	/* withheld by the configuration */
 	uint64_t		require;	/* flags P must offer */
 	char			b_alive[DG_MAX_ALIVE_BYTES + 1];
 
@@ -80,11 +81,18 @@ struct hs_fsm {
 	size_t			out_b_len;
 
 	/* After HS_EV_FAIL: the alert to raise (NULL: log only), a detail,
-	 * and whether P is to blame (it counts towards a ban). */
+	 * and whether P is to blame (it counts towards a ban).  `ordinary`:
+	 * an outcome the protocol itself produces (a simultaneous connect
+	 * settled by nok, a side giving up its attempt): logged at debug
+	 * level, never alerted, never counted.  For handshake.incompatible,
+	 * the flags at issue and those of them the configuration withholds
+	 * (the glue names the config line). */
 	const char		*event;
 	char			detail[256];
 	int			peer_fault;
-	/* Step names for timeout messages. */
+	int			ordinary;
+	uint64_t		incompat;
+	uint64_t		incompat_cfg;
 };
 
 void	hs_fsm_init(struct hs_fsm *, uint64_t withhold, uint64_t require,
@@ -103,6 +111,13 @@ enum hs_event	hs_fsm_admit(struct hs_fsm *, const uint8_t *peer_cookie,
 enum hs_event	hs_fsm_refuse(struct hs_fsm *, const char *status,
 		    const char *event, const char *detail);
 enum hs_event	hs_fsm_b_connected(struct hs_fsm *);
+/* A leg closed during the handshake; `partial` bytes of an unfinished
+ * message from P were left unread.  The engine decides the blame: a peer
+ * closing between messages is giving up (or lost a simultaneous connect),
+ * one closing inside a message is malformed; a node closing is never the
+ * peer's fault.  Always HS_EV_FAIL. */
+enum hs_event	hs_fsm_peer_closed(struct hs_fsm *, size_t partial);
+enum hs_event	hs_fsm_b_closed(struct hs_fsm *);
 /* Wipes the cookies; call when the handshake ends either way. */
 void		hs_fsm_wipe(struct hs_fsm *);
 /* "waiting for the peer's send_name" etc., for timeout messages. */

@@ -157,6 +157,8 @@ struct dg_conf {
 	int			 hs_max_per_source;	/* 32 */
 	uint64_t		 hs_withhold;		/* flags never offered on either leg */
 	uint64_t		 hs_require;		/* flags a peer must offer */
+	int			 hs_withhold_line;	/* where they were set (0: */
+	int			 hs_require_line;	/* the default), for alerts */
 	int			 hs_check_host;		/* host part must match the source */
 
 	/* {bans, [...]} */

@@ -159,8 +159,9 @@ session_close(struct session *s, const char *reason)
 	if (s->closed)
 		return;
 	s->closed = 1;
-	log_info("conn %llu %s %s -> %s: closed: %s", (unsigned long long)s->id,
-	    s->peertext, s->peer_name[0] ? s->peer_name : "?",
+	(s->quiet ? log_debug : log_info)("conn %llu %s %s -> %s: closed: %s",
+	    (unsigned long long)s->id, s->peertext,
+	    s->peer_name[0] ? s->peer_name : "?",
 	    s->b_name ? s->b_name : s->alive, reason);
 	ev_io_stop(loop, &s->p_rd);
 	ev_io_stop(loop, &s->p_wr);
@@ -201,27 +202,56 @@ hs_flush(struct session *s)
 	h->out_peer_len = 0;
 }
 
+/*
+ * Counts a failure that is the peer's own fault.  A remote source is
+ * counted (and banned) by address.  A local source is one of the host's
+ * nodes, which all share the loopback address: it is counted by the node
+ * name it claimed, so one misbehaving process cannot lock the others out;
+ * before its name is read and admitted there is nothing to count it by.
+ */
+static void
+count_failure(struct session *s)
+{
+	struct dg_daemon *d = s->d;
+	const char *name = s->local ? s->peer_name : NULL;
+
+	if (s->local && name[0] == '\0')
+		return;
+	if (!bans_fail(d->bans, peer_sa(s), name, dg_now()))
+		return;
+	alert_emit(d->alerts, "peer.banned", peer_sa(s),
+	    s->hs->fsm.peer.name.len ? s->hs->fsm.peer.name.s : NULL, s->alive,
+	    "%d failed handshakes within %gs: %s for %gs",
+	    d->conf->ban_failures, d->conf->ban_window,
+	    s->local ? "this node name banned from this local source" :
+	    "banned", d->conf->ban_duration);
+}
+
 static void
 hs_failed(struct session *s)
 {
 	struct hs_fsm *h = &s->hs->fsm;
 	struct dg_daemon *d = s->d;
-	char reason[400];
+	char reason[640], where[300] = "";
 
 	hs_flush(s);	/* a final status (not_allowed, nok) goes out */
-	stats_handshake(d->stats, h->event && strncmp(h->event, "handshake.",
-	    10) == 0 ? h->event + 10 : "failed");
-	if (h->event)
+	/* nok, a lost tie-break, a node's own refusal: outcomes of the
+	 * protocol, not failures (docs/HANDSHAKE.md). */
+	stats_handshake(d->stats, h->ordinary ? "normal" : h->event &&
+	    strncmp(h->event, "handshake.", 10) == 0 ? h->event + 10 : "failed");
+	if (h->incompat_cfg)
+		snprintf(where, sizeof(where), " (withhold_flags, %s:%d)",
+		    s->conf->path ? s->conf->path : "?",
+		    s->conf->hs_withhold_line);
+	if (h->event && !h->ordinary)
 		alert_emit(d->alerts, h->event, peer_sa(s),
-		    h->peer.name.len ? h->peer.name.s : NULL, s->alive, "%s",
-		    h->detail);
-	if (h->peer_fault && bans_fail(d->bans, peer_sa(s), dg_now()))
-		alert_emit(d->alerts, "peer.banned", peer_sa(s),
-		    h->peer.name.len ? h->peer.name.s : NULL, s->alive,
-		    "%d failed handshakes within %gs: banned for %gs",
-		    d->conf->ban_failures, d->conf->ban_window,
-		    d->conf->ban_duration);
-	snprintf(reason, sizeof(reason), "handshake failed: %s", h->detail);
+		    h->peer.name.len ? h->peer.name.s : NULL, s->alive, "%s%s",
+		    h->detail, where);
+	if (h->peer_fault && !h->ordinary)
+		count_failure(s);
+	snprintf(reason, sizeof(reason), "handshake failed: %s%s", h->detail,
+	    where);
+	s->quiet = h->ordinary;
 	session_close(s, reason);
 }
 
@@ -279,6 +309,21 @@ admit(struct session *s)
 		return hs_fsm_refuse(h, NULL, "handshake.bad_name", "name too long");
 	memcpy(s->peer_name, h->peer.name.s, h->peer.name.len);
 	s->peer_name[h->peer.name.len] = '\0';
+	if (s->local) {
+		/* The listener let the local source in; the ban, if any, is
+		 * on this name only (as the listener's: no byte answered). */
+		double left = bans_check(s->d->bans, peer_sa(s), s->peer_name,
+		    dg_now());
+
+		if (left > 0) {
+			snprintf(local, sizeof(local), "%s is banned from this "
+			    "local source for %.0fs more", s->peer_name, left);
+			hs_fsm_refuse(h, NULL, NULL, local);
+			h->peer_fault = 0;
+			h->ordinary = 1;
+			return HS_EV_FAIL;
+		}
+	}
 	if (listener_local_name(s->d, s->peer_name)) {
 		if (!conf_cidr_match(conf->reg_from, conf->nreg_from,
 		    peer_sa(s)))
@@ -293,9 +338,15 @@ admit(struct session *s)
 	/* B's full name is not known before its challenge; scope patterns
 	 * are matched against alive@<this host>. */
 	snprintf(local, sizeof(local), "%s@%s", s->alive, s->d->hostshort);
-	if (!rules_resolve(conf, local, s->peer_name, &s->pol))
-		return hs_fsm_refuse(h, "not_allowed", "handshake.name_denied",
+	if (!rules_resolve(conf, local, s->peer_name, &s->pol)) {
+		hs_fsm_refuse(h, "not_allowed", "handshake.name_denied",
 		    s->pol.desc);
+		/* The policy is the operator's, and a local node refused
+		 * while a policy is being worked out must connect as soon
+		 * as the policy is fixed: not counted. */
+		h->peer_fault = !s->local;
+		return HS_EV_FAIL;
+	}
 	pc = conf_peer_cookie(conf, s->peer_name);
 	bc = conf_node_cookie(conf, local);
 	if (pc == NULL || bc == NULL)
@@ -430,21 +481,19 @@ hs_read(struct session *s, int from_peer)
 		return -1;
 	}
 	if (n == 0) {
-		/* A peer that closes halfway through a message, or after its
-		 * name, has misbehaved: alert and count it.  One that closes
-		 * before sending anything has merely gone. */
-		if (from_peer && (io->fsm.st != HS_PEER_NAME || io->pinlen > 0)) {
-			hs_fail(s, "handshake.malformed", 1, "peer closed while %s",
-			    hs_fsm_step(&io->fsm));
-		} else if (!from_peer) {
-			/* B gave up on a peer that has not proven its cookie
-			 * yet (a second connection under a live name, say):
-			 * the peer made B do work for nothing, which counts
-			 * towards a ban like any failed handshake. */
-			hs_fail(s, NULL, io->fsm.st != HS_B_ACK,
-			    "node closed while %s", hs_fsm_step(&io->fsm));
-		} else {
+		/* Who is to blame is the engine's call (hs_fsm_peer_closed):
+		 * closing inside a message is malformed, closing between
+		 * messages is giving up, as a node that lost a simultaneous
+		 * connect does.  One that closes before sending anything has
+		 * merely gone. */
+		if (from_peer && io->fsm.st == HS_PEER_NAME && io->pinlen == 0)
 			session_close(s, "peer closed before the handshake");
+		else {
+			if (from_peer)
+				hs_fsm_peer_closed(&io->fsm, io->pinlen);
+			else
+				hs_fsm_b_closed(&io->fsm);
+			hs_failed(s);
 		}
 		return -1;
 	}
@@ -585,6 +634,8 @@ session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 	dg_addr_text(peer_sa(s), s->peertext, sizeof(s->peertext));
 	s->b_family = b_family;
 	s->b_port = b_port;
+	s->local = conf_cidr_match(s->conf->reg_from, s->conf->nreg_from,
+	    peer_sa(s));
 	s->pending = 1;
 	d->hs_pending++;
 	srccount_add(d->hs_sources, peer_sa(s), 1);

@@ -60,6 +60,9 @@ struct session {
 	/* hs_check_node_name admits ASCII names of <= 255 characters. */
 	char			 peer_name[256];
 	char			*b_name;	/* B's full name, once up (malloc) */
+	int			 local;		/* from registration_from: bans
+						 * are per claimed node name */
+	int			 quiet;		/* an ordinary end: log at debug */
 	int			 pending;	/* counted in hs_pending */
 	int			 peer_local;	/* P is a node registered here,
 						 * from registration_from */

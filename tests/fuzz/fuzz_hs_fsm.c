@@ -70,6 +70,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		*len -= used;
 		ev = settle(&h, ev);
 	}
+	/* Input ran out mid-handshake: one leg closes (the last byte says
+	 * which); the engine must say who is to blame without a crash. */
+	if (ev != HS_EV_FAIL && ev != HS_EV_UP && size > 0) {
+		ev = (data[size - 1] & 1) ? hs_fsm_b_closed(&h) :
+		    hs_fsm_peer_closed(&h, pinlen);
+		ASSERT(ev == HS_EV_FAIL);
+		ASSERT(h.st == HS_FAILED);
+		ASSERT(!(h.ordinary && h.event != NULL));
+		ASSERT(!(h.ordinary && h.peer_fault));
+	}
 	hs_fsm_wipe(&h);
 	return 0;
 }

@@ -335,7 +335,19 @@ static const struct {
 	{ "{handshake, [{withhold_flags, [nonsense]}]}.\n", 1,
 	    "unknown flag 'nonsense'" },
 	{ "{handshake, [{withhold_flags, ['UTF8_ATOMS']}]}.\n", 1,
-	    "cannot withhold UTF8_ATOMS" },
+	    "cannot withhold UTF8_ATOMS: OTP 23, 24, 25, 26, 27, 28 nodes "
+	    "require it" },
+	{ "{handshake, [{withhold_flags, ['MAP_TAG']}]}.\n", 1,
+	    "cannot withhold MAP_TAG: OTP 25, 26, 27, 28 nodes require it" },
+	{ "\n{handshake, [{timeout, 7},\n"
+	    "  {withhold_flags, ['DIST_HDR_ATOM_CACHE', 'V4_NC']}]}.\n", 3,
+	    "cannot withhold V4_NC: OTP 26, 27, 28 nodes require it" },
+	{ "{handshake, [{withhold_flags, ['UNLINK_ID']}]}.\n", 1,
+	    "cannot withhold UNLINK_ID: OTP 26, 27, 28 nodes require it" },
+	{ "{handshake, [{require_flags, ['MANDATORY_29']}]}.\n", 1,
+	    "unknown flag 'MANDATORY_29'" },
+	{ "{handshake, [{require_flags, ['MANDATORY_']}]}.\n", 1,
+	    "unknown flag 'MANDATORY_'" },
 	{ "{handshake, [{require_flags, ['ATOM_CACHE']}]}.\n", 1,
 	    "cannot require ATOM_CACHE" },
 	{ "{handshake, [{require_flags, ['SPAWN']},\n"
@@ -806,6 +818,60 @@ test_names(void)
 	CHECK_EQ(dflag_expand(DFLAG_SPAWN), DFLAG_SPAWN);
 }
 
+/* The mandatory sets per OTP release, as erts dist.h has them. */
+static void
+test_mandatory_sets(void)
+{
+	uint64_t set = 0;
+	char buf[128];
+	int v;
+
+	CHECK_EQ(dflag_mandatory(22), 0);
+	CHECK_EQ(dflag_mandatory(29), 0);
+	CHECK_EQ(dflag_mandatory(23), 0x50184);
+	CHECK_EQ(dflag_mandatory(24), 0x50184);
+	CHECK_EQ(dflag_mandatory(25), 0x1070F94);
+	for (v = 26; v <= 28; v++)
+		CHECK_EQ(dflag_mandatory(v), 0x403070F94ULL);
+	/* each release's set holds the one before it */
+	for (v = 24; v <= 28; v++)
+		CHECK_EQ(dflag_mandatory(v) & dflag_mandatory(v - 1),
+		    dflag_mandatory(v - 1));
+	CHECK(dflag_mandatory_from_name("MANDATORY_26", &set) == 0 &&
+	    set == DFLAG_MANDATORY_26);
+	CHECK(dflag_mandatory_from_name("mandatory_23", &set) == 0 &&
+	    set == DFLAG_MANDATORY_23);
+	CHECK(dflag_mandatory_from_name("MANDATORY_22", &set) == -1);
+	CHECK(dflag_mandatory_from_name("MANDATORY_26x", &set) == -1);
+	CHECK(dflag_mandatory_from_name("MANDATORY_25_DIGEST", &set) == -1);
+	CHECK(strcmp(dflag_versions_requiring(DFLAG_V4_NC, buf, sizeof(buf)),
+	    "OTP 26, 27, 28") == 0);
+	CHECK(strcmp(dflag_versions_requiring(DFLAG_EXTENDED_REFERENCES, buf,
+	    sizeof(buf)), "OTP 23, 24, 25, 26, 27, 28") == 0);
+	CHECK(strcmp(dflag_versions_requiring(DFLAG_SPAWN, buf, sizeof(buf)),
+	    "") == 0);
+	CHECK(strcmp(dflag_names(DFLAG_V4_NC | DFLAG_UNLINK_ID, buf,
+	    sizeof(buf)), "UNLINK_ID V4_NC") == 0);
+}
+
+/* require_flags takes the per-release names. */
+static void
+test_require_per_release(void)
+{
+	static const char text[] =
+	    "{cookie, \"c\"}.\n"
+	    "{handshake, [{require_flags, ['MANDATORY_26', 'SPAWN']}]}.\n";
+	struct dg_conf *c = conf_load_text("r.conf", text, strlen(text),
+	    NULL, NULL);
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_EQ(c->hs_require, DFLAG_MANDATORY_26 | DFLAG_SPAWN);
+	CHECK_EQ(c->hs_require_line, 2);
+	conf_unref(c);
+}
+
 /* Oversized input is refused without reading it. */
 /* {user, Name} and {group, Name}: resolved at load, root refused, a group
  * needs a user, the user's login group by default. */
@@ -900,6 +966,8 @@ main(void)
 	RUN(test_names);
 	RUN(test_bounds);
 	RUN(test_user_group);
+	RUN(test_mandatory_sets);
+	RUN(test_require_per_release);
 
 	unlink(path);
 	rmdir(homedir);
