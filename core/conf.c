@@ -2173,3 +2173,18 @@ conf_type_from_name(const char *name, enum dg_type *t)
 	}
 	return -1;
 }
+
+void
+conf_errs_collect(void *arg, const char *file, int line, const char *msg)
+{
+	struct conf_errs *e = arg;
+	int k;
+
+	e->n++;
+	if (e->buf == NULL || e->used >= e->len)
+		return;
+	k = snprintf(e->buf + e->used, e->len - e->used, "%s:%d: %s\n", file,
+	    line, msg);
+	if (k > 0)
+		e->used += (size_t)k;
+}

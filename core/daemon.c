@@ -25,26 +25,12 @@
 #include "epmd_srv.h"
 #include "hs_crypto.h"
 
-struct errbuf {
-	char	*buf;
-	size_t	 len, used;
-	int	 n;
-};
-
+/* Configuration errors go to the log as well as to whoever asked. */
 static void
-collect_error(void *arg, const char *file, int line, const char *msg)
+log_error(void *arg, const char *file, int line, const char *msg)
 {
-	struct errbuf *e = arg;
-	int k;
-
-	e->n++;
 	log_warnx("%s:%d: %s", file, line, msg);
-	if (e->buf == NULL || e->used >= e->len)
-		return;
-	k = snprintf(e->buf + e->used, e->len - e->used, "%s:%d: %s\n", file,
-	    line, msg);
-	if (k > 0)
-		e->used += (size_t)k;
+	conf_errs_collect(arg, file, line, msg);
 }
 
 /* What a reload cannot change without a restart. */
@@ -79,7 +65,7 @@ warn_unreloadable(const struct dg_conf *a, const struct dg_conf *b)
  */
 static int
 alerts_file_usable(const struct dg_daemon *d, const struct dg_conf *nc,
-    struct errbuf *e)
+    struct conf_errs *e)
 {
 	char msg[512];
 	int fd;
@@ -96,19 +82,19 @@ alerts_file_usable(const struct dg_daemon *d, const struct dg_conf *nc,
 	snprintf(msg, sizeof(msg), "alerts file %s: %s (opened by uid %u: "
 	    "the daemon's user after the privilege drop)", nc->alerts_path,
 	    strerror(errno), (unsigned)geteuid());
-	collect_error(e, nc->path, nc->alerts_line, msg);
+	log_error(e, nc->path, nc->alerts_line, msg);
 	return 0;
 }
 
 int
 daemon_reload(struct dg_daemon *d, char *err, size_t errlen)
 {
-	struct errbuf e = { err, errlen, 0, 0 };
+	struct conf_errs e = { err, errlen, 0, 0 };
 	struct dg_conf *nc, *old = d->conf;
 
 	if (err && errlen)
 		err[0] = '\0';
-	nc = conf_load(d->conf_path, collect_error, &e);
+	nc = conf_load(d->conf_path, log_error, &e);
 	if (nc != NULL && !alerts_file_usable(d, nc, &e)) {
 		conf_unref(nc);
 		nc = NULL;
@@ -205,7 +191,7 @@ int
 daemon_run(const char *path, int verbose)
 {
 	struct dg_daemon d;
-	struct errbuf e = { NULL, 0, 0, 0 };
+	struct conf_errs e = { NULL, 0, 0, 0 };
 	ev_signal s_int, s_term, s_hup;
 	struct ctl *ctl = NULL;
 	int rc = 1;
@@ -220,7 +206,7 @@ daemon_run(const char *path, int verbose)
 	}
 	if (path == NULL)
 		ensure_erlang_cookie();
-	if ((d.conf = conf_load(path, collect_error, &e)) == NULL) {
+	if ((d.conf = conf_load(path, log_error, &e)) == NULL) {
 		fprintf(stderr, "distguard: %d error(s) in the configuration\n", e.n);
 		return 1;
 	}

@@ -222,6 +222,17 @@ struct dg_conf {
  * default.  The result has refcnt 1.
  */
 typedef void (*conf_err_fn)(void *arg, const char *file, int line, const char *msg);
+
+/*
+ * A conf_err_fn that gathers the errors as "FILE:LINE: message\n" lines
+ * into buf (cut when full; buf may be NULL) and counts them.
+ */
+struct conf_errs {
+	char	*buf;
+	size_t	 len, used;
+	int	 n;
+};
+void	conf_errs_collect(void *arg, const char *file, int line, const char *msg);
 struct dg_conf	*conf_load(const char *path, conf_err_fn err, void *arg);
 struct dg_conf	*conf_load_text(const char *name, const char *text, size_t len,
 		    conf_err_fn err, void *arg);
