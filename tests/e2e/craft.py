@@ -833,7 +833,9 @@ def cmd_session(a):
     if closed:
         print("session %s sent %d: closed%s" % (attack, sent, info))
         return
-    pong = S.ping()
+    # the ping waits behind whatever the attack left in the socket
+    # buffers (unread: megabytes of denied requests): --ping-secs bounds it
+    pong = S.ping(secs=float(opt(a, "--ping-secs", "5")))
     print("session %s sent %d: open, ping %s, ticks from B %d%s" % (
         attack, sent, "pong" if pong else "pang", S.ticks, info))
 
