@@ -294,25 +294,23 @@ hs_fail(struct session *s, const char *event, int peer_fault,
 
 /* Is the host part of `node` this peer's source address?  Only literal
  * addresses and "localhost" can be checked without a blocking resolver;
- * other names fail the check (documented in docs/CONFIG.md). */
+ * other names fail the check (documented in docs/CONFIG.md).  Compared as
+ * address keys, so a v4-mapped source matches its IPv4 literal. */
 static int
 host_matches_source(const struct session *s, const char *node)
 {
 	const char *host = strchr(node, '@');
-	char src[64];
-	struct in6_addr a6;
-	struct in_addr a4;
+	struct dg_addr_key src, claimed;
 
 	if (host == NULL)
 		return 0;
 	host++;
 	if (strcmp(host, "localhost") == 0)
-		return net_is_loopback(peer_sa(s));
-	dg_host_text(peer_sa(s), src, sizeof(src));
-	if (inet_pton(AF_INET, host, &a4) == 1 || inet_pton(AF_INET6, host, &a6) == 1)
-		return strcmp(host, src) == 0 ||
-		    (strncmp(src, "::ffff:", 7) == 0 && strcmp(host, src + 7) == 0);
-	return 0;
+		return dg_addr_is_loopback(peer_sa(s));
+	if (dg_addr_key_parse(host, &claimed) != 0)
+		return 0;
+	dg_addr_key_of(peer_sa(s), &src);
+	return dg_addr_key_eq(&src, &claimed);
 }
 
 /*
@@ -364,7 +362,7 @@ admit(struct session *s)
 		}
 	}
 	if (listener_local_name(s->d, s->peer_name)) {
-		if (!conf_cidr_match(conf->reg_from, conf->nreg_from,
+		if (!dg_cidr_match(conf->reg_from, conf->nreg_from,
 		    peer_sa(s)))
 			return hs_fsm_refuse(h, "not_allowed",
 			    "handshake.name_collision",
@@ -684,7 +682,7 @@ session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 	dg_addr_text(peer_sa(s), s->peertext, sizeof(s->peertext));
 	s->b_family = b_family;
 	s->b_port = b_port;
-	s->local = conf_cidr_match(s->conf->reg_from, s->conf->nreg_from,
+	s->local = dg_cidr_match(s->conf->reg_from, s->conf->nreg_from,
 	    peer_sa(s));
 	s->pending = 1;
 	d->hs_pending++;
