@@ -30,7 +30,10 @@ ASAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-f
 
 MODULES	 = core epmd handshake filter proxy
 SRCS	 = $(filter-out core/main.c, $(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
-OBJS	 = $(SRCS:%.c=$(BUILD)/obj/%.o)
+# The embedded default configuration is generated from its one copy,
+# examples/distguard.conf (scripts/gen-conf-default.sh).
+GEN_SRCS = $(BUILD)/gen/conf_default.c
+OBJS	 = $(SRCS:%.c=$(BUILD)/obj/%.o) $(GEN_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNITS	 = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPERS_SRCS = $(wildcard tests/helpers/*.c)
@@ -63,12 +66,18 @@ all: deps $(BUILD)/distguard $(UNITS) $(HELPERS)
 deps:
 	@sh scripts/deps.sh
 
+# Rebuilt from scratch: `ar r` alone would keep the member of a source
+# that is gone (core/conf_default.o, now generated) and link it twice.
 $(BUILD)/libdistguard.a: $(OBJS)
 	@mkdir -p $(@D)
+	rm -f $@
 	$(AR) rcs $@ $(OBJS)
 
 $(BUILD)/distguard: $(BUILD)/obj/core/main.o $(BUILD)/libdistguard.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/gen/conf_default.c: examples/distguard.conf scripts/gen-conf-default.sh
+	sh scripts/gen-conf-default.sh examples/distguard.conf $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)

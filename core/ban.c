@@ -18,13 +18,14 @@
 #include <sodium.h>
 
 #include "dg.h"
+#include "dg_addr.h"
 #include "dg_ban.h"
 #include "dg_log.h"
 
 #define BAN_SLOTS	4096	/* sources tracked at once */
 
 struct ban_entry {
-	uint8_t		addr[16];
+	struct dg_addr_key addr;
 	uint64_t	name;		/* hash of the claimed name; 0: none */
 	int		used;
 	double		last;		/* last failure */
@@ -41,16 +42,6 @@ struct bans {
 	unsigned long long	started;	/* bans so far, for metrics */
 };
 
-static void
-key_of(const struct sockaddr *sa, uint8_t key[16])
-{
-	memset(key, 0, 16);
-	if (sa->sa_family == AF_INET)
-		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	else if (sa->sa_family == AF_INET6)
-		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-}
-
 /* 0 stands for "no name"; a name never hashes to it. */
 static uint64_t
 name_key(const struct bans *b, const char *name)
@@ -66,14 +57,9 @@ name_key(const struct bans *b, const char *name)
 }
 
 static uint32_t
-hash_key(const uint8_t key[16], uint64_t name)
+hash_key(const struct dg_addr_key *key, uint64_t name)
 {
-	uint32_t h = 2166136261u;
-	int i;
-
-	for (i = 0; i < 16; i++)
-		h = (h ^ key[i]) * 16777619u;
-	return h ^ (uint32_t)(name >> 32) ^ (uint32_t)name;
+	return dg_addr_key_hash(key) ^ (uint32_t)(name >> 32) ^ (uint32_t)name;
 }
 
 /* Finds the entry of a source (and name); with `create`, makes one
@@ -82,18 +68,18 @@ static struct ban_entry *
 lookup(struct bans *b, const struct sockaddr *sa, const char *node,
     int create, double now)
 {
-	uint8_t key[16];
+	struct dg_addr_key key;
 	uint64_t name = name_key(b, node);
 	uint32_t h;
 	struct ban_entry *victim = NULL;
 	int k;
 
-	key_of(sa, key);
-	h = hash_key(key, name);
+	dg_addr_key_of(sa, &key);
+	h = hash_key(&key, name);
 	for (k = 0; k < 16; k++) {
 		struct ban_entry *e = &b->e[(h + (uint32_t)k) % BAN_SLOTS];
 
-		if (e->used && e->name == name && memcmp(e->addr, key, 16) == 0)
+		if (e->used && e->name == name && dg_addr_key_eq(&e->addr, &key))
 			return e;
 		if (!create)
 			continue;
@@ -110,7 +96,7 @@ lookup(struct bans *b, const struct sockaddr *sa, const char *node,
 	memset(victim, 0, sizeof(*victim));
 	victim->used = 1;
 	victim->name = name;
-	memcpy(victim->addr, key, 16);
+	victim->addr = key;
 	return victim;
 }
 

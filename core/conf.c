@@ -2096,52 +2096,6 @@ conf_node_cookie(const struct dg_conf *c, const char *local)
 	return cookie_find(c->cookies, c->ncookies, NULL);
 }
 
-static int
-prefix_match(const uint8_t *net, const uint8_t *a, int bits)
-{
-	int whole = bits / 8, rest = bits % 8;
-	uint8_t mask;
-
-	if (memcmp(net, a, (size_t)whole) != 0)
-		return 0;
-	if (rest == 0)
-		return 1;
-	mask = (uint8_t)(0xff << (8 - rest));
-	return (net[whole] & mask) == (a[whole] & mask);
-}
-
-/* A v4-mapped v6 source (::ffff:a.b.c.d, from a dual-stack "::" socket)
- * is matched as the v4 address it is. */
-int
-conf_cidr_match(const struct dg_cidr *c, int n, const struct sockaddr *sa)
-{
-	const struct sockaddr_in6 *sin6;
-	uint8_t a[16];
-	int fam, i;
-
-	if (sa == NULL)
-		return 0;
-	if (sa->sa_family == AF_INET) {
-		memcpy(a, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-		fam = AF_INET;
-	} else if (sa->sa_family == AF_INET6) {
-		sin6 = (const struct sockaddr_in6 *)sa;
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			memcpy(a, sin6->sin6_addr.s6_addr + 12, 4);
-			fam = AF_INET;
-		} else {
-			memcpy(a, sin6->sin6_addr.s6_addr, 16);
-			fam = AF_INET6;
-		}
-	} else
-		return 0;
-	for (i = 0; i < n; i++)
-		if (c[i].family == fam && prefix_match(c[i].addr, a,
-		    c[i].prefix))
-			return 1;
-	return 0;
-}
-
 const char *
 conf_type_name(enum dg_type t)
 {

@@ -168,25 +168,30 @@ on_peer_send_name(struct hs_fsm *h, const uint8_t *body, size_t blen)
 }
 
 enum hs_event
-hs_fsm_admit(struct hs_fsm *h, const uint8_t *pc, size_t plen,
-    const uint8_t *bc, size_t blen)
+hs_fsm_admit(struct hs_fsm *h, const uint8_t *pc, size_t plen)
 {
-	if (h->st != HS_ADMIT || plen > sizeof(h->peer_cookie) ||
-	    blen > sizeof(h->b_cookie))
+	if (h->st != HS_ADMIT || plen > sizeof(h->peer_cookie))
 		return fail(h, NULL, 0, "%s", "internal: admit out of order");
 	memcpy(h->peer_cookie, pc, plen);
 	h->peer_cookie_len = plen;
-	memcpy(h->b_cookie, bc, blen);
-	h->b_cookie_len = blen;
 	h->st = HS_B_CONNECTING;
 	return HS_EV_CONNECT_B;
+}
+
+/* Does P still wait for a status?  Until B's challenge is passed on,
+ * unless B answered "alive" (P got that status already). */
+static int
+peer_owed_status(const struct hs_fsm *h)
+{
+	return h->st == HS_ADMIT ||
+	    (h->st == HS_RESOLVE && h->b_status[0] != '\0');
 }
 
 enum hs_event
 hs_fsm_refuse(struct hs_fsm *h, const char *status, const char *event,
     const char *detail)
 {
-	if (status)
+	if (status && peer_owed_status(h))
 		emit(h->out_peer, &h->out_peer_len, hs_put_status(TO_PEER(h), status));
 	return fail(h, event, 1, "%s", detail);
 }
@@ -302,6 +307,19 @@ on_b_challenge(struct hs_fsm *h, const uint8_t *body, size_t blen)
 	if ((h->common & DFLAG_MANDATORY_25) != DFLAG_MANDATORY_25)
 		return incompatible(h, DFLAG_MANDATORY_25 & ~h->common,
 		    "node and peer share no OTP 25 flag set");
+	/* P hears nothing more before the policy of B's real name admits
+	 * it: the admission decision was provisional. */
+	h->st = HS_RESOLVE;
+	return HS_EV_RESOLVE;
+}
+
+enum hs_event
+hs_fsm_resolved(struct hs_fsm *h, const uint8_t *bc, size_t blen)
+{
+	if (h->st != HS_RESOLVE || blen > sizeof(h->b_cookie))
+		return fail(h, NULL, 0, "%s", "internal: resolved out of order");
+	memcpy(h->b_cookie, bc, blen);
+	h->b_cookie_len = blen;
 	h->chal_peer = issue_challenge();
 	/* B's real name and creation; the flags both legs end on. */
 	if (h->b_status[0] != '\0')
@@ -477,6 +495,7 @@ hs_fsm_step(const struct hs_fsm *h)
 	case HS_B_STATUS:	return "waiting for the node's status";
 	case HS_PEER_ALIVE:	return "waiting for the peer's answer to alive";
 	case HS_B_CHALLENGE:	return "waiting for the node's challenge";
+	case HS_RESOLVE:	return "resolving the policy";
 	case HS_PEER_REPLY:	return "waiting for the peer's challenge reply";
 	case HS_B_ACK:		return "waiting for the node's ack";
 	case HS_UP:		return "up";

@@ -13,16 +13,10 @@
 #include <sys/types.h>
 
 #include "dg.h"
+#include "dg_addr.h"	/* struct dg_cidr, dg_cidr_match */
 
 #define DG_CONF_MAX_ADDRS	16	/* listening sockets per service, as stock epmd */
 #define DG_COOKIE_MAX		1024	/* bytes of one cookie */
-
-/* An address with a prefix length: "127.0.0.1", "10.0.0.0/8", "::1". */
-struct dg_cidr {
-	int		family;		/* AF_INET or AF_INET6 */
-	uint8_t		addr[16];	/* network byte order; 4 used for v4 */
-	int		prefix;		/* 0..32 or 0..128 */
-};
 
 /* A listening address: numeric, with an optional port (0 = unset). */
 struct dg_sockaddr {
@@ -274,8 +268,6 @@ extern const char conf_default_text[];
 /* Lookups used by the handshake. */
 const struct dg_cookie	*conf_peer_cookie(const struct dg_conf *, const char *peer);
 const struct dg_cookie	*conf_node_cookie(const struct dg_conf *, const char *local);
-int			 conf_cidr_match(const struct dg_cidr *, int n,
-			    const struct sockaddr *sa);
 
 /* Names for types/actions/profiles, for logs, `test` and stats. */
 const char	*conf_type_name(enum dg_type);

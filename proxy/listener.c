@@ -71,7 +71,7 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 			}
 			return;
 		}
-		local = conf_cidr_match(conf->reg_from, conf->nreg_from,
+		local = dg_cidr_match(conf->reg_from, conf->nreg_from,
 		    (struct sockaddr *)&ss);
 		/* A banned source is closed without reading a byte. */
 		left = local ? 0 :

@@ -26,6 +26,28 @@
 
 static void	hs_step(struct session *, enum hs_event);
 
+/*
+ * The names logs, alerts and stats print: P's as the session holds it
+ * once admission read it (before that, the claim the engine parsed, if
+ * any), and B's real name once its challenge gave it (before that, the
+ * registered alive name).  relay.c prints the same two fields.
+ */
+static const char *
+peer_name_of(const struct session *s)
+{
+	if (s->peer_name[0] != '\0')
+		return s->peer_name;
+	if (s->hs != NULL && s->hs->fsm.peer.name.len > 0)
+		return s->hs->fsm.peer.name.s;
+	return NULL;
+}
+
+static const char *
+node_name_of(const struct session *s)
+{
+	return s->b_name ? s->b_name : s->alive;
+}
+
 static const struct sockaddr *
 peer_sa(const struct session *s)
 {
@@ -161,8 +183,7 @@ session_close(struct session *s, const char *reason)
 	s->closed = 1;
 	(s->quiet ? log_debug : log_info)("conn %llu %s %s -> %s: closed: %s",
 	    (unsigned long long)s->id, s->peertext,
-	    s->peer_name[0] ? s->peer_name : "?",
-	    s->b_name ? s->b_name : s->alive, reason);
+	    s->peer_name[0] ? s->peer_name : "?", node_name_of(s), reason);
 	ev_io_stop(loop, &s->p_rd);
 	ev_io_stop(loop, &s->p_wr);
 	ev_io_stop(loop, &s->b_rd);
@@ -219,8 +240,8 @@ count_failure(struct session *s)
 		return;
 	if (!bans_fail(d->bans, peer_sa(s), name, dg_now()))
 		return;
-	alert_emit(d->alerts, "peer.banned", peer_sa(s),
-	    s->hs->fsm.peer.name.len ? s->hs->fsm.peer.name.s : NULL, s->alive,
+	alert_emit(d->alerts, "peer.banned", peer_sa(s), peer_name_of(s),
+	    node_name_of(s),
 	    "%d failed handshakes within %gs: %s for %gs",
 	    d->conf->ban_failures, d->conf->ban_window,
 	    s->local ? "this node name banned from this local source" :
@@ -244,9 +265,8 @@ hs_failed(struct session *s)
 		    s->conf->path ? s->conf->path : "?",
 		    s->conf->hs_withhold_line);
 	if (h->event && !h->ordinary)
-		alert_emit(d->alerts, h->event, peer_sa(s),
-		    h->peer.name.len ? h->peer.name.s : NULL, s->alive, "%s%s",
-		    h->detail, where);
+		alert_emit(d->alerts, h->event, peer_sa(s), peer_name_of(s),
+		    node_name_of(s), "%s%s", h->detail, where);
 	if (h->peer_fault && !h->ordinary)
 		count_failure(s);
 	snprintf(reason, sizeof(reason), "handshake failed: %s%s", h->detail,
@@ -274,39 +294,56 @@ hs_fail(struct session *s, const char *event, int peer_fault,
 
 /* Is the host part of `node` this peer's source address?  Only literal
  * addresses and "localhost" can be checked without a blocking resolver;
- * other names fail the check (documented in docs/CONFIG.md). */
+ * other names fail the check (documented in docs/CONFIG.md).  Compared as
+ * address keys, so a v4-mapped source matches its IPv4 literal. */
 static int
 host_matches_source(const struct session *s, const char *node)
 {
 	const char *host = strchr(node, '@');
-	char src[64];
-	struct in6_addr a6;
-	struct in_addr a4;
+	struct dg_addr_key src, claimed;
 
 	if (host == NULL)
 		return 0;
 	host++;
 	if (strcmp(host, "localhost") == 0)
-		return net_is_loopback(peer_sa(s));
-	dg_host_text(peer_sa(s), src, sizeof(src));
-	if (inet_pton(AF_INET, host, &a4) == 1 || inet_pton(AF_INET6, host, &a6) == 1)
-		return strcmp(host, src) == 0 ||
-		    (strncmp(src, "::ffff:", 7) == 0 && strcmp(host, src + 7) == 0);
+		return dg_addr_is_loopback(peer_sa(s));
+	if (dg_addr_key_parse(host, &claimed) != 0)
+		return 0;
+	dg_addr_key_of(peer_sa(s), &src);
+	return dg_addr_key_eq(&src, &claimed);
+}
+
+/*
+ * Resolves the policy between `local` and the peer into s->pol; when the
+ * peer is not admitted, refuses it (not_allowed, handshake.name_denied)
+ * and returns 0.
+ */
+static int
+policy_admits(struct session *s, const char *local)
+{
+	struct hs_fsm *h = &s->hs->fsm;
+
+	if (rules_resolve(s->conf, local, s->peer_name, &s->pol))
+		return 1;
+	hs_fsm_refuse(h, "not_allowed", "handshake.name_denied", s->pol.desc);
+	/* The policy is the operator's, and a local node refused while a
+	 * policy is being worked out must connect as soon as the policy is
+	 * fixed: not counted. */
+	h->peer_fault = !s->local;
 	return 0;
 }
 
-/* The checks that need configuration, then the cookies. */
+/* The checks that need configuration, then P's cookie. */
 static enum hs_event
 admit(struct session *s)
 {
 	struct hs_fsm *h = &s->hs->fsm;
 	const struct dg_conf *conf = s->conf;
-	const struct dg_cookie *pc, *bc;
+	const struct dg_cookie *pc;
 	char local[DG_MAX_ALIVE_BYTES + 300];
 
-	/* hs_check_node_name already bounds it; never truncate a name. */
-	if (h->peer.name.len >= sizeof(s->peer_name))
-		return hs_fsm_refuse(h, NULL, "handshake.bad_name", "name too long");
+	/* The session owns the name from here on (the same size as the
+	 * engine's, so it is never cut). */
 	memcpy(s->peer_name, h->peer.name.s, h->peer.name.len);
 	s->peer_name[h->peer.name.len] = '\0';
 	if (s->local) {
@@ -325,7 +362,7 @@ admit(struct session *s)
 		}
 	}
 	if (listener_local_name(s->d, s->peer_name)) {
-		if (!conf_cidr_match(conf->reg_from, conf->nreg_from,
+		if (!dg_cidr_match(conf->reg_from, conf->nreg_from,
 		    peer_sa(s)))
 			return hs_fsm_refuse(h, "not_allowed",
 			    "handshake.name_collision",
@@ -335,23 +372,37 @@ admit(struct session *s)
 	if (conf->hs_check_host && !host_matches_source(s, s->peer_name))
 		return hs_fsm_refuse(h, "not_allowed", "handshake.bad_name",
 		    "host part does not match the source address");
-	/* B's full name is not known before its challenge; scope patterns
-	 * are matched against alive@<this host>. */
+	/* B's full name is not known before its challenge: a provisional
+	 * check against alive@<this host> refuses early, before B is
+	 * dialled; resolve() decides on B's real name. */
 	snprintf(local, sizeof(local), "%s@%s", s->alive, s->d->hostshort);
-	if (!rules_resolve(conf, local, s->peer_name, &s->pol)) {
-		hs_fsm_refuse(h, "not_allowed", "handshake.name_denied",
-		    s->pol.desc);
-		/* The policy is the operator's, and a local node refused
-		 * while a policy is being worked out must connect as soon
-		 * as the policy is fixed: not counted. */
-		h->peer_fault = !s->local;
+	if (!policy_admits(s, local))
 		return HS_EV_FAIL;
-	}
 	pc = conf_peer_cookie(conf, s->peer_name);
-	bc = conf_node_cookie(conf, local);
-	if (pc == NULL || bc == NULL)
+	if (pc == NULL || conf_node_cookie(conf, local) == NULL)
 		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured");
-	return hs_fsm_admit(h, pc->secret, pc->len, bc->secret, bc->len);
+	return hs_fsm_admit(h, pc->secret, pc->len);
+}
+
+/*
+ * B's challenge named it: the one resolution of the connection's policy,
+ * from the final names on both sides, and B's cookie for that name.  A
+ * peer the provisional check let in but B's real scope does not admit is
+ * refused here, before it sees B's challenge.
+ */
+static enum hs_event
+resolve(struct session *s)
+{
+	struct hs_fsm *h = &s->hs->fsm;
+	const struct dg_cookie *bc;
+
+	if ((s->b_name = strdup(h->b.name.s)) == NULL)
+		return hs_fsm_refuse(h, NULL, NULL, "out of memory");
+	if (!policy_admits(s, s->b_name))
+		return HS_EV_FAIL;
+	if ((bc = conf_node_cookie(s->conf, s->b_name)) == NULL)
+		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured");
+	return hs_fsm_resolved(h, bc->secret, bc->len);
 }
 
 static void
@@ -401,12 +452,6 @@ handshake_up(struct session *s)
 	size_t early = io->binlen;
 
 	s->flags = h->common;
-	if ((s->b_name = strdup(h->b.name.s)) == NULL) {
-		session_close(s, "out of memory");
-		return;
-	}
-	/* With B's real name known, apply the policy of its real scope. */
-	rules_resolve(s->conf, s->b_name, s->peer_name, &s->pol);
 	unpend(s);
 	s->up = 1;
 	s->d->sessions++;
@@ -445,6 +490,9 @@ hs_step(struct session *s, enum hs_event ev)
 		case HS_EV_CONNECT_B:
 			connect_b(s);
 			return;
+		case HS_EV_RESOLVE:
+			ev = resolve(s);
+			continue;
 		case HS_EV_UP:
 			handshake_up(s);
 			return;
@@ -634,7 +682,7 @@ session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 	dg_addr_text(peer_sa(s), s->peertext, sizeof(s->peertext));
 	s->b_family = b_family;
 	s->b_port = b_port;
-	s->local = conf_cidr_match(s->conf->reg_from, s->conf->nreg_from,
+	s->local = dg_cidr_match(s->conf->reg_from, s->conf->nreg_from,
 	    peer_sa(s));
 	s->pending = 1;
 	d->hs_pending++;

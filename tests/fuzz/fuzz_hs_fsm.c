@@ -31,8 +31,9 @@ settle(struct hs_fsm *h, enum hs_event ev)
 		ASSERT(h->out_b_len <= sizeof(h->out_b));
 		h->out_peer_len = h->out_b_len = 0;
 		if (ev == HS_EV_ADMIT)
-			ev = hs_fsm_admit(h, cookie, sizeof(cookie) - 1, cookie,
-			    sizeof(cookie) - 1);
+			ev = hs_fsm_admit(h, cookie, sizeof(cookie) - 1);
+		else if (ev == HS_EV_RESOLVE)
+			ev = hs_fsm_resolved(h, cookie, sizeof(cookie) - 1);
 		else if (ev == HS_EV_CONNECT_B)
 			ev = hs_fsm_b_connected(h);
 		else

@@ -46,6 +46,25 @@ t_address_ban(void)
 	bans_free(b);
 }
 
+/* A client reaching a dual-stack socket (::ffff:a.b.c.d) is the same
+ * source as over IPv4: its failures add up, and the ban holds on both. */
+static void
+t_mapped_same_source(void)
+{
+	struct bans *b = bans_new(2, 60, 600);
+	struct sockaddr_in r = v4("127.0.0.30");
+	struct sockaddr_in6 m;
+
+	memset(&m, 0, sizeof(m));
+	m.sin6_family = AF_INET6;
+	inet_pton(AF_INET6, "::ffff:127.0.0.30", &m.sin6_addr);
+	CHECK_EQ(bans_fail(b, SA(r), NULL, 100), 0);
+	CHECK_EQ(bans_fail(b, SA(m), NULL, 101), 1);
+	CHECK(bans_check(b, SA(r), NULL, 102) > 598);
+	CHECK(bans_check(b, SA(m), NULL, 102) > 598);
+	bans_free(b);
+}
+
 /* A local source's failures count per name: evil@h banned, the rest not,
  * and the address itself never. */
 static void
@@ -102,5 +121,6 @@ main(void)
 	RUN(t_address_ban);
 	RUN(t_name_ban);
 	RUN(t_window_and_off);
+	RUN(t_mapped_same_source);
 	return TEST_DONE();
 }

@@ -666,31 +666,31 @@ test_cidr_match(void)
 		return;
 	/* Without the catch-all /0 */
 	v4(&ss, "10.1.2.3");
-	CHECK(conf_cidr_match(c->reg_from, 4, sa));
+	CHECK(dg_cidr_match(c->reg_from, 4, sa));
 	v4(&ss, "11.0.0.1");
-	CHECK(!conf_cidr_match(c->reg_from, 4, sa));
+	CHECK(!dg_cidr_match(c->reg_from, 4, sa));
 	v4(&ss, "192.168.1.200");
-	CHECK(conf_cidr_match(c->reg_from, 4, sa));
+	CHECK(dg_cidr_match(c->reg_from, 4, sa));
 	v4(&ss, "192.168.1.127");
-	CHECK(!conf_cidr_match(c->reg_from, 4, sa));
+	CHECK(!dg_cidr_match(c->reg_from, 4, sa));
 	v6(&ss, "2001:db8:7fff::1");
-	CHECK(conf_cidr_match(c->reg_from, 4, sa));
+	CHECK(dg_cidr_match(c->reg_from, 4, sa));
 	v6(&ss, "2001:db8:8000::1");
-	CHECK(!conf_cidr_match(c->reg_from, 4, sa));
+	CHECK(!dg_cidr_match(c->reg_from, 4, sa));
 	v6(&ss, "::1");
-	CHECK(conf_cidr_match(c->reg_from, 4, sa));
+	CHECK(dg_cidr_match(c->reg_from, 4, sa));
 	v6(&ss, "::2");
-	CHECK(!conf_cidr_match(c->reg_from, 4, sa));
+	CHECK(!dg_cidr_match(c->reg_from, 4, sa));
 	/* v4-mapped sources from a dual-stack socket match v4 entries */
 	v6(&ss, "::ffff:10.9.9.9");
-	CHECK(conf_cidr_match(c->reg_from, 4, sa));
+	CHECK(dg_cidr_match(c->reg_from, 4, sa));
 	v6(&ss, "::ffff:127.0.0.1");
-	CHECK(!conf_cidr_match(c->reg_from, 4, sa));
+	CHECK(!dg_cidr_match(c->reg_from, 4, sa));
 	/* /0 matches any v4 but no v6 */
 	v4(&ss, "203.0.113.1");
-	CHECK(conf_cidr_match(c->reg_from, 5, sa));
+	CHECK(dg_cidr_match(c->reg_from, 5, sa));
 	v6(&ss, "2001:db9::1");
-	CHECK(!conf_cidr_match(c->reg_from, 5, sa));
+	CHECK(!dg_cidr_match(c->reg_from, 5, sa));
 	conf_unref(c);
 
 	/* The default: loopback only. */
@@ -699,11 +699,11 @@ test_cidr_match(void)
 	if (c == NULL)
 		return;
 	v4(&ss, "127.0.0.1");
-	CHECK(conf_cidr_match(c->reg_from, c->nreg_from, sa));
+	CHECK(dg_cidr_match(c->reg_from, c->nreg_from, sa));
 	v4(&ss, "127.0.0.2");
-	CHECK(!conf_cidr_match(c->reg_from, c->nreg_from, sa));
+	CHECK(!dg_cidr_match(c->reg_from, c->nreg_from, sa));
 	v6(&ss, "::1");
-	CHECK(conf_cidr_match(c->reg_from, c->nreg_from, sa));
+	CHECK(dg_cidr_match(c->reg_from, c->nreg_from, sa));
 	conf_unref(c);
 }
 

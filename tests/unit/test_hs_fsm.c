@@ -85,6 +85,19 @@ feed(struct rig *g, int from_peer, const uint8_t *buf, size_t len,
 	return ev;
 }
 
+/* B named itself: the glue admits B's real name with B's cookie. */
+static enum hs_event
+resolved(struct rig *g, enum hs_event ev)
+{
+	if (ev != HS_EV_RESOLVE)
+		return ev;
+	CHECK_EQ(g->h.st, HS_RESOLVE);
+	ev = hs_fsm_resolved(&g->h, (const uint8_t *)B_COOKIE,
+	    strlen(B_COOKIE));
+	drain(g);
+	return ev;
+}
+
 /* Message builders: each returns the framed length in buf. */
 static size_t
 m_send_name(uint8_t *buf, uint64_t flags, uint32_t cre, const char *name)
@@ -212,8 +225,7 @@ to_connected(struct rig *g, uint64_t pflags, const char *pname)
 	CHECK_EQ(g->h.st, HS_ADMIT);
 	CHECK_EQ(g->to_b_len, 0);	/* nothing reaches B before admission */
 	CHECK_EQ(g->to_p_len, 0);
-	CHECK_EQ(hs_fsm_admit(&g->h, (const uint8_t *)P_COOKIE, strlen(P_COOKIE),
-	    (const uint8_t *)B_COOKIE, strlen(B_COOKIE)), HS_EV_CONNECT_B);
+	CHECK_EQ(hs_fsm_admit(&g->h, (const uint8_t *)P_COOKIE, strlen(P_COOKIE)), HS_EV_CONNECT_B);
 	drain(g);
 	CHECK_EQ(g->to_b_len, 0);
 	ev = hs_fsm_b_connected(&g->h);
@@ -254,9 +266,12 @@ to_challenged(struct rig *g, uint64_t pflags, uint64_t bflags,
 	CHECK_EQ(used, n);
 	CHECK_EQ(g->to_p_len, 0);	/* P hears nothing before B's challenge */
 	n = m_challenge(m, bflags, B_CHAL, B_CRE, B_NAME);
-	if ((ev = feed(g, 0, m, n, &used)) != HS_EV_NONE)
+	if ((ev = feed(g, 0, m, n, &used)) != HS_EV_RESOLVE)
 		return ev;
 	CHECK_EQ(used, n);
+	CHECK_EQ(g->to_p_len, 0);	/* nor before B's real name is admitted */
+	if ((ev = resolved(g, ev)) != HS_EV_NONE)
+		return ev;
 	CHECK_EQ(g->h.st, HS_PEER_REPLY);
 	/* P got B's status and a challenge with B's name and creation. */
 	if (split(g->to_p, g->to_p_len, b, bl, 4) == 2 &&
@@ -727,7 +742,8 @@ t_peer_gives_up(void)
 			}
 			if (st[i] == HS_PEER_REPLY || st[i] == HS_B_ACK) {
 				n = m_challenge(m, F_OTP25, B_CHAL, B_CRE, B_NAME);
-				CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_NONE);
+				CHECK_EQ(resolved(&g, feed(&g, 0, m, n, &used)),
+				    HS_EV_NONE);
 			}
 			if (st[i] == HS_B_ACK) {
 				n = m_reply(m, P_COOKIE, g.h.chal_peer, P_CHAL);
@@ -911,7 +927,7 @@ t_b_alive_true(void)
 	if (k == 2)
 		CHECK(is_status(b[1], bl[1], "true"));
 	n = m_challenge(m, F_OTP25, B_CHAL, B_CRE, B_NAME);
-	CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_NONE);
+	CHECK_EQ(resolved(&g, feed(&g, 0, m, n, &used)), HS_EV_NONE);
 	CHECK_EQ(g.h.st, HS_PEER_REPLY);
 	/* P: 's' alive, then the challenge: nothing between them. */
 	k = split(g.to_p, g.to_p_len, b, bl, 8);
@@ -1129,14 +1145,13 @@ t_byte_at_a_time(void)
 	memset(&ab, 0, sizeof(ab));
 	n = m_send_name(m, F_OTP25, P_CRE, P_NAME);
 	CHECK_EQ(trickle(&g, 1, &ap, m, n), HS_EV_ADMIT);
-	CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)P_COOKIE, strlen(P_COOKIE),
-	    (const uint8_t *)B_COOKIE, strlen(B_COOKIE)), HS_EV_CONNECT_B);
+	CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)P_COOKIE, strlen(P_COOKIE)), HS_EV_CONNECT_B);
 	CHECK_EQ(hs_fsm_b_connected(&g.h), HS_EV_NONE);
 	drain(&g);
 	n = m_status(m, "ok");
 	CHECK_EQ(trickle(&g, 0, &ab, m, n), HS_EV_NONE);
 	n = m_challenge(m, F_OTP25, B_CHAL, B_CRE, B_NAME);
-	CHECK_EQ(trickle(&g, 0, &ab, m, n), HS_EV_NONE);
+	CHECK_EQ(resolved(&g, trickle(&g, 0, &ab, m, n)), HS_EV_NONE);
 	k = split(g.to_p, g.to_p_len, b, bl, 8);
 	CHECK_EQ(k, 2);
 	if (k != 2 || hs_parse_challenge(b[1], bl[1], &ch, &why) != 0)
@@ -1164,7 +1179,7 @@ t_coalesced(void)
 	CHECK_EQ(to_connected(&g, F_OTP25, P_NAME), HS_EV_NONE);
 	n = m_status(m, "ok");
 	n += m_challenge(m + n, F_OTP25, B_CHAL, B_CRE, B_NAME);
-	CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_NONE);
+	CHECK_EQ(resolved(&g, feed(&g, 0, m, n, &used)), HS_EV_NONE);
 	CHECK_EQ(used, n);
 	CHECK_EQ(g.h.st, HS_PEER_REPLY);
 
@@ -1180,8 +1195,7 @@ t_coalesced(void)
 		CHECK_EQ(used, first);
 		/* While waiting for B, P's bytes stay unconsumed. */
 		CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)P_COOKIE,
-		    strlen(P_COOKIE), (const uint8_t *)B_COOKIE,
-		    strlen(B_COOKIE)), HS_EV_CONNECT_B);
+		    strlen(P_COOKIE)), HS_EV_CONNECT_B);
 		CHECK_EQ(feed(&g, 1, m + first, n - first, &used), HS_EV_NONE);
 		CHECK_EQ(used, 0);
 		CHECK_EQ(hs_fsm_b_connected(&g.h), HS_EV_NONE);
@@ -1368,6 +1382,62 @@ t_refuse(void)
 	CHECK(g.h.event == NULL);
 }
 
+/*
+ * B's real name is resolved before P hears of B: refused there, P gets
+ * not_allowed instead of B's status and challenge (or, after "alive", no
+ * further byte: it has its status), B never gets a digest, and both
+ * cookies are wiped.
+ */
+static void
+t_refused_on_real_name(void)
+{
+	static const char *first[] = { "ok", "ok_simultaneous", "alive" };
+	size_t i;
+
+	for (i = 0; i < DG_ARRAY_LEN(first); i++) {
+		uint8_t m[4096];
+		struct rig g;
+		size_t n, used, p_before, b_before;
+		const uint8_t *b[4];
+		size_t bl[4];
+		int alive = strcmp(first[i], "alive") == 0;
+
+		rig_init(&g);
+		CHECK_EQ(to_connected(&g, F_OTP25, P_NAME), HS_EV_NONE);
+		n = m_status(m, first[i]);
+		CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_NONE);
+		if (alive) {
+			n = m_status(m, "true");
+			CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_NONE);
+		}
+		p_before = g.to_p_len;
+		b_before = g.to_b_len;
+		n = m_challenge(m, F_OTP25, B_CHAL, B_CRE, B_NAME);
+		CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_RESOLVE);
+		CHECK_EQ(g.h.st, HS_RESOLVE);
+		CHECK(strcmp(g.h.b.name.s, B_NAME) == 0);
+		CHECK_EQ(g.to_p_len, p_before);
+		CHECK(strcmp(hs_fsm_step(&g.h), "resolving the policy") == 0);
+		CHECK_EQ(hs_fsm_refuse(&g.h, "not_allowed",
+		    "handshake.name_denied", "not admitted"), HS_EV_FAIL);
+		drain(&g);
+		CHECK_EQ(g.h.st, HS_FAILED);
+		CHECK(g.h.event && strcmp(g.h.event,
+		    "handshake.name_denied") == 0);
+		CHECK_EQ(g.h.peer_fault, 1);
+		CHECK(cookie_wiped(&g.h));
+		CHECK_EQ(g.to_b_len, b_before);		/* no 'r' for B */
+		if (alive)
+			CHECK_EQ(g.to_p_len, p_before);
+		else {
+			CHECK_EQ(split(g.to_p + p_before, g.to_p_len - p_before,
+			    b, bl, 4), 1);
+			CHECK(is_status(b[0], bl[0], "not_allowed"));
+		}
+		CHECK_EQ(count_tag(g.to_p, g.to_p_len, 'N'), 0);
+	}
+}
+
 /* Calls out of order fail instead of corrupting the state. */
 static void
 t_out_of_order(void)
@@ -1375,8 +1445,7 @@ t_out_of_order(void)
 	struct rig g;
 
 	rig_init(&g);
-	CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)"x", 1,
-	    (const uint8_t *)"y", 1), HS_EV_FAIL);
+	CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)"x", 1), HS_EV_FAIL);
 	CHECK_EQ(g.h.peer_fault, 0);
 	rig_init(&g);
 	CHECK_EQ(hs_fsm_b_connected(&g.h), HS_EV_FAIL);
@@ -1391,9 +1460,23 @@ t_out_of_order(void)
 		rig_init(&g);
 		n = m_send_name(m, F_OTP25, P_CRE, P_NAME);
 		CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_ADMIT);
-		CHECK_EQ(hs_fsm_admit(&g.h, big, sizeof(big),
-		    (const uint8_t *)"y", 1), HS_EV_FAIL);
+		CHECK_EQ(hs_fsm_admit(&g.h, big, sizeof(big)), HS_EV_FAIL);
+		/* And B's, at the resolution. */
+		rig_init(&g);
+		CHECK_EQ(to_connected(&g, F_OTP25, P_NAME), HS_EV_NONE);
+		n = m_status(m, "ok");
+		CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_NONE);
+		n = m_challenge(m, F_OTP25, B_CHAL, B_CRE, B_NAME);
+		CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_RESOLVE);
+		CHECK_EQ(hs_fsm_resolved(&g.h, big, sizeof(big)), HS_EV_FAIL);
+		CHECK(cookie_wiped(&g.h));
 	}
+	/* Resolved before B named itself. */
+	rig_init(&g);
+	CHECK_EQ(to_connected(&g, F_OTP25, P_NAME), HS_EV_NONE);
+	CHECK_EQ(hs_fsm_resolved(&g.h, (const uint8_t *)"y", 1), HS_EV_FAIL);
+	drain(&g);
+	CHECK_EQ(g.to_p_len, 0);
 }
 
 static void
@@ -1408,8 +1491,7 @@ t_steps(void)
 	n = m_send_name(m, F_OTP25, P_CRE, P_NAME);
 	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_ADMIT);
 	CHECK(strstr(hs_fsm_step(&g.h), "admission") != NULL);
-	CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)P_COOKIE, strlen(P_COOKIE),
-	    (const uint8_t *)B_COOKIE, strlen(B_COOKIE)), HS_EV_CONNECT_B);
+	CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)P_COOKIE, strlen(P_COOKIE)), HS_EV_CONNECT_B);
 	CHECK(strstr(hs_fsm_step(&g.h), "connecting") != NULL);
 	CHECK_EQ(hs_fsm_b_connected(&g.h), HS_EV_NONE);
 	CHECK(strstr(hs_fsm_step(&g.h), "node's status") != NULL);
@@ -1474,6 +1556,7 @@ main(void)
 	RUN(t_oversized_early);
 	RUN(t_malformed_reply);
 	RUN(t_refuse);
+	RUN(t_refused_on_real_name);
 	RUN(t_out_of_order);
 	RUN(t_steps);
 	RUN(t_fresh_challenges);
