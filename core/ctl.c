@@ -147,7 +147,7 @@ cc_command(struct ctl_conn *c)
 			cc_free(c);
 			return;
 		}
-		if (daemon_reload(d, err, sizeof(err)) == 0)
+		if (d->reload(d, err, sizeof(err)) == 0)
 			len = (size_t)snprintf(text, sizeof(err) + 32,
 			    "reloaded\n");
 		else

@@ -86,7 +86,10 @@ alerts_file_usable(const struct dg_daemon *d, const struct dg_conf *nc,
 	return 0;
 }
 
-int
+/* Loads the configuration again and applies it; on error keeps the old
+ * one.  Returns 0 on success, -1 (errors logged) on failure; `err`
+ * receives the error lines for the control socket.  The daemon's reload. */
+static int
 daemon_reload(struct dg_daemon *d, char *err, size_t errlen)
 {
 	struct conf_errs e = { err, errlen, 0, 0 };
@@ -197,6 +200,8 @@ daemon_run(const char *path, int verbose)
 	int rc = 1;
 
 	memset(&d, 0, sizeof(d));
+	d.reload = daemon_reload;
+	d.is_local_node = epmd_srv_is_local_node;
 	if (verbose)
 		log_set_level(DG_LOG_DEBUG);
 	d.conf_path = path;

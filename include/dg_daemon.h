@@ -38,15 +38,19 @@ struct dg_daemon {
 	int			 reserve_fd;	/* spare fd for EMFILE (see net.c) */
 	char			 hostname[256];	/* this host's name, full and short */
 	char			 hostshort[256];
+	/* Services reach each other through these rather than through each
+	 * other's headers: the control socket's reload (core/daemon.c), and
+	 * "does this name a node registered here" (epmd/epmd_srv.c) for the
+	 * handshake's collision check. */
+	int			(*reload)(struct dg_daemon *, char *errbuf,
+				    size_t errlen);
+	int			(*is_local_node)(struct dg_daemon *,
+				    const char *node);
 };
 
 /* `distguard run`: returns the exit status. */
 int	daemon_run(const char *path, int verbose);
 
-/* Loads the configuration again and applies it; on error keeps the old
- * one.  Returns 0 on success, -1 (errors logged) on failure; `errbuf`
- * receives the error lines for the control socket. */
-int	daemon_reload(struct dg_daemon *, char *errbuf, size_t errlen);
 
 /*
  * Per-source connection counts (EPMD connections, pending handshakes).

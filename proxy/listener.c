@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "dg_log.h"
-#include "epmd_srv.h"
 #include "listener.h"
 #include "session.h"
 
@@ -164,22 +163,4 @@ listener_close(struct listener *l)
 	ev_timer_stop(l->d->loop, &l->resume);
 	close(l->io.fd);
 	free(l);
-}
-
-/* Does `node` (alive@host) name a node registered here?  The host part
- * must be one of this host's names for it to collide. */
-int
-listener_local_name(struct dg_daemon *d, const char *node)
-{
-	const char *at = strchr(node, '@'), *host;
-
-	if (at == NULL || d->epmd == NULL)
-		return 0;
-	host = at + 1;
-	if (strcmp(host, d->hostname) != 0 && strcmp(host, d->hostshort) != 0 &&
-	    strcmp(host, "localhost") != 0 && strcmp(host, "127.0.0.1") != 0 &&
-	    strcmp(host, "::1") != 0)
-		return 0;
-	return epmd_reg_find(epmd_srv_registry(d->epmd), node,
-	    (size_t)(at - node)) != NULL;
 }

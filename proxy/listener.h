@@ -22,7 +22,5 @@ struct listener	*listener_open(struct dg_daemon *, const char *alive,
 uint16_t	 listener_port(const struct listener *);
 /* Stops accepting; established sessions go on until they end. */
 void		 listener_close(struct listener *);
-/* Is `alive@host` one of this host's registered nodes?  (name collision) */
-int		 listener_local_name(struct dg_daemon *, const char *node);
 
 #endif

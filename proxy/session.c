@@ -21,7 +21,6 @@
 
 #include "dg_flags.h"
 #include "dg_log.h"
-#include "listener.h"
 #include "session.h"
 
 static void	hs_step(struct session *, enum hs_event);
@@ -361,7 +360,8 @@ admit(struct session *s)
 			return HS_EV_FAIL;
 		}
 	}
-	if (listener_local_name(s->d, s->peer_name)) {
+	if (s->d->is_local_node != NULL &&
+	    s->d->is_local_node(s->d, s->peer_name)) {
 		if (!dg_cidr_match(conf->reg_from, conf->nreg_from,
 		    peer_sa(s)))
 			return hs_fsm_refuse(h, "not_allowed",
