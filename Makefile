@@ -85,7 +85,10 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdistguard.a tests/unit/dg_test.h tests/unit/term_build.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libdistguard.a $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libdistguard.a $(LDLIBS) $(UNIT_LDFLAGS)
+
+# Every allocation of test_oom goes through its own failing wrappers.
+$(BUILD)/tests/test_oom: UNIT_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 
 $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libdistguard.a
 	@mkdir -p $(@D)

@@ -138,7 +138,12 @@ cc_command(struct ctl_conn *c)
 	size_t len;
 
 	if (strcmp(c->line, "stats") == 0 || strcmp(c->line, "stats json") == 0) {
-		text = stats_render(d->stats, c->line[5] != '\0', &len);
+		if ((text = stats_render(d->stats, c->line[5] != '\0',
+		    &len)) == NULL) {
+			log_warnx("control: out of memory: connection closed");
+			cc_free(c);
+			return;
+		}
 		cc_answer(c, text, len);
 	} else if (strcmp(c->line, "reload") == 0) {
 		char err[4096];

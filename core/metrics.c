@@ -103,8 +103,12 @@ fold_rows(const struct stats_view *v, int max_peers, int *npairs)
 
 	pairs = calloc((size_t)v->nrows + 1, sizeof(*pairs));
 	named = calloc((size_t)max_peers + 1, sizeof(*named));
-	if (pairs == NULL || named == NULL)
-		fatalx("out of memory");
+	if (pairs == NULL || named == NULL) {
+		free(pairs);
+		free(named);
+		*npairs = 0;
+		return NULL;
+	}
 	for (i = 0; i <= v->nrows; i++) {
 		const struct stats_row *r = i < v->nrows ? v->rows[i] : v->other;
 		const char *node = i < v->nrows ? r->local : "(other)";
@@ -292,7 +296,11 @@ metrics_render(struct dg_daemon *d, int max_peers, size_t *len)
 
 	dg_text_init(&b, 8192);
 	stats_view(d->stats, &v);
-	pairs = fold_rows(&v, max_peers > 0 ? max_peers : 1, &n);
+	if ((pairs = fold_rows(&v, max_peers > 0 ? max_peers : 1, &n)) ==
+	    NULL) {
+		free(b.p);
+		return NULL;
+	}
 	render_messages(&b, pairs, n);
 	render_traffic(&b, pairs, n);
 	render_daemon(&b, d, &v);
@@ -395,7 +403,13 @@ mc_request(struct mconn *c, const struct http_req *r)
 		    "Allow: GET, HEAD\r\n");
 		return;
 	}
-	body = metrics_render(d, d->conf->metrics_max_peers, &len);
+	if ((body = metrics_render(d, d->conf->metrics_max_peers, &len)) ==
+	    NULL) {
+		log_warnx("metrics %s: out of memory: connection closed",
+		    c->peer);
+		mc_free(c);
+		return;
+	}
 	log_debug("metrics %s: 200, %zu bytes", c->peer, len);
 	mc_answer(c, 200, "OK", "", body, len, r->method == HTTP_GET);
 }

@@ -144,7 +144,7 @@ srccount_get(struct srccount *s, const struct sockaddr *sa)
 	return 0;
 }
 
-void
+int
 srccount_add(struct srccount *s, const struct sockaddr *sa, int delta)
 {
 	struct dg_addr_key key;
@@ -159,14 +159,15 @@ srccount_add(struct srccount *s, const struct sockaddr *sa, int delta)
 			*pp = e->next;
 			free(e);
 		}
-		return;
+		return 0;
 	}
 	if (delta <= 0)
-		return;
+		return 0;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
-		fatalx("out of memory");
+		return -1;
 	e->key = key;
 	e->count = delta;
 	e->next = s->b[h];
 	s->b[h] = e;
+	return 0;
 }

@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include "dg.h"
-#include "dg_log.h"
 
 int
 dg_utf8_valid(const uint8_t *s, size_t len, size_t *nchars)
@@ -144,18 +143,18 @@ dg_text_init(struct dg_text *b, size_t cap)
 {
 	b->len = 0;
 	b->cap = cap ? cap : 64;
-	if ((b->p = malloc(b->cap)) == NULL)
-		fatalx("out of memory");
-	b->p[0] = '\0';
+	if ((b->p = malloc(b->cap)) != NULL)
+		b->p[0] = '\0';
 }
 
 void
 dg_text_printf(struct dg_text *b, const char *fmt, ...)
 {
 	va_list ap;
+	char *nb;
 	int n;
 
-	for (;;) {
+	while (b->p != NULL) {
 		va_start(ap, fmt);
 		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
 		va_end(ap);
@@ -165,8 +164,13 @@ dg_text_printf(struct dg_text *b, const char *fmt, ...)
 			b->len += (size_t)n;
 			return;
 		}
+		if ((nb = realloc(b->p, (b->cap + (size_t)n) * 2)) == NULL) {
+			free(b->p);
+			b->p = NULL;
+			b->len = 0;
+			return;
+		}
+		b->p = nb;
 		b->cap = (b->cap + (size_t)n) * 2;
-		if ((b->p = realloc(b->p, b->cap)) == NULL)
-			fatalx("out of memory");
 	}
 }

@@ -46,7 +46,7 @@ epmd_reg_add(struct epmd_reg *r, const struct epmd_alive2 *a, int family,
 	uint32_t counter;
 
 	if (n == NULL)
-		fatalx("out of memory");
+		return NULL;
 	n->a = *a;
 	n->a.name.s[n->a.name.len] = '\0';
 	n->family = family;

@@ -40,7 +40,7 @@ struct epmd_reg {
 struct epmd_node	*epmd_reg_find(struct epmd_reg *, const char *name, size_t len);
 /* Adds a node (the name must be free) and numbers its creation as stock
  * epmd does (spec 1.6): a new name gets now + 1, a remembered one its last
- * counter + 1, never below 4. */
+ * counter + 1, never below 4.  NULL when memory ran out. */
 struct epmd_node	*epmd_reg_add(struct epmd_reg *, const struct epmd_alive2 *,
 			    int family, time_t now);
 /* Unlinks and frees the node, remembering its counter. */

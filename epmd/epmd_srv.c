@@ -173,7 +173,15 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *a)
 		queue_reply(c, out, (size_t)len);
 		return;
 	}
-	n = epmd_reg_add(&s->reg, a, c->peer.ss_family, time(NULL));
+	if ((n = epmd_reg_add(&s->reg, a, c->peer.ss_family,
+	    time(NULL))) == NULL) {
+		log_warnx("epmd: conn %llu %s: ALIVE2_REQ for %s refused: out of memory",
+		    (unsigned long long)c->id, c->peertext, a->name.s);
+		len = epmd_put_alive2_resp(out, sizeof(out), a->highest, 1, 99);
+		c->state = EC_REFUSED_REG;
+		queue_reply(c, out, (size_t)len);
+		return;
+	}
 	n->owner = c;
 	n->listener = listener_open(s->d, n->a.name.s, c->peer.ss_family, a->port,
 	    a->node_type == EPMD_NODE_EI);
@@ -453,8 +461,10 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 			close(fd);
 			continue;
 		}
-		if ((c = calloc(1, sizeof(*c))) == NULL) {
+		if ((c = calloc(1, sizeof(*c))) == NULL ||
+		    srccount_add(s->per_source, (struct sockaddr *)&ss, 1) == -1) {
 			log_warnx("epmd: %s: refused: out of memory", text);
+			free(c);
 			close(fd);
 			continue;
 		}
@@ -464,7 +474,6 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		c->peer = ss;
 		snprintf(c->peertext, sizeof(c->peertext), "%s", text);
 		c->state = EC_REQUEST;
-		srccount_add(s->per_source, (struct sockaddr *)&ss, 1);
 		c->next = s->conns;
 		if (s->conns)
 			s->conns->prev = c;

@@ -68,7 +68,9 @@ int	dg_glob_match(const char *pattern, const char *s);
 double	dg_now(void);
 
 /* A text that grows as it is written: answers built in one go (stats,
- * metrics).  dg_text_init allocates `cap` bytes; p stays NUL-terminated. */
+ * metrics).  dg_text_init allocates `cap` bytes; p stays NUL-terminated.
+ * When memory runs out p becomes NULL and stays so: the caller checks p
+ * once at the end and gives up on that one answer. */
 struct dg_text {
 	char	*p;
 	size_t	 len, cap;

@@ -60,7 +60,9 @@ int	daemon_run(const char *path, int verbose);
 struct srccount	*srccount_new(void);
 void		 srccount_free(struct srccount *);
 int		 srccount_get(struct srccount *, const struct sockaddr *);
-void		 srccount_add(struct srccount *, const struct sockaddr *, int delta);
+/* Returns -1 when memory ran out for a new source: the caller refuses the
+ * connection it was counting (and must not count it down later). */
+int		 srccount_add(struct srccount *, const struct sockaddr *, int delta);
 
 /* net.c: socket helpers. */
 /* v6only: an IPv6 socket serves IPv6 alone (EPMD: "0.0.0.0" has its own

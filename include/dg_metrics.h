@@ -20,7 +20,7 @@ void		 metrics_stop(struct metrics *);
 /*
  * The exposition of the daemon's counters, at most `max_peers` peers with
  * their own label (the others are summed under peer="other"), into a
- * malloc'd string of *len bytes.
+ * malloc'd string of *len bytes; NULL when memory ran out.
  */
 char	*metrics_render(struct dg_daemon *, int max_peers, size_t *len);
 

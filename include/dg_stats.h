@@ -66,7 +66,8 @@ struct stats_row	*stats_row(struct stats *, const char *local, const char *peer)
  * without its "handshake." prefix), "failed" when it has no event. */
 void			 stats_handshake(struct stats *, const char *outcome);
 void			 stats_view(const struct stats *, struct stats_view *);
-/* Renders every row as a table or as JSON into a malloc'd string. */
+/* Renders every row as a table or as JSON into a malloc'd string; NULL
+ * when memory ran out. */
 char			*stats_render(struct stats *, int json, size_t *len);
 
 #endif

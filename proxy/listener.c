@@ -136,8 +136,11 @@ listener_open(struct dg_daemon *d, const char *alive, int b_family,
 		    conf->listen_port_min, conf->listen_port_max);
 		return NULL;
 	}
-	if ((l = calloc(1, sizeof(*l))) == NULL)
-		fatalx("out of memory");
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		log_warnx("listener %s: out of memory", alive);
+		close(fd);
+		return NULL;
+	}
 	l->d = d;
 	snprintf(l->alive, sizeof(l->alive), "%s", alive);
 	l->b_family = b_family;

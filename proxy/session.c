@@ -684,9 +684,18 @@ session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 	s->b_port = b_port;
 	s->local = dg_cidr_match(s->conf->reg_from, s->conf->nreg_from,
 	    peer_sa(s));
+	if (srccount_add(d->hs_sources, peer_sa(s), 1) == -1) {
+		log_warnx("conn %llu %s -> %s: out of memory: connection closed",
+		    (unsigned long long)s->id, s->peertext, alive);
+		conf_unref(s->conf);
+		free(s->alive);
+		free(s->hs);
+		free(s);
+		close(fd);
+		return;
+	}
 	s->pending = 1;
 	d->hs_pending++;
-	srccount_add(d->hs_sources, peer_sa(s), 1);
 	hs_fsm_init(&s->hs->fsm, s->conf->hs_withhold, s->conf->hs_require, alive);
 	ev_io_init(&s->p_rd, on_p_read, fd, EV_READ);
 	ev_io_init(&s->p_wr, on_p_write, fd, EV_WRITE);
