@@ -20,6 +20,7 @@
 #include "dg_ctl.h"
 #include "dg_grant.h"
 #include "dg_log.h"
+#include "dg_outq.h"
 #include "dg_privdrop.h"
 #include "dg_stats.h"
 
@@ -40,8 +41,7 @@ struct ctl_conn {
 	struct grant_who	 who;		/* SO_PEERCRED */
 	char			 line[CTL_LINE_MAX];
 	size_t			 len;
-	char			*out;
-	size_t			 outlen, outoff;
+	struct outq		 out;
 };
 
 static void
@@ -53,15 +53,14 @@ cc_free(struct ctl_conn *c)
 	ev_io_stop(loop, &c->wr);
 	ev_timer_stop(loop, &c->timer);
 	close(c->rd.fd);
-	free(c->out);
+	outq_free(&c->out);
 	free(c);
 }
 
 static void
 cc_answer(struct ctl_conn *c, char *text, size_t len)
 {
-	c->out = text;
-	c->outlen = len;
+	outq_adopt(&c->out, text, len);
 	ev_io_stop(c->ctl->d->loop, &c->rd);
 	ev_io_start(c->ctl->d->loop, &c->wr);
 }
@@ -208,18 +207,9 @@ cc_write(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct ctl_conn *c = (struct ctl_conn *)((char *)w -
 	    offsetof(struct ctl_conn, wr));
-	ssize_t n;
-
-	while (c->outoff < c->outlen) {
-		n = write(w->fd, c->out + c->outoff, c->outlen - c->outoff);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			break;
-		}
-		c->outoff += (size_t)n;
-	}
-	cc_free(c);
+	if (outq_flush(&c->out, w->fd) == 0)
+		return;
+	cc_free(c);		/* one answer per connection, or a write error */
 }
 
 static void

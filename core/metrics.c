@@ -23,6 +23,7 @@
 #include "dg_ban.h"
 #include "dg_grant.h"
 #include "dg_log.h"
+#include "dg_outq.h"
 #include "dg_metrics.h"
 #include "dg_stats.h"
 #include "http.h"
@@ -325,8 +326,8 @@ struct mconn {
 	char			 peer[80];
 	char			 head[HTTP_MAX_HEAD];
 	size_t			 len;
-	char			*out;
-	size_t			 outlen, outoff;
+	struct outq		 out;
+	int			 answered;	/* all of the answer written */
 	size_t			 drained;	/* after the answer */
 };
 
@@ -340,7 +341,7 @@ mc_free(struct mconn *c)
 	ev_timer_stop(loop, &c->timer);
 	close(c->rd.fd);
 	c->m->nconns--;
-	free(c->out);
+	outq_free(&c->out);
 	free(c);
 }
 
@@ -349,7 +350,7 @@ static void
 mc_answer(struct mconn *c, int status, const char *reason,
     const char *extra_headers, char *body, size_t bodylen, int send_body)
 {
-	char head[256];
+	char head[256], *out;
 	int n;
 
 	n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n"
@@ -358,15 +359,15 @@ mc_answer(struct mconn *c, int status, const char *reason,
 	    status == 200 ? "text/plain; version=0.0.4; charset=utf-8" :
 	    "text/plain; charset=utf-8", bodylen, extra_headers);
 	if (n < 0 || (size_t)n >= sizeof(head) ||
-	    (c->out = malloc((size_t)n + bodylen)) == NULL) {
+	    (out = malloc((size_t)n + bodylen)) == NULL) {
 		free(body);
 		mc_free(c);
 		return;
 	}
-	memcpy(c->out, head, (size_t)n);
+	memcpy(out, head, (size_t)n);
 	if (send_body && bodylen)
-		memcpy(c->out + n, body, bodylen);
-	c->outlen = (size_t)n + (send_body ? bodylen : 0);
+		memcpy(out + n, body, bodylen);
+	outq_adopt(&c->out, out, (size_t)n + (send_body ? bodylen : 0));
 	free(body);
 	ev_io_stop(c->m->d->loop, &c->rd);
 	ev_io_start(c->m->d->loop, &c->wr);
@@ -462,21 +463,15 @@ mc_write(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct mconn *c = (struct mconn *)((char *)w -
 	    offsetof(struct mconn, wr));
-	ssize_t n;
+	int rc;
 
-	while (c->outoff < c->outlen) {
-		n = write(w->fd, c->out + c->outoff, c->outlen - c->outoff);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			break;
-		}
-		c->outoff += (size_t)n;
-	}
-	if (c->outoff < c->outlen) {
+	if ((rc = outq_flush(&c->out, w->fd)) == 0)
+		return;
+	if (rc == -1) {
 		mc_free(c);
 		return;
 	}
+	c->answered = 1;
 	/* One request per connection: say so, then read what the client
 	 * still sends for a moment before closing, since closing with
 	 * unread bytes resets the connection and can destroy the answer
@@ -496,7 +491,7 @@ mc_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	struct mconn *c = (struct mconn *)((char *)w -
 	    offsetof(struct mconn, timer));
 
-	if (c->outlen == 0 || c->outoff < c->outlen)
+	if (!c->answered)
 		log_info("metrics %s: no complete exchange within %gs: closed",
 		    c->peer, METRICS_TIMEOUT);
 	mc_free(c);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "dg_log.h"
+#include "dg_outq.h"
 #include "epmd_srv.h"
 #include "listener.h"
 
@@ -68,8 +69,7 @@ struct epmd_conn {
 	char			 peertext[64];
 	uint8_t			 in[2 + DG_MAX_EPMD_REQ];
 	size_t			 inlen;
-	uint8_t			*out;
-	size_t			 outlen, outoff;
+	struct outq		 out;
 	int			 close_after_write;
 	struct epmd_node	*node;
 };
@@ -109,17 +109,10 @@ start_writer(struct epmd_conn *c)
 static int
 queue_reply(struct epmd_conn *c, const uint8_t *p, size_t n)
 {
-	uint8_t *nb;
-
 	if (n == 0)
 		return 0;
-	if (c->outlen + n > EPMD_OUT_MAX)
+	if (outq_append(&c->out, p, n, EPMD_OUT_MAX) == -1)
 		return -1;
-	if ((nb = realloc(c->out, c->outlen + n)) == NULL)
-		return -1;
-	memcpy(nb + c->outlen, p, n);
-	c->out = nb;
-	c->outlen += n;
 	start_writer(c);
 	return 0;
 }
@@ -344,23 +337,16 @@ on_write(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct epmd_conn *c = (struct epmd_conn *)((char *)w -
 	    offsetof(struct epmd_conn, wr));
-	ssize_t n;
+	int rc;
 
-	while (c->outoff < c->outlen) {
-		n = write(c->fd, c->out + c->outoff, c->outlen - c->outoff);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			unregister(c, "write error");
-			conn_close(c, "write error");
-			return;
-		}
-		c->outoff += (size_t)n;
+	if ((rc = outq_flush(&c->out, c->fd)) == 0)
+		return;
+	if (rc == -1) {
+		unregister(c, "write error");
+		conn_close(c, "write error");
+		return;
 	}
 	ev_io_stop(loop, &c->wr);
-	free(c->out);
-	c->out = NULL;
-	c->outlen = c->outoff = 0;
 	if (c->close_after_write)
 		conn_close(c, NULL);
 }
@@ -398,7 +384,7 @@ conn_close(struct epmd_conn *c, const char *reason)
 	if (c->next)
 		c->next->prev = c->prev;
 	s->nconns--;
-	free(c->out);
+	outq_free(&c->out);
 	free(c);
 }
 

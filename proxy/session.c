@@ -55,34 +55,6 @@ peer_sa(const struct session *s)
 
 /* ---- output queues ---------------------------------------------------- */
 
-static int
-outq_append(struct outq *q, const uint8_t *p, size_t n)
-{
-	if (q->off > 0 && q->off == q->len)
-		q->off = q->len = 0;
-	if (q->len + n > q->cap) {
-		size_t cap = q->cap ? q->cap : 4096;
-		uint8_t *nb;
-
-		if (q->off > 0) {	/* reclaim what was written first */
-			memmove(q->buf, q->buf + q->off, q->len - q->off);
-			q->len -= q->off;
-			q->off = 0;
-		}
-		while (cap < q->len + n)
-			cap *= 2;
-		if (cap != q->cap) {
-			if ((nb = realloc(q->buf, cap)) == NULL)
-				return -1;
-			q->buf = nb;
-			q->cap = cap;
-		}
-	}
-	memcpy(q->buf + q->len, p, n);
-	q->len += n;
-	return 0;
-}
-
 int
 outq_send(struct session *s, int to_peer, const uint8_t *p, size_t n)
 {
@@ -101,7 +73,7 @@ outq_send(struct session *s, int to_peer, const uint8_t *p, size_t n)
 		}
 	}
 	if ((size_t)w < n) {
-		if (outq_append(q, p + w, n - (size_t)w) == -1)
+		if (outq_append(q, p + w, n - (size_t)w, 0) == -1)
 			return -1;
 		ev_io_start(s->d->loop, to_peer ? &s->p_wr : &s->b_wr);
 	}
@@ -115,23 +87,13 @@ outq_drain(struct session *s, int to_peer)
 {
 	struct outq *q = to_peer ? &s->q_p : &s->q_b;
 	int fd = to_peer ? s->pfd : s->bfd;
+	int rc;
 
-	while (q->off < q->len) {
-		ssize_t w = write(fd, q->buf + q->off, q->len - q->off);
-
-		if (w < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return 0;
-			return -1;
-		}
-		q->off += (size_t)w;
-	}
-	/* Drained: give the memory back; idle sessions keep no buffers. */
-	free(q->buf);
-	q->buf = NULL;
-	q->len = q->off = q->cap = 0;
-	ev_io_stop(s->d->loop, to_peer ? &s->p_wr : &s->b_wr);
-	return 1;
+	/* Drained, the queue gives its memory back: idle sessions keep no
+	 * buffers. */
+	if ((rc = outq_flush(q, fd)) == 1)
+		ev_io_stop(s->d->loop, to_peer ? &s->p_wr : &s->b_wr);
+	return rc;
 }
 
 /* ---- closing ---------------------------------------------------------- */

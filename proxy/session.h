@@ -12,17 +12,13 @@
 #include <sys/socket.h>
 
 #include "dg_daemon.h"
+#include "dg_outq.h"
 #include "dg_stats.h"
 #include "dist_frame.h"
 #include "hs_fsm.h"
 #include "idset.h"
 #include "rules.h"
 
-/* Bytes queued for a socket that did not take them at once. */
-struct outq {
-	uint8_t		*buf;
-	size_t		 len, off, cap;
-};
 
 /* One direction of the relay. */
 struct relay_dir {
