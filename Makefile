@@ -24,7 +24,10 @@ CFLAGS	?= -O2 -g
 override CFLAGS	+= -std=c11 -D_GNU_SOURCE -D_REENTRANT $(WARN) -Iinclude $(MODULES:%=-I%) -I$(EI_DIR)/include \
 	   -fno-strict-aliasing $(SAN)
 override LDFLAGS	+= $(SAN)
-LDLIBS	 = -L$(EI_DIR)/lib -lei -lev -lsodium -lnettle -lpthread -lm
+LDLIBS	 = -lev -lsodium -lnettle -lpthread -lm
+# ei is not used by the daemon: only by the tests that check our decoders
+# against it (test_term, test_deny, test_dist_ctl) and the C node helper.
+EI_LIBS	 = -L$(EI_DIR)/lib -lei
 
 ASAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
@@ -85,14 +88,14 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdistguard.a tests/unit/dg_test.h tests/unit/term_build.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libdistguard.a $(LDLIBS) $(UNIT_LDFLAGS)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libdistguard.a $(LDLIBS) $(EI_LIBS) $(UNIT_LDFLAGS)
 
 # Every allocation of test_oom goes through its own failing wrappers.
 $(BUILD)/tests/test_oom: UNIT_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 
 $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libdistguard.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libdistguard.a $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libdistguard.a $(LDLIBS) $(EI_LIBS)
 
 run: all
 	./$(BUILD)/distguard run $(if $(CONFIG),-c $(CONFIG))
