@@ -195,8 +195,14 @@ if sd_boot; then
 	MP=$(insd systemctl show -p MainPID --value distguard)
 	# MainPID is systemd's view; the process is the same one seen from here
 	# through its namespace's /proc.
-	ids=$(sed -n 's/^Uid:[[:space:]]*//p' "$R/proc/$MP/status" 2>/dev/null | tr -s ' \t' ' ' | sed 's/ $//')
-	[ -z "$ids" ] && ids=$(insd sed -n 's/^Uid:[[:space:]]*//p' "/proc/$MP/status" | tr -s ' \t' ' ' | sed 's/ $//')
+	# The unit is "active" once the process runs; the drop comes after
+	# its sockets are bound: give it up to 5 s to happen.
+	for _ in $(seq 50); do
+		ids=$(sed -n 's/^Uid:[[:space:]]*//p' "$R/proc/$MP/status" 2>/dev/null | tr -s ' \t' ' ' | sed 's/ $//')
+		[ -z "$ids" ] && ids=$(insd sed -n 's/^Uid:[[:space:]]*//p' "/proc/$MP/status" | tr -s ' \t' ' ' | sed 's/ $//')
+		[ "$ids" = "$DUID $DUID $DUID $DUID" ] && break
+		sleep 0.1
+	done
 	check "the service's /proc/MainPID/status Uid is distguard's ($ids)" [ "$ids" = "$DUID $DUID $DUID $DUID" ]
 	# The same process as this machine sees it, and the unit's sandbox
 	# as the kernel applies it.
