@@ -121,6 +121,7 @@ is_reg_send_to(const struct dist_msg *m, const char *name)
 #define WHY_REQUEST	"a request to a process by pid"
 #define WHY_NOT_GLOBAL	"not global's protocol"
 #define WHY_PARTIAL	"too large to check whole"
+#define WHY_BAD_PAYLOAD	"a payload that cannot be checked"
 
 /* What a profile made of a message: it admits it (1), it does not cover
  * it (0), or it covers its kind but not this one (-1, with *why). */
@@ -274,6 +275,26 @@ mfas_match(const struct dg_rule *r, const struct dist_msg *m)
 	return 0;
 }
 
+/* {allow, Type, disclosed}, for verdicts. */
+static const char *const what_disclosed[DG_T_COUNT] =
+    TYPE_NAMES("{allow, ", ", disclosed}");
+
+/*
+ * A message whose target is a pid or an alias of the local node, which
+ * {allow, Type, disclosed} checks against what it disclosed: not a
+ * monitor by name, not what a peer reports about its own processes
+ * (MONITOR_P_EXIT: the watcher is the local one, the disclosed check
+ * would look at the wrong pid, and those are replies anyway).
+ */
+static int
+by_pid(const struct dist_msg *m)
+{
+	if (m->has_name || m->t_target.len == 0)
+		return 0;
+	return m->op != DOP_MONITOR_P_EXIT &&
+	    m->op != DOP_PAYLOAD_MONITOR_P_EXIT;
+}
+
 /* Does rule r decide m?  Sets *what to the rule's static description,
  * and *why when a profile covers m's kind but refuses m itself. */
 static int
@@ -296,6 +317,16 @@ rule_match(const struct dg_rule *r, const struct dist_msg *m,
 		if ((unsigned)r->type >= DG_T_COUNT)
 			return 0;
 		hit = m->type == r->type;
+		if (r->disclosed) {
+			*what = what_disclosed[r->type];
+			if (!hit || !by_pid(m))
+				return 0;
+			if (!m->disclosed) {
+				*why = WHY_UNDISCLOSED;
+				return 0;
+			}
+			break;
+		}
 		*what = what_type[r->action][r->type];
 		break;
 	case DG_R_NAMES:
@@ -306,6 +337,9 @@ rule_match(const struct dg_rule *r, const struct dist_msg *m,
 		hit = mfas_match(r, m);
 		*what = what_mfas[r->action];
 		break;
+	case DG_R_FUNS:
+		/* Not a decider: an exemption the code guard consults. */
+		return 0;
 	}
 	/* A message to rex or net_kernel in a shape dist_ctl does not know
 	 * may run code we cannot see: only allow_all lets it through.  A
@@ -337,6 +371,8 @@ ruleset_decide(const struct dg_ruleset *rs, const struct dist_msg *m,
 			    r->kind == DG_R_PROFILE ? DG_ALLOW : r->action;
 			out->line = r->line;
 			out->what = what;
+			/* allow_all lets code through: it is what it says */
+			out->code = r->kind == DG_R_ALLOW_ALL ? -1 : 0;
 			return 1;
 		}
 		if (why != NULL && out->reason == NULL)
@@ -345,12 +381,73 @@ ruleset_decide(const struct dg_ruleset *rs, const struct dist_msg *m,
 	return 0;
 }
 
+/* Does a funs rule of rs let m's funs through? */
+static int
+funs_in(const struct dg_ruleset *rs, const struct dist_msg *m)
+{
+	const struct dg_rule *r;
+	int i, j;
+
+	for (i = 0; rs != NULL && i < rs->nrules; i++) {
+		r = &rs->rules[i];
+		if (r->kind != DG_R_FUNS)
+			continue;
+		if (r->nnames == 0 && r->nmfas == 0)
+			return 1;
+		if (r->nmfas > 0 && mfas_match(r, m))
+			return 1;
+		for (j = 0; j < r->nnames && m->has_name; j++)
+			if (span_is(m->name, r->names[j]))
+				return 1;
+	}
+	return 0;
+}
+
+static int
+funs_allowed(const struct rules_policy *pol, const struct dist_msg *m)
+{
+	return (pol->peer != NULL && funs_in(&pol->peer->rules, m)) ||
+	    funs_in(pol->def_rules, m);
+}
+
+/*
+ * The code guard (docs/FILTER.md 11), on a message a rule other than
+ * allow_all allowed: a fun anywhere in its payload is code, denied unless
+ * a funs rule lets it through; a payload that could not be walked whole
+ * may hide one (and atoms), and is denied the same way.
+ */
+static void
+code_guard(const struct rules_policy *pol, const struct dist_msg *m,
+    struct rules_verdict *out)
+{
+	const char *why = NULL;
+
+	if (!(pol->needs & DC_NEED_FUNS) || m->pl_state == PL_NONE)
+		return;
+	if (m->pl_fun)
+		why = WHY_FUN;
+	else if (m->pl_state == PL_PREFIX)
+		why = WHY_PARTIAL;
+	else if (m->pl_state == PL_BAD)
+		why = WHY_BAD_PAYLOAD;
+	if (why == NULL)
+		return;
+	/* Funs let through are still counted for atoms: a payload that
+	 * could not be seen whole is refused while a budget runs. */
+	if (funs_allowed(pol, m) && (m->pl_fun || pol->atoms == 0))
+		return;
+	out->action = DG_DENY;
+	out->reason = why;
+	out->code = m->pl_fun;
+}
+
 void
 rules_decide(const struct rules_policy *pol, const struct dist_msg *m,
     struct rules_verdict *out)
 {
 	out->disconnect = 0;
 	out->reason = NULL;
+	out->code = 0;
 	if (!pol->admitted) {
 		out->action = DG_DENY;
 		out->line = pol->def_line;
@@ -381,8 +478,13 @@ rules_decide(const struct rules_policy *pol, const struct dist_msg *m,
 		break;
 	}
 done:
-	if (out->action == DG_ALLOW)
+	if (out->action == DG_ALLOW && out->code == 0) {
 		out->reason = NULL;
+		code_guard(pol, m, out);
+	} else if (out->action != DG_ALLOW && m->pl_fun)
+		out->code = 1;	/* a profile refused it for its fun */
+	if (out->code < 0)
+		out->code = 0;
 	if (out->action != DG_ALLOW && pol->disconnect)
 		out->disconnect = 1;
 }
@@ -395,6 +497,13 @@ ruleset_needs(const struct dg_ruleset *rs)
 	int i;
 
 	for (i = 0; rs != NULL && i < rs->nrules; i++) {
+		if (rs->rules[i].disclosed)
+			need |= DC_NEED_IDS;
+		/* Anything that allows but allow_all puts the code guard on. */
+		if (rs->rules[i].kind != DG_R_ALLOW_ALL &&
+		    rs->rules[i].kind != DG_R_FUNS &&
+		    rs->rules[i].action == DG_ALLOW)
+			need |= DC_NEED_FUNS;
 		if (rs->rules[i].kind != DG_R_PROFILE)
 			continue;
 		if (rs->rules[i].profile == DG_PROFILE_GLOBAL)
@@ -403,6 +512,35 @@ ruleset_needs(const struct dg_ruleset *rs)
 			need |= DC_NEED_PIDSEND | DC_NEED_IDS;
 	}
 	return need;
+}
+
+static int
+has_allow_all(const struct dg_ruleset *rs)
+{
+	int i;
+
+	for (i = 0; rs != NULL && i < rs->nrules; i++)
+		if (rs->rules[i].kind == DG_R_ALLOW_ALL)
+			return 1;
+	return 0;
+}
+
+/*
+ * The atom budget: the peer entry's {atoms, N}; else none for a peer that
+ * may do everything anyway (allow_all, {default, allow}); else the
+ * {limits, [{atoms, N}]} of the configuration (10,000).
+ */
+static int64_t
+atom_budget(const struct dg_conf *conf, const struct rules_policy *pol)
+{
+	if (pol->peer != NULL && pol->peer->atoms != 0)
+		return pol->peer->atoms < 0 ? 0 : pol->peer->atoms;
+	if (pol->peer != NULL && has_allow_all(&pol->peer->rules))
+		return 0;
+	if (pol->peer == NULL && (pol->def == DG_DEF_ALLOW ||
+	    has_allow_all(pol->def_rules)))
+		return 0;
+	return conf->max_atoms;
 }
 
 static const char *
@@ -474,6 +612,15 @@ rules_resolve(const struct dg_conf *conf, const char *local_node,
 	out->disconnect = out->peer != NULL && out->peer->disconnect;
 	out->needs = ruleset_needs(out->peer != NULL ? &out->peer->rules :
 	    NULL) | ruleset_needs(out->def_rules);
+	out->atoms = atom_budget(conf, out);
+	if (out->atoms > 0)
+		out->needs |= DC_NEED_ATOMS;
+	if (out->peer != NULL && out->peer->handler != NULL)
+		out->handler = out->peer->handler;
+	else if (out->node_scope != NULL && out->node_scope->handler != NULL)
+		out->handler = out->node_scope->handler;
+	else
+		out->handler = conf->top.handler;
 
 	n = 0;
 	if (out->node_scope != NULL)
