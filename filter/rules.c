@@ -621,6 +621,9 @@ rules_resolve(const struct dg_conf *conf, const char *local_node,
 		out->handler = out->node_scope->handler;
 	else
 		out->handler = conf->top.handler;
+	/* The rewrite needs the payload proven whole: the one walk. */
+	if (out->handler != NULL)
+		out->needs |= DC_NEED_FUNS;
 
 	n = 0;
 	if (out->node_scope != NULL)
