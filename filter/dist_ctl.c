@@ -901,6 +901,46 @@ inspect_facts(int op, const uint8_t *pl, const uint8_t *end,
 	return 0;
 }
 
+/* What the payload at pl says (present up to end), for message m. */
+static int
+payload_facts(struct dist_msg *m, int flags, const uint8_t *pl,
+    const uint8_t *end, const struct dc_opts *opts)
+{
+	int rc = 0;
+
+	switch (m->op) {
+	case DOP_SPAWN_REQUEST:
+	case DOP_SPAWN_REQUEST_TT:
+		rc = inspect_spawn(pl, end, m);
+		break;
+	case DOP_REG_SEND:
+	case DOP_REG_SEND_TT:
+		rc = inspect_reg_send(pl, end, m);
+		break;
+	case DOP_ALTACT_SIG_SEND:
+		if ((flags & ALTACT_NAME) && !(flags & ALTACT_EXIT))
+			rc = inspect_reg_send(pl, end, m);
+		break;
+	case DOP_SEND:
+	case DOP_SEND_TT:
+	case DOP_SEND_SENDER:
+	case DOP_SEND_SENDER_TT:
+		rc = inspect_features_reply(pl, end, m);
+		break;
+	}
+	if (rc == 0 && opts->need)
+		rc = inspect_facts(m->op, pl, end, opts, m);
+	return rc;
+}
+
+int
+dist_ctl_payload(struct dist_msg *m, const uint8_t *pl, const uint8_t *end,
+    const struct dc_opts *opts)
+{
+	m->payload = pl;
+	return payload_facts(m, 0, pl, end, opts);
+}
+
 int
 dist_ctl_decode(const uint8_t *p, const uint8_t *end, int passthrough,
     struct dist_msg *out, const char **why)
@@ -1075,29 +1115,7 @@ dist_ctl_decode_x(const uint8_t *p, const uint8_t *end, int passthrough,
 		pl++;
 	}
 	m.payload = pl;
-	rc = 0;
-	switch (op) {
-	case DOP_SPAWN_REQUEST:
-	case DOP_SPAWN_REQUEST_TT:
-		rc = inspect_spawn(pl, end, &m);
-		break;
-	case DOP_REG_SEND:
-	case DOP_REG_SEND_TT:
-		rc = inspect_reg_send(pl, end, &m);
-		break;
-	case DOP_ALTACT_SIG_SEND:
-		if ((flags & ALTACT_NAME) && !(flags & ALTACT_EXIT))
-			rc = inspect_reg_send(pl, end, &m);
-		break;
-	case DOP_SEND:
-	case DOP_SEND_TT:
-	case DOP_SEND_SENDER:
-	case DOP_SEND_SENDER_TT:
-		rc = inspect_features_reply(pl, end, &m);
-		break;
-	}
-	if (rc == 0 && opts->need)
-		rc = inspect_facts((int)op, pl, end, opts, &m);
+	rc = payload_facts(&m, flags, pl, end, opts);
 	if (rc == DG_AGAIN)
 		return DG_AGAIN;
 	*out = m;

@@ -203,6 +203,15 @@ int	dist_ctl_decode(const uint8_t *p, const uint8_t *end, int passthrough,
 int	dist_ctl_decode_x(const uint8_t *p, const uint8_t *end, int passthrough,
 	    const struct dc_opts *opts, struct dist_msg *m, const char **why) DG_WUR;
 
+/*
+ * The payload part of dist_ctl_decode_x alone, for a message built by
+ * hand (`distguard test`): m's op, type, name and MFA are set; the
+ * payload term (without 131) is at [pl, end).  Returns 0, DG_AGAIN (the
+ * term is cut short) or DG_EINVAL.
+ */
+int	dist_ctl_payload(struct dist_msg *m, const uint8_t *pl,
+	    const uint8_t *end, const struct dc_opts *opts) DG_WUR;
+
 const char	*dist_op_name(int op);
 
 /*

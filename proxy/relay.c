@@ -303,7 +303,7 @@ atoms_charge(struct session *s)
 	if (i == msg_atoms.n && !msg_atoms.overflow)
 		return 0;
 	relay_alert(s, "filter.atom_flood", "more than %lld distinct atoms "
-	    "from this peer (%llu reached the node); connection closed",
+	    "from this peer (%llu counted); connection closed",
 	    (long long)s->pol.atoms, (unsigned long long)bk->count);
 	session_close(s, "atom budget exhausted");
 	return -1;

