@@ -872,7 +872,7 @@ walk_payload(const uint8_t *pl, const uint8_t *end, const struct dc_opts *o,
 		return 0;
 	memset(&c, 0, sizeof(c));
 	c.resolvers_ok = to_global(m);
-	if (o->need & DC_NEED_ATOMS) {
+	if ((o->need & DC_NEED_ATOMS) && o->atom != NULL) {
 		c.atom = o->atom;
 		c.atom_arg = o->atom_arg;
 	}
@@ -973,7 +973,7 @@ dist_ctl_decode_x(const uint8_t *p, const uint8_t *end, int passthrough,
 		}
 		p++;
 	}
-	if (opts->need & DC_NEED_ATOMS) {
+	if ((opts->need & DC_NEED_ATOMS) && opts->atom != NULL) {
 		struct term_visit av = { TV_ATOMS, opts->atom, opts->atom_arg,
 		    NULL };
 

@@ -465,10 +465,10 @@ alert_denied(struct session *s, const struct dist_msg *m,
 	if (v->code) {
 		/* The code guard: where the fun sat, and what allowed the rest. */
 		dist_fun_where(m, where, sizeof(where));
-		relay_alert(s, "filter.code", "%s: a fun in %s, allowed by %s "
-		    "(line %d) but funs are not: op %s",
-		    conf_action_name(v->action), where, v->what, v->line,
-		    dist_op_name(m->op));
+		relay_alert(s, "filter.code", "%s %s: a fun in %s, and no "
+		    "funs rule lets it through (decided by %s, line %d): op %s",
+		    conf_action_name(v->action), conf_type_name(m->type), where,
+		    v->what, v->line, dist_op_name(m->op));
 		return;
 	}
 	if (m->has_name)
