@@ -516,6 +516,19 @@ ruleset_needs(const struct dg_ruleset *rs)
 	return need;
 }
 
+/* {allow, funs} without targets: funs pass everywhere. */
+static int
+all_funs(const struct dg_ruleset *rs)
+{
+	int i;
+
+	for (i = 0; rs != NULL && i < rs->nrules; i++)
+		if (rs->rules[i].kind == DG_R_FUNS && rs->rules[i].nnames == 0 &&
+		    rs->rules[i].nmfas == 0)
+			return 1;
+	return 0;
+}
+
 static int
 has_allow_all(const struct dg_ruleset *rs)
 {
@@ -623,6 +636,11 @@ rules_resolve(const struct dg_conf *conf, const char *local_node,
 		out->handler = out->node_scope->handler;
 	else
 		out->handler = conf->top.handler;
+	/* A bare {allow, funs} without a budget leaves the guard nothing
+	 * to refuse: the walk is skipped. */
+	if (out->atoms == 0 && (all_funs(out->peer != NULL ?
+	    &out->peer->rules : NULL) || all_funs(out->def_rules)))
+		out->needs &= ~DC_NEED_FUNS;
 	/* The rewrite needs the payload proven whole: the one walk. */
 	if (out->handler != NULL)
 		out->needs |= DC_NEED_FUNS;

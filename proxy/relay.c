@@ -25,6 +25,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "atombook.h"
 #include "deny.h"
 #include "disclose.h"
 #include "dg_flags.h"
@@ -132,20 +133,18 @@ peer_publishes(struct session *s, const struct dist_msg *m,
 /* ---- the atom budget (docs/FILTER.md 12) ------------------------------- */
 
 /*
- * The distinct atoms a peer sent a local node, in frames that reached it.
- * One book per (local node, peer) pair, kept when the connection closes:
- * B's atom table never shrinks while B runs, and a peer cut off for its
- * atoms reconnects at once (any send does), so a book per connection
- * would let it start over.  Members are keyed hashes of the atom's UTF-8
- * text (idset.h); the set holds at most budget + 1 of them, since the
- * connection closes as soon as one more would pass.
+ * The distinct atoms a peer sent a local node, in frames that reached it
+ * (filter/atombook.h).  One book per (local node, peer) pair, kept when
+ * the connection closes: B's atom table never shrinks while B runs, and a
+ * peer cut off for its atoms reconnects at once (any send does), so a
+ * book per connection would let it start over.  The book holds at most
+ * `budget` atoms: the connection closes before one more would pass.
  */
 #define ATOM_BOOKS	1024
 
 struct atom_book {
 	char		*b, *peer;
-	struct idset	 set;
-	uint64_t	 count;		/* members, as added */
+	struct atombook	 book;
 	int		 refs;		/* live sessions using it */
 	int		 priv;		/* not in the table: freed with its session */
 };
@@ -162,8 +161,7 @@ book_init(struct atom_book *bk, const char *b, const char *peer)
 		bk->b = NULL;
 		return NULL;
 	}
-	/* No generations: the budget bounds it (see above). */
-	idset_init(&bk->set, UINT32_MAX / 4);
+	atombook_init(&bk->book);
 	return bk;
 }
 
@@ -172,7 +170,7 @@ book_clear(struct atom_book *bk)
 {
 	free(bk->b);
 	free(bk->peer);
-	idset_free(&bk->set);
+	atombook_free(&bk->book);
 	memset(bk, 0, sizeof(*bk));
 }
 
@@ -231,51 +229,31 @@ book_release(struct session *s)
  */
 #define MSG_ATOMS_MAX	(DF_WINDOW / 2 + 64)
 
+/* The atoms point into the frame being decided, which stays put until
+ * its verdict. */
 static struct {
 	struct atom_book	*book;
 	uint64_t		 h[MSG_ATOMS_MAX];
+	const uint8_t		*a[MSG_ATOMS_MAX];
 	size_t			 n;
 	int			 overflow;
 } msg_atoms;
-
-/* The hash of an atom's text as UTF-8: ATOM_EXT and SMALL_ATOM_EXT are
- * Latin-1, and 'é' is one atom whichever way it was written. */
-static uint64_t
-atom_hash(const uint8_t *a)
-{
-	uint8_t u[2 * 255];
-	struct dg_span t;
-	const uint8_t *q = a;
-	size_t i, n = 0;
-
-	(void)term_atom(&q, &t);
-	if (a[0] == 118 || a[0] == 119)
-		return idset_hash(t.p, t.len);
-	for (i = 0; i < t.len && i < 255; i++) {
-		if (t.p[i] < 0x80) {
-			u[n++] = t.p[i];
-		} else {
-			u[n++] = (uint8_t)(0xc0 | (t.p[i] >> 6));
-			u[n++] = (uint8_t)(0x80 | (t.p[i] & 0x3f));
-		}
-	}
-	return idset_hash(u, n);
-}
 
 /* dc_opts.atom: one atom of the message (its tag byte, proven). */
 static void
 collect_atom(void *arg, const uint8_t *a)
 {
-	uint64_t h = atom_hash(a);
+	uint64_t h;
 
 	(void)arg;
-	if (idset_has(&msg_atoms.book->set, h, 0))
+	if (atombook_has(&msg_atoms.book->book, a, &h))
 		return;
 	if (msg_atoms.n == MSG_ATOMS_MAX) {
 		msg_atoms.overflow = 1;
 		return;
 	}
-	msg_atoms.h[msg_atoms.n++] = h;
+	msg_atoms.h[msg_atoms.n] = h;
+	msg_atoms.a[msg_atoms.n++] = a;
 }
 
 /*
@@ -291,20 +269,15 @@ atoms_charge(struct session *s)
 
 	if (bk == NULL || msg_atoms.book != bk || s->pol.atoms <= 0)
 		return 0;
-	for (i = 0; i < msg_atoms.n && !msg_atoms.overflow; i++) {
-		if (idset_has(&bk->set, msg_atoms.h[i], 0))
-			continue;
-		if (bk->count >= (uint64_t)s->pol.atoms)
+	for (i = 0; i < msg_atoms.n && !msg_atoms.overflow; i++)
+		if (atombook_add(&bk->book, msg_atoms.h[i], msg_atoms.a[i],
+		    s->pol.atoms) == -1)
 			break;
-		if (idset_add(&bk->set, msg_atoms.h[i]) == -1)
-			break;
-		bk->count++;
-	}
 	if (i == msg_atoms.n && !msg_atoms.overflow)
 		return 0;
 	relay_alert(s, "filter.atom_flood", "more than %lld distinct atoms "
 	    "from this peer (%llu counted); connection closed",
-	    (long long)s->pol.atoms, (unsigned long long)bk->count);
+	    (long long)s->pol.atoms, (unsigned long long)bk->book.count);
 	session_close(s, "atom budget exhausted");
 	return -1;
 }
