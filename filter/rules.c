@@ -483,7 +483,8 @@ done:
 	if (out->action == DG_ALLOW && out->code == 0) {
 		out->reason = NULL;
 		code_guard(pol, m, out);
-	} else if (out->action != DG_ALLOW && m->pl_fun)
+	} else if (out->action != DG_ALLOW && out->reason != NULL &&
+	    strcmp(out->reason, WHY_FUN) == 0)
 		out->code = 1;	/* a profile refused it for its fun */
 	if (out->code < 0)
 		out->code = 0;
