@@ -150,4 +150,6 @@ check "distguard test: a send to an undisclosed pid under {allow, send, disclose
     grep -q "^deny .*reason undisclosed" <<<"$r"
 
 check "the daemon is alive" dg_alive
+check "no sanitizer report in the daemon's log" \
+    not grep -q "AddressSanitizer\|runtime error" "$T/dg.log"
 done_tests
