@@ -78,26 +78,20 @@ fail(const char **why, const char *msg)
 	return -1;
 }
 
-/* A proper list header at q with n elements (proven bytes). */
-static int
-list_of(const uint8_t *q, uint32_t n)
-{
-	return q[0] == T_LIST && get_u32(q + 1) == n;
-}
-
 int
 rewrite_spawn(const struct dist_msg *m, const uint8_t *frame,
     size_t frame_len, size_t terms_off, int passthrough, const char *module,
     const char *peer, uint8_t *out, size_t cap, const char **why)
 {
 	const uint8_t *fend = frame + frame_len, *pl = m->payload, *pl_end;
-	const uint8_t *ctl_end, *args_end, *ref;
+	const uint8_t *ctl_end, *args_end;
 	struct dg_wr w;
 
-	if (m->op != DOP_SPAWN_REQUEST && m->op != DOP_SPAWN_REQUEST_TT)
-		return fail(why, "not a spawn request");
-	if (m->via != VIA_SPAWN && m->via != VIA_ERPC)
-		return fail(why, "a spawn request the handler cannot unwrap");
+	if (m->via == VIA_NONE || m->x_args == NULL)
+		return fail(why, "not a request to run code");
+	if (m->via == VIA_SPAWN && m->op != DOP_SPAWN_REQUEST &&
+	    m->op != DOP_SPAWN_REQUEST_TT)
+		return fail(why, "a spawn request of an unknown form");
 	if (pl == NULL || m->pl_state != PL_PROVEN || m->pl_partial ||
 	    m->x_args == NULL)
 		return fail(why, "a spawn request not seen whole");
@@ -134,27 +128,24 @@ rewrite_spawn(const struct dist_msg *m, const uint8_t *frame,
 			wr_u8(&w, VERSION_MAGIC);
 		wr_handler_args(&w, peer, m->x_m, m->x_f, m->x_args, args_end);
 	} else {
-		/* erpc's wrapper stays; its M, F, A become the handler's. */
+		/*
+		 * erpc's [Ref, M, F, A] and [M, F, A], rex's {call, M, F, A,
+		 * GL} and its kin, net_kernel's {spawn, M, F, A, GL}: the
+		 * wrapper stays, its M, F, A become the handler's.  M, F and
+		 * A follow each other (dist_ctl pl_mfa read them so), so the
+		 * payload is what precedes M, the new three, what follows A.
+		 */
+		if (m->x_m.p < pl || m->x_m.p + m->x_m.len != m->x_f.p ||
+		    m->x_f.p + m->x_f.len != m->x_args)
+			return fail(why, "a code request of an odd shape");
 		wr_span(&w, m->ctl.p, ctl_end);
 		if (passthrough)
 			wr_u8(&w, VERSION_MAGIC);
-		if (args_end + 1 != pl_end || *args_end != T_NIL)
-			return fail(why, "erpc arguments are not a proper list");
-		if (list_of(pl, 4)) {
-			/* [Ref, M, F, A]: the Ref is copied as it is */
-			ref = pl + 5;
-			if (m->x_m.p < ref)
-				return fail(why, "erpc request of an odd shape");
-			wr_list_head(&w, 4);
-			wr_span(&w, ref, m->x_m.p);
-		} else if (list_of(pl, 3) && m->x_m.p == pl + 5) {
-			wr_list_head(&w, 3);
-		} else
-			return fail(why, "erpc request of an odd shape");
+		wr_span(&w, pl, m->x_m.p);
 		wr_atom(&w, module);
 		wr_atom(&w, REWRITE_FUNCTION);
 		wr_handler_args(&w, peer, m->x_m, m->x_f, m->x_args, args_end);
-		wr_u8(&w, T_NIL);
+		wr_span(&w, args_end, pl_end);
 	}
 	if (w.overflow)
 		return fail(why, "the rewritten request does not fit");

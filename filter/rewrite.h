@@ -1,7 +1,7 @@
 /*
- * rewrite.h - the seed's spawn handler: an allowed SPAWN_REQUEST rebuilt
- * so that the node runs Module:dist_spawn_init(PeerNode, M, F, A) in
- * place of M:F(A) (docs/FILTER.md 14).
+ * rewrite.h - the seed's spawn handler: an allowed request to run code
+ * rebuilt so that the node runs Module:dist_spawn_init(PeerNode, M, F, A)
+ * in place of M:F(A) (docs/FILTER.md 14).
  *
  *  - spawn of M:F(A)        -> spawn of Module:dist_spawn_init(Peer, M, F, A)
  *  - erpc:execute_call(Ref, M, F, A)
@@ -10,9 +10,13 @@
  *  - erpc:execute_cast(M, F, A)
  *                           -> erpc:execute_cast(Module, dist_spawn_init,
  *                                                [Peer, M, F, A])
+ *  - to rex, {call | block_call | cast, M, F, A, GL} (and {From, {call,
+ *    ...}}), to net_kernel {spawn | spawn_link | spawn_opt, M, F, A, ...}
+ *                           -> the same with Module, dist_spawn_init,
+ *                              [Peer, M, F, A]
  *
- * erpc's wrapper stays, so the caller's reply is built the way it always
- * is, from what the handler returns; a handler that applies M:F(A) and
+ * The wrapper (erpc's, rex's, net_kernel's) stays, so the caller's reply
+ * is built the way it always is, from what the handler returns; a handler that applies M:F(A) and
  * returns its value makes the call look exactly as it did.  ReqId, From,
  * group leader, options and token are copied byte for byte.
  *
@@ -37,7 +41,8 @@
 /*
  * Rewrites the frame at frame[0..frame_len) (its 4-byte length included;
  * the control term data starts at frame + terms_off, with its 131 in
- * pass-through mode), whose decoded message is m: a SPAWN_REQUEST(_TT)
+ * pass-through mode), whose decoded message is m: a request to run code
+ * (m->via set: a SPAWN_REQUEST(_TT), or a REG_SEND to rex or net_kernel)
  * decoded with DC_NEED_FUNS, its payload proven whole.  `module` and
  * `peer` are atom texts (UTF-8, 1..255 characters).  Writes the new frame
  * into out[0..cap) and returns its length, or -1 with *why (the request

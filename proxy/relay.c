@@ -503,10 +503,9 @@ static struct {
 #define RELAY_REWRITTEN	(-3)
 
 /*
- * An allowed spawn request under {handler, spawn_request, Module}: built
- * anew in the arena, or denied (alerted, answered notsup) when it cannot
- * be.  Code run through rex or net_kernel has no place for the handler
- * and is denied too: it would run past it.  Returns RELAY_REWRITTEN,
+ * An allowed code request (spawn, erpc, rex, net_kernel) under {handler,
+ * spawn_request, Module}: built anew in the arena, or denied (alerted,
+ * answered as a denial is) when it cannot be.  Returns RELAY_REWRITTEN,
  * DF_FORWARD (not a code request), DF_DROP, or -1 (session closed).
  */
 static int
@@ -520,10 +519,7 @@ handle_spawn(struct session *s, const struct df_frame *f,
 
 	if (m->type != DG_T_SPAWN_REQUEST || m->via == VIA_NONE)
 		return DF_FORWARD;
-	if (m->via == VIA_REX || m->via == VIA_NET_KERNEL)
-		why = "code through rex or net_kernel does not go through the "
-		    "handler";
-	else if (!f->complete || f->kind != DF_MSG)
+	if (!f->complete || f->kind != DF_MSG)
 		why = "a spawn request too large to rewrite";
 	else if ((n = rewrite_spawn(m, frame, 4 + (size_t)f->len,
 	    (size_t)(f->terms - frame), passthrough, s->pol.handler,

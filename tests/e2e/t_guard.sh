@@ -25,7 +25,8 @@ write_conf \
     '{peer, "cap*@*", [{allow, spawn_request, [{dgt, echo, 0}]},
                        {allow, reg_send, [dgt_gs]},
                        {allow, send, disclosed}, {allow, monitor, disclosed}]}.' \
-    '{peer, "h*@*", [{allow, spawn_request, [{erlang, node, 0}, {lists, reverse, 1}]}],
+    '{peer, "h*@*", [{allow, spawn_request, [{erlang, node, 0}, {lists, reverse, 1}]},
+                     {allow, reg_send, [rex]}],
                     [{handler, spawn_request, dgt_handler}]}.'
 dg_start || exit 1
 node_start b -eval "dgt:serve(170)" || exit 1
@@ -100,6 +101,8 @@ r=$(node_eval h3 "Ref = spawn_request(Node, erlang, node, [], [monitor]),
     receive {spawn_reply, Ref, ok, _} -> receive {'DOWN', Ref, process, _, Why} -> Why after 5000 -> nodown end
     after 5000 -> noreply end")
 check "spawn_request through the handler: spawned, exits normally ($r)" [ "$r" = "normal" ]
+r=$(node_eval h5 "rpc:block_call(Node, lists, reverse, [[4,5]], 5000)")
+check "rpc:block_call (through rex) through the handler ($r)" [ "$r" = "[5,4]" ]
 r=$(node_eval h4 "catch erpc:call(Node, os, cmd, [\"touch $T/m_handler\"], 5000)")
 check "a denied MFA is not handed to the handler ($r)" grep -q "notsup" <<<"$r"
 check "the handler saw (Peer, M, F, A) of the erpc call" \
@@ -108,7 +111,9 @@ check "the handler saw the erpc call's arguments" \
     grep -q "^h2@$HOST lists reverse \[\[1,2,3\]\]$" "$T/handler.log"
 check "the handler saw the plain spawn_request" \
     grep -q "^h3@$HOST erlang node \[\]$" "$T/handler.log"
-check "the handler saw nothing else (3 calls)" [ "$(wc -l < "$T/handler.log")" -eq 3 ]
+check "the handler saw rex's call" \
+    grep -q "^h5@$HOST lists reverse \[\[4,5\]\]$" "$T/handler.log"
+check "the handler saw nothing else (4 calls)" [ "$(wc -l < "$T/handler.log")" -eq 4 ]
 check "no marker from the denied MFA" [ ! -e "$T/m_handler" ]
 
 # ---- 5. distguard check and distguard test ----------------------------------

@@ -466,18 +466,46 @@ test_rewrite_erpc(void)
 	CHECK_EQ(term_list(&q, &len, &s), 0);
 	CHECK_EQ(len, 4);	/* [Ref, hmod, dist_spawn_init, Args] */
 
-	/* an improper erpc argument list is refused */
+	/* rex: {'$gen_call', {Pid, Ref}, {call, lists, reverse, [[1]], GL}} */
 	frame_start();
-	spawn_ctl("erpc", "execute_cast", 3);
-	tb_list(3);
-	tb_atom("erlang");
-	tb_atom("node");
+	tb_tuple(4);
+	tb_int(6);
+	tb_pid(PEER);
+	tb_atom("");
+	tb_atom("rex");
+	wr_u8(&w, 131);
+	tb_tuple(3);
+	tb_atom("$gen_call");
+	tb_tuple(2);
+	tb_pid(PEER);
+	tb_ref(PEER);
+	tb_tuple(5);
+	tb_atom("call");
+	tb_atom("lists");
+	tb_atom("reverse");
+	tb_list(1);
+	tb_list(1);
+	tb_int(1);
 	tb_nil();
-	tb_atom("improper");
+	tb_nil();
+	tb_pid(PEER);
 	fr = frame_end();
 	CHECK_EQ(decode(fr, &m, DC_NEED_FUNS), 0);
-	CHECK_EQ(rewrite_spawn(&m, fr, frame_len, 5, 1, "hmod", PEER, out,
-	    sizeof(out), &why), -1);
+	CHECK_EQ(m.via, VIA_REX);
+	n = rewrite_spawn(&m, fr, frame_len, 5, 1, "hmod", PEER, out,
+	    sizeof(out), &why);
+	CHECK(n > 0);
+	if (n <= 0)
+		return;
+	q = guard_copy(out, (size_t)n);
+	frame_len = (size_t)n;
+	CHECK_EQ(decode(q, &r, DC_NEED_FUNS), 0);
+	CHECK_EQ(r.via, VIA_REX);
+	CHECK(span_eq(r.exec_m, "hmod"));
+	CHECK(span_eq(r.exec_f, "dist_spawn_init"));
+	CHECK_EQ(r.exec_arity, 4);
+	check_handler_args(r.x_args, "lists", "reverse");
+	CHECK_EQ(r.pl_state, PL_PROVEN);
 }
 
 /* ---- check warnings, literal terms ------------------------------------- */
@@ -542,7 +570,7 @@ main(void)
 	RUN(test_allow_all_exempt);
 	RUN(test_disclosed_rule);
 	RUN(test_rewrite_spawn);
-	RUN(test_rewrite_erpc);
+	RUN(test_rewrite_erpc);	/* and rex */
 	RUN(test_warnings);
 	RUN(test_term_lit);
 	return TEST_DONE();
