@@ -8,6 +8,11 @@
 #   make fuzz     long libFuzzer runs (FUZZ_SECONDS per harness)
 #   make bench    benchmarks (not tests), see docs/BENCHMARKS.md
 #   make demo     the seed RFC's halt scenario, with and without distguard
+#   make interop  OTP 27 (a cached Debian trixie root), OTP 25 and Elixir
+#                 through distguard, see tests/interop/run.sh
+#   make install  binary, man pages, example and service configuration,
+#                 systemd unit, under DESTDIR/PREFIX (docs/SERVICE.md)
+#   make deb      the Debian package (dpkg-buildpackage -b -us -uc), in build/deb-out
 
 CC	?= cc
 BUILD	?= build
@@ -25,7 +30,10 @@ ASAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-f
 
 MODULES	 = core epmd handshake filter proxy
 SRCS	 = $(filter-out core/main.c, $(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
-OBJS	 = $(SRCS:%.c=$(BUILD)/obj/%.o)
+# The embedded default configuration is generated from its one copy,
+# examples/distguard.conf (scripts/gen-conf-default.sh).
+GEN_SRCS = $(BUILD)/gen/conf_default.c
+OBJS	 = $(SRCS:%.c=$(BUILD)/obj/%.o) $(GEN_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNITS	 = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPERS_SRCS = $(wildcard tests/helpers/*.c)
@@ -35,19 +43,41 @@ HELPERS	 = $(HELPERS_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
 # configuration (the text of examples/distguard.conf).
 CONFIG	?=
 
-.PHONY: all deps run test check check-asan unit fuzz fuzz-smoke bench demo clean
+# Installation (make install): GNU-style directories under PREFIX, all
+# relative to DESTDIR.  With PREFIX=/usr the configuration goes to /etc.
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+DOCDIR	?= $(PREFIX)/share/doc/distguard
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+# The Erlang module's code (the egress issue's distguard application),
+# as an OTP library directory, once it exists: see install-erlang.
+ERLLIBDIR ?= $(PREFIX)/lib/erlang/lib
+ERL_EBIN ?= erlang/ebin
+VERSION	:= $(shell sed -n 's/^\#define DG_VERSION[[:space:]]*"\(.*\)"/\1/p' core/main.c)
+INSTALL	?= install
+
+.PHONY: all deps run test check check-asan unit fuzz fuzz-smoke bench demo interop \
+	clean install install-erlang uninstall deb
 
 all: deps $(BUILD)/distguard $(UNITS) $(HELPERS)
 
 deps:
 	@sh scripts/deps.sh
 
+# Rebuilt from scratch: `ar r` alone would keep the member of a source
+# that is gone (core/conf_default.o, now generated) and link it twice.
 $(BUILD)/libdistguard.a: $(OBJS)
 	@mkdir -p $(@D)
+	rm -f $@
 	$(AR) rcs $@ $(OBJS)
 
 $(BUILD)/distguard: $(BUILD)/obj/core/main.o $(BUILD)/libdistguard.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/gen/conf_default.c: examples/distguard.conf scripts/gen-conf-default.sh
+	sh scripts/gen-conf-default.sh examples/distguard.conf $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -89,6 +119,59 @@ bench: all
 
 demo: all
 	@sh examples/demo/run.sh
+
+# Against the release build: the suite is about interoperability, the
+# sanitizers run in make test.
+interop: all
+	@sh scripts/deps.sh interop
+	@DG_BUILD=$(BUILD) sh tests/interop/run.sh
+
+# Installs what a host needs to run distguard; never overwrites a
+# configuration already in SYSCONFDIR.  Ownership (root:distguard for the
+# configuration) is the package's or the operator's job: DESTDIR installs
+# run unprivileged, and the account may not exist yet (docs/SERVICE.md).
+install: $(BUILD)/distguard install-erlang
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/examples \
+	    $(DESTDIR)$(SYSCONFDIR)/distguard $(DESTDIR)$(UNITDIR)
+	$(INSTALL) -m 0755 $(BUILD)/distguard $(DESTDIR)$(SBINDIR)/distguard
+	$(INSTALL) -m 0644 man/distguard.8 $(DESTDIR)$(MANDIR)/man8/distguard.8
+	$(INSTALL) -m 0644 man/distguard.conf.5 $(DESTDIR)$(MANDIR)/man5/distguard.conf.5
+	$(INSTALL) -m 0644 examples/distguard.conf $(DESTDIR)$(DOCDIR)/examples/distguard.conf
+	$(INSTALL) -m 0644 dist/distguard.conf $(DESTDIR)$(DOCDIR)/examples/distguard.service.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/distguard/distguard.conf ] || { \
+	    sed 's|/etc/distguard/|$(SYSCONFDIR)/distguard/|g' dist/distguard.conf \
+	        > $(DESTDIR)$(SYSCONFDIR)/distguard/distguard.conf && \
+	    chmod 0640 $(DESTDIR)$(SYSCONFDIR)/distguard/distguard.conf; }
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    dist/distguard.service.in > $(DESTDIR)$(UNITDIR)/distguard.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/distguard.service
+
+# Hook for the Erlang module: there is none in the tree yet.  When the
+# egress issue adds it, its build leaves the .beam/.app files in ERL_EBIN
+# and they are installed as the OTP library distguard-VERSION; until then
+# this installs nothing, and says so.
+install-erlang:
+	@if [ -d $(ERL_EBIN) ] && ls $(ERL_EBIN)/*.beam >/dev/null 2>&1; then \
+		echo "installing the Erlang module from $(ERL_EBIN)"; \
+		$(INSTALL) -d $(DESTDIR)$(ERLLIBDIR)/distguard-$(VERSION)/ebin && \
+		$(INSTALL) -m 0644 $(ERL_EBIN)/*.beam $(wildcard $(ERL_EBIN)/*.app) \
+		    $(DESTDIR)$(ERLLIBDIR)/distguard-$(VERSION)/ebin/; \
+	else \
+		echo "no Erlang module in $(ERL_EBIN) yet: nothing to install for it"; \
+	fi
+
+# Leaves the configuration in SYSCONFDIR, as package removal does.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/distguard $(DESTDIR)$(MANDIR)/man8/distguard.8 \
+	    $(DESTDIR)$(MANDIR)/man5/distguard.conf.5 \
+	    $(DESTDIR)$(UNITDIR)/distguard.service
+	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(ERLLIBDIR)/distguard-$(VERSION)
+
+# The Debian package, built from a copy of the tree so that
+# dpkg-buildpackage's output (written next to the source) stays in build/.
+deb: deps
+	@sh scripts/build-deb.sh build/deb-out
 
 clean:
 	rm -rf build

@@ -1,6 +1,6 @@
 /*
  * micro.c - the filter core without sockets: frames go through df_peek,
- * dist_ctl_decode and rules_decide exactly as proxy/relay.c drives them,
+ * dist_ctl_decode_x and rules_decide exactly as proxy/relay.c drives them,
  * over bytes already in memory.  A benchmark, not a test: it trusts its
  * inputs (a capture from tests/vectors and frames it builds itself).
  *
@@ -32,6 +32,7 @@
 
 #include "dg_flags.h"
 #include "atombook.h"
+#include "disclose.h"
 #include "dist_ctl.h"
 #include "dist_frame.h"
 #include "rules.h"
@@ -77,6 +78,8 @@ struct workload {
 };
 
 static volatile unsigned long	sink;	/* keeps verdicts alive */
+/* What the node disclosed: empty, as on a connection's first messages. */
+static struct idset		disclosed;
 
 static void
 conf_err(void *arg, const char *file, int line, const char *msg)
@@ -205,6 +208,7 @@ pass(const struct workload *w, const struct rules_policy *pol,
 	struct df_frame f;
 	struct dist_msg m;
 	struct rules_verdict v;
+	struct dc_opts o;
 	const char *why;
 	int rc, verdict;
 
@@ -216,18 +220,24 @@ pass(const struct workload *w, const struct rules_policy *pol,
 		}
 		verdict = DF_FORWARD;
 		if (f.kind == DF_MSG || f.kind == DF_FRAG_FIRST) {
-			struct dc_opts o = { pol->needs & (DC_NEED_PIDSEND |
-			    DC_NEED_GLOBAL | DC_NEED_FUNS | DC_NEED_ATOMS),
-			    f.terms + (f.len - f.hdr_len), f.decidable,
-			    on_atom, NULL };
-
-			rc = dist_ctl_decode_x(f.terms, f.terms_end,
-			    !d.header_mode, &o, &m, &why);
+			/* as relay.c: the payload facts the policy needs */
+			o.need = pol->needs & (DC_NEED_PIDSEND | DC_NEED_GLOBAL |
+			    DC_NEED_FUNS | DC_NEED_ATOMS);
+			o.frame_end = f.terms + (f.len - f.hdr_len);
+			o.final = f.decidable;
+			o.atom = on_atom;
+			o.atom_arg = NULL;
+			rc = dist_ctl_decode_x(f.terms, f.terms_end, !d.header_mode,
+			    &o, &m, &why);
 			if (rc != 0) {
 				fprintf(stderr, "micro: %s: decode: %s\n", w->name,
 				    why ? why : "undecidable");
 				return -1;
 			}
+			if ((pol->needs & DC_NEED_IDS) &&
+			    (m.type == DG_T_SEND || m.type == DG_T_ALIAS_SEND ||
+			    (m.type == DG_T_MONITOR && !m.has_name)))
+				m.disclosed = disclose_has(&disclosed, NULL, &m);
 			rules_decide(pol, &m, &v);
 			sink += (unsigned long)v.action;
 			verdict = v.action == DG_ALLOW ? DF_FORWARD : DF_DROP;

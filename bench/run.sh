@@ -115,6 +115,12 @@ P_A=$(free_port); P_SOCAT=$(free_port)
 printf '%s' "$COOKIE" > "$W/cookie"; chmod 600 "$W/cookie"
 CONF="$W/dg.conf"
 
+# distguard refuses to stay root: as root it is given nobody to drop to
+# (as tests/e2e/lib.sh does), and that user gets the work directory so
+# that it can read its files again on reload.
+DG_USER_ENTRY=""
+[ "$(id -u)" -eq 0 ] && DG_USER_ENTRY='{user, "nobody"}.'
+
 # write_conf BANS [GUARDS]: the benchmark's configuration.  GUARDS off:
 # a@'s rules let funs through and its atom budget is off, so that the
 # payload is not walked (docs/FILTER.md 11, 12).
@@ -130,6 +136,7 @@ write_conf() {
 {control, "$W/ctl.sock"}.
 {handshake, [{timeout, 7}, {max_pending, 4096}, {max_per_source, 64}]}.
 {bans, $1}.
+$DG_USER_ENTRY
 {peer, "a@*", [ping, global, replies,
                {allow, reg_send, [bench_sink, bench_echo]},
                {allow, spawn_request, [{erlang, node, 0}]},
@@ -140,6 +147,7 @@ write_conf() {
 EOF
 }
 write_conf '[{failures, 5}, {window, 60}, {duration, 600}]'
+[ "$(id -u)" -eq 0 ] && chown -R nobody: "$W"
 
 say "starting distguard, B, socat and the senders"
 "$DG" run -c "$CONF" >> "$W/dg.log" 2>&1 &

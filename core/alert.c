@@ -27,7 +27,7 @@
 #define ALERT_NODE_MAX	128	/* bytes of a claimed node name kept */
 
 struct alert_src {
-	uint8_t		addr[16];
+	struct dg_addr_key addr;
 	int		used;
 	double		tokens;
 	double		stamp;
@@ -46,70 +46,24 @@ struct alerts {
 	struct stats_names	events;		/* raised, by event, for metrics */
 };
 
-char *
-dg_host_text(const struct sockaddr *sa, char *buf, size_t len)
-{
-	if (sa == NULL)
-		snprintf(buf, len, "-");
-	else if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf,
-		    (socklen_t)len);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
-		    buf, (socklen_t)len);
-	else
-		snprintf(buf, len, "?");
-	return buf;
-}
-
-char *
-dg_addr_text(const struct sockaddr *sa, char *buf, size_t len)
-{
-	char host[INET6_ADDRSTRLEN];
-
-	dg_host_text(sa, host, sizeof(host));
-	if (sa == NULL)
-		snprintf(buf, len, "-");
-	else if (sa->sa_family == AF_INET)
-		snprintf(buf, len, "%s:%u", host,
-		    ntohs(((const struct sockaddr_in *)sa)->sin_port));
-	else if (sa->sa_family == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", host,
-		    ntohs(((const struct sockaddr_in6 *)sa)->sin6_port));
-	else
-		snprintf(buf, len, "%s", host);
-	return buf;
-}
-
-static void
-addr_key(const struct sockaddr *sa, uint8_t key[16])
-{
-	memset(key, 0, 16);
-	if (sa && sa->sa_family == AF_INET)
-		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	else if (sa && sa->sa_family == AF_INET6)
-		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-}
-
 static struct alert_src *
 source_for(struct alerts *a, const struct sockaddr *sa)
 {
-	uint8_t key[16];
-	uint32_t h = 2166136261u;
-	size_t i, k;
+	struct dg_addr_key key;
+	uint32_t h;
+	size_t k;
 
-	addr_key(sa, key);
-	for (i = 0; i < 16; i++)
-		h = (h ^ key[i]) * 16777619u;
+	dg_addr_key_of(sa, &key);
+	h = dg_addr_key_hash(&key);
 	/* Short linear probe; a full neighbourhood falls into overflow. */
 	for (k = 0; k < 8; k++) {
 		struct alert_src *s = &a->src[(h + k) % ALERT_SOURCES];
 
-		if (s->used && memcmp(s->addr, key, 16) == 0)
+		if (s->used && dg_addr_key_eq(&s->addr, &key))
 			return s;
 		if (!s->used) {
 			s->used = 1;
-			memcpy(s->addr, key, 16);
+			s->addr = key;
 			s->tokens = a->burst;
 			s->stamp = dg_now();
 			return s;

@@ -1,22 +1,32 @@
 /*
- * ban.c - failure counting and bans per source address.
+ * ban.c - failure counting and bans per source address, or per source
+ * address and claimed node name.
  *
  * Each entry counts failures in a window that opens at the first failure
  * and lasts `window` seconds; reaching `failures` within it starts a ban.
- * `failures` 0 turns bans off.
+ * `failures` 0 turns bans off.  An entry is keyed by the address alone
+ * (remote sources) or by the address and the node name the source claimed
+ * (local sources: every node of the host connects from loopback, so an
+ * address ban would cut all of them off).  Names are keyed by a SipHash
+ * under a per-process random key: a chosen name cannot be made to collide
+ * with another node's.
  */
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "dg.h"
+#include "dg_addr.h"
 #include "dg_ban.h"
 #include "dg_log.h"
 
 #define BAN_SLOTS	4096	/* sources tracked at once */
 
 struct ban_entry {
-	uint8_t		addr[16];
+	struct dg_addr_key addr;
+	uint64_t	name;		/* hash of the claimed name; 0: none */
 	int		used;
 	double		last;		/* last failure */
 	double		until;		/* banned until */
@@ -25,49 +35,51 @@ struct ban_entry {
 };
 
 struct bans {
+	uint8_t			key[crypto_shorthash_KEYBYTES];
 	int			failures;
 	double			window, duration;
 	struct ban_entry	e[BAN_SLOTS];
 	unsigned long long	started;	/* bans so far, for metrics */
 };
 
-static void
-key_of(const struct sockaddr *sa, uint8_t key[16])
+/* 0 stands for "no name"; a name never hashes to it. */
+static uint64_t
+name_key(const struct bans *b, const char *name)
 {
-	memset(key, 0, 16);
-	if (sa->sa_family == AF_INET)
-		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	else if (sa->sa_family == AF_INET6)
-		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	uint8_t out[crypto_shorthash_BYTES];
+	uint64_t h;
+
+	if (name == NULL)
+		return 0;
+	crypto_shorthash(out, (const unsigned char *)name, strlen(name), b->key);
+	memcpy(&h, out, sizeof(h));
+	return h | 1;
 }
 
 static uint32_t
-hash_key(const uint8_t key[16])
+hash_key(const struct dg_addr_key *key, uint64_t name)
 {
-	uint32_t h = 2166136261u;
-	int i;
-
-	for (i = 0; i < 16; i++)
-		h = (h ^ key[i]) * 16777619u;
-	return h;
+	return dg_addr_key_hash(key) ^ (uint32_t)(name >> 32) ^ (uint32_t)name;
 }
 
-/* Finds the entry of a source; with `create`, makes one (recycling the
- * stalest unbanned entry in the probe window). */
+/* Finds the entry of a source (and name); with `create`, makes one
+ * (recycling the stalest unbanned entry in the probe window). */
 static struct ban_entry *
-lookup(struct bans *b, const struct sockaddr *sa, int create, double now)
+lookup(struct bans *b, const struct sockaddr *sa, const char *node,
+    int create, double now)
 {
-	uint8_t key[16];
+	struct dg_addr_key key;
+	uint64_t name = name_key(b, node);
 	uint32_t h;
 	struct ban_entry *victim = NULL;
 	int k;
 
-	key_of(sa, key);
-	h = hash_key(key);
+	dg_addr_key_of(sa, &key);
+	h = hash_key(&key, name);
 	for (k = 0; k < 16; k++) {
 		struct ban_entry *e = &b->e[(h + (uint32_t)k) % BAN_SLOTS];
 
-		if (e->used && memcmp(e->addr, key, 16) == 0)
+		if (e->used && e->name == name && dg_addr_key_eq(&e->addr, &key))
 			return e;
 		if (!create)
 			continue;
@@ -83,7 +95,8 @@ lookup(struct bans *b, const struct sockaddr *sa, int create, double now)
 		return NULL;
 	memset(victim, 0, sizeof(*victim));
 	victim->used = 1;
-	memcpy(victim->addr, key, 16);
+	victim->name = name;
+	victim->addr = key;
 	return victim;
 }
 
@@ -102,6 +115,7 @@ bans_new(int failures, double window, double duration)
 
 	if (b == NULL)
 		fatalx("out of memory");
+	randombytes_buf(b->key, sizeof(b->key));
 	bans_configure(b, failures, window, duration);
 	return b;
 }
@@ -113,13 +127,14 @@ bans_free(struct bans *b)
 }
 
 int
-bans_fail(struct bans *b, const struct sockaddr *sa, double now)
+bans_fail(struct bans *b, const struct sockaddr *sa, const char *name,
+    double now)
 {
 	struct ban_entry *e;
 
 	if (b->failures == 0)
 		return 0;
-	if ((e = lookup(b, sa, 1, now)) == NULL)
+	if ((e = lookup(b, sa, name, 1, now)) == NULL)
 		return 0;	/* table hot with live bans: nothing to recycle */
 	e->last = now;
 	if (e->until > now)
@@ -137,9 +152,10 @@ bans_fail(struct bans *b, const struct sockaddr *sa, double now)
 }
 
 double
-bans_check(struct bans *b, const struct sockaddr *sa, double now)
+bans_check(struct bans *b, const struct sockaddr *sa, const char *name,
+    double now)
 {
-	struct ban_entry *e = lookup(b, sa, 0, now);
+	struct ban_entry *e = lookup(b, sa, name, 0, now);
 
 	if (e == NULL || e->until <= now)
 		return 0;

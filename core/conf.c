@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -357,7 +358,8 @@ o_ports(struct loader *L, const struct opt *o, const struct et_node *v,
 }
 
 /* withhold_flags / require_flags: a list of flag atoms.  require_flags
- * also takes 'MANDATORY_25', the whole OTP 25 set. */
+ * also takes 'MANDATORY_23' .. 'MANDATORY_28': what that OTP release
+ * requires of a peer. */
 static void
 o_flags(struct loader *L, const struct opt *o, const struct et_node *v,
     const char *what)
@@ -373,8 +375,8 @@ o_flags(struct loader *L, const struct opt *o, const struct et_node *v,
 	}
 	for (k = v->kids; k != NULL; k = k->next) {
 		if (k->kind == ET_ATOM && o->off == OFF(hs_require) &&
-		    strcasecmp(k->text, "MANDATORY_25") == 0) {
-			set |= DFLAG_MANDATORY_25;
+		    dflag_mandatory_from_name(k->text, &bit) == 0) {
+			set |= bit;
 			continue;
 		}
 		if (k->kind != ET_ATOM || dflag_from_name(k->text, &bit) != 0) {
@@ -391,9 +393,9 @@ o_flags(struct loader *L, const struct opt *o, const struct et_node *v,
 		return;
 	*dst = set;
 	if (o->off == OFF(hs_require))
-		L->require_set = v->line;
+		L->c->hs_require_line = L->require_set = v->line;
 	else
-		L->withhold_set = v->line;
+		L->c->hs_withhold_line = L->withhold_set = v->line;
 }
 
 static const struct opt epmd_opts[] = {
@@ -595,6 +597,26 @@ cookie_bytes_ok(const uint8_t *s, size_t len)
 	return 1;
 }
 
+/*
+ * A file the daemon cannot open after the privilege drop: say who it is
+ * now, so that a reload refused for EACCES points at the file's owner or
+ * mode rather than at the daemon.
+ */
+static void
+access_hint(int err, char *buf, size_t len)
+{
+	struct passwd *pw;
+
+	buf[0] = '\0';
+	if (err == EACCES && geteuid() != 0) {
+		pw = getpwuid(geteuid());
+		snprintf(buf, len, " (distguard has run as user %s since it "
+		    "started: the file must be readable by that user, see "
+		    "docs/SERVICE.md)", pw != NULL ? pw->pw_name : "?");
+	}
+	errno = err;
+}
+
 /* Reads a cookie file: refused unless it is a regular file that neither
  * group nor others can access (as ntpd/relayd check_file_secrecy). */
 static int
@@ -606,10 +628,13 @@ cookie_file(struct loader *L, const char *path, int line,
 	ssize_t n;
 	size_t len = 0;
 	int fd, rc = -1;
+	char hint[160];
 
 	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) ==
 	    -1) {
-		lerr(L, line, "cookie file %s: %s", path, strerror(errno));
+		access_hint(errno, hint, sizeof(hint));
+		lerr(L, line, "cookie file %s: %s%s", path, strerror(errno),
+		    hint);
 		return -1;
 	}
 	if (fstat(fd, &st) == -1) {
@@ -1198,6 +1223,8 @@ static void	e_grants(struct loader *, const struct et_node *,
 		    struct dg_scope *);
 static void	e_metrics(struct loader *, const struct et_node *,
 		    struct dg_scope *);
+static void	e_group(struct loader *, const struct et_node *,
+		    struct dg_scope *);
 static void	e_handshake(struct loader *, const struct et_node *,
 		    struct dg_scope *);
 static void	e_handler(struct loader *, const struct et_node *,
@@ -1212,6 +1239,8 @@ static void	e_node_cookie(struct loader *, const struct et_node *,
 		    struct dg_scope *);
 static void	e_reg_from(struct loader *, const struct et_node *,
 		    struct dg_scope *);
+static void	e_user(struct loader *, const struct et_node *,
+		    struct dg_scope *);
 
 static const struct keyword keywords[] = {
 	{ "alerts",		e_alerts,	1, 0 },
@@ -1221,6 +1250,7 @@ static const struct keyword keywords[] = {
 	{ "default",		e_default,	0, 1 },
 	{ "epmd",		e_epmd,		1, 0 },
 	{ "grants",		e_grants,	1, 0 },
+	{ "group",		e_group,	1, 0 },
 	{ "handler",		e_handler,	0, 1 },
 	{ "handshake",		e_handshake,	1, 0 },
 	{ "limits",		e_limits,	1, 0 },
@@ -1230,6 +1260,7 @@ static const struct keyword keywords[] = {
 	{ "node_cookie",	e_node_cookie,	0, 0 },
 	{ "peer",		e_peer,		0, 1 },
 	{ "registration_from",	e_reg_from,	1, 0 },
+	{ "user",		e_user,		1, 0 },
 };
 
 static int
@@ -1237,6 +1268,19 @@ kw_cmp(const void *key, const void *elem)
 {
 	return strcmp(key, ((const struct keyword *)elem)->name);
 }
+
+/* The keyword table's index of a singleton, for L->seen. */
+static size_t
+kw_index(const char *name)
+{
+	const struct keyword *kw = bsearch(name, keywords,
+	    DG_ARRAY_LEN(keywords), sizeof(*keywords), kw_cmp);
+
+	return kw != NULL ? (size_t)(kw - keywords) : 0;
+}
+
+_Static_assert(DG_ARRAY_LEN(keywords) <= DG_ARRAY_LEN(((struct loader *)0)->seen),
+    "struct loader's seen[] has a slot per keyword");
 
 /* {Name, [Options]} for the option-list sections. */
 static int
@@ -1378,6 +1422,7 @@ e_alerts(struct loader *L, const struct et_node *t, struct dg_scope *s)
 		return;
 	}
 	v = et_elem(t, 1);
+	L->c->alerts_line = t->line;
 	if (v->kind == ET_LIST) {
 		opt_list(L, "alerts", v, alert_opts, DG_ARRAY_LEN(alert_opts));
 		return;
@@ -1401,6 +1446,70 @@ e_control(struct loader *L, const struct et_node *t, struct dg_scope *s)
 	    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 	if (path != NULL)
 		L->c->control_path = lstrdup(L, path, t->line);
+}
+
+/*
+ * {user, Name} and {group, Name}: the account the daemon runs as after
+ * the privilege drop.  Looked up now, so that `distguard check` names a
+ * missing account or root by FILE:LINE rather than the daemon failing
+ * after it has bound its ports.
+ */
+static void
+e_user(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	struct passwd *pw;
+	const char *name;
+
+	if (t->nkids != 2) {
+		lerr(L, t->line, "user takes {user, \"name\"}");
+		return;
+	}
+	if ((name = get_text(L, et_elem(t, 1), "user name", 64)) == NULL)
+		return;
+	errno = 0;
+	if ((pw = getpwnam(name)) == NULL) {
+		lerr(L, t->line, "user \"%s\": %s", name, errno ?
+		    strerror(errno) : "no such user (create it, e.g. "
+		    "useradd --system --user-group --no-create-home "
+		    "--shell /usr/sbin/nologin NAME)");
+		return;
+	}
+	if (pw->pw_uid == 0) {
+		lerr(L, t->line, "user \"%s\" has uid 0: the privilege drop "
+		    "needs an unprivileged account", name);
+		return;
+	}
+	L->c->run_uid = pw->pw_uid;
+	if (L->c->run_group == NULL)
+		L->c->run_gid = pw->pw_gid;
+	L->c->run_user = lstrdup(L, name, t->line);
+}
+
+static void
+e_group(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	struct group *gr;
+	const char *name;
+
+	if (t->nkids != 2) {
+		lerr(L, t->line, "group takes {group, \"name\"}");
+		return;
+	}
+	if ((name = get_text(L, et_elem(t, 1), "group name", 64)) == NULL)
+		return;
+	errno = 0;
+	if ((gr = getgrnam(name)) == NULL) {
+		lerr(L, t->line, "group \"%s\": %s", name, errno ?
+		    strerror(errno) : "no such group");
+		return;
+	}
+	if (gr->gr_gid == 0) {
+		lerr(L, t->line, "group \"%s\" has gid 0: the privilege drop "
+		    "needs an unprivileged group", name);
+		return;
+	}
+	L->c->run_gid = gr->gr_gid;
+	L->c->run_group = lstrdup(L, name, t->line);
 }
 
 static void
@@ -1659,6 +1768,32 @@ default_cookie(struct loader *L)
 		c->ncookies++;
 }
 
+/*
+ * Withholding a flag that a supported OTP release requires would make every
+ * handshake with nodes of that release fail (they answer not_allowed, or
+ * abort), so it is an error naming the releases, one per flag.
+ */
+static void
+withheld_mandatory(struct loader *L, int line)
+{
+	uint64_t bad = 0, bit;
+	char versions[128];
+	const char *name;
+	int v;
+
+	for (v = DG_OTP_FIRST; v <= DG_OTP_LAST; v++)
+		bad |= L->c->hs_withhold & dflag_mandatory(v);
+	for (; bad != 0; bad &= ~bit) {
+		bit = bad & (~bad + 1);
+		name = dflag_name(bit);
+		dflag_versions_requiring(bit, versions, sizeof(versions));
+		lerr(L, L->withhold_set ? L->withhold_set : line,
+		    "handshake: cannot withhold %s: %s nodes require it (every "
+		    "handshake with them would fail)",
+		    name ? name : "a mandatory flag", versions);
+	}
+}
+
 /* Cross-entry checks of the handshake flags. */
 static void
 check_flags(struct loader *L)
@@ -1668,12 +1803,7 @@ check_flags(struct loader *L)
 	const char *name;
 	int line = L->hs_line;
 
-	if ((bad = c->hs_withhold & DFLAG_MANDATORY_25) != 0) {
-		name = dflag_name(bad & (~bad + 1));
-		lerr(L, L->withhold_set ? L->withhold_set : line,
-		    "handshake: cannot withhold %s: OTP 25 nodes require it",
-		    name ? name : "a mandatory flag");
-	}
+	withheld_mandatory(L, line);
 	if ((bad = c->hs_require & ~DFLAG_SUPPORTED) != 0) {
 		name = dflag_name(bad & (~bad + 1));
 		lerr(L, L->require_set ? L->require_set : line,
@@ -1686,6 +1816,19 @@ check_flags(struct loader *L)
 		    "handshake: %s is both withheld and required",
 		    name ? name : "a flag");
 	}
+}
+
+/* A group alone would leave the daemon root: it needs a user. */
+static void
+check_run_as(struct loader *L)
+{
+	int gline = L->seen[kw_index("group")];
+
+	if (L->c->run_group != NULL && L->c->run_user == NULL &&
+	    L->seen[kw_index("user")] == 0)
+		lerr(L, gline, "group \"%s\" is given without {user, Name}: "
+		    "distguard changes its group only together with its user",
+		    L->c->run_group);
 }
 
 static void
@@ -1753,6 +1896,8 @@ conf_free(struct dg_conf *c, int ncookie_cap, int nnode_cookie_cap)
 	free(c->alerts_path);
 	free(c->control_path);
 	free(c->grants_state_file);
+	free(c->run_user);
+	free(c->run_group);
 	free_scope(&c->top);
 	for (i = 0; i < c->nnodes; i++)
 		free_scope(&c->nodes[i]);
@@ -1819,6 +1964,7 @@ load(const char *name, const char *text, size_t len, int mode,
 		default_addrs(&L);
 		default_cookie(&L);
 		check_flags(&L);
+		check_run_as(&L);
 	}
 	et_free(doc);
 	if (L.nerr > 0) {
@@ -1842,7 +1988,7 @@ conf_load(const char *path, conf_err_fn err, void *arg)
 	struct dg_conf *c = NULL;
 	struct loader L;
 	struct stat st;
-	char *buf = NULL;
+	char *buf = NULL, hint[160];
 	size_t len = 0;
 	ssize_t n;
 	int fd;
@@ -1856,7 +2002,8 @@ conf_load(const char *path, conf_err_fn err, void *arg)
 	L.arg = arg;
 	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) ==
 	    -1) {
-		lerr(&L, 0, "%s", strerror(errno));
+		access_hint(errno, hint, sizeof(hint));
+		lerr(&L, 0, "%s%s", strerror(errno), hint);
 		return NULL;
 	}
 	if (fstat(fd, &st) == -1) {
@@ -2107,52 +2254,6 @@ conf_node_cookie(const struct dg_conf *c, const char *local)
 	return cookie_find(c->cookies, c->ncookies, NULL);
 }
 
-static int
-prefix_match(const uint8_t *net, const uint8_t *a, int bits)
-{
-	int whole = bits / 8, rest = bits % 8;
-	uint8_t mask;
-
-	if (memcmp(net, a, (size_t)whole) != 0)
-		return 0;
-	if (rest == 0)
-		return 1;
-	mask = (uint8_t)(0xff << (8 - rest));
-	return (net[whole] & mask) == (a[whole] & mask);
-}
-
-/* A v4-mapped v6 source (::ffff:a.b.c.d, from a dual-stack "::" socket)
- * is matched as the v4 address it is. */
-int
-conf_cidr_match(const struct dg_cidr *c, int n, const struct sockaddr *sa)
-{
-	const struct sockaddr_in6 *sin6;
-	uint8_t a[16];
-	int fam, i;
-
-	if (sa == NULL)
-		return 0;
-	if (sa->sa_family == AF_INET) {
-		memcpy(a, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-		fam = AF_INET;
-	} else if (sa->sa_family == AF_INET6) {
-		sin6 = (const struct sockaddr_in6 *)sa;
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			memcpy(a, sin6->sin6_addr.s6_addr + 12, 4);
-			fam = AF_INET;
-		} else {
-			memcpy(a, sin6->sin6_addr.s6_addr, 16);
-			fam = AF_INET6;
-		}
-	} else
-		return 0;
-	for (i = 0; i < n; i++)
-		if (c[i].family == fam && prefix_match(c[i].addr, a,
-		    c[i].prefix))
-			return 1;
-	return 0;
-}
-
 const char *
 conf_type_name(enum dg_type t)
 {
@@ -2183,4 +2284,19 @@ conf_type_from_name(const char *name, enum dg_type *t)
 		}
 	}
 	return -1;
+}
+
+void
+conf_errs_collect(void *arg, const char *file, int line, const char *msg)
+{
+	struct conf_errs *e = arg;
+	int k;
+
+	e->n++;
+	if (e->buf == NULL || e->used >= e->len)
+		return;
+	k = snprintf(e->buf + e->used, e->len - e->used, "%s:%d: %s\n", file,
+	    line, msg);
+	if (k > 0)
+		e->used += (size_t)k;
 }

@@ -20,6 +20,7 @@
 #include "dg_ctl.h"
 #include "dg_grant.h"
 #include "dg_log.h"
+#include "dg_privdrop.h"
 #include "dg_stats.h"
 
 /* A grant line carries RULES and a reason. */
@@ -266,6 +267,24 @@ ctl_path(const struct dg_conf *conf, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * The socket is bound while the daemon is still root; it belongs to the
+ * user the daemon is about to become, so that the daemon can remove it
+ * when it stops (in a sticky /tmp only the owner may).  Root can always
+ * connect; with mode 0600 nobody else but that user can.
+ */
+static void
+give_to_service_user(const struct dg_conf *conf, const char *path)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (privdrop_owner(conf, &uid, &gid) == 0 &&
+	    chown(path, uid, gid) == -1)
+		log_warn("control socket %s: chown to uid %u", path,
+		    (unsigned)uid);
+}
+
 struct ctl *
 ctl_start(struct dg_daemon *d)
 {
@@ -293,6 +312,7 @@ ctl_start(struct dg_daemon *d)
 		goto fail;
 	}
 	umask(old);
+	give_to_service_user(d->conf, ctl->path);
 	ev_io_init(&ctl->io, ctl_accept, fd, EV_READ);
 	ev_io_start(d->loop, &ctl->io);
 	log_info("control socket %s", ctl->path);

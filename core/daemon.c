@@ -4,6 +4,7 @@
  * SIGHUP reloads), and reloads the configuration without dropping a
  * connection.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,30 +20,17 @@
 #include "dg_grant.h"
 #include "dg_log.h"
 #include "dg_metrics.h"
+#include "dg_privdrop.h"
 #include "dg_stats.h"
 #include "epmd_srv.h"
 #include "hs_crypto.h"
 
-struct errbuf {
-	char	*buf;
-	size_t	 len, used;
-	int	 n;
-};
-
+/* Configuration errors go to the log as well as to whoever asked. */
 static void
-collect_error(void *arg, const char *file, int line, const char *msg)
+log_error(void *arg, const char *file, int line, const char *msg)
 {
-	struct errbuf *e = arg;
-	int k;
-
-	e->n++;
 	log_warnx("%s:%d: %s", file, line, msg);
-	if (e->buf == NULL || e->used >= e->len)
-		return;
-	k = snprintf(e->buf + e->used, e->len - e->used, "%s:%d: %s\n", file,
-	    line, msg);
-	if (k > 0)
-		e->used += (size_t)k;
+	conf_errs_collect(arg, file, line, msg);
 }
 
 /* What a reload cannot change without a restart. */
@@ -65,17 +53,52 @@ warn_unreloadable(const struct dg_conf *a, const struct dg_conf *b)
 	if ((a->control_path == NULL) != (b->control_path == NULL) ||
 	    (a->control_path && strcmp(a->control_path, b->control_path) != 0))
 		log_warnx("reload: the control socket moves at the next restart");
+	if ((a->run_user == NULL) != (b->run_user == NULL) ||
+	    a->run_uid != b->run_uid || a->run_gid != b->run_gid)
+		log_warnx("reload: user and group change at the next restart");
+}
+
+/*
+ * A new alerts file is opened by the user the daemon runs as now, which
+ * after the privilege drop may not be allowed to: refuse the reload then,
+ * as for any other error, rather than lose the alerts.
+ */
+static int
+alerts_file_usable(const struct dg_daemon *d, const struct dg_conf *nc,
+    struct conf_errs *e)
+{
+	char msg[512];
+	int fd;
+
+	if (nc->alerts_path == NULL || (d->conf->alerts_path != NULL &&
+	    strcmp(d->conf->alerts_path, nc->alerts_path) == 0))
+		return 1;
+	fd = open(nc->alerts_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0600);
+	if (fd != -1) {
+		close(fd);
+		return 1;
+	}
+	snprintf(msg, sizeof(msg), "alerts file %s: %s (opened by uid %u: "
+	    "the daemon's user after the privilege drop)", nc->alerts_path,
+	    strerror(errno), (unsigned)geteuid());
+	log_error(e, nc->path, nc->alerts_line, msg);
+	return 0;
 }
 
 int
 daemon_reload(struct dg_daemon *d, char *err, size_t errlen)
 {
-	struct errbuf e = { err, errlen, 0, 0 };
+	struct conf_errs e = { err, errlen, 0, 0 };
 	struct dg_conf *nc, *old = d->conf;
 
 	if (err && errlen)
 		err[0] = '\0';
-	nc = conf_load(d->conf_path, collect_error, &e);
+	nc = conf_load(d->conf_path, log_error, &e);
+	if (nc != NULL && !alerts_file_usable(d, nc, &e)) {
+		conf_unref(nc);
+		nc = NULL;
+	}
 	if (nc == NULL) {
 		log_warnx("reload: %d error(s) in %s; the old configuration stays "
 		    "in force", e.n, d->conf_path ? d->conf_path : "<embedded>");
@@ -168,9 +191,10 @@ int
 daemon_run(const char *path, int verbose)
 {
 	struct dg_daemon d;
-	struct errbuf e = { NULL, 0, 0, 0 };
+	struct conf_errs e = { NULL, 0, 0, 0 };
 	ev_signal s_int, s_term, s_hup;
-	struct ctl *ctl;
+	struct ctl *ctl = NULL;
+	int rc = 1;
 
 	memset(&d, 0, sizeof(d));
 	if (verbose)
@@ -182,7 +206,7 @@ daemon_run(const char *path, int verbose)
 	}
 	if (path == NULL)
 		ensure_erlang_cookie();
-	if ((d.conf = conf_load(path, collect_error, &e)) == NULL) {
+	if ((d.conf = conf_load(path, log_error, &e)) == NULL) {
 		fprintf(stderr, "distguard: %d error(s) in the configuration\n", e.n);
 		return 1;
 	}
@@ -199,12 +223,15 @@ daemon_run(const char *path, int verbose)
 	d.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if ((d.epmd = epmd_srv_start(&d)) == NULL) {
 		log_warnx("epmd: no address could be bound; giving up");
-		return 1;
+		goto out;
 	}
 	ctl = ctl_start(&d);
 	d.grants = grants_new(&d);
 	grants_restore(d.grants);
 	d.metrics = metrics_start(&d);
+	/* Everything root was needed for is held now: give root up. */
+	if (privdrop(d.conf) == -1)
+		goto out;
 	ev_signal_init(&s_int, on_stop, SIGINT);
 	ev_signal_init(&s_term, on_stop, SIGTERM);
 	ev_signal_init(&s_hup, on_hup, SIGHUP);
@@ -217,15 +244,20 @@ daemon_run(const char *path, int verbose)
 	    d.conf->listen_addr.text, d.conf->listen_port_min,
 	    d.conf->listen_port_max);
 	ev_run(d.loop, 0);
+	rc = 0;
+out:
 	ctl_stop(ctl);
 	metrics_stop(d.metrics);
 	grants_free(d.grants);
-	epmd_srv_stop(d.epmd);
+	if (d.epmd != NULL)
+		epmd_srv_stop(d.epmd);
 	stats_free(d.stats);
 	srccount_free(d.hs_sources);
 	bans_free(d.bans);
 	alerts_free(d.alerts);
 	conf_unref(d.conf);
-	log_info("stopped");
-	return 0;
+	if (d.reserve_fd != -1)
+		close(d.reserve_fd);
+	log_info(rc == 0 ? "stopped" : "not started");
+	return rc;
 }

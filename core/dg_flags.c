@@ -2,6 +2,8 @@
  * dg_flags.c - names of the distribution capability flags (dg_flags.h), for
  * the configuration ("withhold_flags") and for logs.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <strings.h>
 
 #include "dg.h"
@@ -82,4 +84,70 @@ dflag_expand(uint64_t flags)
 	if (flags & DFLAG_MANDATORY_25_DIGEST)
 		flags |= DFLAG_MANDATORY_25;
 	return flags;
+}
+
+uint64_t
+dflag_mandatory(int otp)
+{
+	if (otp < DG_OTP_FIRST || otp > DG_OTP_LAST)
+		return 0;
+	if (otp <= 24)
+		return DFLAG_MANDATORY_23;
+	if (otp == 25)
+		return DFLAG_MANDATORY_25;
+	return DFLAG_MANDATORY_26;
+}
+
+int
+dflag_mandatory_from_name(const char *name, uint64_t *set)
+{
+	char *end;
+	long v;
+
+	if (strncasecmp(name, "MANDATORY_", 10) != 0)
+		return -1;
+	v = strtol(name + 10, &end, 10);
+	if (end == name + 10 || *end != '\0' || dflag_mandatory((int)v) == 0)
+		return -1;
+	*set = dflag_mandatory((int)v);
+	return 0;
+}
+
+const char *
+dflag_versions_requiring(uint64_t flags, char *buf, size_t len)
+{
+	size_t o = 0;
+	int v;
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	for (v = DG_OTP_FIRST; v <= DG_OTP_LAST && o < len; v++) {
+		if (flags == 0 || (dflag_mandatory(v) & flags) != flags)
+			continue;
+		o += (size_t)snprintf(buf + o, len - o, "%s%d",
+		    o ? ", " : "OTP ", v);
+	}
+	return buf;
+}
+
+const char *
+dflag_names(uint64_t flags, char *buf, size_t len)
+{
+	size_t o = 0;
+	int bit;
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	for (bit = 0; bit < 64 && o < len; bit++) {
+		const char *n;
+
+		if (!(flags & (1ULL << bit)))
+			continue;
+		n = dflag_name(1ULL << bit);
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? " " : "",
+		    n ? n : "?");
+	}
+	return buf;
 }

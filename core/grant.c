@@ -84,24 +84,6 @@ grants_count(const struct grants *g)
 	return g != NULL ? g->n : 0;
 }
 
-struct errtext {
-	char	*buf;
-	size_t	 len, used;
-};
-
-static void
-err_collect(void *arg, const char *file, int line, const char *msg)
-{
-	struct errtext *e = arg;
-	int k;
-
-	if (e->buf == NULL || e->used >= e->len)
-		return;
-	k = snprintf(e->buf + e->used, e->len - e->used, "%s:%d: %s\n", file,
-	    line, msg);
-	if (k > 0)
-		e->used += (size_t)k;
-}
 
 /*
  * Builds the configuration for the grants now in force and swaps it in.
@@ -114,7 +96,7 @@ apply(struct grants *g, char *err, size_t errlen)
 	struct dg_daemon *d = g->d;
 	struct dg_conf *base = conf_root(d->conf), *nc, *old = d->conf;
 	struct dg_overlay *ov = NULL;
-	struct errtext e = { err, errlen, 0 };
+	struct conf_errs e = { err, errlen, 0, 0 };
 	struct grant *gr;
 	int i = 0;
 
@@ -126,7 +108,7 @@ apply(struct grants *g, char *err, size_t errlen)
 			ov[i].rules = gr->rules;
 			ov[i].id = gr->id;
 		}
-		nc = conf_overlay(base, ov, g->n, err_collect, &e);
+		nc = conf_overlay(base, ov, g->n, conf_errs_collect, &e);
 		free(ov);
 		if (nc == NULL)
 			return -1;
@@ -270,7 +252,7 @@ grants_add(struct grants *g, const char *pattern, const char *rules,
     char *err, size_t errlen)
 {
 	const struct dg_conf *root = conf_root(g->d->conf);
-	struct errtext e = { err, errlen, 0 };
+	struct conf_errs e = { err, errlen, 0, 0 };
 	struct dg_ruleset rs;
 	struct grant *gr;
 	char what[64];
@@ -303,7 +285,7 @@ grants_add(struct grants *g, const char *pattern, const char *rules,
 	}
 	/* The rules are checked here so the error names RULES; apply
 	 * parses them again for each configuration it builds. */
-	if (conf_parse_rules("RULES", rules, strlen(rules), &rs, err_collect,
+	if (conf_parse_rules("RULES", rules, strlen(rules), &rs, conf_errs_collect,
 	    &e) == -1)
 		return -1;
 	conf_ruleset_free(&rs);
@@ -471,12 +453,12 @@ restore_one(struct grants *g, const struct et_node *t, time_t now)
 	who.pid = (pid_t)e[5]->ival;
 	{
 		struct dg_ruleset rs;
-		struct errtext et = { err, sizeof(err), 0 };
+		struct conf_errs et = { err, sizeof(err), 0, 0 };
 		struct grant *gr;
 
 		err[0] = '\0';
 		if (conf_parse_rules("state file", e[7]->text, e[7]->len, &rs,
-		    err_collect, &et) == -1) {
+		    conf_errs_collect, &et) == -1) {
 			log_warnx("grants: entry on line %d: %s", t->line, err);
 			return;
 		}

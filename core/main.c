@@ -47,7 +47,9 @@ cmd_help(const char *cmd)
 		    "Runs the daemon in the foreground: EPMD service, one filtering\n"
 		    "listener per registered node.  One log line per event on stderr\n"
 		    "(-v adds debug lines).  SIGINT/SIGTERM stop it; SIGHUP reloads\n"
-		    "the configuration.\n";
+		    "the configuration.  Started as root, it binds its sockets, reads\n"
+		    "its files, then runs as the configured {user, Name} for good; it\n"
+		    "refuses to run as root without one.\n";
 	if (strcmp(cmd, "check") == 0)
 		return "usage: distguard check [-c FILE]\n"
 		    "Prints \"configuration OK\", or every error as FILE:LINE: message\n"

@@ -34,33 +34,6 @@
 
 /* ---- the exposition --------------------------------------------------- */
 
-struct mbuf {
-	char	*p;
-	size_t	 len, cap;
-};
-
-static void DG_PRINTF(2, 3)
-mb_printf(struct mbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if (b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		b->cap = (b->cap + (size_t)n) * 2;
-		if ((b->p = realloc(b->p, b->cap)) == NULL)
-			fatalx("out of memory");
-	}
-}
-
 char *
 metrics_label_escape(char *out, size_t outlen, const char *s)
 {
@@ -170,26 +143,26 @@ fold_rows(const struct stats_view *v, int max_peers, int *npairs)
 }
 
 static void
-family(struct mbuf *b, const char *name, const char *type, const char *help)
+family(struct dg_text *b, const char *name, const char *type, const char *help)
 {
-	mb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	dg_text_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* name{node="..",peer=".."[,extra]} value */
 static void
-pair_sample(struct mbuf *b, const char *name, const struct pair *p,
+pair_sample(struct dg_text *b, const char *name, const struct pair *p,
     const char *extra, uint64_t value)
 {
 	char node[DG_MAX_NODE_BYTES * 2 + 1], peer[DG_MAX_NODE_BYTES * 2 + 1];
 
-	mb_printf(b, "%s{node=\"%s\",peer=\"%s\"%s%s} %llu\n", name,
+	dg_text_printf(b, "%s{node=\"%s\",peer=\"%s\"%s%s} %llu\n", name,
 	    metrics_label_escape(node, sizeof(node), p->node),
 	    metrics_label_escape(peer, sizeof(peer), p->peer),
 	    extra[0] ? "," : "", extra, (unsigned long long)value);
 }
 
 static void
-render_messages(struct mbuf *b, const struct pair *pairs, int n)
+render_messages(struct dg_text *b, const struct pair *pairs, int n)
 {
 	char extra[64];
 	int i, t, a;
@@ -224,7 +197,7 @@ render_messages(struct mbuf *b, const struct pair *pairs, int n)
 }
 
 static void
-render_traffic(struct mbuf *b, const struct pair *pairs, int n)
+render_traffic(struct dg_text *b, const struct pair *pairs, int n)
 {
 	int i;
 
@@ -249,23 +222,23 @@ render_traffic(struct mbuf *b, const struct pair *pairs, int n)
 }
 
 static void
-render_names(struct mbuf *b, const char *name, const char *label,
+render_names(struct dg_text *b, const char *name, const char *label,
     const struct stats_names *t)
 {
 	char v[STATS_NAME_MAX * 2];
 	int i;
 
 	for (i = 0; i < t->n; i++)
-		mb_printf(b, "%s{%s=\"%s\"} %llu\n", name, label,
+		dg_text_printf(b, "%s{%s=\"%s\"} %llu\n", name, label,
 		    metrics_label_escape(v, sizeof(v), t->e[i].name),
 		    (unsigned long long)t->e[i].n);
 	if (t->other)
-		mb_printf(b, "%s{%s=\"other\"} %llu\n", name, label,
+		dg_text_printf(b, "%s{%s=\"other\"} %llu\n", name, label,
 		    (unsigned long long)t->other);
 }
 
 static void
-render_daemon(struct mbuf *b, struct dg_daemon *d, const struct stats_view *v)
+render_daemon(struct dg_text *b, struct dg_daemon *d, const struct stats_view *v)
 {
 	unsigned long long written, suppressed, sessions = 0;
 	int i;
@@ -276,15 +249,15 @@ render_daemon(struct mbuf *b, struct dg_daemon *d, const struct stats_view *v)
 	family(b, "distguard_sessions_total", "counter",
 	    "Proxied connections established (handshake completed), by "
 	    "direction.");
-	mb_printf(b, "distguard_sessions_total{direction=\"inbound\"} %llu\n",
+	dg_text_printf(b, "distguard_sessions_total{direction=\"inbound\"} %llu\n",
 	    sessions);
 	family(b, "distguard_sessions", "gauge",
 	    "Proxied connections open now, by direction.");
-	mb_printf(b, "distguard_sessions{direction=\"inbound\"} %d\n",
+	dg_text_printf(b, "distguard_sessions{direction=\"inbound\"} %d\n",
 	    d->sessions);
 	family(b, "distguard_handshakes_pending", "gauge",
 	    "Handshakes in progress.");
-	mb_printf(b, "distguard_handshakes_pending %d\n", d->hs_pending);
+	dg_text_printf(b, "distguard_handshakes_pending %d\n", d->hs_pending);
 	family(b, "distguard_handshakes_total", "counter",
 	    "Handshakes ended, by outcome: ok, or why they failed.");
 	render_names(b, "distguard_handshakes_total", "outcome", v->handshakes);
@@ -296,30 +269,28 @@ render_daemon(struct mbuf *b, struct dg_daemon *d, const struct stats_view *v)
 	alerts_counts(d->alerts, &written, &suppressed);
 	family(b, "distguard_alerts_suppressed_total", "counter",
 	    "Alerts not written because of the per-source rate limit.");
-	mb_printf(b, "distguard_alerts_suppressed_total %llu\n", suppressed);
+	dg_text_printf(b, "distguard_alerts_suppressed_total %llu\n", suppressed);
 	family(b, "distguard_bans_total", "counter",
 	    "Bans started on source addresses.");
-	mb_printf(b, "distguard_bans_total %llu\n", bans_started(d->bans));
+	dg_text_printf(b, "distguard_bans_total %llu\n", bans_started(d->bans));
 	family(b, "distguard_banned_sources", "gauge",
 	    "Source addresses banned now.");
-	mb_printf(b, "distguard_banned_sources %d\n",
+	dg_text_printf(b, "distguard_banned_sources %d\n",
 	    bans_active(d->bans, dg_now()));
 	family(b, "distguard_grants", "gauge",
 	    "Break-glass grants in force.");
-	mb_printf(b, "distguard_grants %d\n", grants_count(d->grants));
+	dg_text_printf(b, "distguard_grants %d\n", grants_count(d->grants));
 }
 
 char *
 metrics_render(struct dg_daemon *d, int max_peers, size_t *len)
 {
-	struct mbuf b = { NULL, 0, 8192 };
+	struct dg_text b = { NULL, 0, 8192 };
 	struct stats_view v;
 	struct pair *pairs;
 	int n;
 
-	if ((b.p = malloc(b.cap)) == NULL)
-		fatalx("out of memory");
-	b.p[0] = '\0';
+	dg_text_init(&b, 8192);
 	stats_view(d->stats, &v);
 	pairs = fold_rows(&v, max_peers > 0 ? max_peers : 1, &n);
 	render_messages(&b, pairs, n);

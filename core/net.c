@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dg_addr.h"
 #include "dg_daemon.h"
 #include "dg_log.h"
 
@@ -83,27 +84,12 @@ net_sockaddr_port(const struct sockaddr *sa)
 	return 0;
 }
 
-int
-net_is_loopback(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
-	if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-		if (IN6_IS_ADDR_LOOPBACK(a))
-			return 1;
-		if (IN6_IS_ADDR_V4MAPPED(a))
-			return a->s6_addr[12] == 127;
-	}
-	return 0;
-}
-
 /* Per-source counts: chained hash, entries freed at zero. */
 #define SRC_BUCKETS	1024
 
 struct src_entry {
 	struct src_entry	*next;
-	uint8_t			 key[16];
+	struct dg_addr_key	 key;
 	int			 count;
 };
 
@@ -112,19 +98,10 @@ struct srccount {
 };
 
 static uint32_t
-src_key(const struct sockaddr *sa, uint8_t key[16])
+src_key(const struct sockaddr *sa, struct dg_addr_key *key)
 {
-	uint32_t h = 2166136261u;
-	int i;
-
-	memset(key, 0, 16);
-	if (sa->sa_family == AF_INET)
-		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	else if (sa->sa_family == AF_INET6)
-		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-	for (i = 0; i < 16; i++)
-		h = (h ^ key[i]) * 16777619u;
-	return h % SRC_BUCKETS;
+	dg_addr_key_of(sa, key);
+	return dg_addr_key_hash(key) % SRC_BUCKETS;
 }
 
 struct srccount *
@@ -157,12 +134,12 @@ srccount_free(struct srccount *s)
 int
 srccount_get(struct srccount *s, const struct sockaddr *sa)
 {
-	uint8_t key[16];
-	uint32_t h = src_key(sa, key);
+	struct dg_addr_key key;
+	uint32_t h = src_key(sa, &key);
 	struct src_entry *e;
 
 	for (e = s->b[h]; e; e = e->next)
-		if (memcmp(e->key, key, 16) == 0)
+		if (dg_addr_key_eq(&e->key, &key))
 			return e->count;
 	return 0;
 }
@@ -170,12 +147,12 @@ srccount_get(struct srccount *s, const struct sockaddr *sa)
 void
 srccount_add(struct srccount *s, const struct sockaddr *sa, int delta)
 {
-	uint8_t key[16];
-	uint32_t h = src_key(sa, key);
+	struct dg_addr_key key;
+	uint32_t h = src_key(sa, &key);
 	struct src_entry *e, **pp;
 
 	for (pp = &s->b[h]; (e = *pp) != NULL; pp = &e->next) {
-		if (memcmp(e->key, key, 16) != 0)
+		if (!dg_addr_key_eq(&e->key, &key))
 			continue;
 		e->count += delta;
 		if (e->count <= 0) {
@@ -188,7 +165,7 @@ srccount_add(struct srccount *s, const struct sockaddr *sa, int delta)
 		return;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		fatalx("out of memory");
-	memcpy(e->key, key, 16);
+	e->key = key;
 	e->count = delta;
 	e->next = s->b[h];
 	s->b[h] = e;

@@ -94,39 +94,12 @@ stats_row(struct stats *s, const char *local, const char *peer)
 	return r;
 }
 
-struct sbuf {
-	char	*p;
-	size_t	 len, cap;
-};
-
-static void DG_PRINTF(2, 3)
-sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if (b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		b->cap = (b->cap + (size_t)n) * 2;
-		if ((b->p = realloc(b->p, b->cap)) == NULL)
-			fatalx("out of memory");
-	}
-}
-
 static void
-render_row_text(struct sbuf *b, const struct stats_row *r)
+render_row_text(struct dg_text *b, const struct stats_row *r)
 {
 	int t, a;
 
-	sb_printf(b, "%s <- %s: connections %llu (live %d), frames in %llu "
+	dg_text_printf(b, "%s <- %s: connections %llu (live %d), frames in %llu "
 	    "(%llu bytes), out %llu (%llu bytes), replies %llu, invalid %llu\n",
 	    r->local, r->peer, (unsigned long long)r->connections, r->live,
 	    (unsigned long long)r->frames_in, (unsigned long long)r->bytes_in,
@@ -139,7 +112,7 @@ render_row_text(struct sbuf *b, const struct stats_row *r)
 			sum += r->verdict[t][a];
 		if (sum == 0)
 			continue;
-		sb_printf(b, "  %-14s allow %-10llu deny %-10llu drop %llu\n",
+		dg_text_printf(b, "  %-14s allow %-10llu deny %-10llu drop %llu\n",
 		    conf_type_name((enum dg_type)t),
 		    (unsigned long long)r->verdict[t][DG_ALLOW],
 		    (unsigned long long)r->verdict[t][DG_DENY],
@@ -148,23 +121,23 @@ render_row_text(struct sbuf *b, const struct stats_row *r)
 }
 
 static void
-json_str(struct sbuf *b, const char *s)
+json_str(struct dg_text *b, const char *s)
 {
 	char esc[DG_MAX_NODE_BYTES * 6 + 1];
 
-	sb_printf(b, "\"%s\"", log_escape(esc, sizeof(esc), s, strlen(s)));
+	dg_text_printf(b, "\"%s\"", log_escape(esc, sizeof(esc), s, strlen(s)));
 }
 
 static void
-render_row_json(struct sbuf *b, const struct stats_row *r)
+render_row_json(struct dg_text *b, const struct stats_row *r)
 {
 	int t;
 
-	sb_printf(b, "{\"local\":");
+	dg_text_printf(b, "{\"local\":");
 	json_str(b, r->local);
-	sb_printf(b, ",\"peer\":");
+	dg_text_printf(b, ",\"peer\":");
 	json_str(b, r->peer);
-	sb_printf(b, ",\"connections\":%llu,\"live\":%d,\"frames_in\":%llu,"
+	dg_text_printf(b, ",\"connections\":%llu,\"live\":%d,\"frames_in\":%llu,"
 	    "\"bytes_in\":%llu,\"frames_out\":%llu,\"bytes_out\":%llu,"
 	    "\"replies\":%llu,\"invalid\":%llu,\"types\":{",
 	    (unsigned long long)r->connections, r->live,
@@ -172,25 +145,23 @@ render_row_json(struct sbuf *b, const struct stats_row *r)
 	    (unsigned long long)r->frames_out, (unsigned long long)r->bytes_out,
 	    (unsigned long long)r->replies, (unsigned long long)r->invalid);
 	for (t = 0; t < DG_T_COUNT; t++)
-		sb_printf(b, "%s\"%s\":{\"allow\":%llu,\"deny\":%llu,\"drop\":%llu}",
+		dg_text_printf(b, "%s\"%s\":{\"allow\":%llu,\"deny\":%llu,\"drop\":%llu}",
 		    t ? "," : "", conf_type_name((enum dg_type)t),
 		    (unsigned long long)r->verdict[t][DG_ALLOW],
 		    (unsigned long long)r->verdict[t][DG_DENY],
 		    (unsigned long long)r->verdict[t][DG_DROP]);
-	sb_printf(b, "}}");
+	dg_text_printf(b, "}}");
 }
 
 char *
 stats_render(struct stats *s, int json, size_t *len)
 {
-	struct sbuf b = { NULL, 0, 1024 };
+	struct dg_text b = { NULL, 0, 1024 };
 	int i, first = 1;
 
-	if ((b.p = malloc(b.cap)) == NULL)
-		fatalx("out of memory");
-	b.p[0] = '\0';
+	dg_text_init(&b, 1024);
 	if (json)
-		sb_printf(&b, "{\"peers\":[");
+		dg_text_printf(&b, "{\"peers\":[");
 	for (i = 0; i <= s->nrows; i++) {
 		const struct stats_row *r = i < s->nrows ? s->rows[i] : &s->other;
 
@@ -198,7 +169,7 @@ stats_render(struct stats *s, int json, size_t *len)
 			break;
 		if (json) {
 			if (!first)
-				sb_printf(&b, ",");
+				dg_text_printf(&b, ",");
 			render_row_json(&b, r);
 		} else {
 			render_row_text(&b, r);
@@ -206,9 +177,9 @@ stats_render(struct stats *s, int json, size_t *len)
 		first = 0;
 	}
 	if (json)
-		sb_printf(&b, "]}\n");
+		dg_text_printf(&b, "]}\n");
 	else if (first)
-		sb_printf(&b, "no connections yet\n");
+		dg_text_printf(&b, "no connections yet\n");
 	*len = b.len;
 	return b.p;
 }

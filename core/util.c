@@ -1,11 +1,15 @@
 /*
  * util.c - small pure helpers shared by every module: UTF-8 validation,
- * glob matching, the monotonic clock.
+ * glob matching, the monotonic clock, growing texts.
  */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "dg.h"
+#include "dg_log.h"
 
 int
 dg_utf8_valid(const uint8_t *s, size_t len, size_t *nchars)
@@ -133,4 +137,36 @@ dg_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+dg_text_init(struct dg_text *b, size_t cap)
+{
+	b->len = 0;
+	b->cap = cap ? cap : 64;
+	if ((b->p = malloc(b->cap)) == NULL)
+		fatalx("out of memory");
+	b->p[0] = '\0';
+}
+
+void
+dg_text_printf(struct dg_text *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if (b->len + (size_t)n < b->cap) {
+			b->len += (size_t)n;
+			return;
+		}
+		b->cap = (b->cap + (size_t)n) * 2;
+		if ((b->p = realloc(b->p, b->cap)) == NULL)
+			fatalx("out of memory");
+	}
 }

@@ -87,7 +87,7 @@ from_registration_addr(const struct epmd_conn *c)
 {
 	const struct dg_conf *conf = c->srv->d->conf;
 
-	return conf_cidr_match(conf->reg_from, conf->nreg_from, peer_sa(c));
+	return dg_cidr_match(conf->reg_from, conf->nreg_from, peer_sa(c));
 }
 
 /* One log line and an alert for every refused request. */

@@ -171,6 +171,9 @@ cut_at(int cut, const char **why)
 struct level {
 	uint64_t	 left;		/* terms still to scan at this level */
 	const uint8_t	*lim;		/* end of the bytes this level may use */
+	const uint8_t	*rlim;		/* ... and may read: min(lim, avail) */
+	int		 cut;		/* running past lim: DG_AGAIN, or
+					 * DG_EINVAL inside a fun */
 	int		 fun;		/* NEW_FUN_EXT: must end exactly at lim */
 };
 
@@ -283,6 +286,8 @@ term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
 
 	st[0].left = 1;
 	st[0].lim = end;
+	st[0].rlim = avail;
+	st[0].cut = DG_AGAIN;
 	st[0].fun = 0;
 	for (;;) {
 		/* Close finished levels; a fun must end where Size said. */
@@ -303,11 +308,11 @@ term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
 		 * subterm that does not fit is malformed.
 		 */
 		lim = st[sp].lim;
-		cut = lim == end ? DG_AGAIN : DG_EINVAL;
+		cut = st[sp].cut;
 		/* What may be read: a leaf's body (binary, string, bignum)
 		 * may lie beyond `avail` as long as it ends by `lim`, since
 		 * nothing in it is ever looked at. */
-		rlim = lim < avail ? lim : avail;
+		rlim = st[sp].rlim;
 #define NEED(x)	do { if (left < (x)) return rlim < lim ? DG_AGAIN :	\
 	cut_at(cut, why); } while (0)
 #define SUB(call) do {							\
@@ -315,16 +320,28 @@ term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
 		return n == DG_AGAIN ? (rlim < lim ? DG_AGAIN :		\
 		    cut_at(cut, why)) : n;				\
 } while (0)
-		if (q >= lim)
-			return cut_at(cut, why);
+/* A leaf whose body of `len` bytes is skipped unread: it must end by lim.
+ * Cut at the real end with nothing after it, it is a tail cut (term.h). */
+#define BODY(len) do {							\
+	body = (len);							\
+	if (left < fixed)						\
+		return rlim < lim ? DG_AGAIN : cut_at(cut, why);	\
+	if (LEFT(q, lim) - 1 - fixed < body) {				\
+		if (cut == DG_AGAIN && v != NULL &&			\
+		    v->tail_cut != NULL && last_leaf(st, sp))		\
+			*v->tail_cut = 1;				\
+		return cut_at(cut, why);				\
+	}								\
+	q += 1 + fixed + body;						\
+	goto next;							\
+} while (0)
 		if (q >= rlim)
-			return DG_AGAIN;
+			return q >= lim ? cut_at(cut, why) : DG_AGAIN;
 		tag = q[0];
 		left = LEFT(q, rlim) - 1;	/* readable after the tag */
 		count = 0;			/* subterms to push */
 		fun_end = NULL;
 		fixed = 0;			/* bytes to skip after the tag */
-		body = 0;			/* of them, a body never read */
 
 		switch (tag) {
 		case T_NEW_FLOAT:
@@ -355,28 +372,23 @@ term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
 				return DG_EINVAL;
 			}
 			fixed = 5;
-			body = (size_t)get_u32(q + 1);
-			break;
+			BODY((size_t)get_u32(q + 1));
 		case T_BINARY:
 			NEED(4);
 			fixed = 4;
-			body = (size_t)get_u32(q + 1);
-			break;
+			BODY((size_t)get_u32(q + 1));
 		case T_STRING:
 			NEED(2);
 			fixed = 2;
-			body = (size_t)get_u16(q + 1);
-			break;
+			BODY((size_t)get_u16(q + 1));
 		case T_SMALL_BIG:
 			NEED(2);
 			fixed = 2;
-			body = (size_t)q[1];
-			break;
+			BODY((size_t)q[1]);
 		case T_LARGE_BIG:
 			NEED(5);
 			fixed = 5;
-			body = (size_t)get_u32(q + 1);
-			break;
+			BODY((size_t)get_u32(q + 1));
 		case T_NIL:
 			break;
 		case T_ATOM:
@@ -486,19 +498,14 @@ term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
 		}
 #undef NEED
 #undef SUB
+#undef BODY
 		if (left < fixed)
 			return rlim < lim ? DG_AGAIN : cut_at(cut, why);
-		if (LEFT(q, lim) - 1 - fixed < body) {
-			if (cut == DG_AGAIN && v != NULL &&
-			    v->tail_cut != NULL && last_leaf(st, sp))
-				*v->tail_cut = 1;
-			return cut_at(cut, why);
-		}
 		if (v != NULL && (v->mask & TV_ATOMS))
 			inner_atoms(v, tag, q);
 		if (v != NULL)
 			visit(v, tag, q);
-		q += 1 + fixed + body;
+		q += 1 + fixed;
 		if (count == 0)
 			continue;
 		if (fun_end != NULL) {
@@ -520,7 +527,11 @@ term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
 		sp++;
 		st[sp].left = count;
 		st[sp].lim = lim;
+		st[sp].rlim = lim < avail ? lim : avail;
+		st[sp].cut = cut;
 		st[sp].fun = fun_end != NULL;
+		continue;
+next:		;
 	}
 }
 

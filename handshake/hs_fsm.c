@@ -52,6 +52,7 @@ hs_fsm_init(struct hs_fsm *h, uint64_t withhold, uint64_t require,
 	memset(h, 0, sizeof(*h));
 	h->st = HS_PEER_NAME;
 	h->supported = DFLAG_SUPPORTED & ~withhold;
+	h->withhold = withhold;
 	h->require = require;
 	snprintf(h->b_alive, sizeof(h->b_alive), "%s", b_alive);
 }
@@ -76,6 +77,15 @@ fail(struct hs_fsm *h, const char *event, int peer_fault, const char *fmt,
 	return HS_EV_FAIL;
 }
 
+/* An ordinary end of a handshake: no alert, no blame, a debug line. */
+static enum hs_event
+ordinary(struct hs_fsm *h, const char *fmt, const char *arg)
+{
+	fail(h, NULL, 0, fmt, arg);
+	h->ordinary = 1;
+	return HS_EV_FAIL;
+}
+
 static void
 emit(uint8_t *buf, size_t *len, int n)
 {
@@ -90,24 +100,39 @@ emit(uint8_t *buf, size_t *len, int n)
 #define TO_B(h)		(h)->out_b + (h)->out_b_len, \
 			sizeof((h)->out_b) - (h)->out_b_len
 
-/* Names of the flags in `missing`, for the log and the alert. */
-static const char *
-flag_names(uint64_t missing, char *buf, size_t len)
+/*
+ * A handshake that cannot work because the two nodes (as distguard lets
+ * them see each other) do not share a flag one of them requires.  Nobody
+ * attacked anybody: no ban, but an alert that names the flags and who
+ * lacks them, so the operator can fix the cause; `what` says what
+ * happened.
+ */
+static enum hs_event
+incompatible(struct hs_fsm *h, uint64_t lacking, const char *what)
 {
-	size_t o = 0;
-	int bit;
+	char names[200], versions[64];
+	const char *cause;
 
-	buf[0] = '\0';
-	for (bit = 0; bit < 64 && o < len; bit++) {
-		const char *n;
-
-		if (!(missing & (1ULL << bit)))
-			continue;
-		n = dflag_name(1ULL << bit);
-		o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? " " : "",
-		    n ? n : "?");
-	}
-	return buf;
+	h->st = HS_FAILED;
+	h->event = "handshake.incompatible";
+	h->peer_fault = 0;
+	h->incompat = lacking;
+	h->incompat_cfg = lacking & h->withhold;
+	if (h->incompat_cfg)
+		cause = "withheld by withhold_flags";
+	else if ((lacking & ~DFLAG_SUPPORTED) != 0)
+		cause = "distguard does not carry them";
+	else if ((lacking & ~h->peer_flags) != 0)
+		cause = "the peer does not offer them";
+	else
+		cause = "the node does not offer them";
+	dflag_versions_requiring(lacking, versions, sizeof(versions));
+	snprintf(h->detail, sizeof(h->detail), "%s: no %s (%s%s%s); %s", what,
+	    dflag_names(lacking, names, sizeof(names)),
+	    versions[0] ? "required by " : "required",
+	    versions, versions[0] ? " nodes" : "", cause);
+	hs_fsm_wipe(h);
+	return HS_EV_FAIL;
 }
 
 static enum hs_event
@@ -134,33 +159,39 @@ on_peer_send_name(struct hs_fsm *h, const uint8_t *body, size_t blen)
 		/* Stock answers not_allowed here (spec 2.6). */
 		emit(h->out_peer, &h->out_peer_len,
 		    hs_put_status(TO_PEER(h), "not_allowed"));
-		return fail(h, "handshake.bad_flags", 1, "missing flags: %s",
-		    flag_names(missing, names, sizeof(names)));
+		return fail(h, "handshake.bad_flags", 1,
+		    "missing flags (require_flags): %s",
+		    dflag_names(missing, names, sizeof(names)));
 	}
 	h->st = HS_ADMIT;
 	return HS_EV_ADMIT;
 }
 
 enum hs_event
-hs_fsm_admit(struct hs_fsm *h, const uint8_t *pc, size_t plen,
-    const uint8_t *bc, size_t blen)
+hs_fsm_admit(struct hs_fsm *h, const uint8_t *pc, size_t plen)
 {
-	if (h->st != HS_ADMIT || plen > sizeof(h->peer_cookie) ||
-	    blen > sizeof(h->b_cookie))
+	if (h->st != HS_ADMIT || plen > sizeof(h->peer_cookie))
 		return fail(h, NULL, 0, "%s", "internal: admit out of order");
 	memcpy(h->peer_cookie, pc, plen);
 	h->peer_cookie_len = plen;
-	memcpy(h->b_cookie, bc, blen);
-	h->b_cookie_len = blen;
 	h->st = HS_B_CONNECTING;
 	return HS_EV_CONNECT_B;
+}
+
+/* Does P still wait for a status?  Until B's challenge is passed on,
+ * unless B answered "alive" (P got that status already). */
+static int
+peer_owed_status(const struct hs_fsm *h)
+{
+	return h->st == HS_ADMIT ||
+	    (h->st == HS_RESOLVE && h->b_status[0] != '\0');
 }
 
 enum hs_event
 hs_fsm_refuse(struct hs_fsm *h, const char *status, const char *event,
     const char *detail)
 {
-	if (status)
+	if (status && peer_owed_status(h))
 		emit(h->out_peer, &h->out_peer_len, hs_put_status(TO_PEER(h), status));
 	return fail(h, event, 1, "%s", detail);
 }
@@ -205,12 +236,32 @@ on_b_status(struct hs_fsm *h, const uint8_t *body, size_t blen)
 		h->st = HS_PEER_ALIVE;
 		return HS_EV_NONE;
 	}
-	if (strcmp(st.text, "nok") == 0 || strcmp(st.text, "not_allowed") == 0) {
-		/* Counted against P (not alerted): an unauthenticated peer
-		 * must not make B refuse it over and over for free. */
+	if (strcmp(st.text, "nok") == 0) {
+		/* A simultaneous connect: B is dialling P too, and B's name
+		 * compares greater, so B keeps its own attempt (dist_util
+		 * mark_pending).  P's setup process waits for its net_kernel
+		 * to end it; B's attempt, through P's listener, carries on. */
 		emit(h->out_peer, &h->out_peer_len,
 		    hs_put_status(TO_PEER(h), st.text));
-		return fail(h, NULL, 1, "node answered %s", st.text);
+		return ordinary(h, "%s", "node answered nok: a simultaneous "
+		    "connect, settled in favour of the node's own attempt");
+	}
+	if (strcmp(st.text, "not_allowed") == 0) {
+		uint64_t sent = h->peer_flags & h->supported;
+		uint64_t lacking = DFLAG_MANDATORY_26 & ~sent;
+
+		emit(h->out_peer, &h->out_peer_len,
+		    hs_put_status(TO_PEER(h), st.text));
+		/* B checks its mandatory set first (check_dflags): if what B
+		 * was offered lacks a flag some release requires, that is
+		 * the likely reason, and nobody's attack. */
+		if (lacking)
+			return incompatible(h, lacking,
+			    "node refused the peer (not_allowed)");
+		/* Otherwise B's own choice (net_kernel:allow/1): the peer
+		 * proved nothing, but did nothing wrong either. */
+		return fail(h, NULL, 0, "%s", "node answered not_allowed "
+		    "(its allow list)");
 	}
 	return fail(h, "handshake.malformed", 0, "unexpected status from node: %s",
 	    st.text);
@@ -228,7 +279,7 @@ on_peer_alive_answer(struct hs_fsm *h, const uint8_t *body, size_t blen)
 		    why ? why : "not true or false");
 	emit(h->out_b, &h->out_b_len, hs_put_status(TO_B(h), st.text));
 	if (strcmp(st.text, "false") == 0)
-		return fail(h, NULL, 0, "%s", "peer gave up its attempt (alive, false)");
+		return ordinary(h, "%s", "peer gave up its attempt (alive, false)");
 	h->st = HS_B_CHALLENGE;
 	return HS_EV_NONE;
 }
@@ -254,8 +305,21 @@ on_b_challenge(struct hs_fsm *h, const uint8_t *body, size_t blen)
 	bflags = dflag_expand(h->b.flags);
 	h->common = h->peer_flags & h->supported & bflags;
 	if ((h->common & DFLAG_MANDATORY_25) != DFLAG_MANDATORY_25)
-		return fail(h, "handshake.bad_flags", 0, "%s",
+		return incompatible(h, DFLAG_MANDATORY_25 & ~h->common,
 		    "node and peer share no OTP 25 flag set");
+	/* P hears nothing more before the policy of B's real name admits
+	 * it: the admission decision was provisional. */
+	h->st = HS_RESOLVE;
+	return HS_EV_RESOLVE;
+}
+
+enum hs_event
+hs_fsm_resolved(struct hs_fsm *h, const uint8_t *bc, size_t blen)
+{
+	if (h->st != HS_RESOLVE || blen > sizeof(h->b_cookie))
+		return fail(h, NULL, 0, "%s", "internal: resolved out of order");
+	memcpy(h->b_cookie, bc, blen);
+	h->b_cookie_len = blen;
 	h->chal_peer = issue_challenge();
 	/* B's real name and creation; the flags both legs end on. */
 	if (h->b_status[0] != '\0')
@@ -384,6 +448,43 @@ hs_fsm_b_input(struct hs_fsm *h, const uint8_t *buf, size_t len,
 	return feed(h, buf, len, consumed, 0);
 }
 
+enum hs_event
+hs_fsm_peer_closed(struct hs_fsm *h, size_t partial)
+{
+	uint64_t lacking;
+
+	if (partial > 0)
+		return fail(h, "handshake.malformed", 1,
+		    "peer closed in the middle of a message while %s",
+		    hs_fsm_step(h));
+	if (h->st == HS_PEER_REPLY) {
+		/* An initiator checks the acceptor's flags when the challenge
+		 * comes, and aborts without a word if one it requires is
+		 * missing (check_dflags): P offered it, so P may need it. */
+		lacking = h->peer_flags & DFLAG_MANDATORY_26 & ~h->common;
+		if (lacking)
+			return incompatible(h, lacking,
+			    "peer gave up after the challenge");
+	}
+	/* Between messages: P gave up its attempt.  That is what a node
+	 * does when it loses a simultaneous connect (its net_kernel ends
+	 * the setup process) or stops wanting the connection; it proves
+	 * nothing and guesses nothing. */
+	return ordinary(h, "peer gave up while %s", hs_fsm_step(h));
+}
+
+enum hs_event
+hs_fsm_b_closed(struct hs_fsm *h)
+{
+	/* B saw nothing of P but its name, flags and creation, and B's
+	 * reasons are B's: never P's fault.  Closing after distguard's
+	 * digest means B refused it: the node cookie is wrong. */
+	if (h->st == HS_B_ACK)
+		return fail(h, NULL, 0, "%s", "node closed instead of its ack: "
+		    "it refused distguard's digest (node_cookie?)");
+	return ordinary(h, "node gave up while %s", hs_fsm_step(h));
+}
+
 const char *
 hs_fsm_step(const struct hs_fsm *h)
 {
@@ -394,6 +495,7 @@ hs_fsm_step(const struct hs_fsm *h)
 	case HS_B_STATUS:	return "waiting for the node's status";
 	case HS_PEER_ALIVE:	return "waiting for the peer's answer to alive";
 	case HS_B_CHALLENGE:	return "waiting for the node's challenge";
+	case HS_RESOLVE:	return "resolving the policy";
 	case HS_PEER_REPLY:	return "waiting for the peer's challenge reply";
 	case HS_B_ACK:		return "waiting for the node's ack";
 	case HS_UP:		return "up";

@@ -8,12 +8,17 @@
  * (The reverse, B dialling out, reuses the same steps with the roles
  * swapped; it is not wired yet.)  Order, after spec 2.12:
  *
- *   P 'N' send_name          -> HS_EV_ADMIT: glue checks name, admission,
- *                               picks cookies, calls hs_fsm_admit
+ *   P 'N' send_name          -> HS_EV_ADMIT: glue checks name, admission
+ *                               (provisional: B's host is not known yet),
+ *                               picks P's cookie, calls hs_fsm_admit
  *                            -> HS_EV_CONNECT_B: glue connects to B
  *   connected                -> B gets send_name (P's name and creation,
  *                               P's flags & supported)
- *   B status, B challenge    -> P gets B's status and a challenge with the
+ *   B status, B challenge    -> HS_EV_RESOLVE: B's real name is known; the
+ *                               glue resolves the policy from the final
+ *                               names and calls hs_fsm_resolved (with B's
+ *                               cookie) or hs_fsm_refuse
+ *   resolved                 -> P gets B's status and a challenge with the
  *                               common flags, B's name and creation, and a
  *                               fresh random challenge
  *   P 'r'                    -> verified in constant time with P's cookie;
@@ -39,6 +44,8 @@ enum hs_state {
 	HS_B_STATUS,		/* waiting for B's status */
 	HS_PEER_ALIVE,		/* B said "alive": waiting for P's 's true|false' */
 	HS_B_CHALLENGE,		/* waiting for B's challenge */
+	HS_RESOLVE,		/* waiting for the glue's decision on B's
+				 * real name */
 	HS_PEER_REPLY,		/* waiting for P's challenge reply */
 	HS_B_ACK,		/* waiting for B's challenge ack */
 	HS_UP,			/* both legs up: hand over to the relay */
@@ -49,6 +56,8 @@ enum hs_event {
 	HS_EV_NONE,		/* need more bytes */
 	HS_EV_ADMIT,		/* call hs_fsm_admit or hs_fsm_refuse */
 	HS_EV_CONNECT_B,	/* open the B leg, then hs_fsm_b_connected */
+	HS_EV_RESOLVE,		/* B named itself (b.name): call
+				 * hs_fsm_resolved or hs_fsm_refuse */
 	HS_EV_UP,		/* done: flags in `common` */
 	HS_EV_FAIL		/* close both legs; see event, detail */
 };
@@ -58,6 +67,7 @@ enum hs_event {
 struct hs_fsm {
 	enum hs_state		st;
 	uint64_t		supported;	/* DFLAG_SUPPORTED minus withheld */
+	uint64_t		withhold;	/* withheld by the configuration */
 	uint64_t		require;	/* flags P must offer */
 	char			b_alive[DG_MAX_ALIVE_BYTES + 1];
 
@@ -80,11 +90,18 @@ struct hs_fsm {
 	size_t			out_b_len;
 
 	/* After HS_EV_FAIL: the alert to raise (NULL: log only), a detail,
-	 * and whether P is to blame (it counts towards a ban). */
+	 * and whether P is to blame (it counts towards a ban).  `ordinary`:
+	 * an outcome the protocol itself produces (a simultaneous connect
+	 * settled by nok, a side giving up its attempt): logged at debug
+	 * level, never alerted, never counted.  For handshake.incompatible,
+	 * the flags at issue and those of them the configuration withholds
+	 * (the glue names the config line). */
 	const char		*event;
 	char			detail[256];
 	int			peer_fault;
-	/* Step names for timeout messages. */
+	int			ordinary;
+	uint64_t		incompat;
+	uint64_t		incompat_cfg;
 };
 
 void	hs_fsm_init(struct hs_fsm *, uint64_t withhold, uint64_t require,
@@ -96,13 +113,26 @@ enum hs_event	hs_fsm_peer_input(struct hs_fsm *, const uint8_t *, size_t,
  * *consumed are B's first frames: the relay's. */
 enum hs_event	hs_fsm_b_input(struct hs_fsm *, const uint8_t *, size_t,
 		    size_t *consumed);
-/* Admits P with the cookies for both legs (copied; wiped later). */
+/* Admits P with the cookie for its leg (copied; wiped later). */
 enum hs_event	hs_fsm_admit(struct hs_fsm *, const uint8_t *peer_cookie,
-		    size_t plen, const uint8_t *b_cookie, size_t blen);
-/* Refuses P: sends `status` ("not_allowed", or NULL to close silently). */
+		    size_t plen);
+/* Goes on with B's real name admitted, with the cookie for B's leg
+ * (chosen by that name; copied, wiped later). */
+enum hs_event	hs_fsm_resolved(struct hs_fsm *, const uint8_t *b_cookie,
+		    size_t blen);
+/* Refuses P, at admission or at HS_RESOLVE: sends `status`
+ * ("not_allowed", or NULL to close silently) when P is still owed one
+ * (after B's "alive" P already has its status and is closed silently). */
 enum hs_event	hs_fsm_refuse(struct hs_fsm *, const char *status,
 		    const char *event, const char *detail);
 enum hs_event	hs_fsm_b_connected(struct hs_fsm *);
+/* A leg closed during the handshake; `partial` bytes of an unfinished
+ * message from P were left unread.  The engine decides the blame: a peer
+ * closing between messages is giving up (or lost a simultaneous connect),
+ * one closing inside a message is malformed; a node closing is never the
+ * peer's fault.  Always HS_EV_FAIL. */
+enum hs_event	hs_fsm_peer_closed(struct hs_fsm *, size_t partial);
+enum hs_event	hs_fsm_b_closed(struct hs_fsm *);
 /* Wipes the cookies; call when the handshake ends either way. */
 void		hs_fsm_wipe(struct hs_fsm *);
 /* "waiting for the peer's send_name" etc., for timeout messages. */

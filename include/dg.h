@@ -67,4 +67,13 @@ int	dg_glob_match(const char *pattern, const char *s);
 /* Monotonic clock in seconds. */
 double	dg_now(void);
 
+/* A text that grows as it is written: answers built in one go (stats,
+ * metrics).  dg_text_init allocates `cap` bytes; p stays NUL-terminated. */
+struct dg_text {
+	char	*p;
+	size_t	 len, cap;
+};
+void	dg_text_init(struct dg_text *, size_t cap);
+void	dg_text_printf(struct dg_text *, const char *fmt, ...) DG_PRINTF(2, 3);
+
 #endif

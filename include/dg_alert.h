@@ -10,6 +10,8 @@
 #ifndef DG_ALERT_H
 #define DG_ALERT_H
 
+#include "dg_addr.h"	/* dg_addr_text, dg_host_text */
+
 #include <sys/socket.h>
 
 #include "dg.h"
@@ -43,9 +45,5 @@ void	alerts_counts(const struct alerts *, unsigned long long *written,
 struct stats_names;
 const struct stats_names *alerts_events(const struct alerts *);
 
-/* "1.2.3.4:5" or "[::1]:5" */
-char	*dg_addr_text(const struct sockaddr *sa, char *buf, size_t len);
-/* "1.2.3.4" without the port */
-char	*dg_host_text(const struct sockaddr *sa, char *buf, size_t len);
 
 #endif

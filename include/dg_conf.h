@@ -10,18 +10,13 @@
 #include <netinet/in.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "dg.h"
+#include "dg_addr.h"	/* struct dg_cidr, dg_cidr_match */
 
 #define DG_CONF_MAX_ADDRS	16	/* listening sockets per service, as stock epmd */
 #define DG_COOKIE_MAX		1024	/* bytes of one cookie */
-
-/* An address with a prefix length: "127.0.0.1", "10.0.0.0/8", "::1". */
-struct dg_cidr {
-	int		family;		/* AF_INET or AF_INET6 */
-	uint8_t		addr[16];	/* network byte order; 4 used for v4 */
-	int		prefix;		/* 0..32 or 0..128 */
-};
 
 /* A listening address: numeric, with an optional port (0 = unset). */
 struct dg_sockaddr {
@@ -171,6 +166,8 @@ struct dg_conf {
 	int			 hs_max_per_source;	/* 32 */
 	uint64_t		 hs_withhold;		/* flags never offered on either leg */
 	uint64_t		 hs_require;		/* flags a peer must offer */
+	int			 hs_withhold_line;	/* where they were set (0: */
+	int			 hs_require_line;	/* the default), for alerts */
 	int			 hs_check_host;		/* host part must match the source */
 
 	/* {bans, [...]} */
@@ -182,6 +179,7 @@ struct dg_conf {
 	char			*alerts_path;		/* NULL: alerts go to the log only */
 	int			 alerts_syslog;
 	int			 alerts_per_source;	/* per minute and source (30) */
+	int			 alerts_line;		/* of the entry, for reload errors */
 
 	/* {limits, [...]} */
 	uint32_t		 max_frame;		/* without FRAGMENTS (64 MiB) */
@@ -203,6 +201,14 @@ struct dg_conf {
 	int			 grants_max;		/* at once (64) */
 	double			 grants_max_duration;	/* s (86400) */
 	char			*grants_state_file;	/* NULL: not kept over restarts */
+	/* {user, Name} and {group, Name}: who the daemon becomes once its
+	 * sockets are bound and its files open (core/privdrop.c).  Resolved
+	 * when the file is loaded, so a missing account is a FILE:LINE
+	 * error; run_group is NULL for the user's login group. */
+	char			*run_user;		/* NULL: none configured */
+	char			*run_group;
+	uid_t			 run_uid;
+	gid_t			 run_gid;
 
 	/* Policy: the top-level scope, then {node, Pattern, [...]} scopes. */
 	struct dg_scope		 top;
@@ -226,6 +232,17 @@ struct dg_conf {
  * default.  The result has refcnt 1.
  */
 typedef void (*conf_err_fn)(void *arg, const char *file, int line, const char *msg);
+
+/*
+ * A conf_err_fn that gathers the errors as "FILE:LINE: message\n" lines
+ * into buf (cut when full; buf may be NULL) and counts them.
+ */
+struct conf_errs {
+	char	*buf;
+	size_t	 len, used;
+	int	 n;
+};
+void	conf_errs_collect(void *arg, const char *file, int line, const char *msg);
 struct dg_conf	*conf_load(const char *path, conf_err_fn err, void *arg);
 struct dg_conf	*conf_load_text(const char *name, const char *text, size_t len,
 		    conf_err_fn err, void *arg);
@@ -267,8 +284,6 @@ extern const char conf_default_text[];
 /* Lookups used by the handshake. */
 const struct dg_cookie	*conf_peer_cookie(const struct dg_conf *, const char *peer);
 const struct dg_cookie	*conf_node_cookie(const struct dg_conf *, const char *local);
-int			 conf_cidr_match(const struct dg_cidr *, int n,
-			    const struct sockaddr *sa);
 
 /* Names for types/actions/profiles, for logs, `test` and stats. */
 const char	*conf_type_name(enum dg_type);

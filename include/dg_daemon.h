@@ -70,6 +70,5 @@ int	net_set_nonblock(int fd);
 int	net_accept(struct dg_daemon *, int lfd, struct sockaddr_storage *ss,
 	    socklen_t *slen);
 int	net_sockaddr_port(const struct sockaddr *);
-int	net_is_loopback(const struct sockaddr *);
 
 #endif

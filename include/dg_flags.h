@@ -48,6 +48,17 @@
 	DFLAG_BIT_BINARIES | DFLAG_NEW_FLOATS | DFLAG_UTF8_ATOMS | \
 	DFLAG_MAP_TAG | DFLAG_BIG_CREATION | DFLAG_HANDSHAKE_23)
 
+/* What OTP 23 and 24 require (erts dist.h, DFLAG_DIST_MANDATORY there). */
+#define DFLAG_MANDATORY_23 (DFLAG_EXTENDED_REFERENCES | \
+	DFLAG_EXTENDED_PIDS_PORTS | DFLAG_UTF8_ATOMS | DFLAG_NEW_FUN_TAGS | \
+	DFLAG_BIG_CREATION)
+/* OTP 26 added V4_NC and UNLINK_ID to the OTP 25 set; 27 and 28 kept it. */
+#define DFLAG_MANDATORY_26 (DFLAG_MANDATORY_25 | DFLAG_V4_NC | DFLAG_UNLINK_ID)
+
+/* The OTP releases distguard knows the mandatory sets of. */
+#define DG_OTP_FIRST	23
+#define DG_OTP_LAST	28
+
 /*
  * Every flag distguard can carry between the legs.  Not in it: the obsolete
  * atom caches, internal-only bits, NAME_ME (dynamic names are not mediated),
@@ -71,6 +82,16 @@
 const char	*dflag_name(uint64_t bit);
 /* Parses a flag name as written in the config; 0 on success. */
 int		 dflag_from_name(const char *name, uint64_t *bit);
+/* The flags OTP release `otp` refuses a peer without; 0 outside
+ * DG_OTP_FIRST..DG_OTP_LAST. */
+uint64_t	 dflag_mandatory(int otp);
+/* 'MANDATORY_23' .. 'MANDATORY_28' (any case) -> that release's set. */
+int		 dflag_mandatory_from_name(const char *name, uint64_t *set);
+/* The releases whose mandatory set holds every bit of `flags`, as "OTP 26,
+ * 27, 28" (empty when none); returns buf. */
+const char	*dflag_versions_requiring(uint64_t flags, char *buf, size_t len);
+/* "V4_NC UNLINK_ID": the names of the bits in `flags`; returns buf. */
+const char	*dflag_names(uint64_t flags, char *buf, size_t len);
 /* Expands MANDATORY_25_DIGEST into the set it stands for (spec 2.6). */
 uint64_t	 dflag_expand(uint64_t flags);
 

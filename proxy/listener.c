@@ -3,7 +3,10 @@
  *
  * Owns the listening socket.  Refuses, before reading a byte: banned
  * sources, and sources over the caps on pending handshakes; everything
- * else becomes a session.
+ * else becomes a session.  Local sources (registration_from) are the
+ * host's own nodes, all on one address: they are never refused by address
+ * here (a ban on them is per claimed node name, checked by the session once
+ * the name is read), and only the global cap applies to them.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -56,7 +59,7 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 	struct sockaddr_storage ss;
 	socklen_t slen;
 	double left;
-	int fd, k;
+	int fd, k, local;
 
 	for (k = 0; k < 64; k++) {
 		fd = net_accept(d, w->fd, &ss, &slen);
@@ -68,8 +71,11 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 			}
 			return;
 		}
+		local = dg_cidr_match(conf->reg_from, conf->nreg_from,
+		    (struct sockaddr *)&ss);
 		/* A banned source is closed without reading a byte. */
-		left = bans_check(d->bans, (struct sockaddr *)&ss, dg_now());
+		left = local ? 0 :
+		    bans_check(d->bans, (struct sockaddr *)&ss, NULL, dg_now());
 		if (left > 0) {
 			char text[64];
 
@@ -80,9 +86,9 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 			close(fd);
 			continue;
 		}
-		if (d->hs_pending >= conf->hs_max_pending ||
+		if (d->hs_pending >= conf->hs_max_pending || (!local &&
 		    srccount_get(d->hs_sources, (struct sockaddr *)&ss) >=
-		    conf->hs_max_per_source) {
+		    conf->hs_max_per_source)) {
 			alert_emit(d->alerts, "handshake.refused",
 			    (struct sockaddr *)&ss, NULL, l->alive,
 			    "too many pending handshakes (%d in total)",

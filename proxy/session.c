@@ -26,6 +26,28 @@
 
 static void	hs_step(struct session *, enum hs_event);
 
+/*
+ * The names logs, alerts and stats print: P's as the session holds it
+ * once admission read it (before that, the claim the engine parsed, if
+ * any), and B's real name once its challenge gave it (before that, the
+ * registered alive name).  relay.c prints the same two fields.
+ */
+static const char *
+peer_name_of(const struct session *s)
+{
+	if (s->peer_name[0] != '\0')
+		return s->peer_name;
+	if (s->hs != NULL && s->hs->fsm.peer.name.len > 0)
+		return s->hs->fsm.peer.name.s;
+	return NULL;
+}
+
+static const char *
+node_name_of(const struct session *s)
+{
+	return s->b_name ? s->b_name : s->alive;
+}
+
 static const struct sockaddr *
 peer_sa(const struct session *s)
 {
@@ -159,9 +181,9 @@ session_close(struct session *s, const char *reason)
 	if (s->closed)
 		return;
 	s->closed = 1;
-	log_info("conn %llu %s %s -> %s: closed: %s", (unsigned long long)s->id,
-	    s->peertext, s->peer_name[0] ? s->peer_name : "?",
-	    s->b_name ? s->b_name : s->alive, reason);
+	(s->quiet ? log_debug : log_info)("conn %llu %s %s -> %s: closed: %s",
+	    (unsigned long long)s->id, s->peertext,
+	    s->peer_name[0] ? s->peer_name : "?", node_name_of(s), reason);
 	ev_io_stop(loop, &s->p_rd);
 	ev_io_stop(loop, &s->p_wr);
 	ev_io_stop(loop, &s->b_rd);
@@ -201,27 +223,55 @@ hs_flush(struct session *s)
 	h->out_peer_len = 0;
 }
 
+/*
+ * Counts a failure that is the peer's own fault.  A remote source is
+ * counted (and banned) by address.  A local source is one of the host's
+ * nodes, which all share the loopback address: it is counted by the node
+ * name it claimed, so one misbehaving process cannot lock the others out;
+ * before its name is read and admitted there is nothing to count it by.
+ */
+static void
+count_failure(struct session *s)
+{
+	struct dg_daemon *d = s->d;
+	const char *name = s->local ? s->peer_name : NULL;
+
+	if (s->local && name[0] == '\0')
+		return;
+	if (!bans_fail(d->bans, peer_sa(s), name, dg_now()))
+		return;
+	alert_emit(d->alerts, "peer.banned", peer_sa(s), peer_name_of(s),
+	    node_name_of(s),
+	    "%d failed handshakes within %gs: %s for %gs",
+	    d->conf->ban_failures, d->conf->ban_window,
+	    s->local ? "this node name banned from this local source" :
+	    "banned", d->conf->ban_duration);
+}
+
 static void
 hs_failed(struct session *s)
 {
 	struct hs_fsm *h = &s->hs->fsm;
 	struct dg_daemon *d = s->d;
-	char reason[400];
+	char reason[640], where[300] = "";
 
 	hs_flush(s);	/* a final status (not_allowed, nok) goes out */
-	stats_handshake(d->stats, h->event && strncmp(h->event, "handshake.",
-	    10) == 0 ? h->event + 10 : "failed");
-	if (h->event)
-		alert_emit(d->alerts, h->event, peer_sa(s),
-		    h->peer.name.len ? h->peer.name.s : NULL, s->alive, "%s",
-		    h->detail);
-	if (h->peer_fault && bans_fail(d->bans, peer_sa(s), dg_now()))
-		alert_emit(d->alerts, "peer.banned", peer_sa(s),
-		    h->peer.name.len ? h->peer.name.s : NULL, s->alive,
-		    "%d failed handshakes within %gs: banned for %gs",
-		    d->conf->ban_failures, d->conf->ban_window,
-		    d->conf->ban_duration);
-	snprintf(reason, sizeof(reason), "handshake failed: %s", h->detail);
+	/* nok, a lost tie-break, a node's own refusal: outcomes of the
+	 * protocol, not failures (docs/HANDSHAKE.md). */
+	stats_handshake(d->stats, h->ordinary ? "normal" : h->event &&
+	    strncmp(h->event, "handshake.", 10) == 0 ? h->event + 10 : "failed");
+	if (h->incompat_cfg)
+		snprintf(where, sizeof(where), " (withhold_flags, %s:%d)",
+		    s->conf->path ? s->conf->path : "?",
+		    s->conf->hs_withhold_line);
+	if (h->event && !h->ordinary)
+		alert_emit(d->alerts, h->event, peer_sa(s), peer_name_of(s),
+		    node_name_of(s), "%s%s", h->detail, where);
+	if (h->peer_fault && !h->ordinary)
+		count_failure(s);
+	snprintf(reason, sizeof(reason), "handshake failed: %s%s", h->detail,
+	    where);
+	s->quiet = h->ordinary;
 	session_close(s, reason);
 }
 
@@ -244,43 +294,75 @@ hs_fail(struct session *s, const char *event, int peer_fault,
 
 /* Is the host part of `node` this peer's source address?  Only literal
  * addresses and "localhost" can be checked without a blocking resolver;
- * other names fail the check (documented in docs/CONFIG.md). */
+ * other names fail the check (documented in docs/CONFIG.md).  Compared as
+ * address keys, so a v4-mapped source matches its IPv4 literal. */
 static int
 host_matches_source(const struct session *s, const char *node)
 {
 	const char *host = strchr(node, '@');
-	char src[64];
-	struct in6_addr a6;
-	struct in_addr a4;
+	struct dg_addr_key src, claimed;
 
 	if (host == NULL)
 		return 0;
 	host++;
 	if (strcmp(host, "localhost") == 0)
-		return net_is_loopback(peer_sa(s));
-	dg_host_text(peer_sa(s), src, sizeof(src));
-	if (inet_pton(AF_INET, host, &a4) == 1 || inet_pton(AF_INET6, host, &a6) == 1)
-		return strcmp(host, src) == 0 ||
-		    (strncmp(src, "::ffff:", 7) == 0 && strcmp(host, src + 7) == 0);
+		return dg_addr_is_loopback(peer_sa(s));
+	if (dg_addr_key_parse(host, &claimed) != 0)
+		return 0;
+	dg_addr_key_of(peer_sa(s), &src);
+	return dg_addr_key_eq(&src, &claimed);
+}
+
+/*
+ * Resolves the policy between `local` and the peer into s->pol; when the
+ * peer is not admitted, refuses it (not_allowed, handshake.name_denied)
+ * and returns 0.
+ */
+static int
+policy_admits(struct session *s, const char *local)
+{
+	struct hs_fsm *h = &s->hs->fsm;
+
+	if (rules_resolve(s->conf, local, s->peer_name, &s->pol))
+		return 1;
+	hs_fsm_refuse(h, "not_allowed", "handshake.name_denied", s->pol.desc);
+	/* The policy is the operator's, and a local node refused while a
+	 * policy is being worked out must connect as soon as the policy is
+	 * fixed: not counted. */
+	h->peer_fault = !s->local;
 	return 0;
 }
 
-/* The checks that need configuration, then the cookies. */
+/* The checks that need configuration, then P's cookie. */
 static enum hs_event
 admit(struct session *s)
 {
 	struct hs_fsm *h = &s->hs->fsm;
 	const struct dg_conf *conf = s->conf;
-	const struct dg_cookie *pc, *bc;
+	const struct dg_cookie *pc;
 	char local[DG_MAX_ALIVE_BYTES + 300];
 
-	/* hs_check_node_name already bounds it; never truncate a name. */
-	if (h->peer.name.len >= sizeof(s->peer_name))
-		return hs_fsm_refuse(h, NULL, "handshake.bad_name", "name too long");
+	/* The session owns the name from here on (the same size as the
+	 * engine's, so it is never cut). */
 	memcpy(s->peer_name, h->peer.name.s, h->peer.name.len);
 	s->peer_name[h->peer.name.len] = '\0';
+	if (s->local) {
+		/* The listener let the local source in; the ban, if any, is
+		 * on this name only (as the listener's: no byte answered). */
+		double left = bans_check(s->d->bans, peer_sa(s), s->peer_name,
+		    dg_now());
+
+		if (left > 0) {
+			snprintf(local, sizeof(local), "%s is banned from this "
+			    "local source for %.0fs more", s->peer_name, left);
+			hs_fsm_refuse(h, NULL, NULL, local);
+			h->peer_fault = 0;
+			h->ordinary = 1;
+			return HS_EV_FAIL;
+		}
+	}
 	if (listener_local_name(s->d, s->peer_name)) {
-		if (!conf_cidr_match(conf->reg_from, conf->nreg_from,
+		if (!dg_cidr_match(conf->reg_from, conf->nreg_from,
 		    peer_sa(s)))
 			return hs_fsm_refuse(h, "not_allowed",
 			    "handshake.name_collision",
@@ -290,17 +372,37 @@ admit(struct session *s)
 	if (conf->hs_check_host && !host_matches_source(s, s->peer_name))
 		return hs_fsm_refuse(h, "not_allowed", "handshake.bad_name",
 		    "host part does not match the source address");
-	/* B's full name is not known before its challenge; scope patterns
-	 * are matched against alive@<this host>. */
+	/* B's full name is not known before its challenge: a provisional
+	 * check against alive@<this host> refuses early, before B is
+	 * dialled; resolve() decides on B's real name. */
 	snprintf(local, sizeof(local), "%s@%s", s->alive, s->d->hostshort);
-	if (!rules_resolve(conf, local, s->peer_name, &s->pol))
-		return hs_fsm_refuse(h, "not_allowed", "handshake.name_denied",
-		    s->pol.desc);
+	if (!policy_admits(s, local))
+		return HS_EV_FAIL;
 	pc = conf_peer_cookie(conf, s->peer_name);
-	bc = conf_node_cookie(conf, local);
-	if (pc == NULL || bc == NULL)
+	if (pc == NULL || conf_node_cookie(conf, local) == NULL)
 		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured");
-	return hs_fsm_admit(h, pc->secret, pc->len, bc->secret, bc->len);
+	return hs_fsm_admit(h, pc->secret, pc->len);
+}
+
+/*
+ * B's challenge named it: the one resolution of the connection's policy,
+ * from the final names on both sides, and B's cookie for that name.  A
+ * peer the provisional check let in but B's real scope does not admit is
+ * refused here, before it sees B's challenge.
+ */
+static enum hs_event
+resolve(struct session *s)
+{
+	struct hs_fsm *h = &s->hs->fsm;
+	const struct dg_cookie *bc;
+
+	if ((s->b_name = strdup(h->b.name.s)) == NULL)
+		return hs_fsm_refuse(h, NULL, NULL, "out of memory");
+	if (!policy_admits(s, s->b_name))
+		return HS_EV_FAIL;
+	if ((bc = conf_node_cookie(s->conf, s->b_name)) == NULL)
+		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured");
+	return hs_fsm_resolved(h, bc->secret, bc->len);
 }
 
 static void
@@ -350,12 +452,6 @@ handshake_up(struct session *s)
 	size_t early = io->binlen;
 
 	s->flags = h->common;
-	if ((s->b_name = strdup(h->b.name.s)) == NULL) {
-		session_close(s, "out of memory");
-		return;
-	}
-	/* With B's real name known, apply the policy of its real scope. */
-	rules_resolve(s->conf, s->b_name, s->peer_name, &s->pol);
 	unpend(s);
 	s->up = 1;
 	s->d->sessions++;
@@ -394,6 +490,9 @@ hs_step(struct session *s, enum hs_event ev)
 		case HS_EV_CONNECT_B:
 			connect_b(s);
 			return;
+		case HS_EV_RESOLVE:
+			ev = resolve(s);
+			continue;
 		case HS_EV_UP:
 			handshake_up(s);
 			return;
@@ -430,21 +529,19 @@ hs_read(struct session *s, int from_peer)
 		return -1;
 	}
 	if (n == 0) {
-		/* A peer that closes halfway through a message, or after its
-		 * name, has misbehaved: alert and count it.  One that closes
-		 * before sending anything has merely gone. */
-		if (from_peer && (io->fsm.st != HS_PEER_NAME || io->pinlen > 0)) {
-			hs_fail(s, "handshake.malformed", 1, "peer closed while %s",
-			    hs_fsm_step(&io->fsm));
-		} else if (!from_peer) {
-			/* B gave up on a peer that has not proven its cookie
-			 * yet (a second connection under a live name, say):
-			 * the peer made B do work for nothing, which counts
-			 * towards a ban like any failed handshake. */
-			hs_fail(s, NULL, io->fsm.st != HS_B_ACK,
-			    "node closed while %s", hs_fsm_step(&io->fsm));
-		} else {
+		/* Who is to blame is the engine's call (hs_fsm_peer_closed):
+		 * closing inside a message is malformed, closing between
+		 * messages is giving up, as a node that lost a simultaneous
+		 * connect does.  One that closes before sending anything has
+		 * merely gone. */
+		if (from_peer && io->fsm.st == HS_PEER_NAME && io->pinlen == 0)
 			session_close(s, "peer closed before the handshake");
+		else {
+			if (from_peer)
+				hs_fsm_peer_closed(&io->fsm, io->pinlen);
+			else
+				hs_fsm_b_closed(&io->fsm);
+			hs_failed(s);
 		}
 		return -1;
 	}
@@ -585,6 +682,8 @@ session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 	dg_addr_text(peer_sa(s), s->peertext, sizeof(s->peertext));
 	s->b_family = b_family;
 	s->b_port = b_port;
+	s->local = dg_cidr_match(s->conf->reg_from, s->conf->nreg_from,
+	    peer_sa(s));
 	s->pending = 1;
 	d->hs_pending++;
 	srccount_add(d->hs_sources, peer_sa(s), 1);

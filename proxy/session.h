@@ -57,9 +57,15 @@ struct session {
 	char			*alive;		/* B's registered name (malloc) */
 	int			 b_family;
 	uint16_t		 b_port;
-	/* hs_check_node_name admits ASCII names of <= 255 characters. */
-	char			 peer_name[256];
-	char			*b_name;	/* B's full name, once up (malloc) */
+	/* P's name, once admission read it: the one copy logs, alerts,
+	 * stats and rules use (hs_check_node_name admits <= 255 ASCII
+	 * characters; the buffer is a node name's, as the engine's). */
+	char			 peer_name[DG_MAX_NODE_BYTES + 1];
+	char			*b_name;	/* B's real name, from its
+						 * challenge on (malloc) */
+	int			 local;		/* from registration_from: bans
+						 * are per claimed node name */
+	int			 quiet;		/* an ordinary end: log at debug */
 	int			 pending;	/* counted in hs_pending */
 	int			 peer_local;	/* P is a node registered here,
 						 * from registration_from */

@@ -2,6 +2,8 @@
 # Installs, from Debian packages, whatever distguard needs to build and test
 # and is missing.  Cheap when everything is present: it only tests files.
 # As root it runs apt-get; otherwise it prints the command to run.
+# `deps.sh interop` also installs what `make interop` needs on the host
+# (Elixir, debootstrap for the OTP 27 root).
 set -u
 
 missing=""
@@ -26,6 +28,21 @@ need /usr/bin/python3 python3
 need /usr/bin/pkg-config pkg-config
 # promtool validates the metrics exposition in the tests
 need /usr/bin/promtool prometheus
+if [ "${1:-}" = interop ]; then
+	need /usr/bin/elixir elixir
+	need /usr/bin/mix elixir
+	need /usr/sbin/debootstrap debootstrap
+	need /usr/bin/unshare util-linux
+	need /usr/bin/flock util-linux
+fi
+# The Debian package and its test (tests/e2e/t_package.sh): the build,
+# a bookworm root to install it into, and the unit's static check.
+need /usr/bin/dpkg-buildpackage dpkg-dev
+need /usr/bin/dh debhelper
+need /usr/bin/fakeroot fakeroot
+need /usr/sbin/debootstrap debootstrap
+need /usr/bin/systemd-analyze systemd
+need /usr/bin/setpriv util-linux
 # libFuzzer and the sanitizer runtimes for clang
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
 	missing="$missing libclang-rt-dev"

@@ -112,6 +112,7 @@ cat > "$W/distguard.conf" <<EOF
 {cookie, {file, "$W/cookie"}}.
 {alerts, [{file, "$W/alerts.log"}]}.
 {control, "$W/ctl.sock"}.
+$( [ "$(id -u)" -eq 0 ] && echo '%% distguard refuses to stay root: it drops to this user once set up.' && echo '{user, "nobody"}.')
 %% bar and baz trust each other.
 {node, "bar@*", [{peer, "baz@*", [allow_all]}]}.
 {node, "baz@*", [{peer, "bar@*", [allow_all]}]}.
@@ -120,8 +121,9 @@ cat > "$W/distguard.conf" <<EOF
 {default, deny}.
 EOF
 say "(b) the same three nodes behind distguard (epmd port $P), policy:"
-grep -v '^%%\|^{epmd\|^{listen\|^{registration\|^{cookie\|^{alerts\|^{control' \
+grep -v '^%%\|^{epmd\|^{listen\|^{registration\|^{cookie\|^{alerts\|^{control\|^{user' \
     "$W/distguard.conf" | sed 's/^/    /'
+[ "$(id -u)" -eq 0 ] && chown -R nobody: "$W"
 "$DG" run -c "$W/distguard.conf" > "$W/dg.log" 2>&1 &
 DG_PID=$!
 PIDS+=("$DG_PID")

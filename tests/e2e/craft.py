@@ -12,14 +12,18 @@ every command takes a port on 127.0.0.1 (or ::1), nothing else.
     craft.py idle PORT COUNT SECS [--src-base 127.0.2.]
     craft.py slowloris PORT SECS                one byte per second
     craft.py handshake PORT NAME COOKIE [--flags HEX] [--reflect]
-                       [--stall STEP] [--bad-digest]
+                       [--stall STEP] [--bad-digest] [--abort]
+                       (--abort: close on the challenge, as an initiator
+                       missing a flag it needs does)
     craft.py flood PORT NAME COUNT [--src ADDR] wrong digests, as fast as it can
     craft.py hsloop PORT NAME COOKIE SECS [--src ADDR]
                                                 correct handshakes in a loop
                                                 (a %d in NAME: a counter)
     craft.py probe PORT [--src ADDR]            connect, read: eof/data/open
-    craft.py fakenode PORT SECS [--status TEXT] a node that accepts one
-                       connection, answers at most a status, then stalls
+    craft.py fakenode PORT SECS [--status TEXT] [--challenge HEXFLAGS NODE]
+                       a node that accepts connections (one at a time, for
+                       SECS), answers at most a status (and a challenge
+                       with those flags, as NODE), then waits for a close
     craft.py dist_regsend PORT NAME COOKIE TO TAG [--from-node NODE]
                        after a full handshake, a REG_SEND to TO of the
                        atom TAG, from a pid of NAME (or of NODE: spoofed)
@@ -226,6 +230,10 @@ def cmd_handshake(a):
             print("handshake bad challenge")
             return
         bflags, chal, cre, nl = struct.unpack(">QIIH", ch[1:19])
+        if "--abort" in a:
+            s.close()
+            print("handshake aborted on a challenge with flags %#x" % bflags)
+            return
         if stall == "reply":
             time.sleep(stall_secs)
         mine = chal if "--reflect" in a else 0x0badcafe
@@ -825,7 +833,9 @@ def cmd_session(a):
     if closed:
         print("session %s sent %d: closed%s" % (attack, sent, info))
         return
-    pong = S.ping()
+    # the ping waits behind whatever the attack left in the socket
+    # buffers (unread: megabytes of denied requests): --ping-secs bounds it
+    pong = S.ping(secs=float(opt(a, "--ping-secs", "5")))
     print("session %s sent %d: open, ping %s, ticks from B %d%s" % (
         attack, sent, "pong" if pong else "pang", S.ticks, info))
 
@@ -885,35 +895,50 @@ def cmd_probe(a):
         print("probe eof %.3f" % (time.time() - t0))
 
 def cmd_fakenode(a):
-    """A stand-in for a local node on 127.0.0.1:PORT: accepts one
-    connection, reads the send_name, sends --status TEXT if given, then
-    says nothing for SECS seconds.  Prints what it got."""
+    """A stand-in for a local node on 127.0.0.1:PORT: accepts connections
+    one after the other for SECS seconds, reads each send_name, sends
+    --status TEXT if given (and with --challenge FLAGS NODE a challenge
+    with those flags, as NODE), then waits for the other side to close.
+    Prints what it got."""
     port, secs = int(a[0]), float(a[1])
     status = opt(a, "--status")
+    chflags = opt(a, "--challenge")
+    chnode = a[a.index("--challenge") + 2] if chflags else None
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("127.0.0.1", port))
     ls.listen(4)
-    ls.settimeout(secs)
     print("fakenode listening")
     sys.stdout.flush()
-    try:
-        s, _ = ls.accept()
-    except socket.timeout:
-        print("fakenode no connection")
-        return
-    s.settimeout(secs)
-    try:
-        body = hs_recv(s)
-        print("fakenode got %s" % chr(body[0]))
+    end = time.time() + secs
+    served = 0
+    while time.time() < end:
+        ls.settimeout(max(0.1, end - time.time()))
+        try:
+            s, _ = ls.accept()
+        except socket.timeout:
+            break
+        served += 1
+        s.settimeout(max(0.1, end - time.time()))
+        try:
+            body = hs_recv(s)
+            print("fakenode got %s" % chr(body[0]))
+            sys.stdout.flush()
+            if status:
+                hs_send(s, b"s" + status.encode())
+            if chflags:
+                n = chnode.encode()
+                hs_send(s, struct.pack(">BQIIH", 78, int(chflags, 16),
+                                       0x5eed, 0x7654321, len(n)) + n)
+            t0 = time.time()
+            d = s.recv(1)
+            print("fakenode %s after %.1fs" % ("closed" if not d else "data", time.time() - t0))
+        except (EOFError, OSError) as e:
+            print("fakenode closed: %s" % e)
+        s.close()
         sys.stdout.flush()
-        if status:
-            hs_send(s, b"s" + status.encode())
-        t0 = time.time()
-        d = s.recv(1)
-        print("fakenode %s after %.1fs" % ("closed" if not d else "data", time.time() - t0))
-    except (EOFError, OSError) as e:
-        print("fakenode closed: %s" % e)
+    if served == 0:
+        print("fakenode no connection")
 
 def opt(a, name, default=None):
     if name in a:

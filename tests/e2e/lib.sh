@@ -51,6 +51,25 @@ printf '%s' "$COOKIE" > "$T/cookie"; chmod 600 "$T/cookie"
 ALERTS="$T/alerts.log"
 CONF="$T/dg.conf"
 
+# The daemon refuses to stay root (core/privdrop.c).  As root the tests
+# give it a user to drop to: nobody, which every Debian system has
+# (DG_RUN_USER names another).  After the drop that user reads the
+# configuration and cookie files again on reload and removes the control
+# socket at exit, so it owns the work directory and what is in it
+# (give_files, called by write_conf and dg_start).  Not as root there is
+# nothing to drop and no user is configured.
+if [ "$(id -u)" -eq 0 ]; then
+	DG_RUN_USER=${DG_RUN_USER:-nobody}
+	DG_USER_ENTRY="{user, \"$DG_RUN_USER\"}."
+else
+	DG_RUN_USER=$(id -un)
+	DG_USER_ENTRY=""
+fi
+give_files() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	chown -R "$DG_RUN_USER:" "$T"
+}
+
 # write_conf [extra entries...]: the base configuration plus the policy
 # and options a test needs.  The base admits nothing by itself.
 write_conf() {
@@ -61,12 +80,15 @@ write_conf() {
 		echo "{cookie, {file, \"$T/cookie\"}}."
 		echo "{alerts, [{file, \"$ALERTS\"}, {per_source, ${ALERTS_PER_SOURCE:-1000}}]}."
 		echo "{control, \"$T/ctl.sock\"}."
+		[ -n "$DG_USER_ENTRY" ] && echo "$DG_USER_ENTRY"
 		for e in "$@"; do echo "$e"; done
 	} > "$CONF"
+	give_files
 }
 
 # dg_start: runs the daemon on $CONF; waits until it serves.
 dg_start() {
+	give_files
 	"$DG" run -c "$CONF" -v >> "$T/dg.log" 2>&1 &
 	DG_PID=$!
 	PIDS+=("$DG_PID")

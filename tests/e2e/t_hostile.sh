@@ -249,7 +249,7 @@ check "ticks: b's own ticks reached the peer" \
     awk -v n="$(sed -n 's/.*ticks from B \([0-9]*\).*/\1/p' <<<"$LAST")" 'BEGIN { exit !(n >= 3) }'
 # denied requests whose answers the peer never reads: distguard stops
 # reading the peer instead of queueing answers without bound
-session_attack unread pong filter.denied --count 2000000
+session_attack unread pong filter.denied --count 2000000 --ping-secs 30
 check "unread: distguard stopped reading the peer (its sends blocked)" \
     grep -q "blocked after" <<<"$LAST"
 

@@ -31,8 +31,9 @@ settle(struct hs_fsm *h, enum hs_event ev)
 		ASSERT(h->out_b_len <= sizeof(h->out_b));
 		h->out_peer_len = h->out_b_len = 0;
 		if (ev == HS_EV_ADMIT)
-			ev = hs_fsm_admit(h, cookie, sizeof(cookie) - 1, cookie,
-			    sizeof(cookie) - 1);
+			ev = hs_fsm_admit(h, cookie, sizeof(cookie) - 1);
+		else if (ev == HS_EV_RESOLVE)
+			ev = hs_fsm_resolved(h, cookie, sizeof(cookie) - 1);
 		else if (ev == HS_EV_CONNECT_B)
 			ev = hs_fsm_b_connected(h);
 		else
@@ -69,6 +70,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memmove(buf, buf + used, *len - used);
 		*len -= used;
 		ev = settle(&h, ev);
+	}
+	/* Input ran out mid-handshake: one leg closes (the last byte says
+	 * which); the engine must say who is to blame without a crash. */
+	if (ev != HS_EV_FAIL && ev != HS_EV_UP && size > 0) {
+		ev = (data[size - 1] & 1) ? hs_fsm_b_closed(&h) :
+		    hs_fsm_peer_closed(&h, pinlen);
+		ASSERT(ev == HS_EV_FAIL);
+		ASSERT(h.st == HS_FAILED);
+		ASSERT(!(h.ordinary && h.event != NULL));
+		ASSERT(!(h.ordinary && h.peer_fault));
 	}
 	hs_fsm_wipe(&h);
 	return 0;

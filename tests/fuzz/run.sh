@@ -60,6 +60,18 @@ for src in core/*.c epmd/*.c handshake/*.c filter/*.c proxy/*.c; do
 	fi
 	objs="$objs $obj"
 done
+# The embedded default configuration, generated as the Makefile does.
+gen="$OUT/gen/conf_default.c"
+if [ ! -f "$gen" ] || [ examples/distguard.conf -nt "$gen" ]; then
+	sh scripts/gen-conf-default.sh examples/distguard.conf "$gen"
+fi
+if ! $CC $CFLAGS $SAN -fsanitize=fuzzer-no-link -c -o "$OUT/obj/gen_conf_default.o" \
+    "$gen" 2>"$OUT/log/build.err"; then
+	echo "# build of $gen failed:"
+	sed 's/^/#   /' "$OUT/log/build.err" | head -n 20
+	libok=0
+fi
+objs="$objs $OUT/obj/gen_conf_default.o"
 
 for h in tests/fuzz/fuzz_*.c; do
 	[ -f "$h" ] || continue

@@ -9,6 +9,8 @@
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 
 #include "dg_test.h"
@@ -204,7 +206,9 @@ static const char full_conf[] =
 	"{peer, \"admin@*\", [allow_all]}.\n"
 	"{node, \"db@*\", [{peer, \"web@*\", [{deny, spawn_request,\n"
 	"                   [{'_', '_', '_'}, {erlang, halt, 0}]}]},\n"
-	"                 {default, allow}]}.\n";
+	"                 {default, allow}]}.\n"
+	"{user, \"nobody\"}.\n"
+	"{group, daemon}.\n";
 
 static void
 test_every_entry(void)
@@ -255,6 +259,10 @@ test_every_entry(void)
 	    "/run/distguard.sock") == 0);
 	CHECK(c->top.has_default && c->top.def == DG_DEF_DENY);
 	CHECK_EQ(c->top.def_line, 21);
+	CHECK(c->run_user && strcmp(c->run_user, "nobody") == 0);
+	CHECK_EQ(c->run_uid, getpwnam("nobody")->pw_uid);
+	CHECK(c->run_group && strcmp(c->run_group, "daemon") == 0);
+	CHECK_EQ(c->run_gid, getgrnam("daemon")->gr_gid);
 
 	CHECK_EQ(c->top.npeers, 2);
 	CHECK(strcmp(c->top.peers[0].pattern, "web@*") == 0);
@@ -327,7 +335,19 @@ static const struct {
 	{ "{handshake, [{withhold_flags, [nonsense]}]}.\n", 1,
 	    "unknown flag 'nonsense'" },
 	{ "{handshake, [{withhold_flags, ['UTF8_ATOMS']}]}.\n", 1,
-	    "cannot withhold UTF8_ATOMS" },
+	    "cannot withhold UTF8_ATOMS: OTP 23, 24, 25, 26, 27, 28 nodes "
+	    "require it" },
+	{ "{handshake, [{withhold_flags, ['MAP_TAG']}]}.\n", 1,
+	    "cannot withhold MAP_TAG: OTP 25, 26, 27, 28 nodes require it" },
+	{ "\n{handshake, [{timeout, 7},\n"
+	    "  {withhold_flags, ['DIST_HDR_ATOM_CACHE', 'V4_NC']}]}.\n", 3,
+	    "cannot withhold V4_NC: OTP 26, 27, 28 nodes require it" },
+	{ "{handshake, [{withhold_flags, ['UNLINK_ID']}]}.\n", 1,
+	    "cannot withhold UNLINK_ID: OTP 26, 27, 28 nodes require it" },
+	{ "{handshake, [{require_flags, ['MANDATORY_29']}]}.\n", 1,
+	    "unknown flag 'MANDATORY_29'" },
+	{ "{handshake, [{require_flags, ['MANDATORY_']}]}.\n", 1,
+	    "unknown flag 'MANDATORY_'" },
 	{ "{handshake, [{require_flags, ['ATOM_CACHE']}]}.\n", 1,
 	    "cannot require ATOM_CACHE" },
 	{ "{handshake, [{require_flags, ['SPAWN']},\n"
@@ -646,31 +666,31 @@ test_cidr_match(void)
 		return;
 	/* Without the catch-all /0 */
 	v4(&ss, "10.1.2.3");
-	CHECK(conf_cidr_match(c->reg_from, 4, sa));
+	CHECK(dg_cidr_match(c->reg_from, 4, sa));
 	v4(&ss, "11.0.0.1");
-	CHECK(!conf_cidr_match(c->reg_from, 4, sa));
+	CHECK(!dg_cidr_match(c->reg_from, 4, sa));
 	v4(&ss, "192.168.1.200");
-	CHECK(conf_cidr_match(c->reg_from, 4, sa));
+	CHECK(dg_cidr_match(c->reg_from, 4, sa));
 	v4(&ss, "192.168.1.127");
-	CHECK(!conf_cidr_match(c->reg_from, 4, sa));
+	CHECK(!dg_cidr_match(c->reg_from, 4, sa));
 	v6(&ss, "2001:db8:7fff::1");
-	CHECK(conf_cidr_match(c->reg_from, 4, sa));
+	CHECK(dg_cidr_match(c->reg_from, 4, sa));
 	v6(&ss, "2001:db8:8000::1");
-	CHECK(!conf_cidr_match(c->reg_from, 4, sa));
+	CHECK(!dg_cidr_match(c->reg_from, 4, sa));
 	v6(&ss, "::1");
-	CHECK(conf_cidr_match(c->reg_from, 4, sa));
+	CHECK(dg_cidr_match(c->reg_from, 4, sa));
 	v6(&ss, "::2");
-	CHECK(!conf_cidr_match(c->reg_from, 4, sa));
+	CHECK(!dg_cidr_match(c->reg_from, 4, sa));
 	/* v4-mapped sources from a dual-stack socket match v4 entries */
 	v6(&ss, "::ffff:10.9.9.9");
-	CHECK(conf_cidr_match(c->reg_from, 4, sa));
+	CHECK(dg_cidr_match(c->reg_from, 4, sa));
 	v6(&ss, "::ffff:127.0.0.1");
-	CHECK(!conf_cidr_match(c->reg_from, 4, sa));
+	CHECK(!dg_cidr_match(c->reg_from, 4, sa));
 	/* /0 matches any v4 but no v6 */
 	v4(&ss, "203.0.113.1");
-	CHECK(conf_cidr_match(c->reg_from, 5, sa));
+	CHECK(dg_cidr_match(c->reg_from, 5, sa));
 	v6(&ss, "2001:db9::1");
-	CHECK(!conf_cidr_match(c->reg_from, 5, sa));
+	CHECK(!dg_cidr_match(c->reg_from, 5, sa));
 	conf_unref(c);
 
 	/* The default: loopback only. */
@@ -679,11 +699,11 @@ test_cidr_match(void)
 	if (c == NULL)
 		return;
 	v4(&ss, "127.0.0.1");
-	CHECK(conf_cidr_match(c->reg_from, c->nreg_from, sa));
+	CHECK(dg_cidr_match(c->reg_from, c->nreg_from, sa));
 	v4(&ss, "127.0.0.2");
-	CHECK(!conf_cidr_match(c->reg_from, c->nreg_from, sa));
+	CHECK(!dg_cidr_match(c->reg_from, c->nreg_from, sa));
 	v6(&ss, "::1");
-	CHECK(conf_cidr_match(c->reg_from, c->nreg_from, sa));
+	CHECK(dg_cidr_match(c->reg_from, c->nreg_from, sa));
 	conf_unref(c);
 }
 
@@ -856,7 +876,101 @@ test_names(void)
 	CHECK_EQ(dflag_expand(DFLAG_SPAWN), DFLAG_SPAWN);
 }
 
+/* The mandatory sets per OTP release, as erts dist.h has them. */
+static void
+test_mandatory_sets(void)
+{
+	uint64_t set = 0;
+	char buf[128];
+	int v;
+
+	CHECK_EQ(dflag_mandatory(22), 0);
+	CHECK_EQ(dflag_mandatory(29), 0);
+	CHECK_EQ(dflag_mandatory(23), 0x50184);
+	CHECK_EQ(dflag_mandatory(24), 0x50184);
+	CHECK_EQ(dflag_mandatory(25), 0x1070F94);
+	for (v = 26; v <= 28; v++)
+		CHECK_EQ(dflag_mandatory(v), 0x403070F94ULL);
+	/* each release's set holds the one before it */
+	for (v = 24; v <= 28; v++)
+		CHECK_EQ(dflag_mandatory(v) & dflag_mandatory(v - 1),
+		    dflag_mandatory(v - 1));
+	CHECK(dflag_mandatory_from_name("MANDATORY_26", &set) == 0 &&
+	    set == DFLAG_MANDATORY_26);
+	CHECK(dflag_mandatory_from_name("mandatory_23", &set) == 0 &&
+	    set == DFLAG_MANDATORY_23);
+	CHECK(dflag_mandatory_from_name("MANDATORY_22", &set) == -1);
+	CHECK(dflag_mandatory_from_name("MANDATORY_26x", &set) == -1);
+	CHECK(dflag_mandatory_from_name("MANDATORY_25_DIGEST", &set) == -1);
+	CHECK(strcmp(dflag_versions_requiring(DFLAG_V4_NC, buf, sizeof(buf)),
+	    "OTP 26, 27, 28") == 0);
+	CHECK(strcmp(dflag_versions_requiring(DFLAG_EXTENDED_REFERENCES, buf,
+	    sizeof(buf)), "OTP 23, 24, 25, 26, 27, 28") == 0);
+	CHECK(strcmp(dflag_versions_requiring(DFLAG_SPAWN, buf, sizeof(buf)),
+	    "") == 0);
+	CHECK(strcmp(dflag_names(DFLAG_V4_NC | DFLAG_UNLINK_ID, buf,
+	    sizeof(buf)), "UNLINK_ID V4_NC") == 0);
+}
+
+/* require_flags takes the per-release names. */
+static void
+test_require_per_release(void)
+{
+	static const char text[] =
+	    "{cookie, \"c\"}.\n"
+	    "{handshake, [{require_flags, ['MANDATORY_26', 'SPAWN']}]}.\n";
+	struct dg_conf *c = conf_load_text("r.conf", text, strlen(text),
+	    NULL, NULL);
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_EQ(c->hs_require, DFLAG_MANDATORY_26 | DFLAG_SPAWN);
+	CHECK_EQ(c->hs_require_line, 2);
+	conf_unref(c);
+}
+
 /* Oversized input is refused without reading it. */
+/* {user, Name} and {group, Name}: resolved at load, root refused, a group
+ * needs a user, the user's login group by default. */
+static void
+test_user_group(void)
+{
+	struct errs e;
+	struct dg_conf *c;
+
+	c = load("{cookie, \"c\"}.\n{user, nobody}.\n", &e);
+	CHECK(c != NULL);
+	if (c != NULL) {
+		CHECK_EQ(c->run_uid, getpwnam("nobody")->pw_uid);
+		CHECK_EQ(c->run_gid, getpwnam("nobody")->pw_gid);
+		CHECK(c->run_group == NULL);
+		conf_unref(c);
+	}
+	/* The group may come first: it is not overwritten by the user's. */
+	c = load("{cookie, \"c\"}.\n{group, \"daemon\"}.\n{user, nobody}.\n",
+	    &e);
+	CHECK(c != NULL && c->run_gid == getgrnam("daemon")->gr_gid);
+	conf_unref(c);
+	c = load("{cookie, \"c\"}.\n{user, \"no-such-user-dg\"}.\n", &e);
+	CHECK(c == NULL && has(&e, 2, "no such user"));
+	c = load("{cookie, \"c\"}.\n{user, root}.\n", &e);
+	CHECK(c == NULL && has(&e, 2, "uid 0"));
+	c = load("{cookie, \"c\"}.\n{user, nobody}.\n{group, root}.\n", &e);
+	CHECK(c == NULL && has(&e, 3, "gid 0"));
+	c = load("{cookie, \"c\"}.\n{group, \"no-such-group-dg\"}.\n"
+	    "{user, nobody}.\n", &e);
+	CHECK(c == NULL && has(&e, 2, "no such group"));
+	c = load("{cookie, \"c\"}.\n\n{group, daemon}.\n", &e);
+	CHECK(c == NULL && has(&e, 3, "without {user, Name}"));
+	c = load("{cookie, \"c\"}.\n{user, nobody}.\n{user, nobody}.\n", &e);
+	CHECK(c == NULL && has(&e, 3, "given twice"));
+	c = load("{cookie, \"c\"}.\n{user, 42}.\n", &e);
+	CHECK(c == NULL && has(&e, 2, "user name"));
+	c = load("{cookie, \"c\"}.\n{user, nobody, nogroup}.\n", &e);
+	CHECK(c == NULL && has(&e, 2, "{user, \"name\"}"));
+}
+
 static void
 test_bounds(void)
 {
@@ -910,6 +1024,9 @@ main(void)
 	RUN(test_node_scopes);
 	RUN(test_names);
 	RUN(test_bounds);
+	RUN(test_user_group);
+	RUN(test_mandatory_sets);
+	RUN(test_require_per_release);
 
 	unlink(path);
 	rmdir(homedir);

@@ -85,6 +85,19 @@ feed(struct rig *g, int from_peer, const uint8_t *buf, size_t len,
 	return ev;
 }
 
+/* B named itself: the glue admits B's real name with B's cookie. */
+static enum hs_event
+resolved(struct rig *g, enum hs_event ev)
+{
+	if (ev != HS_EV_RESOLVE)
+		return ev;
+	CHECK_EQ(g->h.st, HS_RESOLVE);
+	ev = hs_fsm_resolved(&g->h, (const uint8_t *)B_COOKIE,
+	    strlen(B_COOKIE));
+	drain(g);
+	return ev;
+}
+
 /* Message builders: each returns the framed length in buf. */
 static size_t
 m_send_name(uint8_t *buf, uint64_t flags, uint32_t cre, const char *name)
@@ -212,8 +225,7 @@ to_connected(struct rig *g, uint64_t pflags, const char *pname)
 	CHECK_EQ(g->h.st, HS_ADMIT);
 	CHECK_EQ(g->to_b_len, 0);	/* nothing reaches B before admission */
 	CHECK_EQ(g->to_p_len, 0);
-	CHECK_EQ(hs_fsm_admit(&g->h, (const uint8_t *)P_COOKIE, strlen(P_COOKIE),
-	    (const uint8_t *)B_COOKIE, strlen(B_COOKIE)), HS_EV_CONNECT_B);
+	CHECK_EQ(hs_fsm_admit(&g->h, (const uint8_t *)P_COOKIE, strlen(P_COOKIE)), HS_EV_CONNECT_B);
 	drain(g);
 	CHECK_EQ(g->to_b_len, 0);
 	ev = hs_fsm_b_connected(&g->h);
@@ -254,9 +266,12 @@ to_challenged(struct rig *g, uint64_t pflags, uint64_t bflags,
 	CHECK_EQ(used, n);
 	CHECK_EQ(g->to_p_len, 0);	/* P hears nothing before B's challenge */
 	n = m_challenge(m, bflags, B_CHAL, B_CRE, B_NAME);
-	if ((ev = feed(g, 0, m, n, &used)) != HS_EV_NONE)
+	if ((ev = feed(g, 0, m, n, &used)) != HS_EV_RESOLVE)
 		return ev;
 	CHECK_EQ(used, n);
+	CHECK_EQ(g->to_p_len, 0);	/* nor before B's real name is admitted */
+	if ((ev = resolved(g, ev)) != HS_EV_NONE)
+		return ev;
 	CHECK_EQ(g->h.st, HS_PEER_REPLY);
 	/* P got B's status and a challenge with B's name and creation. */
 	if (split(g->to_p, g->to_p_len, b, bl, 4) == 2 &&
@@ -614,6 +629,12 @@ t_bad_names(void)
 	}
 }
 
+/*
+ * B answers nok (a simultaneous connect B wins) or not_allowed (its allow
+ * list): P gets the same status, and neither is P's fault.  nok is an
+ * ordinary outcome (debug log); not_allowed with every flag offered is B's
+ * own choice, logged but not alerted.
+ */
 static void
 t_b_refuses(void)
 {
@@ -630,12 +651,209 @@ t_b_refuses(void)
 		CHECK_EQ(to_connected(&g, F_OTP25, P_NAME), HS_EV_NONE);
 		n = m_status(m, st[i]);
 		CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_FAIL);
-		CHECK_EQ(g.h.peer_fault, 1);	/* B refused an unproven peer: counts */
+		CHECK_EQ(g.h.peer_fault, 0);
 		CHECK(g.h.event == NULL);
+		CHECK_EQ(g.h.ordinary, i == 0);
 		CHECK_EQ(split(g.to_p, g.to_p_len, b, bl, 4), 1);
 		CHECK(is_status(b[0], bl[0], st[i]));
 		CHECK(cookie_wiped(&g.h));
 	}
+}
+
+/*
+ * B refuses (not_allowed) a send_name that lacks flags a supported OTP
+ * release requires: handshake.incompatible, naming the flags, the releases
+ * and the cause; never the peer's fault.  The configuration case is what a
+ * withhold_flags that `check` would refuse does (the engine has no check).
+ */
+static void
+t_b_refuses_incompatible(void)
+{
+	static const struct {
+		uint64_t	withhold, pflags, cfg;
+		const char	*flags, *cause;
+	} c[] = {
+		{ DFLAG_DEFAULT_WITHHOLD | DFLAG_V4_NC, F_OTP25, DFLAG_V4_NC,
+		  "no V4_NC (required by OTP 26, 27, 28 nodes)",
+		  "withheld by withhold_flags" },
+		{ DFLAG_DEFAULT_WITHHOLD | DFLAG_UNLINK_ID | DFLAG_V4_NC, F_OTP25,
+		  DFLAG_UNLINK_ID | DFLAG_V4_NC, "no UNLINK_ID V4_NC",
+		  "withheld by withhold_flags" },
+		{ DFLAG_DEFAULT_WITHHOLD, F_OTP25 & ~DFLAG_V4_NC & ~DFLAG_UNLINK_ID,
+		  0, "no UNLINK_ID V4_NC (required by OTP 26, 27, 28 nodes)",
+		  "the peer does not offer them" },
+	};
+	size_t i;
+
+	for (i = 0; i < DG_ARRAY_LEN(c); i++) {
+		uint8_t m[4096];
+		struct rig g;
+		const uint8_t *b[4];
+		size_t bl[4], n, used;
+
+		memset(&g, 0, sizeof(g));
+		hs_fsm_init(&g.h, c[i].withhold, DFLAG_MANDATORY_25, "b");
+		CHECK_EQ(to_connected(&g, c[i].pflags, P_NAME), HS_EV_NONE);
+		CHECK_EQ(g.flags_to_b & c[i].withhold, 0);
+		n = m_status(m, "not_allowed");
+		CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_FAIL);
+		CHECK(g.h.event && strcmp(g.h.event, "handshake.incompatible") == 0);
+		CHECK_EQ(g.h.peer_fault, 0);
+		CHECK_EQ(g.h.ordinary, 0);
+		CHECK_EQ(g.h.incompat_cfg, c[i].cfg);
+		CHECK(strstr(g.h.detail, c[i].flags) != NULL);
+		CHECK(strstr(g.h.detail, c[i].cause) != NULL);
+		if (!strstr(g.h.detail, c[i].flags) || !strstr(g.h.detail, c[i].cause))
+			fprintf(stderr, "  detail: %s\n", g.h.detail);
+		/* P still gets B's answer, as from a stock node. */
+		CHECK_EQ(split(g.to_p, g.to_p_len, b, bl, 4), 1);
+		CHECK(is_status(b[0], bl[0], "not_allowed"));
+	}
+}
+
+/*
+ * A peer closing between messages gave up (a node that lost a
+ * simultaneous connect does, at any step): ordinary, no alert, no blame.
+ * Closing inside a message is malformed and counts.
+ */
+static void
+t_peer_gives_up(void)
+{
+	enum hs_state st[] = { HS_B_STATUS, HS_B_CHALLENGE, HS_PEER_REPLY,
+	    HS_B_ACK, HS_PEER_ALIVE };
+	size_t i;
+
+	for (i = 0; i < DG_ARRAY_LEN(st); i++) {
+		int partial;
+
+		for (partial = 0; partial < 2; partial++) {
+			uint8_t m[4096];
+			struct rig g;
+			size_t n, used;
+
+			rig_init(&g);
+			CHECK_EQ(to_connected(&g, F_OTP25, P_NAME), HS_EV_NONE);
+			if (st[i] == HS_PEER_ALIVE) {
+				n = m_status(m, "alive");
+				CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_NONE);
+			} else if (st[i] != HS_B_STATUS) {
+				n = m_status(m, "ok_simultaneous");
+				CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_NONE);
+			}
+			if (st[i] == HS_PEER_REPLY || st[i] == HS_B_ACK) {
+				n = m_challenge(m, F_OTP25, B_CHAL, B_CRE, B_NAME);
+				CHECK_EQ(resolved(&g, feed(&g, 0, m, n, &used)),
+				    HS_EV_NONE);
+			}
+			if (st[i] == HS_B_ACK) {
+				n = m_reply(m, P_COOKIE, g.h.chal_peer, P_CHAL);
+				CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_NONE);
+			}
+			CHECK_EQ(g.h.st, st[i]);
+			CHECK_EQ(hs_fsm_peer_closed(&g.h, (size_t)partial * 3),
+			    HS_EV_FAIL);
+			CHECK_EQ(g.h.st, HS_FAILED);
+			CHECK(cookie_wiped(&g.h));
+			if (partial) {
+				CHECK(g.h.event && strcmp(g.h.event,
+				    "handshake.malformed") == 0);
+				CHECK_EQ(g.h.peer_fault, 1);
+				CHECK_EQ(g.h.ordinary, 0);
+			} else {
+				CHECK(g.h.event == NULL);
+				CHECK_EQ(g.h.peer_fault, 0);
+				CHECK_EQ(g.h.ordinary, 1);
+			}
+		}
+	}
+}
+
+/*
+ * An OTP 26+ initiator aborts in silence when the challenge lacks a flag
+ * it requires: closing after a challenge without V4_NC/UNLINK_ID that it
+ * offered is handshake.incompatible, blamed on the node that lacks them.
+ */
+static void
+t_peer_aborts_for_flags(void)
+{
+	struct rig g;
+
+	rig_init(&g);
+	CHECK_EQ(to_challenged(&g, F_OTP25, F_OTP25 & ~DFLAG_V4_NC &
+	    ~DFLAG_UNLINK_ID, "ok"), HS_EV_NONE);
+	CHECK_EQ(g.flags_to_p & (DFLAG_V4_NC | DFLAG_UNLINK_ID), 0);
+	CHECK_EQ(hs_fsm_peer_closed(&g.h, 0), HS_EV_FAIL);
+	CHECK(g.h.event && strcmp(g.h.event, "handshake.incompatible") == 0);
+	CHECK_EQ(g.h.peer_fault, 0);
+	CHECK_EQ(g.h.incompat, DFLAG_V4_NC | DFLAG_UNLINK_ID);
+	CHECK_EQ(g.h.incompat_cfg, 0);
+	CHECK(strstr(g.h.detail, "the node does not offer them") != NULL);
+	CHECK(strstr(g.h.detail, "OTP 26, 27, 28") != NULL);
+	/* A peer that never offered them (OTP 25 imitation) just gave up. */
+	rig_init(&g);
+	CHECK_EQ(to_challenged(&g, F_OTP25 & ~DFLAG_V4_NC & ~DFLAG_UNLINK_ID,
+	    F_OTP25, "ok"), HS_EV_NONE);
+	CHECK_EQ(hs_fsm_peer_closed(&g.h, 0), HS_EV_FAIL);
+	CHECK(g.h.event == NULL);
+	CHECK_EQ(g.h.ordinary, 1);
+}
+
+/* B closing is never P's fault; after distguard's digest it means B
+ * refused it (node_cookie), which is worth an info line. */
+static void
+t_b_closes(void)
+{
+	uint8_t m[4096];
+	struct rig g;
+	size_t n, used;
+
+	rig_init(&g);
+	CHECK_EQ(to_connected(&g, F_OTP25, P_NAME), HS_EV_NONE);
+	CHECK_EQ(hs_fsm_b_closed(&g.h), HS_EV_FAIL);
+	CHECK_EQ(g.h.peer_fault, 0);
+	CHECK(g.h.event == NULL);
+	CHECK_EQ(g.h.ordinary, 1);
+	CHECK(cookie_wiped(&g.h));
+
+	rig_init(&g);
+	CHECK_EQ(to_challenged(&g, F_OTP25, F_OTP25, "ok"), HS_EV_NONE);
+	n = m_reply(m, P_COOKIE, g.chal_p, P_CHAL);
+	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_NONE);
+	CHECK_EQ(g.h.st, HS_B_ACK);
+	CHECK_EQ(hs_fsm_b_closed(&g.h), HS_EV_FAIL);
+	CHECK_EQ(g.h.peer_fault, 0);
+	CHECK(g.h.event == NULL);
+	CHECK_EQ(g.h.ordinary, 0);
+	CHECK(strstr(g.h.detail, "node_cookie") != NULL);
+	CHECK(cookie_wiped(&g.h));
+}
+
+/*
+ * Both sides of one simultaneous connect, as they cross distguard: on
+ * the leg where B's name compares greater B says nok (P's attempt ends),
+ * on the other ok_simultaneous, and that one completes.  Nothing is
+ * alerted, nobody is blamed.
+ */
+static void
+t_simultaneous_both_legs(void)
+{
+	uint8_t m[4096];
+	struct rig lose, win;
+	const uint8_t *b[4];
+	size_t bl[4], n, used;
+
+	rig_init(&lose);
+	CHECK_EQ(to_connected(&lose, F_OTP25, P_NAME), HS_EV_NONE);
+	n = m_status(m, "nok");
+	CHECK_EQ(feed(&lose, 0, m, n, &used), HS_EV_FAIL);
+	CHECK_EQ(split(lose.to_p, lose.to_p_len, b, bl, 4), 1);
+	CHECK(is_status(b[0], bl[0], "nok"));
+	CHECK(lose.h.event == NULL && lose.h.ordinary && !lose.h.peer_fault);
+	/* nothing of P's beyond the name ever reached B on that leg */
+	CHECK_EQ(count_tag(lose.to_b, lose.to_b_len, 'r'), 0);
+
+	rig_init(&win);
+	CHECK_EQ(run_all(&win, F_OTP25, F_OTP25, "ok_simultaneous"), HS_EV_UP);
 }
 
 /* B statuses P cannot be sent: named:, true, garbage. */
@@ -709,7 +927,7 @@ t_b_alive_true(void)
 	if (k == 2)
 		CHECK(is_status(b[1], bl[1], "true"));
 	n = m_challenge(m, F_OTP25, B_CHAL, B_CRE, B_NAME);
-	CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_NONE);
+	CHECK_EQ(resolved(&g, feed(&g, 0, m, n, &used)), HS_EV_NONE);
 	CHECK_EQ(g.h.st, HS_PEER_REPLY);
 	/* P: 's' alive, then the challenge: nothing between them. */
 	k = split(g.to_p, g.to_p_len, b, bl, 8);
@@ -820,7 +1038,9 @@ t_b_bad_challenge(void)
 	n = m_challenge(m, F_OTP25 & ~DFLAG_MANDATORY_25_DIGEST &
 	    ~DFLAG_BIG_CREATION, B_CHAL, B_CRE, B_NAME);
 	CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_FAIL);
-	CHECK(g.h.event && strcmp(g.h.event, "handshake.bad_flags") == 0);
+	CHECK(g.h.event && strcmp(g.h.event, "handshake.incompatible") == 0);
+	CHECK(strstr(g.h.detail, "BIG_CREATION") != NULL);
+	CHECK(strstr(g.h.detail, "the node does not offer them") != NULL);
 	CHECK_EQ(g.h.peer_fault, 0);
 	CHECK_EQ(g.to_p_len, 0);
 
@@ -925,14 +1145,13 @@ t_byte_at_a_time(void)
 	memset(&ab, 0, sizeof(ab));
 	n = m_send_name(m, F_OTP25, P_CRE, P_NAME);
 	CHECK_EQ(trickle(&g, 1, &ap, m, n), HS_EV_ADMIT);
-	CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)P_COOKIE, strlen(P_COOKIE),
-	    (const uint8_t *)B_COOKIE, strlen(B_COOKIE)), HS_EV_CONNECT_B);
+	CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)P_COOKIE, strlen(P_COOKIE)), HS_EV_CONNECT_B);
 	CHECK_EQ(hs_fsm_b_connected(&g.h), HS_EV_NONE);
 	drain(&g);
 	n = m_status(m, "ok");
 	CHECK_EQ(trickle(&g, 0, &ab, m, n), HS_EV_NONE);
 	n = m_challenge(m, F_OTP25, B_CHAL, B_CRE, B_NAME);
-	CHECK_EQ(trickle(&g, 0, &ab, m, n), HS_EV_NONE);
+	CHECK_EQ(resolved(&g, trickle(&g, 0, &ab, m, n)), HS_EV_NONE);
 	k = split(g.to_p, g.to_p_len, b, bl, 8);
 	CHECK_EQ(k, 2);
 	if (k != 2 || hs_parse_challenge(b[1], bl[1], &ch, &why) != 0)
@@ -960,7 +1179,7 @@ t_coalesced(void)
 	CHECK_EQ(to_connected(&g, F_OTP25, P_NAME), HS_EV_NONE);
 	n = m_status(m, "ok");
 	n += m_challenge(m + n, F_OTP25, B_CHAL, B_CRE, B_NAME);
-	CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_NONE);
+	CHECK_EQ(resolved(&g, feed(&g, 0, m, n, &used)), HS_EV_NONE);
 	CHECK_EQ(used, n);
 	CHECK_EQ(g.h.st, HS_PEER_REPLY);
 
@@ -976,8 +1195,7 @@ t_coalesced(void)
 		CHECK_EQ(used, first);
 		/* While waiting for B, P's bytes stay unconsumed. */
 		CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)P_COOKIE,
-		    strlen(P_COOKIE), (const uint8_t *)B_COOKIE,
-		    strlen(B_COOKIE)), HS_EV_CONNECT_B);
+		    strlen(P_COOKIE)), HS_EV_CONNECT_B);
 		CHECK_EQ(feed(&g, 1, m + first, n - first, &used), HS_EV_NONE);
 		CHECK_EQ(used, 0);
 		CHECK_EQ(hs_fsm_b_connected(&g.h), HS_EV_NONE);
@@ -1164,6 +1382,62 @@ t_refuse(void)
 	CHECK(g.h.event == NULL);
 }
 
+/*
+ * B's real name is resolved before P hears of B: refused there, P gets
+ * not_allowed instead of B's status and challenge (or, after "alive", no
+ * further byte: it has its status), B never gets a digest, and both
+ * cookies are wiped.
+ */
+static void
+t_refused_on_real_name(void)
+{
+	static const char *first[] = { "ok", "ok_simultaneous", "alive" };
+	size_t i;
+
+	for (i = 0; i < DG_ARRAY_LEN(first); i++) {
+		uint8_t m[4096];
+		struct rig g;
+		size_t n, used, p_before, b_before;
+		const uint8_t *b[4];
+		size_t bl[4];
+		int alive = strcmp(first[i], "alive") == 0;
+
+		rig_init(&g);
+		CHECK_EQ(to_connected(&g, F_OTP25, P_NAME), HS_EV_NONE);
+		n = m_status(m, first[i]);
+		CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_NONE);
+		if (alive) {
+			n = m_status(m, "true");
+			CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_NONE);
+		}
+		p_before = g.to_p_len;
+		b_before = g.to_b_len;
+		n = m_challenge(m, F_OTP25, B_CHAL, B_CRE, B_NAME);
+		CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_RESOLVE);
+		CHECK_EQ(g.h.st, HS_RESOLVE);
+		CHECK(strcmp(g.h.b.name.s, B_NAME) == 0);
+		CHECK_EQ(g.to_p_len, p_before);
+		CHECK(strcmp(hs_fsm_step(&g.h), "resolving the policy") == 0);
+		CHECK_EQ(hs_fsm_refuse(&g.h, "not_allowed",
+		    "handshake.name_denied", "not admitted"), HS_EV_FAIL);
+		drain(&g);
+		CHECK_EQ(g.h.st, HS_FAILED);
+		CHECK(g.h.event && strcmp(g.h.event,
+		    "handshake.name_denied") == 0);
+		CHECK_EQ(g.h.peer_fault, 1);
+		CHECK(cookie_wiped(&g.h));
+		CHECK_EQ(g.to_b_len, b_before);		/* no 'r' for B */
+		if (alive)
+			CHECK_EQ(g.to_p_len, p_before);
+		else {
+			CHECK_EQ(split(g.to_p + p_before, g.to_p_len - p_before,
+			    b, bl, 4), 1);
+			CHECK(is_status(b[0], bl[0], "not_allowed"));
+		}
+		CHECK_EQ(count_tag(g.to_p, g.to_p_len, 'N'), 0);
+	}
+}
+
 /* Calls out of order fail instead of corrupting the state. */
 static void
 t_out_of_order(void)
@@ -1171,8 +1445,7 @@ t_out_of_order(void)
 	struct rig g;
 
 	rig_init(&g);
-	CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)"x", 1,
-	    (const uint8_t *)"y", 1), HS_EV_FAIL);
+	CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)"x", 1), HS_EV_FAIL);
 	CHECK_EQ(g.h.peer_fault, 0);
 	rig_init(&g);
 	CHECK_EQ(hs_fsm_b_connected(&g.h), HS_EV_FAIL);
@@ -1187,9 +1460,23 @@ t_out_of_order(void)
 		rig_init(&g);
 		n = m_send_name(m, F_OTP25, P_CRE, P_NAME);
 		CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_ADMIT);
-		CHECK_EQ(hs_fsm_admit(&g.h, big, sizeof(big),
-		    (const uint8_t *)"y", 1), HS_EV_FAIL);
+		CHECK_EQ(hs_fsm_admit(&g.h, big, sizeof(big)), HS_EV_FAIL);
+		/* And B's, at the resolution. */
+		rig_init(&g);
+		CHECK_EQ(to_connected(&g, F_OTP25, P_NAME), HS_EV_NONE);
+		n = m_status(m, "ok");
+		CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_NONE);
+		n = m_challenge(m, F_OTP25, B_CHAL, B_CRE, B_NAME);
+		CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_RESOLVE);
+		CHECK_EQ(hs_fsm_resolved(&g.h, big, sizeof(big)), HS_EV_FAIL);
+		CHECK(cookie_wiped(&g.h));
 	}
+	/* Resolved before B named itself. */
+	rig_init(&g);
+	CHECK_EQ(to_connected(&g, F_OTP25, P_NAME), HS_EV_NONE);
+	CHECK_EQ(hs_fsm_resolved(&g.h, (const uint8_t *)"y", 1), HS_EV_FAIL);
+	drain(&g);
+	CHECK_EQ(g.to_p_len, 0);
 }
 
 static void
@@ -1204,8 +1491,7 @@ t_steps(void)
 	n = m_send_name(m, F_OTP25, P_CRE, P_NAME);
 	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_ADMIT);
 	CHECK(strstr(hs_fsm_step(&g.h), "admission") != NULL);
-	CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)P_COOKIE, strlen(P_COOKIE),
-	    (const uint8_t *)B_COOKIE, strlen(B_COOKIE)), HS_EV_CONNECT_B);
+	CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)P_COOKIE, strlen(P_COOKIE)), HS_EV_CONNECT_B);
 	CHECK(strstr(hs_fsm_step(&g.h), "connecting") != NULL);
 	CHECK_EQ(hs_fsm_b_connected(&g.h), HS_EV_NONE);
 	CHECK(strstr(hs_fsm_step(&g.h), "node's status") != NULL);
@@ -1252,6 +1538,11 @@ main(void)
 	RUN(t_name_me);
 	RUN(t_bad_names);
 	RUN(t_b_refuses);
+	RUN(t_b_refuses_incompatible);
+	RUN(t_peer_gives_up);
+	RUN(t_peer_aborts_for_flags);
+	RUN(t_b_closes);
+	RUN(t_simultaneous_both_legs);
 	RUN(t_b_bad_status);
 	RUN(t_b_alive_true);
 	RUN(t_b_alive_false);
@@ -1265,6 +1556,7 @@ main(void)
 	RUN(t_oversized_early);
 	RUN(t_malformed_reply);
 	RUN(t_refuse);
+	RUN(t_refused_on_real_name);
 	RUN(t_out_of_order);
 	RUN(t_steps);
 	RUN(t_fresh_challenges);

@@ -112,8 +112,8 @@ test_daemon_families(void)
 	stats_handshake(d.stats, "bad_digest");
 	alert_emit(d.alerts, "handshake.bad_digest", (struct sockaddr *)&sa,
 	    NULL, NULL, "test");
-	CHECK_EQ(bans_fail(d.bans, (struct sockaddr *)&sa, dg_now()), 0);
-	CHECK_EQ(bans_fail(d.bans, (struct sockaddr *)&sa, dg_now()), 1);
+	CHECK_EQ(bans_fail(d.bans, (struct sockaddr *)&sa, NULL, dg_now()), 0);
+	CHECK_EQ(bans_fail(d.bans, (struct sockaddr *)&sa, NULL, dg_now()), 1);
 	d.sessions = 3;
 	text = metrics_render(&d, 100, &len);
 	CHECK(has_line(text, "distguard_handshakes_total{outcome=\"ok\"} 2"));

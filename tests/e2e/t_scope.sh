@@ -1,0 +1,58 @@
+#!/bin/bash
+# End-to-end: one policy resolution per connection, from the final names.
+# Admission checks a provisional name (alive@<this host's short name>),
+# since B's full name only arrives in B's challenge; the policy that is
+# applied, and the last word on admission, are those of B's real name.
+# The nodes here are long-named (b@127.0.0.1), so the provisional name and
+# the real one differ and their {node} scopes can be told apart.
+. "$(dirname "$0")/lib.sh"
+
+LHOST=127.0.0.1
+# lnode_start NAME: a long-named node running dgt:serve().
+lnode_start() {
+	local name=$1
+	timeout -k 2 150 erl -name "$name@$LHOST" "${ERL_COMMON[@]}" \
+	    -eval "dgt:serve()" > "$T/$name.log" 2>&1 &
+	PIDS+=("$!")
+	wait_for "$T/dg.log" "node $name registered" 15 || { not_ok "node $name registered"; return 1; }
+	wait_for "$T/$name.log" "dgt ready" 15 || { not_ok "node $name ready"; return 1; }
+}
+# leval NAME TARGET EXPR: a short-lived long-named node evaluating EXPR.
+leval() {
+	timeout -k 2 ${EVAL_TIMEOUT:-40} erl -name "$1@$LHOST" "${ERL_COMMON[@]}" \
+	    -eval "Node = '$2', R = begin $3 end, io:format(\"~p~n\", [R]), halt()." 2>&1
+}
+
+# The top level admits nobody.  b: a scope for b@* admits p with ping
+# only.  c: its real name's scope (first in file order) admits nobody;
+# the provisional name c@<short host> falls to the next scope, which
+# admits p with everything.
+write_conf '{default, deny}.' \
+    "{node, \"c@$LHOST\", [{default, deny}]}." \
+    '{node, "c@*", [{peer, "p@*", [allow_all]}]}.' \
+    '{node, "b@*", [{peer, "p@*", [ping]}]}.'
+dg_start || exit 1
+lnode_start b || exit 1
+lnode_start c || exit 1
+echo "# provisional names: b@$HOST, c@$HOST; real: b@$LHOST, c@$LHOST"
+
+r=$(leval p "b@$LHOST" "net_adm:ping(Node)")
+check "a peer admitted only by a {node, \"b@*\"} scope pings b@$LHOST ($r)" [ "$r" = pong ]
+check "its connection is up under the scope's peer entry" \
+    wait_for "$T/dg.log" "p@$LHOST -> b@$LHOST: up, .*policy: node \"b@\*\" \(line [0-9]*\): peer \"p@\*\"" 3
+r=$(leval p "b@$LHOST" "try erpc:call(Node, erlang, node, [], 3000) catch C:E -> {C, E} end")
+check "the scope's rules apply: erpc is refused ($r)" [ "$r" != "b@$LHOST" -a -n "$r" ]
+check "the refusal names the scope's entry" \
+    wait_for "$ALERTS" "\"event\":\"filter.denied\".*\"node\":\"p@$LHOST\",\"listener\":\"b@$LHOST\"" 5
+
+r=$(EVAL_TIMEOUT=20 leval p "c@$LHOST" "net_adm:ping(Node)")
+check "a peer admitted under the provisional name only is refused by c ($r)" [ "$r" = pang ]
+check "handshake.name_denied names c's real scope" \
+    wait_for "$ALERTS" "\"event\":\"handshake.name_denied\".*node \\\\\"c@$LHOST\\\\\"" 5
+check "the connection to c was closed in the handshake, never up" \
+    not grep -q "p@$LHOST -> c@$LHOST: up" "$T/dg.log"
+check "the log names c's real name when it closes" \
+    wait_for "$T/dg.log" "p@$LHOST -> c@$LHOST: closed: handshake failed" 3
+check "the daemon is still running" dg_alive
+
+done_tests

@@ -1,0 +1,85 @@
+#!/bin/sh
+# make interop: OTP 27 (Debian trixie, in a cached debootstrapped root),
+# OTP 25 (the host) and Elixir (Debian's) through distguard.  Runs every
+# tests/interop/t_*.sh, prints their ok/not ok lines, a table per suite of
+# each check x direction/version (columns PEER->NODE: "25->27" is an OTP 25
+# peer reaching an OTP 27 node behind distguard), the time each took, and
+# ends with "N passed, N failed".  Nothing is skipped: a part that cannot
+# run here fails with its reason.
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${DG_BUILD:-build}
+export DG_BUILD="$BUILD" DG_ROOT="$(pwd)"
+log=$(mktemp -d /tmp/dg-interop.XXXXXX)
+pass=0
+fail=0
+
+# table FILE: the suite's "ok - CHECK [COLUMN] ..." lines as a table.
+table() {
+	awk '
+	    /^(ok|not ok) - [^ ]+ \[[^]]+\]/ {
+	        res = ($1 == "ok") ? "ok" : "FAIL"
+	        line = $0; sub(/^(ok|not ok) - /, "", line)
+	        name = line; sub(/ \[.*/, "", name)
+	        col = line; sub(/^[^[]*\[/, "", col); sub(/\].*/, "", col)
+	        if (!(name in seen_r)) { seen_r[name] = 1; rows[++nr] = name }
+	        if (!(col in seen_c)) { seen_c[col] = 1; cols[++nc] = col }
+	        k = name SUBSEP col
+	        cell[k] = (k in cell && cell[k] == "FAIL") ? "FAIL" : res
+	    }
+	    END {
+	        if (nr == 0) exit
+	        w = 8; for (i = 1; i <= nr; i++) if (length(rows[i]) > w) w = length(rows[i])
+	        printf "# %-" w "s", "check"
+	        for (j = 1; j <= nc; j++) printf " | %-*s", (length(cols[j]) > 4 ? length(cols[j]) : 4), cols[j]
+	        printf "\n"
+	        for (i = 1; i <= nr; i++) {
+	            printf "# %-" w "s", rows[i]
+	            for (j = 1; j <= nc; j++) {
+	                k = rows[i] SUBSEP cols[j]
+	                printf " | %-*s", (length(cols[j]) > 4 ? length(cols[j]) : 4), (k in cell) ? cell[k] : "-"
+	            }
+	            printf "\n"
+	        }
+	    }' "$1"
+}
+
+T0=$(date +%s)
+echo "# columns: PEER->NODE (25->27: an OTP 25 peer reaching an OTP 27 node behind distguard;"
+echo "#   ex: an elixir --sname node; release: a mix release node; ops: its bin/app rpc and remote nodes)"
+# The root first, once, so its build time (first run only) shows apart.
+t=$(date +%s)
+if out=$(sh scripts/trixie-root.sh build 2>&1); then
+	echo "# trixie root: $(echo "$out" | tail -n 1) ($(( $(date +%s) - t )) s; $(cat "$(echo "$out" | tail -n 1)/.distguard-stamp"))"
+else
+	echo "$out" | sed 's/^/# /'
+	echo "not ok - the Debian trixie root for OTP 27 could not be built (scripts/trixie-root.sh build): every OTP 27 check below fails"
+	fail=$((fail + 1))
+fi
+for f in tests/interop/t_*.sh; do
+	name=$(basename "$f" .sh)
+	out="$log/$name.out"
+	echo "# interop/$name"
+	t=$(date +%s)
+	timeout -k 5 400 bash "$f" > "$out" 2>&1
+	rc=$?
+	grep -E '^(ok|not ok) ' "$out"
+	p=$(grep -c '^ok ' "$out")
+	fl=$(grep -c '^not ok ' "$out")
+	if [ "$rc" -ne 0 ] && [ "$fl" -eq 0 ]; then
+		echo "not ok - interop/$name exited with status $rc"
+		fl=1
+	fi
+	if [ "$fl" -ne 0 ]; then
+		echo "# --- output of $name (last 40 lines) ---"
+		tail -n 40 "$out" | sed 's/^/#   /'
+	fi
+	echo "# interop/$name: $p passed, $fl failed in $(( $(date +%s) - t )) s"
+	table "$out"
+	pass=$((pass + p))
+	fail=$((fail + fl))
+done
+rm -rf "$log"
+echo "# interop: $(( $(date +%s) - T0 )) s in all"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,140 @@
+#!/bin/bash
+# Interop: Elixir (Debian's elixir, on the host's OTP 25) behind distguard.
+#  - an `elixir --sname` node, reached by OTP 25 and OTP 27 peers (allowed
+#    and denied calls, the halt attack), itself pinging an OTP 25 node;
+#  - a `mix release` of a new project configured only by the README's
+#    recipe (the blocks of "An Elixir release behind distguard", extracted
+#    verbatim), with `bin/app rpc` and `bin/app remote` through distguard
+#    under the README's policy and ops cookie.
+. "$(dirname "$0")/lib.sh"
+cd "$T" || exit 1
+interop_root || exit 1
+for c in elixir mix; do
+	command -v $c >/dev/null 2>&1 ||
+	    { not_ok "$c is installed (Debian's elixir package; scripts/deps.sh interop installs it)"; exit 1; }
+done
+README="$ROOT/README.md"
+
+# readme_block FIRSTLINE: the fenced block of README.md whose first line is
+# FIRSTLINE, without the fences.
+readme_block() {
+	awk -v first="$1" '
+	    /^```/ { if (inb) { if (want) exit; inb = 0; next } inb = 1; start = 1; next }
+	    inb && start { start = 0; if ($0 == first) want = 1 }
+	    inb && want { print }
+	' "$README"
+}
+VMARGS=$(readme_block '## rel/vm.args.eex and rel/remote.vm.args.eex (the same lines in both)')
+ENVSH=$(readme_block '# rel/env.sh.eex')
+DGCONF=$(readme_block '%% distguard.conf: the release app@host, its ops tools')
+for b in VMARGS ENVSH DGCONF; do
+	check "recipe_block_$b [recipe] (README block found)" [ -n "${!b}" ]
+done
+
+printf 'opscookie' > "$T/ops.cookie"; chmod 600 "$T/ops.cookie"
+printf '%s' "$COOKIE" > "$T/notops.cookie"; chmod 600 "$T/notops.cookie"
+ERLFLAGS="-start_epmd false -epmd_port $EPMD_PORT -kernel inet_dist_use_interface {127,0,0,1}"
+
+write_conf \
+    "$(sed "s#/etc/distguard/ops.cookie#$T/ops.cookie#g" <<<"$DGCONF")" \
+    "{peer, \"p*@*\", [ping, {allow, spawn_request, [{erlang, node, 0}, {'Elixir.String', upcase, 1}]}]}." \
+    '{peer, "ex*@*", [ping, global, replies]}.' \
+    '{peer, "n*@*", [ping, global, replies]}.'
+"$DG" check -c "$CONF" >/dev/null 2>&1 || { "$DG" check -c "$CONF" | sed 's/^/# /'; not_ok "recipe_policy_check [recipe] (the README's distguard policy passes distguard check)"; exit 1; }
+ok "recipe_policy_check [recipe] (the README's distguard policy passes distguard check)"
+dg_start || exit 1
+vnode_start 25 n25 200 'iop:protected(200)' || exit 1
+
+# ---- an elixir --sname node ------------------------------------------------
+timeout -k 2 150 elixir --sname ex1 --cookie "$COOKIE" --erl "$ERLFLAGS" -e '
+    IO.puts("dgt ready")
+    IO.puts("ex1 pings n25: #{Node.ping(:"n25@'"$HOST"'")}")
+    Process.sleep(120_000)' > "$T/ex1.log" 2>&1 &
+PIDS+=("$!"); PID_ex1=$!
+wait_for "$T/dg.log" "node ex1 registered" 30 || not_ok "node ex1 registered with distguard [elixir --sname]"
+wait_for "$T/ex1.log" "dgt ready" 30 || not_ok "ex1 ready [elixir --sname]"
+check "ping [ex->25] (the elixir node pings an OTP 25 node through distguard)" \
+    wait_for "$T/ex1.log" "ex1 pings n25: pong" 15
+for pv in 25 27; do
+	col="$pv->ex"
+	marker="$T/ex_marker_$pv"
+	r=$(veval "$pv" "p${pv}ex" 40 "N = 'ex1@$HOST',
+	    P = net_adm:ping(N),
+	    U = erpc:call(N, 'Elixir.String', upcase, [<<\"abc\">>], 5000),
+	    {Ms, D} = dgt:timed(fun() -> erpc:call(N, 'Elixir.System', cmd, [<<\"touch\">>, [<<\"$marker\">>]], 5000) end),
+	    erpc:cast(N, fun erlang:halt/0),
+	    spawn(N, erlang, halt, []),
+	    timer:sleep(1500),
+	    io:format(\"=> ~w~n\", [{P, U, Ms < 1000, D, net_adm:ping(N)}])" | sed -n 's/^=> //p')
+	check "ping [$col] ($r)" grep -q '^{pong,' <<<"$r"
+	check "erpc_allowed [$col] ('Elixir.String':upcase/1: $r)" grep -q '^{pong,<<65,66,67>>,' <<<"$r"
+	check "erpc_denied [$col] ('Elixir.System':cmd/2 refused fast: $r)" \
+	    grep -q ',true,{caught,error,{erpc,notsup}},' <<<"$r"
+	check "erpc_denied_marker [$col] (the command never ran: no $marker)" [ ! -e "$marker" ]
+	check "halt_attack [$col] (ex1 still answers, its process is alive)" \
+	    eval 'grep -q ",pong}$" <<<"$r" && kill -0 $PID_ex1'
+done
+
+# ---- a mix release from the README's recipe --------------------------------
+mkdir -p "$T/proj" && cd "$T/proj" || exit 1
+export HOME="$T/home" MIX_ENV=prod; mkdir -p "$HOME"
+mix new app > "$T/mix_new.log" 2>&1 || { tail -n 5 "$T/mix_new.log"; not_ok "mix new app [mix release]"; exit 1; }
+cd app && mkdir -p rel
+printf '%s\n' "$VMARGS" > rel/vm.args.eex
+printf '%s\n' "$VMARGS" > rel/remote.vm.args.eex
+printf '%s\n' "$ENVSH" > rel/env.sh.eex
+t0=$(date +%s)
+DISTGUARD_EPMD_PORT=$EPMD_PORT timeout 300 mix release --quiet > "$T/mix_release.log" 2>&1
+rc=$?
+echo "# mix release: rc $rc in $(( $(date +%s) - t0 )) s"
+[ $rc -eq 0 ] || tail -n 15 "$T/mix_release.log" | sed 's/^/# /'
+check "mix_release_builds [ops->release] (with the README's rel/ files)" [ $rc -eq 0 ] || exit 1
+APP="$T/proj/app/_build/prod/rel/app/bin/app"
+check "vm_args_flags [ops->release] (the built vm.args carries distguard's flags)" \
+    grep -q -- "-epmd_port $EPMD_PORT" "$T/proj/app/_build/prod/rel/app/releases/0.1.0/vm.args"
+
+RELEASE_COOKIE=$COOKIE timeout -k 2 150 "$APP" start > "$T/app.log" 2>&1 &
+PIDS+=("$!"); PID_app=$!
+check "release_registers [ops->release] (the release node app registers with distguard)" \
+    wait_for "$T/dg.log" "node app registered" 30
+r=$(veval 25 p25app 30 "io:format(\"~p~n\", [net_adm:ping('app@$HOST')])")
+check "ping [25->release] (an OTP 25 peer pings the release node: $r)" grep -q pong <<<"$r"
+
+# bin/app rpc, with the ops cookie (the README's env.sh picks it)
+r=$(DISTGUARD_OPS_COOKIE="$T/ops.cookie" timeout -k 2 40 "$APP" rpc \
+    "IO.puts(node()); File.write!(\"$T/rpc_marker\", Atom.to_string(node()))" 2>&1)
+echo "# bin/app rpc: $r"
+check "rpc [ops->release] (bin/app rpc evaluates on app@$HOST: $r)" \
+    eval '[ "$r" = "app@$HOST" ] && [ "$(cat "$T/rpc_marker" 2>/dev/null)" = "app@$HOST" ]'
+check "rpc_hidden [ops->release] (the rpc-XXXX-app node came up hidden through distguard)" \
+    grep -q "rpc-[0-9a-f]*-app@$HOST -> app@$HOST: up, flags .*(hidden)" "$T/dg.log"
+r=$(DISTGUARD_OPS_COOKIE="$T/ops.cookie" timeout -k 2 40 "$APP" pid 2>&1)
+check "rpc_pid [ops->release] (bin/app pid goes through rpc too, and names the release's beam: $r)" \
+    eval '[ -n "$r" ] && [ "$r" -gt 0 ] 2>/dev/null && tr "\\0" " " < "/proc/$r/cmdline" | grep -q -- "-sname app "' 
+r=$(DISTGUARD_OPS_COOKIE="$T/notops.cookie" timeout -k 2 40 "$APP" rpc 'IO.puts(:reached)' 2>&1)
+check "rpc_needs_ops_cookie [ops->release] (with the cluster cookie instead, refused: $(echo "$r" | head -c 80))" \
+    eval '! grep -q "^reached" <<<"$r"'
+check "rpc_needs_ops_cookie_alert [ops->release] (handshake.bad_digest for rpc-*-app)" \
+    wait_for "$ALERTS" "\"handshake.bad_digest\".*\"node\":\"rpc-[0-9a-f]*-app@$HOST\"" 5
+
+# bin/app remote: an interactive IEx shell, which needs a terminal (without
+# one IEx ignores --remsh).  pty_drive.py is the person at the terminal: it
+# waits for the release node's prompt, types one expression, waits for its
+# answer, and ends the shell; 40 s at most.
+r=$(DISTGUARD_OPS_COOKIE="$T/ops.cookie" timeout -k 2 50 python3 "$ROOT/tests/interop/pty_drive.py" 40 \
+    "iex\\(app@$HOST\\)1> " "File.write!(\"$T/remote_marker\", Atom.to_string(node())); :wrote" \
+    "^:wrote" -- "$APP" remote 2>&1)
+echo "$r" | grep . | tail -n 6 | sed 's/^/# remote: /'
+check "remote_prompt [ops->release] (bin/app remote shows the release node's prompt iex(app@$HOST)1>)" \
+    grep -q "iex(app@$HOST)1>" <<<"$r"
+check "remote [ops->release] (bin/app remote evaluated on app@$HOST: $(cat "$T/remote_marker" 2>/dev/null))" \
+    [ "$(cat "$T/remote_marker" 2>/dev/null)" = "app@$HOST" ]
+check "remote_hidden [ops->release] (the rem-XXXX-app node came up through distguard)" \
+    grep -q "rem-[0-9a-f]*-app@$HOST -> app@$HOST: up" "$T/dg.log"
+check "release_alive [ops->release] (the release node survived its ops sessions)" kill -0 "$PID_app"
+
+nb=$(grep -c '"event":"peer.banned"' "$ALERTS" 2>/dev/null)
+check "no_ban [all] (bans: ${nb:-0})" [ "${nb:-0}" -eq 0 ]
+grep -v '"handshake.bad_digest"' "$ALERTS" 2>/dev/null | grep -v '"filter.denied"' | sed 's/^/# other alert: /'
+check "distguard_survived [all]" dg_alive
+done_tests
