@@ -125,6 +125,11 @@ is_reg_send_to(const struct dist_msg *m, const char *name)
 #define WHY_PARTIAL	"too large to check whole"
 #define WHY_BAD_PAYLOAD	"a payload that cannot be checked"
 
+/* rules_verdict.code while deciding: what allowed the message. */
+#define CODE_ALL	(-1)	/* allow_all: no guard */
+#define CODE_PROFILE	(-2)	/* a profile */
+
+
 /* What a profile made of a message: it admits it (1), it does not cover
  * it (0), or it covers its kind but not this one (-1, with *why). */
 static int
@@ -373,8 +378,11 @@ ruleset_decide(const struct dg_ruleset *rs, const struct dist_msg *m,
 			    r->kind == DG_R_PROFILE ? DG_ALLOW : r->action;
 			out->line = r->line;
 			out->what = what;
-			/* allow_all lets code through: it is what it says */
-			out->code = r->kind == DG_R_ALLOW_ALL ? -1 : 0;
+			/* allow_all lets code through: it is what it says;
+			 * a profile's pid sends keep their own rule for
+			 * payloads not seen whole (code_guard) */
+			out->code = r->kind == DG_R_ALLOW_ALL ? CODE_ALL :
+			    r->kind == DG_R_PROFILE ? CODE_PROFILE : 0;
 			return 1;
 		}
 		if (why != NULL && out->reason == NULL)
@@ -428,7 +436,10 @@ code_guard(const struct rules_policy *pol, const struct dist_msg *m,
 		return;
 	if (m->pl_fun)
 		why = WHY_FUN;
-	else if (m->pl_state == PL_PREFIX)
+	else if (m->pl_state == PL_PREFIX && out->code != CODE_PROFILE)
+		/* The profiles admit a reply to the node's own call whose
+		 * end is past the window, judged on its head (section 7):
+		 * a large answer is ordinary, and the peer was asked. */
 		why = WHY_PARTIAL;
 	else if (m->pl_state == PL_BAD)
 		why = WHY_BAD_PAYLOAD;
@@ -480,7 +491,7 @@ rules_decide(const struct rules_policy *pol, const struct dist_msg *m,
 		break;
 	}
 done:
-	if (out->action == DG_ALLOW && out->code == 0) {
+	if (out->action == DG_ALLOW && out->code != CODE_ALL) {
 		out->reason = NULL;
 		code_guard(pol, m, out);
 	} else if (out->action != DG_ALLOW && out->reason != NULL &&

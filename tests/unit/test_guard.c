@@ -367,6 +367,43 @@ test_disclosed_rule(void)
 	CHECK(v.reason == NULL);
 }
 
+/* A payload not seen whole: a profile's reply passes on its head, a type
+ * rule's send does not. */
+static void
+test_prefix(void)
+{
+	struct dg_rule prof = { .kind = DG_R_PROFILE, .action = DG_ALLOW,
+	    .profile = DG_PROFILE_REPLIES, .line = 2 };
+	struct dg_rule type = { .kind = DG_R_TYPE, .action = DG_ALLOW,
+	    .type = DG_T_SEND, .line = 2 };
+	struct rules_policy pol;
+	struct rules_verdict v;
+	struct dist_msg m;
+	char buf[64];
+	const char *why;
+
+	CHECK_EQ(rules_test_msg(&m, "send", NULL, buf, sizeof(buf), &why), 0);
+	m.disclosed = 1;
+	m.pl_state = PL_PREFIX;
+	m.pl_partial = 1;
+	one_peer(&prof, 1, 0);
+	(void)rules_resolve(&conf, NULL, "p@h", &pol);
+	rules_decide(&pol, &m, &v);
+	CHECK_EQ(v.action, DG_ALLOW);
+	one_peer(&type, 1, 0);
+	(void)rules_resolve(&conf, NULL, "p@h", &pol);
+	rules_decide(&pol, &m, &v);
+	CHECK_EQ(v.action, DG_DENY);
+	CHECK(v.reason != NULL && strcmp(v.reason, "too large to check whole") == 0);
+	/* a fun in the head is denied under both */
+	m.pl_fun = 1;
+	one_peer(&prof, 1, 0);
+	(void)rules_resolve(&conf, NULL, "p@h", &pol);
+	rules_decide(&pol, &m, &v);
+	CHECK_EQ(v.action, DG_DENY);
+	CHECK_EQ(v.code, 1);
+}
+
 /* ---- the rewrite ------------------------------------------------------- */
 
 static void
@@ -569,6 +606,7 @@ main(void)
 	RUN(test_code_guard);
 	RUN(test_allow_all_exempt);
 	RUN(test_disclosed_rule);
+	RUN(test_prefix);
 	RUN(test_rewrite_spawn);
 	RUN(test_rewrite_erpc);	/* and rex */
 	RUN(test_warnings);
