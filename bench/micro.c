@@ -4,17 +4,22 @@
  * over bytes already in memory.  A benchmark, not a test: it trusts its
  * inputs (a capture from tests/vectors and frames it builds itself).
  *
- *   micro VECTOR_DIR [SECONDS] [PASSES] [WORKLOAD]
+ *   micro VECTOR_DIR [SECONDS] [PASSES] [WORKLOAD] [on | off]
  *
- * Two workloads, each replayed until SECONDS have passed (default 2), or
+ * Three workloads, each replayed until SECONDS have passed (default 2), or
  * exactly PASSES times when PASSES > 0 (for callgrind, where time means
- * nothing), and only WORKLOAD when it is given:
+ * nothing), and only WORKLOAD when it is given; each twice, with the code
+ * guard and the atom budget on (the benchmark's a@ peer) and off (g@: the
+ * same rules, {allow, funs} and {atoms, infinity}), or only as the last
+ * argument says:
  *   capture   the a2b direction of VECTOR_DIR/dist1.a2b.bin after its
  *             handshake: ping, global sync, erpc, links, monitors, a
  *             gen_server call, an alias send and a 200 KiB fragmented
  *             message;
  *   regsend   1 KiB binaries sent to the registered name bench_sink, the
- *             frame the end-to-end throughput benchmark sends most.
+ *             frame the end-to-end throughput benchmark sends most;
+ *   regsend64k the same with 64 KiB binaries: the guards' cost must not
+ *             grow with a binary's length.
  * Prints one line per workload: frames, decisions, ns/decision,
  * decisions/s.  A decision is one control message decoded and judged;
  * continuation fragments are framed and committed but not decided.
@@ -26,20 +31,44 @@
 #include <time.h>
 
 #include "dg_flags.h"
+#include "atombook.h"
 #include "disclose.h"
 #include "dist_ctl.h"
 #include "dist_frame.h"
 #include "rules.h"
 #include "session.h"
 
-/* The rule set of the end-to-end benchmark's filtering configuration. */
+/* The rule set of the end-to-end benchmark's filtering configuration;
+ * "g@" is the same with the code guard and the atom budget off. */
 static const char conf_text[] =
     "{cookie, \"benchcookie\"}.\n"
     "{peer, \"a@*\", [ping, global, replies,\n"
     "    {allow, reg_send, [bench_sink, bench_echo, bench_ctl]},\n"
     "    {allow, spawn_request, [{erlang, node, 0}]},\n"
     "    {deny, spawn_request, [{os, cmd, '_'}]}]}.\n"
+    "{peer, \"g@*\", [ping, global, replies,\n"
+    "    {allow, reg_send, [bench_sink, bench_echo, bench_ctl]},\n"
+    "    {allow, spawn_request, [{erlang, node, 0}]},\n"
+    "    {deny, spawn_request, [{os, cmd, '_'}]}, {allow, funs}],\n"
+    "    [{atoms, infinity}]}.\n"
     "{default, deny}.\n";
+
+/*
+ * The atom budget's per-message work, as proxy/relay.c does it: each atom
+ * looked up in the connection's book, new ones counted (relay.c counts
+ * them once the frame is let through; here at once).
+ */
+static struct atombook	book;
+
+static void
+on_atom(void *arg, const uint8_t *a)
+{
+	uint64_t h;
+
+	(void)arg;
+	if (!atombook_has(&book, a, &h))
+		(void)atombook_add(&book, h, a, 0);
+}
 
 struct workload {
 	const char	*name;
@@ -192,9 +221,12 @@ pass(const struct workload *w, const struct rules_policy *pol,
 		verdict = DF_FORWARD;
 		if (f.kind == DF_MSG || f.kind == DF_FRAG_FIRST) {
 			/* as relay.c: the payload facts the policy needs */
-			o.need = pol->needs & (DC_NEED_PIDSEND | DC_NEED_GLOBAL);
+			o.need = pol->needs & (DC_NEED_PIDSEND | DC_NEED_GLOBAL |
+			    DC_NEED_FUNS | DC_NEED_ATOMS);
 			o.frame_end = f.terms + (f.len - f.hdr_len);
 			o.final = f.decidable;
+			o.atom = on_atom;
+			o.atom_arg = NULL;
 			rc = dist_ctl_decode_x(f.terms, f.terms_end, !d.header_mode,
 			    &o, &m, &why);
 			if (rc != 0) {
@@ -244,8 +276,9 @@ run(const struct workload *w, const struct rules_policy *pol, double secs,
 		n++;
 		t = now() - t0;
 	} while (passes > 0 ? n < passes : t < secs);
-	printf("micro %-8s passes %ld frames %lu decisions %lu seconds %.3f "
-	    "ns_per_decision %.1f decisions_per_s %.0f\n", w->name, n, frames,
+	printf("micro %-8s guards %-3s passes %ld frames %lu decisions %lu "
+	    "seconds %.3f ns_per_decision %.1f decisions_per_s %.0f\n", w->name,
+	    pol->needs & DC_NEED_FUNS ? "on" : "off", n, frames,
 	    decisions, t, t * 1e9 / (double)decisions, (double)decisions / t);
 	return 0;
 }
@@ -255,14 +288,15 @@ main(int argc, char **argv)
 {
 	char path[1024];
 	struct dg_conf *conf;
-	struct rules_policy pol;
-	struct workload w[2];
-	uint8_t *raw, *rs;
-	size_t len, off, rslen;
+	struct rules_policy pol, pol_off;
+	struct workload w[3];
+	uint8_t *raw, *rs, *big;
+	size_t len, off, rslen, biglen;
 	uint64_t flags;
 	double secs = argc > 2 ? atof(argv[2]) : 2.0;
 	long passes = argc > 3 ? atol(argv[3]) : 0;
 	const char *only = argc > 4 ? argv[4] : NULL;
+	const char *guards = argc > 5 ? argv[5] : NULL;	/* on | off */
 	int i;
 
 	if (argc < 2) {
@@ -278,25 +312,36 @@ main(int argc, char **argv)
 	if ((conf = conf_load_text("bench.conf", conf_text, strlen(conf_text),
 	    conf_err, NULL)) == NULL)
 		return 1;
-	if (rules_resolve(conf, "b@localhost", "a@localhost", &pol) != 1) {
+	if (rules_resolve(conf, "b@localhost", "a@localhost", &pol) != 1 ||
+	    rules_resolve(conf, "b@localhost", "g@localhost", &pol_off) != 1) {
 		fprintf(stderr, "micro: a@localhost not admitted\n");
 		return 1;
 	}
+	atombook_init(&book);
 	/* distguard withholds the atom cache on both legs. */
 	flags &= ~DFLAG_DIST_HDR_ATOM_CACHE;
-	if ((rs = build_regsend(1024, 1024, &rslen)) == NULL)
+	if ((rs = build_regsend(1024, 1024, &rslen)) == NULL ||
+	    (big = build_regsend(64, 65536, &biglen)) == NULL)
 		return 1;
 	w[0] = (struct workload){ "capture", raw + off, len - off, flags };
 	w[1] = (struct workload){ "regsend", rs, rslen, flags };
+	w[2] = (struct workload){ "regsend64k", big, biglen, flags };
 	printf("micro sizeof(struct session) %zu sizeof(struct df_dir) %zu "
 	    "sizeof(struct hs_io) %zu\n", sizeof(struct session),
 	    sizeof(struct df_dir), sizeof(struct hs_io));
-	for (i = 0; i < 2; i++)
+	/* Each workload with the guards on (the a@ peer), then off (g@):
+	 * the same rules otherwise. */
+	for (i = 0; i < 3; i++)
 		if ((only == NULL || strcmp(only, w[i].name) == 0) &&
-		    run(&w[i], &pol, secs, passes) == -1)
+		    ((guards == NULL || strcmp(guards, "on") == 0 ?
+		    run(&w[i], &pol, secs, passes) : 0) == -1 ||
+		    (guards == NULL || strcmp(guards, "off") == 0 ?
+		    run(&w[i], &pol_off, secs, passes) : 0) == -1))
 			return 1;
 	conf_unref(conf);
+	atombook_free(&book);
 	free(raw);
 	free(rs);
+	free(big);
 	return 0;
 }

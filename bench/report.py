@@ -127,9 +127,10 @@ def main():
     p = os.path.join(OUT, "micro.txt")
     if os.path.exists(p):
         for l in open(p):
-            m = re.match(r"micro (\w+) +passes .* ns_per_decision ([\d.]+) decisions_per_s ([\d.]+)", l)
+            m = re.match(r"micro (\w+) +(?:guards (\w+) +)?passes .* ns_per_decision ([\d.]+) decisions_per_s ([\d.]+)", l)
             if m:
-                micro.setdefault(m.group(1), []).append((float(m.group(2)), float(m.group(3))))
+                w = m.group(1) + ("" if m.group(2) in (None, "on") else " (guards off)")
+                micro.setdefault(w, []).append((float(m.group(3)), float(m.group(4))))
             m = re.match(r"callgrind (\w+) instructions (\d+) decisions (\d+) per_decision (\d+)", l)
             if m:
                 cg[m.group(1)] = int(m.group(4))
@@ -142,6 +143,25 @@ def main():
         pr("| %s | %.0f | %.1f | %s |" % (w, med([x[1] for x in xs]), med([x[0] for x in xs]),
                                           cg.get(w, "-")))
     pr("\n    " + sizes + "\n")
+
+    # the guards
+    gd = read_tsv("guards.tsv")
+    if gd:
+        n = len([r for r in gd if r["label"] == "guards_on" and r["size"] == 1024])
+        pr("## The code guard and the atom budget (rules path; on and off alternating, medians of %d)\n" % n)
+        pr("| size | guards on msg/s | guards off msg/s | on / off | distguard CPU s per M msgs, on | off |")
+        pr("|---|---:|---:|---:|---:|---:|")
+        for size in sorted({r["size"] for r in gd}):
+            on = [r for r in gd if r["size"] == size and r["label"] == "guards_on"]
+            off = [r for r in gd if r["size"] == size and r["label"] == "guards_off"]
+            if not on or not off:
+                continue
+            ron, roff = med([rate(r) for r in on]), med([rate(r) for r in off])
+            con = med([r["dg_cpu"] / r["msgs"] * 1e6 for r in on])
+            coff = med([r["dg_cpu"] / r["msgs"] * 1e6 for r in off])
+            summary[("guards", size)] = (ron / roff, con, coff)
+            pr("| %s | %.0f | %.0f | %.3f | %.2f | %.2f |" % (fmt_size(size), ron, roff, ron / roff, con, coff))
+        pr("")
 
     # flood
     fl = read_tsv("flood.tsv")
@@ -226,6 +246,23 @@ def main():
     if "heap_kib" in summary:
         row("<= 4 KiB heap per idle connection", "%.2f KiB [heap], %.2f KiB RSS" % (
             summary["heap_kib"], summary["conn_kib"]), summary["heap_kib"] <= 4)
+    if ("guards", 1024) in summary:
+        v = summary[("guards", 1024)][0]
+        row(">= 0.95x at 1 KiB with the code guard and atom budget on", "%.3fx of off" % v, v >= 0.95)
+    # The filter core's decision on a 64 KiB binary against a 1 KiB one,
+    # guards on: what the walk costs must not grow with the length (the
+    # end-to-end CPU of 64 KiB frames is the copy's, and too noisy).
+    if "regsend" in micro and "regsend64k" in micro:
+        n1 = med([x[0] for x in micro["regsend"]])
+        n64 = med([x[0] for x in micro["regsend64k"]])
+        extra = ""
+        if ("guards", 65536) in summary and ("guards", 1024) in summary:
+            a, b = summary[("guards", 1024)], summary[("guards", 65536)]
+            extra = "; end to end +%.2f s per M msgs at 1 KiB, %+.2f at 64 KiB (of %.1f)" % (
+                a[1] - a[2], b[1] - b[2], b[2])
+        row("a 64 KiB binary costs the guards a constant",
+            "%.1f ns per decision at 64 KiB, %.1f at 1 KiB (micro, guards on)%s" % (n64, n1, extra),
+            n64 <= 1.25 * n1)
     for lab in ("flood_bans_on", "flood_bans_off"):
         if ("flood", lab) in summary:
             v = summary[("flood", lab)]

@@ -9,13 +9,16 @@
 #      distguard allow_all, distguard with rules - measured round-robin;
 #   3. throughput during a handshake flood, bans on and (nearly) off;
 #   4. idle connections: distguard's RSS at 1,000 and 10,000, handshakes/s.
+#   2b. (after 2) the code guard and the atom budget on and off, alternating,
+#      at 1 KiB and 64 KiB on the rules path.
 #
 # Loopback only, private ports picked at run time (as tests/e2e/lib.sh
 # does); every process started here is stopped by PID; every wait is
 # bounded.  Raw results: $OUT/*.tsv, *.txt; summary: $OUT/summary.md.
 #
 # Knobs: BENCH_ROUNDS (5), BENCH_SECS (2.0 per measurement),
-# BENCH_CONNS (10000), DG_BUILD (build).
+# BENCH_CONNS (10000), BENCH_GUARD_REPS (5), DG_BUILD (build);
+# BENCH_ONLY=guards runs sections 1, 2b and the summary only.
 
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -88,7 +91,7 @@ if command -v valgrind >/dev/null; then
 	for wl in capture:200 regsend:20; do
 		w=${wl%%:*}; n=${wl#*:}
 		( cd "$W" && valgrind --tool=callgrind --toggle-collect=pass \
-		    --callgrind-out-file="$W/cg.$w" "$MICRO" "$VEC" 0 "$n" "$w" \
+		    --callgrind-out-file="$W/cg.$w" "$MICRO" "$VEC" 0 "$n" "$w" on \
 		    > "$W/cg.$w.stdout" 2> "$W/cg.$w.stderr" )
 		ir=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$W/cg.$w.stderr")
 		dec=$(sed -n "s/^micro $w .* decisions \([0-9]*\) .*/\1/p" "$W/cg.$w.stdout")
@@ -118,8 +121,12 @@ CONF="$W/dg.conf"
 DG_USER_ENTRY=""
 [ "$(id -u)" -eq 0 ] && DG_USER_ENTRY='{user, "nobody"}.'
 
-# write_conf BANS: the benchmark's configuration.
+# write_conf BANS [GUARDS]: the benchmark's configuration.  GUARDS off:
+# a@'s rules let funs through and its atom budget is off, so that the
+# payload is not walked (docs/FILTER.md 11, 12).
 write_conf() {
+	local funs="" opts=""
+	if [ "${2:-on}" = off ]; then funs=", {allow, funs}"; opts=", [{atoms, infinity}]"; fi
 	cat > "$CONF" <<EOF
 {epmd, [{port, $EPMD_PORT}, {addresses, ["127.0.0.1"]}, {timeout, 5}]}.
 {listen, [{address, "127.0.0.1"}, {ports, {$LMIN, $LMAX}}]}.
@@ -133,7 +140,7 @@ $DG_USER_ENTRY
 {peer, "a@*", [ping, global, replies,
                {allow, reg_send, [bench_sink, bench_echo]},
                {allow, spawn_request, [{erlang, node, 0}]},
-               {deny, spawn_request, [{os, cmd, '_'}]}]}.
+               {deny, spawn_request, [{os, cmd, '_'}]}$funs]$opts}.
 {peer, "r@*", [allow_all]}.
 {peer, "p*@*", [ping, replies]}.
 {default, deny}.
@@ -205,8 +212,33 @@ ctl() {
 ctl warm -dg_out "$W/warm.tsv" || { tail -n 20 "$W"/*.log; exit 1; }
 grep -E "a@$HOST -> b@$HOST: up|r@$HOST -> b@$HOST: up" "$W/dg.log" | sed 's/^/# /'
 
+if [ "${BENCH_ONLY:-}" != guards ]; then
 say "round-robin: $ROUNDS rounds x 4 paths x 5 workloads, ${SECS}s each"
 ctl rounds -dg_rounds "$ROUNDS" -dg_out "$OUT/rounds.tsv" || exit 1
+fi
+
+# ---- 2b. the guards' cost ------------------------------------------------------
+
+# A reload reaches the live a@ connection at its next message.
+BANS_CONF='[{failures, 5}, {window, 60}, {duration, 600}]'
+say "code guard and atom budget: on and off, ${BENCH_GUARD_REPS:-5} times, 1 KiB and 64 KiB"
+for rep in $(seq 1 "${BENCH_GUARD_REPS:-5}"); do
+	for g in on off; do
+		write_conf "$BANS_CONF" "$g"
+		"$DG" reload -c "$CONF" > /dev/null || exit 1
+		sleep 0.5
+		for size in 1024 65536; do
+			ctl one -dg_label "guards_$g" -dg_path dg_filter -dg_size "$size" \
+			    -dg_reps 1 -dg_out "$OUT/guards.tsv" || exit 1
+		done
+	done
+done
+write_conf "$BANS_CONF"
+"$DG" reload -c "$CONF" > /dev/null
+if [ "${BENCH_ONLY:-}" = guards ]; then
+	python3 "$ROOT/bench/report.py" "$OUT" | tee "$OUT/summary.md"
+	exit 0
+fi
 
 # ---- 3. handshake flood -------------------------------------------------------
 

@@ -441,7 +441,31 @@ static const struct opt alert_opts[] = {
 	{ "syslog",		OPT_BOOL, OFF(alerts_syslog), 0, 1, "", NULL },
 };
 
+/* {atoms, N} (in limits and in peer options): a distinct-atom budget,
+ * 1..10,000,000, or infinity for none. */
+static int
+get_atoms(struct loader *L, const struct et_node *v, const char *what,
+    int64_t *out)
+{
+	if (et_is_atom(v, "infinity")) {
+		*out = -1;
+		return 0;
+	}
+	return get_int(L, v, what, 1, 10000000, "(or infinity)", out);
+}
+
+static void
+o_atoms(struct loader *L, const struct opt *o, const struct et_node *v,
+    const char *what)
+{
+	int64_t n;
+
+	if (get_atoms(L, v, what, &n) == 0)
+		L->c->max_atoms = n < 0 ? 0 : n;
+}
+
 static const struct opt limit_opts[] = {
+	{ "atoms",		OPT_FN, 0, 0, 0, "", o_atoms },
 	{ "max_fragment_bytes",	OPT_U64, OFF(max_frag_bytes), 1024,
 				INT64_C(1) << 40, "bytes", NULL },
 	{ "max_fragment_sequences", OPT_INT, OFF(max_frag_seqs), 1, 1024, "",
@@ -449,6 +473,7 @@ static const struct opt limit_opts[] = {
 	{ "max_frame",		OPT_U32, OFF(max_frame), 1024, INT32_MAX, "bytes",
 				NULL },
 };
+
 
 static void	o_metrics_listen(struct loader *, const struct opt *,
 		    const struct et_node *, const char *);
@@ -770,7 +795,8 @@ cookie_entry(struct loader *L, const struct et_node *t, const char *name,
 
 /*
  * Policy rules: allow_all | ping | global | replies | {Action, Type} |
- * {Action, reg_send, [Name]} | {Action, spawn_request, [{M, F, A}]}.
+ * {Action, reg_send, [Name]} | {Action, spawn_request, [{M, F, A}]} |
+ * {allow, Type, disclosed} | {allow, funs} | {allow, funs, [Name | MFA]}.
  */
 static const char *type_names[DG_T_COUNT] = {
 	[DG_T_LINK] = "link",
@@ -878,6 +904,71 @@ rule_mfas(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	return 0;
 }
 
+/* Types whose target is a pid or an alias: {allow, Type, disclosed}. */
+static int
+takes_disclosed(enum dg_type t)
+{
+	return t == DG_T_SEND || t == DG_T_LINK || t == DG_T_MONITOR ||
+	    t == DG_T_EXIT || t == DG_T_ALIAS_SEND || t == DG_T_GROUP_LEADER;
+}
+
+/* {allow, funs} or {allow, funs, [Name | {M, F, A}]}: where funs may
+ * pass the code guard (docs/FILTER.md 11). */
+static int
+rule_funs(struct loader *L, const struct et_node *v, struct dg_rule *r)
+{
+	const struct et_node *l, *k;
+	struct dg_mfa *m;
+	char buf[64];
+	int64_t a;
+
+	r->kind = DG_R_FUNS;
+	if (r->action != DG_ALLOW) {
+		lerr(L, v->line, "funs rules only allow: {allow, funs} or "
+		    "{allow, funs, [Name | {M, F, A}]}");
+		return -1;
+	}
+	if (v->nkids == 2)
+		return 0;
+	l = et_elem(v, 2);
+	if (l->kind != ET_LIST || l->nkids == 0) {
+		lerr(L, l->line, "funs rule takes a non-empty list of "
+		    "registered names and {Module, Function, Arity}");
+		return -1;
+	}
+	if ((r->names = lcalloc(L, (size_t)l->nkids, sizeof(char *),
+	    l->line)) == NULL || (r->mfas = lcalloc(L, (size_t)l->nkids,
+	    sizeof(*r->mfas), l->line)) == NULL)
+		return -1;
+	for (k = l->kids; k != NULL; k = k->next) {
+		if (k->kind == ET_ATOM) {
+			if ((r->names[r->nnames] = lstrdup(L, k->text,
+			    k->line)) == NULL)
+				return -1;
+			r->nnames++;
+			continue;
+		}
+		if (k->kind != ET_TUPLE || k->nkids != 3) {
+			lerr(L, k->line, "funs targets are registered names "
+			    "or {Module, Function, Arity}, found %s",
+			    et_show(k, buf, sizeof(buf)));
+			return -1;
+		}
+		m = &r->mfas[r->nmfas++];
+		m->arity = -1;
+		if (mfa_atom(L, et_elem(k, 0), "Module", &m->m) == -1 ||
+		    mfa_atom(L, et_elem(k, 1), "Function", &m->f) == -1)
+			return -1;
+		if (et_is_atom(et_elem(k, 2), "_"))
+			continue;
+		if (get_int(L, et_elem(k, 2), "Arity (or '_')", 0, 255, "",
+		    &a) == -1)
+			return -1;
+		m->arity = (int)a;
+	}
+	return 0;
+}
+
 static int
 parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 {
@@ -920,6 +1011,8 @@ parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 		return -1;
 	}
 	r->action = (enum dg_action)i;
+	if (et_is_atom(t, "funs"))
+		return rule_funs(L, v, r);
 	if (t->kind != ET_ATOM || conf_type_from_name(t->text, &r->type)) {
 		lerr(L, t->line, "unknown message type %s (link, exit, "
 		    "monitor, send, reg_send, group_leader, spawn_request, "
@@ -929,6 +1022,16 @@ parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	r->kind = DG_R_TYPE;
 	if (v->nkids == 2)
 		return 0;
+	if (et_is_atom(et_elem(v, 2), "disclosed")) {
+		if (!takes_disclosed(r->type) || r->action != DG_ALLOW) {
+			lerr(L, v->line, "only {allow, Type, disclosed} with "
+			    "Type send, link, monitor, exit, alias_send or "
+			    "group_leader");
+			return -1;
+		}
+		r->disclosed = 1;
+		return 0;
+	}
 	if (r->type == DG_T_REG_SEND) {
 		r->kind = DG_R_NAMES;
 		return rule_names(L, et_elem(v, 2), r);
@@ -937,7 +1040,8 @@ parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 		r->kind = DG_R_MFAS;
 		return rule_mfas(L, et_elem(v, 2), r);
 	}
-	lerr(L, v->line, "only reg_send and spawn_request rules take a list");
+	lerr(L, v->line, "only reg_send, spawn_request and funs rules take a "
+	    "list (and {allow, Type, disclosed} an atom)");
 	return -1;
 }
 
@@ -998,6 +1102,45 @@ e_default(struct loader *L, const struct et_node *t, struct dg_scope *s)
 		    "rules");
 }
 
+/* {handler, spawn_request, Module}: the seed's spawn handler, a module
+ * name (an atom).  Returns 0 and sets *out, or -1. */
+static int
+get_handler(struct loader *L, const struct et_node *t, char **out)
+{
+	const struct et_node *k = et_elem(t, 1), *m = et_elem(t, 2);
+
+	if (!et_is_atom(k, "spawn_request")) {
+		lerr(L, k->line, "only spawn_request handlers exist: "
+		    "{handler, spawn_request, Module}");
+		return -1;
+	}
+	if (m->kind != ET_ATOM || strcmp(m->text, "_") == 0) {
+		lerr(L, m->line, "handler module must be an atom");
+		return -1;
+	}
+	free(*out);
+	return (*out = lstrdup(L, m->text, m->line)) == NULL ? -1 : 0;
+}
+
+/* {handler, spawn_request, Module} as an entry: for the peers of the scope
+ * (top level or {node, ...}) whose own entry names no handler. */
+static void
+e_handler(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	if (t->nkids != 3) {
+		lerr(L, t->line, "handler takes {handler, spawn_request, "
+		    "Module}");
+		return;
+	}
+	if (s->handler != NULL) {
+		lerr(L, t->line, "handler given twice in this scope (first "
+		    "on line %d)", s->handler_line);
+		return;
+	}
+	if (get_handler(L, t, &s->handler) == 0)
+		s->handler_line = t->line;
+}
+
 /* {peer, Pattern, [Rule]} or {peer, Pattern, [Rule], [{disconnect, B}]}. */
 static void
 e_peer(struct loader *L, const struct et_node *t, struct dg_scope *s)
@@ -1040,9 +1183,15 @@ e_peer(struct loader *L, const struct et_node *t, struct dg_scope *s)
 		if (et_is_tagged(o, "disconnect", 2))
 			get_bool(L, et_elem(o, 1), "peer: disconnect",
 			    &p->disconnect);
+		else if (et_is_tagged(o, "atoms", 2))
+			(void)get_atoms(L, et_elem(o, 1), "peer: atoms",
+			    &p->atoms);
+		else if (et_is_tagged(o, "handler", 3))
+			(void)get_handler(L, o, &p->handler);
 		else
 			lerr(L, o->line, "unknown peer option %s (known: "
-			    "{disconnect, true | false})",
+			    "{disconnect, true | false}, {atoms, N}, "
+			    "{handler, spawn_request, Module})",
 			    et_show(o, buf, sizeof(buf)));
 	}
 }
@@ -1078,6 +1227,8 @@ static void	e_group(struct loader *, const struct et_node *,
 		    struct dg_scope *);
 static void	e_handshake(struct loader *, const struct et_node *,
 		    struct dg_scope *);
+static void	e_handler(struct loader *, const struct et_node *,
+		    struct dg_scope *);
 static void	e_limits(struct loader *, const struct et_node *,
 		    struct dg_scope *);
 static void	e_listen(struct loader *, const struct et_node *,
@@ -1100,6 +1251,7 @@ static const struct keyword keywords[] = {
 	{ "epmd",		e_epmd,		1, 0 },
 	{ "grants",		e_grants,	1, 0 },
 	{ "group",		e_group,	1, 0 },
+	{ "handler",		e_handler,	0, 1 },
 	{ "handshake",		e_handshake,	1, 0 },
 	{ "limits",		e_limits,	1, 0 },
 	{ "listen",		e_listen,	1, 0 },
@@ -1455,8 +1607,9 @@ e_node(struct loader *L, const struct et_node *t, struct dg_scope *top)
 		    (kw = bsearch(k->kids->text, keywords,
 		    DG_ARRAY_LEN(keywords), sizeof(*keywords),
 		    kw_cmp)) == NULL || !kw->in_node) {
-			lerr(L, k->line, "inside node only {peer, ...} and "
-			    "{default, ...} are allowed, found %s",
+			lerr(L, k->line, "inside node only {peer, ...}, "
+			    "{default, ...} and {handler, ...} are allowed, "
+			    "found %s",
 			    et_show(k->kind == ET_TUPLE && k->nkids ? k->kids :
 			    k, buf, sizeof(buf)));
 			continue;
@@ -1520,6 +1673,7 @@ set_defaults(struct dg_conf *c)
 	c->max_frame = 64u << 20;
 	c->max_frag_seqs = 64;
 	c->max_frag_bytes = (uint64_t)256 << 20;
+	c->max_atoms = 10000;
 	c->top.def = DG_DEF_DENY;
 	c->metrics_max_peers = 100;
 	c->metrics_max_conns = 8;
@@ -1695,6 +1849,8 @@ free_ruleset(struct dg_ruleset *rs)
 		free(r->mfas);
 	}
 	free(rs->rules);
+	rs->rules = NULL;
+	rs->nrules = 0;
 }
 
 static void
@@ -1704,9 +1860,11 @@ free_scope(struct dg_scope *s)
 
 	for (i = 0; i < s->npeers; i++) {
 		free(s->peers[i].pattern);
+		free(s->peers[i].handler);
 		free_ruleset(&s->peers[i].rules);
 	}
 	free(s->peers);
+	free(s->handler);
 	free_ruleset(&s->def_rules);
 	free(s->node_pattern);
 }

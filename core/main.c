@@ -100,6 +100,13 @@ print_error(void *arg, const char *file, int line, const char *msg)
 	fprintf(stderr, "%s:%d: %s\n", file, line, msg);
 }
 
+/* A dangerous allowance (rules_warnings): the file still loads. */
+static void
+print_warning(void *arg, int line, const char *msg)
+{
+	fprintf(stderr, "%s:%d: warning: %s\n", (const char *)arg, line, msg);
+}
+
 /* Parses "[-c FILE] [-v] [--json]"; returns -1 on a bad option. */
 static int
 common_opts(int argc, char **argv, const char **path, int *verbose, int *json)
@@ -136,6 +143,7 @@ cmd_check(int argc, char **argv)
 		fprintf(stderr, "%d error(s)\n", nerr);
 		return 1;
 	}
+	(void)rules_warnings(conf, print_warning, conf->path);
 	conf_unref(conf);
 	printf("configuration OK\n");
 	return 0;

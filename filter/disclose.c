@@ -151,7 +151,7 @@ disclose_note(struct idset *conn, struct idset *published,
     int final, const char *local)
 {
 	struct noter w = { conn, NULL, local };
-	struct term_visit v = { TV_IDS, note_id, &w };
+	struct term_visit v = { TV_IDS, note_id, &w, NULL };
 	const char *why;
 	int n;
 

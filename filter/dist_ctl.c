@@ -7,6 +7,7 @@
  * only as far as a rule needs, so a large or deep payload elsewhere in the
  * message costs nothing.  Output spans point into the caller's bytes.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "dg_wire.h"
@@ -184,16 +185,31 @@ altact_flags(const uint8_t *q)
 	}
 }
 
-/* {M, F, Arity}: atoms and a small integer.  q is proven. */
-static int
-read_mfa(const uint8_t *q, struct dg_span *mod, struct dg_span *fun)
+static struct dg_span
+span_of(const uint8_t *a, const uint8_t *b)
 {
+	struct dg_span s = { a, (uint32_t)(b - a) };
+	return s;
+}
+
+/* {M, F, Arity}: atoms and a small integer.  q is proven.  The atoms'
+ * terms go to m->x_m, m->x_f. */
+static int
+read_mfa(const uint8_t *q, struct dist_msg *m)
+{
+	const uint8_t *a;
 	uint32_t arity;
 
 	if (term_tuple(&q, &arity) == -1 || arity != 3)
 		return -1;
-	if (term_atom(&q, mod) == -1 || term_atom(&q, fun) == -1)
+	a = q;
+	if (term_atom(&q, &m->exec_m) == -1)
 		return -1;
+	m->x_m = span_of(a, q);
+	a = q;
+	if (term_atom(&q, &m->exec_f) == -1)
+		return -1;
+	m->x_f = span_of(a, q);
 	return q[0] == 97 ? 0 : -1;
 }
 
@@ -294,13 +310,21 @@ pl_mfa(const uint8_t **q, const uint8_t *end, struct dist_msg *m,
     enum dist_via via)
 {
 	struct dg_span mod, fun;
+	const uint8_t *am = *q, *af, *args;
 	uint32_t n;
 	int rc;
 
-	if ((rc = pl_atom(q, end, &mod)) != 0 ||
-	    (rc = pl_atom(q, end, &fun)) != 0 ||
-	    (rc = pl_list(q, end, &n)) != 0)
+	if ((rc = pl_atom(q, end, &mod)) != 0)
 		return rc;
+	af = *q;
+	if ((rc = pl_atom(q, end, &fun)) != 0)
+		return rc;
+	args = *q;
+	if ((rc = pl_list(q, end, &n)) != 0)
+		return rc;
+	m->x_m = span_of(am, af);
+	m->x_f = span_of(af, args);
+	m->x_args = args;
 	m->type = DG_T_SPAWN_REQUEST;
 	m->via = via;
 	m->exec_m = mod;
@@ -431,6 +455,7 @@ inspect_spawn(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
 	int rc;
 
 	tag = q < end ? q[0] : 0;
+	m->x_args = q;
 	if ((rc = pl_list(&q, end, &n)) != 0) {
 		m->exec_arity = -1;
 		return shape(rc, m);
@@ -523,28 +548,44 @@ is_global_resolver(const uint8_t *t)
 }
 
 struct fun_census {
-	int	funs;		/* funs seen */
-	int	resolvers_ok;	/* global's own resolvers do not count */
+	int		 funs;		/* funs seen */
+	int		 resolvers_ok;	/* global's own resolvers do not count */
+	const uint8_t	*first;		/* the first fun that counts */
+	int		 tail_cut;	/* PROVEN, but for a last leaf's body */
+	/* atoms, for the atom budget (NULL: not asked for) */
+	void		(*atom)(void *, const uint8_t *);
+	void		 *atom_arg;
 };
 
+/* One visitor for both: funs are counted, atoms handed on. */
 static void
 count_fun(void *arg, const uint8_t *t)
 {
 	struct fun_census *c = arg;
 
-	if (!(c->resolvers_ok && is_global_resolver(t)))
-		c->funs++;
+	if (t[0] != T_NEW_FUN && t[0] != T_EXPORT) {
+		c->atom(c->atom_arg, t);
+		return;
+	}
+	if (!(c->resolvers_ok && is_global_resolver(t))) {
+		if (c->funs++ == 0)
+			c->first = t;
+	}
 }
 
-/* What pl_prove could establish. */
-enum { PROVEN, PREFIX, MALFORMED };
+/* What pl_prove could establish (dist_msg.pl_state). */
+#define PROVEN		PL_PROVEN
+#define PREFIX		PL_PREFIX
+#define MALFORMED	PL_BAD
 
 /*
  * Proves the payload at q (present up to end, ending by the frame's end)
- * and counts its funs.  Returns PROVEN; PREFIX when only its first bytes
- * could be seen (it needs bytes past what the decoder may hold: the funs
- * are then those of that prefix); MALFORMED; or DG_AGAIN when more bytes
- * may still come for this decision.
+ * and counts its funs (and hands its atoms on, if c->atom).  Returns
+ * PROVEN (a last leaf whose body runs past a first fragment included);
+ * PREFIX when only its first bytes could be seen (it needs bytes past
+ * what the decoder may hold: the funs are then those of that prefix);
+ * MALFORMED; or DG_AGAIN when more bytes may still come for this
+ * decision.
  */
 static int
 pl_prove(const uint8_t *q, const uint8_t *end, const struct dc_opts *o,
@@ -552,11 +593,15 @@ pl_prove(const uint8_t *q, const uint8_t *end, const struct dc_opts *o,
 {
 	const uint8_t *fend = o->frame_end != NULL && o->frame_end > end ?
 	    o->frame_end : end;
-	struct term_visit v = { TV_FUNS, count_fun, c };
+	struct term_visit v = { TV_FUNS | (c->atom ? TV_ATOMS : 0), count_fun,
+	    c, &c->tail_cut };
 	const char *why;
 	int n;
 
 	n = term_walk(q, end, fend, &v, &why);
+	if (n == DG_AGAIN && c->tail_cut && fend == end)
+		return PROVEN;
+	c->tail_cut = 0;
 	if (n == DG_AGAIN)
 		return o->final ? PREFIX : DG_AGAIN;
 	return n < 0 ? MALFORMED : PROVEN;
@@ -668,17 +713,10 @@ is_server_request(const uint8_t *q, const uint8_t *end)
 
 /* A send to a pid or an alias: is it code, or a request? */
 static int
-inspect_pid_send(const uint8_t *q, const uint8_t *end,
-    const struct dc_opts *o, struct dist_msg *m)
+inspect_pid_send(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
 {
-	struct fun_census c = { 0, 0 };
-	int rc;
-
-	if ((rc = pl_prove(q, end, o, &c)) == DG_AGAIN)
-		return DG_AGAIN;
-	m->pl_fun = c.funs > 0;
-	m->pl_partial = rc == PREFIX;
-	m->pl_request = rc == MALFORMED || is_server_request(q, end);
+	m->pl_request = m->pl_state == MALFORMED ||
+	    is_server_request(q, end);
 	return 0;
 }
 
@@ -765,20 +803,15 @@ global_match(const uint8_t *q, const struct global_msg *tab, size_t n,
 
 /* A send to global_name_server: global's protocol, exactly? */
 static int
-inspect_global(const uint8_t *q, const uint8_t *end,
-    const struct dc_opts *o, struct dist_msg *m)
+inspect_global(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
 {
-	struct fun_census c = { 0, 1 };
 	struct dg_span tag, node;
 	const uint8_t *e;
 	uint32_t arity, from;
-	int rc;
 
-	if ((rc = pl_prove(q, end, o, &c)) == DG_AGAIN)
-		return DG_AGAIN;
-	/* Exact shapes only: what could not be seen whole is not one. */
-	m->pl_fun = c.funs > 0;
-	if ((m->pl_partial = rc == PREFIX) || rc == MALFORMED || m->pl_fun)
+	/* Exact shapes only: what could not be seen whole is not one (a
+	 * binary cut by a fragment is no part of global's protocol). */
+	if (m->pl_state != PROVEN || m->pl_partial || m->pl_fun)
 		return 0;
 	e = q;
 	if (term_tuple(&e, &arity) == -1 || arity < 2 ||
@@ -806,44 +839,113 @@ inspect_global(const uint8_t *q, const uint8_t *end,
 	return 0;
 }
 
+static int
+is_pid_send(int op)
+{
+	return op == DOP_SEND || op == DOP_SEND_TT || op == DOP_SEND_SENDER ||
+	    op == DOP_SEND_SENDER_TT || op == DOP_ALIAS_SEND ||
+	    op == DOP_ALIAS_SEND_TT;
+}
+
+static int
+to_global(const struct dist_msg *m)
+{
+	return (m->op == DOP_REG_SEND || m->op == DOP_REG_SEND_TT) &&
+	    m->has_name && span_eq(m->name, "global_name_server");
+}
+
+/*
+ * The one walk over the payload, when anything needs it: the code guard
+ * and the atom budget for every payload, the profiles for sends to pids
+ * and to global_name_server.  Sets pl_state, pl_fun(_at), pl_partial.
+ */
+static int
+walk_payload(const uint8_t *pl, const uint8_t *end, const struct dc_opts *o,
+    struct dist_msg *m)
+{
+	struct fun_census c;
+	int rc;
+
+	if (!(o->need & (DC_NEED_FUNS | DC_NEED_ATOMS)) &&
+	    !((o->need & DC_NEED_PIDSEND) && is_pid_send(m->op)) &&
+	    !((o->need & DC_NEED_GLOBAL) && to_global(m)))
+		return 0;
+	memset(&c, 0, sizeof(c));
+	c.resolvers_ok = to_global(m);
+	if ((o->need & DC_NEED_ATOMS) && o->atom != NULL) {
+		c.atom = o->atom;
+		c.atom_arg = o->atom_arg;
+	}
+	if ((rc = pl_prove(pl, end, o, &c)) == DG_AGAIN)
+		return DG_AGAIN;
+	m->pl_state = rc;
+	m->pl_fun = c.funs > 0;
+	m->pl_fun_at = c.first;
+	m->pl_partial = rc == PREFIX || c.tail_cut;
+	return 0;
+}
+
 /* The payload facts the caller asked for, on the payload at pl. */
 static int
 inspect_facts(int op, const uint8_t *pl, const uint8_t *end,
     const struct dc_opts *o, struct dist_msg *m)
 {
-	switch (op) {
+	int rc;
+
+	if ((rc = walk_payload(pl, end, o, m)) != 0)
+		return rc;
+	if (is_pid_send(op) && (o->need & DC_NEED_PIDSEND))
+		return inspect_pid_send(pl, end, m);
+	if (to_global(m) && (o->need & DC_NEED_GLOBAL))
+		return inspect_global(pl, end, m);
+	return 0;
+}
+
+/* What the payload at pl says (present up to end), for message m. */
+static int
+payload_facts(struct dist_msg *m, int flags, const uint8_t *pl,
+    const uint8_t *end, const struct dc_opts *opts)
+{
+	int rc = 0;
+
+	switch (m->op) {
+	case DOP_SPAWN_REQUEST:
+	case DOP_SPAWN_REQUEST_TT:
+		rc = inspect_spawn(pl, end, m);
+		break;
+	case DOP_REG_SEND:
+	case DOP_REG_SEND_TT:
+		rc = inspect_reg_send(pl, end, m);
+		break;
+	case DOP_ALTACT_SIG_SEND:
+		if ((flags & ALTACT_NAME) && !(flags & ALTACT_EXIT))
+			rc = inspect_reg_send(pl, end, m);
+		break;
 	case DOP_SEND:
 	case DOP_SEND_TT:
 	case DOP_SEND_SENDER:
 	case DOP_SEND_SENDER_TT:
-	case DOP_ALIAS_SEND:
-	case DOP_ALIAS_SEND_TT:
-		if (o->need & DC_NEED_PIDSEND)
-			return inspect_pid_send(pl, end, o, m);
-		return 0;
-	case DOP_REG_SEND:
-	case DOP_REG_SEND_TT:
-		if ((o->need & DC_NEED_GLOBAL) && m->has_name &&
-		    span_eq(m->name, "global_name_server"))
-			return inspect_global(pl, end, o, m);
-		return 0;
-	default:
-		return 0;
+		rc = inspect_features_reply(pl, end, m);
+		break;
 	}
+	if (rc == 0 && opts->need)
+		rc = inspect_facts(m->op, pl, end, opts, m);
+	return rc;
 }
 
-static struct dg_span
-span_of(const uint8_t *a, const uint8_t *b)
+int
+dist_ctl_payload(struct dist_msg *m, const uint8_t *pl, const uint8_t *end,
+    const struct dc_opts *opts)
 {
-	struct dg_span s = { a, (uint32_t)(b - a) };
-	return s;
+	m->payload = pl;
+	return payload_facts(m, 0, pl, end, opts);
 }
 
 int
 dist_ctl_decode(const uint8_t *p, const uint8_t *end, int passthrough,
     struct dist_msg *out, const char **why)
 {
-	static const struct dc_opts none = { 0, NULL, 0 };
+	static const struct dc_opts none = { 0, NULL, 0, NULL, NULL };
 
 	return dist_ctl_decode_x(p, end, passthrough, &none, out, why);
 }
@@ -871,7 +973,14 @@ dist_ctl_decode_x(const uint8_t *p, const uint8_t *end, int passthrough,
 		}
 		p++;
 	}
-	if ((n = term_scan(p, end, why)) < 0)
+	if ((opts->need & DC_NEED_ATOMS) && opts->atom != NULL) {
+		struct term_visit av = { TV_ATOMS, opts->atom, opts->atom_arg,
+		    NULL };
+
+		n = term_walk(p, end, end, &av, why);
+	} else
+		n = term_scan(p, end, why);
+	if (n < 0)
 		return n;
 	ctl_end = p + n;
 
@@ -941,6 +1050,7 @@ dist_ctl_decode_x(const uint8_t *p, const uint8_t *end, int passthrough,
 	m.has_payload = d->payload;
 	m.request = d->request;
 	m.reply = (enum dist_reply)d->reply;
+	m.ctl = span_of(p, ctl_end);
 	if (d->from && is_pid(el[d->from])) {
 		q = el[d->from];
 		(void)term_pid(&q, &node);
@@ -977,7 +1087,8 @@ dist_ctl_decode_x(const uint8_t *p, const uint8_t *end, int passthrough,
 	else if (op == DOP_ALTACT_SIG_SEND && (flags & ALTACT_TOKEN))
 		m.t_token = span_of(el[4], el_end[4]);
 	if (op == DOP_SPAWN_REQUEST || op == DOP_SPAWN_REQUEST_TT) {
-		if (read_mfa(el[4], &m.exec_m, &m.exec_f) == -1) {
+		m.t_mfa = span_of(el[4], el_end[4]);
+		if (read_mfa(el[4], &m) == -1) {
 			*why = "SPAWN_REQUEST without {M, F, Arity}";
 			return DG_EINVAL;
 		}
@@ -1004,31 +1115,95 @@ dist_ctl_decode_x(const uint8_t *p, const uint8_t *end, int passthrough,
 		pl++;
 	}
 	m.payload = pl;
-	rc = 0;
-	switch (op) {
-	case DOP_SPAWN_REQUEST:
-	case DOP_SPAWN_REQUEST_TT:
-		rc = inspect_spawn(pl, end, &m);
-		break;
-	case DOP_REG_SEND:
-	case DOP_REG_SEND_TT:
-		rc = inspect_reg_send(pl, end, &m);
-		break;
-	case DOP_ALTACT_SIG_SEND:
-		if ((flags & ALTACT_NAME) && !(flags & ALTACT_EXIT))
-			rc = inspect_reg_send(pl, end, &m);
-		break;
-	case DOP_SEND:
-	case DOP_SEND_TT:
-	case DOP_SEND_SENDER:
-	case DOP_SEND_SENDER_TT:
-		rc = inspect_features_reply(pl, end, &m);
-		break;
-	}
-	if (rc == 0 && opts->need)
-		rc = inspect_facts((int)op, pl, end, opts, &m);
+	rc = payload_facts(&m, flags, pl, end, opts);
 	if (rc == DG_AGAIN)
 		return DG_AGAIN;
 	*out = m;
 	return 0;
+}
+
+/* ---- where a fun sat (for the filter.code alert) ---------------------- */
+
+static void
+text_of(struct dg_span s, char *buf, size_t len)
+{
+	size_t n = s.len < len - 1 ? s.len : len - 1;
+
+	if (s.p != NULL)
+		memcpy(buf, s.p, n);
+	else
+		n = 0;
+	buf[n] = '\0';
+}
+
+/*
+ * The argument (1-based) of the list at args that holds the byte at, or
+ * 0.  Only on a payload proven whole up to and past `at`: the elements
+ * before the one that holds it are proven, and that one's end is
+ * compared, not read through (term_next stops at its end).
+ */
+static int
+arg_index(const uint8_t *args, const uint8_t *at)
+{
+	const uint8_t *e;
+	uint32_t n, i;
+	int is_string;
+
+	e = args;
+	if (term_list(&e, &n, &is_string) == -1 || is_string)
+		return 0;
+	for (i = 0; i < n; i++) {
+		const uint8_t *next = term_next(e);
+
+		if (at >= e && at < next)
+			return (int)i + 1;
+		e = next;
+	}
+	return 0;
+}
+
+static const char *
+via_name(enum dist_via v)
+{
+	switch (v) {
+	case VIA_SPAWN:		return "spawn";
+	case VIA_ERPC:		return "erpc";
+	case VIA_REX:		return "rpc";
+	case VIA_NET_KERNEL:	return "net_kernel spawn";
+	default:		return "?";
+	}
+}
+
+void
+dist_fun_where(const struct dist_msg *m, char *buf, size_t len)
+{
+	char mod[256], fun[256], name[256];
+	int i = 0;
+
+	if (len == 0)
+		return;
+	if (m->via != VIA_NONE) {
+		text_of(m->exec_m, mod, sizeof(mod));
+		text_of(m->exec_f, fun, sizeof(fun));
+		/* Located only where the payload was proven whole. */
+		if (m->x_args != NULL && m->pl_fun_at != NULL &&
+		    m->pl_state == PL_PROVEN && !m->pl_partial)
+			i = arg_index(m->x_args, m->pl_fun_at);
+		if (i > 0)
+			snprintf(buf, len, "argument %d of %s:%s/%d (%s)", i,
+			    mod, fun, m->exec_arity, via_name(m->via));
+		else
+			snprintf(buf, len, "the request to run %s:%s/%d (%s)",
+			    mod, fun, m->exec_arity, via_name(m->via));
+		return;
+	}
+	if (m->has_name) {
+		text_of(m->name, name, sizeof(name));
+		snprintf(buf, len, "the payload of a send to %s", name);
+	} else if (m->type == DG_T_SEND)
+		snprintf(buf, len, "the payload of a send to a pid");
+	else if (m->type == DG_T_ALIAS_SEND)
+		snprintf(buf, len, "the payload of a send to an alias");
+	else
+		snprintf(buf, len, "the payload of %s", dist_op_name(m->op));
 }

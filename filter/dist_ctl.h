@@ -132,6 +132,29 @@ struct dist_msg {
 	struct dg_span		t_gl;
 	struct dg_span		t_result;
 
+	/*
+	 * The code guard's facts (DC_NEED_FUNS; docs/FILTER.md 11): the
+	 * payload walked once, every fun counted wherever it sits.
+	 * pl_fun_at: the first fun (global's own resolvers excepted in a
+	 * send to global_name_server), NULL if none.  pl_state: PL_PROVEN
+	 * (the whole payload was proven; a final leaf body that runs past
+	 * a first fragment counts, since nothing but its bytes is unseen),
+	 * PL_PREFIX (structure past what the decoder may see: funs and
+	 * atoms there are unknown), PL_BAD (not a term ERTS would take, or
+	 * nested past TERM_MAX_DEPTH), PL_NONE (not walked).
+	 */
+	const uint8_t		*pl_fun_at;
+	int			 pl_state;
+	/* Where the code that runs is: the argument list (VIA_*: the list
+	 * term; x_args_n its length), the M and F atom terms (in the
+	 * control tuple for VIA_SPAWN, in the payload for VIA_ERPC), and
+	 * the control tuple's {M, F, N} and the whole control term, for
+	 * the spawn handler's rewrite (filter/rewrite.h). */
+	const uint8_t		*x_args;
+	struct dg_span		 x_m, x_f;
+	struct dg_span		 t_mfa;
+	struct dg_span		 ctl;
+
 	/* Set by the proxy, not the decoder: the pid or alias this message
 	 * targets (t_target) is one the local node disclosed to this peer
 	 * on this connection (filter/disclose.h). */
@@ -142,6 +165,11 @@ struct dist_msg {
 #define DC_NEED_PIDSEND	0x01	/* pl_fun, pl_request of sends to pids */
 #define DC_NEED_GLOBAL	0x02	/* global_ok of sends to global_name_server */
 #define DC_NEED_IDS	0x04	/* the proxy records what the node discloses */
+#define DC_NEED_FUNS	0x08	/* the code guard: pl_fun_at, pl_state of every payload */
+#define DC_NEED_ATOMS	0x10	/* the atom budget: dc_opts.atom sees every atom */
+
+/* dist_msg.pl_state */
+enum { PL_NONE, PL_PROVEN, PL_PREFIX, PL_BAD };
 
 struct dc_opts {
 	unsigned	 need;		/* DC_NEED_* */
@@ -153,6 +181,12 @@ struct dc_opts {
 	 * or DF_WINDOW of it is in): payload facts that need more are
 	 * marked pl_unknown instead of asking for them (DG_AGAIN). */
 	int		 final;
+	/* DC_NEED_ATOMS: called for every atom of the control term and the
+	 * payload (term.h TV_ATOMS), with the atom's proven tag byte.  A
+	 * decode that returns DG_AGAIN may have called it: the caller
+	 * starts its count afresh on each try. */
+	void		(*atom)(void *arg, const uint8_t *atom);
+	void		 *atom_arg;
 };
 
 /*
@@ -169,6 +203,22 @@ int	dist_ctl_decode(const uint8_t *p, const uint8_t *end, int passthrough,
 int	dist_ctl_decode_x(const uint8_t *p, const uint8_t *end, int passthrough,
 	    const struct dc_opts *opts, struct dist_msg *m, const char **why) DG_WUR;
 
+/*
+ * The payload part of dist_ctl_decode_x alone, for a message built by
+ * hand (`distguard test`): m's op, type, name and MFA are set; the
+ * payload term (without 131) is at [pl, end).  Returns 0, DG_AGAIN (the
+ * term is cut short) or DG_EINVAL.
+ */
+int	dist_ctl_payload(struct dist_msg *m, const uint8_t *pl,
+	    const uint8_t *end, const struct dc_opts *opts) DG_WUR;
+
 const char	*dist_op_name(int op);
+
+/*
+ * Where the first fun of m sat, for the filter.code alert: "argument 1
+ * of lists:map/2 (erpc)", "the payload of a send to gateway", ...  Only
+ * for a message decoded with DC_NEED_FUNS whose pl_fun_at is set.
+ */
+void	dist_fun_where(const struct dist_msg *m, char *buf, size_t len);
 
 #endif

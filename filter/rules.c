@@ -16,7 +16,9 @@
 #include "dg.h"
 #include "dg_conf.h"
 #include "dist_ctl.h"
+#include "idset.h"
 #include "rules.h"
+#include "term_lit.h"
 
 /*
  * Type names as the configuration writes them, in enum dg_type order.
@@ -121,6 +123,12 @@ is_reg_send_to(const struct dist_msg *m, const char *name)
 #define WHY_REQUEST	"a request to a process by pid"
 #define WHY_NOT_GLOBAL	"not global's protocol"
 #define WHY_PARTIAL	"too large to check whole"
+#define WHY_BAD_PAYLOAD	"a payload that cannot be checked"
+
+/* rules_verdict.code while deciding: what allowed the message. */
+#define CODE_ALL	(-1)	/* allow_all: no guard */
+#define CODE_PROFILE	(-2)	/* a profile */
+
 
 /* What a profile made of a message: it admits it (1), it does not cover
  * it (0), or it covers its kind but not this one (-1, with *why). */
@@ -274,6 +282,26 @@ mfas_match(const struct dg_rule *r, const struct dist_msg *m)
 	return 0;
 }
 
+/* {allow, Type, disclosed}, for verdicts. */
+static const char *const what_disclosed[DG_T_COUNT] =
+    TYPE_NAMES("{allow, ", ", disclosed}");
+
+/*
+ * A message whose target is a pid or an alias of the local node, which
+ * {allow, Type, disclosed} checks against what it disclosed: not a
+ * monitor by name, not what a peer reports about its own processes
+ * (MONITOR_P_EXIT: the watcher is the local one, the disclosed check
+ * would look at the wrong pid, and those are replies anyway).
+ */
+static int
+by_pid(const struct dist_msg *m)
+{
+	if (m->has_name || m->t_target.len == 0)
+		return 0;
+	return m->op != DOP_MONITOR_P_EXIT &&
+	    m->op != DOP_PAYLOAD_MONITOR_P_EXIT;
+}
+
 /* Does rule r decide m?  Sets *what to the rule's static description,
  * and *why when a profile covers m's kind but refuses m itself. */
 static int
@@ -296,6 +324,16 @@ rule_match(const struct dg_rule *r, const struct dist_msg *m,
 		if ((unsigned)r->type >= DG_T_COUNT)
 			return 0;
 		hit = m->type == r->type;
+		if (r->disclosed) {
+			*what = what_disclosed[r->type];
+			if (!hit || !by_pid(m))
+				return 0;
+			if (!m->disclosed) {
+				*why = WHY_UNDISCLOSED;
+				return 0;
+			}
+			break;
+		}
 		*what = what_type[r->action][r->type];
 		break;
 	case DG_R_NAMES:
@@ -306,6 +344,9 @@ rule_match(const struct dg_rule *r, const struct dist_msg *m,
 		hit = mfas_match(r, m);
 		*what = what_mfas[r->action];
 		break;
+	case DG_R_FUNS:
+		/* Not a decider: an exemption the code guard consults. */
+		return 0;
 	}
 	/* A message to rex or net_kernel in a shape dist_ctl does not know
 	 * may run code we cannot see: only allow_all lets it through.  A
@@ -337,6 +378,11 @@ ruleset_decide(const struct dg_ruleset *rs, const struct dist_msg *m,
 			    r->kind == DG_R_PROFILE ? DG_ALLOW : r->action;
 			out->line = r->line;
 			out->what = what;
+			/* allow_all lets code through: it is what it says;
+			 * a profile's pid sends keep their own rule for
+			 * payloads not seen whole (code_guard) */
+			out->code = r->kind == DG_R_ALLOW_ALL ? CODE_ALL :
+			    r->kind == DG_R_PROFILE ? CODE_PROFILE : 0;
 			return 1;
 		}
 		if (why != NULL && out->reason == NULL)
@@ -345,12 +391,76 @@ ruleset_decide(const struct dg_ruleset *rs, const struct dist_msg *m,
 	return 0;
 }
 
+/* Does a funs rule of rs let m's funs through? */
+static int
+funs_in(const struct dg_ruleset *rs, const struct dist_msg *m)
+{
+	const struct dg_rule *r;
+	int i, j;
+
+	for (i = 0; rs != NULL && i < rs->nrules; i++) {
+		r = &rs->rules[i];
+		if (r->kind != DG_R_FUNS)
+			continue;
+		if (r->nnames == 0 && r->nmfas == 0)
+			return 1;
+		if (r->nmfas > 0 && mfas_match(r, m))
+			return 1;
+		for (j = 0; j < r->nnames && m->has_name; j++)
+			if (span_is(m->name, r->names[j]))
+				return 1;
+	}
+	return 0;
+}
+
+static int
+funs_allowed(const struct rules_policy *pol, const struct dist_msg *m)
+{
+	return (pol->peer != NULL && funs_in(&pol->peer->rules, m)) ||
+	    funs_in(pol->def_rules, m);
+}
+
+/*
+ * The code guard (docs/FILTER.md 11), on a message a rule other than
+ * allow_all allowed: a fun anywhere in its payload is code, denied unless
+ * a funs rule lets it through; a payload that could not be walked whole
+ * may hide one (and atoms), and is denied the same way.
+ */
+static void
+code_guard(const struct rules_policy *pol, const struct dist_msg *m,
+    struct rules_verdict *out)
+{
+	const char *why = NULL;
+
+	if (!(pol->needs & DC_NEED_FUNS) || m->pl_state == PL_NONE)
+		return;
+	if (m->pl_fun)
+		why = WHY_FUN;
+	else if (m->pl_state == PL_PREFIX && out->code != CODE_PROFILE)
+		/* The profiles admit a reply to the node's own call whose
+		 * end is past the window, judged on its head (section 7):
+		 * a large answer is ordinary, and the peer was asked. */
+		why = WHY_PARTIAL;
+	else if (m->pl_state == PL_BAD)
+		why = WHY_BAD_PAYLOAD;
+	if (why == NULL)
+		return;
+	/* Funs let through are still counted for atoms: a payload that
+	 * could not be seen whole is refused while a budget runs. */
+	if (funs_allowed(pol, m) && (m->pl_fun || pol->atoms == 0))
+		return;
+	out->action = DG_DENY;
+	out->reason = why;
+	out->code = m->pl_fun;
+}
+
 void
 rules_decide(const struct rules_policy *pol, const struct dist_msg *m,
     struct rules_verdict *out)
 {
 	out->disconnect = 0;
 	out->reason = NULL;
+	out->code = 0;
 	if (!pol->admitted) {
 		out->action = DG_DENY;
 		out->line = pol->def_line;
@@ -381,8 +491,14 @@ rules_decide(const struct rules_policy *pol, const struct dist_msg *m,
 		break;
 	}
 done:
-	if (out->action == DG_ALLOW)
+	if (out->action == DG_ALLOW && out->code != CODE_ALL) {
 		out->reason = NULL;
+		code_guard(pol, m, out);
+	} else if (out->action != DG_ALLOW && out->reason != NULL &&
+	    strcmp(out->reason, WHY_FUN) == 0)
+		out->code = 1;	/* a profile refused it for its fun */
+	if (out->code < 0)
+		out->code = 0;
 	if (out->action != DG_ALLOW && pol->disconnect)
 		out->disconnect = 1;
 }
@@ -395,6 +511,13 @@ ruleset_needs(const struct dg_ruleset *rs)
 	int i;
 
 	for (i = 0; rs != NULL && i < rs->nrules; i++) {
+		if (rs->rules[i].disclosed)
+			need |= DC_NEED_IDS;
+		/* Anything that allows but allow_all puts the code guard on. */
+		if (rs->rules[i].kind != DG_R_ALLOW_ALL &&
+		    rs->rules[i].kind != DG_R_FUNS &&
+		    rs->rules[i].action == DG_ALLOW)
+			need |= DC_NEED_FUNS;
 		if (rs->rules[i].kind != DG_R_PROFILE)
 			continue;
 		if (rs->rules[i].profile == DG_PROFILE_GLOBAL)
@@ -403,6 +526,48 @@ ruleset_needs(const struct dg_ruleset *rs)
 			need |= DC_NEED_PIDSEND | DC_NEED_IDS;
 	}
 	return need;
+}
+
+/* {allow, funs} without targets: funs pass everywhere. */
+static int
+all_funs(const struct dg_ruleset *rs)
+{
+	int i;
+
+	for (i = 0; rs != NULL && i < rs->nrules; i++)
+		if (rs->rules[i].kind == DG_R_FUNS && rs->rules[i].nnames == 0 &&
+		    rs->rules[i].nmfas == 0)
+			return 1;
+	return 0;
+}
+
+static int
+has_allow_all(const struct dg_ruleset *rs)
+{
+	int i;
+
+	for (i = 0; rs != NULL && i < rs->nrules; i++)
+		if (rs->rules[i].kind == DG_R_ALLOW_ALL)
+			return 1;
+	return 0;
+}
+
+/*
+ * The atom budget: the peer entry's {atoms, N}; else none for a peer that
+ * may do everything anyway (allow_all, {default, allow}); else the
+ * {limits, [{atoms, N}]} of the configuration (10,000).
+ */
+static int64_t
+atom_budget(const struct dg_conf *conf, const struct rules_policy *pol)
+{
+	if (pol->peer != NULL && pol->peer->atoms != 0)
+		return pol->peer->atoms < 0 ? 0 : pol->peer->atoms;
+	if (pol->peer != NULL && has_allow_all(&pol->peer->rules))
+		return 0;
+	if (pol->peer == NULL && (pol->def == DG_DEF_ALLOW ||
+	    has_allow_all(pol->def_rules)))
+		return 0;
+	return conf->max_atoms;
 }
 
 static const char *
@@ -474,6 +639,23 @@ rules_resolve(const struct dg_conf *conf, const char *local_node,
 	out->disconnect = out->peer != NULL && out->peer->disconnect;
 	out->needs = ruleset_needs(out->peer != NULL ? &out->peer->rules :
 	    NULL) | ruleset_needs(out->def_rules);
+	out->atoms = atom_budget(conf, out);
+	if (out->atoms > 0)
+		out->needs |= DC_NEED_ATOMS;
+	if (out->peer != NULL && out->peer->handler != NULL)
+		out->handler = out->peer->handler;
+	else if (out->node_scope != NULL && out->node_scope->handler != NULL)
+		out->handler = out->node_scope->handler;
+	else
+		out->handler = conf->top.handler;
+	/* A bare {allow, funs} without a budget leaves the guard nothing
+	 * to refuse: the walk is skipped. */
+	if (out->atoms == 0 && (all_funs(out->peer != NULL ?
+	    &out->peer->rules : NULL) || all_funs(out->def_rules)))
+		out->needs &= ~DC_NEED_FUNS;
+	/* The rewrite needs the payload proven whole: the one walk. */
+	if (out->handler != NULL)
+		out->needs |= DC_NEED_FUNS;
 
 	n = 0;
 	if (out->node_scope != NULL)
@@ -562,6 +744,9 @@ rules_test_msg(struct dist_msg *m, const char *type, const char *target,
 	int needs_target = 0, takes_target = 0;
 
 	memset(m, 0, sizeof(*m));
+	/* What a by-pid message targets: a placeholder, since --disclosed
+	 * stands for the lookup. */
+	m->t_target = mkspan("<pid>", 5);
 	if (target != NULL) {
 		tlen = strlen(target);
 		if (tlen + 1 > buflen) {
@@ -666,10 +851,16 @@ static void
 test_usage(FILE *f)
 {
 	fprintf(f, "usage: distguard test -c FILE [--node LOCAL] [-v] "
-	    "[--disclosed] PEER TYPE [TARGET]\n"
+	    "[--disclosed]\n"
+	    "           [--term TERM | --term-file FILE] PEER TYPE [TARGET]\n"
 	    "  Says what the policy in FILE does with one message from PEER.\n"
 	    "  --disclosed: a send or monitor by pid targets a pid the node\n"
 	    "        disclosed to PEER (the profiles admit no other)\n"
+	    "  --term TERM: the message's payload (for spawn_request, the\n"
+	    "        argument list), a literal: atoms, integers, strings,\n"
+	    "        binaries, tuples, lists\n"
+	    "  --term-file FILE: the payload in the external format, as\n"
+	    "        term_to_binary/1 writes it (funs and pids included)\n"
 	    "  TYPE: link exit monitor send reg_send group_leader\n"
 	    "        spawn_request alias_send altact, or is_auth,\n"
 	    "        features_request\n"
@@ -683,10 +874,80 @@ test_conf_err(void *arg, const char *file, int line, const char *msg)
 	fprintf(stderr, "%s:%d: %s\n", file, line, msg);
 }
 
+/* --term-file: the whole file, 131 first, at most TEST_TERM_MAX bytes. */
+#define TEST_TERM_MAX	(1024 * 1024)
+
+static uint8_t	test_term[TEST_TERM_MAX];
+
+static int
+read_term_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (f == NULL) {
+		fprintf(stderr, "distguard test: %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	n = fread(test_term, 1, sizeof(test_term), f);
+	if (!feof(f) || ferror(f) || n < 2 || test_term[0] != 131) {
+		fprintf(stderr, "distguard test: %s: not a term in the "
+		    "external format (131 first, at most 1 MiB)\n", path);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	*len = n;
+	return 0;
+}
+
+/* Atoms of the payload, distinct (the budget counts these). */
+static void
+test_atom(void *arg, const uint8_t *a)
+{
+	struct dg_span t;
+	const uint8_t *q = a;
+
+	(void)term_atom(&q, &t);
+	(void)idset_add(arg, idset_hash(t.p, t.len));
+}
+
+/*
+ * Runs the payload through the decoder's payload part, as the proxy
+ * would: the code guard's facts and the atoms.  Returns 0, or -1 (said).
+ */
+static int
+test_payload(struct dist_msg *m, const uint8_t *pl, size_t len,
+    struct idset *atoms)
+{
+	struct dc_opts o;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.need = DC_NEED_FUNS | DC_NEED_ATOMS | DC_NEED_PIDSEND |
+	    DC_NEED_GLOBAL;
+	o.frame_end = pl + len;
+	o.final = 1;
+	o.atom = test_atom;
+	o.atom_arg = atoms;
+	if ((rc = dist_ctl_payload(m, pl, pl + len, &o)) != 0 ||
+	    m->pl_state == PL_BAD || m->pl_state == PL_PREFIX) {
+		fprintf(stderr, "distguard test: the payload is not one "
+		    "term the filter can read whole\n");
+		return -1;
+	}
+	return 0;
+}
+
 int
 rules_cmd_test(int argc, char **argv)
 {
 	const char *path = NULL, *local = NULL, *pos[3], *why;
+	const char *lit = NULL, *term_file = NULL;
+	struct idset atoms;
+	char where[800];
+	size_t plen = 0;
 	struct dg_conf *conf;
 	struct rules_policy pol;
 	struct rules_verdict v;
@@ -707,6 +968,11 @@ rules_cmd_test(int argc, char **argv)
 			verbose = 1;
 		} else if (strcmp(argv[i], "--disclosed") == 0) {
 			disclosed = 1;
+		} else if (strcmp(argv[i], "--term") == 0 && i + 1 < argc) {
+			lit = argv[++i];
+		} else if (strcmp(argv[i], "--term-file") == 0 &&
+		    i + 1 < argc) {
+			term_file = argv[++i];
 		} else if (strcmp(argv[i], "--") == 0) {
 			for (i++; i < argc && npos < 3; i++)
 				pos[npos++] = argv[i];
@@ -742,20 +1008,61 @@ rules_cmd_test(int argc, char **argv)
 	}
 	/* A send or monitor by pid: to a pid the node disclosed, or not. */
 	m.disclosed = disclosed;
+	idset_init(&atoms, IDSET_DEFAULT_MAX);
+	if (lit != NULL && term_file != NULL) {
+		fprintf(stderr, "distguard test: --term or --term-file, not "
+		    "both\n");
+		return 2;
+	}
+	if (lit != NULL) {
+		int n = term_from_text(lit, test_term + 1,
+		    sizeof(test_term) - 1, &why);
+
+		if (n < 0) {
+			fprintf(stderr, "distguard test: --term: %s\n", why);
+			return 2;
+		}
+		test_term[0] = 131;
+		plen = (size_t)n + 1;
+	} else if (term_file != NULL && read_term_file(term_file, &plen) == -1)
+		return 2;
+	if (plen > 0 && (!m.has_payload ||
+	    test_payload(&m, test_term + 1, plen - 1, &atoms) == -1)) {
+		if (!m.has_payload)
+			fprintf(stderr, "distguard test: %s carries no "
+			    "payload\n", pos[1]);
+		idset_free(&atoms);
+		return 2;
+	}
 	if ((conf = conf_load(path, test_conf_err, NULL)) == NULL)
 		return 1;
 
 	/* An unadmitted peer never gets to send anything: rules_decide
 	 * says so with the "not admitted" verdict. */
 	(void)rules_resolve(conf, local, pos[0], &pol);
+	/* Without a payload, the code guard has nothing to look at. */
+	if (plen == 0)
+		pol.needs &= ~DC_NEED_FUNS;
 	rules_decide(&pol, &m, &v);
 	if (v.line > 0)
-		printf("%-5s %s (line %d)%s%s\n", rules_action_name(v.action),
+		printf("%-5s %s (line %d)%s%s", rules_action_name(v.action),
 		    v.what, v.line, v.reason ? ", reason " : "",
 		    v.reason ? v.reason : "");
 	else
-		printf("%-5s %s%s%s\n", rules_action_name(v.action), v.what,
+		printf("%-5s %s%s%s", rules_action_name(v.action), v.what,
 		    v.reason ? ", reason " : "", v.reason ? v.reason : "");
+	if (v.code) {
+		dist_fun_where(&m, where, sizeof(where));
+		printf(", code guard: a fun in %s", where);
+	}
+	if (plen > 0)
+		printf("; atoms %u (budget %lld)", idset_count(&atoms),
+		    (long long)pol.atoms);
+	if (pol.handler != NULL && v.action == DG_ALLOW &&
+	    m.type == DG_T_SPAWN_REQUEST && m.via != VIA_NONE)
+		printf("; runs through %s:dist_spawn_init/4", pol.handler);
+	printf("\n");
+	idset_free(&atoms);
 	if (verbose)
 		printf("      policy: %s\n", pol.desc);
 	fflush(stdout);

@@ -40,6 +40,12 @@ struct rules_policy {
 	/* Payload facts its rules look at: dist_ctl's DC_NEED_* (the
 	 * profiles global and replies need them). */
 	unsigned		 needs;
+	/* The atom budget of this connection's peer: distinct atoms it may
+	 * make the node create (0: none; docs/FILTER.md 12). */
+	int64_t			 atoms;
+	/* {handler, spawn_request, Module}: NULL, or the module allowed
+	 * spawn requests are rewritten to run through (filter/rewrite.h). */
+	const char		*handler;
 	/* For log lines and `distguard test -v`: "peer \"web@*\" (line
 	 * 12)", "node \"db@*\" (line 3): no {peer} entry matches; default
 	 * allow (line 5)", "not admitted: ...". */
@@ -58,6 +64,9 @@ struct rules_verdict {
 	/* Static, or NULL: why a profile that covers this kind of message
 	 * did not admit this one ("undisclosed", "carries a fun", ...). */
 	const char		*reason;
+	/* The code guard denied it (a fun where the rule did not let funs
+	 * through): the proxy raises filter.code, not filter.denied. */
+	int			 code;
 };
 
 /*
@@ -100,6 +109,14 @@ int	rules_test_msg(struct dist_msg *m, const char *type,
  * load, 2 on a usage error.
  */
 int	rules_cmd_test(int argc, char **argv);
+
+/*
+ * `distguard check`'s warnings about dangerous allowances (docs/FILTER.md
+ * 13): warn(arg, line, text) for each, in configuration order.  Returns
+ * how many.
+ */
+int	rules_warnings(const struct dg_conf *conf,
+	    void (*warn)(void *arg, int line, const char *msg), void *arg);
 
 /* Names, as written in the configuration. */
 const char	*rules_action_name(enum dg_action);

@@ -183,6 +183,45 @@ term_scan(const uint8_t *p, const uint8_t *end, const char **why)
 	return term_walk(p, end, end, NULL, why);
 }
 
+/* The atom after an atom at a (proven). */
+static const uint8_t	*next_atom(const uint8_t *a);
+
+/* An atom inside a pid, port, reference, export or fun, already proven. */
+static void
+visit_inner_atom(const struct term_visit *v, const uint8_t *a)
+{
+	v->fn(v->arg, a);
+}
+
+/* The atoms a proven pid, port, reference, export or fun holds inside. */
+static void
+inner_atoms(const struct term_visit *v, uint8_t tag, const uint8_t *q)
+{
+	switch (tag) {
+	case T_NEW_PID:
+	case T_PID:
+	case T_NEW_PORT:
+	case T_PORT:
+	case T_V4_PORT:
+	case T_REF:
+		visit_inner_atom(v, q + 1);
+		break;
+	case T_NEWER_REF:
+	case T_NEW_REF:
+		visit_inner_atom(v, q + 3);
+		break;
+	case T_EXPORT:
+		visit_inner_atom(v, q + 1);
+		visit_inner_atom(v, next_atom(q + 1));
+		break;
+	case T_NEW_FUN:
+		visit_inner_atom(v, q + 5 + TERM_FUN_FIXED);
+		break;
+	default:
+		break;
+	}
+}
+
 /* Tells the visitor about a term whose tag it asked for. */
 static void
 visit(const struct term_visit *v, uint8_t tag, const uint8_t *t)
@@ -193,6 +232,12 @@ visit(const struct term_visit *v, uint8_t tag, const uint8_t *t)
 	case T_NEW_FUN:
 	case T_EXPORT:
 		bit = TV_FUNS;
+		break;
+	case T_ATOM:
+	case T_SMALL_ATOM:
+	case T_ATOM_UTF8:
+	case T_SMALL_ATOM_UTF8:
+		bit = TV_ATOMS;
 		break;
 	case T_NEW_PID:
 	case T_PID:
@@ -206,6 +251,18 @@ visit(const struct term_visit *v, uint8_t tag, const uint8_t *t)
 	}
 	if (v->mask & bit)
 		v->fn(v->arg, t);
+}
+
+/* Nothing is left to scan at any level: the term ends with this leaf. */
+static int
+last_leaf(const struct level *st, int sp)
+{
+	int i;
+
+	for (i = 0; i <= sp; i++)
+		if (st[i].left != 0)
+			return 0;
+	return 1;
 }
 
 int
@@ -263,13 +320,18 @@ term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
 		return n == DG_AGAIN ? (rlim < lim ? DG_AGAIN :		\
 		    cut_at(cut, why)) : n;				\
 } while (0)
-/* A leaf whose body of `len` bytes is skipped unread: it must end by lim. */
+/* A leaf whose body of `len` bytes is skipped unread: it must end by lim.
+ * Cut at the real end with nothing after it, it is a tail cut (term.h). */
 #define BODY(len) do {							\
 	body = (len);							\
 	if (left < fixed)						\
 		return rlim < lim ? DG_AGAIN : cut_at(cut, why);	\
-	if (LEFT(q, lim) - 1 - fixed < body)				\
+	if (LEFT(q, lim) - 1 - fixed < body) {				\
+		if (cut == DG_AGAIN && v != NULL &&			\
+		    v->tail_cut != NULL && last_leaf(st, sp))		\
+			*v->tail_cut = 1;				\
 		return cut_at(cut, why);				\
+	}								\
 	q += 1 + fixed + body;						\
 	goto next;							\
 } while (0)
@@ -439,6 +501,8 @@ term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
 #undef BODY
 		if (left < fixed)
 			return rlim < lim ? DG_AGAIN : cut_at(cut, why);
+		if (v != NULL && (v->mask & TV_ATOMS))
+			inner_atoms(v, tag, q);
 		if (v != NULL)
 			visit(v, tag, q);
 		q += 1 + fixed;

@@ -39,10 +39,19 @@ int	term_scan(const uint8_t *p, const uint8_t *end, const char **why) DG_WUR;
  */
 #define TV_FUNS		0x01
 #define TV_IDS		0x02
+/* Every atom, including those a pid, port, reference, export or fun
+ * names (its node, module, function): each is one B would create.  fn
+ * gets the atom's tag byte; its text is proven. */
+#define TV_ATOMS	0x04
 struct term_visit {
 	unsigned	  mask;
 	void		(*fn)(void *arg, const uint8_t *term);
 	void		 *arg;
+	/* May be NULL.  Set to 1 when term_walk returns DG_AGAIN only
+	 * because the body of the term's last leaf (a binary, say) runs
+	 * past `end`: everything else, structure and atoms, was proven and
+	 * visited.  The first fragment of a large binary message is that. */
+	int		 *tail_cut;
 };
 
 /*

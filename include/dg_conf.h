@@ -66,7 +66,10 @@ enum dg_rule_kind {
 	DG_R_PROFILE,		/* ping | global | replies */
 	DG_R_TYPE,		/* {Action, Type} */
 	DG_R_NAMES,		/* {Action, reg_send, [Name]} */
-	DG_R_MFAS		/* {Action, spawn_request, [{M, F, A}]} */
+	DG_R_MFAS,		/* {Action, spawn_request, [{M, F, A}]} */
+	DG_R_FUNS		/* {allow, funs} | {allow, funs, [Name | MFA]}:
+				 * not a decider, an exemption from the code
+				 * guard (filter/rules.c) */
 };
 
 struct dg_rule {
@@ -78,6 +81,9 @@ struct dg_rule {
 	int			 nnames;
 	struct dg_mfa		*mfas;		/* MFAS */
 	int			 nmfas;
+	/* {allow, Type, disclosed}: only to a pid or alias the local node
+	 * disclosed to the peer (filter/disclose.h) */
+	int			 disclosed;
 	int			 line;		/* where it was written, for `test` */
 };
 
@@ -95,6 +101,11 @@ struct dg_peer {
 	struct dg_ruleset	 rules;
 	int			 disconnect;	/* {disconnect, true}: drop the
 						 * connection on a violation */
+	/* {atoms, N}: distinct atoms the peer may make the node create;
+	 * -1 unset (the scope's limit applies, none for allow_all), 0 no
+	 * budget at all */
+	int64_t			 atoms;
+	char			*handler;	/* {handler, spawn_request, Module} */
 	int			 line;
 };
 
@@ -107,6 +118,10 @@ struct dg_scope {
 	enum dg_default_kind	 def;
 	struct dg_ruleset	 def_rules;	/* DG_DEF_RULES */
 	int			 def_line;
+	/* {handler, spawn_request, Module} for the peers of this scope
+	 * whose entry names none; NULL: none */
+	char			*handler;
+	int			 handler_line;
 	int			 line;
 };
 
@@ -170,6 +185,7 @@ struct dg_conf {
 	uint32_t		 max_frame;		/* without FRAGMENTS (64 MiB) */
 	int			 max_frag_seqs;		/* open sequences per direction (64) */
 	uint64_t		 max_frag_bytes;	/* bytes per sequence (256 MiB) */
+	int64_t			 max_atoms;		/* atom budget per peer (10,000; 0 off) */
 
 	/* {control, Path} : the stats/reload socket */
 	char			*control_path;

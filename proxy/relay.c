@@ -25,11 +25,13 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "atombook.h"
 #include "deny.h"
 #include "disclose.h"
 #include "dg_flags.h"
 #include "dg_log.h"
 #include "dist_ctl.h"
+#include "rewrite.h"
 #include "session.h"
 
 #define RELAY_READ	(256 * 1024)
@@ -45,6 +47,9 @@ struct iov_batch {
 	struct iovec	v[RELAY_IOV];
 	int		n;
 };
+
+static void	relay_alert(struct session *, const char *, const char *, ...)
+		    DG_PRINTF(3, 4);
 
 /* ---- replies B is owed ------------------------------------------------- */
 
@@ -123,6 +128,158 @@ peer_publishes(struct session *s, const struct dist_msg *m,
 		return;
 	(void)disclose_note(NULL, set, m, f->terms_end, frame_end, 1,
 	    s->peer_name);
+}
+
+/* ---- the atom budget (docs/FILTER.md 12) ------------------------------- */
+
+/*
+ * The distinct atoms a peer sent a local node, in frames that reached it
+ * (filter/atombook.h).  One book per (local node, peer) pair, kept when
+ * the connection closes: B's atom table never shrinks while B runs, and a
+ * peer cut off for its atoms reconnects at once (any send does), so a
+ * book per connection would let it start over.  The book holds at most
+ * `budget` atoms: the connection closes before one more would pass.
+ */
+#define ATOM_BOOKS	1024
+
+struct atom_book {
+	char		*b, *peer;
+	struct atombook	 book;
+	int		 refs;		/* live sessions using it */
+	int		 priv;		/* not in the table: freed with its session */
+};
+
+static struct atom_book	 books[ATOM_BOOKS];
+static int		 nbooks;
+
+static struct atom_book *
+book_init(struct atom_book *bk, const char *b, const char *peer)
+{
+	memset(bk, 0, sizeof(*bk));
+	if ((bk->b = strdup(b)) == NULL || (bk->peer = strdup(peer)) == NULL) {
+		free(bk->b);
+		bk->b = NULL;
+		return NULL;
+	}
+	atombook_init(&bk->book);
+	return bk;
+}
+
+static void
+book_clear(struct atom_book *bk)
+{
+	free(bk->b);
+	free(bk->peer);
+	atombook_free(&bk->book);
+	memset(bk, 0, sizeof(*bk));
+}
+
+/* The pair's book: found, made, a free slot recycled (a pair that has no
+ * connection now), or a private one when all ATOM_BOOKS are in use. */
+static struct atom_book *
+book_of(const char *b, const char *peer)
+{
+	struct atom_book *bk;
+	int i, idle = -1;
+
+	for (i = 0; i < nbooks; i++) {
+		if (strcmp(books[i].b, b) == 0 &&
+		    strcmp(books[i].peer, peer) == 0)
+			return &books[i];
+		if (books[i].refs == 0 && idle < 0)
+			idle = i;
+	}
+	if (nbooks < ATOM_BOOKS)
+		return book_init(&books[nbooks], b, peer) != NULL ?
+		    &books[nbooks++] : NULL;
+	if (idle >= 0) {
+		book_clear(&books[idle]);
+		return book_init(&books[idle], b, peer);
+	}
+	if ((bk = malloc(sizeof(*bk))) == NULL)
+		return NULL;
+	if (book_init(bk, b, peer) == NULL) {
+		free(bk);
+		return NULL;
+	}
+	bk->priv = 1;
+	return bk;
+}
+
+static void
+book_release(struct session *s)
+{
+	struct atom_book *bk = s->atoms;
+
+	if (bk == NULL)
+		return;
+	s->atoms = NULL;
+	if (--bk->refs > 0)
+		return;
+	if (bk->priv) {
+		book_clear(bk);
+		free(bk);
+	}
+}
+
+/*
+ * The atoms of the message being decided, before the verdict: only those
+ * the book does not hold yet.  Bounded: every atom takes two bytes at
+ * least, and the decoder sees at most DF_WINDOW of a frame.
+ */
+#define MSG_ATOMS_MAX	(DF_WINDOW / 2 + 64)
+
+/* The atoms point into the frame being decided, which stays put until
+ * its verdict. */
+static struct {
+	struct atom_book	*book;
+	uint64_t		 h[MSG_ATOMS_MAX];
+	const uint8_t		*a[MSG_ATOMS_MAX];
+	size_t			 n;
+	int			 overflow;
+} msg_atoms;
+
+/* dc_opts.atom: one atom of the message (its tag byte, proven). */
+static void
+collect_atom(void *arg, const uint8_t *a)
+{
+	uint64_t h;
+
+	(void)arg;
+	if (atombook_has(&msg_atoms.book->book, a, &h))
+		return;
+	if (msg_atoms.n == MSG_ATOMS_MAX) {
+		msg_atoms.overflow = 1;
+		return;
+	}
+	msg_atoms.h[msg_atoms.n] = h;
+	msg_atoms.a[msg_atoms.n++] = a;
+}
+
+/*
+ * Enters the new atoms of a message that is to be forwarded.  Returns -1
+ * (alerted, session closed, the message not forwarded) when that would
+ * take the book past the budget.
+ */
+static int
+atoms_charge(struct session *s)
+{
+	struct atom_book *bk = s->atoms;
+	size_t i;
+
+	if (bk == NULL || msg_atoms.book != bk || s->pol.atoms <= 0)
+		return 0;
+	for (i = 0; i < msg_atoms.n && !msg_atoms.overflow; i++)
+		if (atombook_add(&bk->book, msg_atoms.h[i], msg_atoms.a[i],
+		    s->pol.atoms) == -1)
+			break;
+	if (i == msg_atoms.n && !msg_atoms.overflow)
+		return 0;
+	relay_alert(s, "filter.atom_flood", "more than %lld distinct atoms "
+	    "from this peer (%llu counted); connection closed",
+	    (long long)s->pol.atoms, (unsigned long long)bk->book.count);
+	session_close(s, "atom budget exhausted");
+	return -1;
 }
 
 /* ---- output ------------------------------------------------------------ */
@@ -236,7 +393,7 @@ follow_reload(struct session *s)
 }
 
 /* An alert about this session's peer, naming both nodes. */
-static void DG_PRINTF(3, 4)
+static void
 relay_alert(struct session *s, const char *event, const char *fmt, ...)
 {
 	char detail[768];
@@ -276,8 +433,17 @@ static void
 alert_denied(struct session *s, const struct dist_msg *m,
     const struct rules_verdict *v)
 {
-	char target[300] = "", mfa[600] = "", mod[256], fun[256];
+	char target[300] = "", mfa[600] = "", mod[256], fun[256], where[800];
 
+	if (v->code) {
+		/* The code guard: where the fun sat, and what allowed the rest. */
+		dist_fun_where(m, where, sizeof(where));
+		relay_alert(s, "filter.code", "%s %s: a fun in %s, and no "
+		    "funs rule lets it through (decided by %s, line %d): op %s",
+		    conf_action_name(v->action), conf_type_name(m->type), where,
+		    v->what, v->line, dist_op_name(m->op));
+		return;
+	}
 	if (m->has_name)
 		span_text(m->name, target, sizeof(target));
 	if (m->via != VIA_NONE) {
@@ -306,14 +472,86 @@ spoofed(struct session *s, const struct dist_msg *m, struct dg_span node,
 	return DF_DROP;
 }
 
+/* Answers P as if the target of m did not exist (filter/deny.c). */
+static void
+deny_answer(struct session *s, const struct dist_msg *m, int passthrough)
+{
+	static uint8_t reply[DENY_REPLY_MAX(DF_WINDOW)];	/* one loop, one user */
+	int n;
+
+	n = deny_reply(m, s->flags, passthrough, reply, sizeof(reply));
+	if (n > 0)
+		inject(s, reply, (size_t)n);
+}
+
+/* ---- the spawn handler (filter/rewrite.h) ------------------------------ */
+
+/*
+ * Rewritten frames wait here until the batch that points at them is
+ * written or queued (flush copies what the socket does not take).
+ * relay_process makes room before each frame.
+ */
+#define ARENA_SIZE	(4 * REWRITE_MAX)
+
+static struct {
+	uint8_t		 buf[ARENA_SIZE];
+	size_t		 used;
+	const uint8_t	*p;		/* the frame decide just built */
+	size_t		 n;
+} arena;
+
+#define RELAY_REWRITTEN	(-3)
+
+/*
+ * An allowed code request (spawn, erpc, rex, net_kernel) under {handler,
+ * spawn_request, Module}: built anew in the arena, or denied (alerted,
+ * answered as a denial is) when it cannot be.  Returns RELAY_REWRITTEN,
+ * DF_FORWARD (not a code request), DF_DROP, or -1 (session closed).
+ */
+static int
+handle_spawn(struct session *s, const struct df_frame *f,
+    const struct dist_msg *m, int passthrough)
+{
+	const uint8_t *frame = f->terms - f->hdr_len - 4;
+	const char *why = NULL;
+	char mod[256], fun[256];
+	int n;
+
+	if (m->type != DG_T_SPAWN_REQUEST || m->via == VIA_NONE)
+		return DF_FORWARD;
+	if (!f->complete || f->kind != DF_MSG)
+		why = "a spawn request too large to rewrite";
+	else if ((n = rewrite_spawn(m, frame, 4 + (size_t)f->len,
+	    (size_t)(f->terms - frame), passthrough, s->pol.handler,
+	    s->peer_name, arena.buf + arena.used, ARENA_SIZE - arena.used,
+	    &why)) > 0) {
+		arena.p = arena.buf + arena.used;
+		arena.n = (size_t)n;
+		arena.used += (size_t)n;
+		return RELAY_REWRITTEN;
+	}
+	memcpy(mod, m->exec_m.p, m->exec_m.len < 255 ? m->exec_m.len : 255);
+	mod[m->exec_m.len < 255 ? m->exec_m.len : 255] = '\0';
+	memcpy(fun, m->exec_f.p, m->exec_f.len < 255 ? m->exec_f.len : 255);
+	fun[m->exec_f.len < 255 ? m->exec_f.len : 255] = '\0';
+	relay_alert(s, "filter.handler", "deny spawn_request mfa %s:%s/%d: "
+	    "handler %s not applied: %s: op %s", mod, fun, m->exec_arity,
+	    s->pol.handler, why, dist_op_name(m->op));
+	s->row->verdict[m->type][DG_DENY]++;
+	deny_answer(s, m, passthrough);
+	if (s->pol.disconnect) {
+		session_close(s, "denied message, and the peer has {disconnect, true}");
+		return -1;
+	}
+	return DF_DROP;
+}
+
 /* Returns DF_FORWARD, DF_DROP, or -1 when the session was closed. */
 static int
 judge(struct session *s, int rc, const struct dist_msg *m, const char *why,
     int passthrough)
 {
 	struct rules_verdict v;
-	static uint8_t reply[DENY_REPLY_MAX(DF_WINDOW)];	/* one loop, one user */
-	int n;
 
 	follow_reload(s);
 	if (rc != 0) {
@@ -347,11 +585,8 @@ judge(struct session *s, int rc, const struct dist_msg *m, const char *why,
 	if (v.action == DG_ALLOW)
 		return DF_FORWARD;
 	alert_denied(s, m, &v);
-	if (v.action == DG_DENY) {
-		n = deny_reply(m, s->flags, passthrough, reply, sizeof(reply));
-		if (n > 0)
-			inject(s, reply, (size_t)n);
-	}
+	if (v.action == DG_DENY)
+		deny_answer(s, m, passthrough);
 	if (v.disconnect) {
 		session_close(s, "denied message, and the peer has {disconnect, true}");
 		return -1;
@@ -378,10 +613,22 @@ decide(struct session *s, int from_peer, const struct df_frame *f)
 		const uint8_t *frame_end = f->terms + (f->len - f->hdr_len);
 
 		/* Payload facts only where the policy's rules look at them. */
-		o.need = from_peer ? s->pol.needs &
-		    (DC_NEED_PIDSEND | DC_NEED_GLOBAL) : 0;
+		o.need = from_peer ? s->pol.needs & (DC_NEED_PIDSEND |
+		    DC_NEED_GLOBAL | DC_NEED_FUNS | DC_NEED_ATOMS) : 0;
 		o.frame_end = frame_end;
 		o.final = f->decidable;
+		o.atom = collect_atom;
+		o.atom_arg = NULL;
+		if (o.need & DC_NEED_ATOMS) {
+			if (s->atoms == NULL && s->b_name != NULL &&
+			    (s->atoms = book_of(s->b_name, s->peer_name)) != NULL)
+				s->atoms->refs++;
+			if (s->atoms == NULL)
+				o.need &= ~DC_NEED_ATOMS;	/* out of memory: logged below */
+			msg_atoms.book = s->atoms;
+			msg_atoms.n = 0;
+			msg_atoms.overflow = 0;
+		}
 		rc = dist_ctl_decode_x(f->terms, f->terms_end,
 		    !dir->df.header_mode, &o, &m, &why);
 		/* Decide as soon as the control part is in: a large frame then
@@ -395,13 +642,26 @@ decide(struct session *s, int from_peer, const struct df_frame *f)
 			why = "bytes after a control message that has no payload";
 		}
 		if (from_peer) {
-			/* Only sends and monitors by pid are judged on it. */
+			/* Only messages to a pid or alias are judged on it:
+			 * sends, monitors by pid, and for {allow, Type,
+			 * disclosed} links, exits and group leaders. */
 			if (rc == 0 && (s->pol.needs & DC_NEED_IDS) &&
 			    (m.type == DG_T_SEND || m.type == DG_T_ALIAS_SEND ||
+			    m.type == DG_T_LINK || m.type == DG_T_EXIT ||
+			    m.type == DG_T_GROUP_LEADER ||
 			    (m.type == DG_T_MONITOR && !m.has_name)))
 				m.disclosed = disclose_has(&s->disclosed,
 				    published_set(s), &m);
 			verdict = judge(s, rc, &m, why, !dir->df.header_mode);
+			if (verdict == DF_FORWARD && (o.need & DC_NEED_ATOMS) &&
+			    atoms_charge(s) == -1)
+				return -1;
+			if (verdict == DF_FORWARD && rc == 0 &&
+			    s->pol.handler != NULL)
+				verdict = handle_spawn(s, f, &m,
+				    !dir->df.header_mode);
+			if (verdict == RELAY_REWRITTEN)
+				return verdict;
 			if (verdict == DF_FORWARD && rc == 0)
 				peer_publishes(s, &m, f, frame_end);
 		} else if (rc == 0) {
@@ -482,11 +742,23 @@ relay_process(struct session *s, int from_peer, const uint8_t *buf, size_t len)
 		}
 		if (r < 0)
 			return framing_violation(s, from_peer, why);
+		/* Room for a rewritten frame: what points at the arena goes
+		 * out (or to a queue) first. */
+		if (from_peer && s->pol.handler != NULL &&
+		    ARENA_SIZE - arena.used < REWRITE_MAX) {
+			if (flush(s, !from_peer, &batch) == -1)
+				return -1;
+			arena.used = 0;
+		}
 		if ((verdict = decide(s, from_peer, &f)) == RELAY_HOLD) {
 			hold(dir, buf + pos, len - pos);
 			break;
 		}
-		if (verdict < 0)
+		if (verdict == RELAY_REWRITTEN) {
+			/* decide built it from the whole frame, which is here */
+			iov_add(&batch, arena.p, arena.n);
+			verdict = DF_DROP;
+		} else if (verdict < 0)
 			return -1;
 		total = 4 + (uint64_t)f.len;
 		take = total < len - pos ? (size_t)total : len - pos;
@@ -507,6 +779,7 @@ relay_process(struct session *s, int from_peer, const uint8_t *buf, size_t len)
 	}
 	if (flush(s, !from_peer, &batch) == -1)
 		return -1;
+	arena.used = 0;		/* written or queued: nothing points at it */
 	if (!from_peer)
 		inject_flush(s);
 	return 0;
@@ -619,4 +892,5 @@ relay_free(struct session *s)
 	s->to_b.held = s->to_p.held = NULL;
 	idset_free(&s->owed);
 	idset_free(&s->disclosed);
+	book_release(s);
 }

@@ -80,6 +80,8 @@ struct session {
 	struct idset		 disclosed;	/* pids and aliases B showed P */
 	struct idset		*published;	/* what B published through
 						 * global (relay.c), lazily */
+	struct atom_book	*atoms;		/* distinct atoms P sent B
+						 * (relay.c), when budgeted */
 };
 
 /* Takes an accepted peer connection for node `alive` (at b_port). */

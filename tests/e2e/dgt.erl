@@ -9,6 +9,8 @@
          csum_send/3, big_echo/2, timed/1]).
 %% Added for t_default.sh.
 -export([gpeer/3, pid_like/2, spray/3]).
+%% Added for t_guard.sh.
+-export([pid_id/1, atom_flood/3]).
 -behaviour(gen_server).
 
 serve() ->
@@ -58,6 +60,10 @@ checksum_sink(ReplyTo, N, I) ->
 
 init([]) -> {ok, #{}}.
 handle_call(ping, _From, S) -> {reply, pong, S};
+%% t_guard.sh: a server that applies what it is given (so that a fun
+%% that got through would leave its marker), and tells its own pid.
+handle_call({apply, F}, _From, S) when is_function(F, 0) -> {reply, F(), S};
+handle_call(whoami, _From, S) -> {reply, self(), S};
 handle_call(Req, _From, S) -> {reply, {unknown, Req}, S}.
 handle_cast(_, S) -> {noreply, S}.
 
@@ -194,3 +200,20 @@ spray(Pid, N, Msg) ->
     Targets = [P || Id <- lists:seq(1, N), (P = pid_like(Pid, Id)) =/= Pid],
     _ = [P ! Msg || P <- Targets],
     length(Targets).
+
+%% The Id field of a pid (what pid_like/2 takes).
+pid_id(Pid) ->
+    <<131, 88, Rest/binary>> = term_to_binary(Pid),
+    NodeLen = byte_size(Rest) - 12,
+    <<_:NodeLen/binary, Id:32, _/binary>> = Rest,
+    Id.
+
+%% Sends N messages, each one fresh atom, to {Name, Node}; returns N.
+%% Sends to a node that cut us off reconnect and go on.
+atom_flood(Name, Node, N) ->
+    lists:foreach(
+      fun(I) ->
+              catch erlang:send({Name, Node},
+                                list_to_atom("dg_flood_" ++ integer_to_list(I)))
+      end, lists:seq(1, N)),
+    N.

@@ -41,6 +41,44 @@ walk_prefixes(const uint8_t *all, size_t size, int whole)
 	}
 }
 
+/*
+ * TV_ATOMS and tail_cut: every atom reported lies inside the bytes and is
+ * an atom term whose text is there; the count is the same however the
+ * bytes arrived; a tail cut is reported only where the term is cut.
+ */
+static const uint8_t	*atoms_lo, *atoms_hi;
+static int		 atoms_n;
+
+static void
+on_atom(void *arg, const uint8_t *a)
+{
+	struct dg_span t;
+	const uint8_t *q = a;
+
+	(void)arg;
+	if (a < atoms_lo || a >= atoms_hi || term_atom(&q, &t) == -1 ||
+	    q > atoms_hi)
+		abort();
+	atoms_n++;
+}
+
+static void
+walk_atoms(const uint8_t *p, size_t size, int whole)
+{
+	int cut = 0, n;
+	struct term_visit v = { TV_ATOMS | TV_FUNS | TV_IDS, on_atom, NULL,
+	    &cut };
+	const char *why = NULL;
+
+	atoms_lo = p;
+	atoms_hi = p + size;
+	atoms_n = 0;
+	v.mask = TV_ATOMS;
+	n = term_walk(p, p + size, p + size, &v, &why);
+	if (n != whole || (cut && n != DG_AGAIN))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -76,6 +114,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	walk_prefixes(copy, size, n);
+	walk_atoms(copy, size, n);
 	free(copy);
 	return 0;
 }

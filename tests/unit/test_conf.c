@@ -383,7 +383,7 @@ static const struct {
 	{ "{default, [{allow, teleport}]}.\n", 1, "unknown message type" },
 	{ "{default, [{permit, send}]}.\n", 1, "allow, deny or drop" },
 	{ "{default, [{allow, send, [x]}]}.\n", 1,
-	    "only reg_send and spawn_request" },
+	    "only reg_send, spawn_request and funs" },
 	{ "{default, [{allow, reg_send, []}]}.\n", 1, "non-empty list" },
 	{ "{default, [{allow, reg_send, [\"x\"]}]}.\n", 1,
 	    "registered names are atoms" },
@@ -400,7 +400,7 @@ static const struct {
 	{ "{peer, \"a@*\", [], [{linger, 5}]}.\n", 1, "unknown peer option" },
 	{ "{peer, \"a@*\"}.\n", 1, "peer takes" },
 	{ "{node, \"n@*\", [{epmd, []}]}.\n", 1,
-	    "only {peer, ...} and {default, ...}" },
+	    "only {peer, ...}, {default, ...}" },
 	{ "{node, \"n@*\", []}.\n{node, \"n@*\", []}.\n", 2,
 	    "node \"n@*\" given twice" },
 	{ "{node, \"n@*\", [{default, deny}, {default, deny}]}.\n", 1,
@@ -707,6 +707,64 @@ test_cidr_match(void)
 	conf_unref(c);
 }
 
+/* The deeper filtering's forms (docs/FILTER.md 11-14), and their errors. */
+static void
+test_guard_forms(void)
+{
+	struct errs e;
+	struct dg_conf *c = load(
+	    "{limits, [{atoms, 500}]}.\n"
+	    "{handler, spawn_request, top_handler}.\n"
+	    "{peer, \"a@*\", [{allow, send, disclosed}, {allow, funs},\n"
+	    "   {allow, funs, [gateway, {lists, map, 2}, {m, '_', '_'}]}],\n"
+	    "   [{atoms, 20}, {handler, spawn_request, h}]}.\n"
+	    "{peer, \"b@*\", [allow_all], [{atoms, infinity}]}.\n"
+	    "{node, \"n@*\", [{handler, spawn_request, node_h}]}.\n", &e);
+	struct dg_rule *r;
+
+	CHECK(c != NULL);
+	if (c == NULL) {
+		dump(&e);
+		return;
+	}
+	CHECK_EQ(c->max_atoms, 500);
+	CHECK(c->top.handler != NULL && strcmp(c->top.handler, "top_handler") == 0);
+	CHECK_EQ(c->top.npeers, 2);
+	r = c->top.peers[0].rules.rules;
+	CHECK_EQ(r[0].kind, DG_R_TYPE);
+	CHECK_EQ(r[0].disclosed, 1);
+	CHECK_EQ(r[1].kind, DG_R_FUNS);
+	CHECK_EQ(r[1].nnames + r[1].nmfas, 0);
+	CHECK_EQ(r[2].kind, DG_R_FUNS);
+	CHECK_EQ(r[2].nnames, 1);
+	CHECK_EQ(r[2].nmfas, 2);
+	CHECK(r[2].mfas[1].f == NULL && r[2].mfas[1].arity == -1);
+	CHECK_EQ(c->top.peers[0].atoms, 20);
+	CHECK(strcmp(c->top.peers[0].handler, "h") == 0);
+	CHECK_EQ(c->top.peers[1].atoms, -1);
+	CHECK(c->nodes[0].handler != NULL);
+	conf_unref(c);
+
+	c = load("{peer, \"a@*\", [{deny, funs}]}.\n"
+	    "{peer, \"b@*\", [{allow, reg_send, disclosed}]}.\n"
+	    "{peer, \"c@*\", [{allow, funs, []}]}.\n"
+	    "{peer, \"d@*\", [ping], [{atoms, 0}]}.\n"
+	    "{peer, \"e@*\", [ping], [{handler, reg_send, m}]}.\n"
+	    "{handler, spawn_request, a}.\n"
+	    "{handler, spawn_request, b}.\n"
+	    "{limits, [{atoms, -1}]}.\n", &e);
+	CHECK(c == NULL);
+	CHECK(has(&e, 1, "funs rules only allow"));
+	CHECK(has(&e, 2, "only {allow, Type, disclosed}"));
+	CHECK(has(&e, 3, "non-empty list"));
+	CHECK(has(&e, 4, "peer: atoms must be 1..10000000"));
+	CHECK(has(&e, 5, "only spawn_request handlers"));
+	CHECK(has(&e, 7, "handler given twice"));
+	CHECK(has(&e, 8, "atoms must be 1..10000000"));
+	if (c != NULL)
+		conf_unref(c);
+}
+
 static void
 test_rule_wildcards(void)
 {
@@ -962,6 +1020,7 @@ main(void)
 	RUN(test_node_cookie);
 	RUN(test_cidr_match);
 	RUN(test_rule_wildcards);
+	RUN(test_guard_forms);
 	RUN(test_node_scopes);
 	RUN(test_names);
 	RUN(test_bounds);

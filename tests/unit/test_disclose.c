@@ -127,7 +127,7 @@ static void
 test_walk_tail(void)
 {
 	struct census c = { 0, 0 };
-	struct term_visit v = { TV_FUNS | TV_IDS, count, &c };
+	struct term_visit v = { TV_FUNS | TV_IDS, count, &c, NULL };
 	const uint8_t *g;
 	const char *why;
 	size_t head;
