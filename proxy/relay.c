@@ -378,18 +378,24 @@ inject(struct session *s, const uint8_t *frame, size_t n)
 
 /* ---- judging one message from P ---------------------------------------- */
 
-/* A reload applies to live connections from their next message. */
-static void
+/* A reload applies to live connections from their next message; a peer
+ * the new configuration no longer admits is cut off, as it would be
+ * refused if it connected now.  Returns -1 when the session was closed. */
+static int
 follow_reload(struct session *s)
 {
 	if (s->conf == s->d->conf)
-		return;
+		return 0;
 	conf_unref(s->conf);
 	s->conf = s->d->conf;
 	conf_ref(s->conf);
-	rules_resolve(s->conf, s->b_name, s->peer_name, &s->pol);
+	if (!rules_resolve(s->conf, s->b_name, s->peer_name, &s->pol)) {
+		session_close(s, "not admitted by the new configuration");
+		return -1;
+	}
 	log_info("conn %llu %s -> %s: new configuration, policy: %s",
 	    (unsigned long long)s->id, s->peer_name, s->b_name, s->pol.desc);
+	return 0;
 }
 
 /* An alert about this session's peer, naming both nodes. */
@@ -553,7 +559,8 @@ judge(struct session *s, int rc, const struct dist_msg *m, const char *why,
 {
 	struct rules_verdict v;
 
-	follow_reload(s);
+	if (follow_reload(s) == -1)
+		return -1;
 	if (rc != 0) {
 		s->row->invalid++;
 		relay_alert(s, rc == DG_AGAIN ? "filter.undecidable" :
@@ -697,15 +704,20 @@ decide(struct session *s, int from_peer, const struct df_frame *f)
 	return verdict;
 }
 
-static void
-hold(struct relay_dir *dir, const uint8_t *p, size_t n)
+/* Keeps an undecided frame's first bytes for the next read.  Returns -1,
+ * the session closed, when there is no memory for them. */
+static int
+hold(struct session *s, struct relay_dir *dir, const uint8_t *p, size_t n)
 {
 	/* n < RELAY_HELD_MAX: df_peek decides any frame with DF_WINDOW of
 	 * its bytes present. */
-	if (dir->held == NULL && (dir->held = malloc(RELAY_HELD_MAX)) == NULL)
-		fatalx("out of memory");
+	if (dir->held == NULL && (dir->held = malloc(RELAY_HELD_MAX)) == NULL) {
+		session_close(s, "out of memory");
+		return -1;
+	}
 	memcpy(dir->held, p, n);
 	dir->held_len = n;
+	return 0;
 }
 
 /*
@@ -737,7 +749,8 @@ relay_process(struct session *s, int from_peer, const uint8_t *buf, size_t len)
 		}
 		r = df_peek(&dir->df, buf + pos, len - pos, &f, &why);
 		if (r == DG_AGAIN) {
-			hold(dir, buf + pos, len - pos);
+			if (hold(s, dir, buf + pos, len - pos) == -1)
+				return -1;
 			break;
 		}
 		if (r < 0)
@@ -751,7 +764,8 @@ relay_process(struct session *s, int from_peer, const uint8_t *buf, size_t len)
 			arena.used = 0;
 		}
 		if ((verdict = decide(s, from_peer, &f)) == RELAY_HOLD) {
-			hold(dir, buf + pos, len - pos);
+			if (hold(s, dir, buf + pos, len - pos) == -1)
+				return -1;
 			break;
 		}
 		if (verdict == RELAY_REWRITTEN) {

@@ -55,4 +55,24 @@ check "the log names c's real name when it closes" \
     wait_for "$T/dg.log" "p@$LHOST -> c@$LHOST: closed: handshake failed" 3
 check "the daemon is still running" dg_alive
 
+# A reload that no longer admits a connected peer cuts it off at its next
+# message: the policy is resolved again, and its admission is obeyed.
+SCOPES=("{node, \"c@$LHOST\", [{default, deny}]}."
+    '{node, "c@*", [{peer, "p@*", [allow_all]}]}.'
+    '{node, "b@*", [{peer, "p@*", [ping]}]}.')
+write_conf '{peer, "q@*", [ping]}.' '{default, deny}.' "${SCOPES[@]}"
+timeout 10 "$DG" reload -c "$CONF" > /dev/null 2>&1
+leval q "b@$LHOST" "pong = net_adm:ping(Node), monitor_node(Node, true),
+    io:format(\"connected~n\"), timer:sleep(4000), net_adm:ping(Node),
+    receive {nodedown, Node} -> cut_off after 5000 -> still_up end" > "$T/q.out" 2>&1 &
+PIDS+=("$!")
+check "q is admitted and connected to b" wait_for "$T/q.out" "connected" 20
+write_conf '{default, deny}.' "${SCOPES[@]}"
+r=$(timeout 10 "$DG" reload -c "$CONF" 2>&1)
+check "a reload without q's entry is taken ($r)" grep -q reloaded <<<"$r"
+check "q is cut off at its next message" wait_for "$T/q.out" "^cut_off" 15
+check "the log says why" \
+    wait_for "$T/dg.log" "q@$LHOST -> b@$LHOST: closed: not admitted by the new configuration" 3
+check "the daemon is still running after the reloads" dg_alive
+
 done_tests
