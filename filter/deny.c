@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "dg_etf.h"
 #include "dg.h"
 #include "dg_flags.h"
 #include "dg_wire.h"
@@ -16,10 +17,6 @@
 #include "deny.h"
 
 /* External term format tags we write (spec 4.7). */
-#define TAG_VERSION		131
-#define TAG_SMALL_INT		97
-#define TAG_SMALL_TUPLE		104
-#define TAG_SMALL_ATOM_UTF8	119
 #define PASS_THROUGH		112
 #define DIST_HEADER		68
 
@@ -32,14 +29,14 @@ put_span(struct dg_wr *w, struct dg_span s)
 static void
 put_tuple(struct dg_wr *w, uint8_t arity)
 {
-	wr_u8(w, TAG_SMALL_TUPLE);
+	wr_u8(w, T_SMALL_TUPLE);
 	wr_u8(w, arity);
 }
 
 static void
 put_small(struct dg_wr *w, uint8_t v)
 {
-	wr_u8(w, TAG_SMALL_INT);
+	wr_u8(w, T_SMALL_INT);
 	wr_u8(w, v);
 }
 
@@ -48,7 +45,7 @@ put_atom(struct dg_wr *w, const char *a)
 {
 	size_t n = strlen(a);		/* our own constants, < 256 */
 
-	wr_u8(w, TAG_SMALL_ATOM_UTF8);
+	wr_u8(w, T_SMALL_ATOM_UTF8);
 	wr_u8(w, (uint8_t)n);
 	wr_bytes(w, a, n);
 }
@@ -59,7 +56,7 @@ static void
 put_term_start(struct dg_wr *w, int passthrough)
 {
 	if (passthrough)
-		wr_u8(w, TAG_VERSION);
+		wr_u8(w, T_VERSION);
 }
 
 static int
@@ -105,7 +102,7 @@ deny_reply(const struct dist_msg *m, uint64_t flags, int passthrough,
 	if (passthrough) {
 		wr_u8(&w, PASS_THROUGH);
 	} else {
-		wr_u8(&w, TAG_VERSION);
+		wr_u8(&w, T_VERSION);
 		wr_u8(&w, DIST_HEADER);
 		wr_u8(&w, 0);		/* no atom cache refs: spec 4.9 */
 	}

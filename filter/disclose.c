@@ -4,15 +4,11 @@
  */
 #include <string.h>
 
+#include "dg_etf.h"
 #include "dg_wire.h"
 #include "disclose.h"
 #include "term.h"
 
-#define T_NEW_PID	88
-#define T_NEWER_REF	90
-#define T_REF		101
-#define T_PID		103
-#define T_NEW_REF	114
 
 /* Class byte, node length and text, then at most five 32-bit words and
  * a creation. */

@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dg_etf.h"
 #include "dg_wire.h"
 #include "dist_ctl.h"
 
-#define VERSION_MAGIC	131
 
 /* Kinds of control tuple elements (spec 5.1, column "Checks by R"). */
 enum kind {
@@ -139,31 +139,33 @@ dist_op_name(int op)
 static int
 is_pid(const uint8_t *q)
 {
-	return q[0] == 88 || q[0] == 103;
+	return q[0] == T_NEW_PID || q[0] == T_PID;
 }
 
 static int
 is_atom(const uint8_t *q)
 {
-	return q[0] == 100 || q[0] == 115 || q[0] == 118 || q[0] == 119;
+	return q[0] == T_ATOM || q[0] == T_SMALL_ATOM ||
+	    q[0] == T_ATOM_UTF8 || q[0] == T_SMALL_ATOM_UTF8;
 }
 
 static int
 is_ref(const uint8_t *q)
 {
-	return q[0] == 90 || q[0] == 101 || q[0] == 114;
+	return q[0] == T_NEWER_REF || q[0] == T_REF || q[0] == T_NEW_REF;
 }
 
 static int
 is_int(const uint8_t *q)
 {
-	return q[0] == 97 || q[0] == 98 || q[0] == 110 || q[0] == 111;
+	return q[0] == T_SMALL_INT || q[0] == T_INT || q[0] == T_SMALL_BIG ||
+	    q[0] == T_LARGE_BIG;
 }
 
 static int
 is_list(const uint8_t *q)
 {
-	return q[0] == 106 || q[0] == 107 || q[0] == 108;
+	return q[0] == T_NIL || q[0] == T_STRING || q[0] == T_LIST;
 }
 
 /*
@@ -174,11 +176,11 @@ static int
 altact_flags(const uint8_t *q)
 {
 	switch (q[0]) {
-	case 97:
+	case T_SMALL_INT:
 		return q[1];
-	case 98:
+	case T_INT:
 		return (q[1] & 0x80) ? -1 : q[4];
-	case 110:		/* n, sign, digits least significant first */
+	case T_SMALL_BIG:		/* n, sign, digits least significant first */
 		return q[2] != 0 ? -1 : q[1] == 0 ? 0 : q[3];
 	default:		/* 111: u32 n, sign, digits */
 		return q[5] != 0 ? -1 : get_u32(q + 1) == 0 ? 0 : q[6];
@@ -210,7 +212,7 @@ read_mfa(const uint8_t *q, struct dist_msg *m)
 	if (term_atom(&q, &m->exec_f) == -1)
 		return -1;
 	m->x_f = span_of(a, q);
-	return q[0] == 97 ? 0 : -1;
+	return q[0] == T_SMALL_INT ? 0 : -1;
 }
 
 /*
@@ -226,9 +228,9 @@ pl_tuple(const uint8_t **q, const uint8_t *end, uint32_t *arity)
 
 	if (left < 1)
 		return DG_AGAIN;
-	if (**q != 104 && **q != 105)
+	if (**q != T_SMALL_TUPLE && **q != T_LARGE_TUPLE)
 		return 1;
-	if (left < (**q == 104 ? 2U : 5U))
+	if (left < (**q == T_SMALL_TUPLE ? 2U : 5U))
 		return DG_AGAIN;
 	(void)term_tuple(q, arity);
 	return 0;
@@ -244,7 +246,7 @@ pl_list(const uint8_t **q, const uint8_t *end, uint32_t *n)
 		return DG_AGAIN;
 	if (!is_list(*q))
 		return 1;
-	if (left < (**q == 106 ? 1U : **q == 107 ? 3U : 5U))
+	if (left < (**q == T_NIL ? 1U : **q == T_STRING ? 3U : 5U))
 		return DG_AGAIN;
 	(void)term_list(q, n, &is_string);
 	/* The count is the peer's word: every element takes a byte at least
@@ -506,8 +508,6 @@ inspect_reg_send(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
 
 /* ---- payload facts for the profiles (docs/FILTER.md 7) ---------------- */
 
-#define T_EXPORT	113
-#define T_NEW_FUN	112
 
 /* fun(Name, Pid1, Pid2) -> Pid that global itself provides. */
 static const char *const global_resolvers[] = {
@@ -967,7 +967,7 @@ dist_ctl_decode_x(const uint8_t *p, const uint8_t *end, int passthrough,
 		return DG_AGAIN;
 	if (passthrough) {
 		/* spec 4.3: every term carries its own version byte */
-		if (p[0] != VERSION_MAGIC) {
+		if (p[0] != T_VERSION) {
 			*why = "pass-through term without 131";
 			return DG_EINVAL;
 		}
@@ -1108,7 +1108,7 @@ dist_ctl_decode_x(const uint8_t *p, const uint8_t *end, int passthrough,
 	if (pl >= end)
 		return DG_AGAIN;
 	if (passthrough) {
-		if (pl[0] != VERSION_MAGIC) {
+		if (pl[0] != T_VERSION) {
 			*why = "pass-through payload without 131";
 			return DG_EINVAL;
 		}

@@ -7,14 +7,10 @@
  */
 #include <string.h>
 
+#include "dg_etf.h"
 #include "dg_wire.h"
 #include "rewrite.h"
 
-#define T_SMALL_INT	97
-#define T_SMALL_TUPLE	104
-#define T_NIL		106
-#define T_LIST		108
-#define T_ATOM_UTF8	118
 #define T_SMALL_ATOM_UTF8 119
 #define VERSION_MAGIC	131
 
