@@ -798,23 +798,8 @@ cookie_entry(struct loader *L, const struct et_node *t, const char *name,
  * {Action, reg_send, [Name]} | {Action, spawn_request, [{M, F, A}]} |
  * {allow, Type, disclosed} | {allow, funs} | {allow, funs, [Name | MFA]}.
  */
-static const char *type_names[DG_T_COUNT] = {
-	[DG_T_LINK] = "link",
-	[DG_T_EXIT] = "exit",
-	[DG_T_MONITOR] = "monitor",
-	[DG_T_SEND] = "send",
-	[DG_T_REG_SEND] = "reg_send",
-	[DG_T_GROUP_LEADER] = "group_leader",
-	[DG_T_SPAWN_REQUEST] = "spawn_request",
-	[DG_T_ALIAS_SEND] = "alias_send",
-	[DG_T_ALTACT] = "altact",
-};
-
-static const char *action_names[] = {
-	[DG_ALLOW] = "allow",
-	[DG_DENY] = "deny",
-	[DG_DROP] = "drop",
-};
+static const char *const type_names[DG_T_COUNT] = DG_TYPE_NAMES("", "");
+static const char *const action_names[] = DG_ACTION_NAMES;
 
 static const char *profile_names[DG_PROFILE_COUNT] = {
 	[DG_PROFILE_PING] = "ping",

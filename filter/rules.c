@@ -20,24 +20,12 @@
 #include "rules.h"
 #include "term_lit.h"
 
-/*
- * Type names as the configuration writes them, in enum dg_type order.
- * core/conf.c owns the parser (conf_type_from_name); the `what` strings
- * below need them as literals, so they are spelt out here too, and
- * test_rules checks that both agree.
- */
-#define TYPE_NAMES(pre, post) {						\
-	pre "link" post, pre "exit" post, pre "monitor" post,		\
-	pre "send" post, pre "reg_send" post, pre "group_leader" post,	\
-	pre "spawn_request" post, pre "alias_send" post,		\
-	pre "altact" post }
-
 /* "{Action, Type}" for every type rule, so that a verdict never builds a
  * string. */
 static const char *const what_type[3][DG_T_COUNT] = {
-	[DG_ALLOW] = TYPE_NAMES("{allow, ", "}"),
-	[DG_DENY] = TYPE_NAMES("{deny, ", "}"),
-	[DG_DROP] = TYPE_NAMES("{drop, ", "}"),
+	[DG_ALLOW] = DG_TYPE_NAMES("{allow, ", "}"),
+	[DG_DENY] = DG_TYPE_NAMES("{deny, ", "}"),
+	[DG_DROP] = DG_TYPE_NAMES("{drop, ", "}"),
 };
 
 static const char *const what_names[3] = {
@@ -58,22 +46,9 @@ static const char *const what_profile[DG_PROFILE_COUNT] = {
 	[DG_PROFILE_REPLIES] = "profile replies",
 };
 
-static const char *const action_names[3] = {
-	[DG_ALLOW] = "allow",
-	[DG_DENY] = "deny",
-	[DG_DROP] = "drop",
-};
-
 #define WHAT_NOT_ADMITTED \
 	"not admitted: no {peer} entry matches and the default is deny"
 
-const char *
-rules_action_name(enum dg_action a)
-{
-	if ((unsigned)a < DG_ARRAY_LEN(action_names))
-		return action_names[a];
-	return "?";
-}
 
 /*
  * 1 when the atom text s[0..len) equals the NUL-terminated `name`.  Stops
@@ -284,7 +259,7 @@ mfas_match(const struct dg_rule *r, const struct dist_msg *m)
 
 /* {allow, Type, disclosed}, for verdicts. */
 static const char *const what_disclosed[DG_T_COUNT] =
-    TYPE_NAMES("{allow, ", ", disclosed}");
+    DG_TYPE_NAMES("{allow, ", ", disclosed}");
 
 /*
  * A message whose target is a pid or an alias of the local node, which
@@ -1045,11 +1020,11 @@ rules_cmd_test(int argc, char **argv)
 		pol.needs &= ~DC_NEED_FUNS;
 	rules_decide(&pol, &m, &v);
 	if (v.line > 0)
-		printf("%-5s %s (line %d)%s%s", rules_action_name(v.action),
+		printf("%-5s %s (line %d)%s%s", conf_action_name(v.action),
 		    v.what, v.line, v.reason ? ", reason " : "",
 		    v.reason ? v.reason : "");
 	else
-		printf("%-5s %s%s%s", rules_action_name(v.action), v.what,
+		printf("%-5s %s%s%s", conf_action_name(v.action), v.what,
 		    v.reason ? ", reason " : "", v.reason ? v.reason : "");
 	if (v.code) {
 		dist_fun_where(&m, where, sizeof(where));

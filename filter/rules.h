@@ -118,7 +118,5 @@ int	rules_cmd_test(int argc, char **argv);
 int	rules_warnings(const struct dg_conf *conf,
 	    void (*warn)(void *arg, int line, const char *msg), void *arg);
 
-/* Names, as written in the configuration. */
-const char	*rules_action_name(enum dg_action);
 
 #endif

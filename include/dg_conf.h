@@ -46,6 +46,18 @@ enum dg_action {
 	DG_DROP		/* drop silently */
 };
 
+/*
+ * The names the configuration writes, in enum order, once: an array
+ * initialiser with every name between `pre` and `post` ("" "" for the
+ * names themselves, "{allow, " "}" for a rule's static description).
+ */
+#define DG_TYPE_NAMES(pre, post) {					\
+	pre "link" post, pre "exit" post, pre "monitor" post,		\
+	pre "send" post, pre "reg_send" post, pre "group_leader" post,	\
+	pre "spawn_request" post, pre "alias_send" post,		\
+	pre "altact" post }
+#define DG_ACTION_NAMES	{ "allow", "deny", "drop" }
+
 /* Built-in profiles: named sets of the OTP traffic a connection needs. */
 enum dg_profile {
 	DG_PROFILE_PING,	/* net_adm:ping */
