@@ -1,0 +1,620 @@
+/*
+ * conf_opts.c - option lists ({Section, [{Name, Value}]}): the sorted
+ * table of each section, the generic range-checked setters, and the
+ * section entries ({epmd}, {listen}, {handshake}, {bans}, {limits},
+ * {alerts}, {control}, {metrics}, {grants}, {user}, {group},
+ * {registration_from}).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "dg.h"
+#include "dg_conf.h"
+#include "dg_flags.h"
+#include "eterm.h"
+#include "conf_int.h"
+
+/*
+ * Option lists: {Section, [{Name, Value}, ...]}.  Each section has a
+ * sorted table; a value is either stored generically at `off` in struct
+ * dg_conf after a range check, or handed to fn.
+ */
+enum okind {
+	OPT_INT,	/* int */
+	OPT_SECS,	/* double, from whole seconds */
+	OPT_BOOL,	/* int 0/1 */
+	OPT_PORT,	/* uint16_t */
+	OPT_U32,
+	OPT_U64,
+	OPT_PATH,	/* char *, strdup'd */
+	OPT_FN		/* fn does it */
+};
+
+struct opt;
+typedef void (*opt_fn)(struct loader *, const struct opt *,
+    const struct et_node *, const char *);
+
+struct opt {
+	const char	*name;
+	enum okind	 kind;
+	size_t		 off;
+	int64_t		 min;
+	int64_t		 max;
+	const char	*unit;
+	opt_fn		 fn;
+};
+
+#define OFF(f)	offsetof(struct dg_conf, f)
+
+static void
+o_epmd_addrs(struct loader *L, const struct opt *o, const struct et_node *v,
+    const char *what)
+{
+	struct dg_conf *c = L->c;
+	const struct et_node *k;
+	int i;
+
+	if (v->kind != ET_LIST || v->nkids < 1 ||
+	    v->nkids > DG_CONF_MAX_ADDRS) {
+		lerr(L, v->line, "%s must be a list of 1..%d addresses", what,
+		    DG_CONF_MAX_ADDRS);
+		return;
+	}
+	for (k = v->kids; k != NULL; k = k->next) {
+		struct dg_sockaddr *sa = &c->epmd_addrs[c->nepmd_addrs];
+
+		if (get_sockaddr(L, k, what, 0, sa) == -1)
+			continue;
+		for (i = 0; i < c->nepmd_addrs; i++) {
+			if (c->epmd_addrs[i].len == sa->len &&
+			    memcmp(&c->epmd_addrs[i].ss, &sa->ss,
+			    sa->len) == 0)
+				break;
+		}
+		if (i < c->nepmd_addrs) {
+			lerr(L, k->line, "%s: \"%s\" is listed twice", what,
+			    sa->text);
+			continue;
+		}
+		c->nepmd_addrs++;
+	}
+}
+
+static void
+o_names_from(struct loader *L, const struct opt *o, const struct et_node *v,
+    const char *what)
+{
+	if (et_is_atom(v, "local"))
+		L->c->names_from = DG_NAMES_LOCAL;
+	else if (et_is_atom(v, "any"))
+		L->c->names_from = DG_NAMES_ANY;
+	else if (et_is_atom(v, "none"))
+		L->c->names_from = DG_NAMES_NONE;
+	else
+		lerr(L, v->line, "%s must be local, any or none", what);
+}
+
+static void
+o_listen_addr(struct loader *L, const struct opt *o, const struct et_node *v,
+    const char *what)
+{
+	get_sockaddr(L, v, what, 0, &L->c->listen_addr);
+}
+
+/* {ports, {Min, Max}} or {ports, Port}. */
+static void
+o_ports(struct loader *L, const struct opt *o, const struct et_node *v,
+    const char *what)
+{
+	int64_t lo, hi;
+
+	if (v->kind == ET_INT) {
+		if (get_int(L, v, what, 1, 65535, "", &lo) == 0)
+			L->c->listen_port_min = L->c->listen_port_max =
+			    (uint16_t)lo;
+		return;
+	}
+	if (v->kind != ET_TUPLE || v->nkids != 2) {
+		lerr(L, v->line, "%s must be {Min, Max} or a port", what);
+		return;
+	}
+	if (get_int(L, et_elem(v, 0), what, 1, 65535, "", &lo) == -1 ||
+	    get_int(L, et_elem(v, 1), what, 1, 65535, "", &hi) == -1)
+		return;
+	if (lo > hi) {
+		lerr(L, v->line, "%s: {%" PRId64 ", %" PRId64 "} is empty: "
+		    "Min must be <= Max", what, lo, hi);
+		return;
+	}
+	L->c->listen_port_min = (uint16_t)lo;
+	L->c->listen_port_max = (uint16_t)hi;
+}
+
+/* withhold_flags / require_flags: a list of flag atoms.  require_flags
+ * also takes 'MANDATORY_23' .. 'MANDATORY_28': what that OTP release
+ * requires of a peer. */
+static void
+o_flags(struct loader *L, const struct opt *o, const struct et_node *v,
+    const char *what)
+{
+	uint64_t *dst = (uint64_t *)((char *)L->c + o->off), set = 0, bit;
+	const struct et_node *k;
+	char buf[64];
+	int bad = 0;
+
+	if (v->kind != ET_LIST) {
+		lerr(L, v->line, "%s must be a list of flag names", what);
+		return;
+	}
+	for (k = v->kids; k != NULL; k = k->next) {
+		if (k->kind == ET_ATOM && o->off == OFF(hs_require) &&
+		    dflag_mandatory_from_name(k->text, &bit) == 0) {
+			set |= bit;
+			continue;
+		}
+		if (k->kind != ET_ATOM || dflag_from_name(k->text, &bit) != 0) {
+			lerr(L, k->line, "%s: unknown flag %s (flags are "
+			    "written as in dg_flags.h without DFLAG_, e.g. "
+			    "'DIST_HDR_ATOM_CACHE')", what,
+			    et_show(k, buf, sizeof(buf)));
+			bad = 1;
+			continue;
+		}
+		set |= bit;
+	}
+	if (bad)
+		return;
+	*dst = set;
+	if (o->off == OFF(hs_require))
+		L->c->hs_require_line = L->require_set = v->line;
+	else
+		L->c->hs_withhold_line = L->withhold_set = v->line;
+}
+
+static const struct opt epmd_opts[] = {
+	{ "addresses",		OPT_FN, 0, 0, 0, "", o_epmd_addrs },
+	{ "max_connections",	OPT_INT, OFF(epmd_max_conns), 1, 65536, "", NULL },
+	{ "max_per_source",	OPT_INT, OFF(epmd_max_per_source), 1, 65536, "",
+				NULL },
+	{ "names_from",		OPT_FN, 0, 0, 0, "", o_names_from },
+	{ "port",		OPT_PORT, OFF(epmd_port), 1, 65535, "", NULL },
+	{ "timeout",		OPT_SECS, OFF(epmd_timeout), 1, 3600, "seconds",
+				NULL },
+};
+
+static const struct opt listen_opts[] = {
+	{ "address",		OPT_FN, 0, 0, 0, "", o_listen_addr },
+	{ "ports",		OPT_FN, 0, 0, 0, "", o_ports },
+};
+
+static const struct opt hs_opts[] = {
+	{ "check_host",		OPT_BOOL, OFF(hs_check_host), 0, 1, "", NULL },
+	{ "max_pending",	OPT_INT, OFF(hs_max_pending), 1, 65536, "", NULL },
+	{ "max_per_source",	OPT_INT, OFF(hs_max_per_source), 1, 65536, "",
+				NULL },
+	{ "require_flags",	OPT_FN, OFF(hs_require), 0, 0, "", o_flags },
+	{ "timeout",		OPT_SECS, OFF(hs_timeout), 1, 3600, "seconds",
+				NULL },
+	{ "withhold_flags",	OPT_FN, OFF(hs_withhold), 0, 0, "", o_flags },
+};
+
+static const struct opt ban_opts[] = {
+	{ "duration",		OPT_SECS, OFF(ban_duration), 1, 2592000,
+				"seconds", NULL },
+	{ "failures",		OPT_INT, OFF(ban_failures), 0, 1000, "", NULL },
+	{ "window",		OPT_SECS, OFF(ban_window), 1, 86400, "seconds",
+				NULL },
+};
+
+static const struct opt alert_opts[] = {
+	{ "file",		OPT_PATH, OFF(alerts_path), 0, CONF_MAX_PATH, "",
+				NULL },
+	{ "per_source",		OPT_INT, OFF(alerts_per_source), 1, 100000, "",
+				NULL },
+	{ "syslog",		OPT_BOOL, OFF(alerts_syslog), 0, 1, "", NULL },
+};
+
+/* {atoms, N} (in limits and in peer options): a distinct-atom budget,
+ * 1..10,000,000, or infinity for none. */
+int
+get_atoms(struct loader *L, const struct et_node *v, const char *what,
+    int64_t *out)
+{
+	if (et_is_atom(v, "infinity")) {
+		*out = -1;
+		return 0;
+	}
+	return get_int(L, v, what, 1, 10000000, "(or infinity)", out);
+}
+
+static void
+o_atoms(struct loader *L, const struct opt *o, const struct et_node *v,
+    const char *what)
+{
+	int64_t n;
+
+	if (get_atoms(L, v, what, &n) == 0)
+		L->c->max_atoms = n < 0 ? 0 : n;
+}
+
+static const struct opt limit_opts[] = {
+	{ "atoms",		OPT_FN, 0, 0, 0, "", o_atoms },
+	{ "max_fragment_bytes",	OPT_U64, OFF(max_frag_bytes), 1024,
+				INT64_C(1) << 40, "bytes", NULL },
+	{ "max_fragment_sequences", OPT_INT, OFF(max_frag_seqs), 1, 1024, "",
+				NULL },
+	{ "max_frame",		OPT_U32, OFF(max_frame), 1024, INT32_MAX, "bytes",
+				NULL },
+};
+
+
+static void	o_metrics_listen(struct loader *, const struct opt *,
+		    const struct et_node *, const char *);
+
+static const struct opt metrics_opts[] = {
+	{ "listen",		OPT_FN, 0, 0, 0, "", o_metrics_listen },
+	{ "max_connections",	OPT_INT, OFF(metrics_max_conns), 1, 1024, "",
+				NULL },
+	{ "max_peers",		OPT_INT, OFF(metrics_max_peers), 1, 10000, "",
+				NULL },
+};
+
+static const struct opt grant_opts[] = {
+	{ "keep_on_reload",	OPT_BOOL, OFF(grants_keep_on_reload), 0, 1, "",
+				NULL },
+	{ "max",		OPT_INT, OFF(grants_max), 1, 1024, "", NULL },
+	{ "max_duration",	OPT_SECS, OFF(grants_max_duration), 1, 2592000,
+				"seconds", NULL },
+	{ "state_file",		OPT_PATH, OFF(grants_state_file), 0,
+				CONF_MAX_PATH, "", NULL },
+};
+
+static int
+opt_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct opt *)elem)->name);
+}
+
+static void
+opt_set(struct loader *L, const struct opt *o, const struct et_node *v,
+    const char *what)
+{
+	char *base = (char *)L->c + o->off, *s;
+	const char *t;
+	int64_t n;
+	int b;
+
+	switch (o->kind) {
+	case OPT_FN:
+		o->fn(L, o, v, what);
+		return;
+	case OPT_BOOL:
+		if (get_bool(L, v, what, &b) == 0)
+			*(int *)base = b;
+		return;
+	case OPT_PATH:
+		if ((t = get_text(L, v, what, (size_t)o->max)) == NULL ||
+		    (s = lstrdup(L, t, v->line)) == NULL)
+			return;
+		free(*(char **)base);
+		*(char **)base = s;
+		return;
+	default:
+		break;
+	}
+	if (get_int(L, v, what, o->min, o->max, o->unit, &n) == -1)
+		return;
+	switch (o->kind) {
+	case OPT_INT:	*(int *)base = (int)n; break;
+	case OPT_SECS:	*(double *)base = (double)n; break;
+	case OPT_PORT:	*(uint16_t *)base = (uint16_t)n; break;
+	case OPT_U32:	*(uint32_t *)base = (uint32_t)n; break;
+	case OPT_U64:	*(uint64_t *)base = (uint64_t)n; break;
+	default:	break;
+	}
+}
+
+/* Walks [{Name, Value}]: unknown and repeated options are errors. */
+static void
+opt_list(struct loader *L, const char *section, const struct et_node *list,
+    const struct opt *tab, size_t ntab)
+{
+	const struct et_node *k;
+	const struct opt *o;
+	char what[96], buf[64];
+	int seen[16] = { 0 };
+
+	if (list->kind != ET_LIST) {
+		lerr(L, list->line, "%s takes a list of {Option, Value}, "
+		    "found %s", section, et_show(list, buf, sizeof(buf)));
+		return;
+	}
+	for (k = list->kids; k != NULL; k = k->next) {
+		if (k->kind != ET_TUPLE || k->nkids != 2 ||
+		    k->kids->kind != ET_ATOM) {
+			lerr(L, k->line, "%s: options are {Name, Value}, "
+			    "found %s", section, et_show(k, buf, sizeof(buf)));
+			continue;
+		}
+		o = bsearch(k->kids->text, tab, ntab, sizeof(*tab), opt_cmp);
+		if (o == NULL) {
+			lerr(L, k->line, "%s: unknown option %s", section,
+			    et_show(k->kids, buf, sizeof(buf)));
+			continue;
+		}
+		if (seen[o - tab]) {
+			lerr(L, k->line, "%s: option '%s' given twice (first "
+			    "on line %d)", section, o->name, seen[o - tab]);
+			continue;
+		}
+		seen[o - tab] = k->line;
+		snprintf(what, sizeof(what), "%s: %s", section, o->name);
+		opt_set(L, o, k->kids->next, what);
+	}
+}
+
+/* {Name, [Options]} for the option-list sections. */
+static int
+section_arg(struct loader *L, const struct et_node *t, const char *name)
+{
+	if (t->nkids != 2) {
+		lerr(L, t->line, "%s takes {%s, [{Option, Value}]}", name,
+		    name);
+		return -1;
+	}
+	return 0;
+}
+
+/* "127.0.0.1:9369" or "[::1]:9369": a numeric address and a port. */
+static void
+o_metrics_listen(struct loader *L, const struct opt *o,
+    const struct et_node *v, const char *what)
+{
+	struct dg_conf *c = L->c;
+	struct et_node host;
+	char buf[80], *colon, *end;
+	const char *s;
+	long port;
+
+	if ((s = get_text(L, v, what, sizeof(buf) - 1)) == NULL)
+		return;
+	snprintf(buf, sizeof(buf), "%s", s);
+	colon = strrchr(buf, ':');
+	if (colon == NULL || colon[1] == '\0') {
+		lerr(L, v->line, "%s: \"%s\" must be ADDRESS:PORT, e.g. "
+		    "\"127.0.0.1:9369\" or \"[::1]:9369\"", what, s);
+		return;
+	}
+	*colon = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 1 || port > 65535) {
+		lerr(L, v->line, "%s: port of \"%s\" must be 1..65535", what, s);
+		return;
+	}
+	memset(&host, 0, sizeof(host));
+	host.kind = ET_STRING;
+	host.line = v->line;
+	host.text = buf;
+	if (buf[0] == '[' && colon > buf + 1 && colon[-1] == ']') {
+		host.text = buf + 1;
+		colon[-1] = '\0';
+	} else if (strchr(buf, ':') != NULL) {
+		lerr(L, v->line, "%s: write an IPv6 address in brackets, "
+		    "\"[%s]:%ld\"", what, buf, port);
+		return;
+	}
+	host.len = strlen(host.text);
+	if (get_sockaddr(L, &host, what, (uint16_t)port, &c->metrics_addr) == 0)
+		c->metrics_on = 1;
+}
+
+/* {metrics, "Addr:Port"} or {metrics, [{listen, "Addr:Port"}, ...]}. */
+void
+e_metrics(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	const struct et_node *v;
+
+	if (t->nkids != 2) {
+		lerr(L, t->line, "metrics takes {metrics, \"127.0.0.1:9369\"} "
+		    "or {metrics, [{Option, Value}]}");
+		return;
+	}
+	v = et_elem(t, 1);
+	if (v->kind == ET_LIST) {
+		opt_list(L, "metrics", v, metrics_opts,
+		    DG_ARRAY_LEN(metrics_opts));
+		if (!L->c->metrics_on && L->nerr == 0)
+			lerr(L, t->line, "metrics: the listen option is "
+			    "required");
+		return;
+	}
+	o_metrics_listen(L, NULL, v, "metrics");
+}
+
+void
+e_grants(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	if (section_arg(L, t, "grants") == 0)
+		opt_list(L, "grants", et_elem(t, 1), grant_opts,
+		    DG_ARRAY_LEN(grant_opts));
+}
+
+void
+e_epmd(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	if (section_arg(L, t, "epmd") == 0)
+		opt_list(L, "epmd", et_elem(t, 1), epmd_opts,
+		    DG_ARRAY_LEN(epmd_opts));
+}
+
+void
+e_listen(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	if (section_arg(L, t, "listen") == 0)
+		opt_list(L, "listen", et_elem(t, 1), listen_opts,
+		    DG_ARRAY_LEN(listen_opts));
+}
+
+void
+e_handshake(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	L->hs_line = t->line;
+	if (section_arg(L, t, "handshake") == 0)
+		opt_list(L, "handshake", et_elem(t, 1), hs_opts,
+		    DG_ARRAY_LEN(hs_opts));
+}
+
+void
+e_bans(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	if (section_arg(L, t, "bans") == 0)
+		opt_list(L, "bans", et_elem(t, 1), ban_opts,
+		    DG_ARRAY_LEN(ban_opts));
+}
+
+void
+e_limits(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	if (section_arg(L, t, "limits") == 0)
+		opt_list(L, "limits", et_elem(t, 1), limit_opts,
+		    DG_ARRAY_LEN(limit_opts));
+}
+
+/* {alerts, Path} or {alerts, [Option]}. */
+void
+e_alerts(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	const struct et_node *v;
+	const char *path;
+
+	if (t->nkids != 2) {
+		lerr(L, t->line, "alerts takes {alerts, Path} or {alerts, "
+		    "[{Option, Value}]}");
+		return;
+	}
+	v = et_elem(t, 1);
+	L->c->alerts_line = t->line;
+	if (v->kind == ET_LIST) {
+		opt_list(L, "alerts", v, alert_opts, DG_ARRAY_LEN(alert_opts));
+		return;
+	}
+	if ((path = get_text(L, v, "alerts file", CONF_MAX_PATH)) != NULL)
+		L->c->alerts_path = lstrdup(L, path, v->line);
+}
+
+void
+e_control(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	const char *path;
+
+	if (t->nkids != 2) {
+		lerr(L, t->line, "control takes {control, "
+		    "\"/path/to/socket\"}");
+		return;
+	}
+	/* It becomes a sun_path. */
+	path = get_text(L, et_elem(t, 1), "control socket path",
+	    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+	if (path != NULL)
+		L->c->control_path = lstrdup(L, path, t->line);
+}
+
+/*
+ * {user, Name} and {group, Name}: the account the daemon runs as after
+ * the privilege drop.  Looked up now, so that `distguard check` names a
+ * missing account or root by FILE:LINE rather than the daemon failing
+ * after it has bound its ports.
+ */
+void
+e_user(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	struct passwd *pw;
+	const char *name;
+
+	if (t->nkids != 2) {
+		lerr(L, t->line, "user takes {user, \"name\"}");
+		return;
+	}
+	if ((name = get_text(L, et_elem(t, 1), "user name", 64)) == NULL)
+		return;
+	errno = 0;
+	if ((pw = getpwnam(name)) == NULL) {
+		lerr(L, t->line, "user \"%s\": %s", name, errno ?
+		    strerror(errno) : "no such user (create it, e.g. "
+		    "useradd --system --user-group --no-create-home "
+		    "--shell /usr/sbin/nologin NAME)");
+		return;
+	}
+	if (pw->pw_uid == 0) {
+		lerr(L, t->line, "user \"%s\" has uid 0: the privilege drop "
+		    "needs an unprivileged account", name);
+		return;
+	}
+	L->c->run_uid = pw->pw_uid;
+	if (L->c->run_group == NULL)
+		L->c->run_gid = pw->pw_gid;
+	L->c->run_user = lstrdup(L, name, t->line);
+}
+
+void
+e_group(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	struct group *gr;
+	const char *name;
+
+	if (t->nkids != 2) {
+		lerr(L, t->line, "group takes {group, \"name\"}");
+		return;
+	}
+	if ((name = get_text(L, et_elem(t, 1), "group name", 64)) == NULL)
+		return;
+	errno = 0;
+	if ((gr = getgrnam(name)) == NULL) {
+		lerr(L, t->line, "group \"%s\": %s", name, errno ?
+		    strerror(errno) : "no such group");
+		return;
+	}
+	if (gr->gr_gid == 0) {
+		lerr(L, t->line, "group \"%s\" has gid 0: the privilege drop "
+		    "needs an unprivileged group", name);
+		return;
+	}
+	L->c->run_gid = gr->gr_gid;
+	L->c->run_group = lstrdup(L, name, t->line);
+}
+
+void
+e_reg_from(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	const struct et_node *v, *k;
+	struct dg_conf *c = L->c;
+
+	if (t->nkids != 2 || (v = et_elem(t, 1))->kind != ET_LIST ||
+	    v->nkids < 1 || v->nkids > CONF_MAX_CIDRS) {
+		lerr(L, t->line, "registration_from takes a list of 1..%d "
+		    "addresses or address/prefix", CONF_MAX_CIDRS);
+		return;
+	}
+	if ((c->reg_from = lcalloc(L, (size_t)v->nkids, sizeof(*c->reg_from),
+	    t->line)) == NULL)
+		return;
+	for (k = v->kids; k != NULL; k = k->next)
+		if (get_cidr(L, k, "registration_from",
+		    &c->reg_from[c->nreg_from]) == 0)
+			c->nreg_from++;
+}
