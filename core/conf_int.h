@@ -45,7 +45,7 @@ int	get_int(struct loader *L, const struct et_node *v, const char *what,
 int	get_bool(struct loader *L, const struct et_node *v, const char *what,
     int *out);
 const char	*get_text(struct loader *L, const struct et_node *v,
-    const char *what,     size_t max);
+    const char *what, size_t max);
 const char	*get_pattern(struct loader *L, const struct et_node *v,
     const char *what);
 int	get_sockaddr(struct loader *L, const struct et_node *v, const char *what,
