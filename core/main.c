@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dg_cmd.h"
 #include "dg_conf.h"
 #include "dg_ctl.h"
 #include "dg_daemon.h"
@@ -326,7 +327,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "test") == 0)
-		return rules_cmd_test(argc - 1, argv + 1);
+		return cmd_test(argc - 1, argv + 1);
 	if (strcmp(cmd, "stats") == 0)
 		return cmd_ctl(argc - 1, argv + 1, "stats");
 	if (strcmp(cmd, "reload") == 0)

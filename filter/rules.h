@@ -101,16 +101,6 @@ int	rules_test_msg(struct dist_msg *m, const char *type,
 	    const char *target, char *buf, size_t buflen, const char **why);
 
 /*
- * `distguard test -c FILE [--node LOCAL] [-v] PEER TYPE [TARGET]`.  argv[0]
- * is the command's own name ("test").  Prints one line, the verdict and
- * the entry that decided ("deny  {deny, spawn_request} (line 12)"); with
- * -v a second line describes the policy.  Returns the exit status: 0 once
- * a verdict is printed (whatever it is), 1 when the configuration does not
- * load, 2 on a usage error.
- */
-int	rules_cmd_test(int argc, char **argv);
-
-/*
  * `distguard check`'s warnings about dangerous allowances (docs/FILTER.md
  * 13): warn(arg, line, text) for each, in configuration order.  Returns
  * how many.

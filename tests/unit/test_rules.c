@@ -11,6 +11,7 @@
 #include "dg_test.h"
 #include "dg_conf.h"
 #include "dist_ctl.h"
+#include "dg_cmd.h"
 #include "rules.h"
 
 /* ---- building configurations ---- */
@@ -1206,14 +1207,14 @@ test_cmd_usage(void)
 	char *h[] = { "test", "--help", NULL };
 
 	/* Usage errors are found before the configuration is read. */
-	CHECK_EQ(rules_cmd_test(1, a1), 2);
-	CHECK_EQ(rules_cmd_test(4, a2), 2);
-	CHECK_EQ(rules_cmd_test(7, a3), 2);
-	CHECK_EQ(rules_cmd_test(5, a4), 2);
-	CHECK_EQ(rules_cmd_test(5, a5), 2);
-	CHECK_EQ(rules_cmd_test(2, a6), 2);
-	CHECK_EQ(rules_cmd_test(5, a7), 2);
-	CHECK_EQ(rules_cmd_test(2, h), 0);
+	CHECK_EQ(cmd_test(1, a1), 2);
+	CHECK_EQ(cmd_test(4, a2), 2);
+	CHECK_EQ(cmd_test(7, a3), 2);
+	CHECK_EQ(cmd_test(5, a4), 2);
+	CHECK_EQ(cmd_test(5, a5), 2);
+	CHECK_EQ(cmd_test(2, a6), 2);
+	CHECK_EQ(cmd_test(5, a7), 2);
+	CHECK_EQ(cmd_test(2, h), 0);
 	CHECK(strcmp(conf_action_name(DG_ALLOW), "allow") == 0);
 	CHECK(strcmp(conf_action_name(DG_DENY), "deny") == 0);
 	CHECK(strcmp(conf_action_name(DG_DROP), "drop") == 0);

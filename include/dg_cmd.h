@@ -1,0 +1,17 @@
+/*
+ * dg_cmd.h - the commands of the distguard binary that are more than a
+ * call into the daemon (core/main.c dispatches them).
+ */
+#ifndef DG_CMD_H
+#define DG_CMD_H
+
+/*
+ * `distguard test -c FILE [--node LOCAL] [-v] [--disclosed] [--term T |
+ * --term-file F] PEER TYPE [TARGET]` (core/cmd_test.c).  argv[0] is the
+ * command's own name ("test").  Prints the verdict and the entry that
+ * decided; returns the exit status: 0 once a verdict is printed, 1 when
+ * the configuration does not load, 2 on a usage error.
+ */
+int	cmd_test(int argc, char **argv);
+
+#endif
