@@ -85,12 +85,29 @@ mfa_atom(struct loader *L, const struct et_node *v, const char *what,
 	return (*out = lstrdup(L, v->text, v->line)) == NULL ? -1 : 0;
 }
 
+/* {Module, Function, Arity | '_'} (k, a 3-tuple) into m. */
+static int
+mfa_of(struct loader *L, const struct et_node *k, struct dg_mfa *m)
+{
+	int64_t a;
+
+	m->arity = -1;
+	if (mfa_atom(L, et_elem(k, 0), "Module", &m->m) == -1 ||
+	    mfa_atom(L, et_elem(k, 1), "Function", &m->f) == -1)
+		return -1;
+	if (et_is_atom(et_elem(k, 2), "_"))
+		return 0;
+	if (get_int(L, et_elem(k, 2), "Arity (or '_')", 0, 255, "", &a) == -1)
+		return -1;
+	m->arity = (int)a;
+	return 0;
+}
+
 static int
 rule_mfas(struct loader *L, const struct et_node *v, struct dg_rule *r)
 {
 	const struct et_node *k;
 	struct dg_mfa *m;
-	int64_t a;
 
 	if (v->kind != ET_LIST || v->nkids == 0) {
 		lerr(L, v->line, "spawn_request rule takes a non-empty list "
@@ -108,17 +125,9 @@ rule_mfas(struct loader *L, const struct et_node *v, struct dg_rule *r)
 			return -1;
 		}
 		/* Count it now so that conf_unref frees a partial one. */
-		m->arity = -1;
 		r->nmfas++;
-		if (mfa_atom(L, et_elem(k, 0), "Module", &m->m) == -1 ||
-		    mfa_atom(L, et_elem(k, 1), "Function", &m->f) == -1)
+		if (mfa_of(L, k, m) == -1)
 			return -1;
-		if (et_is_atom(et_elem(k, 2), "_"))
-			continue;
-		if (get_int(L, et_elem(k, 2), "Arity (or '_')", 0, 255, "",
-		    &a) == -1)
-			return -1;
-		m->arity = (int)a;
 	}
 	return 0;
 }
@@ -139,7 +148,6 @@ rule_funs(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	const struct et_node *l, *k;
 	struct dg_mfa *m;
 	char buf[64];
-	int64_t a;
 
 	r->kind = DG_R_FUNS;
 	if (r->action != DG_ALLOW) {
@@ -174,16 +182,8 @@ rule_funs(struct loader *L, const struct et_node *v, struct dg_rule *r)
 			return -1;
 		}
 		m = &r->mfas[r->nmfas++];
-		m->arity = -1;
-		if (mfa_atom(L, et_elem(k, 0), "Module", &m->m) == -1 ||
-		    mfa_atom(L, et_elem(k, 1), "Function", &m->f) == -1)
+		if (mfa_of(L, k, m) == -1)
 			return -1;
-		if (et_is_atom(et_elem(k, 2), "_"))
-			continue;
-		if (get_int(L, et_elem(k, 2), "Arity (or '_')", 0, 255, "",
-		    &a) == -1)
-			return -1;
-		m->arity = (int)a;
 	}
 	return 0;
 }
