@@ -21,7 +21,7 @@
 #ifndef DIST_CTL_H
 #define DIST_CTL_H
 
-#include "dg_conf.h"
+#include "policy.h"
 #include "term.h"
 
 /* Control operation codes (spec 5.1). */

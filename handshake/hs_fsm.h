@@ -34,7 +34,6 @@
 #include <stdint.h>
 
 #include "dg.h"
-#include "dg_conf.h"
 #include "hs_msg.h"
 
 enum hs_state {

@@ -41,6 +41,8 @@
 #define DG_MAX_HS_MSG		2048
 /* Longest atom text in the external format: 255 chars of UTF-8. */
 #define DG_MAX_ATOM_BYTES	1020
+/* Bytes of one cookie: Erlang takes any length; 1 KiB is plenty. */
+#define DG_COOKIE_MAX		1024
 
 /* Text of an atom or name, bounded, NUL-terminated. */
 struct dg_name {

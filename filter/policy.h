@@ -1,0 +1,124 @@
+/*
+ * policy.h - what a policy is: the types of distribution traffic after the
+ * seed RFC, actions, rules, {peer} entries and {node} scopes.  Owned by
+ * the filter (rules.c gives it its meaning); the configuration loader
+ * (core/conf_policy.c) fills it from the file.
+ */
+#ifndef POLICY_H
+#define POLICY_H
+
+#include <stdint.h>
+
+/* Types of distribution traffic, after the seed RFC. */
+enum dg_type {
+	DG_T_LINK,		/* LINK, UNLINK(_ID)(_ACK), EXIT(_TT), PAYLOAD_EXIT(_TT) */
+	DG_T_EXIT,		/* EXIT2(_TT), PAYLOAD_EXIT2(_TT) */
+	DG_T_MONITOR,		/* MONITOR_P, DEMONITOR_P, (PAYLOAD_)MONITOR_P_EXIT(_TT) */
+	DG_T_SEND,		/* SEND(_TT), SEND_SENDER(_TT) */
+	DG_T_REG_SEND,		/* REG_SEND(_TT), and what rex relays */
+	DG_T_GROUP_LEADER,	/* GROUP_LEADER */
+	DG_T_SPAWN_REQUEST,	/* SPAWN_REQUEST(_TT), SPAWN_REPLY(_TT), and the
+				 * code-running forms of erpc, rex, net_kernel */
+	DG_T_ALIAS_SEND,	/* ALIAS_SEND(_TT) */
+	DG_T_ALTACT,		/* ALTACT_SIG_SEND (OTP 28) */
+	DG_T_COUNT
+};
+
+enum dg_action {
+	DG_ALLOW,
+	DG_DENY,	/* drop, and answer the caller as if the target did not exist */
+	DG_DROP		/* drop silently */
+};
+
+/*
+ * The names the configuration writes, in enum order, once: an array
+ * initialiser with every name between `pre` and `post` ("" "" for the
+ * names themselves, "{allow, " "}" for a rule's static description).
+ */
+#define DG_TYPE_NAMES(pre, post) {					\
+	pre "link" post, pre "exit" post, pre "monitor" post,		\
+	pre "send" post, pre "reg_send" post, pre "group_leader" post,	\
+	pre "spawn_request" post, pre "alias_send" post,		\
+	pre "altact" post }
+#define DG_ACTION_NAMES	{ "allow", "deny", "drop" }
+
+/* Built-in profiles: named sets of the OTP traffic a connection needs. */
+enum dg_profile {
+	DG_PROFILE_PING,	/* net_adm:ping */
+	DG_PROFILE_GLOBAL,	/* global's sync protocol + rex features */
+	DG_PROFILE_REPLIES,	/* sends/aliases to local pids: replies, io */
+	DG_PROFILE_COUNT
+};
+
+/* {M, F, Arity}; "_" (or arity -1) is a wildcard. */
+struct dg_mfa {
+	char		*m;		/* NULL = '_' */
+	char		*f;		/* NULL = '_' */
+	int		 arity;		/* -1 = '_' */
+};
+
+enum dg_rule_kind {
+	DG_R_ALLOW_ALL,		/* allow_all */
+	DG_R_PROFILE,		/* ping | global | replies */
+	DG_R_TYPE,		/* {Action, Type} */
+	DG_R_NAMES,		/* {Action, reg_send, [Name]} */
+	DG_R_MFAS,		/* {Action, spawn_request, [{M, F, A}]} */
+	DG_R_FUNS		/* {allow, funs} | {allow, funs, [Name | MFA]}:
+				 * not a decider, an exemption from the code
+				 * guard (filter/rules.c) */
+};
+
+struct dg_rule {
+	enum dg_rule_kind	 kind;
+	enum dg_action		 action;	/* DG_ALLOW for allow_all/profile */
+	enum dg_type		 type;		/* TYPE, NAMES (reg_send), MFAS (spawn_request) */
+	enum dg_profile		 profile;
+	char			**names;	/* NAMES: atom texts */
+	int			 nnames;
+	struct dg_mfa		*mfas;		/* MFAS */
+	int			 nmfas;
+	/* {allow, Type, disclosed}: only to a pid or alias the local node
+	 * disclosed to the peer (filter/disclose.h) */
+	int			 disclosed;
+	int			 line;		/* where it was written, for `test` */
+};
+
+/* {default, deny | allow | [Rule]} */
+enum dg_default_kind { DG_DEF_DENY, DG_DEF_ALLOW, DG_DEF_RULES };
+
+struct dg_ruleset {
+	struct dg_rule	*rules;
+	int		 nrules;
+};
+
+/* {peer, Pattern, [Rule]} or {peer, Pattern, [Rule], [Option]} */
+struct dg_peer {
+	char			*pattern;	/* glob over the peer's node name */
+	struct dg_ruleset	 rules;
+	int			 disconnect;	/* {disconnect, true}: drop the
+						 * connection on a violation */
+	/* {atoms, N}: distinct atoms the peer may make the node create;
+	 * -1 unset (the scope's limit applies, none for allow_all), 0 no
+	 * budget at all */
+	int64_t			 atoms;
+	char			*handler;	/* {handler, spawn_request, Module} */
+	int			 line;
+};
+
+/* Peers and default for one scope: the top level, or one {node, ...}. */
+struct dg_scope {
+	char			*node_pattern;	/* NULL at top level */
+	struct dg_peer		*peers;
+	int			 npeers;
+	int			 has_default;
+	enum dg_default_kind	 def;
+	struct dg_ruleset	 def_rules;	/* DG_DEF_RULES */
+	int			 def_line;
+	/* {handler, spawn_request, Module} for the peers of this scope
+	 * whose entry names none; NULL: none */
+	char			*handler;
+	int			 handler_line;
+	int			 line;
+};
+
+#endif
