@@ -234,9 +234,7 @@ pass(const struct workload *w, const struct rules_policy *pol,
 				    why ? why : "undecidable");
 				return -1;
 			}
-			if ((pol->needs & DC_NEED_IDS) &&
-			    (m.type == DG_T_SEND || m.type == DG_T_ALIAS_SEND ||
-			    (m.type == DG_T_MONITOR && !m.has_name)))
+			if ((pol->needs & DC_NEED_IDS) && disclose_wanted(&m))
 				m.disclosed = disclose_has(&disclosed, NULL, &m);
 			rules_decide(pol, &m, &v);
 			sink += (unsigned long)v.action;

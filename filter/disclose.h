@@ -51,6 +51,21 @@ int	disclose_note(struct idset *conn, struct idset *published,
 	    const struct dist_msg *m, const uint8_t *end,
 	    const uint8_t *frame_end, int final, const char *local);
 
+/*
+ * Whether a message is judged on what it targets being disclosed: sends,
+ * monitors by pid, and (for {allow, Type, disclosed}) links, exits and
+ * group leaders.  The relay looks the others up not at all, so that a
+ * send to a name costs no lookup.
+ */
+static inline int
+disclose_wanted(const struct dist_msg *m)
+{
+	return m->type == DG_T_SEND || m->type == DG_T_ALIAS_SEND ||
+	    m->type == DG_T_LINK || m->type == DG_T_EXIT ||
+	    m->type == DG_T_GROUP_LEADER ||
+	    (m->type == DG_T_MONITOR && !m->has_name);
+}
+
 /* 1 when the pid or alias m targets (m->t_target) is one the local node
  * disclosed on this connection (conn) or published through global
  * (published, may be NULL); 0 otherwise, or when m targets none. */

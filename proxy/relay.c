@@ -649,14 +649,8 @@ decide(struct session *s, int from_peer, const struct df_frame *f)
 			why = "bytes after a control message that has no payload";
 		}
 		if (from_peer) {
-			/* Only messages to a pid or alias are judged on it:
-			 * sends, monitors by pid, and for {allow, Type,
-			 * disclosed} links, exits and group leaders. */
 			if (rc == 0 && (s->pol.needs & DC_NEED_IDS) &&
-			    (m.type == DG_T_SEND || m.type == DG_T_ALIAS_SEND ||
-			    m.type == DG_T_LINK || m.type == DG_T_EXIT ||
-			    m.type == DG_T_GROUP_LEADER ||
-			    (m.type == DG_T_MONITOR && !m.has_name)))
+			    disclose_wanted(&m))
 				m.disclosed = disclose_has(&s->disclosed,
 				    published_set(s), &m);
 			verdict = judge(s, rc, &m, why, !dir->df.header_mode);
