@@ -15,15 +15,9 @@
 #include "disclose.h"
 #include "dist_ctl.h"
 #include "idset.h"
+#include "fuzz_span.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void
-in(struct dg_span s, const uint8_t *b, const uint8_t *e)
-{
-	if (s.len && (s.p < b || s.p + s.len > e))
-		abort();
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
