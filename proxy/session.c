@@ -625,10 +625,14 @@ session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 {
 	struct session *s = calloc(1, sizeof(*s));
 
+	/* The source is counted last: nothing to count down on failure. */
 	if (s == NULL || (s->hs = calloc(1, sizeof(*s->hs))) == NULL ||
-	    (s->alive = strdup(alive)) == NULL) {
-		if (s)
+	    (s->alive = strdup(alive)) == NULL ||
+	    srccount_add(d->hs_sources, (const struct sockaddr *)ss, 1) == -1) {
+		if (s) {
+			free(s->alive);
 			free(s->hs);
+		}
 		free(s);
 		log_warnx("listener %s: out of memory: connection closed", alive);
 		close(fd);
@@ -646,16 +650,6 @@ session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 	s->b_port = b_port;
 	s->local = dg_cidr_match(s->conf->reg_from, s->conf->nreg_from,
 	    peer_sa(s));
-	if (srccount_add(d->hs_sources, peer_sa(s), 1) == -1) {
-		log_warnx("conn %llu %s -> %s: out of memory: connection closed",
-		    (unsigned long long)s->id, s->peertext, alive);
-		conf_unref(s->conf);
-		free(s->alive);
-		free(s->hs);
-		free(s);
-		close(fd);
-		return;
-	}
 	s->pending = 1;
 	d->hs_pending++;
 	hs_fsm_init(&s->hs->fsm, s->conf->hs_withhold, s->conf->hs_require, alive);
