@@ -7,18 +7,18 @@
 #include "dg_etf.h"
 #include "dg_wire.h"
 #include "disclose.h"
+#include "dist_ctl_int.h"
 #include "term.h"
-
 
 /* Class byte, node length and text, then at most five 32-bit words and
  * a creation. */
 #define KEY_MAX	(1 + 2 + DG_MAX_ATOM_BYTES + 4 * 7)
 
+/* A pid or a reference (an alias is one). */
 static int
 is_id(const uint8_t *t)
 {
-	return t[0] == T_NEW_PID || t[0] == T_PID || t[0] == T_NEWER_REF ||
-	    t[0] == T_NEW_REF || t[0] == T_REF;
+	return is_pid(t) || is_ref(t);
 }
 
 /*

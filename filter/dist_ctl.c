@@ -150,7 +150,7 @@ is_atom(const uint8_t *q)
 	    q[0] == T_ATOM_UTF8 || q[0] == T_SMALL_ATOM_UTF8;
 }
 
-static int
+int
 is_ref(const uint8_t *q)
 {
 	return q[0] == T_NEWER_REF || q[0] == T_REF || q[0] == T_NEW_REF;

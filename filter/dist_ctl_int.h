@@ -3,8 +3,8 @@
  * facts it asks for (dist_facts.c) share: bounded readers over payload
  * bytes that term_scan has not proven as a whole.  Each returns 0 and
  * advances, 1 when the term is of another kind (cursor left alone),
- * DG_AGAIN when it runs past end, DG_EINVAL when invalid.  Private to
- * filter/dist_*.c.
+ * DG_AGAIN when it runs past end, DG_EINVAL when invalid.  And the kind
+ * tests of proven terms.  Private to filter/.
  */
 #ifndef DIST_CTL_INT_H
 #define DIST_CTL_INT_H
@@ -15,6 +15,7 @@
 #include "dist_ctl.h"
 
 int	is_pid(const uint8_t *q);
+int	is_ref(const uint8_t *q);
 int	pl_tuple(const uint8_t **q, const uint8_t *end, uint32_t *arity);
 int	pl_skip(const uint8_t **q, const uint8_t *end);
 int	pl_atom(const uint8_t **q, const uint8_t *end, struct dg_span *text);
