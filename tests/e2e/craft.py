@@ -496,7 +496,10 @@ def cmd_hs_attack(a):
     namefr = struct.pack(">H", len(namemsg)) + namemsg
     try:
         if kind == "garbage":
-            s.sendall(os.urandom(200))
+            # A whole frame (so it is judged, not waited for) whose tag is
+            # no handshake message's; the rest is noise.  Pure noise would
+            # declare a random length, and one above 198 is a stall.
+            s.sendall(struct.pack(">HB", 198, 1) + os.urandom(197))
         elif kind == "biglen":
             s.sendall(b"\xff\xff" + b"N" * 64)
         elif kind == "trunc_len":
