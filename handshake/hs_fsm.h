@@ -1,32 +1,41 @@
 /*
- * hs_fsm.h - the two-leg handshake engine (spec 2.4, 2.12), pure: bytes and
- * decisions in, bytes and events out.  No sockets, no timers, no config:
- * the glue (proxy/session.c) owns those and answers the engine's questions.
+ * hs_fsm.h - the sequencer of a mediated handshake: two legs (hs_leg.h),
+ * each its own engine, ordered so that neither side learns anything the
+ * other has not earned.  Pure: bytes and decisions in, bytes and events
+ * out.  No sockets, no timers, no config: the glue (proxy/session.c) owns
+ * those and answers the sequencer's questions.
  *
- * The outside leg is the peer P, to which distguard is the acceptor; the
- * inside leg is the protected node B, to which distguard is the initiator.
- * (The reverse, B dialling out, reuses the same steps with the roles
- * swapped; it is not wired yet.)  Order, after spec 2.12:
+ * Leg HS_ACC is the one that dialled distguard (distguard is its
+ * acceptor), leg HS_INI the one distguard dials (distguard is its
+ * initiator).  One of them is the remote party, whose faults are attacks
+ * and count towards bans; the other is a node registered here:
  *
- *   P 'N' send_name          -> HS_EV_ADMIT: glue checks name, admission
- *                               (provisional: B's host is not known yet),
- *                               picks P's cookie, calls hs_fsm_admit
- *                            -> HS_EV_CONNECT_B: glue connects to B
- *   connected                -> B gets send_name (P's name and creation,
- *                               P's flags & supported)
- *   B status, B challenge    -> HS_EV_RESOLVE: B's real name is known; the
- *                               glue resolves the policy from the final
- *                               names and calls hs_fsm_resolved (with B's
- *                               cookie) or hs_fsm_refuse
- *   resolved                 -> P gets B's status and a challenge with the
- *                               common flags, B's name and creation, and a
- *                               fresh random challenge
- *   P 'r'                    -> verified in constant time with P's cookie;
- *                               only then B gets 'r' (B's cookie)
- *   B 'a'                    -> verified; P gets 'a'           -> HS_EV_UP
+ *   HS_INBOUND  a peer P dials node B's listener: ACC = P (remote),
+ *               INI = B, expected under its registered alive name;
+ *   HS_EGRESS   node B dials its egress port for R: ACC = B, INI = R
+ *               (remote), expected under the full name B asked for.
  *
- * B never sees a digest before P proved its cookie, and no byte of P's
- * reaches B except the name, flags and creation distguard chose to send.
+ * The order is the same in both (spec 2.12), only the remote side moves:
+ *
+ *   ACC 'N' send_name     -> HS_EV_ADMIT: glue checks the name, decides
+ *                            (provisionally), gives ACC's cookie
+ *                            (hs_fsm_admit)           -> HS_EV_CONNECT
+ *   connected             -> INI gets send_name (ACC's name and creation,
+ *                            ACC's flags & supported)
+ *   INI status, challenge -> HS_EV_RESOLVE: INI's name is known; the glue
+ *                            resolves the policy from the final names and
+ *                            gives INI's cookie (hs_fsm_resolved) or
+ *                            refuses (hs_fsm_refuse)
+ *   resolved              -> ACC gets INI's status and a challenge with
+ *                            the common flags, INI's name and creation,
+ *                            and a fresh random challenge
+ *   ACC 'r'               -> verified in constant time with ACC's cookie;
+ *                            only then INI gets 'r' (INI's cookie)
+ *   INI 'a'               -> verified; ACC gets 'a'      -> HS_EV_UP
+ *
+ * INI never sees a digest before ACC proved its cookie, and no byte of
+ * one leg reaches the other except the name, flags, creation and status
+ * distguard chose to pass on.
  */
 #ifndef HS_FSM_H
 #define HS_FSM_H
@@ -34,19 +43,26 @@
 #include <stdint.h>
 
 #include "dg.h"
-#include "hs_msg.h"
+#include "hs_leg.h"
+
+enum hs_order { HS_INBOUND, HS_EGRESS };
+
+/* Legs, and "nobody" for whose turn / whose fault. */
+#define HS_ACC		0
+#define HS_INI		1
+#define HS_NOBODY	(-1)
 
 enum hs_state {
-	HS_PEER_NAME,		/* waiting for P's send_name */
+	HS_A_NAME,		/* waiting for ACC's send_name */
 	HS_ADMIT,		/* waiting for the glue's admission decision */
-	HS_B_CONNECTING,	/* waiting for the B leg to connect */
-	HS_B_STATUS,		/* waiting for B's status */
-	HS_PEER_ALIVE,		/* B said "alive": waiting for P's 's true|false' */
-	HS_B_CHALLENGE,		/* waiting for B's challenge */
-	HS_RESOLVE,		/* waiting for the glue's decision on B's
+	HS_I_CONNECTING,	/* waiting for the INI leg to connect */
+	HS_I_STATUS,		/* waiting for INI's status */
+	HS_A_ALIVE,		/* INI said "alive": waiting for ACC's answer */
+	HS_I_CHALLENGE,		/* waiting for INI's challenge */
+	HS_RESOLVE,		/* waiting for the glue's decision on INI's
 				 * real name */
-	HS_PEER_REPLY,		/* waiting for P's challenge reply */
-	HS_B_ACK,		/* waiting for B's challenge ack */
+	HS_A_REPLY,		/* waiting for ACC's challenge reply */
+	HS_I_ACK,		/* waiting for INI's challenge ack */
 	HS_UP,			/* both legs up: hand over to the relay */
 	HS_FAILED
 };
@@ -54,89 +70,87 @@ enum hs_state {
 enum hs_event {
 	HS_EV_NONE,		/* need more bytes */
 	HS_EV_ADMIT,		/* call hs_fsm_admit or hs_fsm_refuse */
-	HS_EV_CONNECT_B,	/* open the B leg, then hs_fsm_b_connected */
-	HS_EV_RESOLVE,		/* B named itself (b.name): call
-				 * hs_fsm_resolved or hs_fsm_refuse */
+	HS_EV_CONNECT,		/* open the INI leg, then hs_fsm_connected */
+	HS_EV_RESOLVE,		/* INI named itself: hs_fsm_resolved or
+				 * hs_fsm_refuse */
 	HS_EV_UP,		/* done: flags in `common` */
-	HS_EV_FAIL		/* close both legs; see event, detail */
+	HS_EV_FAIL		/* close both legs; see hs_fsm_outcome */
 };
 
-#define HS_OUT_MAX	(2 * (2 + DG_MAX_HS_MSG))
+/* How a handshake ended, after HS_EV_FAIL.  `event`: the alert to raise
+ * (NULL: log only).  `blamed`: the leg at fault, or HS_NOBODY; only the
+ * remote leg's faults count towards a ban (hs_fsm_peer_blamed).
+ * `ordinary`: an outcome the protocol itself produces (a simultaneous
+ * connect settled by nok, a side giving up its attempt): logged at debug
+ * level, never alerted, never counted.  For handshake.incompatible, the
+ * flags at issue and those of them the configuration withholds. */
+struct hs_outcome {
+	const char	*event;
+	char		 detail[256];
+	int		 blamed;
+	int		 ordinary;
+	uint64_t	 incompat;
+	uint64_t	 incompat_cfg;
+};
 
 struct hs_fsm {
+	enum hs_order		order;
 	enum hs_state		st;
+	int			remote;		/* HS_ACC or HS_INI */
 	uint64_t		supported;	/* DFLAG_SUPPORTED minus withheld */
 	uint64_t		withhold;	/* withheld by the configuration */
-	uint64_t		require;	/* flags P must offer */
-	char			b_alive[DG_MAX_ALIVE_BYTES + 1];
-
-	struct hs_name_msg	peer;		/* P's send_name */
-	uint64_t		peer_flags;	/* expanded */
-	struct hs_challenge	b;		/* B's challenge */
+	uint64_t		require;	/* flags the remote must offer */
+	/* The name INI must give: an alive name (B's registration: its
+	 * host part is B's business) or a full name (the node asked for). */
+	char			expect[DG_MAX_NODE_BYTES + 1];
+	struct hs_leg		leg[2];
 	uint64_t		common;		/* what both legs settle on */
-	char			b_status[16];	/* ok or ok_simultaneous */
-	uint32_t		chal_peer;	/* our challenge to P */
-	uint32_t		chal_b;		/* our challenge to B */
-	uint8_t			peer_cookie[DG_COOKIE_MAX];
-	size_t			peer_cookie_len;
-	uint8_t			b_cookie[DG_COOKIE_MAX];
-	size_t			b_cookie_len;
-
-	/* Bytes to write; the glue drains them and resets the lengths. */
-	uint8_t			out_peer[HS_OUT_MAX];
-	size_t			out_peer_len;
-	uint8_t			out_b[HS_OUT_MAX];
-	size_t			out_b_len;
-
-	/* After HS_EV_FAIL: the alert to raise (NULL: log only), a detail,
-	 * and whether P is to blame (it counts towards a ban).  `ordinary`:
-	 * an outcome the protocol itself produces (a simultaneous connect
-	 * settled by nok, a side giving up its attempt): logged at debug
-	 * level, never alerted, never counted.  For handshake.incompatible,
-	 * the flags at issue and those of them the configuration withholds
-	 * (the glue names the config line). */
-	const char		*event;
-	char			detail[256];
-	int			peer_fault;
-	int			ordinary;
-	uint64_t		incompat;
-	uint64_t		incompat_cfg;
+	char			i_status[16];	/* ok or ok_simultaneous */
+	struct hs_outcome	out;
 };
 
-void	hs_fsm_init(struct hs_fsm *, uint64_t withhold, uint64_t require,
-	    const char *b_alive);
-/* Consumes whole messages from P's bytes; *consumed tells how many. */
-enum hs_event	hs_fsm_peer_input(struct hs_fsm *, const uint8_t *, size_t,
+void	hs_fsm_init(struct hs_fsm *, enum hs_order, uint64_t withhold,
+	    uint64_t require, const char *expect);
+/* Consumes whole messages from one leg's bytes; *consumed tells how many.
+ * After HS_EV_UP, INI's bytes past *consumed are its first frames. */
+enum hs_event	hs_fsm_input(struct hs_fsm *, int leg, const uint8_t *, size_t,
 		    size_t *consumed);
-/* Consumes whole messages from B's bytes.  After HS_EV_UP, the bytes past
- * *consumed are B's first frames: the relay's. */
-enum hs_event	hs_fsm_b_input(struct hs_fsm *, const uint8_t *, size_t,
-		    size_t *consumed);
-/* Admits P with the cookie for its leg (copied; wiped later). */
-enum hs_event	hs_fsm_admit(struct hs_fsm *, const uint8_t *peer_cookie,
-		    size_t plen);
-/* Goes on with B's real name admitted, with the cookie for B's leg
- * (chosen by that name; copied, wiped later). */
-enum hs_event	hs_fsm_resolved(struct hs_fsm *, const uint8_t *b_cookie,
-		    size_t blen);
-/* Refuses P, at admission or at HS_RESOLVE: sends `status`
- * ("not_allowed", or NULL to close silently) when P is still owed one
- * (after B's "alive" P already has its status and is closed silently). */
+/* Admits ACC with the cookie for its leg (copied; wiped later). */
+enum hs_event	hs_fsm_admit(struct hs_fsm *, const uint8_t *, size_t);
+enum hs_event	hs_fsm_connected(struct hs_fsm *);
+/* Goes on with INI's real name admitted, with the cookie for INI's leg. */
+enum hs_event	hs_fsm_resolved(struct hs_fsm *, const uint8_t *, size_t);
+/* Refuses, at admission or at HS_RESOLVE: sends `status` ("not_allowed",
+ * or NULL to close silently) to ACC when it is still owed one, raises
+ * `event` (NULL: none) and blames `blamed` (a leg or HS_NOBODY). */
 enum hs_event	hs_fsm_refuse(struct hs_fsm *, const char *status,
-		    const char *event, const char *detail);
-enum hs_event	hs_fsm_b_connected(struct hs_fsm *);
-/* A leg closed during the handshake; `partial` bytes of an unfinished
- * message from P were left unread.  The engine decides the blame: a peer
- * closing between messages is giving up (or lost a simultaneous connect),
- * one closing inside a message is malformed; a node closing is never the
- * peer's fault.  Always HS_EV_FAIL. */
-enum hs_event	hs_fsm_peer_closed(struct hs_fsm *, size_t partial);
-enum hs_event	hs_fsm_b_closed(struct hs_fsm *);
+		    const char *event, const char *detail, int blamed);
+/* Ends the handshake as an ordinary outcome (debug log, no alert). */
+enum hs_event	hs_fsm_drop(struct hs_fsm *, const char *detail);
+/* A leg closed; `partial` bytes of an unfinished message of it were left
+ * unread.  The sequencer decides the blame: the remote closing inside a
+ * message is malformed, between messages it is giving up (as a node that
+ * lost a simultaneous connect does); a node of ours closing is never an
+ * attack.  Always HS_EV_FAIL. */
+enum hs_event	hs_fsm_closed(struct hs_fsm *, int leg, size_t partial);
+/* No progress for `secs`: the leg whose turn it was is blamed. */
+enum hs_event	hs_fsm_timeout(struct hs_fsm *, double secs);
+/* A leg sent more than a handshake message without one being whole. */
+enum hs_event	hs_fsm_overflow(struct hs_fsm *, int leg);
+
+/* Whose message the handshake waits for: a leg, or HS_NOBODY (the glue's
+ * decision, a connect, or over). */
+int		hs_fsm_turn(const struct hs_fsm *);
+const struct hs_outcome	*hs_fsm_outcome(const struct hs_fsm *);
+/* Is the remote leg to blame (a failure that counts towards a ban)? */
+int		hs_fsm_peer_blamed(const struct hs_fsm *);
+/* A leg's node name once it gave one (ACC: send_name, INI: challenge),
+ * else NULL. */
+const char	*hs_fsm_name(const struct hs_fsm *, int leg);
+uint32_t	hs_fsm_creation(const struct hs_fsm *, int leg);
 /* Wipes the cookies; call when the handshake ends either way. */
 void		hs_fsm_wipe(struct hs_fsm *);
 /* "waiting for the peer's send_name" etc., for timeout messages. */
 const char	*hs_fsm_step(const struct hs_fsm *);
-/* Was this challenge value issued by us recently (to anyone)? */
-int		hs_fsm_issued(uint32_t challenge);
 
 #endif

@@ -12,9 +12,12 @@
  * to its queue, and then the source is not read again until the queue has
  * drained (backpressure).
  *
- * Direction B -> P is decoded too: it must be well framed, and the requests
- * B makes (spawn, monitor, unlink) are remembered so that the replies P
- * owes B pass whatever the rules say.
+ * The relay is direction-neutral: a frame read from one leg is judged by
+ * the guard of the leg it goes to, when that leg leads to a node of ours
+ * (session.h).  A frame from a node of ours is decoded too: it must be
+ * well framed, and what the node asks (spawn, monitor, unlink) and shows
+ * (pids, aliases) is noted in its guard, so that the replies it is owed
+ * pass whatever the rules say.
  */
 #include <errno.h>
 #include <limits.h>
@@ -51,19 +54,20 @@ struct iov_batch {
 static void	relay_alert(struct session *, const char *, const char *, ...)
 		    DG_PRINTF(3, 4);
 
-/* ---- replies B is owed ------------------------------------------------- */
+/* ---- replies a node is owed -------------------------------------------- */
 
-/* Keyed (idset.h): P cannot aim for collisions it cannot compute. */
+/* Keyed (idset.h): the other side cannot aim for collisions it cannot
+ * compute. */
 static void
-owed_add(struct session *s, struct dg_span key)
+owed_add(struct guard *g, struct dg_span key)
 {
-	(void)idset_add(&s->owed, idset_hash(key.p, key.len));
+	(void)idset_add(&g->owed, idset_hash(key.p, key.len));
 }
 
 static int
-owed_match(struct session *s, struct dg_span key, int consume)
+owed_match(struct guard *g, struct dg_span key, int consume)
 {
-	return idset_has(&s->owed, idset_hash(key.p, key.len), consume);
+	return idset_has(&g->owed, idset_hash(key.p, key.len), consume);
 }
 
 /* ---- what local nodes published through global (disclose.h) ----------- */
@@ -100,34 +104,34 @@ published_of(const char *node)
 	return &published[npublished++].set;
 }
 
-/* B's set, looked up once per session. */
+/* A guarded leg's set, looked up once per session. */
 static struct idset *
-published_set(struct session *s)
+published_set(struct leg *l)
 {
-	if (s->published == NULL && s->b_name != NULL)
-		s->published = published_of(s->b_name);
-	return s->published;
+	if (l->guard->published == NULL && l->name[0] != '\0')
+		l->guard->published = published_of(l->name);
+	return l->guard->published;
 }
 
 /*
  * A peer that is a node of this host (its name is registered here and it
  * connects from registration_from) publishes through global too, on the
- * connections it dialled: what it tells B's global_name_server goes in
- * its own set, for the connections where it is the one protected.
+ * connections it dialled: what it tells the node's global_name_server
+ * goes in its own set, for the connections where it is the one protected.
  */
 static void
-peer_publishes(struct session *s, const struct dist_msg *m,
+peer_publishes(struct leg *src, const struct dist_msg *m,
     const struct df_frame *f, const uint8_t *frame_end)
 {
 	struct idset *set;
 
-	if (!s->peer_local || !(s->pol.needs & DC_NEED_IDS) ||
+	if (src != src->s->peer || !src->s->peer_local ||
+	    !(src->other->guard->pol.needs & DC_NEED_IDS) ||
 	    m->type != DG_T_REG_SEND || !m->has_name ||
 	    !span_eq(m->name, "global_name_server") ||
-	    (set = published_of(s->peer_name)) == NULL)
+	    (set = published_of(src->name)) == NULL)
 		return;
-	(void)disclose_note(NULL, set, m, f->terms_end, frame_end, 1,
-	    s->peer_name);
+	(void)disclose_note(NULL, set, m, f->terms_end, frame_end, 1, src->name);
 }
 
 /* ---- the atom budget (docs/FILTER.md 12) ------------------------------- */
@@ -207,13 +211,13 @@ book_of(const char *b, const char *peer)
 }
 
 static void
-book_release(struct session *s)
+book_release(struct guard *g)
 {
-	struct atom_book *bk = s->atoms;
+	struct atom_book *bk = g->atoms;
 
 	if (bk == NULL)
 		return;
-	s->atoms = NULL;
+	g->atoms = NULL;
 	if (--bk->refs > 0)
 		return;
 	if (bk->priv) {
@@ -262,22 +266,22 @@ collect_atom(void *arg, const uint8_t *a)
  * take the book past the budget.
  */
 static int
-atoms_charge(struct session *s)
+atoms_charge(struct session *s, struct guard *g)
 {
-	struct atom_book *bk = s->atoms;
+	struct atom_book *bk = g->atoms;
 	size_t i;
 
-	if (bk == NULL || msg_atoms.book != bk || s->pol.atoms <= 0)
+	if (bk == NULL || msg_atoms.book != bk || g->pol.atoms <= 0)
 		return 0;
 	for (i = 0; i < msg_atoms.n && !msg_atoms.overflow; i++)
 		if (atombook_add(&bk->book, msg_atoms.h[i], msg_atoms.a[i],
-		    s->pol.atoms) == -1)
+		    g->pol.atoms) == -1)
 			break;
 	if (i == msg_atoms.n && !msg_atoms.overflow)
 		return 0;
 	relay_alert(s, "filter.atom_flood", "more than %lld distinct atoms "
 	    "from this peer (%llu counted); connection closed",
-	    (long long)s->pol.atoms, (unsigned long long)bk->book.count);
+	    (long long)g->pol.atoms, (unsigned long long)bk->book.count);
 	session_close(s, "atom budget exhausted");
 	return -1;
 }
@@ -305,20 +309,21 @@ iov_add(struct iov_batch *b, const uint8_t *p, size_t n)
 /* Writes the batch to one leg; what it does not take is queued.
  * Returns -1 when the session had to close. */
 static int
-flush(struct session *s, int to_peer, struct iov_batch *b)
+flush(struct leg *dst, struct iov_batch *b)
 {
-	struct outq *q = to_peer ? &s->q_p : &s->q_b;
+	struct session *s = dst->s;
+	struct outq *q = &dst->q;
 	ssize_t w = 0;
 	int i;
 
 	if (b->n == 0)
 		return 0;
 	if (q->len == q->off) {
-		w = writev(to_peer ? s->pfd : s->bfd, b->v, b->n);
+		w = writev(dst->fd, b->v, b->n);
 		if (w < 0) {
 			if (errno != EAGAIN && errno != EINTR) {
-				session_close(s, to_peer ? "write to peer failed" :
-				    "write to node failed");
+				session_close(s, dst == s->peer ?
+				    "write to peer failed" : "write to node failed");
 				return -1;
 			}
 			w = 0;
@@ -331,7 +336,7 @@ flush(struct session *s, int to_peer, struct iov_batch *b)
 			w -= (ssize_t)len;
 			continue;
 		}
-		if (outq_send(s, to_peer, (uint8_t *)b->v[i].iov_base + w,
+		if (leg_send(dst, (uint8_t *)b->v[i].iov_base + w,
 		    len - (size_t)w) == -1) {
 			session_close(s, "out of memory");
 			return -1;
@@ -342,25 +347,26 @@ flush(struct session *s, int to_peer, struct iov_batch *b)
 	return 0;
 }
 
-/* A deny answer for P waits until the stream towards P is between frames. */
+/* A deny answer for a leg waits until the stream towards it (what the
+ * other leg sends) is between frames. */
 static void
-inject_flush(struct session *s)
+inject_flush(struct leg *l)
 {
-	if (s->inject.len == 0 || s->to_p.skip_left != 0)
+	if (l->inject.len == 0 || l->other->in.skip_left != 0)
 		return;
-	if (outq_send(s, 1, s->inject.buf, s->inject.len) == -1)
-		log_warnx("conn %llu: deny answer lost", (unsigned long long)s->id);
-	s->inject.len = 0;
+	if (leg_send(l, l->inject.buf, l->inject.len) == -1)
+		log_warnx("conn %llu: deny answer lost", (unsigned long long)l->s->id);
+	l->inject.len = 0;
 }
 
 static void
-inject(struct session *s, const uint8_t *frame, size_t n)
+inject(struct leg *l, const uint8_t *frame, size_t n)
 {
-	struct outq *q = &s->inject;
+	struct outq *q = &l->inject;
 
 	if (q->len + n > INJECT_MAX) {
 		log_warnx("conn %llu: too many deny answers pending; one dropped",
-		    (unsigned long long)s->id);
+		    (unsigned long long)l->s->id);
 		return;
 	}
 	if (q->len + n > q->cap) {
@@ -373,28 +379,38 @@ inject(struct session *s, const uint8_t *frame, size_t n)
 	}
 	memcpy(q->buf + q->len, frame, n);
 	q->len += n;
-	inject_flush(s);
+	inject_flush(l);
 }
 
-/* ---- judging one message from P ---------------------------------------- */
+/* ---- judging one message for a node of ours ---------------------------- */
 
-/* A reload applies to live connections from their next message; a peer
+/* A reload applies to live connections from their next message; a side
  * the new configuration no longer admits is cut off, as it would be
  * refused if it connected now.  Returns -1 when the session was closed. */
 static int
 follow_reload(struct session *s)
 {
+	int i;
+
 	if (s->conf == s->d->conf)
 		return 0;
 	conf_unref(s->conf);
 	s->conf = s->d->conf;
 	conf_ref(s->conf);
-	if (!rules_resolve(s->conf, s->b_name, s->peer_name, &s->pol)) {
-		session_close(s, "not admitted by the new configuration");
-		return -1;
+	for (i = 0; i < 2; i++) {
+		struct leg *l = &s->leg[i];
+
+		if (l->guard == NULL)
+			continue;
+		if (!rules_resolve(s->conf, l->name, l->other->name,
+		    &l->guard->pol)) {
+			session_close(s, "not admitted by the new configuration");
+			return -1;
+		}
+		log_info("conn %llu %s -> %s: new configuration, policy: %s",
+		    (unsigned long long)s->id, l->other->name, l->name,
+		    l->guard->pol.desc);
 	}
-	log_info("conn %llu %s -> %s: new configuration, policy: %s",
-	    (unsigned long long)s->id, s->peer_name, s->b_name, s->pol.desc);
 	return 0;
 }
 
@@ -408,21 +424,23 @@ relay_alert(struct session *s, const char *event, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	alert_emit(s->d->alerts, event, (struct sockaddr *)&s->peer,
-	    s->peer_name, s->b_name, "%s", detail);
+	alert_emit(s->d->alerts, event, (struct sockaddr *)&s->peer_addr,
+	    s->peer->name, s->node->name, "%s", detail);
 }
 
 /* dist_frame refused the stream (and named the event): alert and close.
  * Returns -1, the session being closed. */
 static int
-framing_violation(struct session *s, int from_peer, const char *why)
+framing_violation(struct leg *src, const char *why)
 {
-	struct relay_dir *dir = from_peer ? &s->to_b : &s->to_p;
+	struct session *s = src->s;
+	char reason[64];
 
-	relay_alert(s, dir->df.event ? dir->df.event : "filter.malformed",
-	    "%s: %s", from_peer ? "from peer" : "from node", why);
-	session_close(s, from_peer ? "protocol violation by the peer" :
-	    "protocol violation by the node");
+	relay_alert(s, src->in.df.event ? src->in.df.event : "filter.malformed",
+	    "from %s: %s", src->what, why);
+	snprintf(reason, sizeof(reason), "protocol violation by the %s",
+	    src->what);
+	session_close(s, reason);
 	return -1;
 }
 
@@ -478,16 +496,16 @@ spoofed(struct session *s, const struct dist_msg *m, struct dg_span node,
 	return DF_DROP;
 }
 
-/* Answers P as if the target of m did not exist (filter/deny.c). */
+/* Answers the sender as if the target of m did not exist (filter/deny.c). */
 static void
-deny_answer(struct session *s, const struct dist_msg *m, int passthrough)
+deny_answer(struct leg *src, const struct dist_msg *m, int passthrough)
 {
 	static uint8_t reply[DENY_REPLY_MAX(DF_WINDOW)];	/* one loop, one user */
 	int n;
 
-	n = deny_reply(m, s->flags, passthrough, reply, sizeof(reply));
+	n = deny_reply(m, src->s->flags, passthrough, reply, sizeof(reply));
 	if (n > 0)
-		inject(s, reply, (size_t)n);
+		inject(src, reply, (size_t)n);
 }
 
 /* ---- the spawn handler (filter/rewrite.h) ------------------------------ */
@@ -515,9 +533,11 @@ static struct {
  * DF_FORWARD (not a code request), DF_DROP, or -1 (session closed).
  */
 static int
-handle_spawn(struct session *s, const struct df_frame *f,
+handle_spawn(struct leg *src, const struct df_frame *f,
     const struct dist_msg *m, int passthrough)
 {
+	struct session *s = src->s;
+	struct guard *g = src->other->guard;
 	const uint8_t *frame = f->terms - f->hdr_len - 4;
 	const char *why = NULL;
 	char mod[256], fun[256];
@@ -528,8 +548,8 @@ handle_spawn(struct session *s, const struct df_frame *f,
 	if (!f->complete || f->kind != DF_MSG)
 		why = "a spawn request too large to rewrite";
 	else if ((n = rewrite_spawn(m, frame, 4 + (size_t)f->len,
-	    (size_t)(f->terms - frame), passthrough, s->pol.handler,
-	    s->peer_name, arena.buf + arena.used, ARENA_SIZE - arena.used,
+	    (size_t)(f->terms - frame), passthrough, g->pol.handler,
+	    src->name, arena.buf + arena.used, ARENA_SIZE - arena.used,
 	    &why)) > 0) {
 		arena.p = arena.buf + arena.used;
 		arena.n = (size_t)n;
@@ -542,21 +562,24 @@ handle_spawn(struct session *s, const struct df_frame *f,
 	fun[m->exec_f.len < 255 ? m->exec_f.len : 255] = '\0';
 	relay_alert(s, "filter.handler", "deny spawn_request mfa %s:%s/%d: "
 	    "handler %s not applied: %s: op %s", mod, fun, m->exec_arity,
-	    s->pol.handler, why, dist_op_name(m->op));
+	    g->pol.handler, why, dist_op_name(m->op));
 	s->row->verdict[m->type][DG_DENY]++;
-	deny_answer(s, m, passthrough);
-	if (s->pol.disconnect) {
+	deny_answer(src, m, passthrough);
+	if (g->pol.disconnect) {
 		session_close(s, "denied message, and the peer has {disconnect, true}");
 		return -1;
 	}
 	return DF_DROP;
 }
 
-/* Returns DF_FORWARD, DF_DROP, or -1 when the session was closed. */
+/* Judges a message from src by the guard of the node it goes to.
+ * Returns DF_FORWARD, DF_DROP, or -1 when the session was closed. */
 static int
-judge(struct session *s, int rc, const struct dist_msg *m, const char *why,
+judge(struct leg *src, int rc, const struct dist_msg *m, const char *why,
     int passthrough)
 {
+	struct session *s = src->s;
+	struct guard *g = src->other->guard;
 	struct rules_verdict v;
 
 	if (follow_reload(s) == -1)
@@ -567,33 +590,33 @@ judge(struct session *s, int rc, const struct dist_msg *m, const char *why,
 		    "filter.invalid", "%s", rc == DG_AGAIN ?
 		    "control message or inspected payload does not fit the first "
 		    "bytes of the frame" : why ? why : "invalid control message");
-		if (s->pol.disconnect) {
+		if (g->pol.disconnect) {
 			session_close(s, "violation, and the peer has {disconnect, true}");
 			return -1;
 		}
 		return DF_DROP;
 	}
 	/* ERTS does not check that a sender pid belongs to the peer (spec
-	 * 5.2): rules on names would mean nothing if P could speak for a
-	 * third node. */
-	if (m->has_from && !span_eq(m->from_node, s->peer_name))
+	 * 5.2): rules on names would mean nothing if the sender could speak
+	 * for a third node. */
+	if (m->has_from && !span_eq(m->from_node, src->name))
 		return spoofed(s, m, m->from_node, "a sender");
 	/* The same holds inside global's protocol, whose messages name the
 	 * node they speak for. */
-	if (m->claim_node.len > 0 && !span_eq(m->claim_node, s->peer_name))
+	if (m->claim_node.len > 0 && !span_eq(m->claim_node, src->name))
 		return spoofed(s, m, m->claim_node, "a global message from");
 	if (m->reply != REPLY_NONE &&
-	    owed_match(s, m->key, m->reply != REPLY_SPAWN)) {
+	    owed_match(g, m->key, m->reply != REPLY_SPAWN)) {
 		s->row->replies++;
 		return DF_FORWARD;
 	}
-	rules_decide(&s->pol, m, &v);
+	rules_decide(&g->pol, m, &v);
 	s->row->verdict[m->type][v.action]++;
 	if (v.action == DG_ALLOW)
 		return DF_FORWARD;
 	alert_denied(s, m, &v);
 	if (v.action == DG_DENY)
-		deny_answer(s, m, passthrough);
+		deny_answer(src, m, passthrough);
 	if (v.disconnect) {
 		session_close(s, "denied message, and the peer has {disconnect, true}");
 		return -1;
@@ -603,12 +626,74 @@ judge(struct session *s, int rc, const struct dist_msg *m, const char *why,
 
 #define RELAY_HOLD	(-2)
 
-/* Decides one frame: DF_FORWARD, DF_DROP, RELAY_HOLD when its first bytes
- * are not enough yet, or -1 when the session was closed. */
-static int
-decide(struct session *s, int from_peer, const struct df_frame *f)
+/* The atom book of a guarded node for the sender (made on first use);
+ * NULL when memory ran out (then the budget is not applied, logged). */
+static struct atom_book *
+atoms_of(struct leg *dst)
 {
-	struct relay_dir *dir = from_peer ? &s->to_b : &s->to_p;
+	struct guard *g = dst->guard;
+
+	if (g->atoms == NULL && dst->name[0] != '\0' &&
+	    (g->atoms = book_of(dst->name, dst->other->name)) != NULL)
+		g->atoms->refs++;
+	return g->atoms;
+}
+
+/*
+ * What a node of ours sends, noted before the other side can see it:
+ * the pids and aliases it shows, the requests it makes.  RELAY_HOLD when
+ * the disclosure needs more of the frame; otherwise DF_FORWARD.
+ */
+static int
+note_sent(struct leg *src, const struct dist_msg *m, const struct df_frame *f,
+    const uint8_t *frame_end)
+{
+	struct guard *g = src->guard;
+
+	if ((g->pol.needs & DC_NEED_IDS) &&
+	    disclose_note(&g->disclosed, published_set(src), m, f->terms_end,
+	    frame_end, f->decidable, src->name) == DG_AGAIN)
+		return RELAY_HOLD;
+	if (m->request != REPLY_NONE)
+		owed_add(g, m->key);
+	return DF_FORWARD;
+}
+
+/*
+ * A message for a node of ours, judged by its guard: the verdict, the
+ * atom budget, the spawn handler, what a local peer publishes.  Returns
+ * DF_FORWARD, DF_DROP, RELAY_REWRITTEN, or -1 (session closed).
+ */
+static int
+judge_for(struct leg *src, int rc, struct dist_msg *m, const char *why,
+    const struct df_frame *f, const uint8_t *frame_end, int need)
+{
+	struct guard *g = src->other->guard;
+	int passthrough = !src->in.df.header_mode, verdict;
+
+	if (rc == 0 && (g->pol.needs & DC_NEED_IDS) && disclose_wanted(m))
+		m->disclosed = disclose_has(&g->disclosed,
+		    published_set(src->other), m);
+	verdict = judge(src, rc, m, why, passthrough);
+	if (verdict == DF_FORWARD && (need & DC_NEED_ATOMS) &&
+	    atoms_charge(src->s, g) == -1)
+		return -1;
+	if (verdict == DF_FORWARD && rc == 0 && g->pol.handler != NULL)
+		verdict = handle_spawn(src, f, m, passthrough);
+	if (verdict == DF_FORWARD && rc == 0)
+		peer_publishes(src, m, f, frame_end);
+	return verdict;
+}
+
+/* Decides one frame from src: DF_FORWARD, DF_DROP, RELAY_HOLD when its
+ * first bytes are not enough yet, RELAY_REWRITTEN, or -1 when the session
+ * was closed. */
+static int
+decide(struct leg *src, const struct df_frame *f)
+{
+	struct session *s = src->s;
+	struct relay_dir *dir = &src->in;
+	struct guard *jg = src->other->guard;	/* judges what src sends */
 	struct dist_msg m;
 	const char *why = NULL;
 	int verdict = DF_FORWARD, rc;
@@ -620,19 +705,15 @@ decide(struct session *s, int from_peer, const struct df_frame *f)
 		const uint8_t *frame_end = f->terms + (f->len - f->hdr_len);
 
 		/* Payload facts only where the policy's rules look at them. */
-		o.need = from_peer ? s->pol.needs & (DC_NEED_PIDSEND |
+		o.need = jg ? jg->pol.needs & (DC_NEED_PIDSEND |
 		    DC_NEED_GLOBAL | DC_NEED_FUNS | DC_NEED_ATOMS) : 0;
 		o.frame_end = frame_end;
 		o.final = f->decidable;
 		o.atom = collect_atom;
 		o.atom_arg = NULL;
 		if (o.need & DC_NEED_ATOMS) {
-			if (s->atoms == NULL && s->b_name != NULL &&
-			    (s->atoms = book_of(s->b_name, s->peer_name)) != NULL)
-				s->atoms->refs++;
-			if (s->atoms == NULL)
-				o.need &= ~DC_NEED_ATOMS;	/* out of memory: logged below */
-			msg_atoms.book = s->atoms;
+			if ((msg_atoms.book = atoms_of(src->other)) == NULL)
+				o.need &= ~DC_NEED_ATOMS;	/* out of memory */
 			msg_atoms.n = 0;
 			msg_atoms.overflow = 0;
 		}
@@ -648,35 +729,15 @@ decide(struct session *s, int from_peer, const struct df_frame *f)
 			rc = DG_EINVAL;
 			why = "bytes after a control message that has no payload";
 		}
-		if (from_peer) {
-			if (rc == 0 && (s->pol.needs & DC_NEED_IDS) &&
-			    disclose_wanted(&m))
-				m.disclosed = disclose_has(&s->disclosed,
-				    published_set(s), &m);
-			verdict = judge(s, rc, &m, why, !dir->df.header_mode);
-			if (verdict == DF_FORWARD && (o.need & DC_NEED_ATOMS) &&
-			    atoms_charge(s) == -1)
-				return -1;
-			if (verdict == DF_FORWARD && rc == 0 &&
-			    s->pol.handler != NULL)
-				verdict = handle_spawn(s, f, &m,
-				    !dir->df.header_mode);
-			if (verdict == RELAY_REWRITTEN)
-				return verdict;
-			if (verdict == DF_FORWARD && rc == 0)
-				peer_publishes(s, &m, f, frame_end);
-		} else if (rc == 0) {
-			/* What B shows P, before P can see it. */
-			if ((s->pol.needs & DC_NEED_IDS) &&
-			    disclose_note(&s->disclosed, published_set(s), &m,
-			    f->terms_end, frame_end, f->decidable,
-			    s->b_name) == DG_AGAIN)
-				return RELAY_HOLD;
-			if (m.request != REPLY_NONE)
-				owed_add(s, m.key);
-		}
-		if (verdict < 0)
-			return -1;
+		/* A node of ours sending: noted first, so that a frame held
+		 * for its disclosures is not judged twice. */
+		if (src->guard != NULL && rc == 0 &&
+		    (verdict = note_sent(src, &m, f, frame_end)) == RELAY_HOLD)
+			return RELAY_HOLD;
+		if (jg != NULL)
+			verdict = judge_for(src, rc, &m, why, f, frame_end, o.need);
+		if (verdict == RELAY_REWRITTEN || verdict < 0)
+			return verdict;
 	}
 	if (df_needs_table(&dir->df, f)) {
 		/* The first fragmented message: only now does this direction
@@ -692,7 +753,7 @@ decide(struct session *s, int from_peer, const struct df_frame *f)
 	if (f->kind == DF_FRAG_FIRST || f->kind == DF_FRAG_CONT) {
 		rc = df_commit(&dir->df, f, (enum df_verdict)verdict, &why);
 		if (rc < 0)
-			return framing_violation(s, from_peer, why);
+			return framing_violation(src, why);
 		verdict = rc;
 	}
 	return verdict;
@@ -701,12 +762,14 @@ decide(struct session *s, int from_peer, const struct df_frame *f)
 /* Keeps an undecided frame's first bytes for the next read.  Returns -1,
  * the session closed, when there is no memory for them. */
 static int
-hold(struct session *s, struct relay_dir *dir, const uint8_t *p, size_t n)
+hold(struct leg *src, const uint8_t *p, size_t n)
 {
+	struct relay_dir *dir = &src->in;
+
 	/* n < RELAY_HELD_MAX: df_peek decides any frame with DF_WINDOW of
 	 * its bytes present. */
 	if (dir->held == NULL && (dir->held = malloc(RELAY_HELD_MAX)) == NULL) {
-		session_close(s, "out of memory");
+		session_close(src->s, "out of memory");
 		return -1;
 	}
 	memcpy(dir->held, p, n);
@@ -714,14 +777,32 @@ hold(struct session *s, struct relay_dir *dir, const uint8_t *p, size_t n)
 	return 0;
 }
 
+static void
+count_frame(struct leg *src, uint64_t total)
+{
+	struct stats_row *row = src->s->row;
+
+	/* "in": towards a node of ours, from the side it is guarded from. */
+	if (src->other->guard != NULL) {
+		row->frames_in++;
+		row->bytes_in += total;
+	} else {
+		row->frames_out++;
+		row->bytes_out += total;
+	}
+}
+
 /*
- * Splits buf into frames, judges them, forwards what passes.  buf is in
- * the scratch buffer.  Returns -1 when the session was closed.
+ * Splits buf into frames, judges them, forwards what passes to the other
+ * leg.  buf is in the scratch buffer.  Returns -1 when the session was
+ * closed.
  */
 static int
-relay_process(struct session *s, int from_peer, const uint8_t *buf, size_t len)
+relay_process(struct leg *src, const uint8_t *buf, size_t len)
 {
-	struct relay_dir *dir = from_peer ? &s->to_b : &s->to_p;
+	struct relay_dir *dir = &src->in;
+	struct leg *dst = src->other;
+	int rewrites = dst->guard != NULL && dst->guard->pol.handler != NULL;
 	struct iov_batch batch;
 	size_t pos = 0;
 
@@ -743,22 +824,21 @@ relay_process(struct session *s, int from_peer, const uint8_t *buf, size_t len)
 		}
 		r = df_peek(&dir->df, buf + pos, len - pos, &f, &why);
 		if (r == DG_AGAIN) {
-			if (hold(s, dir, buf + pos, len - pos) == -1)
+			if (hold(src, buf + pos, len - pos) == -1)
 				return -1;
 			break;
 		}
 		if (r < 0)
-			return framing_violation(s, from_peer, why);
+			return framing_violation(src, why);
 		/* Room for a rewritten frame: what points at the arena goes
 		 * out (or to a queue) first. */
-		if (from_peer && s->pol.handler != NULL &&
-		    ARENA_SIZE - arena.used < REWRITE_MAX) {
-			if (flush(s, !from_peer, &batch) == -1)
+		if (rewrites && ARENA_SIZE - arena.used < REWRITE_MAX) {
+			if (flush(dst, &batch) == -1)
 				return -1;
 			arena.used = 0;
 		}
-		if ((verdict = decide(s, from_peer, &f)) == RELAY_HOLD) {
-			if (hold(s, dir, buf + pos, len - pos) == -1)
+		if ((verdict = decide(src, &f)) == RELAY_HOLD) {
+			if (hold(src, buf + pos, len - pos) == -1)
 				return -1;
 			break;
 		}
@@ -775,130 +855,133 @@ relay_process(struct session *s, int from_peer, const uint8_t *buf, size_t len)
 		pos += take;
 		dir->skip_left = total - take;
 		dir->skip_forward = verdict == DF_FORWARD;
-		if (from_peer) {
-			s->row->frames_in++;
-			s->row->bytes_in += total;
-		} else {
-			s->row->frames_out++;
-			s->row->bytes_out += total;
-		}
-		if (batch.n == RELAY_IOV && flush(s, !from_peer, &batch) == -1)
+		count_frame(src, total);
+		if (batch.n == RELAY_IOV && flush(dst, &batch) == -1)
 			return -1;
 	}
-	if (flush(s, !from_peer, &batch) == -1)
+	if (flush(dst, &batch) == -1)
 		return -1;
 	arena.used = 0;		/* written or queued: nothing points at it */
-	if (!from_peer)
-		inject_flush(s);
+	inject_flush(dst);	/* dst may be between frames now */
 	return 0;
 }
 
 /*
- * Stops reading a source while its destination has a queue.  The peer is
- * also not read while too many of our answers to it wait unread: a peer
- * that sends denied requests and never reads would otherwise grow that
- * queue without bound.
+ * Should src not be read now?  While its destination has a queue; and,
+ * when what src sends is judged, while too many of our answers to it wait
+ * unread: a sender of denied requests that never reads would otherwise
+ * grow that queue without bound.
  */
-static void
-apply_backpressure(struct session *s, int from_peer)
+static int
+must_pause(const struct leg *src)
 {
-	struct outq *q = from_peer ? &s->q_b : &s->q_p;
-
-	if (q->len > q->off ||
-	    (from_peer && s->q_p.len - s->q_p.off > RELAY_ANSWERS_MAX))
-		ev_io_stop(s->d->loop, from_peer ? &s->p_rd : &s->b_rd);
+	return outq_pending(&src->other->q) > 0 ||
+	    (src->other->guard != NULL && outq_pending(&src->q) > RELAY_ANSWERS_MAX);
 }
 
 void
-relay_on_readable(struct session *s, int from_peer)
+relay_on_readable(struct leg *src)
 {
-	struct relay_dir *dir = from_peer ? &s->to_b : &s->to_p;
-	struct outq *q = from_peer ? &s->q_b : &s->q_p;
+	struct session *s = src->s;
+	struct relay_dir *dir = &src->in;
 	size_t held = dir->held_len;
 	ssize_t n;
 
-	if (q->len > q->off ||
-	    (from_peer && s->q_p.len - s->q_p.off > RELAY_ANSWERS_MAX)) {
-		apply_backpressure(s, from_peer);
+	if (must_pause(src)) {
+		ev_io_stop(s->d->loop, &src->rd);
 		return;
 	}
 	if (held)
 		memcpy(scratch, dir->held, held);
-	n = read(from_peer ? s->pfd : s->bfd, scratch + held, RELAY_READ);
+	n = read(src->fd, scratch + held, RELAY_READ);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
-		session_close(s, from_peer ? "peer read error" : "node read error");
+		session_close(s, src == s->peer ? "peer read error" :
+		    "node read error");
 		return;
 	}
 	if (n == 0) {
 		/* Either side closing closes both, after what was already
 		 * read has been delivered. */
-		if (from_peer)
-			s->p_eof = 1;
-		else
-			s->b_eof = 1;
-		ev_io_stop(s->d->loop, from_peer ? &s->p_rd : &s->b_rd);
-		if (q->len == q->off)
-			session_close(s, from_peer ? "peer closed" : "node closed");
+		src->eof = 1;
+		ev_io_stop(s->d->loop, &src->rd);
+		if (outq_pending(&src->other->q) == 0)
+			session_close(s, src == s->peer ? "peer closed" :
+			    "node closed");
 		return;
 	}
 	dir->held_len = 0;
-	if (relay_process(s, from_peer, scratch, held + (size_t)n) == -1)
+	if (relay_process(src, scratch, held + (size_t)n) == -1)
 		return;
-	apply_backpressure(s, from_peer);
+	if (must_pause(src))
+		ev_io_stop(s->d->loop, &src->rd);
 }
 
+/* l's queue drained: its source may be read again. */
 void
-relay_on_writable(struct session *s, int to_peer)
+relay_on_writable(struct leg *l)
 {
-	int src_eof = to_peer ? s->b_eof : s->p_eof;
+	struct session *s = l->s;
 
-	if (src_eof) {
-		session_close(s, to_peer ? "node closed" : "peer closed");
+	if (l->other->eof) {
+		session_close(s, l->other == s->peer ? "peer closed" :
+		    "node closed");
 		return;
 	}
-	if (to_peer) {
-		inject_flush(s);
-		/* The peer may have been paused for its unread answers. */
-		if (!s->p_eof)
-			ev_io_start(s->d->loop, &s->p_rd);
-	}
-	ev_io_start(s->d->loop, to_peer ? &s->b_rd : &s->p_rd);
+	inject_flush(l);
+	/* l itself may have been paused for its unread answers. */
+	if (l->other->guard != NULL && !l->eof)
+		ev_io_start(s->d->loop, &l->rd);
+	ev_io_start(s->d->loop, &l->other->rd);
 }
 
 void
-relay_start(struct session *s, const uint8_t *b_early, size_t n)
+relay_start(struct session *s, const uint8_t *early, size_t n)
 {
 	const struct dg_conf *conf = s->conf;
+	int i;
 
-	df_init(&s->to_b.df, s->flags, conf->max_frame, conf->max_frag_seqs,
-	    conf->max_frag_bytes);
-	df_init(&s->to_p.df, s->flags, conf->max_frame, conf->max_frag_seqs,
-	    conf->max_frag_bytes);
-	s->to_b.df.early = s->to_p.df.early = 1;
-	idset_init(&s->owed, SESSION_OWED);
-	idset_init(&s->disclosed, IDSET_DEFAULT_MAX);
-	ev_io_start(s->d->loop, &s->p_rd);
-	ev_io_start(s->d->loop, &s->b_rd);
+	for (i = 0; i < 2; i++) {
+		struct leg *l = &s->leg[i];
+
+		df_init(&l->in.df, s->flags, conf->max_frame, conf->max_frag_seqs,
+		    conf->max_frag_bytes);
+		l->in.df.early = 1;
+		if (l->guard != NULL) {
+			idset_init(&l->guard->owed, SESSION_OWED);
+			idset_init(&l->guard->disclosed, IDSET_DEFAULT_MAX);
+		}
+		ev_io_start(s->d->loop, &l->rd);
+	}
 	if (n) {
-		memcpy(scratch, b_early, n);
-		if (relay_process(s, 0, scratch, n) == -1)
+		/* What the dialled leg sent right after its ack. */
+		struct leg *src = &s->leg[HS_INI];
+
+		memcpy(scratch, early, n);
+		if (relay_process(src, scratch, n) == -1)
 			return;
-		apply_backpressure(s, 0);
+		if (must_pause(src))
+			ev_io_stop(s->d->loop, &src->rd);
 	}
 }
 
 void
 relay_free(struct session *s)
 {
-	free(s->to_b.held);
-	free(s->to_p.held);
-	free(s->to_b.df.seqs);
-	free(s->to_p.df.seqs);
-	s->to_b.df.seqs = s->to_p.df.seqs = NULL;
-	s->to_b.held = s->to_p.held = NULL;
-	idset_free(&s->owed);
-	idset_free(&s->disclosed);
-	book_release(s);
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct leg *l = &s->leg[i];
+
+		free(l->in.held);
+		free(l->in.df.seqs);
+		l->in.held = NULL;
+		l->in.df.seqs = NULL;
+		if (l->guard != NULL) {
+			idset_free(&l->guard->owed);
+			idset_free(&l->guard->disclosed);
+			book_release(l->guard);
+		}
+	}
 }

@@ -1,11 +1,12 @@
 /*
- * session.c - lifecycle of one proxied connection, and the handshake on
- * both legs (the engine is handshake/hs_fsm.c; this file gives it sockets,
- * a step timer, and the answers that need configuration: admission,
- * cookies, name collisions, host checks).
+ * session.c - lifecycle of one mediated connection, and the handshake on
+ * both legs (the sequencer is handshake/hs_fsm.c; this file gives it
+ * sockets, a step timer, and the answers that need configuration:
+ * admission, cookies, name collisions, host checks).
  *
- * Trusts nothing from P.  Trusts B (a local node that registered from an
- * allowed address) to speak the protocol, but still parses all it says.
+ * Trusts nothing from the remote leg.  Trusts a node of ours (one that
+ * registered from an allowed address) to speak the protocol, but still
+ * parses all it says.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,41 +26,43 @@
 
 static void	hs_step(struct session *, enum hs_event);
 
+#define LEG_OF(w, field)	((struct leg *)((char *)(w) - offsetof(struct leg, field)))
+
 /*
- * The names logs, alerts and stats print: P's as the session holds it
+ * The names logs, alerts and stats print: the peer's as its leg holds it
  * once admission read it (before that, the claim the engine parsed, if
- * any), and B's real name once its challenge gave it (before that, the
- * registered alive name).  relay.c prints the same two fields.
+ * any), and the node's real name once the handshake gave it (before that,
+ * the registered alive name).  relay.c prints the same two fields.
  */
 static const char *
 peer_name_of(const struct session *s)
 {
-	if (s->peer_name[0] != '\0')
-		return s->peer_name;
-	if (s->hs != NULL && s->hs->fsm.peer.name.len > 0)
-		return s->hs->fsm.peer.name.s;
+	if (s->peer->name[0] != '\0')
+		return s->peer->name;
+	if (s->hs != NULL)
+		return hs_fsm_name(&s->hs->fsm, s->peer->role);
 	return NULL;
 }
 
 static const char *
 node_name_of(const struct session *s)
 {
-	return s->b_name ? s->b_name : s->alive;
+	return s->node->name[0] != '\0' ? s->node->name : s->alive;
 }
 
 static const struct sockaddr *
 peer_sa(const struct session *s)
 {
-	return (const struct sockaddr *)&s->peer;
+	return (const struct sockaddr *)&s->peer_addr;
 }
 
 /* ---- output queues ---------------------------------------------------- */
 
 int
-outq_send(struct session *s, int to_peer, const uint8_t *p, size_t n)
+leg_send(struct leg *l, const uint8_t *p, size_t n)
 {
-	struct outq *q = to_peer ? &s->q_p : &s->q_b;
-	int fd = to_peer ? s->pfd : s->bfd;
+	struct outq *q = &l->q;
+	int fd = l->fd;
 	ssize_t w = 0;
 
 	if (n == 0)
@@ -75,7 +78,7 @@ outq_send(struct session *s, int to_peer, const uint8_t *p, size_t n)
 	if ((size_t)w < n) {
 		if (outq_append(q, p + w, n - (size_t)w, 0) == -1)
 			return -1;
-		ev_io_start(s->d->loop, to_peer ? &s->p_wr : &s->b_wr);
+		ev_io_start(l->s->d->loop, &l->wr);
 	}
 	return 0;
 }
@@ -83,16 +86,14 @@ outq_send(struct session *s, int to_peer, const uint8_t *p, size_t n)
 /* Writes what is queued; returns 1 when the queue is empty, 0 if not yet,
  * -1 on a write error. */
 static int
-outq_drain(struct session *s, int to_peer)
+leg_drain(struct leg *l)
 {
-	struct outq *q = to_peer ? &s->q_p : &s->q_b;
-	int fd = to_peer ? s->pfd : s->bfd;
 	int rc;
 
 	/* Drained, the queue gives its memory back: idle sessions keep no
 	 * buffers. */
-	if ((rc = outq_flush(q, fd)) == 1)
-		ev_io_stop(s->d->loop, to_peer ? &s->p_wr : &s->b_wr);
+	if ((rc = outq_flush(&l->q, l->fd)) == 1)
+		ev_io_stop(l->s->d->loop, &l->wr);
 	return rc;
 }
 
@@ -106,11 +107,11 @@ on_reap(struct ev_loop *loop, ev_idle *w, int revents)
 
 	ev_idle_stop(loop, w);
 	relay_free(s);
-	free(s->q_p.buf);
-	free(s->q_b.buf);
-	free(s->inject.buf);
+	for (int i = 0; i < 2; i++) {
+		free(s->leg[i].q.buf);
+		free(s->leg[i].inject.buf);
+	}
 	free(s->alive);
-	free(s->b_name);
 	if (s->hs) {
 		hs_fsm_wipe(&s->hs->fsm);
 		free(s->hs);
@@ -144,15 +145,16 @@ session_close(struct session *s, const char *reason)
 	s->closed = 1;
 	(s->quiet ? log_debug : log_info)("conn %llu %s %s -> %s: closed: %s",
 	    (unsigned long long)s->id, s->peertext,
-	    s->peer_name[0] ? s->peer_name : "?", node_name_of(s), reason);
-	ev_io_stop(loop, &s->p_rd);
-	ev_io_stop(loop, &s->p_wr);
-	ev_io_stop(loop, &s->b_rd);
-	ev_io_stop(loop, &s->b_wr);
+	    s->peer->name[0] ? s->peer->name : "?", node_name_of(s), reason);
+	for (int i = 0; i < 2; i++) {
+		struct leg *l = &s->leg[i];
+
+		ev_io_stop(loop, &l->rd);
+		ev_io_stop(loop, &l->wr);
+		if (l->fd != -1)
+			close(l->fd);
+	}
 	ev_timer_stop(loop, &s->timer);
-	close(s->pfd);
-	if (s->bfd != -1)
-		close(s->bfd);
 	unpend(s);
 	if (s->up) {
 		s->d->sessions--;
@@ -167,21 +169,20 @@ session_close(struct session *s, const char *reason)
 
 /* ---- the handshake ---------------------------------------------------- */
 
+/* Sends what the engine wrote for each leg whose socket exists. */
 static void
 hs_flush(struct session *s)
 {
-	struct hs_fsm *h = &s->hs->fsm;
+	for (int i = 0; i < 2; i++) {
+		struct hs_leg *hl = &s->hs->fsm.leg[i];
+		struct leg *l = &s->leg[i];
 
-	if (h->out_b_len && s->bfd != -1) {
-		if (outq_send(s, 0, h->out_b, h->out_b_len) == -1)
-			log_warn("conn %llu: write to node", (unsigned long long)s->id);
+		if (hl->out_len && l->fd != -1 &&
+		    leg_send(l, hl->out, hl->out_len) == -1)
+			log_warn("conn %llu: write to %s", (unsigned long long)s->id,
+			    l->what);
+		hl->out_len = 0;
 	}
-	h->out_b_len = 0;
-	if (h->out_peer_len) {
-		if (outq_send(s, 1, h->out_peer, h->out_peer_len) == -1)
-			log_warn("conn %llu: write to peer", (unsigned long long)s->id);
-	}
-	h->out_peer_len = 0;
 }
 
 /*
@@ -195,7 +196,7 @@ static void
 count_failure(struct session *s)
 {
 	struct dg_daemon *d = s->d;
-	const char *name = s->local ? s->peer_name : NULL;
+	const char *name = s->local ? s->peer->name : NULL;
 
 	if (s->local && name[0] == '\0')
 		return;
@@ -212,45 +213,28 @@ count_failure(struct session *s)
 static void
 hs_failed(struct session *s)
 {
-	struct hs_fsm *h = &s->hs->fsm;
+	const struct hs_outcome *o = hs_fsm_outcome(&s->hs->fsm);
 	struct dg_daemon *d = s->d;
 	char reason[640], where[300] = "";
 
 	hs_flush(s);	/* a final status (not_allowed, nok) goes out */
 	/* nok, a lost tie-break, a node's own refusal: outcomes of the
 	 * protocol, not failures (docs/HANDSHAKE.md). */
-	stats_handshake(d->stats, h->ordinary ? "normal" : h->event &&
-	    strncmp(h->event, "handshake.", 10) == 0 ? h->event + 10 : "failed");
-	if (h->incompat_cfg)
+	stats_handshake(d->stats, o->ordinary ? "normal" : o->event &&
+	    strncmp(o->event, "handshake.", 10) == 0 ? o->event + 10 : "failed");
+	if (o->incompat_cfg)
 		snprintf(where, sizeof(where), " (withhold_flags, %s:%d)",
 		    s->conf->path ? s->conf->path : "?",
 		    s->conf->hs_withhold_line);
-	if (h->event && !h->ordinary)
-		alert_emit(d->alerts, h->event, peer_sa(s), peer_name_of(s),
-		    node_name_of(s), "%s%s", h->detail, where);
-	if (h->peer_fault && !h->ordinary)
+	if (o->event && !o->ordinary)
+		alert_emit(d->alerts, o->event, peer_sa(s), peer_name_of(s),
+		    node_name_of(s), "%s%s", o->detail, where);
+	if (hs_fsm_peer_blamed(&s->hs->fsm))
 		count_failure(s);
-	snprintf(reason, sizeof(reason), "handshake failed: %s%s", h->detail,
+	snprintf(reason, sizeof(reason), "handshake failed: %s%s", o->detail,
 	    where);
-	s->quiet = h->ordinary;
+	s->quiet = o->ordinary;
 	session_close(s, reason);
-}
-
-/* Fails the handshake from the glue's side (a read, a timer), with the
- * same alert, ban and log as a failure the engine itself reports. */
-static void DG_PRINTF(4, 5)
-hs_fail(struct session *s, const char *event, int peer_fault,
-    const char *fmt, ...)
-{
-	struct hs_fsm *h = &s->hs->fsm;
-	va_list ap;
-
-	h->event = event;
-	h->peer_fault = peer_fault;
-	va_start(ap, fmt);
-	vsnprintf(h->detail, sizeof(h->detail), fmt, ap);
-	va_end(ap);
-	hs_failed(s);
 }
 
 /* Is the host part of `node` this peer's source address?  Only literal
@@ -282,15 +266,15 @@ host_matches_source(const struct session *s, const char *node)
 static int
 policy_admits(struct session *s, const char *local)
 {
-	struct hs_fsm *h = &s->hs->fsm;
+	struct guard *g = &s->guard;
 
-	if (rules_resolve(s->conf, local, s->peer_name, &s->pol))
+	if (rules_resolve(s->conf, local, s->peer->name, &g->pol))
 		return 1;
-	hs_fsm_refuse(h, "not_allowed", "handshake.name_denied", s->pol.desc);
 	/* The policy is the operator's, and a local node refused while a
 	 * policy is being worked out must connect as soon as the policy is
 	 * fixed: not counted. */
-	h->peer_fault = !s->local;
+	hs_fsm_refuse(&s->hs->fsm, "not_allowed", "handshake.name_denied",
+	    g->pol.desc, s->local ? HS_NOBODY : s->peer->role);
 	return 0;
 }
 
@@ -301,48 +285,46 @@ admit(struct session *s)
 	struct hs_fsm *h = &s->hs->fsm;
 	const struct dg_conf *conf = s->conf;
 	const struct dg_cookie *pc;
+	const char *name = s->peer->name;
+	int who = s->peer->role;
 	char local[DG_MAX_ALIVE_BYTES + 300];
 
-	/* The session owns the name from here on (the same size as the
+	/* The leg owns the name from here on (the same size as the
 	 * engine's, so it is never cut). */
-	memcpy(s->peer_name, h->peer.name.s, h->peer.name.len);
-	s->peer_name[h->peer.name.len] = '\0';
+	snprintf(s->peer->name, sizeof(s->peer->name), "%s",
+	    hs_fsm_name(h, who));
 	if (s->local) {
 		/* The listener let the local source in; the ban, if any, is
 		 * on this name only (as the listener's: no byte answered). */
-		double left = bans_check(s->d->bans, peer_sa(s), s->peer_name,
-		    dg_now());
+		double left = bans_check(s->d->bans, peer_sa(s), name, dg_now());
 
 		if (left > 0) {
 			snprintf(local, sizeof(local), "%s is banned from this "
-			    "local source for %.0fs more", s->peer_name, left);
-			hs_fsm_refuse(h, NULL, NULL, local);
-			h->peer_fault = 0;
-			h->ordinary = 1;
-			return HS_EV_FAIL;
+			    "local source for %.0fs more", name, left);
+			return hs_fsm_drop(h, local);
 		}
 	}
-	if (s->d->is_local_node != NULL &&
-	    s->d->is_local_node(s->d, s->peer_name)) {
+	if (s->d->is_local_node != NULL && s->d->is_local_node(s->d, name)) {
 		if (!dg_cidr_match(conf->reg_from, conf->nreg_from,
 		    peer_sa(s)))
 			return hs_fsm_refuse(h, "not_allowed",
 			    "handshake.name_collision",
-			    "claims the name of a node registered on this host");
+			    "claims the name of a node registered on this host",
+			    who);
 		s->peer_local = 1;
 	}
-	if (conf->hs_check_host && !host_matches_source(s, s->peer_name))
+	if (conf->hs_check_host && !host_matches_source(s, name))
 		return hs_fsm_refuse(h, "not_allowed", "handshake.bad_name",
-		    "host part does not match the source address");
+		    "host part does not match the source address", who);
 	/* B's full name is not known before its challenge: a provisional
 	 * check against alive@<this host> refuses early, before B is
 	 * dialled; resolve() decides on B's real name. */
 	snprintf(local, sizeof(local), "%s@%s", s->alive, s->d->hostshort);
 	if (!policy_admits(s, local))
 		return HS_EV_FAIL;
-	pc = conf_peer_cookie(conf, s->peer_name);
+	pc = conf_peer_cookie(conf, name);
 	if (pc == NULL || conf_node_cookie(conf, local) == NULL)
-		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured");
+		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured", who);
 	return hs_fsm_admit(h, pc->secret, pc->len);
 }
 
@@ -358,21 +340,44 @@ resolve(struct session *s)
 	struct hs_fsm *h = &s->hs->fsm;
 	const struct dg_cookie *bc;
 
-	if ((s->b_name = strdup(h->b.name.s)) == NULL)
-		return hs_fsm_refuse(h, NULL, NULL, "out of memory");
-	if (!policy_admits(s, s->b_name))
+	snprintf(s->node->name, sizeof(s->node->name), "%s",
+	    hs_fsm_name(h, s->node->role));
+	if (!policy_admits(s, s->node->name))
 		return HS_EV_FAIL;
-	if ((bc = conf_node_cookie(s->conf, s->b_name)) == NULL)
-		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured");
+	if ((bc = conf_node_cookie(s->conf, s->node->name)) == NULL)
+		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured",
+		    s->peer->role);
 	return hs_fsm_resolved(h, bc->secret, bc->len);
 }
 
+/* Dials the INI leg (non-blocking); completion comes as writability. */
 static void
-connect_b(struct session *s)
+connect_leg(struct leg *l, const struct sockaddr *sa, socklen_t len)
+{
+	struct session *s = l->s;
+	int one = 1;
+
+	l->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (l->fd == -1) {
+		session_close(s, "cannot create a socket for the node leg");
+		return;
+	}
+	setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(l->fd, sa, len) == -1 && errno != EINPROGRESS) {
+		session_close(s, "node not reachable");
+		return;
+	}
+	ev_io_set(&l->rd, l->fd, EV_READ);
+	ev_io_set(&l->wr, l->fd, EV_WRITE);
+	ev_io_start(s->d->loop, &l->wr);	/* completion of connect */
+}
+
+/* B listens on loopback only, at the port it registered. */
+static void
+connect_node(struct session *s)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int one = 1;
 
 	memset(&ss, 0, sizeof(ss));
 	if (s->b_family == AF_INET6) {
@@ -390,20 +395,7 @@ connect_b(struct session *s)
 		a->sin_port = htons(s->b_port);
 		len = sizeof(*a);
 	}
-	s->bfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->bfd == -1) {
-		session_close(s, "cannot create a socket for the node leg");
-		return;
-	}
-	setsockopt(s->bfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(s->bfd, (struct sockaddr *)&ss, len) == -1 &&
-	    errno != EINPROGRESS) {
-		session_close(s, "node not reachable");
-		return;
-	}
-	ev_io_set(&s->b_rd, s->bfd, EV_READ);
-	ev_io_set(&s->b_wr, s->bfd, EV_WRITE);
-	ev_io_start(s->d->loop, &s->b_wr);	/* completion of connect */
+	connect_leg(&s->leg[HS_INI], (struct sockaddr *)&ss, len);
 }
 
 static void
@@ -411,27 +403,29 @@ handshake_up(struct session *s)
 {
 	struct hs_io *io = s->hs;
 	struct hs_fsm *h = &io->fsm;
-	size_t early = io->binlen;
+	size_t early = io->inlen[HS_INI];
 
 	s->flags = h->common;
 	unpend(s);
 	s->up = 1;
 	s->d->sessions++;
-	s->row = stats_row(s->d->stats, s->alive, s->peer_name);
+	s->row = stats_row(s->d->stats, s->alive, s->peer->name);
 	s->row->connections++;
 	s->row->live++;
 	stats_handshake(s->d->stats, "ok");
+	s->node->guard = &s->guard;
 	log_info("conn %llu %s %s -> %s: up, flags %#llx (%s), policy: %s",
-	    (unsigned long long)s->id, s->peertext, s->peer_name, s->b_name,
+	    (unsigned long long)s->id, s->peertext, s->peer->name, s->node->name,
 	    (unsigned long long)s->flags,
-	    (s->flags & DFLAG_PUBLISHED) ? "visible" : "hidden", s->pol.desc);
+	    (s->flags & DFLAG_PUBLISHED) ? "visible" : "hidden",
+	    s->guard.pol.desc);
 	ev_timer_stop(s->d->loop, &s->timer);
 	s->hs = NULL;
-	/* B may already have sent its first frames after 'a'. */
+	/* The dialled leg may already have sent its first frames after 'a'. */
 	{
-		uint8_t buf[sizeof(io->bin)];
+		uint8_t buf[sizeof(io->in[HS_INI])];
 
-		memcpy(buf, io->bin, early);
+		memcpy(buf, io->in[HS_INI], early);
 		hs_fsm_wipe(h);
 		free(io);
 		relay_start(s, buf, early);
@@ -449,8 +443,8 @@ hs_step(struct session *s, enum hs_event ev)
 		case HS_EV_ADMIT:
 			ev = admit(s);
 			continue;
-		case HS_EV_CONNECT_B:
-			connect_b(s);
+		case HS_EV_CONNECT:
+			connect_node(s);
 			return;
 		case HS_EV_RESOLVE:
 			ev = resolve(s);
@@ -465,44 +459,42 @@ hs_step(struct session *s, enum hs_event ev)
 	}
 }
 
-/* Reads into a handshake buffer; -1 when the session was closed. */
+/* Reads into a leg's handshake buffer; -1 when the session was closed. */
 static int
-hs_read(struct session *s, int from_peer)
+hs_read(struct leg *l)
 {
+	struct session *s = l->s;
 	struct hs_io *io = s->hs;
-	uint8_t *buf = from_peer ? io->pin : io->bin;
-	size_t *len = from_peer ? &io->pinlen : &io->binlen;
-	size_t cap = from_peer ? sizeof(io->pin) : sizeof(io->bin);
+	uint8_t *buf = io->in[l->role];
+	size_t *len = &io->inlen[l->role];
+	size_t cap = sizeof(io->in[l->role]);
 	ssize_t n;
 
 	if (*len == cap) {
 		/* Two maximal messages buffered and none consumed: that is
 		 * not a handshake. */
-		hs_fail(s, "handshake.malformed", from_peer,
-		    "%s sent more than a handshake message", from_peer ? "peer" : "node");
+		hs_fsm_overflow(&io->fsm, l->role);
+		hs_failed(s);
 		return -1;
 	}
-	n = read(from_peer ? s->pfd : s->bfd, buf + *len, cap - *len);
+	n = read(l->fd, buf + *len, cap - *len);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return 0;
-		session_close(s, from_peer ? "peer read error during handshake" :
+		session_close(s, l == s->peer ? "peer read error during handshake" :
 		    "node read error during handshake");
 		return -1;
 	}
 	if (n == 0) {
-		/* Who is to blame is the engine's call (hs_fsm_peer_closed):
+		/* Who is to blame is the engine's call (hs_fsm_closed):
 		 * closing inside a message is malformed, closing between
 		 * messages is giving up, as a node that lost a simultaneous
 		 * connect does.  One that closes before sending anything has
 		 * merely gone. */
-		if (from_peer && io->fsm.st == HS_PEER_NAME && io->pinlen == 0)
+		if (l->role == HS_ACC && io->fsm.st == HS_A_NAME && *len == 0)
 			session_close(s, "peer closed before the handshake");
 		else {
-			if (from_peer)
-				hs_fsm_peer_closed(&io->fsm, io->pinlen);
-			else
-				hs_fsm_b_closed(&io->fsm);
+			hs_fsm_closed(&io->fsm, l->role, *len);
 			hs_failed(s);
 		}
 		return -1;
@@ -512,24 +504,19 @@ hs_read(struct session *s, int from_peer)
 }
 
 static void
-hs_on_read(struct session *s, int from_peer)
+hs_on_read(struct leg *l)
 {
+	struct session *s = l->s;
 	struct hs_io *io = s->hs;
 	enum hs_state before = io->fsm.st;
 	enum hs_event ev;
-	size_t used = 0;
+	size_t used = 0, *len = &io->inlen[l->role];
 
-	if (hs_read(s, from_peer) == -1)
+	if (hs_read(l) == -1)
 		return;
-	if (from_peer) {
-		ev = hs_fsm_peer_input(&io->fsm, io->pin, io->pinlen, &used);
-		memmove(io->pin, io->pin + used, io->pinlen - used);
-		io->pinlen -= used;
-	} else {
-		ev = hs_fsm_b_input(&io->fsm, io->bin, io->binlen, &used);
-		memmove(io->bin, io->bin + used, io->binlen - used);
-		io->binlen -= used;
-	}
+	ev = hs_fsm_input(&io->fsm, l->role, io->in[l->role], *len, &used);
+	memmove(io->in[l->role], io->in[l->role] + used, *len - used);
+	*len -= used;
 	/* The step timer restarts whenever the handshake moves on: the
 	 * limit is per step, as net_setuptime. */
 	if (io->fsm.st != before)
@@ -542,81 +529,76 @@ on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct session *s = (struct session *)((char *)w -
 	    offsetof(struct session, timer));
-	enum hs_state st = s->hs->fsm.st;
 
-	hs_fail(s, "handshake.timeout", st == HS_PEER_NAME ||
-	    st == HS_PEER_ALIVE || st == HS_PEER_REPLY,
-	    "no progress for %gs while %s", s->conf->hs_timeout,
-	    hs_fsm_step(&s->hs->fsm));
+	hs_fsm_timeout(&s->hs->fsm, s->conf->hs_timeout);
+	hs_failed(s);
 }
 
 static void
-on_p_read(struct ev_loop *loop, ev_io *w, int revents)
+on_read(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct session *s = (struct session *)((char *)w -
-	    offsetof(struct session, p_rd));
+	struct leg *l = LEG_OF(w, rd);
 
-	if (s->up)
-		relay_on_readable(s, 1);
+	if (l->s->up)
+		relay_on_readable(l);
 	else
-		hs_on_read(s, 1);
+		hs_on_read(l);
 }
 
+/* The dialled leg's connect completed (or failed). */
 static void
-on_b_read(struct ev_loop *loop, ev_io *w, int revents)
+connected(struct leg *l)
 {
-	struct session *s = (struct session *)((char *)w -
-	    offsetof(struct session, b_rd));
+	struct session *s = l->s;
+	int err = 0;
+	socklen_t len = sizeof(err);
 
-	if (s->up)
-		relay_on_readable(s, 0);
-	else
-		hs_on_read(s, 0);
-}
-
-static void
-on_p_write(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct session *s = (struct session *)((char *)w -
-	    offsetof(struct session, p_wr));
-	int r = outq_drain(s, 1);
-
-	if (r == -1)
-		session_close(s, "write to peer failed");
-	else if (r == 1 && s->up)
-		relay_on_writable(s, 1);
-}
-
-static void
-on_b_write(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct session *s = (struct session *)((char *)w -
-	    offsetof(struct session, b_wr));
-	int r;
-
-	if (!s->up && s->hs->fsm.st == HS_B_CONNECTING) {
-		int err = 0;
-		socklen_t len = sizeof(err);
-
-		ev_io_stop(loop, w);
-		if (getsockopt(s->bfd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
-		    err != 0) {
-			errno = err;
-			log_warn("conn %llu: node %s on port %u not reachable",
-			    (unsigned long long)s->id, s->alive, s->b_port);
-			session_close(s, "node not reachable");
-			return;
-		}
-		ev_io_start(loop, &s->b_rd);
-		ev_timer_again(loop, &s->timer);
-		hs_step(s, hs_fsm_b_connected(&s->hs->fsm));
+	ev_io_stop(s->d->loop, &l->wr);
+	if (getsockopt(l->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
+	    err != 0) {
+		errno = err;
+		log_warn("conn %llu: node %s on port %u not reachable",
+		    (unsigned long long)s->id, s->alive, s->b_port);
+		session_close(s, "node not reachable");
 		return;
 	}
-	r = outq_drain(s, 0);
+	ev_io_start(s->d->loop, &l->rd);
+	ev_timer_again(s->d->loop, &s->timer);
+	hs_step(s, hs_fsm_connected(&s->hs->fsm));
+}
+
+static void
+on_write(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct leg *l = LEG_OF(w, wr);
+	struct session *s = l->s;
+	int r;
+
+	if (!s->up && l->role == HS_INI && s->hs->fsm.st == HS_I_CONNECTING) {
+		connected(l);
+		return;
+	}
+	r = leg_drain(l);
 	if (r == -1)
-		session_close(s, "write to node failed");
+		session_close(s, l == s->peer ? "write to peer failed" :
+		    "write to node failed");
 	else if (r == 1 && s->up)
-		relay_on_writable(s, 0);
+		relay_on_writable(l);
+}
+
+static void
+leg_init(struct session *s, int role, enum leg_kind kind, int fd)
+{
+	struct leg *l = &s->leg[role];
+
+	l->s = s;
+	l->other = &s->leg[!role];
+	l->role = role;
+	l->kind = kind;
+	l->what = kind == LEG_NODE ? "node" : "peer";
+	l->fd = fd;
+	ev_io_init(&l->rd, on_read, fd, EV_READ);
+	ev_io_init(&l->wr, on_write, fd, EV_WRITE);
 }
 
 void
@@ -642,9 +624,12 @@ session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 	s->conf = d->conf;
 	conf_ref(s->conf);
 	s->id = ++d->next_conn_id;
-	s->pfd = fd;
-	s->bfd = -1;
-	s->peer = *ss;
+	/* Inbound: the remote dialled us; we dial the node. */
+	leg_init(s, HS_ACC, LEG_REMOTE, fd);
+	leg_init(s, HS_INI, LEG_NODE, -1);
+	s->peer = &s->leg[HS_ACC];
+	s->node = &s->leg[HS_INI];
+	s->peer_addr = *ss;
 	dg_addr_text(peer_sa(s), s->peertext, sizeof(s->peertext));
 	s->b_family = b_family;
 	s->b_port = b_port;
@@ -652,15 +637,12 @@ session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 	    peer_sa(s));
 	s->pending = 1;
 	d->hs_pending++;
-	hs_fsm_init(&s->hs->fsm, s->conf->hs_withhold, s->conf->hs_require, alive);
-	ev_io_init(&s->p_rd, on_p_read, fd, EV_READ);
-	ev_io_init(&s->p_wr, on_p_write, fd, EV_WRITE);
-	ev_io_init(&s->b_rd, on_b_read, -1, EV_READ);
-	ev_io_init(&s->b_wr, on_b_write, -1, EV_WRITE);
+	hs_fsm_init(&s->hs->fsm, HS_INBOUND, s->conf->hs_withhold,
+	    s->conf->hs_require, alive);
 	ev_init(&s->timer, on_timer);
 	s->timer.repeat = s->conf->hs_timeout;
 	ev_timer_again(d->loop, &s->timer);
-	ev_io_start(d->loop, &s->p_rd);
+	ev_io_start(d->loop, &s->peer->rd);
 	log_debug("conn %llu %s -> %s: accepted", (unsigned long long)s->id,
 	    s->peertext, alive);
 }

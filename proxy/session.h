@@ -1,10 +1,18 @@
 /*
- * session.h - one proxied connection: peer P <-> distguard <-> node B.
+ * session.h - one mediated connection: two legs and the relay between
+ * them.
  *
- * A session owns both sockets, their watchers and queues, the handshake
- * engine while it runs (freed when both legs are up) and then the relay
- * state of each direction.  session.c drives the handshake; relay.c moves
- * and filters frames.  One way out: session_close(s, reason).
+ * A leg is one socket and everything that goes with it: watchers, the
+ * queue towards it, the frame state of what it sends, its end of file,
+ * its role in the handshake (HS_ACC: it dialled us; HS_INI: we dialled
+ * it), its kind and its node name.  The relay is direction-neutral:
+ * frames read from one leg are judged by the guard of the leg they go
+ * to, when that leg leads to a node of ours (its policy for the sender,
+ * and what that node is owed and showed), and only decoded otherwise.
+ *
+ * session.c drives the handshake (the engine is handshake/hs_fsm.c) and
+ * owns the lifecycle; relay.c moves and filters frames.  One way out:
+ * session_close(s, reason).
  */
 #ifndef SESSION_H
 #define SESSION_H
@@ -19,8 +27,7 @@
 #include "idset.h"
 #include "rules.h"
 
-
-/* One direction of the relay. */
+/* What a leg sends us: its frames, as the relay splits them. */
 struct relay_dir {
 	struct df_dir	 df;
 	uint8_t		*held;		/* an undecided frame's first bytes */
@@ -29,59 +36,83 @@ struct relay_dir {
 	int		 skip_forward;	/* ... to forward (1) or drop (0) */
 };
 
-/* Requests B sent whose replies P owes, remembered at least (idset.h). */
+/* Requests a node made whose replies the other side owes, remembered at
+ * least (idset.h). */
 #define SESSION_OWED	256
+
+/* What protects a node of ours on this connection: its policy for the
+ * other side, the requests it made, what it disclosed (relay.c). */
+struct guard {
+	struct rules_policy	 pol;
+	struct idset		 owed;		/* requests it made, by key */
+	struct idset		 disclosed;	/* pids and aliases it showed */
+	struct idset		*published;	/* what it published through
+						 * global (relay.c), lazily */
+	struct atom_book	*atoms;		/* distinct atoms the other
+						 * side sent it, when budgeted */
+};
+
+enum leg_kind {
+	LEG_REMOTE,		/* the party distguard protects against */
+	LEG_NODE		/* a node registered here */
+};
+
+struct session;
+
+struct leg {
+	struct session		*s;
+	struct leg		*other;
+	int			 role;		/* HS_ACC or HS_INI */
+	enum leg_kind		 kind;
+	const char		*what;		/* "peer" or "node", in logs */
+	int			 fd;
+	ev_io			 rd, wr;
+	int			 eof;		/* read side ended */
+	struct outq		 q;		/* bytes towards it */
+	struct outq		 inject;	/* deny answers for it, waiting
+						 * for a frame boundary */
+	struct relay_dir	 in;		/* what it sends */
+	struct guard		*guard;		/* it is a node of ours: what
+						 * the other leg sends is judged */
+	/* Its node name, once the handshake gave it: the one copy logs,
+	 * alerts, stats and rules use (a node name's size, as the
+	 * engine's, so it is never cut). */
+	char			 name[DG_MAX_NODE_BYTES + 1];
+};
 
 struct hs_io {
 	struct hs_fsm	 fsm;
-	uint8_t		 pin[2 * (2 + DG_MAX_HS_MSG)];
-	size_t		 pinlen;
-	uint8_t		 bin[2 * (2 + DG_MAX_HS_MSG)];
-	size_t		 binlen;
+	uint8_t		 in[2][2 * (2 + DG_MAX_HS_MSG)];	/* per leg */
+	size_t		 inlen[2];
 };
 
 struct session {
 	struct dg_daemon	*d;
 	struct dg_conf		*conf;		/* the one our policy came from */
 	uint64_t		 id;
-	int			 pfd, bfd;
-	ev_io			 p_rd, p_wr, b_rd, b_wr;
+	struct leg		 leg[2];	/* [HS_ACC], [HS_INI] */
+	struct leg		*peer, *node;	/* the remote leg, and ours */
 	ev_timer		 timer;		/* handshake step timer */
 	ev_idle			 reaper;	/* frees a closed session */
-	struct sockaddr_storage	 peer;
+	struct sockaddr_storage	 peer_addr;	/* the remote's address */
 	char			 peertext[64];
 	char			*alive;		/* B's registered name (malloc) */
 	int			 b_family;
 	uint16_t		 b_port;
-	/* P's name, once admission read it: the one copy logs, alerts,
-	 * stats and rules use (hs_check_node_name admits <= 255 ASCII
-	 * characters; the buffer is a node name's, as the engine's). */
-	char			 peer_name[DG_MAX_NODE_BYTES + 1];
-	char			*b_name;	/* B's real name, from its
-						 * challenge on (malloc) */
-	int			 local;		/* from registration_from: bans
-						 * are per claimed node name */
+	int			 local;		/* the remote is in
+						 * registration_from: bans are
+						 * per claimed node name */
 	int			 quiet;		/* an ordinary end: log at debug */
 	int			 pending;	/* counted in hs_pending */
-	int			 peer_local;	/* P is a node registered here,
-						 * from registration_from */
+	int			 peer_local;	/* the remote is a node
+						 * registered here, from
+						 * registration_from */
 	int			 up;		/* relaying */
 	int			 closed;
-	int			 p_eof, b_eof;	/* read side ended */
 	uint64_t		 flags;		/* negotiated */
 	struct hs_io		*hs;		/* while handshaking */
-	struct rules_policy	 pol;
 	struct stats_row	*row;
-	struct relay_dir	 to_b, to_p;
-	struct outq		 q_p, q_b;	/* towards P, towards B */
-	struct outq		 inject;	/* deny answers waiting for a frame
-						 * boundary on the way to P */
-	struct idset		 owed;		/* requests B made, by key */
-	struct idset		 disclosed;	/* pids and aliases B showed P */
-	struct idset		*published;	/* what B published through
-						 * global (relay.c), lazily */
-	struct atom_book	*atoms;		/* distinct atoms P sent B
-						 * (relay.c), when budgeted */
+	struct guard		 guard;		/* the node's */
 };
 
 /* Takes an accepted peer connection for node `alive` (at b_port). */
@@ -90,12 +121,12 @@ void	session_start(struct dg_daemon *, int fd, const struct sockaddr_storage *,
 void	session_close(struct session *, const char *reason);
 
 /* relay.c */
-void	relay_start(struct session *, const uint8_t *b_early, size_t n);
-void	relay_on_readable(struct session *, int from_peer);
-void	relay_on_writable(struct session *, int to_peer);
+void	relay_start(struct session *, const uint8_t *early, size_t n);
+void	relay_on_readable(struct leg *);
+void	relay_on_writable(struct leg *);
 void	relay_free(struct session *);
 
-/* Queue helpers shared by the handshake and the relay. */
-int	outq_send(struct session *, int to_peer, const uint8_t *, size_t);
+/* Queues bytes for a leg, writing what it takes at once. */
+int	leg_send(struct leg *, const uint8_t *, size_t);
 
 #endif

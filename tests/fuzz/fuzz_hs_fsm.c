@@ -27,15 +27,15 @@ static enum hs_event
 settle(struct hs_fsm *h, enum hs_event ev)
 {
 	for (;;) {
-		ASSERT(h->out_peer_len <= sizeof(h->out_peer));
-		ASSERT(h->out_b_len <= sizeof(h->out_b));
-		h->out_peer_len = h->out_b_len = 0;
+		ASSERT(h->leg[HS_ACC].out_len <= sizeof(h->leg[HS_ACC].out));
+		ASSERT(h->leg[HS_INI].out_len <= sizeof(h->leg[HS_INI].out));
+		h->leg[HS_ACC].out_len = h->leg[HS_INI].out_len = 0;
 		if (ev == HS_EV_ADMIT)
 			ev = hs_fsm_admit(h, cookie, sizeof(cookie) - 1);
 		else if (ev == HS_EV_RESOLVE)
 			ev = hs_fsm_resolved(h, cookie, sizeof(cookie) - 1);
-		else if (ev == HS_EV_CONNECT_B)
-			ev = hs_fsm_b_connected(h);
+		else if (ev == HS_EV_CONNECT)
+			ev = hs_fsm_connected(h);
 		else
 			return ev;
 	}
@@ -49,7 +49,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t pinlen = 0, binlen = 0, off = 0;
 	enum hs_event ev = HS_EV_NONE;
 
-	hs_fsm_init(&h, 0x2000, 0x1070f94, "b");
+	/* Both orders: the second bit of the first byte picks one (inbound:
+	 * INI expected as alive "b"; egress: as the full name asked for). */
+	if (size > 0 && (data[0] & 2))
+		hs_fsm_init(&h, HS_EGRESS, 0x2000, 0x1070f94, "b@host");
+	else
+		hs_fsm_init(&h, HS_INBOUND, 0x2000, 0x1070f94, "b");
 	while (off + 2 <= size && ev != HS_EV_FAIL && ev != HS_EV_UP) {
 		int to_b = data[off] & 1;
 		size_t n = data[off + 1], used = 0;
@@ -64,8 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(buf + *len, data + off, n);
 		*len += n;
 		off += n;
-		ev = to_b ? hs_fsm_b_input(&h, buf, *len, &used) :
-		    hs_fsm_peer_input(&h, buf, *len, &used);
+		ev = hs_fsm_input(&h, to_b ? HS_INI : HS_ACC, buf, *len, &used);
 		ASSERT(used <= *len);
 		memmove(buf, buf + used, *len - used);
 		*len -= used;
@@ -74,12 +78,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Input ran out mid-handshake: one leg closes (the last byte says
 	 * which); the engine must say who is to blame without a crash. */
 	if (ev != HS_EV_FAIL && ev != HS_EV_UP && size > 0) {
-		ev = (data[size - 1] & 1) ? hs_fsm_b_closed(&h) :
-		    hs_fsm_peer_closed(&h, pinlen);
+		ev = (data[size - 1] & 1) ? hs_fsm_closed(&h, HS_INI, binlen) :
+		    hs_fsm_closed(&h, HS_ACC, pinlen);
 		ASSERT(ev == HS_EV_FAIL);
 		ASSERT(h.st == HS_FAILED);
-		ASSERT(!(h.ordinary && h.event != NULL));
-		ASSERT(!(h.ordinary && h.peer_fault));
+		ASSERT(!(h.out.ordinary && h.out.event != NULL));
+		ASSERT(!(h.out.ordinary && hs_fsm_peer_blamed(&h)));
 	}
 	hs_fsm_wipe(&h);
 	return 0;

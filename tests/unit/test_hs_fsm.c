@@ -47,24 +47,26 @@ struct rig {
 static void
 drain(struct rig *g)
 {
-	CHECK(g->h.out_peer_len <= sizeof(g->h.out_peer));
-	CHECK(g->h.out_b_len <= sizeof(g->h.out_b));
-	if (g->to_p_len + g->h.out_peer_len <= sizeof(g->to_p)) {
-		memcpy(g->to_p + g->to_p_len, g->h.out_peer, g->h.out_peer_len);
-		g->to_p_len += g->h.out_peer_len;
+	struct hs_leg *a = &g->h.leg[HS_ACC], *i = &g->h.leg[HS_INI];
+
+	CHECK(a->out_len <= sizeof(a->out));
+	CHECK(i->out_len <= sizeof(i->out));
+	if (g->to_p_len + a->out_len <= sizeof(g->to_p)) {
+		memcpy(g->to_p + g->to_p_len, a->out, a->out_len);
+		g->to_p_len += a->out_len;
 	}
-	if (g->to_b_len + g->h.out_b_len <= sizeof(g->to_b)) {
-		memcpy(g->to_b + g->to_b_len, g->h.out_b, g->h.out_b_len);
-		g->to_b_len += g->h.out_b_len;
+	if (g->to_b_len + i->out_len <= sizeof(g->to_b)) {
+		memcpy(g->to_b + g->to_b_len, i->out, i->out_len);
+		g->to_b_len += i->out_len;
 	}
-	g->h.out_peer_len = g->h.out_b_len = 0;
+	a->out_len = i->out_len = 0;
 }
 
 static void
 rig_init(struct rig *g)
 {
 	memset(g, 0, sizeof(*g));
-	hs_fsm_init(&g->h, DFLAG_DEFAULT_WITHHOLD, DFLAG_MANDATORY_25, "b");
+	hs_fsm_init(&g->h, HS_INBOUND, DFLAG_DEFAULT_WITHHOLD, DFLAG_MANDATORY_25, "b");
 }
 
 /* Feeds buf[0..len) (one guard-page copy) to one leg; drains outputs. */
@@ -76,8 +78,7 @@ feed(struct rig *g, int from_peer, const uint8_t *buf, size_t len,
 	enum hs_event ev;
 	size_t used = (size_t)-1;
 
-	ev = from_peer ? hs_fsm_peer_input(&g->h, c, len, &used) :
-	    hs_fsm_b_input(&g->h, c, len, &used);
+	ev = hs_fsm_input(&g->h, from_peer ? HS_ACC : HS_INI, c, len, &used);
 	CHECK(used <= len);
 	if (consumed)
 		*consumed = used;
@@ -198,10 +199,10 @@ cookie_wiped(const struct hs_fsm *h)
 {
 	size_t i;
 
-	if (h->peer_cookie_len || h->b_cookie_len)
+	if (h->leg[HS_ACC].cookie_len || h->leg[HS_INI].cookie_len)
 		return 0;
-	for (i = 0; i < sizeof(h->peer_cookie); i++)
-		if (h->peer_cookie[i] || h->b_cookie[i])
+	for (i = 0; i < sizeof(h->leg[HS_ACC].cookie); i++)
+		if (h->leg[HS_ACC].cookie[i] || h->leg[HS_INI].cookie[i])
 			return 0;
 	return 1;
 }
@@ -225,13 +226,13 @@ to_connected(struct rig *g, uint64_t pflags, const char *pname)
 	CHECK_EQ(g->h.st, HS_ADMIT);
 	CHECK_EQ(g->to_b_len, 0);	/* nothing reaches B before admission */
 	CHECK_EQ(g->to_p_len, 0);
-	CHECK_EQ(hs_fsm_admit(&g->h, (const uint8_t *)P_COOKIE, strlen(P_COOKIE)), HS_EV_CONNECT_B);
+	CHECK_EQ(hs_fsm_admit(&g->h, (const uint8_t *)P_COOKIE, strlen(P_COOKIE)), HS_EV_CONNECT);
 	drain(g);
 	CHECK_EQ(g->to_b_len, 0);
-	ev = hs_fsm_b_connected(&g->h);
+	ev = hs_fsm_connected(&g->h);
 	drain(g);
 	CHECK_EQ(ev, HS_EV_NONE);
-	CHECK_EQ(g->h.st, HS_B_STATUS);
+	CHECK_EQ(g->h.st, HS_I_STATUS);
 	/* B got one 'N' send_name: P's name and creation. */
 	if (split(g->to_b, g->to_b_len, b, bl, 4) == 1 &&
 	    hs_parse_send_name(b[0], bl[0], &nm, &why) == 0) {
@@ -272,7 +273,7 @@ to_challenged(struct rig *g, uint64_t pflags, uint64_t bflags,
 	CHECK_EQ(g->to_p_len, 0);	/* nor before B's real name is admitted */
 	if ((ev = resolved(g, ev)) != HS_EV_NONE)
 		return ev;
-	CHECK_EQ(g->h.st, HS_PEER_REPLY);
+	CHECK_EQ(g->h.st, HS_A_REPLY);
 	/* P got B's status and a challenge with B's name and creation. */
 	if (split(g->to_p, g->to_p_len, b, bl, 4) == 2 &&
 	    is_status(b[0], bl[0], status) &&
@@ -283,7 +284,7 @@ to_challenged(struct rig *g, uint64_t pflags, uint64_t bflags,
 		CHECK(memcmp(ch.name.s, B_NAME, ch.name.len) == 0);
 		/* A fresh challenge, not B's (P must not get B's to sign). */
 		CHECK(ch.challenge != B_CHAL);
-		CHECK(hs_fsm_issued(ch.challenge));
+		CHECK(hs_issued(ch.challenge));
 		g->chal_p = ch.challenge;
 		g->flags_to_p = ch.flags;
 	} else
@@ -313,7 +314,7 @@ run_all(struct rig *g, uint64_t pflags, uint64_t bflags, const char *status)
 	if ((ev = feed(g, 1, m, n, &used)) != HS_EV_NONE)
 		return ev;
 	CHECK_EQ(used, n);
-	CHECK_EQ(g->h.st, HS_B_ACK);
+	CHECK_EQ(g->h.st, HS_I_ACK);
 	/* B got 'r': a digest over B's challenge with B's cookie. */
 	k = split(g->to_b + b_before, g->to_b_len - b_before, b, bl, 8);
 	CHECK_EQ(k, 1);
@@ -325,7 +326,7 @@ run_all(struct rig *g, uint64_t pflags, uint64_t bflags, const char *status)
 	CHECK(memcmp(r.digest, want, HS_DIGEST_LEN) == 0);
 	CHECK(r.challenge != P_CHAL);	/* not P's: we issue our own */
 	CHECK(r.challenge != g->chal_p);
-	CHECK(hs_fsm_issued(r.challenge));
+	CHECK(hs_issued(r.challenge));
 	CHECK_EQ(count_tag(g->to_p, g->to_p_len, 'a'), 0);
 	p_before = g->to_p_len;
 	n = m_ack(m, B_COOKIE, r.challenge);
@@ -427,7 +428,7 @@ t_withhold_none(void)
 	struct rig g;
 
 	memset(&g, 0, sizeof(g));
-	hs_fsm_init(&g.h, 0, DFLAG_MANDATORY_25, "b");
+	hs_fsm_init(&g.h, HS_INBOUND, 0, DFLAG_MANDATORY_25, "b");
 	CHECK_EQ(run_all(&g, F_OTP25, F_OTP25, "ok"), HS_EV_UP);
 	CHECK(g.h.common & DFLAG_DIST_HDR_ATOM_CACHE);
 	CHECK(g.flags_to_b & DFLAG_DIST_HDR_ATOM_CACHE);
@@ -455,8 +456,8 @@ t_bad_digest(void)
 	n = m_reply(m, "wrong-cookie", g.chal_p, P_CHAL);
 	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_FAIL);
 	CHECK_EQ(used, n);
-	CHECK(g.h.event && strcmp(g.h.event, "handshake.bad_digest") == 0);
-	CHECK_EQ(g.h.peer_fault, 1);
+	CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.bad_digest") == 0);
+	CHECK_EQ(hs_fsm_peer_blamed(&g.h), 1);
 	CHECK_EQ(g.h.st, HS_FAILED);
 	CHECK_EQ(count_tag(g.to_b, g.to_b_len, 'N'), 1);
 	CHECK_EQ(count_tag(g.to_b, g.to_b_len, 'r'), 0);
@@ -476,7 +477,7 @@ t_bad_digest(void)
 	CHECK_EQ(to_challenged(&g, F_OTP25, F_OTP25, "ok"), HS_EV_NONE);
 	n = m_reply(m, P_COOKIE, g.chal_p + 1, P_CHAL);
 	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_FAIL);
-	CHECK(g.h.event && strcmp(g.h.event, "handshake.bad_digest") == 0);
+	CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.bad_digest") == 0);
 	CHECK_EQ(count_tag(g.to_b, g.to_b_len, 'r'), 0);
 
 	/* B's cookie is not P's: a reply with it fails too. */
@@ -484,7 +485,7 @@ t_bad_digest(void)
 	CHECK_EQ(to_challenged(&g, F_OTP25, F_OTP25, "ok"), HS_EV_NONE);
 	n = m_reply(m, B_COOKIE, g.chal_p, P_CHAL);
 	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_FAIL);
-	CHECK(g.h.event && strcmp(g.h.event, "handshake.bad_digest") == 0);
+	CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.bad_digest") == 0);
 	CHECK_EQ(count_tag(g.to_b, g.to_b_len, 'r'), 0);
 }
 
@@ -500,9 +501,9 @@ t_reflected_challenge(void)
 	CHECK_EQ(to_challenged(&g, F_OTP25, F_OTP25, "ok"), HS_EV_NONE);
 	n = m_reply(m, P_COOKIE, g.chal_p, g.chal_p);
 	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_FAIL);
-	CHECK(g.h.event &&
-	    strcmp(g.h.event, "handshake.reflected_challenge") == 0);
-	CHECK_EQ(g.h.peer_fault, 1);
+	CHECK(g.h.out.event &&
+	    strcmp(g.h.out.event, "handshake.reflected_challenge") == 0);
+	CHECK_EQ(hs_fsm_peer_blamed(&g.h), 1);
 	CHECK_EQ(count_tag(g.to_b, g.to_b_len, 'r'), 0);
 	CHECK_EQ(count_tag(g.to_p, g.to_p_len, 'a'), 0);
 	CHECK(cookie_wiped(&g.h));
@@ -514,8 +515,8 @@ t_reflected_challenge(void)
 	CHECK_EQ(to_challenged(&g, F_OTP25, F_OTP25, "ok"), HS_EV_NONE);
 	n = m_reply(m, P_COOKIE, g.chal_p, other.chal_p);
 	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_FAIL);
-	CHECK(g.h.event &&
-	    strcmp(g.h.event, "handshake.reflected_challenge") == 0);
+	CHECK(g.h.out.event &&
+	    strcmp(g.h.out.event, "handshake.reflected_challenge") == 0);
 	CHECK_EQ(count_tag(g.to_b, g.to_b_len, 'r'), 0);
 }
 
@@ -538,9 +539,9 @@ t_missing_flags(void)
 		rig_init(&g);
 		n = m_send_name(m, f, P_CRE, P_NAME);
 		CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_FAIL);
-		CHECK(g.h.event && strcmp(g.h.event, "handshake.bad_flags") == 0);
-		CHECK_EQ(g.h.peer_fault, 1);
-		CHECK(strstr(g.h.detail, dflag_name(drop[i])) != NULL);
+		CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.bad_flags") == 0);
+		CHECK_EQ(hs_fsm_peer_blamed(&g.h), 1);
+		CHECK(strstr(g.h.out.detail, dflag_name(drop[i])) != NULL);
 		/* Stock's answer: not_allowed, and nothing reaches B. */
 		CHECK_EQ(split(g.to_p, g.to_p_len, b, bl, 4), 1);
 		CHECK(is_status(b[0], bl[0], "not_allowed"));
@@ -557,12 +558,12 @@ t_extra_required_flag(void)
 	size_t n, used;
 
 	memset(&g, 0, sizeof(g));
-	hs_fsm_init(&g.h, DFLAG_DEFAULT_WITHHOLD,
+	hs_fsm_init(&g.h, HS_INBOUND, DFLAG_DEFAULT_WITHHOLD,
 	    DFLAG_MANDATORY_25 | DFLAG_SPAWN, "b");
 	n = m_send_name(m, F_CNODE, P_CRE, P_NAME);
 	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_FAIL);
-	CHECK(g.h.event && strcmp(g.h.event, "handshake.bad_flags") == 0);
-	CHECK(strstr(g.h.detail, "SPAWN") != NULL);
+	CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.bad_flags") == 0);
+	CHECK(strstr(g.h.out.detail, "SPAWN") != NULL);
 }
 
 /* Old 'n' send_name (handshake version 5) is refused. */
@@ -579,8 +580,8 @@ t_old_send_name(void)
 	    strlen(P_NAME));
 	CHECK(n > 0);
 	CHECK_EQ(feed(&g, 1, m, (size_t)n, &used), HS_EV_FAIL);
-	CHECK(g.h.event && strcmp(g.h.event, "handshake.malformed") == 0);
-	CHECK_EQ(g.h.peer_fault, 1);
+	CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.malformed") == 0);
+	CHECK_EQ(hs_fsm_peer_blamed(&g.h), 1);
 	CHECK_EQ(g.to_b_len, 0);
 	CHECK_EQ(g.h.st, HS_FAILED);
 }
@@ -597,14 +598,14 @@ t_name_me(void)
 	n = m_send_name(m, (F_OTP25 & ~DFLAG_PUBLISHED) | DFLAG_NAME_ME, 0,
 	    "host");
 	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_FAIL);
-	CHECK(g.h.event && strcmp(g.h.event, "handshake.bad_name") == 0);
-	CHECK_EQ(g.h.peer_fault, 1);
+	CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.bad_name") == 0);
+	CHECK_EQ(hs_fsm_peer_blamed(&g.h), 1);
 	CHECK_EQ(g.to_b_len, 0);
 	/* Even with a full name. */
 	rig_init(&g);
 	n = m_send_name(m, F_OTP25 | DFLAG_NAME_ME, 0, P_NAME);
 	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_FAIL);
-	CHECK(g.h.event && strcmp(g.h.event, "handshake.bad_name") == 0);
+	CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.bad_name") == 0);
 }
 
 static void
@@ -624,7 +625,7 @@ t_bad_names(void)
 		rig_init(&g);
 		n = m_send_name(m, F_OTP25, P_CRE, names[i]);
 		CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_FAIL);
-		CHECK(g.h.event && strcmp(g.h.event, "handshake.bad_name") == 0);
+		CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.bad_name") == 0);
 		CHECK_EQ(g.to_b_len, 0);
 	}
 }
@@ -651,9 +652,9 @@ t_b_refuses(void)
 		CHECK_EQ(to_connected(&g, F_OTP25, P_NAME), HS_EV_NONE);
 		n = m_status(m, st[i]);
 		CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_FAIL);
-		CHECK_EQ(g.h.peer_fault, 0);
-		CHECK(g.h.event == NULL);
-		CHECK_EQ(g.h.ordinary, i == 0);
+		CHECK_EQ(hs_fsm_peer_blamed(&g.h), 0);
+		CHECK(g.h.out.event == NULL);
+		CHECK_EQ(g.h.out.ordinary, i == 0);
 		CHECK_EQ(split(g.to_p, g.to_p_len, b, bl, 4), 1);
 		CHECK(is_status(b[0], bl[0], st[i]));
 		CHECK(cookie_wiped(&g.h));
@@ -692,19 +693,19 @@ t_b_refuses_incompatible(void)
 		size_t bl[4], n, used;
 
 		memset(&g, 0, sizeof(g));
-		hs_fsm_init(&g.h, c[i].withhold, DFLAG_MANDATORY_25, "b");
+		hs_fsm_init(&g.h, HS_INBOUND, c[i].withhold, DFLAG_MANDATORY_25, "b");
 		CHECK_EQ(to_connected(&g, c[i].pflags, P_NAME), HS_EV_NONE);
 		CHECK_EQ(g.flags_to_b & c[i].withhold, 0);
 		n = m_status(m, "not_allowed");
 		CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_FAIL);
-		CHECK(g.h.event && strcmp(g.h.event, "handshake.incompatible") == 0);
-		CHECK_EQ(g.h.peer_fault, 0);
-		CHECK_EQ(g.h.ordinary, 0);
-		CHECK_EQ(g.h.incompat_cfg, c[i].cfg);
-		CHECK(strstr(g.h.detail, c[i].flags) != NULL);
-		CHECK(strstr(g.h.detail, c[i].cause) != NULL);
-		if (!strstr(g.h.detail, c[i].flags) || !strstr(g.h.detail, c[i].cause))
-			fprintf(stderr, "  detail: %s\n", g.h.detail);
+		CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.incompatible") == 0);
+		CHECK_EQ(hs_fsm_peer_blamed(&g.h), 0);
+		CHECK_EQ(g.h.out.ordinary, 0);
+		CHECK_EQ(g.h.out.incompat_cfg, c[i].cfg);
+		CHECK(strstr(g.h.out.detail, c[i].flags) != NULL);
+		CHECK(strstr(g.h.out.detail, c[i].cause) != NULL);
+		if (!strstr(g.h.out.detail, c[i].flags) || !strstr(g.h.out.detail, c[i].cause))
+			fprintf(stderr, "  detail: %s\n", g.h.out.detail);
 		/* P still gets B's answer, as from a stock node. */
 		CHECK_EQ(split(g.to_p, g.to_p_len, b, bl, 4), 1);
 		CHECK(is_status(b[0], bl[0], "not_allowed"));
@@ -719,8 +720,8 @@ t_b_refuses_incompatible(void)
 static void
 t_peer_gives_up(void)
 {
-	enum hs_state st[] = { HS_B_STATUS, HS_B_CHALLENGE, HS_PEER_REPLY,
-	    HS_B_ACK, HS_PEER_ALIVE };
+	enum hs_state st[] = { HS_I_STATUS, HS_I_CHALLENGE, HS_A_REPLY,
+	    HS_I_ACK, HS_A_ALIVE };
 	size_t i;
 
 	for (i = 0; i < DG_ARRAY_LEN(st); i++) {
@@ -733,36 +734,36 @@ t_peer_gives_up(void)
 
 			rig_init(&g);
 			CHECK_EQ(to_connected(&g, F_OTP25, P_NAME), HS_EV_NONE);
-			if (st[i] == HS_PEER_ALIVE) {
+			if (st[i] == HS_A_ALIVE) {
 				n = m_status(m, "alive");
 				CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_NONE);
-			} else if (st[i] != HS_B_STATUS) {
+			} else if (st[i] != HS_I_STATUS) {
 				n = m_status(m, "ok_simultaneous");
 				CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_NONE);
 			}
-			if (st[i] == HS_PEER_REPLY || st[i] == HS_B_ACK) {
+			if (st[i] == HS_A_REPLY || st[i] == HS_I_ACK) {
 				n = m_challenge(m, F_OTP25, B_CHAL, B_CRE, B_NAME);
 				CHECK_EQ(resolved(&g, feed(&g, 0, m, n, &used)),
 				    HS_EV_NONE);
 			}
-			if (st[i] == HS_B_ACK) {
-				n = m_reply(m, P_COOKIE, g.h.chal_peer, P_CHAL);
+			if (st[i] == HS_I_ACK) {
+				n = m_reply(m, P_COOKIE, g.h.leg[HS_ACC].mine, P_CHAL);
 				CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_NONE);
 			}
 			CHECK_EQ(g.h.st, st[i]);
-			CHECK_EQ(hs_fsm_peer_closed(&g.h, (size_t)partial * 3),
+			CHECK_EQ(hs_fsm_closed(&g.h, HS_ACC, (size_t)partial * 3),
 			    HS_EV_FAIL);
 			CHECK_EQ(g.h.st, HS_FAILED);
 			CHECK(cookie_wiped(&g.h));
 			if (partial) {
-				CHECK(g.h.event && strcmp(g.h.event,
+				CHECK(g.h.out.event && strcmp(g.h.out.event,
 				    "handshake.malformed") == 0);
-				CHECK_EQ(g.h.peer_fault, 1);
-				CHECK_EQ(g.h.ordinary, 0);
+				CHECK_EQ(hs_fsm_peer_blamed(&g.h), 1);
+				CHECK_EQ(g.h.out.ordinary, 0);
 			} else {
-				CHECK(g.h.event == NULL);
-				CHECK_EQ(g.h.peer_fault, 0);
-				CHECK_EQ(g.h.ordinary, 1);
+				CHECK(g.h.out.event == NULL);
+				CHECK_EQ(hs_fsm_peer_blamed(&g.h), 0);
+				CHECK_EQ(g.h.out.ordinary, 1);
 			}
 		}
 	}
@@ -782,20 +783,20 @@ t_peer_aborts_for_flags(void)
 	CHECK_EQ(to_challenged(&g, F_OTP25, F_OTP25 & ~DFLAG_V4_NC &
 	    ~DFLAG_UNLINK_ID, "ok"), HS_EV_NONE);
 	CHECK_EQ(g.flags_to_p & (DFLAG_V4_NC | DFLAG_UNLINK_ID), 0);
-	CHECK_EQ(hs_fsm_peer_closed(&g.h, 0), HS_EV_FAIL);
-	CHECK(g.h.event && strcmp(g.h.event, "handshake.incompatible") == 0);
-	CHECK_EQ(g.h.peer_fault, 0);
-	CHECK_EQ(g.h.incompat, DFLAG_V4_NC | DFLAG_UNLINK_ID);
-	CHECK_EQ(g.h.incompat_cfg, 0);
-	CHECK(strstr(g.h.detail, "the node does not offer them") != NULL);
-	CHECK(strstr(g.h.detail, "OTP 26, 27, 28") != NULL);
+	CHECK_EQ(hs_fsm_closed(&g.h, HS_ACC, 0), HS_EV_FAIL);
+	CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.incompatible") == 0);
+	CHECK_EQ(hs_fsm_peer_blamed(&g.h), 0);
+	CHECK_EQ(g.h.out.incompat, DFLAG_V4_NC | DFLAG_UNLINK_ID);
+	CHECK_EQ(g.h.out.incompat_cfg, 0);
+	CHECK(strstr(g.h.out.detail, "the node does not offer them") != NULL);
+	CHECK(strstr(g.h.out.detail, "OTP 26, 27, 28") != NULL);
 	/* A peer that never offered them (OTP 25 imitation) just gave up. */
 	rig_init(&g);
 	CHECK_EQ(to_challenged(&g, F_OTP25 & ~DFLAG_V4_NC & ~DFLAG_UNLINK_ID,
 	    F_OTP25, "ok"), HS_EV_NONE);
-	CHECK_EQ(hs_fsm_peer_closed(&g.h, 0), HS_EV_FAIL);
-	CHECK(g.h.event == NULL);
-	CHECK_EQ(g.h.ordinary, 1);
+	CHECK_EQ(hs_fsm_closed(&g.h, HS_ACC, 0), HS_EV_FAIL);
+	CHECK(g.h.out.event == NULL);
+	CHECK_EQ(g.h.out.ordinary, 1);
 }
 
 /* B closing is never P's fault; after distguard's digest it means B
@@ -809,22 +810,22 @@ t_b_closes(void)
 
 	rig_init(&g);
 	CHECK_EQ(to_connected(&g, F_OTP25, P_NAME), HS_EV_NONE);
-	CHECK_EQ(hs_fsm_b_closed(&g.h), HS_EV_FAIL);
-	CHECK_EQ(g.h.peer_fault, 0);
-	CHECK(g.h.event == NULL);
-	CHECK_EQ(g.h.ordinary, 1);
+	CHECK_EQ(hs_fsm_closed(&g.h, HS_INI, 0), HS_EV_FAIL);
+	CHECK_EQ(hs_fsm_peer_blamed(&g.h), 0);
+	CHECK(g.h.out.event == NULL);
+	CHECK_EQ(g.h.out.ordinary, 1);
 	CHECK(cookie_wiped(&g.h));
 
 	rig_init(&g);
 	CHECK_EQ(to_challenged(&g, F_OTP25, F_OTP25, "ok"), HS_EV_NONE);
 	n = m_reply(m, P_COOKIE, g.chal_p, P_CHAL);
 	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_NONE);
-	CHECK_EQ(g.h.st, HS_B_ACK);
-	CHECK_EQ(hs_fsm_b_closed(&g.h), HS_EV_FAIL);
-	CHECK_EQ(g.h.peer_fault, 0);
-	CHECK(g.h.event == NULL);
-	CHECK_EQ(g.h.ordinary, 0);
-	CHECK(strstr(g.h.detail, "node_cookie") != NULL);
+	CHECK_EQ(g.h.st, HS_I_ACK);
+	CHECK_EQ(hs_fsm_closed(&g.h, HS_INI, 0), HS_EV_FAIL);
+	CHECK_EQ(hs_fsm_peer_blamed(&g.h), 0);
+	CHECK(g.h.out.event == NULL);
+	CHECK_EQ(g.h.out.ordinary, 0);
+	CHECK(strstr(g.h.out.detail, "node_cookie") != NULL);
 	CHECK(cookie_wiped(&g.h));
 }
 
@@ -848,7 +849,7 @@ t_simultaneous_both_legs(void)
 	CHECK_EQ(feed(&lose, 0, m, n, &used), HS_EV_FAIL);
 	CHECK_EQ(split(lose.to_p, lose.to_p_len, b, bl, 4), 1);
 	CHECK(is_status(b[0], bl[0], "nok"));
-	CHECK(lose.h.event == NULL && lose.h.ordinary && !lose.h.peer_fault);
+	CHECK(lose.h.out.event == NULL && lose.h.out.ordinary && !hs_fsm_peer_blamed(&lose.h));
 	/* nothing of P's beyond the name ever reached B on that leg */
 	CHECK_EQ(count_tag(lose.to_b, lose.to_b_len, 'r'), 0);
 
@@ -876,8 +877,8 @@ t_b_bad_status(void)
 		memcpy(m + 3, st[i], strlen(st[i]));
 		n = 3 + strlen(st[i]);
 		CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_FAIL);
-		CHECK(g.h.event && strcmp(g.h.event, "handshake.malformed") == 0);
-		CHECK_EQ(g.h.peer_fault, 0);
+		CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.malformed") == 0);
+		CHECK_EQ(hs_fsm_peer_blamed(&g.h), 0);
 		CHECK_EQ(g.to_p_len, 0);
 	}
 	{
@@ -915,7 +916,7 @@ t_b_alive_true(void)
 	CHECK_EQ(to_connected(&g, F_OTP25, P_NAME), HS_EV_NONE);
 	n = m_status(m, "alive");
 	CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_NONE);
-	CHECK_EQ(g.h.st, HS_PEER_ALIVE);
+	CHECK_EQ(g.h.st, HS_A_ALIVE);
 	CHECK_EQ(split(g.to_p, g.to_p_len, b, bl, 8), 1);
 	CHECK(is_status(b[0], bl[0], "alive"));
 	n = m_status(m, "true");
@@ -928,7 +929,7 @@ t_b_alive_true(void)
 		CHECK(is_status(b[1], bl[1], "true"));
 	n = m_challenge(m, F_OTP25, B_CHAL, B_CRE, B_NAME);
 	CHECK_EQ(resolved(&g, feed(&g, 0, m, n, &used)), HS_EV_NONE);
-	CHECK_EQ(g.h.st, HS_PEER_REPLY);
+	CHECK_EQ(g.h.st, HS_A_REPLY);
 	/* P: 's' alive, then the challenge: nothing between them. */
 	k = split(g.to_p, g.to_p_len, b, bl, 8);
 	CHECK_EQ(k, 2);
@@ -970,7 +971,7 @@ t_b_alive_false(void)
 	CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_NONE);
 	n = m_status(m, "false");
 	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_FAIL);
-	CHECK_EQ(g.h.peer_fault, 0);
+	CHECK_EQ(hs_fsm_peer_blamed(&g.h), 0);
 	CHECK_EQ(split(g.to_b, g.to_b_len, b, bl, 8), 2);
 	CHECK(is_status(b[1], bl[1], "false"));
 	CHECK(cookie_wiped(&g.h));
@@ -982,8 +983,8 @@ t_b_alive_false(void)
 	CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_NONE);
 	n = m_status(m, "ok");
 	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_FAIL);
-	CHECK(g.h.event && strcmp(g.h.event, "handshake.malformed") == 0);
-	CHECK_EQ(g.h.peer_fault, 1);
+	CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.malformed") == 0);
+	CHECK_EQ(hs_fsm_peer_blamed(&g.h), 1);
 	CHECK_EQ(split(g.to_b, g.to_b_len, b, bl, 8), 1);
 	/* P sending its reply instead of an answer is refused too. */
 	rig_init(&g);
@@ -1014,8 +1015,8 @@ t_b_wrong_name(void)
 		CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_NONE);
 		n = m_challenge(m, F_OTP25, B_CHAL, B_CRE, names[i]);
 		CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_FAIL);
-		CHECK_EQ(g.h.peer_fault, 0);
-		CHECK(g.h.event != NULL);
+		CHECK_EQ(hs_fsm_peer_blamed(&g.h), 0);
+		CHECK(g.h.out.event != NULL);
 		/* P got neither a status nor a challenge. */
 		CHECK_EQ(g.to_p_len, 0);
 	}
@@ -1038,10 +1039,10 @@ t_b_bad_challenge(void)
 	n = m_challenge(m, F_OTP25 & ~DFLAG_MANDATORY_25_DIGEST &
 	    ~DFLAG_BIG_CREATION, B_CHAL, B_CRE, B_NAME);
 	CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_FAIL);
-	CHECK(g.h.event && strcmp(g.h.event, "handshake.incompatible") == 0);
-	CHECK(strstr(g.h.detail, "BIG_CREATION") != NULL);
-	CHECK(strstr(g.h.detail, "the node does not offer them") != NULL);
-	CHECK_EQ(g.h.peer_fault, 0);
+	CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.incompatible") == 0);
+	CHECK(strstr(g.h.out.detail, "BIG_CREATION") != NULL);
+	CHECK(strstr(g.h.out.detail, "the node does not offer them") != NULL);
+	CHECK_EQ(hs_fsm_peer_blamed(&g.h), 0);
 	CHECK_EQ(g.to_p_len, 0);
 
 	/* Old 'n' challenge. */
@@ -1053,7 +1054,7 @@ t_b_bad_challenge(void)
 	    B_NAME, strlen(B_NAME));
 	CHECK(k > 0);
 	CHECK_EQ(feed(&g, 0, m, (size_t)k, &used), HS_EV_FAIL);
-	CHECK(g.h.event && strcmp(g.h.event, "handshake.malformed") == 0);
+	CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.malformed") == 0);
 	CHECK_EQ(g.to_p_len, 0);
 
 	/* A status where the challenge belongs. */
@@ -1079,8 +1080,8 @@ t_b_bad_ack(void)
 	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_NONE);
 	n = m_ack(m, B_COOKIE, 12345);
 	CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_FAIL);
-	CHECK(g.h.event && strcmp(g.h.event, "handshake.bad_digest") == 0);
-	CHECK_EQ(g.h.peer_fault, 0);
+	CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.bad_digest") == 0);
+	CHECK_EQ(hs_fsm_peer_blamed(&g.h), 0);
 	CHECK_EQ(count_tag(g.to_p, g.to_p_len, 'a'), 0);
 	CHECK(cookie_wiped(&g.h));
 	/* An ack of the wrong size. */
@@ -1145,8 +1146,8 @@ t_byte_at_a_time(void)
 	memset(&ab, 0, sizeof(ab));
 	n = m_send_name(m, F_OTP25, P_CRE, P_NAME);
 	CHECK_EQ(trickle(&g, 1, &ap, m, n), HS_EV_ADMIT);
-	CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)P_COOKIE, strlen(P_COOKIE)), HS_EV_CONNECT_B);
-	CHECK_EQ(hs_fsm_b_connected(&g.h), HS_EV_NONE);
+	CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)P_COOKIE, strlen(P_COOKIE)), HS_EV_CONNECT);
+	CHECK_EQ(hs_fsm_connected(&g.h), HS_EV_NONE);
 	drain(&g);
 	n = m_status(m, "ok");
 	CHECK_EQ(trickle(&g, 0, &ab, m, n), HS_EV_NONE);
@@ -1181,7 +1182,7 @@ t_coalesced(void)
 	n += m_challenge(m + n, F_OTP25, B_CHAL, B_CRE, B_NAME);
 	CHECK_EQ(resolved(&g, feed(&g, 0, m, n, &used)), HS_EV_NONE);
 	CHECK_EQ(used, n);
-	CHECK_EQ(g.h.st, HS_PEER_REPLY);
+	CHECK_EQ(g.h.st, HS_A_REPLY);
 
 	/* P's send_name and an early reply: only the send_name is taken,
 	 * the reply waits (P speaks out of turn). */
@@ -1195,10 +1196,10 @@ t_coalesced(void)
 		CHECK_EQ(used, first);
 		/* While waiting for B, P's bytes stay unconsumed. */
 		CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)P_COOKIE,
-		    strlen(P_COOKIE)), HS_EV_CONNECT_B);
+		    strlen(P_COOKIE)), HS_EV_CONNECT);
 		CHECK_EQ(feed(&g, 1, m + first, n - first, &used), HS_EV_NONE);
 		CHECK_EQ(used, 0);
-		CHECK_EQ(hs_fsm_b_connected(&g.h), HS_EV_NONE);
+		CHECK_EQ(hs_fsm_connected(&g.h), HS_EV_NONE);
 		drain(&g);
 		CHECK_EQ(feed(&g, 1, m + first, n - first, &used), HS_EV_NONE);
 		CHECK_EQ(used, 0);
@@ -1209,7 +1210,7 @@ t_coalesced(void)
 	n = m_status(m, "ok");
 	CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_NONE);
 	CHECK_EQ(used, 0);
-	CHECK_EQ(g.h.st, HS_PEER_NAME);
+	CHECK_EQ(g.h.st, HS_A_NAME);
 }
 
 /* B's first frames after 'a' in the same read belong to the relay. */
@@ -1286,8 +1287,8 @@ t_malformed_peer(void)
 			fprintf(stderr, "  case \"%s\": event %d\n",
 			    cases[i].name, ev);
 		CHECK_EQ(ev, HS_EV_FAIL);
-		CHECK(g.h.event != NULL);
-		CHECK_EQ(g.h.peer_fault, 1);
+		CHECK(g.h.out.event != NULL);
+		CHECK_EQ(hs_fsm_peer_blamed(&g.h), 1);
 		CHECK_EQ(g.to_b_len, 0);
 		CHECK_EQ(g.h.st, HS_FAILED);
 	}
@@ -1305,7 +1306,7 @@ t_oversized_early(void)
 	CHECK_EQ(used, 0);
 	CHECK_EQ(feed(&g, 1, (const uint8_t *)"\xff\xff", 2, &used),
 	    HS_EV_FAIL);
-	CHECK(g.h.event && strcmp(g.h.event, "handshake.malformed") == 0);
+	CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.malformed") == 0);
 	/* The largest allowed length just waits. */
 	rig_init(&g);
 	CHECK_EQ(feed(&g, 1, (const uint8_t *)"\x08\x00N", 3, &used),
@@ -1316,7 +1317,7 @@ t_oversized_early(void)
 	CHECK_EQ(to_connected(&g, F_OTP25, P_NAME), HS_EV_NONE);
 	CHECK_EQ(feed(&g, 0, (const uint8_t *)"\xff\xff", 2, &used),
 	    HS_EV_FAIL);
-	CHECK_EQ(g.h.peer_fault, 0);
+	CHECK_EQ(hs_fsm_peer_blamed(&g.h), 0);
 	CHECK_EQ(g.to_p_len, 0);
 }
 
@@ -1333,8 +1334,8 @@ t_malformed_reply(void)
 	n = m_reply(m, P_COOKIE, g.chal_p, P_CHAL);
 	m[1]--;
 	CHECK_EQ(feed(&g, 1, m, n - 1, &used), HS_EV_FAIL);
-	CHECK(g.h.event && strcmp(g.h.event, "handshake.malformed") == 0);
-	CHECK_EQ(g.h.peer_fault, 1);
+	CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.malformed") == 0);
+	CHECK_EQ(hs_fsm_peer_blamed(&g.h), 1);
 	CHECK_EQ(count_tag(g.to_b, g.to_b_len, 'r'), 0);
 	/* 22 bytes. */
 	rig_init(&g);
@@ -1366,20 +1367,20 @@ t_refuse(void)
 	n = m_send_name(m, F_OTP25, P_CRE, P_NAME);
 	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_ADMIT);
 	CHECK_EQ(hs_fsm_refuse(&g.h, "not_allowed", "handshake.name_denied",
-	    "policy"), HS_EV_FAIL);
+	    "policy", HS_ACC), HS_EV_FAIL);
 	drain(&g);
-	CHECK(g.h.event && strcmp(g.h.event, "handshake.name_denied") == 0);
-	CHECK_EQ(g.h.peer_fault, 1);
+	CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.name_denied") == 0);
+	CHECK_EQ(hs_fsm_peer_blamed(&g.h), 1);
 	CHECK_EQ(split(g.to_p, g.to_p_len, b, bl, 4), 1);
 	CHECK(is_status(b[0], bl[0], "not_allowed"));
 	CHECK_EQ(g.to_b_len, 0);
 	/* Silent refusal. */
 	rig_init(&g);
 	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_ADMIT);
-	CHECK_EQ(hs_fsm_refuse(&g.h, NULL, NULL, "no cookie"), HS_EV_FAIL);
+	CHECK_EQ(hs_fsm_refuse(&g.h, NULL, NULL, "no cookie", HS_ACC), HS_EV_FAIL);
 	drain(&g);
 	CHECK_EQ(g.to_p_len, 0);
-	CHECK(g.h.event == NULL);
+	CHECK(g.h.out.event == NULL);
 }
 
 /*
@@ -1415,16 +1416,16 @@ t_refused_on_real_name(void)
 		n = m_challenge(m, F_OTP25, B_CHAL, B_CRE, B_NAME);
 		CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_RESOLVE);
 		CHECK_EQ(g.h.st, HS_RESOLVE);
-		CHECK(strcmp(g.h.b.name.s, B_NAME) == 0);
+		CHECK(strcmp(g.h.leg[HS_INI].chal.name.s, B_NAME) == 0);
 		CHECK_EQ(g.to_p_len, p_before);
 		CHECK(strcmp(hs_fsm_step(&g.h), "resolving the policy") == 0);
 		CHECK_EQ(hs_fsm_refuse(&g.h, "not_allowed",
-		    "handshake.name_denied", "not admitted"), HS_EV_FAIL);
+		    "handshake.name_denied", "not admitted", HS_ACC), HS_EV_FAIL);
 		drain(&g);
 		CHECK_EQ(g.h.st, HS_FAILED);
-		CHECK(g.h.event && strcmp(g.h.event,
+		CHECK(g.h.out.event && strcmp(g.h.out.event,
 		    "handshake.name_denied") == 0);
-		CHECK_EQ(g.h.peer_fault, 1);
+		CHECK_EQ(hs_fsm_peer_blamed(&g.h), 1);
 		CHECK(cookie_wiped(&g.h));
 		CHECK_EQ(g.to_b_len, b_before);		/* no 'r' for B */
 		if (alive)
@@ -1446,9 +1447,9 @@ t_out_of_order(void)
 
 	rig_init(&g);
 	CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)"x", 1), HS_EV_FAIL);
-	CHECK_EQ(g.h.peer_fault, 0);
+	CHECK_EQ(hs_fsm_peer_blamed(&g.h), 0);
 	rig_init(&g);
-	CHECK_EQ(hs_fsm_b_connected(&g.h), HS_EV_FAIL);
+	CHECK_EQ(hs_fsm_connected(&g.h), HS_EV_FAIL);
 	drain(&g);
 	CHECK_EQ(g.to_b_len, 0);
 	/* An oversized cookie is refused, not copied. */
@@ -1491,9 +1492,9 @@ t_steps(void)
 	n = m_send_name(m, F_OTP25, P_CRE, P_NAME);
 	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_ADMIT);
 	CHECK(strstr(hs_fsm_step(&g.h), "admission") != NULL);
-	CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)P_COOKIE, strlen(P_COOKIE)), HS_EV_CONNECT_B);
+	CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)P_COOKIE, strlen(P_COOKIE)), HS_EV_CONNECT);
 	CHECK(strstr(hs_fsm_step(&g.h), "connecting") != NULL);
-	CHECK_EQ(hs_fsm_b_connected(&g.h), HS_EV_NONE);
+	CHECK_EQ(hs_fsm_connected(&g.h), HS_EV_NONE);
 	CHECK(strstr(hs_fsm_step(&g.h), "node's status") != NULL);
 }
 
@@ -1516,7 +1517,7 @@ t_fresh_challenges(void)
 	}
 	CHECK_EQ(dup, 0);
 	for (i = 0; i < DG_ARRAY_LEN(seen); i++)
-		CHECK(hs_fsm_issued(seen[i]));
+		CHECK(hs_issued(seen[i]));
 }
 
 int

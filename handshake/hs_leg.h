@@ -1,0 +1,83 @@
+/*
+ * hs_leg.h - one leg of a mediated handshake, as its own engine: distguard
+ * is the acceptor of a leg that dialled it, the initiator of a leg it
+ * dials.  Pure: messages in, messages out, a verdict on each; no sockets,
+ * no timers, no knowledge of the other leg.  The sequencer (hs_fsm.c)
+ * orders two legs and carries what one learns to the other.
+ *
+ *   acceptor:  their send_name -> our status -> our challenge ->
+ *              their reply (checked) -> our ack
+ *   initiator: our send_name -> their status -> their challenge ->
+ *              our reply -> their ack (checked)
+ *
+ * Every step either succeeds (0) or fails (-1) with a stable alert name
+ * (NULL: an ordinary refusal, log only) and a detail.  A leg's cookie and
+ * challenges are its own: the digest it checks is over the challenge it
+ * issued, the digest it sends over the one it was given.
+ */
+#ifndef HS_LEG_H
+#define HS_LEG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dg.h"
+#include "hs_msg.h"
+
+#define HS_OUT_MAX	(2 * (2 + DG_MAX_HS_MSG))
+
+enum hs_role { HS_ACCEPTOR, HS_INITIATOR };
+
+struct hs_leg_err {
+	const char	*event;		/* alert name, or NULL */
+	char		 detail[256];
+};
+
+struct hs_leg {
+	enum hs_role	 role;
+	const char	*label;		/* "peer" or "node", in details */
+	int		 guard_reflection;	/* refuse to sign our own
+					 * challenges (a remote leg) */
+	struct hs_name_msg	name;	/* acceptor: its send_name */
+	struct hs_challenge	chal;	/* initiator: its challenge */
+	uint64_t	 flags;		/* what it offered, expanded */
+	uint32_t	 mine;		/* the challenge we gave it */
+	uint32_t	 theirs;	/* the challenge it gave us */
+	uint8_t		 cookie[DG_COOKIE_MAX];
+	size_t		 cookie_len;
+	/* Bytes for this leg; the glue drains them and resets the length. */
+	uint8_t		 out[HS_OUT_MAX];
+	size_t		 out_len;
+};
+
+void	hs_leg_init(struct hs_leg *, enum hs_role, const char *label,
+	    int guard_reflection);
+/* The cookie this leg's digests use (copied; wiped by hs_leg_wipe). */
+int	hs_leg_set_cookie(struct hs_leg *, const uint8_t *, size_t);
+void	hs_leg_wipe(struct hs_leg *);
+
+/* Acceptor. */
+int	hs_acc_name(struct hs_leg *, const uint8_t *, size_t, struct hs_leg_err *);
+void	hs_acc_status(struct hs_leg *, const char *text);
+void	hs_acc_challenge(struct hs_leg *, uint64_t flags, uint32_t creation,
+	    const char *name, size_t len);
+int	hs_acc_reply(struct hs_leg *, const uint8_t *, size_t, struct hs_leg_err *);
+void	hs_acc_ack(struct hs_leg *);
+
+/* Initiator. */
+void	hs_ini_name(struct hs_leg *, uint64_t flags, uint32_t creation,
+	    const char *name, size_t len);
+/* Their status, into st (any well-formed status: the sequencer decides). */
+int	hs_ini_status(struct hs_leg *, const uint8_t *, size_t,
+	    struct hs_status *, struct hs_leg_err *);
+/* Our answer to "alive" ("true" or "false"). */
+void	hs_ini_answer(struct hs_leg *, const char *text);
+int	hs_ini_challenge(struct hs_leg *, const uint8_t *, size_t,
+	    struct hs_leg_err *);
+void	hs_ini_reply(struct hs_leg *);
+int	hs_ini_ack(struct hs_leg *, const uint8_t *, size_t, struct hs_leg_err *);
+
+/* Was this challenge value issued by us recently (to anyone)? */
+int	hs_issued(uint32_t challenge);
+
+#endif
