@@ -21,13 +21,17 @@ EI_DIR	:= $(shell ls -d /usr/lib/erlang/lib/erl_interface-* 2>/dev/null | sort -
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wno-unused-parameter
 CFLAGS	?= -O2 -g
-override CFLAGS	+= -std=c11 -D_GNU_SOURCE -D_REENTRANT $(WARN) -Iinclude $(MODULES:%=-I%) -I$(EI_DIR)/include \
+# Each module sees include/ and its own folder; a header of another module
+# is named by its path ("filter/rules.h"), from the top (-I.).
+override CFLAGS	+= -std=c11 -D_GNU_SOURCE -D_REENTRANT $(WARN) -Iinclude -I. \
 	   -fno-strict-aliasing $(SAN)
 override LDFLAGS	+= $(SAN)
 LDLIBS	 = -lev -lsodium -lnettle -lpthread -lm
 # ei is not used by the daemon: only by the tests that check our decoders
 # against it (test_term, test_deny, test_dist_ctl) and the C node helper.
 EI_LIBS	 = -L$(EI_DIR)/lib -lei
+# Tests reach into every module, and ei's headers.
+TEST_INC = $(MODULES:%=-I%) -I$(EI_DIR)/include
 
 ASAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
@@ -84,18 +88,18 @@ $(BUILD)/gen/conf_default.c: examples/distguard.conf scripts/gen-conf-default.sh
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) -I$(<D) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdistguard.a tests/unit/dg_test.h tests/unit/term_build.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libdistguard.a $(LDLIBS) $(EI_LIBS) $(UNIT_LDFLAGS)
+	$(CC) $(CFLAGS) $(TEST_INC) -Itests/unit -o $@ $< $(BUILD)/libdistguard.a $(LDLIBS) $(EI_LIBS) $(UNIT_LDFLAGS)
 
 # Every allocation of test_oom goes through its own failing wrappers.
 $(BUILD)/tests/test_oom: UNIT_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 
 $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libdistguard.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libdistguard.a $(LDLIBS) $(EI_LIBS)
+	$(CC) $(CFLAGS) $(TEST_INC) -o $@ $< $(BUILD)/libdistguard.a $(LDLIBS) $(EI_LIBS)
 
 run: all
 	./$(BUILD)/distguard run $(if $(CONFIG),-c $(CONFIG))

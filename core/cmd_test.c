@@ -11,10 +11,10 @@
 
 #include "dg.h"
 #include "dg_conf.h"
-#include "dist_ctl.h"
-#include "idset.h"
-#include "rules.h"
-#include "term_lit.h"
+#include "filter/dist_ctl.h"
+#include "filter/idset.h"
+#include "filter/rules.h"
+#include "filter/term_lit.h"
 #include "dg_cmd.h"
 
 static void

@@ -22,8 +22,8 @@
 #include "dg_metrics.h"
 #include "dg_privdrop.h"
 #include "dg_stats.h"
-#include "epmd_srv.h"
-#include "hs_crypto.h"
+#include "epmd/epmd_srv.h"
+#include "handshake/hs_crypto.h"
 
 /* Configuration errors go to the log as well as to whoever asked. */
 static void

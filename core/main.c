@@ -11,7 +11,7 @@
 #include "dg_conf.h"
 #include "dg_ctl.h"
 #include "dg_daemon.h"
-#include "rules.h"
+#include "filter/rules.h"
 
 #define DG_VERSION	"0.1.0"
 

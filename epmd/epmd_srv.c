@@ -26,7 +26,7 @@
 #include "dg_log.h"
 #include "dg_outq.h"
 #include "epmd_srv.h"
-#include "listener.h"
+#include "proxy/listener.h"
 
 #define EPMD_BACKLOG	128
 #define EPMD_OUT_MAX	(256 * 1024)	/* largest reply we queue (NAMES) */

@@ -8,7 +8,7 @@
 
 #include "dg.h"
 #include "dg_wire.h"
-#include "eterm.h"
+#include "core/eterm.h"
 #include "term_lit.h"
 
 #define LIT_MAX	(64 * 1024)

@@ -25,7 +25,7 @@ struct dg_sockaddr {
 };
 
 /* The policy: types, actions, rules, peers, scopes (owned by filter/). */
-#include "policy.h"
+#include "filter/policy.h"
 
 /* A secret bound to a node-name pattern (NULL pattern = default). */
 struct dg_cookie {

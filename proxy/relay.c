@@ -28,13 +28,13 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "atombook.h"
-#include "deny.h"
-#include "disclose.h"
+#include "filter/atombook.h"
+#include "filter/deny.h"
+#include "filter/disclose.h"
 #include "dg_flags.h"
 #include "dg_log.h"
-#include "dist_ctl.h"
-#include "rewrite.h"
+#include "filter/dist_ctl.h"
+#include "filter/rewrite.h"
 #include "session.h"
 
 #define RELAY_READ	(256 * 1024)

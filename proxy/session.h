@@ -22,10 +22,10 @@
 #include "dg_daemon.h"
 #include "dg_outq.h"
 #include "dg_stats.h"
-#include "dist_frame.h"
-#include "hs_fsm.h"
-#include "idset.h"
-#include "rules.h"
+#include "filter/dist_frame.h"
+#include "handshake/hs_fsm.h"
+#include "filter/idset.h"
+#include "filter/rules.h"
 
 /* What a leg sends us: its frames, as the relay splits them. */
 struct relay_dir {
