@@ -35,6 +35,7 @@
 #include "dg_log.h"
 #include "filter/dist_ctl.h"
 #include "filter/rewrite.h"
+#include "nodes.h"
 #include "session.h"
 
 #define RELAY_READ	(256 * 1024)
@@ -70,46 +71,14 @@ owed_match(struct guard *g, struct dg_span key, int consume)
 	return idset_has(&g->owed, idset_hash(key.p, key.len), consume);
 }
 
-/* ---- what local nodes published through global (disclose.h) ----------- */
-
-#define PUBLISHED_NODES	256
-
-struct published {
-	char		*node;
-	struct idset	 set;
-};
-
-/* One set per local node name, for the daemon's life (a restarted node
- * has a new creation: its old pids match nothing it runs).  Bounded: past
- * PUBLISHED_NODES names, connections of new nodes go without one, which
- * only denies more. */
-static struct published	published[PUBLISHED_NODES];
-static int		npublished;
-
-static struct idset *
-published_of(const char *node)
-{
-	int i;
-
-	for (i = 0; i < npublished; i++)
-		if (strcmp(published[i].node, node) == 0)
-			return &published[i].set;
-	if (npublished == PUBLISHED_NODES ||
-	    (published[npublished].node = strdup(node)) == NULL) {
-		log_warnx("no room to record what %s publishes through global",
-		    node);
-		return NULL;
-	}
-	idset_init(&published[npublished].set, IDSET_DEFAULT_MAX);
-	return &published[npublished++].set;
-}
+/* ---- what nodes of ours published through global (disclose.h) --------- */
 
 /* A guarded leg's set, looked up once per session. */
 static struct idset *
 published_set(struct leg *l)
 {
 	if (l->guard->published == NULL && l->name[0] != '\0')
-		l->guard->published = published_of(l->name);
+		l->guard->published = nodes_published(l->name);
 	return l->guard->published;
 }
 
@@ -129,7 +98,7 @@ peer_publishes(struct leg *src, const struct dist_msg *m,
 	    !(src->other->guard->pol.needs & DC_NEED_IDS) ||
 	    m->type != DG_T_REG_SEND || !m->has_name ||
 	    !span_eq(m->name, "global_name_server") ||
-	    (set = published_of(src->name)) == NULL)
+	    (set = nodes_published(src->name)) == NULL)
 		return;
 	(void)disclose_note(NULL, set, m, f->terms_end, frame_end, 1, src->name);
 }
@@ -144,86 +113,12 @@ peer_publishes(struct leg *src, const struct dist_msg *m,
  * book per connection would let it start over.  The book holds at most
  * `budget` atoms: the connection closes before one more would pass.
  */
-#define ATOM_BOOKS	1024
-
-struct atom_book {
-	char		*b, *peer;
-	struct atombook	 book;
-	int		 refs;		/* live sessions using it */
-	int		 priv;		/* not in the table: freed with its session */
-};
-
-static struct atom_book	 books[ATOM_BOOKS];
-static int		 nbooks;
-
-static struct atom_book *
-book_init(struct atom_book *bk, const char *b, const char *peer)
-{
-	memset(bk, 0, sizeof(*bk));
-	if ((bk->b = strdup(b)) == NULL || (bk->peer = strdup(peer)) == NULL) {
-		free(bk->b);
-		bk->b = NULL;
-		return NULL;
-	}
-	atombook_init(&bk->book);
-	return bk;
-}
-
-static void
-book_clear(struct atom_book *bk)
-{
-	free(bk->b);
-	free(bk->peer);
-	atombook_free(&bk->book);
-	memset(bk, 0, sizeof(*bk));
-}
-
-/* The pair's book: found, made, a free slot recycled (a pair that has no
- * connection now), or a private one when all ATOM_BOOKS are in use. */
-static struct atom_book *
-book_of(const char *b, const char *peer)
-{
-	struct atom_book *bk;
-	int i, idle = -1;
-
-	for (i = 0; i < nbooks; i++) {
-		if (strcmp(books[i].b, b) == 0 &&
-		    strcmp(books[i].peer, peer) == 0)
-			return &books[i];
-		if (books[i].refs == 0 && idle < 0)
-			idle = i;
-	}
-	if (nbooks < ATOM_BOOKS)
-		return book_init(&books[nbooks], b, peer) != NULL ?
-		    &books[nbooks++] : NULL;
-	if (idle >= 0) {
-		book_clear(&books[idle]);
-		return book_init(&books[idle], b, peer);
-	}
-	if ((bk = malloc(sizeof(*bk))) == NULL)
-		return NULL;
-	if (book_init(bk, b, peer) == NULL) {
-		free(bk);
-		return NULL;
-	}
-	bk->priv = 1;
-	return bk;
-}
-
+/* One book per (node, peer) pair, kept in proxy/nodes.c. */
 static void
 book_release(struct guard *g)
 {
-	struct atom_book *bk = g->atoms;
-
-	if (bk == NULL)
-		return;
+	nodes_atoms_release(g->atoms);
 	g->atoms = NULL;
-	if (--bk->refs > 0)
-		return;
-	if (bk->priv) {
-		book_clear(bk);
-		free(bk);
-	}
 }
 
 /*
@@ -633,9 +528,8 @@ atoms_of(struct leg *dst)
 {
 	struct guard *g = dst->guard;
 
-	if (g->atoms == NULL && dst->name[0] != '\0' &&
-	    (g->atoms = book_of(dst->name, dst->other->name)) != NULL)
-		g->atoms->refs++;
+	if (g->atoms == NULL && dst->name[0] != '\0')
+		g->atoms = nodes_atoms(dst->name, dst->other->name);
 	return g->atoms;
 }
 
