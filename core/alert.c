@@ -154,8 +154,8 @@ alerts_events(const struct alerts *a)
 
 static void
 alert_vemit(struct alerts *a, const char *event, const struct sockaddr *sa,
-    const void *node, size_t nodelen, const char *listener, const char *fmt,
-    va_list ap)
+    const void *node, size_t nodelen, const char *listener,
+    const char *direction, const char *fmt, va_list ap)
 {
 	char line[2048], detail[768], edetail[1024], enode[ALERT_NODE_MAX * 6 + 1];
 	char elistener[256], peer[80], stamp[40];
@@ -189,6 +189,9 @@ alert_vemit(struct alerts *a, const char *event, const struct sockaddr *sa,
 	    "{\"ts\":\"%s.%03ldZ\",\"event\":\"%s\",\"peer\":\"%s\","
 	    "\"node\":\"%s\",\"listener\":\"%s\",\"detail\":\"%s\"",
 	    stamp, ts.tv_nsec / 1000000, event, peer, enode, elistener, edetail);
+	if (n > 0 && (size_t)n < sizeof(line) - 40 && direction != NULL)
+		n += snprintf(line + n, sizeof(line) - (size_t)n,
+		    ",\"direction\":\"%s\"", direction);
 	if (n > 0 && (size_t)n < sizeof(line) - 40 && s->suppressed) {
 		n += snprintf(line + n, sizeof(line) - (size_t)n,
 		    ",\"suppressed\":%lu", s->suppressed);
@@ -215,8 +218,21 @@ alert_emit(struct alerts *a, const char *event, const struct sockaddr *sa,
 	va_list ap;
 
 	va_start(ap, fmt);
-	alert_vemit(a, event, sa, node, node ? strlen(node) : 0, listener, fmt,
-	    ap);
+	alert_vemit(a, event, sa, node, node ? strlen(node) : 0, listener,
+	    NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+alert_emit_dir(struct alerts *a, const char *event, const struct sockaddr *sa,
+    const char *node, const char *listener, const char *direction,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	alert_vemit(a, event, sa, node, node ? strlen(node) : 0, listener,
+	    direction, fmt, ap);
 	va_end(ap);
 }
 
@@ -228,6 +244,6 @@ alert_emitn(struct alerts *a, const char *event, const struct sockaddr *sa,
 	va_list ap;
 
 	va_start(ap, fmt);
-	alert_vemit(a, event, sa, node, nodelen, listener, fmt, ap);
+	alert_vemit(a, event, sa, node, nodelen, listener, NULL, fmt, ap);
 	va_end(ap);
 }

@@ -201,6 +201,7 @@ static void
 set_defaults(struct dg_conf *c)
 {
 	c->epmd_port = 4369;
+	c->remote_epmd_port = 4369;
 	c->names_from = DG_NAMES_LOCAL;
 	c->epmd_timeout = 5;
 	c->epmd_max_conns = 1024;

@@ -193,6 +193,7 @@ static const struct opt epmd_opts[] = {
 				NULL },
 	{ "names_from",		OPT_FN, 0, 0, 0, "", o_names_from },
 	{ "port",		OPT_PORT, OFF(epmd_port), 1, 65535, "", NULL },
+	{ "remote_port",	OPT_PORT, OFF(remote_epmd_port), 1, 65535, "", NULL },
 	{ "timeout",		OPT_SECS, OFF(epmd_timeout), 1, 3600, "seconds",
 				NULL },
 };

@@ -23,6 +23,7 @@
 #include "dg_privdrop.h"
 #include "dg_stats.h"
 #include "epmd/epmd_srv.h"
+#include "proxy/egress.h"
 #include "handshake/hs_crypto.h"
 
 /* Configuration errors go to the log as well as to whoever asked. */
@@ -190,6 +191,22 @@ ensure_erlang_cookie(void)
 	log_info("created %s (mode 0400), as erl would", path);
 }
 
+/* The daemon's node_port: where a node registered here listens. */
+static int
+daemon_node_port(struct dg_daemon *d, const char *alive, int *family,
+    uint16_t *port)
+{
+	struct epmd_node *n;
+
+	if (d->epmd == NULL ||
+	    (n = epmd_reg_find(epmd_srv_registry(d->epmd), alive,
+	    strlen(alive))) == NULL)
+		return -1;
+	*family = n->family;
+	*port = n->a.port;
+	return 0;
+}
+
 int
 daemon_run(const char *path, int verbose)
 {
@@ -202,6 +219,8 @@ daemon_run(const char *path, int verbose)
 	memset(&d, 0, sizeof(d));
 	d.reload = daemon_reload;
 	d.is_local_node = epmd_srv_is_local_node;
+	d.node_port = daemon_node_port;
+	d.egress_port = egress_port;
 	if (verbose)
 		log_set_level(DG_LOG_DEBUG);
 	d.conf_path = path;
@@ -254,6 +273,7 @@ out:
 	ctl_stop(ctl);
 	metrics_stop(d.metrics);
 	grants_free(d.grants);
+	egress_close_all(&d);
 	if (d.epmd != NULL)
 		epmd_srv_stop(d.epmd);
 	stats_free(d.stats);

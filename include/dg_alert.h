@@ -33,6 +33,12 @@ void		 alerts_free(struct alerts *);
 void	alert_emit(struct alerts *, const char *event, const struct sockaddr *sa,
 	    const char *node, const char *listener, const char *fmt, ...)
 	    DG_PRINTF(6, 7);
+/* An alert about a mediated connection, with its direction ("inbound":
+ * the peer dialled one of our nodes; "egress": one of our nodes dialled
+ * it). */
+void	alert_emit_dir(struct alerts *, const char *event,
+	    const struct sockaddr *sa, const char *node, const char *listener,
+	    const char *direction, const char *fmt, ...) DG_PRINTF(7, 8);
 void	alert_emitn(struct alerts *, const char *event, const struct sockaddr *sa,
 	    const void *node, size_t nodelen, const char *listener,
 	    const char *fmt, ...) DG_PRINTF(7, 8);

@@ -40,6 +40,7 @@ struct dg_conf {
 
 	/* {epmd, [...]} */
 	uint16_t		 epmd_port;		/* 4369 */
+	uint16_t		 remote_epmd_port;	/* other hosts' EPMD, for egress: 4369 */
 	struct dg_sockaddr	 epmd_addrs[DG_CONF_MAX_ADDRS];
 	int			 nepmd_addrs;		/* default 0.0.0.0, :: */
 	enum { DG_NAMES_LOCAL, DG_NAMES_ANY, DG_NAMES_NONE } names_from;

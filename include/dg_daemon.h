@@ -46,6 +46,15 @@ struct dg_daemon {
 				    size_t errlen);
 	int			(*is_local_node)(struct dg_daemon *,
 				    const char *node);
+	/* Where a node registered here listens (its own port, on
+	 * loopback): for egress to a node of this host.  -1: not here. */
+	int			(*node_port)(struct dg_daemon *,
+				    const char *alive, int *family,
+				    uint16_t *port);
+	/* The egress port for a remote node (proxy/egress.c), answered to
+	 * distguard_epmd's address_please.  -1: none. */
+	int			(*egress_port)(struct dg_daemon *,
+				    const char *node, uint16_t *port);
 };
 
 /* `distguard run`: returns the exit status. */

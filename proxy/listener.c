@@ -30,6 +30,9 @@ struct listener {
 	uint16_t		 b_port;
 	uint16_t		 port;
 	int			 is_cnode;
+	/* An egress listener: the remote node a node of ours dials through
+	 * it (empty for a node's inbound listener). */
+	char			 target[DG_MAX_NODE_BYTES + 1];
 };
 
 static void
@@ -72,6 +75,14 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		local = dg_cidr_match(conf->reg_from, conf->nreg_from,
 		    (struct sockaddr *)&ss);
+		if (l->target[0] != '\0') {
+			/* Only the host's own nodes dial out through us. */
+			if (!local)
+				close(fd);
+			else
+				session_start_egress(d, fd, &ss, l->target);
+			continue;
+		}
 		/* A banned source is closed without reading a byte. */
 		left = local ? 0 :
 		    bans_check(d->bans, (struct sockaddr *)&ss, NULL, dg_now());
@@ -113,43 +124,86 @@ bind_port(const struct dg_sockaddr *base, uint16_t port)
 	return net_listen((struct sockaddr *)&ss, base->len, LISTEN_BACKLOG, 0);
 }
 
-struct listener *
-listener_open(struct dg_daemon *d, const char *alive, int b_family,
-    uint16_t b_port, int is_cnode)
+/* A listening socket on a free port of the configured range, at `at`. */
+static int
+open_in_range(const struct dg_conf *conf, const struct dg_sockaddr *at,
+    const char *what, unsigned *portp)
 {
-	const struct dg_conf *conf = d->conf;
-	struct listener *l;
 	unsigned port;
 	int fd = -1;
 
 	for (port = conf->listen_port_min; port <= conf->listen_port_max; port++) {
-		if ((fd = bind_port(&conf->listen_addr, (uint16_t)port)) != -1)
-			break;
+		if ((fd = bind_port(at, (uint16_t)port)) != -1) {
+			*portp = port;
+			return fd;
+		}
 		if (errno != EADDRINUSE) {
-			log_warn("listener %s: cannot listen on %s port %u", alive,
-			    conf->listen_addr.text, port);
-			return NULL;
+			log_warn("listener %s: cannot listen on %s port %u", what,
+			    at->text, port);
+			return -1;
 		}
 	}
-	if (fd == -1) {
-		log_warnx("listener %s: no free port in %u..%u", alive,
-		    conf->listen_port_min, conf->listen_port_max);
+	log_warnx("listener %s: no free port in %u..%u", what,
+	    conf->listen_port_min, conf->listen_port_max);
+	return -1;
+}
+
+static struct listener *
+listener_new(struct dg_daemon *d, const struct dg_sockaddr *at,
+    const char *what)
+{
+	struct listener *l;
+	unsigned port = 0;
+	int fd;
+
+	if ((fd = open_in_range(d->conf, at, what, &port)) == -1)
 		return NULL;
-	}
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		log_warnx("listener %s: out of memory", alive);
+		log_warnx("listener %s: out of memory", what);
 		close(fd);
 		return NULL;
 	}
 	l->d = d;
-	snprintf(l->alive, sizeof(l->alive), "%s", alive);
-	l->b_family = b_family;
-	l->b_port = b_port;
 	l->port = (uint16_t)port;
-	l->is_cnode = is_cnode;
 	ev_io_init(&l->io, on_accept, fd, EV_READ);
 	ev_timer_init(&l->resume, on_resume, 1.0, 0.0);
 	ev_io_start(d->loop, &l->io);
+	return l;
+}
+
+struct listener *
+listener_open(struct dg_daemon *d, const char *alive, int b_family,
+    uint16_t b_port, int is_cnode)
+{
+	struct listener *l = listener_new(d, &d->conf->listen_addr, alive);
+
+	if (l == NULL)
+		return NULL;
+	snprintf(l->alive, sizeof(l->alive), "%s", alive);
+	l->b_family = b_family;
+	l->b_port = b_port;
+	l->is_cnode = is_cnode;
+	return l;
+}
+
+struct listener *
+listener_open_egress(struct dg_daemon *d, const char *target)
+{
+	struct dg_sockaddr lo;
+	struct sockaddr_in *a = (struct sockaddr_in *)&lo.ss;
+	struct listener *l;
+
+	/* Loopback only, whatever the inbound listeners' address: only the
+	 * host's own nodes may dial out through us. */
+	memset(&lo, 0, sizeof(lo));
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lo.len = sizeof(*a);
+	snprintf(lo.text, sizeof(lo.text), "127.0.0.1");
+	if ((l = listener_new(d, &lo, target)) == NULL)
+		return NULL;
+	snprintf(l->target, sizeof(l->target), "%s", target);
+	snprintf(l->alive, sizeof(l->alive), "egress");
 	return l;
 }
 

@@ -19,6 +19,9 @@ struct listener;
  */
 struct listener	*listener_open(struct dg_daemon *, const char *alive,
 		    int b_family, uint16_t b_port, int is_cnode);
+/* An egress listener, on loopback: the node of ours that connects to it
+ * is dialled through to `target` (a full node name). */
+struct listener	*listener_open_egress(struct dg_daemon *, const char *target);
 uint16_t	 listener_port(const struct listener *);
 /* Stops accepting; established sessions go on until they end. */
 void		 listener_close(struct listener *);

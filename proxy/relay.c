@@ -319,8 +319,8 @@ relay_alert(struct session *s, const char *event, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	alert_emit(s->d->alerts, event, (struct sockaddr *)&s->peer_addr,
-	    s->peer->name, s->node->name, "%s", detail);
+	alert_emit_dir(s->d->alerts, event, (struct sockaddr *)&s->peer_addr,
+	    s->peer->name, s->node->name, session_direction(s), "%s", detail);
 }
 
 /* dist_frame refused the stream (and named the event): alert and close.

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netdb.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +26,9 @@
 #include "session.h"
 
 static void	hs_step(struct session *, enum hs_event);
+static enum hs_event	admit_egress(struct session *);
+static enum hs_event	resolve_egress(struct session *);
+static void	connect_egress(struct session *);
 
 #define LEG_OF(w, field)	((struct leg *)((char *)(w) - offsetof(struct leg, field)))
 
@@ -49,6 +53,7 @@ node_name_of(const struct session *s)
 {
 	return s->node->name[0] != '\0' ? s->node->name : s->alive;
 }
+
 
 static const struct sockaddr *
 peer_sa(const struct session *s)
@@ -113,6 +118,7 @@ on_reap(struct ev_loop *loop, ev_idle *w, int revents)
 	}
 	free(s->alive);
 	if (s->hs) {
+		lookup_stop(&s->hs->lookup);
 		hs_fsm_wipe(&s->hs->fsm);
 		free(s->hs);
 	}
@@ -161,8 +167,10 @@ session_close(struct session *s, const char *reason)
 		if (s->row)
 			s->row->live--;
 	}
-	if (s->hs)
+	if (s->hs) {
+		lookup_stop(&s->hs->lookup);
 		hs_fsm_wipe(&s->hs->fsm);
+	}
 	ev_idle_init(&s->reaper, on_reap);
 	ev_idle_start(loop, &s->reaper);
 }
@@ -202,8 +210,8 @@ count_failure(struct session *s)
 		return;
 	if (!bans_fail(d->bans, peer_sa(s), name, dg_now()))
 		return;
-	alert_emit(d->alerts, "peer.banned", peer_sa(s), peer_name_of(s),
-	    node_name_of(s),
+	alert_emit_dir(d->alerts, "peer.banned", peer_sa(s), peer_name_of(s),
+	    node_name_of(s), session_direction(s),
 	    "%d failed handshakes within %gs: %s for %gs",
 	    d->conf->ban_failures, d->conf->ban_window,
 	    s->local ? "this node name banned from this local source" :
@@ -227,8 +235,9 @@ hs_failed(struct session *s)
 		    s->conf->path ? s->conf->path : "?",
 		    s->conf->hs_withhold_line);
 	if (o->event && !o->ordinary)
-		alert_emit(d->alerts, o->event, peer_sa(s), peer_name_of(s),
-		    node_name_of(s), "%s%s", o->detail, where);
+		alert_emit_dir(d->alerts, o->event, peer_sa(s), peer_name_of(s),
+		    node_name_of(s), session_direction(s), "%s%s", o->detail,
+		    where);
 	if (hs_fsm_peer_blamed(&s->hs->fsm))
 		count_failure(s);
 	snprintf(reason, sizeof(reason), "handshake failed: %s%s", o->detail,
@@ -259,22 +268,22 @@ host_matches_source(const struct session *s, const char *node)
 }
 
 /*
- * Resolves the policy between `local` and the peer into s->pol; when the
- * peer is not admitted, refuses it (not_allowed, handshake.name_denied)
- * and returns 0.
+ * Resolves the policy of node `local` (whose guard is leg l's) for the
+ * other leg's node into that guard; when it does not admit it, refuses
+ * (not_allowed, handshake.name_denied) and returns 0.
  */
 static int
-policy_admits(struct session *s, const char *local)
+guard_admits(struct session *s, struct leg *l, const char *local)
 {
-	struct guard *g = &s->guard;
+	struct guard *g = &s->guards[l->role];
 
-	if (rules_resolve(s->conf, local, s->peer->name, &g->pol))
+	if (rules_resolve(s->conf, local, l->other->name, &g->pol))
 		return 1;
 	/* The policy is the operator's, and a local node refused while a
 	 * policy is being worked out must connect as soon as the policy is
-	 * fixed: not counted. */
+	 * fixed: not counted.  Nor is a remote a node of ours asked for. */
 	hs_fsm_refuse(&s->hs->fsm, "not_allowed", "handshake.name_denied",
-	    g->pol.desc, s->local ? HS_NOBODY : s->peer->role);
+	    g->pol.desc, s->local || s->egress ? HS_NOBODY : s->peer->role);
 	return 0;
 }
 
@@ -320,7 +329,7 @@ admit(struct session *s)
 	 * check against alive@<this host> refuses early, before B is
 	 * dialled; resolve() decides on B's real name. */
 	snprintf(local, sizeof(local), "%s@%s", s->alive, s->d->hostshort);
-	if (!policy_admits(s, local))
+	if (!guard_admits(s, s->node, local))
 		return HS_EV_FAIL;
 	pc = conf_peer_cookie(conf, name);
 	if (pc == NULL || conf_node_cookie(conf, local) == NULL)
@@ -342,7 +351,7 @@ resolve(struct session *s)
 
 	snprintf(s->node->name, sizeof(s->node->name), "%s",
 	    hs_fsm_name(h, s->node->role));
-	if (!policy_admits(s, s->node->name))
+	if (!guard_admits(s, s->node, s->node->name))
 		return HS_EV_FAIL;
 	if ((bc = conf_node_cookie(s->conf, s->node->name)) == NULL)
 		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured",
@@ -413,12 +422,16 @@ handshake_up(struct session *s)
 	s->row->connections++;
 	s->row->live++;
 	stats_handshake(s->d->stats, "ok");
-	s->node->guard = &s->guard;
-	log_info("conn %llu %s %s -> %s: up, flags %#llx (%s), policy: %s",
-	    (unsigned long long)s->id, s->peertext, s->peer->name, s->node->name,
+	s->node->guard = &s->guards[s->node->role];
+	if (s->peer_ours)
+		s->peer->guard = &s->guards[s->peer->role];
+	log_info("conn %llu %s %s %s %s: up, flags %#llx (%s), policy: %s%s%s",
+	    (unsigned long long)s->id, s->peertext, s->peer->name,
+	    s->egress ? "<- egress from" : "->", s->node->name,
 	    (unsigned long long)s->flags,
 	    (s->flags & DFLAG_PUBLISHED) ? "visible" : "hidden",
-	    s->guard.pol.desc);
+	    s->node->guard->pol.desc, s->peer_ours ? "; the other way: " : "",
+	    s->peer_ours ? s->peer->guard->pol.desc : "");
 	ev_timer_stop(s->d->loop, &s->timer);
 	s->hs = NULL;
 	/* The dialled leg may already have sent its first frames after 'a'. */
@@ -441,13 +454,16 @@ hs_step(struct session *s, enum hs_event ev)
 		case HS_EV_NONE:
 			return;
 		case HS_EV_ADMIT:
-			ev = admit(s);
+			ev = s->egress ? admit_egress(s) : admit(s);
 			continue;
 		case HS_EV_CONNECT:
-			connect_node(s);
+			if (s->egress)
+				connect_egress(s);
+			else
+				connect_node(s);
 			return;
 		case HS_EV_RESOLVE:
-			ev = resolve(s);
+			ev = s->egress ? resolve_egress(s) : resolve(s);
 			continue;
 		case HS_EV_UP:
 			handshake_up(s);
@@ -492,7 +508,9 @@ hs_read(struct leg *l)
 		 * connect does.  One that closes before sending anything has
 		 * merely gone. */
 		if (l->role == HS_ACC && io->fsm.st == HS_A_NAME && *len == 0)
-			session_close(s, "peer closed before the handshake");
+			session_close(s, l == s->peer ?
+			    "peer closed before the handshake" :
+			    "node closed before the handshake");
 		else {
 			hs_fsm_closed(&io->fsm, l->role, *len);
 			hs_failed(s);
@@ -557,9 +575,11 @@ connected(struct leg *l)
 	if (getsockopt(l->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
 	    err != 0) {
 		errno = err;
-		log_warn("conn %llu: node %s on port %u not reachable",
-		    (unsigned long long)s->id, s->alive, s->b_port);
-		session_close(s, "node not reachable");
+		log_warn("conn %llu: %s %s on port %u not reachable",
+		    (unsigned long long)s->id, l->what,
+		    s->egress ? s->peer->name : s->alive, s->b_port);
+		session_close(s, s->egress ? "peer not reachable" :
+		    "node not reachable");
 		return;
 	}
 	ev_io_start(s->d->loop, &l->rd);
@@ -601,9 +621,14 @@ leg_init(struct session *s, int role, enum leg_kind kind, int fd)
 	ev_io_init(&l->wr, on_write, fd, EV_WRITE);
 }
 
-void
-session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
-    const char *alive, int b_family, uint16_t b_port)
+/*
+ * A session for an accepted connection, its two legs set up (`dialler`:
+ * the accepted leg's kind) and its handshake started; NULL (the
+ * connection closed, logged) when memory ran out.
+ */
+static struct session *
+session_new(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
+    const char *alive, enum leg_kind dialler, enum leg_kind dialled)
 {
 	struct session *s = calloc(1, sizeof(*s));
 
@@ -618,15 +643,33 @@ session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 		free(s);
 		log_warnx("listener %s: out of memory: connection closed", alive);
 		close(fd);
-		return;
+		return NULL;
 	}
+	s->hs->lookup.fd = -1;
 	s->d = d;
 	s->conf = d->conf;
 	conf_ref(s->conf);
 	s->id = ++d->next_conn_id;
+	leg_init(s, HS_ACC, dialler, fd);
+	leg_init(s, HS_INI, dialled, -1);
+	s->pending = 1;
+	d->hs_pending++;
+	ev_init(&s->timer, on_timer);
+	s->timer.repeat = s->conf->hs_timeout;
+	ev_timer_again(d->loop, &s->timer);
+	ev_io_start(d->loop, &s->leg[HS_ACC].rd);
+	return s;
+}
+
+void
+session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
+    const char *alive, int b_family, uint16_t b_port)
+{
 	/* Inbound: the remote dialled us; we dial the node. */
-	leg_init(s, HS_ACC, LEG_REMOTE, fd);
-	leg_init(s, HS_INI, LEG_NODE, -1);
+	struct session *s = session_new(d, fd, ss, alive, LEG_REMOTE, LEG_NODE);
+
+	if (s == NULL)
+		return;
 	s->peer = &s->leg[HS_ACC];
 	s->node = &s->leg[HS_INI];
 	s->peer_addr = *ss;
@@ -635,14 +678,192 @@ session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 	s->b_port = b_port;
 	s->local = dg_cidr_match(s->conf->reg_from, s->conf->nreg_from,
 	    peer_sa(s));
-	s->pending = 1;
-	d->hs_pending++;
 	hs_fsm_init(&s->hs->fsm, HS_INBOUND, s->conf->hs_withhold,
 	    s->conf->hs_require, alive);
-	ev_init(&s->timer, on_timer);
-	s->timer.repeat = s->conf->hs_timeout;
-	ev_timer_again(d->loop, &s->timer);
-	ev_io_start(d->loop, &s->peer->rd);
 	log_debug("conn %llu %s -> %s: accepted", (unsigned long long)s->id,
 	    s->peertext, alive);
+}
+
+/* ---- egress: a node of ours dials out ------------------------------------ */
+
+const char *
+session_direction(const struct session *s)
+{
+	return s->egress ? "egress" : "inbound";
+}
+
+void
+session_start_egress(struct dg_daemon *d, int fd,
+    const struct sockaddr_storage *ss, const char *target)
+{
+	/* The remote may be a node of this host: then both legs are ours,
+	 * and each direction is judged by the node that receives it. */
+	int ours = d->is_local_node != NULL && d->is_local_node(d, target);
+	struct session *s = session_new(d, fd, ss, "?", LEG_NODE,
+	    ours ? LEG_NODE : LEG_REMOTE);
+
+	if (s == NULL)
+		return;
+	s->egress = 1;
+	s->peer_ours = ours;
+	s->node = &s->leg[HS_ACC];
+	s->peer = &s->leg[HS_INI];
+	snprintf(s->peer->name, sizeof(s->peer->name), "%s", target);
+	/* Until the remote's address is known, the source stands in. */
+	s->peer_addr = *ss;
+	s->local = ours;
+	snprintf(s->peertext, sizeof(s->peertext), "egress");
+	hs_fsm_init(&s->hs->fsm, HS_EGRESS, s->conf->hs_withhold,
+	    s->conf->hs_require, target);
+	log_debug("conn %llu: egress to %s accepted", (unsigned long long)s->id,
+	    target);
+}
+
+/* The cookie for the dialled leg: a node of ours has its node cookie, a
+ * remote the {cookie, Pattern, ...} entry for it. */
+static const struct dg_cookie *
+egress_cookie(const struct session *s)
+{
+	return s->peer_ours ? conf_node_cookie(s->conf, s->peer->name) :
+	    conf_peer_cookie(s->conf, s->peer->name);
+}
+
+/* B's send_name: only a node registered here dials out, under its own
+ * name, to a remote its policy admits. */
+static enum hs_event
+admit_egress(struct session *s)
+{
+	struct hs_fsm *h = &s->hs->fsm;
+	struct dg_daemon *d = s->d;
+	const struct dg_cookie *bc;
+	char *at, *alive;
+
+	snprintf(s->node->name, sizeof(s->node->name), "%s",
+	    hs_fsm_name(h, HS_ACC));
+	at = strchr(s->node->name, '@');
+	if (at == NULL || d->is_local_node == NULL ||
+	    !d->is_local_node(d, s->node->name))
+		return hs_fsm_refuse(h, "not_allowed", "handshake.bad_name",
+		    "egress from a name not registered on this host", HS_NOBODY);
+	if ((alive = strndup(s->node->name, (size_t)(at - s->node->name))) == NULL)
+		return hs_fsm_refuse(h, NULL, NULL, "out of memory", HS_NOBODY);
+	free(s->alive);
+	s->alive = alive;
+	/* The remote's name is final already (the engine holds it to it). */
+	if (!guard_admits(s, s->node, s->node->name))
+		return HS_EV_FAIL;
+	if ((bc = conf_node_cookie(s->conf, s->node->name)) == NULL ||
+	    egress_cookie(s) == NULL)
+		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured",
+		    HS_NOBODY);
+	return hs_fsm_admit(h, bc->secret, bc->len);
+}
+
+/* The remote named itself as asked: a remote of this host must admit B
+ * by its own policy too; then the cookie for its leg. */
+static enum hs_event
+resolve_egress(struct session *s)
+{
+	struct hs_fsm *h = &s->hs->fsm;
+	const struct dg_cookie *rc;
+
+	if (s->peer_ours && !guard_admits(s, s->peer, s->peer->name))
+		return HS_EV_FAIL;
+	if ((rc = egress_cookie(s)) == NULL)
+		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured",
+		    HS_NOBODY);
+	return hs_fsm_resolved(h, rc->secret, rc->len);
+}
+
+static void
+set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+}
+
+/* The remote's EPMD answered (or did not). */
+static void
+on_lookup(struct lookup *lk, uint16_t port, const char *why)
+{
+	struct session *s = lk->arg;
+	char reason[200];
+
+	if (port == 0) {
+		snprintf(reason, sizeof(reason), "%.100s: its host's EPMD: %s",
+		    s->peer->name, why);
+		session_close(s, reason);
+		return;
+	}
+	s->b_port = port;
+	set_port(&s->peer_addr, port);
+	connect_leg(s->peer, peer_sa(s), s->peer_addrlen);
+}
+
+/*
+ * The address of the remote's host, from the host part of its name: an
+ * address literal, or a name the resolver knows.  The resolver blocks:
+ * it runs once per egress connection, and /etc/hosts answers at once
+ * (docs/CONFIG.md says to list the hosts there).
+ */
+static int
+remote_address(struct session *s)
+{
+	const char *host = strchr(s->peer->name, '@') + 1;
+	struct addrinfo hints, *res = NULL;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST;
+	if (getaddrinfo(host, NULL, &hints, &res) != 0) {
+		hints.ai_flags = AI_ADDRCONFIG;
+		if (getaddrinfo(host, NULL, &hints, &res) != 0)
+			return -1;
+	}
+	memcpy(&s->peer_addr, res->ai_addr, res->ai_addrlen);
+	s->peer_addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+/* B was admitted: reach the remote, on this host or through its host's
+ * EPMD. */
+static void
+connect_egress(struct session *s)
+{
+	struct dg_daemon *d = s->d;
+	char alive[DG_MAX_ALIVE_BYTES + 1];
+	const char *at = strchr(s->peer->name, '@');
+	int family;
+	uint16_t port;
+
+	snprintf(alive, sizeof(alive), "%.*s", (int)(at - s->peer->name),
+	    s->peer->name);
+	if (s->peer_ours) {
+		if (d->node_port == NULL || d->node_port(d, alive, &family, &port)) {
+			session_close(s, "the node asked for is gone");
+			return;
+		}
+		s->b_family = family;
+		s->b_port = port;
+		connect_node(s);
+		return;
+	}
+	if (remote_address(s) != 0) {
+		session_close(s, "the remote's host name does not resolve");
+		return;
+	}
+	dg_addr_text(peer_sa(s), s->peertext, sizeof(s->peertext));
+	s->local = dg_cidr_match(s->conf->reg_from, s->conf->nreg_from,
+	    peer_sa(s));
+	if (!s->local && bans_check(d->bans, peer_sa(s), NULL, dg_now()) > 0) {
+		session_close(s, "the remote's address is banned");
+		return;
+	}
+	set_port(&s->peer_addr, s->conf->remote_epmd_port);
+	if (lookup_start(&s->hs->lookup, d->loop, peer_sa(s), s->peer_addrlen,
+	    alive, on_lookup, s) == -1)
+		session_close(s, "cannot reach the remote's EPMD");
 }

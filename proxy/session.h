@@ -23,9 +23,10 @@
 #include "dg_outq.h"
 #include "dg_stats.h"
 #include "filter/dist_frame.h"
-#include "handshake/hs_fsm.h"
 #include "filter/idset.h"
 #include "filter/rules.h"
+#include "handshake/hs_fsm.h"
+#include "lookup.h"
 
 /* What a leg sends us: its frames, as the relay splits them. */
 struct relay_dir {
@@ -84,6 +85,7 @@ struct hs_io {
 	struct hs_fsm	 fsm;
 	uint8_t		 in[2][2 * (2 + DG_MAX_HS_MSG)];	/* per leg */
 	size_t		 inlen[2];
+	struct lookup	 lookup;	/* egress: the remote EPMD's answer */
 };
 
 struct session {
@@ -95,10 +97,14 @@ struct session {
 	ev_timer		 timer;		/* handshake step timer */
 	ev_idle			 reaper;	/* frees a closed session */
 	struct sockaddr_storage	 peer_addr;	/* the remote's address */
+	socklen_t		 peer_addrlen;
 	char			 peertext[64];
 	char			*alive;		/* B's registered name (malloc) */
-	int			 b_family;
+	int			 b_family;	/* where the dialled leg is */
 	uint16_t		 b_port;
+	int			 egress;	/* a node of ours dialled out */
+	int			 peer_ours;	/* egress to a node of this host:
+						 * both legs are guarded */
 	int			 local;		/* the remote is in
 						 * registration_from: bans are
 						 * per claimed node name */
@@ -112,13 +118,19 @@ struct session {
 	uint64_t		 flags;		/* negotiated */
 	struct hs_io		*hs;		/* while handshaking */
 	struct stats_row	*row;
-	struct guard		 guard;		/* the node's */
+	struct guard		 guards[2];	/* by leg role, where the leg is
+						 * a node of ours */
 };
 
 /* Takes an accepted peer connection for node `alive` (at b_port). */
 void	session_start(struct dg_daemon *, int fd, const struct sockaddr_storage *,
 	    const char *alive, int b_family, uint16_t b_port);
+/* Takes a connection a node of ours made to the egress port of `target`. */
+void	session_start_egress(struct dg_daemon *, int fd,
+	    const struct sockaddr_storage *, const char *target);
 void	session_close(struct session *, const char *reason);
+/* "inbound" or "egress", for alerts and stats. */
+const char *session_direction(const struct session *);
 
 /* relay.c */
 void	relay_start(struct session *, const uint8_t *early, size_t n);
