@@ -27,7 +27,7 @@ OUT=build/fuzz
 EI=$(ls -d /usr/lib/erlang/lib/erl_interface-* 2>/dev/null | sort -V | tail -n 1)
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -D_REENTRANT \
--Iinclude -Icore -Iepmd -Ihandshake -Ifilter -Iproxy -I$EI/include"
+-Iinclude -I. -Icore -Iepmd -Ihandshake -Ifilter -Iproxy -I$EI/include"
 LIBS="-L$EI/lib -lei -lev -lsodium -lnettle -lpthread -lm"
 
 mkdir -p "$OUT/obj" "$OUT/corpus" "$OUT/artifacts" "$OUT/log"
