@@ -75,7 +75,7 @@ stats_free(struct stats *s)
 }
 
 struct stats_row *
-stats_row(struct stats *s, const char *local, const char *peer)
+stats_row(struct stats *s, const char *local, const char *peer, int egress)
 {
 	struct stats_row *r;
 	int i;
@@ -83,13 +83,15 @@ stats_row(struct stats *s, const char *local, const char *peer)
 	/* Linear: rows are few and this runs once per connection. */
 	for (i = 0; i < s->nrows; i++) {
 		r = s->rows[i];
-		if (strcmp(r->peer, peer) == 0 && strcmp(r->local, local) == 0)
+		if (strcmp(r->peer, peer) == 0 && strcmp(r->local, local) == 0 &&
+		    r->egress == egress)
 			return r;
 	}
 	if (s->nrows == STATS_MAX_ROWS || (r = calloc(1, sizeof(*r))) == NULL)
 		return &s->other;
 	snprintf(r->local, sizeof(r->local), "%s", local);
 	snprintf(r->peer, sizeof(r->peer), "%s", peer);
+	r->egress = egress;
 	s->rows[s->nrows++] = r;
 	return r;
 }
@@ -99,9 +101,10 @@ render_row_text(struct dg_text *b, const struct stats_row *r)
 {
 	int t, a;
 
-	dg_text_printf(b, "%s <- %s: connections %llu (live %d), frames in %llu "
+	dg_text_printf(b, "%s %s %s%s: connections %llu (live %d), frames in %llu "
 	    "(%llu bytes), out %llu (%llu bytes), replies %llu, invalid %llu\n",
-	    r->local, r->peer, (unsigned long long)r->connections, r->live,
+	    r->local, r->egress ? "->" : "<-", r->peer,
+	    r->egress ? " (egress)" : "", (unsigned long long)r->connections, r->live,
 	    (unsigned long long)r->frames_in, (unsigned long long)r->bytes_in,
 	    (unsigned long long)r->frames_out, (unsigned long long)r->bytes_out,
 	    (unsigned long long)r->replies, (unsigned long long)r->invalid);
@@ -137,6 +140,7 @@ render_row_json(struct dg_text *b, const struct stats_row *r)
 	json_str(b, r->local);
 	dg_text_printf(b, ",\"peer\":");
 	json_str(b, r->peer);
+	dg_text_printf(b, ",\"direction\":\"%s\"", r->egress ? "egress" : "inbound");
 	dg_text_printf(b, ",\"connections\":%llu,\"live\":%d,\"frames_in\":%llu,"
 	    "\"bytes_in\":%llu,\"frames_out\":%llu,\"bytes_out\":%llu,"
 	    "\"replies\":%llu,\"invalid\":%llu,\"types\":{",

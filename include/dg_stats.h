@@ -24,6 +24,7 @@ struct stats_row {
 	uint64_t	frames_out, bytes_out;	/* node -> peer */
 	uint64_t	connections;
 	int		live;			/* connections now */
+	int		egress;			/* the node dialled the peer */
 };
 
 /*
@@ -60,8 +61,10 @@ struct stats_view {
 
 struct stats		*stats_new(void);
 void			 stats_free(struct stats *);
-/* The row of a pair, created on first use. Never NULL. */
-struct stats_row	*stats_row(struct stats *, const char *local, const char *peer);
+/* The row of a pair in one direction (egress: the local node dialled
+ * the peer), created on first use. Never NULL. */
+struct stats_row	*stats_row(struct stats *, const char *local, const char *peer,
+			    int egress);
 /* One handshake ended: "ok", or the reason it failed (the alert event
  * without its "handshake." prefix), "failed" when it has no event. */
 void			 stats_handshake(struct stats *, const char *outcome);

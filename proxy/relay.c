@@ -676,8 +676,8 @@ count_frame(struct leg *src, uint64_t total)
 {
 	struct stats_row *row = src->s->row;
 
-	/* "in": towards a node of ours, from the side it is guarded from. */
-	if (src->other->guard != NULL) {
+	/* "in": from the peer, towards the node the row is about. */
+	if (src == src->s->peer) {
 		row->frames_in++;
 		row->bytes_in += total;
 	} else {

@@ -418,7 +418,7 @@ handshake_up(struct session *s)
 	unpend(s);
 	s->up = 1;
 	s->d->sessions++;
-	s->row = stats_row(s->d->stats, s->alive, s->peer->name);
+	s->row = stats_row(s->d->stats, s->alive, s->peer->name, s->egress);
 	s->row->connections++;
 	s->row->live++;
 	stats_handshake(s->d->stats, "ok");

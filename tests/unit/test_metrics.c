@@ -69,12 +69,12 @@ test_fold_peers(void)
 	setup();
 	for (i = 1; i <= 5; i++) {
 		snprintf(peer, sizeof(peer), "p%d@h", i);
-		r = stats_row(d.stats, "b", peer);
+		r = stats_row(d.stats, "b", peer, 0);
 		r->verdict[DG_T_SPAWN_REQUEST][DG_DENY] = (uint64_t)i;
 		r->bytes_in = 100;
 		r->connections = 1;
 	}
-	r = stats_row(d.stats, "c", "p1@h");	/* named peer, other node */
+	r = stats_row(d.stats, "c", "p1@h", 0);	/* named peer, other node */
 	r->verdict[DG_T_SEND][DG_ALLOW] = 7;
 	text = metrics_render(&d, 2, &len);
 	CHECK_EQ(strlen(text), len);
@@ -138,9 +138,9 @@ test_promtool_accepts(void)
 	int rc;
 
 	setup();
-	r = stats_row(d.stats, "b", "we\"ird\\name\n@h");
+	r = stats_row(d.stats, "b", "we\"ird\\name\n@h", 0);
 	r->verdict[DG_T_REG_SEND][DG_ALLOW] = 1;
-	r = stats_row(d.stats, "b", "other");	/* a peer really named so */
+	r = stats_row(d.stats, "b", "other", 0);	/* a peer really named so */
 	r->verdict[DG_T_REG_SEND][DG_DROP] = 1;
 	stats_handshake(d.stats, "ok");
 	text = metrics_render(&d, 100, &len);

@@ -129,7 +129,7 @@ test_answers(void)
 	d.stats = stats_new();
 	d.alerts = alerts_new(NULL, 0, 30);
 	d.bans = bans_new(2, 60, 600);
-	(void)stats_row(d.stats, "b", "a@h");
+	(void)stats_row(d.stats, "b", "a@h", 0);
 	for (i = 0; i < 8; i++) {
 		allowed = i;		/* fail at every step in turn */
 		p = stats_render(d.stats, i & 1, &len);
