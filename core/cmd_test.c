@@ -21,9 +21,12 @@ static void
 test_usage(FILE *f)
 {
 	fprintf(f, "usage: distguard test -c FILE [--node LOCAL] [-v] "
-	    "[--disclosed]\n"
+	    "[--disclosed] [--direction inbound|egress]\n"
 	    "           [--term TERM | --term-file FILE] PEER TYPE [TARGET]\n"
 	    "  Says what the policy in FILE does with one message from PEER.\n"
+	    "  --direction: who dialled: PEER (inbound, the default) or LOCAL\n"
+	    "        (egress).  Either way the message from PEER is judged by\n"
+	    "        LOCAL's policy for PEER: the node that receives decides\n"
 	    "  --disclosed: a send or monitor by pid targets a pid the node\n"
 	    "        disclosed to PEER (the profiles admit no other)\n"
 	    "  --term TERM: the message's payload (for spawn_request, the\n"
@@ -123,7 +126,7 @@ cmd_test(int argc, char **argv)
 	struct rules_verdict v;
 	struct dist_msg m;
 	char buf[2 * DG_MAX_ATOM_BYTES + 16];
-	int i, npos = 0, verbose = 0, disclosed = 0;
+	int i, npos = 0, verbose = 0, disclosed = 0, egress = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 ||
@@ -138,6 +141,15 @@ cmd_test(int argc, char **argv)
 			verbose = 1;
 		} else if (strcmp(argv[i], "--disclosed") == 0) {
 			disclosed = 1;
+		} else if (strcmp(argv[i], "--direction") == 0 && i + 1 < argc) {
+			i++;
+			if (strcmp(argv[i], "egress") == 0)
+				egress = 1;
+			else if (strcmp(argv[i], "inbound") != 0) {
+				fprintf(stderr, "distguard test: --direction "
+				    "is inbound or egress, not %s\n", argv[i]);
+				return 2;
+			}
 		} else if (strcmp(argv[i], "--term") == 0 && i + 1 < argc) {
 			lit = argv[++i];
 		} else if (strcmp(argv[i], "--term-file") == 0 &&
@@ -231,6 +243,9 @@ cmd_test(int argc, char **argv)
 	if (pol.handler != NULL && v.action == DG_ALLOW &&
 	    m.type == DG_T_SPAWN_REQUEST && m.via != VIA_NONE)
 		printf("; runs through %s:dist_spawn_init/4", pol.handler);
+	if (egress)
+		printf("; on a connection %s dialled (egress)",
+		    local ? local : "the node");
 	printf("\n");
 	idset_free(&atoms);
 	if (verbose)

@@ -190,6 +190,15 @@ r=$("$DG" test -c "$CONF" "a1@$HOST" reg_send gateway)
 check "distguard test: reg_send gateway -> allow ($r)" [ "${r%% *}" = allow ]
 r=$("$DG" test -c "$CONF" --node "c@$HOST" "a1@$HOST" reg_send gateway)
 check "distguard test --node c: reg_send gateway -> deny ($r)" [ "${r%% *}" = deny ]
+# The node that receives decides, whoever dialled: the same verdicts for a
+# connection b dialled out (egress).
+r=$("$DG" test -c "$CONF" --direction egress "a1@$HOST" reg_send gateway)
+check "distguard test --direction egress: reg_send gateway -> allow, said egress ($r)" \
+    bash -c '[ "${1%% *}" = allow ] && grep -q "(egress)" <<<"$1"' _ "$r"
+r=$("$DG" test -c "$CONF" --direction egress "a1@$HOST" spawn_request erlang:halt/0)
+check "distguard test --direction egress: spawn_request erlang:halt/0 -> deny ($r)" [ "${r%% *}" = deny ]
+check "distguard test --direction sideways is refused" \
+    not "$DG" test -c "$CONF" --direction sideways "a1@$HOST" reg_send gateway
 
 # ---- stats ----------------------------------------------------------------------
 st=$("$DG" stats -c "$CONF")
