@@ -737,18 +737,23 @@ admit_egress(struct session *s)
 	struct dg_daemon *d = s->d;
 	const struct dg_cookie *bc;
 	char *at, *alive;
+	int family;
+	uint16_t port;
 
 	snprintf(s->node->name, sizeof(s->node->name), "%s",
 	    hs_fsm_name(h, HS_ACC));
-	at = strchr(s->node->name, '@');
-	if (at == NULL || d->is_local_node == NULL ||
-	    !d->is_local_node(d, s->node->name))
+	/* The alive part must be registered here (the host part is the
+	 * node's own business: it may name any address of this host). */
+	if ((at = strchr(s->node->name, '@')) == NULL)
 		return hs_fsm_refuse(h, "not_allowed", "handshake.bad_name",
-		    "egress from a name not registered on this host", HS_NOBODY);
+		    "egress from a name without a host part", HS_NOBODY);
 	if ((alive = strndup(s->node->name, (size_t)(at - s->node->name))) == NULL)
 		return hs_fsm_refuse(h, NULL, NULL, "out of memory", HS_NOBODY);
 	free(s->alive);
 	s->alive = alive;
+	if (d->node_port == NULL || d->node_port(d, alive, &family, &port) != 0)
+		return hs_fsm_refuse(h, "not_allowed", "handshake.bad_name",
+		    "egress from a name not registered on this host", HS_NOBODY);
 	/* The remote's name is final already (the engine holds it to it). */
 	if (!guard_admits(s, s->node, s->node->name))
 		return HS_EV_FAIL;
