@@ -3,6 +3,7 @@
  * (dg_addr.h).  No state.
  */
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -166,4 +167,24 @@ dg_addr_text(const struct sockaddr *sa, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s", host);
 	return buf;
+}
+
+int
+dg_addr_is_ours(const char *host)
+{
+	struct dg_addr_key want, have;
+	struct ifaddrs *ifs, *i;
+	int found = 0;
+
+	if (dg_addr_key_parse(host, &want) != 0 || getifaddrs(&ifs) != 0)
+		return 0;
+	for (i = ifs; i != NULL && !found; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || (i->ifa_addr->sa_family != AF_INET &&
+		    i->ifa_addr->sa_family != AF_INET6))
+			continue;
+		dg_addr_key_of(i->ifa_addr, &have);
+		found = dg_addr_key_eq(&want, &have);
+	}
+	freeifaddrs(ifs);
+	return found;
 }

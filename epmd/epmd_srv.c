@@ -550,7 +550,8 @@ epmd_srv_connections(const struct epmd_srv *s)
 }
 
 /* Does `node` (alive@host) name a node registered here?  The host part
- * must be one of this host's names for it to collide. */
+ * must be one of this host's names, or an address of one of its
+ * interfaces, for it to collide. */
 int
 epmd_srv_is_local_node(struct dg_daemon *d, const char *node)
 {
@@ -561,7 +562,7 @@ epmd_srv_is_local_node(struct dg_daemon *d, const char *node)
 	host = at + 1;
 	if (strcmp(host, d->hostname) != 0 && strcmp(host, d->hostshort) != 0 &&
 	    strcmp(host, "localhost") != 0 && strcmp(host, "127.0.0.1") != 0 &&
-	    strcmp(host, "::1") != 0)
+	    strcmp(host, "::1") != 0 && !dg_addr_is_ours(host))
 		return 0;
 	return epmd_reg_find(epmd_srv_registry(d->epmd), node,
 	    (size_t)(at - node)) != NULL;

@@ -40,6 +40,8 @@ uint32_t	dg_addr_key_hash(const struct dg_addr_key *);
 char		*dg_addr_key_text(const struct dg_addr_key *, char *, size_t);
 /* 127.0.0.0/8 (v4 or v4-mapped) or ::1. */
 int		dg_addr_is_loopback(const struct sockaddr *);
+/* Is `host` an address literal of one of this host's interfaces? */
+int		dg_addr_is_ours(const char *host);
 /* Is the source in one of the n networks? */
 int		dg_cidr_match(const struct dg_cidr *, int n, const struct sockaddr *);
 

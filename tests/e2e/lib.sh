@@ -20,11 +20,16 @@ FAILS=0
 unset ERL_EPMD_PORT
 unset ERL_EPMD_ADDRESS
 
+# Commands cleanup runs after the processes are gone (a namespace to
+# delete, say): tests append to it.
+CLEANUPS=()
+
 cleanup() {
-	local p
+	local p c
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	sleep 0.2
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	for c in "${CLEANUPS[@]}"; do eval "$c" 2>/dev/null; done
 	if [ "${DG_KEEP:-0}" = 1 ] || [ "$FAILS" -ne 0 ]; then
 		echo "# work directory kept: $T"
 		[ -f "$T/dg.log" ] && { echo "# last lines of dg.log:"; tail -n 30 "$T/dg.log" | sed 's/^/#   /'; }
