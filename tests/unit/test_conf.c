@@ -189,8 +189,6 @@ static const char full_conf[] =
 	"        {max_per_source, 3}]}.\n"
 	"{listen, [{address, \"::\"}, {ports, {5000, 5009}}]}.\n"
 	"{registration_from, [\"10.0.0.0/8\", \"fd00::/8\", \"192.0.2.7\"]}.\n"
-	"{egress, optional}.\n"
-	"{exposed, alert}.\n"
 	"{cookie, 'plain'}.\n"
 	"{cookie, \"web@*\", \"webcookie\"}.\n"
 	"{node_cookie, \"nodecookie\"}.\n"
@@ -213,7 +211,9 @@ static const char full_conf[] =
 	"                   [{'_', '_', '_'}, {erlang, halt, 0}]}]},\n"
 	"                 {default, allow}]}.\n"
 	"{user, \"nobody\"}.\n"
-	"{group, daemon}.\n";
+	"{group, daemon}.\n"
+	"{egress, optional}.\n"
+	"{exposed, alert}.\n";
 
 static void
 test_every_entry(void)
