@@ -232,8 +232,9 @@ alive2_reply(S) ->
                 Error -> Error
             end;
         {ok, <<Tag, _>>} when Tag =:= ?RESP_ALIVE2_X; Tag =:= ?RESP_ALIVE2 ->
-            %% distguard logs why (name in use, unmediated, exposed).
-            {error, duplicate_name};
+            %% The reply has no reason; distguard's log line has it.
+            {error, {refused_by_distguard,
+                     "name in use, unmediated or exposed: see distguard's log"}};
         {ok, Other} ->
             {error, {garbage_from_epmd, Other}};
         Error ->
