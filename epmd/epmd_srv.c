@@ -26,6 +26,7 @@
 
 #include "dg_log.h"
 #include "dg_outq.h"
+#include "dg_stats.h"
 #include "epmd_srv.h"
 #include "listener.h"
 #include "procnet.h"
@@ -257,8 +258,13 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 	ev_timer_stop(s->d->loop, &c->deadline);
 	/* The mark is distguard's, never the node's: peers see the rest. */
 	mediated = epmd_alive2_unmark(&a);
-	if (check_mediated(c, &a, mediated) == -1 ||
-	    check_exposed(c, &a) == -1) {
+	if (check_mediated(c, &a, mediated) == -1) {
+		stats_registration(s->d->stats, "refused_unmediated");
+		refuse_registration(c, a.highest);
+		return;
+	}
+	if (check_exposed(c, &a) == -1) {
+		stats_registration(s->d->stats, "refused_exposed");
 		refuse_registration(c, a.highest);
 		return;
 	}
@@ -289,6 +295,7 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 		return;
 	}
 	n->listen_port = listener_port(n->listener);
+	stats_registration(s->d->stats, mediated ? "mediated" : "unmediated");
 	c->node = n;
 	c->state = EC_REGISTERED;
 	log_info("epmd: node %s registered from %s: port %u, type %u, versions %u..%u, "

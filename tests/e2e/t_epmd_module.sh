@@ -117,6 +117,18 @@ check "in optional mode a stock node registers, marked unmediated" \
     grep -q "node s2 registered from .*; unmediated (stock EPMD client)" "$T/dg.log"
 check "... with an epmd.unmediated alert (accepted)" \
     eval 'grep "\"event\":\"epmd.unmediated\"" "$ALERTS" | grep "\"node\":\"s2\"" | grep -q "accepted: egress optional"'
+st=$("$DG" stats -c "$CONF" 2>&1)
+echo "$st" | grep registrations | sed 's/^/#   /'
+# Since the restart: n1..n3 mediated, s1 refused, s2 accepted unmediated.
+check "distguard stats counts registrations by mediation" \
+    grep -qx "registrations: mediated 3, refused_unmediated 1, unmediated 1" <<<"$st"
+"$DG" stats -c "$CONF" --json > "$T/stats.json" 2>&1
+check "stats --json: registrations by outcome" python3 - "$T/stats.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["registrations"]
+sys.exit(0 if r.get("mediated") == 3 and r.get("unmediated") == 1 and
+         r.get("refused_unmediated") == 1 else 1)
+PY
 write_conf '{default, [ping]}.' "$MODES"
 "$DG" reload -c "$CONF" >/dev/null 2>&1
 
