@@ -49,6 +49,9 @@
 -define(REPLY_TIMEOUT, 10000).
 -define(BACKOFF_FIRST, 50).
 -define(BACKOFF_MAX, 500).
+%% After distguard refused the name (in use, unmediated, exposed), asking
+%% again every 500 ms would only fill its log: a refusal waits longer.
+-define(BACKOFF_REFUSED, 5000).
 -define(NAMES_MAX, 1048576).
 
 -record(reg, {socket = none,     % the registration connection, or none
@@ -173,6 +176,12 @@ handle_info(reregister, #reg{socket = none, name = Name} = R0)
                           "distguard after ~b ms (~b attempts)",
                           [Name, now_ms() - R#reg.lost_at, R#reg.attempts]),
             {noreply, R#reg{socket = Socket}};
+        {error, {refused_by_distguard, _}} ->
+            R#reg.backoff =:= ?BACKOFF_REFUSED orelse
+                logger:warning("distguard_epmd: distguard refused to "
+                               "register ~ts again (see its log); retrying "
+                               "every ~b s", [Name, ?BACKOFF_REFUSED div 1000]),
+            schedule(R#reg{backoff = ?BACKOFF_REFUSED});
         {error, _} ->
             schedule(R#reg{backoff = min(R#reg.backoff * 2, ?BACKOFF_MAX)})
     end;
