@@ -174,7 +174,7 @@ PY
 PIDS+=("$!")
 sleep 0.5
 r=$(timeout -k 2 40 erl -name a1@127.0.0.1 "${ERL_COMMON[@]}" "${ERL_MOD[@]}" \
-    -eval "io:format(\"~p~n\", [net_adm:ping('r@127.0.0.9')]), halt()." 2>&1)
+    -eval "io:format(\"~p~n\", [net_adm:ping('r@127.0.0.9')]), timer:sleep(300), halt()." 2>&1)
 echo "$r" | sed 's/^/#   /'
 check "a module node's ping to r@127.0.0.9 fails (pang)" eval 'echo "$r" | grep -qx pang'
 check "... the daemon answered its EGRESS_REQ: egress sessions not available" \
