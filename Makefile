@@ -58,17 +58,20 @@ MANDIR	?= $(PREFIX)/share/man
 DOCDIR	?= $(PREFIX)/share/doc/distguard
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 UNITDIR	?= $(PREFIX)/lib/systemd/system
-# The Erlang module's code (the egress issue's distguard application),
-# as an OTP library directory, once it exists: see install-erlang.
+# The Erlang side: distguard_epmd (erl/), the EPMD module of protected
+# nodes, installed as the OTP library distguard-VERSION.  With PREFIX=/usr
+# that is in OTP's own lib directory, where every node finds it without -pa.
 ERLLIBDIR ?= $(PREFIX)/lib/erlang/lib
-ERL_EBIN ?= erlang/ebin
+ERL_EBIN ?= $(BUILD)/erl/ebin
+ERL_SRCS = $(wildcard erl/*.erl)
+ERL_OUT	 = $(ERL_SRCS:erl/%.erl=$(ERL_EBIN)/%.beam) $(ERL_EBIN)/distguard.app
 VERSION	:= $(shell sed -n 's/^\#define DG_VERSION[[:space:]]*"\(.*\)"/\1/p' core/main.c)
 INSTALL	?= install
 
 .PHONY: all deps run test check check-asan unit fuzz fuzz-smoke bench demo interop \
 	clean install install-erlang uninstall deb
 
-all: deps $(BUILD)/distguard $(UNITS) $(HELPERS)
+all: deps $(BUILD)/distguard $(ERL_OUT) $(UNITS) $(HELPERS)
 
 deps:
 	@sh scripts/deps.sh
@@ -82,6 +85,14 @@ $(BUILD)/libdistguard.a: $(OBJS)
 
 $(BUILD)/distguard: $(BUILD)/obj/core/main.o $(BUILD)/libdistguard.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(ERL_EBIN)/%.beam: erl/%.erl
+	@mkdir -p $(@D)
+	erlc -Wall +warnings_as_errors -o $(@D) $<
+
+$(ERL_EBIN)/distguard.app: erl/distguard.app.src core/main.c
+	@mkdir -p $(@D)
+	sed 's/@VERSION@/$(VERSION)/' erl/distguard.app.src > $@
 
 $(BUILD)/gen/conf_default.c: examples/distguard.conf scripts/gen-conf-default.sh
 	sh scripts/gen-conf-default.sh examples/distguard.conf $@
@@ -157,19 +168,11 @@ install: $(BUILD)/distguard install-erlang
 	    dist/distguard.service.in > $(DESTDIR)$(UNITDIR)/distguard.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/distguard.service
 
-# Hook for the Erlang module: there is none in the tree yet.  When the
-# egress issue adds it, its build leaves the .beam/.app files in ERL_EBIN
-# and they are installed as the OTP library distguard-VERSION; until then
-# this installs nothing, and says so.
-install-erlang:
-	@if [ -d $(ERL_EBIN) ] && ls $(ERL_EBIN)/*.beam >/dev/null 2>&1; then \
-		echo "installing the Erlang module from $(ERL_EBIN)"; \
-		$(INSTALL) -d $(DESTDIR)$(ERLLIBDIR)/distguard-$(VERSION)/ebin && \
-		$(INSTALL) -m 0644 $(ERL_EBIN)/*.beam $(wildcard $(ERL_EBIN)/*.app) \
-		    $(DESTDIR)$(ERLLIBDIR)/distguard-$(VERSION)/ebin/; \
-	else \
-		echo "no Erlang module in $(ERL_EBIN) yet: nothing to install for it"; \
-	fi
+# distguard_epmd as the OTP library distguard-VERSION (ebin/ with the
+# .beam files and distguard.app).
+install-erlang: $(ERL_OUT)
+	$(INSTALL) -d $(DESTDIR)$(ERLLIBDIR)/distguard-$(VERSION)/ebin
+	$(INSTALL) -m 0644 $(ERL_OUT) $(DESTDIR)$(ERLLIBDIR)/distguard-$(VERSION)/ebin/
 
 # Leaves the configuration in SYSCONFDIR, as package removal does.
 uninstall:

@@ -60,7 +60,9 @@ static const struct keyword keywords[] = {
 	{ "control",		e_control,	1, 0 },
 	{ "cookie",		e_cookie,	0, 0 },
 	{ "default",		e_default,	0, 1 },
+	{ "egress",		e_egress,	1, 0 },
 	{ "epmd",		e_epmd,		1, 0 },
+	{ "exposed",		e_exposed,	1, 0 },
 	{ "grants",		e_grants,	1, 0 },
 	{ "group",		e_group,	1, 0 },
 	{ "handler",		e_handler,	0, 1 },
@@ -203,6 +205,11 @@ set_defaults(struct dg_conf *c)
 	c->epmd_port = 4369;
 	c->remote_epmd_port = 4369;
 	c->names_from = DG_NAMES_LOCAL;
+	/* off while the daemon has no egress sessions: every node in use
+	 * today is a stock one.  These become DG_EGRESS_REQUIRED and
+	 * DG_EXPOSED_REFUSE when egress sessions land (issue 12). */
+	c->egress_mode = DG_EGRESS_OFF;
+	c->exposed_mode = DG_EXPOSED_OFF;
 	c->epmd_timeout = 5;
 	c->epmd_max_conns = 1024;
 	c->epmd_max_per_source = 64;

@@ -599,6 +599,45 @@ e_group(struct loader *L, const struct et_node *t, struct dg_scope *s)
 	L->c->run_group = lstrdup(L, name, t->line);
 }
 
+/* {Entry, Atom}: one of three modes, named in the error. */
+static int
+mode_arg(struct loader *L, const struct et_node *t, const char *entry,
+    const char *const names[3])
+{
+	const struct et_node *v;
+	int i;
+
+	if (t->nkids == 2 && (v = et_elem(t, 1))->kind == ET_ATOM)
+		for (i = 0; i < 3; i++)
+			if (et_is_atom(v, names[i]))
+				return i;
+	lerr(L, t->line, "%s must be {%s, %s | %s | %s}", entry, entry,
+	    names[2], names[1], names[0]);
+	return -1;
+}
+
+/* {egress, required | optional | off}: nodes without distguard_epmd. */
+void
+e_egress(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	static const char *const names[3] = { "off", "optional", "required" };
+	int m = mode_arg(L, t, "egress", names);
+
+	if (m >= 0)
+		L->c->egress_mode = (enum dg_egress_mode)m;
+}
+
+/* {exposed, refuse | alert | off}: nodes listening beyond loopback. */
+void
+e_exposed(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	static const char *const names[3] = { "off", "alert", "refuse" };
+	int m = mode_arg(L, t, "exposed", names);
+
+	if (m >= 0)
+		L->c->exposed_mode = (enum dg_exposed_mode)m;
+}
+
 void
 e_reg_from(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {

@@ -266,6 +266,11 @@ render_daemon(struct dg_text *b, struct dg_daemon *d, const struct stats_view *v
 	family(b, "distguard_handshakes_total", "counter",
 	    "Handshakes ended, by outcome: ok, or why they failed.");
 	render_names(b, "distguard_handshakes_total", "outcome", v->handshakes);
+	family(b, "distguard_registrations_total", "counter",
+	    "EPMD registrations decided, by outcome: mediated, unmediated, "
+	    "refused_unmediated, refused_exposed.");
+	render_names(b, "distguard_registrations_total", "outcome",
+	    v->registrations);
 	family(b, "distguard_alerts_total", "counter",
 	    "Alerts raised, by event, including those the rate limit kept "
 	    "out of the alert file.");

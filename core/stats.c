@@ -14,6 +14,7 @@ struct stats {
 	int			 nrows;
 	struct stats_row	 other;
 	struct stats_names	 handshakes;
+	struct stats_names	 registrations;
 };
 
 void
@@ -42,12 +43,19 @@ stats_handshake(struct stats *s, const char *outcome)
 }
 
 void
+stats_registration(struct stats *s, const char *outcome)
+{
+	stats_names_add(&s->registrations, outcome);
+}
+
+void
 stats_view(const struct stats *s, struct stats_view *v)
 {
 	v->rows = s->rows;
 	v->nrows = s->nrows;
 	v->other = &s->other;
 	v->handshakes = &s->handshakes;
+	v->registrations = &s->registrations;
 }
 
 struct stats *
@@ -157,6 +165,29 @@ render_row_json(struct dg_text *b, const struct stats_row *r)
 	dg_text_printf(b, "}}");
 }
 
+/* Registrations by outcome (mediated, unmediated, refused_unmediated,
+ * refused_exposed): a JSON object's members, or one line of text. */
+static void
+render_registrations(struct dg_text *b, const struct stats_names *t, int json)
+{
+	int i;
+
+	if (!json && t->n == 0)
+		return;
+	if (!json)
+		dg_text_printf(b, "registrations:");
+	for (i = 0; i < t->n; i++) {
+		if (json)
+			dg_text_printf(b, "%s\"%s\":%llu", i ? "," : "",
+			    t->e[i].name, (unsigned long long)t->e[i].n);
+		else
+			dg_text_printf(b, "%s %s %llu", i ? "," : "",
+			    t->e[i].name, (unsigned long long)t->e[i].n);
+	}
+	if (!json)
+		dg_text_printf(b, "\n");
+}
+
 char *
 stats_render(struct stats *s, int json, size_t *len)
 {
@@ -180,10 +211,15 @@ stats_render(struct stats *s, int json, size_t *len)
 		}
 		first = 0;
 	}
-	if (json)
-		dg_text_printf(&b, "]}\n");
-	else if (first)
-		dg_text_printf(&b, "no connections yet\n");
+	if (json) {
+		dg_text_printf(&b, "],\"registrations\":{");
+		render_registrations(&b, &s->registrations, 1);
+		dg_text_printf(&b, "}}\n");
+	} else {
+		if (first)
+			dg_text_printf(&b, "no connections yet\n");
+		render_registrations(&b, &s->registrations, 0);
+	}
 	*len = b.len;
 	return b.p;
 }

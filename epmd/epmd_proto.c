@@ -73,6 +73,44 @@ parse_alive2(struct dg_rd *r, struct epmd_alive2 *a, const char **why)
 	return 0;
 }
 
+/*
+ * EGRESS_REQ body after the code byte: the full name of the node to dial.
+ * Each part is bounded like the names EPMD serves, and control bytes are
+ * refused because the name ends up in log lines and host lookups.
+ */
+static int
+parse_egress(struct dg_rd *r, struct dg_name *node, const char **why)
+{
+	const uint8_t *p = r->p, *at;
+	size_t n = rd_avail(r), i, alen, hlen;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f) {
+			*why = "EGRESS_REQ control byte in the node name";
+			return DG_EINVAL;
+		}
+	}
+	if ((at = memchr(p, '@', n)) == NULL) {
+		*why = "EGRESS_REQ node name without '@'";
+		return DG_EINVAL;
+	}
+	alen = (size_t)(at - p);
+	hlen = n - alen - 1;
+	if (alen < 1 || alen > EPMD_EGRESS_MAX_PART) {
+		*why = "EGRESS_REQ alive part not 1..255 bytes";
+		return DG_EINVAL;
+	}
+	if (hlen < 1 || hlen > EPMD_EGRESS_MAX_PART) {
+		*why = "EGRESS_REQ host part not 1..255 bytes";
+		return DG_EINVAL;
+	}
+	if (memchr(at + 1, '@', hlen) != NULL) {
+		*why = "EGRESS_REQ node name with two '@'";
+		return DG_EINVAL;
+	}
+	return dg_name_copy(p, n, node, why);
+}
+
 int
 epmd_parse(const uint8_t *buf, size_t len, struct epmd_req *req,
     const char **why)
@@ -114,6 +152,10 @@ epmd_parse(const uint8_t *buf, size_t len, struct epmd_req *req,
 	case EPMD_STOP_REQ:
 		if (dg_name_copy(body.p, rd_avail(&body), &tmp.name, why) ==
 		    DG_EINVAL)
+			return DG_EINVAL;
+		break;
+	case EPMD_EGRESS_REQ:
+		if (parse_egress(&body, &tmp.name, why) == DG_EINVAL)
 			return DG_EINVAL;
 		break;
 	case EPMD_NAMES_REQ:
@@ -193,6 +235,30 @@ epmd_put_port2_error(uint8_t *out, size_t cap)
 	wr_u8(&w, EPMD_PORT2_RESP);
 	wr_u8(&w, 1);
 	return wr_done(&w, out);
+}
+
+int
+epmd_put_egress_resp(uint8_t *out, size_t cap, uint8_t result, uint16_t port,
+    uint16_t version)
+{
+	struct dg_wr w = wr_init(out, cap);
+
+	wr_u8(&w, EPMD_EGRESS_RESP);
+	wr_u8(&w, result);
+	wr_u16(&w, port);
+	wr_u16(&w, version);
+	return wr_done(&w, out);
+}
+
+int
+epmd_alive2_unmark(struct epmd_alive2 *a)
+{
+	if (a->extra_len < EPMD_MEDIATED_MARK_LEN ||
+	    memcmp(a->extra, EPMD_MEDIATED_MARK, EPMD_MEDIATED_MARK_LEN) != 0)
+		return 0;
+	a->extra_len -= EPMD_MEDIATED_MARK_LEN;
+	memmove(a->extra, a->extra + EPMD_MEDIATED_MARK_LEN, a->extra_len);
+	return 1;
 }
 
 int
@@ -282,6 +348,12 @@ epmd_put_port_please2_req(uint8_t *out, size_t cap, const char *name,
 }
 
 int
+epmd_put_egress_req(uint8_t *out, size_t cap, const char *node, size_t nlen)
+{
+	return put_named_req(out, cap, EPMD_EGRESS_REQ, node, nlen);
+}
+
+int
 epmd_put_req(uint8_t *out, size_t cap, const struct epmd_req *req)
 {
 	struct dg_wr w = wr_init(out, cap);
@@ -291,6 +363,7 @@ epmd_put_req(uint8_t *out, size_t cap, const struct epmd_req *req)
 		return epmd_put_alive2_req(out, cap, &req->alive);
 	case EPMD_PORT_PLEASE2_REQ:
 	case EPMD_STOP_REQ:
+	case EPMD_EGRESS_REQ:
 		return put_named_req(out, cap, (uint8_t)req->code,
 		    req->name.s, req->name.len);
 	case EPMD_NAMES_REQ:

@@ -22,6 +22,8 @@ enum epmd_code {
 	EPMD_DUMP_REQ		= 100,	/* 'd' */
 	EPMD_KILL_REQ		= 107,	/* 'k' */
 	EPMD_STOP_REQ		= 115,	/* 's' */
+	EPMD_EGRESS_REQ		= 69,	/* 'E': distguard's own, see below */
+	EPMD_EGRESS_RESP	= 101,	/* 'e' */
 	EPMD_ALIVE2_X_RESP	= 118,	/* 'v': u32 creation */
 	EPMD_ALIVE2_RESP	= 121,	/* 'y': u16 creation */
 	EPMD_PORT2_RESP		= 119	/* 'w' */
@@ -34,6 +36,33 @@ enum epmd_code {
 
 /* Smallest ALIVE2_REQ body: 11 fixed bytes, a 1-byte name, Elen (spec 1.3). */
 #define EPMD_ALIVE2_MIN		14
+
+/*
+ * distguard's egress request (not in stock epmd).  A protected node's
+ * EPMD module (erl/distguard_epmd.erl) asks where to dial a node:
+ *
+ *   request:  u16 Length, 'E' (69), Node           Node = "alive@host"
+ *   reply:    'e' (101), u8 Result, u16 Port, u16 Version   (6 bytes)
+ *
+ * Node is the full name, without a trailing NUL: alive 1..255 bytes, host
+ * 1..255 bytes, one '@', valid UTF-8, no NUL or other control character.
+ * Result 0: dial 127.0.0.1:Port, speaking handshake Version; any other
+ * Result: no route (Port and Version are 0).
+ */
+#define EPMD_EGRESS_OK		0
+#define EPMD_EGRESS_UNAVAILABLE	1	/* no egress sessions in this daemon */
+#define EPMD_EGRESS_REFUSED	2	/* the daemon will not route to it */
+#define EPMD_EGRESS_RESP_LEN	6
+#define EPMD_EGRESS_MAX_PART	255	/* bytes of the alive and host parts */
+
+/*
+ * The mark of a mediated registration: distguard_epmd puts these bytes in
+ * front of ALIVE2's Extra.  The daemon takes them off before it stores the
+ * registration, so PORT2_RESP echoes the node's own Extra and no peer ever
+ * sees the mark.
+ */
+#define EPMD_MEDIATED_MARK	"distguard1"
+#define EPMD_MEDIATED_MARK_LEN	10
 
 /* Largest encoded requests and replies, for sizing caller buffers. */
 #define EPMD_MAX_NAMES_LINE	(5 + DG_MAX_ALIVE_BYTES + 9 + 5 + 1)
@@ -54,8 +83,8 @@ struct epmd_alive2 {
 
 /*
  * A parsed request.  code is an enum epmd_code; alive is filled for
- * ALIVE2_REQ, name for PORT_PLEASE2_REQ and STOP_REQ; every other field is
- * zero.
+ * ALIVE2_REQ, name for PORT_PLEASE2_REQ and STOP_REQ, and for EGRESS_REQ
+ * the full node name (alive@host); every other field is zero.
  */
 struct epmd_req {
 	int			code;
@@ -96,11 +125,24 @@ int	epmd_put_names_header(uint8_t *out, size_t cap, uint32_t epmd_port);
 int	epmd_put_names_line(uint8_t *out, size_t cap,
 	    const struct dg_name *name, uint16_t port);
 
+/* EGRESS_RESP: 'e', result, u16 port, u16 version (always 6 bytes). */
+int	epmd_put_egress_resp(uint8_t *out, size_t cap, uint8_t result,
+	    uint16_t port, uint16_t version);
+
+/*
+ * Takes the mediated mark off the front of a->extra.  Returns 1 when it
+ * was there (extra_len is then 10 bytes shorter), 0 when not (a is left
+ * as it was).
+ */
+int	epmd_alive2_unmark(struct epmd_alive2 *a);
+
 /* Requests, framed with their u16 Length (for tests and crafted clients).
  * Names are written as given; only sizes are checked. */
 int	epmd_put_alive2_req(uint8_t *out, size_t cap,
 	    const struct epmd_alive2 *a);
 int	epmd_put_port_please2_req(uint8_t *out, size_t cap, const char *name,
+	    size_t nlen);
+int	epmd_put_egress_req(uint8_t *out, size_t cap, const char *node,
 	    size_t nlen);
 /* Any request as epmd_parse returns it; the canonical form (no trailing
  * NUL after a PORT_PLEASE2 name, nothing after an ALIVE2 Extra). */

@@ -21,6 +21,7 @@ struct epmd_node {
 	uint32_t		 counter;	/* stock epmd's counter behind it */
 	int			 family;	/* AF_INET/AF_INET6 it registered over */
 	uint16_t		 listen_port;	/* its filtering listener */
+	int			 mediated;	/* registered by distguard_epmd */
 	struct listener		*listener;
 	void			*owner;		/* the registration connection */
 };

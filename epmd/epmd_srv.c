@@ -8,7 +8,8 @@
  * total and per source, replies are queued and written without blocking,
  * and running out of descriptors pauses accepting for a second.
  *
- * Who may do what (spec 1.12, 7.2): ALIVE2 only from registration_from;
+ * Who may do what (spec 1.12, 7.2): ALIVE2 and distguard's EGRESS_REQ
+ * only from registration_from;
  * PORT_PLEASE2 from anyone, answered with the node's *listener* port;
  * NAMES from registration_from (configurable); DUMP, KILL and STOP from
  * nobody - they are refused and logged, so nothing on the network can stop
@@ -25,7 +26,9 @@
 
 #include "dg_log.h"
 #include "dg_outq.h"
+#include "dg_stats.h"
 #include "epmd_srv.h"
+#include "procnet.h"
 #include "proxy/listener.h"
 
 #define EPMD_BACKLOG	128
@@ -142,13 +145,110 @@ unregister(struct epmd_conn *c, const char *why)
 	c->node = NULL;
 }
 
+/* Answers a refused ALIVE2 and keeps the connection until the client
+ * closes it, as stock epmd does (the node reads the result, then closes). */
 static void
-handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *a)
+refuse_registration(struct epmd_conn *c, uint16_t highest)
 {
-	struct epmd_srv *s = c->srv;
-	struct epmd_node *n;
 	uint8_t out[8];
 	int len;
+
+	len = epmd_put_alive2_resp(out, sizeof(out), highest, 1, 99);
+	c->state = EC_REFUSED_REG;
+	queue_reply(c, out, (size_t)len);
+}
+
+/*
+ * The mediated check: a node without distguard_epmd dials remote nodes
+ * itself, so what they send back on those connections is never judged.
+ * Returns -1 when the registration is refused.
+ */
+static int
+check_mediated(struct epmd_conn *c, const struct epmd_alive2 *a, int mediated)
+{
+	struct epmd_srv *s = c->srv;
+	int mode = s->d->conf->egress_mode;
+
+	if (mediated || mode == DG_EGRESS_OFF)
+		return 0;
+	alert_emit(s->d->alerts, "epmd.unmediated", peer_sa(c), a->name.s, NULL,
+	    "ALIVE2_REQ without distguard_epmd: the node's own connections "
+	    "bypass distguard (%s)", mode == DG_EGRESS_REQUIRED ? "refused" :
+	    "accepted: egress optional");
+	if (mode != DG_EGRESS_REQUIRED)
+		return 0;
+	log_warnx("epmd: conn %llu %s: ALIVE2_REQ for %s refused: unmediated; "
+	    "start the node with -epmd_module distguard_epmd -pa <ebin of "
+	    "distguard_epmd> (OTP 27 and later: -kernel epmd_module "
+	    "distguard_epmd), or set {egress, optional}",
+	    (unsigned long long)c->id, c->peertext, a->name.s);
+	return -1;
+}
+
+/* Reads one /proc/net file into *v; 0 when it could not be read. */
+static int
+scan_procnet(const char *path, uint16_t port, struct procnet_verdict *v)
+{
+	char line[512];
+	FILE *f;
+
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		procnet_account(v, line, strlen(line), port);
+	fclose(f);
+	return 1;
+}
+
+/*
+ * The exposed check: a node whose own port listens beyond loopback can be
+ * reached without going through its filtering listener.  The bound address
+ * is read from the kernel's socket tables by the registered port (both
+ * families: an inet6 node may listen on "::", which takes IPv4 too).
+ * Returns -1 when the registration is refused.
+ */
+static int
+check_exposed(struct epmd_conn *c, const struct epmd_alive2 *a)
+{
+	struct epmd_srv *s = c->srv;
+	int mode = s->d->conf->exposed_mode, read = 0;
+	struct procnet_verdict v;
+	char addr[64];
+
+	if (mode == DG_EXPOSED_OFF)
+		return 0;
+	memset(&v, 0, sizeof(v));
+	read += scan_procnet("/proc/net/tcp", a->port, &v);
+	read += scan_procnet("/proc/net/tcp6", a->port, &v);
+	if (v.exposed == 0) {
+		if (v.listeners == 0)
+			log_info("epmd: conn %llu %s: %s: no listening socket on "
+			    "port %u found in /proc/net/tcp%s (not judged exposed)",
+			    (unsigned long long)c->id, c->peertext, a->name.s,
+			    a->port, read ? "{,6}" : ": unreadable");
+		return 0;
+	}
+	procnet_addr_text(&v.first_exposed, addr, sizeof(addr));
+	alert_emit(s->d->alerts, "epmd.exposed", peer_sa(c), a->name.s, NULL,
+	    "distribution port %u listens on %s, not on loopback only (%s)",
+	    a->port, addr, mode == DG_EXPOSED_REFUSE ? "refused" : "accepted");
+	if (mode != DG_EXPOSED_REFUSE)
+		return 0;
+	log_warnx("epmd: conn %llu %s: ALIVE2_REQ for %s refused: exposed: port "
+	    "%u listens on %s; start the node with -kernel "
+	    "inet_dist_use_interface {127,0,0,1} (inet6: {0,0,0,0,0,0,0,1})",
+	    (unsigned long long)c->id, c->peertext, a->name.s, a->port, addr);
+	return -1;
+}
+
+static void
+handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
+{
+	struct epmd_srv *s = c->srv;
+	struct epmd_alive2 a = *req;
+	struct epmd_node *n;
+	uint8_t out[8];
+	int len, mediated;
 
 	if (!from_registration_addr(c)) {
 		refuse(c, "ALIVE2_REQ", "registration from an address outside registration_from");
@@ -156,45 +256,93 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *a)
 	}
 	/* From here on the connection is a registration: no deadline. */
 	ev_timer_stop(s->d->loop, &c->deadline);
-	if (epmd_reg_find(&s->reg, a->name.s, a->name.len) != NULL) {
-		log_warnx("epmd: conn %llu %s: ALIVE2_REQ for %s refused: name in use",
-		    (unsigned long long)c->id, c->peertext, a->name.s);
-		alert_emit(s->d->alerts, "epmd.refused", peer_sa(c), a->name.s, NULL,
-		    "ALIVE2_REQ: name already registered");
-		len = epmd_put_alive2_resp(out, sizeof(out), a->highest, 1, 99);
-		c->state = EC_REFUSED_REG;
-		queue_reply(c, out, (size_t)len);
+	/* The mark is distguard's, never the node's: peers see the rest. */
+	mediated = epmd_alive2_unmark(&a);
+	if (check_mediated(c, &a, mediated) == -1) {
+		stats_registration(s->d->stats, "refused_unmediated");
+		refuse_registration(c, a.highest);
 		return;
 	}
-	if ((n = epmd_reg_add(&s->reg, a, c->peer.ss_family,
+	if (check_exposed(c, &a) == -1) {
+		stats_registration(s->d->stats, "refused_exposed");
+		refuse_registration(c, a.highest);
+		return;
+	}
+	if (epmd_reg_find(&s->reg, a.name.s, a.name.len) != NULL) {
+		log_warnx("epmd: conn %llu %s: ALIVE2_REQ for %s refused: name in use",
+		    (unsigned long long)c->id, c->peertext, a.name.s);
+		alert_emit(s->d->alerts, "epmd.refused", peer_sa(c), a.name.s, NULL,
+		    "ALIVE2_REQ: name already registered");
+		refuse_registration(c, a.highest);
+		return;
+	}
+	if ((n = epmd_reg_add(&s->reg, &a, c->peer.ss_family,
 	    time(NULL))) == NULL) {
 		log_warnx("epmd: conn %llu %s: ALIVE2_REQ for %s refused: out of memory",
-		    (unsigned long long)c->id, c->peertext, a->name.s);
-		len = epmd_put_alive2_resp(out, sizeof(out), a->highest, 1, 99);
-		c->state = EC_REFUSED_REG;
-		queue_reply(c, out, (size_t)len);
+		    (unsigned long long)c->id, c->peertext, a.name.s);
+		refuse_registration(c, a.highest);
 		return;
 	}
 	n->owner = c;
-	n->listener = listener_open(s->d, n->a.name.s, c->peer.ss_family, a->port,
-	    a->node_type == EPMD_NODE_EI);
+	n->mediated = mediated;
+	n->listener = listener_open(s->d, n->a.name.s, c->peer.ss_family, a.port,
+	    a.node_type == EPMD_NODE_EI);
 	if (n->listener == NULL) {
 		epmd_reg_remove(&s->reg, n);
 		log_warnx("epmd: conn %llu %s: ALIVE2_REQ for %s refused: no free listener port",
-		    (unsigned long long)c->id, c->peertext, a->name.s);
-		len = epmd_put_alive2_resp(out, sizeof(out), a->highest, 1, 99);
-		c->state = EC_REFUSED_REG;
-		queue_reply(c, out, (size_t)len);
+		    (unsigned long long)c->id, c->peertext, a.name.s);
+		refuse_registration(c, a.highest);
 		return;
 	}
 	n->listen_port = listener_port(n->listener);
+	stats_registration(s->d->stats, mediated ? "mediated" : "unmediated");
 	c->node = n;
 	c->state = EC_REGISTERED;
 	log_info("epmd: node %s registered from %s: port %u, type %u, versions %u..%u, "
-	    "creation %u; listener on port %u", n->a.name.s, c->peertext, a->port,
-	    a->node_type, a->lowest, a->highest, n->creation, n->listen_port);
-	len = epmd_put_alive2_resp(out, sizeof(out), a->highest, 0, n->creation);
+	    "creation %u; listener on port %u; %s", n->a.name.s, c->peertext, a.port,
+	    a.node_type, a.lowest, a.highest, n->creation, n->listen_port,
+	    mediated ? "mediated (distguard_epmd)" : "unmediated (stock EPMD client)");
+	len = epmd_put_alive2_resp(out, sizeof(out), a.highest, 0, n->creation);
 	queue_reply(c, out, (size_t)len);
+}
+
+/*
+ * EGRESS_REQ from distguard_epmd: where a protected node dials `node`.
+ * The answer comes from the daemon's egress sessions; without them every
+ * request gets "no route", so the node fails to connect rather than
+ * dialling the remote node itself.
+ */
+static void
+handle_egress(struct epmd_conn *c, const struct dg_name *node)
+{
+	struct dg_daemon *d = c->srv->d;
+	uint8_t out[EPMD_EGRESS_RESP_LEN];
+	uint16_t port = 0;
+	int len;
+
+	if (!from_registration_addr(c)) {
+		refuse(c, "EGRESS_REQ", "egress request from an address outside registration_from");
+		return;
+	}
+	if (d->egress_port == NULL) {
+		log_warnx("epmd: conn %llu %s: EGRESS_REQ for %s: egress sessions "
+		    "not available in this daemon: answered no route",
+		    (unsigned long long)c->id, c->peertext, node->s);
+		len = epmd_put_egress_resp(out, sizeof(out),
+		    EPMD_EGRESS_UNAVAILABLE, 0, 0);
+	} else if (d->egress_port(d, node->s, &port) == -1 || port == 0) {
+		log_info("epmd: conn %llu %s: EGRESS_REQ for %s: no route",
+		    (unsigned long long)c->id, c->peertext, node->s);
+		len = epmd_put_egress_resp(out, sizeof(out), EPMD_EGRESS_REFUSED,
+		    0, 0);
+	} else {
+		log_debug("epmd: conn %llu %s: EGRESS_REQ %s -> %u",
+		    (unsigned long long)c->id, c->peertext, node->s, port);
+		/* distguard speaks version 6 on both legs (spec 2.2). */
+		len = epmd_put_egress_resp(out, sizeof(out), EPMD_EGRESS_OK, port,
+		    6);
+	}
+	reply_and_close(c, out, len);
 }
 
 static void
@@ -258,6 +406,9 @@ dispatch(struct epmd_conn *c, const struct epmd_req *req)
 		break;
 	case EPMD_NAMES_REQ:
 		handle_names(c);
+		break;
+	case EPMD_EGRESS_REQ:
+		handle_egress(c, &req->name);
 		break;
 	case EPMD_DUMP_REQ:
 		refuse(c, "DUMP_REQ", "administrative request refused");

@@ -53,6 +53,18 @@ struct dg_conf {
 	uint16_t		 listen_port_min;	/* 4370 */
 	uint16_t		 listen_port_max;	/* 4469 */
 
+	/*
+	 * {egress, Mode}: registrations without distguard_epmd's mark (the
+	 * node's connections out would bypass distguard).  {exposed, Mode}: a
+	 * node whose distribution port listens on a non-loopback address
+	 * (peers could bypass distguard).  Both default to off until egress
+	 * sessions land (issue 12); then to required and refuse.
+	 */
+	enum dg_egress_mode { DG_EGRESS_OFF, DG_EGRESS_OPTIONAL,
+			      DG_EGRESS_REQUIRED } egress_mode;
+	enum dg_exposed_mode { DG_EXPOSED_OFF, DG_EXPOSED_ALERT,
+			       DG_EXPOSED_REFUSE } exposed_mode;
+
 	/* {registration_from, [...]} */
 	struct dg_cidr		*reg_from;
 	int			 nreg_from;		/* default 127.0.0.1, ::1 */

@@ -51,8 +51,15 @@ struct dg_daemon {
 	int			(*node_port)(struct dg_daemon *,
 				    const char *alive, int *family,
 				    uint16_t *port);
-	/* The egress port for a remote node (proxy/egress.c), answered to
-	 * distguard_epmd's address_please.  -1: none. */
+	/*
+	 * The egress port for a protected node's connection to `node`
+	 * (alive@host, validated by epmd_parse: each part 1..255 bytes, no
+	 * control bytes): the loopback port the node must dial instead of
+	 * the remote node.  Returns 0 with *port set, or -1 when there is no
+	 * route (logged by the callee).  Asked by the EPMD service for the
+	 * EGRESS_REQ of distguard_epmd (epmd/epmd_proto.h); NULL while the
+	 * daemon has no egress sessions: the node is then told "no route".
+	 */
 	int			(*egress_port)(struct dg_daemon *,
 				    const char *node, uint16_t *port);
 };

@@ -57,6 +57,7 @@ struct stats_view {
 	int			 nrows;
 	const struct stats_row	*other;		/* pairs past STATS_MAX_ROWS */
 	const struct stats_names *handshakes;	/* by outcome */
+	const struct stats_names *registrations; /* EPMD ALIVE2, by outcome */
 };
 
 struct stats		*stats_new(void);
@@ -68,6 +69,9 @@ struct stats_row	*stats_row(struct stats *, const char *local, const char *peer,
 /* One handshake ended: "ok", or the reason it failed (the alert event
  * without its "handshake." prefix), "failed" when it has no event. */
 void			 stats_handshake(struct stats *, const char *outcome);
+/* One ALIVE2 decided: "mediated", "unmediated" (accepted), or
+ * "refused_unmediated", "refused_exposed". */
+void			 stats_registration(struct stats *, const char *outcome);
 void			 stats_view(const struct stats *, struct stats_view *);
 /* Renders every row as a table or as JSON into a malloc'd string; NULL
  * when memory ran out. */

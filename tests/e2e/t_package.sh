@@ -59,6 +59,10 @@ for f in ./usr/sbin/distguard ./lib/systemd/system/distguard.service \
     ./usr/share/doc/distguard/examples/distguard.conf ./etc/distguard/distguard.conf; do
 	check "the package holds $f" grep -q " $f\$" <<<"$files"
 done
+check "the package holds distguard_epmd as the OTP library distguard-VERSION" \
+    grep -Eq " ./usr/lib/erlang/lib/distguard-[0-9][0-9.]*/ebin/distguard_epmd.beam$" <<<"$files"
+check "... with its distguard.app" \
+    grep -Eq " ./usr/lib/erlang/lib/distguard-[0-9][0-9.]*/ebin/distguard.app$" <<<"$files"
 check "the configuration ships mode 0640" grep -q "^-rw-r----- root/root ./etc/distguard/distguard.conf$" <<<"$files"
 check "the configuration is a conffile" \
     bash -c "dpkg-deb -I '$DEB' conffiles | grep -qx /etc/distguard/distguard.conf"

@@ -6,7 +6,9 @@
  * strict prefix, a reason with every DG_EINVAL, every strict prefix of an
  * accepted request is DG_AGAIN, and an accepted request re-encodes
  * canonically to bytes that parse back to the same request.  Replies built
- * from an accepted ALIVE2_REQ are checked field by field.
+ * from an accepted ALIVE2_REQ are checked field by field, and so is
+ * taking the mediated mark off it; an accepted EGRESS_REQ names a node
+ * within the documented bounds, and its reply is always 6 bytes.
  *
  * Seeds: tests/fuzz/seeds/epmd/ (the captured epmd session, plus crafted
  * requests).
@@ -79,6 +81,46 @@ replies(const struct epmd_alive2 *a)
 	    EPMD_ALIVE2_RESP));
 }
 
+/* The mark comes off only when it is there, and only it comes off. */
+static void
+unmark(const struct epmd_alive2 *orig)
+{
+	static struct epmd_alive2 a;
+	int had;
+
+	a = *orig;
+	had = orig->extra_len >= EPMD_MEDIATED_MARK_LEN &&
+	    memcmp(orig->extra, EPMD_MEDIATED_MARK, EPMD_MEDIATED_MARK_LEN) == 0;
+	ASSERT(epmd_alive2_unmark(&a) == had);
+	if (!had) {
+		ASSERT(a.extra_len == orig->extra_len);
+		return;
+	}
+	ASSERT(a.extra_len == orig->extra_len - EPMD_MEDIATED_MARK_LEN);
+	ASSERT(memcmp(a.extra, orig->extra + EPMD_MEDIATED_MARK_LEN,
+	    a.extra_len) == 0);
+}
+
+static void
+egress(const struct dg_name *node)
+{
+	const char *at = memchr(node->s, '@', node->len);
+	size_t alen, hlen, i;
+
+	ASSERT(at != NULL);
+	alen = (size_t)(at - node->s);
+	hlen = node->len - alen - 1;
+	ASSERT(alen >= 1 && alen <= EPMD_EGRESS_MAX_PART);
+	ASSERT(hlen >= 1 && hlen <= EPMD_EGRESS_MAX_PART);
+	ASSERT(memchr(at + 1, '@', hlen) == NULL);
+	for (i = 0; i < node->len; i++)
+		ASSERT((uint8_t)node->s[i] >= 0x20 && node->s[i] != 0x7f);
+	ASSERT(epmd_put_egress_resp(out, sizeof(out), (uint8_t)node->len,
+	    (uint16_t)alen, (uint16_t)hlen) == EPMD_EGRESS_RESP_LEN);
+	ASSERT(out[0] == EPMD_EGRESS_RESP && get_u16(out + 2) == alen &&
+	    get_u16(out + 4) == hlen);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -105,7 +147,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Only the dropped NUL or ALIVE2 trailing bytes make them differ. */
 	if (n == rc)
 		ASSERT(memcmp(out, data, (size_t)n) == 0);
-	if (req.code == EPMD_ALIVE2_REQ)
+	if (req.code == EPMD_ALIVE2_REQ) {
 		replies(&req.alive);
+		unmark(&req.alive);
+	}
+	if (req.code == EPMD_EGRESS_REQ)
+		egress(&req.name);
 	return 0;
 }

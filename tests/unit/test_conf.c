@@ -155,6 +155,9 @@ test_builtin_defaults(void)
 	if (c == NULL)
 		return;
 	CHECK_EQ(c->names_from, DG_NAMES_LOCAL);
+	/* off until egress sessions land (issue 12) */
+	CHECK_EQ(c->egress_mode, DG_EGRESS_OFF);
+	CHECK_EQ(c->exposed_mode, DG_EXPOSED_OFF);
 	CHECK_EQ((int)c->epmd_timeout, 5);
 	CHECK_EQ(c->epmd_max_conns, 1024);
 	CHECK_EQ(c->epmd_max_per_source, 64);
@@ -208,7 +211,9 @@ static const char full_conf[] =
 	"                   [{'_', '_', '_'}, {erlang, halt, 0}]}]},\n"
 	"                 {default, allow}]}.\n"
 	"{user, \"nobody\"}.\n"
-	"{group, daemon}.\n";
+	"{group, daemon}.\n"
+	"{egress, optional}.\n"
+	"{exposed, alert}.\n";
 
 static void
 test_every_entry(void)
@@ -228,6 +233,8 @@ test_every_entry(void)
 	CHECK_EQ(ntohs(((struct sockaddr_in6 *)&c->epmd_addrs[1].ss)->sin6_port),
 	    14369);
 	CHECK_EQ(c->names_from, DG_NAMES_ANY);
+	CHECK_EQ(c->egress_mode, DG_EGRESS_OPTIONAL);
+	CHECK_EQ(c->exposed_mode, DG_EXPOSED_ALERT);
 	CHECK_EQ((int)c->epmd_timeout, 9);
 	CHECK_EQ(c->epmd_max_conns, 10);
 	CHECK_EQ(c->epmd_max_per_source, 3);
@@ -321,6 +328,13 @@ static const struct {
 	{ "{epmd, [{timeout, 5}, {timeout, 6}]}.\n", 1, "given twice" },
 	{ "{epmd, [{colour, red}]}.\n", 1, "epmd: unknown option 'colour'" },
 	{ "{epmd, [{names_from, all}]}.\n", 1, "local, any or none" },
+	{ "\n{egress, always}.\n", 2,
+	    "egress must be {egress, required | optional | off}" },
+	{ "{egress, \"off\"}.\n", 1, "egress must be {egress, required" },
+	{ "{egress, off}.\n{egress, required}.\n", 2, "egress given twice" },
+	{ "{exposed, refuse, now}.\n", 1,
+	    "exposed must be {exposed, refuse | alert | off}" },
+	{ "{exposed, warn}.\n", 1, "exposed must be {exposed, refuse" },
 	{ "{epmd, [{addresses, [\"1.2.3\"]}]}.\n", 1, "not a numeric" },
 	{ "{epmd, [{addresses, []}]}.\n", 1, "1..16 addresses" },
 	{ "{epmd, [{addresses, [\"::\", \"::0\"]}]}.\n", 1, "listed twice" },

@@ -597,6 +597,121 @@ t_put_requests(void)
 	CHECK_EQ(epmd_put_req(out, sizeof(out), &r2), -1);
 }
 
+/* Frames 'E' + text as an EGRESS_REQ and parses it. */
+static int
+parse_egress(const char *text, size_t n)
+{
+	uint8_t body[1200], buf[1300];
+
+	body[0] = EPMD_EGRESS_REQ;
+	memcpy(body + 1, text, n);
+	return parse(buf, frame(buf, body, n + 1));
+}
+
+static void
+t_egress_req(void)
+{
+	static char big[600];
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{ "nohost", "EGRESS_REQ node name without '@'" },
+		{ "@host", "EGRESS_REQ alive part not 1..255 bytes" },
+		{ "r@", "EGRESS_REQ host part not 1..255 bytes" },
+		{ "r@a@b", "EGRESS_REQ node name with two '@'" },
+		{ "r@ho\nst", "EGRESS_REQ control byte in the node name" },
+		{ "r@ho\x7fst", "EGRESS_REQ control byte in the node name" },
+		{ "r\xff@host", "node name not valid UTF-8" },
+		{ "", "EGRESS_REQ node name without '@'" },
+	};
+	size_t i, n;
+
+	CHECK_EQ(parse_egress("r@127.0.0.9", 11), 2 + 1 + 11);
+	CHECK_EQ(req.code, EPMD_EGRESS_REQ);
+	CHECK(req.name.len == 11 && strcmp(req.name.s, "r@127.0.0.9") == 0);
+	/* A NUL is a byte of the name like any control byte: refused. */
+	CHECK_EQ(parse_egress("r@h\0", 4), DG_EINVAL);
+	for (i = 0; i < DG_ARRAY_LEN(bad); i++) {
+		CHECK_EQ(parse_egress(bad[i].text, strlen(bad[i].text)),
+		    DG_EINVAL);
+		CHECK(why != NULL && strcmp(why, bad[i].why) == 0);
+	}
+	/* Bounds: the whole name is an atom (255 characters at most), and
+	 * neither part may pass 255 bytes. */
+	memset(big, 'a', sizeof(big));
+	big[253] = '@';
+	big[254] = 'h';
+	CHECK_EQ(parse_egress(big, 255), 2 + 1 + 255);
+	CHECK_EQ(parse_egress(big, 256), DG_EINVAL);
+	CHECK(strcmp(why, "node name over 255 characters") == 0);
+	big[253] = big[254] = big[255] = 'a';
+	big[256] = '@';
+	big[257] = 'h';
+	CHECK_EQ(parse_egress(big, 258), DG_EINVAL);
+	CHECK(strcmp(why, "EGRESS_REQ alive part not 1..255 bytes") == 0);
+	memset(big, 'h', sizeof(big));
+	big[0] = 'r';
+	big[1] = '@';
+	CHECK_EQ(parse_egress(big, 2 + 255), DG_EINVAL);	/* 257 chars */
+	CHECK_EQ(parse_egress(big, 2 + 256), DG_EINVAL);
+	CHECK(strcmp(why, "EGRESS_REQ host part not 1..255 bytes") == 0);
+	/* Every strict prefix is incomplete. */
+	n = epmd_put_egress_req((uint8_t *)big, sizeof(big), "r@host", 6);
+	CHECK_EQ(n, 9);
+	CHECK(memcmp(big, "\0\7Er@host", 9) == 0);
+	for (i = 0; i < n; i++)
+		CHECK_EQ(parse(big, i), DG_AGAIN);
+	CHECK_EQ(parse(big, n), (int)n);
+	CHECK_EQ(epmd_put_egress_req((uint8_t *)big, 8, "r@host", 6), -1);
+	CHECK_EQ(epmd_put_req((uint8_t *)big, sizeof(big), &req), 9);
+	CHECK(memcmp(big, "\0\7Er@host", 9) == 0);
+}
+
+static void
+t_egress_resp(void)
+{
+	uint8_t out[8];
+	size_t cap;
+
+	CHECK_EQ(epmd_put_egress_resp(out, sizeof(out), EPMD_EGRESS_OK, 0x1234,
+	    6), EPMD_EGRESS_RESP_LEN);
+	CHECK(memcmp(out, "e\0\x12\x34\0\6", 6) == 0);
+	CHECK_EQ(epmd_put_egress_resp(out, sizeof(out),
+	    EPMD_EGRESS_UNAVAILABLE, 0, 0), 6);
+	CHECK(memcmp(out, "e\1\0\0\0\0", 6) == 0);
+	for (cap = 0; cap < 6; cap++)
+		CHECK_EQ(epmd_put_egress_resp(out, cap, 0, 1, 6), -1);
+}
+
+static void
+t_unmark(void)
+{
+	static struct epmd_alive2 a;
+
+	memset(&a, 0, sizeof(a));
+	memcpy(a.extra, "distguard1\1\2", 12);
+	a.extra_len = 12;
+	CHECK_EQ(epmd_alive2_unmark(&a), 1);
+	CHECK(a.extra_len == 2 && memcmp(a.extra, "\1\2", 2) == 0);
+	/* Taken once: what is left is the node's own. */
+	CHECK_EQ(epmd_alive2_unmark(&a), 0);
+	CHECK_EQ(a.extra_len, 2);
+	memcpy(a.extra, "distguard1", 10);
+	a.extra_len = 10;
+	CHECK_EQ(epmd_alive2_unmark(&a), 1);
+	CHECK_EQ(a.extra_len, 0);
+	memcpy(a.extra, "distguard", 9);
+	a.extra_len = 9;
+	CHECK_EQ(epmd_alive2_unmark(&a), 0);
+	CHECK_EQ(a.extra_len, 9);
+	memcpy(a.extra, "xdistguard1", 11);
+	a.extra_len = 11;
+	CHECK_EQ(epmd_alive2_unmark(&a), 0);
+	/* Stock nodes send an empty Extra. */
+	a.extra_len = 0;
+	CHECK_EQ(epmd_alive2_unmark(&a), 0);
+}
+
 int
 main(void)
 {
@@ -617,5 +732,8 @@ main(void)
 	RUN(t_put_port2);
 	RUN(t_put_names);
 	RUN(t_put_requests);
+	RUN(t_egress_req);
+	RUN(t_egress_resp);
+	RUN(t_unmark);
 	return TEST_DONE();
 }
