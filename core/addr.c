@@ -169,22 +169,46 @@ dg_addr_text(const struct sockaddr *sa, char *buf, size_t len)
 	return buf;
 }
 
-int
-dg_addr_is_ours(const char *host)
+/* Is the address (a key) one of this host's interfaces? */
+static int
+key_is_ours(const struct dg_addr_key *want)
 {
-	struct dg_addr_key want, have;
+	struct dg_addr_key have;
 	struct ifaddrs *ifs, *i;
 	int found = 0;
 
-	if (dg_addr_key_parse(host, &want) != 0 || getifaddrs(&ifs) != 0)
+	if (getifaddrs(&ifs) != 0)
 		return 0;
 	for (i = ifs; i != NULL && !found; i = i->ifa_next) {
 		if (i->ifa_addr == NULL || (i->ifa_addr->sa_family != AF_INET &&
 		    i->ifa_addr->sa_family != AF_INET6))
 			continue;
 		dg_addr_key_of(i->ifa_addr, &have);
-		found = dg_addr_key_eq(&want, &have);
+		found = dg_addr_key_eq(want, &have);
 	}
 	freeifaddrs(ifs);
 	return found;
+}
+
+int
+dg_addr_is_ours(const char *host)
+{
+	struct dg_addr_key want;
+
+	return dg_addr_key_parse(host, &want) == 0 && key_is_ours(&want);
+}
+
+int
+dg_sockaddr_is_ours(const struct sockaddr *sa)
+{
+	struct dg_addr_key want;
+
+	dg_addr_key_of(sa, &want);
+	return key_is_ours(&want);
+}
+
+int
+dg_local_source(const struct dg_cidr *from, int n, const struct sockaddr *sa)
+{
+	return dg_cidr_match(from, n, sa) || dg_sockaddr_is_ours(sa);
 }

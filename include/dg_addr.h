@@ -40,8 +40,16 @@ uint32_t	dg_addr_key_hash(const struct dg_addr_key *);
 char		*dg_addr_key_text(const struct dg_addr_key *, char *, size_t);
 /* 127.0.0.0/8 (v4 or v4-mapped) or ::1. */
 int		dg_addr_is_loopback(const struct sockaddr *);
-/* Is `host` an address literal of one of this host's interfaces? */
+/* Is `host` an address literal of one of this host's interfaces?  Is
+ * this source?  (A TCP peer whose address is one of ours is a process of
+ * this host: the kernel routes our own addresses to us.) */
 int		dg_addr_is_ours(const char *host);
+int		dg_sockaddr_is_ours(const struct sockaddr *);
+/* A source of this host: in `from` (registration_from), or one of this
+ * host's own addresses.  Such sources are banned per node name, not per
+ * address, and may carry the names of nodes registered here. */
+int		dg_local_source(const struct dg_cidr *from, int n,
+		    const struct sockaddr *);
 /* Is the source in one of the n networks? */
 int		dg_cidr_match(const struct dg_cidr *, int n, const struct sockaddr *);
 

@@ -73,7 +73,7 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 			}
 			return;
 		}
-		local = dg_cidr_match(conf->reg_from, conf->nreg_from,
+		local = dg_local_source(conf->reg_from, conf->nreg_from,
 		    (struct sockaddr *)&ss);
 		if (l->target[0] != '\0') {
 			/* Only the host's own nodes dial out through us. */

@@ -309,10 +309,17 @@ follow_reload(struct session *s)
 	return 0;
 }
 
-/* An alert about this session's peer, naming both nodes. */
+/* The leg whose frames are being judged (or NULL): alerts name it as
+ * the sender and the leg it goes to as the protected node. */
+static struct leg	*judging;
+
+/* An alert about this session, naming both nodes: the sender being
+ * judged and the node it sends to, or else the peer and our node. */
 static void
 relay_alert(struct session *s, const char *event, const char *fmt, ...)
 {
+	const struct leg *from = judging != NULL && judging->s == s ?
+	    judging : s->peer;
 	char detail[768];
 	va_list ap;
 
@@ -320,7 +327,7 @@ relay_alert(struct session *s, const char *event, const char *fmt, ...)
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
 	alert_emit_dir(s->d->alerts, event, (struct sockaddr *)&s->peer_addr,
-	    s->peer->name, s->node->name, session_direction(s), "%s", detail);
+	    from->name, from->other->name, session_direction(s), "%s", detail);
 }
 
 /* dist_frame refused the stream (and named the event): alert and close.
@@ -568,6 +575,7 @@ judge_for(struct leg *src, int rc, struct dist_msg *m, const char *why,
 	if (rc == 0 && (g->pol.needs & DC_NEED_IDS) && disclose_wanted(m))
 		m->disclosed = disclose_has(&g->disclosed,
 		    published_set(src->other), m);
+	judging = src;
 	verdict = judge(src, rc, m, why, passthrough);
 	if (verdict == DF_FORWARD && (need & DC_NEED_ATOMS) &&
 	    atoms_charge(src->s, g) == -1)
@@ -630,6 +638,7 @@ decide(struct leg *src, const struct df_frame *f)
 			return RELAY_HOLD;
 		if (jg != NULL)
 			verdict = judge_for(src, rc, &m, why, f, frame_end, o.need);
+		judging = NULL;
 		if (verdict == RELAY_REWRITTEN || verdict < 0)
 			return verdict;
 	}

@@ -314,7 +314,7 @@ admit(struct session *s)
 		}
 	}
 	if (s->d->is_local_node != NULL && s->d->is_local_node(s->d, name)) {
-		if (!dg_cidr_match(conf->reg_from, conf->nreg_from,
+		if (!dg_local_source(conf->reg_from, conf->nreg_from,
 		    peer_sa(s)))
 			return hs_fsm_refuse(h, "not_allowed",
 			    "handshake.name_collision",
@@ -676,7 +676,7 @@ session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 	dg_addr_text(peer_sa(s), s->peertext, sizeof(s->peertext));
 	s->b_family = b_family;
 	s->b_port = b_port;
-	s->local = dg_cidr_match(s->conf->reg_from, s->conf->nreg_from,
+	s->local = dg_local_source(s->conf->reg_from, s->conf->nreg_from,
 	    peer_sa(s));
 	hs_fsm_init(&s->hs->fsm, HS_INBOUND, s->conf->hs_withhold,
 	    s->conf->hs_require, alive);
@@ -861,7 +861,7 @@ connect_egress(struct session *s)
 		return;
 	}
 	dg_addr_text(peer_sa(s), s->peertext, sizeof(s->peertext));
-	s->local = dg_cidr_match(s->conf->reg_from, s->conf->nreg_from,
+	s->local = dg_local_source(s->conf->reg_from, s->conf->nreg_from,
 	    peer_sa(s));
 	if (!s->local && bans_check(d->bans, peer_sa(s), NULL, dg_now()) > 0) {
 		session_close(s, "the remote's address is banned");

@@ -17,7 +17,7 @@ wait_and_attack(Target, Marker, N) ->
             R = try erpc:call(Target, os, cmd, ["touch " ++ Marker], 5000)
                 catch C:E -> {C, E}
                 end,
-            io:format("attack result ~p~n", [R]);
+            io:format("attack result ~0p~n", [R]);
         false ->
             timer:sleep(100),
             wait_and_attack(Target, Marker, N - 1)
