@@ -16,6 +16,8 @@
 #include <sodium.h>
 
 #include "dg_test.h"
+#include "dg_conf.h"
+#include "link_conf.h"
 #include "cert.h"
 #include "hostkey.h"
 #include "link_hello.h"
@@ -1029,6 +1031,183 @@ test_binding_options(void)
 	CHECK(!lk_name_bound(&b.hs.binding, "db@hostA"));
 }
 
+/* ---- configuration (core/conf_link.c) ------------------------------ */
+
+struct cerrs {
+	int	n;
+	char	text[32][300];
+};
+
+static void
+collect(void *arg, const char *file, int line, const char *msg)
+{
+	struct cerrs *e = arg;
+
+	if (e->n < 32)
+		snprintf(e->text[e->n], sizeof(e->text[0]), "%s:%d: %s", file,
+		    line, msg);
+	e->n++;
+}
+
+static int
+has_err(const struct cerrs *e, const char *needle)
+{
+	int i;
+
+	for (i = 0; i < e->n && i < 32; i++)
+		if (strstr(e->text[i], needle) != NULL)
+			return 1;
+	fprintf(stderr, "  no error \"%s\" among %d:\n", needle, e->n);
+	for (i = 0; i < e->n && i < 32; i++)
+		fprintf(stderr, "    %s\n", e->text[i]);
+	return 0;
+}
+
+static struct dg_conf *
+load_conf(const char *text, struct cerrs *e)
+{
+	memset(e, 0, sizeof(*e));
+	return conf_load_text("t.conf", text, strlen(text), collect, e);
+}
+
+static void
+test_conf_link(void)
+{
+	struct lk_hostkey k, cl, peer;
+	char kpath[300], cpath[300], err[512], pk[LK_PK_TEXT_MAX],
+	    ppk[LK_PK_TEXT_MAX], clpk[LK_PK_TEXT_MAX];
+	char text[4096], ctext[LK_CERT_TEXT_MAX];
+	uint8_t cert[LK_CERT_MAX];
+	struct dg_conf *c;
+	struct cerrs e;
+	FILE *f;
+	int n;
+
+	snprintf(kpath, sizeof(kpath), "%s/conf.key", tmpdir);
+	snprintf(cpath, sizeof(cpath), "%s/conf.cert", tmpdir);
+	CHECK(lk_hostkey_generate(&k) == 0);
+	CHECK(lk_hostkey_write(kpath, &k, err, sizeof(err)) == 0);
+	seed_key(&cl, 0xc1);
+	seed_key(&peer, 0xb1);
+	lk_pubkey_text(k.pk, pk);
+	lk_pubkey_text(peer.pk, ppk);
+	lk_pubkey_text(cl.pk, clpk);
+	n = make_cert(&cl, &k, "hostA", NOW, NOW + 86400, NULL, cert);
+	CHECK(lk_cert_text(cert, (size_t)n, ctext, sizeof(ctext)) == 0);
+	f = fopen(cpath, "w");
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	fprintf(f, "%s\n", ctext);
+	fclose(f);
+
+	/* none of the entries: a link config all the same, plaintext allowed */
+	c = load_conf("{cookie, \"c\"}.\n", &e);
+	CHECK(c != NULL && c->link != NULL);
+	if (c != NULL) {
+		CHECK(c->link->key == NULL && c->link->nlinks == 0);
+		CHECK_EQ(c->link->plaintext, LK_PLAINTEXT_ALLOW);
+		conf_unref(c);
+	}
+
+	/* every entry */
+	snprintf(text, sizeof(text),
+	    "{cookie, \"c\"}.\n"
+	    "{host_key, {file, \"%s\"}, [{certificate, {file, \"%s\"}}]}.\n"
+	    "{link, \"hostB\", \"%s\", [{names, [\"*@hostB\", \"*@hostB.lan\"]}, {port, 4400}]}.\n"
+	    "{link, \"10.1.0.0/16\", \"%s\", [{host, \"hostC\"}]}.\n"
+	    "{trust, \"%s\"}.\n"
+	    "{revoked, [\"%s\", \"cert:00112233445566778899aabbccddeeff\"]}.\n"
+	    "{plaintext, deny}.\n", kpath, cpath, ppk, clpk, clpk, ppk);
+	c = load_conf(text, &e);
+	CHECK(c != NULL);
+	if (c == NULL) {
+		has_err(&e, "(none expected)");
+		return;
+	}
+	CHECK(c->link->key != NULL &&
+	    memcmp(c->link->key->pk, k.pk, 32) == 0);
+	CHECK_EQ(c->link->cert_len, n);
+	CHECK(strcmp(c->link->cert_parsed.host, "hostA") == 0);
+	CHECK_EQ(c->link->nlinks, 2);
+	CHECK(strcmp(c->link->links[0].host, "hostB") == 0 &&
+	    c->link->links[0].nnames == 2 && c->link->links[0].port == 4400);
+	CHECK(c->link->links[1].is_cidr && c->link->links[1].cidr.prefix == 16 &&
+	    strcmp(c->link->links[1].host, "hostC") == 0 &&
+	    c->link->links[1].port == LK_DEFAULT_PORT);
+	CHECK_EQ(c->link->nanchors, 1);
+	CHECK_EQ(c->link->nrevoked, 2);
+	CHECK_EQ(c->link->revoked[1].kind, LK_REVOKED_CERT);
+	CHECK_EQ(c->link->revoked[1].v[15], 0xff);
+	CHECK_EQ(c->link->plaintext, LK_PLAINTEXT_DENY);
+	CHECK(c->link->trust.nlinks == 2 && c->link->trust.nanchors == 1);
+	conf_unref(c);
+
+	/* errors, each at its line */
+	snprintf(text, sizeof(text),
+	    "{cookie, \"c\"}.\n"
+	    "{host_key, {file, \"%s\"}}.\n"
+	    "{link, \"hostB\", \"dg1:short\"}.\n"
+	    "{link, \"10.0.0.1/8\", \"%s\", [{host, \"h\"}]}.\n"
+	    "{link, \"10.0.0.0/8\", \"%s\"}.\n"
+	    "{link, \"hostB\", \"%s\", [{colour, red}]}.\n"
+	    "{link, \"hostD\", \"%s\"}.\n"
+	    "{link, \"hostD\", \"%s\"}.\n"
+	    "{revoked, [\"cert:12\"]}.\n"
+	    "{plaintext, maybe}.\n"
+	    "{link, \"bad host\", \"%s\"}.\n"
+	    "{link, \"hostE\", \"%s\", [{names, [\"web\"]}]}.\n"
+	    "{link, \"hostF\", \"%s\"}.\n"
+	    "{trust, \"%s\"}.\n"
+	    "{trust, \"%s\"}.\n",
+	    kpath, ppk, ppk, ppk, ppk, ppk, ppk, ppk, pk, clpk, clpk);
+	c = load_conf(text, &e);
+	CHECK(c == NULL);
+	CHECK(has_err(&e, "t.conf:3: link: public key: a public key is"));
+	CHECK(has_err(&e, "t.conf:4: link: \"10.0.0.1/8\" has bits set"));
+	CHECK(has_err(&e, "t.conf:5: link: an entry by network needs"));
+	CHECK(has_err(&e, "t.conf:6: link: unknown or repeated option"));
+	CHECK(has_err(&e, "t.conf:8: link: this key is already the key of the entry on line 7"));
+	CHECK(has_err(&e, "t.conf:9: revoked: a certificate id is"));
+	CHECK(has_err(&e, "t.conf:10: plaintext must be allow or deny"));
+	CHECK(has_err(&e, "t.conf:11: link \"bad host\" is not a host name"));
+	CHECK(has_err(&e, "t.conf:12: link: names pattern \"web\" must match"));
+	CHECK(has_err(&e, "t.conf:13: link: this is the key of this host"));
+	CHECK(has_err(&e, "t.conf:15: trust: this key is trusted already"));
+
+	/* a link without a host key; a key file others can read */
+	snprintf(text, sizeof(text), "{cookie, \"c\"}.\n{link, \"hostB\", \"%s\"}.\n",
+	    ppk);
+	CHECK(load_conf(text, &e) == NULL);
+	CHECK(has_err(&e, "t.conf:2: link entries need {host_key"));
+	chmod(kpath, 0644);
+	snprintf(text, sizeof(text), "{cookie, \"c\"}.\n{host_key, {file, \"%s\"}}.\n",
+	    kpath);
+	CHECK(load_conf(text, &e) == NULL);
+	CHECK(has_err(&e, "t.conf:2: key file"));
+	CHECK(has_err(&e, "has mode 0644"));
+	chmod(kpath, 0600);
+	/* a certificate for another key */
+	n = make_cert(&cl, &peer, "hostA", NOW, NOW + 86400, NULL, cert);
+	lk_cert_text(cert, (size_t)n, ctext, sizeof(ctext));
+	f = fopen(cpath, "w");
+	if (f != NULL) {
+		fprintf(f, "%s\n", ctext);
+		fclose(f);
+	}
+	snprintf(text, sizeof(text), "{cookie, \"c\"}.\n"
+	    "{host_key, {file, \"%s\"},\n [{certificate, {file, \"%s\"}}]}.\n",
+	    kpath, cpath);
+	CHECK(load_conf(text, &e) == NULL);
+	CHECK(has_err(&e, "t.conf:3: host_key: the certificate in"));
+	/* host_key once */
+	snprintf(text, sizeof(text), "{cookie, \"c\"}.\n{host_key, {file, \"%s\"}}.\n"
+	    "{host_key, {file, \"%s\"}}.\n", kpath, kpath);
+	CHECK(load_conf(text, &e) == NULL);
+	CHECK(has_err(&e, "t.conf:3: host_key given twice"));
+	lk_hostkey_wipe(&k);
+}
+
 /* ---- vectors (docs/LINKS.md) -------------------------------------- */
 
 static void
@@ -1123,6 +1302,7 @@ main(void)
 	RUN(test_hello);
 	RUN(test_binding_options);
 	RUN(test_vectors);
+	RUN(test_conf_link);
 	{
 		char cmd[300];
 
