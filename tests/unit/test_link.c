@@ -1208,6 +1208,116 @@ test_conf_link(void)
 	lk_hostkey_wipe(&k);
 }
 
+/* ---- fuzz seeds, from a real exchange --------------------------- */
+
+static void
+seed_file(const char *dir, const char *name, const uint8_t *a, size_t alen,
+    const uint8_t *b, size_t blen)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "wb")) == NULL)
+		return;
+	fwrite(a, 1, alen, f);
+	if (b != NULL)
+		fwrite(b, 1, blen, f);
+	fclose(f);
+}
+
+/*
+ * DG_LINK_SEEDS=tests/fuzz/seeds build/tests/test_link rewrites the
+ * seeds of fuzz_link_hs (the vector exchange: the initiator reading msg2,
+ * the responder reading msg1 and msg3, whole and split), fuzz_link_rec
+ * (streams sealed with the harness's key, with rekeys and a final
+ * record) and fuzz_link_cert (one input per parser).
+ */
+static void
+write_seeds(const char *dir, uint8_t rec[3][LK_HS_OUT_MAX], size_t len[3],
+    const struct lk_hostkey *ka)
+{
+	static uint8_t stream[4 * LK_HS_OUT_MAX];
+	char d[600], text[LK_CERT_TEXT_MAX + 1];
+	uint8_t hdr[2], k33[32], k44[32], msg[300], cert[LK_CERT_MAX];
+	struct lk_rec tx;
+	struct lk_hello h;
+	struct lk_hostkey cl;
+	size_t off;
+	int i, n;
+
+	snprintf(d, sizeof(d), "%s/link_hs", dir);
+	hdr[0] = 0;
+	hdr[1] = 255;
+	seed_file(d, "initiator_msg2", hdr, 2, rec[1], len[1]);
+	hdr[1] = 40;
+	seed_file(d, "initiator_msg2_split", hdr, 2, rec[1], len[1]);
+	memcpy(stream, rec[0], len[0]);
+	memcpy(stream + len[0], rec[2], len[2]);
+	hdr[0] = 1;
+	hdr[1] = 255;
+	seed_file(d, "responder_msg1_msg3", hdr, 2, stream, len[0] + len[2]);
+	hdr[1] = 60;
+	seed_file(d, "responder_msg1_msg3_split", hdr, 2, stream,
+	    len[0] + len[2]);
+
+	snprintf(d, sizeof(d), "%s/link_rec", dir);
+	memset(k33, 0x33, 32);
+	memset(k44, 0x44, 32);
+	lk_rec_init(&tx, k33, k44);
+	lk_rec_set_limits(&tx, 2, LK_REKEY_BYTES);
+	for (off = 0, i = 0; i < 6; i++) {
+		memset(msg, 'a' + i, sizeof(msg));
+		off += (size_t)lk_rec_seal(&tx, msg, 40 + (size_t)i * 7,
+		    i == 5, stream + off, sizeof(stream) - off);
+	}
+	hdr[0] = 2;
+	hdr[1] = 63;
+	seed_file(d, "rekey_every_2_final", hdr, 2, stream, off);
+	lk_rec_init(&tx, k33, k44);
+	for (off = 0, i = 0; i < 3; i++)
+		off += (size_t)lk_rec_seal(&tx, msg, sizeof(msg), 0,
+		    stream + off, sizeof(stream) - off);
+	hdr[0] = 0;
+	hdr[1] = 255;
+	seed_file(d, "three_records", hdr, 2, stream, off);
+
+	snprintf(d, sizeof(d), "%s/link_cert", dir);
+	seed_key(&cl, 0xc1);
+	n = make_cert(&cl, ka, "hostA", NOW, NOW + 86400, "*@hostA", cert);
+	hdr[0] = 0;
+	seed_file(d, "cert", hdr, 1, cert, (size_t)n);
+	lk_cert_text(cert, (size_t)n, text, sizeof(text));
+	hdr[0] = 4;
+	seed_file(d, "cert_text", hdr, 1, (const uint8_t *)text, strlen(text));
+	memset(&h, 0, sizeof(h));
+	h.type = LK_HELLO_CONNECT;
+	h.flags = 0x1f7fffdfdULL;
+	h.creation = 7;
+	set_name(&h.from, "web@hostA");
+	set_name(&h.to, "db@hostB");
+	n = lk_hello_encode(&h, msg, sizeof(msg));
+	hdr[0] = 1;
+	seed_file(d, "hello", hdr, 1, msg, (size_t)n);
+	lk_pubkey_text(ka->pk, text);
+	hdr[0] = 2;
+	seed_file(d, "pubkey", hdr, 1, (const uint8_t *)text, strlen(text));
+	{
+		char path[300], err[256];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/seed.key", tmpdir);
+		if (lk_hostkey_write(path, ka, err, sizeof(err)) == 0 &&
+		    (f = fopen(path, "rb")) != NULL) {
+			n = (int)fread(text, 1, sizeof(text), f);
+			fclose(f);
+			hdr[0] = 3;
+			seed_file(d, "keyfile", hdr, 1, (const uint8_t *)text,
+			    (size_t)n);
+		}
+	}
+}
+
 /* ---- vectors (docs/LINKS.md) -------------------------------------- */
 
 static void
@@ -1261,20 +1371,8 @@ test_vectors(void)
 	if (strcmp(h, VEC_KEY_R2I))
 		fprintf(stderr, "  key r2i %s\n", h);
 	/* DG_LINK_SEEDS=dir writes this exchange as fuzz seeds */
-	if (getenv("DG_LINK_SEEDS") != NULL) {
-		char path[512];
-		FILE *f;
-		int i;
-
-		for (i = 0; i < 3; i++) {
-			snprintf(path, sizeof(path), "%s/msg%d", getenv(
-			    "DG_LINK_SEEDS"), i + 1);
-			if ((f = fopen(path, "wb")) != NULL) {
-				fwrite(rec[i], 1, len[i], f);
-				fclose(f);
-			}
-		}
-	}
+	if (getenv("DG_LINK_SEEDS") != NULL)
+		write_seeds(getenv("DG_LINK_SEEDS"), rec, len, &ka);
 }
 
 int
