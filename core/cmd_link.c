@@ -90,7 +90,7 @@ pubkey(int argc, char **argv)
 		fputs(help_pubkey, stderr);
 		return 2;
 	}
-	if (lk_hostkey_read(argv[1], &k, err, sizeof(err)) == -1) {
+	if (lk_hostkey_read(argv[1], &k, (uid_t)-1, err, sizeof(err)) == -1) {
 		fprintf(stderr, "distguard pubkey: %s\n", err);
 		return 1;
 	}
@@ -245,7 +245,7 @@ sign(int argc, char **argv)
 		return 2;
 	if (lk_sodium_ready() == -1 || sign_fill(&a, &c) == -1)
 		return 2;
-	if (lk_hostkey_read(a.cluster, &ck, err, sizeof(err)) == -1) {
+	if (lk_hostkey_read(a.cluster, &ck, (uid_t)-1, err, sizeof(err)) == -1) {
 		fprintf(stderr, "distguard sign: %s\n", err);
 		return 1;
 	}

@@ -107,7 +107,6 @@ e_host_key(struct loader *L, const struct et_node *t, struct dg_scope *s)
 	struct lk_conf *k = lc(L);
 	const struct et_node *o, *v;
 	const char *path, *cpath = NULL;
-	char err[512];
 	int cline = 0;
 
 	if (k == NULL)
@@ -137,27 +136,43 @@ e_host_key(struct loader *L, const struct et_node *t, struct dg_scope *s)
 			}
 		}
 	}
+	/* Read at the end (link_conf_finish): {user, Name} may come later
+	 * in the file, and the key may belong to that user. */
+	k->key_line = t->line;
+	if ((k->key_path = lstrdup(L, path, t->line)) == NULL)
+		return;
+	if (cpath != NULL) {
+		k->cert_line = cline;
+		k->cert_path = lstrdup(L, cpath, cline);
+	}
+}
+
+/* The key file, then the certificate, which must be for that key. */
+static void
+read_host_key(struct loader *L, struct lk_conf *k)
+{
+	char err[512];
+
 	if (lk_sodium_ready() == -1 ||
 	    (k->key = sodium_malloc(sizeof(*k->key))) == NULL) {
-		lerr(L, t->line, "host_key: cannot allocate protected memory");
+		lerr(L, k->key_line, "host_key: cannot allocate protected "
+		    "memory");
 		return;
 	}
-	if (lk_hostkey_read(path, k->key, err, sizeof(err)) == -1) {
-		lerr(L, t->line, "%s", err);
+	if (lk_hostkey_read(k->key_path, k->key, L->c->run_user != NULL ?
+	    L->c->run_uid : (uid_t)-1, err, sizeof(err)) == -1) {
+		lerr(L, k->key_line, "%s", err);
 		sodium_free(k->key);
 		k->key = NULL;
 		return;
 	}
-	k->key_line = t->line;
-	if ((k->key_path = lstrdup(L, path, t->line)) == NULL)
+	if (k->cert_path == NULL)
 		return;
-	if (cpath == NULL)
-		return;
-	read_cert(L, k, cpath, cline);
+	read_cert(L, k, k->cert_path, k->cert_line);
 	if (k->cert_len > 0 && memcmp(k->cert_parsed.host_pk, k->key->pk,
 	    LK_PK_BYTES) != 0) {
-		lerr(L, cline, "host_key: the certificate in %s is for another "
-		    "key than %s", cpath, path);
+		lerr(L, k->cert_line, "host_key: the certificate in %s is for "
+		    "another key than %s", k->cert_path, k->key_path);
 		k->cert_len = 0;
 	}
 }
@@ -455,7 +470,9 @@ link_conf_finish(struct loader *L)
 
 	if (k == NULL)
 		return;
-	if (k->key == NULL && (k->nlinks > 0 || k->nanchors > 0)) {
+	if (k->key_path != NULL)
+		read_host_key(L, k);
+	if (k->key_path == NULL && (k->nlinks > 0 || k->nanchors > 0)) {
 		lerr(L, k->nlinks > 0 ? k->links[0].line : L->lines, "%s "
 		    "entries need {host_key, {file, Path}}: this host must "
 		    "prove who it is", k->nlinks > 0 ? "link" : "trust");
@@ -482,6 +499,7 @@ link_conf_free(struct lk_conf *k)
 	if (k->key != NULL)
 		sodium_free(k->key);	/* wipes it */
 	free(k->key_path);
+	free(k->cert_path);
 	for (i = 0; i < k->nlinks; i++)
 		free_link(&k->links[i]);
 	free(k->links);

@@ -227,8 +227,8 @@ out:
 }
 
 int
-lk_hostkey_read(const char *path, struct lk_hostkey *k, char *err,
-    size_t errlen)
+lk_hostkey_read(const char *path, struct lk_hostkey *k, uid_t also_owner,
+    char *err, size_t errlen)
 {
 	char buf[LK_KEYFILE_MAX + 1];
 	const char *why;
@@ -258,10 +258,12 @@ lk_hostkey_read(const char *path, struct lk_hostkey *k, char *err,
 	}
 	/* Someone else's private file is not ours to trust: they could
 	 * swap the key under us. */
-	if (st.st_uid != geteuid() && st.st_uid != 0) {
+	if (st.st_uid != geteuid() && st.st_uid != 0 &&
+	    st.st_uid != also_owner) {
 		snprintf(err, errlen, "key file %s is owned by uid %u: it must "
-		    "belong to the user distguard runs as (uid %u) or root",
-		    path, (unsigned)st.st_uid, (unsigned)geteuid());
+		    "belong to root or to the user distguard runs as (uid %u)",
+		    path, (unsigned)st.st_uid, (unsigned)(also_owner !=
+		    (uid_t)-1 ? also_owner : geteuid()));
 		goto out;
 	}
 	while (len < sizeof(buf)) {

@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define LK_PK_BYTES	32
 #define LK_SK_BYTES	64	/* libsodium's seed || public key */
@@ -52,12 +53,14 @@ int	lk_hostkey_write(const char *path, const struct lk_hostkey *,
 	    char *err, size_t errlen);
 /*
  * Reads a key file, refusing anything but a private regular file owned by
- * the caller's effective uid or root, in exactly the format above.  0, or
- * -1 with a message in err ("key file F has mode 0644: ...").  Every
- * buffer that held the seed is wiped.
+ * the caller's effective uid, root, or `also_owner` (the account the
+ * daemon becomes, which must be able to read it again on reload;
+ * (uid_t)-1 for none), in exactly the format above.  0, or -1 with a
+ * message in err ("key file F has mode 0644: ...").  Every buffer that
+ * held the seed is wiped.
  */
-int	lk_hostkey_read(const char *path, struct lk_hostkey *, char *err,
-	    size_t errlen);
+int	lk_hostkey_read(const char *path, struct lk_hostkey *, uid_t also_owner,
+	    char *err, size_t errlen);
 /* The same checks and format, on a file's content (the tests, fuzzing). */
 int	lk_hostkey_parse(const char *text, size_t len, struct lk_hostkey *,
 	    const char **why);

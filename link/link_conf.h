@@ -23,6 +23,8 @@ struct lk_conf {
 						 * locked memory; NULL: none */
 	char			*key_path;
 	int			 key_line;
+	char			*cert_path;
+	int			 cert_line;
 	uint8_t			 cert[LK_CERT_MAX];	/* [{certificate, ...}] */
 	size_t			 cert_len;		/* 0: none */
 	struct lk_cert		 cert_parsed;

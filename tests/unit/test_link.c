@@ -121,11 +121,11 @@ test_key_file(void)
 	/* never overwritten */
 	CHECK(lk_hostkey_write(path, &k, err, sizeof(err)) == -1);
 	CHECK(strstr(err, "refusing to overwrite") != NULL);
-	CHECK(lk_hostkey_read(path, &r, err, sizeof(err)) == 0);
+	CHECK(lk_hostkey_read(path, &r, (uid_t)-1, err, sizeof(err)) == 0);
 	CHECK(memcmp(r.pk, k.pk, 32) == 0 && memcmp(r.sk, k.sk, 64) == 0);
 	/* readable by others: refused, naming the mode */
 	chmod(path, 0640);
-	CHECK(lk_hostkey_read(path, &r, err, sizeof(err)) == -1);
+	CHECK(lk_hostkey_read(path, &r, (uid_t)-1, err, sizeof(err)) == -1);
 	CHECK(strstr(err, "has mode 0640") != NULL);
 	chmod(path, 0600);
 	/* another owner: refused (as root we can hand it to nobody) */
@@ -133,13 +133,16 @@ test_key_file(void)
 		struct passwd *pw = getpwnam("nobody");
 
 		if (pw != NULL && chown(path, pw->pw_uid, 0) == 0) {
-			CHECK(lk_hostkey_read(path, &r, err, sizeof(err)) == -1);
+			CHECK(lk_hostkey_read(path, &r, (uid_t)-1, err, sizeof(err)) == -1);
 			CHECK(strstr(err, "owned by uid") != NULL);
+			/* ... unless it is the account the daemon becomes */
+			CHECK(lk_hostkey_read(path, &r, pw->pw_uid, err,
+			    sizeof(err)) == 0);
 			CHECK(chown(path, 0, 0) == 0);
 		}
 	}
 	/* not a regular file */
-	CHECK(lk_hostkey_read(tmpdir, &r, err, sizeof(err)) == -1);
+	CHECK(lk_hostkey_read(tmpdir, &r, (uid_t)-1, err, sizeof(err)) == -1);
 	/* a damaged file: the public line disagrees with the secret */
 	snprintf(path, sizeof(path), "%s/bad.key", tmpdir);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
@@ -157,7 +160,7 @@ test_key_file(void)
 		    "%s\n", seed, text);
 		CHECK(write(fd, buf, (size_t)n) == n);
 		close(fd);
-		CHECK(lk_hostkey_read(path, &r, err, sizeof(err)) == -1);
+		CHECK(lk_hostkey_read(path, &r, (uid_t)-1, err, sizeof(err)) == -1);
 		CHECK(strstr(err, "does not match") != NULL);
 	}
 }
