@@ -35,7 +35,7 @@ TEST_INC = $(MODULES:%=-I%) -I$(EI_DIR)/include
 
 ASAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-MODULES	 = core epmd handshake filter proxy
+MODULES	 = core epmd handshake filter proxy link
 SRCS	 = $(filter-out core/main.c, $(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
 # The embedded default configuration is generated from its one copy,
 # examples/distguard.conf (scripts/gen-conf-default.sh).

@@ -67,13 +67,18 @@ static const struct keyword keywords[] = {
 	{ "group",		e_group,	1, 0 },
 	{ "handler",		e_handler,	0, 1 },
 	{ "handshake",		e_handshake,	1, 0 },
+	{ "host_key",		e_host_key,	1, 0 },
 	{ "limits",		e_limits,	1, 0 },
+	{ "link",		e_link,		0, 0 },
 	{ "listen",		e_listen,	1, 0 },
 	{ "metrics",		e_metrics,	1, 0 },
 	{ "node",		e_node,		0, 0 },
 	{ "node_cookie",	e_node_cookie,	0, 0 },
 	{ "peer",		e_peer,		0, 1 },
+	{ "plaintext",		e_plaintext,	1, 0 },
 	{ "registration_from",	e_reg_from,	1, 0 },
+	{ "revoked",		e_revoked,	1, 0 },
+	{ "trust",		e_trust,	0, 0 },
 	{ "user",		e_user,		1, 0 },
 };
 
@@ -369,6 +374,7 @@ conf_free(struct dg_conf *c, int ncookie_cap, int nnode_cookie_cap)
 	for (i = 0; i < c->nnodes; i++)
 		free_scope(&c->nodes[i]);
 	free(c->nodes);
+	link_conf_free(c->link);
 	sodium_memzero(c, sizeof(*c));
 	free(c);
 }
@@ -432,6 +438,7 @@ load(const char *name, const char *text, size_t len, int mode,
 		default_cookie(&L);
 		check_flags(&L);
 		check_run_as(&L);
+		link_conf_finish(&L);
 	}
 	et_free(doc);
 	if (L.nerr > 0) {

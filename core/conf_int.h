@@ -83,6 +83,18 @@ void	e_node_cookie(struct loader *L, const struct et_node *t,
 void	default_cookie(struct loader *L);
 void	free_cookies(struct dg_cookie *ck, int n);
 
+/* conf_link.c: the entries of links between distguard hosts. */
+void	e_host_key(struct loader *L, const struct et_node *t,
+    struct dg_scope *s);
+void	e_link(struct loader *L, const struct et_node *t, struct dg_scope *s);
+void	e_trust(struct loader *L, const struct et_node *t, struct dg_scope *s);
+void	e_revoked(struct loader *L, const struct et_node *t,
+    struct dg_scope *s);
+void	e_plaintext(struct loader *L, const struct et_node *t,
+    struct dg_scope *s);
+void	link_conf_finish(struct loader *L);
+void	link_conf_free(struct lk_conf *);
+
 /* conf_policy.c: the policy entries and what frees them. */
 void	e_default(struct loader *L, const struct et_node *t,
     struct dg_scope *s);

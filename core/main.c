@@ -35,6 +35,11 @@ usage(FILE *f)
 	    "                              temporary rules for a peer (break-glass)\n"
 	    "  grants [-c FILE]            list the grants in force\n"
 	    "  revoke [-c FILE] ID         end a grant now\n"
+	    "  keygen -o FILE              make a host (or cluster) key\n"
+	    "  pubkey FILE                 print a key file's public key\n"
+	    "  sign   --cluster-key FILE --host NAME --pubkey KEY --days N\n"
+	    "         [--names PATTERN...] [-o FILE]\n"
+	    "                              certify a host key with a cluster key\n"
 	    "\n"
 	    "Without -c the embedded default configuration is used.\n"
 	    "`distguard COMMAND --help` describes one command.\n");
@@ -310,6 +315,8 @@ main(int argc, char **argv)
 		printf("distguard %s\n", DG_VERSION);
 		return 0;
 	}
+	if (cmd_link_is(cmd))
+		return cmd_link(argc - 1, argv + 1);
 	for (i = 2; i < argc; i++) {
 		if ((strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) &&
 		    cmd_help(cmd)) {

@@ -14,4 +14,14 @@
  */
 int	cmd_test(int argc, char **argv);
 
+/*
+ * `distguard keygen -o FILE`, `distguard pubkey FILE`, `distguard sign
+ * --cluster-key FILE --host NAME --pubkey KEY --days N [--names P...]
+ * [-o FILE]` (core/cmd_link.c): the keys and certificates of links between
+ * distguard hosts.  argv[0] is the command's name; each handles its own
+ * --help.  Returns the exit status (0, 1 on failure, 2 on a usage error).
+ */
+int	cmd_link_is(const char *cmd);
+int	cmd_link(int argc, char **argv);
+
 #endif

@@ -27,6 +27,8 @@ struct dg_sockaddr {
 /* The policy: types, actions, rules, peers, scopes (owned by filter/). */
 #include "filter/policy.h"
 
+struct lk_conf;		/* link/link_conf.h */
+
 /* A secret bound to a node-name pattern (NULL pattern = default). */
 struct dg_cookie {
 	char		*pattern;
@@ -124,6 +126,11 @@ struct dg_conf {
 	char			*run_group;
 	uid_t			 run_uid;
 	gid_t			 run_gid;
+
+	/* {host_key}, {link}, {trust}, {revoked}, {plaintext}: links between
+	 * distguard hosts (link/link_conf.h; core/conf_link.c).  Never NULL
+	 * once loaded.  Not in force until the link legs land. */
+	struct lk_conf		*link;
 
 	/* Policy: the top-level scope, then {node, Pattern, [...]} scopes. */
 	struct dg_scope		 top;

@@ -25,6 +25,8 @@ need /usr/bin/clang clang
 need /usr/bin/timeout coreutils
 need /usr/bin/socat socat
 need /usr/bin/python3 python3
+# tests/vectors/link_check.py: the link vectors, recomputed independently
+need /usr/lib/python3/dist-packages/cryptography python3-cryptography
 need /usr/bin/pkg-config pkg-config
 # promtool validates the metrics exposition in the tests
 need /usr/bin/promtool prometheus

@@ -1,0 +1,93 @@
+/*
+ * link_rec.h - the record layer of an established link: one
+ * crypto_secretstream_xchacha20poly1305 stream per direction, keyed by the
+ * handshake (link_hs.h).  Pure, no allocation: seal and open work in the
+ * caller's buffers.
+ *
+ * On the wire, each direction is the stream's 24-byte header, then records:
+ *
+ *   u32 length L (big-endian) | L bytes: secretstream ciphertext
+ *
+ * with L = plaintext + 17 and the four length bytes as associated data.  A
+ * record holds 1..LK_REC_MAX plaintext bytes (0 only for the final one).
+ * Nothing of a record is delivered before all of it authenticated; a
+ * record that does not is fatal (link.integrity) and the stream stays dead.
+ *
+ * Rekeying: the record that brings the direction's count since the last
+ * rekey to `rekey_records` (2^20), or its plaintext to `rekey_bytes`
+ * (1 GiB), carries TAG_REKEY, and both ends rekey after it.  Both compute
+ * the same rule, so a sender that skips a rekey, or rekeys out of turn,
+ * is refused as link.integrity.  A TAG_FINAL record closes the direction
+ * cleanly; anything after it is refused.
+ */
+#ifndef LK_REC_H
+#define LK_REC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sodium.h>
+
+#define LK_REC_MAX		65536
+#define LK_REC_ABYTES		crypto_secretstream_xchacha20poly1305_ABYTES
+#define LK_REC_HEADER		crypto_secretstream_xchacha20poly1305_HEADERBYTES
+#define LK_REC_OVERHEAD		(4 + LK_REC_ABYTES)
+/* The most one seal writes: the stream header (first record), one record. */
+#define LK_REC_SEAL_MAX		(LK_REC_HEADER + LK_REC_OVERHEAD + LK_REC_MAX)
+#define LK_REKEY_RECORDS	((uint64_t)1 << 20)
+#define LK_REKEY_BYTES		((uint64_t)1 << 30)
+
+struct lk_rec_dir {
+	crypto_secretstream_xchacha20poly1305_state	st;
+	uint8_t		key[32];	/* until the stream starts, then wiped */
+	int		started;	/* header sent / received */
+	int		closed;		/* TAG_FINAL seen */
+	uint64_t	records;	/* since the last rekey */
+	uint64_t	bytes;
+	uint64_t	total_records;
+	uint64_t	total_bytes;
+	uint64_t	rekeys;
+};
+
+struct lk_rec {
+	struct lk_rec_dir	tx, rx;
+	uint64_t		rekey_records;
+	uint64_t		rekey_bytes;
+	int			failed;
+	const char		*alert;		/* after LK_REC_FAIL */
+	char			detail[128];
+};
+
+enum lk_rec_status {
+	LK_REC_AGAIN,		/* a partial record: keep the bytes, read more */
+	LK_REC_DATA,		/* *outlen plaintext bytes in out */
+	LK_REC_CLOSED,		/* the final record (its data in out) */
+	LK_REC_FAIL		/* alert, detail; close at once */
+};
+
+/* Keys are copied (the caller wipes its own); limits default. */
+void	lk_rec_init(struct lk_rec *, const uint8_t *key_tx,
+	    const uint8_t *key_rx);
+/* Lower limits, for tests of the rekey path (both ends must agree). */
+void	lk_rec_set_limits(struct lk_rec *, uint64_t records, uint64_t bytes);
+/* What lk_rec_seal will write for len plaintext bytes. */
+size_t	lk_rec_seal_size(const struct lk_rec *, size_t len);
+/*
+ * Seals len bytes (1..LK_REC_MAX; 0 allowed when final) into out, which
+ * must hold lk_rec_seal_size(len).  The first seal starts with the stream
+ * header.  Returns the bytes written, or -1 (a length out of range, a
+ * closed or failed stream, out too small).
+ */
+long	lk_rec_seal(struct lk_rec *, const uint8_t *in, size_t len, int final,
+	    uint8_t *out, size_t cap);
+/*
+ * Opens the first record of in[0..len): *consumed bytes were used (the
+ * stream header, a whole record, or nothing on AGAIN).  out must hold
+ * LK_REC_MAX bytes.  in and out must not overlap.
+ */
+enum lk_rec_status	lk_rec_open(struct lk_rec *, const uint8_t *in,
+			    size_t len, size_t *consumed, uint8_t *out,
+			    size_t cap, size_t *outlen);
+void	lk_rec_wipe(struct lk_rec *);
+
+#endif
