@@ -133,13 +133,17 @@ write_conf '{default, [ping]}.' "$MODES"
 "$DG" reload -c "$CONF" >/dev/null 2>&1
 
 # --- 5. -erl_epmd_port: ignored, still registered through distguard ---------
-node_start e1 "${ERL_MOD[@]}" -erl_epmd_port 12345 || exit 1
+node_start e1 "${ERL_MOD[@]}" -erl_epmd_port 12345 \
+    -kernel erl_epmd_node_listen_port 12346 || exit 1
 check "with -erl_epmd_port the node still registers, mediated" \
     grep -q "node e1 registered from .*; mediated" "$T/dg.log"
 real_e1=$(sed -n 's/.*node e1 registered from .*: port \([0-9]*\),.*/\1/p' "$T/dg.log" | tail -n 1)
-check "... on a port of its own, not the fixed one ($real_e1)" [ "${real_e1:-12345}" != 12345 ]
+check "... on a port of its own, not the fixed ones ($real_e1)" \
+    eval '[ "${real_e1:-12345}" != 12345 ] && [ "$real_e1" != 12346 ]'
 check "... and the module logs that it ignored the flag" \
     grep -q "distguard_epmd: ignoring -erl_epmd_port 12345" "$T/e1.log"
+check "... and the kernel's erl_epmd_node_listen_port" \
+    grep -q "distguard_epmd: ignoring kernel erl_epmd_node_listen_port 12346" "$T/e1.log"
 r=$(peer_ping pe "e1@$HOST")
 check "... and is reachable through distguard ($r)" [ "$r" = pong ]
 

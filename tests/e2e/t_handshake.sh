@@ -239,6 +239,10 @@ restart_with() {
 	wait "$DG_PID" 2>/dev/null
 	sleep 0.5
 	mv "$ALERTS" "$ALERTS.$(date +%s%N)"
+	# A fresh log too: dg_start and node_start wait for lines that the
+	# previous daemon's log already has, and would return before the new
+	# daemon serves and b is registered (port_please then got noport).
+	mv "$T/dg.log" "$T/dg.log.$(date +%s%N)"
 	write_conf '{handshake, [{timeout, 2}]}.' "$1" '{default, [ping]}.'
 	dg_start || return 1
 	node_start b || return 1

@@ -67,5 +67,49 @@ echo "$r" | sed 's/^/#   /'
 check "no_route [27] (ping r@127.0.0.9 without egress sessions: pang)" grep -q '^=> pang' <<<"$r"
 check "no_route_logged [27] (the module logged the daemon's answer)" \
     grep -q "distguard_epmd: no route to r@127.0.0.9" <<<"$r"
+# ---- a mix release with the README's blocks (embedded mode) ---------------
+# The OTP library as the package installs it, found through ERL_LIBS here
+# (the package puts it in OTP's own lib directory).
+readme_block() {
+	awk -v first="$1" '
+	    /^```/ { if (inb) { if (want) exit; inb = 0; next } inb = 1; start = 1; next }
+	    inb && start { start = 0; if ($0 == first) want = 1 }
+	    inb && want { print }
+	' "$ROOT/README.md"
+}
+if command -v mix >/dev/null 2>&1; then
+	VMARGS=$(readme_block '## rel/vm.args.eex and rel/remote.vm.args.eex (the same lines in both)')
+	VMMOD=$(readme_block '## distguard_epmd: add to rel/vm.args.eex and rel/remote.vm.args.eex')
+	MIXREL=$(readme_block '# mix.exs, in project/0: the library goes into the release, loaded, not started' | grep -v '^#')
+	check "recipe_blocks [release] (README blocks found)" \
+	    eval '[ -n "$VMARGS" ] && [ -n "$VMMOD" ] && [ -n "$MIXREL" ]'
+	make -s -C "$ROOT" BUILD="$BUILD" install-erlang DESTDIR="$T/inst" PREFIX=/usr >/dev/null 2>&1
+	mkdir -p "$T/proj" "$T/home"
+	(
+		cd "$T/proj" && export HOME="$T/home" MIX_ENV=prod &&
+		mix new app > "$T/mix_new.log" 2>&1 && cd app && mkdir -p rel &&
+		sed -i "s|deps: deps()|deps: deps(),\n      $MIXREL|" mix.exs &&
+		printf '%s\n%s\n' "$VMARGS" "$VMMOD" > rel/vm.args.eex &&
+		cp rel/vm.args.eex rel/remote.vm.args.eex &&
+		printf 'export RELEASE_DISTRIBUTION=sname\n' > rel/env.sh.eex &&
+		DISTGUARD_EPMD_PORT=$EPMD_PORT ERL_LIBS="$T/inst/usr/lib/erlang/lib" \
+		    timeout 300 mix release --quiet > "$T/mix_release.log" 2>&1
+	)
+	REL="$T/proj/app/_build/prod/rel/app"
+	check "release_builds [release] (distguard-VERSION is one of its libraries)" \
+	    eval 'ls -d "$REL"/lib/distguard-* >/dev/null 2>&1'
+	HOME="$T/home" RELEASE_COOKIE=$COOKIE timeout -k 2 60 "$REL/bin/app" start > "$T/app.log" 2>&1 &
+	PIDS+=("$!")
+	check "release_mediated [release] (the embedded release node registers mediated)" \
+	    wait_for "$T/dg.log" "node app registered from .*; mediated" 30
+	r=$(veval 25 prel 30 "io:format(\"=> ~p~n\", [net_adm:ping('app@$HOST')])" -dist_listen false | sed -n 's/^=> //p')
+	check "release_reachable [25->release] ($r)" [ "$r" = pong ]
+	# bin/app start leaves beam.smp as the child of the timeout above;
+	# stop it by its own pid.
+	relpid=$(pgrep -f -- "-root $REL " | head -n 1)
+	[ -n "$relpid" ] && PIDS+=("$relpid")
+else
+	not_ok "mix is installed (Debian's elixir package; scripts/deps.sh interop installs it) [release]"
+fi
 check "daemon_alive [all]" dg_alive
 done_tests
