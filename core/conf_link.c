@@ -101,6 +101,23 @@ read_cert(struct loader *L, struct lk_conf *k, const char *path, int line)
 	k->cert_len = (size_t)len;
 }
 
+/* {listen, {Address, Port}}: where this daemon accepts links. */
+static int
+link_listen(struct loader *L, const struct et_node *v, struct dg_sockaddr *sa)
+{
+	int64_t port;
+
+	if (v->kind != ET_TUPLE || v->nkids != 2) {
+		lerr(L, v->line, "host_key: listen is {Address, Port}");
+		return -1;
+	}
+	if (get_int(L, et_elem(v, 1), "host_key: listen port", 1, 65535, "",
+	    &port) != 0)
+		return -1;
+	return get_sockaddr(L, et_elem(v, 0), "host_key: listen address",
+	    (uint16_t)port, sa);
+}
+
 void
 e_host_key(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
@@ -129,9 +146,14 @@ e_host_key(struct loader *L, const struct et_node *t, struct dg_scope *s)
 				    "host_key: certificate")) == NULL)
 					return;
 				cline = o->line;
+			} else if (et_is_tagged(o, "listen", 2) &&
+			    k->listen.len == 0) {
+				if (link_listen(L, et_elem(o, 1), &k->listen) != 0)
+					return;
 			} else {
 				lerr(L, o->line, "host_key: unknown or repeated "
-				    "option (known: {certificate, {file, Path}})");
+				    "option (known: {certificate, {file, Path}}, "
+				    "{listen, {Address, Port}})");
 				return;
 			}
 		}

@@ -24,6 +24,7 @@
 #include "dg_stats.h"
 #include "epmd/epmd_srv.h"
 #include "proxy/egress.h"
+#include "proxy/linkleg.h"
 #include "handshake/hs_crypto.h"
 
 /* Configuration errors go to the log as well as to whoever asked. */
@@ -249,6 +250,8 @@ daemon_run(const char *path, int verbose)
 		log_warnx("epmd: no address could be bound; giving up");
 		goto out;
 	}
+	if (linkleg_listen(&d) == -1)
+		goto out;
 	ctl = ctl_start(&d);
 	d.grants = grants_new(&d);
 	grants_restore(d.grants);
@@ -274,6 +277,7 @@ out:
 	metrics_stop(d.metrics);
 	grants_free(d.grants);
 	egress_close_all(&d);
+	linkleg_listen_stop(&d);
 	if (d.epmd != NULL)
 		epmd_srv_stop(d.epmd);
 	stats_free(d.stats);

@@ -4,7 +4,8 @@
  * trusted cluster keys, the revocations, the plaintext rule.  Part of a
  * loaded struct dg_conf (conf->link, never NULL once loaded), immutable.
  *
- * Not in force yet: nothing reads it until the link legs land in proxy/.
+ * proxy/linkleg.c reads it: links are dialled for the remotes a {link}
+ * entry names, and accepted at `listen`.
  */
 #ifndef LK_CONF_H
 #define LK_CONF_H
@@ -12,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dg_conf.h"
 #include "cert.h"
 #include "hostkey.h"
 #include "link_policy.h"
@@ -28,6 +30,8 @@ struct lk_conf {
 	uint8_t			 cert[LK_CERT_MAX];	/* [{certificate, ...}] */
 	size_t			 cert_len;		/* 0: none */
 	struct lk_cert		 cert_parsed;
+	struct dg_sockaddr	 listen;	/* [{listen, {Addr, Port}}]: where
+						 * links are accepted (len 0: none) */
 
 	struct lk_link		*links;		/* {link, HostOrCIDR, Key, Opts} */
 	int			 nlinks;

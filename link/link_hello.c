@@ -40,7 +40,7 @@ lk_hello_encode(const struct lk_hello *h, uint8_t *out, size_t cap)
 	size_t off = LK_HELLO_FIXED;
 	int i;
 
-	if (h->type < LK_HELLO_CONNECT || h->type > LK_HELLO_REFUSE ||
+	if (h->type < LK_HELLO_CONNECT || h->type > LK_HELLO_UP ||
 	    (h->type != LK_HELLO_REFUSE && h->status != 0) ||
 	    (h->type == LK_HELLO_REFUSE && h->status == 0) ||
 	    cap < LK_HELLO_FIXED)
@@ -97,7 +97,7 @@ lk_hello_decode(const uint8_t *p, size_t len, struct lk_hello *out,
 		return DG_EINVAL;
 	}
 	memset(&h, 0, sizeof(h));
-	if (p[0] < LK_HELLO_CONNECT || p[0] > LK_HELLO_REFUSE) {
+	if (p[0] < LK_HELLO_CONNECT || p[0] > LK_HELLO_UP) {
 		*why = "unknown hello type";
 		return DG_EINVAL;
 	}

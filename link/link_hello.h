@@ -8,6 +8,11 @@
  *                   2 accept  (answering daemon: `to` is there, its
  *                              flags and creation)
  *                   3 refuse  (status says why)
+ *                   4 up      (each daemon, once its own node proved its
+ *                              cookie: the dialling one after its
+ *                              node's reply, the answering one after its
+ *                              node's ack; names and flags as in the
+ *                              connect or accept it follows)
  *   u8  version     1
  *   u8  status      0 for connect/accept; for refuse an LK_REFUSE_*
  *   u64 flags       the distribution flags of the node on the sender's side
@@ -41,7 +46,8 @@
 enum lk_hello_type {
 	LK_HELLO_CONNECT = 1,
 	LK_HELLO_ACCEPT = 2,
-	LK_HELLO_REFUSE = 3
+	LK_HELLO_REFUSE = 3,
+	LK_HELLO_UP = 4
 };
 
 enum lk_refuse {

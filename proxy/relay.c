@@ -35,6 +35,7 @@
 #include "dg_log.h"
 #include "filter/dist_ctl.h"
 #include "filter/rewrite.h"
+#include "linkleg.h"
 #include "nodes.h"
 #include "session.h"
 
@@ -213,6 +214,14 @@ flush(struct leg *dst, struct iov_batch *b)
 
 	if (b->n == 0)
 		return 0;
+	if (dst->link != NULL) {
+		/* Over a link, sealed into records (linkleg.c). */
+		for (i = 0; i < b->n; i++)
+			if (linkleg_send(dst, b->v[i].iov_base, b->v[i].iov_len) == -1)
+				return -1;
+		b->n = 0;
+		return 0;
+	}
 	if (q->len == q->off) {
 		w = writev(dst->fd, b->v, b->n);
 		if (w < 0) {
@@ -249,7 +258,8 @@ inject_flush(struct leg *l)
 {
 	if (l->inject.len == 0 || l->other->in.skip_left != 0)
 		return;
-	if (leg_send(l, l->inject.buf, l->inject.len) == -1)
+	if ((l->link != NULL ? linkleg_send(l, l->inject.buf, l->inject.len) :
+	    leg_send(l, l->inject.buf, l->inject.len)) == -1)
 		log_warnx("conn %llu: deny answer lost", (unsigned long long)l->s->id);
 	l->inject.len = 0;
 }
@@ -782,6 +792,57 @@ must_pause(const struct leg *src)
 	    (src->other->guard != NULL && outq_pending(&src->q) > RELAY_ANSWERS_MAX);
 }
 
+/* Either side closing closes both, after what was already read has
+ * been delivered. */
+static void
+source_ended(struct leg *src)
+{
+	struct session *s = src->s;
+
+	src->eof = 1;
+	ev_io_stop(s->d->loop, &src->rd);
+	if (outq_pending(&src->other->q) == 0)
+		session_close(s, src == s->peer ? "peer closed" : "node closed");
+}
+
+/*
+ * A link leg: what the socket has, then the records buffered, opened
+ * into the scratch buffer behind the held bytes, as many as fit at a
+ * time.  Records stay buffered while the destination is paused; they are
+ * taken again when it drains (relay_on_writable).
+ */
+static void
+link_readable(struct leg *src)
+{
+	struct session *s = src->s;
+	struct relay_dir *dir = &src->in;
+
+	if (!must_pause(src) && linkleg_pull(src) == -1)
+		return;
+	while (!must_pause(src)) {
+		size_t held = dir->held_len, n = 0, len;
+		enum linkleg_next nx = LINKLEG_NONE;
+
+		if (held)
+			memcpy(scratch, dir->held, held);
+		while (held + n + LK_REC_MAX <= sizeof(scratch) &&
+		    (nx = linkleg_next(src, scratch + held + n, LK_REC_MAX,
+		    &len)) == LINKLEG_DATA)
+			n += len;
+		if (nx == LINKLEG_FAIL)
+			return;
+		if (n == 0)
+			break;
+		dir->held_len = 0;
+		if (relay_process(src, scratch, held + n) == -1)
+			return;
+	}
+	if (must_pause(src))
+		ev_io_stop(s->d->loop, &src->rd);
+	else if (src->link->eof && src->link->inlen == 0)
+		source_ended(src);
+}
+
 void
 relay_on_readable(struct leg *src)
 {
@@ -790,6 +851,10 @@ relay_on_readable(struct leg *src)
 	size_t held = dir->held_len;
 	ssize_t n;
 
+	if (src->link != NULL) {
+		link_readable(src);
+		return;
+	}
 	if (must_pause(src)) {
 		ev_io_stop(s->d->loop, &src->rd);
 		return;
@@ -805,13 +870,7 @@ relay_on_readable(struct leg *src)
 		return;
 	}
 	if (n == 0) {
-		/* Either side closing closes both, after what was already
-		 * read has been delivered. */
-		src->eof = 1;
-		ev_io_stop(s->d->loop, &src->rd);
-		if (outq_pending(&src->other->q) == 0)
-			session_close(s, src == s->peer ? "peer closed" :
-			    "node closed");
+		source_ended(src);
 		return;
 	}
 	dir->held_len = 0;
@@ -837,6 +896,9 @@ relay_on_writable(struct leg *l)
 	if (l->other->guard != NULL && !l->eof)
 		ev_io_start(s->d->loop, &l->rd);
 	ev_io_start(s->d->loop, &l->other->rd);
+	/* Records already buffered wait for no new bytes. */
+	if (l->other->link != NULL && l->other->link->inlen > 0)
+		link_readable(l->other);
 }
 
 void
@@ -867,6 +929,10 @@ relay_start(struct session *s, const uint8_t *early, size_t n)
 		if (must_pause(src))
 			ev_io_stop(s->d->loop, &src->rd);
 	}
+	/* A link leg may hold the first records already. */
+	for (i = 0; i < 2 && !s->closed; i++)
+		if (s->leg[i].link != NULL && s->leg[i].link->inlen > 0)
+			link_readable(&s->leg[i]);
 }
 
 void

@@ -24,6 +24,7 @@
 #include "dg_flags.h"
 #include "dg_log.h"
 #include "session.h"
+#include "linkleg.h"
 #include "session_int.h"
 
 
@@ -107,6 +108,7 @@ on_reap(struct ev_loop *loop, ev_idle *w, int revents)
 	for (int i = 0; i < 2; i++) {
 		free(s->leg[i].q.buf);
 		free(s->leg[i].inject.buf);
+		linkleg_free(&s->leg[i]);
 	}
 	free(s->alive);
 	if (s->hs) {
@@ -177,7 +179,11 @@ hs_flush(struct session *s)
 		struct hs_leg *hl = &s->hs->fsm.leg[i];
 		struct leg *l = &s->leg[i];
 
-		if (hl->out_len && l->fd != -1 &&
+		/* A link leg speaks no Erlang handshake: what the engine
+		 * says to it becomes the link's hello (session_link.c). */
+		if (hl->out_len && l->kind == LEG_LINK)
+			link_hs_out(l, hl->out, hl->out_len);
+		else if (hl->out_len && l->fd != -1 &&
 		    leg_send(l, hl->out, hl->out_len) == -1)
 			log_warn("conn %llu: write to %s", (unsigned long long)s->id,
 			    l->what);
@@ -210,7 +216,7 @@ count_failure(struct session *s)
 	    "banned", d->conf->ban_duration);
 }
 
-static void
+void
 hs_failed(struct session *s)
 {
 	const struct hs_outcome *o = hs_fsm_outcome(&s->hs->fsm);
@@ -314,7 +320,10 @@ admit(struct session *s)
 			    who);
 		s->peer_local = 1;
 	}
-	if (conf->hs_check_host && !host_matches_source(s, name))
+	/* Over a link the host part is vouched for by the link's binding
+	 * (session_link.c), not by the source address. */
+	if (conf->hs_check_host && s->peer->kind != LEG_LINK &&
+	    !host_matches_source(s, name))
 		return hs_fsm_refuse(h, "not_allowed", "handshake.bad_name",
 		    "host part does not match the source address", who);
 	/* B's full name is not known before its challenge: a provisional
@@ -323,8 +332,14 @@ admit(struct session *s)
 	snprintf(local, sizeof(local), "%s@%s", s->alive, s->d->hostshort);
 	if (!guard_admits(s, s->node, local))
 		return HS_EV_FAIL;
-	pc = conf_peer_cookie(conf, name);
-	if (pc == NULL || conf_node_cookie(conf, local) == NULL)
+	if (conf_node_cookie(conf, local) == NULL)
+		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured", who);
+	/* A remote node behind a link proved its cookie to its own daemon:
+	 * here its leg is virtual, with the link's random cookie. */
+	if (s->peer->kind == LEG_LINK)
+		return hs_fsm_admit(h, s->peer->link->vcookie,
+		    sizeof(s->peer->link->vcookie));
+	if ((pc = conf_peer_cookie(conf, name)) == NULL)
 		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured", who);
 	return hs_fsm_admit(h, pc->secret, pc->len);
 }
@@ -513,8 +528,9 @@ hs_read(struct leg *l)
 	return 0;
 }
 
+/* Runs the sequencer on what a leg's handshake buffer holds. */
 static void
-hs_on_read(struct leg *l)
+hs_run(struct leg *l)
 {
 	struct session *s = l->s;
 	struct hs_io *io = s->hs;
@@ -522,8 +538,6 @@ hs_on_read(struct leg *l)
 	enum hs_event ev;
 	size_t used = 0, *len = &io->inlen[l->role];
 
-	if (hs_read(l) == -1)
-		return;
 	ev = hs_fsm_input(&io->fsm, l->role, io->in[l->role], *len, &used);
 	memmove(io->in[l->role], io->in[l->role] + used, *len - used);
 	*len -= used;
@@ -532,6 +546,34 @@ hs_on_read(struct leg *l)
 	if (io->fsm.st != before)
 		ev_timer_again(s->d->loop, &s->timer);
 	hs_step(s, ev);
+}
+
+void
+hs_feed(struct leg *l, const uint8_t *p, size_t n)
+{
+	struct hs_io *io = l->s->hs;
+	size_t *len = &io->inlen[l->role];
+
+	if (n > sizeof(io->in[l->role]) - *len) {
+		hs_fsm_overflow(&io->fsm, l->role);
+		hs_failed(l->s);
+		return;
+	}
+	memcpy(io->in[l->role] + *len, p, n);
+	*len += n;
+	hs_run(l);
+}
+
+static void
+hs_on_read(struct leg *l)
+{
+	if (l->kind == LEG_LINK) {
+		link_hs_on_read(l);
+		return;
+	}
+	if (hs_read(l) == -1)
+		return;
+	hs_run(l);
 }
 
 static void
@@ -576,7 +618,10 @@ connected(struct leg *l)
 	}
 	ev_io_start(s->d->loop, &l->rd);
 	ev_timer_again(s->d->loop, &s->timer);
-	hs_step(s, hs_fsm_connected(&s->hs->fsm));
+	if (l->kind == LEG_LINK)
+		link_connected(l);
+	else
+		hs_step(s, hs_fsm_connected(&s->hs->fsm));
 }
 
 static void
@@ -607,7 +652,7 @@ leg_init(struct session *s, int role, enum leg_kind kind, int fd)
 	l->other = &s->leg[!role];
 	l->role = role;
 	l->kind = kind;
-	l->what = kind == LEG_NODE ? "node" : "peer";
+	l->what = kind == LEG_NODE ? "node" : kind == LEG_LINK ? "link" : "peer";
 	l->fd = fd;
 	ev_io_init(&l->rd, on_read, fd, EV_READ);
 	ev_io_init(&l->wr, on_write, fd, EV_WRITE);

@@ -55,8 +55,13 @@ struct guard {
 
 enum leg_kind {
 	LEG_REMOTE,		/* the party distguard protects against */
-	LEG_NODE		/* a node registered here */
+	LEG_NODE,		/* a node registered here */
+	LEG_LINK		/* another distguard host, over an encrypted,
+				 * authenticated link (linkleg.h): the remote
+				 * node is behind it */
 };
+
+struct linkleg;
 
 struct session;
 
@@ -75,6 +80,7 @@ struct leg {
 	struct relay_dir	 in;		/* what it sends */
 	struct guard		*guard;		/* it is a node of ours: what
 						 * the other leg sends is judged */
+	struct linkleg		*link;		/* LEG_LINK: its crypto */
 	/* Its node name, once the handshake gave it: the one copy logs,
 	 * alerts, stats and rules use (a node name's size, as the
 	 * engine's, so it is never cut). */
@@ -105,6 +111,8 @@ struct session {
 	int			 egress;	/* a node of ours dialled out */
 	int			 peer_ours;	/* egress to a node of this host:
 						 * both legs are guarded */
+	char			 link_host[256];	/* egress over a link:
+						 * the host its {link} entry names */
 	int			 local;		/* the remote is in
 						 * registration_from: bans are
 						 * per claimed node name */
@@ -125,6 +133,9 @@ struct session {
 /* Takes an accepted peer connection for node `alive` (at b_port). */
 void	session_start(struct dg_daemon *, int fd, const struct sockaddr_storage *,
 	    const char *alive, int b_family, uint16_t b_port);
+/* Takes a connection another distguard host made to our link listener. */
+void	session_start_link(struct dg_daemon *, int fd,
+	    const struct sockaddr_storage *);
 /* Takes a connection a node of ours made to the egress port of `target`. */
 void	session_start_egress(struct dg_daemon *, int fd,
 	    const struct sockaddr_storage *, const char *target);

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "dg_log.h"
+#include "link/link_conf.h"
+#include "linkleg.h"
 #include "session_int.h"
 
 /* ---- egress: a node of ours dials out ------------------------------------ */
@@ -57,6 +59,87 @@ egress_cookie(const struct session *s)
 	    conf_peer_cookie(s->conf, s->peer->name);
 }
 
+/* The cookie for the dialled leg, as bytes: over a link the leg is
+ * virtual and its cookie the link's random one (session_link.c). */
+static int
+dialled_cookie(const struct session *s, const uint8_t **p, size_t *n)
+{
+	const struct dg_cookie *c;
+
+	if (s->peer->kind == LEG_LINK && s->peer->link != NULL) {
+		*p = s->peer->link->vcookie;
+		*n = sizeof(s->peer->link->vcookie);
+		return 0;
+	}
+	if ((c = egress_cookie(s)) == NULL)
+		return -1;
+	*p = c->secret;
+	*n = c->len;
+	return 0;
+}
+
+static int	remote_address(struct session *);
+static void	set_port(struct sockaddr_storage *, uint16_t);
+
+/* A {link} entry for the remote's host: by name, or by its network. */
+static const struct lk_link *
+link_entry(const struct lk_conf *k, const char *host, const struct sockaddr *sa)
+{
+	int i;
+
+	for (i = 0; k != NULL && k->key != NULL && i < k->nlinks; i++) {
+		const struct lk_link *e = &k->links[i];
+
+		if ((e->host != NULL && strcmp(e->host, host) == 0) ||
+		    (e->is_cidr && dg_cidr_match(&e->cidr, 1, sa)))
+			return e;
+	}
+	return NULL;
+}
+
+/*
+ * How to reach a remote of another host: over a link when a {link} entry
+ * names its host (or, with {trust, ...} and {plaintext, deny}, to any
+ * host at the default link port), else in the clear through its host's
+ * EPMD, unless {plaintext, deny}.  Returns -1 (refused, logged) when
+ * there is no way.
+ */
+static int
+choose_path(struct session *s)
+{
+	const struct lk_conf *k = s->conf->link;
+	const char *host = strchr(s->peer->name, '@') + 1;
+	const struct lk_link *e;
+	uint16_t port = LK_DEFAULT_PORT;
+
+	if (remote_address(s) != 0) {
+		hs_fsm_refuse(&s->hs->fsm, NULL, NULL, "the remote's host name "
+		    "does not resolve", HS_NOBODY);
+		return -1;
+	}
+	dg_addr_text(peer_sa(s), s->peertext, sizeof(s->peertext));
+	s->local = dg_local_source(s->conf->reg_from, s->conf->nreg_from,
+	    peer_sa(s));
+	if ((e = link_entry(k, host, peer_sa(s))) != NULL ||
+	    (k != NULL && k->key != NULL && k->nanchors > 0 &&
+	    k->plaintext == LK_PLAINTEXT_DENY)) {
+		if (e != NULL)
+			port = e->port;
+		snprintf(s->link_host, sizeof(s->link_host), "%s",
+		    e != NULL && e->host != NULL ? e->host : host);
+		s->peer->kind = LEG_LINK;
+		s->peer->what = "link";
+		set_port(&s->peer_addr, port);
+		return 0;
+	}
+	if (k != NULL && k->plaintext == LK_PLAINTEXT_DENY) {
+		hs_fsm_refuse(&s->hs->fsm, NULL, NULL, "no {link} for the "
+		    "remote's host, and {plaintext, deny}", HS_NOBODY);
+		return -1;
+	}
+	return 0;
+}
+
 /* B's send_name: only a node registered here dials out, under its own
  * name, to a remote its policy admits. */
 enum hs_event
@@ -86,8 +169,10 @@ admit_egress(struct session *s)
 	/* The remote's name is final already (the engine holds it to it). */
 	if (!guard_admits(s, s->node, s->node->name))
 		return HS_EV_FAIL;
+	if (!s->peer_ours && choose_path(s) != 0)
+		return HS_EV_FAIL;
 	if ((bc = conf_node_cookie(s->conf, s->node->name)) == NULL ||
-	    egress_cookie(s) == NULL)
+	    (s->peer->kind != LEG_LINK && egress_cookie(s) == NULL))
 		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured",
 		    HS_NOBODY);
 	return hs_fsm_admit(h, bc->secret, bc->len);
@@ -99,14 +184,15 @@ enum hs_event
 resolve_egress(struct session *s)
 {
 	struct hs_fsm *h = &s->hs->fsm;
-	const struct dg_cookie *rc;
+	const uint8_t *rc;
+	size_t rlen;
 
 	if (s->peer_ours && !guard_admits(s, s->peer, s->peer->name))
 		return HS_EV_FAIL;
-	if ((rc = egress_cookie(s)) == NULL)
+	if (dialled_cookie(s, &rc, &rlen) != 0)
 		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured",
 		    HS_NOBODY);
-	return hs_fsm_resolved(h, rc->secret, rc->len);
+	return hs_fsm_resolved(h, rc, rlen);
 }
 
 static void
@@ -185,15 +271,14 @@ connect_egress(struct session *s)
 		connect_node(s);
 		return;
 	}
-	if (remote_address(s) != 0) {
-		session_close(s, "the remote's host name does not resolve");
-		return;
-	}
-	dg_addr_text(peer_sa(s), s->peertext, sizeof(s->peertext));
-	s->local = dg_local_source(s->conf->reg_from, s->conf->nreg_from,
-	    peer_sa(s));
 	if (!s->local && bans_check(d->bans, peer_sa(s), NULL, dg_now()) > 0) {
 		session_close(s, "the remote's address is banned");
+		return;
+	}
+	if (s->peer->kind == LEG_LINK) {
+		/* Straight to the other daemon's link port: its EPMD is not
+		 * asked, its daemon finds the node (session_link.c). */
+		connect_leg(s->peer, peer_sa(s), s->peer_addrlen);
 		return;
 	}
 	set_port(&s->peer_addr, s->conf->remote_epmd_port);

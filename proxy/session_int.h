@@ -22,10 +22,20 @@ void		 hs_step(struct session *, enum hs_event);
 int		 guard_admits(struct session *, struct leg *, const char *local);
 void		 connect_leg(struct leg *, const struct sockaddr *, socklen_t);
 void		 connect_node(struct session *);
+void		 hs_failed(struct session *);
+/* Hands a leg handshake bytes (a link's translation of its hello) as
+ * if they had been read from it. */
+void		 hs_feed(struct leg *, const uint8_t *, size_t);
 
 /* session_egress.c */
 enum hs_event	 admit_egress(struct session *);
 enum hs_event	 resolve_egress(struct session *);
 void		 connect_egress(struct session *);
+
+/* session_link.c */
+void		 link_hs_on_read(struct leg *);
+void		 link_hs_out(struct leg *, const uint8_t *, size_t);
+void		 link_connected(struct leg *);
+void		 link_up(struct leg *);
 
 #endif

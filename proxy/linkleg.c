@@ -1,0 +1,280 @@
+/*
+ * linkleg.c - link legs and the link listener (linkleg.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "dg_log.h"
+#include "link/link_conf.h"
+#include "linkleg.h"
+#include "session_int.h"
+
+/* Initiator ephemerals seen by this daemon's responders. */
+static struct lk_replay	replay;
+static int		replay_ready;
+
+/* One sealing buffer: records are written or queued before it is used
+ * again (one loop). */
+static uint8_t		sealbuf[4 * LK_REC_SEAL_MAX];
+
+static void
+link_alert(struct leg *l, const char *alert, const char *detail)
+{
+	struct session *s = l->s;
+	char reason[320];
+
+	alert_emit_dir(s->d->alerts, alert, peer_sa(s),
+	    s->peer->name[0] ? s->peer->name : NULL,
+	    s->node->name[0] ? s->node->name : s->alive,
+	    session_direction(s), "%s", detail);
+	snprintf(reason, sizeof(reason), "link: %s: %s", alert, detail);
+	session_close(s, reason);
+}
+
+int
+linkleg_start(struct leg *l, enum lk_role role, const char *expect_host)
+{
+	struct session *s = l->s;
+	const struct lk_conf *k = s->conf->link;
+	struct lk_hs_params p;
+
+	if (k == NULL || k->key == NULL) {
+		session_close(s, "link: this host has no {host_key, ...}");
+		return -1;
+	}
+	if ((l->link = calloc(1, sizeof(*l->link))) == NULL) {
+		session_close(s, "link: out of memory");
+		return -1;
+	}
+	if (!replay_ready) {
+		lk_replay_init(&replay);
+		replay_ready = 1;
+	}
+	randombytes_buf(l->link->vcookie, sizeof(l->link->vcookie));
+	memset(&p, 0, sizeof(p));
+	p.role = role;
+	p.self = k->key;
+	p.cert = k->cert_len ? k->cert : NULL;
+	p.cert_len = k->cert_len;
+	p.trust = &k->trust;
+	p.expect_host = expect_host;
+	p.from = role == LK_RESPONDER ? peer_sa(s) : NULL;
+	p.now = (uint64_t)time(NULL);
+	p.replay = &replay;
+	if (lk_hs_start(&l->link->hs, &p) == LK_HS_EV_FAIL) {
+		link_alert(l, l->link->hs.alert, l->link->hs.detail);
+		return -1;
+	}
+	if (l->link->hs.out_len > 0 &&
+	    leg_send(l, l->link->hs.out, l->link->hs.out_len) == -1) {
+		session_close(s, "link: write failed");
+		return -1;
+	}
+	l->link->hs.out_len = 0;
+	return 0;
+}
+
+/* Feeds the key exchange what is buffered; the bytes past it stay. */
+static int
+drive_exchange(struct leg *l)
+{
+	struct linkleg *k = l->link;
+	enum lk_hs_event ev;
+	size_t used = 0;
+
+	ev = lk_hs_input(&k->hs, k->in, k->inlen, &used);
+	memmove(k->in, k->in + used, k->inlen - used);
+	k->inlen -= used;
+	if (k->hs.out_len > 0 && leg_send(l, k->hs.out, k->hs.out_len) == -1) {
+		session_close(l->s, "link: write failed");
+		return -1;
+	}
+	k->hs.out_len = 0;
+	if (ev == LK_HS_EV_FAIL) {
+		lk_hs_wipe(&k->hs);
+		link_alert(l, k->hs.alert, k->hs.detail);
+		return -1;
+	}
+	if (ev == LK_HS_EV_UP) {
+		lk_rec_init(&k->rec, k->hs.key_tx, k->hs.key_rx);
+		lk_hs_wipe(&k->hs);	/* the binding and identity stay */
+		k->up = 1;
+		log_info("conn %llu: link up with host %s%s",
+		    (unsigned long long)l->s->id, k->hs.binding.host,
+		    k->hs.binding.by_cert ? " (by certificate)" : "");
+		link_up(l);
+		if (l->s->closed)
+			return -1;
+	}
+	return 0;
+}
+
+int
+linkleg_pull(struct leg *l)
+{
+	struct linkleg *k = l->link;
+	ssize_t n;
+
+	if (k->inlen < sizeof(k->in)) {
+		n = read(l->fd, k->in + k->inlen, sizeof(k->in) - k->inlen);
+		if (n == 0) {
+			k->eof = 1;
+			return 0;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			session_close(l->s, "link: read error");
+			return -1;
+		}
+		if (n > 0)
+			k->inlen += (size_t)n;
+	}
+	if (!k->up && drive_exchange(l) == -1)
+		return -1;
+	return 1;
+}
+
+enum linkleg_next
+linkleg_next(struct leg *l, uint8_t *out, size_t cap, size_t *outlen)
+{
+	struct linkleg *k = l->link;
+	enum lk_rec_status st;
+	size_t used = 0;
+
+	for (;;) {
+		if (!k->up || k->inlen == 0)
+			return LINKLEG_NONE;
+		st = lk_rec_open(&k->rec, k->in, k->inlen, &used, out, cap,
+		    outlen);
+		memmove(k->in, k->in + used, k->inlen - used);
+		k->inlen -= used;
+		switch (st) {
+		case LK_REC_AGAIN:
+			if (used > 0)
+				continue;	/* the stream header */
+			return LINKLEG_NONE;
+		case LK_REC_DATA:
+		case LK_REC_CLOSED:
+			if (st == LK_REC_CLOSED)
+				k->eof = 1;
+			if (*outlen > 0)
+				return LINKLEG_DATA;
+			if (st == LK_REC_CLOSED)
+				return LINKLEG_NONE;
+			continue;
+		case LK_REC_FAIL:
+			link_alert(l, k->rec.alert ? k->rec.alert :
+			    LK_ALERT_INTEGRITY, k->rec.detail);
+			return LINKLEG_FAIL;
+		}
+	}
+}
+
+int
+linkleg_send(struct leg *l, const uint8_t *p, size_t n)
+{
+	struct linkleg *k = l->link;
+	size_t used = 0;
+
+	while (n > 0) {
+		size_t take = n < LK_REC_MAX ? n : LK_REC_MAX;
+		long w;
+
+		if (used + lk_rec_seal_size(&k->rec, take) > sizeof(sealbuf)) {
+			if (leg_send(l, sealbuf, used) == -1)
+				goto fail;
+			used = 0;
+		}
+		w = lk_rec_seal(&k->rec, p, take, 0, sealbuf + used,
+		    sizeof(sealbuf) - used);
+		if (w < 0)
+			goto fail;
+		used += (size_t)w;
+		p += take;
+		n -= take;
+	}
+	if (used > 0 && leg_send(l, sealbuf, used) == -1)
+		goto fail;
+	return 0;
+fail:
+	session_close(l->s, "link: cannot seal or send");
+	return -1;
+}
+
+void
+linkleg_free(struct leg *l)
+{
+	if (l->link == NULL)
+		return;
+	lk_hs_wipe(&l->link->hs);
+	lk_rec_wipe(&l->link->rec);
+	sodium_memzero(l->link->vcookie, sizeof(l->link->vcookie));
+	free(l->link);
+	l->link = NULL;
+}
+
+/* ---- the link listener --------------------------------------------------- */
+
+static struct {
+	ev_io		 io;
+	int		 open;
+} lsn;
+
+static void
+on_link_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct dg_daemon *d = w->data;
+	struct sockaddr_storage ss;
+	socklen_t slen;
+	int fd, k;
+
+	for (k = 0; k < 64; k++) {
+		if ((fd = net_accept(d, w->fd, &ss, &slen)) == -1)
+			return;
+		if (bans_check(d->bans, (struct sockaddr *)&ss, NULL,
+		    dg_now()) > 0 || d->hs_pending >= d->conf->hs_max_pending) {
+			close(fd);
+			continue;
+		}
+		session_start_link(d, fd, &ss);
+	}
+}
+
+int
+linkleg_listen(struct dg_daemon *d)
+{
+	const struct lk_conf *k = d->conf->link;
+	int fd;
+
+	if (k == NULL || k->key == NULL || k->listen.len == 0)
+		return 0;
+	fd = net_listen((const struct sockaddr *)&k->listen.ss, k->listen.len,
+	    128, 1);
+	if (fd == -1) {
+		log_warn("link: cannot listen on %s port %d", k->listen.text,
+		    net_sockaddr_port((const struct sockaddr *)&k->listen.ss));
+		return -1;
+	}
+	ev_io_init(&lsn.io, on_link_accept, fd, EV_READ);
+	lsn.io.data = d;
+	ev_io_start(d->loop, &lsn.io);
+	lsn.open = 1;
+	log_info("link: listening on %s port %d", k->listen.text,
+	    net_sockaddr_port((const struct sockaddr *)&k->listen.ss));
+	return 0;
+}
+
+void
+linkleg_listen_stop(struct dg_daemon *d)
+{
+	if (!lsn.open)
+		return;
+	ev_io_stop(d->loop, &lsn.io);
+	close(lsn.io.fd);
+	lsn.open = 0;
+}

@@ -1,0 +1,58 @@
+/*
+ * linkleg.h - the socket side of a link leg: the key exchange
+ * (link/link_hs.c) and then records (link/link_rec.c) over one TCP
+ * connection to another distguard host, and the listener that accepts
+ * such connections ({host_key, ..., [{listen, {Addr, Port}}]}).
+ *
+ * Bytes read are kept in the leg's buffer until whole records are there;
+ * a record is opened only whole, and one that does not authenticate
+ * closes the connection at once (link.integrity): nothing of it is
+ * delivered.  Nothing here is allocated per message: one buffer per link
+ * leg, one static sealing buffer.
+ */
+#ifndef LINKLEG_H
+#define LINKLEG_H
+
+#include "link/link_hs.h"
+#include "link/link_rec.h"
+#include "session.h"
+
+#define LINKLEG_IN	(2 * LK_REC_SEAL_MAX)
+
+struct linkleg {
+	struct lk_hs	 hs;
+	struct lk_rec	 rec;
+	int		 up;		/* the key exchange is done */
+	int		 eof;
+	uint8_t		 vcookie[32];	/* the virtual Erlang leg's cookie */
+	int		 phase;		/* session_link.c's hello state */
+	uint8_t		 in[LINKLEG_IN];
+	size_t		 inlen;
+};
+
+enum linkleg_next {
+	LINKLEG_NONE,		/* no whole record buffered */
+	LINKLEG_DATA,		/* one record's plaintext in out */
+	LINKLEG_FAIL		/* alerted, session closed */
+};
+
+/* Makes l a link leg and starts its key exchange (an initiator's first
+ * message is queued).  -1 (logged) when memory ran out. */
+int		linkleg_start(struct leg *, enum lk_role, const char *expect_host);
+/* Reads what the socket has into the leg's buffer and, during the key
+ * exchange, drives it.  1: go on; 0: the connection ended (l->link->eof);
+ * -1: the session was closed. */
+int		linkleg_pull(struct leg *);
+/* The next whole record, opened into out (cap >= LK_REC_MAX). */
+enum linkleg_next linkleg_next(struct leg *, uint8_t *out, size_t cap,
+		    size_t *outlen);
+/* Seals n bytes into records and sends them to l; -1 when the session
+ * had to close. */
+int		linkleg_send(struct leg *, const uint8_t *, size_t);
+void		linkleg_free(struct leg *);
+
+/* The link listener, when the configuration has one. */
+int		linkleg_listen(struct dg_daemon *);
+void		linkleg_listen_stop(struct dg_daemon *);
+
+#endif
