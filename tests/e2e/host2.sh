@@ -26,14 +26,19 @@ host2_up() {
 	ip -n "$NS2" addr add "$H2/30" dev "${VETH2}b" &&
 	ip -n "$NS2" link set "${VETH2}b" up || return 1
 	mkdir -p "$T/h2"
+	IN2=(nsenter --net="/var/run/netns/$NS2")
 }
 
-in_host2() { ip netns exec "$NS2" "$@"; }
+# nsenter execs the command itself (ip netns exec forks and waits).  For
+# a command in the background use "${IN2[@]}" CMD &, not in_host2 CMD &
+# (a function in the background runs in a subshell): then $! is the
+# command's PID, which signals reach and cleanup stops.
+in_host2() { nsenter --net="/var/run/netns/$NS2" "$@"; }
 
 # host2_dg CONF: distguard inside host 2, as the same user as ours.
 host2_dg() {
 	give_files
-	in_host2 "$DG" run -c "$1" -v >> "$T/h2/dg.log" 2>&1 &
+	"${IN2[@]}" "$DG" run -c "$1" -v >> "$T/h2/dg.log" 2>&1 &
 	DG2_PID=$!
 	PIDS+=("$DG2_PID")
 	wait_for "$T/h2/dg.log" "distguard running" 10

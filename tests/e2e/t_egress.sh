@@ -44,7 +44,7 @@ H2_ARGS=(-setcookie "$COOKIE" -start_epmd false -epmd_port "$EPMD_PORT"
 h2_node() {
 	local name=$1 expr=$2
 	shift 2
-	in_host2 timeout -k 2 150 erl -name "$name@$H2" "${H2_ARGS[@]}" "$@" \
+	"${IN2[@]}" timeout -k 2 150 erl -name "$name@$H2" "${H2_ARGS[@]}" "$@" \
 	    -eval "$expr" > "$T/h2/$name.log" 2>&1 &
 	PIDS+=("$!")
 	wait_for "$T/h2/dg.log" "node $name registered" 15 ||
@@ -92,7 +92,7 @@ B="b@$H1"
 # ctl EXPR: a hidden stock node of host 1 that drives B (allowed all), and
 # prints EXPR's value.
 ctl() {
-	timeout -k 2 40 erl -name "ctl$RANDOM@$H1" "${H1_ARGS[@]}" -hidden \
+	timeout -k 2 40 erl -name "ctl$RANDOM@$H1" "${H1_ARGS[@]}" -hidden -dist_listen false \
 	    -eval "B = '$B', R = try begin $1 end catch C:E -> {C, E} end,
 		io:format(\"~0p~n\", [R]), halt()." 2>&1 | tail -n 1
 }
@@ -140,7 +140,7 @@ check "attack 1: alert filter.denied names p1@$H2, direction egress" \
 
 # ---- attack 2: a forged reply-to pid makes B dial P2 -------------------------------
 mark
-r=$(timeout -k 2 40 erl -name "q@$H1" "${H1_ARGS[@]}" -hidden -eval "
+r=$(timeout -k 2 40 erl -name "q@$H1" "${H1_ARGS[@]}" -hidden -dist_listen false -eval "
 	Forged = dgegress:forge_pid('p2@$H2', 80),
 	{dgt_gs, '$B'} ! {'\$gen_call', {Forged, make_ref()}, ping},
 	timer:sleep(300), io:format(\"~p~n\", [sent]), halt()." 2>&1 | tail -n 1)
@@ -161,7 +161,7 @@ check "attack 2: alert filter.denied names p2@$H2, direction egress" \
 # that it is B that dials (else P3's own global may win the race and
 # connect inbound, which would be judged too, but is not this attack).
 mark
-in_host2 timeout -k 2 60 erl -name "v@$H2" "${H2_ARGS[@]}" -eval "
+"${IN2[@]}" timeout -k 2 60 erl -name "v@$H2" "${H2_ARGS[@]}" -eval "
 	pong = net_adm:ping('p3@$H2'), R = net_adm:ping('$B'),
 	io:format(\"v ping ~p~n\", [R]), timer:sleep(8000), halt()." > "$T/h2/v.log" 2>&1 &
 PIDS+=("$!")
