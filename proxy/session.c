@@ -24,6 +24,7 @@
 #include "dg_flags.h"
 #include "dg_log.h"
 #include "session.h"
+#include "link/link_conf.h"
 #include "linkleg.h"
 #include "session_int.h"
 
@@ -300,6 +301,11 @@ admit(struct session *s)
 	 * engine's, so it is never cut). */
 	snprintf(s->peer->name, sizeof(s->peer->name), "%s",
 	    hs_fsm_name(h, who));
+	/* {plaintext, deny}: a remote host must come over a link. */
+	if (conf->link != NULL && conf->link->plaintext == LK_PLAINTEXT_DENY &&
+	    s->peer->kind != LEG_LINK && !s->local)
+		return hs_fsm_refuse(h, "not_allowed", "handshake.name_denied",
+		    "a remote peer without a link, and {plaintext, deny}", who);
 	if (s->local) {
 		/* The listener let the local source in; the ban, if any, is
 		 * on this name only (as the listener's: no byte answered). */
