@@ -695,6 +695,12 @@ session_new(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 	s->id = ++d->next_conn_id;
 	leg_init(s, HS_ACC, dialler, fd);
 	leg_init(s, HS_INI, dialled, -1);
+	/* The remote is the one that dialled us, unless a node of ours did
+	 * (egress); until its address is known, the source stands in. */
+	s->peer = &s->leg[dialler == LEG_NODE ? HS_INI : HS_ACC];
+	s->node = s->peer->other;
+	s->peer_addr = *ss;
+	dg_addr_text(peer_sa(s), s->peertext, sizeof(s->peertext));
 	s->pending = 1;
 	d->hs_pending++;
 	ev_init(&s->timer, on_timer);
@@ -713,10 +719,6 @@ session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 
 	if (s == NULL)
 		return;
-	s->peer = &s->leg[HS_ACC];
-	s->node = &s->leg[HS_INI];
-	s->peer_addr = *ss;
-	dg_addr_text(peer_sa(s), s->peertext, sizeof(s->peertext));
 	s->b_family = b_family;
 	s->b_port = b_port;
 	s->local = dg_local_source(s->conf->reg_from, s->conf->nreg_from,

@@ -37,11 +37,7 @@ session_start_egress(struct dg_daemon *d, int fd,
 		return;
 	s->egress = 1;
 	s->peer_ours = ours;
-	s->node = &s->leg[HS_ACC];
-	s->peer = &s->leg[HS_INI];
 	snprintf(s->peer->name, sizeof(s->peer->name), "%s", target);
-	/* Until the remote's address is known, the source stands in. */
-	s->peer_addr = *ss;
 	s->local = ours;
 	snprintf(s->peertext, sizeof(s->peertext), "egress");
 	hs_fsm_init(&s->hs->fsm, HS_EGRESS, s->conf->hs_withhold,

@@ -334,10 +334,6 @@ session_start_link(struct dg_daemon *d, int fd, const struct sockaddr_storage *s
 
 	if (s == NULL)
 		return;
-	s->peer = &s->leg[HS_ACC];
-	s->node = &s->leg[HS_INI];
-	s->peer_addr = *ss;
-	dg_addr_text(peer_sa(s), s->peertext, sizeof(s->peertext));
 	/* Until CONNECT names the node: a timeout blames the other daemon. */
 	hs_fsm_init(&s->hs->fsm, HS_INBOUND, s->conf->hs_withhold,
 	    s->conf->hs_require, "?");
