@@ -35,9 +35,11 @@ static const char help_pubkey[] =
     "user running the command, or to root.\n";
 static const char help_sign[] =
     "usage: distguard sign --cluster-key FILE --host NAME --pubkey KEY\n"
-    "                      --days N [--names PATTERN...] [-o FILE]\n"
+    "                      --days N [--start TIME] [--names PATTERN...]\n"
+    "                      [-o FILE]\n"
     "Signs a certificate with the cluster key in FILE: host NAME owns the\n"
-    "host key KEY (\"dg1:...\", from `distguard pubkey`) from now for N\n"
+    "host key KEY (\"dg1:...\", from `distguard pubkey`) from now (or from\n"
+    "TIME, in Unix seconds: for a certificate issued ahead of time) for N\n"
     "days (1..3650), and may carry the node names matching the PATTERNs\n"
     "(at most 16; by default \"*@NAME\").  Prints the certificate, one line\n"
     "\"dgc1:...\", or writes it to FILE (mode 0644; never overwritten), and\n"
@@ -101,7 +103,7 @@ pubkey(int argc, char **argv)
 }
 
 struct sign_args {
-	const char	*cluster, *host, *pubkey, *days, *out;
+	const char	*cluster, *host, *pubkey, *days, *out, *start;
 	const char	*names[LK_CERT_MAX_NAMES];
 	int		 nnames;
 };
@@ -125,6 +127,8 @@ sign_args(int argc, char **argv, struct sign_args *a)
 			slot = &a->days;
 		else if (strcmp(argv[i], "-o") == 0)
 			slot = &a->out;
+		else if (strcmp(argv[i], "--start") == 0)
+			slot = &a->start;
 		else if (strcmp(argv[i], "--names") == 0) {
 			if (i + 1 >= argc || argv[i + 1][0] == '-') {
 				fprintf(stderr, "distguard sign: --names needs "
@@ -202,6 +206,18 @@ sign_fill(const struct sign_args *a, struct lk_cert *c)
 	snprintf(c->host, sizeof(c->host), "%s", a->host);
 	randombytes_buf(c->id, sizeof(c->id));
 	c->not_before = (uint64_t)time(NULL);
+	if (a->start != NULL) {
+		long long t;
+
+		errno = 0;
+		t = strtoll(a->start, &end, 10);
+		if (errno != 0 || *end != '\0' || t < 0) {
+			fprintf(stderr, "distguard sign: --start is a time in "
+			    "Unix seconds\n");
+			return -1;
+		}
+		c->not_before = (uint64_t)t;
+	}
 	c->not_after = c->not_before + (uint64_t)days * 86400;
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -175,35 +176,72 @@ linkleg_next(struct leg *l, uint8_t *out, size_t cap, size_t *outlen)
 	}
 }
 
-int
-linkleg_send(struct leg *l, const uint8_t *p, size_t n)
+/* Plaintext gathered for one record, and the sealed records waiting for
+ * one write: many small frames become few records and one write. */
+static uint8_t		plain[LK_REC_MAX];
+static size_t		nplain, nsealed;
+
+static int
+seal_plain(struct leg *l)
 {
 	struct linkleg *k = l->link;
-	size_t used = 0;
+	long w;
 
-	while (n > 0) {
-		size_t take = n < LK_REC_MAX ? n : LK_REC_MAX;
-		long w;
-
-		if (used + lk_rec_seal_size(&k->rec, take) > sizeof(sealbuf)) {
-			if (leg_send(l, sealbuf, used) == -1)
-				goto fail;
-			used = 0;
-		}
-		w = lk_rec_seal(&k->rec, p, take, 0, sealbuf + used,
-		    sizeof(sealbuf) - used);
-		if (w < 0)
-			goto fail;
-		used += (size_t)w;
-		p += take;
-		n -= take;
+	if (nplain == 0)
+		return 0;
+	if (nsealed + lk_rec_seal_size(&k->rec, nplain) > sizeof(sealbuf)) {
+		if (leg_send(l, sealbuf, nsealed) == -1)
+			return -1;
+		nsealed = 0;
 	}
-	if (used > 0 && leg_send(l, sealbuf, used) == -1)
+	w = lk_rec_seal(&k->rec, plain, nplain, 0, sealbuf + nsealed,
+	    sizeof(sealbuf) - nsealed);
+	if (w < 0)
+		return -1;
+	nsealed += (size_t)w;
+	nplain = 0;
+	return 0;
+}
+
+int
+linkleg_sendv(struct leg *l, const struct iovec *v, int n)
+{
+	int i;
+
+	nplain = nsealed = 0;
+	for (i = 0; i < n; i++) {
+		const uint8_t *p = v[i].iov_base;
+		size_t len = v[i].iov_len;
+
+		while (len > 0) {
+			size_t take = LK_REC_MAX - nplain < len ?
+			    LK_REC_MAX - nplain : len;
+
+			memcpy(plain + nplain, p, take);
+			nplain += take;
+			p += take;
+			len -= take;
+			if (nplain == LK_REC_MAX && seal_plain(l) == -1)
+				goto fail;
+		}
+	}
+	if (seal_plain(l) == -1 ||
+	    (nsealed > 0 && leg_send(l, sealbuf, nsealed) == -1))
 		goto fail;
 	return 0;
 fail:
 	session_close(l->s, "link: cannot seal or send");
 	return -1;
+}
+
+int
+linkleg_send(struct leg *l, const uint8_t *p, size_t n)
+{
+	struct iovec v;
+
+	v.iov_base = (void *)p;
+	v.iov_len = n;
+	return linkleg_sendv(l, &v, 1);
 }
 
 void

@@ -49,6 +49,9 @@ enum linkleg_next linkleg_next(struct leg *, uint8_t *out, size_t cap,
 /* Seals n bytes into records and sends them to l; -1 when the session
  * had to close. */
 int		linkleg_send(struct leg *, const uint8_t *, size_t);
+/* The same for a batch: gathered into as few records as fit, one write. */
+struct iovec;
+int		linkleg_sendv(struct leg *, const struct iovec *, int n);
 void		linkleg_free(struct leg *);
 
 /* The link listener, when the configuration has one. */

@@ -161,11 +161,9 @@ flush(struct leg *dst, struct iov_batch *b)
 		return 0;
 	if (dst->link != NULL) {
 		/* Over a link, sealed into records (linkleg.c). */
-		for (i = 0; i < b->n; i++)
-			if (linkleg_send(dst, b->v[i].iov_base, b->v[i].iov_len) == -1)
-				return -1;
+		i = linkleg_sendv(dst, b->v, b->n);
 		b->n = 0;
-		return 0;
+		return i;
 	}
 	if (q->len == q->off) {
 		w = writev(dst->fd, b->v, b->n);

@@ -30,6 +30,9 @@ PK1=$(pub k1); PK2=$(pub k2); PK3=$(pub k3); PK4=$(pub k4); CK=$(pub ck)
     -o "$T/good.cert" 2>"$T/good.id" || not_ok "sign a certificate"
 "$DG" sign --cluster-key "$T/ck2.key" --host "$H1" --pubkey "$PK4" --days 1 \
     -o "$T/other.cert" 2>/dev/null || not_ok "sign with another key"
+"$DG" sign --cluster-key "$T/ck.key" --host "$H1" --pubkey "$PK4" --days 1 \
+    --start $(( $(date +%s) - 3 * 86400 )) -o "$T/expired.cert" 2>/dev/null ||
+    not_ok "sign an expired certificate"
 
 LPORT=$(free_port)		# D2's link port (inside host 2)
 RPORT=$(free_port)		# the recording relay in front of it
@@ -211,6 +214,11 @@ m=$(wc -l < "$T/h2/alerts.log")
 r=$(fresh_ping "r2@$H2")
 check "a certificate signed by another key is refused ($r)" [ "$r" = pang ]
 check "as link.unknown_host" since "$m" link.unknown_host
+certified expired.cert
+m=$(wc -l < "$T/h2/alerts.log")
+r=$(fresh_ping "r2@$H2")
+check "an expired certificate is refused ($r)" [ "$r" = pang ]
+check "with a link alert naming the expiry" bash -c "tail -n +$((m + 1)) '$T/h2/alerts.log' | grep '\"event\":\"link\.' | grep -qi expired"
 ID=$(sed -n 's/.*cert:\([0-9a-f]*\).*/\1/p' "$T/good.id" | head -n 1)
 d2_conf "{trust, \"$CK\"}. {revoked, [\"cert:$ID\"]}."
 kill -HUP "$DG2_PID"
