@@ -45,11 +45,20 @@ PIDS=()
 CLEANUPS=()
 MAIN_PID=$$
 cleanup() {
-	local p c
+	local p c alive
 	[ "${BASHPID:-$$}" = "$MAIN_PID" ] || return 0
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	sleep 0.3
+	for _ in $(seq 1 30); do	# up to 3 s for the VMs to stop
+		alive=0
+		for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+		[ "$alive" = 0 ] && break
+		sleep 0.1
+	done
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	# Whatever still runs in host 2 was started here (the namespace is ours).
+	if [ -n "${NS2:-}" ]; then
+		for p in $(ip netns pids "$NS2" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+	fi
 	for c in "${CLEANUPS[@]}"; do eval "$c" 2>/dev/null; done
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "# hosts: work directory kept: $W"; else rm -rf "$W"; fi
 }
@@ -65,7 +74,7 @@ unset ERL_EPMD_PORT ERL_EPMD_ADDRESS
 [ -f "$EBIN/distguard_epmd.beam" ] || die "$EBIN/distguard_epmd.beam missing: run make first"
 command -v openssl > /dev/null || die "openssl missing (scripts/deps.sh installs it)"
 mkdir -p "$OUT"
-rm -f "$OUT/hosts.tsv" "$OUT/hosts_warm.txt"
+rm -f "$OUT/hosts.tsv" "$OUT/hosts_warm.txt" "$OUT/hosts_machine.txt"
 
 . "$ROOT/tests/e2e/ports.sh"	# free_port, wait_for, pick_range
 
@@ -90,7 +99,9 @@ ip addr add "$H1/30" dev "${VETH}a" &&
 ip link set "${VETH}a" up &&
 ip -n "$NS2" addr add "$H2/30" dev "${VETH}b" &&
 ip -n "$NS2" link set "${VETH}b" up || die "veth pair ${VETH}a/b failed"
-in_h2() { ip netns exec "$NS2" "$@"; }
+# Run in host 2.  Not a function: started in the background, a function
+# would run in a forked shell, and $! would not be the process itself.
+IN_H2=(ip netns exec "$NS2")
 ip2tuple() { echo "{${1//./,}}"; }
 echo "# host 1 $H1, host 2 $H2 (namespace $NS2), veth mtu $(cat /sys/class/net/${VETH}a/mtu)"
 
@@ -156,7 +167,7 @@ chmod 755 "$W"
 say "hosts: starting D1, D2 (host 2), R"
 "$DG" run -c "$W/h1/dg.conf" >> "$W/h1/dg.log" 2>&1 &
 D1_PID=$!; PIDS+=("$D1_PID")
-in_h2 "$DG" run -c "$W/h2/dg.conf" >> "$W/h2/dg.log" 2>&1 &
+"${IN_H2[@]}" "$DG" run -c "$W/h2/dg.conf" >> "$W/h2/dg.log" 2>&1 &
 D2_PID=$!; PIDS+=("$D2_PID")
 wait_for "$W/h1/dg.log" "distguard running" 10 || { cat "$W/h1/dg.log"; die "D1 did not start"; }
 wait_for "$W/h2/dg.log" "distguard running" 10 || { cat "$W/h2/dg.log"; die "D2 did not start"; }
@@ -180,7 +191,7 @@ beam_of() {
 pid_in_log() { sed -n 's/.* pid \([0-9]*\)$/\1/p' "$1" | tail -n 1; }
 
 # R: a stock node of host 2, registered with D2, its port on loopback.
-in_h2 timeout -k 2 1800 erl -name "b@$H2" "${ERL_COMMON[@]}" -epmd_port "$EPMD_PORT" \
+"${IN_H2[@]}" timeout -k 2 1800 erl -name "b@$H2" "${ERL_COMMON[@]}" -epmd_port "$EPMD_PORT" \
     -kernel inet_dist_use_interface '{127,0,0,1}' \
     inet_dist_listen_min "$P_R" inet_dist_listen_max "$P_R" \
     -eval 'dg_bench:serve()' > "$W/h2/b.log" 2>&1 &
@@ -189,6 +200,7 @@ wait_for "$W/h2/b.log" "bench ready" 20 || { cat "$W/h2/b.log"; die "R did not s
 wait_for "$W/h2/dg.log" "node b registered" 10 || die "R did not register with D2"
 R="b@$H2"
 R_PID=$(pid_in_log "$W/h2/b.log")
+PIDS+=("$R_PID")	# the beam itself, should TERM to timeout(1) not reach it
 
 # sender NAME CMDPORT [erl args]: a sender of host 1, driven through its
 # command socket; sets SND_PID_NAME.
@@ -199,6 +211,7 @@ sender() {
 	PIDS+=("$!")
 	wait_for "$W/h1/$name.log" "sender ready" 20 || { cat "$W/h1/$name.log"; die "sender $name did not start"; }
 	eval "SND_PID_$name=$(pid_in_log "$W/h1/$name.log")"
+	eval 'PIDS+=("$SND_PID_'"$name"'")'
 }
 
 HPATH_ARGS=()	# the controller's -dg_hpath entries
@@ -250,11 +263,11 @@ EOF
 }
 tls_path() {
 	tls_certs || { cat "$W/tls/openssl.log"; die "openssl failed"; }
-	in_h2 env ERL_EPMD_ADDRESS="127.0.0.1,$H2" epmd -port "$EPMD_TLS" > "$W/h2/epmd.log" 2>&1 &
+	"${IN_H2[@]}" env ERL_EPMD_ADDRESS="127.0.0.1,$H2" epmd -port "$EPMD_TLS" > "$W/h2/epmd.log" 2>&1 &
 	PIDS+=("$!")
 	local i
-	for i in $(seq 1 50); do in_h2 epmd -port "$EPMD_TLS" -names > /dev/null 2>&1 && break; sleep 0.1; done
-	in_h2 timeout -k 2 1800 erl -name "tb@$H2" "${ERL_COMMON[@]}" -epmd_port "$EPMD_TLS" \
+	for i in $(seq 1 50); do "${IN_H2[@]}" epmd -port "$EPMD_TLS" -names > /dev/null 2>&1 && break; sleep 0.1; done
+	"${IN_H2[@]}" timeout -k 2 1800 erl -name "tb@$H2" "${ERL_COMMON[@]}" -epmd_port "$EPMD_TLS" \
 	    -proto_dist inet_tls -ssl_dist_optfile "$W/tls/tb.conf" \
 	    -kernel inet_dist_use_interface "$(ip2tuple "$H2")" \
 	    inet_dist_listen_min "$P_TB" inet_dist_listen_max "$P_TB" \
@@ -263,7 +276,9 @@ tls_path() {
 	wait_for "$W/h2/tb.log" "bench ready" 20 || { cat "$W/h2/tb.log"; die "the TLS receiver did not start"; }
 	sender t "$C_T" -epmd_port "$EPMD_TLS" -dist_listen false \
 	    -proto_dist inet_tls -ssl_dist_optfile "$W/tls/t.conf"
-	HPATH_ARGS+=(-dg_hpath tls "$C_T" "tb@$H2" "$SND_PID_t" "$(pid_in_log "$W/h2/tb.log")")
+	TB_PID=$(pid_in_log "$W/h2/tb.log")
+	PIDS+=("$TB_PID")
+	HPATH_ARGS+=(-dg_hpath tls "$C_T" "tb@$H2" "$SND_PID_t" "$TB_PID")
 }
 
 # ---- path: link (the hook for issue 13) -----------------------------------------------
@@ -304,5 +319,5 @@ ctl rounds -dg_rounds "$ROUNDS" -dg_out "$OUT/hosts.tsv" || die "rounds failed"
 {
 	echo "hosts_net $H1 $H2 veth mtu $(cat /sys/class/net/${VETH}a/mtu)"
 	echo "hosts_paths ${HOST_PATHS[*]}"
-	echo "openssl $(openssl version | awk '{print $2}')"
-} >> "$OUT/machine.txt"
+	echo "openssl $(openssl version | awk '{print $2}'), certificates RSA 2048, OTP ssl defaults"
+} > "$OUT/hosts_machine.txt"
