@@ -23,7 +23,8 @@
 # $OUT/hosts.tsv; bench/report.py makes the tables.
 #
 # Knobs: BENCH_ROUNDS (5), BENCH_SECS (2.0), BENCH_OUT, DG_BUILD, BENCH_KEEP,
-# BENCH_LINK (0).  Needs root (ip netns).  Everything started here is
+# BENCH_LINK (0), BENCH_PIN (0; 1: host 1's processes on CPU 0 and host 2's
+# on CPU 1, each host one core of its own, as two machines would be).  Needs root (ip netns).  Everything started here is
 # stopped by PID; the namespace and the veth pair are deleted at exit.
 
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -102,6 +103,13 @@ ip -n "$NS2" link set "${VETH}b" up || die "veth pair ${VETH}a/b failed"
 # Run in host 2.  Not a function: started in the background, a function
 # would run in a forked shell, and $! would not be the process itself.
 IN_H2=(ip netns exec "$NS2")
+# BENCH_PIN=1: each host its own core (taskset execs: $! stays the process).
+PIN1=(); PIN2=()
+if [ "${BENCH_PIN:-0}" = 1 ]; then
+	[ "$(nproc)" -ge 2 ] || die "BENCH_PIN=1 needs 2 CPUs"
+	PIN1=(taskset -c 0); PIN2=(taskset -c 1)
+fi
+IN_H2+=("${PIN2[@]}")
 ip2tuple() { echo "{${1//./,}}"; }
 echo "# host 1 $H1, host 2 $H2 (namespace $NS2), veth mtu $(cat /sys/class/net/${VETH}a/mtu)"
 
@@ -165,7 +173,7 @@ chown -R nobody: "$W"
 chmod 755 "$W"
 
 say "hosts: starting D1, D2 (host 2), R"
-"$DG" run -c "$W/h1/dg.conf" >> "$W/h1/dg.log" 2>&1 &
+"${PIN1[@]}" "$DG" run -c "$W/h1/dg.conf" >> "$W/h1/dg.log" 2>&1 &
 D1_PID=$!; PIDS+=("$D1_PID")
 "${IN_H2[@]}" "$DG" run -c "$W/h2/dg.conf" >> "$W/h2/dg.log" 2>&1 &
 D2_PID=$!; PIDS+=("$D2_PID")
@@ -206,7 +214,7 @@ PIDS+=("$R_PID")	# the beam itself, should TERM to timeout(1) not reach it
 # command socket; sets SND_PID_NAME.
 sender() {
 	local name=$1 port=$2; shift 2
-	timeout -k 2 1800 erl -name "$name@$H1" "${ERL_COMMON[@]}" -dg_cmd "$port" "$@" \
+	"${PIN1[@]}" timeout -k 2 1800 erl -name "$name@$H1" "${ERL_COMMON[@]}" -dg_cmd "$port" "$@" \
 	    -eval 'dg_bench:cmd_idle()' > "$W/h1/$name.log" 2>&1 &
 	PIDS+=("$!")
 	wait_for "$W/h1/$name.log" "sender ready" 20 || { cat "$W/h1/$name.log"; die "sender $name did not start"; }
@@ -298,8 +306,16 @@ for p in "${HOST_PATHS[@]}"; do
 	"${p}_path"
 done
 
+# Where each process may run (all CPUs unless BENCH_PIN=1).
+AFFINITY=""
+for np in D1:$D1_PID D2:$D2_PID R:$R_PID ${SND_PID_i:+i:$SND_PID_i} ${SND_PID_e:+e:$SND_PID_e} \
+    ${SND_PID_t:+t:$SND_PID_t} ${TB_PID:+tb:$TB_PID}; do
+	AFFINITY="$AFFINITY ${np%%:*}=$(awk '/^Cpus_allowed_list/ {print $2}' "/proc/${np#*:}/status" 2>/dev/null)"
+done
+echo "# CPUs allowed:$AFFINITY"
+
 ctl() {	# ctl MODE [args]: the controller (no distribution of its own)
-	timeout -k 2 1800 erl -noshell -pa "$W" "${HPATH_ARGS[@]}" \
+	"${PIN1[@]}" timeout -k 2 1800 erl -noshell -pa "$W" "${HPATH_ARGS[@]}" \
 	    -dg_d1 "$D1_PID" -dg_d2 "$D2_PID" -dg_secs "$SECS" -dg_mode "$@" \
 	    -eval 'dg_bench:hosts_ctl()'
 }
@@ -319,5 +335,6 @@ ctl rounds -dg_rounds "$ROUNDS" -dg_out "$OUT/hosts.tsv" || die "rounds failed"
 {
 	echo "hosts_net $H1 $H2 veth mtu $(cat /sys/class/net/${VETH}a/mtu)"
 	echo "hosts_paths ${HOST_PATHS[*]}"
+	echo "hosts_pin ${BENCH_PIN:-0}$([ "${BENCH_PIN:-0}" = 1 ] && echo " (host 1 on CPU 0, host 2 on CPU 1)"); CPUs allowed:$AFFINITY"
 	echo "openssl $(openssl version | awk '{print $2}'), certificates RSA 2048, OTP ssl defaults"
 } > "$OUT/hosts_machine.txt"

@@ -333,13 +333,20 @@ def hosts_tables(pr, summary):
     paths = [p for p in HOST_PATHS if any(r["path"] == p for r in rows)]
     rate = lambda r: r["msgs"] / r["secs"]
 
-    def paired(kind, size, path, ref, fn):
+    def paired_all(kind, size, path, ref, fn):
         xs = []
         for rd in rounds:
             a, b = idx.get((kind, size, path, rd)), idx.get((kind, size, ref, rd))
             if a and b and fn(b) > 0:
                 xs.append(fn(a) / fn(b))
-        return med(xs)
+        return xs
+
+    def paired(kind, size, path, ref, fn):
+        return med(paired_all(kind, size, path, ref, fn))
+
+    def spread(kind, size, path, ref, fn=rate):
+        xs = paired_all(kind, size, path, ref, fn)
+        return " (rounds %.3f..%.3f)" % (min(xs), max(xs)) if xs else ""
 
     def cpu(rs, path, d, per):
         if d not in HOST_DAEMONS[path]:
@@ -412,19 +419,26 @@ def hosts_tables(pr, summary):
         pr("| %s | %s | %s |" % (goal, val, "-" if ok is None else ("yes" if ok else "no")))
     if t(1024, "egress") and "inbound" in paths:
         v = t(1024, "egress")["inbound"]
-        row("egress >= 0.97x inbound at 1 KiB (issue 12)", "%.3fx" % v, v >= 0.97)
+        row("egress >= 0.97x inbound at 1 KiB (issue 12)",
+            "%.3fx%s" % (v, spread("tput", 1024, "egress", "inbound")), v >= 0.97)
     if t(65536, "egress") and "inbound" in paths:
-        row("egress vs inbound at 64 KiB (no goal)", "%.3fx" % t(65536, "egress")["inbound"], None)
+        row("egress vs inbound at 64 KiB (no goal)", "%.3fx%s" % (
+            t(65536, "egress")["inbound"], spread("tput", 65536, "egress", "inbound")), None)
     if "link" in paths:
         if t(65536, "link") and "tls" in paths:
             v = t(65536, "link")["tls"]
-            row("link >= 3x TLS distribution at 64 KiB (issue 13)", "%.2fx" % v, v >= 3)
+            row("link >= 3x TLS distribution at 64 KiB (issue 13)",
+                "%.2fx%s" % (v, spread("tput", 65536, "link", "tls")), v >= 3)
         if pp("link") and "tls" in paths:
             a, b = pp("link")["p50"], pp("tls")["p50"]
-            row("link RTT below TLS distribution's (issue 13)", "p50 %.1f vs %.1f µs" % (a, b), a < b)
+            row("link RTT below TLS distribution's (issue 13)",
+                "p50 %.1f vs %.1f µs; paired p50 ratio %.3f%s" % (
+                    a, b, pp("link")["tls"],
+                    spread("pingpong", 0, "link", "tls", lambda r: r["p50"])), a < b)
         if t(1024, "link") and "egress" in paths:
             v = t(1024, "link")["egress"]
-            row("link >= 0.9x plain distguard-to-distguard at 1 KiB (issue 13)", "%.3fx" % v, v >= 0.9)
+            row("link >= 0.9x plain distguard-to-distguard at 1 KiB (issue 13)",
+                "%.3fx%s" % (v, spread("tput", 1024, "link", "egress")), v >= 0.9)
     else:
         why = "link path not measured (no link yet; BENCH_LINK=1)"
         for g in ("link >= 3x TLS distribution at 64 KiB (issue 13)",
@@ -436,13 +450,15 @@ def hosts_tables(pr, summary):
         # yardstick the link's figures will be read against.
         if t(65536, "egress"):
             row("for reference: plain egress vs TLS distribution at 64 KiB",
-                "%.2fx" % t(65536, "egress")["tls"], None)
+                "%.2fx%s" % (t(65536, "egress")["tls"], spread("tput", 65536, "egress", "tls")), None)
         if t(1024, "egress"):
             row("for reference: plain egress vs TLS distribution at 1 KiB",
-                "%.2fx" % t(1024, "egress")["tls"], None)
+                "%.2fx%s" % (t(1024, "egress")["tls"], spread("tput", 1024, "egress", "tls")), None)
         if pp("egress") and pp("tls"):
             row("for reference: plain egress RTT vs TLS distribution's",
-                "p50 %.1f vs %.1f µs" % (pp("egress")["p50"], pp("tls")["p50"]), None)
+                "p50 %.1f vs %.1f µs; paired p50 ratio %.3f%s" % (
+                    pp("egress")["p50"], pp("tls")["p50"], pp("egress")["tls"],
+                    spread("pingpong", 0, "egress", "tls", lambda r: r["p50"])), None)
     pr("")
 
 
