@@ -262,7 +262,24 @@ cmd_serve(S) ->
 cmd({warm, B}) -> warm(list_to_atom(B));
 cmd({tput, B, Size, Secs}) -> tput(list_to_atom(B), Size, Secs);
 cmd({pingpong, B, Secs}) -> pingpong(list_to_atom(B), Secs);
+cmd(tls_info) -> tls_info();
 cmd(Other) -> {error, {unknown_request, Other}}.
+
+%% What a TLS distribution connection of this node negotiated, for the
+%% report: its ssl connection processes are asked (ssl_gen_statem is OTP's
+%% internal module; what it answers is only printed).
+tls_info() ->
+    Conns = [P || P <- processes(),
+                  proc_lib:initial_call(P) =:= {ssl_gen_statem, init, ['Argument__1']}],
+    Infos = [I || P <- Conns,
+                  {ok, I} <- [catch ssl_gen_statem:connection_information(P, false)]],
+    case Infos of
+        [I | _] ->
+            #{cipher := C, key_exchange := K} = proplists:get_value(selected_cipher_suite, I),
+            lists:flatten(io_lib:format("~s ~s ~s", [proplists:get_value(protocol, I), C, K]));
+        [] ->
+            "unknown"
+    end.
 
 %% The controller: -dg_mode warm | rounds, -dg_secs S, -dg_rounds N,
 %% -dg_out File, -dg_d1 Pid -dg_d2 Pid (the two daemons), and per path
@@ -288,6 +305,8 @@ hosts_run() ->
     case arg(dg_mode) of
         "warm" ->
             [ok = cmd_call(P, {warm, P#hpath.target}) || P <- Paths],
+            [io:format("tls negotiated ~s~n", [cmd_call(P, tls_info)])
+             || #hpath{name = "tls"} = P <- Paths],
             ok;
         "rounds" ->
             {ok, Out} = file:open(arg(dg_out), [append]),

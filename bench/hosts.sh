@@ -336,5 +336,6 @@ ctl rounds -dg_rounds "$ROUNDS" -dg_out "$OUT/hosts.tsv" || die "rounds failed"
 	echo "hosts_net $H1 $H2 veth mtu $(cat /sys/class/net/${VETH}a/mtu)"
 	echo "hosts_paths ${HOST_PATHS[*]}"
 	echo "hosts_pin ${BENCH_PIN:-0}$([ "${BENCH_PIN:-0}" = 1 ] && echo " (host 1 on CPU 0, host 2 on CPU 1)"); CPUs allowed:$AFFINITY"
-	echo "openssl $(openssl version | awk '{print $2}'), certificates RSA 2048, OTP ssl defaults"
+	echo "openssl $(openssl version | awk '{print $2}'), certificates RSA 2048, OTP ssl defaults;" \
+	    "TLS distribution negotiated: $(sed -n 's/^tls negotiated //p' "$OUT/hosts_warm.txt")"
 } > "$OUT/hosts_machine.txt"
