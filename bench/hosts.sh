@@ -7,7 +7,7 @@
 # own loopback and port space, joined to this one by a veth pair with
 # addresses of our own (10.250-254.x.0/30, never routed anywhere).  On it,
 # behind its own distguard D2 ({default, [allow_all]}), the receiver
-# R = b@H2 (dg_bench:serve).  Paths, one sender each on host 1:
+# R = b@H2 (dg_bench:serve, a protected node: distguard_epmd).  Paths, one sender each on host 1:
 #
 #   inbound  a stock node, dialling R through D2 alone (the reference);
 #   egress   a protected node of D1 (distguard_epmd, loopback only):
@@ -161,10 +161,14 @@ dg_conf() {	# dg_conf FILE DIR EPMD_ADDRS LISTEN_ADDR RANGE_BASE [extra]
 {alerts, [{file, "$2/alerts.log"}, {per_source, 1000}]}.
 {control, "$2/ctl.sock"}.
 {user, "nobody"}.
+{egress, required}.
+{exposed, refuse}.
 {default, [allow_all]}.
 ${6:-}
 EOF
 }
+# Both fail closed as issue 12 asks (every node registered is mediated and
+# listens on loopback), and let every message through.
 # D1: its EPMD and listeners on loopback only; egress ports are always there.
 dg_conf "$W/h1/dg.conf" "$W/h1" '"127.0.0.1"' 127.0.0.1 "$L1"
 # D2: reachable from host 1 on H2.
@@ -198,9 +202,10 @@ beam_of() {
 }
 pid_in_log() { sed -n 's/.* pid \([0-9]*\)$/\1/p' "$1" | tail -n 1; }
 
-# R: a stock node of host 2, registered with D2, its port on loopback.
+# R: a protected node of host 2 (distguard_epmd, its port on loopback), as
+# a node behind distguard is once egress is required; it never dials.
 "${IN_H2[@]}" timeout -k 2 1800 erl -name "b@$H2" "${ERL_COMMON[@]}" -epmd_port "$EPMD_PORT" \
-    -kernel inet_dist_use_interface '{127,0,0,1}' \
+    -epmd_module distguard_epmd -pa "$EBIN" -kernel inet_dist_use_interface '{127,0,0,1}' \
     inet_dist_listen_min "$P_R" inet_dist_listen_max "$P_R" \
     -eval 'dg_bench:serve()' > "$W/h2/b.log" 2>&1 &
 PIDS+=("$!")
@@ -314,10 +319,17 @@ for np in D1:$D1_PID D2:$D2_PID R:$R_PID ${SND_PID_i:+i:$SND_PID_i} ${SND_PID_e:
 done
 echo "# CPUs allowed:$AFFINITY"
 
-ctl() {	# ctl MODE [args]: the controller (no distribution of its own)
+# ctl MODE [args]: the controller (no distribution of its own).  In the
+# background and waited for, so that a signal to this script is handled at
+# once, not when the controller is done.
+ctl() {
+	local c
 	"${PIN1[@]}" timeout -k 2 1800 erl -noshell -pa "$W" "${HPATH_ARGS[@]}" \
 	    -dg_d1 "$D1_PID" -dg_d2 "$D2_PID" -dg_secs "$SECS" -dg_mode "$@" \
-	    -eval 'dg_bench:hosts_ctl()'
+	    -eval 'dg_bench:hosts_ctl()' &
+	c=$!
+	PIDS+=("$c")
+	wait "$c"
 }
 
 ctl warm > "$OUT/hosts_warm.txt" 2>&1 || { cat "$OUT/hosts_warm.txt"; tail -n 20 "$W"/h*/*.log; die "warm-up failed"; }
