@@ -7,7 +7,8 @@
 # own loopback and port space, joined to this one by a veth pair with
 # addresses of our own (10.250-254.x.0/30, never routed anywhere).  On it,
 # behind its own distguard D2 ({default, [allow_all]}), the receiver
-# R = b@H2 (dg_bench:serve, a protected node: distguard_epmd).  Paths, one sender each on host 1:
+# R = b@H2 (dg_bench:serve, a protected node: distguard_epmd).  Paths, one
+# sender each on host 1:
 #
 #   inbound  a stock node, dialling R through D2 alone (the reference);
 #   egress   a protected node of D1 (distguard_epmd, loopback only):
@@ -24,8 +25,9 @@
 #
 # Knobs: BENCH_ROUNDS (5), BENCH_SECS (2.0), BENCH_OUT, DG_BUILD, BENCH_KEEP,
 # BENCH_LINK (0), BENCH_PIN (0; 1: host 1's processes on CPU 0 and host 2's
-# on CPU 1, each host one core of its own, as two machines would be).  Needs root (ip netns).  Everything started here is
-# stopped by PID; the namespace and the veth pair are deleted at exit.
+# on CPU 1, each host one core of its own, as two machines would be).
+# Needs root (ip netns).  Everything started here is stopped by PID; the
+# namespace and the veth pair are deleted at exit.
 
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
