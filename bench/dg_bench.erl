@@ -7,13 +7,22 @@
 %% ctl/0        on the controller (hidden, not listening): runs the
 %%              measurements on the senders by erpc and writes one
 %%              tab-separated line per measurement.
+%% cmd_idle/0   on a sender of the two-host section (bench/hosts.sh):
+%%              like idle/0, but takes its work from a loopback TCP socket
+%%              (-dg_cmd Port), so that the controller needs no
+%%              distribution connection to it (a TLS sender speaks only
+%%              TLS distribution).
+%% hosts_ctl/0  the controller of that section: a plain VM, no
+%%              distribution; it drives the senders through their command
+%%              sockets.
 %%
 %% The senders are all connected to the same B, each by another path
 %% (direct, socat, distguard allow_all, distguard with rules); the path is
 %% chosen by the sender's name and its -dg_route (bench/dg_steer.erl).
 %% Every wait here is bounded; nodes halt by themselves after ?LIFETIME.
 -module(dg_bench).
--export([serve/0, idle/0, ctl/0, warm/1, tput/3, pingpong/2]).
+-export([serve/0, idle/0, ctl/0, warm/1, tput/3, pingpong/2,
+         cmd_idle/0, hosts_ctl/0]).
 
 -define(LIFETIME, 1800000).
 
@@ -22,7 +31,7 @@
 serve() ->
     register(bench_sink, spawn(fun() -> sink_idle() end)),
     register(bench_echo, spawn(fun echo/0)),
-    io:format("bench ready ~p~n", [node()]),
+    io:format("bench ready ~p pid ~s~n", [node(), os:getpid()]),
     receive stop -> ok after ?LIFETIME -> ok end,
     halt().
 
@@ -218,3 +227,129 @@ measure(Out, Label, Path, Node, {Kind, Size}, Secs, DgPid, SocatPid) ->
     io:format("~s ~s ~s ~b: ~b msgs in ~.2fs~n", [Label, Path, Kind, Size, Msgs, T]).
 
 b() -> arg(dg_b).
+
+%% ---- the two-host section (bench/hosts.sh) ----------------------------------
+
+%% A sender whose work comes from a command socket on 127.0.0.1:Port
+%% (-dg_cmd Port): one request per {packet, 4} frame, answered with its
+%% result.  It knows three requests and runs nothing else.
+cmd_idle() ->
+    Port = list_to_integer(arg(dg_cmd)),
+    {ok, L} = gen_tcp:listen(Port, [binary, {packet, 4}, {active, false},
+                                    {ip, {127, 0, 0, 1}}, {reuseaddr, true}]),
+    spawn(fun() -> timer:sleep(?LIFETIME), halt() end),
+    io:format("sender ready ~p pid ~s~n", [node(), os:getpid()]),
+    cmd_accept(L).
+
+cmd_accept(L) ->
+    case gen_tcp:accept(L, ?LIFETIME) of
+        {ok, S} -> cmd_serve(S), cmd_accept(L);
+        {error, _} -> halt()
+    end.
+
+cmd_serve(S) ->
+    case gen_tcp:recv(S, 0, 600000) of
+        {ok, Bin} ->
+            Reply = try cmd(binary_to_term(Bin, [safe]))
+                    catch C:E -> {error, {C, E}} end,
+            ok = gen_tcp:send(S, term_to_binary(Reply)),
+            cmd_serve(S);
+        {error, _} ->
+            gen_tcp:close(S)
+    end.
+
+%% Node names travel as strings: binary_to_term(_, [safe]) makes no atoms.
+cmd({warm, B}) -> warm(list_to_atom(B));
+cmd({tput, B, Size, Secs}) -> tput(list_to_atom(B), Size, Secs);
+cmd({pingpong, B, Secs}) -> pingpong(list_to_atom(B), Secs);
+cmd(tls_info) -> tls_info();
+cmd(Other) -> {error, {unknown_request, Other}}.
+
+%% What a TLS distribution connection of this node negotiated, for the
+%% report: its ssl connection processes are asked (ssl_gen_statem is OTP's
+%% internal module; what it answers is only printed).
+tls_info() ->
+    Conns = [P || P <- processes(),
+                  proc_lib:initial_call(P) =:= {ssl_gen_statem, init, ['Argument__1']}],
+    Infos = [I || P <- Conns,
+                  {ok, I} <- [catch ssl_gen_statem:connection_information(P, false)]],
+    case Infos of
+        [I | _] ->
+            #{cipher := C, key_exchange := K} = proplists:get_value(selected_cipher_suite, I),
+            lists:flatten(io_lib:format("~s ~s ~s", [proplists:get_value(protocol, I), C, K]));
+        [] ->
+            "unknown"
+    end.
+
+%% The controller: -dg_mode warm | rounds, -dg_secs S, -dg_rounds N,
+%% -dg_out File, -dg_d1 Pid -dg_d2 Pid (the two daemons), and per path
+%% -dg_hpath Name CmdPort Target SenderPid ReceiverPid.  Writes
+%% round path kind size msgs secs d1_cpu d2_cpu snd_cpu rcv_cpu p50 p99.
+hosts_ctl() ->
+    try hosts_run() of
+        ok -> io:format("bench hosts ctl done~n"), halt(0)
+    catch C:E:St ->
+        io:format("bench hosts ctl failed: ~p:~p~n~p~n", [C, E, St]),
+        halt(1)
+    end.
+
+-record(hpath, {name, sock, target, snd, rcv}).
+
+hosts_run() ->
+    {ok, Args} = init:get_argument(dg_hpath),
+    Paths = [#hpath{name = Name, sock = cmd_connect(list_to_integer(Port)),
+                    target = Target, snd = Snd, rcv = Rcv}
+             || [Name, Port, Target, Snd, Rcv] <- Args],
+    Daemons = {arg(dg_d1), arg(dg_d2)},
+    Secs = list_to_float(arg(dg_secs)),
+    case arg(dg_mode) of
+        "warm" ->
+            [ok = cmd_call(P, {warm, P#hpath.target}) || P <- Paths],
+            [io:format("tls negotiated ~s~n", [cmd_call(P, tls_info)])
+             || #hpath{name = "tls"} = P <- Paths],
+            ok;
+        "rounds" ->
+            {ok, Out} = file:open(arg(dg_out), [append]),
+            Works = [{tput, 1024}, {tput, 65536}, {pingpong, 0}],
+            Rounds = list_to_integer(arg(dg_rounds)),
+            [[[hosts_measure(Out, R, P, W, Secs, Daemons) || P <- rotate(Paths, R)]
+              || W <- Works]
+             || R <- lists:seq(1, Rounds)],
+            file:close(Out)
+    end.
+
+cmd_connect(Port) ->
+    {ok, S} = gen_tcp:connect({127, 0, 0, 1}, Port,
+                              [binary, {packet, 4}, {active, false}], 5000),
+    S.
+
+cmd_call(#hpath{sock = S, name = Name}, Req) ->
+    ok = gen_tcp:send(S, term_to_binary(Req)),
+    case gen_tcp:recv(S, 0, 180000) of
+        {ok, Bin} ->
+            case binary_to_term(Bin) of
+                {error, Why} -> exit({Name, Req, Why});
+                Reply -> Reply
+            end;
+        {error, Why} -> exit({Name, Req, Why})
+    end.
+
+hosts_measure(Out, Round, P, {Kind, Size}, Secs, {D1, D2}) ->
+    Pids = [D1, D2, P#hpath.snd, P#hpath.rcv],
+    C0 = [cpu(X) || X <- Pids],
+    {Msgs, T, P50, P99} =
+        case Kind of
+            tput ->
+                {ok, N, Tm} = cmd_call(P, {tput, P#hpath.target, Size, Secs}),
+                {N, Tm, 0, 0};
+            pingpong ->
+                {ok, N, Tm, A, Z} = cmd_call(P, {pingpong, P#hpath.target, Secs}),
+                {2 * N, Tm, A, Z}
+        end,
+    C1 = [cpu(X) || X <- Pids],
+    [Dd1, Dd2, Ds, Dr] = [B - A || {A, B} <- lists:zip(C0, C1)],
+    io:format(Out, "~b\t~s\t~s\t~b\t~b\t~.6f\t~.2f\t~.2f\t~.2f\t~.2f\t~.2f\t~.2f~n",
+              [Round, P#hpath.name, Kind, Size, Msgs, T, Dd1, Dd2, Ds, Dr,
+               float(P50), float(P99)]),
+    io:format("round ~b ~s ~s ~b: ~b msgs in ~.2fs~n",
+              [Round, P#hpath.name, Kind, Size, Msgs, T]).

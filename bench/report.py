@@ -49,6 +49,10 @@ def main():
     pr("## Machine\n")
     for l in mach:
         pr("    " + l)
+    p = os.path.join(OUT, "hosts_machine.txt")
+    if os.path.exists(p):
+        for l in open(p).read().strip().splitlines():
+            pr("    " + l)
     pr("")
 
     # index: (kind, size, path, round) -> row
@@ -66,6 +70,18 @@ def main():
 
     rate = lambda r: r["msgs"] / r["secs"]
     summary = {}
+    if rows:
+        loopback_tables(pr, idx, rounds, works, paired, rate, summary)
+    micro = micro_table(pr)
+    guards_table(pr, rate, summary)
+    flood_table(pr, rate, summary)
+    idle_table(pr, summary)
+    targets(pr, summary, micro)
+    hosts_tables(pr, summary)
+    print("\n".join(out))
+
+
+def loopback_tables(pr, idx, rounds, works, paired, rate, summary):
     pr("## Throughput (one sender, one sink; medians of %d rounds)\n" % len(rounds))
     pr("| size | path | msg/s | MB/s | vs direct | vs socat | relay CPU s per M msgs |")
     pr("|---|---|---:|---:|---:|---:|---:|")
@@ -120,7 +136,8 @@ def main():
             p, rt, p50, p99, add50, add99, vs, "-" if cpu != cpu else "%.2f" % cpu))
     pr("")
 
-    # micro
+
+def micro_table(pr):
     micro = {}
     cg = {}
     sizes = ""
@@ -136,6 +153,8 @@ def main():
                 cg[m.group(1)] = int(m.group(4))
             if l.startswith("micro sizeof"):
                 sizes = l.strip()
+    if not micro:
+        return micro
     pr("## Filter core (bench/micro.c, no sockets, one core)\n")
     pr("| workload | decisions/s | ns/decision | instructions/decision (callgrind) |")
     pr("|---|---:|---:|---:|")
@@ -143,8 +162,10 @@ def main():
         pr("| %s | %.0f | %.1f | %s |" % (w, med([x[1] for x in xs]), med([x[0] for x in xs]),
                                           cg.get(w, "-")))
     pr("\n    " + sizes + "\n")
+    return micro
 
-    # the guards
+
+def guards_table(pr, rate, summary):
     gd = read_tsv("guards.tsv")
     if gd:
         n = len([r for r in gd if r["label"] == "guards_on" and r["size"] == 1024])
@@ -163,8 +184,11 @@ def main():
             pr("| %s | %.0f | %.0f | %.3f | %.2f | %.2f |" % (fmt_size(size), ron, roff, ron / roff, con, coff))
         pr("")
 
-    # flood
+
+def flood_table(pr, rate, summary):
     fl = read_tsv("flood.tsv")
+    if not fl:
+        return
     pr("## Legitimate throughput during a handshake flood (1 KiB, rules; medians of 3)\n")
     pr("| phase | msg/s | vs baseline | distguard CPU (s per s) | flood |")
     pr("|---|---:|---:|---:|---|")
@@ -190,7 +214,8 @@ def main():
         pr("\n" + open(fp).read().strip())
     pr("")
 
-    # scale
+
+def idle_table(pr, summary):
     sc = {}
     p = os.path.join(OUT, "scale.txt")
     if os.path.exists(p):
@@ -204,8 +229,10 @@ def main():
             m = re.match(r"conns up (\d+) handshakes (\d+) secs ([\d.]+) per_s ([\d.]+) failed (\d+)", l)
             if m:
                 conns.append(tuple(float(x) for x in m.groups()))
+    if not sc:
+        return
     pr("## Idle connections\n")
-    if sc and len(conns) == 2:
+    if len(conns) == 2:
         r0, r1, r2 = sc["dg_rss_kb"]
         h0, h1, h2 = sc.get("dg_heap_kb", [0, 0, 0])
         b0, b1, b2 = sc.get("b_rss_kb", [0, 0, 0])
@@ -223,7 +250,10 @@ def main():
         summary["heap_kib"] = (h2 - h0) / n2
     pr("")
 
-    # targets
+
+def targets(pr, summary, micro):
+    if not any(k for k in summary if not (isinstance(k, tuple) and k[0] == "hosts")):
+        return
     pr("## Targets\n")
     pr("| goal | measured | met |")
     pr("|---|---|---|")
@@ -267,7 +297,169 @@ def main():
         if ("flood", lab) in summary:
             v = summary[("flood", lab)]
             row("throughput within 10%% during a flood (%s)" % lab, "%.3fx" % v, v >= 0.9)
-    print("\n".join(out))
+    if read_hosts():
+        pr("")
+
+
+# ---- the two-host section (bench/hosts.sh) ------------------------------------
+
+# In the order of the tables; "link" appears once bench/hosts.sh measures it.
+HOST_PATHS = ["inbound", "egress", "link", "tls"]
+# The daemons each path crosses: its CPU columns say "-" for the others.
+HOST_DAEMONS = {"inbound": ("d2",), "egress": ("d1", "d2"), "link": ("d1", "d2"), "tls": ()}
+
+
+def read_hosts():
+    rows = []
+    p = os.path.join(OUT, "hosts.tsv")
+    if not os.path.exists(p):
+        return rows
+    for line in open(p):
+        f = line.rstrip("\n").split("\t")
+        if len(f) < 12:
+            continue
+        rows.append(dict(round=f[0], path=f[1], kind=f[2], size=int(f[3]), msgs=int(f[4]),
+                         secs=float(f[5]), d1=float(f[6]), d2=float(f[7]), snd=float(f[8]),
+                         rcv=float(f[9]), p50=float(f[10]), p99=float(f[11])))
+    return rows
+
+
+def hosts_tables(pr, summary):
+    rows = read_hosts()
+    if not rows:
+        return
+    idx = {(r["kind"], r["size"], r["path"], r["round"]): r for r in rows}
+    rounds = sorted({r["round"] for r in rows}, key=int)
+    paths = [p for p in HOST_PATHS if any(r["path"] == p for r in rows)]
+    rate = lambda r: r["msgs"] / r["secs"]
+
+    def paired_all(kind, size, path, ref, fn):
+        xs = []
+        for rd in rounds:
+            a, b = idx.get((kind, size, path, rd)), idx.get((kind, size, ref, rd))
+            if a and b and fn(b) > 0:
+                xs.append(fn(a) / fn(b))
+        return xs
+
+    def paired(kind, size, path, ref, fn):
+        return med(paired_all(kind, size, path, ref, fn))
+
+    def spread(kind, size, path, ref, fn=rate):
+        xs = paired_all(kind, size, path, ref, fn)
+        return " (rounds %.3f..%.3f)" % (min(xs), max(xs)) if xs else ""
+
+    def cpu(rs, path, d, per):
+        if d not in HOST_DAEMONS[path]:
+            return "-"
+        return "%.2f" % med([r[d] / per(r) for r in rs])
+
+    def ratio(path, ref, v):
+        return "%.3f" % v if ref in paths and v == v else "-"
+
+    pr("## Across two hosts: throughput (one sender on host 1, R on host 2; medians of %d rounds)\n"
+       % len(rounds))
+    pr("| size | path | msg/s | MB/s | vs inbound | vs egress | vs tls "
+       "| D1 CPU s per M msgs | D2 CPU s per M msgs | daemons CPU s per GB "
+       "| nodes CPU s per GB | all CPU s per GB |")
+    pr("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for size in sorted({r["size"] for r in rows if r["kind"] == "tput"}):
+        for p in paths:
+            rs = [idx[("tput", size, p, rd)] for rd in rounds if ("tput", size, p, rd) in idx]
+            if not rs:
+                continue
+            m = med([rate(r) for r in rs])
+            per_m = lambda r: r["msgs"] / 1e6
+            per_gb = lambda r: r["msgs"] * r["size"] / 1e9
+            dgb = med([(r["d1"] + r["d2"]) / per_gb(r) for r in rs])
+            ngb = med([(r["snd"] + r["rcv"]) / per_gb(r) for r in rs])
+            agb = med([(r["d1"] + r["d2"] + r["snd"] + r["rcv"]) / per_gb(r) for r in rs])
+            vi = paired("tput", size, p, "inbound", rate)
+            ve = paired("tput", size, p, "egress", rate)
+            vt = paired("tput", size, p, "tls", rate)
+            summary[("hosts", "tput", size, p)] = dict(rate=m, inbound=vi, egress=ve, tls=vt)
+            pr("| %s | %s | %.0f | %.1f | %s | %s | %s | %s | %s | %s | %.2f | %.2f |" % (
+                fmt_size(size), p, m, m * size / 1e6, ratio(p, "inbound", vi),
+                ratio(p, "egress", ve), ratio(p, "tls", vt),
+                cpu(rs, p, "d1", per_m), cpu(rs, p, "d2", per_m),
+                "%.2f" % dgb if HOST_DAEMONS[p] else "-", ngb, agb))
+    pr("")
+
+    pr("## Across two hosts: round trip (ping-pong, µs; medians of per-round p50 and p99)\n")
+    pr("| path | round trips/s | p50 | p99 | p50 vs inbound | p99 vs inbound | p50 vs tls "
+       "| p50 / tls p50 | D1 CPU s per M msgs | D2 CPU s per M msgs |")
+    pr("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+
+    def added(p, ref, key):
+        xs = [idx[("pingpong", 0, p, rd)][key] - idx[("pingpong", 0, ref, rd)][key]
+              for rd in rounds if ("pingpong", 0, p, rd) in idx and ("pingpong", 0, ref, rd) in idx]
+        return "%+.1f" % med(xs) if xs else "-"
+    for p in paths:
+        rs = [idx[("pingpong", 0, p, rd)] for rd in rounds if ("pingpong", 0, p, rd) in idx]
+        if not rs:
+            continue
+        p50 = med([r["p50"] for r in rs])
+        p99 = med([r["p99"] for r in rs])
+        vt = paired("pingpong", 0, p, "tls", lambda r: r["p50"])
+        summary[("hosts", "pp", p)] = dict(p50=p50, p99=p99, tls=vt)
+        per_m = lambda r: r["msgs"] / 1e6
+        pr("| %s | %.0f | %.1f | %.1f | %s | %s | %s | %s | %s | %s |" % (
+            p, med([r["msgs"] / 2 / r["secs"] for r in rs]), p50, p99,
+            added(p, "inbound", "p50"), added(p, "inbound", "p99"), added(p, "tls", "p50"),
+            ratio(p, "tls", vt), cpu(rs, p, "d1", per_m), cpu(rs, p, "d2", per_m)))
+    pr("")
+
+    # Goals of issues 12 and 13, reported, not asserted.
+    pr("## Across two hosts: goals (issues 12 and 13)\n")
+    pr("| goal | measured | met |")
+    pr("|---|---|---|")
+    t = lambda size, p: summary.get(("hosts", "tput", size, p))
+    pp = lambda p: summary.get(("hosts", "pp", p))
+
+    def row(goal, val, ok):
+        pr("| %s | %s | %s |" % (goal, val, "-" if ok is None else ("yes" if ok else "no")))
+    if t(1024, "egress") and "inbound" in paths:
+        v = t(1024, "egress")["inbound"]
+        row("egress >= 0.97x inbound at 1 KiB (issue 12)",
+            "%.3fx%s" % (v, spread("tput", 1024, "egress", "inbound")), v >= 0.97)
+    if t(65536, "egress") and "inbound" in paths:
+        row("egress vs inbound at 64 KiB (no goal)", "%.3fx%s" % (
+            t(65536, "egress")["inbound"], spread("tput", 65536, "egress", "inbound")), None)
+    if "link" in paths:
+        if t(65536, "link") and "tls" in paths:
+            v = t(65536, "link")["tls"]
+            row("link >= 3x TLS distribution at 64 KiB (issue 13)",
+                "%.2fx%s" % (v, spread("tput", 65536, "link", "tls")), v >= 3)
+        if pp("link") and "tls" in paths:
+            a, b = pp("link")["p50"], pp("tls")["p50"]
+            row("link RTT below TLS distribution's (issue 13)",
+                "p50 %.1f vs %.1f µs; paired p50 ratio %.3f%s" % (
+                    a, b, pp("link")["tls"],
+                    spread("pingpong", 0, "link", "tls", lambda r: r["p50"])), a < b)
+        if t(1024, "link") and "egress" in paths:
+            v = t(1024, "link")["egress"]
+            row("link >= 0.9x plain distguard-to-distguard at 1 KiB (issue 13)",
+                "%.3fx%s" % (v, spread("tput", 1024, "link", "egress")), v >= 0.9)
+    else:
+        why = "link path not measured (no link yet; BENCH_LINK=1)"
+        for g in ("link >= 3x TLS distribution at 64 KiB (issue 13)",
+                  "link RTT below TLS distribution's (issue 13)",
+                  "link >= 0.9x plain distguard-to-distguard at 1 KiB (issue 13)"):
+            row(g, why, None)
+    if "tls" in paths:
+        # What the plain daemon-to-daemon path does against TLS: the
+        # yardstick the link's figures will be read against.
+        if t(65536, "egress"):
+            row("for reference: plain egress vs TLS distribution at 64 KiB",
+                "%.2fx%s" % (t(65536, "egress")["tls"], spread("tput", 65536, "egress", "tls")), None)
+        if t(1024, "egress"):
+            row("for reference: plain egress vs TLS distribution at 1 KiB",
+                "%.2fx%s" % (t(1024, "egress")["tls"], spread("tput", 1024, "egress", "tls")), None)
+        if pp("egress") and pp("tls"):
+            row("for reference: plain egress RTT vs TLS distribution's",
+                "p50 %.1f vs %.1f µs; paired p50 ratio %.3f%s" % (
+                    pp("egress")["p50"], pp("tls")["p50"], pp("egress")["tls"],
+                    spread("pingpong", 0, "egress", "tls", lambda r: r["p50"])), None)
+    pr("")
 
 
 if __name__ == "__main__":

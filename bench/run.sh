@@ -11,6 +11,9 @@
 #   4. idle connections: distguard's RSS at 1,000 and 10,000, handshakes/s.
 #   2b. (after 2) the code guard and the atom budget on and off, alternating,
 #      at 1 KiB and 64 KiB on the rules path.
+#   5. across two hosts (bench/hosts.sh): a receiver behind a second
+#      distguard in a network namespace, reached inbound, through egress,
+#      and by OTP's TLS distribution, round-robin (needs root).
 #
 # Loopback only, private ports picked at run time (as tests/e2e/lib.sh
 # does); every process started here is stopped by PID; every wait is
@@ -18,7 +21,9 @@
 #
 # Knobs: BENCH_ROUNDS (5), BENCH_SECS (2.0 per measurement),
 # BENCH_CONNS (10000), BENCH_GUARD_REPS (5), DG_BUILD (build);
-# BENCH_ONLY=guards runs sections 1, 2b and the summary only.
+# BENCH_ONLY=guards runs sections 1, 2b and the summary only;
+# BENCH_ONLY=hosts section 5 and the summary only; BENCH_HOSTS=0 skips 5;
+# BENCH_LINK=1 asks section 5 for issue 13's link path too (bench/hosts.sh).
 
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -74,6 +79,19 @@ FDCAP=$((($(ulimit -n) - 100) / 2))
 cat "$OUT/machine.txt"
 
 . "$ROOT/tests/e2e/ports.sh"	# free_port, wait_for, pick_range
+
+# ---- 5. across two hosts, alone ------------------------------------------------
+
+hosts_section() {
+	say "across two hosts (bench/hosts.sh)"
+	BENCH_OUT="$OUT" DG_BUILD="$BUILD" BENCH_ROUNDS="$ROUNDS" BENCH_SECS="$SECS" \
+	    bash "$ROOT/bench/hosts.sh"
+}
+if [ "${BENCH_ONLY:-}" = hosts ]; then
+	hosts_section || exit 1
+	python3 "$ROOT/bench/report.py" "$OUT" | tee "$OUT/summary.md"
+	exit 0
+fi
 
 # ---- 1. the filter core ----------------------------------------------------
 
@@ -312,6 +330,12 @@ cat "$OUT/conns.txt"
 	echo "b_rss_kb $brss0 $brss1 $brss2"
 	echo "dg_fds_at_peak $fds"
 } | tee "$OUT/scale.txt"
+
+# ---- 5. across two hosts ---------------------------------------------------------
+
+if [ "${BENCH_HOSTS:-1}" != 0 ]; then
+	hosts_section || echo "# the two-host section did not run to the end (see above)"
+fi
 
 # ---- summary -------------------------------------------------------------------------
 

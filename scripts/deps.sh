@@ -28,6 +28,10 @@ need /usr/bin/python3 python3
 # tests/vectors/link_check.py: the link vectors, recomputed independently
 need /usr/lib/python3/dist-packages/cryptography python3-cryptography
 need /usr/bin/pkg-config pkg-config
+# bench/hosts.sh: OTP's TLS distribution, and the certificates it makes
+ssl_beam=$(ls -d /usr/lib/erlang/lib/ssl-*/ebin/inet_tls_dist.beam 2>/dev/null | head -n 1)
+need "${ssl_beam:-/nonexistent/inet_tls_dist.beam}" erlang-ssl
+need /usr/bin/openssl openssl
 # promtool validates the metrics exposition in the tests
 need /usr/bin/promtool prometheus
 if [ "${1:-}" = interop ]; then
