@@ -26,8 +26,11 @@ erlc -o "$T" "$ROOT/tests/e2e/dgegress.erl" "$ROOT/tests/e2e/dgnoout.erl" >/dev/
 chmod 755 "$T"
 
 # ---- host 2: its distguard and its nodes -----------------------------------
+# Its nodes are stock on purpose (the attackers dial as they like), so
+# host 2 accepts unmediated registrations: {egress, off}.
 cat > "$T/h2/dg.conf" <<EOF
 {epmd, [{port, $EPMD_PORT}, {addresses, ["127.0.0.1", "$H2"]}]}.
+{egress, off}.
 {listen, [{address, "$H2"}, {ports, {$LMIN, $LMAX}}]}.
 {registration_from, ["127.0.0.1"]}.
 {cookie, {file, "$T/cookie"}}.
@@ -90,9 +93,11 @@ h1_node b || exit 1
 B="b@$H1"
 
 # ctl EXPR: a hidden stock node of host 1 that drives B (allowed all), and
-# prints EXPR's value.
+# prints EXPR's value.  It does not listen, so it needs no registration
+# (host 1 refuses stock nodes: the default {egress, required}) and comes
+# in through B's listener as a peer.
 ctl() {
-	timeout -k 2 40 erl -name "ctl$RANDOM@$H1" "${H1_ARGS[@]}" -hidden \
+	timeout -k 2 40 erl -name "ctl$RANDOM@$H1" "${H1_ARGS[@]}" -hidden -dist_listen false \
 	    -eval "B = '$B', R = try begin $1 end catch C:E -> {C, E} end,
 		io:format(\"~0p~n\", [R]), halt()." 2>&1 | tail -n 1
 }
@@ -140,7 +145,7 @@ check "attack 1: alert filter.denied names p1@$H2, direction egress" \
 
 # ---- attack 2: a forged reply-to pid makes B dial P2 -------------------------------
 mark
-r=$(timeout -k 2 40 erl -name "q@$H1" "${H1_ARGS[@]}" -hidden -eval "
+r=$(timeout -k 2 40 erl -name "q@$H1" "${H1_ARGS[@]}" -hidden -dist_listen false -eval "
 	Forged = dgegress:forge_pid('p2@$H2', 80),
 	{dgt_gs, '$B'} ! {'\$gen_call', {Forged, make_ref()}, ping},
 	timer:sleep(300), io:format(\"~p~n\", [sent]), halt()." 2>&1 | tail -n 1)
