@@ -90,10 +90,11 @@ readme_block() {
 }
 if command -v mix >/dev/null 2>&1; then
 	VMARGS=$(readme_block '## rel/vm.args.eex and rel/remote.vm.args.eex (the same lines in both)')
-	VMMOD=$(readme_block '## distguard_epmd: add to rel/vm.args.eex and rel/remote.vm.args.eex')
+	VMMOD=$(readme_block '## distguard_epmd: add to rel/vm.args.eex (mix), or to config/vm.args')
+	REMARGS=$(readme_block '## rel/remote.vm.args.eex: add, for the rpc/remote helper nodes')
 	MIXREL=$(readme_block '# mix.exs, in project/0: the library goes into the release, loaded, not started' | grep -v '^#')
 	check "recipe_blocks [release] (README blocks found)" \
-	    eval '[ -n "$VMARGS" ] && [ -n "$VMMOD" ] && [ -n "$MIXREL" ]'
+	    eval '[ -n "$VMARGS" ] && [ -n "$VMMOD" ] && [ -n "$REMARGS" ] && [ -n "$MIXREL" ]'
 	make -s -C "$ROOT" BUILD="$BUILD" install-erlang DESTDIR="$T/inst" PREFIX=/usr >/dev/null 2>&1
 	mkdir -p "$T/proj" "$T/home"
 	(
@@ -101,7 +102,7 @@ if command -v mix >/dev/null 2>&1; then
 		mix new app > "$T/mix_new.log" 2>&1 && cd app && mkdir -p rel &&
 		sed -i "s|deps: deps()|deps: deps(),\n      $MIXREL|" mix.exs &&
 		printf '%s\n%s\n' "$VMARGS" "$VMMOD" > rel/vm.args.eex &&
-		cp rel/vm.args.eex rel/remote.vm.args.eex &&
+		printf '%s\n%s\n' "$VMARGS" "$REMARGS" > rel/remote.vm.args.eex &&
 		printf 'export RELEASE_DISTRIBUTION=sname\n' > rel/env.sh.eex &&
 		DISTGUARD_EPMD_PORT=$EPMD_PORT ERL_LIBS="$T/inst/usr/lib/erlang/lib" \
 		    timeout 300 mix release --quiet > "$T/mix_release.log" 2>&1
