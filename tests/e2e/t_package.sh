@@ -285,14 +285,24 @@ check "/proc/PID/status Gid is distguard's ($ids)" [ "$ids" = "$DGID $DGID $DGID
 check "the control socket is in /run/distguard, distguard's" \
     [ "$(st /run/distguard/control.sock)" = "distguard:distguard 700" ]
 
-# A node of this host behind it, with the package's cookie.
+# A node of this host behind it, with the package's cookie and the
+# package's distguard_epmd (the installed configuration refuses nodes
+# without it).  The peers do not listen: they stand in for peers of
+# other hosts and register nowhere.
 COOKIE=$PKG_COOKIE
 ERL_COMMON=(-setcookie "$COOKIE" -start_epmd false -epmd_port "$EPMD_PORT"
 	-kernel inet_dist_use_interface '{127,0,0,1}' -noshell -pa "$T")
+PKG_EBIN=$(ls -d "$R"/usr/lib/erlang/lib/distguard-*/ebin | head -n 1)
+ERL_MOD=(-epmd_module distguard_epmd -pa "$PKG_EBIN")
 node_start b || exit 1
-r=$(EVAL_TIMEOUT=30 node_eval p1 "net_adm:ping(Node)" | tail -n 1)
+check "b registered mediated, with the package's distguard_epmd" \
+    grep -q "node b registered from .*; mediated" "$T/dg.log"
+r=$(EVAL_TIMEOUT=30 node_eval p1 "net_adm:ping(Node)" -dist_listen false | tail -n 1)
 check "a peer pings a node through the packaged daemon ($r)" [ "$r" = pong ]
-r=$(EVAL_TIMEOUT=30 node_eval w1 "erlang:set_cookie(node(), wrong), net_adm:ping(Node)" | tail -n 1)
+r=$(EVAL_TIMEOUT=30 node_eval n1 "net_adm:ping(Node)" | tail -n 1)
+check "a stock node of this host is refused by the installed configuration ($r)" \
+    eval '[ "$r" != pong ] && grep -q "ALIVE2_REQ for n1 refused: unmediated" "$T/dg.log"'
+r=$(EVAL_TIMEOUT=30 node_eval w1 "erlang:set_cookie(node(), wrong), net_adm:ping(Node)" -dist_listen false | tail -n 1)
 check "a wrong cookie is refused ($r)" [ "$r" = pang ]
 check "the alert is in /var/log/distguard/alerts.jsonl" \
     wait_for "$R/var/log/distguard/alerts.jsonl" '"event":"handshake.bad_digest"' 5
@@ -302,7 +312,7 @@ out=$(inroot distguard reload -c "$TC" 2>&1); rc=$?
 check "distguard reload (the unit's ExecReload) reloads it as distguard ($out)" [ "$rc" -eq 0 ]
 check "the daemon re-read the configuration and cookie" \
     grep -q "reload: configuration from $TC in force" "$T/dg.log"
-r=$(EVAL_TIMEOUT=30 node_eval p2 "net_adm:ping(Node)" | tail -n 1)
+r=$(EVAL_TIMEOUT=30 node_eval p2 "net_adm:ping(Node)" -dist_listen false | tail -n 1)
 check "and still serves ($r)" [ "$r" = pong ]
 kill -TERM "$DG_PID"
 wait_for "$T/dg.log" "info: stopped" 5
