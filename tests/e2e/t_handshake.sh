@@ -204,8 +204,10 @@ check "control: b's log shows 'Invalid challenge reply' for a direct wrong diges
 check "the daemon survived phase 1" dg_alive
 
 # ---- phase 2: bans (defaults: 5 failures in 60 s, 600 s) ------------------
+# The nodes until they are gone (with distguard_epmd they would register
+# again with the next daemon by themselves, holding their names there).
 kill "$DG_PID" "$PID_b" "$PID_d" 2>/dev/null
-wait "$DG_PID" 2>/dev/null
+wait "$DG_PID" "$PID_b" "$PID_d" 2>/dev/null
 sleep 0.5
 mv "$ALERTS" "$T/alerts1.log"
 write_conf '{handshake, [{timeout, 2}]}.' \
@@ -241,7 +243,7 @@ check "the daemon survived phase 2" dg_alive
 # restart_with BANS-ENTRY: a fresh daemon and node b on that configuration.
 restart_with() {
 	kill "$DG_PID" "$PID_b" 2>/dev/null
-	wait "$DG_PID" 2>/dev/null
+	wait "$DG_PID" "$PID_b" 2>/dev/null
 	sleep 0.5
 	mv "$ALERTS" "$ALERTS.$(date +%s%N)"
 	# A fresh log too: dg_start and node_start wait for lines that the

@@ -96,9 +96,12 @@ check "one connection carried the load (no reconnect)" \
 check "the daemon is alive after the reloads" dg_alive
 
 # ---- out of file descriptors -----------------------------------------------
+# b first, and until it is gone: with distguard_epmd it would register
+# again with the new daemon by itself, and hold its name there.
+kill "$PID_b" 2>/dev/null
+wait "$PID_b" 2>/dev/null
 kill "$DG_PID"
 wait "$DG_PID" 2>/dev/null
-kill "$PID_b" 2>/dev/null
 sleep 0.5
 mv "$T/dg.log" "$T/dg-before.log"
 # A fresh daemon limited to 64 descriptors.
