@@ -179,9 +179,15 @@ sd_end() {
 }
 insd() { nsenter --target "$SD" --mount --pid --net --uts --ipc --root --wd "$@"; }
 innet() { nsenter --net="/proc/$SD/ns/net" "$@"; }
-sd_node() {	# sd_node NAME EXPR: a node in systemd's network namespace
+# The package's distguard_epmd, for the protected nodes (the shipped
+# configuration refuses nodes without it).
+PKG_EBIN=$(ls -d "$R"/usr/lib/erlang/lib/distguard-*/ebin | head -n 1)
+# sd_node NAME EXPR: a peer in systemd's network namespace; it does not
+# listen (a stand-in for a peer of another host: no registration).
+sd_node() {
 	innet timeout -k 2 40 erl -sname "$1" -setcookie "$PKG_COOKIE" -start_epmd false \
 	    -epmd_port 4369 -kernel inet_dist_use_interface '{127,0,0,1}' -noshell -pa "$T" \
+	    -dist_listen false \
 	    -eval "$2" 2>&1
 }
 if sd_boot; then
@@ -231,6 +237,7 @@ if sd_boot; then
 	# process chain and the trap stops it.
 	nsenter --net="/proc/$SD/ns/net" timeout -k 2 60 erl -sname sb -setcookie "$PKG_COOKIE" -start_epmd false \
 	    -epmd_port 4369 -kernel inet_dist_use_interface '{127,0,0,1}' -noshell -pa "$T" \
+	    -epmd_module distguard_epmd -pa "$PKG_EBIN" \
 	    -eval "dgt:serve()" > "$T/sb.log" 2>&1 &
 	SB=$!
 	PIDS+=("$SB")
@@ -292,7 +299,6 @@ check "the control socket is in /run/distguard, distguard's" \
 COOKIE=$PKG_COOKIE
 ERL_COMMON=(-setcookie "$COOKIE" -start_epmd false -epmd_port "$EPMD_PORT"
 	-kernel inet_dist_use_interface '{127,0,0,1}' -noshell -pa "$T")
-PKG_EBIN=$(ls -d "$R"/usr/lib/erlang/lib/distguard-*/ebin | head -n 1)
 ERL_MOD=(-epmd_module distguard_epmd -pa "$PKG_EBIN")
 node_start b || exit 1
 check "b registered mediated, with the package's distguard_epmd" \
