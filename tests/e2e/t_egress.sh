@@ -62,7 +62,8 @@ h2_node p "dgt:serve(140)" || exit 1
 
 # ---- host 1: ours -------------------------------------------------------------
 # B is reachable from host 2 (EPMD and listeners on H1 too), and dials out
-# only through its egress ports.
+# only through its egress ports.  Host 1 runs on the defaults ({egress,
+# required}, {exposed, refuse}): its registered nodes all run the module.
 write_conf \
     "{peer, \"ctl*@*\", [allow_all]}." \
     "{peer, \"p@*\", [ping, global, replies]}." \
