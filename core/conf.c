@@ -210,11 +210,10 @@ set_defaults(struct dg_conf *c)
 	c->epmd_port = 4369;
 	c->remote_epmd_port = 4369;
 	c->names_from = DG_NAMES_LOCAL;
-	/* off while the daemon has no egress sessions: every node in use
-	 * today is a stock one.  These become DG_EGRESS_REQUIRED and
-	 * DG_EXPOSED_REFUSE when egress sessions land (issue 12). */
-	c->egress_mode = DG_EGRESS_OFF;
-	c->exposed_mode = DG_EXPOSED_OFF;
+	/* Fail closed: a node that dials out by itself, or that peers can
+	 * reach past its listener, is refused unless the file says not to. */
+	c->egress_mode = DG_EGRESS_REQUIRED;
+	c->exposed_mode = DG_EXPOSED_REFUSE;
 	c->epmd_timeout = 5;
 	c->epmd_max_conns = 1024;
 	c->epmd_max_per_source = 64;

@@ -59,8 +59,8 @@ struct dg_conf {
 	 * {egress, Mode}: registrations without distguard_epmd's mark (the
 	 * node's connections out would bypass distguard).  {exposed, Mode}: a
 	 * node whose distribution port listens on a non-loopback address
-	 * (peers could bypass distguard).  Both default to off until egress
-	 * sessions land (issue 12); then to required and refuse.
+	 * (peers could bypass distguard).  Both fail closed by default:
+	 * required and refuse.
 	 */
 	enum dg_egress_mode { DG_EGRESS_OFF, DG_EGRESS_OPTIONAL,
 			      DG_EGRESS_REQUIRED } egress_mode;

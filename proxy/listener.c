@@ -23,6 +23,9 @@
 
 struct listener {
 	ev_io			 io;
+	/* An egress listener's second socket: ::1 on the same port as
+	 * 127.0.0.1, for inet6 nodes (fd -1: none). */
+	ev_io			 io6;
 	ev_timer		 resume;
 	struct dg_daemon	*d;
 	char			 alive[DG_MAX_ALIVE_BYTES + 1];
@@ -36,9 +39,25 @@ struct listener {
 };
 
 static void
-pause_accepting(struct listener *l)
+start_accepting(struct listener *l)
+{
+	ev_io_start(l->d->loop, &l->io);
+	if (l->io6.fd != -1)
+		ev_io_start(l->d->loop, &l->io6);
+}
+
+static void
+stop_accepting(struct listener *l)
 {
 	ev_io_stop(l->d->loop, &l->io);
+	if (l->io6.fd != -1)
+		ev_io_stop(l->d->loop, &l->io6);
+}
+
+static void
+pause_accepting(struct listener *l)
+{
+	stop_accepting(l);
 	ev_timer_set(&l->resume, 1.0, 0.0);
 	ev_timer_start(l->d->loop, &l->resume);
 }
@@ -49,13 +68,14 @@ on_resume(struct ev_loop *loop, ev_timer *w, int revents)
 	struct listener *l = (struct listener *)((char *)w -
 	    offsetof(struct listener, resume));
 
-	ev_io_start(loop, &l->io);
+	(void)loop;
+	start_accepting(l);
 }
 
 static void
 on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct listener *l = (struct listener *)w;
+	struct listener *l = w->data;
 	struct dg_daemon *d = l->d;
 	const struct dg_conf *conf = d->conf;
 	struct sockaddr_storage ss;
@@ -112,7 +132,7 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 static int
-bind_port(const struct dg_sockaddr *base, uint16_t port)
+bind_port(const struct dg_sockaddr *base, uint16_t port, int v6only)
 {
 	struct sockaddr_storage ss = base->ss;
 
@@ -121,7 +141,8 @@ bind_port(const struct dg_sockaddr *base, uint16_t port)
 	else
 		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
 	/* A listener on "::" takes IPv4 peers too (as ::ffff:a.b.c.d). */
-	return net_listen((struct sockaddr *)&ss, base->len, LISTEN_BACKLOG, 0);
+	return net_listen((struct sockaddr *)&ss, base->len, LISTEN_BACKLOG,
+	    v6only);
 }
 
 /* A listening socket on a free port of the configured range, at `at`. */
@@ -133,7 +154,7 @@ open_in_range(const struct dg_conf *conf, const struct dg_sockaddr *at,
 	int fd = -1;
 
 	for (port = conf->listen_port_min; port <= conf->listen_port_max; port++) {
-		if ((fd = bind_port(at, (uint16_t)port)) != -1) {
+		if ((fd = bind_port(at, (uint16_t)port, 0)) != -1) {
 			*portp = port;
 			return fd;
 		}
@@ -148,27 +169,87 @@ open_in_range(const struct dg_conf *conf, const struct dg_sockaddr *at,
 	return -1;
 }
 
+/*
+ * The egress pair: 127.0.0.1 and ::1 on one free port of the range, so
+ * that inet4 and inet6 nodes dial the same port distguard_epmd hands
+ * out.  A host without ::1 gets 127.0.0.1 alone (*fd6 = -1).
+ */
+static int
+open_loopback_pair(const struct dg_conf *conf, const char *what,
+    unsigned *portp, int *fd6)
+{
+	struct dg_sockaddr lo4, lo6;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&lo4.ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&lo6.ss;
+	unsigned port;
+	int fd;
+
+	memset(&lo4, 0, sizeof(lo4));
+	a4->sin_family = AF_INET;
+	a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lo4.len = sizeof(*a4);
+	memset(&lo6, 0, sizeof(lo6));
+	a6->sin6_family = AF_INET6;
+	a6->sin6_addr = in6addr_loopback;
+	lo6.len = sizeof(*a6);
+	for (port = conf->listen_port_min; port <= conf->listen_port_max; port++) {
+		if ((fd = bind_port(&lo4, (uint16_t)port, 0)) == -1) {
+			if (errno == EADDRINUSE)
+				continue;
+			log_warn("listener %s: cannot listen on 127.0.0.1 port %u",
+			    what, port);
+			return -1;
+		}
+		if ((*fd6 = bind_port(&lo6, (uint16_t)port, 1)) != -1 ||
+		    errno != EADDRINUSE) {
+			if (*fd6 == -1)
+				log_warn("listener %s: no ::1 on port %u; "
+				    "inet6 nodes cannot use it", what, port);
+			*portp = port;
+			return fd;
+		}
+		close(fd);
+	}
+	log_warnx("listener %s: no port free on both 127.0.0.1 and ::1 in "
+	    "%u..%u", what, conf->listen_port_min, conf->listen_port_max);
+	return -1;
+}
+
+/* A listener accepting on fd (and fd6, when not -1) at port. */
 static struct listener *
-listener_new(struct dg_daemon *d, const struct dg_sockaddr *at,
+listener_wrap(struct dg_daemon *d, int fd, int fd6, unsigned port,
     const char *what)
 {
 	struct listener *l;
-	unsigned port = 0;
-	int fd;
 
-	if ((fd = open_in_range(d->conf, at, what, &port)) == -1)
-		return NULL;
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		log_warnx("listener %s: out of memory", what);
 		close(fd);
+		if (fd6 != -1)
+			close(fd6);
 		return NULL;
 	}
 	l->d = d;
 	l->port = (uint16_t)port;
 	ev_io_init(&l->io, on_accept, fd, EV_READ);
+	l->io.data = l;
+	ev_io_init(&l->io6, on_accept, fd6, EV_READ);
+	l->io6.data = l;
 	ev_timer_init(&l->resume, on_resume, 1.0, 0.0);
-	ev_io_start(d->loop, &l->io);
+	start_accepting(l);
 	return l;
+}
+
+static struct listener *
+listener_new(struct dg_daemon *d, const struct dg_sockaddr *at,
+    const char *what)
+{
+	unsigned port = 0;
+	int fd;
+
+	if ((fd = open_in_range(d->conf, at, what, &port)) == -1)
+		return NULL;
+	return listener_wrap(d, fd, -1, port, what);
 }
 
 struct listener *
@@ -189,18 +270,15 @@ listener_open(struct dg_daemon *d, const char *alive, int b_family,
 struct listener *
 listener_open_egress(struct dg_daemon *d, const char *target)
 {
-	struct dg_sockaddr lo;
-	struct sockaddr_in *a = (struct sockaddr_in *)&lo.ss;
 	struct listener *l;
+	unsigned port = 0;
+	int fd, fd6 = -1;
 
 	/* Loopback only, whatever the inbound listeners' address: only the
 	 * host's own nodes may dial out through us. */
-	memset(&lo, 0, sizeof(lo));
-	a->sin_family = AF_INET;
-	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	lo.len = sizeof(*a);
-	snprintf(lo.text, sizeof(lo.text), "127.0.0.1");
-	if ((l = listener_new(d, &lo, target)) == NULL)
+	if ((fd = open_loopback_pair(d->conf, target, &port, &fd6)) == -1)
+		return NULL;
+	if ((l = listener_wrap(d, fd, fd6, port, target)) == NULL)
 		return NULL;
 	snprintf(l->target, sizeof(l->target), "%s", target);
 	snprintf(l->alive, sizeof(l->alive), "egress");
@@ -216,8 +294,10 @@ listener_port(const struct listener *l)
 void
 listener_close(struct listener *l)
 {
-	ev_io_stop(l->d->loop, &l->io);
+	stop_accepting(l);
 	ev_timer_stop(l->d->loop, &l->resume);
 	close(l->io.fd);
+	if (l->io6.fd != -1)
+		close(l->io6.fd);
 	free(l);
 }

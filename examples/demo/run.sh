@@ -8,6 +8,10 @@
 #   (a) with a stock epmd: the fun spreads and all three nodes halt;
 #   (b) behind distguard, where foo may only send to `gateway` and bar and
 #       baz trust each other: the spawn is denied, bar and baz live on.
+#       bar and baz are protected nodes (distguard_epmd, so their
+#       connection to each other is judged both ways); foo, the attacker,
+#       is a stock node that distguard lets register only because this
+#       demo says {egress, optional} (it alerts epmd.unmediated).
 # Everything runs on 127.0.0.1, on free ports, and stops by itself.
 [ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"
 set -u
@@ -48,10 +52,14 @@ alive() { kill -0 "$1" 2>/dev/null; }
 erlc -o "$W" "$ROOT/examples/demo/demo.erl" || { say "erlc failed"; say "FAILED"; exit 1; }
 
 # node NAME EPMDPORT: starts demo:main on a node; its output goes to
-# $W/$RUN.NAME.log, its pid to PID_NAME.
+# $W/$RUN.NAME.log, its pid to PID_NAME.  bar and baz get $PROTECT (the
+# EPMD module, in run (b)).
+PROTECT=()
 node() {
+	local mod=()
+	[ "$1" != foo ] && mod=("${PROTECT[@]}")
 	timeout -k 2 40 erl -sname "$1" -setcookie "$COOKIE" -noshell -pa "$W" \
-	    -start_epmd false -epmd_port "$2" \
+	    -start_epmd false -epmd_port "$2" "${mod[@]}" \
 	    -kernel inet_dist_use_interface '{127,0,0,1}' \
 	    -eval "demo:main([$1, '$HOST'])" > "$W/$RUN.$1.log" 2>&1 &
 	PIDS+=("$!")
@@ -113,6 +121,9 @@ cat > "$W/distguard.conf" <<EOF
 {alerts, [{file, "$W/alerts.log"}]}.
 {control, "$W/ctl.sock"}.
 $( [ "$(id -u)" -eq 0 ] && echo '%% distguard refuses to stay root: it drops to this user once set up.' && echo '{user, "nobody"}.')
+%% bar and baz run distguard_epmd; foo, the attacker, is a stock node,
+%% let in with an epmd.unmediated alert (the default refuses it).
+{egress, optional}.
 %% bar and baz trust each other.
 {node, "bar@*", [{peer, "baz@*", [allow_all]}]}.
 {node, "baz@*", [{peer, "bar@*", [allow_all]}]}.
@@ -124,12 +135,15 @@ say "(b) the same three nodes behind distguard (epmd port $P), policy:"
 grep -v '^%%\|^{epmd\|^{listen\|^{registration\|^{cookie\|^{alerts\|^{control\|^{user' \
     "$W/distguard.conf" | sed 's/^/    /'
 [ "$(id -u)" -eq 0 ] && chown -R nobody: "$W"
+PROTECT=(-epmd_module distguard_epmd -pa "$ROOT/$BUILD/erl/ebin")
 "$DG" run -c "$W/distguard.conf" > "$W/dg.log" 2>&1 &
 DG_PID=$!
 PIDS+=("$DG_PID")
 disown
 wait_for "$W/dg.log" "distguard running" 10 || { cat "$W/dg.log"; say "FAILED"; exit 1; }
 scenario "$P"
+say "distguard's alert for foo's registration (a stock node: no distguard_epmd):"
+grep '"epmd.unmediated".*"node":"foo"' "$W/alerts.log" | sed 's/^/    /'
 say "distguard's alert for foo's attempt:"
 grep '"filter.denied".*"foo@.*spawn_request' "$W/alerts.log" | sed 's/^/    /'
 n=$(grep -c '"filter.denied".*"foo@' "$W/alerts.log")

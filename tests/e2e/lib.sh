@@ -76,8 +76,18 @@ give_files() {
 }
 
 # write_conf [extra entries...]: the base configuration plus the policy
-# and options a test needs.  The base admits nothing by itself.
+# and options a test needs.  The base admits nothing by itself.  It
+# leaves {egress, ...} and {exposed, ...} at the daemon's defaults
+# (required, refuse: nodes need distguard_epmd and a loopback port) unless
+# the suite sets DG_EGRESS / DG_EXPOSED (saying why) or passes the entry.
 write_conf() {
+	local e has_egress=0 has_exposed=0
+	for e in "$@"; do
+		case $e in
+		"{egress,"*) has_egress=1 ;;
+		"{exposed,"*) has_exposed=1 ;;
+		esac
+	done
 	{
 		echo "{epmd, [{port, $EPMD_PORT}, {addresses, [\"127.0.0.1\", \"::1\"]}, {timeout, ${EPMD_TIMEOUT:-5}}]}."
 		echo "{listen, [{address, \"127.0.0.1\"}, {ports, {$LMIN, $LMAX}}]}."
@@ -86,6 +96,8 @@ write_conf() {
 		echo "{alerts, [{file, \"$ALERTS\"}, {per_source, ${ALERTS_PER_SOURCE:-1000}}]}."
 		echo "{control, \"$T/ctl.sock\"}."
 		[ -n "$DG_USER_ENTRY" ] && echo "$DG_USER_ENTRY"
+		[ -n "${DG_EGRESS:-}" ] && [ $has_egress = 0 ] && echo "{egress, $DG_EGRESS}."
+		[ -n "${DG_EXPOSED:-}" ] && [ $has_exposed = 0 ] && echo "{exposed, $DG_EXPOSED}."
 		for e in "$@"; do echo "$e"; done
 	} > "$CONF"
 	give_files
@@ -108,12 +120,22 @@ erlc -o "$T" "$ROOT/tests/e2e/dgt.erl" >/dev/null 2>&1 || echo "# erlc failed"
 ERL_COMMON=(-setcookie "$COOKIE" -start_epmd false -epmd_port "$EPMD_PORT"
 	-kernel inet_dist_use_interface '{127,0,0,1}' -noshell -pa "$T")
 
+# distguard_epmd, the EPMD module of protected nodes (built by make).
+EBIN="$ROOT/$BUILD/erl/ebin"
+ERL_MOD=(-epmd_module distguard_epmd -pa "$EBIN")
+[ -f "$EBIN/distguard_epmd.beam" ] || echo "# distguard_epmd.beam missing in $EBIN"
+
 # node_start NAME [erl args...]: a long-lived node running dgt:serve(),
 # registered with distguard; waits until epmd knows it.  Its output goes
-# to $T/NAME.log; it halts by itself after 120 s at the latest.
+# to $T/NAME.log; it halts by itself after 120 s at the latest.  These
+# are the suites' protected nodes: they run distguard_epmd (mediated,
+# their own connections go through egress sessions) unless the suite sets
+# NODE_MOD=0, saying why.
 node_start() {
 	local name=$1; shift
-	timeout -k 2 150 erl -sname "$name" "${ERL_COMMON[@]}" "$@" \
+	local mod=()
+	[ "${NODE_MOD:-1}" = 1 ] && mod=("${ERL_MOD[@]}")
+	timeout -k 2 150 erl -sname "$name" "${ERL_COMMON[@]}" "${mod[@]}" "$@" \
 	    -eval "dgt:serve()" > "$T/$name.log" 2>&1 &
 	PIDS+=("$!")
 	eval "PID_$name=$!"

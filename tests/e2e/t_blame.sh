@@ -11,6 +11,11 @@
 #  - `distguard check` refuses withholding flags a supported OTP release
 #    requires, with FILE:LINE and the releases.
 . "$(dirname "$0")/lib.sh"
+# The peers here are stock OTP nodes and crafted registrations standing
+# in for other hosts' peers and for misbehaving nodes: they register only
+# because they listen, so this suite accepts unmediated registrations.
+# Its protected node b runs distguard_epmd (node_start).
+DG_EGRESS=off
 CRAFT="python3 $ROOT/tests/e2e/craft.py"
 
 count_alerts() { grep "\"event\":\"$1\"" "$ALERTS" 2>/dev/null | grep -Ec -- "$2"; }

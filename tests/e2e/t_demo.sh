@@ -8,7 +8,10 @@
 cd "$T" || exit 1
 erlc -o "$T" "$ROOT/examples/demo/demo.erl" || { not_ok "demo.erl compiles"; exit 1; }
 
-write_conf \
+# As in examples/demo/run.sh: bar and baz are protected nodes (the EPMD
+# module); foo, the attacker, and probe are stock nodes, let in by
+# {egress, optional} with an epmd.unmediated alert.
+write_conf '{egress, optional}.' \
     '{node, "bar@*", [{peer, "baz@*", [allow_all]}]}.' \
     '{node, "baz@*", [{peer, "bar@*", [allow_all]}]}.' \
     '{peer, "foo@*", [{allow, reg_send, [gateway]}]}.' \
@@ -16,7 +19,9 @@ write_conf \
 dg_start || exit 1
 
 demo_node() {
-	timeout -k 2 45 erl -sname "$1" "${ERL_COMMON[@]}" \
+	local mod=()
+	[ "$1" != foo ] && mod=("${ERL_MOD[@]}")
+	timeout -k 2 45 erl -sname "$1" "${ERL_COMMON[@]}" "${mod[@]}" \
 	    -eval "demo:main([$1, '$HOST'])" > "$T/$1.log" 2>&1 &
 	PIDS+=("$!")
 	eval "PID_$1=$!"
@@ -27,7 +32,11 @@ alive() { kill -0 "$1" 2>/dev/null; }
 demo_node baz
 demo_node bar
 check "bar pings baz through distguard" wait_for "$T/bar.log" "net_adm:ping.*-> pong" 10
+check "... through an egress session (both directions judged)" \
+    grep -q "baz@$HOST <- egress from bar@$HOST: up" "$T/dg.log"
 demo_node foo
+check "foo, a stock node, registered with an epmd.unmediated alert" \
+    wait_for "$ALERTS" '"event":"epmd.unmediated".*"node":"foo"' 5
 check "foo sent the halt fun" wait_for "$T/foo.log" "erpc:cast" 10
 check "foo's spawn is denied and alerted (erlang:apply/2)" \
     wait_for "$ALERTS" '"filter.denied".*"node":"foo@.*spawn_request mfa erlang:apply/2' 5

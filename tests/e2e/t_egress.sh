@@ -26,8 +26,11 @@ erlc -o "$T" "$ROOT/tests/e2e/dgegress.erl" "$ROOT/tests/e2e/dgnoout.erl" >/dev/
 chmod 755 "$T"
 
 # ---- host 2: its distguard and its nodes -----------------------------------
+# Its nodes are stock on purpose (the attackers dial as they like), so
+# host 2 accepts unmediated registrations: {egress, off}.
 cat > "$T/h2/dg.conf" <<EOF
 {epmd, [{port, $EPMD_PORT}, {addresses, ["127.0.0.1", "$H2"]}]}.
+{egress, off}.
 {listen, [{address, "$H2"}, {ports, {$LMIN, $LMAX}}]}.
 {registration_from, ["127.0.0.1"]}.
 {cookie, {file, "$T/cookie"}}.
@@ -59,7 +62,8 @@ h2_node p "dgt:serve(140)" || exit 1
 
 # ---- host 1: ours -------------------------------------------------------------
 # B is reachable from host 2 (EPMD and listeners on H1 too), and dials out
-# only through its egress ports.
+# only through its egress ports.  Host 1 runs on the defaults ({egress,
+# required}, {exposed, refuse}): its registered nodes all run the module.
 write_conf \
     "{peer, \"ctl*@*\", [allow_all]}." \
     "{peer, \"p@*\", [ping, global, replies]}." \
@@ -90,7 +94,9 @@ h1_node b || exit 1
 B="b@$H1"
 
 # ctl EXPR: a hidden stock node of host 1 that drives B (allowed all), and
-# prints EXPR's value.
+# prints EXPR's value.  It does not listen, so it needs no registration
+# (host 1 refuses stock nodes: the default {egress, required}) and comes
+# in through B's listener as a peer.
 ctl() {
 	timeout -k 2 40 erl -name "ctl$RANDOM@$H1" "${H1_ARGS[@]}" -hidden -dist_listen false \
 	    -eval "B = '$B', R = try begin $1 end catch C:E -> {C, E} end,

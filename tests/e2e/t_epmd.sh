@@ -2,6 +2,11 @@
 # End-to-end: the EPMD service with real nodes and the stock epmd client
 # (issue: foundation and hardened EPMD).
 . "$(dirname "$0")/lib.sh"
+# This suite tests the EPMD protocol with stock clients: crafted ALIVE2
+# registrations and stock nodes (no distguard_epmd mark), which
+# {egress, required} would refuse before the behaviour under test.  Its
+# dgt nodes run distguard_epmd (node_start).
+DG_EGRESS=off
 CRAFT="python3 $ROOT/tests/e2e/craft.py"
 
 EPMD_TIMEOUT=2 write_conf '{default, [ping, global, replies]}.'

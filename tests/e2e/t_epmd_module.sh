@@ -1,24 +1,32 @@
 #!/bin/bash
-# End-to-end: distguard_epmd, the EPMD module of protected nodes (issue 12,
-# the parts that do not need egress sessions).  Real OTP nodes with
-# -epmd_module distguard_epmd: they register mediated, re-register by
-# themselves after the daemon is killed and restarted, never dial a remote
-# node themselves, and ignore -erl_epmd_port; the daemon refuses stock
-# (unmediated) nodes in {egress, required}, alerts on them in optional, and
-# refuses nodes whose distribution port listens beyond loopback.
+# End-to-end: distguard_epmd, the EPMD module of protected nodes (issue
+# 12).  Real OTP nodes with -epmd_module distguard_epmd (lib.sh's
+# node_start gives it): they register mediated, re-register by themselves
+# after the daemon is killed and restarted, never dial a remote node
+# themselves, and ignore -erl_epmd_port; the daemon refuses stock
+# (unmediated) nodes by default ({egress, required}: no {egress, ...}
+# entry below), alerts on them in optional, and refuses nodes whose
+# distribution port listens beyond loopback (the default {exposed,
+# refuse}), on a test configuration and on the embedded one.
 . "$(dirname "$0")/lib.sh"
 CRAFT="python3 $ROOT/tests/e2e/craft.py"
-EBIN="$ROOT/$BUILD/erl/ebin"
-ERL_MOD=(-epmd_module distguard_epmd -pa "$EBIN")
 
 if [ ! -f "$EBIN/distguard_epmd.beam" ]; then
 	not_ok "distguard_epmd.beam built in $EBIN"
 	exit 1
 fi
 
-MODES='{egress, required}.
-{exposed, refuse}.'
-write_conf '{default, [ping]}.' "$MODES"
+# mod_conf [entries]: write_conf, with no {egress}/{exposed} entry unless
+# given, and other hosts' EPMD on this test's port (section 6: the EPMD
+# of "another host" is played by the script there).
+mod_conf() {
+	write_conf '{default, [ping]}.' "$@"
+	sed -i "s/{addresses, \[\"127.0.0.1\", \"::1\"\]}/&, {remote_port, $EPMD_PORT}/" "$CONF"
+}
+mod_conf
+grep -q "remote_port, $EPMD_PORT" "$CONF" || not_ok "remote_port set in $CONF"
+check "the test configuration has no {egress} or {exposed} entry" \
+    not grep -q '^{egress\|^{exposed' "$CONF"
 dg_start || exit 1
 
 # peer_ping NAME TARGET: a stock node that does not listen (so it needs no
@@ -29,7 +37,7 @@ peer_ping() {
 }
 
 # --- 1. mediated registration, reachable through distguard ------------------
-for n in n1 n2 n3; do node_start "$n" "${ERL_MOD[@]}" || exit 1; done
+for n in n1 n2 n3; do node_start "$n" || exit 1; done
 check "nodes with the module register as mediated" \
     [ "$(grep -c 'node n[123] registered from .*; mediated (distguard_epmd)' "$T/dg.log")" -eq 3 ]
 names=$(stock_epmd -names)
@@ -98,9 +106,9 @@ for n in n1 n2 n3; do
 done
 grep -h "registered again" "$T"/n[123].log | sed 's/^/#   /'
 
-# --- 3. required: a stock node is refused, the line names the flags ---------
+# --- 3. required (the default): a stock node is refused, the line names the flags
 out=$(timeout -k 2 30 erl -sname s1 "${ERL_COMMON[@]}" -eval 'halt().' 2>&1)
-check "a stock node is refused in egress required" \
+check "a stock node is refused (egress required, by default)" \
     wait_for "$T/dg.log" "ALIVE2_REQ for s1 refused: unmediated" 5
 check "... and the log line says which flags to add" \
     grep -q "ALIVE2_REQ for s1 refused: unmediated; start the node with -epmd_module distguard_epmd -pa " "$T/dg.log"
@@ -109,10 +117,10 @@ check "... with an epmd.unmediated alert" \
 check "... and it is not registered" not eval 'stock_epmd -names | grep -q "^name s1 "'
 
 # --- 4. optional: accepted, with the alert ----------------------------------
-write_conf '{default, [ping]}.' '{egress, optional}.' '{exposed, refuse}.'
+mod_conf '{egress, optional}.'
 rl=$("$DG" reload -c "$CONF" 2>&1)
 check "reloaded with egress optional ($rl)" [ "$rl" = reloaded ]
-node_start s2 || exit 1
+NODE_MOD=0 node_start s2 || exit 1
 check "in optional mode a stock node registers, marked unmediated" \
     grep -q "node s2 registered from .*; unmediated (stock EPMD client)" "$T/dg.log"
 check "... with an epmd.unmediated alert (accepted)" \
@@ -129,11 +137,11 @@ r = json.load(open(sys.argv[1]))["registrations"]
 sys.exit(0 if r.get("mediated") == 3 and r.get("unmediated") == 1 and
          r.get("refused_unmediated") == 1 else 1)
 PY
-write_conf '{default, [ping]}.' "$MODES"
+mod_conf
 "$DG" reload -c "$CONF" >/dev/null 2>&1
 
 # --- 5. -erl_epmd_port: ignored, still registered through distguard ---------
-node_start e1 "${ERL_MOD[@]}" -erl_epmd_port 12345 \
+node_start e1 -erl_epmd_port 12345 \
     -kernel erl_epmd_node_listen_port 12346 || exit 1
 check "with -erl_epmd_port the node still registers, mediated" \
     grep -q "node e1 registered from .*; mediated" "$T/dg.log"
@@ -147,9 +155,12 @@ check "... and the kernel's erl_epmd_node_listen_port" \
 r=$(peer_ping pe "e1@$HOST")
 check "... and is reachable through distguard ($r)" [ "$r" = pong ]
 
-# --- 6. address_please: no egress sessions, so no route, and no direct dial -
-# "Another host" is 127.0.0.9 with an EPMD played by this script: it
-# records every connection and answers "no such node".
+# --- 6. address_please: the route is distguard's egress port, never direct --
+# "Another host" is 127.0.0.9 with an EPMD played by this script on the
+# test's EPMD port (the daemon's remote_port): it records every connection
+# and answers "no such node".  The module node asks distguard, which asks
+# that EPMD once for its egress session; a node dialling by itself would
+# make a second connection.
 FAKE_LOG="$T/fake_epmd.log"
 : > "$FAKE_LOG"
 python3 - "$EPMD_PORT" "$FAKE_LOG" <<'PY' &
@@ -165,14 +176,14 @@ while time.time() < end:
         c, a = s.accept()
     except socket.timeout:
         continue
-    with open(sys.argv[2], "a") as f:
-        f.write("connection from %s:%d\n" % a)
     c.settimeout(2)
     try:
-        c.recv(4096)
+        req = c.recv(4096)
         c.sendall(b"w\x01")
     except OSError:
-        pass
+        req = b""
+    with open(sys.argv[2], "a") as f:
+        f.write("connection from %s:%d asking %r\n" % (a[0], a[1], req[3:]))
     c.close()
 PY
 PIDS+=("$!")
@@ -180,19 +191,22 @@ sleep 0.5
 r=$(timeout -k 2 40 erl -name a1@127.0.0.1 "${ERL_COMMON[@]}" "${ERL_MOD[@]}" \
     -eval "io:format(\"~p~n\", [net_adm:ping('r@127.0.0.9')]), timer:sleep(300), halt()." 2>&1)
 echo "$r" | sed 's/^/#   /'
-check "a module node's ping to r@127.0.0.9 fails (pang)" eval 'echo "$r" | grep -qx pang'
-check "... the daemon answered its EGRESS_REQ: egress sessions not available" \
-    grep -q "EGRESS_REQ for r@127.0.0.9: egress sessions not available" "$T/dg.log"
-check "... the module logged the daemon's error" \
-    eval 'echo "$r" | grep -q "distguard_epmd: no route to r@127.0.0.9"'
-check "... and nothing reached 127.0.0.9 (fake EPMD saw no connection)" \
-    not grep -q connection "$FAKE_LOG"
-# The same ping from a stock node does reach the fake EPMD: the check
-# above can fail.
+sed 's/^/#   fake EPMD: /' "$FAKE_LOG"
+check "a module node's ping to r@127.0.0.9 fails (pang: no such node there)" \
+    eval 'echo "$r" | grep -qx pang'
+check "... the daemon gave it an egress port for r@127.0.0.9" \
+    grep -q "egress port [0-9]* for r@127.0.0.9" "$T/dg.log"
+check "... whose session asked 127.0.0.9's EPMD and closed on its answer" \
+    grep -q "closed: r@127.0.0.9: its host's EPMD" "$T/dg.log"
+n0=$(grep -c connection "$FAKE_LOG")
+check "... and only distguard reached 127.0.0.9 (one EPMD connection: $n0)" [ "$n0" -eq 1 ]
+# The same ping from a stock node does reach the fake EPMD by itself: the
+# check above can fail.
 r=$(timeout -k 2 40 erl -name c1@127.0.0.1 "${ERL_COMMON[@]}" -dist_listen false \
     -eval "io:format(\"~p~n\", [net_adm:ping('r@127.0.0.9')]), halt()." 2>&1 | tail -n 1)
+sleep 0.3
 check "control: a stock node's ping goes to 127.0.0.9 itself ($r)" \
-    wait_for "$FAKE_LOG" "connection from 127.0.0.1" 5
+    [ "$(grep -c connection "$FAKE_LOG")" -gt "$n0" ]
 
 # EGRESS_REQ by hand: from outside registration_from, and malformed.
 egress_raw() {	# egress_raw SOURCE_ADDR BODY: prints the reply bytes in hex
@@ -217,7 +231,9 @@ print(buf.hex() or "closed")
 PY
 }
 r=$(egress_raw 127.0.0.1 "r@127.0.0.9")
-check "EGRESS_REQ from a registration address: 'e', result 1, port 0 ($r)" [ "$r" = 650100000000 ]
+ep=$(sed -n 's/.*egress port \([0-9]*\) for r@127.0.0.9$/\1/p' "$T/dg.log" | tail -n 1)
+check "EGRESS_REQ from a registration address: 'e', result 0, r's egress port ${ep:-?} ($r)" \
+    [ "$r" = "6500$(printf '%04x' "${ep:-0}")0006" ]
 r=$(egress_raw 127.0.0.5 "r@127.0.0.9")
 check "EGRESS_REQ from outside registration_from: closed, no answer ($r)" [ "$r" = closed ]
 check "... logged and alerted as epmd.refused" \
@@ -259,6 +275,56 @@ if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null 2>&1; then
 	fi
 else
 	echo "ok - # skip exposed check: needs root and ip(8) for a network namespace"
+fi
+
+# --- 8. the embedded default: no -c at all -----------------------------------
+# `distguard run` on its built-in configuration (examples/distguard.conf:
+# EPMD on 4369, listeners 4370..4469 on every address, the cookie from
+# $HOME/.erlang.cookie), in a network namespace of the test's own with
+# only lo, so those fixed ports and addresses are the namespace's alone.
+if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null 2>&1; then
+	NSD=dgt-epmddef-$$
+	ip netns add "$NSD" && ip netns exec "$NSD" ip link set lo up
+	CLEANUPS+=("ip netns del $NSD")
+	mkdir -p "$T/defhome"
+	printf '%s' "$COOKIE" > "$T/defhome/.erlang.cookie"
+	chmod 400 "$T/defhome/.erlang.cookie"
+	give_files
+	HOME="$T/defhome" ip netns exec "$NSD" "$DG" run -v > "$T/def-dg.log" 2>&1 &
+	PIDS+=("$!")
+	DEF=(-setcookie "$COOKIE" -start_epmd false -epmd_port 4369 -noshell)
+	if wait_for "$T/def-dg.log" "distguard running" 10; then
+		ip netns exec "$NSD" timeout -k 2 30 erl -sname d1 "${DEF[@]}" \
+		    -kernel inet_dist_use_interface '{127,0,0,1}' \
+		    -eval 'halt().' > "$T/d1.log" 2>&1
+		check "embedded default: a stock node is refused, unmediated" \
+		    grep -q "ALIVE2_REQ for d1 refused: unmediated; start the node with -epmd_module distguard_epmd -pa " "$T/def-dg.log"
+		check "... with an epmd.unmediated alert (in the log: no alerts file)" \
+		    grep -q 'alert epmd.unmediated .*node "d1"' "$T/def-dg.log"
+		check "... and OTP says it could not register" \
+		    grep -q "the name d1@$HOST seems to be in use" "$T/d1.log"
+		ip netns exec "$NSD" timeout -k 2 30 erl -sname d2 "${DEF[@]}" "${ERL_MOD[@]}" \
+		    -eval 'halt().' > "$T/d2.log" 2>&1
+		check "embedded default: a module node on 0.0.0.0 is refused, exposed" \
+		    grep -q "ALIVE2_REQ for d2 refused: exposed: port [0-9]* listens on 0.0.0.0; start the node with -kernel inet_dist_use_interface {127,0,0,1}" "$T/def-dg.log"
+		check "... with an epmd.exposed alert" \
+		    grep -q 'alert epmd.exposed .*node "d2"' "$T/def-dg.log"
+		ip netns exec "$NSD" timeout -k 2 40 erl -sname d4 "${DEF[@]}" "${ERL_MOD[@]}" \
+		    -kernel inet_dist_use_interface '{127,0,0,1}' \
+		    -eval 'timer:sleep(30000), halt().' > "$T/d4.log" 2>&1 &
+		PIDS+=("$!")
+		check "embedded default: a module node on loopback registers, mediated" \
+		    wait_for "$T/def-dg.log" "node d4 registered from .*; mediated" 15
+		r=$(ip netns exec "$NSD" timeout -k 2 30 erl -sname d3 "${DEF[@]}" "${ERL_MOD[@]}" \
+		    -kernel inet_dist_use_interface '{127,0,0,1}' \
+		    -eval "io:format(\"~p~n\", [net_adm:ping('d4@$HOST')]), halt()." 2>&1 | tail -n 1)
+		check "... and another pings it, through an egress session ($r)" \
+		    eval '[ "$r" = pong ] && grep -q "d4@$HOST <- egress from d3@$HOST: up" "$T/def-dg.log"'
+	else
+		not_ok "the daemon on its embedded configuration started in a namespace"
+	fi
+else
+	echo "ok - # skip embedded-default check: needs root and ip(8) for a network namespace"
 fi
 
 check "daemon still running" dg_alive

@@ -11,6 +11,10 @@
 #   x*@  craft.py's hand-made peer: reg_send to sink
 #   on c (a {node} scope): a*@ may only send to sink
 . "$(dirname "$0")/lib.sh"
+# The peers here are stock OTP nodes standing in for peers of other
+# hosts: they register only because they listen, so this suite accepts
+# unmediated registrations.  Its protected nodes b and c run distguard_epmd (long_node).
+DG_EGRESS=off
 CRAFT="python3 $ROOT/tests/e2e/craft.py"
 cd "$T" || exit 1	# crash dumps of failing evals land here
 
@@ -31,7 +35,7 @@ dg_start || exit 1
 # Local nodes that outlive the whole run (dgt:serve/1).
 long_node() {
 	local name=$1 life=$2
-	timeout -k 2 $((life + 20)) erl -sname "$name" "${ERL_COMMON[@]}" \
+	timeout -k 2 $((life + 20)) erl -sname "$name" "${ERL_COMMON[@]}" "${ERL_MOD[@]}" \
 	    -eval "dgt:serve($life)" > "$T/$name.log" 2>&1 &
 	PIDS+=("$!")
 	eval "PID_$name=$!"

@@ -9,6 +9,10 @@
 # loopback source addresses (127.0.3.x and up), so bans and per-source caps
 # they trigger never hit the legitimate nodes on 127.0.0.1.
 . "$(dirname "$0")/lib.sh"
+# The hostile clients include stock nodes and a crafted registration
+# (no distguard_epmd mark), so this suite accepts unmediated
+# registrations.  Its protected node b runs distguard_epmd.
+DG_EGRESS=off
 CRAFT="python3 $ROOT/tests/e2e/craft.py"
 ulimit -n 20000 2>/dev/null
 
@@ -51,7 +55,7 @@ fi
 # dgt:serve()'s 120 s: the node serves for 500 s at most.
 node_start_long() {
 	local name=$1; shift
-	timeout -k 2 520 erl -sname "$name" "${ERL_COMMON[@]}" "$@" \
+	timeout -k 2 520 erl -sname "$name" "${ERL_COMMON[@]}" "${ERL_MOD[@]}" "$@" \
 	    -eval "dgt:serve(500)" > "$T/$name.log" 2>&1 &
 	PIDS+=("$!")
 	eval "PID_$name=$!"

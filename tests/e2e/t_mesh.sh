@@ -14,6 +14,10 @@ MEMBERS=8
 N=$((MEMBERS + 1))
 ROUNDS=3
 erlc -o "$T" "$ROOT/tests/e2e/dgmesh.erl" >/dev/null 2>&1 || echo "# erlc dgmesh failed"
+# Every node is a protected node of this host: all run distguard_epmd
+# (the defaults refuse them otherwise), so each member-to-member
+# connection is an egress session, both directions judged.
+ERL_COMMON+=("${ERL_MOD[@]}")
 
 write_conf \
     '{handshake, [{timeout, 7}, {max_pending, 512}, {max_per_source, 32},
@@ -83,5 +87,8 @@ check "they were logged at debug level, not as failures" \
     not grep -Eq ": (info|warning): .*(node answered nok|gave up while)" "$T/dg.log"
 check "no source is banned" \
     not grep -q "banned" "$ALERTS"
+eg=$(grep -c " <- egress from .*: up" "$T/dg.log")
+check "the mesh's connections were egress sessions ($eg up), none went around distguard" \
+    eval '[ "$eg" -ge $((MEMBERS * ROUNDS)) ] && ! grep -q "unmediated" "$T/dg.log"'
 check "the daemon is still running" dg_alive
 done_tests

@@ -5,6 +5,10 @@
 # max_peers are folded into peer="other"; hostile HTTP clients (oversized,
 # slowloris, garbage, too many at once) are closed and the daemon serves on.
 . "$(dirname "$0")/lib.sh"
+# The peers here are stock OTP nodes standing in for peers of other
+# hosts: they register only because they listen, so this suite accepts
+# unmediated registrations.  Its protected node b runs distguard_epmd (node_start).
+DG_EGRESS=off
 cd "$T" || exit 1
 
 # The last port of the range is the metrics port.

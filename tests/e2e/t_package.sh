@@ -179,9 +179,15 @@ sd_end() {
 }
 insd() { nsenter --target "$SD" --mount --pid --net --uts --ipc --root --wd "$@"; }
 innet() { nsenter --net="/proc/$SD/ns/net" "$@"; }
-sd_node() {	# sd_node NAME EXPR: a node in systemd's network namespace
+# The package's distguard_epmd, for the protected nodes (the shipped
+# configuration refuses nodes without it).
+PKG_EBIN=$(ls -d "$R"/usr/lib/erlang/lib/distguard-*/ebin | head -n 1)
+# sd_node NAME EXPR: a peer in systemd's network namespace; it does not
+# listen (a stand-in for a peer of another host: no registration).
+sd_node() {
 	innet timeout -k 2 40 erl -sname "$1" -setcookie "$PKG_COOKIE" -start_epmd false \
 	    -epmd_port 4369 -kernel inet_dist_use_interface '{127,0,0,1}' -noshell -pa "$T" \
+	    -dist_listen false \
 	    -eval "$2" 2>&1
 }
 if sd_boot; then
@@ -231,6 +237,7 @@ if sd_boot; then
 	# process chain and the trap stops it.
 	nsenter --net="/proc/$SD/ns/net" timeout -k 2 60 erl -sname sb -setcookie "$PKG_COOKIE" -start_epmd false \
 	    -epmd_port 4369 -kernel inet_dist_use_interface '{127,0,0,1}' -noshell -pa "$T" \
+	    -epmd_module distguard_epmd -pa "$PKG_EBIN" \
 	    -eval "dgt:serve()" > "$T/sb.log" 2>&1 &
 	SB=$!
 	PIDS+=("$SB")
@@ -285,14 +292,23 @@ check "/proc/PID/status Gid is distguard's ($ids)" [ "$ids" = "$DGID $DGID $DGID
 check "the control socket is in /run/distguard, distguard's" \
     [ "$(st /run/distguard/control.sock)" = "distguard:distguard 700" ]
 
-# A node of this host behind it, with the package's cookie.
+# A node of this host behind it, with the package's cookie and the
+# package's distguard_epmd (the installed configuration refuses nodes
+# without it).  The peers do not listen: they stand in for peers of
+# other hosts and register nowhere.
 COOKIE=$PKG_COOKIE
 ERL_COMMON=(-setcookie "$COOKIE" -start_epmd false -epmd_port "$EPMD_PORT"
 	-kernel inet_dist_use_interface '{127,0,0,1}' -noshell -pa "$T")
+ERL_MOD=(-epmd_module distguard_epmd -pa "$PKG_EBIN")
 node_start b || exit 1
-r=$(EVAL_TIMEOUT=30 node_eval p1 "net_adm:ping(Node)" | tail -n 1)
+check "b registered mediated, with the package's distguard_epmd" \
+    grep -q "node b registered from .*; mediated" "$T/dg.log"
+r=$(EVAL_TIMEOUT=30 node_eval p1 "net_adm:ping(Node)" -dist_listen false | tail -n 1)
 check "a peer pings a node through the packaged daemon ($r)" [ "$r" = pong ]
-r=$(EVAL_TIMEOUT=30 node_eval w1 "erlang:set_cookie(node(), wrong), net_adm:ping(Node)" | tail -n 1)
+r=$(EVAL_TIMEOUT=30 node_eval n1 "net_adm:ping(Node)" | tail -n 1)
+check "a stock node of this host is refused by the installed configuration ($r)" \
+    eval '[ "$r" != pong ] && grep -q "ALIVE2_REQ for n1 refused: unmediated" "$T/dg.log"'
+r=$(EVAL_TIMEOUT=30 node_eval w1 "erlang:set_cookie(node(), wrong), net_adm:ping(Node)" -dist_listen false | tail -n 1)
 check "a wrong cookie is refused ($r)" [ "$r" = pang ]
 check "the alert is in /var/log/distguard/alerts.jsonl" \
     wait_for "$R/var/log/distguard/alerts.jsonl" '"event":"handshake.bad_digest"' 5
@@ -302,7 +318,7 @@ out=$(inroot distguard reload -c "$TC" 2>&1); rc=$?
 check "distguard reload (the unit's ExecReload) reloads it as distguard ($out)" [ "$rc" -eq 0 ]
 check "the daemon re-read the configuration and cookie" \
     grep -q "reload: configuration from $TC in force" "$T/dg.log"
-r=$(EVAL_TIMEOUT=30 node_eval p2 "net_adm:ping(Node)" | tail -n 1)
+r=$(EVAL_TIMEOUT=30 node_eval p2 "net_adm:ping(Node)" -dist_listen false | tail -n 1)
 check "and still serves ($r)" [ "$r" = pong ]
 kill -TERM "$DG_PID"
 wait_for "$T/dg.log" "info: stopped" 5

@@ -6,12 +6,16 @@
 # The nodes here are long-named (b@127.0.0.1), so the provisional name and
 # the real one differ and their {node} scopes can be told apart.
 . "$(dirname "$0")/lib.sh"
+# The peers here are stock OTP nodes standing in for peers of other
+# hosts: they register only because they listen, so this suite accepts
+# unmediated registrations.  Its protected nodes b and c run distguard_epmd (lnode_start).
+DG_EGRESS=off
 
 LHOST=127.0.0.1
 # lnode_start NAME: a long-named node running dgt:serve().
 lnode_start() {
 	local name=$1
-	timeout -k 2 150 erl -name "$name@$LHOST" "${ERL_COMMON[@]}" \
+	timeout -k 2 150 erl -name "$name@$LHOST" "${ERL_COMMON[@]}" "${ERL_MOD[@]}" \
 	    -eval "dgt:serve()" > "$T/$name.log" 2>&1 &
 	PIDS+=("$!")
 	wait_for "$T/dg.log" "node $name registered" 15 || { not_ok "node $name registered"; return 1; }

@@ -12,6 +12,10 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../e2e/lib.sh"
 TRIXIE="$ROOT/scripts/trixie-root.sh"
 erlc -o "$T" "$ROOT/tests/interop/iop.erl" >/dev/null 2>&1 || echo "# erlc iop.erl failed"
+# distguard_epmd for the protected nodes, copied into $T so that OTP 27's
+# chroot sees it too (an OTP 25 beam loads in OTP 27).
+mkdir -p "$T/dgebin" && cp "$EBIN"/*.beam "$T/dgebin/" 2>/dev/null ||
+    echo "# distguard_epmd not copied from $EBIN"
 
 # The trixie root must be there (building it when absent); a machine that
 # cannot build it fails here, loudly.
@@ -34,22 +38,27 @@ interop_root() {
 }
 
 # erl_cmd VERSION: sets ERLV to the command line of that release's erl
-# (for 27 an exec chain, so the PID a caller gets is erl's).
+# (for 27 an exec chain, so the PID a caller gets is erl's), and VMOD to
+# the flags that load distguard_epmd in that release (OTP 27 has the
+# kernel parameter; -epmd_module is deprecated there).
 erl_cmd() {
 	case $1 in
-	25) ERLV=(erl) ;;
-	27) ERLV=(sh "$TRIXIE" exec -b "$T" -- erl) ;;
+	25) ERLV=(erl); VMOD=(-epmd_module distguard_epmd -pa "$T/dgebin") ;;
+	27) ERLV=(sh "$TRIXIE" exec -b "$T" -- erl)
+	    VMOD=(-kernel epmd_module distguard_epmd -pa "$T/dgebin") ;;
 	*) echo "erl_cmd: no OTP $1" >&2; return 1 ;;
 	esac
 }
 
 # vnode_start VERSION NAME LIFE EXPR [erl args...]: a long-lived node of
 # that release behind distguard, evaluating EXPR (which prints "dgt ready"
-# and lives LIFE seconds); waits until distguard registered it.
+# and lives LIFE seconds); waits until distguard registered it.  These are
+# the protected nodes: they run distguard_epmd unless NODE_MOD=0.
 vnode_start() {
 	local v=$1 name=$2 life=$3 expr=$4; shift 4
 	erl_cmd "$v" || return 1
-	timeout -k 2 $((life + 20)) "${ERLV[@]}" -sname "$name" "${ERL_COMMON[@]}" "$@" \
+	[ "${NODE_MOD:-1}" = 1 ] || VMOD=()
+	timeout -k 2 $((life + 20)) "${ERLV[@]}" -sname "$name" "${ERL_COMMON[@]}" "${VMOD[@]}" "$@" \
 	    -eval "$expr" > "$T/$name.log" 2>&1 &
 	PIDS+=("$!")
 	eval "PID_$name=$!"

@@ -25,15 +25,24 @@ readme_block() {
 	' "$README"
 }
 VMARGS=$(readme_block '## rel/vm.args.eex and rel/remote.vm.args.eex (the same lines in both)')
+VMMOD=$(readme_block '## distguard_epmd: add to rel/vm.args.eex (mix), or to config/vm.args')
+REMARGS=$(readme_block '## rel/remote.vm.args.eex: add, for the rpc/remote helper nodes')
+MIXREL=$(readme_block '# mix.exs, in project/0: the library goes into the release, loaded, not started' | grep -v '^#')
 ENVSH=$(readme_block '# rel/env.sh.eex')
 DGCONF=$(readme_block '%% distguard.conf: the release app@host, its ops tools')
-for b in VMARGS ENVSH DGCONF; do
+for b in VMARGS VMMOD REMARGS MIXREL ENVSH DGCONF; do
 	check "recipe_block_$b [recipe] (README block found)" [ -n "${!b}" ]
 done
 
 printf 'opscookie' > "$T/ops.cookie"; chmod 600 "$T/ops.cookie"
 printf '%s' "$COOKIE" > "$T/notops.cookie"; chmod 600 "$T/notops.cookie"
-ERLFLAGS="-start_epmd false -epmd_port $EPMD_PORT -kernel inet_dist_use_interface {127,0,0,1}"
+# ex1 is a protected node: the module, as the README's flags table says.
+ERLFLAGS="-start_epmd false -epmd_port $EPMD_PORT -kernel inet_dist_use_interface {127,0,0,1} -epmd_module distguard_epmd -pa $T/dgebin"
+# The peers (veval) do not listen: they stand in for peers of other hosts,
+# register nowhere, and come in through the listeners.  distguard runs on
+# its defaults, {egress, required} and {exposed, refuse}, as an operator's
+# would.
+PEER=(-dist_listen false)
 
 write_conf \
     "$(sed "s#/etc/distguard/ops.cookie#$T/ops.cookie#g" <<<"$DGCONF")" \
@@ -65,7 +74,7 @@ for pv in 25 27; do
 	    erpc:cast(N, fun erlang:halt/0),
 	    spawn(N, erlang, halt, []),
 	    timer:sleep(1500),
-	    io:format(\"=> ~w~n\", [{P, U, Ms < 1000, D, net_adm:ping(N)}])" | sed -n 's/^=> //p')
+	    io:format(\"=> ~w~n\", [{P, U, Ms < 1000, D, net_adm:ping(N)}])" "${PEER[@]}" | sed -n 's/^=> //p')
 	check "ping [$col] ($r)" grep -q '^{pong,' <<<"$r"
 	check "erpc_allowed [$col] ('Elixir.String':upcase/1: $r)" grep -q '^{pong,<<65,66,67>>,' <<<"$r"
 	check "erpc_denied [$col] ('Elixir.System':cmd/2 refused fast: $r)" \
@@ -80,24 +89,32 @@ mkdir -p "$T/proj" && cd "$T/proj" || exit 1
 export HOME="$T/home" MIX_ENV=prod; mkdir -p "$HOME"
 mix new app > "$T/mix_new.log" 2>&1 || { tail -n 5 "$T/mix_new.log"; not_ok "mix new app [mix release]"; exit 1; }
 cd app && mkdir -p rel
-printf '%s\n' "$VMARGS" > rel/vm.args.eex
-printf '%s\n' "$VMARGS" > rel/remote.vm.args.eex
+printf '%s\n%s\n' "$VMARGS" "$VMMOD" > rel/vm.args.eex
+printf '%s\n%s\n' "$VMARGS" "$REMARGS" > rel/remote.vm.args.eex
 printf '%s\n' "$ENVSH" > rel/env.sh.eex
+sed -i "s|deps: deps()|deps: deps(),\n      $MIXREL|" mix.exs
+# The OTP library as the package installs it, found through ERL_LIBS here
+# (the package puts it in OTP's own lib directory).
+make -s -C "$ROOT" BUILD="$BUILD" install-erlang DESTDIR="$T/inst" PREFIX=/usr >/dev/null 2>&1
 t0=$(date +%s)
-DISTGUARD_EPMD_PORT=$EPMD_PORT timeout 300 mix release --quiet > "$T/mix_release.log" 2>&1
+DISTGUARD_EPMD_PORT=$EPMD_PORT ERL_LIBS="$T/inst/usr/lib/erlang/lib" \
+    timeout 300 mix release --quiet > "$T/mix_release.log" 2>&1
 rc=$?
 echo "# mix release: rc $rc in $(( $(date +%s) - t0 )) s"
 [ $rc -eq 0 ] || tail -n 15 "$T/mix_release.log" | sed 's/^/# /'
 check "mix_release_builds [ops->release] (with the README's rel/ files)" [ $rc -eq 0 ] || exit 1
 APP="$T/proj/app/_build/prod/rel/app/bin/app"
 check "vm_args_flags [ops->release] (the built vm.args carries distguard's flags)" \
-    grep -q -- "-epmd_port $EPMD_PORT" "$T/proj/app/_build/prod/rel/app/releases/0.1.0/vm.args"
+    eval 'grep -q -- "-epmd_port $EPMD_PORT" "$T/proj/app/_build/prod/rel/app/releases/0.1.0/vm.args" &&
+	grep -q -- "-epmd_module distguard_epmd" "$T/proj/app/_build/prod/rel/app/releases/0.1.0/vm.args"'
+check "remote_vm_args [ops->release] (the helper nodes' remote.vm.args: -dist_listen false)" \
+    grep -q -- "-dist_listen false" "$T/proj/app/_build/prod/rel/app/releases/0.1.0/remote.vm.args"
 
 RELEASE_COOKIE=$COOKIE timeout -k 2 150 "$APP" start > "$T/app.log" 2>&1 &
 PIDS+=("$!"); PID_app=$!
-check "release_registers [ops->release] (the release node app registers with distguard)" \
-    wait_for "$T/dg.log" "node app registered" 30
-r=$(veval 25 p25app 30 "io:format(\"~p~n\", [net_adm:ping('app@$HOST')])")
+check "release_registers [ops->release] (the release node app registers with distguard, mediated)" \
+    wait_for "$T/dg.log" "node app registered from .*; mediated" 30
+r=$(veval 25 p25app 30 "io:format(\"~p~n\", [net_adm:ping('app@$HOST')])" "${PEER[@]}")
 check "ping [25->release] (an OTP 25 peer pings the release node: $r)" grep -q pong <<<"$r"
 
 # bin/app rpc, with the ops cookie (the README's env.sh picks it)

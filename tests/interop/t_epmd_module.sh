@@ -3,8 +3,9 @@
 # the host's OTP 25: compiled by each release's own erlc, set with
 # -kernel epmd_module (OTP 27's form) and with -epmd_module; registration
 # marked mediated, reachable through distguard from both releases,
-# re-registration after kill -9 and a restart of the daemon, and no route
-# (and no direct dial) while the daemon has no egress sessions.
+# re-registration after kill -9 and a restart of the daemon, and no direct
+# dial: a remote node is reached through distguard's egress port or not at
+# all.
 . "$(dirname "$0")/lib.sh"
 interop_root || exit 1
 mkdir -p "$T/ebin25" "$T/ebin27"
@@ -16,8 +17,12 @@ sh "$TRIXIE" exec -b "$T" -- erlc -o "$T/ebin27" "$T/distguard_epmd.erl" ||
 ok "compiled [25] (erlc of OTP 25)"
 ok "compiled [27] (erlc of OTP 27)"
 
-write_conf '{default, [ping]}.' '{egress, required}.' '{exposed, refuse}.'
+# The defaults: {egress, required}, {exposed, refuse}.  Each node below
+# loads the module by the flags under test (NODE_MOD=0: not vnode_start's).
+write_conf '{default, [ping]}.'
+sed -i "s/{addresses, \[\"127.0.0.1\", \"::1\"\]}/&, {remote_port, $EPMD_PORT}/" "$CONF"
 dg_start || exit 1
+NODE_MOD=0
 
 vnode_start 27 k27 100 'io:format("dgt ready~n"), timer:sleep(100000)' \
     -kernel epmd_module distguard_epmd -pa "$T/ebin27" || exit 1
@@ -60,13 +65,19 @@ r=$(veval 25 pk27b 30 "io:format(\"=> ~p~n\", [net_adm:ping('k27@$HOST')])" -dis
 check "reachable_after_restart [25->k27] ($r)" [ "$r" = pong ]
 check "not_restarted [k27] (the OTP 27 node lived through it)" kill -0 "$PID_k27"
 
+# An OTP 27 module node dials a node of "another host", 127.0.0.9, whose
+# EPMD (the daemon's remote_port, this test's EPMD port there) nobody
+# serves: the egress port is distguard's, and its session is the one that
+# asks 127.0.0.9 (and fails).
 r=$(erl_cmd 27 && timeout -k 2 40 "${ERLV[@]}" -name a27@127.0.0.1 "${ERL_COMMON[@]}" \
     -kernel epmd_module distguard_epmd -pa "$T/ebin27" \
     -eval "io:format(\"=> ~p~n\", [net_adm:ping('r@127.0.0.9')]), timer:sleep(300), halt()." 2>&1)
 echo "$r" | sed 's/^/#   /'
-check "no_route [27] (ping r@127.0.0.9 without egress sessions: pang)" grep -q '^=> pang' <<<"$r"
-check "no_route_logged [27] (the module logged the daemon's answer)" \
-    grep -q "distguard_epmd: no route to r@127.0.0.9" <<<"$r"
+check "egress_route [27] (ping r@127.0.0.9, nobody there: pang)" grep -q '^=> pang' <<<"$r"
+check "egress_port [27] (distguard gave the node its egress port for r@127.0.0.9)" \
+    grep -q "egress port [0-9]* for r@127.0.0.9" "$T/dg.log"
+check "egress_session [27] (the egress session asked 127.0.0.9's EPMD)" \
+    grep -q "r@127.0.0.9 -> a27@127.0.0.1: closed: r@127.0.0.9: its host's EPMD" "$T/dg.log"
 # ---- a mix release with the README's blocks (embedded mode) ---------------
 # The OTP library as the package installs it, found through ERL_LIBS here
 # (the package puts it in OTP's own lib directory).
@@ -79,10 +90,11 @@ readme_block() {
 }
 if command -v mix >/dev/null 2>&1; then
 	VMARGS=$(readme_block '## rel/vm.args.eex and rel/remote.vm.args.eex (the same lines in both)')
-	VMMOD=$(readme_block '## distguard_epmd: add to rel/vm.args.eex and rel/remote.vm.args.eex')
+	VMMOD=$(readme_block '## distguard_epmd: add to rel/vm.args.eex (mix), or to config/vm.args')
+	REMARGS=$(readme_block '## rel/remote.vm.args.eex: add, for the rpc/remote helper nodes')
 	MIXREL=$(readme_block '# mix.exs, in project/0: the library goes into the release, loaded, not started' | grep -v '^#')
 	check "recipe_blocks [release] (README blocks found)" \
-	    eval '[ -n "$VMARGS" ] && [ -n "$VMMOD" ] && [ -n "$MIXREL" ]'
+	    eval '[ -n "$VMARGS" ] && [ -n "$VMMOD" ] && [ -n "$REMARGS" ] && [ -n "$MIXREL" ]'
 	make -s -C "$ROOT" BUILD="$BUILD" install-erlang DESTDIR="$T/inst" PREFIX=/usr >/dev/null 2>&1
 	mkdir -p "$T/proj" "$T/home"
 	(
@@ -90,7 +102,7 @@ if command -v mix >/dev/null 2>&1; then
 		mix new app > "$T/mix_new.log" 2>&1 && cd app && mkdir -p rel &&
 		sed -i "s|deps: deps()|deps: deps(),\n      $MIXREL|" mix.exs &&
 		printf '%s\n%s\n' "$VMARGS" "$VMMOD" > rel/vm.args.eex &&
-		cp rel/vm.args.eex rel/remote.vm.args.eex &&
+		printf '%s\n%s\n' "$VMARGS" "$REMARGS" > rel/remote.vm.args.eex &&
 		printf 'export RELEASE_DISTRIBUTION=sname\n' > rel/env.sh.eex &&
 		DISTGUARD_EPMD_PORT=$EPMD_PORT ERL_LIBS="$T/inst/usr/lib/erlang/lib" \
 		    timeout 300 mix release --quiet > "$T/mix_release.log" 2>&1

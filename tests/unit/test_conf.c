@@ -155,9 +155,9 @@ test_builtin_defaults(void)
 	if (c == NULL)
 		return;
 	CHECK_EQ(c->names_from, DG_NAMES_LOCAL);
-	/* off until egress sessions land (issue 12) */
-	CHECK_EQ(c->egress_mode, DG_EGRESS_OFF);
-	CHECK_EQ(c->exposed_mode, DG_EXPOSED_OFF);
+	/* fail closed: unmediated and exposed nodes are refused */
+	CHECK_EQ(c->egress_mode, DG_EGRESS_REQUIRED);
+	CHECK_EQ(c->exposed_mode, DG_EXPOSED_REFUSE);
 	CHECK_EQ((int)c->epmd_timeout, 5);
 	CHECK_EQ(c->epmd_max_conns, 1024);
 	CHECK_EQ(c->epmd_max_per_source, 64);
