@@ -162,6 +162,9 @@ $DG_USER_ENTRY
 {peer, "r@*", [allow_all]}.
 {peer, "p*@*", [ping, replies]}.
 {default, deny}.
+%% the senders steer with dg_steer, not distguard_epmd, and b is stock:
+%% this section measures the inbound path (the egress one is hosts.sh's)
+{egress, off}.
 EOF
 }
 write_conf '[{failures, 5}, {window, 60}, {duration, 600}]'

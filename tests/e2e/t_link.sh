@@ -61,8 +61,10 @@ d2_conf "{link, \"hostone\", \"$PK1\", [{names, [\"*@$H1\"]}]}."
 host2_dg "$D2CONF" || { not_ok "host 2's distguard started"; exit 1; }
 check "D2 listens for links" wait_for "$T/h2/dg.log" "link: listening on $H2 port $LPORT" 3
 
+# Host 2's nodes are protected nodes of D2 (which fails closed as ours).
 H2_ARGS=(-setcookie "$COOKIE" -start_epmd false -epmd_port "$EPMD_PORT"
-	-kernel inet_dist_use_interface '{127,0,0,1}' -noshell -pa "$T")
+	-kernel inet_dist_use_interface '{127,0,0,1}' -noshell -pa "$T"
+	-epmd_module distguard_epmd -pa "$EBIN")
 for n in r; do
 	"${IN2[@]}" timeout -k 2 170 erl -name "$n@$H2" "${H2_ARGS[@]}" \
 	    -eval "dgt:serve(160)" > "$T/h2/$n.log" 2>&1 &
