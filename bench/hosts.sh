@@ -16,15 +16,17 @@
 #   tls      OTP's TLS distribution (-proto_dist inet_tls, certificates
 #            made here with openssl), a stock sender and a stock receiver
 #            tb@H2, no distguard: the baseline of issue 13;
-#   link     (BENCH_LINK=1) issue 13's encrypted link between D1 and D2:
-#            see link_path below; not available yet.
+#   link     issue 13's encrypted link between D1 and D2 (BENCH_LINK=0
+#            leaves it out): a protected sender of D1 dialling L = l@H2L,
+#            a second address of host 2 that D1's {link} entry names:
+#            sender -> its egress port -> D1 -> link -> D2 -> L.
 #
 # Every path's sender runs the same workloads (dg_bench: 1 KiB and 64 KiB
 # throughput, ping-pong), round-robin, rotated each round.  Raw results:
 # $OUT/hosts.tsv; bench/report.py makes the tables.
 #
 # Knobs: BENCH_ROUNDS (5), BENCH_SECS (2.0), BENCH_OUT, DG_BUILD, BENCH_KEEP,
-# BENCH_LINK (0), BENCH_PIN (0; 1: host 1's processes on CPU 0 and host 2's
+# BENCH_LINK (1), BENCH_PIN (0; 1: host 1's processes on CPU 0 and host 2's
 # on CPU 1, each host one core of its own, as two machines would be).
 # Needs root (ip netns).  Everything started here is stopped by PID; the
 # namespace and the veth pair are deleted at exit.
@@ -41,7 +43,7 @@ SECS=${BENCH_SECS:-2.0}
 COOKIE=benchcookie
 # The paths measured; the hook for issue 13's link appends "link".
 HOST_PATHS=(inbound egress tls)
-[ "${BENCH_LINK:-0}" = 1 ] && HOST_PATHS+=(link)
+[ "${BENCH_LINK:-1}" = 1 ] && HOST_PATHS+=(link)
 
 W=$(mktemp -d /tmp/dg-bench-hosts.XXXXXX)
 PIDS=()
@@ -148,7 +150,11 @@ P_E=$((BASE + 42))			# the egress sender's distribution port
 P_R=$((BASE + 43))			# R, on host 2
 P_TB=$((BASE + 44))			# the TLS receiver, on host 2
 C_I=$((BASE + 45)); C_E=$((BASE + 46)); C_T=$((BASE + 47))	# command sockets
-# BASE + 48 .. 59: spare, for the link path
+P_K=$((BASE + 48))			# the link sender's distribution port
+P_L=$((BASE + 49))			# L, on host 2
+C_K=$((BASE + 50))			# the link sender's command socket
+LINK_PORT=$((BASE + 51))		# D2's link listener
+# BASE + 52 .. 59: spare
 printf '%s' "$COOKIE" > "$W/cookie"; chmod 600 "$W/cookie"
 mkdir -p "$W/h1" "$W/h2"
 
@@ -169,12 +175,27 @@ dg_conf() {	# dg_conf FILE DIR EPMD_ADDRS LISTEN_ADDR RANGE_BASE [extra]
 ${6:-}
 EOF
 }
+# The link path: a host key each; D1 dials a link to host 2's second
+# address H2L (the egress path's R, on H2, stays plain); D2 accepts links
+# there.  H2L is added to host 2's veth, with a route to it from host 1.
+H2L="$NET.5"	# outside the /30 (.3 is its broadcast address)
+ip -n "$NS2" addr add "$H2L/32" dev "${VETH}b" && ip route add "$H2L/32" dev "${VETH}a" ||
+    die "second address $H2L of host 2 failed"
+LINK1="" LINK2=""
+if [[ " ${HOST_PATHS[*]} " == *" link "* ]]; then
+	"$DG" keygen -o "$W/k1.key" > "$W/k1.pub" 2>/dev/null &&
+	"$DG" keygen -o "$W/k2.key" > "$W/k2.pub" 2>/dev/null || die "distguard keygen failed"
+	LINK1="{host_key, {file, \"$W/k1.key\"}}.
+{link, \"$H2L\", \"$(cat "$W/k2.pub")\", [{host, \"hosttwo\"}, {names, [\"*@$H2L\"]}, {port, $LINK_PORT}]}."
+	LINK2="{host_key, {file, \"$W/k2.key\"}, [{listen, {\"$H2L\", $LINK_PORT}}]}.
+{link, \"hostone\", \"$(cat "$W/k1.pub")\", [{names, [\"*@$H1\"]}]}."
+fi
 # Both fail closed as issue 12 asks (every node registered is mediated and
 # listens on loopback), and let every message through.
 # D1: its EPMD and listeners on loopback only; egress ports are always there.
-dg_conf "$W/h1/dg.conf" "$W/h1" '"127.0.0.1"' 127.0.0.1 "$L1"
+dg_conf "$W/h1/dg.conf" "$W/h1" '"127.0.0.1"' 127.0.0.1 "$L1" "$LINK1"
 # D2: reachable from host 1 on H2.
-dg_conf "$W/h2/dg.conf" "$W/h2" "\"127.0.0.1\", \"$H2\"" "$H2" "$L2"
+dg_conf "$W/h2/dg.conf" "$W/h2" "\"127.0.0.1\", \"$H2\"" "$H2" "$L2" "$LINK2"
 chown -R nobody: "$W"
 chmod 755 "$W"
 
@@ -296,16 +317,24 @@ tls_path() {
 	HPATH_ARGS+=(-dg_hpath tls "$C_T" "tb@$H2" "$SND_PID_t" "$TB_PID")
 }
 
-# ---- path: link (the hook for issue 13) -----------------------------------------------
-# To be written when distguard's links are in force: a second pair of
-# daemons (or D1 and D2 with {host_key, ...} and {link, H, Key, ...}
-# entries for each other, made with `distguard keygen` / `pubkey`), a
-# protected sender on host 1 as in egress_path, and a check that its
-# connection really runs over a link (D1's log or `distguard stats`)
-# before a single figure is taken.  Until then asking for it stops the run:
-# a "link" row measured over the plain path would be a false figure.
+# ---- path: link (issue 13) ------------------------------------------------------
+# L = l@H2L, a protected node of D2 like R; the sender k, a protected node
+# of D1 like e.  Before a figure is taken, both daemons' logs must show the
+# link up and the connection over it.
 link_path() {
-	die "BENCH_LINK=1: the link path is not written yet (issue 13's links are not in force); see link_path in bench/hosts.sh"
+	"${IN_H2[@]}" timeout -k 2 1800 erl -name "l@$H2L" "${ERL_COMMON[@]}" -epmd_port "$EPMD_PORT" \
+	    -epmd_module distguard_epmd -pa "$EBIN" -kernel inet_dist_use_interface '{127,0,0,1}' \
+	    inet_dist_listen_min "$P_L" inet_dist_listen_max "$P_L" \
+	    -eval 'dg_bench:serve()' > "$W/h2/l.log" 2>&1 &
+	PIDS+=("$!")
+	wait_for "$W/h2/l.log" "bench ready" 20 || { cat "$W/h2/l.log"; die "L did not start"; }
+	L_PID=$(pid_in_log "$W/h2/l.log")
+	PIDS+=("$L_PID")
+	sender k "$C_K" -epmd_port "$EPMD_PORT" -epmd_module distguard_epmd -pa "$EBIN" \
+	    -kernel inet_dist_use_interface '{127,0,0,1}' \
+	    inet_dist_listen_min "$P_K" inet_dist_listen_max "$P_K"
+	wait_for "$W/h1/dg.log" "node k registered" 10 || die "the link sender did not register with D1"
+	HPATH_ARGS+=(-dg_hpath link "$C_K" "l@$H2L" "$SND_PID_k" "$L_PID")
 }
 
 for p in "${HOST_PATHS[@]}"; do
@@ -342,7 +371,14 @@ grep -q "i@$H1 -> b@$H2: up" "$W/h2/dg.log" ||
     { tail -n 20 "$W/h2/dg.log"; die "the inbound sender's connection is not a session of D2"; }
 grep -q "e@$H1 -> b@$H2: up" "$W/h2/dg.log" ||
     { tail -n 20 "$W/h2/dg.log"; die "the egress sender's connection did not reach R through D2"; }
-grep -E "(egress from e@|i@$H1 -> |e@$H1 -> ).*: up" "$W"/h*/dg.log | sed 's/^/# /'
+if [ -n "$LINK1" ]; then
+	grep -q "link up with host hosttwo" "$W/h1/dg.log" &&
+	grep -q "l@$H2L <- egress from k@$H1: up" "$W/h1/dg.log" &&
+	grep -q "link up with host hostone" "$W/h2/dg.log" &&
+	grep -q "k@$H1 -> l@$H2L: up" "$W/h2/dg.log" ||
+	    { tail -n 20 "$W"/h*/dg.log; die "the link sender's connection does not run over a link"; }
+fi
+grep -E "(egress from [ek]@|[iek]@$H1 -> |link up).*" "$W"/h*/dg.log | sed 's/^/# /'
 
 say "hosts: $ROUNDS rounds x ${#HOST_PATHS[@]} paths x 3 workloads, ${SECS}s each"
 ctl rounds -dg_rounds "$ROUNDS" -dg_out "$OUT/hosts.tsv" || die "rounds failed"
