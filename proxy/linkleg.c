@@ -181,24 +181,33 @@ linkleg_next(struct leg *l, uint8_t *out, size_t cap, size_t *outlen)
 static uint8_t		plain[LK_REC_MAX];
 static size_t		nplain, nsealed;
 
+/* Seals n bytes at p as one record behind those waiting to be written. */
 static int
-seal_plain(struct leg *l)
+seal_from(struct leg *l, const uint8_t *p, size_t n)
 {
 	struct linkleg *k = l->link;
 	long w;
 
-	if (nplain == 0)
-		return 0;
-	if (nsealed + lk_rec_seal_size(&k->rec, nplain) > sizeof(sealbuf)) {
+	if (nsealed + lk_rec_seal_size(&k->rec, n) > sizeof(sealbuf)) {
 		if (leg_send(l, sealbuf, nsealed) == -1)
 			return -1;
 		nsealed = 0;
 	}
-	w = lk_rec_seal(&k->rec, plain, nplain, 0, sealbuf + nsealed,
+	w = lk_rec_seal(&k->rec, p, n, 0, sealbuf + nsealed,
 	    sizeof(sealbuf) - nsealed);
 	if (w < 0)
 		return -1;
 	nsealed += (size_t)w;
+	return 0;
+}
+
+static int
+seal_plain(struct leg *l)
+{
+	if (nplain == 0)
+		return 0;
+	if (seal_from(l, plain, nplain) == -1)
+		return -1;
 	nplain = 0;
 	return 0;
 }
@@ -213,6 +222,15 @@ linkleg_sendv(struct leg *l, const struct iovec *v, int n)
 		const uint8_t *p = v[i].iov_base;
 		size_t len = v[i].iov_len;
 
+		/* Large runs are sealed where they are, without a copy. */
+		while (nplain == 0 && len >= LK_REC_MAX / 4) {
+			size_t take = len < LK_REC_MAX ? len : LK_REC_MAX;
+
+			if (seal_from(l, p, take) == -1)
+				goto fail;
+			p += take;
+			len -= take;
+		}
 		while (len > 0) {
 			size_t take = LK_REC_MAX - nplain < len ?
 			    LK_REC_MAX - nplain : len;
