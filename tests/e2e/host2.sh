@@ -43,3 +43,41 @@ host2_dg() {
 	PIDS+=("$DG2_PID")
 	wait_for "$T/h2/dg.log" "distguard running" 10
 }
+
+# ---- host 1, as the two-host suites run it ------------------------------------
+# h1_open: our daemon's EPMD and listeners reachable at H1 too (nodes of
+# host 1 are named NAME@H1, and a driver reaches them there).
+h1_open() {
+	sed -i -e "s/{addresses, \[\"127.0.0.1\", \"::1\"\]}/{addresses, [\"127.0.0.1\", \"::1\", \"$H1\"]}/" \
+	    -e "s/{listen, \[{address, \"127.0.0.1\"}/{listen, [{address, \"0.0.0.0\"}/" "$CONF"
+}
+
+H1_ARGS=(-setcookie "$COOKIE" -start_epmd false -epmd_port "$EPMD_PORT"
+	-kernel inet_dist_use_interface '{127,0,0,1}' -noshell -pa "$T")
+MOD=(-epmd_module distguard_epmd -pa "$ROOT/$BUILD/erl/ebin")
+
+# h1_node NAME [SECS]: a protected node of ours, NAME@H1 unless NAME has
+# its own host part (the module, loopback only), serving SECS seconds.
+h1_node() {
+	local name=$1 secs=${2:-140} alive
+	case $name in *@*) ;; *) name="$name@$H1" ;; esac
+	alive=${name%%@*}
+	timeout -k 2 $((secs + 10)) erl -name "$name" "${H1_ARGS[@]}" "${MOD[@]}" \
+	    -eval "dgt:serve($secs)" > "$T/$alive.log" 2>&1 &
+	PIDS+=("$!")
+	wait_for "$T/dg.log" "node $alive registered" 15 ||
+	    { not_ok "node $name registered"; return 1; }
+	wait_for "$T/$alive.log" "dgt ready" 15 || { not_ok "node $name ready"; return 1; }
+}
+
+# ctl EXPR: a hidden stock node of host 1 that drives B ($B; R is $R if
+# set) and prints EXPR's value on one line (an exception as {Class,
+# Reason}).  It does not listen, so it needs no registration (the default
+# {egress, required} refuses stock nodes) and comes in through B's
+# listener as a peer.
+ctl() {
+	timeout -k 2 "${CTL_TIMEOUT:-60}" erl -name "ctl$RANDOM@$H1" "${H1_ARGS[@]}" \
+	    -hidden -dist_listen false \
+	    -eval "B = '$B', R = '${R:-none}', Res = try begin $1 end catch C:E -> {C, E} end,
+		io:format(\"~0p~n\", [Res]), halt()." 2>&1 | tail -n 1
+}

@@ -73,35 +73,12 @@ write_conf \
     "{node, \"b2@*\", [{peer, \"b1@*\", [ping, replies]}]}." \
     "{node, \"b1@*\", [{peer, \"b2@*\", [ping, replies, {allow, spawn_request, [{erlang, node, 0}]}]}]}." \
     "{default, [ping, global, replies]}."
-sed -i -e "s/{addresses, \[\"127.0.0.1\", \"::1\"\]}/{addresses, [\"127.0.0.1\", \"::1\", \"$H1\"]}, {remote_port, $EPMD_PORT}/" \
-    -e "s/{listen, \[{address, \"127.0.0.1\"}/{listen, [{address, \"0.0.0.0\"}/" "$CONF"
+h1_open
+sed -i "s/{addresses, \[\([^]]*\)\]}/{addresses, [\1]}, {remote_port, $EPMD_PORT}/" "$CONF"
 dg_start || exit 1
-
-H1_ARGS=(-setcookie "$COOKIE" -start_epmd false -epmd_port "$EPMD_PORT"
-	-kernel inet_dist_use_interface '{127,0,0,1}' -noshell -pa "$T")
-MOD=(-epmd_module distguard_epmd -pa "$EBIN")
-# h1_node NAME: a protected node of ours (the module, loopback only).
-h1_node() {
-	local name=$1
-	timeout -k 2 150 erl -name "$name@$H1" "${H1_ARGS[@]}" "${MOD[@]}" \
-	    -eval "dgt:serve(140)" > "$T/$name.log" 2>&1 &
-	PIDS+=("$!")
-	wait_for "$T/dg.log" "node $name registered" 15 ||
-	    { not_ok "node $name registered"; return 1; }
-	wait_for "$T/$name.log" "dgt ready" 15 || { not_ok "node $name ready"; return 1; }
-}
 h1_node b || exit 1
 B="b@$H1"
 
-# ctl EXPR: a hidden stock node of host 1 that drives B (allowed all), and
-# prints EXPR's value.  It does not listen, so it needs no registration
-# (host 1 refuses stock nodes: the default {egress, required}) and comes
-# in through B's listener as a peer.
-ctl() {
-	timeout -k 2 40 erl -name "ctl$RANDOM@$H1" "${H1_ARGS[@]}" -hidden -dist_listen false \
-	    -eval "B = '$B', R = try begin $1 end catch C:E -> {C, E} end,
-		io:format(\"~0p~n\", [R]), halt()." 2>&1 | tail -n 1
-}
 ALERT_MARK=0
 mark() { ALERT_MARK=$(wc -l < "$ALERTS" 2>/dev/null || echo 0); }
 # egress_alert EVENT PEER: an alert since mark, about PEER, direction egress
@@ -119,6 +96,7 @@ attack_result() { sed -n 's/^attack result //p' "$T/h2/$1.log" | tail -n 1; }
 wait_attack() { wait_for "$T/h2/$1.log" "^attack result" 15; }
 
 # ---- legitimate egress ----------------------------------------------------------
+CTL_TIMEOUT=40
 r=$(ctl "erpc:call(B, net_adm, ping, ['p@$H2'])")
 check "B pings P on host 2 ($r)" [ "$r" = pong ]
 check "that connection went out through an egress port" \

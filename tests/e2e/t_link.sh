@@ -91,28 +91,10 @@ write_conf "$(d1_entries k1 "{link, \"$H2\", \"$PK2\", [{host, \"$H2\"}, {port, 
     "{peer, \"r@*\", [allow_all]}." \
     "{default, [ping, replies]}."
 # The controlling node reaches B at its name's address.
-sed -i -e "s/{addresses, \[\"127.0.0.1\", \"::1\"\]}/{addresses, [\"127.0.0.1\", \"::1\", \"$H1\"]}/" \
-    -e "s/{listen, \[{address, \"127.0.0.1\"}/{listen, [{address, \"0.0.0.0\"}/" "$CONF"
+h1_open
 dg_start || exit 1
-
-H1_ARGS=(-setcookie "$COOKIE" -start_epmd false -epmd_port "$EPMD_PORT"
-	-kernel inet_dist_use_interface '{127,0,0,1}' -noshell -pa "$T")
-MOD=(-epmd_module distguard_epmd -pa "$EBIN")
-h1_node() {
-	local name=$1
-	timeout -k 2 170 erl -name "$name" "${H1_ARGS[@]}" "${MOD[@]}" \
-	    -eval "dgt:serve(160)" > "$T/${name%%@*}.log" 2>&1 &
-	PIDS+=("$!")
-	wait_for "$T/dg.log" "node ${name%%@*} registered" 15 ||
-	    { not_ok "node $name registered"; return 1; }
-}
-h1_node "b@$H1" || exit 1
+h1_node b 160 || exit 1
 B="b@$H1"; R="r@$H2"
-ctl() {
-	timeout -k 2 ${CTL_TIMEOUT:-60} erl -name "ctl$RANDOM@$H1" "${H1_ARGS[@]}" -hidden -dist_listen false \
-	    -eval "B = '$B', R = '$R', Res = try begin $1 end catch C:E -> {C, E} end,
-		io:format(\"~0p~n\", [Res]), halt()." 2>&1 | tail -n 1
-}
 
 # fresh_ping NODE: B drops any connection to NODE, then pings it.
 fresh_ping() {
