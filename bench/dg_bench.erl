@@ -147,10 +147,18 @@ ctl() ->
 ctl_run() ->
     B = list_to_atom(arg(dg_b)),
     Host = lists:nthtail(length(lists:takewhile(fun(C) -> C =/= $@ end, atom_to_list(B))), atom_to_list(B)),
+    %% -dg_old PID: a fifth path through another distguard (bench/run.sh
+    %% BENCH_OLD), its CPU taken from that process.
+    Old = case init:get_argument(dg_old) of
+              {ok, [[OldPid | _] | _]} -> [{dg_relay_old, "o", OldPid}];
+              _ -> []
+          end,
     Paths = [{P, list_to_atom(Name ++ Host)} ||
-                {P, Name} <- [{direct, "d"}, {socat, "s"}, {dg_relay, "r"}, {dg_filter, "a"}]],
+                {P, Name, _} <- [{direct, "d", x}, {socat, "s", x}, {dg_relay, "r", x},
+                                 {dg_filter, "a", x} | Old]],
     Secs = list_to_float(arg(dg_secs)),
-    DgPid = arg(dg_pid),
+    DgPid0 = arg(dg_pid),
+    DgPid = fun(dg_relay_old) -> element(3, hd(Old)); (_) -> DgPid0 end,
     SocatPid = arg(dg_socat),
     {ok, Out} = file:open(arg(dg_out), [append]),
     case arg(dg_mode) of
@@ -210,7 +218,8 @@ cpu(Pid) ->
 
 %% One measurement; writes
 %% label path workload size msgs secs dg_cpu socat_cpu p50 p99
-measure(Out, Label, Path, Node, {Kind, Size}, Secs, DgPid, SocatPid) ->
+measure(Out, Label, Path, Node, {Kind, Size}, Secs, DgPids, SocatPid) ->
+    DgPid = DgPids(Path),
     C0 = cpu(DgPid), S0 = cpu(SocatPid),
     {Msgs, T, P50, P99} =
         case Kind of

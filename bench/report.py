@@ -11,7 +11,7 @@ import statistics
 import sys
 
 OUT = sys.argv[1]
-PATHS = ["direct", "socat", "dg_relay", "dg_filter"]
+PATHS = ["direct", "socat", "dg_relay", "dg_filter", "dg_relay_old"]
 
 
 def med(xs):

@@ -19,7 +19,8 @@
 # does); every process started here is stopped by PID; every wait is
 # bounded.  Raw results: $OUT/*.tsv, *.txt; summary: $OUT/summary.md.
 #
-# Knobs: BENCH_ROUNDS (5), BENCH_SECS (2.0 per measurement),
+# Knobs: BENCH_ROUNDS (5), BENCH_SECS (2.0 per measurement), BENCH_OLD
+# (another distguard binary, measured as the path dg_relay_old),
 # BENCH_CONNS (10000), BENCH_GUARD_REPS (5), DG_BUILD (build);
 # BENCH_ONLY=guards runs sections 1, 2b and the summary only;
 # BENCH_ONLY=hosts section 5 and the summary only; BENCH_HOSTS=0 skips 5;
@@ -218,6 +219,45 @@ for n in d s r a; do
 	wait_for "$W/$n.log" "sender ready" 20 || { cat "$W/$n.log"; exit 1; }
 done
 
+# BENCH_OLD=BINARY: a fifth path, dg_relay_old, through another distguard
+# binary (an older build, to compare against in the same run, round-robin
+# with the others).  It runs beside ours on its own EPMD port and range;
+# B is registered with it by a held ALIVE2 (craft.py), so its listener
+# proxies to B's own port like ours; sender o@ is steered to it and is
+# allowed all, as r@ is on ours.  Its configuration uses only entries
+# every build knows.
+OLD_ARGS=()
+if [ -n "${BENCH_OLD:-}" ]; then
+	OLD_EPMD=$(free_port)
+	OLD_L=$(pick_range) || { echo "bench: no free range for BENCH_OLD" >&2; exit 1; }
+	cat > "$W/old.conf" <<OLDCONF
+{epmd, [{port, $OLD_EPMD}, {addresses, ["127.0.0.1"]}, {timeout, 5}]}.
+{listen, [{address, "127.0.0.1"}, {ports, {$OLD_L, $((OLD_L + 9))}}]}.
+{registration_from, ["127.0.0.1"]}.
+{cookie, {file, "$W/cookie"}}.
+{alerts, [{file, "$W/old_alerts.log"}, {per_source, 1000}]}.
+{control, "$W/old_ctl.sock"}.
+{handshake, [{timeout, 7}]}.
+$DG_USER_ENTRY
+{peer, "o@*", [allow_all]}.
+{default, deny}.
+OLDCONF
+	[ "$(id -u)" -eq 0 ] && chown -R nobody: "$W"
+	"$BENCH_OLD" run -c "$W/old.conf" >> "$W/old.log" 2>&1 &
+	OLD_PID=$!
+	PIDS+=("$OLD_PID")
+	wait_for "$W/old.log" "distguard running" 10 || { cat "$W/old.log"; exit 1; }
+	python3 "$ROOT/tests/e2e/craft.py" alive2 "$OLD_EPMD" b "$P_B" --hold 1800 > "$W/old_reg.log" 2>&1 &
+	PIDS+=("$!")
+	wait_for "$W/old.log" "node b registered" 10 || { cat "$W/old.log"; exit 1; }
+	OLD_LB=$(python3 "$ROOT/tests/e2e/craft.py" port_please "$OLD_EPMD" b | sed -n 's/^port //p')
+	P_O=$(free_port)
+	node o "$P_O" "${SENDER[@]}" -dg_route "b@$HOST" "127.0.0.1:$OLD_LB"
+	wait_for "$W/o.log" "sender ready" 20 || { cat "$W/o.log"; exit 1; }
+	echo "# BENCH_OLD $BENCH_OLD: its listener for b $OLD_LB" | tee -a "$OUT/machine.txt"
+	OLD_ARGS=(-dg_route "o@$HOST" "127.0.0.1:$P_O" -dg_old "$OLD_PID")
+fi
+
 # ctl MODE [args...]: the controller, a hidden node that reaches the
 # senders directly and never listens.
 ctl() {
@@ -226,6 +266,7 @@ ctl() {
 	    -epmd_module dg_steer \
 	    -dg_route "d@$HOST" "127.0.0.1:$P_D" -dg_route "s@$HOST" "127.0.0.1:$P_S" \
 	    -dg_route "r@$HOST" "127.0.0.1:$P_R" -dg_route "a@$HOST" "127.0.0.1:$P_A" \
+	    "${OLD_ARGS[@]}" \
 	    -dg_b "b@$HOST" -dg_pid "$DG_PID" -dg_socat "$SOCAT_PID" -dg_secs "$SECS" \
 	    -dg_mode "$@" -eval 'dg_bench:ctl()'
 }
