@@ -54,7 +54,7 @@ struct iov_batch {
 	int		n;
 };
 
-static void	relay_alert(struct session *, const char *, const char *, ...)
+static void	relay_alert(const struct leg *, const char *, const char *, ...)
 		    DG_PRINTF(3, 4);
 
 /* ---- the atom budget (docs/FILTER.md 12) ------------------------------- */
@@ -107,7 +107,7 @@ collect_atom(void *arg, const uint8_t *a)
  * take the book past the budget.
  */
 static int
-atoms_charge(struct session *s, struct guard *g)
+atoms_charge(struct leg *src, struct guard *g)
 {
 	struct atom_book *bk = g->atoms;
 	size_t i;
@@ -120,10 +120,10 @@ atoms_charge(struct session *s, struct guard *g)
 			break;
 	if (i == msg_atoms.n && !msg_atoms.overflow)
 		return 0;
-	relay_alert(s, "filter.atom_flood", "more than %lld distinct atoms "
+	relay_alert(src, "filter.atom_flood", "more than %lld distinct atoms "
 	    "from this peer (%llu counted); connection closed",
 	    (long long)g->pol.atoms, (unsigned long long)bk->book.count);
-	session_close(s, "atom budget exhausted");
+	session_close(src->s, "atom budget exhausted");
 	return -1;
 }
 
@@ -262,17 +262,12 @@ follow_reload(struct session *s)
 	return 0;
 }
 
-/* The leg whose frames are being judged (or NULL): alerts name it as
- * the sender and the leg it goes to as the protected node. */
-static struct leg	*judging;
-
-/* An alert about this session, naming both nodes: the sender being
- * judged and the node it sends to, or else the peer and our node. */
+/* An alert about a session, naming both nodes: `from` as the sender and
+ * the leg it sends to as the protected node. */
 static void
-relay_alert(struct session *s, const char *event, const char *fmt, ...)
+relay_alert(const struct leg *from, const char *event, const char *fmt, ...)
 {
-	const struct leg *from = judging != NULL && judging->s == s ?
-	    judging : s->peer;
+	struct session *s = from->s;
 	char detail[768];
 	va_list ap;
 
@@ -291,8 +286,9 @@ framing_violation(struct leg *src, const char *why)
 	struct session *s = src->s;
 	char reason[64];
 
-	relay_alert(s, src->in.df.event ? src->in.df.event : "filter.malformed",
-	    "from %s: %s", src->what, why);
+	/* Named as the session's peer and node, whichever leg it was. */
+	relay_alert(s->peer, src->in.df.event ? src->in.df.event :
+	    "filter.malformed", "from %s: %s", src->what, why);
 	snprintf(reason, sizeof(reason), "protocol violation by the %s",
 	    src->what);
 	session_close(s, reason);
@@ -309,7 +305,7 @@ span_text(struct dg_span sp, char *buf, size_t len)
 }
 
 static void
-alert_denied(struct session *s, const struct dist_msg *m,
+alert_denied(const struct leg *src, const struct dist_msg *m,
     const struct rules_verdict *v)
 {
 	char target[300] = "", mfa[600] = "", mod[256], fun[256], where[800];
@@ -317,7 +313,7 @@ alert_denied(struct session *s, const struct dist_msg *m,
 	if (v->code) {
 		/* The code guard: where the fun sat, and what allowed the rest. */
 		dist_fun_where(m, where, sizeof(where));
-		relay_alert(s, "filter.code", "%s %s: a fun in %s, and no "
+		relay_alert(src, "filter.code", "%s %s: a fun in %s, and no "
 		    "funs rule lets it through (decided by %s, line %d): op %s",
 		    conf_action_name(v->action), conf_type_name(m->type), where,
 		    v->what, v->line, dist_op_name(m->op));
@@ -330,7 +326,7 @@ alert_denied(struct session *s, const struct dist_msg *m,
 		span_text(m->exec_f, fun, sizeof(fun));
 		snprintf(mfa, sizeof(mfa), "%s:%s/%d", mod, fun, m->exec_arity);
 	}
-	relay_alert(s, "filter.denied", "%s %s%s%s%s%s by %s (line %d)%s%s: op %s",
+	relay_alert(src, "filter.denied", "%s %s%s%s%s%s by %s (line %d)%s%s: op %s",
 	    conf_action_name(v->action), conf_type_name(m->type),
 	    target[0] ? " to " : "", target, mfa[0] ? " mfa " : "", mfa,
 	    v->what, v->line, v->reason ? ", reason " : "",
@@ -339,14 +335,14 @@ alert_denied(struct session *s, const struct dist_msg *m,
 
 /* P speaks for another node: drop, count, alert. */
 static int
-spoofed(struct session *s, const struct dist_msg *m, struct dg_span node,
+spoofed(const struct leg *src, const struct dist_msg *m, struct dg_span node,
     const char *what)
 {
 	char claimed[300];
 
 	span_text(node, claimed, sizeof(claimed));
-	s->row->invalid++;
-	relay_alert(s, "filter.spoofed_sender", "%s claims %s node %s",
+	src->s->row->invalid++;
+	relay_alert(src, "filter.spoofed_sender", "%s claims %s node %s",
 	    dist_op_name(m->op), what, claimed);
 	return DF_DROP;
 }
@@ -415,7 +411,7 @@ handle_spawn(struct leg *src, const struct df_frame *f,
 	mod[m->exec_m.len < 255 ? m->exec_m.len : 255] = '\0';
 	memcpy(fun, m->exec_f.p, m->exec_f.len < 255 ? m->exec_f.len : 255);
 	fun[m->exec_f.len < 255 ? m->exec_f.len : 255] = '\0';
-	relay_alert(s, "filter.handler", "deny spawn_request mfa %s:%s/%d: "
+	relay_alert(src, "filter.handler", "deny spawn_request mfa %s:%s/%d: "
 	    "handler %s not applied: %s: op %s", mod, fun, m->exec_arity,
 	    g->pol.handler, why, dist_op_name(m->op));
 	s->row->verdict[m->type][DG_DENY]++;
@@ -441,7 +437,7 @@ judge(struct leg *src, int rc, const struct dist_msg *m, const char *why,
 		return -1;
 	if (rc != 0) {
 		s->row->invalid++;
-		relay_alert(s, rc == DG_AGAIN ? "filter.undecidable" :
+		relay_alert(src, rc == DG_AGAIN ? "filter.undecidable" :
 		    "filter.invalid", "%s", rc == DG_AGAIN ?
 		    "control message or inspected payload does not fit the first "
 		    "bytes of the frame" : why ? why : "invalid control message");
@@ -455,11 +451,11 @@ judge(struct leg *src, int rc, const struct dist_msg *m, const char *why,
 	 * 5.2): rules on names would mean nothing if the sender could speak
 	 * for a third node. */
 	if (m->has_from && !span_eq(m->from_node, src->name))
-		return spoofed(s, m, m->from_node, "a sender");
+		return spoofed(src, m, m->from_node, "a sender");
 	/* The same holds inside global's protocol, whose messages name the
 	 * node they speak for. */
 	if (m->claim_node.len > 0 && !span_eq(m->claim_node, src->name))
-		return spoofed(s, m, m->claim_node, "a global message from");
+		return spoofed(src, m, m->claim_node, "a global message from");
 	if (m->reply != REPLY_NONE &&
 	    owed_match(g, m->key, m->reply != REPLY_SPAWN)) {
 		s->row->replies++;
@@ -469,7 +465,7 @@ judge(struct leg *src, int rc, const struct dist_msg *m, const char *why,
 	s->row->verdict[m->type][v.action]++;
 	if (v.action == DG_ALLOW)
 		return DF_FORWARD;
-	alert_denied(s, m, &v);
+	alert_denied(src, m, &v);
 	if (v.action == DG_DENY)
 		deny_answer(src, m, passthrough);
 	if (v.disconnect) {
@@ -496,10 +492,9 @@ judge_for(struct leg *src, int rc, struct dist_msg *m, const char *why,
 	if (rc == 0 && (g->pol.needs & DC_NEED_IDS) && disclose_wanted(m))
 		m->disclosed = disclose_has(&g->disclosed,
 		    published_set(src->other), m);
-	judging = src;
 	verdict = judge(src, rc, m, why, passthrough);
 	if (verdict == DF_FORWARD && (need & DC_NEED_ATOMS) &&
-	    atoms_charge(src->s, g) == -1)
+	    atoms_charge(src, g) == -1)
 		return -1;
 	if (verdict == DF_FORWARD && rc == 0 && g->pol.handler != NULL)
 		verdict = handle_spawn(src, f, m, passthrough);
@@ -559,7 +554,6 @@ decide(struct leg *src, const struct df_frame *f)
 			return RELAY_HOLD;
 		if (jg != NULL)
 			verdict = judge_for(src, rc, &m, why, f, frame_end, o.need);
-		judging = NULL;
 		if (verdict == RELAY_REWRITTEN || verdict < 0)
 			return verdict;
 	}
