@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dg.h"
 #include "dg_addr.h"
 
 static const uint8_t v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
@@ -169,25 +170,50 @@ dg_addr_text(const struct sockaddr *sa, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * This host's interface addresses, read again at most once a second:
+ * they are asked for on accepts and handshakes from any source that is
+ * not in registration_from, and a netlink dump per connection would be
+ * work on that path for nothing.  Bounded: past IFADDR_MAX addresses the
+ * rest are not seen (they count as not ours, which only refuses more).
+ */
+#define IFADDR_MAX	256
+
+static struct {
+	struct dg_addr_key	key[IFADDR_MAX];
+	int			n;
+	double			at;	/* when read; 0: never */
+} ifaddrs_cache;
+
+static void
+read_ifaddrs(void)
+{
+	struct ifaddrs *ifs, *i;
+
+	ifaddrs_cache.n = 0;
+	ifaddrs_cache.at = dg_now();
+	if (getifaddrs(&ifs) != 0)
+		return;
+	for (i = ifs; i != NULL && ifaddrs_cache.n < IFADDR_MAX; i = i->ifa_next)
+		if (i->ifa_addr != NULL && (i->ifa_addr->sa_family == AF_INET ||
+		    i->ifa_addr->sa_family == AF_INET6))
+			dg_addr_key_of(i->ifa_addr,
+			    &ifaddrs_cache.key[ifaddrs_cache.n++]);
+	freeifaddrs(ifs);
+}
+
 /* Is the address (a key) one of this host's interfaces? */
 static int
 key_is_ours(const struct dg_addr_key *want)
 {
-	struct dg_addr_key have;
-	struct ifaddrs *ifs, *i;
-	int found = 0;
+	int i;
 
-	if (getifaddrs(&ifs) != 0)
-		return 0;
-	for (i = ifs; i != NULL && !found; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || (i->ifa_addr->sa_family != AF_INET &&
-		    i->ifa_addr->sa_family != AF_INET6))
-			continue;
-		dg_addr_key_of(i->ifa_addr, &have);
-		found = dg_addr_key_eq(want, &have);
-	}
-	freeifaddrs(ifs);
-	return found;
+	if (ifaddrs_cache.at == 0 || dg_now() - ifaddrs_cache.at >= 1.0)
+		read_ifaddrs();
+	for (i = 0; i < ifaddrs_cache.n; i++)
+		if (dg_addr_key_eq(want, &ifaddrs_cache.key[i]))
+			return 1;
+	return 0;
 }
 
 int
