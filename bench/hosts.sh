@@ -123,26 +123,7 @@ echo "# host 1 $H1, host 2 $H2 (namespace $NS2), veth mtu $(cat /sys/class/net/$
 # is a fresh port space and takes the same numbers): 40 for each daemon's
 # listeners and egress ports, then the EPMD and the nodes' own.  (free_port
 # in ports.sh answers from the kernel's ephemeral range, above 32767.)
-pick_block() {
-	local base
-	for _ in $(seq 1 20); do
-		base=$(( (RANDOM % 240) * 50 + 20000 ))
-		python3 - "$base" <<'PY' && { echo "$base"; return 0; }
-import socket, sys
-b = int(sys.argv[1])
-for p in range(b, b + 60):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-    except OSError:
-        sys.exit(1)
-    finally:
-        s.close()
-PY
-	done
-	return 1
-}
-BASE=$(pick_block) || die "no free block of 60 ports below 32768"
+BASE=$(pick_range 60) || die "no free block of 60 ports below 32768"
 L1=$BASE; L2=$BASE			# the daemons' listen ranges (40 ports)
 EPMD_PORT=$((BASE + 40))		# both daemons' EPMD, and D1's remote_port
 EPMD_TLS=$((BASE + 41))		# stock epmd of host 2, for the TLS nodes

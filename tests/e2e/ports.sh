@@ -17,15 +17,18 @@ wait_for() {
 	return 1
 }
 
-# A listen range of 40 ports that are free right now.
+# pick_range [N]: the first port of N (default 40) consecutive ports
+# below 32768 (never the kernel's ephemeral ones) that are free on
+# 127.0.0.1 right now.
 pick_range() {
-	local base
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		base=$(( (RANDOM % 400) * 50 + 20000 ))
-		if python3 - "$base" <<'PY'
+	local n=${1:-40} base
+	for _ in $(seq 1 20); do
+		base=$(( (RANDOM % 250) * 50 + 20000 ))
+		[ $((base + n)) -le 32768 ] || continue
+		if python3 - "$base" "$n" <<'PY'
 import socket, sys
-b = int(sys.argv[1])
-for p in range(b, b + 40):
+b, n = int(sys.argv[1]), int(sys.argv[2])
+for p in range(b, b + n):
     s = socket.socket()
     try:
         s.bind(("127.0.0.1", p))
@@ -38,4 +41,3 @@ PY
 	done
 	return 1
 }
-
