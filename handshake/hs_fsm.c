@@ -42,18 +42,27 @@ hs_fsm_wipe(struct hs_fsm *h)
 	hs_leg_wipe(INI(h));
 }
 
+static enum hs_event
+vfail(struct hs_fsm *h, const char *event, int blamed, int is_ordinary,
+    const char *fmt, va_list ap)
+{
+	h->st = HS_FAILED;
+	h->out.event = event;
+	h->out.blamed = blamed;
+	h->out.ordinary = is_ordinary;
+	vsnprintf(h->out.detail, sizeof(h->out.detail), fmt, ap);
+	hs_fsm_wipe(h);
+	return HS_EV_FAIL;
+}
+
 static enum hs_event DG_PRINTF(4, 5)
 fail(struct hs_fsm *h, const char *event, int blamed, const char *fmt, ...)
 {
 	va_list ap;
 
-	h->st = HS_FAILED;
-	h->out.event = event;
-	h->out.blamed = blamed;
 	va_start(ap, fmt);
-	vsnprintf(h->out.detail, sizeof(h->out.detail), fmt, ap);
+	vfail(h, event, blamed, 0, fmt, ap);
 	va_end(ap);
-	hs_fsm_wipe(h);
 	return HS_EV_FAIL;
 }
 
@@ -70,10 +79,8 @@ ordinary(struct hs_fsm *h, const char *fmt, ...)
 {
 	va_list ap;
 
-	fail(h, NULL, HS_NOBODY, "%s", "");
-	h->out.ordinary = 1;
 	va_start(ap, fmt);
-	vsnprintf(h->out.detail, sizeof(h->out.detail), fmt, ap);
+	vfail(h, NULL, HS_NOBODY, 1, fmt, ap);
 	va_end(ap);
 	return HS_EV_FAIL;
 }
@@ -487,43 +494,32 @@ hs_fsm_creation(const struct hs_fsm *h, int leg)
 	return leg == HS_ACC ? ACC(h)->name.creation : INI(h)->chal.creation;
 }
 
+/* What each state waits for; "%s" is the label of the leg concerned. */
+static const char *const step_text[] = {
+	[HS_A_NAME] =		"waiting for the %s's send_name",
+	[HS_ADMIT] =		"admission",
+	[HS_I_CONNECTING] =	"connecting to the %s",
+	[HS_I_STATUS] =		"waiting for the %s's status",
+	[HS_A_ALIVE] =		"waiting for the %s's answer to alive",
+	[HS_I_CHALLENGE] =	"waiting for the %s's challenge",
+	[HS_RESOLVE] =		"resolving the policy",
+	[HS_A_REPLY] =		"waiting for the %s's challenge reply",
+	[HS_I_ACK] =		"waiting for the %s's ack",
+	[HS_UP] =		"up",
+	[HS_FAILED] =		"failed",
+};
+
 const char *
 hs_fsm_step(const struct hs_fsm *h)
 {
 	/* One loop, one thread: a static buffer for the label. */
 	static char buf[64];
-	const char *a = ACC(h)->label, *i = INI(h)->label;
+	int leg = h->st == HS_I_CONNECTING ? HS_INI : hs_fsm_turn(h);
 
-	switch (h->st) {
-	case HS_A_NAME:
-		snprintf(buf, sizeof(buf), "waiting for the %s's send_name", a);
-		return buf;
-	case HS_ADMIT:
-		return "admission";
-	case HS_I_CONNECTING:
-		snprintf(buf, sizeof(buf), "connecting to the %s", i);
-		return buf;
-	case HS_I_STATUS:
-		snprintf(buf, sizeof(buf), "waiting for the %s's status", i);
-		return buf;
-	case HS_A_ALIVE:
-		snprintf(buf, sizeof(buf), "waiting for the %s's answer to alive", a);
-		return buf;
-	case HS_I_CHALLENGE:
-		snprintf(buf, sizeof(buf), "waiting for the %s's challenge", i);
-		return buf;
-	case HS_RESOLVE:
-		return "resolving the policy";
-	case HS_A_REPLY:
-		snprintf(buf, sizeof(buf), "waiting for the %s's challenge reply", a);
-		return buf;
-	case HS_I_ACK:
-		snprintf(buf, sizeof(buf), "waiting for the %s's ack", i);
-		return buf;
-	case HS_UP:
-		return "up";
-	case HS_FAILED:
-		return "failed";
-	}
-	return "?";
+	if ((size_t)h->st >= DG_ARRAY_LEN(step_text) || step_text[h->st] == NULL)
+		return "?";
+	if (leg == HS_NOBODY)
+		return step_text[h->st];
+	snprintf(buf, sizeof(buf), step_text[h->st], h->leg[leg].label);
+	return buf;
 }
