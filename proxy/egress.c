@@ -24,7 +24,7 @@ static uint64_t		requests;
 
 /* The entry for node, or a free or least recently used slot (emptied). */
 static struct egress *
-slot_for(struct dg_daemon *d, const char *node)
+slot_for(const char *node)
 {
 	struct egress *lru = &table[0];
 	int i;
@@ -55,7 +55,7 @@ egress_port(struct dg_daemon *d, const char *node, uint16_t *port)
 		log_warnx("egress port for %.300s refused: not a node name", node);
 		return -1;
 	}
-	e = slot_for(d, node);
+	e = slot_for(node);
 	if (e->l == NULL) {
 		if ((e->l = listener_open_egress(d, node)) == NULL)
 			return -1;

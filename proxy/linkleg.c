@@ -38,6 +38,20 @@ link_alert(struct leg *l, const char *alert, const char *detail)
 	session_close(s, reason);
 }
 
+/* Sends what the key exchange wrote; -1 when the session was closed. */
+static int
+send_exchange(struct leg *l)
+{
+	struct lk_hs *h = &l->link->hs;
+
+	if (h->out_len > 0 && leg_send(l, h->out, h->out_len) == -1) {
+		session_close(l->s, "link: write failed");
+		return -1;
+	}
+	h->out_len = 0;
+	return 0;
+}
+
 int
 linkleg_start(struct leg *l, enum lk_role role, const char *expect_host)
 {
@@ -72,13 +86,7 @@ linkleg_start(struct leg *l, enum lk_role role, const char *expect_host)
 		link_alert(l, l->link->hs.alert, l->link->hs.detail);
 		return -1;
 	}
-	if (l->link->hs.out_len > 0 &&
-	    leg_send(l, l->link->hs.out, l->link->hs.out_len) == -1) {
-		session_close(s, "link: write failed");
-		return -1;
-	}
-	l->link->hs.out_len = 0;
-	return 0;
+	return send_exchange(l);
 }
 
 /* Feeds the key exchange what is buffered; the bytes past it stay. */
@@ -92,11 +100,8 @@ drive_exchange(struct leg *l)
 	ev = lk_hs_input(&k->hs, k->in, k->inlen, &used);
 	memmove(k->in, k->in + used, k->inlen - used);
 	k->inlen -= used;
-	if (k->hs.out_len > 0 && leg_send(l, k->hs.out, k->hs.out_len) == -1) {
-		session_close(l->s, "link: write failed");
+	if (send_exchange(l) == -1)
 		return -1;
-	}
-	k->hs.out_len = 0;
 	if (ev == LK_HS_EV_FAIL) {
 		lk_hs_wipe(&k->hs);
 		link_alert(l, k->hs.alert, k->hs.detail);
