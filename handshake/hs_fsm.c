@@ -476,8 +476,8 @@ hs_fsm_outcome(const struct hs_fsm *h)
 int
 hs_fsm_peer_blamed(const struct hs_fsm *h)
 {
-	return h->out.blamed != HS_NOBODY && h->out.blamed == h->remote &&
-	    !h->out.ordinary;
+	/* An ordinary end blames nobody (ordinary()), and remote is a leg. */
+	return h->out.blamed == h->remote;
 }
 
 const char *
