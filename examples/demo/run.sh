@@ -35,17 +35,7 @@ cleanup() {
 trap cleanup EXIT
 
 say() { echo "demo: $*"; }
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_for() {	# FILE REGEX SECONDS
-	local i=0
-	while [ $i -lt $(($3 * 10)) ]; do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
+. "$ROOT/tests/e2e/ports.sh"	# free_port (below 32768), wait_for
 alive() { kill -0 "$1" 2>/dev/null; }
 
 [ -x "$DG" ] || { say "no $DG: run make first"; say "FAILED"; exit 1; }

@@ -52,6 +52,13 @@ EPMD_PORT=$(free_port)
 LBASE=$(pick_range)
 LMIN=$LBASE
 LMAX=$((LBASE + 39))
+# The nodes' own distribution ports: a block of their own below 32768,
+# rather than whatever ephemeral port the kernel would give them.
+# (Nothing listens on the listeners' block yet, so keep clear of it.)
+NBASE=$(pick_range 100)
+while [ "$NBASE" -le "$LMAX" ] && [ $((NBASE + 99)) -ge "$LMIN" ]; do
+	NBASE=$(pick_range 100)
+done
 printf '%s' "$COOKIE" > "$T/cookie"; chmod 600 "$T/cookie"
 ALERTS="$T/alerts.log"
 CONF="$T/dg.conf"
@@ -118,7 +125,9 @@ dg_alive() { kill -0 "$DG_PID" 2>/dev/null; }
 erlc -o "$T" "$ROOT/tests/e2e/dgt.erl" >/dev/null 2>&1 || echo "# erlc failed"
 
 ERL_COMMON=(-setcookie "$COOKIE" -start_epmd false -epmd_port "$EPMD_PORT"
-	-kernel inet_dist_use_interface '{127,0,0,1}' -noshell -pa "$T")
+	-kernel inet_dist_use_interface '{127,0,0,1}'
+	-kernel inet_dist_listen_min "$NBASE" inet_dist_listen_max "$((NBASE + 99))"
+	-noshell -pa "$T")
 
 # distguard_epmd, the EPMD module of protected nodes (built by make).
 EBIN="$ROOT/$BUILD/erl/ebin"

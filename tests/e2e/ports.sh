@@ -2,9 +2,25 @@
 # end-to-end tests (lib.sh) and the benchmarks (bench/run.sh).  Sourced by
 # bash.
 
-# A free TCP port on 127.0.0.1 (the kernel picks it).
+# A free TCP port on 127.0.0.1, below 32768: never one of the kernel's
+# ephemeral ports (32768-60999 here), which the tests' own outgoing
+# connections draw from.  Random in 20000-32767, tried until one binds.
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	python3 - <<'PY'
+import random, socket, sys
+for _ in range(200):
+    p = random.randrange(20000, 32768)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    sys.exit(0)
+sys.exit(1)
+PY
 }
 
 # wait_for FILE REGEX [SECONDS]: waits until FILE has a line matching.
