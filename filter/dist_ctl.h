@@ -126,6 +126,10 @@ struct dist_msg {
 	 * or the node of its sender or locker pid): the proxy checks it is
 	 * the peer's, as it checks from_node.  len 0: none. */
 	struct dg_span		claim_node;
+	/* Static, or NULL: the payload has a system server's tag but not
+	 * the types its receiving clause takes ("not net_kernel's
+	 * protocol", "not rex's protocol"; dist_facts.c, DC_NEED_GLOBAL). */
+	const char		*proto_why;
 
 	/* Pids this message shows the receiving processes beyond t_from:
 	 * SPAWN_REQUEST's group leader, SPAWN_REPLY's new process. */

@@ -97,6 +97,8 @@ is_reg_send_to(const struct dist_msg *m, const char *name)
 #define WHY_FUN		"carries a fun"
 #define WHY_REQUEST	"a request to a process by pid"
 #define WHY_NOT_GLOBAL	"not global's protocol"
+#define WHY_NOT_NK	"not net_kernel's protocol"
+#define WHY_NOT_REX	"not rex's protocol"
 #define WHY_PARTIAL	"too large to check whole"
 #define WHY_BAD_PAYLOAD	"a payload that cannot be checked"
 
@@ -148,10 +150,15 @@ profile_ping(const struct dist_msg *m, const char **why)
 	/* net_adm:ping = gen:call({net_kernel, N}, ...): MONITOR_P on the
 	 * name, the is_auth call, DEMONITOR_P.  Nothing else reaches
 	 * net_kernel: its legacy spawn and its admin calls are not pings. */
-	(void)why;
 	if (monitors_name(m, "net_kernel"))
 		return 1;
-	return is_reg_send_to(m, "net_kernel") && m->is_auth;
+	if (!is_reg_send_to(m, "net_kernel"))
+		return 0;
+	if (m->is_auth)
+		return 1;
+	/* Code (spawn) is the MFA list's to judge, not this profile's. */
+	return m->via == VIA_NONE ? refuse(why, m->proto_why ? m->proto_why :
+	    WHY_NOT_NK) : 0;
 }
 
 static int
@@ -178,7 +185,11 @@ profile_global(const struct dist_msg *m, const char **why)
 		return pid_send_ok(m, why);
 	/* rpc's features_request to rex, which every published connection
 	 * starts with; its features_reply is a send to a pid. */
-	return m->type == DG_T_REG_SEND && m->rex_features;
+	if (m->type == DG_T_REG_SEND && m->rex_features)
+		return 1;
+	if (is_reg_send_to(m, "rex") && m->via == VIA_NONE && !m->opaque)
+		return refuse(why, m->proto_why ? m->proto_why : WHY_NOT_REX);
+	return 0;
 }
 
 static int
@@ -495,6 +506,10 @@ ruleset_needs(const struct dg_ruleset *rs)
 			need |= DC_NEED_FUNS;
 		if (rs->rules[i].kind != DG_R_PROFILE)
 			continue;
+		/* ping and global admit requests to system servers, which
+		 * are checked by type (dist_facts.c) */
+		if (rs->rules[i].profile == DG_PROFILE_PING)
+			need |= DC_NEED_GLOBAL;
 		if (rs->rules[i].profile == DG_PROFILE_GLOBAL)
 			need |= DC_NEED_GLOBAL | DC_NEED_PIDSEND | DC_NEED_IDS;
 		if (rs->rules[i].profile == DG_PROFILE_REPLIES)

@@ -1,0 +1,71 @@
+%% dgotp - what the t_otp_*.sh suites run on their nodes (issue 18).
+%% watch/0 (on the protected node): every 250 ms prints one line
+%%   "state N Pids Atoms GN"
+%% with a counter, the pids of the kernel servers a crash would replace,
+%% the atom count, and whether global:registered_names() answered within
+%% a second.  attack/2 (on a peer that holds the cookie): connects, lets
+%% global sync, sends one message of an OTP protocol with a field of the
+%% wrong type, and returns what the send returned.
+-module(dgotp).
+-export([watch/0, attack/2]).
+
+-define(KERNEL, [global_name_server, net_kernel, rex,
+                 application_controller, code_server]).
+
+watch() ->
+    spawn(fun() -> watch(0) end),
+    ok.
+
+watch(N) ->
+    Pids = [whereis(P) || P <- ?KERNEL],
+    io:format("state ~p ~w ~p ~p~n",
+              [N, Pids, erlang:system_info(atom_count), names_answer()]),
+    timer:sleep(250),
+    watch(N + 1).
+
+names_answer() ->
+    Self = self(),
+    P = spawn(fun() -> Self ! {gn, self(), catch global:registered_names()} end),
+    receive
+        {gn, P, L} when is_list(L) -> ok;
+        {gn, P, _} -> error
+    after 1000 -> hung
+    end.
+
+%% The message, by name; each crashed its server on OTP 25 with stock
+%% global, net_kernel and rpc.
+bad(Node, init_connect_vsn) ->
+    gen_server:cast({global_name_server, Node},
+                    {init_connect, {1}, node(),
+                     {locker, no_longer_a_pid, [], self()}});
+bad(Node, new_nodes_ops) ->
+    gen_server:cast({global_name_server, Node},
+                    {new_nodes, node(),
+                     [{insert, {dgotp_name, not_a_pid,
+                                fun global:random_exit_name/3}}],
+                     [], [], [{vsn, 8}, {lock, {global, x}}]});
+bad(Node, init_connect_v4) ->
+    gen_server:cast({global_name_server, Node},
+                    {init_connect, {4, 1}, node(),
+                     {locker, no_longer_a_pid, [], self()}});
+bad(Node, lock_set_pid) ->
+    gen_server:cast({global_name_server, Node},
+                    {lock_set, not_a_pid, true, [], 1});
+bad(Node, set_lock_id) ->
+    catch gen_server:call({global_name_server, Node},
+                          {set_lock, not_a_lock_id}, 2000);
+bad(Node, register_pid) ->
+    catch gen_server:call({global_name_server, Node},
+                          {register, dgotp_name, not_a_pid,
+                           fun global:random_exit_name/3}, 2000);
+bad(Node, is_auth_from) ->
+    {net_kernel, Node} ! {'$gen_call', not_a_from, {is_auth, node()}};
+bad(Node, features_from) ->
+    {rex, Node} ! {42, features_request}.
+
+attack(Node, Kind) ->
+    true = net_kernel:connect_node(Node),
+    ok = global:sync(),
+    R = bad(Node, Kind),
+    timer:sleep(1500),
+    {sent, Kind, element(1, {R})}.
