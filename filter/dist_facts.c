@@ -315,14 +315,17 @@ static const struct shape *const global_calls[] = {
 	SH_T(SH_A("del_lock"), G_LOCK),
 };
 
-/* handle_info, OTP 25+.  lost_connection is relayed from node to node,
- * but admitted only as the reporting node's own (NodeA is the peer): a
- * relay could make this node drop its connection to any node it names. */
+/* handle_info, OTP 25+.  lost_connection is relayed from node to node
+ * whenever any node of a cluster leaves, so NodeA is not the sender's.
+ * A relay makes this node drop NodeA or NodeB; the peer's own report
+ * (NodeA = the peer) does the same for any NodeB it names: that is
+ * global's prevent_overlapping_partitions, and refusing relays would
+ * take nothing from a peer and alert on every departure. */
 static const struct shape *const global_infos[] = {
 	SH_T(SH_A("init_connect_ack"), SH_K(SH_PEER), G_TAG, G_TAG),
 	SH_T(SH_A("cancel_connect"), SH_K(SH_PEER), G_TAG),
 	SH_T(SH_A("remove_connection"), SH_K(SH_PEER)),
-	SH_T(SH_A("lost_connection"), SH_K(SH_PEER), SH_K(SH_INT),
+	SH_T(SH_A("lost_connection"), SH_K(SH_ATOM), SH_K(SH_INT),
 	    SH_K(SH_INT), SH_K(SH_ATOM)),
 };
 
