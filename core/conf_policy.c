@@ -69,6 +69,38 @@ rule_names(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	return 0;
 }
 
+/*
+ * [Protocol]: the OTP behaviour protocols a name rule admits (issue 18
+ * item 6, docs/FILTER.md 17): sys, supervisor, gen_event, signals, io.
+ */
+static int
+rule_protos(struct loader *L, const struct et_node *v, struct dg_rule *r)
+{
+	static const char *const names[DG_PROTO_COUNT] = DG_PROTO_NAMES;
+	const struct et_node *k;
+	char buf[64];
+	int i;
+
+	if (v->kind != ET_LIST) {
+		lerr(L, v->line, "the protocols of a reg_send rule are a list "
+		    "of sys, supervisor, gen_event, signals, io");
+		return -1;
+	}
+	for (k = v->kids; k != NULL; k = k->next) {
+		for (i = 0; i < DG_PROTO_COUNT; i++)
+			if (et_is_atom(k, names[i]))
+				break;
+		if (i == DG_PROTO_COUNT) {
+			lerr(L, k->line, "unknown protocol %s (sys, supervisor, "
+			    "gen_event, signals, io)", et_show(k, buf,
+			    sizeof(buf)));
+			return -1;
+		}
+		r->protos |= 1u << i;
+	}
+	return 0;
+}
+
 /* M or F of an MFA: an atom, '_' meaning any. */
 static int
 mfa_atom(struct loader *L, const struct et_node *v, const char *what,
@@ -213,9 +245,10 @@ parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 		    "global, replies)", et_show(v, buf, sizeof(buf)));
 		return -1;
 	}
-	if (v->kind != ET_TUPLE || (v->nkids != 2 && v->nkids != 3)) {
+	if (v->kind != ET_TUPLE || v->nkids < 2 || v->nkids > 4) {
 		lerr(L, v->line, "a rule is allow_all, ping, global, replies, "
-		    "{Action, Type} or {Action, Type, [...]}; found %s",
+		    "{Action, Type}, {Action, Type, [...]} or {allow, "
+		    "reg_send, [Name], [Protocol]}; found %s",
 		    et_show(v, buf, sizeof(buf)));
 		return -1;
 	}
@@ -241,6 +274,12 @@ parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	r->kind = DG_R_TYPE;
 	if (v->nkids == 2)
 		return 0;
+	if (v->nkids == 4 && (r->type != DG_T_REG_SEND ||
+	    r->action != DG_ALLOW)) {
+		lerr(L, v->line, "only {allow, reg_send, [Name], [Protocol]} "
+		    "takes a fourth element");
+		return -1;
+	}
 	if (et_is_atom(et_elem(v, 2), "disclosed")) {
 		if (!takes_disclosed(r->type) || r->action != DG_ALLOW) {
 			lerr(L, v->line, "only {allow, Type, disclosed} with "
@@ -253,7 +292,9 @@ parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	}
 	if (r->type == DG_T_REG_SEND) {
 		r->kind = DG_R_NAMES;
-		return rule_names(L, et_elem(v, 2), r);
+		if (rule_names(L, et_elem(v, 2), r) == -1)
+			return -1;
+		return v->nkids == 4 ? rule_protos(L, et_elem(v, 3), r) : 0;
 	}
 	if (r->type == DG_T_SPAWN_REQUEST) {
 		r->kind = DG_R_MFAS;

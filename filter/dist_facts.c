@@ -393,6 +393,91 @@ inspect_global(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
 }
 
 /*
+ * OTP behaviour protocols in a send to a registered name (issue 18 item
+ * 6): the requests a server written with sys, supervisor or gen_event
+ * obeys whoever sends them, whatever the server itself does.
+ * supervisor: which_children, count_children and get_childspec are
+ * included: their answers carry the children's pids (which would then
+ * count as disclosed to the peer) and their start MFAs.  gen_event:
+ * handlers are modules the event manager calls.
+ */
+static const char *const sup_calls[] = {
+	"start_child", "restart_child", "terminate_child", "delete_child",
+	"which_children", "count_children", "get_childspec",
+};
+static const char *const gen_event_calls[] = {
+	"add_handler", "add_sup_handler", "delete_handler", "swap_handler",
+	"swap_sup_handler", "which_handlers",
+};
+
+static int
+tag_in(struct dg_span tag, const char *const *tab, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (span_eq(tag, tab[i]))
+			return 1;
+	return 0;
+}
+
+/* The request of a '$gen_call' (q at it): a supervisor's or an event
+ * manager's own?  It is an atom (which_children) or a tuple whose first
+ * element is one.  Bounded reads: cut short, it counts as any. */
+static unsigned
+call_protocol(const uint8_t *q, const uint8_t *end)
+{
+	struct dg_span tag;
+	uint32_t arity;
+	int rc;
+
+	if ((rc = pl_tuple(&q, end, &arity)) == DG_AGAIN)
+		return ~0u;
+	if (rc < 0 || (rc == 0 && arity == 0))
+		return 0;
+	if ((rc = pl_atom(&q, end, &tag)) == DG_AGAIN)
+		return ~0u;
+	if (rc != 0)
+		return 0;
+	if (tag_in(tag, sup_calls, DG_ARRAY_LEN(sup_calls)))
+		return DG_PROTO_SUPERVISOR;
+	if (tag_in(tag, gen_event_calls, DG_ARRAY_LEN(gen_event_calls)))
+		return DG_PROTO_GEN_EVENT;
+	return 0;
+}
+
+/* The behaviour protocol (DG_PROTO_*) of the payload at q, or 0.  A
+ * head cut short by the window counts as all of them. */
+static unsigned
+behaviour_of(const uint8_t *q, const uint8_t *end)
+{
+	struct dg_span tag;
+	uint32_t arity;
+	int rc;
+
+	if ((rc = pl_tuple(&q, end, &arity)) != 0)
+		return rc == DG_AGAIN ? ~0u : 0;
+	if (arity < 2)
+		return 0;
+	if ((rc = pl_atom(&q, end, &tag)) != 0)
+		return rc == DG_AGAIN ? ~0u : 0;
+	if (arity == 3 && span_eq(tag, "system"))
+		return DG_PROTO_SYS;
+	if ((arity == 3 && span_eq(tag, "EXIT")) ||
+	    (arity == 5 && span_eq(tag, "DOWN")))
+		return DG_PROTO_SIGNALS;
+	if (arity == 4 && span_eq(tag, "io_request"))
+		return DG_PROTO_IO;
+	if (arity == 3 && span_eq(tag, "$gen_call")) {
+		if ((rc = pl_skip(&q, end)) != 0)	/* From */
+			return rc == DG_AGAIN ? ~0u : 0;
+		return call_protocol(q, end);
+	}
+	/* gen_event's notify/sync_notify carry events, not requests */
+	return 0;
+}
+
+/*
  * The two requests the profiles admit to net_kernel and rex, by type.
  * net_kernel's handle_call({is_auth, _}, From, _) answers with
  * `{Pid, Tag} = From` and a send to Pid; rex's handle_info({From,
@@ -504,6 +589,8 @@ inspect_facts(int op, const uint8_t *pl, const uint8_t *end,
 		return inspect_global(pl, end, m);
 	if (to_server(m) && (o->need & DC_NEED_GLOBAL))
 		return inspect_server(pl, m);
+	if ((o->need & DC_NEED_BEHAV) && is_reg_send(op) && m->has_name)
+		m->behav = behaviour_of(pl, end);
 	return 0;
 }
 

@@ -57,6 +57,19 @@ struct dg_mfa {
 	int		 arity;		/* -1 = '_' */
 };
 
+/*
+ * OTP behaviour protocols that a message to a registered name may speak
+ * (issue 18 item 6; docs/FILTER.md 17).  A name rule admits none of them
+ * unless it names them: {allow, reg_send, [Name], [sys, ...]}.
+ */
+#define DG_PROTO_SYS		0x01	/* {system, From, Req}: sys */
+#define DG_PROTO_SUPERVISOR	0x02	/* start_child, which_children, ... */
+#define DG_PROTO_GEN_EVENT	0x04	/* add_handler, swap_handler, ... */
+#define DG_PROTO_SIGNALS	0x08	/* {'EXIT', _, _}, {'DOWN', _, _, _, _} */
+#define DG_PROTO_IO		0x10	/* {io_request, _, _, _} */
+#define DG_PROTO_NAMES	{ "sys", "supervisor", "gen_event", "signals", "io" }
+#define DG_PROTO_COUNT	5
+
 enum dg_rule_kind {
 	DG_R_ALLOW_ALL,		/* allow_all */
 	DG_R_PROFILE,		/* ping | global | replies */
@@ -80,6 +93,9 @@ struct dg_rule {
 	/* {allow, Type, disclosed}: only to a pid or alias the local node
 	 * disclosed to the peer (filter/disclose.h) */
 	int			 disclosed;
+	/* NAMES, and {allow, reg_send}: the behaviour protocols admitted
+	 * to those names (DG_PROTO_*; 0 by default) */
+	unsigned		 protos;
 	int			 line;		/* where it was written, for `test` */
 };
 

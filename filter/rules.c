@@ -102,6 +102,30 @@ is_reg_send_to(const struct dist_msg *m, const char *name)
 #define WHY_PARTIAL	"too large to check whole"
 #define WHY_BAD_PAYLOAD	"a payload that cannot be checked"
 
+/*
+ * An allowed name still does not take OTP's behaviour protocols unless
+ * the rule names them (issue 18 item 6): sys obeys get_state, replace_state,
+ * suspend, terminate and log_to_file from anyone; a supervisor starts
+ * any child spec; an event manager calls any handler module.  Returns
+ * the reason for the first protocol of m the rule does not admit, or
+ * NULL.
+ */
+static const char *
+behav_refused(const struct dg_rule *r, const struct dist_msg *m)
+{
+	static const char *const why[DG_PROTO_COUNT] = {
+		"sys protocol", "supervisor protocol", "gen_event protocol",
+		"a signal forged as a message", "io protocol",
+	};
+	unsigned left = m->behav & ~r->protos;
+	int i;
+
+	for (i = 0; i < DG_PROTO_COUNT; i++)
+		if (left & (1u << i))
+			return why[i];
+	return NULL;
+}
+
 /* rules_verdict.code while deciding: what allowed the message. */
 #define CODE_ALL	(-1)	/* allow_all: no guard */
 #define CODE_PROFILE	(-2)	/* a profile */
@@ -334,6 +358,17 @@ rule_match(const struct dg_rule *r, const struct dist_msg *m,
 		/* Not a decider: an exemption the code guard consults. */
 		return 0;
 	}
+	if (hit && r->action == DG_ALLOW && m->behav != 0 &&
+	    (r->kind == DG_R_NAMES || (r->kind == DG_R_TYPE &&
+	    r->type == DG_T_REG_SEND && !r->disclosed)) &&
+	    m->type == DG_T_REG_SEND) {
+		const char *b = behav_refused(r, m);
+
+		if (b != NULL) {
+			*why = b;
+			return 0;
+		}
+	}
 	/* A message to rex or net_kernel in a shape dist_ctl does not know
 	 * may run code we cannot see: only allow_all lets it through.  A
 	 * deny or drop rule still catches it. */
@@ -499,6 +534,12 @@ ruleset_needs(const struct dg_ruleset *rs)
 	for (i = 0; rs != NULL && i < rs->nrules; i++) {
 		if (rs->rules[i].disclosed)
 			need |= DC_NEED_IDS;
+		/* Names allowed: their behaviour protocols are judged. */
+		if (rs->rules[i].action == DG_ALLOW &&
+		    (rs->rules[i].kind == DG_R_NAMES ||
+		    (rs->rules[i].kind == DG_R_TYPE &&
+		    rs->rules[i].type == DG_T_REG_SEND)))
+			need |= DC_NEED_BEHAV;
 		/* Anything that allows but allow_all puts the code guard on. */
 		if (rs->rules[i].kind != DG_R_ALLOW_ALL &&
 		    rs->rules[i].kind != DG_R_FUNS &&

@@ -332,6 +332,65 @@ test_server_requests(void)
 	CHECK(!m.rex_features && m.proto_why != NULL);
 }
 
+/* Behaviour protocols in sends to names (DC_NEED_BEHAV). */
+static unsigned
+behav_of(void)
+{
+	struct dist_msg m;
+
+	if (decode_all(DC_NEED_BEHAV, &m) != 0)
+		return 0xdead;
+	return m.behav;
+}
+
+static void
+test_behaviours(void)
+{
+	tb_reg_send("gateway");
+	tb_tuple(3); tb_atom("system"); tb_tuple(2); tb_pid(NODE_P);
+	tb_ref(NODE_P); tb_atom("get_state");
+	CHECK_EQ(behav_of(), DG_PROTO_SYS);
+	tb_reg_send("gateway");
+	tb_tuple(3); tb_atom("$gen_call"); tb_tuple(2); tb_pid(NODE_P);
+	tb_ref(NODE_P); tb_tuple(2); tb_atom("start_child"); tb_nil();
+	CHECK_EQ(behav_of(), DG_PROTO_SUPERVISOR);
+	tb_reg_send("gateway");
+	tb_tuple(3); tb_atom("$gen_call"); tb_tuple(2); tb_pid(NODE_P);
+	tb_ref(NODE_P); tb_atom("which_children");
+	CHECK_EQ(behav_of(), DG_PROTO_SUPERVISOR);
+	tb_reg_send("gateway");
+	tb_tuple(3); tb_atom("$gen_call"); tb_tuple(2); tb_pid(NODE_P);
+	tb_ref(NODE_P); tb_tuple(3); tb_atom("add_handler"); tb_atom("m");
+	tb_nil();
+	CHECK_EQ(behav_of(), DG_PROTO_GEN_EVENT);
+	tb_reg_send("gateway");
+	tb_tuple(3); tb_atom("EXIT"); tb_pid(NODE_P); tb_atom("kill");
+	CHECK_EQ(behav_of(), DG_PROTO_SIGNALS);
+	tb_reg_send("gateway");
+	tb_tuple(5); tb_atom("DOWN"); tb_ref(NODE_P); tb_atom("process");
+	tb_pid(NODE_P); tb_atom("normal");
+	CHECK_EQ(behav_of(), DG_PROTO_SIGNALS);
+	tb_reg_send("gateway");
+	tb_tuple(4); tb_atom("io_request"); tb_pid(NODE_P); tb_ref(NODE_P);
+	tb_tuple(2); tb_atom("put_chars"); tb_nil();
+	CHECK_EQ(behav_of(), DG_PROTO_IO);
+	/* ordinary calls, casts and messages are none */
+	tb_reg_send("gateway");
+	tb_tuple(3); tb_atom("$gen_call"); tb_tuple(2); tb_pid(NODE_P);
+	tb_ref(NODE_P); tb_atom("ping");
+	CHECK_EQ(behav_of(), 0);
+	tb_reg_send("gateway");
+	tb_tuple(2); tb_atom("$gen_cast"); tb_tuple(2); tb_atom("system");
+	tb_nil();
+	CHECK_EQ(behav_of(), 0);
+	tb_reg_send("gateway");
+	tb_tuple(2); tb_pid(NODE_P); tb_atom("count");
+	CHECK_EQ(behav_of(), 0);
+	tb_reg_send("gateway");
+	tb_atom("hello");
+	CHECK_EQ(behav_of(), 0);
+}
+
 int
 main(void)
 {
@@ -339,5 +398,6 @@ main(void)
 	RUN(test_global_captured);
 	RUN(test_global_malformed);
 	RUN(test_server_requests);
+	RUN(test_behaviours);
 	return TEST_DONE();
 }
