@@ -7,7 +7,7 @@
 %% global sync, sends one message of an OTP protocol with a field of the
 %% wrong type, and returns what the send returned.
 -module(dgotp).
--export([watch/0, attack/2]).
+-export([watch/0, attack/2, behaviours/2, sys_allowed/1]).
 
 -define(KERNEL, [global_name_server, net_kernel, rex,
                  application_controller, code_server]).
@@ -69,3 +69,29 @@ attack(Node, Kind) ->
     R = bad(Node, Kind),
     timer:sleep(1500),
     {sent, Kind, element(1, {R})}.
+
+%% Issue 18 item 6: OTP's behaviour protocols through names a rule allows.
+%% Returns one result per request, each tagged, so that the suite can
+%% tell what was answered from what was refused.
+behaviours(Node, Marker) ->
+    true = net_kernel:connect_node(Node),
+    Tag = fun(T, R) -> {T, case R of {'EXIT', _} -> refused; _ -> answered end} end,
+    S1 = Tag(sys_get_state, catch sys:get_state({dgt_gs, Node}, 2000)),
+    S2 = Tag(sys_suspend, catch sys:suspend({dgt_gs, Node}, 2000)),
+    Spec = #{id => dgotp_child, start => {os, cmd, ["touch " ++ Marker]}},
+    %% supervisor:start_child/2 and which_children/1 as they call, with a
+    %% timeout: a denied call is never answered.
+    S3 = Tag(start_child, catch gen_server:call({kernel_sup, Node},
+                                                {start_child, Spec}, 2000)),
+    S4 = Tag(which_children, catch gen_server:call({kernel_sup, Node},
+                                                   which_children, 2000)),
+    Gs = (catch gen_server:call({dgt_gs, Node}, whoami, 2000)),
+    {dgt_gs, Node} ! {'EXIT', Gs, kill},
+    timer:sleep(1000),
+    S5 = Tag(ping_after, catch gen_server:call({dgt_gs, Node}, ping, 2000)),
+    [S1, S2, S3, S4, S5].
+
+%% The same sys request by a peer whose rule names sys.
+sys_allowed(Node) ->
+    true = net_kernel:connect_node(Node),
+    catch sys:get_state({dgt_gs, Node}, 2000).
