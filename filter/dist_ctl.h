@@ -138,6 +138,8 @@ struct dist_msg {
 	 * SPAWN_REQUEST's group leader, SPAWN_REPLY's new process. */
 	struct dg_span		t_gl;
 	struct dg_span		t_result;
+	/* SPAWN_REQUEST's OptList (proven with the control term). */
+	struct dg_span		t_opts;
 
 	/*
 	 * The code guard's facts (DC_NEED_FUNS; docs/FILTER.md 11): the

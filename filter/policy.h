@@ -70,6 +70,25 @@ struct dg_mfa {
 #define DG_PROTO_NAMES	{ "sys", "supervisor", "gen_event", "signals", "io" }
 #define DG_PROTO_COUNT	5
 
+/*
+ * Spawn options an MFA rule admits beyond link, monitor and {monitor,
+ * Opts} (issue 18 item 5; docs/FILTER.md 18): {allow, spawn_request,
+ * [MFA], [Opt]}.  Bounds are in words, as the options take them; 0 (the
+ * default) admits none of that option.
+ */
+enum dg_prio { DG_PRIO_NONE, DG_PRIO_LOW, DG_PRIO_NORMAL, DG_PRIO_HIGH,
+	DG_PRIO_MAX };
+#define DG_SO_MQD		0x01	/* {message_queue_data, _} */
+#define DG_SO_FULLSWEEP		0x02	/* {fullsweep_after, N} */
+#define DG_SO_ASYNC_DIST	0x04	/* {async_dist, Bool} */
+struct dg_spawn_opts {
+	enum dg_prio	 priority;	/* the highest {priority, P} */
+	int64_t		 min_heap;	/* {min_heap_size, N}: N <= this */
+	int64_t		 min_bin_vheap;	/* {min_bin_vheap_size, N} */
+	int64_t		 max_heap;	/* {max_heap_size, N} (integer form) */
+	unsigned	 flags;		/* DG_SO_* */
+};
+
 enum dg_rule_kind {
 	DG_R_ALLOW_ALL,		/* allow_all */
 	DG_R_PROFILE,		/* ping | global | replies */
@@ -96,6 +115,8 @@ struct dg_rule {
 	/* NAMES, and {allow, reg_send}: the behaviour protocols admitted
 	 * to those names (DG_PROTO_*; 0 by default) */
 	unsigned		 protos;
+	/* MFAS (allow): the spawn options admitted */
+	struct dg_spawn_opts	 sopts;
 	int			 line;		/* where it was written, for `test` */
 };
 

@@ -18,6 +18,7 @@
 #include "dist_ctl.h"
 #include "idset.h"
 #include "rules.h"
+#include "spawnopt.h"
 #include "term_lit.h"
 
 /* "{Action, Type}" for every type rule, so that a verdict never builds a
@@ -357,6 +358,17 @@ rule_match(const struct dg_rule *r, const struct dist_msg *m,
 	case DG_R_FUNS:
 		/* Not a decider: an exemption the code guard consults. */
 		return 0;
+	}
+	/* Code allowed: its spawn options and group leader are judged too
+	 * (a type rule admits only the defaults). */
+	if (hit && r->action == DG_ALLOW && m->type == DG_T_SPAWN_REQUEST &&
+	    (r->kind == DG_R_MFAS || r->kind == DG_R_TYPE)) {
+		const char *so = spawnopt_refused(&r->sopts, m);
+
+		if (so != NULL) {
+			*why = so;
+			return 0;
+		}
 	}
 	if (hit && r->action == DG_ALLOW && m->behav != 0 &&
 	    (r->kind == DG_R_NAMES || (r->kind == DG_R_TYPE &&
