@@ -7,7 +7,8 @@
 %% global sync, sends one message of an OTP protocol with a field of the
 %% wrong type, and returns what the send returned.
 -module(dgotp).
--export([watch/0, attack/2, behaviours/2, sys_allowed/1]).
+-export([watch/0, attack/2, behaviours/2, sys_allowed/1,
+         probe/0, spawns/2]).
 
 -define(KERNEL, [global_name_server, net_kernel, rex,
                  application_controller, code_server]).
@@ -95,3 +96,34 @@ behaviours(Node, Marker) ->
 sys_allowed(Node) ->
     true = net_kernel:connect_node(Node),
     catch sys:get_state({dgt_gs, Node}, 2000).
+
+%% Issue 18 item 5: spawn_request with options, as a peer sends them.
+%% Each case: {Name, Opts}; returns [{Name, spawned | refused}].
+probe() ->
+    receive stop -> ok after 3000 -> ok end.
+
+spawn_with(Node, Opts) ->
+    Ref = erlang:spawn_request(Node, dgotp, probe, [], Opts),
+    receive
+        {spawn_reply, Ref, ok, _Pid} -> spawned;
+        {spawn_reply, Ref, error, _} -> refused
+    after 3000 -> refused
+    end.
+
+%% A pid of node Other: what a peer can make of a third node's name.
+pid_of(Other) ->
+    N = atom_to_binary(Other, utf8),
+    binary_to_term(<<131, 88, 119, (byte_size(N)), N/binary,
+                     5:32, 0:32, 1:32>>).
+
+spawns(Node, Cases) ->
+    true = net_kernel:connect_node(Node),
+    [{Name, case Opts of
+                {gl, Other} ->
+                    Old = group_leader(),
+                    group_leader(pid_of(Other), self()),
+                    R = spawn_with(Node, [monitor]),
+                    group_leader(Old, self()),
+                    R;
+                _ -> spawn_with(Node, Opts)
+            end} || {Name, Opts} <- Cases].
