@@ -167,7 +167,8 @@ rule_mfas(struct loader *L, const struct et_node *v, struct dg_rule *r)
 /*
  * [Opt] of {allow, spawn_request, [MFA], [Opt]} (issue 18 item 5,
  * docs/CONFIG.md): link | monitor (always admitted) | message_queue_data
- * | fullsweep_after | async_dist | {priority, low | normal | high | max}
+ * | fullsweep_after | async_dist | {group_leader, peer}
+ * | {priority, low | normal | high | max}
  * (the highest admitted) | {min_heap_size | min_bin_vheap_size |
  * max_heap_size, Words} (the largest admitted, 1..2^32).
  */
@@ -222,6 +223,14 @@ spawn_opt(struct loader *L, const struct et_node *k, struct dg_spawn_opts *so)
 			    "or max");
 			return -1;
 		}
+		if (strcmp(key->text, "group_leader") == 0) {
+			if (!et_is_atom(val, "peer")) {
+				lerr(L, k->line, "group_leader must be peer");
+				return -1;
+			}
+			so->gl_peer = 1;
+			return 0;
+		}
 		if (strcmp(key->text, "min_heap_size") == 0)
 			return spawn_heap(L, k, &so->min_heap);
 		if (strcmp(key->text, "min_bin_vheap_size") == 0)
@@ -230,7 +239,8 @@ spawn_opt(struct loader *L, const struct et_node *k, struct dg_spawn_opts *so)
 			return spawn_heap(L, k, &so->max_heap);
 	}
 	lerr(L, k->line, "unknown spawn option %s (link, monitor, "
-	    "message_queue_data, fullsweep_after, async_dist, {priority, P}, "
+	    "message_queue_data, fullsweep_after, async_dist, {group_leader, "
+	    "peer}, {priority, P}, "
 	    "{min_heap_size, N}, {min_bin_vheap_size, N}, {max_heap_size, N})",
 	    et_show(k, buf, sizeof(buf)));
 	return -1;

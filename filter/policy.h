@@ -87,6 +87,10 @@ struct dg_spawn_opts {
 	int64_t		 min_bin_vheap;	/* {min_bin_vheap_size, N} */
 	int64_t		 max_heap;	/* {max_heap_size, N} (integer form) */
 	unsigned	 flags;		/* DG_SO_* */
+	/* {group_leader, peer}: the group leader must be the peer's (by
+	 * default any node's but the local one: chained rpc and erpc hand
+	 * on their caller's, a third node's) */
+	int		 gl_peer;
 };
 
 enum dg_rule_kind {

@@ -317,7 +317,7 @@ by_pid(const struct dist_msg *m)
  * and *why when a profile covers m's kind but refuses m itself. */
 static int
 rule_match(const struct dg_rule *r, const struct dist_msg *m,
-    const char **what, const char **why)
+    const char *local, const char **what, const char **why)
 {
 	int hit = 0;
 
@@ -363,7 +363,7 @@ rule_match(const struct dg_rule *r, const struct dist_msg *m,
 	 * (a type rule admits only the defaults). */
 	if (hit && r->action == DG_ALLOW && m->type == DG_T_SPAWN_REQUEST &&
 	    (r->kind == DG_R_MFAS || r->kind == DG_R_TYPE)) {
-		const char *so = spawnopt_refused(&r->sopts, m);
+		const char *so = spawnopt_refused(&r->sopts, m, local);
 
 		if (so != NULL) {
 			*why = so;
@@ -393,7 +393,7 @@ rule_match(const struct dg_rule *r, const struct dist_msg *m,
  * gave on the way is kept in out->reason. */
 static int
 ruleset_decide(const struct dg_ruleset *rs, const struct dist_msg *m,
-    struct rules_verdict *out)
+    const char *local, struct rules_verdict *out)
 {
 	const struct dg_rule *r;
 	const char *what = NULL, *why = NULL;
@@ -406,7 +406,7 @@ ruleset_decide(const struct dg_ruleset *rs, const struct dist_msg *m,
 		if ((unsigned)r->action > DG_DROP)
 			continue;
 		why = NULL;
-		if (rule_match(r, m, &what, &why)) {
+		if (rule_match(r, m, local, &what, &why)) {
 			out->action = r->kind == DG_R_ALLOW_ALL ||
 			    r->kind == DG_R_PROFILE ? DG_ALLOW : r->action;
 			out->line = r->line;
@@ -500,7 +500,8 @@ rules_decide(const struct rules_policy *pol, const struct dist_msg *m,
 		out->what = WHAT_NOT_ADMITTED;
 		return;
 	}
-	if (pol->peer != NULL && ruleset_decide(&pol->peer->rules, m, out))
+	if (pol->peer != NULL && ruleset_decide(&pol->peer->rules, m,
+	    pol->local, out))
 		goto done;
 	switch (pol->def) {
 	case DG_DEF_ALLOW:
@@ -510,7 +511,7 @@ rules_decide(const struct rules_policy *pol, const struct dist_msg *m,
 		out->what = "default allow";
 		return;
 	case DG_DEF_RULES:
-		if (ruleset_decide(pol->def_rules, m, out))
+		if (ruleset_decide(pol->def_rules, m, pol->local, out))
 			goto done;
 		out->action = DG_DENY;
 		out->line = pol->def_line;
@@ -651,6 +652,8 @@ rules_resolve(const struct dg_conf *conf, const char *local_node,
 	memset(out, 0, sizeof(*out));
 	out->conf = conf;
 	out->def = DG_DEF_DENY;
+	if (local_node != NULL)
+		snprintf(out->local, sizeof(out->local), "%s", local_node);
 
 	/* The first {node} scope whose pattern matches the local node. */
 	if (local_node != NULL)

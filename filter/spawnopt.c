@@ -5,8 +5,8 @@
  * {min_heap_size, 1 bsl 36} made the node allocate a heap it could not
  * and halt (eheap_alloc); {priority, max} starves the schedulers'
  * own work; {max_heap_size, _} and {message_queue_data, _} change how a
- * process dies or queues; a group leader of a third node sends the new
- * process's io there.  Only link and monitor (the reply protocol of
+ * process dies or queues; a group leader of the local node sends the new
+ * process's io requests to a local process the peer picked.  Only link and monitor (the reply protocol of
  * spawn_request and erpc) are admitted by default.
  *
  * Trusts: the OptList and group leader spans were proven by term_scan
@@ -23,6 +23,7 @@
 #define WHY_PRIORITY	"a spawn priority above the rule's"
 #define WHY_HEAP	"a spawn heap size past the rule's bound"
 #define WHY_GL		"a group leader of another node"
+#define WHY_GL_LOCAL	"a group leader of this node"
 #define WHY_LIST	"spawn options that are not a proper list"
 
 static const char *const prio_names[] = {
@@ -98,23 +99,34 @@ judge_one(const struct dg_spawn_opts *so, const uint8_t *t)
 	return WHY_OPTION;
 }
 
-/* The group leader is a process of the requester's node. */
-static int
-gl_is_peers(const struct dist_msg *m)
+/*
+ * The group leader.  Never a process of the local node: the new process
+ * would send its io requests to a local process the peer chose (any
+ * server reached by a guessed pid).  A third node's is what chained rpc
+ * and erpc send (a shell's erpc:call(B2, erpc, call, [B1, ...]) runs on
+ * B2 with the shell's group leader), so only {group_leader, peer}
+ * refuses it.
+ */
+static const char *
+judge_gl(const struct dg_spawn_opts *so, const struct dist_msg *m,
+    const char *local)
 {
 	const uint8_t *q = m->t_gl.p;
 	struct dg_span node;
 
-	if (q == NULL || m->t_gl.len == 0 || !m->has_from)
-		return 0;
-	if (term_pid(&q, &node) == -1)
-		return 0;
-	return node.len == m->from_node.len &&
-	    memcmp(node.p, m->from_node.p, node.len) == 0;
+	if (q == NULL || m->t_gl.len == 0 || term_pid(&q, &node) == -1)
+		return WHY_GL;
+	if (local != NULL && local[0] != '\0' && span_eq(node, local))
+		return WHY_GL_LOCAL;
+	if (so->gl_peer && !(m->has_from && node.len == m->from_node.len &&
+	    memcmp(node.p, m->from_node.p, node.len) == 0))
+		return WHY_GL;
+	return NULL;
 }
 
 const char *
-spawnopt_refused(const struct dg_spawn_opts *so, const struct dist_msg *m)
+spawnopt_refused(const struct dg_spawn_opts *so, const struct dist_msg *m,
+    const char *local)
 {
 	const uint8_t *q;
 	const char *why;
@@ -127,8 +139,8 @@ spawnopt_refused(const struct dg_spawn_opts *so, const struct dist_msg *m)
 	 * frame always has both: they are control tuple elements). */
 	if (m->t_gl.len == 0 && m->t_opts.len == 0)
 		return NULL;
-	if (!gl_is_peers(m))
-		return WHY_GL;
+	if ((why = judge_gl(so, m, local)) != NULL)
+		return why;
 	q = m->t_opts.p;
 	if (q == NULL || m->t_opts.len == 0)
 		return WHY_LIST;

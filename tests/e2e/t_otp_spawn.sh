@@ -5,14 +5,16 @@
 # halted it (eheap_alloc), {priority, max}, max_heap_size and
 # message_queue_data passed unjudged, and so did a third node's group
 # leader.  Now only link and monitor pass by default, a rule can name
-# further options with bounds, and the group leader must be the peer's.
+# further options with bounds, a process of the node itself is never the
+# group leader, and {group_leader, peer} refuses a third node's (which
+# chained rpc and erpc send, so the default admits it: t_egress.sh).
 . "$(dirname "$0")/lib.sh"
 # The peers are stock nodes that register unmediated (as in t_default.sh).
 DG_EGRESS=off
 cd "$T" || exit 1
 erlc -o "$T" "$ROOT/tests/e2e/dgotp.erl" >/dev/null 2>&1 || not_ok "dgotp.erl compiles"
 
-write_conf "{peer, \"m*\", [ping, global, replies, {allow, spawn_request, [{dgotp, probe, 0}]}]}." \
+write_conf "{peer, \"m*\", [ping, global, replies, {allow, spawn_request, [{dgotp, probe, 0}], [{group_leader, peer}]}]}." \
     "{peer, \"o*\", [ping, global, replies, {allow, spawn_request, [{dgotp, probe, 0}], [{min_heap_size, 100000}, {priority, high}]}]}." \
     "{default, [ping, global, replies]}." "{bans, [{failures, 0}]}."
 printf '{peer, "x*", [{allow, spawn_request, [{m, f, 0}], [{min_heap_size, 0}]}]}.\n' > "$T/bad.conf"
@@ -46,12 +48,17 @@ check "alert: a group leader of another node" \
     grep -q '"filter.denied".*spawn_request mfa dgotp:probe/0.*reason a group leader of another node' "$ALERTS"
 
 # A rule that names bounds admits what is within them, and no more.
-r=$(EVAL_TIMEOUT=40 node_eval o1 "dgotp:spawns(Node, [{heap_in, [monitor, {min_heap_size, 5000}]}, {prio_high, [monitor, {priority, high}]}, {prio_max, [monitor, {priority, max}]}, {heap_out, [monitor, {min_heap_size, 1 bsl 36}]}])")
+r=$(EVAL_TIMEOUT=40 node_eval o1 "dgotp:spawns(Node, [{heap_in, [monitor, {min_heap_size, 5000}]}, {prio_high, [monitor, {priority, high}]}, {prio_max, [monitor, {priority, max}]}, {heap_out, [monitor, {min_heap_size, 1 bsl 36}]}, {own_gl, {gl, Node}}, {third_gl, {gl, 'c@$HOST'}}])")
 echo "# $r" | tr '\n' ' '; echo
 check "a named bound admits {min_heap_size, 5000}" grep -q "{heap_in,spawned}" <<<"$r"
 check "a named priority admits {priority, high}" grep -q "{prio_high,spawned}" <<<"$r"
 check "... but not {priority, max}" grep -q "{prio_max,refused}" <<<"$r"
 check "... nor a heap past the bound" grep -q "{heap_out,refused}" <<<"$r"
+check "a process of b itself as group leader is refused" grep -q "{own_gl,refused}" <<<"$r"
+check "without {group_leader, peer} a third node's group leader passes (chained rpc)" \
+    grep -q "{third_gl,spawned}" <<<"$r"
+check "alert: a group leader of this node" \
+    grep -q "reason a group leader of this node" "$ALERTS"
 check "alert: a spawn heap size past the rule's bound" \
     grep -q "reason a spawn heap size past the rule's bound" "$ALERTS"
 

@@ -23,7 +23,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct dg_spawn_opts none, some = { DG_PRIO_HIGH, 1000,
-	    1000, 100000, DG_SO_MQD | DG_SO_FULLSWEEP };
+	    1000, 100000, DG_SO_MQD | DG_SO_FULLSWEEP, 1 };
 	struct dist_msg m;
 	struct dc_opts o;
 	const char *why = NULL;
@@ -58,8 +58,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* a request that failed its types is no longer one */
 		if (m.proto_why != NULL && (m.is_auth || m.rex_features))
 			abort();
-		(void)spawnopt_refused(&none, &m);
-		(void)spawnopt_refused(&some, &m);
+		(void)spawnopt_refused(&none, &m, "b@h");
+		(void)spawnopt_refused(&some, &m, "");
 	} else if (rc != DG_AGAIN && rc != DG_EINVAL)
 		abort();
 	free(copy);

@@ -102,30 +102,40 @@ test_defaults(void)
 
 	memset(&none, 0, sizeof(none));
 	CHECK_EQ(request(NODE_P, o_none), 0);
-	CHECK(spawnopt_refused(&none, &m) == NULL);
+	CHECK(spawnopt_refused(&none, &m, NODE_B) == NULL);
 	CHECK_EQ(request(NODE_P, o_monitor), 0);
-	CHECK(spawnopt_refused(&none, &m) == NULL);
+	CHECK(spawnopt_refused(&none, &m, NODE_B) == NULL);
 	CHECK_EQ(request(NODE_P, o_link_monitor_opts), 0);
-	CHECK(spawnopt_refused(&none, &m) == NULL);
+	CHECK(spawnopt_refused(&none, &m, NODE_B) == NULL);
 	/* what halted or starved B, and what changes how a process dies */
 	CHECK_EQ(request(NODE_P, o_huge_heap), 0);
-	CHECK(spawnopt_refused(&none, &m) != NULL);
+	CHECK(spawnopt_refused(&none, &m, NODE_B) != NULL);
 	CHECK_EQ(request(NODE_P, o_prio_max), 0);
-	CHECK(spawnopt_refused(&none, &m) != NULL);
+	CHECK(spawnopt_refused(&none, &m, NODE_B) != NULL);
 	CHECK_EQ(request(NODE_P, o_max_heap), 0);
-	CHECK(spawnopt_refused(&none, &m) != NULL);
+	CHECK(spawnopt_refused(&none, &m, NODE_B) != NULL);
 	CHECK_EQ(request(NODE_P, o_mqd), 0);
-	CHECK(spawnopt_refused(&none, &m) != NULL);
+	CHECK(spawnopt_refused(&none, &m, NODE_B) != NULL);
 	CHECK_EQ(request(NODE_P, o_unknown), 0);
-	CHECK(spawnopt_refused(&none, &m) != NULL);
+	CHECK(spawnopt_refused(&none, &m, NODE_B) != NULL);
 	CHECK_EQ(request(NODE_P, o_improper), 0);
-	CHECK(spawnopt_refused(&none, &m) != NULL);
-	/* a third node's group leader; this node's own */
-	CHECK_EQ(request("c@h", o_none), 0);
-	CHECK(strcmp(spawnopt_refused(&none, &m),
-	    "a group leader of another node") == 0);
+	CHECK(spawnopt_refused(&none, &m, NODE_B) != NULL);
+	/* this node's own process as group leader: never; a third node's
+	 * (chained rpc) by default, not under {group_leader, peer} */
 	CHECK_EQ(request(NODE_B, o_none), 0);
-	CHECK(spawnopt_refused(&none, &m) != NULL);
+	CHECK(strcmp(spawnopt_refused(&none, &m, NODE_B),
+	    "a group leader of this node") == 0);
+	CHECK_EQ(request("c@h", o_none), 0);
+	CHECK(spawnopt_refused(&none, &m, NODE_B) == NULL);
+	{
+		struct dg_spawn_opts peer_gl = none;
+
+		peer_gl.gl_peer = 1;
+		CHECK(strcmp(spawnopt_refused(&peer_gl, &m, NODE_B),
+		    "a group leader of another node") == 0);
+		CHECK_EQ(request(NODE_P, o_none), 0);
+		CHECK(spawnopt_refused(&peer_gl, &m, NODE_B) == NULL);
+	}
 }
 
 static void
@@ -138,24 +148,24 @@ test_rule_bounds(void)
 	so.priority = DG_PRIO_HIGH;
 	so.flags = DG_SO_MQD;
 	CHECK_EQ(request(NODE_P, o_heap_100), 0);
-	CHECK(spawnopt_refused(&so, &m) == NULL);
+	CHECK(spawnopt_refused(&so, &m, NODE_B) == NULL);
 	CHECK_EQ(request(NODE_P, o_huge_heap), 0);
-	CHECK(strcmp(spawnopt_refused(&so, &m),
+	CHECK(strcmp(spawnopt_refused(&so, &m, NODE_B),
 	    "a spawn heap size past the rule's bound") == 0);
 	CHECK_EQ(request(NODE_P, o_prio_high), 0);
-	CHECK(spawnopt_refused(&so, &m) == NULL);
+	CHECK(spawnopt_refused(&so, &m, NODE_B) == NULL);
 	CHECK_EQ(request(NODE_P, o_prio_max), 0);
-	CHECK(strcmp(spawnopt_refused(&so, &m),
+	CHECK(strcmp(spawnopt_refused(&so, &m, NODE_B),
 	    "a spawn priority above the rule's") == 0);
 	CHECK_EQ(request(NODE_P, o_mqd), 0);
-	CHECK(spawnopt_refused(&so, &m) == NULL);
+	CHECK(spawnopt_refused(&so, &m, NODE_B) == NULL);
 	/* max_heap_size is not named: still refused */
 	CHECK_EQ(request(NODE_P, o_max_heap), 0);
-	CHECK(spawnopt_refused(&so, &m) != NULL);
+	CHECK(spawnopt_refused(&so, &m, NODE_B) != NULL);
 	so.max_heap = 10;
-	CHECK(spawnopt_refused(&so, &m) == NULL);
+	CHECK(spawnopt_refused(&so, &m, NODE_B) == NULL);
 	so.max_heap = 9;
-	CHECK(spawnopt_refused(&so, &m) != NULL);
+	CHECK(spawnopt_refused(&so, &m, NODE_B) != NULL);
 }
 
 int
