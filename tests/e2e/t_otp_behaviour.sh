@@ -23,6 +23,12 @@ check "distguard check warns: a rule that admits sys" \
     grep -q "with sys for peer \"s\*\"" <<<"$out"
 check "distguard check does not warn about dgt_gs as an OTP server" \
     not grep -q "of dgt_gs for" <<<"$out"
+r=$("$DG" test -c "$CONF" --term '{system, x, get_state}' "m1@$HOST" reg_send dgt_gs 2>&1)
+check "distguard test: sys to an allowed name is denied ($r)" \
+    grep -q "^deny .*reason sys protocol" <<<"$r"
+r=$("$DG" test -c "$CONF" --term '{system, x, get_state}' "s1@$HOST" reg_send dgt_gs 2>&1)
+check "distguard test: ... and allowed where the rule names sys ($r)" \
+    grep -q "^allow .*line 10" <<<"$r"
 printf '{peer, "x*", [{allow, reg_send, [a], [sys, nonsense]}]}.\n' > "$T/bad.conf"
 out=$("$DG" check -c "$T/bad.conf" 2>&1)
 check "an unknown protocol is a config error with FILE:LINE ($out)" \
