@@ -11,11 +11,15 @@
 #include "dg_etf.h"
 #include "shape.h"
 
-/* A claim of the sending node: the first one made, or one equal to it. */
+/* A claim of the sending node: the first one made, or one equal to it.
+ * Never '': a node name has an '@', and the proxy takes an empty claim
+ * for none. */
 static int
 claim(struct shape_ctx *ctx, struct dg_span node)
 {
-	if (ctx->claim.len == 0 && ctx->claim.p == NULL) {
+	if (node.len == 0)
+		return 0;
+	if (ctx->claim.len == 0) {
 		ctx->claim = node;
 		return 1;
 	}

@@ -290,6 +290,9 @@ test_global_malformed(void)
 	tb_list(1); tb_tuple(2); tb_atom("svc"); tb_pid(NODE_P); tb_nil();
 	tb_nil(); tb_int(1);
 	CHECK_EQ(global_ok(), 0);
+	/* a node named '' is no node: the proxy would take it for none */
+	tb_cast("in_sync", 3); tb_atom(""); tb_atom("true");
+	CHECK_EQ(global_ok(), 0);
 	/* no longer sent by any supported release */
 	tb_cast("async_del_name", 3); tb_atom("svc"); tb_pid(NODE_P);
 	CHECK_EQ(global_ok(), 0);
