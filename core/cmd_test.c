@@ -99,7 +99,7 @@ test_payload(struct dist_msg *m, const uint8_t *pl, size_t len,
 
 	memset(&o, 0, sizeof(o));
 	o.need = DC_NEED_FUNS | DC_NEED_ATOMS | DC_NEED_PIDSEND |
-	    DC_NEED_GLOBAL;
+	    DC_NEED_GLOBAL | DC_NEED_BEHAV;
 	o.frame_end = pl + len;
 	o.final = 1;
 	o.atom = test_atom;

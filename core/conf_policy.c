@@ -69,6 +69,38 @@ rule_names(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	return 0;
 }
 
+/*
+ * [Protocol]: the OTP behaviour protocols a name rule admits (issue 18
+ * item 6, docs/FILTER.md 17): sys, supervisor, gen_event, signals, io.
+ */
+static int
+rule_protos(struct loader *L, const struct et_node *v, struct dg_rule *r)
+{
+	static const char *const names[DG_PROTO_COUNT] = DG_PROTO_NAMES;
+	const struct et_node *k;
+	char buf[64];
+	int i;
+
+	if (v->kind != ET_LIST) {
+		lerr(L, v->line, "the protocols of a reg_send rule are a list "
+		    "of sys, supervisor, gen_event, signals, io");
+		return -1;
+	}
+	for (k = v->kids; k != NULL; k = k->next) {
+		for (i = 0; i < DG_PROTO_COUNT; i++)
+			if (et_is_atom(k, names[i]))
+				break;
+		if (i == DG_PROTO_COUNT) {
+			lerr(L, k->line, "unknown protocol %s (sys, supervisor, "
+			    "gen_event, signals, io)", et_show(k, buf,
+			    sizeof(buf)));
+			return -1;
+		}
+		r->protos |= 1u << i;
+	}
+	return 0;
+}
+
 /* M or F of an MFA: an atom, '_' meaning any. */
 static int
 mfa_atom(struct loader *L, const struct et_node *v, const char *what,
@@ -130,6 +162,105 @@ rule_mfas(struct loader *L, const struct et_node *v, struct dg_rule *r)
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * [Opt] of {allow, spawn_request, [MFA], [Opt]} (issue 18 item 5,
+ * docs/CONFIG.md): link | monitor (always admitted) | message_queue_data
+ * | fullsweep_after | async_dist | {group_leader, peer}
+ * | {priority, low | normal | high | max}
+ * (the highest admitted) | {min_heap_size | min_bin_vheap_size |
+ * max_heap_size, Words} (the largest admitted, 1..2^32).
+ */
+#define SPAWN_HEAP_MAX	(INT64_C(1) << 32)	/* words: 32 GiB on 64 bits */
+
+static int
+spawn_heap(struct loader *L, const struct et_node *k, int64_t *out)
+{
+	const struct et_node *n = et_elem(k, 1);
+
+	if (n->kind != ET_INT || n->ival < 1 || n->ival > SPAWN_HEAP_MAX) {
+		lerr(L, k->line, "%s bound must be 1..%lld words",
+		    et_elem(k, 0)->text, (long long)SPAWN_HEAP_MAX);
+		return -1;
+	}
+	*out = n->ival;
+	return 0;
+}
+
+static int
+spawn_opt(struct loader *L, const struct et_node *k, struct dg_spawn_opts *so)
+{
+	static const char *const prio[] = { "low", "normal", "high", "max" };
+	const struct et_node *key, *val;
+	char buf[64];
+	int i;
+
+	if (et_is_atom(k, "link") || et_is_atom(k, "monitor"))
+		return 0;
+	if (et_is_atom(k, "message_queue_data")) {
+		so->flags |= DG_SO_MQD;
+		return 0;
+	}
+	if (et_is_atom(k, "fullsweep_after")) {
+		so->flags |= DG_SO_FULLSWEEP;
+		return 0;
+	}
+	if (et_is_atom(k, "async_dist")) {
+		so->flags |= DG_SO_ASYNC_DIST;
+		return 0;
+	}
+	if (k->kind == ET_TUPLE && k->nkids == 2 &&
+	    (key = et_elem(k, 0))->kind == ET_ATOM) {
+		val = et_elem(k, 1);
+		if (strcmp(key->text, "priority") == 0) {
+			for (i = 0; i < 4; i++)
+				if (et_is_atom(val, prio[i])) {
+					so->priority = (enum dg_prio)(i + 1);
+					return 0;
+				}
+			lerr(L, k->line, "priority must be low, normal, high "
+			    "or max");
+			return -1;
+		}
+		if (strcmp(key->text, "group_leader") == 0) {
+			if (!et_is_atom(val, "peer")) {
+				lerr(L, k->line, "group_leader must be peer");
+				return -1;
+			}
+			so->gl_peer = 1;
+			return 0;
+		}
+		if (strcmp(key->text, "min_heap_size") == 0)
+			return spawn_heap(L, k, &so->min_heap);
+		if (strcmp(key->text, "min_bin_vheap_size") == 0)
+			return spawn_heap(L, k, &so->min_bin_vheap);
+		if (strcmp(key->text, "max_heap_size") == 0)
+			return spawn_heap(L, k, &so->max_heap);
+	}
+	lerr(L, k->line, "unknown spawn option %s (link, monitor, "
+	    "message_queue_data, fullsweep_after, async_dist, {group_leader, "
+	    "peer}, {priority, P}, "
+	    "{min_heap_size, N}, {min_bin_vheap_size, N}, {max_heap_size, N})",
+	    et_show(k, buf, sizeof(buf)));
+	return -1;
+}
+
+static int
+rule_spawn_opts(struct loader *L, const struct et_node *v, struct dg_rule *r)
+{
+	const struct et_node *k;
+	int rc = 0;
+
+	if (v->kind != ET_LIST) {
+		lerr(L, v->line, "the spawn options of a spawn_request rule "
+		    "are a list");
+		return -1;
+	}
+	for (k = v->kids; k != NULL; k = k->next)
+		if (spawn_opt(L, k, &r->sopts) == -1)
+			rc = -1;
+	return rc;
 }
 
 /* Types whose target is a pid or an alias: {allow, Type, disclosed}. */
@@ -213,9 +344,10 @@ parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 		    "global, replies)", et_show(v, buf, sizeof(buf)));
 		return -1;
 	}
-	if (v->kind != ET_TUPLE || (v->nkids != 2 && v->nkids != 3)) {
+	if (v->kind != ET_TUPLE || v->nkids < 2 || v->nkids > 4) {
 		lerr(L, v->line, "a rule is allow_all, ping, global, replies, "
-		    "{Action, Type} or {Action, Type, [...]}; found %s",
+		    "{Action, Type}, {Action, Type, [...]} or {allow, "
+		    "reg_send, [Name], [Protocol]}; found %s",
 		    et_show(v, buf, sizeof(buf)));
 		return -1;
 	}
@@ -241,6 +373,13 @@ parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	r->kind = DG_R_TYPE;
 	if (v->nkids == 2)
 		return 0;
+	if (v->nkids == 4 && ((r->type != DG_T_REG_SEND &&
+	    r->type != DG_T_SPAWN_REQUEST) || r->action != DG_ALLOW)) {
+		lerr(L, v->line, "only {allow, reg_send, [Name], [Protocol]} "
+		    "and {allow, spawn_request, [MFA], [Opt]} take a fourth "
+		    "element");
+		return -1;
+	}
 	if (et_is_atom(et_elem(v, 2), "disclosed")) {
 		if (!takes_disclosed(r->type) || r->action != DG_ALLOW) {
 			lerr(L, v->line, "only {allow, Type, disclosed} with "
@@ -253,11 +392,16 @@ parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	}
 	if (r->type == DG_T_REG_SEND) {
 		r->kind = DG_R_NAMES;
-		return rule_names(L, et_elem(v, 2), r);
+		if (rule_names(L, et_elem(v, 2), r) == -1)
+			return -1;
+		return v->nkids == 4 ? rule_protos(L, et_elem(v, 3), r) : 0;
 	}
 	if (r->type == DG_T_SPAWN_REQUEST) {
 		r->kind = DG_R_MFAS;
-		return rule_mfas(L, et_elem(v, 2), r);
+		if (rule_mfas(L, et_elem(v, 2), r) == -1)
+			return -1;
+		return v->nkids == 4 ? rule_spawn_opts(L, et_elem(v, 3), r) :
+		    0;
 	}
 	lerr(L, v->line, "only reg_send, spawn_request and funs rules take a "
 	    "list (and {allow, Type, disclosed} an atom)");

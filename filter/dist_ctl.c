@@ -679,6 +679,7 @@ dist_ctl_decode_x(const uint8_t *p, const uint8_t *end, int passthrough,
 	if (op == DOP_SPAWN_REQUEST || op == DOP_SPAWN_REQUEST_TT) {
 		m.t_reqid = span_of(el[1], el_end[1]);
 		m.t_gl = span_of(el[3], el_end[3]);
+		m.t_opts = span_of(el[5], el_end[5]);
 	}
 	if ((op == DOP_SPAWN_REPLY || op == DOP_SPAWN_REPLY_TT) &&
 	    is_pid(el[4]))

@@ -126,11 +126,20 @@ struct dist_msg {
 	 * or the node of its sender or locker pid): the proxy checks it is
 	 * the peer's, as it checks from_node.  len 0: none. */
 	struct dg_span		claim_node;
+	/* Static, or NULL: the payload has a system server's tag but not
+	 * the types its receiving clause takes ("not net_kernel's
+	 * protocol", "not rex's protocol"; dist_facts.c, DC_NEED_GLOBAL). */
+	const char		*proto_why;
+	/* A send to a registered name that speaks an OTP behaviour's
+	 * protocol: DG_PROTO_* (policy.h), 0 for none (DC_NEED_BEHAV). */
+	unsigned		behav;
 
 	/* Pids this message shows the receiving processes beyond t_from:
 	 * SPAWN_REQUEST's group leader, SPAWN_REPLY's new process. */
 	struct dg_span		t_gl;
 	struct dg_span		t_result;
+	/* SPAWN_REQUEST's OptList (proven with the control term). */
+	struct dg_span		t_opts;
 
 	/*
 	 * The code guard's facts (DC_NEED_FUNS; docs/FILTER.md 11): the
@@ -167,6 +176,7 @@ struct dist_msg {
 #define DC_NEED_IDS	0x04	/* the proxy records what the node discloses */
 #define DC_NEED_FUNS	0x08	/* the code guard: pl_fun_at, pl_state of every payload */
 #define DC_NEED_ATOMS	0x10	/* the atom budget: dc_opts.atom sees every atom */
+#define DC_NEED_BEHAV	0x20	/* behav of sends to registered names */
 
 /* dist_msg.pl_state */
 enum { PL_NONE, PL_PROVEN, PL_PREFIX, PL_BAD };

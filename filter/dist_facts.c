@@ -12,6 +12,7 @@
 #include "dg_wire.h"
 #include "dist_ctl.h"
 #include "dist_ctl_int.h"
+#include "shape.h"
 
 /* ---- payload facts for the profiles (docs/FILTER.md 7) ---------------- */
 
@@ -228,122 +229,303 @@ inspect_pid_send(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
 }
 
 /*
- * global's inter-node protocol (lib/kernel/src/global.erl, OTP 25-28;
- * docs/FILTER.md 7 has each message and where it comes from).  `node`
- * is the element (1-based, the tag being 1) that names the sending node,
- * `pid` the element holding a pid of the sending node, `method` a
- * registration's resolve function; 0: none.
+ * global's inter-node protocol (lib/kernel/src/global.erl, OTP 25 to 29;
+ * docs/FILTER.md 7 and 16 give each message, the clause that takes it and
+ * why each field has the type it has here).  Each field the receiving
+ * code matches on, calls a BIF on or hands to the locker has its type:
+ * a message of global's tag and arity with a field of another type
+ * crashed global_name_server or its locker, and with them the node
+ * (kernel_sup is one_for_all with intensity 0).  The sending node must
+ * be named truthfully wherever the message names it: every SH_PEER and
+ * SH_PEER_PID is one node, which the proxy checks is the peer.
  */
-struct global_msg {
-	const char	*tag;
-	uint8_t		 arity;
-	uint8_t		 node, pid, method;
-};
 
-static const struct global_msg global_casts[] = {
-	{ "init_connect", 4, 3, 0, 0 },
-	{ "exchange", 5, 2, 0, 0 },
-	{ "resolved", 7, 2, 0, 0 },
-	{ "new_nodes", 6, 2, 0, 0 },
-	{ "in_sync", 3, 2, 0, 0 },
-	{ "lock_set", 4, 0, 2, 0 },
-	{ "lock_set", 5, 0, 2, 0 },
-	{ "async_del_name", 3, 0, 0, 0 },
-	{ "async_del_lock", 3, 0, 0, 0 },
-};
+/* A node in a known-nodes list: a name, or {Name, Vsn} (OTP 25+
+ * make_node_vsn_list). */
+#define G_KNOWN		SH_L(SH_OR(SH_K(SH_ATOM), SH_T(SH_K(SH_ATOM), \
+			    SH_K(SH_INT))))
+/* A sync tag: erlang:unique_integer([monotonic]) (a bignum). */
+#define G_TAG		SH_K(SH_INT)
+#define G_METHOD	SH_FN(is_global_resolver)
+/* A name operation (do_ops): node(Pid) and monitor(process, Pid). */
+#define G_OPS		SH_L(SH_OR(SH_T(SH_A("insert"), SH_T(SH_K(SH_ANY), \
+			    SH_K(SH_PID), G_METHOD)), \
+			    SH_T(SH_A("delete"), SH_K(SH_ANY))))
+/* {Name, Pid, RegNode}: names of C nodes (ins_name_ext). */
+#define G_NAMES_EXT	SH_L(SH_T(SH_K(SH_ANY), SH_K(SH_PID), SH_K(SH_ATOM)))
+/* A lock id {ResourceId, LockRequesterId} (can_set_lock, handle_del_lock
+ * match it as a 2-tuple).  global's own resource is taken by the lockers
+ * for {global, [LockerA, LockerB]} and by trans_all_known for {global,
+ * Pid}: one of those pids must be the caller's node's, or a peer could
+ * hold global's lock for a name it may not claim and hang every
+ * registration and sync on this node. */
+#define G_LOCK		SH_OR(SH_T(SH_A("global"), \
+			    SH_OR(SH_K(SH_PEER_PID), SH_K(SH_PIDS_PEER))), \
+			    SH_T(SH_FN(not_global), SH_K(SH_ANY)))
 
-static const struct global_msg global_calls[] = {
-	{ "register", 4, 0, 0, 4 },
-	{ "register_ext", 5, 0, 0, 4 },
-	{ "unregister", 2, 0, 0, 0 },
-	{ "set_lock", 2, 0, 0, 0 },
-	{ "del_lock", 2, 0, 0, 0 },
-};
-
-/* Plain messages (handle_info); lost_connection is relayed from node to
- * node, so its first Node is not the sender's. */
-static const struct global_msg global_infos[] = {
-	{ "init_connect_ack", 4, 2, 0, 0 },
-	{ "cancel_connect", 3, 2, 0, 0 },
-	{ "remove_connection", 2, 2, 0, 0 },
-	{ "lost_connection", 5, 0, 0, 0 },
-};
-
-/*
- * Matches the tuple at q (proven) against a table: 1 when its tag and
- * arity are there and its node, pid and method elements are what they
- * must be; sets m->claim_node.
- */
 static int
-global_match(const uint8_t *q, const struct global_msg *tab, size_t n,
-    struct dist_msg *m)
+not_global(const uint8_t *t)
 {
-	const struct global_msg *g = NULL;
-	struct dg_span tag, node;
-	uint32_t arity, i;
+	struct dg_span a;
+
+	return !(term_atom(&t, &a) == 0 && span_eq(a, "global"));
+}
+
+/* handle_cast (the payload of {'$gen_cast', Msg}). */
+static const struct shape *const global_casts[] = {
+	/* {init_connect, {Vsn, Tag}, Node, {locker, _, Known, Locker}}:
+	 * a Vsn tuple of another size badmatches in handle_cast, a Vsn
+	 * below 5 fails the locker's `true = HisVsn > 4`, and the locker
+	 * calls node(Locker).  Known is a map in OTP 25+: not looked at. */
+	SH_T(SH_A("init_connect"), SH_T(SH_RANGE(5, 255), G_TAG),
+	    SH_K(SH_PEER), SH_T(SH_A("locker"), SH_K(SH_ANY), SH_K(SH_ANY),
+	    SH_K(SH_PEER_PID))),
+	/* {exchange, Node, Names, NamesExt, Tag}: Names go to the
+	 * resolver, {Name, Pid, Method} each. */
+	SH_T(SH_A("exchange"), SH_K(SH_PEER), SH_L(SH_T(SH_K(SH_ANY),
+	    SH_K(SH_PID), G_METHOD)), G_NAMES_EXT, G_TAG),
+	/* {resolved, Node, Ops, Known, Unused, NamesExt, Tag}: `++`,
+	 * do_ops and node_list run on them. */
+	SH_T(SH_A("resolved"), SH_K(SH_PEER), G_OPS, G_KNOWN, SH_K(SH_ANY),
+	    G_NAMES_EXT, G_TAG),
+	/* {new_nodes, Node, Ops, NamesExt, Nodes, ExtraInfo}: no tag is
+	 * checked before do_ops; lock_still_set badmatches unless
+	 * ExtraInfo holds {lock, {global, _}}, and every version builds it
+	 * as [{vsn, V}, {lock, LockId}] (resolved/5). */
+	SH_T(SH_A("new_nodes"), SH_K(SH_PEER), G_OPS, G_NAMES_EXT, G_KNOWN,
+	    SH_LN(SH_T(SH_A("vsn"), SH_K(SH_ANY)), SH_T(SH_A("lock"),
+	    SH_T(SH_A("global"), SH_K(SH_ANY))))),
+	SH_T(SH_A("in_sync"), SH_K(SH_PEER), SH_K(SH_BOOL)),
+	/* {lock_set, Locker, IsSet, Known[, Tag]}: node(Locker) in
+	 * handle_cast (5) and in the locker (both). */
+	SH_T(SH_A("lock_set"), SH_K(SH_PEER_PID), SH_K(SH_BOOL), SH_K(SH_ANY)),
+	SH_T(SH_A("lock_set"), SH_K(SH_PEER_PID), SH_K(SH_BOOL), SH_K(SH_ANY),
+	    G_TAG),
+};
+
+/* handle_call: {'$gen_call', {Caller, Tag}, Request}, the caller being a
+ * process of the peer (lock holders are monitored through it). */
+static const struct shape *const global_calls[] = {
+	/* ins_name: node(Pid), monitor(process, Pid) */
+	SH_T(SH_A("register"), SH_K(SH_ANY), SH_K(SH_PID), G_METHOD),
+	SH_T(SH_A("register_ext"), SH_K(SH_ANY), SH_K(SH_PID), G_METHOD,
+	    SH_K(SH_ATOM)),
+	SH_T(SH_A("unregister"), SH_K(SH_ANY)),
+	SH_T(SH_A("set_lock"), G_LOCK),
+	SH_T(SH_A("del_lock"), G_LOCK),
+};
+
+/* handle_info, OTP 25+.  lost_connection is relayed from node to node
+ * whenever any node of a cluster leaves, so NodeA is not the sender's.
+ * A relay makes this node drop NodeA or NodeB; the peer's own report
+ * (NodeA = the peer) does the same for any NodeB it names: that is
+ * global's prevent_overlapping_partitions, and refusing relays would
+ * take nothing from a peer and alert on every departure. */
+static const struct shape *const global_infos[] = {
+	SH_T(SH_A("init_connect_ack"), SH_K(SH_PEER), G_TAG, G_TAG),
+	SH_T(SH_A("cancel_connect"), SH_K(SH_PEER), G_TAG),
+	SH_T(SH_A("remove_connection"), SH_K(SH_PEER)),
+	SH_T(SH_A("lost_connection"), SH_K(SH_ATOM), SH_K(SH_INT),
+	    SH_K(SH_INT), SH_K(SH_ATOM)),
+};
+
+#define G_CAST	SH_T(SH_A("$gen_cast"), SH_K(SH_ANY))
+#define G_CALL	SH_T(SH_A("$gen_call"), SH_T(SH_K(SH_PEER_PID), \
+		    SH_K(SH_ANY)), SH_K(SH_ANY))
+
+/* The first shape of tab (n) the term at q matches; sets m->claim_node. */
+static int
+global_match(const uint8_t *q, const struct shape *const *tab, size_t n,
+    struct shape_ctx *ctx, struct dist_msg *m)
+{
+	struct shape_ctx c;
+	const uint8_t *e;
 	size_t k;
 
-	if (term_tuple(&q, &arity) == -1 || term_atom(&q, &tag) == -1)
-		return 0;
-	for (k = 0; k < n && g == NULL; k++)
-		if (tab[k].arity == arity && span_eq(tag, tab[k].tag))
-			g = &tab[k];
-	if (g == NULL)
-		return 0;
-	for (i = 2; i <= arity; i++) {
-		const uint8_t *e = q;
-
-		q = term_next(q);
-		if (i == g->node) {
-			if (term_atom(&e, &node) == -1)
-				return 0;
-			m->claim_node = node;
-		} else if (i == g->pid) {
-			if (term_pid(&e, &node) == -1)
-				return 0;
-			m->claim_node = node;
-		} else if (i == g->method && !is_global_resolver(e))
-			return 0;
+	for (k = 0; k < n; k++) {
+		c = *ctx;
+		e = q;
+		if (shape_match(tab[k], &e, &c)) {
+			m->claim_node = c.claim;
+			return 1;
+		}
 	}
-	return 1;
+	return 0;
 }
 
 /* A send to global_name_server: global's protocol, exactly? */
 static int
 inspect_global(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
 {
-	struct dg_span tag, node;
+	struct shape_ctx ctx;
 	const uint8_t *e;
-	uint32_t arity, from;
+	uint32_t arity;
 
+	(void)end;
 	/* Exact shapes only: what could not be seen whole is not one (a
 	 * binary cut by a fragment is no part of global's protocol). */
 	if (m->pl_state != PROVEN || m->pl_partial || m->pl_fun)
 		return 0;
+	memset(&ctx, 0, sizeof(ctx));
 	e = q;
-	if (term_tuple(&e, &arity) == -1 || arity < 2 ||
-	    term_atom(&e, &tag) == -1)
-		return 0;
-	if (arity == 2 && span_eq(tag, "$gen_cast")) {
+	if (shape_match(G_CAST, &e, &ctx)) {
+		e = q;
+		(void)term_tuple(&e, &arity);
+		e = term_next(e);	/* '$gen_cast' */
 		m->global_ok = global_match(e, global_casts,
-		    DG_ARRAY_LEN(global_casts), m);
+		    DG_ARRAY_LEN(global_casts), &ctx, m);
 		return 0;
 	}
-	if (arity == 3 && span_eq(tag, "$gen_call")) {
-		/* From = {Pid, Tag}: the caller is a process of the peer. */
-		if (term_tuple(&e, &from) == -1 || from != 2 ||
-		    term_pid(&e, &node) == -1)
-			return 0;
-		e = term_next(e);
+	memset(&ctx, 0, sizeof(ctx));
+	e = q;
+	if (shape_match(G_CALL, &e, &ctx)) {
+		e = q;
+		(void)term_tuple(&e, &arity);
+		e = term_next(term_next(e));	/* '$gen_call', From */
 		m->global_ok = global_match(e, global_calls,
-		    DG_ARRAY_LEN(global_calls), m);
-		if (m->global_ok)
-			m->claim_node = node;
+		    DG_ARRAY_LEN(global_calls), &ctx, m);
 		return 0;
 	}
+	memset(&ctx, 0, sizeof(ctx));
 	m->global_ok = global_match(q, global_infos, DG_ARRAY_LEN(global_infos),
-	    m);
+	    &ctx, m);
 	return 0;
+}
+
+/*
+ * OTP behaviour protocols in a send to a registered name (issue 18 item
+ * 6): the requests a server written with sys, supervisor or gen_event
+ * obeys whoever sends them, whatever the server itself does.
+ * supervisor: which_children, count_children and get_childspec are
+ * included: their answers carry the children's pids (which would then
+ * count as disclosed to the peer) and their start MFAs.  gen_event:
+ * handlers are modules the event manager calls.
+ */
+static const char *const sup_calls[] = {
+	"start_child", "restart_child", "terminate_child", "delete_child",
+	"which_children", "count_children", "get_childspec",
+};
+static const char *const gen_event_calls[] = {
+	"add_handler", "add_sup_handler", "delete_handler", "swap_handler",
+	"swap_sup_handler", "which_handlers",
+};
+
+static int
+tag_in(struct dg_span tag, const char *const *tab, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (span_eq(tag, tab[i]))
+			return 1;
+	return 0;
+}
+
+/* The request of a '$gen_call' (q at it): a supervisor's or an event
+ * manager's own?  It is an atom (which_children) or a tuple whose first
+ * element is one.  Bounded reads: cut short, it counts as any. */
+static unsigned
+call_protocol(const uint8_t *q, const uint8_t *end)
+{
+	struct dg_span tag;
+	uint32_t arity;
+	int rc;
+
+	if ((rc = pl_tuple(&q, end, &arity)) == DG_AGAIN)
+		return ~0u;
+	if (rc < 0 || (rc == 0 && arity == 0))
+		return 0;
+	if ((rc = pl_atom(&q, end, &tag)) == DG_AGAIN)
+		return ~0u;
+	if (rc != 0)
+		return 0;
+	if (tag_in(tag, sup_calls, DG_ARRAY_LEN(sup_calls)))
+		return DG_PROTO_SUPERVISOR;
+	if (tag_in(tag, gen_event_calls, DG_ARRAY_LEN(gen_event_calls)))
+		return DG_PROTO_GEN_EVENT;
+	return 0;
+}
+
+/* The behaviour protocol (DG_PROTO_*) of the payload at q, or 0.  A
+ * head cut short by the window counts as all of them. */
+static unsigned
+behaviour_of(const uint8_t *q, const uint8_t *end)
+{
+	struct dg_span tag;
+	uint32_t arity;
+	int rc;
+
+	if ((rc = pl_tuple(&q, end, &arity)) != 0)
+		return rc == DG_AGAIN ? ~0u : 0;
+	if (arity < 2)
+		return 0;
+	if ((rc = pl_atom(&q, end, &tag)) != 0)
+		return rc == DG_AGAIN ? ~0u : 0;
+	if (arity == 3 && span_eq(tag, "system"))
+		return DG_PROTO_SYS;
+	if ((arity == 3 && span_eq(tag, "EXIT")) ||
+	    (arity == 5 && span_eq(tag, "DOWN")))
+		return DG_PROTO_SIGNALS;
+	if (arity == 4 && span_eq(tag, "io_request"))
+		return DG_PROTO_IO;
+	if (arity == 3 && span_eq(tag, "$gen_call")) {
+		if ((rc = pl_skip(&q, end)) != 0)	/* From */
+			return rc == DG_AGAIN ? ~0u : 0;
+		return call_protocol(q, end);
+	}
+	/* gen_event's notify/sync_notify carry events, not requests */
+	return 0;
+}
+
+/*
+ * The two requests the profiles admit to net_kernel and rex, by type.
+ * net_kernel's handle_call({is_auth, _}, From, _) answers with
+ * `{Pid, Tag} = From` and a send to Pid; rex's handle_info({From,
+ * features_request}, _) does `From ! ...`: a From that is not a pid
+ * crashed either server (and the node with it), and an atom made it
+ * send to a registered process of this node.  The caller must be the
+ * peer's (m->claim_node, which the proxy checks).
+ */
+#define NK_IS_AUTH	SH_T(SH_A("$gen_call"), SH_T(SH_K(SH_PEER_PID), \
+			    SH_K(SH_ANY)), SH_T(SH_A("is_auth"), SH_K(SH_ATOM)))
+#define REX_FEATURES	SH_T(SH_K(SH_PEER_PID), SH_A("features_request"))
+
+static int
+inspect_server(const uint8_t *q, struct dist_msg *m)
+{
+	struct shape_ctx ctx;
+	const uint8_t *e = q;
+	int ok;
+
+	if (m->pl_state != PROVEN || m->pl_partial)
+		ok = 0;
+	else {
+		memset(&ctx, 0, sizeof(ctx));
+		ok = shape_match(m->is_auth ? NK_IS_AUTH : REX_FEATURES, &e,
+		    &ctx);
+		if (ok)
+			m->claim_node = ctx.claim;
+	}
+	if (ok)
+		return 0;
+	m->proto_why = m->is_auth ? "not net_kernel's protocol" :
+	    "not rex's protocol";
+	m->is_auth = 0;
+	m->rex_features = 0;
+	return 0;
+}
+
+static int
+is_reg_send(int op)
+{
+	return op == DOP_REG_SEND || op == DOP_REG_SEND_TT;
+}
+
+/* is_auth or features_request, to be checked by type. */
+static int
+to_server(const struct dist_msg *m)
+{
+	return is_reg_send(m->op) && (m->is_auth || m->rex_features);
 }
 
 static int
@@ -375,7 +557,7 @@ walk_payload(const uint8_t *pl, const uint8_t *end, const struct dc_opts *o,
 
 	if (!(o->need & (DC_NEED_FUNS | DC_NEED_ATOMS)) &&
 	    !((o->need & DC_NEED_PIDSEND) && is_pid_send(m->op)) &&
-	    !((o->need & DC_NEED_GLOBAL) && to_global(m)))
+	    !((o->need & DC_NEED_GLOBAL) && (to_global(m) || to_server(m))))
 		return 0;
 	memset(&c, 0, sizeof(c));
 	c.resolvers_ok = to_global(m);
@@ -405,6 +587,10 @@ inspect_facts(int op, const uint8_t *pl, const uint8_t *end,
 		return inspect_pid_send(pl, end, m);
 	if (to_global(m) && (o->need & DC_NEED_GLOBAL))
 		return inspect_global(pl, end, m);
+	if (to_server(m) && (o->need & DC_NEED_GLOBAL))
+		return inspect_server(pl, m);
+	if ((o->need & DC_NEED_BEHAV) && is_reg_send(op) && m->has_name)
+		m->behav = behaviour_of(pl, end);
 	return 0;
 }
 

@@ -57,6 +57,42 @@ struct dg_mfa {
 	int		 arity;		/* -1 = '_' */
 };
 
+/*
+ * OTP behaviour protocols that a message to a registered name may speak
+ * (issue 18 item 6; docs/FILTER.md 17).  A name rule admits none of them
+ * unless it names them: {allow, reg_send, [Name], [sys, ...]}.
+ */
+#define DG_PROTO_SYS		0x01	/* {system, From, Req}: sys */
+#define DG_PROTO_SUPERVISOR	0x02	/* start_child, which_children, ... */
+#define DG_PROTO_GEN_EVENT	0x04	/* add_handler, swap_handler, ... */
+#define DG_PROTO_SIGNALS	0x08	/* {'EXIT', _, _}, {'DOWN', _, _, _, _} */
+#define DG_PROTO_IO		0x10	/* {io_request, _, _, _} */
+#define DG_PROTO_NAMES	{ "sys", "supervisor", "gen_event", "signals", "io" }
+#define DG_PROTO_COUNT	5
+
+/*
+ * Spawn options an MFA rule admits beyond link, monitor and {monitor,
+ * Opts} (issue 18 item 5; docs/FILTER.md 18): {allow, spawn_request,
+ * [MFA], [Opt]}.  Bounds are in words, as the options take them; 0 (the
+ * default) admits none of that option.
+ */
+enum dg_prio { DG_PRIO_NONE, DG_PRIO_LOW, DG_PRIO_NORMAL, DG_PRIO_HIGH,
+	DG_PRIO_MAX };
+#define DG_SO_MQD		0x01	/* {message_queue_data, _} */
+#define DG_SO_FULLSWEEP		0x02	/* {fullsweep_after, N} */
+#define DG_SO_ASYNC_DIST	0x04	/* {async_dist, Bool} */
+struct dg_spawn_opts {
+	enum dg_prio	 priority;	/* the highest {priority, P} */
+	int64_t		 min_heap;	/* {min_heap_size, N}: N <= this */
+	int64_t		 min_bin_vheap;	/* {min_bin_vheap_size, N} */
+	int64_t		 max_heap;	/* {max_heap_size, N} (integer form) */
+	unsigned	 flags;		/* DG_SO_* */
+	/* {group_leader, peer}: the group leader must be the peer's (by
+	 * default any node's but the local one: chained rpc and erpc hand
+	 * on their caller's, a third node's) */
+	int		 gl_peer;
+};
+
 enum dg_rule_kind {
 	DG_R_ALLOW_ALL,		/* allow_all */
 	DG_R_PROFILE,		/* ping | global | replies */
@@ -80,6 +116,11 @@ struct dg_rule {
 	/* {allow, Type, disclosed}: only to a pid or alias the local node
 	 * disclosed to the peer (filter/disclose.h) */
 	int			 disclosed;
+	/* NAMES, and {allow, reg_send}: the behaviour protocols admitted
+	 * to those names (DG_PROTO_*; 0 by default) */
+	unsigned		 protos;
+	/* MFAS (allow): the spawn options admitted */
+	struct dg_spawn_opts	 sopts;
 	int			 line;		/* where it was written, for `test` */
 };
 

@@ -18,6 +18,7 @@
 #include "dist_ctl.h"
 #include "idset.h"
 #include "rules.h"
+#include "spawnopt.h"
 #include "term_lit.h"
 
 /* "{Action, Type}" for every type rule, so that a verdict never builds a
@@ -97,8 +98,34 @@ is_reg_send_to(const struct dist_msg *m, const char *name)
 #define WHY_FUN		"carries a fun"
 #define WHY_REQUEST	"a request to a process by pid"
 #define WHY_NOT_GLOBAL	"not global's protocol"
+#define WHY_NOT_NK	"not net_kernel's protocol"
+#define WHY_NOT_REX	"not rex's protocol"
 #define WHY_PARTIAL	"too large to check whole"
 #define WHY_BAD_PAYLOAD	"a payload that cannot be checked"
+
+/*
+ * An allowed name still does not take OTP's behaviour protocols unless
+ * the rule names them (issue 18 item 6): sys obeys get_state, replace_state,
+ * suspend, terminate and log_to_file from anyone; a supervisor starts
+ * any child spec; an event manager calls any handler module.  Returns
+ * the reason for the first protocol of m the rule does not admit, or
+ * NULL.
+ */
+static const char *
+behav_refused(const struct dg_rule *r, const struct dist_msg *m)
+{
+	static const char *const why[DG_PROTO_COUNT] = {
+		"sys protocol", "supervisor protocol", "gen_event protocol",
+		"a signal forged as a message", "io protocol",
+	};
+	unsigned left = m->behav & ~r->protos;
+	int i;
+
+	for (i = 0; i < DG_PROTO_COUNT; i++)
+		if (left & (1u << i))
+			return why[i];
+	return NULL;
+}
 
 /* rules_verdict.code while deciding: what allowed the message. */
 #define CODE_ALL	(-1)	/* allow_all: no guard */
@@ -148,10 +175,15 @@ profile_ping(const struct dist_msg *m, const char **why)
 	/* net_adm:ping = gen:call({net_kernel, N}, ...): MONITOR_P on the
 	 * name, the is_auth call, DEMONITOR_P.  Nothing else reaches
 	 * net_kernel: its legacy spawn and its admin calls are not pings. */
-	(void)why;
 	if (monitors_name(m, "net_kernel"))
 		return 1;
-	return is_reg_send_to(m, "net_kernel") && m->is_auth;
+	if (!is_reg_send_to(m, "net_kernel"))
+		return 0;
+	if (m->is_auth)
+		return 1;
+	/* Code (spawn) is the MFA list's to judge, not this profile's. */
+	return m->via == VIA_NONE ? refuse(why, m->proto_why ? m->proto_why :
+	    WHY_NOT_NK) : 0;
 }
 
 static int
@@ -178,7 +210,11 @@ profile_global(const struct dist_msg *m, const char **why)
 		return pid_send_ok(m, why);
 	/* rpc's features_request to rex, which every published connection
 	 * starts with; its features_reply is a send to a pid. */
-	return m->type == DG_T_REG_SEND && m->rex_features;
+	if (m->type == DG_T_REG_SEND && m->rex_features)
+		return 1;
+	if (is_reg_send_to(m, "rex") && m->via == VIA_NONE && !m->opaque)
+		return refuse(why, m->proto_why ? m->proto_why : WHY_NOT_REX);
+	return 0;
 }
 
 static int
@@ -281,7 +317,7 @@ by_pid(const struct dist_msg *m)
  * and *why when a profile covers m's kind but refuses m itself. */
 static int
 rule_match(const struct dg_rule *r, const struct dist_msg *m,
-    const char **what, const char **why)
+    const char *local, const char **what, const char **why)
 {
 	int hit = 0;
 
@@ -323,6 +359,28 @@ rule_match(const struct dg_rule *r, const struct dist_msg *m,
 		/* Not a decider: an exemption the code guard consults. */
 		return 0;
 	}
+	/* Code allowed: its spawn options and group leader are judged too
+	 * (a type rule admits only the defaults). */
+	if (hit && r->action == DG_ALLOW && m->type == DG_T_SPAWN_REQUEST &&
+	    (r->kind == DG_R_MFAS || r->kind == DG_R_TYPE)) {
+		const char *so = spawnopt_refused(&r->sopts, m, local);
+
+		if (so != NULL) {
+			*why = so;
+			return 0;
+		}
+	}
+	if (hit && r->action == DG_ALLOW && m->behav != 0 &&
+	    (r->kind == DG_R_NAMES || (r->kind == DG_R_TYPE &&
+	    r->type == DG_T_REG_SEND && !r->disclosed)) &&
+	    m->type == DG_T_REG_SEND) {
+		const char *b = behav_refused(r, m);
+
+		if (b != NULL) {
+			*why = b;
+			return 0;
+		}
+	}
 	/* A message to rex or net_kernel in a shape dist_ctl does not know
 	 * may run code we cannot see: only allow_all lets it through.  A
 	 * deny or drop rule still catches it. */
@@ -335,7 +393,7 @@ rule_match(const struct dg_rule *r, const struct dist_msg *m,
  * gave on the way is kept in out->reason. */
 static int
 ruleset_decide(const struct dg_ruleset *rs, const struct dist_msg *m,
-    struct rules_verdict *out)
+    const char *local, struct rules_verdict *out)
 {
 	const struct dg_rule *r;
 	const char *what = NULL, *why = NULL;
@@ -348,7 +406,7 @@ ruleset_decide(const struct dg_ruleset *rs, const struct dist_msg *m,
 		if ((unsigned)r->action > DG_DROP)
 			continue;
 		why = NULL;
-		if (rule_match(r, m, &what, &why)) {
+		if (rule_match(r, m, local, &what, &why)) {
 			out->action = r->kind == DG_R_ALLOW_ALL ||
 			    r->kind == DG_R_PROFILE ? DG_ALLOW : r->action;
 			out->line = r->line;
@@ -442,7 +500,8 @@ rules_decide(const struct rules_policy *pol, const struct dist_msg *m,
 		out->what = WHAT_NOT_ADMITTED;
 		return;
 	}
-	if (pol->peer != NULL && ruleset_decide(&pol->peer->rules, m, out))
+	if (pol->peer != NULL && ruleset_decide(&pol->peer->rules, m,
+	    pol->local, out))
 		goto done;
 	switch (pol->def) {
 	case DG_DEF_ALLOW:
@@ -452,7 +511,7 @@ rules_decide(const struct rules_policy *pol, const struct dist_msg *m,
 		out->what = "default allow";
 		return;
 	case DG_DEF_RULES:
-		if (ruleset_decide(pol->def_rules, m, out))
+		if (ruleset_decide(pol->def_rules, m, pol->local, out))
 			goto done;
 		out->action = DG_DENY;
 		out->line = pol->def_line;
@@ -488,6 +547,12 @@ ruleset_needs(const struct dg_ruleset *rs)
 	for (i = 0; rs != NULL && i < rs->nrules; i++) {
 		if (rs->rules[i].disclosed)
 			need |= DC_NEED_IDS;
+		/* Names allowed: their behaviour protocols are judged. */
+		if (rs->rules[i].action == DG_ALLOW &&
+		    (rs->rules[i].kind == DG_R_NAMES ||
+		    (rs->rules[i].kind == DG_R_TYPE &&
+		    rs->rules[i].type == DG_T_REG_SEND)))
+			need |= DC_NEED_BEHAV;
 		/* Anything that allows but allow_all puts the code guard on. */
 		if (rs->rules[i].kind != DG_R_ALLOW_ALL &&
 		    rs->rules[i].kind != DG_R_FUNS &&
@@ -495,6 +560,10 @@ ruleset_needs(const struct dg_ruleset *rs)
 			need |= DC_NEED_FUNS;
 		if (rs->rules[i].kind != DG_R_PROFILE)
 			continue;
+		/* ping and global admit requests to system servers, which
+		 * are checked by type (dist_facts.c) */
+		if (rs->rules[i].profile == DG_PROFILE_PING)
+			need |= DC_NEED_GLOBAL;
 		if (rs->rules[i].profile == DG_PROFILE_GLOBAL)
 			need |= DC_NEED_GLOBAL | DC_NEED_PIDSEND | DC_NEED_IDS;
 		if (rs->rules[i].profile == DG_PROFILE_REPLIES)
@@ -583,6 +652,8 @@ rules_resolve(const struct dg_conf *conf, const char *local_node,
 	memset(out, 0, sizeof(*out));
 	out->conf = conf;
 	out->def = DG_DEF_DENY;
+	if (local_node != NULL)
+		snprintf(out->local, sizeof(out->local), "%s", local_node);
 
 	/* The first {node} scope whose pattern matches the local node. */
 	if (local_node != NULL)

@@ -46,6 +46,9 @@ struct rules_policy {
 	/* {handler, spawn_request, Module}: NULL, or the module allowed
 	 * spawn requests are rewritten to run through (filter/rewrite.h). */
 	const char		*handler;
+	/* The local node's name ("" unknown): a spawn request may not make
+	 * one of its processes the group leader (filter/spawnopt.h). */
+	char			 local[256];
 	/* For log lines and `distguard test -v`: "peer \"web@*\" (line
 	 * 12)", "node \"db@*\" (line 3): no {peer} entry matches; default
 	 * allow (line 5)", "not admitted: ...". */

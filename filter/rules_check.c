@@ -129,6 +129,36 @@ funs_cover(const struct dg_ruleset *rs, const struct dg_mfa *x)
 	return 0;
 }
 
+/*
+ * Registered names of OTP's own servers (kernel, stdlib, sasl): each takes
+ * requests a remote peer should never make (code_server loads modules,
+ * application_controller starts and stops applications, file_server_2
+ * and erl_prim_loader read and write files, init stops the node,
+ * kernel_sup and its children restart the kernel).  Allowing one by name
+ * is allowing what it does (issue 18 item 6).
+ */
+static const char *const otp_servers[] = {
+	"application_controller", "auth", "code_server", "disk_log_server",
+	"erl_epmd", "erl_prim_loader", "erl_signal_server", "error_logger",
+	"erts_code_purger", "file_server_2", "global_group",
+	"global_name_server", "inet_db", "init", "kernel_refc",
+	"kernel_safe_sup", "kernel_sup", "logger", "net_kernel", "net_sup",
+	"pg", "rex", "sasl_safe_sup", "sasl_sup", "socket_registry",
+	"standard_error", "standard_error_sup", "timer_server", "user",
+	"user_drv",
+};
+
+static const char *
+otp_server(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < DG_ARRAY_LEN(otp_servers); i++)
+		if (strcmp(name, otp_servers[i]) == 0)
+			return otp_servers[i];
+	return NULL;
+}
+
 struct warner {
 	void	(*warn)(void *, int, const char *);
 	void	 *arg;
@@ -171,6 +201,22 @@ check_ruleset(struct warner *w, const struct dg_ruleset *rs, const char *who,
 		    r->type == DG_T_SPAWN_REQUEST)
 			say(w, r->line, "{allow, spawn_request} for %s, which "
 			    "has no cookie of its own: it runs any code", who);
+		if (r->kind == DG_R_NAMES && r->action == DG_ALLOW)
+			for (j = 0; j < r->nnames; j++)
+				if (otp_server(r->names[j]) != NULL)
+					say(w, r->line, "{allow, reg_send} of "
+					    "%s for %s: an OTP server, which "
+					    "obeys what it is sent (code, "
+					    "applications, files, the node "
+					    "itself)", r->names[j], who);
+		if (r->kind == DG_R_NAMES && r->action == DG_ALLOW &&
+		    (r->protos & (DG_PROTO_SYS | DG_PROTO_SUPERVISOR)))
+			say(w, r->line, "{allow, reg_send, [Name], [...]} with "
+			    "%s for %s: sys reads and replaces a server's "
+			    "state and writes files where told; a supervisor "
+			    "starts any child spec it is given",
+			    (r->protos & DG_PROTO_SYS) ? "sys" : "supervisor",
+			    who);
 		if (r->kind != DG_R_MFAS || r->action != DG_ALLOW)
 			continue;
 		for (j = 0; j < r->nmfas; j++) {

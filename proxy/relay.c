@@ -524,7 +524,8 @@ decide(struct leg *src, const struct df_frame *f)
 
 		/* Payload facts only where the policy's rules look at them. */
 		o.need = jg ? jg->pol.needs & (DC_NEED_PIDSEND |
-		    DC_NEED_GLOBAL | DC_NEED_FUNS | DC_NEED_ATOMS) : 0;
+		    DC_NEED_GLOBAL | DC_NEED_FUNS | DC_NEED_ATOMS |
+		    DC_NEED_BEHAV) : 0;
 		o.frame_end = frame_end;
 		o.final = f->decidable;
 		o.atom = collect_atom;

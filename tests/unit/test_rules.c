@@ -512,6 +512,75 @@ test_name_lists(void)
 	CHECK_EQ(decide(&m), DG_DENY);
 }
 
+/* Issue 18 item 6: an allowed name does not take OTP's behaviour
+ * protocols unless the rule names them. */
+static void
+test_name_behaviours(void)
+{
+	static struct dg_conf c;
+	static char *names[] = { "gateway" };
+	static char *sys_names[] = { "tuned" };
+	static struct dg_rule rules[3];
+	static struct dg_peer peers[1];
+	struct dist_msg m;
+
+	conf_reset(&c);
+	rules[0] = r_names(DG_ALLOW, names, 1, 30);
+	rules[1] = r_names(DG_ALLOW, sys_names, 1, 31);
+	rules[1].protos = DG_PROTO_SYS;
+	rules[2] = r_type(DG_ALLOW, DG_T_SEND, 32);
+	peers[0] = peer("*", rules, 3, 29);
+	c.top.peers = peers;
+	c.top.npeers = 1;
+	CHECK_EQ(resolve(&c, NULL, "p@h"), 1);
+	CHECK(pol.needs & DC_NEED_BEHAV);
+
+	m = reg_send("gateway");
+	CHECK_EQ(decide(&m), DG_ALLOW);
+	m.behav = DG_PROTO_SYS;
+	CHECK_EQ(decide(&m), DG_DENY);
+	CHECK_REASON("sys protocol");
+	m.behav = DG_PROTO_SUPERVISOR;
+	CHECK_EQ(decide(&m), DG_DENY);
+	CHECK_REASON("supervisor protocol");
+	m.behav = DG_PROTO_SIGNALS;
+	CHECK_EQ(decide(&m), DG_DENY);
+	CHECK_REASON("a signal forged as a message");
+	m.behav = DG_PROTO_IO;
+	CHECK_EQ(decide(&m), DG_DENY);
+	CHECK_REASON("io protocol");
+	m.behav = DG_PROTO_GEN_EVENT;
+	CHECK_EQ(decide(&m), DG_DENY);
+	/* a head cut short counts as every protocol */
+	m.behav = ~0u;
+	CHECK_EQ(decide(&m), DG_DENY);
+	/* a rule that names sys admits sys, and nothing more */
+	m = reg_send("tuned");
+	m.behav = DG_PROTO_SYS;
+	CHECK_EQ(decide(&m), DG_ALLOW);
+	CHECK_EQ(vd.line, 31);
+	m.behav = DG_PROTO_SYS | DG_PROTO_SUPERVISOR;
+	CHECK_EQ(decide(&m), DG_DENY);
+	CHECK_REASON("supervisor protocol");
+	/* monitors by name are not messages */
+	m = monitor(DOP_MONITOR_P, "gateway");
+	CHECK_EQ(decide(&m), DG_ALLOW);
+
+	/* {allow, reg_send} (every name) judges them the same way */
+	rules[0] = r_type(DG_ALLOW, DG_T_REG_SEND, 33);
+	peers[0] = peer("*", rules, 1, 29);
+	CHECK_EQ(resolve(&c, NULL, "p@h"), 1);
+	m = reg_send("anything");
+	CHECK_EQ(decide(&m), DG_ALLOW);
+	m.behav = DG_PROTO_SYS;
+	CHECK_EQ(decide(&m), DG_DENY);
+	CHECK_REASON("sys protocol");
+	/* allow_all is what it says */
+	rules[0] = r_allow_all(34);
+	CHECK_EQ(resolve(&c, NULL, "p@h"), 1);
+	CHECK_EQ(decide(&m), DG_ALLOW);
+}
+
 static void
 test_rex_relay(void)
 {
@@ -1231,6 +1300,7 @@ main(void)
 	RUN(test_type_names);
 	RUN(test_opaque);
 	RUN(test_name_lists);
+	RUN(test_name_behaviours);
 	RUN(test_rex_relay);
 	RUN(test_mfa_lists);
 	RUN(test_type_rule_covers_all_vias);
