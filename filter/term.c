@@ -83,13 +83,23 @@ scan_atom(const uint8_t *q, const uint8_t *end, const char **why)
 			return DG_EINVAL;
 		}
 	} else {
-		/* Latin-1: any byte is a character, but a NUL would cut the
-		 * name short wherever it is later used as a C string. */
-		for (i = 0; i < len; i++)
+		/* Latin-1: a NUL would cut the name short wherever it is
+		 * later used as a C string.  A byte above 127 is a character
+		 * ERTS stores as two UTF-8 bytes: the atom's bytes would then
+		 * not be its name as rules and budgets compare it (Latin-1
+		 * "\xC3\xA9" is 'Ã©', not 'é').  Every OTP since 23 sends
+		 * UTF-8 atoms on the distribution, so such an atom is
+		 * refused rather than translated. */
+		for (i = 0; i < len; i++) {
 			if (q[hdr + i] == 0) {
 				*why = "atom contains NUL";
 				return DG_EINVAL;
 			}
+			if (q[hdr + i] > 127) {
+				*why = "Latin-1 atom with a character above 127";
+				return DG_EINVAL;
+			}
+		}
 	}
 	return (int)(hdr + len);
 }
@@ -630,6 +640,73 @@ term_skip(const uint8_t **p, const uint8_t *end)
 		return -1;
 	*p += n;
 	return 0;
+}
+
+/* Saturating sum for list lengths: no rule names an arity this large. */
+static uint32_t
+len_add(uint32_t a, uint32_t b)
+{
+	return (uint64_t)a + b > INT32_MAX ? INT32_MAX : a + b;
+}
+
+int
+term_list_len(const uint8_t *p, const uint8_t *end, uint32_t *n, int *flat,
+    const uint8_t **after, const char **why)
+{
+	const uint8_t *q = p;
+	uint32_t total = 0, k, i;
+	int first = 1, rc;
+
+	*flat = 1;
+	for (;;) {
+		if (q >= end)
+			return DG_AGAIN;
+		switch (q[0]) {
+		case T_NIL:
+			*n = total;
+			*after = q + 1;
+			return TL_PROPER;
+		case T_STRING:
+			if ((size_t)(end - q) < 3)
+				return DG_AGAIN;
+			k = get_u16(q + 1);
+			if ((size_t)(end - q) - 3 < k)
+				return DG_AGAIN;
+			if (!first && k > 0)
+				*flat = 0;
+			*n = len_add(total, k);
+			*after = q + 3 + k;
+			return TL_PROPER;
+		case T_LIST:
+			if ((size_t)(end - q) < 5)
+				return DG_AGAIN;
+			k = get_u32(q + 1);
+			/* Each element takes a byte, and the tail one more. */
+			if ((size_t)(end - q) - 5 < (uint64_t)k + 1)
+				return DG_AGAIN;
+			if (!first && k > 0)
+				*flat = 0;
+			if (first && k == 0)
+				*flat = 0;	/* the elements sit in the tail */
+			q += 5;
+			for (i = 0; i < k; i++) {
+				if ((rc = term_scan(q, end, why)) < 0)
+					return rc;
+				q += rc;
+			}
+			total = len_add(total, k);
+			first = 0;
+			break;
+		default:
+			/* Not a list (first), or the tail of an improper
+			 * one; proven all the same, so that a malformed term
+			 * is not taken for a merely improper one. */
+			if ((rc = term_scan(q, end, why)) < 0)
+				return rc;
+			*after = q + rc;
+			return TL_IMPROPER;
+		}
+	}
 }
 
 /* Stops at str's NUL: no strlen of configured names on the hot path. */

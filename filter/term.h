@@ -87,6 +87,24 @@ int	term_tuple(const uint8_t **p, uint32_t *arity);	/* 104 105 */
 int	term_list(const uint8_t **p, uint32_t *n, int *is_string);
 int	term_pid(const uint8_t **p, struct dg_span *node);	/* 88 103 */
 int	term_skip(const uint8_t **p, const uint8_t *end);	/* any scanned term */
+
+/*
+ * The list at p, read as ERTS's decoder builds it, which term_list alone
+ * does not tell: a LIST_EXT's tail is any term, and a tail that is itself
+ * a list (NIL, STRING_EXT or another LIST_EXT, even one of 0 elements)
+ * continues the same list, so [a | [b]] is the proper list [a, b] and
+ * LIST_EXT(0, T) is T.  Follows the chain of tails over [p, end), every
+ * element proven by term_scan on the way.
+ * Returns TL_PROPER with *n (saturated at INT32_MAX), *after (the end of
+ * the whole term) and *flat (1 when every element follows the first
+ * header, as ERTS's encoder always sends them); TL_IMPROPER when ERTS
+ * would not build a proper list (the chain ends in a non-list, or p is not
+ * a list); DG_AGAIN when the chain runs past end; DG_EINVAL with *why.
+ */
+#define TL_PROPER	0
+#define TL_IMPROPER	1
+int	term_list_len(const uint8_t *p, const uint8_t *end, uint32_t *n,
+	    int *flat, const uint8_t **after, const char **why) DG_WUR;
 int	span_eq(struct dg_span, const char *s);
 /* The end of a term that term_scan has already proven (no checks made
  * again: never call it on unproven bytes). */
