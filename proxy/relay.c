@@ -309,6 +309,9 @@ alert_denied(const struct leg *src, const struct dist_msg *m,
     const struct rules_verdict *v)
 {
 	char target[300] = "", mfa[600] = "", mod[256], fun[256], where[800];
+	/* What the decoder could not read (an improper argument list) is
+	 * the reason even where no rule looked at it. */
+	const char *reason = v->reason ? v->reason : m->opaque_why;
 
 	if (v->code) {
 		/* The code guard: where the fun sat, and what allowed the rest. */
@@ -329,8 +332,8 @@ alert_denied(const struct leg *src, const struct dist_msg *m,
 	relay_alert(src, "filter.denied", "%s %s%s%s%s%s by %s (line %d)%s%s: op %s",
 	    conf_action_name(v->action), conf_type_name(m->type),
 	    target[0] ? " to " : "", target, mfa[0] ? " mfa " : "", mfa,
-	    v->what, v->line, v->reason ? ", reason " : "",
-	    v->reason ? v->reason : "", dist_op_name(m->op));
+	    v->what, v->line, reason ? ", reason " : "",
+	    reason ? reason : "", dist_op_name(m->op));
 }
 
 /* P speaks for another node: drop, count, alert. */
