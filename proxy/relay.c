@@ -628,6 +628,7 @@ relay_process(struct leg *src, const uint8_t *buf, size_t len)
 	size_t pos = 0;
 
 	batch.n = 0;
+	dir->df.now_ms = (uint64_t)(ev_now(src->s->d->loop) * 1000);
 	while (pos < len) {
 		struct df_frame f;
 		const char *why = NULL;
@@ -821,6 +822,18 @@ relay_start(struct session *s, const uint8_t *early, size_t n)
 		df_init(&l->in.df, s->flags, conf->max_frame, conf->max_frag_seqs,
 		    conf->max_frag_bytes);
 		l->in.df.early = 1;
+		/* What l sends a node of ours stays in that node until each
+		 * message's last fragment: bounded per connection and per
+		 * node (docs/FILTER.md 10). */
+		if (l->other->guard != NULL) {
+			struct df_bounds b;
+
+			b.max_open = conf->max_frag_open;
+			b.node_open = nodes_frag_open(l->other->name);
+			b.max_node_open = conf->max_frag_node;
+			b.idle_ms = (uint64_t)conf->frag_idle * 1000;
+			df_bound(&l->in.df, &b);
+		}
 		if (l->guard != NULL) {
 			idset_init(&l->guard->owed, SESSION_OWED);
 			idset_init(&l->guard->disclosed, IDSET_DEFAULT_MAX);
@@ -852,6 +865,7 @@ relay_free(struct session *s)
 		struct leg *l = &s->leg[i];
 
 		free(l->in.held);
+		df_release(&l->in.df);	/* the node freed its partial messages */
 		free(l->in.df.seqs);
 		l->in.held = NULL;
 		l->in.df.seqs = NULL;
