@@ -384,15 +384,20 @@ df_commit(struct df_dir *d, const struct df_frame *f, enum df_verdict verdict,
 			    "too many open fragment sequences");
 		/* Forwarded, its bytes stay in the receiver until the last
 		 * fragment: the frame is counted whole, before any of it
-		 * goes. */
+		 * goes.  So is what the receiver sets up for the whole
+		 * sequence at once, DF_FRAG_COST per fragment announced: a
+		 * FragmentId of 2^40 alone made an OTP 25 node ask for
+		 * 40 TiB and halt. */
 		if (verdict == DF_FORWARD &&
-		    open_add(d, (uint64_t)f->len - f->hdr_len, why) < 0)
+		    open_add(d, (uint64_t)f->len - f->hdr_len +
+		    f->frag * DF_FRAG_COST, why) < 0)
 			return DG_EINVAL;
 		s = &d->seqs[i];
 		s->used = 1;
 		s->id = f->seq;
 		s->next = f->frag - 1;
 		s->bytes = f->len - f->hdr_len;
+		s->cost = f->frag * DF_FRAG_COST;
 		s->last_ms = d->now_ms;
 		s->verdict = verdict;
 		d->nseqs++;
@@ -419,7 +424,8 @@ df_commit(struct df_dir *d, const struct df_frame *f, enum df_verdict verdict,
 		if (f->frag == 1) {
 			/* The receiver has the whole message now. */
 			if (verdict == DF_FORWARD)
-				open_sub(d, s->bytes - (f->len - f->hdr_len));
+				open_sub(d, s->bytes - (f->len - f->hdr_len) +
+				    s->cost);
 			memset(s, 0, sizeof(*s));
 			d->nseqs--;
 		}

@@ -41,6 +41,7 @@ struct df_seq {
 	uint64_t		next;		/* FragmentId expected next */
 	uint64_t		bytes;		/* seen so far */
 	uint64_t		last_ms;	/* df_dir.now_ms at its last fragment */
+	uint64_t		cost;		/* counted for the receiver's set-up */
 	enum df_verdict		verdict;
 	int			used;
 };
@@ -116,6 +117,10 @@ struct df_frame {
 #define DF_DEFAULT_MAX_FRAME	(64U << 20)
 /* Bound on a sequence when the caller passes max_seq_bytes 0. */
 #define DF_DEFAULT_SEQ_BYTES	(256ULL << 20)
+/* What a receiving ERTS allocates per fragment a first fragment
+ * announces, before any continuation arrives (OTP 25 was seen asking for
+ * 40 bytes per fragment; rounded up). */
+#define DF_FRAG_COST		64
 /* Defaults of the reassembly bounds (docs/FILTER.md 10). */
 #define DF_DEFAULT_OPEN		(256ULL << 20)	/* per connection */
 #define DF_DEFAULT_NODE_OPEN	(512ULL << 20)	/* per node of ours */

@@ -561,13 +561,14 @@ test_reassembly_bounds(void)
 	b.max_open = 1 << 20;
 	df_bound(&d, &b);
 	for (i = 0; i < 64; i++)
-		CHECK_EQ(frag_step(&d, 1, 100 + (uint64_t)i, 1000, 1000,
+		CHECK_EQ(frag_step(&d, 1, 100 + (uint64_t)i, 20, 1000,
 		    DF_FORWARD), DF_FORWARD);
-	CHECK_EQ(d.open_bytes, 64 * 1000);
-	for (i = 0; i < 15; i++)
-		CHECK_EQ(frag_step(&d, 0, 100 + (uint64_t)i, 999, 65000,
+	CHECK_EQ(d.open_bytes, 64 * (1000 + 20 * DF_FRAG_COST));
+	/* 1 MiB - 145920 bytes leave room for 13 fragments of 65000 */
+	for (i = 0; i < 13; i++)
+		CHECK_EQ(frag_step(&d, 0, 100 + (uint64_t)i, 19, 65000,
 		    DF_FORWARD), DF_FORWARD);
-	CHECK_EQ(frag_step(&d, 0, 115, 999, 65000, DF_FORWARD), DG_EINVAL);
+	CHECK_EQ(frag_step(&d, 0, 113, 19, 65000, DF_FORWARD), DG_EINVAL);
 	CHECK(event_is(&d, "filter.reassembly"));
 
 	/* the last fragment gives its sequence's bytes back */
@@ -576,7 +577,7 @@ test_reassembly_bounds(void)
 	df_bound(&d, &b);
 	CHECK_EQ(frag_step(&d, 1, 7, 3, 60000, DF_FORWARD), DF_FORWARD);
 	CHECK_EQ(frag_step(&d, 0, 7, 2, 60000, DF_FORWARD), DF_FORWARD);
-	CHECK_EQ(d.open_bytes, 120000);
+	CHECK_EQ(d.open_bytes, 120000 + 3 * DF_FRAG_COST);
 	CHECK_EQ(frag_step(&d, 0, 7, 1, 60000, DF_FORWARD), DF_FORWARD);
 	CHECK_EQ(d.open_bytes, 0);
 	/* dropped sequences: the receiver holds nothing of them */
@@ -603,17 +604,29 @@ test_reassembly_bounds(void)
 		CHECK_EQ(peek_g(&d2, fbuf, n, &f, &why), 1);
 		df_attach(&d2, t2);
 		CHECK_EQ(df_commit(&d2, &f, DF_FORWARD, &why), DF_FORWARD);
-		CHECK_EQ(node, 120000);
+		CHECK_EQ(node, 120000 + 10 * DF_FRAG_COST);
 		n = mk_frag(fbuf, 0, 2, 4, 60000);
 		CHECK_EQ(peek_g(&d2, fbuf, n, &f, &why), 1);
 		CHECK_EQ(df_commit(&d2, &f, DF_FORWARD, &why), DG_EINVAL);
 		CHECK(event_is(&d2, "filter.reassembly"));
 		/* the connection closes: its share goes back */
 		df_release(&d2);
-		CHECK_EQ(node, 60000);
+		CHECK_EQ(node, 60000 + 5 * DF_FRAG_COST);
 	}
 	df_release(&d);
 	CHECK_EQ(node, 0);
+
+	/* a first fragment announcing 2^40 fragments: the receiver would
+	 * set them all up at once; counted, and refused */
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_init(&d, DFLAG_FRAGMENTS, 0, 0, 0);
+	memset(&b, 0, sizeof(b));
+	b.max_open = 256 << 20;
+	df_bound(&d, &b);
+	CHECK_EQ(frag_step(&d, 1, 3, (uint64_t)1 << 40, 100, DF_FORWARD),
+	    DG_EINVAL);
+	CHECK(event_is(&d, "filter.reassembly"));
+	CHECK_EQ(d.open_bytes, 0);
 
 	/* idle: an open sequence without a fragment past the deadline */
 	memset(seq_table_d, 0, sizeof(seq_table_d));
