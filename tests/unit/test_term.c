@@ -500,6 +500,111 @@ test_list_len(void)
 	CHECK_EQ(list_len(&n, &flat, &used), DG_EINVAL);
 }
 
+static int stream_atoms, stream_funs;
+
+static void
+stream_visit(void *arg, const uint8_t *t)
+{
+	(void)arg;
+	if (t[0] == 112 || t[0] == 113)
+		stream_funs++;
+	else
+		stream_atoms++;
+}
+
+/* Feeds [p, p + len) in chunks of `step` (0: split once at `cut`). */
+static int
+stream_all(const uint8_t *p, size_t len, size_t cut, size_t step,
+    size_t *used_total)
+{
+	struct term_stream ts;
+	struct term_visit v = { TV_ATOMS | TV_FUNS, stream_visit, NULL, NULL };
+	size_t pos = 0, n, used;
+	int rc;
+
+	term_stream_init(&ts);
+	stream_atoms = stream_funs = 0;
+	while (pos <= len) {
+		n = step ? (len - pos < step ? len - pos : step) :
+		    (pos < cut ? cut : len - pos);
+		rc = term_stream_feed(&ts, p + pos, n, &v, &used);
+		if (rc == TS_DONE) {
+			*used_total = pos + used;
+			return TS_DONE;
+		}
+		if (rc != TS_MORE)
+			return rc;
+		if (pos == len)
+			return TS_MORE;
+		pos += n;
+	}
+	return TS_MORE;
+}
+
+/* The streaming walk: any split, any chunk size, the same end and the
+ * same atoms and funs as term_walk over the whole. */
+static void
+test_stream(void)
+{
+	struct term_visit v = { TV_ATOMS | TV_FUNS, stream_visit, NULL, NULL };
+	const char *why;
+	size_t len, k, used, steps[] = { 1, 2, 3, 7, 64, 1000 };
+	int whole, atoms, funs, i;
+	uint8_t fb[256];
+	size_t fl;
+
+	fl = tb_fun(1, 0);			/* tb_fun starts over */
+	memcpy(fb, tbuf, fl);
+	tb_reset();
+	wr_u8(&w, 104); wr_u8(&w, 5);		/* {..} */
+	tb_atom("hello");
+	tb_pid("a@h", 7);
+	wr_u8(&w, 116); wr_u32(&w, 1); tb_atom("k");	/* #{k => <<..>>} */
+	wr_u8(&w, 109); wr_u32(&w, 3000);
+	for (k = 0; k < 3000; k++)
+		wr_u8(&w, (uint8_t)k);
+	wr_u8(&w, 108); wr_u32(&w, 3);		/* [export, ref, "ab" | "cd"] */
+	wr_u8(&w, 113); tb_atom("os"); tb_atom("cmd"); wr_u8(&w, 97); wr_u8(&w, 1);
+	tb_ref("b@h");
+	wr_u8(&w, 107); wr_u16(&w, 2); wr_bytes(&w, "ab", 2);
+	wr_u8(&w, 107); wr_u16(&w, 2); wr_bytes(&w, "cd", 2);
+	wr_bytes(&w, fb, fl);
+	len = tb_len();
+	stream_atoms = stream_funs = 0;
+	whole = term_walk(tbuf, tbuf + len, tbuf + len, &v, &why);
+	CHECK_EQ(whole, (int)len);
+	atoms = stream_atoms;
+	funs = stream_funs;
+	CHECK(atoms >= 7 && funs == 2);
+	for (k = 0; k <= len; k++) {
+		CHECK_EQ(stream_all(tbuf, len, k, 0, &used), TS_DONE);
+		CHECK_EQ(used, len);
+		CHECK_EQ(stream_atoms, atoms);
+		CHECK_EQ(stream_funs, funs);
+	}
+	for (i = 0; i < (int)DG_ARRAY_LEN(steps); i++) {
+		CHECK_EQ(stream_all(tbuf, len, 0, steps[i], &used), TS_DONE);
+		CHECK_EQ(used, len);
+		CHECK_EQ(stream_atoms, atoms);
+	}
+	/* bytes after the term are not its own */
+	wr_u8(&w, 106); wr_u8(&w, 106);
+	CHECK_EQ(stream_all(tbuf, len + 2, 0, 5, &used), TS_DONE);
+	CHECK_EQ(used, len);
+	/* a cut term wants more; a bad tag is refused */
+	CHECK_EQ(stream_all(tbuf, len - 1, 0, 9, &used), TS_MORE);
+	tb_reset(); wr_u8(&w, 104); wr_u8(&w, 2); wr_u8(&w, 97); wr_u8(&w, 1);
+	wr_u8(&w, 200);
+	CHECK_EQ(stream_all(tbuf, tb_len(), 0, 1, &used), DG_EINVAL);
+	/* deep nesting is refused as term_walk refuses it */
+	tb_reset();
+	for (k = 0; k < TERM_MAX_DEPTH + 5; k++) {
+		wr_u8(&w, 104); wr_u8(&w, 1);
+	}
+	wr_u8(&w, 106);
+	CHECK_EQ(stream_all(tbuf, tb_len(), 0, 100, &used), DG_EINVAL);
+}
+
 static void
 test_refused_tags(void)
 {
@@ -656,6 +761,7 @@ main(void)
 	RUN(test_huge_lengths);
 	RUN(test_atoms);
 	RUN(test_list_len);
+	RUN(test_stream);
 	RUN(test_refused_tags);
 	RUN(test_accessors);
 	return TEST_DONE();
