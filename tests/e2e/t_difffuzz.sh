@@ -3,7 +3,7 @@
 # and mutated control messages and payloads read by distguard
 # (tests/difffuzz/dg_read) and by this host's OTP, and by OTP 27 and 29
 # when their cached roots are there (tests/difffuzz/run.sh says which ran).
-# `make fuzz` runs 1,000,000 per OTP.
+# `make fuzz` runs 1,500,000 per OTP.
 set -u
 ROOT=${DG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 cd "$ROOT" || exit 1
