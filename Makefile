@@ -71,7 +71,7 @@ INSTALL	?= install
 .PHONY: all deps run test check check-asan unit fuzz fuzz-smoke bench demo interop \
 	clean install install-erlang uninstall deb
 
-all: deps $(BUILD)/distguard $(ERL_OUT) $(UNITS) $(HELPERS)
+all: deps $(BUILD)/distguard $(ERL_OUT) $(UNITS) $(HELPERS) $(BUILD)/tests/dg_read
 
 deps:
 	@sh scripts/deps.sh
@@ -112,6 +112,13 @@ $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libdistguard.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(TEST_INC) -o $@ $< $(BUILD)/libdistguard.a $(LDLIBS) $(EI_LIBS)
 
+# The differential fuzzer's reader (tests/difffuzz/dgdiff.erl).
+# It needs only libc, so that it also runs inside the OTP 27 and 29 roots
+# (scripts/otp-root.sh): --as-needed drops the daemon's libraries.
+$(BUILD)/tests/dg_read: tests/difffuzz/dg_read.c $(BUILD)/libdistguard.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(TEST_INC) -o $@ $< -Wl,--as-needed $(BUILD)/libdistguard.a $(LDLIBS)
+
 run: all
 	./$(BUILD)/distguard run $(if $(CONFIG),-c $(CONFIG))
 
@@ -132,8 +139,9 @@ unit: all
 fuzz-smoke: deps
 	@sh tests/fuzz/run.sh smoke
 
-fuzz: deps
+fuzz: all
 	@sh tests/fuzz/run.sh long
+	@DG_BUILD=$(BUILD) sh tests/difffuzz/run.sh long
 
 bench: all
 	@sh bench/run.sh

@@ -232,6 +232,9 @@ set_defaults(struct dg_conf *c)
 	c->max_frame = 64u << 20;
 	c->max_frag_seqs = 64;
 	c->max_frag_bytes = (uint64_t)256 << 20;
+	c->max_frag_open = (uint64_t)256 << 20;
+	c->max_frag_node = (uint64_t)512 << 20;
+	c->frag_idle = 60;
 	c->max_atoms = 10000;
 	c->top.def = DG_DEF_DENY;
 	c->metrics_max_peers = 100;

@@ -255,9 +255,18 @@ o_atoms(struct loader *L, const struct opt *o, const struct et_node *v,
 
 static const struct opt limit_opts[] = {
 	{ "atoms",		OPT_FN, 0, 0, 0, "", o_atoms },
+	{ "fragment_idle",	OPT_INT, OFF(frag_idle), 1, 3600, "seconds",
+				NULL },
 	{ "max_fragment_bytes",	OPT_U64, OFF(max_frag_bytes), 1024,
 				INT64_C(1) << 40, "bytes", NULL },
-	{ "max_fragment_sequences", OPT_INT, OFF(max_frag_seqs), 1, 1024, "",
+	/* The bounds of what a node holds for open sequences (docs/FILTER.md
+	 * 10): per connection and per node of ours, all its peers together. */
+	{ "max_fragment_node",	OPT_U64, OFF(max_frag_node), 65536,
+				INT64_C(1) << 40, "bytes", NULL },
+	{ "max_fragment_open",	OPT_U64, OFF(max_frag_open), 65536,
+				INT64_C(1) << 40, "bytes", NULL },
+	/* The sequence table's size (filter/dist_frame.h DF_MAX_SEQS). */
+	{ "max_fragment_sequences", OPT_INT, OFF(max_frag_seqs), 1, 64, "",
 				NULL },
 	{ "max_frame",		OPT_U32, OFF(max_frame), 1024, INT32_MAX, "bytes",
 				NULL },

@@ -237,25 +237,37 @@ pl_tuple(const uint8_t **q, const uint8_t *end, uint32_t *arity)
 	return 0;
 }
 
-static int
-pl_list(const uint8_t **q, const uint8_t *end, uint32_t *n)
-{
-	size_t left = (size_t)(end - *q);
-	int is_string;
+/* dist_msg.opaque_why for argument lists (dist_ctl.h). */
+#define WHY_IMPROPER	"argument list that is not a proper list"
+#define WHY_ARGS_CUT	"argument list not seen whole"
+/* A term distguard refuses to read (too deep, say): it cannot tell. */
+#define WHY_ARGS_BAD	"argument list distguard cannot read"
 
-	if (left < 1)
+/*
+ * An argument list: its length as ERTS builds it (term_list_len), never
+ * the count of its first header, since [a | [b]] runs as arity 2.  0 with
+ * *n and *flat; 1 when m is made opaque (an improper list, one that runs
+ * past what may be seen when no more bytes will come: `final`, or one
+ * term_scan refuses); DG_AGAIN for more bytes.  The cursor is left alone.
+ */
+static int
+pl_args(const uint8_t *q, const uint8_t *end, int final, struct dist_msg *m,
+    uint32_t *n, int *flat)
+{
+	const uint8_t *after;
+	const char *why;
+	int rc;
+
+	rc = term_list_len(q, end, n, flat, &after, &why);
+	if (rc == TL_PROPER)
+		return 0;
+	if (rc == DG_AGAIN && !final)
 		return DG_AGAIN;
-	if (!is_list(*q))
-		return 1;
-	if (left < (**q == T_NIL ? 1U : **q == T_STRING ? 3U : 5U))
-		return DG_AGAIN;
-	(void)term_list(q, n, &is_string);
-	/* The count is the peer's word: every element takes a byte at least
-	 * (a string's are bytes), so a count beyond what is there is never
-	 * taken as an arity; the message is undecidable, hence denied. */
-	if ((size_t)*n > (size_t)(end - *q))
-		return DG_AGAIN;
-	return 0;
+	m->opaque = 1;
+	m->opaque_why = rc == TL_IMPROPER ? WHY_IMPROPER :
+	    rc == DG_EINVAL ? WHY_ARGS_BAD : WHY_ARGS_CUT;
+	m->exec_arity = -1;
+	return 1;
 }
 
 int
@@ -309,13 +321,13 @@ pl_atom_is(const uint8_t **q, const uint8_t *end, const char *s)
  * returns 0; 1 if the shape is not that; DG_AGAIN if cut off.
  */
 static int
-pl_mfa(const uint8_t **q, const uint8_t *end, struct dist_msg *m,
+pl_mfa(const uint8_t **q, const uint8_t *end, int final, struct dist_msg *m,
     enum dist_via via)
 {
 	struct dg_span mod, fun;
 	const uint8_t *am = *q, *af, *args;
 	uint32_t n;
-	int rc;
+	int rc, flat;
 
 	if ((rc = pl_atom(q, end, &mod)) != 0)
 		return rc;
@@ -323,8 +335,10 @@ pl_mfa(const uint8_t **q, const uint8_t *end, struct dist_msg *m,
 	if ((rc = pl_atom(q, end, &fun)) != 0)
 		return rc;
 	args = *q;
-	if ((rc = pl_list(q, end, &n)) != 0)
-		return rc;
+	if (args < end && !is_list(args))
+		return 1;
+	/* An MFA that is code to run, whatever its arguments: an improper
+	 * list still names it in the alert (the arity then is -1). */
 	m->x_m = span_of(am, af);
 	m->x_f = span_of(af, args);
 	m->x_args = args;
@@ -332,7 +346,9 @@ pl_mfa(const uint8_t **q, const uint8_t *end, struct dist_msg *m,
 	m->via = via;
 	m->exec_m = mod;
 	m->exec_f = fun;
-	m->exec_arity = n > INT32_MAX ? INT32_MAX : (int)n;
+	if ((rc = pl_args(args, end, final, m, &n, &flat)) != 0)
+		return rc == 1 ? 0 : rc;
+	m->exec_arity = (int)n;
 	return 0;
 }
 
@@ -357,7 +373,8 @@ shape(int rc, struct dist_msg *m)
  *   {From, features_request}
  */
 static int
-inspect_rex(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
+inspect_rex(const uint8_t *q, const uint8_t *end, int final,
+    struct dist_msg *m)
 {
 	struct dg_span tag, name;
 	uint32_t arity, inner;
@@ -377,7 +394,7 @@ inspect_rex(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
 			    (rc = inner == 5 ? 0 : 1) != 0 ||
 			    (rc = pl_atom_is(&q, end, "cast")) != 0)
 				return shape(rc, m);
-			return shape(pl_mfa(&q, end, m, VIA_REX), m);
+			return shape(pl_mfa(&q, end, final, m, VIA_REX), m);
 		}
 		if (rc != 1 || (rc = pl_skip(&q, end)) != 0)	/* From */
 			return shape(rc, m);
@@ -395,7 +412,7 @@ inspect_rex(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
 		return shape(rc, m);
 	if (inner == 5 && (span_eq(tag, "call") ||
 	    (gen_call && span_eq(tag, "block_call"))))
-		return shape(pl_mfa(&q, end, m, VIA_REX), m);
+		return shape(pl_mfa(&q, end, final, m, VIA_REX), m);
 	if (!gen_call && inner == 3 &&
 	    (span_eq(tag, "send") || span_eq(tag, "sbcast"))) {
 		/* A relay: rex would deliver Msg to Name on the peer's behalf,
@@ -420,7 +437,8 @@ inspect_rex(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
  * or {is_auth, Node}.
  */
 static int
-inspect_net_kernel(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
+inspect_net_kernel(const uint8_t *q, const uint8_t *end, int final,
+    struct dist_msg *m)
 {
 	struct dg_span tag;
 	uint32_t arity, inner;
@@ -436,7 +454,7 @@ inspect_net_kernel(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
 	if ((inner == 5 && (span_eq(tag, "spawn") ||
 	    span_eq(tag, "spawn_link"))) ||
 	    (inner == 7 && span_eq(tag, "spawn_opt")))
-		return shape(pl_mfa(&q, end, m, VIA_NET_KERNEL), m);
+		return shape(pl_mfa(&q, end, final, m, VIA_NET_KERNEL), m);
 	if (inner == 2 && span_eq(tag, "is_auth")) {
 		m->is_auth = 1;
 		return 0;
@@ -450,31 +468,40 @@ inspect_net_kernel(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
  * user's M, F and A inside it.
  */
 static int
-inspect_spawn(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
+inspect_spawn(const uint8_t *q, const uint8_t *end, int final,
+    struct dist_msg *m)
 {
 	const uint8_t *args;
 	uint32_t n;
-	uint8_t tag;
-	int rc;
+	int rc, flat;
 
-	tag = q < end ? q[0] : 0;
 	m->x_args = q;
-	if ((rc = pl_list(&q, end, &n)) != 0) {
+	if (q < end && !is_list(q)) {
+		/* ERTS refuses the request; nothing runs, nothing passes. */
 		m->exec_arity = -1;
-		return shape(rc, m);
-	}
-	m->exec_arity = n > INT32_MAX ? INT32_MAX : (int)n;
-	/* A string (107) holds only small integers: never erpc's shape. */
-	if (!span_eq(m->exec_m, "erpc") || tag != 108)
+		m->opaque = 1;
+		m->opaque_why = WHY_IMPROPER;
 		return 0;
-	args = q;
-	if (n == 4 && span_eq(m->exec_f, "execute_call")) {
-		/* [Ref, M, F, A] */
-		if ((rc = pl_skip(&args, end)) != 0)
-			return shape(rc, m);
-	} else if (!(n == 3 && span_eq(m->exec_f, "execute_cast")))
-		return 0;	/* [M, F, A] */
-	return shape(pl_mfa(&args, end, m, VIA_ERPC), m);
+	}
+	if ((rc = pl_args(q, end, final, m, &n, &flat)) != 0)
+		return rc == 1 ? 0 : rc;
+	m->exec_arity = (int)n;
+	/* erpc's wrappers, as erpc sends them: one LIST_EXT whose elements
+	 * follow its header.  The same arguments split over tails are not
+	 * read for the user's MFA: the request is opaque. */
+	if (!span_eq(m->exec_m, "erpc") ||
+	    !((n == 4 && span_eq(m->exec_f, "execute_call")) ||
+	    (n == 3 && span_eq(m->exec_f, "execute_cast"))))
+		return 0;
+	if (q[0] != T_LIST || !flat) {
+		m->opaque = 1;
+		m->opaque_why = "erpc arguments not in the shape erpc sends";
+		return 0;
+	}
+	args = q + 5;
+	if (n == 4 && (rc = pl_skip(&args, end)) != 0)	/* [Ref, M, F, A] */
+		return shape(rc, m);
+	return shape(pl_mfa(&args, end, final, m, VIA_ERPC), m);
 }
 
 /*
@@ -498,12 +525,13 @@ inspect_features_reply(const uint8_t *q, const uint8_t *end,
 
 /* Payload of a send to a registered name: rex and net_kernel run code. */
 static int
-inspect_reg_send(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
+inspect_reg_send(const uint8_t *q, const uint8_t *end, int final,
+    struct dist_msg *m)
 {
 	if (span_eq(m->name, "rex"))
-		return inspect_rex(q, end, m);
+		return inspect_rex(q, end, final, m);
 	if (span_eq(m->name, "net_kernel"))
-		return inspect_net_kernel(q, end, m);
+		return inspect_net_kernel(q, end, final, m);
 	return 0;
 }
 
@@ -518,15 +546,15 @@ payload_facts(struct dist_msg *m, int flags, const uint8_t *pl,
 	switch (m->op) {
 	case DOP_SPAWN_REQUEST:
 	case DOP_SPAWN_REQUEST_TT:
-		rc = inspect_spawn(pl, end, m);
+		rc = inspect_spawn(pl, end, opts->final, m);
 		break;
 	case DOP_REG_SEND:
 	case DOP_REG_SEND_TT:
-		rc = inspect_reg_send(pl, end, m);
+		rc = inspect_reg_send(pl, end, opts->final, m);
 		break;
 	case DOP_ALTACT_SIG_SEND:
 		if ((flags & ALTACT_NAME) && !(flags & ALTACT_EXIT))
-			rc = inspect_reg_send(pl, end, m);
+			rc = inspect_reg_send(pl, end, opts->final, m);
 		break;
 	case DOP_SEND:
 	case DOP_SEND_TT:

@@ -82,6 +82,10 @@ struct dist_msg {
 	/* The message reached a system server in a shape we do not know
 	 * (rex, net_kernel): only allow_all lets it through. */
 	int			opaque;
+	/* Why, when the decoder can name it (an argument list ERTS would
+	 * not build as a proper list, or one not seen whole): the reason
+	 * the alert gives.  NULL otherwise. */
+	const char		*opaque_why;
 
 	/* Request/reply tracking (node->peer requests, peer->node replies). */
 	enum dist_reply		reply;		/* this message answers ... */

@@ -51,6 +51,75 @@ df_init(struct df_dir *d, uint64_t flags, uint32_t max_frame, int max_seqs,
 	d->max_seq_bytes = max_seq_bytes ? max_seq_bytes : DF_DEFAULT_SEQ_BYTES;
 }
 
+void
+df_bound(struct df_dir *d, const struct df_bounds *b)
+{
+	d->bounds = *b;
+}
+
+void
+df_release(struct df_dir *d)
+{
+	if (d->bounds.node_open != NULL) {
+		*d->bounds.node_open -= d->open_bytes <= *d->bounds.node_open ?
+		    d->open_bytes : *d->bounds.node_open;
+		d->bounds.node_open = NULL;
+	}
+	d->open_bytes = 0;
+}
+
+/*
+ * n more bytes of open sequences go to the receiver: within the bounds?
+ * Counted only then.  The per-node figure is shared: it is what the
+ * receiving node holds for all its connections together.
+ */
+static int
+open_add(struct df_dir *d, uint64_t n, const char **why)
+{
+	const struct df_bounds *b = &d->bounds;
+
+	if (b->max_open && n > b->max_open - d->open_bytes)
+		return fail(d, "filter.reassembly", why, "open fragment "
+		    "sequences would hold more than the connection's bound");
+	if (b->node_open != NULL && b->max_node_open &&
+	    n > b->max_node_open - (*b->node_open < b->max_node_open ?
+	    *b->node_open : b->max_node_open))
+		return fail(d, "filter.reassembly", why, "open fragment "
+		    "sequences would hold more than the node's bound");
+	d->open_bytes += n;
+	if (b->node_open != NULL)
+		*b->node_open += n;
+	return 0;
+}
+
+static void
+open_sub(struct df_dir *d, uint64_t n)
+{
+	if (n > d->open_bytes)
+		n = d->open_bytes;
+	d->open_bytes -= n;
+	if (d->bounds.node_open != NULL)
+		*d->bounds.node_open -= n <= *d->bounds.node_open ? n :
+		    *d->bounds.node_open;
+}
+
+/* An open sequence that got no fragment for longer than the idle bound:
+ * its first bytes sit in the receiver for as long as the peer likes. */
+static int
+idle_check(struct df_dir *d, const char **why)
+{
+	int i;
+
+	if (d->bounds.idle_ms == 0 || d->nseqs == 0 || d->seqs == NULL)
+		return 0;
+	for (i = 0; i < d->max_seqs; i++)
+		if (d->seqs[i].used && d->now_ms > d->seqs[i].last_ms &&
+		    d->now_ms - d->seqs[i].last_ms > d->bounds.idle_ms)
+			return fail(d, "filter.reassembly", why, "fragment "
+			    "sequence left open past the idle deadline");
+	return 0;
+}
+
 static struct df_seq *
 seq_find(struct df_dir *d, uint64_t id)
 {
@@ -137,6 +206,8 @@ df_peek(struct df_dir *d, const uint8_t *buf, size_t len,
 	size_t avail;
 	int n;
 
+	if (idle_check(d, why) < 0)
+		return DG_EINVAL;
 	if (len < 4)
 		return DG_AGAIN;
 	flen = get_u32(buf);
@@ -311,11 +382,23 @@ df_commit(struct df_dir *d, const struct df_frame *f, enum df_verdict verdict,
 		if (i == d->max_seqs)	/* nseqs < max_seqs */
 			return fail(d, "filter.fragment_violation", why,
 			    "too many open fragment sequences");
+		/* Forwarded, its bytes stay in the receiver until the last
+		 * fragment: the frame is counted whole, before any of it
+		 * goes.  So is what the receiver sets up for the whole
+		 * sequence at once, DF_FRAG_COST per fragment announced: a
+		 * FragmentId of 2^40 alone made an OTP 25 node ask for
+		 * 40 TiB and halt. */
+		if (verdict == DF_FORWARD &&
+		    open_add(d, (uint64_t)f->len - f->hdr_len +
+		    f->frag * DF_FRAG_COST, why) < 0)
+			return DG_EINVAL;
 		s = &d->seqs[i];
 		s->used = 1;
 		s->id = f->seq;
 		s->next = f->frag - 1;
 		s->bytes = f->len - f->hdr_len;
+		s->cost = f->frag * DF_FRAG_COST;
+		s->last_ms = d->now_ms;
 		s->verdict = verdict;
 		d->nseqs++;
 		return verdict;
@@ -331,10 +414,18 @@ df_commit(struct df_dir *d, const struct df_frame *f, enum df_verdict verdict,
 		if (f->len - f->hdr_len > d->max_seq_bytes - s->bytes)
 			return fail(d, "filter.oversized", why,
 			    "fragmented message larger than the limit");
+		if (s->verdict == DF_FORWARD && f->frag > 1 &&
+		    open_add(d, (uint64_t)f->len - f->hdr_len, why) < 0)
+			return DG_EINVAL;
 		s->bytes += f->len - f->hdr_len;
+		s->last_ms = d->now_ms;
 		s->next--;
 		verdict = s->verdict;
 		if (f->frag == 1) {
+			/* The receiver has the whole message now. */
+			if (verdict == DF_FORWARD)
+				open_sub(d, s->bytes - (f->len - f->hdr_len) +
+				    s->cost);
 			memset(s, 0, sizeof(*s));
 			d->nseqs--;
 		}

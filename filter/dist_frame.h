@@ -40,8 +40,25 @@ struct df_seq {
 	uint64_t		id;
 	uint64_t		next;		/* FragmentId expected next */
 	uint64_t		bytes;		/* seen so far */
+	uint64_t		last_ms;	/* df_dir.now_ms at its last fragment */
+	uint64_t		cost;		/* counted for the receiver's set-up */
 	enum df_verdict		verdict;
 	int			used;
+};
+
+/*
+ * Reassembly bounds (docs/FILTER.md 10): what the receiver buffers for
+ * open sequences whose fragments go through.  ERTS keeps every fragment
+ * of a message until its last one, so the bytes forwarded in open
+ * sequences are bytes the receiving node holds.  0 in a field: none.
+ */
+struct df_bounds {
+	uint64_t		max_open;	/* per connection and direction */
+	uint64_t		*node_open;	/* shared by every connection to the
+						 * same node, or NULL */
+	uint64_t		max_node_open;
+	uint64_t		idle_ms;	/* an open sequence without a
+						 * fragment for longer: refused */
 };
 
 /* Per-direction state. */
@@ -65,6 +82,13 @@ struct df_dir {
 	 * that idle connections carry none. */
 	struct df_seq		*seqs;
 	int			nseqs;		/* open */
+	/* Set by the caller (df_bound), then kept by df_commit. */
+	struct df_bounds	bounds;
+	uint64_t		open_bytes;	/* forwarded in open sequences */
+	/* The caller's clock, in ms, set before each df_peek: the idle
+	 * deadline is checked on every frame, ticks included, so it holds
+	 * within a tick interval of a connection that is alive at all. */
+	uint64_t		now_ms;
 	/* After DG_EINVAL: the alert event to raise, e.g.
 	 * "filter.atom_cache_violation", "filter.malformed",
 	 * "filter.fragment_violation", "filter.oversized". */
@@ -93,6 +117,14 @@ struct df_frame {
 #define DF_DEFAULT_MAX_FRAME	(64U << 20)
 /* Bound on a sequence when the caller passes max_seq_bytes 0. */
 #define DF_DEFAULT_SEQ_BYTES	(256ULL << 20)
+/* What a receiving ERTS allocates per fragment a first fragment
+ * announces, before any continuation arrives (OTP 25 was seen asking for
+ * 40 bytes per fragment; rounded up). */
+#define DF_FRAG_COST		64
+/* Defaults of the reassembly bounds (docs/FILTER.md 10). */
+#define DF_DEFAULT_OPEN		(256ULL << 20)	/* per connection */
+#define DF_DEFAULT_NODE_OPEN	(512ULL << 20)	/* per node of ours */
+#define DF_DEFAULT_IDLE_MS	60000ULL
 
 /*
  * Initialises d for a connection with the negotiated flags.  max_frame
@@ -103,6 +135,17 @@ struct df_frame {
  */
 void	df_init(struct df_dir *d, uint64_t flags, uint32_t max_frame,
 	    int max_seqs, uint64_t max_seq_bytes);
+
+/*
+ * Bounds what the receiver holds for d's open sequences (struct
+ * df_bounds).  Without a call, nothing but the per-sequence cap applies.
+ */
+void	df_bound(struct df_dir *d, const struct df_bounds *b);
+/*
+ * Gives back what d's open sequences counted towards the shared per-node
+ * figure: the connection is gone, and the receiver freed them.
+ */
+void	df_release(struct df_dir *d);
 
 /*
  * Gives d its sequence table (max_seqs zeroed entries, owned by the
@@ -130,6 +173,8 @@ int	df_peek(struct df_dir *d, const uint8_t *buf, size_t len,
  * `verdict` (DG_EINVAL if too many are open, or the id is 0 or already
  * open); for DF_FRAG_CONT it ignores `verdict` and returns the one taken
  * on the first fragment, closing the sequence after the last fragment.
+ * A fragment that goes through (DF_FORWARD) is counted against d's
+ * bounds first: past one, DG_EINVAL with d->event "filter.reassembly".
  */
 int	df_commit(struct df_dir *d, const struct df_frame *f,
 	    enum df_verdict verdict, const char **why) DG_WUR;

@@ -384,8 +384,11 @@ rule_match(const struct dg_rule *r, const struct dist_msg *m,
 	/* A message to rex or net_kernel in a shape dist_ctl does not know
 	 * may run code we cannot see: only allow_all lets it through.  A
 	 * deny or drop rule still catches it. */
-	if (hit && m->opaque && r->action == DG_ALLOW)
+	if (hit && m->opaque && r->action == DG_ALLOW) {
+		if (m->opaque_why != NULL)
+			*why = m->opaque_why;
 		return 0;
+	}
 	return hit;
 }
 

@@ -83,13 +83,23 @@ scan_atom(const uint8_t *q, const uint8_t *end, const char **why)
 			return DG_EINVAL;
 		}
 	} else {
-		/* Latin-1: any byte is a character, but a NUL would cut the
-		 * name short wherever it is later used as a C string. */
-		for (i = 0; i < len; i++)
+		/* Latin-1: a NUL would cut the name short wherever it is
+		 * later used as a C string.  A byte above 127 is a character
+		 * ERTS stores as two UTF-8 bytes: the atom's bytes would then
+		 * not be its name as rules and budgets compare it (Latin-1
+		 * "\xC3\xA9" is 'Ã©', not 'é').  Every OTP since 23 sends
+		 * UTF-8 atoms on the distribution, so such an atom is
+		 * refused rather than translated. */
+		for (i = 0; i < len; i++) {
 			if (q[hdr + i] == 0) {
 				*why = "atom contains NUL";
 				return DG_EINVAL;
 			}
+			if (q[hdr + i] > 127) {
+				*why = "Latin-1 atom with a character above 127";
+				return DG_EINVAL;
+			}
+		}
 	}
 	return (int)(hdr + len);
 }
@@ -632,6 +642,73 @@ term_skip(const uint8_t **p, const uint8_t *end)
 	return 0;
 }
 
+/* Saturating sum for list lengths: no rule names an arity this large. */
+static uint32_t
+len_add(uint32_t a, uint32_t b)
+{
+	return (uint64_t)a + b > INT32_MAX ? INT32_MAX : a + b;
+}
+
+int
+term_list_len(const uint8_t *p, const uint8_t *end, uint32_t *n, int *flat,
+    const uint8_t **after, const char **why)
+{
+	const uint8_t *q = p;
+	uint32_t total = 0, k, i;
+	int first = 1, rc;
+
+	*flat = 1;
+	for (;;) {
+		if (q >= end)
+			return DG_AGAIN;
+		switch (q[0]) {
+		case T_NIL:
+			*n = total;
+			*after = q + 1;
+			return TL_PROPER;
+		case T_STRING:
+			if ((size_t)(end - q) < 3)
+				return DG_AGAIN;
+			k = get_u16(q + 1);
+			if ((size_t)(end - q) - 3 < k)
+				return DG_AGAIN;
+			if (!first && k > 0)
+				*flat = 0;
+			*n = len_add(total, k);
+			*after = q + 3 + k;
+			return TL_PROPER;
+		case T_LIST:
+			if ((size_t)(end - q) < 5)
+				return DG_AGAIN;
+			k = get_u32(q + 1);
+			/* Each element takes a byte, and the tail one more. */
+			if ((size_t)(end - q) - 5 < (uint64_t)k + 1)
+				return DG_AGAIN;
+			if (!first && k > 0)
+				*flat = 0;
+			if (first && k == 0)
+				*flat = 0;	/* the elements sit in the tail */
+			q += 5;
+			for (i = 0; i < k; i++) {
+				if ((rc = term_scan(q, end, why)) < 0)
+					return rc;
+				q += rc;
+			}
+			total = len_add(total, k);
+			first = 0;
+			break;
+		default:
+			/* Not a list (first), or the tail of an improper
+			 * one; proven all the same, so that a malformed term
+			 * is not taken for a merely improper one. */
+			if ((rc = term_scan(q, end, why)) < 0)
+				return rc;
+			*after = q + rc;
+			return TL_IMPROPER;
+		}
+	}
+}
+
 /* Stops at str's NUL: no strlen of configured names on the hot path. */
 int
 span_eq(struct dg_span s, const char *str)
@@ -708,4 +785,184 @@ term_next(const uint8_t *p)
 		}
 	}
 	return p;
+}
+
+/* ---- the streaming walk (term.h term_stream) --------------------------- */
+
+void
+term_stream_init(struct term_stream *ts)
+{
+	ts->sp = 0;
+	ts->left[0] = 1;
+	ts->skip = 0;
+	ts->carry_len = 0;
+	ts->done = 0;
+	ts->why = NULL;
+}
+
+/*
+ * One token's head at q, of which avail bytes are here: its length
+ * (> 0), with *body the bytes to skip after it and *count the subterms
+ * it opens; DG_AGAIN when more of it is needed; DG_EINVAL with *why.
+ */
+static int
+ts_head(const uint8_t *q, size_t avail, uint64_t *body, uint64_t *count,
+    const char **why)
+{
+	size_t need;
+	int n;
+
+	*body = 0;
+	*count = 0;
+	if (avail < 1)
+		return DG_AGAIN;
+	switch (q[0]) {
+	case T_SMALL_TUPLE:
+		need = 2;
+		break;
+	case T_LARGE_TUPLE:
+	case T_LIST:
+	case T_MAP:
+		need = 5;
+		break;
+	case T_NIL:
+		return 1;
+	case T_STRING:
+		need = 3;
+		break;
+	case T_BINARY:
+		need = 5;
+		break;
+	case T_BIT_BINARY:
+		need = 6;
+		break;
+	case T_SMALL_BIG:
+		need = 3;
+		break;
+	case T_LARGE_BIG:
+		need = 6;
+		break;
+	case T_NEW_FUN:
+		/* Size, fixed part, then the module atom */
+		if (avail < 1 + 4 + TERM_FUN_FIXED)
+			return DG_AGAIN;
+		n = scan_atom(q + 5 + TERM_FUN_FIXED, q + avail, why);
+		if (n < 0)
+			return n;
+		*count = (uint64_t)get_u32(q + 4 + TERM_FUN_FIXED - 3) + 3;
+		return 5 + TERM_FUN_FIXED + n;
+	default:
+		/* A leaf with no body to skip: term_walk proves it whole
+		 * (atoms, pids, ports, refs, exports, integers, floats) or
+		 * refuses its tag. */
+		n = term_walk(q, q + avail, q + avail, NULL, why);
+		return n == 0 ? DG_EINVAL : n;
+	}
+	if (avail < need)
+		return DG_AGAIN;
+	switch (q[0]) {
+	case T_SMALL_TUPLE:	*count = q[1]; break;
+	case T_LARGE_TUPLE:	*count = get_u32(q + 1); break;
+	case T_LIST:		*count = (uint64_t)get_u32(q + 1) + 1; break;
+	case T_MAP:		*count = 2 * (uint64_t)get_u32(q + 1); break;
+	case T_STRING:		*body = get_u16(q + 1); break;
+	case T_BINARY:		*body = get_u32(q + 1); break;
+	case T_BIT_BINARY:
+		if (q[5] > 8 || (q[5] == 0) != (get_u32(q + 1) == 0)) {
+			*why = "bit binary with bad bit count";
+			return DG_EINVAL;
+		}
+		*body = get_u32(q + 1);
+		break;
+	case T_SMALL_BIG:	*body = q[1]; break;
+	case T_LARGE_BIG:	*body = get_u32(q + 1); break;
+	}
+	return (int)need;
+}
+
+/* A proven head at q: visits, then the stack.  0, or DG_EINVAL. */
+static int
+ts_take(struct term_stream *ts, const uint8_t *q, uint64_t count,
+    const struct term_visit *v)
+{
+	if (v != NULL && (v->mask & TV_ATOMS))
+		inner_atoms(v, q[0], q);
+	if (v != NULL)
+		visit(v, q[0], q);
+	ts->left[ts->sp]--;
+	if (count > 0) {
+		if (ts->sp == TERM_MAX_DEPTH) {
+			ts->why = "term nested too deeply";
+			return DG_EINVAL;
+		}
+		ts->left[++ts->sp] = count;
+	}
+	while (ts->left[ts->sp] == 0 && ts->sp > 0)
+		ts->sp--;
+	if (ts->sp == 0 && ts->left[0] == 0)
+		ts->done = 1;
+	return 0;
+}
+
+int
+term_stream_feed(struct term_stream *ts, const uint8_t *p, size_t n,
+    const struct term_visit *v, size_t *used)
+{
+	size_t pos = 0, add, old;
+	uint64_t body, count;
+	int h;
+
+	while (!ts->done || ts->skip > 0) {
+		if (ts->skip > 0) {
+			add = ts->skip < n - pos ? (size_t)ts->skip : n - pos;
+			ts->skip -= add;
+			pos += add;
+			if (ts->skip > 0)
+				return TS_MORE;
+			continue;
+		}
+		if (pos == n && ts->carry_len == 0)
+			return TS_MORE;
+		if (ts->carry_len > 0) {
+			/* A head cut at the last chunk's end: complete it in
+			 * the carry, then go on in this chunk. */
+			old = ts->carry_len;
+			add = TS_CARRY - old < n - pos ? TS_CARRY - old : n - pos;
+			memcpy(ts->carry + old, p + pos, add);
+			h = ts_head(ts->carry, old + add, &body, &count, &ts->why);
+			if (h == DG_AGAIN) {
+				if (old + add == TS_CARRY) {
+					ts->why = "term head too long";
+					return DG_EINVAL;
+				}
+				ts->carry_len = old + add;
+				return TS_MORE;
+			}
+			if (h < 0)
+				return DG_EINVAL;
+			if (ts_take(ts, ts->carry, count, v) < 0)
+				return DG_EINVAL;
+			pos += (size_t)h - old;
+			ts->carry_len = 0;
+		} else {
+			h = ts_head(p + pos, n - pos, &body, &count, &ts->why);
+			if (h == DG_AGAIN) {
+				if (n - pos > TS_CARRY) {
+					ts->why = "term head too long";
+					return DG_EINVAL;
+				}
+				memcpy(ts->carry, p + pos, n - pos);
+				ts->carry_len = n - pos;
+				return TS_MORE;
+			}
+			if (h < 0)
+				return DG_EINVAL;
+			if (ts_take(ts, p + pos, count, v) < 0)
+				return DG_EINVAL;
+			pos += (size_t)h;
+		}
+		ts->skip = body;
+	}
+	*used = pos;
+	return TS_DONE;
 }

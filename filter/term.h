@@ -68,6 +68,39 @@ struct term_visit {
 int	term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
 	    const struct term_visit *v, const char **why) DG_WUR;
 
+/*
+ * A term walked as its bytes stream past, across reads and fragments
+ * (issue 18 item 3): the payload of an admitted message whose end lies
+ * beyond what the decoder saw.  The walker keeps its place between calls
+ * (a stack of counts, a body still to skip, and the head of a token cut
+ * between two chunks) and tells v about what it asked for, as term_walk
+ * does; nothing is allocated.  Containers, atoms, pids, ports, refs,
+ * exports and funs are proven as term_walk proves them; a body (binary,
+ * string, bignum) is skipped unread; a fun's Size is not re-checked
+ * against its contents (a mismatch makes ERTS refuse the term).
+ */
+#define TS_CARRY	2112	/* the longest head: EXPORT_EXT, two atoms */
+struct term_stream {
+	uint64_t	 left[TERM_MAX_DEPTH + 1];	/* terms still due per level */
+	int		 sp;
+	uint64_t	 skip;		/* body bytes to pass unread */
+	size_t		 carry_len;
+	uint8_t		 carry[TS_CARRY];
+	int		 done;
+	const char	*why;
+};
+#define TS_MORE		1	/* all consumed, the term goes on */
+#define TS_DONE		0	/* the term ended (*used says where) */
+/* Starts a walk of one term. */
+void	term_stream_init(struct term_stream *ts);
+/*
+ * Feeds the next n bytes.  Returns TS_MORE (all n consumed), TS_DONE with
+ * *used (bytes of these n that belong to the term), or DG_EINVAL with
+ * ts->why.
+ */
+int	term_stream_feed(struct term_stream *ts, const uint8_t *p, size_t n,
+	    const struct term_visit *v, size_t *used) DG_WUR;
+
 /* A span of bytes inside the frame being decided. */
 struct dg_span {
 	const uint8_t	*p;
@@ -87,6 +120,24 @@ int	term_tuple(const uint8_t **p, uint32_t *arity);	/* 104 105 */
 int	term_list(const uint8_t **p, uint32_t *n, int *is_string);
 int	term_pid(const uint8_t **p, struct dg_span *node);	/* 88 103 */
 int	term_skip(const uint8_t **p, const uint8_t *end);	/* any scanned term */
+
+/*
+ * The list at p, read as ERTS's decoder builds it, which term_list alone
+ * does not tell: a LIST_EXT's tail is any term, and a tail that is itself
+ * a list (NIL, STRING_EXT or another LIST_EXT, even one of 0 elements)
+ * continues the same list, so [a | [b]] is the proper list [a, b] and
+ * LIST_EXT(0, T) is T.  Follows the chain of tails over [p, end), every
+ * element proven by term_scan on the way.
+ * Returns TL_PROPER with *n (saturated at INT32_MAX), *after (the end of
+ * the whole term) and *flat (1 when every element follows the first
+ * header, as ERTS's encoder always sends them); TL_IMPROPER when ERTS
+ * would not build a proper list (the chain ends in a non-list, or p is not
+ * a list); DG_AGAIN when the chain runs past end; DG_EINVAL with *why.
+ */
+#define TL_PROPER	0
+#define TL_IMPROPER	1
+int	term_list_len(const uint8_t *p, const uint8_t *end, uint32_t *n,
+	    int *flat, const uint8_t **after, const char **why) DG_WUR;
 int	span_eq(struct dg_span, const char *s);
 /* The end of a term that term_scan has already proven (no checks made
  * again: never call it on unproven bytes). */

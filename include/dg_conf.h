@@ -102,6 +102,9 @@ struct dg_conf {
 	uint32_t		 max_frame;		/* without FRAGMENTS (64 MiB) */
 	int			 max_frag_seqs;		/* open sequences per direction (64) */
 	uint64_t		 max_frag_bytes;	/* bytes per sequence (256 MiB) */
+	uint64_t		 max_frag_open;		/* held open per connection (256 MiB) */
+	uint64_t		 max_frag_node;		/* ... per node of ours (512 MiB) */
+	int			 frag_idle;		/* seconds an open sequence may idle (60) */
 	int64_t			 max_atoms;		/* atom budget per peer (10,000; 0 off) */
 
 	/* {control, Path} : the stats/reload socket */

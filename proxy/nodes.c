@@ -17,6 +17,7 @@
 struct node_rec {
 	char		*name;
 	struct idset	 published;
+	uint64_t	 frag_open;	/* filter/dist_frame.h df_bounds.node_open */
 };
 
 static struct node_rec	 nodes[NODES_MAX];
@@ -47,6 +48,14 @@ nodes_published(const char *node)
 	struct node_rec *n = node_of(node);
 
 	return n ? &n->published : NULL;
+}
+
+uint64_t *
+nodes_frag_open(const char *node)
+{
+	struct node_rec *n = node_of(node);
+
+	return n ? &n->frag_open : NULL;
 }
 
 static struct atom_book *

@@ -24,6 +24,9 @@ struct atom_book {
 
 /* The node's "published through global" set; NULL when there is no room. */
 struct idset		*nodes_published(const char *node);
+/* The bytes the node holds for open fragment sequences, all its
+ * connections together (filter/dist_frame.h); NULL when there is no room. */
+uint64_t		*nodes_frag_open(const char *node);
 /* The book of atoms `peer` sent `node`, with a reference taken; NULL when
  * memory ran out. */
 struct atom_book	*nodes_atoms(const char *node, const char *peer);

@@ -28,6 +28,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "dg_etf.h"
 #include "filter/atombook.h"
 #include "filter/deny.h"
 #include "filter/disclose.h"
@@ -125,6 +126,136 @@ atoms_charge(struct leg *src, struct guard *g)
 	    (long long)g->pol.atoms, (unsigned long long)bk->book.count);
 	session_close(src->s, "atom budget exhausted");
 	return -1;
+}
+
+/* ---- payloads walked to their end (issue 18 item 3) -------------------- */
+
+/*
+ * A message admitted on its first bytes (a profile's send whose payload
+ * runs past the 68 KiB window or the first fragment) is walked to its
+ * end as its bytes pass (filter/term.h term_stream): its atoms go to the
+ * budget as they come, a fun where funs are guarded, or a term the node
+ * would refuse, ends the connection before the message's last bytes
+ * reach the node, which then drops what it held of it.  One walk per
+ * direction at a time: a second such message meanwhile is dropped.
+ */
+struct pwalk {
+	struct term_stream	 ts;
+	int			 active;
+	uint64_t		 seq;		/* its fragment sequence; 0: one frame */
+	int			 in_frame;	/* the frame being skipped is its */
+	int			 last_frame;	/* ... and ends the message */
+	int			 funs;		/* funs are guarded */
+	struct atom_book	*book;		/* NULL: no budget */
+	int64_t			 budget;
+	const char		*bad;		/* why it must not reach the node */
+	const char		*event;
+};
+
+static void
+walk_visit(void *arg, const uint8_t *t)
+{
+	struct pwalk *w = arg;
+	uint64_t h;
+
+	if (w->bad != NULL)
+		return;
+	if (t[0] == T_NEW_FUN || t[0] == T_EXPORT) {
+		if (w->funs) {
+			w->bad = "a fun past the part of the message judged";
+			w->event = "filter.code";
+		}
+		return;
+	}
+	if (w->book == NULL || atombook_has(&w->book->book, t, &h))
+		return;
+	if (atombook_add(&w->book->book, h, t, w->budget) == -1) {
+		w->bad = "more atoms than the budget past the part judged";
+		w->event = "filter.atom_flood";
+	}
+}
+
+/* Feeds n bytes of the walked message; at its end (`ends`) the term must
+ * be whole.  Returns 0, or -1 (alerted, session closed): nothing of these
+ * bytes may go. */
+static int
+walk_feed(struct leg *src, const uint8_t *p, size_t n, int ends)
+{
+	struct pwalk *w = src->in.walk;
+	struct term_visit v = { TV_FUNS | TV_ATOMS, walk_visit, w, NULL };
+	size_t used;
+	int rc;
+
+	rc = term_stream_feed(&w->ts, p, n, &v, &used);
+	if (rc == DG_EINVAL && w->bad == NULL) {
+		w->bad = w->ts.why ? w->ts.why : "invalid payload";
+		w->event = "filter.invalid";
+	}
+	if (w->bad == NULL && ends && rc != TS_DONE) {
+		w->bad = "payload ends inside a term";
+		w->event = "filter.invalid";
+	}
+	if (w->bad == NULL) {
+		if (ends)
+			w->active = 0;
+		return 0;
+	}
+	relay_alert(src, w->event, "%s; connection closed before the "
+	    "message's end reached the node", w->bad);
+	w->active = 0;
+	session_close(src->s, "payload refused past its first bytes");
+	return -1;
+}
+
+/* Starts the walk of m, admitted on its first bytes.  Returns DF_FORWARD,
+ * DF_DROP (a walk is already open), or -1 (session closed). */
+static int
+walk_start(struct leg *src, const struct df_frame *f, const struct dist_msg *m,
+    unsigned need)
+{
+	struct relay_dir *dir = &src->in;
+	struct guard *g = src->other->guard;
+	struct pwalk *w;
+
+	if (dir->walk != NULL && dir->walk->active) {
+		relay_alert(src, "filter.undecidable", "a second message "
+		    "admitted on its first bytes while one is walked: dropped");
+		return DF_DROP;
+	}
+	if (dir->walk == NULL && (dir->walk = malloc(sizeof(*w))) == NULL) {
+		session_close(src->s, "out of memory");
+		return -1;
+	}
+	w = dir->walk;
+	term_stream_init(&w->ts);
+	w->active = 1;
+	w->seq = f->kind == DF_FRAG_FIRST && f->frag > 1 ? f->seq : 0;
+	w->funs = (need & DC_NEED_FUNS) != 0;
+	w->book = (need & DC_NEED_ATOMS) && g->pol.atoms > 0 ? g->atoms : NULL;
+	w->budget = g->pol.atoms;
+	w->bad = NULL;
+	w->event = NULL;
+	/* This frame's end is the message's end only when unfragmented; it
+	 * is not all here (the payload was cut), so the rest is skipped. */
+	w->in_frame = !f->complete;
+	w->last_frame = w->seq == 0;
+	if (walk_feed(src, m->payload, (size_t)(f->terms_end - m->payload),
+	    0) == -1)
+		return -1;
+	return DF_FORWARD;
+}
+
+/* A continuation of the walked sequence: its bytes here, and the rest of
+ * it marked for the skip path.  Returns 0 or -1 (session closed). */
+static int
+walk_cont(struct leg *src, const struct df_frame *f)
+{
+	struct pwalk *w = src->in.walk;
+
+	w->last_frame = f->frag == 1;
+	w->in_frame = !f->complete;
+	return walk_feed(src, f->terms, (size_t)(f->terms_end - f->terms),
+	    f->complete && f->frag == 1);
 }
 
 /* ---- output ------------------------------------------------------------ */
@@ -309,6 +440,9 @@ alert_denied(const struct leg *src, const struct dist_msg *m,
     const struct rules_verdict *v)
 {
 	char target[300] = "", mfa[600] = "", mod[256], fun[256], where[800];
+	/* What the decoder could not read (an improper argument list) is
+	 * the reason even where no rule looked at it. */
+	const char *reason = v->reason ? v->reason : m->opaque_why;
 
 	if (v->code) {
 		/* The code guard: where the fun sat, and what allowed the rest. */
@@ -329,8 +463,8 @@ alert_denied(const struct leg *src, const struct dist_msg *m,
 	relay_alert(src, "filter.denied", "%s %s%s%s%s%s by %s (line %d)%s%s: op %s",
 	    conf_action_name(v->action), conf_type_name(m->type),
 	    target[0] ? " to " : "", target, mfa[0] ? " mfa " : "", mfa,
-	    v->what, v->line, v->reason ? ", reason " : "",
-	    v->reason ? v->reason : "", dist_op_name(m->op));
+	    v->what, v->line, reason ? ", reason " : "",
+	    reason ? reason : "", dist_op_name(m->op));
 }
 
 /* P speaks for another node: drop, count, alert. */
@@ -557,7 +691,15 @@ decide(struct leg *src, const struct df_frame *f)
 			verdict = judge_for(src, rc, &m, why, f, frame_end, o.need);
 		if (verdict == RELAY_REWRITTEN || verdict < 0)
 			return verdict;
-	}
+		/* Admitted on its first bytes: walked to its end. */
+		if (verdict == DF_FORWARD && rc == 0 && jg != NULL &&
+		    (o.need & (DC_NEED_FUNS | DC_NEED_ATOMS)) &&
+		    m.payload != NULL && m.pl_state == PL_PREFIX &&
+		    (verdict = walk_start(src, f, &m, o.need)) < 0)
+			return -1;
+	} else if (dir->walk != NULL && dir->walk->active &&
+	    dir->walk->seq == f->seq && walk_cont(src, f) == -1)
+		return -1;
 	if (df_needs_table(&dir->df, f)) {
 		/* The first fragmented message: only now does this direction
 		 * need its sequence table. */
@@ -626,6 +768,7 @@ relay_process(struct leg *src, const uint8_t *buf, size_t len)
 	size_t pos = 0;
 
 	batch.n = 0;
+	dir->df.now_ms = (uint64_t)(ev_now(src->s->d->loop) * 1000);
 	while (pos < len) {
 		struct df_frame f;
 		const char *why = NULL;
@@ -635,6 +778,18 @@ relay_process(struct leg *src, const uint8_t *buf, size_t len)
 
 		if (dir->skip_left) {
 			take = dir->skip_left < len - pos ? dir->skip_left : len - pos;
+			/* The walked message's bytes are walked before they
+			 * go; its last ones go only once the walk is done. */
+			if (dir->walk != NULL && dir->walk->active &&
+			    dir->walk->in_frame) {
+				int ends = take == dir->skip_left;
+
+				if (walk_feed(src, buf + pos, take, ends &&
+				    dir->walk->last_frame) == -1)
+					return -1;
+				if (ends)
+					dir->walk->in_frame = 0;
+			}
 			if (dir->skip_forward)
 				iov_add(&batch, buf + pos, take);
 			pos += take;
@@ -819,6 +974,18 @@ relay_start(struct session *s, const uint8_t *early, size_t n)
 		df_init(&l->in.df, s->flags, conf->max_frame, conf->max_frag_seqs,
 		    conf->max_frag_bytes);
 		l->in.df.early = 1;
+		/* What l sends a node of ours stays in that node until each
+		 * message's last fragment: bounded per connection and per
+		 * node (docs/FILTER.md 10). */
+		if (l->other->guard != NULL) {
+			struct df_bounds b;
+
+			b.max_open = conf->max_frag_open;
+			b.node_open = nodes_frag_open(l->other->name);
+			b.max_node_open = conf->max_frag_node;
+			b.idle_ms = (uint64_t)conf->frag_idle * 1000;
+			df_bound(&l->in.df, &b);
+		}
 		if (l->guard != NULL) {
 			idset_init(&l->guard->owed, SESSION_OWED);
 			idset_init(&l->guard->disclosed, IDSET_DEFAULT_MAX);
@@ -850,6 +1017,9 @@ relay_free(struct session *s)
 		struct leg *l = &s->leg[i];
 
 		free(l->in.held);
+		free(l->in.walk);
+		l->in.walk = NULL;
+		df_release(&l->in.df);	/* the node freed its partial messages */
 		free(l->in.df.seqs);
 		l->in.held = NULL;
 		l->in.df.seqs = NULL;

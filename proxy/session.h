@@ -35,6 +35,8 @@ struct relay_dir {
 	size_t		 held_len;
 	uint64_t	 skip_left;	/* rest of the current frame ... */
 	int		 skip_forward;	/* ... to forward (1) or drop (0) */
+	struct pwalk	*walk;		/* a payload walked past its window
+					 * (relay.c), made on first use */
 };
 
 /* Requests a node made whose replies the other side owes, remembered at

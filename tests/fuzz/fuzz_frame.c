@@ -28,14 +28,25 @@ run(const uint8_t *buf, size_t size, uint64_t flags, int small, int step)
 	size_t off = 0, avail;
 	int rc;
 
+	struct df_bounds b;
+	uint64_t node = 0;
+
 	df_init(&d, flags, small ? 4096 : 0, small ? 2 : 0, small ? 300 : 0);
 	memset(seq_table_d, 0, sizeof(seq_table_d));
 	df_attach(&d, seq_table_d);
+	/* the reassembly bounds, tight enough for short inputs to reach */
+	memset(&b, 0, sizeof(b));
+	b.max_open = small ? 2000 : 0;
+	b.node_open = &node;
+	b.max_node_open = 5000;
+	b.idle_ms = 50;
+	df_bound(&d, &b);
 	while (off < size) {
 		/* what a reader would have buffered so far */
 		avail = size - off;
 		if (step && avail > (size_t)step)
 			avail = (size_t)step;
+		d.now_ms = off;		/* a clock that the input drives */
 		rc = df_peek(&d, buf + off, avail, &f, &why);
 		if (rc == DG_AGAIN) {
 			if (avail == size - off)
@@ -63,6 +74,12 @@ run(const uint8_t *buf, size_t size, uint64_t flags, int small, int step)
 		if (rc == DG_EINVAL)
 			return;
 		if (d.nseqs < 0 || d.nseqs > d.max_seqs)
+			abort();
+		/* what is counted is within the bounds, and the shared
+		 * figure is this connection's alone here */
+		if ((b.max_open && d.open_bytes > b.max_open) ||
+		    node != d.open_bytes || node > b.max_node_open ||
+		    (d.nseqs == 0 && d.open_bytes != 0))
 			abort();
 		if ((uint64_t)f.len + 4 > size - off)
 			return;			/* frame longer than the input */

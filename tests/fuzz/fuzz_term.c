@@ -79,6 +79,31 @@ walk_atoms(const uint8_t *p, size_t size, int whole)
 		abort();
 }
 
+/*
+ * term_list_len: never reads past the bytes; a proper list ends where a
+ * scan of the whole term ends, and its length is at most the bytes (each
+ * element takes one); TL_IMPROPER also ends at the term's end.
+ */
+static void
+list_len(const uint8_t *p, size_t size, int whole)
+{
+	const uint8_t *after = NULL;
+	const char *why = NULL;
+	uint32_t n = 0;
+	int flat = 0, rc;
+
+	rc = term_list_len(p, p + size, &n, &flat, &after, &why);
+	if (rc == DG_EINVAL && why == NULL)
+		abort();
+	if (rc == TL_PROPER || rc == TL_IMPROPER) {
+		if (whole < 0 || after != p + whole)
+			abort();
+		if (rc == TL_PROPER && (size_t)n > size)
+			abort();
+	} else if (rc != DG_AGAIN && rc != DG_EINVAL)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -115,6 +140,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	walk_prefixes(copy, size, n);
 	walk_atoms(copy, size, n);
+	list_len(copy, size, n);
 	free(copy);
 	return 0;
 }

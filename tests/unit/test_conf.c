@@ -374,7 +374,9 @@ static const struct {
 	{ "{alerts, [{per_source, 0}]}.\n", 1, "must be 1..100000" },
 	{ "{limits, [{max_frame, 10}]}.\n", 1,
 	    "max_frame must be 1024..2147483647 bytes" },
-	{ "{limits, [{max_fragment_sequences, 2000}]}.\n", 1, "1..1024" },
+	{ "{limits, [{max_fragment_sequences, 65}]}.\n", 1, "1..64" },
+	{ "{limits, [{fragment_idle, 0}]}.\n", 1, "1..3600" },
+	{ "{limits, [{max_fragment_open, 1024}]}.\n", 1, "65536.." },
 	{ "{control, 5}.\n", 1, "control socket path" },
 	{ "{control, \"/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}.\n",

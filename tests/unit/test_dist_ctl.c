@@ -653,6 +653,64 @@ test_spawn_request(void)
 		CHECK_EQ(decode(tbuf, tb_len(), 0, &m, &(const char *){ 0 }), 0);
 		CHECK(m.opaque);
 	}
+	/* Improper argument lists (issue 26).  [x | [y]] runs as arity 2,
+	 * whatever the first header says */
+	tb_spawn("m", "f", 1);
+	tb_list(1); tb_atom("x"); tb_list(1); tb_atom("y"); tb_nil();
+	check_msg(&m, 0, 0);
+	CHECK_EQ(m.exec_arity, 2);
+	CHECK(!m.opaque && m.via == VIA_SPAWN);
+	/* LIST_EXT(0, [x, y]) is [x, y] */
+	tb_spawn("m", "f", 0);
+	tb_list(0); tb_list(2); tb_atom("x"); tb_atom("y"); tb_nil();
+	check_msg(&m, 0, 0);
+	CHECK_EQ(m.exec_arity, 2);
+	/* LIST_EXT(0, x), [x | y]: not a list ERTS can apply: opaque */
+	tb_spawn("m", "f", 0);
+	tb_list(0); tb_atom("x");
+	check_msg(&m, 0, 0);
+	CHECK(m.opaque && m.exec_arity == -1 && m.opaque_why != NULL);
+	tb_spawn("m", "f", 1);
+	tb_list(1); tb_atom("x"); tb_atom("y");
+	check_msg(&m, 0, 0);
+	CHECK(m.opaque && m.exec_arity == -1);
+	/* erpc's wrapper split over tails: not read for the user's MFA */
+	tb_spawn("erpc", "execute_call", 4);
+	tb_list(1); tb_ref("a@h");
+	tb_list(3); tb_atom("os"); tb_atom("cmd"); tb_nil(); tb_nil();
+	check_msg(&m, 0, 0);
+	CHECK(m.opaque && span_eq(m.exec_m, "erpc"));
+	/* erpc's user arguments [x | [y]]: os:cmd/2, not /1 */
+	tb_spawn("erpc", "execute_call", 4);
+	tb_list(4); tb_ref("a@h"); tb_atom("os"); tb_atom("cmd");
+	tb_list(1); tb_atom("x"); tb_list(1); tb_atom("y"); tb_nil();
+	tb_nil();
+	check_msg(&m, 0, 0);
+	CHECK(m.via == VIA_ERPC && span_eq(m.exec_m, "os"));
+	CHECK_EQ(m.exec_arity, 2);
+	/* ... and LIST_EXT(0, y) as the user's arguments */
+	tb_spawn("erpc", "execute_call", 4);
+	tb_list(4); tb_ref("a@h"); tb_atom("os"); tb_atom("cmd");
+	tb_list(0); tb_atom("y"); tb_nil();
+	check_msg(&m, 0, 0);
+	CHECK(m.via == VIA_ERPC && m.opaque && m.exec_arity == -1);
+	/* the list runs past what may be seen, and no more will come:
+	 * opaque; before that, more bytes are asked for */
+	{
+		static const struct dc_opts fin = { 0, NULL, 1, NULL, NULL };
+		const char *why2 = NULL;
+		size_t cut;
+
+		tb_spawn("m", "f", 1);
+		tb_list(1); tb_atom("x");
+		cut = tb_len();
+		tb_list(1); tb_atom("y"); tb_nil();
+		CHECK_EQ(dist_ctl_decode_x(tbuf, tbuf + cut, 0, &fin, &m,
+		    &why2), 0);
+		CHECK(m.opaque && m.exec_arity == -1 &&
+		    span_eq(m.exec_f, "f"));
+		CHECK_EQ(decode(tbuf, cut, 0, &m, &why2), DG_AGAIN);
+	}
 	/* the control's {M, F, Arity} must be atoms and a small integer */
 	tb_reset();
 	tb_tuple(6); tb_int(29); tb_ref("a@h"); tb_pid("a@h"); tb_pid("a@h");
@@ -716,6 +774,21 @@ test_rex(void)
 	tb_tuple(5); tb_atom("call"); tb_mfa_args("m", "f", 2); tb_pid("a@h");
 	check_msg(&m, 0, 1);
 	CHECK(m.via == VIA_REX && m.exec_arity == 2);
+	/* {call, M, F, [x | [y]], GL}: rpc:call of arity 2 */
+	tb_reg_send("rex");
+	tb_tuple(3); tb_atom("$gen_call"); tb_gen_call_from();
+	tb_tuple(5); tb_atom("call"); tb_atom("m"); tb_atom("f");
+	tb_list(1); tb_atom("x"); tb_list(1); tb_atom("y"); tb_nil();
+	tb_pid("a@h");
+	check_msg(&m, 0, 1);
+	CHECK(m.via == VIA_REX && m.exec_arity == 2 && !m.opaque);
+	/* {call, M, F, LIST_EXT(0, x), GL}: not a proper list */
+	tb_reg_send("rex");
+	tb_tuple(3); tb_atom("$gen_call"); tb_gen_call_from();
+	tb_tuple(5); tb_atom("call"); tb_atom("m"); tb_atom("f");
+	tb_list(0); tb_atom("x"); tb_pid("a@h");
+	check_msg(&m, 0, 1);
+	CHECK(m.via == VIA_REX && m.opaque && m.exec_arity == -1);
 	/* relays: the name is reported, but the message is opaque */
 	tb_reg_send("rex");
 	tb_tuple(2); tb_pid("a@h");
@@ -782,8 +855,11 @@ test_rex(void)
 		tb_tuple(5); tb_atom("call"); tb_mfa_args("os", "cmd", 1);
 		full = tb_len();
 		CHECK_EQ(decode(tbuf, full - 6, 0, &m2, &why), DG_AGAIN);
-		/* the argument list's header is all that is needed */
-		CHECK_EQ(decode(tbuf, full - 2, 0, &m2, &why), 0);
+		/* the argument list up to its last tail is needed: its
+		 * header alone does not say the arity ERTS builds */
+		CHECK_EQ(decode(tbuf, full - 2, 0, &m2, &why), DG_AGAIN);
+		CHECK_EQ(decode(tbuf, full - 1, 0, &m2, &why), DG_AGAIN);
+		CHECK_EQ(decode(tbuf, full, 0, &m2, &why), 0);
 		CHECK_EQ(m2.exec_arity, 1);
 	}
 	/* other names: the payload is not read */
@@ -822,6 +898,13 @@ test_net_kernel(void)
 	tb_nil(); tb_atom("true"); tb_pid("a@h");
 	check_msg(&m, 0, 1);
 	CHECK(m.via == VIA_NET_KERNEL && m.exec_arity == 2);
+	/* spawn of m:f with LIST_EXT(0, [x]): arity 1 */
+	tb_reg_send("net_kernel");
+	tb_tuple(3); tb_atom("$gen_call"); tb_gen_call_from();
+	tb_tuple(5); tb_atom("spawn"); tb_atom("m"); tb_atom("f");
+	tb_list(0); tb_list(1); tb_atom("x"); tb_nil(); tb_pid("a@h");
+	check_msg(&m, 0, 1);
+	CHECK(m.via == VIA_NET_KERNEL && m.exec_arity == 1);
 	/* administrative calls and anything else: unknown */
 	tb_reg_send("net_kernel");
 	tb_tuple(3); tb_atom("$gen_call"); tb_gen_call_from();

@@ -526,6 +526,131 @@ event_is(const struct df_dir *d, const char *ev)
 	return d->event != NULL && strcmp(d->event, ev) == 0;
 }
 
+/* peek + commit of one hand-built fragment with `verdict`. */
+static int
+frag_step(struct df_dir *d, int first, uint64_t seq, uint64_t frag,
+    size_t data, enum df_verdict verdict)
+{
+	struct df_frame f;
+	const char *why = NULL;
+	size_t n = mk_frag(fbuf, first, seq, frag, data);
+	int rc;
+
+	if ((rc = peek_g(d, fbuf, n, &f, &why)) != 1)
+		return rc;
+	if (df_needs_table(d, &f))
+		df_attach(d, seq_table_d);
+	return df_commit(d, &f, verdict, &why);
+}
+
+/* Reassembly bounds (issue 26 item 3): what the receiver holds for open
+ * sequences, per connection, per node across connections, and idle. */
+static void
+test_reassembly_bounds(void)
+{
+	struct df_dir d, d2;
+	struct df_bounds b;
+	uint64_t node = 0;
+	int i;
+
+	/* per connection: 64 sequences opened, then their continuations
+	 * run into the bound; a dropped sequence counts nothing */
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_init(&d, DFLAG_FRAGMENTS, 0, 0, 0);
+	memset(&b, 0, sizeof(b));
+	b.max_open = 1 << 20;
+	df_bound(&d, &b);
+	for (i = 0; i < 64; i++)
+		CHECK_EQ(frag_step(&d, 1, 100 + (uint64_t)i, 20, 1000,
+		    DF_FORWARD), DF_FORWARD);
+	CHECK_EQ(d.open_bytes, 64 * (1000 + 20 * DF_FRAG_COST));
+	/* 1 MiB - 145920 bytes leave room for 13 fragments of 65000 */
+	for (i = 0; i < 13; i++)
+		CHECK_EQ(frag_step(&d, 0, 100 + (uint64_t)i, 19, 65000,
+		    DF_FORWARD), DF_FORWARD);
+	CHECK_EQ(frag_step(&d, 0, 113, 19, 65000, DF_FORWARD), DG_EINVAL);
+	CHECK(event_is(&d, "filter.reassembly"));
+
+	/* the last fragment gives its sequence's bytes back */
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_init(&d, DFLAG_FRAGMENTS, 0, 0, 0);
+	df_bound(&d, &b);
+	CHECK_EQ(frag_step(&d, 1, 7, 3, 60000, DF_FORWARD), DF_FORWARD);
+	CHECK_EQ(frag_step(&d, 0, 7, 2, 60000, DF_FORWARD), DF_FORWARD);
+	CHECK_EQ(d.open_bytes, 120000 + 3 * DF_FRAG_COST);
+	CHECK_EQ(frag_step(&d, 0, 7, 1, 60000, DF_FORWARD), DF_FORWARD);
+	CHECK_EQ(d.open_bytes, 0);
+	/* dropped sequences: the receiver holds nothing of them */
+	CHECK_EQ(frag_step(&d, 1, 8, 3, 60000, DF_DROP), DF_DROP);
+	CHECK_EQ(frag_step(&d, 0, 8, 2, 60000, DF_FORWARD), DF_DROP);
+	CHECK_EQ(d.open_bytes, 0);
+
+	/* per node: two connections share one figure */
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_init(&d, DFLAG_FRAGMENTS, 0, 0, 0);
+	df_init(&d2, DFLAG_FRAGMENTS, 0, 0, 0);
+	memset(&b, 0, sizeof(b));
+	b.node_open = &node;
+	b.max_node_open = 150000;
+	df_bound(&d, &b);
+	df_bound(&d2, &b);
+	CHECK_EQ(frag_step(&d, 1, 1, 5, 60000, DF_FORWARD), DF_FORWARD);
+	{
+		static struct df_seq t2[DF_MAX_SEQS];
+		struct df_frame f;
+		const char *why = NULL;
+		size_t n = mk_frag(fbuf, 1, 2, 5, 60000);
+
+		CHECK_EQ(peek_g(&d2, fbuf, n, &f, &why), 1);
+		df_attach(&d2, t2);
+		CHECK_EQ(df_commit(&d2, &f, DF_FORWARD, &why), DF_FORWARD);
+		CHECK_EQ(node, 120000 + 10 * DF_FRAG_COST);
+		n = mk_frag(fbuf, 0, 2, 4, 60000);
+		CHECK_EQ(peek_g(&d2, fbuf, n, &f, &why), 1);
+		CHECK_EQ(df_commit(&d2, &f, DF_FORWARD, &why), DG_EINVAL);
+		CHECK(event_is(&d2, "filter.reassembly"));
+		/* the connection closes: its share goes back */
+		df_release(&d2);
+		CHECK_EQ(node, 60000 + 5 * DF_FRAG_COST);
+	}
+	df_release(&d);
+	CHECK_EQ(node, 0);
+
+	/* a first fragment announcing 2^40 fragments: the receiver would
+	 * set them all up at once; counted, and refused */
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_init(&d, DFLAG_FRAGMENTS, 0, 0, 0);
+	memset(&b, 0, sizeof(b));
+	b.max_open = 256 << 20;
+	df_bound(&d, &b);
+	CHECK_EQ(frag_step(&d, 1, 3, (uint64_t)1 << 40, 100, DF_FORWARD),
+	    DG_EINVAL);
+	CHECK(event_is(&d, "filter.reassembly"));
+	CHECK_EQ(d.open_bytes, 0);
+
+	/* idle: an open sequence without a fragment past the deadline */
+	memset(seq_table_d, 0, sizeof(seq_table_d));
+	df_init(&d, DFLAG_FRAGMENTS, 0, 0, 0);
+	memset(&b, 0, sizeof(b));
+	b.idle_ms = 1000;
+	df_bound(&d, &b);
+	d.now_ms = 5000;
+	CHECK_EQ(frag_step(&d, 1, 9, 3, 100, DF_FORWARD), DF_FORWARD);
+	d.now_ms = 5900;
+	CHECK_EQ(frag_step(&d, 0, 9, 2, 100, DF_FORWARD), DF_FORWARD);
+	d.now_ms = 6800;
+	{
+		uint8_t tick[4] = { 0, 0, 0, 0 };
+		struct df_frame f;
+		const char *why = NULL;
+
+		CHECK_EQ(peek_g(&d, tick, 4, &f, &why), 1);
+		d.now_ms = 7000;
+		CHECK_EQ(peek_g(&d, tick, 4, &f, &why), DG_EINVAL);
+		CHECK(event_is(&d, "filter.reassembly"));
+	}
+}
+
 static void
 test_tick_and_prefixes(void)
 {
@@ -875,6 +1000,7 @@ main(void)
 	RUN(test_malformed_headers);
 	RUN(test_fragments);
 	RUN(test_fragment_caps);
+	RUN(test_reassembly_bounds);
 	RUN(test_cache_header);
 	return TEST_DONE();
 }

@@ -393,13 +393,216 @@ test_atoms(void)
 	check_bad(b, 5);
 	memcpy(b, "\x73\x03" "a\0b", 5);
 	check_bad(b, 5);
-	/* Latin-1 high bytes are characters */
+	/* Latin-1 high bytes: ERTS stores them as UTF-8, so the bytes are
+	 * not the atom's name; OTP sends UTF-8 atoms: refused */
 	memcpy(b, "\x73\x02\xe9\xff", 4);
+	check_bad(b, 4);
+	memcpy(b, "\x64\x00\x02\xc3\xa9", 5);
+	check_bad(b, 5);
+	memcpy(b, "\x73\x02" "ab", 4);
 	check_term(b, 4);
 	/* a pid whose node is not an atom */
 	memcpy(b, "\x58\x61\x01", 3);
 	memset(b + 3, 0, 12);
 	check_bad(b, 15);
+}
+
+/* term_list_len over [tbuf, tbuf + tb_len()), at a guard page. */
+static int
+list_len(uint32_t *n, int *flat, size_t *used)
+{
+	const uint8_t *p = guard_copy(tbuf, tb_len()), *after = NULL;
+	const char *why = NULL;
+	int rc;
+
+	rc = term_list_len(p, p + tb_len(), n, flat, &after, &why);
+	if (rc >= 0)
+		*used = (size_t)(after - p);
+	return rc;
+}
+
+static void
+tb_list_hdr(uint32_t n)
+{
+	wr_u8(&w, 108);
+	wr_u32(&w, n);
+}
+
+/* Lists as ERTS builds them: a tail that is a list continues the list. */
+static void
+test_list_len(void)
+{
+	uint32_t n;
+	int flat;
+	size_t used, k, len;
+
+	/* [a, b]: proper, flat */
+	tb_reset(); tb_list_hdr(2); tb_atom("a"); tb_atom("b"); wr_u8(&w, 106);
+	CHECK_EQ(list_len(&n, &flat, &used), TL_PROPER);
+	CHECK(n == 2 && flat && used == tb_len());
+	/* [a | [b]]: ERTS builds [a, b], arity 2, not 1 */
+	tb_reset(); tb_list_hdr(1); tb_atom("a");
+	tb_list_hdr(1); tb_atom("b"); wr_u8(&w, 106);
+	CHECK_EQ(list_len(&n, &flat, &used), TL_PROPER);
+	CHECK(n == 2 && !flat && used == tb_len());
+	/* LIST_EXT(0, [a, b, c]): the tail is the term */
+	tb_reset(); tb_list_hdr(0);
+	tb_list_hdr(3); tb_atom("a"); tb_atom("b"); tb_atom("c"); wr_u8(&w, 106);
+	CHECK_EQ(list_len(&n, &flat, &used), TL_PROPER);
+	CHECK(n == 3 && !flat);
+	/* LIST_EXT(0, NIL) is [] */
+	tb_reset(); tb_list_hdr(0); wr_u8(&w, 106);
+	CHECK_EQ(list_len(&n, &flat, &used), TL_PROPER);
+	CHECK_EQ(n, 0);
+	/* [a | "xy"]: [a, $x, $y] */
+	tb_reset(); tb_list_hdr(1); tb_atom("a");
+	wr_u8(&w, 107); wr_u16(&w, 2); wr_bytes(&w, "xy", 2);
+	CHECK_EQ(list_len(&n, &flat, &used), TL_PROPER);
+	CHECK(n == 3 && !flat && used == tb_len());
+	/* "xy" and [] */
+	tb_reset(); wr_u8(&w, 107); wr_u16(&w, 2); wr_bytes(&w, "xy", 2);
+	CHECK_EQ(list_len(&n, &flat, &used), TL_PROPER);
+	CHECK(n == 2 && flat);
+	tb_reset(); wr_u8(&w, 106);
+	CHECK_EQ(list_len(&n, &flat, &used), TL_PROPER);
+	CHECK_EQ(n, 0);
+	/* [a | b], LIST_EXT(0, b), not a list: improper */
+	tb_reset(); tb_list_hdr(1); tb_atom("a"); tb_atom("b");
+	CHECK_EQ(list_len(&n, &flat, &used), TL_IMPROPER);
+	CHECK_EQ(used, tb_len());
+	tb_reset(); tb_list_hdr(0); tb_atom("b");
+	CHECK_EQ(list_len(&n, &flat, &used), TL_IMPROPER);
+	tb_reset(); tb_atom("b");
+	CHECK_EQ(list_len(&n, &flat, &used), TL_IMPROPER);
+	/* a chain of 1000 one-element lists: iterative, arity 1000 */
+	tb_reset();
+	for (k = 0; k < 1000; k++) {
+		tb_list_hdr(1); tb_atom("a");
+	}
+	wr_u8(&w, 106);
+	CHECK_EQ(list_len(&n, &flat, &used), TL_PROPER);
+	CHECK(n == 1000 && used == tb_len());
+	/* every strict prefix of a chained list waits; never a verdict */
+	tb_reset(); tb_list_hdr(1); tb_atom("a");
+	tb_list_hdr(0); tb_list_hdr(1); tb_atom("b"); wr_u8(&w, 106);
+	len = tb_len();
+	for (k = 0; k < len; k++) {
+		const uint8_t *p = guard_copy(tbuf, k), *after;
+		const char *why;
+
+		CHECK_EQ(term_list_len(p, p + k, &n, &flat, &after, &why),
+		    DG_AGAIN);
+	}
+	/* a count beyond the bytes, and a malformed element */
+	tb_reset(); tb_list_hdr(0xffffffffU); tb_atom("a");
+	CHECK_EQ(list_len(&n, &flat, &used), DG_AGAIN);
+	tb_reset(); tb_list_hdr(1); wr_u8(&w, 200); wr_u8(&w, 106);
+	CHECK_EQ(list_len(&n, &flat, &used), DG_EINVAL);
+}
+
+static int stream_atoms, stream_funs;
+
+static void
+stream_visit(void *arg, const uint8_t *t)
+{
+	(void)arg;
+	if (t[0] == 112 || t[0] == 113)
+		stream_funs++;
+	else
+		stream_atoms++;
+}
+
+/* Feeds [p, p + len) in chunks of `step` (0: split once at `cut`). */
+static int
+stream_all(const uint8_t *p, size_t len, size_t cut, size_t step,
+    size_t *used_total)
+{
+	struct term_stream ts;
+	struct term_visit v = { TV_ATOMS | TV_FUNS, stream_visit, NULL, NULL };
+	size_t pos = 0, n, used;
+	int rc;
+
+	term_stream_init(&ts);
+	stream_atoms = stream_funs = 0;
+	while (pos <= len) {
+		n = step ? (len - pos < step ? len - pos : step) :
+		    (pos < cut ? cut : len - pos);
+		rc = term_stream_feed(&ts, p + pos, n, &v, &used);
+		if (rc == TS_DONE) {
+			*used_total = pos + used;
+			return TS_DONE;
+		}
+		if (rc != TS_MORE)
+			return rc;
+		if (pos == len)
+			return TS_MORE;
+		pos += n;
+	}
+	return TS_MORE;
+}
+
+/* The streaming walk: any split, any chunk size, the same end and the
+ * same atoms and funs as term_walk over the whole. */
+static void
+test_stream(void)
+{
+	struct term_visit v = { TV_ATOMS | TV_FUNS, stream_visit, NULL, NULL };
+	const char *why;
+	size_t len, k, used, steps[] = { 1, 2, 3, 7, 64, 1000 };
+	int whole, atoms, funs, i;
+	uint8_t fb[256];
+	size_t fl;
+
+	fl = tb_fun(1, 0);			/* tb_fun starts over */
+	memcpy(fb, tbuf, fl);
+	tb_reset();
+	wr_u8(&w, 104); wr_u8(&w, 5);		/* {..} */
+	tb_atom("hello");
+	tb_pid("a@h", 7);
+	wr_u8(&w, 116); wr_u32(&w, 1); tb_atom("k");	/* #{k => <<..>>} */
+	wr_u8(&w, 109); wr_u32(&w, 3000);
+	for (k = 0; k < 3000; k++)
+		wr_u8(&w, (uint8_t)k);
+	wr_u8(&w, 108); wr_u32(&w, 3);		/* [export, ref, "ab" | "cd"] */
+	wr_u8(&w, 113); tb_atom("os"); tb_atom("cmd"); wr_u8(&w, 97); wr_u8(&w, 1);
+	tb_ref("b@h");
+	wr_u8(&w, 107); wr_u16(&w, 2); wr_bytes(&w, "ab", 2);
+	wr_u8(&w, 107); wr_u16(&w, 2); wr_bytes(&w, "cd", 2);
+	wr_bytes(&w, fb, fl);
+	len = tb_len();
+	stream_atoms = stream_funs = 0;
+	whole = term_walk(tbuf, tbuf + len, tbuf + len, &v, &why);
+	CHECK_EQ(whole, (int)len);
+	atoms = stream_atoms;
+	funs = stream_funs;
+	CHECK(atoms >= 7 && funs == 2);
+	for (k = 0; k <= len; k++) {
+		CHECK_EQ(stream_all(tbuf, len, k, 0, &used), TS_DONE);
+		CHECK_EQ(used, len);
+		CHECK_EQ(stream_atoms, atoms);
+		CHECK_EQ(stream_funs, funs);
+	}
+	for (i = 0; i < (int)DG_ARRAY_LEN(steps); i++) {
+		CHECK_EQ(stream_all(tbuf, len, 0, steps[i], &used), TS_DONE);
+		CHECK_EQ(used, len);
+		CHECK_EQ(stream_atoms, atoms);
+	}
+	/* bytes after the term are not its own */
+	wr_u8(&w, 106); wr_u8(&w, 106);
+	CHECK_EQ(stream_all(tbuf, len + 2, 0, 5, &used), TS_DONE);
+	CHECK_EQ(used, len);
+	/* a cut term wants more; a bad tag is refused */
+	CHECK_EQ(stream_all(tbuf, len - 1, 0, 9, &used), TS_MORE);
+	tb_reset(); wr_u8(&w, 104); wr_u8(&w, 2); wr_u8(&w, 97); wr_u8(&w, 1);
+	wr_u8(&w, 200);
+	CHECK_EQ(stream_all(tbuf, tb_len(), 0, 1, &used), DG_EINVAL);
+	/* deep nesting is refused as term_walk refuses it */
+	tb_reset();
+	for (k = 0; k < TERM_MAX_DEPTH + 5; k++) {
+		wr_u8(&w, 104); wr_u8(&w, 1);
+	}
+	wr_u8(&w, 106);
+	CHECK_EQ(stream_all(tbuf, tb_len(), 0, 100, &used), DG_EINVAL);
 }
 
 static void
@@ -557,6 +760,8 @@ main(void)
 	RUN(test_depth);
 	RUN(test_huge_lengths);
 	RUN(test_atoms);
+	RUN(test_list_len);
+	RUN(test_stream);
 	RUN(test_refused_tags);
 	RUN(test_accessors);
 	return TEST_DONE();
