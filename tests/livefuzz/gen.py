@@ -443,6 +443,10 @@ N_GLOBAL = 14
 
 def gen_global(r, ctx, wild=False):
     k = r.randrange(N_GLOBAL + 4)
+    # cancel_connect and remove_connection make B's global drop the
+    # connection (and the rest of the batch with it): now and then only
+    while k in (11, 12) and r.random() < 0.9:
+        k = r.randrange(N_GLOBAL + 4)
     if k == N_GLOBAL:
         return (19, ctx.my_pid(r), Atom("global_name_server"), ctx.my_ref(r)), None
     if k == N_GLOBAL + 1:
