@@ -26,6 +26,7 @@ dg_start || exit 1
 res() {	# res NAME OUTPUT: one check from a run's result line
 	local line
 	line=$(grep '^livefuzz ' <<<"$2" | tail -n 1)
+	[ -n "$line" ] || echo "$2" | tail -n 15 | sed 's/^/# /'
 	echo "$2" | grep '^# ' | tail -n 5
 	echo "# $line"
 	check "$1: ${line:-no result line}" grep -q '^livefuzz ok: admitted [1-9]' <<<"$line"

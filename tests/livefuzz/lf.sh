@@ -67,3 +67,10 @@ lf_run() {
 	    --obs-cmd "$(lf_obs_cmd $((secs + 120)))" --policy "$pol" --name "$name" \
 	    --seed "$seed" --messages "$n" --seconds "$secs" --repro-dir "$T/repro" "$@"
 }
+
+# lf_repro VERSION FILE...: each reproducer against a fresh B of that release
+lf_repro() {
+	local v=$1; shift
+	python3 "$LF/livefuzz.py" repro --epmd "$EPMD_PORT" --b "b@$HOST" --cookie "$COOKIE" \
+	    --b-cmd "$(lf_b_cmd "$v" 120)" --b-log "$T/b.log" --obs-cmd "$(lf_obs_cmd 120)" "$@"
+}

@@ -63,6 +63,8 @@ class Peer(craft.Session):
     """A craft.Session whose reader keeps what B disclosed (bounded), and
     notices the answers to our own is_auth calls."""
 
+    syncs = 0       # is_auth calls of the harness itself, all connections
+
     def __init__(self, port, name, cookie, flags, ctx):
         self.ctx = ctx
         self.answered = set()
@@ -143,6 +145,7 @@ class Peer(craft.Session):
     def sync(self, secs):
         """An is_auth call to net_kernel; True once B answered it: every
         message before it has been through distguard and B."""
+        Peer.syncs += 1
         ref = self.ctx.my_ref(__import__("random").Random())
         me = Pid(self.ctx.me, 77, 0, self.ctx.creation)
         msg = ((6, me, Atom(""), Atom("net_kernel")),
@@ -489,9 +492,12 @@ class Run:
             self.send_batch(msgs)
         except OSError:
             pass
-        self.peer.sync(5)
+        synced = self.peer.sync(5)
         time.sleep(0.5)
-        return self.judge(self.a.atom_slack)
+        r = self.judge(self.a.atom_slack)
+        log("shrink step: %d message(s): %s" % (
+            len(msgs), r or ("B fine" if synced else "B fine, but is_auth unanswered")))
+        return r
 
     def shrink(self, msgs, hdr):
         """The smallest run of consecutive messages found that still fails
@@ -561,6 +567,7 @@ class Run:
         el = time.time() - t0
         try:
             after = dg_counts(a.ctl, prefix)
+            syncs = Peer.syncs
             d = delta(before, after)
         except (OSError, ValueError) as e:
             d = None
@@ -571,14 +578,15 @@ class Run:
             rc = 1
             path = os.path.join(a.repro_dir, "livefuzz-seed%d-batch%d.lfr" % (a.seed, batches))
             os.makedirs(a.repro_dir, exist_ok=True)
-            save_repro(path, failure, self.ctx.me, self.creation, a.b, last_msgs, a.seed, batches)
+            batch_me = self.ctx.me      # the trials below connect under other names
+            save_repro(path, failure, batch_me, self.creation, a.b, last_msgs, a.seed, batches)
             log("batch saved: %s" % path)
             if a.shrink:
-                hdr = {"peer": str(self.ctx.me), "creation": self.creation, "b": a.b}
+                hdr = {"peer": str(batch_me), "creation": self.creation, "b": a.b}
                 small = self.shrink(last_msgs, hdr)
                 if len(small) < len(last_msgs):
                     spath = path[:-4] + "-min.lfr"
-                    save_repro(spath, failure + " (shrunk)", self.ctx.me, self.creation, a.b,
+                    save_repro(spath, failure + " (shrunk)", batch_me, self.creation, a.b,
                                small, a.seed, batches)
                     log("shrunk to %d message(s): %s" % (len(small), spath))
                     for cls, c, p in small[:3]:
@@ -586,8 +594,11 @@ class Run:
                     path = spath
         if d:
             tys = " ".join("%s=%d/%d/%d" % (t, *v) for t, v in sorted(d["types"].items()))
-            counts = "admitted %d of %d (denied %d, dropped %d, invalid %d; by type allow/deny/drop %s)" % (
-                d["allow"], sent, d["deny"], d["drop"], d["invalid"], tys)
+            # the harness's own is_auth calls are admitted reg_sends too
+            adm = max(0, d["allow"] - syncs)
+            counts = "admitted %d of %d (denied %d, dropped %d, invalid %d; by type allow/deny/drop %s, " \
+                "with the harness's %d is_auth calls)" % (
+                    adm, sent, d["deny"], d["drop"], d["invalid"], tys, syncs)
         else:
             counts = "admitted ? of %d" % sent
         info = "%s in %.1f s (%.0f msg/s), %d batches, %d connection(s); classes %s" % (
@@ -598,6 +609,30 @@ class Run:
             print("livefuzz ok: %s" % info)
         sys.stdout.flush()
         return rc
+
+
+def cmd_repro(a):
+    """Each reproducer against a fresh B: prints one line per file,
+    "repro NAME: reproduces: <failure>" or "repro NAME: B fine"."""
+    a.seed = 0
+    a.repro_dir = "."
+    bad = 0
+    for path in a.files:
+        hdr, msgs = load_repro(path)
+        with open(path) as f:
+            head = f.readline()
+        a.name = a.allow_name if "[policy allow]" in head else a.default_name
+        run = Run(a)
+        try:
+            r = run.trial(msgs, hdr)
+        except (EOFError, OSError) as e:
+            r = "harness: %s" % e
+        finally:
+            run.stop_b()
+        name = os.path.basename(path)[:-4]
+        print("repro %s: %s" % (name, "reproduces: " + r if r else "B fine"), flush=True)
+        bad += r is not None
+    return 1 if bad and a.expect_fine else 0
 
 
 def cmd_replay(a):
@@ -622,6 +657,9 @@ def cmd_replay(a):
 
 
 def main():
+    # nested terms of the generator (1,000 deep at most) are walked and
+    # re-encoded recursively when a batch is saved, loaded or relocated
+    sys.setrecursionlimit(20000)
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run")
@@ -646,6 +684,19 @@ def main():
     r.add_argument("--shrink", action="store_true")
     r.add_argument("--atom-slack", type=int, default=2000)
     r.add_argument("--report-every", type=int, default=20)
+    q = sub.add_parser("repro")
+    for o in ("--b", "--cookie", "--b-cmd", "--b-log", "--obs-cmd"):
+        q.add_argument(o, required=True)
+    q.add_argument("--port", type=int, default=0)
+    q.add_argument("--epmd", type=int, default=0)
+    q.add_argument("--ctl", default="")
+    q.add_argument("--default-name", default="fzr")
+    q.add_argument("--allow-name", default="alr")
+    q.add_argument("--atom-slack", type=int, default=2000)
+    q.add_argument("--shrink", action="store_true")
+    q.add_argument("--expect-fine", action="store_true",
+                   help="exit 1 when a reproducer still reproduces")
+    q.add_argument("files", nargs="+")
     p = sub.add_parser("replay")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--epmd", type=int, default=0)
@@ -658,6 +709,8 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))
     if a.cmd == "replay":
         return cmd_replay(a)
+    if a.cmd == "repro":
+        return cmd_repro(a)
     run = Run(a)
     try:
         return run.main()

@@ -52,6 +52,7 @@ one() {	# one POLICY NAME MESSAGES [classes]
 	    --repro-dir "$REPRO" ${cls:+--classes "$cls"} 2>&1)
 	echo "$out" | grep '^# ' | grep -v '^# livefuzz' | tail -n 12
 	line=$(grep '^livefuzz ' <<<"$out" | tail -n 1)
+	[ -n "$line" ] || echo "$out" | tail -n 15 | sed 's/^/# /'
 	check "live fuzz OTP $OTP, $pol policy, seed $SEED: ${line:-no result line}" \
 	    grep -q '^livefuzz ok: admitted' <<<"$line"
 	adm=$(sed -n 's/^livefuzz [a-zA-Z]*: admitted \([0-9]*\) of.*/\1/p' <<<"$line")
