@@ -44,34 +44,24 @@ REPROS = {
         "rex: {From, features_request} whose From is no pid or name: rex exits "
         "(badarg in From ! ...); kernel_sup restarts it, or halts the node",
         [("rex_types",) + regsend("rex", (42, Atom("features_request")))]),
+    "rex_by_pid_features": ("default",
+        "rex reached by its pid (disclosed to the peer) under the replies "
+        "profile: {{Ref, Node}, features_request} makes rex exit (badarg); "
+        "found by the default mix's capture mutations (a captured "
+        "{{Ref, Node}, true} to global's locker, pid and atom mutated)",
+        [("capture", (22, Pid(ME, 55, 0, CRE), Pid(B, 53, 0, 0)),
+          ((R, ME), Atom("features_request")))]),
     "net_kernel_is_auth_from": ("default",
         "net_kernel: an is_auth call whose From is not {Pid, Tag}: net_kernel "
         "exits (function clause in gen_server's reply), the node halts",
         [("ping_from",) + regsend("net_kernel", (Atom("$gen_call"), 42,
                                                   (Atom("is_auth"), ME)))]),
-    "global_init_connect_vsn": ("default",
-        "global: init_connect of another protocol version (7): "
-        "global_name_server exits, the node halts",
-        [("global_values",) + regsend("global_name_server",
-                                       cast((Atom("init_connect"), (7, TAG), ME, init_msg())))]),
     "global_init_connect_msg": ("default",
         "global: init_connect whose InitMsg is not {locker, ...}: "
         "global_name_server exits (badmatch), the node halts",
         [("capture_global",) + regsend("global_name_server",
             cast((Atom("init_connect"), (8, TAG), ME,
                   (Atom("code_server"), Atom("remove_connection"), Map([]), P))))]),
-    "global_exchange_types": ("default",
-        "global: exchange whose name list is not a list: global_name_server exits",
-        [("global_types",) + regsend("global_name_server",
-            cast((Atom("exchange"), ME, 42, [], TAG)))]),
-    "global_resolved_types": ("default",
-        "global: resolved whose Known is not a list of nodes",
-        [("global_types",) + regsend("global_name_server",
-            cast((Atom("resolved"), ME, [], 42, Atom("unused"), [], TAG)))]),
-    "global_lost_connection": ("default",
-        "global: lost_connection about another node (relayed claim)",
-        [("global_locks",) + regsend("global_name_server",
-            (Atom("lost_connection"), Atom("lf_third@localhost"), 1, 1, ME))]),
     "sys_terminate_gateway": ("allow",
         "sys: {system, From, {terminate, normal}} to the allowed gen_server "
         "gateway: it stops (and sys:get_state would read its state)",

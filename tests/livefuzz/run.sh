@@ -17,6 +17,10 @@
 #                              default: its DEFAULT_MIX, which leaves out
 #                              KNOWN_CRASHERS)
 #   LIVEFUZZ_SHRINK=0          do not shrink a failing batch
+#   LIVEFUZZ_REPRO=1           instead of fuzzing, replay each reproducer in
+#                              tests/livefuzz/repro/ against a fresh B:
+#                              "ok - repro NAME: B fine" once its class is
+#                              fixed, "not ok - ... reproduces: ..." before
 #
 # Prints "ok - ..." / "not ok - ..." per run with "admitted N of M", and
 # a total; exits non-zero on a failure.
@@ -43,6 +47,18 @@ fi
 
 lf_conf
 dg_start || exit 1
+
+if [ "${LIVEFUZZ_REPRO:-0}" = 1 ]; then
+	while read -r line; do
+		case $line in
+		"repro "*": B fine") ok "${line} (OTP $OTP)" ;;
+		"repro "*) not_ok "${line} (OTP $OTP)" ;;
+		*) echo "# $line" ;;
+		esac
+	done < <(lf_repro "$OTP" "$ROOT"/tests/livefuzz/repro/*.lfr 2>&1 | grep -v '^# shrink step')
+	done_tests
+	exit
+fi
 
 total=0
 one() {	# one POLICY NAME MESSAGES [classes]
