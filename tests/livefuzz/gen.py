@@ -109,14 +109,20 @@ class Ctx:
         return Ref(self.me, self.creation,
                    [r.getrandbits(18), r.getrandbits(32), r.getrandbits(32)])
 
+    # Two draws whatever B disclosed so far: the stream of choices stays
+    # the seed's alone (only the pid picked depends on the run).
     def b_pid(self, r):
-        if self.b_pids and r.random() < 0.9:
-            return r.choice(self.b_pids[-64:])
+        x, y = r.random(), r.random()
+        pool = self.b_pids[-64:]
+        if pool and x < 0.9:
+            return pool[int(y * len(pool))]
         return self.locker or Pid(self.b, 0, 0, 0)
 
     def b_ref(self, r):
-        if self.b_refs:
-            return r.choice(self.b_refs[-64:])
+        y = r.random()
+        pool = self.b_refs[-64:]
+        if pool:
+            return pool[int(y * len(pool))]
         return Ref(self.b, 0, [1, 2, 3])
 
 

@@ -358,7 +358,7 @@ def load_repro(path):
 def relocate(msgs, hdr, ctx):
     """A saved batch moved onto a new connection: the recorded peer and B
     names become the current ones; B's pids keep their numbers and take
-    B's current creation."""
+    B's current creation, except <0.0.0>, which stands for B's locker."""
     old_me, old_b = hdr.get("peer"), hdr.get("b")
     bcre = ctx.b_pids[0].creation if ctx.b_pids else None
 
@@ -369,6 +369,8 @@ def relocate(msgs, hdr, ctx):
             if x.node == old_me:
                 return Pid(ctx.me, x.id, x.serial, ctx.creation)
             if x.node == old_b:
+                if x.id == 0 and x.serial == 0 and ctx.locker is not None:
+                    return ctx.locker
                 return Pid(ctx.b, x.id, x.serial, bcre if bcre is not None else x.creation)
             return x
         if isinstance(x, Ref):
@@ -500,17 +502,38 @@ class Run:
         return r
 
     def shrink(self, msgs, hdr):
-        """The smallest run of consecutive messages found that still fails
-        (bisection); each step restarts B."""
-        cur = msgs
-        while len(cur) > 1:
-            h = len(cur) // 2
-            if self.trial(cur[:h], hdr):
-                cur = cur[:h]
-            elif self.trial(cur[h:], hdr):
-                cur = cur[h:]
-            else:
-                break
+        """A smaller batch that still fails (delta debugging: a chunk
+        alone, else the batch without a chunk; finer chunks when neither
+        fails), within --shrink-trials restarts of B.  A message may need
+        others before it (a pid B discloses in answer to one), hence the
+        complements."""
+        cur, n, trials = msgs, 2, 0
+        while len(cur) > 1 and trials < self.a.shrink_trials:
+            size = -(-len(cur) // n)
+            chunks = [cur[i:i + size] for i in range(0, len(cur), size)]
+            nxt = None
+            for c in chunks:
+                trials += 1
+                if self.trial(c, hdr):
+                    nxt, n = c, 2
+                    break
+                if trials >= self.a.shrink_trials:
+                    break
+            if nxt is None and len(chunks) > 2:
+                for i in range(len(chunks)):
+                    if trials >= self.a.shrink_trials:
+                        break
+                    comp = [m for j, c in enumerate(chunks) if j != i for m in c]
+                    trials += 1
+                    if self.trial(comp, hdr):
+                        nxt, n = comp, max(n - 1, 2)
+                        break
+            if nxt is None:
+                if n >= len(cur):
+                    break
+                n = min(len(cur), n * 2)
+                continue
+            cur = nxt
             log("shrunk to %d messages" % len(cur))
         return cur
 
@@ -536,11 +559,18 @@ class Run:
         per_class = {}
         t0 = time.time()
         failure = None
-        last_msgs = []
+        # what this connection has carried so far: a failure may need a
+        # state an earlier batch made (a pid B disclosed, a name global
+        # registered), so the reproducer is the connection's history
+        hist = []
+        hist_conn = self.conn_no
         while sent < a.messages and time.time() - t0 < a.seconds:
             n = min(a.batch, a.messages - sent)
             msgs = [g.next(self.ctx) for _ in range(n)]
-            last_msgs = msgs
+            if hist_conn != self.conn_no:
+                hist, hist_conn = [], self.conn_no
+            hist.extend(msgs)
+            del hist[:-a.history]
             try:
                 self.send_batch(msgs)
             except OSError:
@@ -579,12 +609,12 @@ class Run:
             path = os.path.join(a.repro_dir, "livefuzz-seed%d-batch%d.lfr" % (a.seed, batches))
             os.makedirs(a.repro_dir, exist_ok=True)
             batch_me = self.ctx.me      # the trials below connect under other names
-            save_repro(path, failure, batch_me, self.creation, a.b, last_msgs, a.seed, batches)
+            save_repro(path, failure, batch_me, self.creation, a.b, hist, a.seed, batches)
             log("batch saved: %s" % path)
             if a.shrink:
                 hdr = {"peer": str(batch_me), "creation": self.creation, "b": a.b}
-                small = self.shrink(last_msgs, hdr)
-                if len(small) < len(last_msgs):
+                small = self.shrink(hist, hdr)
+                if len(small) < len(hist):
                     spath = path[:-4] + "-min.lfr"
                     save_repro(spath, failure + " (shrunk)", batch_me, self.creation, a.b,
                                small, a.seed, batches)
@@ -682,6 +712,10 @@ def main():
     r.add_argument("--captures", default=os.path.join(HERE, "..", "vectors", "captures"))
     r.add_argument("--repro-dir", default=".")
     r.add_argument("--shrink", action="store_true")
+    r.add_argument("--history", type=int, default=20000,
+                   help="messages of the failing connection kept for the reproducer")
+    r.add_argument("--shrink-trials", type=int, default=40,
+                   help="restarts of B a shrink may take")
     r.add_argument("--atom-slack", type=int, default=2000)
     r.add_argument("--report-every", type=int, default=20)
     q = sub.add_parser("repro")

@@ -5,7 +5,8 @@ few a class needs), in the format livefuzz.py saves and replays.
 
 The peer is recorded as PEER@localhost, B as b@localhost: `livefuzz.py
 replay` moves them onto the names of the run (and B's pids onto B's
-creation).  Run from anywhere:  python3 tests/livefuzz/mkrepro.py [DIR]
+creation; B's pid <0.0.0> stands for B's global locker, which B discloses
+to every published peer).  Run from anywhere:  python3 tests/livefuzz/mkrepro.py [DIR]
 """
 import os
 import sys
@@ -76,7 +77,7 @@ REPROS = {
     "atoms_past_window": ("default",
         "a send to a pid B disclosed, padded past the 68 KiB window, then "
         "20,000 fresh atoms: the atom budget (10,000) does not see them",
-        [("atom_window", (22, P, Pid(B, 56, 0, 0)),
+        [("atom_window", (22, P, Pid(B, 0, 0, 0)),
           (bytes(70 * 1024), [Atom("lf_past_window_%d" % i) for i in range(20000)]))]),
 }
 
