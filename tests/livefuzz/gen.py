@@ -35,6 +35,7 @@ CLASSES = {
     "ping_from":    ("default", "net_kernel is_auth call whose From is not {Pid, Tag}"),
     "global":       ("default", "global's protocol messages, fields as OTP 25 fills them, values varied"),
     "global_values": ("default", "global's protocol messages, well typed, other protocol versions and tags"),
+    "global_repeat": ("default", "global's sync messages (init_connect, exchange, resolved) more than once a connection"),
     "global_types": ("default", "global's protocol messages with fields of the wrong type or arity"),
     "global_locks": ("default", "global's set_lock / lock_set / lost_connection about other nodes"),
     "replies":      ("default", "sends, alias sends and monitors to pids and aliases B disclosed"),
@@ -48,7 +49,7 @@ CLASSES = {
 }
 
 # Classes that crash, hang or exhaust B through distguard on main today.
-KNOWN_CRASHERS = ("capture_global", "ping_from", "global_values", "global_types", "global_locks", "rex_types",
+KNOWN_CRASHERS = ("capture_global", "ping_from", "global_values", "global_repeat", "global_types", "global_locks", "rex_types",
                   "sys", "spawn_opts",
                   "atom_window", "capture_any")
 
@@ -101,6 +102,7 @@ class Ctx:
         self.b_refs = []        # B's references (aliases among them)
         self.locker = None      # B's locker, from its init_connect
         self.fresh = 0          # fresh atoms minted so far
+        self.synced = set()     # global's sync messages sent on this connection
 
     def my_pid(self, r):
         return Pid(self.me, r.choice((77, 78, 79, 80, 4242)), 0, self.creation)
@@ -447,12 +449,20 @@ def global_msg(r, ctx, k, wild=False):
 N_GLOBAL = 14
 
 
-def gen_global(r, ctx, wild=False):
+def gen_global(r, ctx, wild=False, repeat=False):
     k = r.randrange(N_GLOBAL + 4)
     # cancel_connect and remove_connection make B's global drop the
     # connection (and the rest of the batch with it): now and then only
     while k in (11, 12) and r.random() < 0.9:
         k = r.randrange(N_GLOBAL + 4)
+    # init_connect, exchange and resolved once per connection, as global
+    # sends them (a second exchange in one sync halts OTP 25 and 27 on
+    # main: class global_repeat); later picks become new_nodes, in_sync,
+    # lock_set - a mapping, not a new draw, so the seed's stream holds
+    if k in (0, 1, 2):
+        if k in ctx.synced and not repeat:
+            k += 3
+        ctx.synced.add(k)
     if k == N_GLOBAL:
         return (19, ctx.my_pid(r), Atom("global_name_server"), ctx.my_ref(r)), None
     if k == N_GLOBAL + 1:
@@ -612,7 +622,8 @@ def gen_atom_window(r, ctx):
 GENERATORS = {
     "ping": gen_ping, "global": gen_global,
     "ping_from": lambda r, ctx: gen_ping(r, ctx, True),
-    "global_values": lambda r, ctx: gen_global(r, ctx, True), "global_types": gen_global_types,
+    "global_values": lambda r, ctx: gen_global(r, ctx, True),
+    "global_repeat": lambda r, ctx: gen_global(r, ctx, False, True), "global_types": gen_global_types,
     "global_locks": gen_global_locks, "replies": gen_replies, "rex": gen_rex,
     "rex_types": gen_rex_types,
     "gateway": gen_gateway, "sys": gen_sys, "my_api": gen_my_api,

@@ -39,7 +39,6 @@ import socket
 import struct
 import subprocess
 import sys
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -332,6 +331,9 @@ def save_repro(path, why, peer_name, creation, b, msgs, seed, batch_no):
         f.write("# then: livefuzz.py replay --port P --b NODE --cookie C --name NAME %s\n"
                 % os.path.basename(path))
         for cls, c, p in msgs:
+            if cls == "pause":
+                f.write("pause %g\n" % c)
+                continue
             f.write("%s %s %s\n" % (cls, etf.encode(c).hex(),
                                     etf.encode(p).hex() if p is not None else "-"))
 
@@ -347,6 +349,10 @@ def load_repro(path):
                 hdr = {"peer": w[2], "creation": int(w[4]), "b": w[6]}
                 continue
             if not ln or ln.startswith("#"):
+                continue
+            if ln.startswith("pause "):
+                # a reproducer that needs B to answer before it goes on
+                msgs.append(("pause", float(ln.split()[1]), None))
                 continue
             cls, c, p = ln.split()
             ctl, _ = etf.decode(bytes.fromhex(c))
@@ -388,7 +394,24 @@ def relocate(msgs, hdr, ctx):
         if isinstance(x, etf.Map):
             return etf.Map([(go(k), go(v)) for k, v in x.pairs])
         return x
-    return [(cls, go(c), go(p) if p is not None else None) for cls, c, p in msgs]
+    return [(cls, c if cls == "pause" else go(c), go(p) if p is not None else None)
+            for cls, c, p in msgs]
+
+
+def send_msgs(peer, msgs):
+    """Sends messages in as few writes as possible; a ("pause", secs)
+    entry waits for B to answer an is_auth call, then secs more."""
+    seg = []
+    for cls, c, p in msgs + [("pause", 0.0, None)]:
+        if cls != "pause":
+            seg.append(peer.frames_of(c, p))
+            continue
+        if seg:
+            peer.s.sendall(b"".join(seg))
+            seg = []
+        if c:
+            peer.sync(5)
+            time.sleep(c)
 
 
 # ---- the run ---------------------------------------------------------------------
@@ -461,8 +484,7 @@ class Run:
         self.peer.sync(10)
 
     def send_batch(self, msgs):
-        data = b"".join(self.peer.frames_of(c, p) for _, c, p in msgs)
-        self.peer.s.sendall(data)
+        send_msgs(self.peer, msgs)
 
     def judge(self, atoms_allowed):
         """After a batch: the observer's verdict, or None when all is well."""
@@ -676,9 +698,8 @@ def cmd_replay(a):
     while time.time() - t0 < 3 and ctx.locker is None:
         time.sleep(0.02)
     msgs = relocate(msgs, hdr, ctx)
-    data = b"".join(p.frames_of(c, pl) for _, c, pl in msgs)
     try:
-        p.s.sendall(data)
+        send_msgs(p, msgs)
     except OSError as e:
         print("replay send: %s" % e)
     ok = p.sync(float(a.wait))

@@ -63,6 +63,15 @@ REPROS = {
         [("capture_global",) + regsend("global_name_server",
             cast((Atom("init_connect"), (8, TAG), ME,
                   (Atom("code_server"), Atom("remove_connection"), Map([]), P))))]),
+    "global_exchange_twice": ("default",
+        "global: two well-typed exchange casts in one sync (the default mix's "
+        "global class, seed 4): global_name_server exits (case_clause), the node halts",
+        [("global",) + regsend("global_name_server",
+            cast((Atom("init_connect"), (8, TAG), ME, init_msg()))),
+         ("global",) + regsend("global_name_server",
+            cast((Atom("exchange"), ME, [(Atom("lf_name"), P, gen.GLOBAL_METHODS[0])], [], TAG))),
+         ("global",) + regsend("global_name_server",
+            cast((Atom("exchange"), ME, [(Atom("gateway"), P, gen.GLOBAL_METHODS[1])], [], TAG)))]),
     "sys_terminate_gateway": ("allow",
         "sys: {system, From, {terminate, normal}} to the allowed gen_server "
         "gateway: it stops (and sys:get_state would read its state)",
