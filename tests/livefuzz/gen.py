@@ -24,7 +24,7 @@ same disclosures give the same messages.
 """
 import random
 
-from etf import Atom, Improper, Map, Pid, Raw, Ref, Str, BitBin
+from etf import Atom, Improper, Map, Pid, Raw, Ref, Str, BitBin, walk
 
 # class -> (policy it is meant for, what it is)
 CLASSES = {
@@ -33,6 +33,7 @@ CLASSES = {
     "capture_any":  ("default", "captured OTP 25 messages, subterms replaced by values of any type"),
     "ping":         ("default", "net_kernel is_auth call (any argument) and net_kernel monitors"),
     "ping_from":    ("default", "net_kernel is_auth call whose From is not {Pid, Tag}"),
+    "ping_echo":    ("default", "net_kernel is_auth call whose Tag holds B's pids: the answer echoes them"),
     "global":       ("default", "global's protocol messages, fields as OTP 25 fills them, values varied"),
     "global_values": ("default", "global's protocol messages, well typed, other protocol versions and tags"),
     "global_repeat": ("default", "global's sync messages (init_connect, exchange, resolved) more than once a connection"),
@@ -49,7 +50,7 @@ CLASSES = {
 }
 
 # Classes that crash, hang or exhaust B through distguard on main today.
-KNOWN_CRASHERS = ("capture_global", "ping_from", "global_values", "global_repeat", "global_types", "global_locks", "rex_types",
+KNOWN_CRASHERS = ("capture_global", "ping_from", "ping_echo", "global_values", "global_repeat", "global_types", "global_locks", "rex_types",
                   "sys", "spawn_opts",
                   "atom_window", "capture_any")
 
@@ -361,7 +362,11 @@ def reg_send(ctx, r, to, pay):
     return (6, ctx.my_pid(r), Atom(""), Atom(to)), pay
 
 
-def gen_ping(r, ctx, wild=False):
+def holds_b(t, ctx):
+    return any(isinstance(x, (Pid, Ref)) and x.node == ctx.b for x in walk(t))
+
+
+def gen_ping(r, ctx, wild=False, echo=False):
     k = r.randrange(4)
     if k == 0:
         return (19, ctx.my_pid(r), Atom("net_kernel"), ctx.my_ref(r)), None
@@ -370,6 +375,14 @@ def gen_ping(r, ctx, wild=False):
     frm = ctx.my_pid(r)
     tag = r.choice((Improper([Atom("alias")], ctx.my_ref(r)), ctx.my_ref(r),
                     any_value(r, ctx)))
+    # net_kernel's answer carries the Tag back, and distguard counts every
+    # pid of B in an answer as disclosed: a Tag holding B's pids launders
+    # them into sendable ones (class ping_echo; on main it lets a send by
+    # pid reach rex, which a malformed features_request stops)
+    if echo:
+        tag = (ctx.b_pid(r), tag)
+    elif holds_b(tag, ctx):
+        tag = Atom("lf_tag")
     node = r.choice((ctx.me, ctx.b, any_value(r, ctx)))
     from_t = (frm, tag)
     if wild:
@@ -622,6 +635,7 @@ def gen_atom_window(r, ctx):
 GENERATORS = {
     "ping": gen_ping, "global": gen_global,
     "ping_from": lambda r, ctx: gen_ping(r, ctx, True),
+    "ping_echo": lambda r, ctx: gen_ping(r, ctx, False, True),
     "global_values": lambda r, ctx: gen_global(r, ctx, True),
     "global_repeat": lambda r, ctx: gen_global(r, ctx, False, True), "global_types": gen_global_types,
     "global_locks": gen_global_locks, "replies": gen_replies, "rex": gen_rex,

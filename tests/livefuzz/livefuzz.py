@@ -602,14 +602,15 @@ class Run:
             for cls, _, _ in msgs:
                 per_class[cls] = per_class.get(cls, 0) + 1
             synced = self.peer.sync(10)
-            # a name's atom budget (10,000) per connection, plus slack
-            failure = self.judge(10000 * self.conn_no + a.atom_slack)
+            # the whole run is one attacker: it may cost B one name's atom
+            # budget, its connections' node names and some slack, no more
+            failure = self.judge(a.atom_budget + 2 * self.conn_no + a.atom_slack)
             if failure is None and not synced and not self.peer.eof:
                 failure = "B did not answer is_auth within 10 s after the batch"
             if failure:
                 break
             if self.peer.eof:
-                log("distguard closed connection %d after %d messages; reconnecting" % (
+                log("connection %d closed (by distguard or B) after %d messages; reconnecting" % (
                     self.conn_no, sent))
                 self.connect()
             if batches % a.report_every == 0:
@@ -738,6 +739,8 @@ def main():
     r.add_argument("--shrink-trials", type=int, default=40,
                    help="restarts of B a shrink may take")
     r.add_argument("--atom-slack", type=int, default=2000)
+    r.add_argument("--atom-budget", type=int, default=10000,
+                   help="atoms the run may cost B (distguard's default budget of one peer name)")
     r.add_argument("--report-every", type=int, default=20)
     q = sub.add_parser("repro")
     for o in ("--b", "--cookie", "--b-cmd", "--b-log", "--obs-cmd"):

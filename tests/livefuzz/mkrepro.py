@@ -52,6 +52,17 @@ REPROS = {
         "{{Ref, Node}, true} to global's locker, pid and atom mutated)",
         [("capture", (22, Pid(ME, 55, 0, CRE), Pid(B, 53, 0, 0)),
           ((R, ME), Atom("features_request")))]),
+    "rex_by_pid_echo": ("default",
+        "disclosure by echo: an is_auth call whose Tag holds rex's pid (a guess: "
+        "<0.53.0> on OTP 25) makes net_kernel's answer carry that pid, which "
+        "distguard then counts as disclosed; a send by pid to rex "
+        "{{Ref, Node}, features_request} makes rex exit (badarg).  Found by "
+        "the default mix (ping's Tag of any value, then a capture mutation)",
+        [("ping",) + regsend("net_kernel",
+            (Atom("$gen_call"), (P, (Pid(B, 53, 0, 0),)), (Atom("is_auth"), ME))),
+         ("pause", 0.5, None),
+         ("capture", (22, Pid(ME, 55, 0, CRE), Pid(B, 53, 0, 0)),
+          ((R, ME), Atom("features_request")))]),
     "net_kernel_is_auth_from": ("default",
         "net_kernel: an is_auth call whose From is not {Pid, Tag}: net_kernel "
         "exits (function clause in gen_server's reply), the node halts",
