@@ -45,13 +45,6 @@ REPROS = {
         "rex: {From, features_request} whose From is no pid or name: rex exits "
         "(badarg in From ! ...); kernel_sup restarts it, or halts the node",
         [("rex_types",) + regsend("rex", (42, Atom("features_request")))]),
-    "rex_by_pid_features": ("default",
-        "rex reached by its pid (disclosed to the peer) under the replies "
-        "profile: {{Ref, Node}, features_request} makes rex exit (badarg); "
-        "found by the default mix's capture mutations (a captured "
-        "{{Ref, Node}, true} to global's locker, pid and atom mutated)",
-        [("capture", (22, Pid(ME, 55, 0, CRE), Pid(B, 53, 0, 0)),
-          ((R, ME), Atom("features_request")))]),
     "rex_by_pid_echo": ("default",
         "disclosure by echo: an is_auth call whose Tag holds rex's pid (a guess: "
         "<0.53.0> on OTP 25) makes net_kernel's answer carry that pid, which "
