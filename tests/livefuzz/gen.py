@@ -106,6 +106,7 @@ class Ctx:
         self.b_pids = []        # B's pids seen in its frames, oldest first
         self.b_refs = []        # B's references (aliases among them)
         self.locker = None      # B's locker, from its init_connect
+        self.rex = None         # B's rex: the sender of its features_reply
         self.fresh = 0          # fresh atoms minted so far
         self.synced = set()     # global's sync messages sent on this connection
 

@@ -99,6 +99,10 @@ class Peer(craft.Session):
 
     def learn(self, ctl, pay):
         ctx = self.ctx
+        if isinstance(ctl, tuple) and len(ctl) == 3 and ctl[0] == 22 and \
+                isinstance(pay, tuple) and pay and pay[0] == "features_reply" and \
+                isinstance(ctl[1], Pid) and ctl[1].node == ctx.b:
+            ctx.rex = ctl[1]
         for t in (ctl, pay):
             if t is None:
                 continue
@@ -364,7 +368,8 @@ def load_repro(path):
 def relocate(msgs, hdr, ctx):
     """A saved batch moved onto a new connection: the recorded peer and B
     names become the current ones; B's pids keep their numbers and take
-    B's current creation, except <0.0.0>, which stands for B's locker."""
+    B's current creation, except <0.0.0>, which stands for B's locker, and
+    <0.0.1>, for B's rex (once rex has answered a features_request)."""
     old_me, old_b = hdr.get("peer"), hdr.get("b")
     bcre = ctx.b_pids[0].creation if ctx.b_pids else None
 
@@ -377,6 +382,8 @@ def relocate(msgs, hdr, ctx):
             if x.node == old_b:
                 if x.id == 0 and x.serial == 0 and ctx.locker is not None:
                     return ctx.locker
+                if x.id == 0 and x.serial == 1 and ctx.rex is not None:
+                    return ctx.rex
                 return Pid(ctx.b, x.id, x.serial, bcre if bcre is not None else x.creation)
             return x
         if isinstance(x, Ref):
@@ -398,16 +405,20 @@ def relocate(msgs, hdr, ctx):
             for cls, c, p in msgs]
 
 
-def send_msgs(peer, msgs):
+def send_msgs(peer, msgs, reloc=None):
     """Sends messages in as few writes as possible; a ("pause", secs)
-    entry waits for B to answer an is_auth call, then secs more."""
+    entry waits for B to answer an is_auth call, then secs more.  reloc,
+    if given, moves each run of messages onto the connection just before
+    it goes (so that it can use what B disclosed during a pause)."""
     seg = []
     for cls, c, p in msgs + [("pause", 0.0, None)]:
         if cls != "pause":
-            seg.append(peer.frames_of(c, p))
+            seg.append((cls, c, p))
             continue
         if seg:
-            peer.s.sendall(b"".join(seg))
+            if reloc:
+                seg = reloc(seg)
+            peer.s.sendall(b"".join(peer.frames_of(c2, p2) for _, c2, p2 in seg))
             seg = []
         if c:
             peer.sync(5)
@@ -511,9 +522,8 @@ class Run:
         if r != "ok":
             return "could not restart B: " + r
         self.connect()
-        msgs = relocate(msgs, hdr, self.ctx)
         try:
-            self.send_batch(msgs)
+            send_msgs(self.peer, msgs, lambda seg: relocate(seg, hdr, self.ctx))
         except OSError:
             pass
         synced = self.peer.sync(5)
@@ -698,9 +708,8 @@ def cmd_replay(a):
     t0 = time.time()
     while time.time() - t0 < 3 and ctx.locker is None:
         time.sleep(0.02)
-    msgs = relocate(msgs, hdr, ctx)
     try:
-        send_msgs(p, msgs)
+        send_msgs(p, msgs, lambda seg: relocate(seg, hdr, ctx))
     except OSError as e:
         print("replay send: %s" % e)
     ok = p.sync(float(a.wait))

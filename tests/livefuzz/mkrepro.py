@@ -6,7 +6,7 @@ few a class needs), in the format livefuzz.py saves and replays.
 The peer is recorded as PEER@localhost, B as b@localhost: `livefuzz.py
 replay` moves them onto the names of the run (and B's pids onto B's
 creation; B's pid <0.0.0> stands for B's global locker, which B discloses
-to every published peer).  Run from anywhere:  python3 tests/livefuzz/mkrepro.py [DIR]
+to every published peer, and <0.0.1> for B's rex).  Run from anywhere:  python3 tests/livefuzz/mkrepro.py [DIR]
 """
 import os
 import sys
@@ -24,6 +24,8 @@ CRE = 0x1f01
 P = Pid(ME, 77, 0, CRE)
 R = Ref(ME, CRE, [1, 2, 3])
 TAG = -576460752303423488
+LOCKER = Pid(B, 0, 0, 0)    # replay: B's locker
+REX = Pid(B, 0, 1, 0)       # replay: B's rex, once it answered a features_request
 
 
 def regsend(to, pay):
@@ -46,15 +48,17 @@ REPROS = {
         "(badarg in From ! ...); kernel_sup restarts it, or halts the node",
         [("rex_types",) + regsend("rex", (42, Atom("features_request")))]),
     "rex_by_pid_echo": ("default",
-        "disclosure by echo: an is_auth call whose Tag holds rex's pid (a guess: "
-        "<0.53.0> on OTP 25) makes net_kernel's answer carry that pid, which "
+        "disclosure by echo: an is_auth call whose Tag holds rex's pid (the "
+        "sender of rex's features_reply) makes net_kernel's answer carry it, which "
         "distguard then counts as disclosed; a send by pid to rex "
         "{{Ref, Node}, features_request} makes rex exit (badarg).  Found by "
         "the default mix (ping's Tag of any value, then a capture mutation)",
-        [("ping",) + regsend("net_kernel",
-            (Atom("$gen_call"), (P, (Pid(B, 53, 0, 0),)), (Atom("is_auth"), ME))),
+        [("rex",) + regsend("rex", (P, Atom("features_request"))),
          ("pause", 0.5, None),
-         ("capture", (22, Pid(ME, 55, 0, CRE), Pid(B, 53, 0, 0)),
+         ("ping",) + regsend("net_kernel",
+            (Atom("$gen_call"), (P, (REX,)), (Atom("is_auth"), ME))),
+         ("pause", 0.5, None),
+         ("capture", (22, Pid(ME, 55, 0, CRE), REX),
           ((R, ME), Atom("features_request")))]),
     "net_kernel_is_auth_from": ("default",
         "net_kernel: an is_auth call whose From is not {Pid, Tag}: net_kernel "
@@ -90,7 +94,7 @@ REPROS = {
     "atoms_past_window": ("default",
         "a send to a pid B disclosed, padded past the 68 KiB window, then "
         "20,000 fresh atoms: the atom budget (10,000) does not see them",
-        [("atom_window", (22, P, Pid(B, 0, 0, 0)),
+        [("atom_window", (22, P, LOCKER),
           (bytes(70 * 1024), [Atom("lf_past_window_%d" % i) for i in range(20000)]))]),
 }
 
