@@ -51,9 +51,9 @@ CLASSES = {
 
 # Classes left out of the default mix: those that crash, stop or exhaust B
 # through distguard on main (docs/SECURITY.md section 6 lists each with its
-# reproducer), and global_values, global_locks and capture_any, which aim
-# at the same holes (issue 18, items 1 and 3) though short runs of them
-# found no crash of their own.
+# reproducer), and global_values and global_locks, which aim at the same
+# holes (issue 18, item 1) though short runs of them found no crash of
+# their own.
 KNOWN_CRASHERS = ("capture_global", "ping_from", "ping_echo", "global_values", "global_repeat", "global_types", "global_locks", "rex_types",
                   "sys", "spawn_opts",
                   "atom_window", "capture_any")

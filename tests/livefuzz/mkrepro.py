@@ -71,6 +71,12 @@ REPROS = {
         [("capture_global",) + regsend("global_name_server",
             cast((Atom("init_connect"), (8, TAG), ME,
                   (Atom("code_server"), Atom("remove_connection"), Map([]), P))))]),
+    "global_del_lock_types": ("default",
+        "global: a del_lock call whose lock is not {ResourceId, Requesters} "
+        "(found by capture_any, a captured del_lock mutated): "
+        "global_name_server exits, the node halts",
+        [("capture_any",) + regsend("global_name_server",
+            (Atom("$gen_call"), (P, (R, B)), (Atom("del_lock"), ((),))))]),
     "global_exchange_twice": ("default",
         "global: two well-typed exchange casts in one sync (the default mix's "
         "global class, seed 4): global_name_server exits (case_clause), the node halts",
