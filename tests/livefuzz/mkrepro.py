@@ -99,9 +99,9 @@ REPROS = {
           [(Atom("get"), Atom("ok"))])]),
     "atoms_past_window": ("default",
         "a send to a pid B disclosed, padded past the 68 KiB window, then "
-        "20,000 fresh atoms: the atom budget (10,000) does not see them",
+        "12,000 fresh atoms: the atom budget (10,000) does not see them",
         [("atom_window", (22, P, LOCKER),
-          (bytes(70 * 1024), [Atom("lf_past_window_%d" % i) for i in range(20000)]))]),
+          (bytes(70 * 1024), [Atom("lfw%05d" % i) for i in range(12000)]))]),
 }
 
 
