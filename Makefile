@@ -5,7 +5,10 @@
 #   make test     release build, then the whole suite (unit, e2e, fuzz smoke)
 #                 under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make check    the suite against the release build
-#   make fuzz     long libFuzzer runs (FUZZ_SECONDS per harness)
+#   make fuzz     long libFuzzer runs (FUZZ_SECONDS per harness), then the
+#                 live fuzzer's long run (make fuzz-live)
+#   make fuzz-live  admitted messages against real nodes through distguard
+#                 (LIVEFUZZ_OTP=25|27, LIVEFUZZ_MESSAGES; tests/livefuzz/run.sh)
 #   make bench    benchmarks (not tests), see docs/BENCHMARKS.md
 #   make demo     the seed RFC's halt scenario, with and without distguard
 #   make interop  OTP 27 (a cached Debian trixie root), OTP 25 and Elixir
@@ -68,7 +71,7 @@ ERL_OUT	 = $(ERL_SRCS:erl/%.erl=$(ERL_EBIN)/%.beam) $(ERL_EBIN)/distguard.app
 VERSION	:= $(shell sed -n 's/^\#define DG_VERSION[[:space:]]*"\(.*\)"/\1/p' core/main.c)
 INSTALL	?= install
 
-.PHONY: all deps run test check check-asan unit fuzz fuzz-smoke bench demo interop \
+.PHONY: all deps run test check check-asan unit fuzz fuzz-smoke fuzz-live bench demo interop \
 	clean install install-erlang uninstall deb
 
 all: deps $(BUILD)/distguard $(ERL_OUT) $(UNITS) $(HELPERS) $(BUILD)/tests/dg_read
@@ -142,6 +145,12 @@ fuzz-smoke: deps
 fuzz: all
 	@sh tests/fuzz/run.sh long
 	@DG_BUILD=$(BUILD) sh tests/difffuzz/run.sh long
+	@$(MAKE) --no-print-directory fuzz-live
+
+# The live fuzzer against the release build: B is a real OTP node
+# (LIVEFUZZ_OTP, 25 by default), see tests/livefuzz/run.sh.
+fuzz-live: all
+	@DG_BUILD=$(BUILD) bash tests/livefuzz/run.sh
 
 bench: all
 	@sh bench/run.sh
