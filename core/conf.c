@@ -233,6 +233,14 @@ set_defaults(struct dg_conf *c)
 	c->max_frag_seqs = 64;
 	c->max_frag_bytes = (uint64_t)256 << 20;
 	c->max_atoms = 10000;
+	c->node_atoms = 100000;
+	c->source_atoms = 50000;
+	c->cookie_atoms = 100000;
+	c->held_alert = 5000;
+	c->held_max = 10000;
+	c->tick_interval_ms = 200;
+	c->tick_flood = 100;
+	c->egress_per_node = 32;
 	c->top.def = DG_DEF_DENY;
 	c->metrics_max_peers = 100;
 	c->metrics_max_conns = 8;

@@ -110,20 +110,82 @@ static int
 atoms_charge(struct leg *src, struct guard *g)
 {
 	struct atom_book *bk = g->atoms;
+	struct nodes_refusal r = { "message", 0, 0 };
 	size_t i;
 
 	if (bk == NULL || msg_atoms.book != bk || g->pol.atoms <= 0)
 		return 0;
 	for (i = 0; i < msg_atoms.n && !msg_atoms.overflow; i++)
-		if (atombook_add(&bk->book, msg_atoms.h[i], msg_atoms.a[i],
-		    g->pol.atoms) == -1)
+		if (nodes_charge(bk, msg_atoms.h[i], msg_atoms.a[i],
+		    g->pol.atoms, src->s->conf, &r) == -1)
 			break;
 	if (i == msg_atoms.n && !msg_atoms.overflow)
 		return 0;
-	relay_alert(src, "filter.atom_flood", "more than %lld distinct atoms "
-	    "from this peer (%llu counted); connection closed",
-	    (long long)g->pol.atoms, (unsigned long long)bk->book.count);
+	if (r.budget == NULL)
+		r.budget = "message (too many new atoms in one)";
+	/* Which budget: the peer name's own, or one rotation cannot beat
+	 * (the local node's, its source address's, its cookie's). */
+	relay_alert(src, "filter.atom_flood", "atom budget of the %s spent: "
+	    "more than %lld distinct atoms (%llu counted; this peer's name: "
+	    "%llu); connection closed", r.budget, (long long)(r.bound ?
+	    r.bound : g->pol.atoms), (unsigned long long)r.count,
+	    (unsigned long long)bk->book.count);
 	session_close(src->s, "atom budget exhausted");
+	return -1;
+}
+
+/* ---- what a peer makes a node hold (docs/FILTER.md 16) ----------------- */
+
+/*
+ * A message about to reach a node of ours that makes it hold something
+ * more (a monitor, a link, a spawn request): an alert at the threshold;
+ * past the bound the connection closes (the node then drops everything
+ * the peer made it hold: its monitors fire, its links break).  Returns
+ * -1 when the session was closed.
+ */
+static int
+held_check(struct leg *src, struct guard *g, const struct dist_msg *m)
+{
+	const struct dg_conf *c = src->s->conf;
+
+	switch (held_charge(g, m, c->held_alert, c->held_max)) {
+	case HELD_ALERT:
+		relay_alert(src, "filter.held_budget", "this peer made the node "
+		    "hold %llu monitors, links and spawn requests (alert at "
+		    "%d, bound %d)", (unsigned long long)g->nheld,
+		    c->held_alert, c->held_max);
+		return 0;
+	case HELD_REFUSE:
+		relay_alert(src, "filter.held_budget", "refused %s: the node "
+		    "holds %llu monitors, links and spawn requests for this "
+		    "peer, the bound is %d; connection closed",
+		    dist_op_name(m->op), (unsigned long long)g->nheld,
+		    c->held_max);
+		session_close(src->s, "held budget exhausted");
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+/* A tick towards a node of ours: forwarded at most once per
+ * tick_interval; a sustained flood alerts and closes. */
+static int
+tick_check(struct leg *src, struct guard *g)
+{
+	const struct dg_conf *c = src->s->conf;
+	int r = tick_pass(g, ev_now(src->s->d->loop), c->tick_interval_ms,
+	    c->tick_flood);
+
+	if (r > 0)
+		return DF_FORWARD;
+	if (r == 0)
+		return DF_DROP;
+	relay_alert(src, "filter.tick_flood", "more than %d ticks in a second "
+	    "past one per %d ms (%llu dropped); connection closed",
+	    c->tick_flood, c->tick_interval_ms,
+	    (unsigned long long)g->ticks_dropped);
+	session_close(src->s, "tick flood");
 	return -1;
 }
 
@@ -496,6 +558,8 @@ judge_for(struct leg *src, int rc, struct dist_msg *m, const char *why,
 	if (verdict == DF_FORWARD && (need & DC_NEED_ATOMS) &&
 	    atoms_charge(src, g) == -1)
 		return -1;
+	if (verdict == DF_FORWARD && rc == 0 && held_check(src, g, m) == -1)
+		return -1;
 	if (verdict == DF_FORWARD && rc == 0 && g->pol.handler != NULL)
 		verdict = handle_spawn(src, f, m, passthrough);
 	if (verdict == DF_FORWARD && rc == 0)
@@ -517,7 +581,7 @@ decide(struct leg *src, const struct df_frame *f)
 	int verdict = DF_FORWARD, rc;
 
 	if (f->kind == DF_TICK)
-		return DF_FORWARD;
+		return jg != NULL ? tick_check(src, jg) : DF_FORWARD;
 	if (f->kind != DF_FRAG_CONT) {
 		struct dc_opts o;
 		const uint8_t *frame_end = f->terms + (f->len - f->hdr_len);
@@ -821,6 +885,8 @@ relay_start(struct session *s, const uint8_t *early, size_t n)
 		if (l->guard != NULL) {
 			idset_init(&l->guard->owed, SESSION_OWED);
 			idset_init(&l->guard->disclosed, IDSET_DEFAULT_MAX);
+			/* Never forgets: the held bound bounds it. */
+			idset_init(&l->guard->held, UINT32_MAX / 4);
 		}
 		ev_io_start(s->d->loop, &l->rd);
 	}
@@ -855,6 +921,7 @@ relay_free(struct session *s)
 		if (l->guard != NULL) {
 			idset_free(&l->guard->owed);
 			idset_free(&l->guard->disclosed);
+			idset_free(&l->guard->held);
 			book_release(l->guard);
 		}
 	}
