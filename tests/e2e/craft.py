@@ -943,6 +943,40 @@ def cmd_fakenode(a):
     if served == 0:
         print("fakenode no connection")
 
+def cmd_tickflood(a):
+    """tickflood PORT NAME COOKIE SECS: a hidden peer that, once through
+    both handshakes, sends nothing but ticks (zero-length frames) as fast
+    as it can for SECS seconds or until distguard closes the connection.
+    Prints the ticks sent, the seconds, this process's CPU seconds, and
+    whether the connection was closed."""
+    port, name, cookie, secs = int(a[0]), a[1], a[2], float(a[3])
+    try:
+        ses = Session(port, name, cookie, F_OTP25 & ~F_PUBLISHED, None)
+    except (OSError, EOFError) as e:
+        print("tickflood no session: %s" % e)
+        return
+    import select
+    chunk = b"\0\0\0\0" * 1024
+    pending, nbytes = b"", 0
+    t0, c0 = time.time(), time.process_time()
+    # Never blocked in a send: distguard may stop reading us.
+    while time.time() - t0 < secs and not ses.eof:
+        if not pending:
+            pending = chunk
+        try:
+            n = ses.s.send(pending, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            select.select([], [ses.s], [], 0.2)
+            continue
+        except OSError:
+            break
+        pending = pending[n:]
+        nbytes += n
+    eof = ses.wait_eof(2)
+    print("tickflood sent %d ticks in %.2fs cpu %.2fs closed %d" %
+          (nbytes // 4, time.time() - t0, time.process_time() - c0,
+           1 if eof else 0))
+
 def opt(a, name, default=None):
     if name in a:
         i = a.index(name)
