@@ -320,6 +320,86 @@ test_ticks(void)
 	CHECK(flood == 1 && i <= 110);
 }
 
+/* ---- the options: FILE:LINE-checked ranges ------------------------ */
+
+static char errtext[8][300];
+static int nerr;
+
+static void
+collect(void *arg, const char *file, int line, const char *msg)
+{
+	(void)arg;
+	if (nerr < 8)
+		snprintf(errtext[nerr], sizeof(errtext[0]), "%s:%d: %s", file,
+		    line, msg);
+	nerr++;
+}
+
+static struct dg_conf *
+load(const char *text)
+{
+	nerr = 0;
+	return conf_load_text("t.conf", text, strlen(text), collect, NULL);
+}
+
+static int
+err_has(const char *prefix, const char *needle)
+{
+	int i;
+
+	for (i = 0; i < nerr && i < 8; i++)
+		if (strncmp(errtext[i], prefix, strlen(prefix)) == 0 &&
+		    strstr(errtext[i], needle) != NULL)
+			return 1;
+	return 0;
+}
+
+static void
+test_conf_options(void)
+{
+	struct dg_conf *c;
+
+	c = load("{cookie, \"x\"}.\n");
+	CHECK(c != NULL);
+	if (c != NULL) {
+		CHECK_EQ(c->node_atoms, 100000);
+		CHECK_EQ(c->source_atoms, 50000);
+		CHECK_EQ(c->cookie_atoms, 100000);
+		CHECK_EQ(c->held_alert, 5000);
+		CHECK_EQ(c->held_max, 10000);
+		CHECK_EQ(c->tick_interval_ms, 200);
+		CHECK_EQ(c->tick_flood, 100);
+		CHECK_EQ(c->egress_per_node, 32);
+		CHECK_EQ(c->egress_port_min, 0);
+		conf_unref(c);
+	}
+	c = load("{cookie, \"x\"}.\n{limits, [{node_atoms, 5000}, "
+	    "{held_max, 20}, {held_alert, 10}, {tick_interval, 50}]}.\n"
+	    "{listen, [{ports, {20000, 20039}}, {egress_ports, {20040, 20079}},"
+	    " {egress_per_node, 4}]}.\n");
+	CHECK(c != NULL);
+	if (c != NULL) {
+		CHECK_EQ(c->node_atoms, 5000);
+		CHECK_EQ(c->held_max, 20);
+		CHECK_EQ(c->tick_interval_ms, 50);
+		CHECK_EQ(c->egress_port_min, 20040);
+		CHECK_EQ(c->egress_port_max, 20079);
+		CHECK_EQ(c->egress_per_node, 4);
+		conf_unref(c);
+	}
+	c = load("{cookie, \"x\"}.\n{limits, [{node_atoms, 0}]}.\n");
+	CHECK(c == NULL && err_has("t.conf:2: ", "node_atoms"));
+	c = load("{cookie, \"x\"}.\n\n{limits, [{held_max, -1}]}.\n");
+	CHECK(c == NULL && err_has("t.conf:3: ", "held_max"));
+	c = load("{cookie, \"x\"}.\n{listen, [{ports, {20000, 20039}},\n"
+	    "  {egress_ports, {20030, 20050}}]}.\n");
+	CHECK(c == NULL && err_has("t.conf:3: ", "overlap the listeners"));
+	c = load("{cookie, \"x\"}.\n{listen, [{egress_ports, {40000, 40010}}]}.\n");
+	CHECK(c == NULL && err_has("t.conf:2: ", "egress_ports"));
+	c = load("{cookie, \"x\"}.\n{listen, [{egress_ports, 20000}]}.\n");
+	CHECK(c == NULL && err_has("t.conf:2: ", "{Min, Max}"));
+}
+
 int
 main(void)
 {
@@ -331,6 +411,7 @@ main(void)
 	RUN(test_held_monitors);
 	RUN(test_held_links_and_spawns);
 	RUN(test_ticks);
+	RUN(test_conf_options);
 	nodes_reset();
 	return TEST_DONE();
 }
