@@ -129,8 +129,10 @@ held_key(char kind, struct dg_span a, struct dg_span b)
 		nb = b.len < 300 ? b.len : 300;
 	}
 	buf[0] = (uint8_t)kind;
-	memcpy(buf + 1, a.p, na);
-	memcpy(buf + 1 + na, b.p, nb);
+	if (na > 0)
+		memcpy(buf + 1, a.p, na);
+	if (nb > 0)		/* no_span has no bytes to copy */
+		memcpy(buf + 1 + na, b.p, nb);
 	return idset_hash(buf, 1 + na + nb);
 }
 
