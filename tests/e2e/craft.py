@@ -977,6 +977,48 @@ def cmd_tickflood(a):
           (nbytes // 4, time.time() - t0, time.process_time() - c0,
            1 if eof else 0))
 
+def cmd_names(a):
+    """names PORT PREFIX N [PARALLEL]: N handshakes without a cookie, each
+    under a new name PREFIX<i>@<host of PREFIX>: send_name, read the
+    status (and the challenge), close.  Each name reaches the node's
+    dist_util, which makes an atom of it before any cookie is checked.
+    Prints how many got 'ok' and how many were refused or closed."""
+    port, prefix, n = int(a[0]), a[1], int(a[2])
+    par = int(a[3]) if len(a) > 3 else 8
+    alive, host = prefix.split("@", 1)
+    import threading
+    counts = {"ok": 0, "refused": 0}
+    lock = threading.Lock()
+
+    def one(i):
+        name = ("%s%d@%s" % (alive, i, host)).encode()
+        got = "refused"
+        try:
+            s = conn(port, timeout=10)
+            hs_send(s, struct.pack(">BQIH", 78, F_OTP25 & ~0x1, 0x1234567,
+                                   len(name)) + name)
+            st = hs_recv(s)
+            if st[:3] == b"sok":
+                hs_recv(s)
+                got = "ok"
+            s.close()
+        except (EOFError, OSError):
+            pass
+        with lock:
+            counts[got] += 1
+
+    def worker(k):
+        for i in range(k, n, par):
+            one(i)
+    t0 = time.time()
+    ths = [threading.Thread(target=worker, args=(k,)) for k in range(par)]
+    for t in ths:
+        t.start()
+    for t in ths:
+        t.join()
+    print("names ok %d refused %d in %.1fs" % (counts["ok"], counts["refused"],
+                                              time.time() - t0))
+
 def opt(a, name, default=None):
     if name in a:
         i = a.index(name)
