@@ -148,6 +148,10 @@ held_check(struct leg *src, struct guard *g, const struct dist_msg *m)
 {
 	const struct dg_conf *c = src->s->conf;
 
+	/* A peer without an atom budget may do everything anyway (allow_all,
+	 * {default, allow}, {atoms, infinity}): trusted with this too. */
+	if (g->pol.atoms <= 0)
+		return 0;
 	switch (held_charge(g, m, c->held_alert, c->held_max)) {
 	case HELD_ALERT:
 		relay_alert(src, "filter.held_budget", "this peer made the node "
