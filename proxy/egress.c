@@ -86,8 +86,8 @@ egress_port(struct dg_daemon *d, const char *owner, const char *node,
 			return -1;
 		snprintf(e->node, sizeof(e->node), "%s", node);
 		snprintf(e->owner, sizeof(e->owner), "%s", owner);
-		log_info("egress port %u for %s, asked by %s",
-		    listener_port(e->l), node, owner);
+		log_info("egress: node %s asked for %s", owner, node);
+		log_info("egress port %u for %s", listener_port(e->l), node);
 	}
 	e->used = ++requests;
 	*port = listener_port(e->l);
