@@ -126,16 +126,19 @@ book_clear(struct atom_book *bk)
 	memset(bk, 0, sizeof(*bk));
 }
 
-/* A book outside the table, freed with its last session. */
+/* A book outside the table, freed with its last session.  It still
+ * charges the node's own book and the shares: a thousand live
+ * connections must not open a way around the node's bound. */
 static struct atom_book *
-book_private(const char *peer)
+book_private(struct node_rec *n, const char *peer)
 {
 	struct atom_book *bk = malloc(sizeof(*bk));
 
-	if (bk == NULL || book_init(bk, NULL, peer) == NULL) {
+	if (bk == NULL || book_init(bk, n, peer) == NULL) {
 		free(bk);
 		return NULL;
 	}
+	bk->private_book = 1;
 	return bk;
 }
 
@@ -150,7 +153,7 @@ book_find(struct node_rec *n, const char *peer)
 	int i, idle = -1;
 
 	if (n == NULL)
-		return book_private(peer);
+		return book_private(NULL, peer);
 	for (i = 0; i < nbooks; i++) {
 		if (books[i].node == n && strcmp(books[i].peer, peer) == 0)
 			return &books[i];
@@ -164,7 +167,7 @@ book_find(struct node_rec *n, const char *peer)
 		book_clear(&books[idle]);
 		return book_init(&books[idle], n, peer);
 	}
-	return book_private(peer);
+	return book_private(n, peer);
 }
 
 struct atom_book *
@@ -187,7 +190,7 @@ nodes_atoms_release(struct atom_book *bk)
 {
 	if (bk == NULL || --bk->refs > 0)
 		return;
-	if (bk->node == NULL) {
+	if (bk->private_book) {
 		book_clear(bk);
 		free(bk);
 	}

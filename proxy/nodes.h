@@ -33,7 +33,9 @@ struct node_share {
 };
 
 struct atom_book {
-	struct node_rec		*node;		/* NULL: private (no room) */
+	struct node_rec		*node;		/* NULL: no room for the node */
+	int			 private_book;	/* outside the table (no room),
+						 * freed with its last session */
 	char			*peer;
 	struct atombook		 book;
 	int			 refs;		/* live sessions using it */

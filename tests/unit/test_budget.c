@@ -91,6 +91,34 @@ test_rotation_meets_the_node_budget(void)
 	}
 }
 
+/* Past the table's 1,024 live books a pair gets a private book: it
+ * still charges the node's bound. */
+static void
+test_private_books_charge_the_node(void)
+{
+	static struct atom_book *live[1100];
+	struct nodes_refusal r;
+	char peer[32];
+	int i, ok = 0, privates = 0;
+
+	conf_reset(1050, 100000, 100000);
+	for (i = 0; i < 1100; i++) {
+		snprintf(peer, sizeof(peer), "live%d@x", i);
+		live[i] = nodes_atoms(NODE, peer, "addr 1", "cookie 1");
+		CHECK(live[i] != NULL);
+		if (live[i] == NULL)
+			return;
+		privates += live[i]->private_book;
+		if (charge(live[i], atom("l_%d_%d", i, 0), 10, &r) == 0)
+			ok++;
+	}
+	CHECK_EQ(privates, 1100 - 1024);
+	CHECK_EQ(ok, 1050);
+	CHECK(r.budget != NULL && strcmp(r.budget, "local node") == 0);
+	for (i = 0; i < 1100; i++)
+		nodes_atoms_release(live[i]);
+}
+
 /* One source address: its share stops it; another source goes on. */
 static void
 test_source_share(void)
@@ -404,6 +432,7 @@ int
 main(void)
 {
 	RUN(test_rotation_meets_the_node_budget);
+	RUN(test_private_books_charge_the_node);
 	RUN(test_source_share);
 	RUN(test_cookie_share);
 	RUN(test_name_budget_and_no_partial_count);
