@@ -33,6 +33,11 @@ struct node_rec {
 
 static struct node_rec	 nodes[NODES_MAX];
 static int		 nnodes;
+/* Past NODES_MAX names, the atoms of every further node are counted
+ * together here: one bound for all of them, which only refuses sooner.
+ * (Their published sets are not shared: they go without, as nodes.h
+ * says.) */
+static struct node_rec	 overflow;
 static struct atom_book	 books[ATOM_BOOKS];
 static int		 nbooks;
 
@@ -170,11 +175,27 @@ book_find(struct node_rec *n, const char *peer)
 	return book_private(n, peer);
 }
 
+/* The record a node's atoms are counted in: its own, or the shared one. */
+static struct node_rec *
+atoms_rec(const char *node)
+{
+	struct node_rec *n = node_of(node);
+
+	if (n != NULL)
+		return n;
+	if (overflow.name == NULL) {
+		if ((overflow.name = strdup("(others)")) == NULL)
+			return NULL;
+		atombook_init(&overflow.all);
+	}
+	return &overflow;
+}
+
 struct atom_book *
 nodes_atoms(const char *node, const char *peer, const char *src,
     const char *cookie)
 {
-	struct node_rec *n = node_of(node);
+	struct node_rec *n = atoms_rec(node);
 	struct atom_book *bk = book_find(n, peer);
 
 	if (bk != NULL) {
@@ -258,7 +279,7 @@ int
 nodes_charge_name(const char *node, const char *peer, const char *src,
     const char *cookie, const struct dg_conf *c, struct nodes_refusal *r)
 {
-	struct node_rec *n = node_of(node);
+	struct node_rec *n = atoms_rec(node);
 	struct node_share *ss, *cs;
 	uint8_t term[3 + 255];
 	size_t len = strlen(peer);
@@ -298,4 +319,9 @@ nodes_reset(void)
 		memset(&nodes[i], 0, sizeof(nodes[i]));
 	}
 	nnodes = 0;
+	if (overflow.name != NULL) {
+		free(overflow.name);
+		atombook_free(&overflow.all);
+		memset(&overflow, 0, sizeof(overflow));
+	}
 }

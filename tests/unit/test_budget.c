@@ -119,6 +119,35 @@ test_private_books_charge_the_node(void)
 		nodes_atoms_release(live[i]);
 }
 
+/* Past 256 local nodes, the further ones share one bound. */
+static void
+test_nodes_past_the_table_share_a_bound(void)
+{
+	struct nodes_refusal r;
+	struct atom_book *a, *b;
+	char node[32];
+	int i, ok = 0;
+
+	conf_reset(5, 1000, 1000);
+	for (i = 0; i < 256; i++) {
+		snprintf(node, sizeof(node), "n%d@h", i);
+		CHECK(nodes_published(node) != NULL);
+	}
+	CHECK(nodes_published("extra1@h") == NULL);
+	a = nodes_atoms("extra1@h", "p@x", "addr 1", "cookie 1");
+	b = nodes_atoms("extra2@h", "q@x", "addr 2", "cookie 2");
+	CHECK(a != NULL && b != NULL);
+	if (a == NULL || b == NULL)
+		return;
+	for (i = 0; i < 4; i++)
+		ok += charge(a, atom("x_%d_%d", 1, i), 0, &r) == 0;
+	for (i = 0; i < 4; i++)
+		ok += charge(b, atom("x_%d_%d", 2, i), 0, &r) == 0;
+	CHECK_EQ(ok, 5);
+	nodes_atoms_release(a);
+	nodes_atoms_release(b);
+}
+
 /* One source address: its share stops it; another source goes on. */
 static void
 test_source_share(void)
@@ -433,6 +462,7 @@ main(void)
 {
 	RUN(test_rotation_meets_the_node_budget);
 	RUN(test_private_books_charge_the_node);
+	RUN(test_nodes_past_the_table_share_a_bound);
 	RUN(test_source_share);
 	RUN(test_cookie_share);
 	RUN(test_name_budget_and_no_partial_count);
