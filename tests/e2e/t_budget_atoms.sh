@@ -16,6 +16,10 @@
 # distguard_epmd (node_start).
 DG_EGRESS=off
 cd "$T" || exit 1
+# same A B: A is set and equals B; below A N: A is set and less than N
+# (one command each, for check).
+same()  { [ -n "$1" ] && [ "$1" = "$2" ]; }
+below() { [ -n "$1" ] && [ "$1" -lt "$2" ]; }
 
 write_conf \
     '{default, [ping, global, replies]}.' \
@@ -101,7 +105,7 @@ pids1=$(sed -n 's/^{[0-9]*,\(.*\)}$/\1/p' <<<"$after")
 grow=$(( ${n1:-9999999} - ${n0:-0} ))
 echo "# b's atom_count: $n0 -> ${n1:-?} (+$grow)"
 check "b answers after the rotation and reads its atom count (${n1:-none})" [ -n "$n1" ]
-check "b's kernel processes kept their pids ($pids1)" [ -n "$pids1" ] && [ "$pids1" = "$pids0" ]
+check "b's kernel processes kept their pids ($pids1)" same "$pids1" "$pids0"
 check "b's atom table grew by at most node_atoms (100,000) + 100 for the probes: +$grow" \
     [ "$grow" -le 100100 ]
 check "the budgets let atoms through before they were spent (+$grow >= 20,000)" \

@@ -14,6 +14,10 @@
 DG_EGRESS=off
 CRAFT="python3 $(cd "$(dirname "$0")" && pwd)/craft.py"
 cd "$T" || exit 1
+# same A B: A is set and equals B; below A N: A is set and less than N
+# (one command each, for check).
+same()  { [ -n "$1" ] && [ "$1" = "$2" ]; }
+below() { [ -n "$1" ] && [ "$1" -lt "$2" ]; }
 
 write_conf '{default, [ping, global, replies]}.' '{peer, "adm*@*", [allow_all]}.'
 dg_start || exit 1
@@ -40,7 +44,7 @@ grow=$(( ${ATOMS:-9999999} - ${atoms0:-0} ))
 echo "# b's atom_count: $atoms0 -> ${ATOMS:-?} (+$grow)"
 check "b is alive" kill -0 "$PID_b"
 check "b answers and reads its atom count (${ATOMS:-none})" [ -n "$ATOMS" ]
-check "b's kernel processes kept their pids" [ -n "$KPIDS" ] && [ "$KPIDS" = "$kpids0" ]
+check "b's kernel processes kept their pids" same "$KPIDS" "$kpids0"
 check "b's atom table grew by at most source_atoms (50,000) + 100: +$grow" [ "$grow" -le 50100 ]
 check "new names were refused once the share was spent (filter.atom_flood)" \
     grep -q '"filter.atom_flood".*a new name, and the atom budget of the source address is spent' "$ALERTS"

@@ -14,6 +14,10 @@
 # register: egress stays required, the default).
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
+# same A B: A is set and equals B; below A N: A is set and less than N
+# (one command each, for check).
+same()  { [ -n "$1" ] && [ "$1" = "$2" ]; }
+below() { [ -n "$1" ] && [ "$1" -lt "$2" ]; }
 
 write_conf '{peer, "adm*@*", [allow_all]}.' '{default, [ping, global, replies]}.'
 dg_start || exit 1
@@ -74,7 +78,7 @@ ep=$(sed -n "s/.*egress port \([0-9]*\) for c@$HOST$/\1/p" "$T/dg.log" | head -n
 check "that port (${ep:-none}) was asked by b on its registration connection" \
     grep -q "egress: node b asked for c@$HOST" "$T/dg.log"
 check "... and is not in the listeners' range $LMIN..$LMAX" \
-    [ -n "$ep" ] && { [ "$ep" -lt "$LMIN" ] || [ "$ep" -gt "$LMAX" ]; }
+    eval '[ -n "$ep" ] && { [ "$ep" -lt "$LMIN" ] || [ "$ep" -gt "$LMAX" ]; }'
 # 40 more targets from b itself: b holds at most 32 (egress_per_node).
 r=$(node_eval adm3 "erpc:call(Node, fun() -> length([ok || I <- lists:seq(1, 40), {ok, _, _, _} <- [distguard_epmd:address_please(\"x\" ++ integer_to_list(I), \"10.9.9.9\", inet)]]) end)" -dist_listen false)
 check "b's own 40 requests for new targets are answered ($r)" [ "$r" = 40 ]
@@ -86,7 +90,7 @@ check "b still reaches c afterwards ($r)" [ "$r" = pong ]
 
 probe adm5
 check "b is alive, reads its atom count ($atoms0 -> $ATOMS)" [ -n "$ATOMS" ]
-check "b's kernel processes kept their pids" [ -n "$KPIDS" ] && [ "$KPIDS" = "$kpids0" ]
+check "b's kernel processes kept their pids" same "$KPIDS" "$kpids0"
 check "the daemon is still running" dg_alive
 check "no sanitizer report" not grep -q "runtime error\|AddressSanitizer" "$T/dg.log"
 done_tests
