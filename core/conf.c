@@ -236,6 +236,14 @@ set_defaults(struct dg_conf *c)
 	c->max_frag_node = (uint64_t)512 << 20;
 	c->frag_idle = 60;
 	c->max_atoms = 10000;
+	c->node_atoms = 100000;
+	c->source_atoms = 50000;
+	c->cookie_atoms = 100000;
+	c->held_alert = 5000;
+	c->held_max = 10000;
+	c->tick_interval_ms = 200;
+	c->tick_flood = 100;
+	c->egress_per_node = 32;
 	c->top.def = DG_DEF_DENY;
 	c->metrics_max_peers = 100;
 	c->metrics_max_conns = 8;

@@ -28,6 +28,7 @@ struct loader {
 	struct dg_conf	*c;
 	int		 seen[32];	/* line of each singleton entry */
 	int		 hs_line;	/* {handshake, ...}, for flag checks */
+	int		 egress_ports_line;	/* {listen, [{egress_ports, ..}]} */
 	int		 withhold_set;	/* withhold_flags was given */
 	int		 require_set;
 	int		 ncookie_cap;

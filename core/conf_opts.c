@@ -198,8 +198,37 @@ static const struct opt epmd_opts[] = {
 				NULL },
 };
 
+/* {egress_ports, {Min, Max}}: the egress pool, below 32768 (never the
+ * kernel's ephemeral ports), checked against the listeners' range in
+ * e_listen once both are read. */
+static void
+o_egress_ports(struct loader *L, const struct opt *o, const struct et_node *v,
+    const char *what)
+{
+	int64_t lo, hi;
+
+	if (v->kind != ET_TUPLE || v->nkids != 2) {
+		lerr(L, v->line, "%s must be {Min, Max}", what);
+		return;
+	}
+	if (get_int(L, et_elem(v, 0), what, 1, 32767, "", &lo) == -1 ||
+	    get_int(L, et_elem(v, 1), what, 1, 32767, "", &hi) == -1)
+		return;
+	if (lo > hi) {
+		lerr(L, v->line, "%s: {%" PRId64 ", %" PRId64 "} is empty: "
+		    "Min must be <= Max", what, lo, hi);
+		return;
+	}
+	L->c->egress_port_min = (uint16_t)lo;
+	L->c->egress_port_max = (uint16_t)hi;
+	L->egress_ports_line = v->line;
+}
+
 static const struct opt listen_opts[] = {
 	{ "address",		OPT_FN, 0, 0, 0, "", o_listen_addr },
+	{ "egress_per_node",	OPT_INT, OFF(egress_per_node), 1, 1024, "",
+				NULL },
+	{ "egress_ports",	OPT_FN, 0, 0, 0, "", o_egress_ports },
 	{ "ports",		OPT_FN, 0, 0, 0, "", o_ports },
 };
 
@@ -255,8 +284,13 @@ o_atoms(struct loader *L, const struct opt *o, const struct et_node *v,
 
 static const struct opt limit_opts[] = {
 	{ "atoms",		OPT_FN, 0, 0, 0, "", o_atoms },
+	{ "cookie_atoms",	OPT_INT, OFF(cookie_atoms), 1, 10000000, "",
+				NULL },
 	{ "fragment_idle",	OPT_INT, OFF(frag_idle), 1, 3600, "seconds",
 				NULL },
+	{ "held_alert",		OPT_INT, OFF(held_alert), 1, 10000000, "",
+				NULL },
+	{ "held_max",		OPT_INT, OFF(held_max), 1, 10000000, "", NULL },
 	{ "max_fragment_bytes",	OPT_U64, OFF(max_frag_bytes), 1024,
 				INT64_C(1) << 40, "bytes", NULL },
 	/* The bounds of what a node holds for open sequences (docs/FILTER.md
@@ -270,6 +304,14 @@ static const struct opt limit_opts[] = {
 				NULL },
 	{ "max_frame",		OPT_U32, OFF(max_frame), 1024, INT32_MAX, "bytes",
 				NULL },
+	{ "node_atoms",		OPT_INT, OFF(node_atoms), 1, 10000000, "",
+				NULL },
+	{ "source_atoms",	OPT_INT, OFF(source_atoms), 1, 10000000, "",
+				NULL },
+	{ "tick_flood",		OPT_INT, OFF(tick_flood), 1, 1000000,
+				"ticks per second", NULL },
+	{ "tick_interval",	OPT_INT, OFF(tick_interval_ms), 0, 60000,
+				"milliseconds", NULL },
 };
 
 
@@ -475,9 +517,19 @@ e_epmd(struct loader *L, const struct et_node *t, struct dg_scope *s)
 void
 e_listen(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
+	const struct dg_conf *c = L->c;
+
 	if (section_arg(L, t, "listen") == 0)
 		opt_list(L, "listen", et_elem(t, 1), listen_opts,
 		    DG_ARRAY_LEN(listen_opts));
+	/* An egress port taken from the listeners' range is one a node
+	 * cannot register on (issue 18: 40 requests locked every node out). */
+	if (L->egress_ports_line != 0 &&
+	    c->egress_port_min <= c->listen_port_max &&
+	    c->egress_port_max >= c->listen_port_min)
+		lerr(L, L->egress_ports_line, "listen: egress_ports {%u, %u} "
+		    "overlap the listeners' ports {%u, %u}", c->egress_port_min,
+		    c->egress_port_max, c->listen_port_min, c->listen_port_max);
 }
 
 void

@@ -8,8 +8,9 @@
  * total and per source, replies are queued and written without blocking,
  * and running out of descriptors pauses accepting for a second.
  *
- * Who may do what (spec 1.12, 7.2): ALIVE2 and distguard's EGRESS_REQ
- * only from registration_from;
+ * Who may do what (spec 1.12, 7.2): ALIVE2 only from registration_from;
+ * distguard's EGRESS_REQ only on a mediated node's registration
+ * connection;
  * PORT_PLEASE2 from anyone, answered with the node's *listener* port;
  * NAMES from registration_from (configurable); DUMP, KILL and STOP from
  * nobody - they are refused and logged, so nothing on the network can stop
@@ -298,6 +299,7 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 	stats_registration(s->d->stats, mediated ? "mediated" : "unmediated");
 	c->node = n;
 	c->state = EC_REGISTERED;
+	c->inlen = 0;		/* what follows are distguard_epmd's EGRESS_REQs */
 	log_info("epmd: node %s registered from %s: port %u, type %u, versions %u..%u, "
 	    "creation %u; listener on port %u; %s", n->a.name.s, c->peertext, a.port,
 	    a.node_type, a.lowest, a.highest, n->creation, n->listen_port,
@@ -307,12 +309,16 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 }
 
 /*
- * EGRESS_REQ from distguard_epmd: where a protected node dials `node`.
+ * EGRESS_REQ: where a protected node dials `node`.  Answered only on a
+ * mediated node's registration connection (the connection distguard_epmd
+ * registered the node on, which only that node holds): any other process
+ * of the host could otherwise take egress ports by the dozen, with no
+ * cookie and no node (issue 18).  On a fresh connection it is refused.
  * The answer comes from the daemon's egress sessions; without them every
  * request gets "no route", so the node fails to connect rather than
  * dialling the remote node itself.
  */
-static void
+static int
 handle_egress(struct epmd_conn *c, const struct dg_name *node)
 {
 	struct dg_daemon *d = c->srv->d;
@@ -320,9 +326,11 @@ handle_egress(struct epmd_conn *c, const struct dg_name *node)
 	uint16_t port = 0;
 	int len;
 
-	if (!from_registration_addr(c)) {
-		refuse(c, "EGRESS_REQ", "egress request from an address outside registration_from");
-		return;
+	if (c->state != EC_REGISTERED || c->node == NULL ||
+	    !c->node->mediated) {
+		refuse(c, "EGRESS_REQ", "egress request not on a mediated "
+		    "node's registration connection");
+		return -1;
 	}
 	if (d->egress_port == NULL) {
 		log_warnx("epmd: conn %llu %s: EGRESS_REQ for %s: egress sessions "
@@ -330,7 +338,8 @@ handle_egress(struct epmd_conn *c, const struct dg_name *node)
 		    (unsigned long long)c->id, c->peertext, node->s);
 		len = epmd_put_egress_resp(out, sizeof(out),
 		    EPMD_EGRESS_UNAVAILABLE, 0, 0);
-	} else if (d->egress_port(d, node->s, &port) == -1 || port == 0) {
+	} else if (d->egress_port(d, c->node->a.name.s, node->s, &port) == -1 ||
+	    port == 0) {
 		log_info("epmd: conn %llu %s: EGRESS_REQ for %s: no route",
 		    (unsigned long long)c->id, c->peertext, node->s);
 		len = epmd_put_egress_resp(out, sizeof(out), EPMD_EGRESS_REFUSED,
@@ -342,7 +351,52 @@ handle_egress(struct epmd_conn *c, const struct dg_name *node)
 		len = epmd_put_egress_resp(out, sizeof(out), EPMD_EGRESS_OK, port,
 		    6);
 	}
-	reply_and_close(c, out, len);
+	if (queue_reply(c, out, (size_t)len) == -1) {
+		unregister(c, "reply queue full");
+		conn_close(c, "reply queue full");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Bytes on a registration connection.  A stock node never sends any:
+ * a byte ends its registration (spec 1.5).  distguard_epmd sends its
+ * EGRESS_REQs there, one after another; anything else ends it too.
+ */
+static void
+registration_bytes(struct epmd_conn *c)
+{
+	struct epmd_req req;
+	const char *why = NULL;
+	ssize_t n;
+	int used;
+
+	n = read(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0 || c->node == NULL || !c->node->mediated) {
+		unregister(c, n == 0 ? "connection closed" : n > 0 ?
+		    "data on the registration connection" : "read error");
+		conn_close(c, NULL);
+		return;
+	}
+	c->inlen += (size_t)n;
+	while (c->inlen > 0) {
+		used = epmd_parse(c->in, c->inlen, &req, &why);
+		if (used == DG_AGAIN && c->inlen < sizeof(c->in))
+			return;
+		if (used <= 0 || req.code != EPMD_EGRESS_REQ) {
+			unregister(c, "a request other than EGRESS_REQ on the "
+			    "registration connection");
+			conn_close(c, why);
+			return;
+		}
+		if (handle_egress(c, &req.name) == -1)
+			return;		/* c is gone */
+		memmove(c->in, c->in + used, c->inlen - (size_t)used);
+		c->inlen -= (size_t)used;
+	}
 }
 
 static void
@@ -408,7 +462,7 @@ dispatch(struct epmd_conn *c, const struct epmd_req *req)
 		handle_names(c);
 		break;
 	case EPMD_EGRESS_REQ:
-		handle_egress(c, &req->name);
+		(void)handle_egress(c, &req->name);
 		break;
 	case EPMD_DUMP_REQ:
 		refuse(c, "DUMP_REQ", "administrative request refused");
@@ -458,7 +512,11 @@ on_read(struct ev_loop *loop, ev_io *w, int revents)
 	uint8_t junk[256];
 	ssize_t n;
 
-	if (c->state == EC_REGISTERED || c->state == EC_REFUSED_REG) {
+	if (c->state == EC_REGISTERED) {
+		registration_bytes(c);
+		return;
+	}
+	if (c->state == EC_REFUSED_REG) {
 		/* Any byte, or EOF, ends a registration (spec 1.5). */
 		n = read(c->fd, junk, sizeof(junk));
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))

@@ -15,7 +15,10 @@
 %%  * every node this node dials is reached through distguard:
 %%    address_please/3 asks the daemon for an egress port (distguard's
 %%    EGRESS_REQ, epmd/epmd_proto.h) and answers a loopback address, so
-%%    the node never learns nor dials a remote address;
+%%    the node never learns nor dials a remote address.  The request goes
+%%    on the registration connection, through the gen_server that owns
+%%    it: distguard answers it nowhere else, so that no other process of
+%%    the host can take egress ports;
 %%  * -erl_epmd_port and erl_epmd_node_listen_port (which skip EPMD and
 %%    would skip distguard) are ignored, with a log line saying so.
 -module(distguard_epmd).
@@ -84,7 +87,7 @@ listen_port_please(_Name, _Host) ->
 %% for every node, on this host or not.
 address_please(Name, Host, Family) ->
     Node = to_list(Name) ++ "@" ++ host_text(Host),
-    case egress_request(Node, family(Family)) of
+    case egress_request(Node) of
         {ok, Port, Version} ->
             {ok, loopback(family(Family)), Port, Version};
         {error, Why} ->
@@ -145,6 +148,19 @@ handle_call({register, Name, Port, Family}, _From,
     end;
 handle_call({register, _, _, _}, _From, R) ->
     {reply, {error, already_registered}, R};
+handle_call({egress, _Node}, _From, #reg{socket = none} = R) ->
+    {reply, {error, "not registered with distguard"}, R};
+handle_call({egress, Node}, _From, #reg{socket = S} = R) ->
+    case egress_on(S, Node) of
+        {error, {lost, Why}} ->
+            %% The connection is out of step or gone: registering again
+            %% starts it afresh.
+            gen_tcp:close(S),
+            self() ! {tcp_closed, S},
+            {reply, {error, Why}, R};
+        Reply ->
+            {reply, Reply, R}
+    end;
 handle_call(client_info_req, _From, #reg{name = Name, port = Port} = R) ->
     {reply, {ok, {r4, Name, Port}}, R};
 handle_call(_, _From, R) ->
@@ -251,27 +267,46 @@ alive2_reply(S) ->
     end.
 
 %% distguard's EGRESS_REQ: 'E' and the full node name; the answer is
-%% 'e', Result, Port:16, Version:16.
-egress_request(Node, Family) ->
+%% 'e', Result, Port:16, Version:16.  Asked of the gen_server, which sends
+%% it on the registration connection.
+egress_request(Node) ->
     NodeBin = unicode:characters_to_binary(Node),
     case valid_node(NodeBin) of
         false ->
             {error, "not a node name distguard accepts"};
         true ->
-            case request(Family, <<?REQ_EGRESS, NodeBin/binary>>, 6) of
-                {ok, <<?RESP_EGRESS, 0, Port:16, Version:16>>} when Port > 0 ->
-                    {ok, Port, Version};
-                {ok, <<?RESP_EGRESS, 1, _:32>>} ->
-                    {error, "distguard has no egress sessions (result 1)"};
-                {ok, <<?RESP_EGRESS, Result, _:32>>} ->
-                    {error, io_lib:format("distguard refused it (result ~b)",
-                                          [Result])};
-                {ok, Other} ->
-                    {error, io_lib:format("unexpected reply ~w", [Other])};
-                {error, Why} ->
-                    {error, io_lib:format("distguard not reachable (~w)",
+            try gen_server:call(?MODULE, {egress, NodeBin},
+                                ?REPLY_TIMEOUT + 1000)
+            catch exit:Why ->
+                    {error, io_lib:format("distguard_epmd not answering (~w)",
                                           [Why])}
             end
+    end.
+
+%% One request on the registration connection S (active the rest of the
+%% time, for tcp_closed): passive while the reply is read.
+egress_on(S, NodeBin) ->
+    Body = <<?REQ_EGRESS, NodeBin/binary>>,
+    _ = inet:setopts(S, [{active, false}]),
+    Result = case gen_tcp:send(S, [<<(byte_size(Body)):16>>, Body]) of
+                 ok -> recv_exactly(S, 6);
+                 {error, _} = E -> E
+             end,
+    case Result of
+        {ok, <<?RESP_EGRESS, 0, Port:16, Version:16>>} when Port > 0 ->
+            _ = inet:setopts(S, [{active, true}]),
+            {ok, Port, Version};
+        {ok, <<?RESP_EGRESS, 1, _:32>>} ->
+            _ = inet:setopts(S, [{active, true}]),
+            {error, "distguard has no egress sessions (result 1)"};
+        {ok, <<?RESP_EGRESS, Res, _:32>>} ->
+            _ = inet:setopts(S, [{active, true}]),
+            {error, io_lib:format("distguard refused it (result ~b)", [Res])};
+        {ok, Other} ->
+            {error, {lost, io_lib:format("unexpected reply ~w", [Other])}};
+        {error, Why} ->
+            {error, {lost, io_lib:format("distguard not reachable (~w)",
+                                         [Why])}}
     end.
 
 %% The bounds distguard checks (epmd_parse): one '@', both parts 1..255.
@@ -334,16 +369,6 @@ parse_names(Lines) ->
      || L <- binary:split(Lines, <<"\n">>, [global, trim_all]),
         [<<"name">>, N, <<"at">>, <<"port">>, P] <- [binary:split(L, <<" ">>, [global])],
         is_integer(catch binary_to_integer(P))].
-
-%% One request, one reply of Want bytes; the connection is closed.
-request(Family, Body, Want) ->
-    case request(Family, Body, Want, ?REPLY_TIMEOUT) of
-        {ok, Reply, S} ->
-            gen_tcp:close(S),
-            {ok, Reply};
-        Error ->
-            Error
-    end.
 
 request(Family, Body, Want, Timeout) ->
     case connect(Family) of

@@ -54,6 +54,11 @@ struct dg_conf {
 	struct dg_sockaddr	 listen_addr;		/* 0.0.0.0 */
 	uint16_t		 listen_port_min;	/* 4370 */
 	uint16_t		 listen_port_max;	/* 4469 */
+	/* {egress_ports, {Min, Max}}: the egress listeners' own pool, never
+	 * the listeners' range (0: the as many ports right after it). */
+	uint16_t		 egress_port_min;
+	uint16_t		 egress_port_max;
+	int			 egress_per_node;	/* targets one node holds (32) */
 
 	/*
 	 * {egress, Mode}: registrations without distguard_epmd's mark (the
@@ -106,6 +111,16 @@ struct dg_conf {
 	uint64_t		 max_frag_node;		/* ... per node of ours (512 MiB) */
 	int			 frag_idle;		/* seconds an open sequence may idle (60) */
 	int64_t			 max_atoms;		/* atom budget per peer (10,000; 0 off) */
+	/* The budgets rotation cannot beat (docs/FILTER.md 12, 16): new
+	 * atoms per local node from every peer, and per source address and
+	 * per cookie; what a peer makes a node hold; ticks. */
+	int			 node_atoms;		/* 100,000 */
+	int			 source_atoms;		/* 50,000 */
+	int			 cookie_atoms;		/* 100,000 */
+	int			 held_alert;		/* monitors + links: 5,000 */
+	int			 held_max;		/* 10,000 */
+	int			 tick_interval_ms;	/* between ticks passed (200) */
+	int			 tick_flood;		/* excess ticks per s: 100 */
 
 	/* {control, Path} : the stats/reload socket */
 	char			*control_path;

@@ -59,9 +59,12 @@ struct dg_daemon {
 	 * route (logged by the callee).  Asked by the EPMD service for the
 	 * EGRESS_REQ of distguard_epmd (epmd/epmd_proto.h); NULL while the
 	 * daemon has no egress sessions: the node is then told "no route".
+	 * `owner` is the registered node that asked (its registration
+	 * connection carried the request): the ports it holds are capped.
 	 */
 	int			(*egress_port)(struct dg_daemon *,
-				    const char *node, uint16_t *port);
+				    const char *owner, const char *node,
+				    uint16_t *port);
 };
 
 /* `distguard run`: returns the exit status. */

@@ -11,9 +11,12 @@
 
 #include "dg_daemon.h"
 
-/* The daemon's egress_port: the port to dial for `node` (alive@host);
- * -1 when the name is not a node name or no port is free. */
-int	egress_port(struct dg_daemon *, const char *node, uint16_t *port);
+/* The daemon's egress_port: the port to dial for `node` (alive@host),
+ * asked by registered node `owner` (at most egress_per_node targets of
+ * its own at once); -1 when the name is not a node name or no port of
+ * the egress pool is free. */
+int	egress_port(struct dg_daemon *, const char *owner, const char *node,
+	    uint16_t *port);
 /* Closes every egress listener (daemon shutdown). */
 void	egress_close_all(struct dg_daemon *);
 

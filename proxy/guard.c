@@ -3,6 +3,7 @@
  * replies it is owed, what it disclosed and published, its atom book.
  * The relay asks and tells it, per message, without allocating.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "filter/disclose.h"
@@ -66,16 +67,173 @@ book_release(struct guard *g)
 	g->atoms = NULL;
 }
 
+/*
+ * The shares of a node's atom budget this session charges (nodes.h):
+ * its remote's source address, and the cookie its peer proved (a link's
+ * peers proved theirs to the other daemon: they share the link's).
+ */
+void
+guard_share_keys(const struct session *s, char *src, size_t srclen,
+    char *cookie, size_t cookielen)
+{
+	const struct dg_cookie *c;
+
+	nodes_share_key((const struct sockaddr *)&s->peer_addr, src, srclen);
+	if (s->peer->kind == LEG_LINK)
+		snprintf(cookie, cookielen, "cookie (link)");
+	else if ((c = conf_peer_cookie(s->conf, s->peer->name)) == NULL)
+		snprintf(cookie, cookielen, "cookie (none)");
+	else
+		snprintf(cookie, cookielen, "cookie %s",
+		    c->pattern ? c->pattern : "(default)");
+}
+
 /* The atom book of a guarded node for the sender (made on first use);
  * NULL when memory ran out (then the budget is not applied, logged). */
 struct atom_book *
 atoms_of(struct leg *dst)
 {
 	struct guard *g = dst->guard;
+	char src[80], cookie[80];
 
-	if (g->atoms == NULL && dst->name[0] != '\0')
-		g->atoms = nodes_atoms(dst->name, dst->other->name);
+	if (g->atoms == NULL && dst->name[0] != '\0') {
+		guard_share_keys(dst->s, src, sizeof(src), cookie,
+		    sizeof(cookie));
+		g->atoms = nodes_atoms(dst->name, dst->other->name, src,
+		    cookie);
+	}
 	return g->atoms;
+}
+
+/* ---- what a peer makes a node hold ------------------------------------- */
+
+/*
+ * One thing held, keyed: a monitor by its reference; a link by its two
+ * pids, in a fixed order (either side may name it first); a spawn
+ * request by its ReqId.  The key's first byte is the kind.  Pids too
+ * long for the buffer are cut the same way every time, which is enough
+ * for a key.
+ */
+static uint64_t
+held_key(char kind, struct dg_span a, struct dg_span b)
+{
+	uint8_t buf[1 + 2 * 300];
+	size_t na = a.len < 300 ? a.len : 300, nb = b.len < 300 ? b.len : 300;
+	struct dg_span t;
+
+	if (nb > 0 && (na > nb || (na == nb && memcmp(a.p, b.p, na) > 0))) {
+		t = a;
+		a = b;
+		b = t;
+		na = a.len < 300 ? a.len : 300;
+		nb = b.len < 300 ? b.len : 300;
+	}
+	buf[0] = (uint8_t)kind;
+	if (na > 0)
+		memcpy(buf + 1, a.p, na);
+	if (nb > 0)		/* no_span has no bytes to copy */
+		memcpy(buf + 1 + na, b.p, nb);
+	return idset_hash(buf, 1 + na + nb);
+}
+
+static const struct dg_span no_span;
+
+/* Frees what is held under h, if anything is: never more than that. */
+static void
+held_free(struct guard *g, uint64_t h)
+{
+	if (idset_has(&g->held, h, 1) && g->nheld > 0)
+		g->nheld--;
+}
+
+/* A link's key, for the ops that carry one (t_from, t_target pids). */
+static int
+is_link_op(int op)
+{
+	return op == DOP_LINK || op == DOP_UNLINK || op == DOP_UNLINK_ID ||
+	    op == DOP_EXIT || op == DOP_EXIT_TT || op == DOP_PAYLOAD_EXIT ||
+	    op == DOP_PAYLOAD_EXIT_TT;
+}
+
+int
+held_charge(struct guard *g, const struct dist_msg *m, int alert, int max)
+{
+	uint64_t h;
+
+	switch (m->op) {
+	case DOP_MONITOR_P:
+		h = held_key('m', m->t_ref, no_span);
+		break;
+	case DOP_LINK:
+		h = held_key('l', m->t_from, m->t_target);
+		break;
+	case DOP_SPAWN_REQUEST:
+	case DOP_SPAWN_REQUEST_TT:
+		h = held_key('s', m->t_reqid, no_span);
+		break;
+	case DOP_DEMONITOR_P:
+		/* Only a monitor this peer made, and made through us. */
+		held_free(g, held_key('m', m->t_ref, no_span));
+		return HELD_OK;
+	default:
+		if (is_link_op(m->op))
+			held_free(g, held_key('l', m->t_from, m->t_target));
+		return HELD_OK;
+	}
+	if (idset_has(&g->held, h, 0))
+		return HELD_OK;		/* the node holds it once */
+	if (g->nheld >= (uint64_t)max)
+		return HELD_REFUSE;
+	if (idset_add(&g->held, h) == -1)
+		return HELD_REFUSE;
+	g->nheld++;
+	if (g->nheld >= (uint64_t)alert && !g->held_alerted) {
+		g->held_alerted = 1;
+		return HELD_ALERT;
+	}
+	return HELD_OK;
+}
+
+void
+held_release(struct guard *g, const struct dist_msg *m)
+{
+	switch (m->op) {
+	case DOP_MONITOR_P_EXIT:
+	case DOP_PAYLOAD_MONITOR_P_EXIT:
+		held_free(g, held_key('m', m->t_ref, no_span));
+		break;
+	case DOP_SPAWN_REPLY:
+	case DOP_SPAWN_REPLY_TT:
+		held_free(g, held_key('s', m->key, no_span));
+		break;
+	default:
+		if (is_link_op(m->op) && m->op != DOP_LINK)
+			held_free(g, held_key('l', m->t_from, m->t_target));
+		break;
+	}
+}
+
+/* ---- ticks ---------------------------------------------------------- */
+
+/*
+ * A node needs one tick per tick interval (net_ticktime / 4: 15 s by
+ * default, 250 ms at the smallest net_ticktime of 1 s) to keep the
+ * connection up, and any other frame does as well; ticks closer together
+ * than `interval_ms` only cost it CPU.  They are dropped and counted.
+ */
+int
+tick_pass(struct guard *g, double now, int interval_ms, int flood)
+{
+	if (now - g->tick_last >= interval_ms / 1000.0) {
+		g->tick_last = now;
+		return 1;
+	}
+	g->ticks_dropped++;
+	if (now - g->tick_window >= 1.0) {
+		g->tick_window = now;
+		g->tick_excess = 0;
+	}
+	return ++g->tick_excess > (uint64_t)flood ? -1 : 0;
 }
 
 /*
@@ -95,6 +253,7 @@ note_sent(struct leg *src, const struct dist_msg *m, const struct df_frame *f,
 		return GUARD_HOLD;
 	if (m->request != REPLY_NONE)
 		owed_add(g, m->key);
+	held_release(g, m);
 	return DF_FORWARD;
 }
 

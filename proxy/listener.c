@@ -170,7 +170,30 @@ open_in_range(const struct dg_conf *conf, const struct dg_sockaddr *at,
 }
 
 /*
- * The egress pair: 127.0.0.1 and ::1 on one free port of the range, so
+ * The egress pool: its own ports, never the listeners' (a port egress
+ * took is one no node could register on).  Unset, as many ports as the
+ * listeners have right after theirs, or right before when that passes
+ * 32767 (the kernel's ephemeral ports start above).
+ */
+static void
+egress_range(const struct dg_conf *conf, unsigned *lo, unsigned *hi)
+{
+	unsigned n = (unsigned)conf->listen_port_max - conf->listen_port_min + 1;
+
+	if (conf->egress_port_min != 0) {
+		*lo = conf->egress_port_min;
+		*hi = conf->egress_port_max;
+	} else if (conf->listen_port_max + n <= 32767) {
+		*lo = conf->listen_port_max + 1u;
+		*hi = conf->listen_port_max + n;
+	} else {
+		*lo = conf->listen_port_min > n ? conf->listen_port_min - n : 1;
+		*hi = conf->listen_port_min > 1 ? conf->listen_port_min - 1u : 0;
+	}
+}
+
+/*
+ * The egress pair: 127.0.0.1 and ::1 on one free port of the pool, so
  * that inet4 and inet6 nodes dial the same port distguard_epmd hands
  * out.  A host without ::1 gets 127.0.0.1 alone (*fd6 = -1).
  */
@@ -181,7 +204,7 @@ open_loopback_pair(const struct dg_conf *conf, const char *what,
 	struct dg_sockaddr lo4, lo6;
 	struct sockaddr_in *a4 = (struct sockaddr_in *)&lo4.ss;
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&lo6.ss;
-	unsigned port;
+	unsigned port, lo, hi;
 	int fd;
 
 	memset(&lo4, 0, sizeof(lo4));
@@ -192,7 +215,8 @@ open_loopback_pair(const struct dg_conf *conf, const char *what,
 	a6->sin6_family = AF_INET6;
 	a6->sin6_addr = in6addr_loopback;
 	lo6.len = sizeof(*a6);
-	for (port = conf->listen_port_min; port <= conf->listen_port_max; port++) {
+	egress_range(conf, &lo, &hi);
+	for (port = lo; port <= hi; port++) {
 		if ((fd = bind_port(&lo4, (uint16_t)port, 0)) == -1) {
 			if (errno == EADDRINUSE)
 				continue;
@@ -211,7 +235,7 @@ open_loopback_pair(const struct dg_conf *conf, const char *what,
 		close(fd);
 	}
 	log_warnx("listener %s: no port free on both 127.0.0.1 and ::1 in "
-	    "%u..%u", what, conf->listen_port_min, conf->listen_port_max);
+	    "the egress pool %u..%u", what, lo, hi);
 	return -1;
 }
 

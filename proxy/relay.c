@@ -111,19 +111,26 @@ static int
 atoms_charge(struct leg *src, struct guard *g)
 {
 	struct atom_book *bk = g->atoms;
+	struct nodes_refusal r = { "message", 0, 0 };
 	size_t i;
 
 	if (bk == NULL || msg_atoms.book != bk || g->pol.atoms <= 0)
 		return 0;
 	for (i = 0; i < msg_atoms.n && !msg_atoms.overflow; i++)
-		if (atombook_add(&bk->book, msg_atoms.h[i], msg_atoms.a[i],
-		    g->pol.atoms) == -1)
+		if (nodes_charge(bk, msg_atoms.h[i], msg_atoms.a[i],
+		    g->pol.atoms, src->s->conf, &r) == -1)
 			break;
 	if (i == msg_atoms.n && !msg_atoms.overflow)
 		return 0;
-	relay_alert(src, "filter.atom_flood", "more than %lld distinct atoms "
-	    "from this peer (%llu counted); connection closed",
-	    (long long)g->pol.atoms, (unsigned long long)bk->book.count);
+	if (r.budget == NULL)
+		r.budget = "message (too many new atoms in one)";
+	/* Which budget: the peer name's own, or one rotation cannot beat
+	 * (the local node's, its source address's, its cookie's). */
+	relay_alert(src, "filter.atom_flood", "atom budget of the %s spent: "
+	    "more than %lld distinct atoms (%llu counted; this peer's name: "
+	    "%llu); connection closed", r.budget, (long long)(r.bound ?
+	    r.bound : g->pol.atoms), (unsigned long long)r.count,
+	    (unsigned long long)bk->book.count);
 	session_close(src->s, "atom budget exhausted");
 	return -1;
 }
@@ -148,6 +155,7 @@ struct pwalk {
 	int			 funs;		/* funs are guarded */
 	struct atom_book	*book;		/* NULL: no budget */
 	int64_t			 budget;
+	const struct dg_conf	*conf;		/* the session's, for the budgets */
 	const char		*bad;		/* why it must not reach the node */
 	const char		*event;
 };
@@ -156,6 +164,7 @@ static void
 walk_visit(void *arg, const uint8_t *t)
 {
 	struct pwalk *w = arg;
+	struct nodes_refusal r = { "message", 0, 0 };
 	uint64_t h;
 
 	if (w->bad != NULL)
@@ -169,7 +178,9 @@ walk_visit(void *arg, const uint8_t *t)
 	}
 	if (w->book == NULL || atombook_has(&w->book->book, t, &h))
 		return;
-	if (atombook_add(&w->book->book, h, t, w->budget) == -1) {
+	/* The same charge as a message's first bytes: the peer name's book,
+	 * and the node's, source's and cookie's budgets rotation cannot beat. */
+	if (nodes_charge(w->book, h, t, w->budget, w->conf, &r) == -1) {
 		w->bad = "more atoms than the budget past the part judged";
 		w->event = "filter.atom_flood";
 	}
@@ -233,6 +244,7 @@ walk_start(struct leg *src, const struct df_frame *f, const struct dist_msg *m,
 	w->funs = (need & DC_NEED_FUNS) != 0;
 	w->book = (need & DC_NEED_ATOMS) && g->pol.atoms > 0 ? g->atoms : NULL;
 	w->budget = g->pol.atoms;
+	w->conf = src->s->conf;
 	w->bad = NULL;
 	w->event = NULL;
 	/* This frame's end is the message's end only when unfragmented; it
@@ -256,6 +268,65 @@ walk_cont(struct leg *src, const struct df_frame *f)
 	w->in_frame = !f->complete;
 	return walk_feed(src, f->terms, (size_t)(f->terms_end - f->terms),
 	    f->complete && f->frag == 1);
+}
+
+/* ---- what a peer makes a node hold (docs/FILTER.md 20) ----------------- */
+
+/*
+ * A message about to reach a node of ours that makes it hold something
+ * more (a monitor, a link, a spawn request): an alert at the threshold;
+ * past the bound the connection closes (the node then drops everything
+ * the peer made it hold: its monitors fire, its links break).  Returns
+ * -1 when the session was closed.
+ */
+static int
+held_check(struct leg *src, struct guard *g, const struct dist_msg *m)
+{
+	const struct dg_conf *c = src->s->conf;
+
+	/* A peer without an atom budget may do everything anyway (allow_all,
+	 * {default, allow}, {atoms, infinity}): trusted with this too. */
+	if (g->pol.atoms <= 0)
+		return 0;
+	switch (held_charge(g, m, c->held_alert, c->held_max)) {
+	case HELD_ALERT:
+		relay_alert(src, "filter.held_budget", "this peer made the node "
+		    "hold %llu monitors, links and spawn requests (alert at "
+		    "%d, bound %d)", (unsigned long long)g->nheld,
+		    c->held_alert, c->held_max);
+		return 0;
+	case HELD_REFUSE:
+		relay_alert(src, "filter.held_budget", "refused %s: the node "
+		    "holds %llu monitors, links and spawn requests for this "
+		    "peer, the bound is %d; connection closed",
+		    dist_op_name(m->op), (unsigned long long)g->nheld,
+		    c->held_max);
+		session_close(src->s, "held budget exhausted");
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+/* A tick towards a node of ours: forwarded at most once per
+ * tick_interval; a sustained flood alerts and closes. */
+static int
+tick_check(struct leg *src, struct guard *g)
+{
+	const struct dg_conf *c = src->s->conf;
+	int r = tick_pass(g, ev_now(src->s->d->loop), c->tick_interval_ms,
+	    c->tick_flood);
+
+	if (r > 0)
+		return DF_FORWARD;
+	if (r == 0)
+		return DF_DROP;
+	relay_alert(src, "filter.tick_flood", "more than %d ticks in a second "
+	    "past one per %d ms (%llu dropped); connection closed",
+	    c->tick_flood, c->tick_interval_ms,
+	    (unsigned long long)g->ticks_dropped);
+	session_close(src->s, "tick flood");
+	return -1;
 }
 
 /* ---- output ------------------------------------------------------------ */
@@ -630,6 +701,8 @@ judge_for(struct leg *src, int rc, struct dist_msg *m, const char *why,
 	if (verdict == DF_FORWARD && (need & DC_NEED_ATOMS) &&
 	    atoms_charge(src, g) == -1)
 		return -1;
+	if (verdict == DF_FORWARD && rc == 0 && held_check(src, g, m) == -1)
+		return -1;
 	if (verdict == DF_FORWARD && rc == 0 && g->pol.handler != NULL)
 		verdict = handle_spawn(src, f, m, passthrough);
 	if (verdict == DF_FORWARD && rc == 0)
@@ -651,7 +724,7 @@ decide(struct leg *src, const struct df_frame *f)
 	int verdict = DF_FORWARD, rc;
 
 	if (f->kind == DF_TICK)
-		return DF_FORWARD;
+		return jg != NULL ? tick_check(src, jg) : DF_FORWARD;
 	if (f->kind != DF_FRAG_CONT) {
 		struct dc_opts o;
 		const uint8_t *frame_end = f->terms + (f->len - f->hdr_len);
@@ -989,6 +1062,8 @@ relay_start(struct session *s, const uint8_t *early, size_t n)
 		if (l->guard != NULL) {
 			idset_init(&l->guard->owed, SESSION_OWED);
 			idset_init(&l->guard->disclosed, IDSET_DEFAULT_MAX);
+			/* Never forgets: the held bound bounds it. */
+			idset_init(&l->guard->held, UINT32_MAX / 4);
 		}
 		ev_io_start(s->d->loop, &l->rd);
 	}
@@ -1026,6 +1101,7 @@ relay_free(struct session *s)
 		if (l->guard != NULL) {
 			idset_free(&l->guard->owed);
 			idset_free(&l->guard->disclosed);
+			idset_free(&l->guard->held);
 			book_release(l->guard);
 		}
 	}

@@ -25,7 +25,9 @@
 #include "dg_log.h"
 #include "session.h"
 #include "link/link_conf.h"
+#include "guard.h"
 #include "linkleg.h"
+#include "nodes.h"
 #include "session_int.h"
 
 
@@ -286,6 +288,33 @@ guard_admits(struct session *s, struct leg *l, const char *local)
 	return 0;
 }
 
+/*
+ * The peer's name becomes an atom of B as soon as B reads it: charged to
+ * B's atom budget before B is dialled (docs/FILTER.md 12), so that
+ * reconnecting under new names cannot fill B's table either.  Not for an
+ * egress session (our node asked for that name itself), nor for a peer
+ * without an atom budget.  Returns 0 when refused.
+ */
+static int
+name_budget(struct session *s, const char *local)
+{
+	struct nodes_refusal r;
+	char src[80], cookie[80], why[200];
+
+	if (s->egress || s->guards[s->node->role].pol.atoms <= 0)
+		return 1;
+	guard_share_keys(s, src, sizeof(src), cookie, sizeof(cookie));
+	if (nodes_charge_name(local, s->peer->name, src, cookie, s->conf,
+	    &r) == 0)
+		return 1;
+	snprintf(why, sizeof(why), "a new name, and the atom "
+	    "budget of the %s is spent (%llu of %lld)", r.budget,
+	    (unsigned long long)r.count, (long long)r.bound);
+	hs_fsm_refuse(&s->hs->fsm, "not_allowed", "filter.atom_flood",
+	    why, s->peer->role);
+	return 0;
+}
+
 /* The checks that need configuration, then P's cookie. */
 static enum hs_event
 admit(struct session *s)
@@ -337,6 +366,8 @@ admit(struct session *s)
 	 * dialled; resolve() decides on B's real name. */
 	snprintf(local, sizeof(local), "%s@%s", s->alive, s->d->hostshort);
 	if (!guard_admits(s, s->node, local))
+		return HS_EV_FAIL;
+	if (!name_budget(s, local))
 		return HS_EV_FAIL;
 	if (conf_node_cookie(conf, local) == NULL)
 		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured", who);

@@ -53,6 +53,15 @@ struct guard {
 						 * global (relay.c), lazily */
 	struct atom_book	*atoms;		/* distinct atoms the other
 						 * side sent it, when budgeted */
+	/* What the other side makes it hold (guard.c held_*): monitors,
+	 * links and open spawn requests, by key; and its ticks. */
+	struct idset		 held;
+	uint64_t		 nheld;
+	int			 held_alerted;
+	double			 tick_last;	/* last tick let through */
+	double			 tick_window;	/* start of the current second */
+	uint64_t		 tick_excess;	/* dropped in that second */
+	uint64_t		 ticks_dropped;	/* in all */
 };
 
 enum leg_kind {

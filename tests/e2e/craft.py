@@ -943,6 +943,82 @@ def cmd_fakenode(a):
     if served == 0:
         print("fakenode no connection")
 
+def cmd_tickflood(a):
+    """tickflood PORT NAME COOKIE SECS: a hidden peer that, once through
+    both handshakes, sends nothing but ticks (zero-length frames) as fast
+    as it can for SECS seconds or until distguard closes the connection.
+    Prints the ticks sent, the seconds, this process's CPU seconds, and
+    whether the connection was closed."""
+    port, name, cookie, secs = int(a[0]), a[1], a[2], float(a[3])
+    try:
+        ses = Session(port, name, cookie, F_OTP25 & ~F_PUBLISHED, None)
+    except (OSError, EOFError) as e:
+        print("tickflood no session: %s" % e)
+        return
+    import select
+    chunk = b"\0\0\0\0" * 1024
+    pending, nbytes = b"", 0
+    t0, c0 = time.time(), time.process_time()
+    # Never blocked in a send: distguard may stop reading us.
+    while time.time() - t0 < secs and not ses.eof:
+        if not pending:
+            pending = chunk
+        try:
+            n = ses.s.send(pending, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            select.select([], [ses.s], [], 0.2)
+            continue
+        except OSError:
+            break
+        pending = pending[n:]
+        nbytes += n
+    eof = ses.wait_eof(2)
+    print("tickflood sent %d ticks in %.2fs cpu %.2fs closed %d" %
+          (nbytes // 4, time.time() - t0, time.process_time() - c0,
+           1 if eof else 0))
+
+def cmd_names(a):
+    """names PORT PREFIX N [PARALLEL]: N handshakes without a cookie, each
+    under a new name PREFIX<i>@<host of PREFIX>: send_name, read the
+    status (and the challenge), close.  Each name reaches the node's
+    dist_util, which makes an atom of it before any cookie is checked.
+    Prints how many got 'ok' and how many were refused or closed."""
+    port, prefix, n = int(a[0]), a[1], int(a[2])
+    par = int(a[3]) if len(a) > 3 else 8
+    alive, host = prefix.split("@", 1)
+    import threading
+    counts = {"ok": 0, "refused": 0}
+    lock = threading.Lock()
+
+    def one(i):
+        name = ("%s%d@%s" % (alive, i, host)).encode()
+        got = "refused"
+        try:
+            s = conn(port, timeout=10)
+            hs_send(s, struct.pack(">BQIH", 78, F_OTP25 & ~0x1, 0x1234567,
+                                   len(name)) + name)
+            st = hs_recv(s)
+            if st[:3] == b"sok":
+                hs_recv(s)
+                got = "ok"
+            s.close()
+        except (EOFError, OSError):
+            pass
+        with lock:
+            counts[got] += 1
+
+    def worker(k):
+        for i in range(k, n, par):
+            one(i)
+    t0 = time.time()
+    ths = [threading.Thread(target=worker, args=(k,)) for k in range(par)]
+    for t in ths:
+        t.start()
+    for t in ths:
+        t.join()
+    print("names ok %d refused %d in %.1fs" % (counts["ok"], counts["refused"],
+                                              time.time() - t0))
+
 def opt(a, name, default=None):
     if name in a:
         i = a.index(name)
