@@ -19,6 +19,9 @@ otp_suite() { case $1 in 27) echo trixie ;; 29) echo forky ;; esac; }
 # The test modules and distguard_epmd, copied into $T so that the chroots
 # see them too; each release compiles them with its own erlc into
 # $T/vVERSION (OTP 29 refuses beams of OTP 25: "please re-compile").
+# tests/e2e/lib.sh compiled dgt into $T, on the code path of every node
+# (ERL_COMMON): that OTP 25 beam goes, so that each release finds its own.
+rm -f "$T/dgt.beam"
 mkdir -p "$T/src" && cp "$ROOT/tests/interop/iop.erl" "$ROOT/tests/e2e/dgt.erl" \
     "$ROOT/erl/distguard_epmd.erl" "$T/src/"
 
@@ -38,7 +41,7 @@ compile_for() {
 	if [ "$v" = 25 ]; then
 		erlc -o "$T/v$v" "$T/src/iop.erl" "$T/src/dgt.erl" "$T/src/distguard_epmd.erl"
 	else
-		in_root "$v" -t 120 -- erlc -o "$T/v$v" "$T/src/iop.erl" "$T/src/dgt.erl" "$T/src/distguard_epmd.erl")
+		in_root "$v" -t 120 -- erlc -o "$T/v$v" "$T/src/iop.erl" "$T/src/dgt.erl" "$T/src/distguard_epmd.erl"
 	fi
 }
 
