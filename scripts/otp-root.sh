@@ -39,13 +39,16 @@ case $SUITE in
 	SUITE=trixie STAMP=v1 OTP=27 PACKAGES=erlang-base ;;
 29|forky)
 	SUITE=forky STAMP=v1 OTP=29
-	PACKAGES=erlang-base,elixir ;;
+	PACKAGES=erlang-base,elixir
+	# rebar3 (3.28) goes in afterwards, with apt (see add_apt_packages).
+	APT_PACKAGES=rebar3 ;;
 -h|--help|"")
 	sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'
 	[ -n "$SUITE" ]; exit ;;
 *) die "unknown suite $SUITE (trixie, forky; see --help)" ;;
 esac
 shift
+APT_PACKAGES=${APT_PACKAGES:-}
 CACHE=${DG_INTEROP_CACHE:-/var/cache/distguard-interop}
 ROOTDIR="$CACHE/$SUITE-$STAMP"
 
@@ -82,8 +85,68 @@ deboot_script() {
 	fi
 }
 
+# in_chroot DIR CMD...: CMD in root DIR with /proc, in a private mount
+# namespace, with the host's resolver and apt's proxy (for apt-get).
+in_chroot() {
+	d=$1; shift
+	cp /etc/resolv.conf "$d/etc/resolv.conf" 2>/dev/null || :
+	unshare --mount --propagation private -- /bin/sh -c '
+	    r=$1; shift
+	    mount -t proc proc "$r/proc" && exec chroot "$r" "$@"' in_chroot "$d" \
+	    /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+	    DEBIAN_FRONTEND=noninteractive ${proxy:+http_proxy=$proxy} "$@"
+}
+
+# add_apt_packages DIR: APT_PACKAGES, installed by apt inside the root.
+# rebar3 depends on common_test, whose debugger and observer depend on
+# erlang-wx, which brings GTK, WebKit and Mesa (some 400 MB, and packages
+# debootstrap cannot configure: dconf-service).  None of them is of use
+# headless, so an empty package stands in for erlang-wx, at the version of
+# the root's erlang-base (what the Erlang packages require); wx, debugger
+# and observer's windows do not work in this root, nothing else changes.
+add_apt_packages() {
+	d=$1
+	[ -n "$APT_PACKAGES" ] || return 0
+	ver=$(chroot "$d" dpkg-query -W -f '${Version}' erlang-base) || return 1
+	arch=$(chroot "$d" dpkg --print-architecture) || return 1
+	w=$(mktemp -d)
+	mkdir -p "$w/pkg/DEBIAN"
+	cat > "$w/pkg/DEBIAN/control" <<-CTL
+	Package: erlang-wx
+	Version: $ver
+	Architecture: $arch
+	Maintainer: distguard developers <dev@distguard.invalid>
+	Description: empty stand-in for erlang-wx (distguard's interop root)
+	 scripts/otp-root.sh installs it so that rebar3 comes without GTK.
+	CTL
+	dpkg-deb --build "$w/pkg" "$d/tmp/erlang-wx-standin.deb" >/dev/null || { rm -rf "$w"; return 1; }
+	rm -rf "$w"
+	in_chroot "$d" dpkg -i /tmp/erlang-wx-standin.deb || return 1
+	# Held, or apt replaces it with the real one of the same version.
+	in_chroot "$d" apt-mark hold erlang-wx || return 1
+	rm -f "$d/tmp/erlang-wx-standin.deb"
+	# shellcheck disable=SC2086
+	in_chroot "$d" apt-get -q -o Acquire::Check-Valid-Until=false update &&
+	    in_chroot "$d" apt-get -q -y --no-install-recommends install $APT_PACKAGES || return 1
+	rm -rf "$d/var/lib/apt/lists/"* "$d/var/cache/apt/archives/"*.deb
+	: > "$d/etc/resolv.conf"
+}
+
+# The packages that apt adds are there (a root of the same stamp built
+# before they were listed gets them in place).
+apt_packages_present() {
+	for p in $APT_PACKAGES; do
+		chroot "$ROOTDIR" dpkg-query -W -f '${Status}' "$p" 2>/dev/null |
+		    grep -q 'install ok installed' || return 1
+	done
+}
+
 build() {
-	[ -x "$ROOTDIR/usr/bin/erl" ] && [ -f "$ROOTDIR/.distguard-stamp" ] && return 0
+	if [ -x "$ROOTDIR/usr/bin/erl" ] && [ -f "$ROOTDIR/.distguard-stamp" ]; then
+		apt_packages_present && return 0
+		add_in_place
+		return 0
+	fi
 	[ "$(id -u)" -eq 0 ] || die "building the root needs root (debootstrap)"
 	command -v debootstrap >/dev/null 2>&1 || {
 		echo "otp-root: installing debootstrap" >&2
@@ -113,6 +176,11 @@ build() {
 	# the root must accept a testing Release past its Valid-Until.
 	rm -rf "$tmp/var/cache/apt/archives/"*.deb
 	echo 'Acquire::Check-Valid-Until "false";' > "$tmp/etc/apt/apt.conf.d/99distguard-valid-until"
+	if ! add_apt_packages "$tmp" >> "$log" 2>&1; then
+		tail -n 20 "$log" >&2
+		rm -rf "$tmp"
+		die "apt-get install $APT_PACKAGES in the root failed (log: $log)"
+	fi
 	otp=$(chroot "$tmp" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/tmp /usr/bin/erl -noshell -eval \
 	    'io:format("~s", [erlang:system_info(otp_release)]), halt().' 2>/dev/null) ||
 	    die "erl does not run in the new root"
@@ -127,6 +195,20 @@ build() {
 		[ "$old" != "$ROOTDIR" ] && [ -f "$old/.distguard-stamp" ] && rm -rf "$old"
 	done
 	return 0
+}
+
+# add_in_place: APT_PACKAGES into an existing root, under the build lock.
+add_in_place() {
+	[ "$(id -u)" -eq 0 ] || die "adding $APT_PACKAGES to the root needs root"
+	proxy=$(apt_proxy)
+	exec 9> "$CACHE/.lock-$SUITE"
+	flock -w 2400 9 || die "timed out waiting for another build of the $SUITE root"
+	apt_packages_present && return 0
+	echo "otp-root: adding $APT_PACKAGES to $ROOTDIR (once)" >&2
+	t0=$(date +%s)
+	log="$CACHE/build-$SUITE.log"
+	add_apt_packages "$ROOTDIR" >> "$log" 2>&1 || { tail -n 20 "$log" >&2; die "apt-get install $APT_PACKAGES failed (log: $log)"; }
+	echo "added $APT_PACKAGES $(date -u +%FT%TZ) in $(( $(date +%s) - t0 )) s" >> "$ROOTDIR/.distguard-stamp"
 }
 
 run_in_root() {

@@ -71,7 +71,7 @@ check "the package holds the licence (copyright, Apache-2.0)" \
 # lintian, Debian's package checker: no error, no warning (informational
 # tags are shown, not counted).
 if command -v lintian >/dev/null 2>&1; then
-	lint=$(lintian --info --display-info "$DEB" 2>&1 | grep -v 'running with root privileges')
+	lint=$(lintian --display-info "$DEB" 2>&1 | grep -v 'running with root privileges')
 	echo "$lint" | grep . | sed 's/^/#   lintian: /'
 	ne=$(grep -c '^E: ' <<<"$lint"); nw=$(grep -c '^W: ' <<<"$lint")
 	check "lintian: 0 errors, 0 warnings on the .deb ($ne errors, $nw warnings)" \
