@@ -49,14 +49,23 @@ T0=$(date +%s)
 echo "# columns: PEER->NODE (25->29: an OTP 25 peer reaching an OTP 29 node behind distguard;"
 echo "#   ex: an elixir --sname node; release: a mix release node; ops: its bin/app rpc and remote nodes;"
 echo "#   ex29, release29: the same with Elixir 1.20 on OTP 29)"
-# The roots first, once, so their build time (first run only) shows apart.
+# The roots first, once, so their build time (first run only) shows apart;
+# both at once (their builds wait mostly on the mirror).
+t=$(date +%s)
+for suite in trixie forky; do
+	sh scripts/otp-root.sh "$suite" build > "$log/root-$suite.out" 2>&1 &
+	eval "rootpid_$suite=$!"
+done
 for suite in trixie:27 forky:29; do
-	t=$(date +%s)
-	if out=$(sh scripts/otp-root.sh "${suite%:*}" build 2>&1); then
-		echo "# ${suite%:*} root: $(echo "$out" | tail -n 1) ($(( $(date +%s) - t )) s; $(cat "$(echo "$out" | tail -n 1)/.distguard-stamp"))"
+	s=${suite%:*} v=${suite#*:}
+	eval "wait \$rootpid_$s"
+	rc=$?
+	out=$(cat "$log/root-$s.out")
+	if [ "$rc" -eq 0 ]; then
+		echo "# $s root: $(echo "$out" | tail -n 1) (ready after $(( $(date +%s) - t )) s; $(tr '\n' ' ' < "$(echo "$out" | tail -n 1)/.distguard-stamp"))"
 	else
 		echo "$out" | sed 's/^/# /'
-		echo "not ok - the Debian ${suite%:*} root for OTP ${suite#*:} could not be built (scripts/otp-root.sh ${suite%:*} build): every OTP ${suite#*:} check below fails"
+		echo "not ok - the Debian $s root for OTP $v could not be built (scripts/otp-root.sh $s build): every OTP $v check below fails"
 		fail=$((fail + 1))
 	fi
 done
