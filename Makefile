@@ -11,8 +11,8 @@
 #                 (LIVEFUZZ_OTP=25|27, LIVEFUZZ_MESSAGES; tests/livefuzz/run.sh)
 #   make bench    benchmarks (not tests), see docs/BENCHMARKS.md
 #   make demo     the seed RFC's halt scenario, with and without distguard
-#   make interop  OTP 27 (a cached Debian trixie root), OTP 25 and Elixir
-#                 through distguard, see tests/interop/run.sh
+#   make interop  OTP 25, 27 and 29 (cached Debian trixie and forky roots)
+#                 and Elixir 1.14/1.20 through distguard, see tests/interop/run.sh
 #   make install  binary, man pages, example and service configuration,
 #                 systemd unit, under DESTDIR/PREFIX (docs/SERVICE.md)
 #   make deb      the Debian package (dpkg-buildpackage -b -us -uc), in build/deb-out

@@ -49,6 +49,8 @@ need /usr/bin/fakeroot fakeroot
 need /usr/sbin/debootstrap debootstrap
 need /usr/bin/systemd-analyze systemd
 need /usr/bin/setpriv util-linux
+# tests/e2e/t_package.sh: the package's lintian check
+need /usr/bin/lintian lintian
 # libFuzzer and the sanitizer runtimes for clang
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
 	missing="$missing libclang-rt-dev"

@@ -1,9 +1,10 @@
 #!/bin/sh
-# make interop: OTP 27 (Debian trixie, in a cached debootstrapped root),
-# OTP 25 (the host) and Elixir (Debian's) through distguard.  Runs every
+# make interop: OTP 25 (the host), OTP 27 (Debian trixie) and OTP 29 (Debian
+# forky), each of the latter two in a cached debootstrapped root, and
+# Elixir 1.14 (on 25) and 1.20 (on 29) through distguard.  Runs every
 # tests/interop/t_*.sh, prints their ok/not ok lines, a table per suite of
-# each check x direction/version (columns PEER->NODE: "25->27" is an OTP 25
-# peer reaching an OTP 27 node behind distguard), the time each took, and
+# each check x direction/version (columns PEER->NODE: "25->29" is an OTP 25
+# peer reaching an OTP 29 node behind distguard), the time each took, and
 # ends with "N passed, N failed".  Nothing is skipped: a part that cannot
 # run here fails with its reason.
 set -u
@@ -45,17 +46,29 @@ table() {
 }
 
 T0=$(date +%s)
-echo "# columns: PEER->NODE (25->27: an OTP 25 peer reaching an OTP 27 node behind distguard;"
-echo "#   ex: an elixir --sname node; release: a mix release node; ops: its bin/app rpc and remote nodes)"
-# The root first, once, so its build time (first run only) shows apart.
+echo "# columns: PEER->NODE (25->29: an OTP 25 peer reaching an OTP 29 node behind distguard;"
+echo "#   ex: an elixir --sname node; release: a mix release node; ops: its bin/app rpc and remote nodes;"
+echo "#   ex29, release29: the same with Elixir 1.20 on OTP 29)"
+# The roots first, once, so their build time (first run only) shows apart;
+# both at once (their builds wait mostly on the mirror).
 t=$(date +%s)
-if out=$(sh scripts/trixie-root.sh build 2>&1); then
-	echo "# trixie root: $(echo "$out" | tail -n 1) ($(( $(date +%s) - t )) s; $(cat "$(echo "$out" | tail -n 1)/.distguard-stamp"))"
-else
-	echo "$out" | sed 's/^/# /'
-	echo "not ok - the Debian trixie root for OTP 27 could not be built (scripts/trixie-root.sh build): every OTP 27 check below fails"
-	fail=$((fail + 1))
-fi
+for suite in trixie forky; do
+	sh scripts/otp-root.sh "$suite" build > "$log/root-$suite.out" 2>&1 &
+	eval "rootpid_$suite=$!"
+done
+for suite in trixie:27 forky:29; do
+	s=${suite%:*} v=${suite#*:}
+	eval "wait \$rootpid_$s"
+	rc=$?
+	out=$(cat "$log/root-$s.out")
+	if [ "$rc" -eq 0 ]; then
+		echo "# $s root: $(echo "$out" | tail -n 1) (ready after $(( $(date +%s) - t )) s; $(tr '\n' ' ' < "$(echo "$out" | tail -n 1)/.distguard-stamp"))"
+	else
+		echo "$out" | sed 's/^/# /'
+		echo "not ok - the Debian $s root for OTP $v could not be built (scripts/otp-root.sh $s build): every OTP $v check below fails"
+		fail=$((fail + 1))
+	fi
+done
 for f in tests/interop/t_*.sh; do
 	name=$(basename "$f" .sh)
 	out="$log/$name.out"

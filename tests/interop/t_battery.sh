@@ -1,7 +1,7 @@
 #!/bin/bash
-# Interop battery: OTP 27 (Debian trixie) and OTP 25 (the host) through
-# distguard, in every direction: each release as the peer of each release's
-# protected node.  Columns are PEER->NODE, e.g. "25->27": an OTP 25 peer
+# Interop battery: OTP 25 (the host), OTP 27 (Debian trixie) and OTP 29
+# (Debian forky) through distguard, in every direction: each release as the
+# peer of each release's protected node.  Columns are PEER->NODE, e.g. "25->27": an OTP 25 peer
 # reaching an OTP 27 node behind distguard.  25->25 is the baseline.
 #
 # Per column one peer runs iop:battery/2 (ping, allowed and denied erpc,
@@ -31,12 +31,15 @@ dg_start || exit 1
 
 vnode_start 25 n25 240 'iop:protected(240)' || exit 1
 vnode_start 27 n27 240 'iop:protected(240)' || exit 1
-check "otp27_node [nodes] (n27 really runs OTP 27)" grep -q "otp 27" <(veval 27 v27 20 'io:format("otp ~s~n", [erlang:system_info(otp_release)])')
-check "otp25_node [nodes] (n25 really runs OTP 25)" grep -q "otp 25" <(veval 25 v25 20 'io:format("otp ~s~n", [erlang:system_info(otp_release)])')
+vnode_start 29 n29 240 'iop:protected(240)' || exit 1
+for v in $OTPS; do
+	check "otp${v}_node [nodes] (n$v really runs OTP $v)" \
+	    grep -q "otp $v" <(veval "$v" "v$v" 20 'io:format("otp ~s~n", [erlang:system_info(otp_release)])')
+done
 
 CHECKS="ping erpc_allowed erpc_denied gen_server_call binary_5mib link monitor global halt_attack"
-for pv in 25 27; do
-	for nv in 25 27; do
+for pv in $OTPS; do
+	for nv in $OTPS; do
 		col="$pv->$nv"
 		peer=p${pv}x$nv node=n$nv
 		marker="$T/marker_$peer"
@@ -73,11 +76,15 @@ done
 n=$(grep -c '"event":"peer.banned"' "$ALERTS" 2>/dev/null)
 check "no_ban [all] (no peer.banned in the whole battery: ${n:-0})" [ "${n:-0}" -eq 0 ]
 check "distguard_survived [all]" dg_alive
-# The OTP 27 nodes' /proc and /dev binds live in their own mount namespaces:
-# none of them shows in the host's mount table, even while they run.
-check "no_leaked_mounts [all] (nothing under $TRIXIE_ROOT in the host's mounts)" \
-    not grep -q " $TRIXIE_ROOT/" /proc/self/mounts
-check "otp27_chrooted [nodes] (n27's root is the trixie root)" \
-    [ "$(readlink "/proc/$PID_n27/root" 2>/dev/null)" = "$TRIXIE_ROOT" -o \
-      "$(readlink "/proc/$(pgrep -P "$PID_n27" | head -n 1)/root" 2>/dev/null)" = "$TRIXIE_ROOT" ]
+# The OTP 27 and 29 nodes' /proc and /dev binds live in their own mount
+# namespaces: none of them shows in the host's mount table, even while they
+# run.
+for v in 27 29; do
+	eval "r=\$ROOT_$v pid=\$PID_n$v"
+	check "no_leaked_mounts [all] (nothing under $r in the host's mounts)" \
+	    not grep -q " $r/" /proc/self/mounts
+	check "otp${v}_chrooted [nodes] (n$v's root is the $(otp_suite "$v") root)" \
+	    [ "$(readlink "/proc/$pid/root" 2>/dev/null)" = "$r" -o \
+	      "$(readlink "/proc/$(pgrep -P "$pid" | head -n 1)/root" 2>/dev/null)" = "$r" ]
+done
 done_tests
