@@ -365,10 +365,18 @@ names_local() ->
     end.
 
 parse_names(Lines) ->
-    [{binary_to_list(N), binary_to_integer(P)}
+    [{binary_to_list(N), Port}
      || L <- binary:split(Lines, <<"\n">>, [global, trim_all]),
         [<<"name">>, N, <<"at">>, <<"port">>, P] <- [binary:split(L, <<" ">>, [global])],
-        is_integer(catch binary_to_integer(P))].
+        Port <- [port_number(P)], is_integer(Port)].
+
+%% A port's digits, or false (an old-style catch is deprecated from OTP 29).
+port_number(P) ->
+    try binary_to_integer(P) of
+        N -> N
+    catch
+        error:badarg -> false
+    end.
 
 request(Family, Body, Want, Timeout) ->
     case connect(Family) of
