@@ -106,6 +106,15 @@ struct dg_conf {
 
 	/* {control, Path} : the stats/reload socket */
 	char			*control_path;
+	/* Who may use it, beside root (core/ctl.c): {control_users, [Name]}
+	 * and {control_group, Name} may change things (grant, revoke,
+	 * reload); {control_read_group, Name} may read (stats, grants). */
+	uid_t			*control_uids;
+	int			 ncontrol_uids;
+	gid_t			 control_gid;
+	int			 control_gid_set;
+	gid_t			 control_read_gid;
+	int			 control_read_gid_set;
 
 	/* {metrics, ...}: the Prometheus endpoint (core/metrics.c) */
 	int			 metrics_on;
