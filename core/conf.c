@@ -225,6 +225,12 @@ set_defaults(struct dg_conf *c)
 	c->hs_timeout = 7;
 	c->hs_max_pending = 512;
 	c->hs_max_per_source = 32;
+	c->link_max_pending = 64;
+	c->link_max_per_source = 4;
+	c->link_rate = 2;
+	c->max_established_per_source = 64;
+	c->metrics_max_per_source = 2;
+	c->metrics_timeout = 3;
 	c->hs_withhold = DFLAG_DEFAULT_WITHHOLD;
 	c->hs_require = DFLAG_MANDATORY_25;
 	c->hs_check_host = 0;

@@ -205,6 +205,12 @@ static const struct opt listen_opts[] = {
 
 static const struct opt hs_opts[] = {
 	{ "check_host",		OPT_BOOL, OFF(hs_check_host), 0, 1, "", NULL },
+	{ "link_max_pending",	OPT_INT, OFF(link_max_pending), 1, 65536, "",
+				NULL },
+	{ "link_max_per_source", OPT_INT, OFF(link_max_per_source), 1, 65536,
+				"", NULL },
+	{ "link_rate",		OPT_SECS, OFF(link_rate), 1, 1000,
+				"links a second per source", NULL },
 	{ "max_pending",	OPT_INT, OFF(hs_max_pending), 1, 65536, "", NULL },
 	{ "max_per_source",	OPT_INT, OFF(hs_max_per_source), 1, 65536, "",
 				NULL },
@@ -259,6 +265,9 @@ static const struct opt limit_opts[] = {
 				INT64_C(1) << 40, "bytes", NULL },
 	{ "max_fragment_sequences", OPT_INT, OFF(max_frag_seqs), 1, 1024, "",
 				NULL },
+	{ "max_established_per_source", OPT_INT,
+				OFF(max_established_per_source), 1, 65536, "",
+				NULL },
 	{ "max_frame",		OPT_U32, OFF(max_frame), 1024, INT32_MAX, "bytes",
 				NULL },
 };
@@ -273,6 +282,10 @@ static const struct opt metrics_opts[] = {
 				NULL },
 	{ "max_peers",		OPT_INT, OFF(metrics_max_peers), 1, 10000, "",
 				NULL },
+	{ "max_per_source",	OPT_INT, OFF(metrics_max_per_source), 1, 1024,
+				"", NULL },
+	{ "timeout",		OPT_SECS, OFF(metrics_timeout), 1, 60,
+				"seconds", NULL },
 };
 
 static const struct opt grant_opts[] = {

@@ -274,6 +274,9 @@ daemon_run(const char *path, int verbose)
 	    d.conf->ban_duration);
 	d.stats = stats_new();
 	d.hs_sources = srccount_new();
+	d.link_sources = srccount_new();
+	d.est_sources = srccount_new();
+	d.link_rate = net_rate_new();
 	d.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if ((d.epmd = epmd_srv_start(&d)) == NULL) {
 		log_warnx("epmd: no address could be bound; giving up");
@@ -328,6 +331,9 @@ out:
 		epmd_srv_stop(d.epmd);
 	stats_free(d.stats);
 	srccount_free(d.hs_sources);
+	srccount_free(d.link_sources);
+	srccount_free(d.est_sources);
+	net_rate_free(d.link_rate);
 	bans_free(d.bans);
 	alerts_free(d.alerts);
 	conf_unref(d.conf);

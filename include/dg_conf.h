@@ -81,6 +81,12 @@ struct dg_conf {
 	double			 hs_timeout;		/* per step, s (7, as net_setuptime) */
 	int			 hs_max_pending;	/* 512 */
 	int			 hs_max_per_source;	/* 32 */
+	/* The link listener's own caps (proxy/linkleg.c) */
+	int			 link_max_pending;	/* 64 */
+	int			 link_max_per_source;	/* 4 */
+	double			 link_rate;		/* links a second per source (2) */
+	/* {limits, [{max_established_per_source, N}]} (64) */
+	int			 max_established_per_source;
 	uint64_t		 hs_withhold;		/* flags never offered on either leg */
 	uint64_t		 hs_require;		/* flags a peer must offer */
 	int			 hs_withhold_line;	/* where they were set (0: */
@@ -121,6 +127,8 @@ struct dg_conf {
 	struct dg_sockaddr	 metrics_addr;
 	int			 metrics_max_peers;	/* own peer labels (100) */
 	int			 metrics_max_conns;	/* at once (8) */
+	int			 metrics_max_per_source; /* at once (2) */
+	double			 metrics_timeout;	/* s for an exchange (3) */
 
 	/* {grants, [...]}: break-glass overlays (core/grant.c) */
 	int			 grants_keep_on_reload;
