@@ -189,36 +189,6 @@ on_expire(struct ev_loop *loop, ev_timer *w, int revents)
 	grant_end(gr->g, gr, "policy.expired", "expired", NULL);
 }
 
-/* Node-name patterns: printable, no quote or backslash (the pattern is
- * shown in alerts and written to the state file), no blank. */
-static int
-pattern_ok(const char *p)
-{
-	size_t n = strlen(p), chars;
-
-	if (n == 0 || n > DG_MAX_NODE_BYTES ||
-	    !dg_utf8_valid((const uint8_t *)p, n, &chars))
-		return 0;
-	for (; *p != '\0'; p++)
-		if ((unsigned char)*p <= ' ' || *p == '"' || *p == '\\' ||
-		    *p == 0x7f)
-			return 0;
-	return 1;
-}
-
-static int
-text_ok(const char *s, size_t max)
-{
-	size_t n = strlen(s), chars;
-
-	if (n > max || !dg_utf8_valid((const uint8_t *)s, n, &chars))
-		return 0;
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < ' ' || *s == 0x7f)
-			return 0;
-	return 1;
-}
-
 /* Adds without the alert: shared by grants_add and grants_restore. */
 static struct grant *
 grant_insert(struct grants *g, int id, const char *pattern, const char *rules,
@@ -271,17 +241,17 @@ grants_add(struct grants *g, const char *pattern, const char *rules,
 	char what[64];
 
 	err[0] = '\0';
-	if (!pattern_ok(pattern)) {
+	if (!grant_pattern_ok(pattern)) {
 		snprintf(err, errlen, "PEER must be a node-name pattern such as "
 		    "\"ops@*\" (printable, no blank, quote or backslash)\n");
 		return -1;
 	}
-	if (!text_ok(reason, GRANT_REASON_MAX) || reason[0] == '\0') {
+	if (!grant_text_ok(reason, GRANT_REASON_MAX) || reason[0] == '\0') {
 		snprintf(err, errlen, "--reason must be 1..%d bytes of "
 		    "printable text\n", GRANT_REASON_MAX);
 		return -1;
 	}
-	if (!text_ok(rules, GRANT_RULES_MAX)) {
+	if (!grant_text_ok(rules, GRANT_RULES_MAX)) {
 		snprintf(err, errlen, "RULES must be at most %d bytes of "
 		    "printable text\n", GRANT_RULES_MAX);
 		return -1;
@@ -481,83 +451,36 @@ state_alert(struct grants *g, const char *event, int line, const char *fmt,
 	    line, detail);
 }
 
-static int
-id_in_use(const struct grants *g, int64_t id)
-{
-	const struct grant *gr;
-
-	for (gr = g->list; gr != NULL; gr = gr->next)
-		if (gr->id == id)
-			return 1;
-	return 0;
-}
-
-/*
- * One {grant, ...} term.  Every field is checked as grants_add checks
- * what the control socket gives it; the rules are parsed as a
- * configuration's are; the end is clamped to max_duration from now.
- */
+/* One entry the reader took (e) or refused (problem). */
 static void
-restore_one(struct grants *g, const struct et_node *t, time_t now)
+restore_entry(void *arg, int line, const struct grant_entry *e,
+    const char *problem)
 {
-	const struct dg_conf *root = conf_root(g->d->conf);
-	const struct et_node *e[8];
+	struct grants *g = arg;
 	struct grant_who who;
-	struct dg_ruleset rs;
-	struct conf_errs et;
 	struct grant *gr;
 	char err[1024];
-	double secs;
-	int i;
 
-	if (!et_is_tagged(t, "grant", 8)) {
-		state_alert(g, "policy.state_refused", t->line, "not a {grant, "
-		    "Id, Pattern, Until, Uid, Pid, Reason, Rules} term");
+	if (problem != NULL) {
+		state_alert(g, "policy.state_refused", line, "refused: %s",
+		    problem);
 		return;
 	}
-	for (i = 0; i < 8; i++)
-		e[i] = et_elem(t, i);
-	if (e[1]->kind != ET_INT || e[2]->kind != ET_STRING ||
-	    e[3]->kind != ET_INT || e[4]->kind != ET_INT ||
-	    e[5]->kind != ET_INT || e[6]->kind != ET_STRING ||
-	    e[7]->kind != ET_STRING || e[1]->ival < 1 ||
-	    e[1]->ival > INT32_MAX || e[4]->ival < 0 ||
-	    e[4]->ival > UINT32_MAX || e[5]->ival < 0 ||
-	    e[5]->ival > INT32_MAX || id_in_use(g, e[1]->ival) ||
-	    !pattern_ok(e[2]->text) || !text_ok(e[6]->text, GRANT_REASON_MAX) ||
-	    e[6]->text[0] == '\0' || !text_ok(e[7]->text, GRANT_RULES_MAX)) {
-		state_alert(g, "policy.state_refused", t->line, "bad entry: "
-		    "refused");
-		return;
-	}
-	if (e[3]->ival <= now)
-		return;		/* expired while we were down */
+	if (e->clamped)
+		state_alert(g, "policy.state_clamped", line, "grant %d would "
+		    "end %.0fs from now, beyond grants max_duration (%.0fs): "
+		    "cut to it", e->id, e->asked, e->seconds);
+	who.uid = e->uid;
+	who.pid = e->pid;
 	err[0] = '\0';
-	et = (struct conf_errs){ err, sizeof(err), 0, 0 };
-	if (conf_parse_rules("state file", e[7]->text, e[7]->len, &rs,
-	    conf_errs_collect, &et) == -1) {
-		state_alert(g, "policy.state_refused", t->line, "rules refused: "
-		    "%s", err);
-		return;
-	}
-	conf_ruleset_free(&rs);
-	secs = (double)(e[3]->ival - now);
-	if (secs > root->grants_max_duration) {
-		state_alert(g, "policy.state_clamped", t->line, "grant %lld "
-		    "ended %.0fs from now, beyond grants max_duration (%.0fs): "
-		    "clamped to it", (long long)e[1]->ival, secs,
-		    root->grants_max_duration);
-		secs = root->grants_max_duration;
-	}
-	who.uid = (uid_t)e[4]->ival;
-	who.pid = (pid_t)e[5]->ival;
-	gr = grant_insert(g, (int)e[1]->ival, e[2]->text, e[7]->text,
-	    e[6]->text, secs, &who, err, sizeof(err));
+	gr = grant_insert(g, e->id, e->pattern, e->rules, e->reason,
+	    e->seconds, &who, err, sizeof(err));
 	if (gr == NULL) {
-		state_alert(g, "policy.state_refused", t->line, "%s", err);
+		state_alert(g, "policy.state_refused", line, "%s", err);
 		return;
 	}
 	gr->restored = 1;
+	gr->until = e->until;
 	if (gr->id >= g->next_id)
 		g->next_id = gr->id + 1;
 	raise_alert(g, "policy.grant", gr, "restored after a restart", NULL);
@@ -593,8 +516,7 @@ open_state(struct grants *g, const char *path)
 static void
 restore_file(struct grants *g, const char *path)
 {
-	const struct et_node *t;
-	struct et_doc *doc;
+	const struct dg_conf *root = conf_root(g->d->conf);
 	char *buf;
 	ssize_t n;
 	size_t len = 0;
@@ -610,28 +532,9 @@ restore_file(struct grants *g, const char *path)
 	    (n = read(fd, buf + len, ET_MAX_FILE + 1 - len)) > 0)
 		len += (size_t)n;
 	close(fd);
-	if (len > ET_MAX_FILE) {
-		state_alert(g, "policy.state_refused", 0, "over %d bytes: every "
-		    "grant in it refused", ET_MAX_FILE);
-		free(buf);
-		return;
-	}
-	doc = et_parse(buf, len, NULL, NULL);
+	(void)grant_state_read(buf, len, time(NULL), root->grants_max_duration,
+	    root->grants_max, restore_entry, g);
 	free(buf);
-	if (doc == NULL)
-		return;
-	if (doc->nerrors > 0)
-		state_alert(g, "policy.state_refused", 0, "%d syntax error(s); "
-		    "those entries are ignored", doc->nerrors);
-	for (t = doc->terms; t != NULL; t = t->next) {
-		if (g->n >= conf_root(g->d->conf)->grants_max) {
-			state_alert(g, "policy.state_refused", t->line,
-			    "more grants than grants max: the rest refused");
-			break;
-		}
-		restore_one(g, t, time(NULL));
-	}
-	et_free(doc);
 }
 
 void
