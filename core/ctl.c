@@ -559,24 +559,19 @@ ctl_stop(struct ctl *ctl)
  * listener: root, which bound it, or that user).  Else another user's
  * socket could answer "reloaded" for a daemon that never heard a word.
  */
-static int
+static void
 ctl_owner(const struct dg_conf *conf, uid_t *owner)
 {
-	if (conf->run_user != NULL) {
-		*owner = conf->run_uid;
-		return 0;
-	}
-	*owner = geteuid();	/* no drop: the daemon runs as its starter */
-	return 0;
+	/* No {user}: no drop, the daemon runs as whoever started it. */
+	*owner = conf->run_user != NULL ? conf->run_uid : geteuid();
 }
 
+/* Before connecting: the directory and the socket file. */
 static int
-socket_is_daemons(const struct dg_conf *conf, const char *path, int fd)
+path_is_daemons(const struct dg_conf *conf, const char *path)
 {
 	char dir[108], why[400];
 	struct stat st;
-	struct ucred uc;
-	socklen_t ulen = sizeof(uc);
 	uid_t owner;
 
 	ctl_owner(conf, &owner);
@@ -586,13 +581,26 @@ socket_is_daemons(const struct dg_conf *conf, const char *path, int fd)
 		    "sending\n", path, why);
 		return 0;
 	}
-	if (lstat(path, &st) == -1 || !S_ISSOCK(st.st_mode) ||
-	    (st.st_uid != owner && st.st_uid != 0)) {
+	if (lstat(path, &st) == 0 && (!S_ISSOCK(st.st_mode) ||
+	    (st.st_uid != owner && st.st_uid != 0))) {
 		fprintf(stderr, "distguard: control socket %s is not a socket "
 		    "of the daemon's user (uid %u): not sending\n", path,
 		    (unsigned)owner);
 		return 0;
 	}
+	return 1;	/* missing: connect says so */
+}
+
+/* Once connected: the process that listens is root's or the daemon's
+ * user's (SO_PEERCRED gives the listener's credentials from listen()). */
+static int
+listener_is_daemons(const struct dg_conf *conf, const char *path, int fd)
+{
+	struct ucred uc;
+	socklen_t ulen = sizeof(uc);
+	uid_t owner;
+
+	ctl_owner(conf, &owner);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &ulen) == -1 ||
 	    (uc.uid != owner && uc.uid != 0)) {
 		fprintf(stderr, "distguard: control socket %s is served by uid "
@@ -614,6 +622,8 @@ ctl_request(const struct dg_conf *conf, const char *cmd, const char *expect,
 	ssize_t n;
 
 	ctl_path(conf, path, sizeof(path));
+	if (!path_is_daemons(conf, path))
+		return -1;
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
@@ -625,7 +635,7 @@ ctl_request(const struct dg_conf *conf, const char *cmd, const char *expect,
 			close(fd);
 		return -1;
 	}
-	if (!socket_is_daemons(conf, path, fd)) {
+	if (!listener_is_daemons(conf, path, fd)) {
 		close(fd);
 		return -1;
 	}
