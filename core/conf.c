@@ -230,7 +230,7 @@ set_defaults(struct dg_conf *c)
 	c->link_rate = 2;
 	c->max_established_per_source = 64;
 	c->metrics_max_per_source = 2;
-	c->metrics_timeout = 3;
+	c->metrics_timeout = 5;
 	c->hs_withhold = DFLAG_DEFAULT_WITHHOLD;
 	c->hs_require = DFLAG_MANDATORY_25;
 	c->hs_check_host = 0;

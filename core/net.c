@@ -274,14 +274,14 @@ net_admit(struct dg_daemon *d, const struct net_gate *g,
 		return "banned";
 	*event = g->event;
 	if (*g->count >= g->max) {
-		snprintf(why, sizeof(why), "too many pending %s (%d in total)",
+		snprintf(why, sizeof(why), "too many %s (%d in total)",
 		    g->what, *g->count);
 		return why;
 	}
 	if (local)
 		return NULL;	/* the host's own nodes: one address for all */
 	if (srccount_get(g->by_source, sa) >= g->max_per_source) {
-		snprintf(why, sizeof(why), "too many pending %s from this "
+		snprintf(why, sizeof(why), "too many %s from this "
 		    "source (%d)", g->what, g->max_per_source);
 		return why;
 	}
@@ -296,8 +296,8 @@ net_admit(struct dg_daemon *d, const struct net_gate *g,
 	if (g->rate != NULL && !net_rate_take(g->rate, sa, g->per_s,
 	    g->burst, dg_now())) {
 		*event = g->rate_event;
-		snprintf(why, sizeof(why), "more than %g %s a second from this "
-		    "source", g->per_s, g->what);
+		snprintf(why, sizeof(why), "more than %g new connections a "
+		    "second from this source", g->per_s);
 		return why;
 	}
 	return NULL;

@@ -128,7 +128,7 @@ struct dg_conf {
 	int			 metrics_max_peers;	/* own peer labels (100) */
 	int			 metrics_max_conns;	/* at once (8) */
 	int			 metrics_max_per_source; /* at once (2) */
-	double			 metrics_timeout;	/* s for an exchange (3) */
+	double			 metrics_timeout;	/* s for an exchange (5) */
 
 	/* {grants, [...]}: break-glass overlays (core/grant.c) */
 	int			 grants_keep_on_reload;

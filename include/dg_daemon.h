@@ -120,7 +120,7 @@ int		 net_rate_take(struct net_rate *, const struct sockaddr *sa,
  * per source, established connections per source, and a per-source rate.
  */
 struct net_gate {
-	const char	*what;		/* "handshakes", "links", ... */
+	const char	*what;		/* "pending handshakes", ... */
 	const char	*event;		/* alert for a refusal over a cap */
 	const char	*rate_event;	/* alert for a refusal over the rate */
 	struct srccount	*by_source;	/* the acceptor's count per source */

@@ -306,7 +306,7 @@ link_admit(struct dg_daemon *d, const struct sockaddr_storage *ss)
 	const char *why, *event;
 
 	memset(&g, 0, sizeof(g));
-	g.what = "links";
+	g.what = "pending links";
 	g.event = "link.refused";
 	g.rate_event = "link.rate_limited";
 	g.by_source = d->link_sources;

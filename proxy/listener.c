@@ -88,7 +88,7 @@ listener_admit(struct listener *l, const struct sockaddr_storage *ss,
 	char text[64];
 
 	memset(&g, 0, sizeof(g));
-	g.what = "handshakes";
+	g.what = "pending handshakes";
 	g.event = "handshake.refused";
 	g.by_source = d->hs_sources;
 	g.count = &d->hs_pending;
