@@ -226,8 +226,8 @@ set_defaults(struct dg_conf *c)
 	c->hs_max_pending = 512;
 	c->hs_max_per_source = 32;
 	c->link_max_pending = 64;
-	c->link_max_per_source = 4;
-	c->link_rate = 2;
+	c->link_max_per_source = 8;
+	c->link_rate = 10;
 	c->max_established_per_source = 64;
 	c->metrics_max_per_source = 2;
 	c->metrics_timeout = 5;

@@ -83,8 +83,8 @@ struct dg_conf {
 	int			 hs_max_per_source;	/* 32 */
 	/* The link listener's own caps (proxy/linkleg.c) */
 	int			 link_max_pending;	/* 64 */
-	int			 link_max_per_source;	/* 4 */
-	double			 link_rate;		/* links a second per source (2) */
+	int			 link_max_per_source;	/* 8 */
+	double			 link_rate;		/* links a second per source (10) */
 	/* {limits, [{max_established_per_source, N}]} (64) */
 	int			 max_established_per_source;
 	uint64_t		 hs_withhold;		/* flags never offered on either leg */
