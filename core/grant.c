@@ -43,7 +43,10 @@ struct grants {
 	int			 n;
 	int			 next_id;
 	int			 restore_done;	/* the state file was read */
+	int			 state_alerts;	/* raised while reading it */
 };
+
+#define GRANT_STATE_ALERTS	32	/* alerts about one reading of the file */
 
 static void	save_state(struct grants *);
 
@@ -444,6 +447,16 @@ state_alert(struct grants *g, const char *event, int line, const char *fmt,
 	char detail[1200];
 	va_list ap;
 
+	/* Operators' alerts are not rate-limited: a file of a million bad
+	 * lines must not become a million alerts. */
+	if (++g->state_alerts > GRANT_STATE_ALERTS) {
+		if (g->state_alerts == GRANT_STATE_ALERTS + 1)
+			alert_emit(g->d->alerts, "policy.state_refused", NULL,
+			    NULL, NULL, "%s: more than %d problems: the rest "
+			    "are not reported one by one", path,
+			    GRANT_STATE_ALERTS);
+		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);

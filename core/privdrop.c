@@ -2,7 +2,8 @@
  * privdrop.c - the daemon stops being root as soon as it no longer needs
  * to be, in the way OpenBSD daemons do it: first everything only root can
  * get (the EPMD and control sockets bound, the configuration and its
- * cookies read, the alerts file and syslog opened), then the groups, the
+ * cookies read, syslog opened; the alerts file only when its directory is
+ * root's alone), then the groups, the
  * gid and the uid, each real, effective and saved, and a check that root
  * cannot be had back.
  *

@@ -9,7 +9,7 @@
 
 /*
  * Called once the daemon holds everything only root could get (sockets
- * bound, configuration and secrets read, alerts file and syslog open).
+ * bound, configuration and secrets read, syslog open; the daemon's own files wait).
  * As root: becomes conf->run_user / run_gid for good, or refuses when no
  * user is configured.  Not as root: nothing to give up.  Returns 0 to go
  * on, -1 (reason logged) to stop.
