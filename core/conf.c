@@ -375,6 +375,7 @@ conf_free(struct dg_conf *c, int ncookie_cap, int nnode_cookie_cap)
 	free_cookies(c->node_cookies, nnode_cookie_cap);
 	free(c->alerts_path);
 	free(c->control_path);
+	free(c->control_uids);
 	free(c->grants_state_file);
 	free(c->run_user);
 	free(c->run_group);
