@@ -261,6 +261,11 @@ daemon_run(const char *path, int verbose)
 		fprintf(stderr, "distguard: %d error(s) in the configuration\n", e.n);
 		return 1;
 	}
+	if (privdrop_check(d.conf) == -1) {
+		log_info("not started");
+		conf_unref(d.conf);
+		return 1;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
 	set_hostnames(&d);

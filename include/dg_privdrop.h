@@ -16,6 +16,10 @@
  */
 int	privdrop(const struct dg_conf *conf);
 
+/* Before anything is bound: -1 (reason logged) when privdrop would refuse
+ * (root with no {user, Name}), so that the refusal is the first word. */
+int	privdrop_check(const struct dg_conf *conf);
+
 /* The account a fresh socket or file should belong to so that the daemon
  * can still remove it after the drop: 0 with uid and gid set when a drop is
  * coming, else -1. */
