@@ -10,6 +10,8 @@ daemon what the daemon lets it cost.
         for SECS seconds: connect, send a first key-exchange message
         (40 bytes, a fresh random "ephemeral", no crypto at all), read
         the daemon's answer, close, again; prints how many answers came
+    linkflood.py kexp HOST PORT SECS WIDTH [--src ADDR]
+        the same with WIDTH connections in flight at once
         (each answer is one X25519 key pair, one X25519 product, one
         Ed25519 signature and one seal done by the daemon)
 
@@ -103,11 +105,63 @@ def cmd_kex(host, port, secs, src):
           (tries, answers, took, answers / took), flush=True)
 
 
+def cmd_kexp(host, port, secs, src, width):
+    """kex with `width` connections in flight at once, none waiting for
+    another: the daemon's loop never runs out of work."""
+    import selectors
+    sel = selectors.DefaultSelector()
+    tries = answers = 0
+
+    def open_one():
+        nonlocal tries
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setblocking(False)
+        if src:
+            s.bind((src, 0))
+        try:
+            s.connect((host, port))
+        except BlockingIOError:
+            pass
+        except OSError:
+            s.close()
+            return
+        tries += 1
+        sel.register(s, selectors.EVENT_WRITE, "connecting")
+
+    start = time.time()
+    for _ in range(width):
+        open_one()
+    while time.time() - start < secs:
+        for key, _ in sel.select(0.2):
+            s = key.fileobj
+            try:
+                if key.data == "connecting":
+                    s.send(msg1())
+                    sel.modify(s, selectors.EVENT_READ, "waiting")
+                    continue
+                got = s.recv(4096)
+                if len(got) > 2 and got[2:5] == b"DGL":
+                    answers += 1
+            except OSError:
+                pass
+            sel.unregister(s)
+            s.close()
+            open_one()
+        while len(sel.get_map()) < width and time.time() - start < secs:
+            open_one()
+    took = time.time() - start
+    print("kexp: %d tries, %d answers in %.1fs (%.1f answers/s), %d in "
+          "flight" % (tries, answers, took, answers / took, width),
+          flush=True)
+
+
 def main():
     a = sys.argv[1:]
     src = opt(a, "--src")
     if a[0] == "hold":
         cmd_hold(a[1], int(a[2]), int(a[3]), float(a[4]), src)
+    elif a[0] == "kexp":
+        cmd_kexp(a[1], int(a[2]), float(a[3]), src, int(a[4]))
     elif a[0] == "kex":
         cmd_kex(a[1], int(a[2]), float(a[3]), src)
     else:

@@ -13,7 +13,10 @@
 #      131 KiB at most, 8 from one source), its public-key answers to that source stay
 #      under 10 a second (link_rate's default), the source is banned, and
 #      B's pings of R over the live link stay under 50 ms (95th percentile;
-#      the maximum is printed, with the maximum without a flood).
+#      the maximum is printed, with the maximum without a flood);
+#   3. with bans off and a high rate, the same flood from two sources: the
+#      closed sessions are freed as fast as they come (RSS grows by under
+#      16 MB), although the loop is never idle.
 # D2's {handshake, [{max_pending, 100}]} is what the link listener shared
 # before: 150 held links took every slot of the host's nodes.
 . "$(dirname "$0")/lib.sh"
@@ -132,5 +135,33 @@ check "the key-exchange flooder was banned" \
 p95=$(sed -n 's/.*,p95,\([0-9]*\),.*/\1/p' <<<"$lat")
 check "B's pings of R over the live link stayed under 50 ms (95th percentile ${p95:-?} ms; $lat)" \
     lt "$p95" 50
+
+# ---- 3. closed sessions are freed while the loop is busy -------------------------
+# No bans and a high link rate: every flooding connection becomes a
+# session that is closed (link closed before its key exchange) and must
+# be freed while the loop is never idle.  Before, the reaper was an idle
+# watcher, which a busy loop starves.
+sed -i -e 's/^{handshake, \[{max_pending, 100}\]}\./{handshake, [{max_pending, 100}, {link_rate, 1000}, {link_max_per_source, 1000}, {link_max_pending, 1000}]}.\n{bans, [{failures, 0}]}./' "$D2CONF"
+give_files
+kill -HUP "$DG2_PID"
+wait_for "$T/h2/dg.log" "reload: configuration from" 5 || echo "# D2 did not reload"
+sleep 0.5
+RSS1=$(rss VmRSS)
+# Two flooders from one source each, 10 connections in flight each (about
+# 2.6 MB of sessions in their key exchange at any time).
+"${IN2[@]}" "${FLOOD[@]}" kexp "$H2" "$LPORT" 6 10 --src 127.0.0.7 > "$T/kex7.log" 2>&1 &
+K7=$!; PIDS+=("$K7")
+"${IN2[@]}" "${FLOOD[@]}" kexp "$H2" "$LPORT" 6 10 --src 127.0.0.8 > "$T/kex8.log" 2>&1 &
+K8=$!; PIDS+=("$K8")
+peak=$RSS1
+for _ in $(seq 1 30); do
+	cur=$(rss VmRSS); [ -n "$cur" ] && [ "$cur" -gt "$peak" ] && peak=$cur
+	sleep 0.2
+done
+wait "$K7" "$K8" 2>/dev/null
+sed 's/^/# 127.0.0.7 /' "$T/kex7.log"; sed 's/^/# 127.0.0.8 /' "$T/kex8.log"
+grow=$(( (peak - RSS1) / 1024 ))
+echo "# D2 RSS before ${RSS1} kB, highest seen ${peak} kB (+${grow} MB), after $(rss VmRSS) kB"
+check "with no bans, D2's RSS under a key-exchange flood grows by under 16 MB (+${grow} MB)" lt "$grow" 16
 check "both daemons are alive" bash -c "kill -0 $DG_PID && kill -0 $DG2_PID"
 done_tests
