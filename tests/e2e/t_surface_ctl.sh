@@ -13,7 +13,7 @@
 #   4. the CLI refuses a socket that is not the daemon's user's.
 # As root: CI runs as root, and the users are real.
 . "$(dirname "$0")/lib.sh"
-[ "$(id -u)" -eq 0 ] || { echo "ok - # SKIP needs root (real users)"; exit 0; }
+[ "$(id -u)" -eq 0 ] || { not_ok "needs root (real users)"; exit 1; }
 DG_EGRESS=off
 CS="$ROOT/tests/e2e/ctlsend.py"
 # Another user's processes cannot use root's python shims: the system's.

@@ -14,7 +14,7 @@
 #      the daemon refuses to start, saying why.
 # As root (the daemon drops to $DG_RUN_USER, nobody by default).
 . "$(dirname "$0")/lib.sh"
-[ "$(id -u)" -eq 0 ] || { echo "ok - # SKIP needs root (the attack is root following a user's link)"; exit 0; }
+[ "$(id -u)" -eq 0 ] || { not_ok "needs root (the attack is root following a user's link)"; exit 1; }
 
 # A root-only file outside the work directory: what the attacker aims at.
 V=$(mktemp -d /tmp/dg-victim.XXXXXX)
