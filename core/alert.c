@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,6 +88,21 @@ take_token(struct alerts *a, struct alert_src *s)
 	return 1;
 }
 
+/* A regular file, not a FIFO or device someone left at the path. */
+static int
+regular_file(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int
+alerts_fd_open(const struct alerts *a)
+{
+	return a->fd != -1;
+}
+
 void
 alerts_configure(struct alerts *a, const char *path, int use_syslog,
     int per_min)
@@ -106,8 +122,15 @@ alerts_configure(struct alerts *a, const char *path, int use_syslog,
 	free(a->path);
 	a->path = path ? strdup(path) : NULL;
 	if (a->path) {
-		a->fd = open(a->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-		    0600);
+		/* Opened by the daemon's user, never through a symlink
+		 * (docs/SECURITY.md, "The daemon's own files"). */
+		a->fd = open(a->path, O_WRONLY | O_APPEND | O_CREAT |
+		    O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+		if (a->fd != -1 && !regular_file(a->fd)) {
+			close(a->fd);
+			a->fd = -1;
+			errno = EINVAL;
+		}
 		if (a->fd == -1)
 			log_warn("alerts: cannot open %s", a->path);
 	}

@@ -58,6 +58,9 @@ static const struct keyword keywords[] = {
 	{ "alerts",		e_alerts,	1, 0 },
 	{ "bans",		e_bans,		1, 0 },
 	{ "control",		e_control,	1, 0 },
+	{ "control_group",	e_control_group, 1, 0 },
+	{ "control_read_group",	e_control_read_group, 1, 0 },
+	{ "control_users",	e_control_users, 1, 0 },
 	{ "cookie",		e_cookie,	0, 0 },
 	{ "default",		e_default,	0, 1 },
 	{ "egress",		e_egress,	1, 0 },
@@ -222,6 +225,12 @@ set_defaults(struct dg_conf *c)
 	c->hs_timeout = 7;
 	c->hs_max_pending = 512;
 	c->hs_max_per_source = 32;
+	c->link_max_pending = 64;
+	c->link_max_per_source = 8;
+	c->link_rate = 10;
+	c->max_established_per_source = 64;
+	c->metrics_max_per_source = 2;
+	c->metrics_timeout = 5;
 	c->hs_withhold = DFLAG_DEFAULT_WITHHOLD;
 	c->hs_require = DFLAG_MANDATORY_25;
 	c->hs_check_host = 0;
@@ -377,6 +386,7 @@ conf_free(struct dg_conf *c, int ncookie_cap, int nnode_cookie_cap)
 	free_cookies(c->node_cookies, nnode_cookie_cap);
 	free(c->alerts_path);
 	free(c->control_path);
+	free(c->control_uids);
 	free(c->grants_state_file);
 	free(c->run_user);
 	free(c->run_group);

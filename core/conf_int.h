@@ -69,6 +69,12 @@ void	e_limits(struct loader *L, const struct et_node *t, struct dg_scope *s);
 void	e_alerts(struct loader *L, const struct et_node *t, struct dg_scope *s);
 void	e_control(struct loader *L, const struct et_node *t,
     struct dg_scope *s);
+void	e_control_users(struct loader *L, const struct et_node *t,
+	    struct dg_scope *s);
+void	e_control_group(struct loader *L, const struct et_node *t,
+	    struct dg_scope *s);
+void	e_control_read_group(struct loader *L, const struct et_node *t,
+	    struct dg_scope *s);
 void	e_user(struct loader *L, const struct et_node *t, struct dg_scope *s);
 void	e_group(struct loader *L, const struct et_node *t, struct dg_scope *s);
 void	e_egress(struct loader *L, const struct et_node *t, struct dg_scope *s);

@@ -234,6 +234,12 @@ static const struct opt listen_opts[] = {
 
 static const struct opt hs_opts[] = {
 	{ "check_host",		OPT_BOOL, OFF(hs_check_host), 0, 1, "", NULL },
+	{ "link_max_pending",	OPT_INT, OFF(link_max_pending), 1, 65536, "",
+				NULL },
+	{ "link_max_per_source", OPT_INT, OFF(link_max_per_source), 1, 65536,
+				"", NULL },
+	{ "link_rate",		OPT_SECS, OFF(link_rate), 1, 1000,
+				"links a second per source", NULL },
 	{ "max_pending",	OPT_INT, OFF(hs_max_pending), 1, 65536, "", NULL },
 	{ "max_per_source",	OPT_INT, OFF(hs_max_per_source), 1, 65536, "",
 				NULL },
@@ -302,6 +308,9 @@ static const struct opt limit_opts[] = {
 	/* The sequence table's size (filter/dist_frame.h DF_MAX_SEQS). */
 	{ "max_fragment_sequences", OPT_INT, OFF(max_frag_seqs), 1, 64, "",
 				NULL },
+	{ "max_established_per_source", OPT_INT,
+				OFF(max_established_per_source), 1, 65536, "",
+				NULL },
 	{ "max_frame",		OPT_U32, OFF(max_frame), 1024, INT32_MAX, "bytes",
 				NULL },
 	{ "node_atoms",		OPT_INT, OFF(node_atoms), 1, 10000000, "",
@@ -324,6 +333,10 @@ static const struct opt metrics_opts[] = {
 				NULL },
 	{ "max_peers",		OPT_INT, OFF(metrics_max_peers), 1, 10000, "",
 				NULL },
+	{ "max_per_source",	OPT_INT, OFF(metrics_max_per_source), 1, 1024,
+				"", NULL },
+	{ "timeout",		OPT_SECS, OFF(metrics_timeout), 1, 60,
+				"seconds", NULL },
 };
 
 static const struct opt grant_opts[] = {
@@ -594,6 +607,78 @@ e_control(struct loader *L, const struct et_node *t, struct dg_scope *s)
 	    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 	if (path != NULL)
 		L->c->control_path = lstrdup(L, path, t->line);
+}
+
+/* {control_users, ["name", ...]}: accounts that may change things
+ * through the control socket (root always may). */
+void
+e_control_users(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	const struct et_node *v, *k;
+	struct passwd *pw;
+	const char *name;
+	struct dg_conf *c = L->c;
+
+	if (t->nkids != 2 || (v = et_elem(t, 1))->kind != ET_LIST ||
+	    v->nkids < 1 || v->nkids > 64) {
+		lerr(L, t->line, "control_users takes a list of 1..64 user "
+		    "names");
+		return;
+	}
+	if ((c->control_uids = lcalloc(L, (size_t)v->nkids,
+	    sizeof(*c->control_uids), t->line)) == NULL)
+		return;
+	for (k = v->kids; k != NULL; k = k->next) {
+		if ((name = get_text(L, k, "control user name", 64)) == NULL)
+			continue;
+		errno = 0;
+		if ((pw = getpwnam(name)) == NULL) {
+			lerr(L, k->line, "control_users: \"%s\": %s", name,
+			    errno ? strerror(errno) : "no such user");
+			continue;
+		}
+		c->control_uids[c->ncontrol_uids++] = pw->pw_uid;
+	}
+}
+
+/* {control_group, Name} / {control_read_group, Name}: a group id. */
+static int
+control_gid(struct loader *L, const struct et_node *t, const char *entry,
+    gid_t *out)
+{
+	struct group *gr;
+	const char *name;
+
+	if (t->nkids != 2) {
+		lerr(L, t->line, "%s takes {%s, \"group\"}", entry, entry);
+		return -1;
+	}
+	if ((name = get_text(L, et_elem(t, 1), "group name", 64)) == NULL)
+		return -1;
+	errno = 0;
+	if ((gr = getgrnam(name)) == NULL) {
+		lerr(L, t->line, "%s \"%s\": %s", entry, name, errno ?
+		    strerror(errno) : "no such group");
+		return -1;
+	}
+	*out = gr->gr_gid;
+	return 0;
+}
+
+void
+e_control_group(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	if (control_gid(L, t, "control_group", &L->c->control_gid) == 0)
+		L->c->control_gid_set = 1;
+}
+
+void
+e_control_read_group(struct loader *L, const struct et_node *t,
+    struct dg_scope *s)
+{
+	if (control_gid(L, t, "control_read_group",
+	    &L->c->control_read_gid) == 0)
+		L->c->control_read_gid_set = 1;
 }
 
 /*

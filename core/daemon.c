@@ -6,11 +6,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -192,6 +194,30 @@ ensure_erlang_cookie(void)
 	log_info("created %s (mode 0400), as erl would", path);
 }
 
+/*
+ * May root open `path` (and create it) safely?  Only when its directory
+ * belongs to root and nobody else may write to it: nobody can then have
+ * planted a link there.  Anywhere else the file waits for the privilege
+ * drop and is opened by the daemon's user.
+ */
+static int
+dir_is_roots(const char *path)
+{
+	char dir[PATH_MAX], *slash;
+	struct stat st;
+
+	if (path == NULL || geteuid() != 0 ||
+	    (size_t)snprintf(dir, sizeof(dir), "%s", path) >= sizeof(dir) ||
+	    (slash = strrchr(dir, '/')) == NULL)
+		return 0;
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
+	    (st.st_mode & 022) == 0;
+}
+
 /* The daemon's node_port: where a node registered here listens. */
 static int
 daemon_node_port(struct dg_daemon *d, const char *alive, int *family,
@@ -235,16 +261,27 @@ daemon_run(const char *path, int verbose)
 		fprintf(stderr, "distguard: %d error(s) in the configuration\n", e.n);
 		return 1;
 	}
+	if (privdrop_check(d.conf) == -1) {
+		log_info("not started");
+		conf_unref(d.conf);
+		return 1;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
 	set_hostnames(&d);
 	d.loop = EV_DEFAULT;
-	d.alerts = alerts_new(d.conf->alerts_path, d.conf->alerts_syslog,
+	/* The alerts file is opened now only when root alone can touch its
+	 * directory; else by the daemon's user after the drop (below). */
+	d.alerts = alerts_new(dir_is_roots(d.conf->alerts_path) ?
+	    d.conf->alerts_path : NULL, d.conf->alerts_syslog,
 	    d.conf->alerts_per_source);
 	d.bans = bans_new(d.conf->ban_failures, d.conf->ban_window,
 	    d.conf->ban_duration);
 	d.stats = stats_new();
 	d.hs_sources = srccount_new();
+	d.link_sources = srccount_new();
+	d.est_sources = srccount_new();
+	d.link_rate = net_rate_new();
 	d.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if ((d.epmd = epmd_srv_start(&d)) == NULL) {
 		log_warnx("epmd: no address could be bound; giving up");
@@ -252,13 +289,30 @@ daemon_run(const char *path, int verbose)
 	}
 	if (linkleg_listen(&d) == -1)
 		goto out;
-	ctl = ctl_start(&d);
+	if ((ctl = ctl_start(&d)) == NULL)
+		goto out;	/* said why */
 	d.grants = grants_new(&d);
-	grants_restore(d.grants);
 	d.metrics = metrics_start(&d);
 	/* Everything root was needed for is held now: give root up. */
 	if (privdrop(d.conf) == -1)
 		goto out;
+	/*
+	 * The daemon's own files are opened by its user, not by root: they
+	 * sit in directories that user can write, where anything it runs
+	 * could plant a symlink (docs/SECURITY.md, "The daemon's own
+	 * files").
+	 */
+	if (!alerts_fd_open(d.alerts))
+		alerts_configure(d.alerts, d.conf->alerts_path,
+		    d.conf->alerts_syslog, d.conf->alerts_per_source);
+	if (d.conf->alerts_path != NULL && alerts_fd_open(d.alerts) == 0) {
+		log_warnx("alerts file %s cannot be opened by uid %u (the "
+		    "daemon's user after the privilege drop): give that user "
+		    "the file or its directory", d.conf->alerts_path,
+		    (unsigned)geteuid());
+		goto out;
+	}
+	grants_restore(d.grants);
 	ev_signal_init(&s_int, on_stop, SIGINT);
 	ev_signal_init(&s_term, on_stop, SIGTERM);
 	ev_signal_init(&s_hup, on_hup, SIGHUP);
@@ -282,6 +336,9 @@ out:
 		epmd_srv_stop(d.epmd);
 	stats_free(d.stats);
 	srccount_free(d.hs_sources);
+	srccount_free(d.link_sources);
+	srccount_free(d.est_sources);
+	net_rate_free(d.link_rate);
 	bans_free(d.bans);
 	alerts_free(d.alerts);
 	conf_unref(d.conf);

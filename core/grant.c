@@ -10,9 +10,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +32,7 @@ struct grant {
 	char		*rules;
 	char		*reason;
 	struct grant_who who;
+	int		 restored;	/* who: as the state file says, unverified */
 	time_t		 until;		/* wall clock, for listings and state */
 	struct grant	*next;		/* newest first */
 };
@@ -38,7 +42,11 @@ struct grants {
 	struct grant		*list;
 	int			 n;
 	int			 next_id;
+	int			 restore_done;	/* the state file was read */
+	int			 state_alerts;	/* raised while reading it */
 };
+
+#define GRANT_STATE_ALERTS	32	/* alerts about one reading of the file */
 
 static void	save_state(struct grants *);
 
@@ -137,16 +145,24 @@ static void
 raise_alert(struct grants *g, const char *event, const struct grant *gr,
     const char *what, const struct grant_who *by)
 {
-	char until[32], byw[64] = "";
+	char until[32], byw[64] = "", asked[96];
 
 	if (by != NULL)
 		snprintf(byw, sizeof(byw), " by uid %ld pid %ld", (long)by->uid,
 		    (long)by->pid);
+	/* Only the daemon writes the audit trail: who asked for a grant
+	 * read back from the state file is that file's word, not the
+	 * kernel's, and is labelled so. */
+	if (gr->restored)
+		snprintf(asked, sizeof(asked), "state file says uid %ld pid %ld "
+		    "(unverified)", (long)gr->who.uid, (long)gr->who.pid);
+	else
+		snprintf(asked, sizeof(asked), "uid %ld pid %ld",
+		    (long)gr->who.uid, (long)gr->who.pid);
 	alert_emit(g->d->alerts, event, NULL, gr->pattern, NULL,
-	    "grant %d %s%s; asked by uid %ld pid %ld; until %s; reason \"%s\"; "
-	    "rules %s", gr->id, what, byw, (long)gr->who.uid,
-	    (long)gr->who.pid, until_text(gr->until, until, sizeof(until)),
-	    gr->reason, gr->rules);
+	    "grant %d %s%s; asked by %s; until %s; reason \"%s\"; "
+	    "rules %s", gr->id, what, byw, asked,
+	    until_text(gr->until, until, sizeof(until)), gr->reason, gr->rules);
 }
 
 /* Unlinks and frees grant `gr`, then puts the remaining ones in force. */
@@ -174,36 +190,6 @@ on_expire(struct ev_loop *loop, ev_timer *w, int revents)
 	struct grant *gr = (struct grant *)w;
 
 	grant_end(gr->g, gr, "policy.expired", "expired", NULL);
-}
-
-/* Node-name patterns: printable, no quote or backslash (the pattern is
- * shown in alerts and written to the state file), no blank. */
-static int
-pattern_ok(const char *p)
-{
-	size_t n = strlen(p), chars;
-
-	if (n == 0 || n > DG_MAX_NODE_BYTES ||
-	    !dg_utf8_valid((const uint8_t *)p, n, &chars))
-		return 0;
-	for (; *p != '\0'; p++)
-		if ((unsigned char)*p <= ' ' || *p == '"' || *p == '\\' ||
-		    *p == 0x7f)
-			return 0;
-	return 1;
-}
-
-static int
-text_ok(const char *s, size_t max)
-{
-	size_t n = strlen(s), chars;
-
-	if (n > max || !dg_utf8_valid((const uint8_t *)s, n, &chars))
-		return 0;
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < ' ' || *s == 0x7f)
-			return 0;
-	return 1;
 }
 
 /* Adds without the alert: shared by grants_add and grants_restore. */
@@ -258,17 +244,17 @@ grants_add(struct grants *g, const char *pattern, const char *rules,
 	char what[64];
 
 	err[0] = '\0';
-	if (!pattern_ok(pattern)) {
+	if (!grant_pattern_ok(pattern)) {
 		snprintf(err, errlen, "PEER must be a node-name pattern such as "
 		    "\"ops@*\" (printable, no blank, quote or backslash)\n");
 		return -1;
 	}
-	if (!text_ok(reason, GRANT_REASON_MAX) || reason[0] == '\0') {
+	if (!grant_text_ok(reason, GRANT_REASON_MAX) || reason[0] == '\0') {
 		snprintf(err, errlen, "--reason must be 1..%d bytes of "
 		    "printable text\n", GRANT_REASON_MAX);
 		return -1;
 	}
-	if (!text_ok(rules, GRANT_RULES_MAX)) {
+	if (!grant_text_ok(rules, GRANT_RULES_MAX)) {
 		snprintf(err, errlen, "RULES must be at most %d bytes of "
 		    "printable text\n", GRANT_RULES_MAX);
 		return -1;
@@ -347,7 +333,7 @@ grants_render(const struct grants *g, size_t *len)
 	int k;
 
 	for (gr = g->list; gr != NULL; gr = gr->next)
-		cap += 160 + strlen(gr->pattern) + strlen(gr->rules) +
+		cap += 200 + strlen(gr->pattern) + strlen(gr->rules) +
 		    strlen(gr->reason);
 	if ((out = malloc(cap)) == NULL)
 		return NULL;
@@ -356,10 +342,12 @@ grants_render(const struct grants *g, size_t *len)
 		used = (size_t)snprintf(out, cap, "no grants\n");
 	for (gr = g->list; gr != NULL; gr = gr->next) {
 		k = snprintf(out + used, cap - used, "%d\t%s\t%.0fs left\t"
-		    "until %s\tuid %ld pid %ld\t%s\t%s\n", gr->id, gr->pattern,
+		    "until %s\tuid %ld pid %ld%s\t%s\t%s\n", gr->id, gr->pattern,
 		    ev_timer_remaining(g->d->loop, (ev_timer *)&gr->timer),
 		    until_text(gr->until, until, sizeof(until)),
-		    (long)gr->who.uid, (long)gr->who.pid, gr->reason, gr->rules);
+		    (long)gr->who.uid, (long)gr->who.pid,
+		    gr->restored ? " (state file, unverified)" : "", gr->reason,
+		    gr->rules);
 		if (k > 0 && used + (size_t)k < cap)
 			used += (size_t)k;
 	}
@@ -374,6 +362,13 @@ grants_render(const struct grants *g, size_t *len)
  *   {grant, Id, "Pattern", Until, Uid, Pid, "Reason", "Rules"}.
  * Until is in seconds since the epoch.  Written to Path.tmp and renamed,
  * mode 0600: the file is as sensitive as the configuration.
+ *
+ * The file lives in a directory the service user can write, so whoever
+ * runs as that user can plant anything there.  Hence (docs/SECURITY.md,
+ * "The daemon's own files"): it is read and written only after the
+ * privilege drop, the temporary file is created with O_EXCL|O_NOFOLLOW
+ * (a symlink planted at Path.tmp is removed, never followed), and what is
+ * read back is checked entry by entry as untrusted input.
  */
 static void
 put_string(FILE *f, const char *s)
@@ -387,6 +382,25 @@ put_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* A fresh Path.tmp of our own: whatever sits at that name (a symlink, a
+ * hard link, a file left by a crash) is unlinked, not opened. */
+static int
+open_tmp(const char *tmp)
+{
+	int fd, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (fd != -1 || errno != EEXIST)
+			return fd;
+		if (unlink(tmp) == -1 && errno != ENOENT)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
 static void
 save_state(struct grants *g)
 {
@@ -396,11 +410,10 @@ save_state(struct grants *g)
 	FILE *f;
 	int fd;
 
-	if (path == NULL)
-		return;
+	if (path == NULL || !g->restore_done)
+		return;		/* nothing is written before the file is read */
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
-	    -1 || (f = fdopen(fd, "w")) == NULL) {
+	if ((fd = open_tmp(tmp)) == -1 || (f = fdopen(fd, "w")) == NULL) {
 		log_warn("grants: cannot write %s", tmp);
 		if (fd != -1)
 			close(fd);
@@ -421,78 +434,109 @@ save_state(struct grants *g)
 		log_warn("grants: cannot write %s", path);
 }
 
+static void state_alert(struct grants *, const char *event, int line,
+    const char *fmt, ...) DG_PRINTF(4, 5);
+
+/* An entry of the state file refused or changed: alerted (an operator's
+ * file that someone else may have written) and logged. */
 static void
-restore_one(struct grants *g, const struct et_node *t, time_t now)
-{
-	const struct et_node *e[8];
-	struct grant_who who;
-	char err[1024];
-	int i;
-
-	if (!et_is_tagged(t, "grant", 8))
-		return;
-	for (i = 0; i < 8; i++)
-		e[i] = et_elem(t, i);
-	if (e[1]->kind != ET_INT || e[2]->kind != ET_STRING ||
-	    e[3]->kind != ET_INT || e[4]->kind != ET_INT ||
-	    e[5]->kind != ET_INT || e[6]->kind != ET_STRING ||
-	    e[7]->kind != ET_STRING || e[1]->ival < 1 || e[1]->ival > INT32_MAX) {
-		log_warnx("grants: bad entry on line %d of the state file",
-		    t->line);
-		return;
-	}
-	if (e[3]->ival <= now)
-		return;		/* expired while we were down */
-	if (!pattern_ok(e[2]->text) || !text_ok(e[6]->text, GRANT_REASON_MAX) ||
-	    !text_ok(e[7]->text, GRANT_RULES_MAX)) {
-		log_warnx("grants: bad entry on line %d of the state file",
-		    t->line);
-		return;
-	}
-	who.uid = (uid_t)e[4]->ival;
-	who.pid = (pid_t)e[5]->ival;
-	{
-		struct dg_ruleset rs;
-		struct conf_errs et = { err, sizeof(err), 0, 0 };
-		struct grant *gr;
-
-		err[0] = '\0';
-		if (conf_parse_rules("state file", e[7]->text, e[7]->len, &rs,
-		    conf_errs_collect, &et) == -1) {
-			log_warnx("grants: entry on line %d: %s", t->line, err);
-			return;
-		}
-		conf_ruleset_free(&rs);
-		gr = grant_insert(g, (int)e[1]->ival, e[2]->text, e[7]->text,
-		    e[6]->text, (double)(e[3]->ival - now), &who, err,
-		    sizeof(err));
-		if (gr == NULL)
-			return;
-		if (gr->id >= g->next_id)
-			g->next_id = gr->id + 1;
-		raise_alert(g, "policy.grant", gr, "restored after a restart",
-		    NULL);
-	}
-}
-
-void
-grants_restore(struct grants *g)
+state_alert(struct grants *g, const char *event, int line, const char *fmt,
+    ...)
 {
 	const char *path = conf_root(g->d->conf)->grants_state_file;
-	const struct et_node *t;
-	struct et_doc *doc;
+	char detail[1200];
+	va_list ap;
+
+	/* Operators' alerts are not rate-limited: a file of a million bad
+	 * lines must not become a million alerts. */
+	if (++g->state_alerts > GRANT_STATE_ALERTS) {
+		if (g->state_alerts == GRANT_STATE_ALERTS + 1)
+			alert_emit(g->d->alerts, "policy.state_refused", NULL,
+			    NULL, NULL, "%s: more than %d problems: the rest "
+			    "are not reported one by one", path,
+			    GRANT_STATE_ALERTS);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	alert_emit(g->d->alerts, event, NULL, NULL, NULL, "%s:%d: %s", path,
+	    line, detail);
+}
+
+/* One entry the reader took (e) or refused (problem). */
+static void
+restore_entry(void *arg, int line, const struct grant_entry *e,
+    const char *problem)
+{
+	struct grants *g = arg;
+	struct grant_who who;
+	struct grant *gr;
+	char err[1024];
+
+	if (problem != NULL) {
+		state_alert(g, "policy.state_refused", line, "refused: %s",
+		    problem);
+		return;
+	}
+	if (e->clamped)
+		state_alert(g, "policy.state_clamped", line, "grant %d would "
+		    "end %.0fs from now, beyond grants max_duration (%.0fs): "
+		    "cut to it", e->id, e->asked, e->seconds);
+	who.uid = e->uid;
+	who.pid = e->pid;
+	err[0] = '\0';
+	gr = grant_insert(g, e->id, e->pattern, e->rules, e->reason,
+	    e->seconds, &who, err, sizeof(err));
+	if (gr == NULL) {
+		state_alert(g, "policy.state_refused", line, "%s", err);
+		return;
+	}
+	gr->restored = 1;
+	gr->until = e->until;
+	if (gr->id >= g->next_id)
+		g->next_id = gr->id + 1;
+	raise_alert(g, "policy.grant", gr, "restored after a restart", NULL);
+}
+
+/* The state file as one regular file of the daemon's user (or root),
+ * that no one else may write; else -1 (alerted). */
+static int
+open_state(struct grants *g, const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK)) == -1) {
+		if (errno != ENOENT)
+			state_alert(g, "policy.state_refused", 0, "cannot open: "
+			    "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (st.st_uid != geteuid() && st.st_uid != 0) ||
+	    (st.st_mode & 022) != 0) {
+		state_alert(g, "policy.state_refused", 0, "not a regular file "
+		    "of uid %u (or root) writable by its owner alone: every "
+		    "grant in it refused", (unsigned)geteuid());
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+restore_file(struct grants *g, const char *path)
+{
+	const struct dg_conf *root = conf_root(g->d->conf);
 	char *buf;
 	ssize_t n;
 	size_t len = 0;
 	int fd;
 
-	if (path == NULL)
+	if ((fd = open_state(g, path)) == -1)
 		return;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		if (errno != ENOENT)
-			log_warn("grants: %s", path);
-		return;
-	}
 	if ((buf = malloc(ET_MAX_FILE + 1)) == NULL) {
 		close(fd);
 		return;
@@ -501,16 +545,20 @@ grants_restore(struct grants *g)
 	    (n = read(fd, buf + len, ET_MAX_FILE + 1 - len)) > 0)
 		len += (size_t)n;
 	close(fd);
-	doc = et_parse(buf, len, NULL, NULL);
+	(void)grant_state_read(buf, len, time(NULL), root->grants_max_duration,
+	    root->grants_max, restore_entry, g);
 	free(buf);
-	if (doc == NULL)
-		return;
-	if (doc->nerrors > 0)
-		log_warnx("grants: %d syntax error(s) in %s; those entries are "
-		    "ignored", doc->nerrors, path);
-	for (t = doc->terms; t != NULL; t = t->next)
-		if (g->n < conf_root(g->d->conf)->grants_max)
-			restore_one(g, t, time(NULL));
-	et_free(doc);
+}
+
+void
+grants_restore(struct grants *g)
+{
+	const char *path = conf_root(g->d->conf)->grants_state_file;
+
+	if (path != NULL)
+		restore_file(g, path);
+	/* Saves are held until the file has been read, so the first one
+	 * cannot erase grants it did not know of. */
+	g->restore_done = 1;
 	save_state(g);
 }

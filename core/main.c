@@ -67,13 +67,17 @@ cmd_help(const char *cmd)
 	if (strcmp(cmd, "reload") == 0)
 		return "usage: distguard reload [-c FILE]\n"
 		    "Asks the running daemon to reload its configuration.  A bad file\n"
-		    "is refused with FILE:LINE errors and the old one stays in force.\n";
+		    "is refused with FILE:LINE errors and the old one stays in force.\n"
+		    "Only root, {control_users} and {control_group} may; the client\n"
+		    "first checks that the control socket is the daemon's.\n";
 	if (strcmp(cmd, "grant") == 0)
 		return "usage: distguard grant [-c FILE] PEER RULES --for DURATION "
 		    "--reason TEXT\n"
 		    "Gives the peers whose node name matches the pattern PEER the\n"
 		    "rules RULES for DURATION (e.g. 90s, 15m, 2h, 1d; plain numbers\n"
-		    "are seconds), through the daemon's control socket.  RULES is a\n"
+		    "are seconds), through the daemon's control socket (root,\n"
+		    "{control_users} and {control_group} may; the daemon's own\n"
+		    "user may not).  RULES is a\n"
 		    "list in the configuration's rule syntax, e.g. '[allow_all]' or\n"
 		    "'[{allow, spawn_request, [{erlang, node, 0}]}]'; it replaces\n"
 		    "the peer's usual rules (its {peer} entry) for that time, in\n"

@@ -4,9 +4,11 @@
  * loop.
  *
  * The server is deliberately narrow: one request per connection, a head
- * of at most HTTP_MAX_HEAD bytes read within METRICS_TIMEOUT seconds (the
- * answer must be written within the same deadline), at most
- * metrics_max_conns connections at once (more are closed on accept), GET
+ * of at most HTTP_MAX_HEAD bytes read within {metrics, [{timeout, T}]}
+ * seconds (the answer must be written within the same deadline), at most
+ * metrics_max_conns connections at once and metrics_max_per_source from
+ * one source (more are closed on accept, through the shared gate,
+ * net_admit: one slow client cannot take every slot), GET
  * /metrics answered, everything else 400/404/405 and closed.  It never
  * blocks the loop: reads and writes are non-blocking and the answer is
  * rendered once into memory.
@@ -28,7 +30,6 @@
 #include "dg_stats.h"
 #include "http.h"
 
-#define METRICS_TIMEOUT		5.0	/* seconds for a whole exchange */
 #define METRICS_LINGER		1.0	/* s to drain a client after the answer */
 #define METRICS_LINGER_BYTES	65536	/* bytes drained at most */
 #define METRICS_OTHER		"other"
@@ -263,6 +264,14 @@ render_daemon(struct dg_text *b, struct dg_daemon *d, const struct stats_view *v
 	family(b, "distguard_handshakes_pending", "gauge",
 	    "Handshakes in progress.");
 	dg_text_printf(b, "distguard_handshakes_pending %d\n", d->hs_pending);
+	family(b, "distguard_links_pending", "gauge",
+	    "Links accepted whose key exchange and hello are in progress.");
+	dg_text_printf(b, "distguard_links_pending %d\n", d->link_pending);
+	family(b, "distguard_links_admitted_total", "counter",
+	    "Links let in by the link listener's gate; each costs at most "
+	    "one set of public-key operations.");
+	dg_text_printf(b, "distguard_links_admitted_total %llu\n",
+	    d->link_admitted);
 	family(b, "distguard_handshakes_total", "counter",
 	    "Handshakes ended, by outcome: ok, or why they failed.");
 	render_names(b, "distguard_handshakes_total", "outcome", v->handshakes);
@@ -321,6 +330,7 @@ struct metrics {
 	ev_io			 io;
 	struct dg_daemon	*d;
 	int			 nconns;
+	struct srccount		*sources;	/* open connections per source */
 	char			 addr[80];
 };
 
@@ -328,6 +338,7 @@ struct mconn {
 	ev_io			 rd, wr;
 	ev_timer		 timer;
 	struct metrics		*m;
+	struct sockaddr_storage	 ss;
 	char			 peer[80];
 	char			 head[HTTP_MAX_HEAD];
 	size_t			 len;
@@ -346,6 +357,7 @@ mc_free(struct mconn *c)
 	ev_timer_stop(loop, &c->timer);
 	close(c->rd.fd);
 	c->m->nconns--;
+	srccount_add(c->m->sources, (struct sockaddr *)&c->ss, -1);
 	outq_free(&c->out);
 	free(c);
 }
@@ -498,7 +510,7 @@ mc_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 
 	if (!c->answered)
 		log_info("metrics %s: no complete exchange within %gs: closed",
-		    c->peer, METRICS_TIMEOUT);
+		    c->peer, c->m->d->conf->metrics_timeout);
 	mc_free(c);
 }
 
@@ -509,6 +521,9 @@ metrics_accept(struct ev_loop *loop, ev_io *w, int revents)
 	struct sockaddr_storage ss;
 	socklen_t slen;
 	struct mconn *c;
+	struct net_gate g;
+	const char *why, *event;
+	char text[80];
 	int fd;
 
 	for (;;) {
@@ -516,22 +531,33 @@ metrics_accept(struct ev_loop *loop, ev_io *w, int revents)
 		fd = net_accept(m->d, w->fd, &ss, &slen);
 		if (fd == -1)
 			return;
-		if (m->nconns >= m->d->conf->metrics_max_conns) {
-			log_info("metrics: %d connections already: one closed",
-			    m->nconns);
+		memset(&g, 0, sizeof(g));
+		g.what = "metrics connections";
+		g.by_source = m->sources;
+		g.count = &m->nconns;
+		g.max = m->d->conf->metrics_max_conns;
+		g.max_per_source = m->d->conf->metrics_max_per_source;
+		if ((why = net_admit(m->d, &g, (struct sockaddr *)&ss, 0,
+		    &event)) != NULL) {
+			log_info("metrics %s: %s: closed", dg_addr_text(
+			    (struct sockaddr *)&ss, text, sizeof(text)), why);
 			close(fd);
 			continue;
 		}
-		if ((c = calloc(1, sizeof(*c))) == NULL) {
+		if ((c = calloc(1, sizeof(*c))) == NULL ||
+		    srccount_add(m->sources, (struct sockaddr *)&ss, 1) == -1) {
+			free(c);
 			close(fd);
 			continue;
 		}
 		c->m = m;
+		c->ss = ss;
 		m->nconns++;
 		dg_addr_text((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
 		ev_io_init(&c->rd, mc_read, fd, EV_READ);
 		ev_io_init(&c->wr, mc_write, fd, EV_WRITE);
-		ev_timer_init(&c->timer, mc_timeout, METRICS_TIMEOUT, 0.0);
+		ev_timer_init(&c->timer, mc_timeout,
+		    m->d->conf->metrics_timeout, 0.0);
 		ev_io_start(loop, &c->rd);
 		ev_timer_start(loop, &c->timer);
 	}
@@ -549,12 +575,14 @@ metrics_start(struct dg_daemon *d)
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		fatalx("out of memory");
 	m->d = d;
+	m->sources = srccount_new();
 	dg_addr_text((const struct sockaddr *)&conf->metrics_addr.ss, m->addr,
 	    sizeof(m->addr));
 	fd = net_listen((const struct sockaddr *)&conf->metrics_addr.ss,
 	    conf->metrics_addr.len, 64, 1);
 	if (fd == -1) {
 		log_warn("metrics: cannot listen on %s", m->addr);
+		srccount_free(m->sources);
 		free(m);
 		return NULL;
 	}
@@ -571,5 +599,6 @@ metrics_stop(struct metrics *m)
 		return;
 	ev_io_stop(m->d->loop, &m->io);
 	close(m->io.fd);
+	srccount_free(m->sources);
 	free(m);
 }

@@ -2,7 +2,8 @@
  * privdrop.c - the daemon stops being root as soon as it no longer needs
  * to be, in the way OpenBSD daemons do it: first everything only root can
  * get (the EPMD and control sockets bound, the configuration and its
- * cookies read, the alerts file and syslog opened), then the groups, the
+ * cookies read, syslog opened; the alerts file only when its directory is
+ * root's alone), then the groups, the
  * gid and the uid, each real, effective and saved, and a check that root
  * cannot be had back.
  *
@@ -116,6 +117,18 @@ privdrop_owner(const struct dg_conf *c, uid_t *uid, gid_t *gid)
 }
 
 int
+privdrop_check(const struct dg_conf *c)
+{
+	if (geteuid() != 0 || c->run_user != NULL)
+		return 0;
+	log_warnx("refusing to run as root: %s has no {user, Name} "
+	    "entry.  distguard needs root only to start; add e.g. "
+	    "{user, \"distguard\"} (an account of its own) and it "
+	    "drops to that user once its ports are bound", c->path);
+	return -1;
+}
+
+int
 privdrop(const struct dg_conf *c)
 {
 	struct group *gr;
@@ -127,13 +140,8 @@ privdrop(const struct dg_conf *c)
 			    c->run_user, (unsigned)geteuid());
 		return 0;
 	}
-	if (c->run_user == NULL) {
-		log_warnx("refusing to run as root: %s has no {user, Name} "
-		    "entry.  distguard needs root only to start; add e.g. "
-		    "{user, \"distguard\"} (an account of its own) and it "
-		    "drops to that user once its ports are bound", c->path);
+	if (privdrop_check(c) == -1)
 		return -1;
-	}
 	if (!listen_ports_bindable(c) || become(c) == -1)
 		return -1;
 	if (!dropped(c)) {

@@ -23,6 +23,8 @@ struct alerts	*alerts_new(const char *path, int use_syslog, int per_source_per_m
 void		 alerts_configure(struct alerts *, const char *path, int use_syslog,
 		    int per_source_per_min);
 void		 alerts_free(struct alerts *);
+/* 1 when the alerts file is open (0: none configured, or it failed). */
+int		 alerts_fd_open(const struct alerts *);
 
 /*
  * Emits one alert.  `sa` is the peer's address (NULL for none); node and

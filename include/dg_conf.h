@@ -86,6 +86,12 @@ struct dg_conf {
 	double			 hs_timeout;		/* per step, s (7, as net_setuptime) */
 	int			 hs_max_pending;	/* 512 */
 	int			 hs_max_per_source;	/* 32 */
+	/* The link listener's own caps (proxy/linkleg.c) */
+	int			 link_max_pending;	/* 64 */
+	int			 link_max_per_source;	/* 8 */
+	double			 link_rate;		/* links a second per source (10) */
+	/* {limits, [{max_established_per_source, N}]} (64) */
+	int			 max_established_per_source;
 	uint64_t		 hs_withhold;		/* flags never offered on either leg */
 	uint64_t		 hs_require;		/* flags a peer must offer */
 	int			 hs_withhold_line;	/* where they were set (0: */
@@ -124,12 +130,23 @@ struct dg_conf {
 
 	/* {control, Path} : the stats/reload socket */
 	char			*control_path;
+	/* Who may use it, beside root (core/ctl.c): {control_users, [Name]}
+	 * and {control_group, Name} may change things (grant, revoke,
+	 * reload); {control_read_group, Name} may read (stats, grants). */
+	uid_t			*control_uids;
+	int			 ncontrol_uids;
+	gid_t			 control_gid;
+	int			 control_gid_set;
+	gid_t			 control_read_gid;
+	int			 control_read_gid_set;
 
 	/* {metrics, ...}: the Prometheus endpoint (core/metrics.c) */
 	int			 metrics_on;
 	struct dg_sockaddr	 metrics_addr;
 	int			 metrics_max_peers;	/* own peer labels (100) */
 	int			 metrics_max_conns;	/* at once (8) */
+	int			 metrics_max_per_source; /* at once (2) */
+	double			 metrics_timeout;	/* s for an exchange (5) */
 
 	/* {grants, [...]}: break-glass overlays (core/grant.c) */
 	int			 grants_keep_on_reload;

@@ -16,6 +16,7 @@
 struct epmd_srv;
 struct grants;
 struct metrics;
+struct net_rate;
 struct srccount;
 struct stats;
 
@@ -33,6 +34,15 @@ struct dg_daemon {
 	struct metrics		*metrics;	/* the Prometheus endpoint */
 	struct srccount		*hs_sources;	/* pending handshakes per source */
 	int			 hs_pending;	/* pending handshakes, total */
+	/* The link listener's own budget (proxy/linkleg.c): a flood of
+	 * links cannot take the nodes' handshake slots. */
+	struct srccount		*link_sources;	/* pending links per source */
+	int			 link_pending;
+	struct net_rate		*link_rate;	/* admitted links per source */
+	unsigned long long	 link_admitted;	/* links let in, since start */
+	/* Sessions past their handshake, per remote source
+	 * ({limits, [{max_established_per_source, N}]}). */
+	struct srccount		*est_sources;
 	int			 sessions;	/* live proxied connections */
 	uint64_t		 next_conn_id;
 	int			 reserve_fd;	/* spare fd for EMFILE (see net.c) */
@@ -95,5 +105,39 @@ int	net_set_nonblock(int fd);
 int	net_accept(struct dg_daemon *, int lfd, struct sockaddr_storage *ss,
 	    socklen_t *slen);
 int	net_sockaddr_port(const struct sockaddr *);
+
+/*
+ * Per-source token buckets in a fixed table (memory does not grow with
+ * sources).  net_rate_take returns 1 and takes a token when `sa` has one
+ * (per_s a second, up to burst), else 0.
+ */
+struct net_rate	*net_rate_new(void);
+void		 net_rate_free(struct net_rate *);
+int		 net_rate_take(struct net_rate *, const struct sockaddr *sa,
+		    double per_s, double burst, double now);
+
+/*
+ * The gate every acceptor of remote connections passes a new connection
+ * through, before a byte is read (proxy/listener.c, proxy/linkleg.c,
+ * core/metrics.c): bans, the acceptor's own pending budget in total and
+ * per source, established connections per source, and a per-source rate.
+ */
+struct net_gate {
+	const char	*what;		/* "pending handshakes", ... */
+	const char	*event;		/* alert for a refusal over a cap */
+	const char	*rate_event;	/* alert for a refusal over the rate */
+	struct srccount	*by_source;	/* the acceptor's count per source */
+	const int	*count;		/* and in total */
+	int		 max;
+	int		 max_per_source;
+	struct net_rate	*rate;		/* NULL: no rate */
+	double		 per_s, burst;
+	int		 bans;		/* bans and established caps apply */
+};
+
+/* NULL: admit (the caller counts the connection in).  Else why not, a
+ * static string, with *event the alert to raise (NULL: none). */
+const char	*net_admit(struct dg_daemon *, const struct net_gate *,
+		    const struct sockaddr *sa, int local, const char **event);
 
 #endif

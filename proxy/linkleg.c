@@ -286,6 +286,55 @@ static struct {
 	int		 open;
 } lsn;
 
+/*
+ * The link listener's gate (net_admit): its own pending budget, in total
+ * and per source, so that links cannot take the nodes' handshake slots;
+ * established connections per source; and a rate per source.  The rate
+ * is what bounds the daemon's public-key work per source: each admitted
+ * link costs at most one X25519 key pair, one X25519 product, one
+ * Ed25519 signature and one seal (link/link_hs.c), and a source can have
+ * at most link_rate of them a second.  TCP has already made the caller
+ * prove its address (it answered our SYN-ACK), which is what WireGuard's
+ * cookie reply adds to UDP; so no cookie round trip is needed here.  A
+ * source over the rate counts a failure towards a ban.
+ */
+static int
+link_admit(struct dg_daemon *d, const struct sockaddr_storage *ss)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)ss;
+	struct net_gate g;
+	const char *why, *event;
+
+	memset(&g, 0, sizeof(g));
+	g.what = "pending links";
+	g.event = "link.refused";
+	g.rate_event = "link.rate_limited";
+	g.by_source = d->link_sources;
+	g.count = &d->link_pending;
+	g.max = d->conf->link_max_pending;
+	g.max_per_source = d->conf->link_max_per_source;
+	g.rate = d->link_rate;
+	g.per_s = d->conf->link_rate;
+	g.burst = 2 * d->conf->link_rate;
+	g.bans = 1;
+	if ((why = net_admit(d, &g, sa, 0, &event)) == NULL)
+		return 1;
+	if (event == NULL) {
+		stats_handshake(d->stats, "banned");
+		return 0;
+	}
+	stats_handshake(d->stats, "refused");
+	alert_emit(d->alerts, event, sa, NULL, "link", "%s", why);
+	/* Over a cap or the rate, a source is flooding: it counts towards
+	 * a ban like a failed handshake. */
+	if (bans_fail(d->bans, sa, NULL, dg_now()))
+		alert_emit(d->alerts, "peer.banned", sa, NULL, "link",
+		    "%d failures within %gs (links refused or closed before "
+		    "the key exchange): banned for %gs", d->conf->ban_failures,
+		    d->conf->ban_window, d->conf->ban_duration);
+	return 0;
+}
+
 static void
 on_link_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -297,11 +346,11 @@ on_link_accept(struct ev_loop *loop, ev_io *w, int revents)
 	for (k = 0; k < 64; k++) {
 		if ((fd = net_accept(d, w->fd, &ss, &slen)) == -1)
 			return;
-		if (bans_check(d->bans, (struct sockaddr *)&ss, NULL,
-		    dg_now()) > 0 || d->hs_pending >= d->conf->hs_max_pending) {
+		if (!link_admit(d, &ss)) {
 			close(fd);
 			continue;
 		}
+		d->link_admitted++;
 		session_start_link(d, fd, &ss);
 	}
 }

@@ -72,6 +72,42 @@ on_resume(struct ev_loop *loop, ev_timer *w, int revents)
 	start_accepting(l);
 }
 
+/*
+ * The shared gate (net_admit): bans, the host's handshake budget in total
+ * and per source, established connections per source.  Returns 1 to
+ * admit; else the refusal is counted and alerted and 0 returned.
+ */
+static int
+listener_admit(struct listener *l, const struct sockaddr_storage *ss,
+    int local)
+{
+	struct dg_daemon *d = l->d;
+	const struct sockaddr *sa = (const struct sockaddr *)ss;
+	struct net_gate g;
+	const char *why, *event;
+	char text[64];
+
+	memset(&g, 0, sizeof(g));
+	g.what = "pending handshakes";
+	g.event = "handshake.refused";
+	g.by_source = d->hs_sources;
+	g.count = &d->hs_pending;
+	g.max = d->conf->hs_max_pending;
+	g.max_per_source = d->conf->hs_max_per_source;
+	g.bans = 1;
+	if ((why = net_admit(d, &g, sa, local, &event)) == NULL)
+		return 1;
+	if (event == NULL) {
+		log_debug("listener %s: %s %s: closed", l->alive,
+		    dg_addr_text(sa, text, sizeof(text)), why);
+		stats_handshake(d->stats, "banned");
+		return 0;
+	}
+	alert_emit(d->alerts, event, sa, NULL, l->alive, "%s", why);
+	stats_handshake(d->stats, "refused");
+	return 0;
+}
+
 static void
 on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -80,7 +116,6 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 	const struct dg_conf *conf = d->conf;
 	struct sockaddr_storage ss;
 	socklen_t slen;
-	double left;
 	int fd, k, local;
 
 	for (k = 0; k < 64; k++) {
@@ -103,27 +138,7 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 				session_start_egress(d, fd, &ss, l->target);
 			continue;
 		}
-		/* A banned source is closed without reading a byte. */
-		left = local ? 0 :
-		    bans_check(d->bans, (struct sockaddr *)&ss, NULL, dg_now());
-		if (left > 0) {
-			char text[64];
-
-			log_debug("listener %s: %s banned for %.0fs more: closed",
-			    l->alive, dg_addr_text((struct sockaddr *)&ss, text,
-			    sizeof(text)), left);
-			stats_handshake(d->stats, "banned");
-			close(fd);
-			continue;
-		}
-		if (d->hs_pending >= conf->hs_max_pending || (!local &&
-		    srccount_get(d->hs_sources, (struct sockaddr *)&ss) >=
-		    conf->hs_max_per_source)) {
-			alert_emit(d->alerts, "handshake.refused",
-			    (struct sockaddr *)&ss, NULL, l->alive,
-			    "too many pending handshakes (%d in total)",
-			    d->hs_pending);
-			stats_handshake(d->stats, "refused");
+		if (!listener_admit(l, &ss, local)) {
 			close(fd);
 			continue;
 		}

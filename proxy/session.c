@@ -123,14 +123,26 @@ on_reap(struct ev_loop *loop, ev_idle *w, int revents)
 	free(s);
 }
 
+/* An accepted link counts against the link listener's own budget. */
+static int
+accepted_link(const struct session *s)
+{
+	return s->leg[HS_ACC].kind == LEG_LINK;
+}
+
 static void
 unpend(struct session *s)
 {
 	if (!s->pending)
 		return;
 	s->pending = 0;
-	s->d->hs_pending--;
-	srccount_add(s->d->hs_sources, peer_sa(s), -1);
+	if (accepted_link(s)) {
+		s->d->link_pending--;
+		srccount_add(s->d->link_sources, peer_sa(s), -1);
+	} else {
+		s->d->hs_pending--;
+		srccount_add(s->d->hs_sources, peer_sa(s), -1);
+	}
 }
 
 /*
@@ -164,11 +176,22 @@ session_close(struct session *s, const char *reason)
 		if (s->row)
 			s->row->live--;
 	}
+	if (s->est_counted) {
+		s->est_counted = 0;
+		srccount_add(s->d->est_sources, peer_sa(s), -1);
+	}
 	if (s->hs) {
 		lookup_stop(&s->hs->lookup);
 		hs_fsm_wipe(&s->hs->fsm);
 	}
+	/*
+	 * At the highest priority an idle watcher runs on every loop
+	 * iteration, after the callbacks of this one: a busy loop (a flood)
+	 * cannot put the freeing off, as it would at the default priority,
+	 * where idle watchers wait for a loop with nothing else to do.
+	 */
 	ev_idle_init(&s->reaper, on_reap);
+	ev_set_priority(&s->reaper, EV_MAXPRI);
 	ev_idle_start(loop, &s->reaper);
 }
 
@@ -217,6 +240,12 @@ count_failure(struct session *s)
 	    d->conf->ban_failures, d->conf->ban_window,
 	    s->local ? "this node name banned from this local source" :
 	    "banned", d->conf->ban_duration);
+}
+
+void
+session_blame(struct session *s)
+{
+	count_failure(s);
 }
 
 void
@@ -462,6 +491,11 @@ handshake_up(struct session *s)
 	unpend(s);
 	s->up = 1;
 	s->d->sessions++;
+	/* Remote sources are capped in established connections too
+	 * (net_admit); the host's own nodes and our own dials are not. */
+	if (!s->local && s->leg[HS_ACC].kind != LEG_NODE &&
+	    srccount_add(s->d->est_sources, peer_sa(s), 1) == 0)
+		s->est_counted = 1;
 	s->row = stats_row(s->d->stats, s->alive, s->peer->name, s->egress);
 	s->row->connections++;
 	s->row->live++;
@@ -706,10 +740,13 @@ session_new(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 {
 	struct session *s = calloc(1, sizeof(*s));
 
+	struct srccount *src = dialler == LEG_LINK ? d->link_sources :
+	    d->hs_sources;
+
 	/* The source is counted last: nothing to count down on failure. */
 	if (s == NULL || (s->hs = calloc(1, sizeof(*s->hs))) == NULL ||
 	    (s->alive = strdup(alive)) == NULL ||
-	    srccount_add(d->hs_sources, (const struct sockaddr *)ss, 1) == -1) {
+	    srccount_add(src, (const struct sockaddr *)ss, 1) == -1) {
 		if (s) {
 			free(s->alive);
 			free(s->hs);
@@ -733,7 +770,10 @@ session_new(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 	s->peer_addr = *ss;
 	dg_addr_text(peer_sa(s), s->peertext, sizeof(s->peertext));
 	s->pending = 1;
-	d->hs_pending++;
+	if (dialler == LEG_LINK)
+		d->link_pending++;
+	else
+		d->hs_pending++;
 	ev_init(&s->timer, on_timer);
 	s->timer.repeat = s->conf->hs_timeout;
 	ev_timer_again(d->loop, &s->timer);

@@ -128,7 +128,10 @@ struct session {
 						 * registration_from: bans are
 						 * per claimed node name */
 	int			 quiet;		/* an ordinary end: log at debug */
-	int			 pending;	/* counted in hs_pending */
+	int			 pending;	/* counted in hs_pending (or,
+						 * an accepted link, in
+						 * link_pending) */
+	int			 est_counted;	/* counted in est_sources */
 	int			 peer_local;	/* the remote is a node
 						 * registered here, from
 						 * registration_from */

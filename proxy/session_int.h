@@ -23,6 +23,8 @@ int		 guard_admits(struct session *, struct leg *, const char *local);
 void		 connect_leg(struct leg *, const struct sockaddr *, socklen_t);
 void		 connect_node(struct session *);
 void		 hs_failed(struct session *);
+/* A failure that is the remote's fault, towards a ban (session.c). */
+void		 session_blame(struct session *);
 /* Hands a leg handshake bytes (a link's translation of its hello) as
  * if they had been read from it. */
 void		 hs_feed(struct leg *, const uint8_t *, size_t);

@@ -301,9 +301,16 @@ link_hs_on_read(struct leg *l)
 		ev_timer_again(s->d->loop, &s->timer);
 		on_hello(l, rec, n);
 	}
-	if (!s->closed && !s->up && l->link->eof)
+	if (!s->closed && !s->up && l->link->eof) {
+		/* An accepted link closed before its key exchange is done
+		 * is a failure of the caller's (towards a ban): else a
+		 * source could make us do the exchange's public-key work
+		 * for nothing, over and over, at no cost to itself. */
+		if (l->role == HS_ACC && !l->link->up)
+			session_blame(s);
 		session_close(s, "link: the other daemon closed during the "
 		    "handshake");
+	}
 }
 
 void

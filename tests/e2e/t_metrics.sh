@@ -11,11 +11,13 @@
 DG_EGRESS=off
 cd "$T" || exit 1
 
-# The last port of the range is the metrics port.
+# The last port of the range is the metrics port.  Every client here is
+# 127.0.0.1: the per-source cap (t_surface_metrics.sh) is set to the
+# total, so that the total cap is what is tested.
 LMAX=$((LBASE + 38))
 MPORT=$((LBASE + 39))
 write_conf \
-    "{metrics, [{listen, \"127.0.0.1:$MPORT\"}, {max_peers, 2}, {max_connections, 4}]}." \
+    "{metrics, [{listen, \"127.0.0.1:$MPORT\"}, {max_peers, 2}, {max_connections, 4}, {max_per_source, 4}]}." \
     '{peer, "a*@*", [{allow, spawn_request, [{erlang, node, 0}]}]}.' \
     '{bans, [{failures, 2}, {window, 60}, {duration, 60}]}.'
 dg_start || exit 1

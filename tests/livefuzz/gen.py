@@ -50,7 +50,7 @@ CLASSES = {
 }
 
 # Classes left out of the default mix: those that crash, stop or exhaust B
-# through distguard on main (docs/SECURITY.md section 6 lists each with its
+# through distguard on main (docs/SECURITY.md section 7 lists each with its
 # reproducer), and global_values and global_locks, which aim at the same
 # holes (issue 18, item 1) though short runs of them found no crash of
 # their own.
