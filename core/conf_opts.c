@@ -297,6 +297,9 @@ static const struct opt limit_opts[] = {
 	{ "held_alert",		OPT_INT, OFF(held_alert), 1, 10000000, "",
 				NULL },
 	{ "held_max",		OPT_INT, OFF(held_max), 1, 10000000, "", NULL },
+	{ "max_established_per_source", OPT_INT,
+				OFF(max_established_per_source), 1, 65536, "",
+				NULL },
 	{ "max_fragment_bytes",	OPT_U64, OFF(max_frag_bytes), 1024,
 				INT64_C(1) << 40, "bytes", NULL },
 	/* The bounds of what a node holds for open sequences (docs/FILTER.md
@@ -307,9 +310,6 @@ static const struct opt limit_opts[] = {
 				INT64_C(1) << 40, "bytes", NULL },
 	/* The sequence table's size (filter/dist_frame.h DF_MAX_SEQS). */
 	{ "max_fragment_sequences", OPT_INT, OFF(max_frag_seqs), 1, 64, "",
-				NULL },
-	{ "max_established_per_source", OPT_INT,
-				OFF(max_established_per_source), 1, 65536, "",
 				NULL },
 	{ "max_frame",		OPT_U32, OFF(max_frame), 1024, INT32_MAX, "bytes",
 				NULL },
