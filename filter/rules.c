@@ -449,8 +449,8 @@ funs_in(const struct dg_ruleset *rs, const struct dist_msg *m)
 	return 0;
 }
 
-static int
-funs_allowed(const struct rules_policy *pol, const struct dist_msg *m)
+int
+rules_funs_allowed(const struct rules_policy *pol, const struct dist_msg *m)
 {
 	return (pol->peer != NULL && funs_in(&pol->peer->rules, m)) ||
 	    funs_in(pol->def_rules, m);
@@ -483,7 +483,7 @@ code_guard(const struct rules_policy *pol, const struct dist_msg *m,
 		return;
 	/* Funs let through are still counted for atoms: a payload that
 	 * could not be seen whole is refused while a budget runs. */
-	if (funs_allowed(pol, m) && (m->pl_fun || pol->atoms == 0))
+	if (rules_funs_allowed(pol, m) && (m->pl_fun || pol->atoms == 0))
 		return;
 	out->action = DG_DENY;
 	out->reason = why;
