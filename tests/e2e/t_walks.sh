@@ -29,14 +29,16 @@ CONNECT='true = net_kernel:connect_node(Node), timer:sleep(1500), global:sync(),
     P = global:whereis_name(dg_pub)'
 
 # ---- 1. concurrent large messages ------------------------------------------
-# Each sender's binaries differ, so that nothing is shared between them.
+# Each sender's binaries differ, so that nothing is shared between them;
+# terms follow each binary, so that each message is walked past its first
+# fragment (a binary that merely ends past it is proven from its head).
 r=$(EVAL_TIMEOUT=90 node_eval w1 "$CONNECT, Me = self(),
     Send = fun(I) -> spawn(fun() ->
-        [P ! {self(), binary:copy(<<(I * 3 + J)>>, 2097152)} || J <- lists:seq(0, 2)],
-        Got = [receive {got, _} -> 1 after 30000 -> 0 end || _ <- lists:seq(1, 3)],
+        [P ! {self(), {binary:copy(<<(I * 3 + J)>>, 2097152), I, J}} || J <- lists:seq(0, 2)],
+        Got = [receive {got, _} -> 1 after 20000 -> 0 end || _ <- lists:seq(1, 3)],
         Me ! {done, lists:sum(Got)} end) end,
     [Send(I) || I <- lists:seq(1, 8)],
-    lists:sum([receive {done, N} -> N after 60000 -> 0 end || _ <- lists:seq(1, 8)])")
+    lists:sum([receive {done, N} -> N after 40000 -> 0 end || _ <- lists:seq(1, 8)])")
 echo "# received: $(echo "$r" | tail -n 1)"
 check "8 processes x 3 concurrent 2 MiB sends to a published pid: all 24 arrive" \
     [ "$(echo "$r" | tail -n 1)" = 24 ]
