@@ -263,6 +263,15 @@ pl_args(const uint8_t *q, const uint8_t *end, int final, struct dist_msg *m,
 		return 0;
 	if (rc == DG_AGAIN && !final)
 		return DG_AGAIN;
+	/* Cut by the window or the first fragment: judged on the count its
+	 * header states, a claim the walk verifies as the rest passes. */
+	if (rc == DG_AGAIN && end - q >= 5 && q[0] == T_LIST &&
+	    m->n_claims < DC_MAX_CLAIMS) {
+		m->claim_at[m->n_claims] = q;
+		m->claim_n[m->n_claims++] = *n = get_u32(q + 1);
+		*flat = *n > 0;
+		return 0;
+	}
 	m->opaque = 1;
 	m->opaque_why = rc == TL_IMPROPER ? WHY_IMPROPER :
 	    rc == DG_EINVAL ? WHY_ARGS_BAD : WHY_ARGS_CUT;

@@ -57,6 +57,9 @@ enum dist_reply {
 	REPLY_UNLINK		/* UNLINK_ID_ACK: key = Id */
 };
 
+/* Argument lists judged on their header's count: erpc's and the user's. */
+#define DC_MAX_CLAIMS	2
+
 struct dist_msg {
 	int			op;		/* enum dop */
 	enum dg_type		type;		/* RFC type the rules see */
@@ -164,6 +167,13 @@ struct dist_msg {
 	 * the control tuple's {M, F, N} and the whole control term, for
 	 * the spawn handler's rewrite (filter/rewrite.h). */
 	const uint8_t		*x_args;
+	/* Argument lists that run past what the decoder may see, judged on
+	 * the count their header states (issue 26): the relay's walk must
+	 * find each a proper list of exactly that many elements before the
+	 * message's end reaches the node (term.h term_stream_claim). */
+	int			 n_claims;
+	const uint8_t		*claim_at[DC_MAX_CLAIMS];
+	uint32_t		 claim_n[DC_MAX_CLAIMS];
 	struct dg_span		 x_m, x_f;
 	struct dg_span		 t_mfa;
 	struct dg_span		 ctl;

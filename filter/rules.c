@@ -472,10 +472,14 @@ code_guard(const struct rules_policy *pol, const struct dist_msg *m,
 		return;
 	if (m->pl_fun)
 		why = WHY_FUN;
-	else if (m->pl_state == PL_PREFIX && out->code != CODE_PROFILE)
+	else if (m->pl_state == PL_PREFIX && out->code != CODE_PROFILE &&
+	    m->n_claims == 0)
 		/* The profiles admit a reply to the node's own call whose
 		 * end is past the window, judged on its head (section 7):
-		 * a large answer is ordinary, and the peer was asked. */
+		 * a large answer is ordinary, and the peer was asked.  An
+		 * argument list judged on its header's count is walked to
+		 * its end by the relay (funs, atoms and the count: FILTER.md
+		 * 10), which refuses what this guard would. */
 		why = WHY_PARTIAL;
 	else if (m->pl_state == PL_BAD)
 		why = WHY_BAD_PAYLOAD;

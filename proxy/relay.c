@@ -252,11 +252,19 @@ walk_feed(struct leg *src, struct pwalk *w, const uint8_t *p, size_t n,
 	rc = term_stream_feed(&w->ts, p, n, &v, &used);
 	if (rc == DG_EINVAL && w->bad == NULL) {
 		w->bad = w->ts.why ? w->ts.why : "invalid payload";
-		w->event = "filter.invalid";
+		/* A broken arity claim: the request the rules judged is not
+		 * the one ERTS would run. */
+		w->event = w->ts.why != NULL &&
+		    strcmp(w->ts.why, TS_WHY_CLAIM) == 0 ?
+		    "filter.denied" : "filter.invalid";
 	}
 	if (w->bad == NULL && ends && rc != TS_DONE) {
 		w->bad = "payload ends inside a term";
 		w->event = "filter.invalid";
+	}
+	if (w->bad == NULL && ends && !term_stream_claims_met(&w->ts)) {
+		w->bad = TS_WHY_CLAIM;
+		w->event = "filter.denied";
 	}
 	if (w->bad == NULL) {
 		if (ends)
@@ -280,6 +288,7 @@ walk_start(struct leg *src, const struct df_frame *f, const struct dist_msg *m,
 	struct guard *g = src->other->guard;
 	uint64_t seq = f->kind == DF_FRAG_FIRST && f->frag > 1 ? f->seq : 0;
 	struct pwalk *w;
+	int i;
 
 	/* A first fragment reusing an open sequence's id: the framing check
 	 * (df_commit) refuses it; its old walk is void either way. */
@@ -297,6 +306,10 @@ walk_start(struct leg *src, const struct df_frame *f, const struct dist_msg *m,
 	w->budget = g->pol.atoms;
 	w->bad = NULL;
 	w->event = NULL;
+	/* Argument lists judged on their header's count (dist_ctl.h). */
+	for (i = 0; i < m->n_claims; i++)
+		(void)term_stream_claim(&w->ts,
+		    (uint64_t)(m->claim_at[i] - m->payload), m->claim_n[i]);
 	/* This frame's end is the message's end only when unfragmented; what
 	 * is not here of it (the payload was cut) is walked as it is skipped. */
 	w->last_frame = seq == 0;
@@ -757,7 +770,8 @@ decide(struct leg *src, const struct df_frame *f)
 			return verdict;
 		/* Admitted on its first bytes: walked to its end. */
 		if (verdict == DF_FORWARD && rc == 0 && jg != NULL &&
-		    (o.need & (DC_NEED_FUNS | DC_NEED_ATOMS)) &&
+		    ((o.need & (DC_NEED_FUNS | DC_NEED_ATOMS)) ||
+		    m.n_claims > 0) &&
 		    m.payload != NULL && m.pl_state == PL_PREFIX &&
 		    (verdict = walk_start(src, f, &m, o.need)) < 0)
 			return -1;
