@@ -171,6 +171,7 @@ struct dist_msg {
 	 * the count their header states (issue 26): the relay's walk must
 	 * find each a proper list of exactly that many elements before the
 	 * message's end reaches the node (term.h term_stream_claim). */
+	int			 claims_ok;	/* bytes follow `end` */
 	int			 n_claims;
 	const uint8_t		*claim_at[DC_MAX_CLAIMS];
 	uint32_t		 claim_n[DC_MAX_CLAIMS];
@@ -191,6 +192,12 @@ struct dist_msg {
 #define DC_NEED_FUNS	0x08	/* the code guard: pl_fun_at, pl_state of every payload */
 #define DC_NEED_ATOMS	0x10	/* the atom budget: dc_opts.atom sees every atom */
 #define DC_NEED_BEHAV	0x20	/* behav of sends to registered names */
+/* Not a fact but a circumstance, in dc_opts.need: the message goes on past
+ * frame_end (a first fragment of several).  With it, or a frame_end past
+ * `end`, an argument list cut where the bytes stop is judged on its
+ * header's count (claim_at); only a caller that walks the rest
+ * (proxy/relay.c) may set it. */
+#define DC_MSG_GOES_ON	0x40
 
 /* dist_msg.pl_state */
 enum { PL_NONE, PL_PROVEN, PL_PREFIX, PL_BAD };

@@ -741,6 +741,8 @@ decide(struct leg *src, const struct df_frame *f)
 		o.final = f->decidable;
 		o.atom = collect_atom;
 		o.atom_arg = NULL;
+		if (jg != NULL && f->kind == DF_FRAG_FIRST && f->frag > 1)
+			o.need |= DC_MSG_GOES_ON;
 		if (o.need & DC_NEED_ATOMS) {
 			if ((msg_atoms.book = atoms_of(src->other)) == NULL)
 				o.need &= ~DC_NEED_ATOMS;	/* out of memory */

@@ -699,6 +699,8 @@ test_spawn_request(void)
 	 * (term_stream_claim); before that, more bytes are asked for */
 	{
 		static const struct dc_opts fin = { 0, NULL, 1, NULL, NULL };
+		static const struct dc_opts more = { DC_MSG_GOES_ON, NULL, 1,
+		    NULL, NULL };
 		const char *why2 = NULL;
 		size_t cut;
 
@@ -706,7 +708,13 @@ test_spawn_request(void)
 		tb_list(1); tb_atom("x");
 		cut = tb_len();
 		tb_list(1); tb_atom("y"); tb_nil();
+		/* the message ends there: malformed, opaque */
 		CHECK_EQ(dist_ctl_decode_x(tbuf, tbuf + cut, 0, &fin, &m,
+		    &why2), 0);
+		CHECK(m.opaque && m.exec_arity == -1 &&
+		    span_eq(m.exec_f, "f") && m.n_claims == 0);
+		/* it goes on (a first fragment): a claim */
+		CHECK_EQ(dist_ctl_decode_x(tbuf, tbuf + cut, 0, &more, &m,
 		    &why2), 0);
 		CHECK(!m.opaque && m.exec_arity == 1 &&
 		    span_eq(m.exec_f, "f"));
