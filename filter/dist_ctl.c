@@ -263,6 +263,15 @@ pl_args(const uint8_t *q, const uint8_t *end, int final, struct dist_msg *m,
 		return 0;
 	if (rc == DG_AGAIN && !final)
 		return DG_AGAIN;
+	/* Cut by the window or the first fragment: judged on the count its
+	 * header states, a claim the walk verifies as the rest passes. */
+	if (rc == DG_AGAIN && m->claims_ok && end - q >= 5 &&
+	    q[0] == T_LIST && m->n_claims < DC_MAX_CLAIMS) {
+		m->claim_at[m->n_claims] = q;
+		m->claim_n[m->n_claims++] = *n = get_u32(q + 1);
+		*flat = *n > 0;
+		return 0;
+	}
 	m->opaque = 1;
 	m->opaque_why = rc == TL_IMPROPER ? WHY_IMPROPER :
 	    rc == DG_EINVAL ? WHY_ARGS_BAD : WHY_ARGS_CUT;
@@ -543,6 +552,10 @@ payload_facts(struct dist_msg *m, int flags, const uint8_t *pl,
 {
 	int rc = 0;
 
+	/* A list cut where the bytes stop is a claim only where the message
+	 * does go on: a cut inside a whole message is a malformed one. */
+	m->claims_ok = (opts->need & DC_MSG_GOES_ON) ||
+	    (opts->frame_end != NULL && opts->frame_end > end);
 	switch (m->op) {
 	case DOP_SPAWN_REQUEST:
 	case DOP_SPAWN_REQUEST_TT:
@@ -563,7 +576,7 @@ payload_facts(struct dist_msg *m, int flags, const uint8_t *pl,
 		rc = inspect_features_reply(pl, end, m);
 		break;
 	}
-	if (rc == 0 && opts->need)
+	if (rc == 0 && (opts->need & ~DC_MSG_GOES_ON))
 		rc = inspect_facts(m->op, pl, end, opts, m);
 	return rc;
 }

@@ -57,6 +57,9 @@ enum dist_reply {
 	REPLY_UNLINK		/* UNLINK_ID_ACK: key = Id */
 };
 
+/* Argument lists judged on their header's count: erpc's and the user's. */
+#define DC_MAX_CLAIMS	2
+
 struct dist_msg {
 	int			op;		/* enum dop */
 	enum dg_type		type;		/* RFC type the rules see */
@@ -164,6 +167,14 @@ struct dist_msg {
 	 * the control tuple's {M, F, N} and the whole control term, for
 	 * the spawn handler's rewrite (filter/rewrite.h). */
 	const uint8_t		*x_args;
+	/* Argument lists that run past what the decoder may see, judged on
+	 * the count their header states (issue 26): the relay's walk must
+	 * find each a proper list of exactly that many elements before the
+	 * message's end reaches the node (term.h term_stream_claim). */
+	int			 claims_ok;	/* bytes follow `end` */
+	int			 n_claims;
+	const uint8_t		*claim_at[DC_MAX_CLAIMS];
+	uint32_t		 claim_n[DC_MAX_CLAIMS];
 	struct dg_span		 x_m, x_f;
 	struct dg_span		 t_mfa;
 	struct dg_span		 ctl;
@@ -181,6 +192,12 @@ struct dist_msg {
 #define DC_NEED_FUNS	0x08	/* the code guard: pl_fun_at, pl_state of every payload */
 #define DC_NEED_ATOMS	0x10	/* the atom budget: dc_opts.atom sees every atom */
 #define DC_NEED_BEHAV	0x20	/* behav of sends to registered names */
+/* Not a fact but a circumstance, in dc_opts.need: the message goes on past
+ * frame_end (a first fragment of several).  With it, or a frame_end past
+ * `end`, an argument list cut where the bytes stop is judged on its
+ * header's count (claim_at); only a caller that walks the rest
+ * (proxy/relay.c) may set it. */
+#define DC_MSG_GOES_ON	0x40
 
 /* dist_msg.pl_state */
 enum { PL_NONE, PL_PROVEN, PL_PREFIX, PL_BAD };

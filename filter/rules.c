@@ -449,8 +449,8 @@ funs_in(const struct dg_ruleset *rs, const struct dist_msg *m)
 	return 0;
 }
 
-static int
-funs_allowed(const struct rules_policy *pol, const struct dist_msg *m)
+int
+rules_funs_allowed(const struct rules_policy *pol, const struct dist_msg *m)
 {
 	return (pol->peer != NULL && funs_in(&pol->peer->rules, m)) ||
 	    funs_in(pol->def_rules, m);
@@ -472,10 +472,14 @@ code_guard(const struct rules_policy *pol, const struct dist_msg *m,
 		return;
 	if (m->pl_fun)
 		why = WHY_FUN;
-	else if (m->pl_state == PL_PREFIX && out->code != CODE_PROFILE)
+	else if (m->pl_state == PL_PREFIX && out->code != CODE_PROFILE &&
+	    m->n_claims == 0)
 		/* The profiles admit a reply to the node's own call whose
 		 * end is past the window, judged on its head (section 7):
-		 * a large answer is ordinary, and the peer was asked. */
+		 * a large answer is ordinary, and the peer was asked.  An
+		 * argument list judged on its header's count is walked to
+		 * its end by the relay (funs, atoms and the count: FILTER.md
+		 * 10), which refuses what this guard would. */
 		why = WHY_PARTIAL;
 	else if (m->pl_state == PL_BAD)
 		why = WHY_BAD_PAYLOAD;
@@ -483,7 +487,7 @@ code_guard(const struct rules_policy *pol, const struct dist_msg *m,
 		return;
 	/* Funs let through are still counted for atoms: a payload that
 	 * could not be seen whole is refused while a budget runs. */
-	if (funs_allowed(pol, m) && (m->pl_fun || pol->atoms == 0))
+	if (rules_funs_allowed(pol, m) && (m->pl_fun || pol->atoms == 0))
 		return;
 	out->action = DG_DENY;
 	out->reason = why;

@@ -90,6 +90,14 @@ void	rules_decide(const struct rules_policy *pol,
 	    const struct dist_msg *m, struct rules_verdict *out);
 
 /*
+ * Whether a funs rule lets a fun in m's payload through: the code guard's
+ * verdict on a fun, the same whether the fun sits in the first bytes judged
+ * or past them (the relay's walk, issue 18 item 3).
+ */
+int	rules_funs_allowed(const struct rules_policy *pol,
+	    const struct dist_msg *m);
+
+/*
  * Builds a synthetic message for `distguard test`: `type` is a type name
  * as in the configuration (link, exit, monitor, send, reg_send,
  * group_leader, spawn_request, alias_send, altact) or one of the two

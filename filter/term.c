@@ -798,6 +798,90 @@ term_stream_init(struct term_stream *ts)
 	ts->carry_len = 0;
 	ts->done = 0;
 	ts->why = NULL;
+	ts->consumed = 0;
+	ts->nclaims = 0;
+}
+
+int
+term_stream_claim(struct term_stream *ts, uint64_t off, uint32_t n)
+{
+	struct ts_claim *c;
+
+	if (ts->nclaims == TS_MAX_CLAIMS)
+		return -1;
+	c = &ts->claims[ts->nclaims++];
+	c->off = off;
+	c->n = 0;
+	c->want = n;
+	c->sp = -1;
+	c->state = TSC_ARMED;
+	return 0;
+}
+
+int
+term_stream_claims_met(const struct term_stream *ts)
+{
+	int i;
+
+	for (i = 0; i < ts->nclaims; i++)
+		if (ts->claims[i].state != TSC_MET)
+			return 0;
+	return 1;
+}
+
+/* A list chain's last piece: a string, or NIL (len 0). */
+static void
+tsc_close(struct ts_claim *c, uint64_t len)
+{
+	c->n += len;
+	c->state = c->n == c->want ? TSC_MET : TSC_BROKEN;
+}
+
+/*
+ * The claims' part of taking the head at q (ts->consumed is its offset):
+ * a claimed list's own head arms its tracking; a head in the tail slot of
+ * a tracked list ends it (NIL, a string, anything else: improper) or,
+ * being a list, continues it on the same level.  Returns 1 when it took
+ * the head itself (a tail list), 0 to go on, DG_EINVAL when broken.
+ */
+static int
+tsc_take(struct term_stream *ts, const uint8_t *q)
+{
+	struct ts_claim *c;
+	int i, took = 0;
+
+	for (i = 0; i < ts->nclaims; i++) {
+		c = &ts->claims[i];
+		if (c->state == TSC_ARMED && c->off == ts->consumed) {
+			if (q[0] == T_STRING)
+				tsc_close(c, get_u16(q + 1));
+			else if (q[0] == T_LIST) {
+				c->n = get_u32(q + 1);
+				c->sp = ts->sp + 1;	/* ts_take pushes it */
+				c->state = TSC_TRACK;
+			} else
+				c->state = TSC_BROKEN;
+		} else if (c->state == TSC_TRACK && c->sp == ts->sp &&
+		    ts->left[ts->sp] == 1) {
+			if (q[0] == T_NIL)
+				tsc_close(c, 0);
+			else if (q[0] == T_STRING)
+				tsc_close(c, get_u16(q + 1));
+			else if (q[0] == T_LIST) {
+				/* [a | [b]] is [a, b]: its elements and tail
+				 * take the tail's place on this level. */
+				c->n += get_u32(q + 1);
+				ts->left[ts->sp] = (uint64_t)get_u32(q + 1) + 1;
+				took = 1;
+			} else
+				c->state = TSC_BROKEN;
+		}
+		if (c->state == TSC_BROKEN) {
+			ts->why = TS_WHY_CLAIM;
+			return DG_EINVAL;
+		}
+	}
+	return took;
 }
 
 /*
@@ -885,10 +969,17 @@ static int
 ts_take(struct term_stream *ts, const uint8_t *q, uint64_t count,
     const struct term_visit *v)
 {
+	int took = 0;
+
 	if (v != NULL && (v->mask & TV_ATOMS))
 		inner_atoms(v, q[0], q);
 	if (v != NULL)
 		visit(v, q[0], q);
+	/* Only a walk that holds claims pays for them. */
+	if (ts->nclaims > 0 && (took = tsc_take(ts, q)) < 0)
+		return DG_EINVAL;
+	if (took)
+		return 0;
 	ts->left[ts->sp]--;
 	if (count > 0) {
 		if (ts->sp == TERM_MAX_DEPTH) {
@@ -917,6 +1008,7 @@ term_stream_feed(struct term_stream *ts, const uint8_t *p, size_t n,
 			add = ts->skip < n - pos ? (size_t)ts->skip : n - pos;
 			ts->skip -= add;
 			pos += add;
+			ts->consumed += add;
 			if (ts->skip > 0)
 				return TS_MORE;
 			continue;
@@ -943,6 +1035,7 @@ term_stream_feed(struct term_stream *ts, const uint8_t *p, size_t n,
 			if (ts_take(ts, ts->carry, count, v) < 0)
 				return DG_EINVAL;
 			pos += (size_t)h - old;
+			ts->consumed += (uint64_t)h;
 			ts->carry_len = 0;
 		} else {
 			h = ts_head(p + pos, n - pos, &body, &count, &ts->why);
@@ -960,6 +1053,7 @@ term_stream_feed(struct term_stream *ts, const uint8_t *p, size_t n,
 			if (ts_take(ts, p + pos, count, v) < 0)
 				return DG_EINVAL;
 			pos += (size_t)h;
+			ts->consumed += (uint64_t)h;
 		}
 		ts->skip = body;
 	}

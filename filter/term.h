@@ -80,19 +80,48 @@ int	term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
  * against its contents (a mismatch makes ERTS refuse the term).
  */
 #define TS_CARRY	2112	/* the longest head: EXPORT_EXT, two atoms */
+/*
+ * A claim on a list inside the term (issue 26): an argument list judged on
+ * the count its header states, before its end was seen.  The walk follows
+ * its chain of tails (a tail that is a list continues it, as ERTS builds
+ * [a | [b]] as [a, b]) and finds whether it ends in NIL (or a string)
+ * after exactly `want` elements in all, as term_list_len counts them.
+ */
+#define TS_MAX_CLAIMS	2	/* erpc's wrapper list and the user's */
+enum ts_claim_state { TSC_ARMED, TSC_TRACK, TSC_MET, TSC_BROKEN };
+struct ts_claim {
+	uint64_t	 off;		/* the list's head, from the term's start */
+	uint64_t	 n;		/* elements counted so far */
+	uint32_t	 want;
+	int		 sp;		/* the level its elements sit on */
+	int		 state;		/* enum ts_claim_state */
+};
 struct term_stream {
 	uint64_t	 left[TERM_MAX_DEPTH + 1];	/* terms still due per level */
 	int		 sp;
 	uint64_t	 skip;		/* body bytes to pass unread */
+	uint64_t	 consumed;	/* bytes of the term taken so far */
 	size_t		 carry_len;
 	uint8_t		 carry[TS_CARRY];
 	int		 done;
+	int		 nclaims;
+	struct ts_claim	 claims[TS_MAX_CLAIMS];
 	const char	*why;
 };
 #define TS_MORE		1	/* all consumed, the term goes on */
 #define TS_DONE		0	/* the term ended (*used says where) */
 /* Starts a walk of one term. */
 void	term_stream_init(struct term_stream *ts);
+/*
+ * Before the first feed: the list whose head is at byte `off` of the term
+ * must be proper and of n elements.  -1 when TS_MAX_CLAIMS are made.  A
+ * claim found broken makes term_stream_feed return DG_EINVAL with why
+ * TS_WHY_CLAIM; term_stream_claims_met tells whether all were found kept.
+ */
+#define TS_WHY_CLAIM	"argument list past the part judged is not the " \
+			"proper list of the length judged"
+int	term_stream_claim(struct term_stream *ts, uint64_t off, uint32_t n);
+int	term_stream_claims_met(const struct term_stream *ts);
 /*
  * Feeds the next n bytes.  Returns TS_MORE (all n consumed), TS_DONE with
  * *used (bytes of these n that belong to the term), or DG_EINVAL with

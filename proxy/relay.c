@@ -141,24 +141,87 @@ atoms_charge(struct leg *src, struct guard *g)
  * A message admitted on its first bytes (a profile's send whose payload
  * runs past the 68 KiB window or the first fragment) is walked to its
  * end as its bytes pass (filter/term.h term_stream): its atoms go to the
- * budget as they come, a fun where funs are guarded, or a term the node
- * would refuse, ends the connection before the message's last bytes
- * reach the node, which then drops what it held of it.  One walk per
- * direction at a time: a second such message meanwhile is dropped.
+ * budget as they come, a fun the code guard would refuse, or a term the
+ * node would refuse, ends the connection before the message's last bytes
+ * reach the node, which then drops what it held of it.
+ *
+ * ERTS interleaves the fragments of large messages from different
+ * processes on one connection, so there is one walk per open fragment
+ * sequence (and one for an unfragmented frame, whose walk ends with it):
+ * at most max_fragment_sequences + 1 per direction.  A walker is ~4.2 KiB;
+ * finished ones wait on a free list, so steady traffic allocates nothing
+ * per message.  All are freed when the session ends.
  */
 struct pwalk {
 	struct term_stream	 ts;
-	int			 active;
+	struct pwalk		*next;
 	uint64_t		 seq;		/* its fragment sequence; 0: one frame */
-	int			 in_frame;	/* the frame being skipped is its */
-	int			 last_frame;	/* ... and ends the message */
-	int			 funs;		/* funs are guarded */
+	int			 last_frame;	/* the frame skipped ends the message */
+	int			 funs;		/* a fun is refused */
 	struct atom_book	*book;		/* NULL: no budget */
 	int64_t			 budget;
 	const struct dg_conf	*conf;		/* the session's, for the budgets */
 	const char		*bad;		/* why it must not reach the node */
 	const char		*event;
 };
+
+static struct pwalk *
+walk_find(struct relay_dir *dir, uint64_t seq)
+{
+	struct pwalk *w;
+
+	for (w = dir->walks; w != NULL; w = w->next)
+		if (w->seq == seq)
+			return w;
+	return NULL;
+}
+
+/* A walker from the free list, or a new one within the bound; NULL when
+ * none may be had.  It is put on the list of walks in progress. */
+static struct pwalk *
+walk_get(struct relay_dir *dir)
+{
+	struct pwalk *w = dir->walk_free;
+
+	if (w != NULL)
+		dir->walk_free = w->next;
+	else if (dir->walk_n > dir->df.max_seqs ||
+	    (w = malloc(sizeof(*w))) == NULL)
+		return NULL;
+	else
+		dir->walk_n++;
+	w->next = dir->walks;
+	dir->walks = w;
+	return w;
+}
+
+/* The walk is over: back to the free list. */
+static void
+walk_end(struct relay_dir *dir, struct pwalk *w)
+{
+	struct pwalk **pp;
+
+	for (pp = &dir->walks; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	if (dir->walk_cur == w)
+		dir->walk_cur = NULL;
+	w->next = dir->walk_free;
+	dir->walk_free = w;
+}
+
+static void
+walk_free_list(struct pwalk *w)
+{
+	struct pwalk *next;
+
+	for (; w != NULL; w = next) {
+		next = w->next;
+		free(w);
+	}
+}
 
 static void
 walk_visit(void *arg, const uint8_t *t)
@@ -186,13 +249,13 @@ walk_visit(void *arg, const uint8_t *t)
 	}
 }
 
-/* Feeds n bytes of the walked message; at its end (`ends`) the term must
- * be whole.  Returns 0, or -1 (alerted, session closed): nothing of these
- * bytes may go. */
+/* Feeds n bytes of walk w; at the message's end (`ends`) the term must be
+ * whole, and the walk is over.  Returns 0, or -1 (alerted, session
+ * closed): nothing of these bytes may go. */
 static int
-walk_feed(struct leg *src, const uint8_t *p, size_t n, int ends)
+walk_feed(struct leg *src, struct pwalk *w, const uint8_t *p, size_t n,
+    int ends)
 {
-	struct pwalk *w = src->in.walk;
 	struct term_visit v = { TV_FUNS | TV_ATOMS, walk_visit, w, NULL };
 	size_t used;
 	int rc;
@@ -200,73 +263,87 @@ walk_feed(struct leg *src, const uint8_t *p, size_t n, int ends)
 	rc = term_stream_feed(&w->ts, p, n, &v, &used);
 	if (rc == DG_EINVAL && w->bad == NULL) {
 		w->bad = w->ts.why ? w->ts.why : "invalid payload";
-		w->event = "filter.invalid";
+		/* A broken arity claim: the request the rules judged is not
+		 * the one ERTS would run. */
+		w->event = w->ts.why != NULL &&
+		    strcmp(w->ts.why, TS_WHY_CLAIM) == 0 ?
+		    "filter.denied" : "filter.invalid";
 	}
 	if (w->bad == NULL && ends && rc != TS_DONE) {
 		w->bad = "payload ends inside a term";
 		w->event = "filter.invalid";
 	}
+	if (w->bad == NULL && ends && !term_stream_claims_met(&w->ts)) {
+		w->bad = TS_WHY_CLAIM;
+		w->event = "filter.denied";
+	}
 	if (w->bad == NULL) {
 		if (ends)
-			w->active = 0;
+			walk_end(&src->in, w);
 		return 0;
 	}
 	relay_alert(src, w->event, "%s; connection closed before the "
 	    "message's end reached the node", w->bad);
-	w->active = 0;
+	walk_end(&src->in, w);
 	session_close(src->s, "payload refused past its first bytes");
 	return -1;
 }
 
 /* Starts the walk of m, admitted on its first bytes.  Returns DF_FORWARD,
- * DF_DROP (a walk is already open), or -1 (session closed). */
+ * DF_DROP (no walker may be had), or -1 (session closed). */
 static int
 walk_start(struct leg *src, const struct df_frame *f, const struct dist_msg *m,
     unsigned need)
 {
 	struct relay_dir *dir = &src->in;
 	struct guard *g = src->other->guard;
+	uint64_t seq = f->kind == DF_FRAG_FIRST && f->frag > 1 ? f->seq : 0;
 	struct pwalk *w;
+	int i;
 
-	if (dir->walk != NULL && dir->walk->active) {
-		relay_alert(src, "filter.undecidable", "a second message "
-		    "admitted on its first bytes while one is walked: dropped");
+	/* A first fragment reusing an open sequence's id: the framing check
+	 * (df_commit) refuses it; its old walk is void either way. */
+	if ((w = walk_find(dir, seq)) == NULL && (w = walk_get(dir)) == NULL) {
+		/* More walks than open sequences: the framing bounds make
+		 * this unreachable; refused rather than let pass unwalked. */
+		relay_alert(src, "filter.undecidable", "more messages "
+		    "admitted on their first bytes than walks: dropped");
 		return DF_DROP;
 	}
-	if (dir->walk == NULL && (dir->walk = malloc(sizeof(*w))) == NULL) {
-		session_close(src->s, "out of memory");
-		return -1;
-	}
-	w = dir->walk;
 	term_stream_init(&w->ts);
-	w->active = 1;
-	w->seq = f->kind == DF_FRAG_FIRST && f->frag > 1 ? f->seq : 0;
-	w->funs = (need & DC_NEED_FUNS) != 0;
+	w->seq = seq;
+	w->funs = (need & DC_NEED_FUNS) && !rules_funs_allowed(&g->pol, m);
 	w->book = (need & DC_NEED_ATOMS) && g->pol.atoms > 0 ? g->atoms : NULL;
 	w->budget = g->pol.atoms;
 	w->conf = src->s->conf;
 	w->bad = NULL;
 	w->event = NULL;
-	/* This frame's end is the message's end only when unfragmented; it
-	 * is not all here (the payload was cut), so the rest is skipped. */
-	w->in_frame = !f->complete;
-	w->last_frame = w->seq == 0;
-	if (walk_feed(src, m->payload, (size_t)(f->terms_end - m->payload),
-	    0) == -1)
-		return -1;
-	return DF_FORWARD;
+	/* Argument lists judged on their header's count (dist_ctl.h). */
+	for (i = 0; i < m->n_claims; i++)
+		(void)term_stream_claim(&w->ts,
+		    (uint64_t)(m->claim_at[i] - m->payload), m->claim_n[i]);
+	/* This frame's end is the message's end only when unfragmented; what
+	 * is not here of it (the payload was cut) is walked as it is skipped. */
+	w->last_frame = seq == 0;
+	dir->walk_cur = f->complete ? NULL : w;
+	return walk_feed(src, w, m->payload,
+	    (size_t)(f->terms_end - m->payload),
+	    f->complete && seq == 0) == -1 ? -1 : DF_FORWARD;
 }
 
-/* A continuation of the walked sequence: its bytes here, and the rest of
+/* A continuation of a walked sequence: its bytes here, and the rest of
  * it marked for the skip path.  Returns 0 or -1 (session closed). */
 static int
 walk_cont(struct leg *src, const struct df_frame *f)
 {
-	struct pwalk *w = src->in.walk;
+	struct relay_dir *dir = &src->in;
+	struct pwalk *w = walk_find(dir, f->seq);
 
+	if (w == NULL || f->seq == 0)
+		return 0;
 	w->last_frame = f->frag == 1;
-	w->in_frame = !f->complete;
-	return walk_feed(src, f->terms, (size_t)(f->terms_end - f->terms),
+	dir->walk_cur = f->complete ? NULL : w;
+	return walk_feed(src, w, f->terms, (size_t)(f->terms_end - f->terms),
 	    f->complete && f->frag == 1);
 }
 
@@ -737,6 +814,8 @@ decide(struct leg *src, const struct df_frame *f)
 		o.final = f->decidable;
 		o.atom = collect_atom;
 		o.atom_arg = NULL;
+		if (jg != NULL && f->kind == DF_FRAG_FIRST && f->frag > 1)
+			o.need |= DC_MSG_GOES_ON;
 		if (o.need & DC_NEED_ATOMS) {
 			if ((msg_atoms.book = atoms_of(src->other)) == NULL)
 				o.need &= ~DC_NEED_ATOMS;	/* out of memory */
@@ -766,12 +845,12 @@ decide(struct leg *src, const struct df_frame *f)
 			return verdict;
 		/* Admitted on its first bytes: walked to its end. */
 		if (verdict == DF_FORWARD && rc == 0 && jg != NULL &&
-		    (o.need & (DC_NEED_FUNS | DC_NEED_ATOMS)) &&
+		    ((o.need & (DC_NEED_FUNS | DC_NEED_ATOMS)) ||
+		    m.n_claims > 0) &&
 		    m.payload != NULL && m.pl_state == PL_PREFIX &&
 		    (verdict = walk_start(src, f, &m, o.need)) < 0)
 			return -1;
-	} else if (dir->walk != NULL && dir->walk->active &&
-	    dir->walk->seq == f->seq && walk_cont(src, f) == -1)
+	} else if (dir->walks != NULL && walk_cont(src, f) == -1)
 		return -1;
 	if (df_needs_table(&dir->df, f)) {
 		/* The first fragmented message: only now does this direction
@@ -853,15 +932,15 @@ relay_process(struct leg *src, const uint8_t *buf, size_t len)
 			take = dir->skip_left < len - pos ? dir->skip_left : len - pos;
 			/* The walked message's bytes are walked before they
 			 * go; its last ones go only once the walk is done. */
-			if (dir->walk != NULL && dir->walk->active &&
-			    dir->walk->in_frame) {
+			if (dir->walk_cur != NULL) {
+				struct pwalk *w = dir->walk_cur;
 				int ends = take == dir->skip_left;
 
-				if (walk_feed(src, buf + pos, take, ends &&
-				    dir->walk->last_frame) == -1)
-					return -1;
 				if (ends)
-					dir->walk->in_frame = 0;
+					dir->walk_cur = NULL;
+				if (walk_feed(src, w, buf + pos, take, ends &&
+				    w->last_frame) == -1)
+					return -1;
 			}
 			if (dir->skip_forward)
 				iov_add(&batch, buf + pos, take);
@@ -1092,8 +1171,10 @@ relay_free(struct session *s)
 		struct leg *l = &s->leg[i];
 
 		free(l->in.held);
-		free(l->in.walk);
-		l->in.walk = NULL;
+		walk_free_list(l->in.walks);
+		walk_free_list(l->in.walk_free);
+		l->in.walks = l->in.walk_free = l->in.walk_cur = NULL;
+		l->in.walk_n = 0;
 		df_release(&l->in.df);	/* the node freed its partial messages */
 		free(l->in.df.seqs);
 		l->in.held = NULL;

@@ -35,8 +35,12 @@ struct relay_dir {
 	size_t		 held_len;
 	uint64_t	 skip_left;	/* rest of the current frame ... */
 	int		 skip_forward;	/* ... to forward (1) or drop (0) */
-	struct pwalk	*walk;		/* a payload walked past its window
-					 * (relay.c), made on first use */
+	/* Payloads walked past their window (relay.c): one per fragment
+	 * sequence at most, made on first use and kept for the next. */
+	struct pwalk	*walks;		/* in progress */
+	struct pwalk	*walk_free;	/* finished, ready for reuse */
+	struct pwalk	*walk_cur;	/* the one whose frame is skipped */
+	int		 walk_n;	/* made, in both lists */
 };
 
 /* Requests a node made whose replies the other side owes, remembered at

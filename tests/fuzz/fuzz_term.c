@@ -10,6 +10,8 @@
 
 #include <ei.h>
 
+#include "dg_etf.h"
+#include "dg_wire.h"
 #include "term.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -80,6 +82,35 @@ walk_atoms(const uint8_t *p, size_t size, int whole)
 }
 
 /*
+ * A claim on the list at p (its header's count), streamed in two chunks:
+ * kept exactly when term_list_len finds a proper list of that length
+ * (`len`, UINT32_MAX for improper); the walk then ends where the scan
+ * did, else it refuses the term.
+ */
+static void
+claim_agrees(const uint8_t *p, size_t whole, uint32_t len)
+{
+	static struct term_stream ts;
+	uint32_t k = get_u32(p + 1);
+	size_t cut = whole / 2, used = 0;
+	int rc, keep = len == k;
+
+	term_stream_init(&ts);
+	if (term_stream_claim(&ts, 0, k) != 0)
+		abort();
+	rc = term_stream_feed(&ts, p, cut, NULL, &used);
+	if (rc == TS_MORE)
+		rc = term_stream_feed(&ts, p + cut, whole - cut, NULL, &used);
+	else
+		used = 0;
+	if (keep && (rc != TS_DONE || cut + used != whole ||
+	    !term_stream_claims_met(&ts)))
+		abort();
+	if (!keep && (rc != DG_EINVAL || term_stream_claims_met(&ts)))
+		abort();
+}
+
+/*
  * term_list_len: never reads past the bytes; a proper list ends where a
  * scan of the whole term ends, and its length is at most the bytes (each
  * element takes one); TL_IMPROPER also ends at the term's end.
@@ -102,6 +133,9 @@ list_len(const uint8_t *p, size_t size, int whole)
 			abort();
 	} else if (rc != DG_AGAIN && rc != DG_EINVAL)
 		abort();
+	if (whole > 0 && p[0] == T_LIST && (rc == TL_PROPER ||
+	    rc == TL_IMPROPER))
+		claim_agrees(p, (size_t)whole, rc == TL_PROPER ? n : UINT32_MAX);
 }
 
 int

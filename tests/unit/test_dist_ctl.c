@@ -695,9 +695,12 @@ test_spawn_request(void)
 	check_msg(&m, 0, 0);
 	CHECK(m.via == VIA_ERPC && m.opaque && m.exec_arity == -1);
 	/* the list runs past what may be seen, and no more will come:
-	 * opaque; before that, more bytes are asked for */
+	 * judged on its header's count, a claim the relay's walk verifies
+	 * (term_stream_claim); before that, more bytes are asked for */
 	{
 		static const struct dc_opts fin = { 0, NULL, 1, NULL, NULL };
+		static const struct dc_opts more = { DC_MSG_GOES_ON, NULL, 1,
+		    NULL, NULL };
 		const char *why2 = NULL;
 		size_t cut;
 
@@ -705,10 +708,18 @@ test_spawn_request(void)
 		tb_list(1); tb_atom("x");
 		cut = tb_len();
 		tb_list(1); tb_atom("y"); tb_nil();
+		/* the message ends there: malformed, opaque */
 		CHECK_EQ(dist_ctl_decode_x(tbuf, tbuf + cut, 0, &fin, &m,
 		    &why2), 0);
 		CHECK(m.opaque && m.exec_arity == -1 &&
+		    span_eq(m.exec_f, "f") && m.n_claims == 0);
+		/* it goes on (a first fragment): a claim */
+		CHECK_EQ(dist_ctl_decode_x(tbuf, tbuf + cut, 0, &more, &m,
+		    &why2), 0);
+		CHECK(!m.opaque && m.exec_arity == 1 &&
 		    span_eq(m.exec_f, "f"));
+		CHECK(m.n_claims == 1 && m.claim_n[0] == 1 &&
+		    m.claim_at[0] == m.payload);
 		CHECK_EQ(decode(tbuf, cut, 0, &m, &why2), DG_AGAIN);
 	}
 	/* the control's {M, F, Arity} must be atoms and a small integer */

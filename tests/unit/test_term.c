@@ -605,6 +605,136 @@ test_stream(void)
 	CHECK_EQ(stream_all(tbuf, tb_len(), 0, 100, &used), DG_EINVAL);
 }
 
+/* Streams [p, p + len) in chunks of step with claims on the lists at
+ * offs[i] of want[i] elements; *met: all kept at the end. */
+static int
+stream_claims(const uint8_t *p, size_t len, size_t step, int nc,
+    const size_t *offs, const uint32_t *want, int *met)
+{
+	struct term_stream ts;
+	size_t pos = 0, n, used;
+	int rc = TS_MORE, i;
+
+	term_stream_init(&ts);
+	for (i = 0; i < nc; i++)
+		CHECK_EQ(term_stream_claim(&ts, offs[i], want[i]), 0);
+	while (pos < len && rc == TS_MORE) {
+		n = len - pos < step ? len - pos : step;
+		rc = term_stream_feed(&ts, p + pos, n, NULL, &used);
+		pos += n;
+	}
+	*met = term_stream_claims_met(&ts);
+	if (rc == DG_EINVAL)
+		CHECK(ts.why != NULL);
+	return rc;
+}
+
+/* Claims on argument lists (issue 26): the chain of tails must end in NIL
+ * (or a string) after exactly the count claimed, at every chunk size. */
+static void
+test_stream_claims(void)
+{
+	size_t steps[] = { 1, 2, 5, 13, 4096 }, offs[2], len, k;
+	uint32_t want[2];
+	int i, met;
+
+#define CLAIM_CASE(nc, expect_rc, expect_met)				\
+	for (i = 0; i < (int)DG_ARRAY_LEN(steps); i++) {		\
+		CHECK_EQ(stream_claims(tbuf, len, steps[i], (nc), offs,	\
+		    want, &met), (expect_rc));				\
+		CHECK_EQ(met, (expect_met));				\
+	}
+	/* {ok, [a, <<..>>, c]}: the list at 3, proper, 3 elements */
+	tb_reset();
+	wr_u8(&w, 104); wr_u8(&w, 2); tb_atom("ok");
+	offs[0] = tb_len();
+	wr_u8(&w, 108); wr_u32(&w, 3); tb_atom("a");
+	wr_u8(&w, 109); wr_u32(&w, 300);
+	for (k = 0; k < 300; k++)
+		wr_u8(&w, 1);
+	tb_atom("c"); wr_u8(&w, 106);
+	len = tb_len();
+	want[0] = 3;
+	CLAIM_CASE(1, TS_DONE, 1);
+	want[0] = 2;
+	CLAIM_CASE(1, DG_EINVAL, 0);
+	/* [a, b | [c]]: ERTS builds three; a claim of 2 is broken */
+	tb_reset();
+	offs[0] = 0;
+	wr_u8(&w, 108); wr_u32(&w, 2); tb_atom("a"); tb_atom("b");
+	wr_u8(&w, 108); wr_u32(&w, 1); tb_atom("c"); wr_u8(&w, 106);
+	len = tb_len();
+	want[0] = 2;
+	CLAIM_CASE(1, DG_EINVAL, 0);
+	want[0] = 3;
+	CLAIM_CASE(1, TS_DONE, 1);
+	/* [a, b | x]: improper */
+	tb_reset();
+	wr_u8(&w, 108); wr_u32(&w, 2); tb_atom("a"); tb_atom("b"); tb_atom("x");
+	len = tb_len();
+	want[0] = 2;
+	CLAIM_CASE(1, DG_EINVAL, 0);
+	/* [a, b | "cd"]: four */
+	tb_reset();
+	wr_u8(&w, 108); wr_u32(&w, 2); tb_atom("a"); tb_atom("b");
+	wr_u8(&w, 107); wr_u16(&w, 2); wr_bytes(&w, "cd", 2);
+	len = tb_len();
+	want[0] = 4;
+	CLAIM_CASE(1, TS_DONE, 1);
+	/* LIST_EXT(0, [a, b]): two */
+	tb_reset();
+	wr_u8(&w, 108); wr_u32(&w, 0);
+	wr_u8(&w, 108); wr_u32(&w, 2); tb_atom("a"); tb_atom("b"); wr_u8(&w, 106);
+	len = tb_len();
+	want[0] = 2;
+	CLAIM_CASE(1, TS_DONE, 1);
+	want[0] = 0;
+	CLAIM_CASE(1, DG_EINVAL, 0);
+	/* erpc's [Ref, m, f, [x, y]]: two claims, the outer and the user's */
+	tb_reset();
+	wr_u8(&w, 108); wr_u32(&w, 4); tb_ref("a@h"); tb_atom("m"); tb_atom("f");
+	offs[1] = tb_len();
+	wr_u8(&w, 108); wr_u32(&w, 2); tb_atom("x"); tb_atom("y"); wr_u8(&w, 106);
+	wr_u8(&w, 106);
+	len = tb_len();
+	offs[0] = 0;
+	want[0] = 4;
+	want[1] = 2;
+	CLAIM_CASE(2, TS_DONE, 1);
+	want[1] = 3;
+	CLAIM_CASE(2, DG_EINVAL, 0);
+	/* the user's list extended: [x | [y]] claimed 1 */
+	tb_reset();
+	wr_u8(&w, 108); wr_u32(&w, 4); tb_ref("a@h"); tb_atom("m"); tb_atom("f");
+	offs[1] = tb_len();
+	wr_u8(&w, 108); wr_u32(&w, 1); tb_atom("x");
+	wr_u8(&w, 108); wr_u32(&w, 1); tb_atom("y"); wr_u8(&w, 106);
+	wr_u8(&w, 106);
+	len = tb_len();
+	want[1] = 1;
+	CLAIM_CASE(2, DG_EINVAL, 0);
+	/* a chain of tails deeper than TERM_MAX_DEPTH stays on one level */
+	tb_reset();
+	offs[0] = 0;
+	for (k = 0; k < TERM_MAX_DEPTH + 50; k++) {
+		wr_u8(&w, 108); wr_u32(&w, 1); tb_atom("e");
+	}
+	wr_u8(&w, 106);
+	len = tb_len();
+	want[0] = TERM_MAX_DEPTH + 50;
+	CLAIM_CASE(1, TS_DONE, 1);
+	/* more claims than room for */
+	{
+		struct term_stream ts;
+
+		term_stream_init(&ts);
+		for (k = 0; k < TS_MAX_CLAIMS; k++)
+			CHECK_EQ(term_stream_claim(&ts, 0, 1), 0);
+		CHECK_EQ(term_stream_claim(&ts, 0, 1), -1);
+	}
+#undef CLAIM_CASE
+}
+
 static void
 test_refused_tags(void)
 {
@@ -762,6 +892,7 @@ main(void)
 	RUN(test_atoms);
 	RUN(test_list_len);
 	RUN(test_stream);
+	RUN(test_stream_claims);
 	RUN(test_refused_tags);
 	RUN(test_accessors);
 	return TEST_DONE();
