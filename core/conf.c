@@ -71,6 +71,7 @@ static const struct keyword keywords[] = {
 	{ "limits",		e_limits,	1, 0 },
 	{ "link",		e_link,		0, 0 },
 	{ "listen",		e_listen,	1, 0 },
+	{ "local_guard",	e_local_guard,	1, 0 },
 	{ "metrics",		e_metrics,	1, 0 },
 	{ "node",		e_node,		0, 0 },
 	{ "node_cookie",	e_node_cookie,	0, 0 },
@@ -214,6 +215,7 @@ set_defaults(struct dg_conf *c)
 	 * reach past its listener, is refused unless the file says not to. */
 	c->egress_mode = DG_EGRESS_REQUIRED;
 	c->exposed_mode = DG_EXPOSED_REFUSE;
+	c->local_guard = DG_LGUARD_REQUIRED;
 	c->epmd_timeout = 5;
 	c->epmd_max_conns = 1024;
 	c->epmd_max_per_source = 64;

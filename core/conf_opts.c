@@ -638,6 +638,18 @@ e_exposed(struct loader *L, const struct et_node *t, struct dg_scope *s)
 		L->c->exposed_mode = (enum dg_exposed_mode)m;
 }
 
+/* {local_guard, required | optional | off}: local processes kept off
+ * registered nodes' own ports (epmd/localguard.h). */
+void
+e_local_guard(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	static const char *const names[3] = { "off", "optional", "required" };
+	int m = mode_arg(L, t, "local_guard", names);
+
+	if (m >= 0)
+		L->c->local_guard = (enum dg_local_guard)m;
+}
+
 void
 e_reg_from(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {

@@ -23,6 +23,7 @@
 #include "dg_privdrop.h"
 #include "dg_stats.h"
 #include "epmd/epmd_srv.h"
+#include "epmd/localguard.h"
 #include "proxy/egress.h"
 #include "proxy/linkleg.h"
 #include "handshake/hs_crypto.h"
@@ -208,6 +209,29 @@ daemon_node_port(struct dg_daemon *d, const char *alive, int *family,
 	return 0;
 }
 
+/*
+ * The local guard's helper keeps root for the packet filter, so it is
+ * forked now, while the daemon is root and holds nothing else: no socket,
+ * no cookie.  It lets through the uid the daemon runs as after its drop.
+ */
+static void
+start_local_guard(struct dg_daemon *d)
+{
+	uid_t allowed = geteuid();
+	const char *why;
+
+	if (d->conf->local_guard == DG_LGUARD_OFF)
+		return;
+	if (allowed == 0 && d->conf->run_user != NULL)
+		allowed = d->conf->run_uid;
+	d->lguard = localguard_start(d->conf->epmd_port, allowed);
+	if (!localguard_ready(d->lguard, &why))
+		log_warnx("local guard: not available: %s; nodes' own ports "
+		    "stay open to local processes (local_guard %s)", why,
+		    d->conf->local_guard == DG_LGUARD_REQUIRED ?
+		    "required: registrations are refused" : "optional");
+}
+
 int
 daemon_run(const char *path, int verbose)
 {
@@ -236,6 +260,7 @@ daemon_run(const char *path, int verbose)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	start_local_guard(&d);
 	raise_fd_limit();
 	set_hostnames(&d);
 	d.loop = EV_DEFAULT;
@@ -284,6 +309,7 @@ out:
 	srccount_free(d.hs_sources);
 	bans_free(d.bans);
 	alerts_free(d.alerts);
+	localguard_stop(d.lguard);
 	conf_unref(d.conf);
 	if (d.reserve_fd != -1)
 		close(d.reserve_fd);

@@ -28,6 +28,7 @@
 #include "dg_outq.h"
 #include "dg_stats.h"
 #include "epmd_srv.h"
+#include "localguard.h"
 #include "procnet.h"
 #include "proxy/listener.h"
 
@@ -130,6 +131,55 @@ reply_and_close(struct epmd_conn *c, const uint8_t *p, int n)
 		conn_close(c, "reply too large");
 }
 
+/*
+ * The local guard: the node's own port answers distguard only from now
+ * on (epmd/localguard.h).  Where that cannot be done, required refuses
+ * the registration and optional accepts it with an alert.  Returns -1
+ * when the registration is refused.
+ */
+static int
+guard_port(struct epmd_conn *c, struct epmd_node *n)
+{
+	struct dg_daemon *d = c->srv->d;
+	int mode = d->conf->local_guard;
+	char why[LG_WHY_MAX];
+	const char *w;
+
+	if (mode == DG_LGUARD_OFF)
+		return 0;
+	if (!localguard_ready(d->lguard, &w))
+		snprintf(why, sizeof(why), "%s", w);
+	else if (localguard_add(d->lguard, n->a.port, why) == 0) {
+		n->guarded = 1;
+		return 0;
+	}
+	alert_emit(d->alerts, "epmd.unguarded", peer_sa(c), n->a.name.s, NULL,
+	    "distribution port %u cannot be kept from local processes: %s "
+	    "(%s)", n->a.port, why, mode == DG_LGUARD_REQUIRED ? "refused" :
+	    "accepted: local_guard optional");
+	if (mode != DG_LGUARD_REQUIRED)
+		return 0;
+	log_warnx("epmd: conn %llu %s: ALIVE2_REQ for %s refused: local guard: "
+	    "port %u cannot be kept from other local users: %s; start "
+	    "distguard as root with nftables installed, or set {local_guard, "
+	    "optional}", (unsigned long long)c->id, c->peertext, n->a.name.s,
+	    n->a.port, why);
+	return -1;
+}
+
+static void
+unguard(struct epmd_srv *s, struct epmd_node *n)
+{
+	char why[LG_WHY_MAX];
+
+	if (!n->guarded)
+		return;
+	n->guarded = 0;
+	if (localguard_del(s->d->lguard, n->a.port, why) == -1)
+		log_warnx("epmd: node %s: local guard: port %u: %s",
+		    n->a.name.s, n->a.port, why);
+}
+
 static void
 unregister(struct epmd_conn *c, const char *why)
 {
@@ -139,6 +189,7 @@ unregister(struct epmd_conn *c, const char *why)
 		return;
 	log_info("epmd: node %s unregistered (%s); listener port %u closed",
 	    n->a.name.s, why, n->listen_port);
+	unguard(c->srv, n);
 	if (n->listener)
 		listener_close(n->listener);
 	epmd_reg_remove(&c->srv->reg, n);
@@ -295,6 +346,13 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 		return;
 	}
 	n->listen_port = listener_port(n->listener);
+	if (guard_port(c, n) == -1) {
+		listener_close(n->listener);
+		epmd_reg_remove(&s->reg, n);
+		stats_registration(s->d->stats, "refused_unguarded");
+		refuse_registration(c, a.highest);
+		return;
+	}
 	stats_registration(s->d->stats, mediated ? "mediated" : "unmediated");
 	c->node = n;
 	c->state = EC_REGISTERED;

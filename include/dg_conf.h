@@ -66,6 +66,11 @@ struct dg_conf {
 			      DG_EGRESS_REQUIRED } egress_mode;
 	enum dg_exposed_mode { DG_EXPOSED_OFF, DG_EXPOSED_ALERT,
 			       DG_EXPOSED_REFUSE } exposed_mode;
+	/* {local_guard, Mode}: a registered node's own port answers only
+	 * distguard's uid (epmd/localguard.h); where that cannot be set up,
+	 * required refuses the registration, optional alerts. */
+	enum dg_local_guard { DG_LGUARD_OFF, DG_LGUARD_OPTIONAL,
+			      DG_LGUARD_REQUIRED } local_guard;
 
 	/* {registration_from, [...]} */
 	struct dg_cidr		*reg_from;
