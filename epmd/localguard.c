@@ -40,7 +40,10 @@ localguard_table(uint16_t epmd_port, uid_t allowed, char *buf, size_t cap)
 {
 	int n;
 
-	/* "add" then "delete" in one transaction: a table left by a run
+	/* Only a connection's first packet (SYN without ACK) is judged:
+	 * refused there, there is no connection; the packets of distguard's
+	 * own connections leave the rule at the flags test.  "add" then
+	 * "delete" in one transaction: a table left by a run
 	 * that was killed goes, whether or not there was one. */
 	n = snprintf(buf, cap,
 	    "add table inet distguard_%u\n"
@@ -49,8 +52,8 @@ localguard_table(uint16_t epmd_port, uid_t allowed, char *buf, size_t cap)
 	    "  set ports { type inet_service; }\n"
 	    "  chain out {\n"
 	    "    type filter hook output priority 0; policy accept;\n"
-	    "    oifname \"lo\" tcp dport @ports meta skuid != %u counter "
-	    "reject with tcp reset\n"
+	    "    oifname \"lo\" tcp flags & (syn | ack) == syn "
+	    "tcp dport @ports meta skuid != %u counter reject with tcp reset\n"
 	    "  }\n"
 	    "}\n", epmd_port, epmd_port, epmd_port, (unsigned)allowed);
 	return n < 0 || (size_t)n >= cap ? -1 : n;

@@ -23,7 +23,8 @@ t_table(void)
 	    "delete table inet distguard_4369\n") == buf);
 	CHECK(strstr(buf, "meta skuid != 110 counter reject with tcp reset")
 	    != NULL);
-	CHECK(strstr(buf, "oifname \"lo\" tcp dport @ports") != NULL);
+	CHECK(strstr(buf, "oifname \"lo\" tcp flags & (syn | ack) == syn "
+	    "tcp dport @ports") != NULL);
 	CHECK_EQ(localguard_table(4369, 110, buf, 40), -1);
 }
 
