@@ -59,6 +59,10 @@ warn_unreloadable(const struct dg_conf *a, const struct dg_conf *b)
 	if ((a->run_user == NULL) != (b->run_user == NULL) ||
 	    a->run_uid != b->run_uid || a->run_gid != b->run_gid)
 		log_warnx("reload: user and group change at the next restart");
+	if (a->local_guard == DG_LGUARD_OFF && b->local_guard != DG_LGUARD_OFF)
+		log_warnx("reload: local_guard was off at start: its helper "
+		    "starts at the next restart (until then the guard is not "
+		    "available)");
 }
 
 /*
