@@ -170,11 +170,17 @@ guard_port(struct epmd_conn *c, struct epmd_node *n)
 static void
 unguard(struct epmd_srv *s, struct epmd_node *n)
 {
+	const struct epmd_node *o;
 	char why[LG_WHY_MAX];
 
 	if (!n->guarded)
 		return;
 	n->guarded = 0;
+	/* One uid may register two names for one port: the port stays
+	 * guarded while either is registered. */
+	for (o = s->reg.nodes; o != NULL; o = o->next)
+		if (o != n && o->guarded && o->a.port == n->a.port)
+			return;
 	if (localguard_del(s->d->lguard, n->a.port, why) == -1)
 		log_warnx("epmd: node %s: local guard: port %u: %s",
 		    n->a.name.s, n->a.port, why);

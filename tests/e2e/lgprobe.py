@@ -7,6 +7,9 @@ own port and distguard's EPMD (t_localguard.sh runs it under setpriv).
       ALIVE2_REQ for NAME at PORT; --listen first opens a listener of its
       own (PORT 0: any free port) and registers that; --mark sends
       distguard_epmd's mediated mark.  Prints "alive2 result R" or "closed".
+  twice EPMD NAME1 NAME2 PORT       listens on PORT, registers both names
+                                    for it, closes NAME1's registration,
+                                    prints "held" and holds NAME2 for 4 s
   egress EPMD NODE                  'E' for NODE on a fresh connection:
                                     "egress result R port P" | "closed"
 """
@@ -47,6 +50,29 @@ def cmd_register(a):
     else:
         print("closed")
     s.close()
+
+def alive2(epmd, name, port):
+    body = struct.pack(">BHBBHHH", 120, port, 77, 0, 6, 5, len(name)) + name
+    body += struct.pack(">H", len(MARK)) + MARK
+    s = conn(epmd)
+    s.sendall(struct.pack(">H", len(body)) + body)
+    r = s.recv(16)
+    return s, (r[1] if len(r) >= 2 and r[0] == 118 else -1)
+
+def cmd_twice(a):
+    import time
+    epmd, port = int(a[0]), int(a[3])
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", port))
+    lsock.listen(1)
+    s1, r1 = alive2(epmd, a[1].encode(), port)
+    s2, r2 = alive2(epmd, a[2].encode(), port)
+    print("results %d %d" % (r1, r2), flush=True)
+    s1.close()
+    time.sleep(0.5)
+    print("held", flush=True)
+    time.sleep(4)
+    s2.close()
 
 def cmd_egress(a):
     epmd, node = int(a[0]), a[1].encode()

@@ -78,6 +78,15 @@ check "... neither was registered" not grep -Eq "node evil[12] registered" "$T/d
 
 r=$(as_nobody $PROBE register "$EPMD_PORT" mine "$((APORT + 2))" --mark --listen)
 check "as nobody, its own free name on its own port registers ($r)" [ "$r" = "alive2 result 0" ]
+# Two names for one port: the port stays guarded until both are gone.
+as_nobody $PROBE twice "$EPMD_PORT" two1 two2 "$((APORT + 3))" > "$T/twice.out" 2>&1 &
+PIDS+=("$!")
+wait_for "$T/twice.out" "held" 10
+check "two names for one port: both registered ($(head -n 1 "$T/twice.out"))" grep -q "results 0 0" "$T/twice.out"
+check "... one gone, the port is still guarded" table_has "$((APORT + 3))"
+wait_for "$T/dg.log" "node two2 unregistered" 10
+sleep 0.3
+check "... both gone, it is not" not table_has "$((APORT + 3))"
 
 # Answered only on a mediated node's registration connection (issue 18,
 # branch budgets); a process that is not the node has none.
