@@ -29,7 +29,7 @@ CFLAGS	?= -O2 -g
 override CFLAGS	+= -std=c11 -D_GNU_SOURCE -D_REENTRANT $(WARN) -Iinclude -I. \
 	   -fno-strict-aliasing $(SAN)
 override LDFLAGS	+= $(SAN)
-LDLIBS	 = -lev -lsodium -lnettle -lpthread -lm
+LDLIBS	 = -lev -lsodium -lnettle -lnftables -lpthread -lm
 # ei is not used by the daemon: only by the tests that check our decoders
 # against it (test_term, test_deny, test_dist_ctl) and the C node helper.
 EI_LIBS	 = -L$(EI_DIR)/lib -lei

@@ -74,6 +74,8 @@ static const struct keyword keywords[] = {
 	{ "limits",		e_limits,	1, 0 },
 	{ "link",		e_link,		0, 0 },
 	{ "listen",		e_listen,	1, 0 },
+	{ "local_guard",	e_local_guard,	1, 0 },
+	{ "local_users",	e_local_users,	1, 0 },
 	{ "metrics",		e_metrics,	1, 0 },
 	{ "node",		e_node,		0, 0 },
 	{ "node_cookie",	e_node_cookie,	0, 0 },
@@ -217,6 +219,7 @@ set_defaults(struct dg_conf *c)
 	 * reach past its listener, is refused unless the file says not to. */
 	c->egress_mode = DG_EGRESS_REQUIRED;
 	c->exposed_mode = DG_EXPOSED_REFUSE;
+	c->local_guard = DG_LGUARD_REQUIRED;
 	c->epmd_timeout = 5;
 	c->epmd_max_conns = 1024;
 	c->epmd_max_per_source = 64;
@@ -382,6 +385,9 @@ conf_free(struct dg_conf *c, int ncookie_cap, int nnode_cookie_cap)
 
 	free(c->path);
 	free(c->reg_from);
+	for (i = 0; i < c->nlocal_users; i++)
+		free(c->local_users[i].pattern);
+	free(c->local_users);
 	free_cookies(c->cookies, ncookie_cap);
 	free_cookies(c->node_cookies, nnode_cookie_cap);
 	free(c->alerts_path);

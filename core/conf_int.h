@@ -79,6 +79,10 @@ void	e_user(struct loader *L, const struct et_node *t, struct dg_scope *s);
 void	e_group(struct loader *L, const struct et_node *t, struct dg_scope *s);
 void	e_egress(struct loader *L, const struct et_node *t, struct dg_scope *s);
 void	e_exposed(struct loader *L, const struct et_node *t, struct dg_scope *s);
+void	e_local_guard(struct loader *L, const struct et_node *t,
+	    struct dg_scope *s);
+void	e_local_users(struct loader *L, const struct et_node *t,
+	    struct dg_scope *s);
 void	e_reg_from(struct loader *L, const struct et_node *t,
     struct dg_scope *s);
 

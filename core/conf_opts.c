@@ -784,6 +784,68 @@ e_exposed(struct loader *L, const struct et_node *t, struct dg_scope *s)
 		L->c->exposed_mode = (enum dg_exposed_mode)m;
 }
 
+/* {local_guard, required | optional | off}: local processes kept off
+ * registered nodes' own ports (epmd/localguard.h). */
+void
+e_local_guard(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	static const char *const names[3] = { "off", "optional", "required" };
+	int m = mode_arg(L, t, "local_guard", names);
+
+	if (m >= 0)
+		L->c->local_guard = (enum dg_local_guard)m;
+}
+
+/* One {Pattern, User} of local_users: the user must exist now. */
+static int
+local_user(struct loader *L, const struct et_node *k, struct dg_local_user *u)
+{
+	const char *pat, *name;
+	struct passwd *pw;
+
+	if (k->kind != ET_TUPLE || k->nkids != 2) {
+		lerr(L, k->line, "local_users takes [{\"node pattern\", "
+		    "\"user\"}, ...]");
+		return -1;
+	}
+	if ((pat = get_pattern(L, et_elem(k, 0), "local_users pattern")) ==
+	    NULL || (name = get_text(L, et_elem(k, 1), "local_users user",
+	    DG_LOCAL_USER_MAX)) == NULL)
+		return -1;
+	errno = 0;
+	if ((pw = getpwnam(name)) == NULL) {
+		lerr(L, k->line, "local_users: user \"%s\": %s", name,
+		    errno ? strerror(errno) : "no such user");
+		return -1;
+	}
+	if ((u->pattern = lstrdup(L, pat, k->line)) == NULL)
+		return -1;
+	snprintf(u->user, sizeof(u->user), "%s", name);
+	u->uid = pw->pw_uid;
+	return 0;
+}
+
+/* {local_users, [{Pattern, User}]}: node names bound to local users. */
+void
+e_local_users(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	const struct et_node *v, *k;
+	struct dg_conf *c = L->c;
+
+	if (t->nkids != 2 || (v = et_elem(t, 1))->kind != ET_LIST ||
+	    v->nkids < 1 || v->nkids > DG_LOCAL_USERS_MAX) {
+		lerr(L, t->line, "local_users takes a list of 1..%d "
+		    "{\"node pattern\", \"user\"}", DG_LOCAL_USERS_MAX);
+		return;
+	}
+	if ((c->local_users = lcalloc(L, (size_t)v->nkids,
+	    sizeof(*c->local_users), t->line)) == NULL)
+		return;
+	for (k = v->kids; k != NULL; k = k->next)
+		if (local_user(L, k, &c->local_users[c->nlocal_users]) == 0)
+			c->nlocal_users++;
+}
+
 void
 e_reg_from(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {

@@ -25,6 +25,7 @@
 #include "dg_privdrop.h"
 #include "dg_stats.h"
 #include "epmd/epmd_srv.h"
+#include "epmd/localguard.h"
 #include "proxy/egress.h"
 #include "proxy/linkleg.h"
 #include "handshake/hs_crypto.h"
@@ -60,6 +61,10 @@ warn_unreloadable(const struct dg_conf *a, const struct dg_conf *b)
 	if ((a->run_user == NULL) != (b->run_user == NULL) ||
 	    a->run_uid != b->run_uid || a->run_gid != b->run_gid)
 		log_warnx("reload: user and group change at the next restart");
+	if (a->local_guard == DG_LGUARD_OFF && b->local_guard != DG_LGUARD_OFF)
+		log_warnx("reload: local_guard was off at start: its helper "
+		    "starts at the next restart (until then the guard is not "
+		    "available)");
 }
 
 /*
@@ -234,6 +239,29 @@ daemon_node_port(struct dg_daemon *d, const char *alive, int *family,
 	return 0;
 }
 
+/*
+ * The local guard's helper keeps root for the packet filter, so it is
+ * forked now, while the daemon is root and holds nothing else: no socket,
+ * no cookie.  It lets through the uid the daemon runs as after its drop.
+ */
+static void
+start_local_guard(struct dg_daemon *d)
+{
+	uid_t allowed = geteuid();
+	const char *why;
+
+	if (d->conf->local_guard == DG_LGUARD_OFF)
+		return;
+	if (allowed == 0 && d->conf->run_user != NULL)
+		allowed = d->conf->run_uid;
+	d->lguard = localguard_start(d->conf->epmd_port, allowed);
+	if (!localguard_ready(d->lguard, &why))
+		log_warnx("local guard: not available: %s; nodes' own ports "
+		    "stay open to local processes (local_guard %s)", why,
+		    d->conf->local_guard == DG_LGUARD_REQUIRED ?
+		    "required: registrations are refused" : "optional");
+}
+
 int
 daemon_run(const char *path, int verbose)
 {
@@ -267,6 +295,7 @@ daemon_run(const char *path, int verbose)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	start_local_guard(&d);
 	raise_fd_limit();
 	set_hostnames(&d);
 	d.loop = EV_DEFAULT;
@@ -341,6 +370,7 @@ out:
 	net_rate_free(d.link_rate);
 	bans_free(d.bans);
 	alerts_free(d.alerts);
+	localguard_stop(d.lguard);
 	conf_unref(d.conf);
 	if (d.reserve_fd != -1)
 		close(d.reserve_fd);

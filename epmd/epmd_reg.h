@@ -22,6 +22,7 @@ struct epmd_node {
 	int			 family;	/* AF_INET/AF_INET6 it registered over */
 	uint16_t		 listen_port;	/* its filtering listener */
 	int			 mediated;	/* registered by distguard_epmd */
+	int			 guarded;	/* its port in the local guard */
 	struct listener		*listener;
 	void			*owner;		/* the registration connection */
 };

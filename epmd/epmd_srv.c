@@ -29,6 +29,7 @@
 #include "dg_outq.h"
 #include "dg_stats.h"
 #include "epmd_srv.h"
+#include "localguard.h"
 #include "procnet.h"
 #include "proxy/listener.h"
 
@@ -131,6 +132,61 @@ reply_and_close(struct epmd_conn *c, const uint8_t *p, int n)
 		conn_close(c, "reply too large");
 }
 
+/*
+ * The local guard: the node's own port answers distguard only from now
+ * on (epmd/localguard.h).  Where that cannot be done, required refuses
+ * the registration and optional accepts it with an alert.  Returns -1
+ * when the registration is refused.
+ */
+static int
+guard_port(struct epmd_conn *c, struct epmd_node *n)
+{
+	struct dg_daemon *d = c->srv->d;
+	int mode = d->conf->local_guard;
+	char why[LG_WHY_MAX];
+	const char *w;
+
+	if (mode == DG_LGUARD_OFF)
+		return 0;
+	if (!localguard_ready(d->lguard, &w))
+		snprintf(why, sizeof(why), "%s", w);
+	else if (localguard_add(d->lguard, n->a.port, why) == 0) {
+		n->guarded = 1;
+		return 0;
+	}
+	alert_emit(d->alerts, "epmd.unguarded", peer_sa(c), n->a.name.s, NULL,
+	    "distribution port %u cannot be kept from local processes: %s "
+	    "(%s)", n->a.port, why, mode == DG_LGUARD_REQUIRED ? "refused" :
+	    "accepted: local_guard optional");
+	if (mode != DG_LGUARD_REQUIRED)
+		return 0;
+	log_warnx("epmd: conn %llu %s: ALIVE2_REQ for %s refused: local guard: "
+	    "port %u cannot be kept from other local users: %s; start "
+	    "distguard as root with nftables installed, or set {local_guard, "
+	    "optional}", (unsigned long long)c->id, c->peertext, n->a.name.s,
+	    n->a.port, why);
+	return -1;
+}
+
+static void
+unguard(struct epmd_srv *s, struct epmd_node *n)
+{
+	const struct epmd_node *o;
+	char why[LG_WHY_MAX];
+
+	if (!n->guarded)
+		return;
+	n->guarded = 0;
+	/* One uid may register two names for one port: the port stays
+	 * guarded while either is registered. */
+	for (o = s->reg.nodes; o != NULL; o = o->next)
+		if (o != n && o->guarded && o->a.port == n->a.port)
+			return;
+	if (localguard_del(s->d->lguard, n->a.port, why) == -1)
+		log_warnx("epmd: node %s: local guard: port %u: %s",
+		    n->a.name.s, n->a.port, why);
+}
+
 static void
 unregister(struct epmd_conn *c, const char *why)
 {
@@ -140,6 +196,7 @@ unregister(struct epmd_conn *c, const char *why)
 		return;
 	log_info("epmd: node %s unregistered (%s); listener port %u closed",
 	    n->a.name.s, why, n->listen_port);
+	unguard(c->srv, n);
 	if (n->listener)
 		listener_close(n->listener);
 	epmd_reg_remove(&c->srv->reg, n);
@@ -186,17 +243,72 @@ check_mediated(struct epmd_conn *c, const struct epmd_alive2 *a, int mediated)
 	return -1;
 }
 
-/* Reads one /proc/net file into *v; 0 when it could not be read. */
+/*
+ * The registering client's socket, as the kernel lists it: its own end is
+ * the peer address we accepted, its remote end our socket's address.
+ */
+struct conn_query {
+	int		family;
+	uint8_t		laddr[16], raddr[16];
+	uint16_t	lport, rport;
+	int		found;
+	struct procnet_sock sock;
+};
+
+/* Fills q from the connection; -1 when the addresses are not IP ones. */
 static int
-scan_procnet(const char *path, uint16_t port, struct procnet_verdict *v)
+conn_query_init(const struct epmd_conn *c, struct conn_query *q)
+{
+	struct sockaddr_storage me;
+	socklen_t len = sizeof(me);
+
+	memset(q, 0, sizeof(*q));
+	if (getsockname(c->fd, (struct sockaddr *)&me, &len) == -1 ||
+	    me.ss_family != c->peer.ss_family)
+		return -1;
+	q->family = c->peer.ss_family;
+	if (q->family == AF_INET) {
+		const struct sockaddr_in *p = (const void *)&c->peer,
+		    *m = (const void *)&me;
+
+		memcpy(q->laddr, &p->sin_addr, 4);
+		memcpy(q->raddr, &m->sin_addr, 4);
+		q->lport = ntohs(p->sin_port);
+		q->rport = ntohs(m->sin_port);
+	} else if (q->family == AF_INET6) {
+		const struct sockaddr_in6 *p = (const void *)&c->peer,
+		    *m = (const void *)&me;
+
+		memcpy(q->laddr, &p->sin6_addr, 16);
+		memcpy(q->raddr, &m->sin6_addr, 16);
+		q->lport = ntohs(p->sin6_port);
+		q->rport = ntohs(m->sin6_port);
+	} else
+		return -1;
+	return 0;
+}
+
+/* Reads one /proc/net file into *v, and finds q's socket in it when q is
+ * given; 0 when it could not be read.  One pass per file serves both the
+ * exposed and the ownership checks. */
+static int
+scan_procnet(const char *path, uint16_t port, struct procnet_verdict *v,
+    struct conn_query *q)
 {
 	char line[512];
 	FILE *f;
 
 	if ((f = fopen(path, "re")) == NULL)
 		return 0;
-	while (fgets(line, sizeof(line), f) != NULL)
-		procnet_account(v, line, strlen(line), port);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t n = strlen(line);
+
+		procnet_account(v, line, n, port);
+		if (q != NULL && !q->found && procnet_is_conn(line, n,
+		    q->family, q->laddr, q->lport, q->raddr, q->rport,
+		    &q->sock) && q->sock.has_owner)
+			q->found = 1;
+	}
 	fclose(f);
 	return 1;
 }
@@ -209,18 +321,16 @@ scan_procnet(const char *path, uint16_t port, struct procnet_verdict *v)
  * Returns -1 when the registration is refused.
  */
 static int
-check_exposed(struct epmd_conn *c, const struct epmd_alive2 *a)
+check_exposed(struct epmd_conn *c, const struct epmd_alive2 *a,
+    const struct procnet_verdict *vp, int read)
 {
 	struct epmd_srv *s = c->srv;
-	int mode = s->d->conf->exposed_mode, read = 0;
-	struct procnet_verdict v;
+	int mode = s->d->conf->exposed_mode;
+	struct procnet_verdict v = *vp;
 	char addr[64];
 
 	if (mode == DG_EXPOSED_OFF)
 		return 0;
-	memset(&v, 0, sizeof(v));
-	read += scan_procnet("/proc/net/tcp", a->port, &v);
-	read += scan_procnet("/proc/net/tcp6", a->port, &v);
 	if (v.exposed == 0) {
 		if (v.listeners == 0)
 			log_info("epmd: conn %llu %s: %s: no listening socket on "
@@ -242,12 +352,111 @@ check_exposed(struct epmd_conn *c, const struct epmd_alive2 *a)
 	return -1;
 }
 
+/* The uid {local_users, ...} binds the name to, or NULL. */
+static const struct dg_local_user *
+bound_user(const struct dg_daemon *d, const struct epmd_alive2 *a)
+{
+	const struct dg_conf *conf = d->conf;
+	char full[2 * DG_MAX_NODE_BYTES + 2];
+	int i;
+
+	snprintf(full, sizeof(full), "%s@%s", a->name.s, d->hostshort);
+	for (i = 0; i < conf->nlocal_users; i++) {
+		const char *p = conf->local_users[i].pattern;
+
+		if (dg_glob_match(p, strchr(p, '@') != NULL ? full : a->name.s))
+			return &conf->local_users[i];
+	}
+	return NULL;
+}
+
+/*
+ * Local identity (issue 20): which uid registers, from the kernel's socket
+ * table.  A name bound by {local_users, ...} is registered only by its
+ * user (epmd.wrong_user, whatever local_guard says).  Under local_guard
+ * the registering process must own the socket listening on the port it
+ * registers: same uid (epmd.not_owner).  Otherwise any local user could
+ * register a free name, with the mediated mark, for a port nobody - or
+ * someone else - listens on.  Returns -1 when refused.
+ */
+static int
+check_owner(struct epmd_conn *c, const struct epmd_alive2 *a,
+    const struct procnet_verdict *v, const struct conn_query *q)
+{
+	struct dg_daemon *d = c->srv->d;
+	const struct dg_local_user *u = bound_user(d, a);
+	int mode = d->conf->local_guard;
+	char why[160];
+
+	if (u != NULL && (!q->found || q->sock.uid != u->uid)) {
+		alert_emit(d->alerts, "epmd.wrong_user", peer_sa(c), a->name.s,
+		    NULL, "ALIVE2_REQ for a name bound to user %s (uid %u) "
+		    "from %s%u (refused)", u->user, (unsigned)u->uid,
+		    q->found ? "uid " : "no local socket: ",
+		    q->found ? q->sock.uid : 0);
+		log_warnx("epmd: conn %llu %s: ALIVE2_REQ for %s refused: "
+		    "wrong user: local_users binds it to %s",
+		    (unsigned long long)c->id, c->peertext, a->name.s, u->user);
+		return -1;
+	}
+	if (mode == DG_LGUARD_OFF)
+		return 0;
+	if (!q->found)
+		snprintf(why, sizeof(why), "the registering socket is not in "
+		    "the kernel's tables: not a local process");
+	else if (v->owners_known == 0)
+		snprintf(why, sizeof(why), "no socket of uid %u listens on "
+		    "port %u", q->sock.uid, a->port);
+	else if (v->owners_differ || v->owner_uid != q->sock.uid)
+		snprintf(why, sizeof(why), "port %u listens for uid %u, the "
+		    "registration comes from uid %u", a->port, v->owner_uid,
+		    q->sock.uid);
+	else
+		return 0;
+	alert_emit(d->alerts, "epmd.not_owner", peer_sa(c), a->name.s, NULL,
+	    "ALIVE2_REQ from a process that does not own the port: %s (%s)",
+	    why, mode == DG_LGUARD_REQUIRED ? "refused" :
+	    "accepted: local_guard optional");
+	if (mode != DG_LGUARD_REQUIRED)
+		return 0;
+	log_warnx("epmd: conn %llu %s: ALIVE2_REQ for %s refused: not the "
+	    "port's owner: %s", (unsigned long long)c->id, c->peertext,
+	    a->name.s, why);
+	return -1;
+}
+
+/* The kernel's word on the port and the registering socket: one scan of
+ * /proc/net/tcp and tcp6, shared by the exposed and ownership checks. */
+static int
+check_local(struct epmd_conn *c, const struct epmd_alive2 *a,
+    const char **stat)
+{
+	struct procnet_verdict v;
+	struct conn_query q;
+	int read = 0, have_q;
+
+	memset(&v, 0, sizeof(v));
+	have_q = conn_query_init(c, &q) == 0;
+	read += scan_procnet("/proc/net/tcp", a->port, &v, have_q ? &q : NULL);
+	read += scan_procnet("/proc/net/tcp6", a->port, &v, have_q ? &q : NULL);
+	if (check_exposed(c, a, &v, read) == -1) {
+		*stat = "refused_exposed";
+		return -1;
+	}
+	if (check_owner(c, a, &v, &q) == -1) {
+		*stat = "refused_not_owner";
+		return -1;
+	}
+	return 0;
+}
+
 static void
 handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 {
 	struct epmd_srv *s = c->srv;
 	struct epmd_alive2 a = *req;
 	struct epmd_node *n;
+	const char *stat;
 	uint8_t out[8];
 	int len, mediated;
 
@@ -264,8 +473,8 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 		refuse_registration(c, a.highest);
 		return;
 	}
-	if (check_exposed(c, &a) == -1) {
-		stats_registration(s->d->stats, "refused_exposed");
+	if (check_local(c, &a, &stat) == -1) {
+		stats_registration(s->d->stats, stat);
 		refuse_registration(c, a.highest);
 		return;
 	}
@@ -296,6 +505,13 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 		return;
 	}
 	n->listen_port = listener_port(n->listener);
+	if (guard_port(c, n) == -1) {
+		listener_close(n->listener);
+		epmd_reg_remove(&s->reg, n);
+		stats_registration(s->d->stats, "refused_unguarded");
+		refuse_registration(c, a.highest);
+		return;
+	}
 	stats_registration(s->d->stats, mediated ? "mediated" : "unmediated");
 	c->node = n;
 	c->state = EC_REGISTERED;

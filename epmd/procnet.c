@@ -91,6 +91,69 @@ take_endpoint(struct cursor *c, struct procnet_sock *s)
 	return 0;
 }
 
+/* Skips one field: a run of anything but blanks. */
+static int
+skip_field(struct cursor *c)
+{
+	const char *q = c->p;
+
+	while (c->p < c->end && *c->p != ' ' && *c->p != '\t' &&
+	    *c->p != '\n')
+		c->p++;
+	return c->p > q ? 0 : -1;
+}
+
+/* A decimal number of 1..`maxdigits` digits, at most `max`. */
+static int
+take_dec(struct cursor *c, int maxdigits, uint64_t max, uint64_t *v)
+{
+	uint64_t x = 0;
+	int n = 0;
+
+	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+		if (++n > maxdigits)
+			return -1;
+		x = x * 10 + (uint64_t)(*c->p - '0');
+		c->p++;
+	}
+	if (n == 0 || x > max)
+		return -1;
+	if (c->p < c->end && *c->p != ' ' && *c->p != '\t' && *c->p != '\n')
+		return -1;
+	*v = x;
+	return 0;
+}
+
+/*
+ * After the state: "tx:rx tr:when retrnsmt uid timeout inode ...".  The
+ * line is a socket line without them (older tests, other kernels); the
+ * owner is then unknown, never guessed.
+ */
+static void
+take_owner(struct cursor *c, struct procnet_sock *s)
+{
+	uint64_t uid, timeout, inode;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		skip_spaces(c);
+		if (skip_field(c) == -1)
+			return;
+	}
+	skip_spaces(c);
+	if (take_dec(c, 10, UINT32_MAX, &uid) == -1)
+		return;
+	skip_spaces(c);
+	if (take_dec(c, 20, UINT64_MAX / 10, &timeout) == -1)
+		return;
+	skip_spaces(c);
+	if (take_dec(c, 19, UINT64_MAX / 10, &inode) == -1)
+		return;
+	s->uid = (uint32_t)uid;
+	s->inode = inode;
+	s->has_owner = 1;
+}
+
 int
 procnet_parse_line(const char *line, size_t len, struct procnet_sock *s)
 {
@@ -124,6 +187,9 @@ procnet_parse_line(const char *line, size_t len, struct procnet_sock *s)
 	if (c.p < c.end && *c.p != ' ' && *c.p != '\t' && *c.p != '\n')
 		return -1;
 	tmp.state = (uint8_t)st;
+	memcpy(tmp.raddr, remote.addr, sizeof(tmp.raddr));
+	tmp.rport = remote.port;
+	take_owner(&c, &tmp);
 	*s = tmp;
 	return 0;
 }
@@ -151,6 +217,12 @@ procnet_account(struct procnet_verdict *v, const char *line, size_t len,
 	    s.state != PROCNET_LISTEN || s.port != port)
 		return;
 	v->listeners++;
+	if (s.has_owner) {
+		if (v->owners_known++ == 0)
+			v->owner_uid = s.uid;
+		else if (s.uid != v->owner_uid)
+			v->owners_differ = 1;
+	}
 	if (procnet_is_loopback(&s))
 		return;
 	if (v->exposed++ == 0)
@@ -164,4 +236,19 @@ procnet_addr_text(const struct procnet_sock *s, char *buf, size_t cap)
 		return;
 	if (inet_ntop(s->family, s->addr, buf, (socklen_t)cap) == NULL)
 		snprintf(buf, cap, "?");
+}
+
+int
+procnet_is_conn(const char *line, size_t len, int family,
+    const uint8_t *laddr, uint16_t lport, const uint8_t *raddr,
+    uint16_t rport, struct procnet_sock *s)
+{
+	size_t alen = family == AF_INET ? 4 : 16;
+
+	if (procnet_parse_line(line, len, s) == -1 || s->family != family ||
+	    s->state == PROCNET_LISTEN || s->port != lport ||
+	    s->rport != rport)
+		return 0;
+	return memcmp(s->addr, laddr, alen) == 0 &&
+	    memcmp(s->raddr, raddr, alen) == 0;
 }

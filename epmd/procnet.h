@@ -20,6 +20,13 @@ struct procnet_sock {
 	uint8_t		addr[16];	/* network order; IPv4 in addr[0..4) */
 	uint16_t	port;
 	uint8_t		state;
+	/* The remote end (0s for a listener), and who owns the socket: the
+	 * uid and inode columns, when the line has them (has_owner). */
+	uint8_t		raddr[16];
+	uint16_t	rport;
+	int		has_owner;
+	uint32_t	uid;
+	uint64_t	inode;
 };
 
 /*
@@ -41,11 +48,25 @@ struct procnet_verdict {
 	int		listeners;	/* LISTEN sockets on the port */
 	int		exposed;	/* ... of which not on loopback */
 	struct procnet_sock first_exposed;
+	/* Who owns them (the local guard's ownership check). */
+	int		owners_known;	/* listeners with an owner column */
+	int		owners_differ;	/* ... not all of one uid */
+	uint32_t	owner_uid;	/* the first one's uid */
 };
 
 /* Folds one line into *v (lines that are not sockets are skipped). */
 void	procnet_account(struct procnet_verdict *v, const char *line,
 	    size_t len, uint16_t port);
+
+/*
+ * Does the line describe the TCP connection from `local` to `remote`
+ * (addresses and ports as seen from its own end)?  1 and *s filled, or 0.
+ * The EPMD service finds a registering client's socket this way: the
+ * kernel says which uid owns it.
+ */
+int	procnet_is_conn(const char *line, size_t len, int family,
+	    const uint8_t *laddr, uint16_t lport, const uint8_t *raddr,
+	    uint16_t rport, struct procnet_sock *s);
 
 /* The address of a socket as text ("0.0.0.0", "::"), for log lines. */
 void	procnet_addr_text(const struct procnet_sock *s, char *buf,

@@ -37,6 +37,9 @@ struct dg_cookie {
 	int		 line;
 };
 
+#define DG_LOCAL_USER_MAX	64	/* a user name's bytes, as {user, N} */
+#define DG_LOCAL_USERS_MAX	256	/* entries of {local_users, [...]} */
+
 struct dg_conf {
 	char			*path;		/* file it came from, "<embedded>" */
 
@@ -71,6 +74,19 @@ struct dg_conf {
 			      DG_EGRESS_REQUIRED } egress_mode;
 	enum dg_exposed_mode { DG_EXPOSED_OFF, DG_EXPOSED_ALERT,
 			       DG_EXPOSED_REFUSE } exposed_mode;
+	/* {local_guard, Mode}: a registered node's own port answers only
+	 * distguard's uid (epmd/localguard.h); where that cannot be set up,
+	 * required refuses the registration, optional alerts. */
+	enum dg_local_guard { DG_LGUARD_OFF, DG_LGUARD_OPTIONAL,
+			      DG_LGUARD_REQUIRED } local_guard;
+	/* {local_users, [{Pattern, User}]}: a node whose name matches is
+	 * registered only by a process of that user (first match wins). */
+	struct dg_local_user {
+		char		*pattern;	/* alive@host, or alive alone */
+		char		 user[DG_LOCAL_USER_MAX + 1];
+		uid_t		 uid;
+	}			*local_users;
+	int			 nlocal_users;
 
 	/* {registration_from, [...]} */
 	struct dg_cidr		*reg_from;

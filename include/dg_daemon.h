@@ -29,6 +29,8 @@ struct dg_daemon {
 	struct alerts		*alerts;
 	struct bans		*bans;
 	struct epmd_srv		*epmd;
+	struct localguard	*lguard;	/* NULL: {local_guard, off} at
+						 * start (epmd/localguard.h) */
 	struct stats		*stats;
 	struct grants		*grants;	/* break-glass overlays */
 	struct metrics		*metrics;	/* the Prometheus endpoint */

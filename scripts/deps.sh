@@ -16,6 +16,9 @@ ei_h=$(ls -d /usr/lib/erlang/lib/erl_interface-*/include/ei.h 2>/dev/null | head
 need /usr/include/ev.h libev-dev
 need /usr/include/sodium.h libsodium-dev
 need /usr/include/nettle/md5.h nettle-dev
+# the local guard (epmd/localguard.c): libnftables, and nft for the tests
+need /usr/include/nftables/libnftables.h libnftables-dev
+need /usr/sbin/nft nftables
 need /usr/bin/erl erlang-base
 need "${ei_h:-/nonexistent/ei.h}" erlang-dev
 need /usr/bin/epmd erlang-base

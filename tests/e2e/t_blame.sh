@@ -124,12 +124,14 @@ check "a banned remote source is closed at once ($r)" [ "${r% *}" = "probe eof" 
 # A stand-in node that refuses like an OTP 26 node refusing a peer without
 # V4_NC/UNLINK_ID (not_allowed after the send_name).
 FPORT=$(free_port)
-$CRAFT alive2 "$EPMD_PORT" f26 "$FPORT" --hold 60 > "$T/f26.reg" &
-PIDS+=("$!")
-wait_for "$T/dg.log" "node f26 registered" 10
+# It listens before it registers, as a node does: distguard registers a
+# port only for the process that listens on it (local_guard).
 $CRAFT fakenode "$FPORT" 40 --status not_allowed > "$T/f26.out" &
 PIDS+=("$!")
 wait_for "$T/f26.out" "fakenode listening" 5
+$CRAFT alive2 "$EPMD_PORT" f26 "$FPORT" --hold 60 > "$T/f26.reg" &
+PIDS+=("$!")
+wait_for "$T/dg.log" "node f26 registered" 10
 LP_F=$($CRAFT port_please "$EPMD_PORT" f26); LP_F=${LP_F#port }
 for k in 1 2 3 4 5 6 7; do
 	r=$($CRAFT handshake "$LP_F" "x2@$HOST" "$COOKIE" --flags "$F_NO26" --src 127.0.0.21)
@@ -145,12 +147,12 @@ grep '"event":"handshake.incompatible"' "$ALERTS" | head -n 1 | sed 's/^/# /'
 # A stand-in node without V4_NC/UNLINK_ID: an OTP 26+ initiator aborts on its
 # challenge.  That too is incompatible, blamed on the node.
 FPORT2=$(free_port)
-$CRAFT alive2 "$EPMD_PORT" f25 "$FPORT2" --hold 60 > "$T/f25.reg" &
-PIDS+=("$!")
-wait_for "$T/dg.log" "node f25 registered" 10
 $CRAFT fakenode "$FPORT2" 40 --status ok --challenge "$F_NO26" "f25@$HOST" > "$T/f25.out" &
 PIDS+=("$!")
 wait_for "$T/f25.out" "fakenode listening" 5
+$CRAFT alive2 "$EPMD_PORT" f25 "$FPORT2" --hold 60 > "$T/f25.reg" &
+PIDS+=("$!")
+wait_for "$T/dg.log" "node f25 registered" 10
 LP_F2=$($CRAFT port_please "$EPMD_PORT" f25); LP_F2=${LP_F2#port }
 for k in 1 2 3 4 5 6; do
 	r=$($CRAFT handshake "$LP_F2" "x3@$HOST" "$COOKIE" --abort --src 127.0.0.22)

@@ -158,6 +158,10 @@ $CRAFT fakenode "$FK1" 8 > "$T/fk1.out" 2>&1 &
 PIDS+=("$!")
 $CRAFT fakenode "$FK2" 8 --status ok > "$T/fk2.out" 2>&1 &
 PIDS+=("$!")
+# They listen before they register, as nodes do: distguard registers a
+# port only for the process that listens on it (local_guard).
+wait_for "$T/fk1.out" "fakenode listening" 5
+wait_for "$T/fk2.out" "fakenode listening" 5
 $CRAFT alive2 "$EPMD_PORT" fk1 "$FK1" --hold 10 > /dev/null 2>&1 &
 PIDS+=("$!")
 $CRAFT alive2 "$EPMD_PORT" fk2 "$FK2" --hold 10 > /dev/null 2>&1 &
@@ -198,7 +202,11 @@ check "and is alerted as handshake.bad_digest" alert_for handshake.bad_digest '"
 # Control: b does log a wrong digest it checks itself (direct, not via
 # distguard), so the absence above means something.
 check "b was still clean before the control" not grep -q "Invalid challenge reply" "$T/b.log"
-r=$($CRAFT handshake "$REAL_B" "ctl@$HOST" "$COOKIE" --bad-digest)
+# b's own port answers distguard's user alone (local_guard): the control
+# dials it as that user.
+as_dg=()
+[ "$(id -u)" -eq 0 ] && as_dg=(setpriv --reuid="$DG_RUN_USER" --regid="$(id -g "$DG_RUN_USER")" --clear-groups)
+r=$("${as_dg[@]}" /usr/bin/python3 "$ROOT/tests/e2e/craft.py" handshake "$REAL_B" "ctl@$HOST" "$COOKIE" --bad-digest)
 check "control: b's log shows 'Invalid challenge reply' for a direct wrong digest" \
     wait_for "$T/b.log" "Invalid challenge reply" 5
 check "the daemon survived phase 1" dg_alive

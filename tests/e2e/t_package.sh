@@ -25,8 +25,9 @@ CACHE=${DG_PKG_CACHE:-/var/cache/distguard-package}
 SUITE=bookworm
 # What the root needs besides minbase: the package's dependencies (so that
 # dpkg -i needs no network) and systemd, for systemd-analyze.
-INCLUDE=adduser,libev4,libsodium23,libnettle8,systemd
-BASE="$CACHE/$SUITE-v1"
+# nftables and libnftables1: the local guard (v2: the v1 root lacks them).
+INCLUDE=adduser,libev4,libsodium23,libnettle8,libnftables1,nftables,systemd
+BASE="$CACHE/$SUITE-v2"
 R=$(mktemp -d /tmp/dg-pkgroot.XXXXXX)
 OVL=$(mktemp -d /tmp/dg-pkgovl.XXXXXX)
 

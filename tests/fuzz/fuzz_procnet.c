@@ -43,8 +43,12 @@ one_line(const char *p, size_t n, struct procnet_verdict *v)
 			ASSERT(t.port == s.port && t.state == s.state &&
 			    memcmp(t.addr, s.addr, 16) == 0);
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		ASSERT(s.has_owner == 0 || s.has_owner == 1);
+		ASSERT(procnet_is_conn(p, n, s.family, s.addr, s.port, s.raddr,
+		    s.rport, &t) == (s.state != PROCNET_LISTEN));
 		procnet_account(v, p, n, s.port);
+	}
 }
 
 int
@@ -62,5 +66,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p += n;
 	}
 	ASSERT(v.exposed <= v.listeners);
+	ASSERT(v.owners_known <= v.listeners);
 	return 0;
 }

@@ -28,7 +28,7 @@ EI=$(ls -d /usr/lib/erlang/lib/erl_interface-* 2>/dev/null | sort -V | tail -n 1
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -D_REENTRANT \
 -Iinclude -I. -Icore -Iepmd -Ihandshake -Ifilter -Iproxy -Ilink -I$EI/include"
-LIBS="-L$EI/lib -lei -lev -lsodium -lnettle -lpthread -lm"
+LIBS="-L$EI/lib -lei -lev -lsodium -lnettle -lnftables -lpthread -lm"
 
 mkdir -p "$OUT/obj" "$OUT/corpus" "$OUT/artifacts" "$OUT/log"
 fail=0

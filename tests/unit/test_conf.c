@@ -157,6 +157,8 @@ test_builtin_defaults(void)
 	CHECK_EQ(c->names_from, DG_NAMES_LOCAL);
 	/* fail closed: unmediated and exposed nodes are refused */
 	CHECK_EQ(c->egress_mode, DG_EGRESS_REQUIRED);
+	CHECK_EQ(c->local_guard, DG_LGUARD_REQUIRED);
+	CHECK_EQ(c->nlocal_users, 0);
 	CHECK_EQ(c->exposed_mode, DG_EXPOSED_REFUSE);
 	CHECK_EQ((int)c->epmd_timeout, 5);
 	CHECK_EQ(c->epmd_max_conns, 1024);
@@ -213,7 +215,9 @@ static const char full_conf[] =
 	"{user, \"nobody\"}.\n"
 	"{group, daemon}.\n"
 	"{egress, optional}.\n"
-	"{exposed, alert}.\n";
+	"{exposed, alert}.\n"
+	"{local_guard, optional}.\n"
+	"{local_users, [{\"db@*\", \"daemon\"}, {\"web*\", \"nobody\"}]}.\n";
 
 static void
 test_every_entry(void)
@@ -235,6 +239,14 @@ test_every_entry(void)
 	CHECK_EQ(c->names_from, DG_NAMES_ANY);
 	CHECK_EQ(c->egress_mode, DG_EGRESS_OPTIONAL);
 	CHECK_EQ(c->exposed_mode, DG_EXPOSED_ALERT);
+	CHECK_EQ(c->local_guard, DG_LGUARD_OPTIONAL);
+	CHECK_EQ(c->nlocal_users, 2);
+	if (c->nlocal_users == 2) {
+		CHECK(strcmp(c->local_users[0].pattern, "db@*") == 0);
+		CHECK(strcmp(c->local_users[0].user, "daemon") == 0);
+		CHECK_EQ(c->local_users[0].uid, 1);
+		CHECK_EQ(c->local_users[1].uid, 65534);
+	}
 	CHECK_EQ((int)c->epmd_timeout, 9);
 	CHECK_EQ(c->epmd_max_conns, 10);
 	CHECK_EQ(c->epmd_max_per_source, 3);
@@ -335,6 +347,14 @@ static const struct {
 	{ "{exposed, refuse, now}.\n", 1,
 	    "exposed must be {exposed, refuse | alert | off}" },
 	{ "{exposed, warn}.\n", 1, "exposed must be {exposed, refuse" },
+	{ "\n{local_guard, on}.\n", 2,
+	    "local_guard must be {local_guard, required | optional | off}" },
+	{ "{local_guard, off}.\n{local_guard, off}.\n", 2,
+	    "local_guard given twice" },
+	{ "{local_users, []}.\n", 1, "local_users takes a list of 1..256" },
+	{ "{local_users, [db]}.\n", 1, "local_users takes [{\"node pattern\"" },
+	{ "{local_users, [{\"db*\", \"no_such_user_dg\"}]}.\n", 1,
+	    "local_users: user \"no_such_user_dg\": no such user" },
 	{ "{epmd, [{addresses, [\"1.2.3\"]}]}.\n", 1, "not a numeric" },
 	{ "{epmd, [{addresses, []}]}.\n", 1, "1..16 addresses" },
 	{ "{epmd, [{addresses, [\"::\", \"::0\"]}]}.\n", 1, "listed twice" },

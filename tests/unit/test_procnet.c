@@ -185,6 +185,57 @@ t_live_tables(void)
 	CHECK(v.listeners >= 1 && v.exposed >= 1);
 }
 
+/* The uid and inode columns (the local guard's ownership check). */
+#define V4_NOBODY "   6: 0100007F:A001 00000000:0000 0A 00000000:00000000 00:00000000 00000000 65534        0 4294967296 1 0000000000000000 100 0 0 10 0"
+#define V4_CLIENT "   7: 0100007F:D431 0100007F:1111 01 00000000:00000000 00:00000000 00000000  1000        0 77 1 0000000000000000 20 4 30 10 -1"
+
+static void
+t_owner(void)
+{
+	struct procnet_verdict v;
+	static const uint8_t lo[4] = { 127, 0, 0, 1 }, other[4] = { 127, 0, 0, 2 };
+
+	CHECK_EQ(parse(V4_NOBODY), 0);
+	CHECK(sk.has_owner == 1 && sk.uid == 65534 && sk.inode == 4294967296ULL);
+	CHECK_EQ(parse(V4_ANY), 0);
+	CHECK(sk.has_owner == 1 && sk.uid == 0 && sk.inode == 244);
+	/* Short lines are sockets with no owner, never owner 0 by default. */
+	CHECK_EQ(parse("0: 0100007F:0001 00000000:0000 0A"), 0);
+	CHECK_EQ(sk.has_owner, 0);
+	/* A uid past 32 bits, a sign, letters: the owner is unknown. */
+	CHECK_EQ(parse("0: 0100007F:0001 00000000:0000 0A 0:0 0:0 0 4294967296 0 5"), 0);
+	CHECK_EQ(sk.has_owner, 0);
+	CHECK_EQ(parse("0: 0100007F:0001 00000000:0000 0A 0:0 0:0 0 -1 0 5"), 0);
+	CHECK_EQ(sk.has_owner, 0);
+	CHECK_EQ(parse("0: 0100007F:0001 00000000:0000 0A 0:0 0:0 0 12x 0 5"), 0);
+	CHECK_EQ(sk.has_owner, 0);
+	CHECK_EQ(parse("0: 0100007F:0001 00000000:0000 0A 0:0 0:0 0 12 0 99999999999999999999"), 0);
+	CHECK_EQ(sk.has_owner, 0);
+	CHECK_EQ(parse("0: 0100007F:0001 00000000:0000 0A 0:0 0:0 0 12 0 5"), 0);
+	CHECK(sk.has_owner == 1 && sk.uid == 12 && sk.inode == 5);
+
+	/* Listeners of two uids on one port: the check sees they differ. */
+	memset(&v, 0, sizeof(v));
+	procnet_account(&v, V4_LOOP, strlen(V4_LOOP), 0xA001);
+	CHECK(v.owners_known == 1 && v.owner_uid == 0 && !v.owners_differ);
+	procnet_account(&v, V4_NOBODY, strlen(V4_NOBODY), 0xA001);
+	CHECK(v.owners_known == 2 && v.owners_differ);
+
+	/* The client end of 127.0.0.1:0xD431 -> 127.0.0.1:0x1111. */
+	CHECK_EQ(procnet_is_conn(V4_CLIENT, strlen(V4_CLIENT), AF_INET, lo,
+	    0xD431, lo, 0x1111, &sk), 1);
+	CHECK(sk.uid == 1000 && sk.inode == 77);
+	CHECK_EQ(procnet_is_conn(V4_CLIENT, strlen(V4_CLIENT), AF_INET, lo,
+	    0xD431, other, 0x1111, &sk), 0);
+	CHECK_EQ(procnet_is_conn(V4_CLIENT, strlen(V4_CLIENT), AF_INET, lo,
+	    0xD431, lo, 0x1112, &sk), 0);
+	CHECK_EQ(procnet_is_conn(V4_CLIENT, strlen(V4_CLIENT), AF_INET6, lo,
+	    0xD431, lo, 0x1111, &sk), 0);
+	/* A listener is never a connection. */
+	CHECK_EQ(procnet_is_conn(V4_LOOP, strlen(V4_LOOP), AF_INET, lo,
+	    0xA001, (const uint8_t *)"\0\0\0\0", 0, &sk), 0);
+}
+
 int
 main(void)
 {
@@ -192,5 +243,6 @@ main(void)
 	RUN(t_not_socket_lines);
 	RUN(t_account);
 	RUN(t_live_tables);
+	RUN(t_owner);
 	return TEST_DONE();
 }

@@ -1,0 +1,318 @@
+/*
+ * localguard.c - nftables rules keeping local processes off the nodes'
+ * own ports, changed by a privileged helper (localguard.h).
+ *
+ * The helper is forked while the daemon is still root and keeps root: it
+ * is the only part that does.  It reads fixed-size requests from a
+ * SOCK_SEQPACKET socketpair, each a port to add or delete, and turns them
+ * into nft commands it builds itself: the daemon cannot make it run any
+ * other command, name another table, or touch another rule.  It exits,
+ * deleting the table, when the daemon closes its end (or dies).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nftables/libnftables.h>
+
+#include "dg_log.h"
+#include "localguard.h"
+
+#define LG_REPLY_MS	3000	/* the helper answers in milliseconds */
+#define LG_CMD_MAX	1024
+
+struct localguard {
+	int		fd;		/* -1: no helper */
+	pid_t		pid;
+	int		ready;
+	char		why[LG_WHY_MAX];
+};
+
+int
+localguard_table(uint16_t epmd_port, uid_t allowed, char *buf, size_t cap)
+{
+	int n;
+
+	/* Only a connection's first packet (SYN without ACK) is judged:
+	 * refused there, there is no connection; the packets of distguard's
+	 * own connections leave the rule at the flags test.  "add" then
+	 * "delete" in one transaction: a table left by a run
+	 * that was killed goes, whether or not there was one. */
+	n = snprintf(buf, cap,
+	    "add table inet distguard_%u\n"
+	    "delete table inet distguard_%u\n"
+	    "table inet distguard_%u {\n"
+	    "  set ports { type inet_service; }\n"
+	    "  chain out {\n"
+	    "    type filter hook output priority 0; policy accept;\n"
+	    "    oifname \"lo\" tcp flags & (syn | ack) == syn "
+	    "tcp dport @ports meta skuid != %u counter reject with tcp reset\n"
+	    "  }\n"
+	    "}\n", epmd_port, epmd_port, epmd_port, (unsigned)allowed);
+	return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+int
+localguard_command(const struct lg_req *r, uint16_t epmd_port, char *buf,
+    size_t cap)
+{
+	int n;
+
+	if ((r->op != LG_OP_ADD && r->op != LG_OP_DEL) || r->pad != 0 ||
+	    r->port == 0)
+		return -1;
+	n = snprintf(buf, cap, "%s element inet distguard_%u ports { %u }\n",
+	    r->op == LG_OP_ADD ? "add" : "delete", epmd_port, r->port);
+	return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+/* nft's error text, first line, printable, into why. */
+static void
+nft_reason(struct nft_ctx *nft, const char *what, char *why)
+{
+	const char *e = nft_ctx_get_error_buffer(nft);
+	char line[LG_WHY_MAX];
+	size_t i;
+
+	snprintf(line, sizeof(line), "%s", e != NULL ? e : "");
+	for (i = 0; line[i] != '\0'; i++)
+		if (line[i] == '\n') {
+			line[i] = '\0';
+			break;
+		} else if ((unsigned char)line[i] < 0x20)
+			line[i] = ' ';
+	/* Bounded so the format cannot truncate: the reason is a hint. */
+	snprintf(why, LG_WHY_MAX, "%.60s: %.120s", what,
+	    line[0] ? line : "nftables refused the command");
+}
+
+static int
+nft_do(struct nft_ctx *nft, const char *cmd, const char *what, char *why)
+{
+	if (nft_run_cmd_from_buffer(nft, cmd) == 0)
+		return 0;
+	nft_reason(nft, what, why);
+	return -1;
+}
+
+static void
+helper_reply(int fd, int ok, const char *why)
+{
+	struct lg_resp r;
+
+	memset(&r, 0, sizeof(r));
+	r.ok = (uint8_t)ok;
+	if (!ok)
+		snprintf(r.why, sizeof(r.why), "%s", why);
+	(void)send(fd, &r, sizeof(r), MSG_NOSIGNAL);
+}
+
+/* The helper's whole life. */
+static void __attribute__((noreturn))
+helper_main(int fd, uint16_t epmd_port, uid_t allowed)
+{
+	char cmd[LG_CMD_MAX], why[LG_WHY_MAX];
+	struct nft_ctx *nft;
+	struct lg_req r;
+	ssize_t n;
+
+	/* Stopped by the daemon closing the socket, not by the signals
+	 * meant for it: a Ctrl-C on the group must not leave the table. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	/* Nothing of the daemon's but the socket and the log. */
+	if (fd > 3)
+		close_range(3, (unsigned)fd - 1, 0);
+	close_range((unsigned)fd + 1, ~0U, 0);
+	if ((nft = nft_ctx_new(NFT_CTX_DEFAULT)) == NULL) {
+		helper_reply(fd, 0, "nftables: cannot create a context");
+		_exit(1);
+	}
+	nft_ctx_buffer_output(nft);
+	nft_ctx_buffer_error(nft);
+	localguard_table(epmd_port, allowed, cmd, sizeof(cmd));
+	if (nft_do(nft, cmd, "nftables: cannot create the table", why) == -1) {
+		helper_reply(fd, 0, why);
+		nft_ctx_free(nft);
+		_exit(1);
+	}
+	helper_reply(fd, 1, NULL);
+	for (;;) {
+		n = recv(fd, &r, sizeof(r), 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(r))
+			break;	/* closed, or not a request: stop */
+		if (localguard_command(&r, epmd_port, cmd, sizeof(cmd)) == -1) {
+			helper_reply(fd, 0, "bad request");
+			continue;
+		}
+		if (nft_do(nft, cmd, r.op == LG_OP_ADD ? "nftables: add" :
+		    "nftables: delete", why) == -1)
+			helper_reply(fd, 0, why);
+		else
+			helper_reply(fd, 1, NULL);
+	}
+	snprintf(cmd, sizeof(cmd), "delete table inet distguard_%u\n",
+	    epmd_port);
+	if (nft_do(nft, cmd, "nftables: delete table", why) == -1)
+		log_warnx("local guard: %s", why);
+	nft_ctx_free(nft);
+	_exit(0);
+}
+
+/* One reply, exactly sized, within LG_REPLY_MS. */
+static int
+read_reply(struct localguard *g, char *why)
+{
+	struct pollfd p = { g->fd, POLLIN, 0 };
+	struct lg_resp r;
+	ssize_t n;
+	int rc;
+
+	do
+		rc = poll(&p, 1, LG_REPLY_MS);
+	while (rc == -1 && errno == EINTR);
+	if (rc <= 0) {
+		snprintf(why, LG_WHY_MAX, "the nftables helper did not answer");
+		return -1;
+	}
+	n = recv(g->fd, &r, sizeof(r), MSG_DONTWAIT);
+	if (n != (ssize_t)sizeof(r)) {
+		snprintf(why, LG_WHY_MAX, "the nftables helper is gone");
+		return -1;
+	}
+	r.why[sizeof(r.why) - 1] = '\0';
+	if (r.ok != 1) {
+		snprintf(why, LG_WHY_MAX, "%s", r.why);
+		return -1;
+	}
+	return 0;
+}
+
+struct localguard *
+localguard_start(uint16_t epmd_port, uid_t allowed)
+{
+	struct localguard *g = calloc(1, sizeof(*g));
+	int sp[2];
+
+	if (g == NULL)
+		fatalx("out of memory");
+	g->fd = -1;
+	if (geteuid() != 0) {
+		snprintf(g->why, sizeof(g->why), "distguard was not started "
+		    "as root, so it cannot change the packet filter");
+		return g;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
+		snprintf(g->why, sizeof(g->why), "socketpair: %s",
+		    strerror(errno));
+		return g;
+	}
+	fflush(NULL);
+	if ((g->pid = fork()) == -1) {
+		snprintf(g->why, sizeof(g->why), "fork: %s", strerror(errno));
+		close(sp[0]);
+		close(sp[1]);
+		return g;
+	}
+	if (g->pid == 0) {
+		close(sp[0]);
+		helper_main(sp[1], epmd_port, allowed);
+	}
+	close(sp[1]);
+	g->fd = sp[0];
+	if (read_reply(g, g->why) == -1) {
+		close(g->fd);
+		g->fd = -1;
+		(void)waitpid(g->pid, NULL, 0);
+		return g;
+	}
+	g->ready = 1;
+	log_info("local guard: nftables table inet distguard_%u in place: "
+	    "registered nodes' ports answer uid %u only", epmd_port,
+	    (unsigned)allowed);
+	return g;
+}
+
+int
+localguard_ready(const struct localguard *g, const char **why)
+{
+	if (g == NULL) {
+		*why = "local_guard was off when distguard started";
+		return 0;
+	}
+	*why = g->why;
+	return g->ready;
+}
+
+/* A failed exchange means the helper is gone or stuck: the guard stops
+ * being ready, so later registrations are judged as unprotected. */
+static int
+request(struct localguard *g, uint8_t op, uint16_t port, char *why)
+{
+	struct lg_req r = { op, 0, port };
+
+	if (!g->ready) {
+		snprintf(why, LG_WHY_MAX, "%s", g->why);
+		return -1;
+	}
+	if (send(g->fd, &r, sizeof(r), MSG_NOSIGNAL) != (ssize_t)sizeof(r)) {
+		snprintf(why, LG_WHY_MAX, "the nftables helper is gone");
+		g->ready = 0;
+		snprintf(g->why, sizeof(g->why), "%s", why);
+		return -1;
+	}
+	if (read_reply(g, why) == -1) {
+		if (strncmp(why, "nftables:", 9) != 0) {
+			g->ready = 0;
+			snprintf(g->why, sizeof(g->why), "%s", why);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+int
+localguard_add(struct localguard *g, uint16_t port, char *why)
+{
+	return request(g, LG_OP_ADD, port, why);
+}
+
+int
+localguard_del(struct localguard *g, uint16_t port, char *why)
+{
+	return request(g, LG_OP_DEL, port, why);
+}
+
+void
+localguard_stop(struct localguard *g)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	int i;
+
+	if (g == NULL)
+		return;
+	if (g->fd != -1) {
+		close(g->fd);
+		/* It deletes the table, then exits: wait for that, bounded
+		 * (libev may have reaped it already: ECHILD). */
+		for (i = 0; i < 300; i++) {
+			pid_t r = waitpid(g->pid, NULL, WNOHANG);
+
+			if (r == g->pid || (r == -1 && errno == ECHILD))
+				break;
+			nanosleep(&ts, NULL);
+		}
+	}
+	free(g);
+}
