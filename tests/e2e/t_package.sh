@@ -152,7 +152,7 @@ out=$(inroot systemd-analyze verify --man=no /lib/systemd/system/distguard.servi
 [ -n "$out" ] && echo "$out" | sed 's/^/# systemd-analyze: /'
 check "systemd-analyze verify accepts the unit (rc $rc)" [ "$rc" -eq 0 ]
 for d in ProtectSystem=strict NoNewPrivileges=yes PrivateTmp=yes \
-    'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6' RuntimeDirectory=distguard \
+    'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK' RuntimeDirectory=distguard \
     StateDirectory=distguard LogsDirectory=distguard \
     'ExecReload=/usr/sbin/distguard reload -c /etc/distguard/distguard.conf'; do
 	check "the unit sets $d" grep -qx "$d" "$UNIT"
