@@ -219,12 +219,50 @@ is_server_request(const uint8_t *q, const uint8_t *end)
 	}
 }
 
+/* A reply tag: a reference, {Ref, Node} (multi_call), or [alias | Ref]
+ * (OTP 24+ calls).  Bounded reads. */
+static int
+is_reply_tag(const uint8_t *q, const uint8_t *end)
+{
+	uint32_t arity;
+	struct dg_span a;
+
+	if (q >= end)
+		return 0;
+	if (is_ref(q))
+		return 1;
+	if (pl_tuple(&q, end, &arity) == 0)
+		return arity == 2 && q < end && is_ref(q) &&
+		    pl_skip(&q, end) == 0 && pl_atom(&q, end, &a) == 0;
+	if (*q != T_LIST || end - q < 5 || get_u32(q + 1) != 1)
+		return 0;
+	q += 5;
+	return pl_atom(&q, end, &a) == 0 && span_eq(a, "alias") &&
+	    q < end && is_ref(q);
+}
+
+/* {Tag, Atom}: the answer of a gen_server call whose result is an atom
+ * (global's set_lock, del_lock, register, unregister). */
+static int
+is_atom_reply(const uint8_t *q, const uint8_t *end)
+{
+	uint32_t arity;
+	struct dg_span a;
+
+	if (pl_tuple(&q, end, &arity) != 0 || arity != 2 ||
+	    !is_reply_tag(q, end) || pl_skip(&q, end) != 0)
+		return 0;
+	return pl_atom(&q, end, &a) == 0;
+}
+
 /* A send to a pid or an alias: is it code, or a request? */
 static int
 inspect_pid_send(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
 {
 	m->pl_request = m->pl_state == MALFORMED ||
 	    is_server_request(q, end);
+	m->pl_reply = m->pl_state == PROVEN && !m->pl_partial &&
+	    is_atom_reply(q, end);
 	return 0;
 }
 
