@@ -228,7 +228,7 @@ disclose_note(struct idset *conn, struct idset *published,
 	n = term_walk(m->payload, end, frame_end, &v, &why);
 	if (n == DG_AGAIN && !final)
 		return DG_AGAIN;
-	if (n == 0 && w.published != NULL)
+	if (n >= 0 && w.published != NULL)
 		note_global_procs(&w, m);
 	return 0;
 }

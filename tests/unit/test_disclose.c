@@ -420,6 +420,32 @@ test_pid_sends(void)
 	tb_tuple(2); tb_ref(NODE_B); tb_atom("ok");
 	CHECK_EQ(decode_all(DC_NEED_PIDSEND, &m), 0);
 	CHECK(!m.pl_fun && !m.pl_request && !m.pl_partial);
+	CHECK(m.pl_reply);
+	/* the replies global's processes get: multi_call's {{Ref, Node},
+	 * Atom}, an alias tag; nothing else is one */
+	tb_send_to(5);
+	tb_tuple(2); tb_tuple(2); tb_ref(NODE_B); tb_atom(NODE_P);
+	tb_atom("true");
+	CHECK_EQ(decode_all(DC_NEED_PIDSEND, &m), 0);
+	CHECK(m.pl_reply);
+	tb_send_to(5);
+	tb_tuple(2); tb_list(1); tb_atom("alias"); tb_ref(NODE_B);
+	tb_atom("yes");
+	CHECK_EQ(decode_all(DC_NEED_PIDSEND, &m), 0);
+	CHECK(m.pl_reply);
+	tb_send_to(5);
+	tb_tuple(2); tb_tuple(2); tb_ref(NODE_B); tb_atom(NODE_P);
+	tb_tuple(0);
+	CHECK_EQ(decode_all(DC_NEED_PIDSEND, &m), 0);
+	CHECK(!m.pl_reply);
+	tb_send_to(5);
+	tb_tuple(2); tb_atom("io"); tb_atom("aaaa");
+	CHECK_EQ(decode_all(DC_NEED_PIDSEND, &m), 0);
+	CHECK(!m.pl_reply);
+	tb_send_to(5);
+	tb_tuple(3); tb_ref(NODE_B); tb_atom("ok"); tb_atom("ok");
+	CHECK_EQ(decode_all(DC_NEED_PIDSEND, &m), 0);
+	CHECK(!m.pl_reply);
 	/* requests: gen_server call and cast, sys, forged signals */
 	tb_send_to(5);
 	tb_tuple(3); tb_atom("$gen_call"); tb_call_from(); tb_atom("stop");
@@ -649,6 +675,64 @@ test_disclose(void)
 		CHECK(!send_ok(&other, 60, 0));	/* a sender */
 		idset_free(&other);
 	}
+
+	/* global's own processes: the sender of a cast to a peer's
+	 * global_name_server, the locker of init_connect, the requesters
+	 * of global's own lock; a registered name's pid stays a plain one */
+	CHECK_EQ(send_ok(&s, 61, 0), 1);
+	tb_reset();
+	tb_tuple(4); tb_int(DOP_REG_SEND); tb_pid_n(NODE_B, 70); tb_atom("");
+	tb_atom("global_name_server");
+	tb_tuple(2); tb_atom("$gen_cast");
+	tb_tuple(4); tb_atom("init_connect");
+	tb_tuple(2); tb_int(6); tb_int(9); tb_atom(NODE_B);
+	tb_tuple(4); tb_atom("locker"); tb_atom("no_longer_a_pid");
+	tb_nil(); tb_pid_n(NODE_B, 71);
+	note(&s);
+	tb_reset();
+	tb_tuple(3); tb_int(DOP_MONITOR_P); tb_pid_n(NODE_B, 70);
+	tb_pid(NODE_P);
+	tb_reset();
+	tb_tuple(4); tb_int(DOP_MONITOR_P); tb_pid_n(NODE_B, 70);
+	tb_pid(NODE_P); tb_ref(NODE_B);
+	note(&s);			/* global_name_server monitors */
+	CHECK_EQ(send_ok(&s, 70, 0), DISCLOSED_GLOBAL);
+	CHECK_EQ(send_ok(&s, 71, 0), DISCLOSED_GLOBAL);
+	CHECK_EQ(send_ok(&s, 71, 1), DISCLOSED_GLOBAL);
+	tb_reset();
+	tb_tuple(4); tb_int(DOP_REG_SEND); tb_pid_n(NODE_B, 72); tb_atom("");
+	tb_atom("global_name_server");
+	tb_tuple(3); tb_atom("$gen_call");
+	tb_tuple(2); tb_pid_n(NODE_B, 72);
+	tb_tuple(2); tb_ref(NODE_B); tb_atom(NODE_P);
+	tb_tuple(2); tb_atom("set_lock");
+	tb_tuple(2); tb_atom("global"); tb_pid_n(NODE_B, 72);
+	note(&s);
+	CHECK_EQ(send_ok(&s, 72, 0), DISCLOSED_GLOBAL);
+	tb_reset();
+	tb_tuple(4); tb_int(DOP_REG_SEND); tb_pid_n(NODE_B, 73); tb_atom("");
+	tb_atom("global_name_server");
+	tb_tuple(3); tb_atom("$gen_call");
+	tb_tuple(2); tb_pid_n(NODE_B, 73);
+	tb_tuple(2); tb_ref(NODE_B); tb_atom(NODE_P);
+	tb_tuple(2); tb_atom("set_lock");
+	tb_tuple(2); tb_atom("global"); tb_list(2); tb_pid_n(NODE_B, 74);
+	tb_pid(NODE_P); tb_nil();
+	note(&s);
+	CHECK_EQ(send_ok(&s, 73, 0), 1);	/* not in the lock id */
+	CHECK_EQ(send_ok(&s, 74, 0), DISCLOSED_GLOBAL);
+	/* any process may lock another resource: its caller stays plain */
+	tb_reset();
+	tb_tuple(4); tb_int(DOP_REG_SEND); tb_pid_n(NODE_B, 75); tb_atom("");
+	tb_atom("global_name_server");
+	tb_tuple(3); tb_atom("$gen_call");
+	tb_tuple(2); tb_pid_n(NODE_B, 75);
+	tb_tuple(2); tb_ref(NODE_B); tb_atom(NODE_P);
+	tb_tuple(2); tb_atom("set_lock");
+	tb_tuple(2); tb_atom("res"); tb_pid_n(NODE_B, 75);
+	note(&s);
+	CHECK_EQ(send_ok(&s, 75, 0), 1);
+	CHECK_EQ(send_ok(&s, 61, 0), 1);
 
 	/* 200 guessed pids: none */
 	for (i = 100; i < 300; i++)
