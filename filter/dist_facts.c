@@ -525,7 +525,30 @@ behaviour_of(const uint8_t *q, const uint8_t *end)
  * peer's (m->claim_node, which the proxy checks).
  */
 #define NK_IS_AUTH	SH_T(SH_A("$gen_call"), SH_T(SH_K(SH_PEER_PID), \
-			    SH_K(SH_ANY)), SH_T(SH_A("is_auth"), SH_K(SH_ATOM)))
+			    SH_FN(is_call_tag)), SH_T(SH_A("is_auth"), \
+			    SH_K(SH_ATOM)))
+
+/*
+ * The Tag of a gen_server call as gen:call makes it: a reference (OTP
+ * before 24) or [alias | Ref].  net_kernel's answer {Tag, yes} echoes
+ * it, and distguard counts what the answer holds as disclosed: a Tag
+ * holding a pid of this node the peer saw on the wire but was never
+ * shown (rex's, as the sender of its features_reply) laundered it into
+ * a disclosed one, and a send by pid then stopped rex (the live fuzzer's
+ * ping_echo class; docs/SECURITY.md 7).
+ */
+static int
+is_call_tag(const uint8_t *t)
+{
+	struct dg_span a;
+
+	if (is_ref(t))
+		return 1;
+	if (t[0] != T_LIST || get_u32(t + 1) != 1)
+		return 0;
+	t += 5;
+	return term_atom(&t, &a) == 0 && span_eq(a, "alias") && is_ref(t);
+}
 #define REX_FEATURES	SH_T(SH_K(SH_PEER_PID), SH_A("features_request"))
 
 static int
