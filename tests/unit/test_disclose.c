@@ -12,6 +12,8 @@
 
 #include "dg_test.h"
 #include "disclose.h"
+#include "proxy/guard.h"
+#include "proxy/session.h"
 #include "dist_ctl.h"
 #include "idset.h"
 #include "term.h"
@@ -741,9 +743,49 @@ test_disclose(void)
 	idset_free(&published);
 }
 
+/* global's sync: one exchange per Tag on a connection (proxy/guard.c) */
+static void
+tb_exchange(int64_t tag)
+{
+	tb_reset();
+	tb_tuple(4); tb_int(DOP_REG_SEND); tb_pid(NODE_P); tb_atom("");
+	tb_atom("global_name_server");
+	tb_tuple(2); tb_atom("$gen_cast");
+	tb_tuple(5); tb_atom("exchange"); tb_atom(NODE_P); tb_nil(); tb_nil();
+	tb_int(tag);
+}
+
+static void
+test_exchange_once(void)
+{
+	struct guard g;
+	struct dist_msg m;
+
+	memset(&g, 0, sizeof(g));
+	idset_init(&g.disclosed, 0);
+	tb_exchange(7);
+	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
+	CHECK(m.global_ok);
+	CHECK_EQ(global_exchange_repeated(&g, &m), 0);
+	CHECK_EQ(global_exchange_repeated(&g, &m), 1);	/* the same Tag */
+	tb_exchange(8);					/* a new sync */
+	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
+	CHECK_EQ(global_exchange_repeated(&g, &m), 0);
+	/* other messages of global are not counted */
+	tb_to_global();
+	tb_tuple(2); tb_atom("$gen_cast");
+	tb_tuple(3); tb_atom("in_sync"); tb_atom(NODE_P); tb_atom("true");
+	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
+	CHECK(m.global_ok);
+	CHECK_EQ(global_exchange_repeated(&g, &m), 0);
+	CHECK_EQ(global_exchange_repeated(&g, &m), 0);
+	idset_free(&g.disclosed);
+}
+
 int
 main(void)
 {
+	RUN(test_exchange_once);
 	RUN(test_idset_basics);
 	RUN(test_idset_bound);
 	RUN(test_idset_churn);
