@@ -157,6 +157,10 @@ class Peer(craft.Session):
         try:
             self.s.sendall(self.frames_of(*msg) + b"\x00\x00\x00\x00")
         except OSError:
+            # the connection is gone (distguard or B closed it): say so
+            # now, before the reader thread notices, or the caller takes
+            # the unanswered call for a hung B
+            self.eof = True
             return False
         key = tuple(ref.words)
         t0 = time.time()
