@@ -41,15 +41,6 @@ def init_msg():
             Map([((Atom("connection_id"), B), 1)]), Pid(ME, 56, 0, CRE))
 
 
-def deep_terms(depth):
-    """{[[[...]]], {{{...}}}}, each `depth` deep: a few KB on the wire,
-    and a log line that pretty-printing makes quadratic in the depth."""
-    lst, tup = [], ()
-    for _ in range(depth):
-        lst, tup = [lst], (tup,)
-    return (lst, tup)
-
-
 # name -> (policy, description, [(class, control, payload)])
 REPROS = {
     "rex_features_from": ("default",
@@ -111,19 +102,10 @@ REPROS = {
         "12,000 fresh atoms: the atom budget (10,000) does not see them",
         [("atom_window", (22, P, LOCKER),
           (bytes(70 * 1024), [Atom("lfw%05d" % i) for i in range(12000)]))]),
-    "global_locker_log_flood": ("default",
-        "large terms sent by pid to B's global locker: each is logged whole "
-        "(\"received an unexpected message\", pretty-printed), and the "
-        "logger's backlog keeps global_name_server from answering for "
-        "seconds.  Found by the default mix with every class (seed 1, batch "
-        "15); distguard now lets global's own processes take only call "
-        "replies by pid",
-        [("replies", (22, P, LOCKER), deep_terms(1000))] * 12),
 }
 
 
 def main():
-    sys.setrecursionlimit(20000)     # deep_terms, encoded recursively
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "repro")
     os.makedirs(out, exist_ok=True)
     for name, (pol, why, msgs) in REPROS.items():
