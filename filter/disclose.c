@@ -75,6 +75,7 @@ struct noter {
 	struct idset	*set;
 	struct idset	*published;	/* NULL unless B speaks to global */
 	const char	*local;
+	int		 global;	/* the 'g' keys of global's processes */
 };
 
 /* Adds the identity at t if it is one of the local node's. */
@@ -93,6 +94,8 @@ note_id(void *arg, const uint8_t *t)
 	n = id_key(t, key, &node);
 	if (!span_eq(node, w->local))
 		return;
+	if (w->global)
+		key[0] = 'g';
 	h = idset_hash(key, n);
 	if (w->set != NULL)
 		(void)idset_add(w->set, h);
@@ -141,12 +144,72 @@ note_control(struct noter *w, const struct dist_msg *m)
 	}
 }
 
+/* Marks the pid at t (if it is one of the local node's) as global's. */
+static void
+note_global(struct noter *w, const uint8_t *t)
+{
+	w->global = 1;
+	if (is_pid(t))
+		note_id(w, t);
+	w->global = 0;
+}
+
+/*
+ * global's own processes among what the local node says to a peer's
+ * global_name_server (payload proven whole): the sender of a cast (only
+ * global_name_server casts to another node's), the locker of init_connect
+ * and lock_set, the requesters of global's own lock {global, Pid | Pids}
+ * (the registrar, the lockers).  Not the caller of another set_lock: any
+ * process may call global:set_lock/2.
+ */
+static void
+note_global_procs(struct noter *w, const struct dist_msg *m)
+{
+	const uint8_t *q = m->payload, *e;
+	struct dg_span tag;
+	uint32_t arity, n;
+	int str;
+
+	if (term_tuple(&q, &arity) != 0 || term_atom(&q, &tag) != 0)
+		return;
+	if (span_eq(tag, "$gen_cast") && arity == 2) {
+		if (m->t_from.len > 0)
+			note_global(w, m->t_from.p);
+		if (term_tuple(&q, &arity) != 0 || term_atom(&q, &tag) != 0)
+			return;
+		if (span_eq(tag, "lock_set") && arity >= 2)
+			note_global(w, q);
+		if (span_eq(tag, "init_connect") && arity == 4) {
+			q = term_next(term_next(q));	/* {Vsn, Tag}, Node */
+			if (term_tuple(&q, &arity) == 0 && arity == 4)
+				note_global(w, term_next(term_next(term_next(q))));
+		}
+		return;
+	}
+	if (!span_eq(tag, "$gen_call") || arity != 3)
+		return;
+	q = term_next(q);				/* From */
+	if (term_tuple(&q, &arity) != 0 || arity != 2 ||
+	    term_atom(&q, &tag) != 0 ||
+	    !(span_eq(tag, "set_lock") || span_eq(tag, "del_lock")) ||
+	    term_tuple(&q, &arity) != 0 || arity != 2 ||
+	    term_atom(&q, &tag) != 0 || !span_eq(tag, "global"))
+		return;
+	/* {global, Pid} or {global, [Pid, ...]} */
+	if (term_list(&q, &n, &str) != 0 || str) {
+		note_global(w, q);
+		return;
+	}
+	for (e = q; n > 0; n--, e = term_next(e))
+		note_global(w, e);
+}
+
 int
 disclose_note(struct idset *conn, struct idset *published,
     const struct dist_msg *m, const uint8_t *end, const uint8_t *frame_end,
     int final, const char *local)
 {
-	struct noter w = { conn, NULL, local };
+	struct noter w = { conn, NULL, local, 0 };
 	struct term_visit v = { TV_IDS, note_id, &w, NULL };
 	const char *why;
 	int n;
@@ -163,7 +226,11 @@ disclose_note(struct idset *conn, struct idset *published,
 	/* Identities met before a cut are recorded already; a later try
 	 * records them again, which changes nothing. */
 	n = term_walk(m->payload, end, frame_end, &v, &why);
-	return n == DG_AGAIN && !final ? DG_AGAIN : 0;
+	if (n == DG_AGAIN && !final)
+		return DG_AGAIN;
+	if (n >= 0 && w.published != NULL)
+		note_global_procs(&w, m);
+	return 0;
 }
 
 int
@@ -179,6 +246,12 @@ disclose_has(struct idset *conn, struct idset *published,
 		return 0;
 	n = id_key(m->t_target.p, key, &node);
 	h = idset_hash(key, n);
+	if (!idset_has(conn, h, 0) &&
+	    !(published != NULL && idset_has(published, h, 0)))
+		return 0;
+	key[0] = 'g';
+	h = idset_hash(key, n);
 	return idset_has(conn, h, 0) ||
-	    (published != NULL && idset_has(published, h, 0));
+	    (published != NULL && idset_has(published, h, 0)) ?
+	    DISCLOSED_GLOBAL : 1;
 }

@@ -68,7 +68,15 @@ disclose_wanted(const struct dist_msg *m)
 
 /* 1 when the pid or alias m targets (m->t_target) is one the local node
  * disclosed on this connection (conn) or published through global
- * (published, may be NULL); 0 otherwise, or when m targets none. */
+ * (published, may be NULL); 0 otherwise, or when m targets none.
+ * DISCLOSED_GLOBAL when it is moreover one of global's own processes
+ * (global_name_server, its locker, its registrar, as the local node's
+ * messages to a peer's global_name_server show them): those log every
+ * message they do not expect, pretty-printed whole, and a peer's stream
+ * of large terms to them kept global_name_server from answering for
+ * seconds (livefuzz, docs/SECURITY.md 7); a peer sends them nothing by
+ * pid but the answers to their calls. */
+#define DISCLOSED_GLOBAL	2
 int	disclose_has(struct idset *conn, struct idset *published,
 	    const struct dist_msg *m);
 

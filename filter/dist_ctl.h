@@ -127,6 +127,10 @@ struct dist_msg {
 	 * first bytes only and global_ok is 0. */
 	int			pl_fun;
 	int			pl_request;
+	/* pl_reply: the payload is a gen_server reply carrying an atom,
+	 * {Tag, Atom} with Tag a reference, {Ref, Node} or [alias | Ref]:
+	 * all that global's own processes are sent by pid (disclose.h). */
+	int			pl_reply;
 	int			pl_partial;
 	int			global_ok;
 	/* The node a global message says it comes from (its Node element,

@@ -219,12 +219,50 @@ is_server_request(const uint8_t *q, const uint8_t *end)
 	}
 }
 
+/* A reply tag: a reference, {Ref, Node} (multi_call), or [alias | Ref]
+ * (OTP 24+ calls).  Bounded reads. */
+static int
+is_reply_tag(const uint8_t *q, const uint8_t *end)
+{
+	uint32_t arity;
+	struct dg_span a;
+
+	if (q >= end)
+		return 0;
+	if (is_ref(q))
+		return 1;
+	if (pl_tuple(&q, end, &arity) == 0)
+		return arity == 2 && q < end && is_ref(q) &&
+		    pl_skip(&q, end) == 0 && pl_atom(&q, end, &a) == 0;
+	if (*q != T_LIST || end - q < 5 || get_u32(q + 1) != 1)
+		return 0;
+	q += 5;
+	return pl_atom(&q, end, &a) == 0 && span_eq(a, "alias") &&
+	    q < end && is_ref(q);
+}
+
+/* {Tag, Atom}: the answer of a gen_server call whose result is an atom
+ * (global's set_lock, del_lock, register, unregister). */
+static int
+is_atom_reply(const uint8_t *q, const uint8_t *end)
+{
+	uint32_t arity;
+	struct dg_span a;
+
+	if (pl_tuple(&q, end, &arity) != 0 || arity != 2 ||
+	    !is_reply_tag(q, end) || pl_skip(&q, end) != 0)
+		return 0;
+	return pl_atom(&q, end, &a) == 0;
+}
+
 /* A send to a pid or an alias: is it code, or a request? */
 static int
 inspect_pid_send(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
 {
 	m->pl_request = m->pl_state == MALFORMED ||
 	    is_server_request(q, end);
+	m->pl_reply = m->pl_state == PROVEN && !m->pl_partial &&
+	    is_atom_reply(q, end);
 	return 0;
 }
 
@@ -487,7 +525,30 @@ behaviour_of(const uint8_t *q, const uint8_t *end)
  * peer's (m->claim_node, which the proxy checks).
  */
 #define NK_IS_AUTH	SH_T(SH_A("$gen_call"), SH_T(SH_K(SH_PEER_PID), \
-			    SH_K(SH_ANY)), SH_T(SH_A("is_auth"), SH_K(SH_ATOM)))
+			    SH_FN(is_call_tag)), SH_T(SH_A("is_auth"), \
+			    SH_K(SH_ATOM)))
+
+/*
+ * The Tag of a gen_server call as gen:call makes it: a reference (OTP
+ * before 24) or [alias | Ref].  net_kernel's answer {Tag, yes} echoes
+ * it, and distguard counts what the answer holds as disclosed: a Tag
+ * holding a pid of this node the peer saw on the wire but was never
+ * shown (rex's, as the sender of its features_reply) laundered it into
+ * a disclosed one, and a send by pid then stopped rex (the live fuzzer's
+ * ping_echo class; docs/SECURITY.md 7).
+ */
+static int
+is_call_tag(const uint8_t *t)
+{
+	struct dg_span a;
+
+	if (is_ref(t))
+		return 1;
+	if (t[0] != T_LIST || get_u32(t + 1) != 1)
+		return 0;
+	t += 5;
+	return term_atom(&t, &a) == 0 && span_eq(a, "alias") && is_ref(t);
+}
 #define REX_FEATURES	SH_T(SH_K(SH_PEER_PID), SH_A("features_request"))
 
 static int

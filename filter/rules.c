@@ -16,6 +16,7 @@
 #include "dg.h"
 #include "dg_conf.h"
 #include "dist_ctl.h"
+#include "disclose.h"
 #include "idset.h"
 #include "rules.h"
 #include "spawnopt.h"
@@ -155,6 +156,8 @@ pid_send_ok(const struct dist_msg *m, const char **why)
 		return refuse(why, WHY_FUN);
 	if (m->pl_request)
 		return refuse(why, WHY_REQUEST);
+	if (m->disclosed == DISCLOSED_GLOBAL && !m->pl_reply)
+		return refuse(why, WHY_NOT_GLOBAL);
 	return 1;
 }
 

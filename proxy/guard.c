@@ -8,6 +8,8 @@
 
 #include "filter/disclose.h"
 #include "filter/dist_ctl.h"
+#include "filter/idset.h"
+#include "filter/term.h"
 #include "guard.h"
 #include "nodes.h"
 
@@ -257,3 +259,44 @@ note_sent(struct leg *src, const struct dist_msg *m, const struct df_frame *f,
 	return DF_FORWARD;
 }
 
+
+/* ---- global's sync, per connection ------------------------------------- */
+
+/*
+ * global_name_server takes one exchange per sync tag: a second one
+ * (well typed, the same Tag) reaches its exchange_ops with the first
+ * one's operations saved, and exits with case_clause, which halts the
+ * node (the live fuzzer's global_repeat class).  The Tags of the
+ * exchanges forwarded on this connection are kept in the disclosed set
+ * under a key of their own ('x' and the Tag's bytes): it is bounded and
+ * forgets the oldest, and a new sync after a reconnect has a new Tag.
+ */
+int
+global_exchange_repeated(struct guard *g, const struct dist_msg *m)
+{
+	const uint8_t *q = m->payload;
+	struct dg_span tag;
+	uint8_t key[1 + 64];
+	uint32_t arity;
+	size_t n;
+	int i;
+
+	if (!m->global_ok || m->type != DG_T_REG_SEND || q == NULL)
+		return 0;
+	if (term_tuple(&q, &arity) != 0 || arity != 2 ||
+	    term_atom(&q, &tag) != 0 || !span_eq(tag, "$gen_cast") ||
+	    term_tuple(&q, &arity) != 0 || arity != 5 ||
+	    term_atom(&q, &tag) != 0 || !span_eq(tag, "exchange"))
+		return 0;
+	for (i = 0; i < 3; i++)		/* Node, Names, NamesExt */
+		q = term_next(q);
+	n = (size_t)(term_next(q) - q);
+	if (n > sizeof(key) - 1)
+		n = sizeof(key) - 1;
+	key[0] = 'x';
+	memcpy(key + 1, q, n);
+	if (idset_has(&g->disclosed, idset_hash(key, n + 1), 0))
+		return 1;
+	(void)idset_add(&g->disclosed, idset_hash(key, n + 1));
+	return 0;
+}

@@ -47,4 +47,9 @@ void		 held_release(struct guard *, const struct dist_msg *);
 int		 tick_pass(struct guard *, double now, int interval_ms,
 		    int flood);
 
+/* 1 when m is an exchange of global's sync whose Tag an exchange already
+ * forwarded on this connection had (global_name_server exits on it); the
+ * first of each Tag is recorded. */
+int		 global_exchange_repeated(struct guard *, const struct dist_msg *);
+
 #endif

@@ -780,6 +780,14 @@ judge_for(struct leg *src, int rc, struct dist_msg *m, const char *why,
 		return -1;
 	if (verdict == DF_FORWARD && rc == 0 && held_check(src, g, m) == -1)
 		return -1;
+	if (verdict == DF_FORWARD && rc == 0 && (need & DC_NEED_GLOBAL) &&
+	    global_exchange_repeated(g, m)) {
+		relay_alert(src, "filter.denied", "deny reg_send to "
+		    "global_name_server: a second exchange of one sync, reason "
+		    "not global's protocol; connection closed");
+		session_close(src->s, "global sync out of order");
+		return -1;
+	}
 	if (verdict == DF_FORWARD && rc == 0 && g->pol.handler != NULL)
 		verdict = handle_spawn(src, f, m, passthrough);
 	if (verdict == DF_FORWARD && rc == 0)

@@ -157,6 +157,10 @@ class Peer(craft.Session):
         try:
             self.s.sendall(self.frames_of(*msg) + b"\x00\x00\x00\x00")
         except OSError:
+            # the connection is gone (distguard or B closed it): say so
+            # now, before the reader thread notices, or the caller takes
+            # the unanswered call for a hung B
+            self.eof = True
             return False
         key = tuple(ref.words)
         t0 = time.time()
@@ -612,9 +616,12 @@ class Run:
             for cls, _, _ in msgs:
                 per_class[cls] = per_class.get(cls, 0) + 1
             synced = self.peer.sync(10)
-            # the whole run is one attacker: it may cost B one name's atom
-            # budget, its connections' node names and some slack, no more
-            failure = self.judge(a.atom_budget + 2 * self.conn_no + a.atom_slack)
+            # the whole run is one attacker from one address: distguard
+            # bounds it by a name's budget per name it connects under,
+            # and all of them by the address's share (docs/FILTER.md 12:
+            # source_atoms); plus its node names and some slack
+            spend = min(a.atom_budget * self.conn_no, a.source_atoms)
+            failure = self.judge(spend + 2 * self.conn_no + a.atom_slack)
             if failure is None and not synced and not self.peer.eof:
                 failure = "B did not answer is_auth within 10 s after the batch"
             if failure:
@@ -748,6 +755,8 @@ def main():
     r.add_argument("--shrink-trials", type=int, default=40,
                    help="restarts of B a shrink may take")
     r.add_argument("--atom-slack", type=int, default=2000)
+    r.add_argument("--source-atoms", type=int, default=50000,
+                   help="atoms one source address may cost B (distguard's default source_atoms)")
     r.add_argument("--atom-budget", type=int, default=10000,
                    help="atoms the run may cost B (distguard's default budget of one peer name)")
     r.add_argument("--report-every", type=int, default=20)

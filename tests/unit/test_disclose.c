@@ -12,6 +12,8 @@
 
 #include "dg_test.h"
 #include "disclose.h"
+#include "proxy/guard.h"
+#include "proxy/session.h"
 #include "dist_ctl.h"
 #include "idset.h"
 #include "term.h"
@@ -420,6 +422,32 @@ test_pid_sends(void)
 	tb_tuple(2); tb_ref(NODE_B); tb_atom("ok");
 	CHECK_EQ(decode_all(DC_NEED_PIDSEND, &m), 0);
 	CHECK(!m.pl_fun && !m.pl_request && !m.pl_partial);
+	CHECK(m.pl_reply);
+	/* the replies global's processes get: multi_call's {{Ref, Node},
+	 * Atom}, an alias tag; nothing else is one */
+	tb_send_to(5);
+	tb_tuple(2); tb_tuple(2); tb_ref(NODE_B); tb_atom(NODE_P);
+	tb_atom("true");
+	CHECK_EQ(decode_all(DC_NEED_PIDSEND, &m), 0);
+	CHECK(m.pl_reply);
+	tb_send_to(5);
+	tb_tuple(2); tb_list(1); tb_atom("alias"); tb_ref(NODE_B);
+	tb_atom("yes");
+	CHECK_EQ(decode_all(DC_NEED_PIDSEND, &m), 0);
+	CHECK(m.pl_reply);
+	tb_send_to(5);
+	tb_tuple(2); tb_tuple(2); tb_ref(NODE_B); tb_atom(NODE_P);
+	tb_tuple(0);
+	CHECK_EQ(decode_all(DC_NEED_PIDSEND, &m), 0);
+	CHECK(!m.pl_reply);
+	tb_send_to(5);
+	tb_tuple(2); tb_atom("io"); tb_atom("aaaa");
+	CHECK_EQ(decode_all(DC_NEED_PIDSEND, &m), 0);
+	CHECK(!m.pl_reply);
+	tb_send_to(5);
+	tb_tuple(3); tb_ref(NODE_B); tb_atom("ok"); tb_atom("ok");
+	CHECK_EQ(decode_all(DC_NEED_PIDSEND, &m), 0);
+	CHECK(!m.pl_reply);
 	/* requests: gen_server call and cast, sys, forged signals */
 	tb_send_to(5);
 	tb_tuple(3); tb_atom("$gen_call"); tb_call_from(); tb_atom("stop");
@@ -650,6 +678,64 @@ test_disclose(void)
 		idset_free(&other);
 	}
 
+	/* global's own processes: the sender of a cast to a peer's
+	 * global_name_server, the locker of init_connect, the requesters
+	 * of global's own lock; a registered name's pid stays a plain one */
+	CHECK_EQ(send_ok(&s, 61, 0), 1);
+	tb_reset();
+	tb_tuple(4); tb_int(DOP_REG_SEND); tb_pid_n(NODE_B, 70); tb_atom("");
+	tb_atom("global_name_server");
+	tb_tuple(2); tb_atom("$gen_cast");
+	tb_tuple(4); tb_atom("init_connect");
+	tb_tuple(2); tb_int(6); tb_int(9); tb_atom(NODE_B);
+	tb_tuple(4); tb_atom("locker"); tb_atom("no_longer_a_pid");
+	tb_nil(); tb_pid_n(NODE_B, 71);
+	note(&s);
+	tb_reset();
+	tb_tuple(3); tb_int(DOP_MONITOR_P); tb_pid_n(NODE_B, 70);
+	tb_pid(NODE_P);
+	tb_reset();
+	tb_tuple(4); tb_int(DOP_MONITOR_P); tb_pid_n(NODE_B, 70);
+	tb_pid(NODE_P); tb_ref(NODE_B);
+	note(&s);			/* global_name_server monitors */
+	CHECK_EQ(send_ok(&s, 70, 0), DISCLOSED_GLOBAL);
+	CHECK_EQ(send_ok(&s, 71, 0), DISCLOSED_GLOBAL);
+	CHECK_EQ(send_ok(&s, 71, 1), DISCLOSED_GLOBAL);
+	tb_reset();
+	tb_tuple(4); tb_int(DOP_REG_SEND); tb_pid_n(NODE_B, 72); tb_atom("");
+	tb_atom("global_name_server");
+	tb_tuple(3); tb_atom("$gen_call");
+	tb_tuple(2); tb_pid_n(NODE_B, 72);
+	tb_tuple(2); tb_ref(NODE_B); tb_atom(NODE_P);
+	tb_tuple(2); tb_atom("set_lock");
+	tb_tuple(2); tb_atom("global"); tb_pid_n(NODE_B, 72);
+	note(&s);
+	CHECK_EQ(send_ok(&s, 72, 0), DISCLOSED_GLOBAL);
+	tb_reset();
+	tb_tuple(4); tb_int(DOP_REG_SEND); tb_pid_n(NODE_B, 73); tb_atom("");
+	tb_atom("global_name_server");
+	tb_tuple(3); tb_atom("$gen_call");
+	tb_tuple(2); tb_pid_n(NODE_B, 73);
+	tb_tuple(2); tb_ref(NODE_B); tb_atom(NODE_P);
+	tb_tuple(2); tb_atom("set_lock");
+	tb_tuple(2); tb_atom("global"); tb_list(2); tb_pid_n(NODE_B, 74);
+	tb_pid(NODE_P); tb_nil();
+	note(&s);
+	CHECK_EQ(send_ok(&s, 73, 0), 1);	/* not in the lock id */
+	CHECK_EQ(send_ok(&s, 74, 0), DISCLOSED_GLOBAL);
+	/* any process may lock another resource: its caller stays plain */
+	tb_reset();
+	tb_tuple(4); tb_int(DOP_REG_SEND); tb_pid_n(NODE_B, 75); tb_atom("");
+	tb_atom("global_name_server");
+	tb_tuple(3); tb_atom("$gen_call");
+	tb_tuple(2); tb_pid_n(NODE_B, 75);
+	tb_tuple(2); tb_ref(NODE_B); tb_atom(NODE_P);
+	tb_tuple(2); tb_atom("set_lock");
+	tb_tuple(2); tb_atom("res"); tb_pid_n(NODE_B, 75);
+	note(&s);
+	CHECK_EQ(send_ok(&s, 75, 0), 1);
+	CHECK_EQ(send_ok(&s, 61, 0), 1);
+
 	/* 200 guessed pids: none */
 	for (i = 100; i < 300; i++)
 		CHECK(!send_ok(&s, (uint32_t)i, 0));
@@ -657,9 +743,49 @@ test_disclose(void)
 	idset_free(&published);
 }
 
+/* global's sync: one exchange per Tag on a connection (proxy/guard.c) */
+static void
+tb_exchange(int64_t tag)
+{
+	tb_reset();
+	tb_tuple(4); tb_int(DOP_REG_SEND); tb_pid(NODE_P); tb_atom("");
+	tb_atom("global_name_server");
+	tb_tuple(2); tb_atom("$gen_cast");
+	tb_tuple(5); tb_atom("exchange"); tb_atom(NODE_P); tb_nil(); tb_nil();
+	tb_int(tag);
+}
+
+static void
+test_exchange_once(void)
+{
+	struct guard g;
+	struct dist_msg m;
+
+	memset(&g, 0, sizeof(g));
+	idset_init(&g.disclosed, 0);
+	tb_exchange(7);
+	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
+	CHECK(m.global_ok);
+	CHECK_EQ(global_exchange_repeated(&g, &m), 0);
+	CHECK_EQ(global_exchange_repeated(&g, &m), 1);	/* the same Tag */
+	tb_exchange(8);					/* a new sync */
+	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
+	CHECK_EQ(global_exchange_repeated(&g, &m), 0);
+	/* other messages of global are not counted */
+	tb_to_global();
+	tb_tuple(2); tb_atom("$gen_cast");
+	tb_tuple(3); tb_atom("in_sync"); tb_atom(NODE_P); tb_atom("true");
+	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
+	CHECK(m.global_ok);
+	CHECK_EQ(global_exchange_repeated(&g, &m), 0);
+	CHECK_EQ(global_exchange_repeated(&g, &m), 0);
+	idset_free(&g.disclosed);
+}
+
 int
 main(void)
 {
+	RUN(test_exchange_once);
 	RUN(test_idset_basics);
 	RUN(test_idset_bound);
 	RUN(test_idset_churn);

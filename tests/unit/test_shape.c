@@ -324,6 +324,29 @@ test_server_requests(void)
 	tb_tuple(2); tb_atom("is_auth"); tb_atom(NODE_P);
 	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
 	CHECK(m.is_auth && span_eq(m.claim_node, "c@h"));
+	/* OTP 24+: the Tag is [alias | Ref] */
+	tb_reg_send("net_kernel");
+	tb_tuple(3); tb_atom("$gen_call");
+	tb_tuple(2); tb_pid(NODE_P); tb_list(1); tb_atom("alias");
+	tb_ref(NODE_P);
+	tb_tuple(2); tb_atom("is_auth"); tb_atom(NODE_P);
+	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
+	CHECK(m.is_auth && m.proto_why == NULL);
+	/* a Tag that is no call tag: net_kernel's answer {Tag, yes} would
+	 * echo what it holds (a pid of the node: disclosure by echo) */
+	tb_reg_send("net_kernel");
+	tb_tuple(3); tb_atom("$gen_call");
+	tb_tuple(2); tb_pid(NODE_P); tb_tuple(1); tb_pid("b@h");
+	tb_tuple(2); tb_atom("is_auth"); tb_atom(NODE_P);
+	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
+	CHECK(!m.is_auth && m.proto_why != NULL);
+	tb_reg_send("net_kernel");
+	tb_tuple(3); tb_atom("$gen_call");
+	tb_tuple(2); tb_pid(NODE_P); tb_list(1); tb_atom("alias");
+	tb_pid("b@h");
+	tb_tuple(2); tb_atom("is_auth"); tb_atom(NODE_P);
+	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
+	CHECK(!m.is_auth && m.proto_why != NULL);
 	/* rex's features_request */
 	tb_reg_send("rex");
 	tb_tuple(2); tb_pid(NODE_P); tb_atom("features_request");
