@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # distguard - a firewall for Erlang distribution.
 #
 #   make          build build/distguard (release flags, -Werror)
@@ -128,6 +129,7 @@ run: all
 # The suite runs once, under ASan+UBSan; the release build is still made
 # (and must compile without warnings) first.
 test: all
+	@sh scripts/spdx.sh --check
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN="$(ASAN)" CFLAGS="-O1 -g" $(if $(CC_ASAN),CC=$(CC_ASAN)) all
 	@DG_BUILD=build/asan sh tests/run.sh
 

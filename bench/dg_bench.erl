@@ -1,3 +1,4 @@
+%% SPDX-License-Identifier: Apache-2.0
 %% dg_bench - the Erlang side of `make bench` (bench/run.sh).
 %%
 %% serve/0      on the receiving node B: registers bench_sink (counts the

@@ -1,3 +1,4 @@
+%% SPDX-License-Identifier: Apache-2.0
 %% dg_steer - an -epmd_module for the benchmarks: the stock erl_epmd for
 %% everything, except that nodes named with `-dg_route Node Host:Port` on
 %% the command line are reached at that address without asking epmd.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """epmd_rate.py PORT NAME SECONDS [PROCS] - PORT_PLEASE2 requests per second
 against an EPMD on 127.0.0.1:PORT (one request per connection, as clients
 do), from PROCS processes in parallel.  Prints one line with the rate."""

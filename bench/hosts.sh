@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/hosts.sh - the two-host section of `make bench` (docs/BENCHMARKS.md,
 # "Across two hosts"); bench/run.sh calls it, `BENCH_ONLY=hosts` runs it
 # alone.  Not a test: it prints figures and never judges them.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/hs_guess.sh - cookie guessing and handshake throughput, for the
 # closing note of "Terminate the distribution handshake on both legs".
 # Not a test: prints figures.  Loopback only; everything it starts is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * micro.c - the filter core without sockets: frames go through df_peek,
  * dist_ctl_decode_x and rules_decide exactly as proxy/relay.c drives them,

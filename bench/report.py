@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """report.py OUT - summarises a bench/run.sh run (files in OUT) as Markdown.
 
 Medians over rounds.  Ratios are paired: in each round, the path's figure

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # `make bench` runs this with sh: switch to bash before any bash syntax.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # bench/run.sh - `make bench`: distguard against a direct connection and a

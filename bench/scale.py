@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """scale.py - many cheap distribution clients for bench/run.sh.  Loopback only.
 
     scale.py conns PORT COOKIE HOST N1 N2 CONC SIGDIR

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * addr.c - the source-address key, its text and the CIDR match
  * (dg_addr.h).  No state.

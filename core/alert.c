@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * alert.c - JSON-line alerts with per-source rate limiting.
  *

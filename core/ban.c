@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ban.c - failure counting and bans per source address, or per source
  * address and claimed node name.

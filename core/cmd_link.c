@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_link.c - the commands that make the keys and certificates of links
  * between distguard hosts (docs/LINKS.md):

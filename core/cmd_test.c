@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_test.c - `distguard test`, the dry run: loads a configuration,
  * builds one message (rules_test_msg, or a payload given as a literal

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conf.c - loads the configuration (dg_conf.h) from a file of Erlang terms
  * read by eterm.c: the file's entries and their table, the defaults, the

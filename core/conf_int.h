@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conf_int.h - what the parts of the configuration loader share: the
  * loader's state, the value checks every entry uses (conf_value.c), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conf_link.c - the configuration entries of encrypted links between
  * distguard hosts (link/link_conf.h, docs/CONFIG.md "Links"):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conf_opts.c - option lists ({Section, [{Name, Value}]}): the sorted
  * table of each section, the generic range-checked setters, and the

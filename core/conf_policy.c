@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conf_policy.c - the policy grammar: rules, {peer}, {default} and
  * handlers, rules given on the command line (grants), the overlays that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conf_secret.c - the secrets: cookie files (private modes only), inline
  * cookies, the default cookie ($HOME/.erlang.cookie), their lookups by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conf_value.c - the value checks of the configuration loader: integers,
  * booleans, texts, patterns, socket addresses, CIDRs; every error as

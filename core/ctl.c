@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl.c - the control socket: a Unix stream socket that answers one
  * command per connection ("stats", "stats json", "reload",

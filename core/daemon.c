@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * daemon.c - `distguard run`: builds the daemon context, starts the EPMD
  * service and the control socket, handles signals (SIGINT/SIGTERM stop,

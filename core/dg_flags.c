@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dg_flags.c - names of the distribution capability flags (dg_flags.h), for
  * the configuration ("withhold_flags") and for logs.

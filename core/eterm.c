@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * eterm.c - reads a text file of Erlang terms (see eterm.h): a hand-written
  * lexer with one token of lookahead and a recursive-descent parser whose

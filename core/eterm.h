@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * eterm.h - a reader for text files of Erlang terms, as file:consult/1
  * reads them: each term ends with '.', '%' starts a comment that runs to

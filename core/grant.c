@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * grant.c - break-glass grants (dg_grant.h).
  *

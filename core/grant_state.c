@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * grant_state.c - the reader of the grants state file (dg_grant.h).
  *

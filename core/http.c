@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http.c - parser for the head of an HTTP/1.x request (RFC 9112 sections
  * 3 and 5, restricted to what a metrics scrape sends).  It never reads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http.h - the request side of HTTP/1.x, as much as the metrics endpoint
  * needs: the request line and the header block, bounded, parsed without

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * metrics.c - the Prometheus endpoint: the text exposition of the
  * daemon's counters, and a small HTTP/1.x server for it on the daemon's

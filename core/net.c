@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * net.c - socket helpers and per-source counting shared by the EPMD
  * service and the filtering listeners.

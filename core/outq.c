@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * outq.c - the output queue (dg_outq.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * privdrop.c - the daemon stops being root as soon as it no longer needs
  * to be, in the way OpenBSD daemons do it: first everything only root can

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * util.c - small pure helpers shared by every module: UTF-8 validation,
  * glob matching, the monotonic clock, growing texts.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * epmd_client.c - PORT2_RESP from another host's EPMD (epmd_client.h).
  * The remote EPMD is not trusted more than any peer: every length is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * epmd_client.h - the one answer distguard asks of another host's EPMD:
  * PORT2_RESP (spec 1.5), for the egress leg towards a remote node.  Pure

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * epmd_proto.c - EPMD requests from bytes, replies to bytes (spec section
  * 1).  Owns no state.  The request bytes come from any peer that reaches the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * epmd_proto.h - the EPMD wire codec (spec section 1): one request from
  * bytes to a struct, and every reply from values to bytes.

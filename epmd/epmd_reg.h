@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * epmd_reg.h - the registry of local nodes: names, creations, and the
  * filtering listener each one is reached through.  Pure bookkeeping; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * epmd_srv.c - the hardened EPMD service.
  *

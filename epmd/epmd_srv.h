@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * epmd_srv.h - the EPMD service: listening sockets, connections, and the
  * requests of spec section 1, hardened (caps, deadlines, non-blocking

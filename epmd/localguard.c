@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * localguard.c - nftables rules keeping local processes off the nodes'
  * own ports, changed by a privileged helper (localguard.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * localguard.h - a registered node's own distribution port answers only
  * distguard (issue 20).  Every local process could otherwise dial the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * procnet.c - /proc/net/tcp{,6} socket lines to values (procnet.h).
  */

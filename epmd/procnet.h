@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * procnet.h - lines of /proc/net/tcp and /proc/net/tcp6, from text to
  * values: which address a listening socket is bound to.  The EPMD service

@@ -1,3 +1,4 @@
+%% SPDX-License-Identifier: Apache-2.0
 %% distguard_epmd - the EPMD module of a node behind distguard.
 %%
 %% Start a node with `-epmd_module distguard_epmd -pa <this ebin>` (OTP 27

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * atombook.c - the atom budget's book (atombook.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * atombook.h - the distinct atoms one peer made a local node see: the atom
  * budget's count (docs/FILTER.md 12).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * deny.c - builds the frame that answers a denied request as if its target
  * did not exist (spec 5.1, 5.3, 6.6).  Trusts the raw term spans dist_ctl

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * deny.h - the answer to a denied message: the frame the target node
  * would have sent had the target not existed (docs/FILTER.md, "What a

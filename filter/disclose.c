@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * disclose.c - what the local node shows its peer, and whether a peer's
  * send targets it (disclose.h).

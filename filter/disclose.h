@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * disclose.h - the pids and aliases a node has disclosed to its peer on
  * one connection: the capabilities the profiles' sends to pids are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dist_ctl.c - the control message of one frame, and the part of its
  * payload that decides what the receiving node will run (spec 5).

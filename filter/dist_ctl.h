@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dist_ctl.h - decodes the control message of one frame, and the start of
  * its payload where the rules need it (spec 5).  Pure: reads only the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dist_ctl_int.h - what the control decoder (dist_ctl.c) and the payload
  * facts it asks for (dist_facts.c) share: bounded readers over payload

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dist_facts.c - what a payload holds, where a rule needs it: funs and
  * where they sit (the code guard), atoms (the budget), requests to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dist_frame.c - frames of an established distribution connection, one
  * direction at a time (spec 4.1-4.6).

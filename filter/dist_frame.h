@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dist_frame.h - splits one direction of an established distribution
  * connection into frames (spec 4.1-4.6).  Pure: no I/O, no allocation; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * idset.c - two generations of open-addressed hash sets (idset.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * idset.h - a bounded set of identities for one connection: the requests
  * a node made whose replies it is owed, the pids and aliases it disclosed

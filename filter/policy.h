@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * policy.h - what a policy is: the types of distribution traffic after the
  * seed RFC, actions, rules, {peer} entries and {node} scopes.  Owned by

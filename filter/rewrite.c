@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rewrite.c - builds the frame the spawn handler runs (rewrite.h).
  *

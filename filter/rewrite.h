@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rewrite.h - the seed's spawn handler: an allowed request to run code
  * rebuilt so that the node runs Module:dist_spawn_init(PeerNode, M, F, A)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rules.h - the policy engine: which peers may connect, and what each
  * decoded message of an admitted peer may do (docs/FILTER.md).

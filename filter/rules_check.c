@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rules_check.c - `distguard check`'s warnings about allowances that are
  * dangerous, or that the code guard would cancel (docs/FILTER.md 13).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rules_test.c - the synthetic messages of `distguard test`: a type name
  * and a target become the struct dist_msg the relay would have decoded,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * shape.c - matches a proven term against a static shape (shape.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * shape.h - term shapes: a pattern per message of an OTP protocol that
  * says, field by field, what type the receiving clause can take (an atom,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * spawnopt.c - judges a SPAWN_REQUEST's options (spawnopt.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * spawnopt.h - the options of a SPAWN_REQUEST, judged against what an
  * MFA rule admits (issue 18 item 5; docs/FILTER.md 18).

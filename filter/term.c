@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * term.c - a bounded, iterative scanner for the external term format, and
  * small accessors over what it has proven (spec 4.7, 6.4).

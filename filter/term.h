@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * term.h - a bounded scanner for the Erlang external term format
  * (spec 4.7, 6.4).  ei does no bounds checking, so no byte reaches ei until

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * term_lit.c - literal term text -> external term format (term_lit.h).
  * The text is the operator's; eterm bounds its size and depth, and every

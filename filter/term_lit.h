@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * term_lit.h - a literal Erlang term, as `distguard test --term` takes it,
  * in the external format: atoms, integers, strings, binaries, tuples and

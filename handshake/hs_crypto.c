@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hs_crypto.c - challenges and digests for the handshake (spec 2.5).
  * Trusts its arguments; the cookie bytes are secret and every copy of

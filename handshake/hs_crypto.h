@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hs_crypto.h - the handshake's secrets: fresh challenges from libsodium's
  * CSPRNG (stock's gen_challenge is not random: spec 2.5, 7.1) and the

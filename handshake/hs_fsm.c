@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hs_fsm.c - the handshake sequencer.  See hs_fsm.h for the order of
  * steps; each leg's own steps are in hs_leg.c.  This file carries what one

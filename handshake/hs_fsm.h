@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hs_fsm.h - the sequencer of a mediated handshake: two legs (hs_leg.h),
  * each its own engine, ordered so that neither side learns anything the

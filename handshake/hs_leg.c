@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hs_leg.c - the steps of one handshake leg (hs_leg.h).  hs_msg.c parses
  * and bounds every message; this file checks what each one proves.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hs_leg.h - one leg of a mediated handshake, as its own engine: distguard
  * is the acceptor of a leg that dialled it, the initiator of a leg it

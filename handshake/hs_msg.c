@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hs_msg.c - distribution handshake messages from bytes and to bytes
  * (spec 2.1, 2.3).  Owns no state.  The bytes come from either leg before

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hs_msg.h - the distribution handshake codec (spec 2.1, 2.3): u16
  * framing, each message body to a struct, each struct to a framed message.

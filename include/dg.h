@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dg.h - vocabulary shared by every distguard module: parser return codes,
  * limits, and small helpers.  No module state lives here.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dg_addr.h - one key for a source address, at the bottom of the module
  * stack: what bans, per-source counts and alert rate limits are keyed by,

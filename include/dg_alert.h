@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dg_alert.h - security alerts: one JSON object per line, with stable
  * dotted event names, to the configured file (and syslog), rate-limited per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dg_ban.h - per-source throttling: N failed handshakes within a window
  * ban the source address (or, for local sources, one node name claimed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dg_cmd.h - the commands of the distguard binary that are more than a
  * call into the daemon (core/main.c dispatches them).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dg_conf.h - the configuration, as loaded from a file of Erlang terms
  * (core/conf.c) and read by every module.  A loaded struct dg_conf is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dg_ctl.h - the daemon's control socket (core/ctl.c) and its client side,
  * used by `distguard stats` and `distguard reload`.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dg_daemon.h - the running daemon's context, passed to every service
  * instead of globals: the event loop, the configuration in force, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dg_etf.h - the tags of the external term format (spec 4.7), once for
  * every module that reads or writes terms.  Which of them a scanner

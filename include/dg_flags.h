@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dg_flags.h - distribution capability flags (spec section 3.1).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dg_grant.h - break-glass grants: temporary rules for a peer pattern,
  * asked for through the control socket, that end by themselves.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dg_metrics.h - the Prometheus endpoint: {metrics, "127.0.0.1:9369"}
  * serves GET /metrics in the text exposition format (version 0.0.4) from

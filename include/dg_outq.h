@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dg_outq.h - bytes waiting for a non-blocking socket (core/outq.c): the
  * one queue of the sessions, the EPMD service, the control socket and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dg_privdrop.h - the daemon gives up root once it is set up
  * (core/privdrop.c).

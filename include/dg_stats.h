@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dg_stats.h - counters per (local node, peer node) x type x verdict, plus
  * frames and bytes per direction: what `distguard stats` prints.  Rows

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dg_wire.h - bounded big-endian readers and writers over caller memory.
  *

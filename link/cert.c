@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cert.c - host certificates: encoding, signing and the strict parser
  * (format in cert.h).

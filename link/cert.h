@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cert.h - host certificates: a cluster key vouches that a host name owns
  * a host key, for a time, and may carry the node names of some patterns.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hostkey.c - host keys: generation, the private key file (created
  * exclusively with mode 0600; read only when private and ours), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hostkey.h - a distguard host's long-term key (Ed25519, libsodium
  * crypto_sign), its private key file and the text form of its public key

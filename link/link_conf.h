@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * link_conf.h - the link entries of the configuration, as core/conf_link.c
  * loads them: this host's key (and certificate), the {link} entries, the

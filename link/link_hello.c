@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * link_hello.c - the link hello (link_hello.h): encoding, the strict
  * decoder, and the name binding check.

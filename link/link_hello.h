@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * link_hello.h - what two daemons say over an established link before a
  * connection's Erlang bytes: which node wants which, with the names,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * link_hs.c - the link key exchange (link_hs.h, docs/LINKS.md).  Every
  * message is checked for its exact length before a byte of it is used;

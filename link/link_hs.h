@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * link_hs.h - the key exchange between two distguard daemons, pure: bytes
  * and the time in, bytes and events out.  No sockets, no timers (the glue

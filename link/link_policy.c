@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * link_policy.c - the decision on a peer's proven identity (entries pin
  * keys, certificates vouch for keys) and the name binding of a link.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * link_policy.h - who may be at the other end of a link, and which node
  * names a link may carry.  Pure: the trust set is data (built by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * link_rec.c - records over secretstream (link_rec.h): bounded lengths,
  * authenticated before delivery, rekeyed on a schedule both ends compute.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * link_rec.h - the record layer of an established link: one
  * crypto_secretstream_xchacha20poly1305 stream per direction, keyed by the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * egress.c - the table of egress listeners (egress.h).  Bounded: past
  * EGRESS_MAX targets the one asked for least recently gives its port up

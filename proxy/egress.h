@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * egress.h - the egress ports: one loopback listener per remote node that
  * nodes of ours asked to reach (distguard_epmd's address_please).  A node

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * guard.c - what the guard of a node of ours keeps (session.h): the
  * replies it is owed, what it disclosed and published, its atom book.

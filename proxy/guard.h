@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * guard.h - a node's guard on one connection (guard.c): owed replies,
  * disclosures, what it published through global, its atom book.

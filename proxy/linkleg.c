@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * linkleg.c - link legs and the link listener (linkleg.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * linkleg.h - the socket side of a link leg: the key exchange
  * (link/link_hs.c) and then records (link/link_rec.c) over one TCP

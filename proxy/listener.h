@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * listener.h - one filtering listener per registered node: the port EPMD
  * advertises for the node.  Accepted connections become sessions

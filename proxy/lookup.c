@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lookup.c - a PORT_PLEASE2 to another host's EPMD (lookup.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lookup.h - asks another host's EPMD for the port of one node
  * (PORT_PLEASE2), without blocking the loop: connect, one request, one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * nodes.c - the table of nodes of ours (nodes.h).  One event loop: plain
  * arrays, searched linearly (a host runs a handful of nodes; the lookups

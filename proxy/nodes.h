@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * nodes.h - what distguard keeps about each node of ours across its
  * connections, keyed by the node's alive part (one registration per

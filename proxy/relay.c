@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * relay.c - moves frames between the legs once both handshakes are done,
  * and puts the filter on the path.

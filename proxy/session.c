@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * session.c - lifecycle of one mediated connection, and the handshake on
  * both legs (the sequencer is handshake/hs_fsm.c; this file gives it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * session_egress.c - a node of ours dials out (docs/ARCHITECTURE.md,
  * "Egress"): its connection to an egress port becomes a session in the

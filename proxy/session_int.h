@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * session_int.h - what the parts of a session share (session.c: the
  * lifecycle, the inbound handshake and its I/O; session_egress.c: a node

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * session_link.c - a session whose remote side is another distguard host,
  * over a link (linkleg.h, docs/LINKS.md).  Each daemon runs the Erlang

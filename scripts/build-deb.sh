@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # scripts/build-deb.sh OUTDIR - builds the Debian package from a copy of
 # the working tree (dpkg-buildpackage writes its results next to the
 # source directory, so the copy keeps them out of the tree's parent) and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs, from Debian packages, whatever distguard needs to build and test
 # and is missing.  Cheap when everything is present: it only tests files.
 # As root it runs apt-get; otherwise it prints the command to run.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # gen-conf-default.sh IN OUT - writes the C source of the embedded default
 # configuration (conf_default_text, include/dg_conf.h) from IN, the text of
 # examples/distguard.conf, so that the default exists once.  Called by the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # A Debian root of one suite with that suite's Erlang/OTP (and, for forky,
 # Elixir and rebar3), for the interop suite (tests/interop/) and for anyone
 # who needs another OTP release than the host's.  Debian packages only:
@@ -43,7 +44,7 @@ case $SUITE in
 	# rebar3 (3.28) goes in afterwards, with apt (see add_apt_packages).
 	APT_PACKAGES=rebar3 ;;
 -h|--help|"")
-	sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'
+	sed -n '2,/^set -eu/p' "$0" | sed '/^# SPDX-License-Identifier: /d; $d; s/^# \{0,1\}//'
 	[ -n "$SUITE" ]; exit ;;
 *) die "unknown suite $SUITE (trixie, forky; see --help)" ;;
 esac

@@ -19,7 +19,7 @@ TAG="SPDX-License-Identifier: Apache-2.0"
 
 check=0
 if [ "${1:-}" = --check ]; then check=1; shift; fi
-case ${1:-} in -h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
+case ${1:-} in -h|--help) sed -n '2,/^set -eu/p' "$0" | sed '/^# SPDX-License-Identifier: /d; $d; s/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
 
 # style FILE: the comment style of FILE's kind (c, erl, hash), or nothing

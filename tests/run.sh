@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs the distguard test suite and prints one closing line,
 # "N passed, N failed".  Every test prints "ok - name" or "not ok - name";
 # a test program that dies without printing its own result counts as one

@@ -1,3 +1,4 @@
+%% SPDX-License-Identifier: Apache-2.0
 %% demo - the seed RFC's scenario: one erpc:cast halts a whole cluster.
 %%
 %% The RFC writes the attack as

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # examples/demo/run.sh - `make demo`: the seed RFC's scenario, twice.
 #
 # Three nodes, foo, bar and baz.  bar pings baz; then foo runs

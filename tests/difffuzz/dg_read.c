@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dg_read.c - distguard's reading of control messages, for the
  * differential fuzzer (tests/difffuzz/dgdiff.erl).  A port program: each

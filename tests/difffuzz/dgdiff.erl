@@ -1,3 +1,4 @@
+%% SPDX-License-Identifier: Apache-2.0
 %% dgdiff.erl - the differential fuzzer (issue 26, item 2): distguard's
 %% reading of a control message and its payload against what this node's
 %% decoder builds from the same bytes.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/difffuzz/run.sh [smoke|long|N] [SEED]: the differential fuzzer
 # (dgdiff.erl) against this host's OTP, and against the OTP 27 and 29
 # roots of scripts/otp-root.sh (or scripts/trixie-root.sh) when they are

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """argclaim.py - code requests whose argument list runs past the 68 KiB
 window distguard decides on (issue 26, docs/FILTER.md 10), for
 t_argclaim.sh.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """craft.py - crafted (and hostile) clients for the end-to-end tests.
 
 Speaks just enough EPMD and distribution handshake to drive distguard on

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """ctlsend.py - a raw control-socket client, as any local process could
 write one (it need not be our CLI, nor pass its checks).
 

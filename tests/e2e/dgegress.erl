@@ -1,3 +1,4 @@
+%% SPDX-License-Identifier: Apache-2.0
 %% dgegress - helpers of the egress end-to-end test (t_egress.sh).
 -module(dgegress).
 -export([attacker/2, forge_pid/2]).

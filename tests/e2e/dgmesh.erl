@@ -1,3 +1,4 @@
+%% SPDX-License-Identifier: Apache-2.0
 %% dgmesh - what the nodes of tests/e2e/t_mesh.sh run: a global mesh that
 %% forms through distguard alone (the hub pings every member; global's
 %% connect_all does the rest), then one global name per node, seen from

@@ -1,3 +1,4 @@
+%% SPDX-License-Identifier: Apache-2.0
 %% dgnoout - an EPMD module for test nodes that never dial another host:
 %% erl_epmd for everything, but no address for a node of another host.
 %% t_egress.sh gives it to P3, so that global's sync is settled by B

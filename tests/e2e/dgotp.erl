@@ -1,3 +1,4 @@
+%% SPDX-License-Identifier: Apache-2.0
 %% dgotp - what the t_otp_*.sh suites run on their nodes (issue 18).
 %% watch/0 (on the protected node): every 250 ms prints one line
 %%   "state N Pids Atoms GN"

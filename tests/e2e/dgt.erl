@@ -1,3 +1,4 @@
+%% SPDX-License-Identifier: Apache-2.0
 %% dgt - the code end-to-end test nodes run.
 %% serve/0: registers the processes tests talk to, then waits (at most
 %% 120 s, or until told to stop).

@@ -1,3 +1,4 @@
+%% SPDX-License-Identifier: Apache-2.0
 %% dgt_handler - the spawn handler of t_guard.sh ({handler, spawn_request,
 %% dgt_handler}): logs each call it is given to $DGT_HANDLER_LOG, then
 %% runs it, so the caller gets what the original function returns.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """fragflood.py - open fragment sequences that never end (issue 26, item 3),
 for t_reassembly.sh.
 

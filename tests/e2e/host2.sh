@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/e2e/host2.sh - "another host" for the end-to-end tests (sourced
 # after lib.sh, bash, as root): a network namespace with its own loopback
 # and its own port space, joined to this one by a veth pair with the

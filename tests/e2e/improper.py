@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """improper.py - code requests whose argument list ERTS reads otherwise than
 its first LIST_EXT header says (issue 26), for t_improper.sh.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """lgprobe.py - what a local process of any user can try against a node's
 own port and distguard's EPMD (t_localguard.sh runs it under setpriv).
 

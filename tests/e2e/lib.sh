@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/e2e/lib.sh - shared by every end-to-end test (sourced, bash).
 #
 # Each test script gets its own work directory, its own ports (free ones,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """linkflood.py - an unauthenticated flood of a distguard link listener,
 from one source address (issue 25).  It holds no key: it only costs the
 daemon what the daemon lets it cost.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """linkrelay.py - a TCP relay for the link tests (t_link.sh): sits between
 two distguard daemons, records what crosses it, and can misbehave.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/e2e/ports.sh - loopback ports and bounded waits, shared by the
 # end-to-end tests (lib.sh) and the benchmarks (bench/run.sh).  Sourced by
 # bash.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: alerts are JSON lines with the stable fields, rate-limited
 # per source, and what was suppressed is counted in the next alert.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: an argument list that runs past the 68 KiB window is judged
 # on the count its header states, and the walk verifies the claim (issue
 # 26, docs/FILTER.md 10).

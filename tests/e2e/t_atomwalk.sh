@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: payloads are seen whole (issue 18 item 3, its class 2).
 #
 # Under the embedded default's profiles, a send to a pid that b published

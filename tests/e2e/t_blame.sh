@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: blame lands on the right party (issue 10).
 #  - a local source (registration_from, 127.0.0.1) that fails handshake
 #    after handshake under a name of its own is banned for that name only;

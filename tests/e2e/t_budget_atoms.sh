@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: atom accounting that name rotation cannot beat (issue 18,
 # item 4).  A peer reconnects under 200 new names, each spending just
 # under the per-name budget (9,000 of 10,000 fresh atoms) through a send

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: what a peer makes a node hold, and ticks (issue 18, item 7),
 # under the embedded default ({default, [ping, global, replies]}).
 #

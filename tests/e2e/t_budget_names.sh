@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: the handshake's names are atoms of the node (issue 18,
 # item 4).  OTP's dist_util makes an atom of a peer's node name as soon as
 # it reads send_name, before any cookie is checked.  Before the fix

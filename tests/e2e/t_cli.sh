@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: the command line contract and `make run`'s embedded default.
 . "$(dirname "$0")/lib.sh"
 

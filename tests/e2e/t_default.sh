@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: the embedded default policy against real nodes (issue: the
 # embedded default let any cookie holder run code on a node).
 #

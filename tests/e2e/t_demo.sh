@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: the seed RFC's halt scenario behind distguard (the second
 # half of `make demo`, examples/demo/run.sh).  foo may only send to
 # gateway; bar and baz trust each other.  bar pings baz, then foo runs

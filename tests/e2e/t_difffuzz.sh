@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The differential fuzzer's small run (issue 26, item 2): 30,000 generated
 # and mutated control messages and payloads read by distguard
 # (tests/difffuzz/dg_read) and by this host's OTP, and by OTP 27 and 29

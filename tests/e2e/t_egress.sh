@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: egress.  Every connection of a protected node is judged,
 # whoever dialled it: a node of ours that dials out goes through its
 # egress port (distguard_epmd's address_please), and what the remote sends

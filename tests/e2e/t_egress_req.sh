@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: EGRESS_REQ only from the node it serves (issue 18, item 8).
 #
 # Before the fix distguard answered 'E' for any process that connected

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: the EPMD service with real nodes and the stock epmd client
 # (issue: foundation and hardened EPMD).
 . "$(dirname "$0")/lib.sh"

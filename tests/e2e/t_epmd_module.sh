@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: distguard_epmd, the EPMD module of protected nodes (issue
 # 12).  Real OTP nodes with -epmd_module distguard_epmd (lib.sh's
 # node_start gives it): they register mediated, re-register by themselves

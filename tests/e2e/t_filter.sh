@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: the message filter with real nodes (issue: decode and filter
 # every distribution message, deny by default).
 #

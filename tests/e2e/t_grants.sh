@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: break-glass grants.  An operator's node (ops1) normally may
 # only ping b.  It stays connected throughout, and makes an erpc call at
 # each step, when the test tells it to (a file in $T):

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: deeper filtering (issue: code and atom guards, pid
 # capabilities, the seed's handlers), with real nodes.
 #

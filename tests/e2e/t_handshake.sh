@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: the distribution handshake terminated on both legs (issue:
 # Terminate the distribution handshake on both legs).  Real nodes, a C
 # node, and crafted clients from several loopback source addresses (so

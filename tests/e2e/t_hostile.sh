@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: hostile input against a running distguard with real nodes
 # behind it (issue: fuzzing and the hostile-input suite, part 2).
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: an argument list is judged at the arity ERTS runs (issue 26,
 # item 1).  ERTS decodes a LIST_EXT whose tail is another list as one
 # proper list, and LIST_EXT(0, T) as T; an MFA rule with a fixed arity

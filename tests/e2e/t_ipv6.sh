@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: IPv6.  inet6 nodes register with distguard over ::1 and are
 # reached through listeners on "::", which take IPv4 peers too; an inet6
 # node with distguard_epmd dials out through an egress port on ::1.

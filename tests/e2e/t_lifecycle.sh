@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: lifecycle under stress (issue: fuzzing and the hostile-input
 # suite, part 3): a node restarting under open connections, SIGHUP under
 # load, and running out of file descriptors.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: an encrypted, key-authenticated link between two distguard
 # hosts (docs/LINKS.md).  Host 1 is this namespace, host 2 a network
 # namespace of the test's own (host2.sh); each runs a daemon with a host

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: the link key commands (distguard keygen, pubkey, sign) and
 # the configuration entries they feed ({host_key}, {link}, {trust},
 # {revoked}), through `distguard check`.  No daemon, no node: the links

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: the link protocol's test vectors, checked by a second,
 # independent implementation.  test_link replays the fixed-seed exchange
 # of docs/LINKS.md and records it; the recording must equal the committed

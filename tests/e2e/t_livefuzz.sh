@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: the admitted-set live fuzzer, small run (issue 18, item 2).
 #
 # A crafted peer with the cookie does a real handshake through distguard

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: local processes cannot go around distguard (issue 20).
 # The daemon drops to `daemon` (uid 1); the protected node b runs as root;
 # the local attacker is uid nobody (setpriv).  Checked: b's own

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: a legitimate cluster never trips the defences (issue 10).
 # Nine OTP 25 nodes on this host, all behind one distguard, under the
 # embedded default handshake and ban settings and the default policy

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: the Prometheus endpoint.  promtool (Debian's prometheus)
 # accepts what it serves; the counters move after allowed and denied
 # traffic from real nodes, failed handshakes and a ban; peers past

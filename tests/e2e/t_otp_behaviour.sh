@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end, issue 18 item 6: OTP's behaviour protocols are not "a
 # message to a name".  A typical allow-list names a gen_server and a
 # supervisor; through them a peer used to read a server's state

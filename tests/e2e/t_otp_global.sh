@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end, issue 18 item 1: under the embedded default a profile admits
 # only what the receiving OTP code handles.  Each message below has the
 # tag and arity of global's, net_kernel's or rex's protocol with one field

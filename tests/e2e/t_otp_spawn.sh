@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end, issue 18 item 5: spawn_request options are judged.  A
 # typical allow-list admits one MFA; a peer used to add options to the
 # request that the node applied as given: {min_heap_size, 1 bsl 36}

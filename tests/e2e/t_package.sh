@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: the Debian package.  Builds it from the tree
 # (dpkg-buildpackage -b -us -uc, scripts/build-deb.sh), installs it into a
 # Debian bookworm root (debootstrapped once and cached outside the tree,

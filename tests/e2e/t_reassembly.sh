@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: reassembly is bounded where it lands (issue 26, item 3).
 #
 # A receiving ERTS keeps every fragment of a message until its last one.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: one policy resolution per connection, from the final names.
 # Admission checks a provisional name (alive@<this host's short name>),
 # since B's full name only arrives in B's challenge; the policy that is

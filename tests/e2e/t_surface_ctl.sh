@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: a control socket that knows who calls (issue 25; core/ctl.c,
 # docs/SECURITY.md).  With real processes of real users:
 #   1. uid nobody, which is also the daemon's user here: no grant, no

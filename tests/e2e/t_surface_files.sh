@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: the daemon's own files (issue 25, docs/SECURITY.md "The
 # daemon's own files").  The state directory and the alerts directory
 # belong to the daemon's user, so any process of that user can plant

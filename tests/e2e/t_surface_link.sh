@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: the link listener under a flood from one source (issue 25;
 # proxy/linkleg.c link_admit, core/net.c net_admit).  Two hosts (host2.sh):
 # D1 here, D2 in a namespace of the test's own; B (host 1) reaches R

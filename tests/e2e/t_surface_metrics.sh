@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: the metrics endpoint under slow clients from one source
 # (issue 25; core/metrics.c through the shared gate, net_admit).  One
 # source (127.0.0.2) opens 12 connections and sends nothing, as slowly as

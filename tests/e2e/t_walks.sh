@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: the payload walk makes no false positives (issue 18 item 3,
 # issue 26; docs/FILTER.md 10).
 #

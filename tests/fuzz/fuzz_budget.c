@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_budget.c - the budgets of issue 18 (proxy/nodes.c, proxy/guard.c
  * held_*): any control message with its payload, decoded as the relay

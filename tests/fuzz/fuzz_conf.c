@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_conf.c - libFuzzer harness for the configuration loader: arbitrary
  * bytes through conf_load_text (the term reader and every entry checker).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_ctl.c - dist_ctl_decode on arbitrary bytes, in header mode and in
  * pass-through mode (the first input byte chooses); every span it returns

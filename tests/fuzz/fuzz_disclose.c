@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_disclose.c - the profiles' payload facts and the disclosure table
  * on arbitrary bytes.  Input: one flags byte (bit 0 pass-through, bit 1

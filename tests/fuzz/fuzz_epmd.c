@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_epmd.c - libFuzzer harness for epmd_parse (epmd/epmd_proto.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_epmd_client.c - libFuzzer harness for epmd_parse_port2_resp
  * (epmd/epmd_client.c): what another host's EPMD answers.  Beyond "no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_frame.c - a byte stream through df_peek / df_commit and, for every
  * message or first fragment, dist_ctl_decode: in header mode (with and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_grant_state.c - libFuzzer harness for the grants state file reader
  * (core/grant_state.c): arbitrary bytes, as a process of the daemon's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_guard.c - the deeper filtering on arbitrary bytes: dist_ctl's one
  * payload walk with the code guard's and the atom budget's needs (every

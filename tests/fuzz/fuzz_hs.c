@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_hs.c - libFuzzer harness for the handshake codec
  * (handshake/hs_msg.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_hs_fsm.c - libFuzzer harness for the two-leg handshake engine
  * (handshake/hs_fsm.c): arbitrary bytes from both legs, in arbitrary

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_http.c - http_parse_request on arbitrary bytes: it must never read
  * outside the input, a refusal must say why, an accepted head must end

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_link_cert.c - libFuzzer harness for the link parsers that are not
  * the exchange: certificates (binary and text), the link hello, public

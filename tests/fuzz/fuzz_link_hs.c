@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_link_hs.c - libFuzzer harness for the link key exchange
  * (link/link_hs.c) in both roles.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_link_rec.c - libFuzzer harness for the link record layer
  * (link/link_rec.c): the receiving side of one direction, on arbitrary

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_otpproto.c - what judges OTP's protocols by type (issue 18 items
  * 1, 5, 6) on arbitrary bytes: filter/shape.c through global's,

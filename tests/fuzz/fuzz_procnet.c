@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_procnet.c - libFuzzer harness for the /proc/net/tcp{,6} line parser
  * (epmd/procnet.c).

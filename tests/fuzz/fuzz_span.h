@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_span.h - for harnesses of the decoders: every span a decoder hands
  * out must lie inside the input it was given, or the harness aborts.

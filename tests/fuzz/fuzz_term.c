@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_term.c - term_scan on arbitrary bytes; what it accepts must also be
  * walkable by term_skip and term_next, and ei (which trusts its input) must stay inside

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Builds and runs every libFuzzer harness, tests/fuzz/fuzz_<name>.c, linked
 # with all library sources (as the Makefile builds them, minus core/main.c)
 # under ASan + UBSan.  Seeds come from tests/fuzz/seeds/<name>/ (read only;

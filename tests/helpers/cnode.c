@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cnode.c - an erl_interface C node for the end-to-end tests: connects to
  * a node through distguard (ei finds the EPMD port in ERL_EPMD_PORT, asks

@@ -1,3 +1,4 @@
+%% SPDX-License-Identifier: Apache-2.0
 %% iop - the interop battery (tests/interop/).  Compiled by the host's
 %% OTP 25 erlc; the same beam runs on OTP 25 and OTP 27 nodes.
 %%

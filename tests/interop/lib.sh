@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/interop/lib.sh - shared by the interop suites (sourced, bash), on
 # top of tests/e2e/lib.sh (work directory, ports, trap, ok/not ok).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """pty_drive.py - drives an interactive program in a pseudo-terminal, as a
 person at a terminal would, for a bounded time (an expect-like script).
 

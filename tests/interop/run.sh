@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make interop: OTP 25 (the host), OTP 27 (Debian trixie) and OTP 29 (Debian
 # forky), each of the latter two in a cached debootstrapped root, and
 # Elixir 1.14 (on 25) and 1.20 (on 29) through distguard.  Runs every

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Interop battery: OTP 25 (the host), OTP 27 (Debian trixie) and OTP 29
 # (Debian forky) through distguard, in every direction: each release as the
 # peer of each release's protected node.  Columns are PEER->NODE, e.g. "25->27": an OTP 25 peer

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Interop: Elixir behind distguard.  EXV says which: 25 (the default) is
 # Debian's elixir on the host's OTP 25 (Elixir 1.14); 29 is Debian forky's
 # Elixir 1.20 on OTP 29, chrooted in the root scripts/otp-root.sh builds

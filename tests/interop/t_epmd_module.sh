@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Interop: distguard_epmd on OTP 27 (Debian trixie, chrooted) and OTP 29
 # (Debian forky, chrooted) as well as on the host's OTP 25: compiled by each
 # release's own erlc, set with -kernel epmd_module (OTP 27's form) and with

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Interop: a mixed global mesh through distguard.  Nine members, three each
 # of OTP 25, 27 and 29, started together; each connects to the seed
 # and global fills in the full mesh (members connecting to each other at

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """captures.py - the messages an OTP 25 initiator sent in the captured
 sessions (tests/vectors/captures/*/dist1.a2b.bin, the fixtures' raw bytes),
 as decoded (control, payload) terms: the seeds of the live fuzzer's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """etf.py - the external term format, both ways, for the live fuzzer.
 
 A term model small enough to mutate: Python ints, floats, tuples, lists

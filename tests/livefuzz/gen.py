@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """gen.py - the live fuzzer's message generator.
 
 Makes messages of the shapes distguard admits (docs/FILTER.md section 7:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/livefuzz/lf.sh - the live fuzzer's setup, shared by
 # tests/e2e/t_livefuzz.sh (the small run of make test) and
 # tests/livefuzz/run.sh (the long run of make fuzz / make fuzz-live).

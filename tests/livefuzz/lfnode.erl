@@ -1,3 +1,4 @@
+%% SPDX-License-Identifier: Apache-2.0
 %% lfnode - node B of the live fuzzer (tests/livefuzz/), behind distguard.
 %%
 %% serve(Secs) registers what the allow-list of the fuzz admits - a

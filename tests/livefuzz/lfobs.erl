@@ -1,3 +1,4 @@
+%% SPDX-License-Identifier: Apache-2.0
 %% lfobs - the observer of the live fuzzer: a hidden node with allow_all
 %% towards B that the harness (livefuzz.py) drives over stdin/stdout.
 %%

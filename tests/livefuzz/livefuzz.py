@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """livefuzz.py - the admitted-set live fuzzer (issue 18, item 2).
 
 A crafted peer does a real handshake through distguard to node B and

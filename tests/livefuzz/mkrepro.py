@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """mkrepro.py - writes the minimal reproducers of the crash classes the live
 fuzzer found on main (tests/livefuzz/repro/*.lfr), one message each (or the
 few a class needs), in the format livefuzz.py saves and replays.

@@ -1,3 +1,4 @@
+%% SPDX-License-Identifier: Apache-2.0
 %% my_api - the MFA the live fuzzer's allow-list admits,
 %% {allow, spawn_request, [{my_api, handle, 1}]}: a typical API entry that
 %% takes a request term, matches what it knows and answers the rest.

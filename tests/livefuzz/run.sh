@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/livefuzz/run.sh - the long run of the admitted-set live fuzzer
 # (make fuzz-live; make fuzz runs it too).  One distguard under the
 # embedded default policy plus an allow-list (tests/livefuzz/lf.sh), node B

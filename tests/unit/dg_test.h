@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dg_test.h - the unit-test harness: one binary per module, one "ok" or
  * "not ok" line per case (tests/run.sh counts them), a guard page behind

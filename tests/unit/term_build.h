@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * term_build.h - writes external-format terms into one static buffer, for
  * unit tests that hand-build control messages and payloads.  tb_reset

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_addr.c - the source-address key (core/addr.c): v4-mapped IPv6
  * folds to IPv4 in the key, its text, its hash, the CIDR match and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_ban.c - failure counting and bans (core/ban.c): by address for
  * remote sources, by (address, claimed node name) for local ones.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_budget.c - the budgets of issue 18 items 4 and 7: the atom
  * budgets rotation cannot beat (proxy/nodes.c: per local node, per

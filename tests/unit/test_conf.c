@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_conf.c - the configuration loader (core/conf.c) and the flag names
  * (core/dg_flags.c): every entry, every kind of error with its file:line,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_deny.c - filter/deny.c: every answer is decoded back with ei and
  * checked field by field, in both framings (header mode 131,68,0 and

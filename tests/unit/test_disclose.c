@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_disclose.c - the capability checks of the profiles: filter/idset.c
  * (bounded sets), term_walk over a term that has not all arrived,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_dist_ctl.c - filter/dist_ctl.c: every frame of the captures that
  * ran without an atom cache (header mode with FRAGMENTS, and pass-through),

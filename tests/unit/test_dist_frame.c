@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_dist_frame.c - filter/dist_frame.c against every captured session
  * (both directions, whole and byte at a time, with dist_ctl_decode on each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_epmd_client.c - the PORT2_RESP parser distguard uses towards other
  * hosts' EPMDs (epmd/epmd_client.c): answers our own EPMD encoder writes,

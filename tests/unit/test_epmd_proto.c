@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_epmd_proto.c - the EPMD codec against the captured epmd session
  * (tests/vectors/captures/epmd_session) and hand-made hostile requests.

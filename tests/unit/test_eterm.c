@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_eterm.c - the Erlang term reader (core/eterm.c): values, escapes,
  * line numbers, bounds, and resynchronisation after errors.  Inputs sit

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_grant_state.c - the grants state file reader (core/grant_state.c):
  * a planted file is untrusted input.  Over-long grants are cut to

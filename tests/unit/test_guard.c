@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_guard.c - the deeper filtering of docs/FILTER.md 11-15: the
  * payload walk's atoms and its last-leaf cut (filter/term.c), the code

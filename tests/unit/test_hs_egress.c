@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_hs_egress.c - the handshake sequencer in the mirror order (egress):
  * the node of ours B dials distguard (leg ACC) and distguard dials the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_hs_fsm.c - the two-leg handshake engine, driven by hand: this file
  * plays both the peer P (an initiator) and the protected node B (an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_hs_msg.c - the handshake codec and digests against every captured
  * handshake (tests/vectors/captures/ * and flagstrip/ *, both directions)

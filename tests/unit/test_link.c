@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_link.c - the link modules (link/): host keys and their files, the
  * pasteable key text, certificates, the key exchange in both roles and

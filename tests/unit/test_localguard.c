@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_localguard.c - the commands the local guard's helper builds
  * (epmd/localguard.c): the table, one element per request, and requests

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_metrics.c - the exposition (core/metrics.c): label escaping, the
  * folding of peers past max_peers into peer="other" with their counts

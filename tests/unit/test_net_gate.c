@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_net_gate.c - the per-source gate every acceptor shares (core/net.c
  * net_admit, net_rate_*): bans, the acceptor's budget in total and per

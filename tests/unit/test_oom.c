@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_oom.c - a failed allocation while serving a connection gives up on
  * that one thing and never exits the daemon.  This binary is linked with

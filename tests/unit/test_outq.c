@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_outq.c - core/outq.c: appends within a bound, adoption, and flushes
  * to a non-blocking socket that takes less than is queued.

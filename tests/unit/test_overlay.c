@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_overlay.c - break-glass support in core/conf.c: rules given as
  * text (conf_parse_rules) with their errors, and overlays (conf_overlay)

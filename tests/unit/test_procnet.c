@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_procnet.c - /proc/net/tcp{,6} lines (epmd/procnet.c): real lines
  * in the kernel's format, the loopback test per family, and lines that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_rules.c - filter/rules.c: resolution of scopes, peers and defaults,
  * every rule kind, the profiles on the messages of the captures

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_shape.c - filter/shape.c (the term-shape matcher) and what the
  * profiles build on it (filter/dist_facts.c): global's, net_kernel's and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_spawnopt.c - filter/spawnopt.c: a SPAWN_REQUEST's options and
  * group leader judged against an MFA rule (issue 18 item 5), on

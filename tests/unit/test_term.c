@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_term.c - filter/term.c: every accepted tag, every strict prefix,
  * hostile lengths, depths, atoms and tags; accessors; agreement with ei on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_util.c - the shared helpers of core/util.c: UTF-8 validation (with
  * its eight-bytes-at-a-time ASCII path), name copies, glob matching.

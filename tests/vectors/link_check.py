@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """An independent check of the link protocol as docs/LINKS.md writes it.
 
 Recomputes the test-vector exchange (fixed host seeds 0xa1/0xb1, fixed
