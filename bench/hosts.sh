@@ -142,6 +142,8 @@ mkdir -p "$W/h1" "$W/h2"
 
 # ---- the two daemons ----------------------------------------------------------
 
+# The local guard is off: the reference paths (OTP's TLS distribution,
+# the plain daemon-to-daemon path) dial the nodes' own ports.
 dg_conf() {	# dg_conf FILE DIR EPMD_ADDRS LISTEN_ADDR RANGE_BASE [extra]
 	cat > "$1" <<EOF
 {epmd, [{port, $EPMD_PORT}, {addresses, [$3]}, {remote_port, $EPMD_PORT}, {timeout, 5}]}.
@@ -153,6 +155,7 @@ dg_conf() {	# dg_conf FILE DIR EPMD_ADDRS LISTEN_ADDR RANGE_BASE [extra]
 {user, "nobody"}.
 {egress, required}.
 {exposed, refuse}.
+{local_guard, off}.
 {default, [allow_all]}.
 ${6:-}
 EOF

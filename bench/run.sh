@@ -141,7 +141,9 @@ CONF="$W/dg.conf"
 DG_USER_ENTRY=""
 [ "$(id -u)" -eq 0 ] && DG_USER_ENTRY='{user, "nobody"}.'
 
-# write_conf BANS [GUARDS]: the benchmark's configuration.  GUARDS off:
+# write_conf BANS [GUARDS]: the benchmark's configuration, with the local
+# guard off: the direct path, the baseline, dials B's own port, which the
+# guard keeps for distguard's uid (docs/SECURITY.md 2.1).  GUARDS off:
 # a@'s rules let funs through and its atom budget is off, so that the
 # payload is not walked (docs/FILTER.md 11, 12).
 write_conf() {
@@ -157,6 +159,7 @@ write_conf() {
 {handshake, [{timeout, 7}, {max_pending, 4096}, {max_per_source, 64}]}.
 {bans, $1}.
 $DG_USER_ENTRY
+{local_guard, off}.
 {peer, "a@*", [ping, global, replies,
                {allow, reg_send, [bench_sink, bench_echo]},
                {allow, spawn_request, [{erlang, node, 0}]},
