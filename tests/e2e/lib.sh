@@ -46,6 +46,13 @@ not_ok() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
 check()  { local n=$1; shift; if "$@"; then ok "$n"; else not_ok "$n"; fi; }
 # not CMD...: succeeds when CMD fails (for check)
 not()    { ! "$@"; }
+# same A B: A is set and B equals it (one command, for check: a `[ ] && [ ]`
+# after check would leave its second half out of the check)
+same()   { [ -n "$1" ] && [ "$1" = "$2" ]; }
+# below A N: A is set and less than N
+below()  { [ -n "$1" ] && [ "$1" -lt "$2" ]; }
+# grew_below A B N: both set and B - A < N
+grew_below() { [ -n "$1" ] && [ -n "$2" ] && [ $(($2 - $1)) -lt "$3" ]; }
 
 . "$ROOT/tests/e2e/ports.sh"
 

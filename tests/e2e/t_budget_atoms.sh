@@ -17,10 +17,6 @@
 # distguard_epmd (node_start).
 DG_EGRESS=off
 cd "$T" || exit 1
-# same A B: A is set and equals B; below A N: A is set and less than N
-# (one command each, for check).
-same()  { [ -n "$1" ] && [ "$1" = "$2" ]; }
-below() { [ -n "$1" ] && [ "$1" -lt "$2" ]; }
 
 write_conf \
     '{default, [ping, global, replies]}.' \

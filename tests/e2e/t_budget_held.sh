@@ -25,10 +25,6 @@ DG_EGRESS=off
 # it: DG_ROOT=<old tree>).
 CRAFT="python3 $(cd "$(dirname "$0")" && pwd)/craft.py"
 cd "$T" || exit 1
-# same A B: A is set and equals B; below A N: A is set and less than N
-# (one command each, for check).
-same()  { [ -n "$1" ] && [ "$1" = "$2" ]; }
-below() { [ -n "$1" ] && [ "$1" -lt "$2" ]; }
 
 write_conf \
     '{default, [ping, global, replies]}.' \

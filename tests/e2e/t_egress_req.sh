@@ -15,10 +15,6 @@
 # register: egress stays required, the default).
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
-# same A B: A is set and equals B; below A N: A is set and less than N
-# (one command each, for check).
-same()  { [ -n "$1" ] && [ "$1" = "$2" ]; }
-below() { [ -n "$1" ] && [ "$1" -lt "$2" ]; }
 
 write_conf '{peer, "adm*@*", [allow_all]}.' '{default, [ping, global, replies]}.'
 dg_start || exit 1

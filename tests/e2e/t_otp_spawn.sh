@@ -68,10 +68,10 @@ check "b is alive" kill -0 "$PID_b"
 check "b's kernel did not terminate" not grep -q "Kernel pid terminated\|eheap_alloc" "$T/b.log"
 pids1=$(state_field 3); atoms1=$(state_field 4)
 check "global_name_server, net_kernel, rex, application_controller, code_server keep their pids" \
-    [ -n "$pids0" ] && [ "$pids0" = "$pids1" ]
+    same "$pids0" "$pids1"
 check "global:registered_names() answers within a second" [ "$(state_field 5)" = ok ]
 check "b's atom count stays bounded ($atoms0 -> $atoms1)" \
-    [ -n "$atoms1" ] && [ $((atoms1 - atoms0)) -lt 300 ]
+    grew_below "$atoms0" "$atoms1" 300
 check "distguard is alive" dg_alive
 
 done_tests
