@@ -56,6 +56,26 @@ grew_below() { [ -n "$1" ] && [ -n "$2" ] && [ $(($2 - $1)) -lt "$3" ]; }
 
 . "$ROOT/tests/e2e/ports.sh"
 
+# state_field N: field N of b's last "state" line (tests/e2e/dgotp.erl
+# watch(): 3 the kernel servers' pids, 4 the atom count, 5 global's answer).
+state_field() { grep '^state ' "$T/b.log" | tail -n 1 | awk -v f="$1" '{print $f}'; }
+# b_unharmed PATTERN: after the attacks, b lives, its log has no PATTERN,
+# its kernel servers keep the pids of $pids0, global answers, its atom count
+# grew by less than 300 from $atoms0, and distguard lives.
+b_unharmed() {
+	local pids1 atoms1
+	sleep 1
+	check "b is alive" kill -0 "$PID_b"
+	check "b's kernel did not terminate" not grep -q "$1" "$T/b.log"
+	pids1=$(state_field 3); atoms1=$(state_field 4)
+	check "global_name_server, net_kernel, rex, application_controller, code_server keep their pids" \
+	    same "$pids0" "$pids1"
+	check "global:registered_names() answers within a second" [ "$(state_field 5)" = ok ]
+	check "b's atom count stays bounded ($atoms0 -> $atoms1)" \
+	    grew_below "$atoms0" "$atoms1" 300
+	check "distguard is alive" dg_alive
+}
+
 EPMD_PORT=$(free_port)
 LBASE=$(pick_range)
 LMIN=$LBASE
