@@ -577,7 +577,7 @@ payload_facts(struct dist_msg *m, int flags, const uint8_t *pl,
 		rc = inspect_features_reply(pl, end, m);
 		break;
 	}
-	if (rc == 0 && (opts->need & ~DC_MSG_GOES_ON))
+	if (rc == 0 && (opts->need & ~(DC_MSG_GOES_ON | DC_STREAM)))
 		rc = inspect_facts(m->op, pl, end, opts, m);
 	return rc;
 }

@@ -203,6 +203,15 @@ struct dist_msg {
  * header's count (claim_at); only a caller that walks the rest
  * (proxy/relay.c) may set it. */
 #define DC_MSG_GOES_ON	0x40
+/* A circumstance too: the caller walks a payload admitted on its first
+ * bytes to its end (proxy/relay.c).  A send whose payload is cut where the
+ * bytes stop, with DC_STREAM_MIN of it present, is then judged on that
+ * prefix (pl_state PL_PREFIX) instead of asking for the rest: a frame
+ * streams through rather than being held whole.  Not for messages whose
+ * facts need the whole payload: global's and the system servers' shapes,
+ * rex's and net_kernel's requests, spawn requests (the handler rewrite). */
+#define DC_STREAM	0x80
+#define DC_STREAM_MIN	4096
 
 /* dist_msg.pl_state */
 enum { PL_NONE, PL_PROVEN, PL_PREFIX, PL_BAD };

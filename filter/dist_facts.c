@@ -98,7 +98,7 @@ count_fun(void *arg, const uint8_t *t)
  */
 static int
 pl_prove(const uint8_t *q, const uint8_t *end, const struct dc_opts *o,
-    struct fun_census *c)
+    int final, struct fun_census *c)
 {
 	const uint8_t *fend = o->frame_end != NULL && o->frame_end > end ?
 	    o->frame_end : end;
@@ -112,7 +112,7 @@ pl_prove(const uint8_t *q, const uint8_t *end, const struct dc_opts *o,
 		return PROVEN;
 	c->tail_cut = 0;
 	if (n == DG_AGAIN)
-		return o->final ? PREFIX : DG_AGAIN;
+		return final ? PREFIX : DG_AGAIN;
 	return n < 0 ? MALFORMED : PROVEN;
 }
 
@@ -606,6 +606,26 @@ to_global(const struct dist_msg *m)
 }
 
 /*
+ * A send judged on the first bytes of its payload (DC_STREAM): one whose
+ * facts are its head (behav, a pid send's request or reply tag) and its
+ * body's funs and atoms, which the caller's walk of the rest sees.  The
+ * heads read here are a few hundred bytes for any sender OTP has; a head
+ * longer than DC_STREAM_MIN is judged cut, as past the window.
+ */
+static int
+streams(const uint8_t *pl, const uint8_t *end, const struct dc_opts *o,
+    const struct dist_msg *m)
+{
+	if (!(o->need & DC_STREAM) || end - pl < DC_STREAM_MIN)
+		return 0;
+	if (is_pid_send(m->op))
+		return 1;
+	return is_reg_send(m->op) && m->has_name && !to_global(m) &&
+	    !to_server(m) && !span_eq(m->name, "rex") &&
+	    !span_eq(m->name, "net_kernel");
+}
+
+/*
  * The one walk over the payload, when anything needs it: the code guard
  * and the atom budget for every payload, the profiles for sends to pids
  * and to global_name_server.  Sets pl_state, pl_fun(_at), pl_partial.
@@ -627,7 +647,8 @@ walk_payload(const uint8_t *pl, const uint8_t *end, const struct dc_opts *o,
 		c.atom = o->atom;
 		c.atom_arg = o->atom_arg;
 	}
-	if ((rc = pl_prove(pl, end, o, &c)) == DG_AGAIN)
+	if ((rc = pl_prove(pl, end, o, o->final || streams(pl, end, o, m),
+	    &c)) == DG_AGAIN)
 		return DG_AGAIN;
 	m->pl_state = rc;
 	m->pl_fun = c.funs > 0;

@@ -131,7 +131,6 @@ behav_refused(const struct dg_rule *r, const struct dist_msg *m)
 
 /* rules_verdict.code while deciding: what allowed the message. */
 #define CODE_ALL	(-1)	/* allow_all: no guard */
-#define CODE_PROFILE	(-2)	/* a profile */
 
 
 /* What a profile made of a message: it admits it (1), it does not cover
@@ -418,11 +417,8 @@ ruleset_decide(const struct dg_ruleset *rs, const struct dist_msg *m,
 			    r->kind == DG_R_PROFILE ? DG_ALLOW : r->action;
 			out->line = r->line;
 			out->what = what;
-			/* allow_all lets code through: it is what it says;
-			 * a profile's pid sends keep their own rule for
-			 * payloads not seen whole (code_guard) */
-			out->code = r->kind == DG_R_ALLOW_ALL ? CODE_ALL :
-			    r->kind == DG_R_PROFILE ? CODE_PROFILE : 0;
+			/* allow_all lets code through: it is what it says */
+			out->code = r->kind == DG_R_ALLOW_ALL ? CODE_ALL : 0;
 			return 1;
 		}
 		if (why != NULL && out->reason == NULL)
@@ -463,8 +459,8 @@ rules_funs_allowed(const struct rules_policy *pol, const struct dist_msg *m)
 /*
  * The code guard (docs/FILTER.md 11), on a message a rule other than
  * allow_all allowed: a fun anywhere in its payload is code, denied unless
- * a funs rule lets it through; a payload that could not be walked whole
- * may hide one (and atoms), and is denied the same way.
+ * a funs rule lets it through; a payload that is not a valid term may
+ * hide one (and atoms), and is denied the same way.
  */
 static void
 code_guard(const struct rules_policy *pol, const struct dist_msg *m,
@@ -474,23 +470,19 @@ code_guard(const struct rules_policy *pol, const struct dist_msg *m,
 
 	if (!(pol->needs & DC_NEED_FUNS) || m->pl_state == PL_NONE)
 		return;
+	/* A payload judged on its first bytes (PL_PREFIX: past the window,
+	 * a first fragment, or a send streaming through, dist_ctl.h
+	 * DC_STREAM) is admitted on them: the relay walks the rest to its
+	 * end before the message's last bytes go, and refuses there what
+	 * this guard would, funs and atoms alike (FILTER.md 10). */
 	if (m->pl_fun)
 		why = WHY_FUN;
-	else if (m->pl_state == PL_PREFIX && out->code != CODE_PROFILE &&
-	    m->n_claims == 0)
-		/* The profiles admit a reply to the node's own call whose
-		 * end is past the window, judged on its head (section 7):
-		 * a large answer is ordinary, and the peer was asked.  An
-		 * argument list judged on its header's count is walked to
-		 * its end by the relay (funs, atoms and the count: FILTER.md
-		 * 10), which refuses what this guard would. */
-		why = WHY_PARTIAL;
 	else if (m->pl_state == PL_BAD)
 		why = WHY_BAD_PAYLOAD;
 	if (why == NULL)
 		return;
 	/* Funs let through are still counted for atoms: a payload that
-	 * could not be seen whole is refused while a budget runs. */
+	 * could not be read is refused while a budget runs. */
 	if (rules_funs_allowed(pol, m) && (m->pl_fun || pol->atoms == 0))
 		return;
 	out->action = DG_DENY;

@@ -139,8 +139,9 @@ atoms_charge(struct leg *src, struct guard *g)
 /* ---- payloads walked to their end (issue 18 item 3) -------------------- */
 
 /*
- * A message admitted on its first bytes (a profile's send whose payload
- * runs past the 68 KiB window or the first fragment) is walked to its
+ * A message admitted on its first bytes (a send whose payload runs past
+ * the 68 KiB window or the first fragment, or that was judged while its
+ * frame was still arriving: dist_ctl.h DC_STREAM) is walked to its
  * end as its bytes pass (filter/term.h term_stream): its atoms go to the
  * budget as they come, a fun the code guard would refuse, or a term the
  * node would refuse, ends the connection before the message's last bytes
@@ -825,6 +826,11 @@ decide(struct leg *src, const struct df_frame *f)
 		o.atom_arg = NULL;
 		if (jg != NULL && f->kind == DF_FRAG_FIRST && f->frag > 1)
 			o.need |= DC_MSG_GOES_ON;
+		/* A send in the middle of arriving is judged on its first
+		 * bytes and walked as the rest passes (walk_start), rather
+		 * than held and copied until it is whole. */
+		if (o.need & (DC_NEED_FUNS | DC_NEED_ATOMS))
+			o.need |= DC_STREAM;
 		if (o.need & DC_NEED_ATOMS) {
 			if ((msg_atoms.book = atoms_of(src->other)) == NULL)
 				o.need &= ~DC_NEED_ATOMS;	/* out of memory */

@@ -14,17 +14,23 @@
 #    {allow, funs} sends a message whose fun sits past the 68 KiB window:
 #    it arrives.  A peer without the rule sends the same: it does not, and
 #    filter.code names the reason.
+# 3. A rule's send is walked too, not refused for its size.  Under
+#    {allow, reg_send, [dg_sink]}, a 1 MiB message whose binary is not its
+#    last term arrives (on the code before, "too large to check whole");
+#    a fun 30 KB into a 60 KB message is refused, whether the frame was
+#    judged whole or on its first bytes as it streamed (DC_STREAM).
 . "$(dirname "$0")/lib.sh"
 # The peers are stock nodes that register only because they listen.
 DG_EGRESS=off
 cd "$T" || exit 1
 
 write_conf '{default, [ping, global, replies]}.' \
-    '{peer, "fa*@*", [ping, global, replies, {allow, funs}]}.'
+    '{peer, "fa*@*", [ping, global, replies, {allow, funs}]}.' \
+    '{peer, "rn*@*", [ping, global, replies, {allow, reg_send, [dg_sink]}]}.'
 dg_start || exit 1
 # b publishes a process that acknowledges what it gets, by size.
 node_start b -eval 'E = fun Loop() -> receive {F, M} -> F ! {got, erlang:external_size(M)}, Loop() end end,
-    yes = global:register_name(dg_pub, spawn(E))' || exit 1
+    yes = global:register_name(dg_pub, spawn(E)), register(dg_sink, spawn(E))' || exit 1
 
 CONNECT='true = net_kernel:connect_node(Node), timer:sleep(1500), global:sync(),
     P = global:whereis_name(dg_pub)'
@@ -60,6 +66,26 @@ check "without it the same message does not arrive ($(echo "$r" | tail -n 1))" \
 check "filter.code names the fun past the part judged, for nf1" \
     wait_for "$ALERTS" '"filter.code".*"node":"nf1@.*a fun past the part' 5
 check "no filter.code for fa1" not grep -q '"filter.code".*"node":"fa1@' "$ALERTS"
+
+# ---- 3. a rule's send, walked ----------------------------------------------
+SINK='true = net_kernel:connect_node(Node), S = {dg_sink, Node}'
+r=$(EVAL_TIMEOUT=30 node_eval rn1 "$SINK,
+    [S ! {self(), {binary:copy(<<I>>, 1048576), I, tail}} || I <- lists:seq(1, 3)],
+    lists:sum([receive {got, _} -> 1 after 10000 -> 0 end || _ <- lists:seq(1, 3)])")
+check "three 1 MiB messages to an allowed name arrive ($(echo "$r" | tail -n 1))" \
+    [ "$(echo "$r" | tail -n 1)" = 3 ]
+r=$(EVAL_TIMEOUT=30 node_eval rn2 "$SINK,
+    [S ! {self(), {binary:copy(<<I>>, 40000), I, tail}} || I <- lists:seq(1, 50)],
+    lists:sum([receive {got, _} -> 1 after 10000 -> 0 end || _ <- lists:seq(1, 50)])")
+check "fifty 40 KB messages to an allowed name arrive ($(echo "$r" | tail -n 1))" \
+    [ "$(echo "$r" | tail -n 1)" = 50 ]
+n=$(grep -c '"event":"filter\..*"node":"rn[12]@' "$ALERTS" 2>/dev/null)
+check "no filter alert for them (${n:-0})" [ "${n:-0}" -eq 0 ]
+r=$(node_eval rn3 "$SINK, S ! {self(), {binary:copy(<<7>>, 30000), fun(X) -> X end, binary:copy(<<8>>, 30000)}},
+    receive {got, Sz} -> Sz after 5000 -> timeout end")
+check "a fun 30 KB into a 60 KB message to the allowed name does not arrive ($(echo "$r" | tail -n 1))" \
+    [ "$(echo "$r" | tail -n 1)" = timeout ]
+check "filter.code names it, for rn3" wait_for "$ALERTS" '"filter.code".*"node":"rn3@' 5
 check "b is alive" kill -0 "$PID_b"
 check "the daemon is alive" dg_alive
 

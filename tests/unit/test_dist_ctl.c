@@ -1035,6 +1035,75 @@ test_keys(void)
 	CHECK(m.t_target.len > 0 && m.t_target.p[0] == 88);
 }
 
+/*
+ * DC_STREAM: a send whose payload is cut where the bytes stop, with
+ * DC_STREAM_MIN of it in, is judged on that prefix (PL_PREFIX) instead of
+ * asking for the rest; not with less, not without the flag, and never
+ * for the messages whose facts need the whole payload.
+ */
+static void
+test_stream(void)
+{
+	static const struct dc_opts wait = { DC_NEED_FUNS, NULL, 0, NULL,
+	    NULL };
+	static const struct dc_opts stream = { DC_NEED_FUNS | DC_STREAM, NULL,
+	    0, NULL, NULL };
+	static const char *const whole[] = { "global_name_server", "rex",
+	    "net_kernel" };
+	struct dist_msg m;
+	const char *why = NULL;
+	size_t cut;
+	unsigned i;
+
+	/* {data, Bin, _} to gateway: 8 KiB of a 64 KiB binary in, and a
+	 * term after it (a binary that ends the payload is proven from its
+	 * header: pl_prove) */
+	tb_reg_send("gateway");
+	tb_tuple(3); tb_atom("data"); tb_bin(65536, 1);
+	cut = tb_len() + 8192;
+	CHECK_EQ(dist_ctl_decode_x(tbuf, tbuf + cut, 0, &wait, &m, &why),
+	    DG_AGAIN);
+	CHECK_EQ(dist_ctl_decode_x(tbuf, tbuf + cut, 0, &stream, &m, &why),
+	    0);
+	CHECK(m.pl_state == PL_PREFIX && m.pl_partial && !m.pl_fun);
+	/* less than DC_STREAM_MIN of the payload: wait for more */
+	cut = (size_t)(m.payload - tbuf) + DC_STREAM_MIN - 1;
+	CHECK_EQ(dist_ctl_decode_x(tbuf, tbuf + cut, 0, &stream, &m, &why),
+	    DG_AGAIN);
+	/* a fun in the prefix is seen there */
+	tb_reg_send("gateway");
+	tb_tuple(4); tb_atom("data"); tb_fun("a@h"); tb_bin(65536, 1);
+	cut = tb_len() + 8192;
+	CHECK_EQ(dist_ctl_decode_x(tbuf, tbuf + cut, 0, &stream, &m, &why),
+	    0);
+	CHECK(m.pl_state == PL_PREFIX && m.pl_fun);
+	/* a send to a pid streams too */
+	tb_reset();
+	tb_tuple(3); tb_int(DOP_SEND); tb_atom(""); tb_pid("b@h");
+	tb_tuple(2); tb_bin(65536, 1);
+	cut = tb_len() + 8192;
+	CHECK_EQ(dist_ctl_decode_x(tbuf, tbuf + cut, 0, &stream, &m, &why),
+	    0);
+	CHECK(m.pl_state == PL_PREFIX);
+	/* global's and the servers' messages are judged whole: held */
+	for (i = 0; i < sizeof(whole) / sizeof(whole[0]); i++) {
+		static const struct dc_opts all = { DC_NEED_FUNS |
+		    DC_NEED_GLOBAL | DC_STREAM, NULL, 0, NULL, NULL };
+
+		tb_reg_send(whole[i]);
+		tb_tuple(3); tb_atom("$gen_cast"); tb_bin(65536, 1);
+		cut = tb_len() + 8192;
+		CHECK_EQ(dist_ctl_decode_x(tbuf, tbuf + cut, 0, &all, &m,
+		    &why), DG_AGAIN);
+	}
+	/* a spawn request too (its handler rewrite needs it whole) */
+	tb_spawn("m", "f", 2);
+	tb_list(2); tb_bin(65536, 1);
+	cut = tb_len() + 8192;
+	CHECK_EQ(dist_ctl_decode_x(tbuf, tbuf + cut, 0, &stream, &m, &why),
+	    DG_AGAIN);
+}
+
 int
 main(void)
 {
@@ -1049,5 +1118,6 @@ main(void)
 	RUN(test_altact);
 	RUN(test_features_reply);
 	RUN(test_keys);
+	RUN(test_stream);
 	return TEST_DONE();
 }

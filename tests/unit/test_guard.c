@@ -298,10 +298,11 @@ test_code_guard(void)
 	CHECK_EQ(v.action, DG_ALLOW);
 	CHECK_EQ(v.code, 0);
 
-	/* a payload not seen whole is refused while a budget runs */
+	/* a payload that is not a valid term is refused while a budget
+	 * runs (its atoms cannot be counted) */
 	m.pl_fun = 0;
 	m.pl_fun_at = NULL;
-	m.pl_state = PL_PREFIX;
+	m.pl_state = PL_BAD;
 	rules_decide(&pol, &m, &v);
 	CHECK_EQ(v.action, DG_DENY);
 	CHECK_EQ(v.code, 0);
@@ -309,6 +310,13 @@ test_code_guard(void)
 	one_peer(rules, 2, -1);
 	(void)rules_resolve(&conf, NULL, "p@h", &pol);
 	CHECK_EQ(pol.atoms, 0);
+	rules_decide(&pol, &m, &v);
+	CHECK_EQ(v.action, DG_ALLOW);
+	/* one judged on its first bytes passes on them: the relay walks
+	 * the rest (funs and atoms) before its end reaches the node */
+	one_peer(rules, 2, 0);
+	(void)rules_resolve(&conf, NULL, "p@h", &pol);
+	m.pl_state = PL_PREFIX;
 	rules_decide(&pol, &m, &v);
 	CHECK_EQ(v.action, DG_ALLOW);
 }
@@ -368,8 +376,9 @@ test_disclosed_rule(void)
 	CHECK(v.reason == NULL);
 }
 
-/* A payload not seen whole: a profile's reply passes on its head, a type
- * rule's send does not. */
+/* A payload judged on its first bytes (past the window, or streaming):
+ * a profile's reply and a type rule's send both pass on them, the relay
+ * walking the rest; a fun in those bytes is denied under both. */
 static void
 test_prefix(void)
 {
@@ -394,11 +403,15 @@ test_prefix(void)
 	one_peer(&type, 1, 0);
 	(void)rules_resolve(&conf, NULL, "p@h", &pol);
 	rules_decide(&pol, &m, &v);
-	CHECK_EQ(v.action, DG_DENY);
-	CHECK(v.reason != NULL && strcmp(v.reason, "too large to check whole") == 0);
+	CHECK_EQ(v.action, DG_ALLOW);
 	/* a fun in the head is denied under both */
 	m.pl_fun = 1;
 	one_peer(&prof, 1, 0);
+	(void)rules_resolve(&conf, NULL, "p@h", &pol);
+	rules_decide(&pol, &m, &v);
+	CHECK_EQ(v.action, DG_DENY);
+	CHECK_EQ(v.code, 1);
+	one_peer(&type, 1, 0);
 	(void)rules_resolve(&conf, NULL, "p@h", &pol);
 	rules_decide(&pol, &m, &v);
 	CHECK_EQ(v.action, DG_DENY);
