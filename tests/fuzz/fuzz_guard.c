@@ -110,6 +110,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_rewrite(&m, frame, len);
 	} else if (rc != DG_AGAIN && rc != DG_EINVAL)
 		abort();
+	/* The frame still arriving (DC_STREAM): cut where the input's last
+	 * byte says; what is judged lies inside the bytes present. */
+	if (size > 1) {
+		const uint8_t *cut = lo + (size_t)data[size - 1] * size / 256;
+
+		o.need |= DC_STREAM;
+		o.final = 0;
+		rc = dist_ctl_decode_x(lo, cut, 1, &o, &m, &why);
+		if (rc == 0 && m.pl_fun_at != NULL && (m.pl_fun_at < lo ||
+		    m.pl_fun_at >= cut))
+			abort();
+		if (rc != 0 && rc != DG_AGAIN && rc != DG_EINVAL)
+			abort();
+	}
 	free(frame);
 	return 0;
 }
