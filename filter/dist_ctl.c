@@ -362,6 +362,51 @@ pl_mfa(const uint8_t **q, const uint8_t *end, int final, struct dist_msg *m,
 	return 0;
 }
 
+/*
+ * What follows the MFA of a code request to rex or net_kernel: the group
+ * leader the new process gets, and for net_kernel's spawn_opt the options
+ * it is spawned with ({spawn_opt, M, F, A, Opts, Link, GL}), judged as a
+ * SPAWN_REQUEST's are (spawnopt.c).  q is at the argument list.  What lies
+ * past the bytes seen is marked tail_unseen.
+ */
+static void
+pl_spawn_tail(const uint8_t *q, const uint8_t *end, int with_opts,
+    struct dist_msg *m)
+{
+	const uint8_t *at;
+
+	if (m->opaque || pl_skip(&q, end) != 0)		/* A */
+		goto unseen;
+	if (with_opts) {
+		at = q;
+		if (pl_skip(&q, end) != 0)
+			goto unseen;
+		m->t_opts = span_of(at, q);
+		if (pl_skip(&q, end) != 0)		/* Link */
+			goto unseen;
+	}
+	at = q;
+	if (pl_skip(&q, end) != 0)
+		goto unseen;
+	m->t_gl = span_of(at, q);
+	return;
+unseen:
+	/* 2: spawn_opt's options among what is unseen */
+	m->tail_unseen = with_opts && m->t_opts.len == 0 ? 2 : 1;
+}
+
+/* pl_mfa, then pl_spawn_tail on what it admitted. */
+static int
+pl_code(const uint8_t **q, const uint8_t *end, int final, struct dist_msg *m,
+    enum dist_via via, int with_opts)
+{
+	int rc = pl_mfa(q, end, final, m, via);
+
+	if (rc == 0 && m->type == DG_T_SPAWN_REQUEST)
+		pl_spawn_tail(*q, end, with_opts, m);
+	return rc;
+}
+
 /* Shape results: a malformed element is an unknown shape, not a reason to
  * kill the connection (a legal but deep term lands here too). */
 static int
@@ -404,7 +449,8 @@ inspect_rex(const uint8_t *q, const uint8_t *end, int final,
 			    (rc = inner == 5 ? 0 : 1) != 0 ||
 			    (rc = pl_atom_is(&q, end, "cast")) != 0)
 				return shape(rc, m);
-			return shape(pl_mfa(&q, end, final, m, VIA_REX), m);
+			return shape(pl_code(&q, end, final, m, VIA_REX, 0),
+			    m);
 		}
 		if (rc != 1 || (rc = pl_skip(&q, end)) != 0)	/* From */
 			return shape(rc, m);
@@ -422,7 +468,7 @@ inspect_rex(const uint8_t *q, const uint8_t *end, int final,
 		return shape(rc, m);
 	if (inner == 5 && (span_eq(tag, "call") ||
 	    (gen_call && span_eq(tag, "block_call"))))
-		return shape(pl_mfa(&q, end, final, m, VIA_REX), m);
+		return shape(pl_code(&q, end, final, m, VIA_REX, 0), m);
 	if (!gen_call && inner == 3 &&
 	    (span_eq(tag, "send") || span_eq(tag, "sbcast"))) {
 		/* A relay: rex would deliver Msg to Name on the peer's behalf,
@@ -461,10 +507,11 @@ inspect_net_kernel(const uint8_t *q, const uint8_t *end, int final,
 	    (rc = pl_tuple(&q, end, &inner)) != 0 ||
 	    (rc = pl_atom(&q, end, &tag)) != 0)
 		return shape(rc, m);
-	if ((inner == 5 && (span_eq(tag, "spawn") ||
-	    span_eq(tag, "spawn_link"))) ||
-	    (inner == 7 && span_eq(tag, "spawn_opt")))
-		return shape(pl_mfa(&q, end, final, m, VIA_NET_KERNEL), m);
+	if (inner == 5 && (span_eq(tag, "spawn") ||
+	    span_eq(tag, "spawn_link")))
+		return shape(pl_code(&q, end, final, m, VIA_NET_KERNEL, 0), m);
+	if (inner == 7 && span_eq(tag, "spawn_opt"))
+		return shape(pl_code(&q, end, final, m, VIA_NET_KERNEL, 1), m);
 	if (inner == 2 && span_eq(tag, "is_auth")) {
 		m->is_auth = 1;
 		return 0;

@@ -150,8 +150,13 @@ struct dist_msg {
 	 * SPAWN_REQUEST's group leader, SPAWN_REPLY's new process. */
 	struct dg_span		t_gl;
 	struct dg_span		t_result;
-	/* SPAWN_REQUEST's OptList (proven with the control term). */
+	/* SPAWN_REQUEST's OptList (proven with the control term); for rex's
+	 * and net_kernel's code requests, their group leader and (spawn_opt)
+	 * options, read after the arguments.  tail_unseen: the group leader
+	 * (1), or the options too (2), lie past the bytes seen (an argument
+	 * list past the window), and their spans are empty. */
 	struct dg_span		t_opts;
+	int			tail_unseen;
 
 	/*
 	 * The code guard's facts (DC_NEED_FUNS; docs/FILTER.md 11): the

@@ -26,6 +26,7 @@
 #define WHY_GL		"a group leader of another node"
 #define WHY_GL_LOCAL	"a group leader of this node"
 #define WHY_LIST	"spawn options that are not a proper list"
+#define WHY_UNSEEN	"spawn options past the part judged"
 
 static const char *const prio_names[] = {
 	[DG_PRIO_LOW] = "low", [DG_PRIO_NORMAL] = "normal",
@@ -125,15 +126,45 @@ judge_gl(const struct dg_spawn_opts *so, const struct dist_msg *m,
 	return NULL;
 }
 
+static const char *judge_list(const struct dg_spawn_opts *so,
+		    const struct dist_msg *m);
+
+/*
+ * rex's call, block_call and cast, and net_kernel's spawn, spawn_link and
+ * spawn_opt: the same group leader, and spawn_opt's options, read after
+ * the arguments (dist_ctl.c pl_spawn_tail).  When an argument list past
+ * the window hides them, spawn_opt is refused (its options could be any)
+ * and the others pass on their MFA: their group leader is the one thing
+ * unseen, and the SPAWN_REQUEST that every OTP since 23 sends instead
+ * has it in its control term.
+ */
+static const char *
+legacy_refused(const struct dg_spawn_opts *so, const struct dist_msg *m,
+    const char *local, int with_opts)
+{
+	const char *why;
+
+	if (m->tail_unseen == 2)
+		return WHY_UNSEEN;
+	if (m->tail_unseen)
+		return with_opts ? judge_list(so, m) : NULL;
+	if (m->t_gl.len == 0)
+		return NULL;		/* `distguard test`'s synthetic ones */
+	if ((why = judge_gl(so, m, local)) != NULL)
+		return why;
+	return with_opts ? judge_list(so, m) : NULL;
+}
+
 const char *
 spawnopt_refused(const struct dg_spawn_opts *so, const struct dist_msg *m,
     const char *local)
 {
-	const uint8_t *q;
 	const char *why;
-	uint32_t n, i;
-	int is_string;
 
+	if (m->via == VIA_REX)
+		return legacy_refused(so, m, local, 0);
+	if (m->via == VIA_NET_KERNEL)
+		return legacy_refused(so, m, local, m->t_opts.len > 0);
 	if (m->op != DOP_SPAWN_REQUEST && m->op != DOP_SPAWN_REQUEST_TT)
 		return NULL;
 	/* `distguard test`'s synthetic requests carry neither (a decoded
@@ -142,6 +173,18 @@ spawnopt_refused(const struct dg_spawn_opts *so, const struct dist_msg *m,
 		return NULL;
 	if ((why = judge_gl(so, m, local)) != NULL)
 		return why;
+	return judge_list(so, m);
+}
+
+/* The option list t_opts, each option judged. */
+static const char *
+judge_list(const struct dg_spawn_opts *so, const struct dist_msg *m)
+{
+	const uint8_t *q;
+	const char *why;
+	uint32_t n, i;
+	int is_string;
+
 	q = m->t_opts.p;
 	if (q == NULL || m->t_opts.len == 0)
 		return WHY_LIST;

@@ -9,7 +9,7 @@
 %% wrong type, and returns what the send returned.
 -module(dgotp).
 -export([watch/0, attack/2, behaviours/2, sys_allowed/1,
-         probe/0, spawns/2]).
+         probe/0, spawns/2, legacy/2]).
 
 -define(KERNEL, [global_name_server, net_kernel, rex,
                  application_controller, code_server]).
@@ -128,3 +128,28 @@ spawns(Node, Cases) ->
                     R;
                 _ -> spawn_with(Node, Opts)
             end} || {Name, Opts} <- Cases].
+
+%% Code requests of the legacy kind: {Server, Req} sent as a gen_server
+%% call to net_kernel or rex on Node; Req may name the atom own_pid for a
+%% pid of Node itself.  spawned when the server answered, refused when
+%% distguard held the call back.
+legacy(Node, Cases) ->
+    true = net_kernel:connect_node(Node),
+    Own = pid_of(Node),
+    [{Name, legacy_call(Server, Node, own(Req, Own))}
+     || {Name, Server, Req} <- Cases].
+
+%% rex by its plain-message form ({From, Req}, answered {rex, Reply}):
+%% its gen_server call needs a monitor of rex that a policy may not allow.
+legacy_call(rex, Node, Req) ->
+    {rex, Node} ! {self(), Req},
+    receive {rex, _} -> spawned after 5000 -> refused end;
+legacy_call(Server, Node, Req) ->
+    case catch gen_server:call({Server, Node}, Req, 5000) of
+        {'EXIT', _} -> refused;
+        _ -> spawned
+    end.
+
+own(Req, Own) ->
+    list_to_tuple([case E of own_pid -> Own; _ -> E end
+                   || E <- tuple_to_list(Req)]).

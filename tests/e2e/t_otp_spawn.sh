@@ -62,6 +62,26 @@ check "alert: a group leader of this node" \
 check "alert: a spawn heap size past the rule's bound" \
     grep -q "reason a spawn heap size past the rule's bound" "$ALERTS"
 
+# The legacy code requests: net_kernel's spawn_opt carries options too,
+# and its and rex's group leader is judged as a SPAWN_REQUEST's (on the
+# code before, the huge heap halted b through net_kernel as it did
+# through spawn_request).  The halting one last.
+r=$(EVAL_TIMEOUT=60 node_eval o2 "GL = group_leader(), dgotp:legacy(Node, [
+    {nk_heap_in, net_kernel, {spawn_opt, dgotp, probe, [], [{min_heap_size, 5000}], no_link, GL}},
+    {nk_prio_max, net_kernel, {spawn_opt, dgotp, probe, [], [{priority, max}], no_link, GL}},
+    {nk_own_gl, net_kernel, {spawn, dgotp, probe, [], own_pid}},
+    {rex_in, rex, {call, dgotp, probe, [], GL}},
+    {rex_own_gl, rex, {call, dgotp, probe, [], own_pid}},
+    {nk_heap_huge, net_kernel, {spawn_opt, dgotp, probe, [], [{min_heap_size, 1 bsl 36}], no_link, GL}}])")
+echo "# $r" | tr '\n' ' '; echo
+check "net_kernel spawn_opt within the rule's bound passes" grep -q "{nk_heap_in,spawned}" <<<"$r"
+check "rex call with the peer's group leader passes" grep -q "{rex_in,spawned}" <<<"$r"
+for c in nk_prio_max nk_own_gl rex_own_gl nk_heap_huge; do
+	check "legacy request $c is refused" grep -q "{$c,refused}" <<<"$r"
+done
+check "alert: net_kernel spawn options judged" \
+    grep -q '"filter.denied".*net_kernel.*reason a spawn heap size past the rule' "$ALERTS"
+
 b_unharmed "Kernel pid terminated\\|eheap_alloc"
 
 done_tests

@@ -169,10 +169,102 @@ test_rule_bounds(void)
 	CHECK(spawnopt_refused(&so, &m, NODE_B) != NULL);
 }
 
+/* A code request to net_kernel or rex, as {6, From, '', Name} then the
+ * payload: {'$gen_call', {From, Ref}, Req} with Req written by req(). */
+static int
+legacy(const char *name, void (*req)(const char *), const char *gl_node)
+{
+	const uint8_t *g;
+	const char *why = NULL;
+	size_t n;
+
+	tb_reset();
+	tb_tuple(4); tb_int(DOP_REG_SEND); tb_pid(NODE_P); tb_atom("");
+	tb_atom(name);
+	tb_tuple(3); tb_atom("$gen_call");
+	tb_tuple(2); tb_pid(NODE_P); tb_ref(NODE_P);
+	req(gl_node);
+	n = tb_len();
+	g = guard_copy(tbuf, n);
+	memset(&m, 0, sizeof(m));
+	return dist_ctl_decode(g, g + n, 0, &m, &why);
+}
+
+static void (*legacy_opts)(void);
+
+/* {spawn_opt, m, f, [], Opts, link, GL} */
+static void
+r_spawn_opt(const char *gl)
+{
+	tb_tuple(7); tb_atom("spawn_opt"); tb_atom("m"); tb_atom("f");
+	tb_nil(); legacy_opts(); tb_atom("link"); tb_pid(gl);
+}
+/* {spawn, m, f, [], GL}, {call, m, f, [], GL} */
+static void
+r_spawn(const char *gl)
+{
+	tb_tuple(5); tb_atom("spawn"); tb_atom("m"); tb_atom("f"); tb_nil();
+	tb_pid(gl);
+}
+static void
+r_call(const char *gl)
+{
+	tb_tuple(5); tb_atom("call"); tb_atom("m"); tb_atom("f"); tb_nil();
+	tb_pid(gl);
+}
+
+/* net_kernel's legacy spawn_opt carries options as a SPAWN_REQUEST does;
+ * its and rex's group leader is judged the same way. */
+static void
+test_legacy(void)
+{
+	struct dg_spawn_opts none;
+
+	memset(&none, 0, sizeof(none));
+	legacy_opts = o_monitor;
+	CHECK_EQ(legacy("net_kernel", r_spawn_opt, NODE_P), 0);
+	CHECK(m.via == VIA_NET_KERNEL && m.t_opts.len > 0 && m.t_gl.len > 0);
+	CHECK(spawnopt_refused(&none, &m, NODE_B) == NULL);
+	legacy_opts = o_huge_heap;
+	CHECK_EQ(legacy("net_kernel", r_spawn_opt, NODE_P), 0);
+	CHECK(strcmp(spawnopt_refused(&none, &m, NODE_B),
+	    "a spawn option the rule does not name") == 0);
+	legacy_opts = o_prio_max;
+	CHECK_EQ(legacy("net_kernel", r_spawn_opt, NODE_P), 0);
+	CHECK(spawnopt_refused(&none, &m, NODE_B) != NULL);
+	legacy_opts = o_none;
+	CHECK_EQ(legacy("net_kernel", r_spawn_opt, NODE_B), 0);
+	CHECK(strcmp(spawnopt_refused(&none, &m, NODE_B),
+	    "a group leader of this node") == 0);
+	CHECK_EQ(legacy("net_kernel", r_spawn, NODE_P), 0);
+	CHECK(m.t_opts.len == 0 && spawnopt_refused(&none, &m, NODE_B) == NULL);
+	CHECK_EQ(legacy("net_kernel", r_spawn, NODE_B), 0);
+	CHECK(spawnopt_refused(&none, &m, NODE_B) != NULL);
+	CHECK_EQ(legacy("rex", r_call, NODE_P), 0);
+	CHECK(m.via == VIA_REX && spawnopt_refused(&none, &m, NODE_B) == NULL);
+	CHECK_EQ(legacy("rex", r_call, NODE_B), 0);
+	CHECK(strcmp(spawnopt_refused(&none, &m, NODE_B),
+	    "a group leader of this node") == 0);
+	/* the options unseen (cut after the arguments): refused */
+	legacy_opts = o_none;
+	CHECK_EQ(legacy("net_kernel", r_spawn_opt, NODE_P), 0);
+	m.t_opts.len = 0;
+	m.t_gl.len = 0;
+	m.tail_unseen = 2;
+	CHECK(strcmp(spawnopt_refused(&none, &m, NODE_B),
+	    "spawn options past the part judged") == 0);
+	m.tail_unseen = 1;
+	CHECK_EQ(legacy("rex", r_call, NODE_B), 0);
+	m.t_gl.len = 0;
+	m.tail_unseen = 1;
+	CHECK(spawnopt_refused(&none, &m, NODE_B) == NULL);
+}
+
 int
 main(void)
 {
 	RUN(test_defaults);
 	RUN(test_rule_bounds);
+	RUN(test_legacy);
 	return TEST_DONE();
 }
