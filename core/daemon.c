@@ -28,6 +28,7 @@
 #include "epmd/epmd_srv.h"
 #include "epmd/localguard.h"
 #include "proxy/egress.h"
+#include "proxy/egress_grace.h"
 #include "proxy/linkleg.h"
 #include "handshake/hs_crypto.h"
 
@@ -343,6 +344,7 @@ daemon_run(const char *path, int verbose)
 		goto out;
 	}
 	grants_restore(d.grants);
+	d.grace = egress_grace_start(&d);
 	ev_signal_init(&s_int, on_stop, SIGINT);
 	ev_signal_init(&s_term, on_stop, SIGTERM);
 	ev_signal_init(&s_hup, on_hup, SIGHUP);
@@ -358,6 +360,7 @@ daemon_run(const char *path, int verbose)
 	rc = 0;
 out:
 	ctl_stop(ctl);
+	egress_grace_stop(d.grace);
 	metrics_stop(d.metrics);
 	grants_free(d.grants);
 	egress_close_all(&d);
