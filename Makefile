@@ -31,6 +31,14 @@ override CFLAGS	+= -std=c11 -D_GNU_SOURCE -D_REENTRANT $(WARN) -Iinclude -I. \
 	   -fno-strict-aliasing $(SAN)
 override LDFLAGS	+= $(SAN)
 LDLIBS	 = -lev -lsodium -lnettle -lnftables -lpthread -lm
+# systemd's readiness protocol through libsystemd's sd_notify when its
+# headers are there (scripts/deps.sh installs libsystemd-dev); else
+# core/notify.c speaks the same protocol itself.  SYSTEMD=no forces that.
+SYSTEMD	?= $(shell pkg-config --exists libsystemd 2>/dev/null && echo yes)
+ifeq ($(SYSTEMD),yes)
+override CFLAGS	+= -DDG_HAVE_LIBSYSTEMD
+LDLIBS	+= -lsystemd
+endif
 # ei is not used by the daemon: only by the tests that check our decoders
 # against it (test_term, test_deny, test_dist_ctl) and the C node helper.
 EI_LIBS	 = -L$(EI_DIR)/lib -lei

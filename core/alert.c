@@ -27,6 +27,7 @@
 
 #define ALERT_SOURCES	1024	/* sources tracked for rate limiting */
 #define ALERT_NODE_MAX	128	/* bytes of a claimed node name kept */
+#define ALERT_WARN_EVERY 10.0	/* seconds between two warnings of lost lines */
 
 struct alert_src {
 	struct dg_addr_key addr;
@@ -45,6 +46,11 @@ struct alerts {
 	struct alert_src	src[ALERT_SOURCES];
 	struct alert_src	overflow;
 	unsigned long long	written, suppressed;
+	unsigned long long	failed;		/* lines the file did not take */
+	unsigned long long	failed_unsaid;	/* ... since the last warning */
+	double			warned_at;	/* last word on them, 0: none */
+	int			failing;	/* a loss not yet followed by
+						 * "takes lines again" */
 	struct stats_names	events;		/* raised, by event, for metrics */
 };
 
@@ -170,6 +176,105 @@ alerts_counts(const struct alerts *a, unsigned long long *w,
 	*s = a->suppressed;
 }
 
+unsigned long long
+alerts_failed(const struct alerts *a)
+{
+	return a->failed;
+}
+
+/*
+ * Writes all of line[0..n) at the end of the file, or nothing: a short
+ * write (a full filesystem) is cut off again, so the file never holds half
+ * a JSON line that the next alert would be glued to.  Returns 0, or -1
+ * with errno the cause (ENOSPC, EDQUOT, EIO...).
+ */
+static int
+alert_write_whole(int fd, const char *line, size_t n)
+{
+	size_t done = 0;
+	ssize_t w;
+	struct stat st;
+	int err;
+
+	while (done < n) {
+		w = write(fd, line + done, n - done);
+		if (w > 0) {
+			done += (size_t)w;
+			continue;
+		}
+		if (w == -1 && errno == EINTR)
+			continue;
+		err = w == 0 ? ENOSPC : errno;
+		/* O_APPEND: what was written is at the end of the file. */
+		if (done > 0 && (fstat(fd, &st) == -1 ||
+		    st.st_size < (off_t)done ||
+		    ftruncate(fd, st.st_size - (off_t)done) == -1))
+			log_warn("alerts: a partial line could not be cut "
+			    "off");
+		else if (done > 0)
+			log_debug("alerts: %zu of %zu bytes written, cut off "
+			    "again", done, n);
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * May the file's trouble be logged now?  Every line about it (a loss, the
+ * recovery) shares one clock: at most one every ALERT_WARN_EVERY seconds,
+ * so a full disk, or one that fills and drains by turns, cannot turn into
+ * a log line per alert.
+ */
+static int
+alert_may_say(struct alerts *a)
+{
+	double now = dg_now();
+
+	if (a->warned_at != 0 && now - a->warned_at < ALERT_WARN_EVERY)
+		return 0;
+	a->warned_at = now;
+	return 1;
+}
+
+/* A line the file did not take: counted (alerts_failed, metrics), and
+ * warned about with its cause and the number lost since the last word. */
+static void
+alert_write_failed(struct alerts *a, int err)
+{
+	a->failed++;
+	a->failed_unsaid++;
+	a->failing = 1;
+	if (!alert_may_say(a))
+		return;
+	log_warnx("alerts: %llu line(s) not written to %s (%llu in all); "
+	    "the next word on it in %.0f s at the earliest: %s",
+	    a->failed_unsaid, a->path, a->failed, ALERT_WARN_EVERY,
+	    strerror(err));
+	a->failed_unsaid = 0;
+}
+
+static void
+alert_write(struct alerts *a, const char *line, size_t n)
+{
+	if (a->fd == -1) {
+		a->written++;
+		return;
+	}
+	if (alert_write_whole(a->fd, line, n) == -1) {
+		alert_write_failed(a, errno);
+		return;
+	}
+	a->written++;
+	if (a->failing && alert_may_say(a)) {
+		log_info("alerts: %s takes lines again (%llu lost since the "
+		    "last warning, %llu in all)", a->path, a->failed_unsaid,
+		    a->failed);
+		a->failed_unsaid = 0;
+		a->failing = 0;
+	}
+}
+
 const struct stats_names *
 alerts_events(const struct alerts *a)
 {
@@ -226,11 +331,9 @@ alert_vemit(struct alerts *a, const char *event, const struct sockaddr *sa,
 	line[n++] = '}';
 	line[n++] = '\n';
 	line[n] = '\0';
-	a->written++;
 	log_warnx("alert %s peer %s node \"%s\" listener %s: %s", event, peer,
 	    enode, listener ? elistener : "-", edetail);
-	if (a->fd != -1 && write(a->fd, line, (size_t)n) != n)
-		log_warn("alerts: write to %s", a->path);
+	alert_write(a, line, (size_t)n);
 	if (a->use_syslog)
 		syslog(LOG_WARNING, "%.*s", n - 1, line);
 }

@@ -23,11 +23,13 @@
 #include "dg_grant.h"
 #include "dg_log.h"
 #include "dg_metrics.h"
+#include "dg_notify.h"
 #include "dg_privdrop.h"
 #include "dg_stats.h"
 #include "epmd/epmd_srv.h"
 #include "epmd/localguard.h"
 #include "proxy/egress.h"
+#include "proxy/egress_grace.h"
 #include "proxy/linkleg.h"
 #include "handshake/hs_crypto.h"
 
@@ -100,7 +102,7 @@ alerts_file_usable(const struct dg_daemon *d, const struct dg_conf *nc,
  * one.  Returns 0 on success, -1 (errors logged) on failure; `err`
  * receives the error lines for the control socket.  The daemon's reload. */
 static int
-daemon_reload(struct dg_daemon *d, char *err, size_t errlen)
+daemon_reload_conf(struct dg_daemon *d, char *err, size_t errlen)
 {
 	struct conf_errs e = { err, errlen, 0, 0 };
 	struct dg_conf *nc, *old = d->conf;
@@ -129,10 +131,26 @@ daemon_reload(struct dg_daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* The reload, told to the service manager: RELOADING=1 before, READY=1
+ * after, whether the new configuration took or the old one stays. */
+static int
+daemon_reload(struct dg_daemon *d, char *err, size_t errlen)
+{
+	int rc;
+
+	dg_notify_reloading();
+	rc = daemon_reload_conf(d, err, errlen);
+	dg_notify(rc == 0 ? "READY=1\nSTATUS=serving (configuration "
+	    "reloaded)" : "READY=1\nSTATUS=serving (reload failed: the old "
+	    "configuration stays)");
+	return rc;
+}
+
 static void
 on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	log_info("signal %d: stopping", w->signum);
+	dg_notify("STOPPING=1");
 	ev_break(loop, EVBREAK_ALL);
 }
 
@@ -343,6 +361,7 @@ daemon_run(const char *path, int verbose)
 		goto out;
 	}
 	grants_restore(d.grants);
+	d.grace = egress_grace_start(&d);
 	ev_signal_init(&s_int, on_stop, SIGINT);
 	ev_signal_init(&s_term, on_stop, SIGTERM);
 	ev_signal_init(&s_hup, on_hup, SIGHUP);
@@ -354,10 +373,15 @@ daemon_run(const char *path, int verbose)
 	    "%s ports %u..%u", path ? path : "<embedded>", d.conf->epmd_port,
 	    d.conf->listen_addr.text, d.conf->listen_port_min,
 	    d.conf->listen_port_max);
+	/* Every port is bound (EPMD, the link and metrics listeners, the
+	 * control socket; the nodes' listeners come with their
+	 * registrations): a unit ordered after this one may register now. */
+	dg_notify("READY=1\nSTATUS=serving");
 	ev_run(d.loop, 0);
 	rc = 0;
 out:
 	ctl_stop(ctl);
+	egress_grace_stop(d.grace);
 	metrics_stop(d.metrics);
 	grants_free(d.grants);
 	egress_close_all(&d);

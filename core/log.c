@@ -1,18 +1,49 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * log.c - one line per event on stderr, with a UTC timestamp and level.
+ *
+ * Under systemd, when stderr is the journal's stream (JOURNAL_STREAM names
+ * its device and inode, systemd.exec(5)), each line starts with its
+ * syslog priority as "<N>" (sd-daemon.h's SD_ERR, SD_WARNING, SD_INFO,
+ * SD_DEBUG), which journald takes off and records as the priority; any
+ * other stderr gets the lines as they were.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "dg_log.h"
 
 static enum dg_log_level log_level = DG_LOG_INFO;
+static int log_journal = -1;	/* stderr is the journal: 1, not: 0 */
+
+/* syslog priorities of the levels: debug 7, info 6, warning 4, err 3. */
+static const char *const log_prio[] = {
+	[DG_LOG_DEBUG] = "<7>", [DG_LOG_INFO] = "<6>",
+	[DG_LOG_WARN] = "<4>", [DG_LOG_ERR] = "<3>",
+};
+
+/* JOURNAL_STREAM is "DEV:INO" of the stream systemd connected; it is
+ * inherited, so it counts only while stderr is still that stream. */
+static int
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+
+	if (js == NULL || sscanf(js, "%llu:%llu%c", &dev, &ino, &end) != 2 ||
+	    fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_set_level(enum dg_log_level level)
@@ -31,6 +62,8 @@ vlog(enum dg_log_level level, const char *tag, const char *suffix,
 
 	if (level < log_level)
 		return;
+	if (log_journal == -1)
+		log_journal = stderr_is_journal();
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
@@ -38,7 +71,8 @@ vlog(enum dg_log_level level, const char *tag, const char *suffix,
 	if (n < 0)
 		line[0] = '\0';
 	/* One write per line so lines from concurrent writers do not mix. */
-	fprintf(stderr, "%s.%03ldZ distguard[%d]: %s: %s%s%s\n", stamp,
+	fprintf(stderr, "%s%s.%03ldZ distguard[%d]: %s: %s%s%s\n",
+	    log_journal ? log_prio[level] : "", stamp,
 	    ts.tv_nsec / 1000000, (int)getpid(), tag, line,
 	    suffix ? ": " : "", suffix ? suffix : "");
 	errno = saved;

@@ -290,6 +290,11 @@ render_daemon(struct dg_text *b, struct dg_daemon *d, const struct stats_view *v
 	family(b, "distguard_alerts_suppressed_total", "counter",
 	    "Alerts not written because of the per-source rate limit.");
 	dg_text_printf(b, "distguard_alerts_suppressed_total %llu\n", suppressed);
+	family(b, "distguard_alerts_failed_total", "counter",
+	    "Alert lines the alerts file did not take (a full disk...): "
+	    "each is written whole or not at all.");
+	dg_text_printf(b, "distguard_alerts_failed_total %llu\n",
+	    alerts_failed(d->alerts));
 	family(b, "distguard_bans_total", "counter",
 	    "Bans started on source addresses.");
 	dg_text_printf(b, "distguard_bans_total %llu\n", bans_started(d->bans));

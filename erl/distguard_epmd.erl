@@ -13,6 +13,10 @@
 %%  * re-registration: a gen_server owns the registration connection; when
 %%    it closes (the daemon was restarted), it reconnects with backoff
 %%    (50 ms doubling to 500 ms) and registers the same name and port;
+%%  * the first registration too: a node that boots while distguard is
+%%    not answering yet (a release unit started before distguard.service
+%%    is ready) retries with the same backoff for up to 60 s, with a
+%%    logger warning, instead of failing its boot with econnrefused;
 %%  * every node this node dials is reached through distguard:
 %%    address_please/3 asks the daemon for an egress port (distguard's
 %%    EGRESS_REQ, epmd/epmd_proto.h) and answers a loopback address, so
@@ -57,6 +61,9 @@
 %% again every 500 ms would only fill its log: a refusal waits longer.
 -define(BACKOFF_REFUSED, 5000).
 -define(NAMES_MAX, 1048576).
+%% How long the first registration waits for a distguard that does not
+%% answer yet (booting after the node): then the node's boot fails.
+-define(FIRST_WAIT, 60000).
 
 -record(reg, {socket = none,     % the registration connection, or none
               name,              % as registered: a string
@@ -64,7 +71,8 @@
               family,            % inet | inet6
               backoff = ?BACKOFF_FIRST,
               lost_at,           % monotonic ms when the daemon went away
-              attempts = 0}).
+              attempts = 0,
+              waiting = none}).  % the first register call, while it retries
 
 %%% The callback set
 
@@ -137,15 +145,25 @@ init([]) ->
     warn_ignored_bypass(),
     {ok, #reg{}}.
 
-handle_call({register, Name, Port, Family}, _From,
+handle_call({register, Name, Port, Family}, From,
             #reg{socket = none, name = undefined} = R) ->
     case alive2(Name, Port, Family) of
         {ok, Socket, Creation} ->
             {reply, {ok, Creation},
              R#reg{socket = Socket, name = Name, port = Port,
                    family = Family}};
-        {error, _} = Error ->
-            {reply, Error, R}
+        {error, {refused_by_distguard, _}} = Error ->
+            {reply, Error, R};
+        {error, Why} ->
+            %% Nobody answers yet: distguard may be starting after this
+            %% node (a boot race); net_kernel gets its answer later.
+            logger:warning("distguard_epmd: distguard not reachable on "
+                           "port ~b (~0p); registering ~ts when it "
+                           "answers, retrying for up to ~b s",
+                           [epmd_port(), Why, Name, ?FIRST_WAIT div 1000]),
+            schedule_first(R#reg{name = Name, port = Port, family = Family,
+                                 waiting = From, lost_at = now_ms(),
+                                 attempts = 1})
     end;
 handle_call({register, _, _, _}, _From, R) ->
     {reply, {error, already_registered}, R};
@@ -182,7 +200,30 @@ handle_info({tcp, S, _Data}, #reg{socket = S} = R) ->
     %% The daemon sends nothing after the reply; a byte is not a reason
     %% to give the registration up.
     {noreply, R};
-handle_info(reregister, #reg{socket = none, name = Name} = R0)
+handle_info(first_register, #reg{waiting = From, name = Name} = R0)
+  when From =/= none ->
+    R = R0#reg{attempts = R0#reg.attempts + 1},
+    Waited = now_ms() - R#reg.lost_at,
+    case alive2(Name, R#reg.port, R#reg.family) of
+        {ok, Socket, Creation} ->
+            logger:notice("distguard_epmd: ~ts registered with distguard "
+                          "after ~b ms (~b attempts)",
+                          [Name, Waited, R#reg.attempts]),
+            gen_server:reply(From, {ok, Creation}),
+            {noreply, R#reg{socket = Socket, waiting = none}};
+        {error, {refused_by_distguard, _}} = Error ->
+            gen_server:reply(From, Error),
+            {noreply, #reg{}};
+        {error, Why} when Waited >= ?FIRST_WAIT ->
+            logger:error("distguard_epmd: distguard still not reachable "
+                         "after ~b s (~0p): ~ts not registered",
+                         [Waited div 1000, Why, Name]),
+            gen_server:reply(From, {error, Why}),
+            {noreply, #reg{}};
+        {error, _} ->
+            schedule_first(R)
+    end;
+handle_info(reregister, #reg{socket = none, name = Name, waiting = none} = R0)
   when Name =/= undefined ->
     R = R0#reg{attempts = R0#reg.attempts + 1},
     case alive2(Name, R#reg.port, R#reg.family) of
@@ -216,6 +257,11 @@ code_change(_, R, _) ->
 schedule(#reg{backoff = T} = R) ->
     erlang:send_after(T, self(), reregister),
     {noreply, R}.
+
+%% The first registration's next try, with the re-registration's backoff.
+schedule_first(#reg{backoff = T} = R) ->
+    erlang:send_after(T, self(), first_register),
+    {noreply, R#reg{backoff = min(T * 2, ?BACKOFF_MAX)}}.
 
 %%% Requests to the daemon
 

@@ -177,9 +177,17 @@ profile_ping(const struct dist_msg *m, const char **why)
 {
 	/* net_adm:ping = gen:call({net_kernel, N}, ...): MONITOR_P on the
 	 * name, the is_auth call, DEMONITOR_P.  Nothing else reaches
-	 * net_kernel: its legacy spawn and its admin calls are not pings. */
+	 * net_kernel: its legacy spawn and its admin calls are not pings.
+	 * A ping goes both ways: the peer's net_kernel answers this node's
+	 * own ping with {Tag, yes}, a send to the pid or alias this node
+	 * disclosed in its is_auth call; without it net_adm:ping waits for
+	 * ever (its call has no timeout).  Only that shape, a reply carrying
+	 * an atom, not all that `replies` admits. */
 	if (monitors_name(m, "net_kernel"))
 		return 1;
+	if ((m->type == DG_T_SEND || m->type == DG_T_ALIAS_SEND) &&
+	    m->pl_reply && !m->pl_partial)
+		return pid_send_ok(m, why);
 	if (!is_reg_send_to(m, "net_kernel"))
 		return 0;
 	if (m->is_auth)
@@ -566,7 +574,7 @@ ruleset_needs(const struct dg_ruleset *rs)
 		/* ping and global admit requests to system servers, which
 		 * are checked by type (dist_facts.c) */
 		if (rs->rules[i].profile == DG_PROFILE_PING)
-			need |= DC_NEED_GLOBAL;
+			need |= DC_NEED_GLOBAL | DC_NEED_PIDSEND | DC_NEED_IDS;
 		if (rs->rules[i].profile == DG_PROFILE_GLOBAL)
 			need |= DC_NEED_GLOBAL | DC_NEED_PIDSEND | DC_NEED_IDS;
 		if (rs->rules[i].profile == DG_PROFILE_REPLIES)

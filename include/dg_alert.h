@@ -50,6 +50,10 @@ void	alert_emitn(struct alerts *, const char *event, const struct sockaddr *sa,
 void	alerts_counts(const struct alerts *, unsigned long long *written,
 	    unsigned long long *suppressed);
 
+/* Alert lines the file did not take (a full disk...), apart from the
+ * written ones: each is written whole or not at all. */
+unsigned long long alerts_failed(const struct alerts *);
+
 /* Alerts raised so far by event, suppressed ones included (metrics). */
 struct stats_names;
 const struct stats_names *alerts_events(const struct alerts *);

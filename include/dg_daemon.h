@@ -35,6 +35,8 @@ struct dg_daemon {
 	struct stats		*stats;
 	struct grants		*grants;	/* break-glass overlays */
 	struct metrics		*metrics;	/* the Prometheus endpoint */
+	struct egress_grace	*grace;		/* the restart grace of egress
+						 * (proxy/egress_grace.h) */
 	struct srccount		*hs_sources;	/* pending handshakes per source */
 	int			 hs_pending;	/* pending handshakes, total */
 	/* The link listener's own budget (proxy/linkleg.c): a flood of

@@ -140,8 +140,15 @@ lk_authorize(const struct lk_trust *t, const struct lk_identity *id,
 		return LK_ALERT_BAD_KEY;
 	}
 	if ((l = entry_by_key(t, id->pk, from)) != NULL) {
-		if (expect_host != NULL && (l->host == NULL ||
-		    strcmp(l->host, expect_host) != 0)) {
+		/*
+		 * An entry by network without {host, Name} has no host to
+		 * compare with the one dialled: its key is the identity, and
+		 * its {names, [...]} (which the loader requires then) say
+		 * which nodes the link carries, checked on the node's real
+		 * name in the hello (lk_hello_check).
+		 */
+		if (expect_host != NULL && l->host != NULL &&
+		    strcmp(l->host, expect_host) != 0) {
 			snprintf(detail, dlen, "dialled host %s but the peer "
 			    "proved the key of the entry on line %d",
 			    expect_host, l->line);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dg_log.h"
+#include "egress_grace.h"
 #include "link/link_conf.h"
 #include "linkleg.h"
 #include "session_int.h"
@@ -160,9 +161,18 @@ admit_egress(struct session *s)
 		return hs_fsm_refuse(h, NULL, NULL, "out of memory", HS_NOBODY);
 	free(s->alive);
 	s->alive = alive;
-	if (d->node_port == NULL || d->node_port(d, alive, &family, &port) != 0)
+	if (d->node_port == NULL || d->node_port(d, alive, &family, &port) != 0) {
+		/* Just after a restart this is a node that has not registered
+		 * again yet: refused all the same, quietly for now. */
+		if (egress_grace_hold(d->grace, alive, s->node->name,
+		    s->peer->name, peer_sa(s)))
+			return hs_fsm_refuse(h, "not_allowed", NULL,
+			    "egress from a name not registered (yet): the "
+			    "daemon has just started, no alert unless it "
+			    "does not register soon", HS_NOBODY);
 		return hs_fsm_refuse(h, "not_allowed", "handshake.bad_name",
 		    "egress from a name not registered on this host", HS_NOBODY);
+	}
 	/* The remote's name is final already (the engine holds it to it). */
 	if (!guard_admits(s, s->node, s->node->name))
 		return HS_EV_FAIL;

@@ -171,6 +171,21 @@ check "the service configuration puts the control socket under /run/distguard" \
 SD=""
 sd_boot() {
 	local w i
+	# A stand-in for a release's unit, ordered as docs/SERVICE.md says:
+	# it tries 4369 once, as a node's first registration would.
+	cat > "$R/etc/systemd/system/dg-release-probe.service" <<'UNIT'
+[Unit]
+Description=a release-like unit ordered after distguard
+After=distguard.service
+Wants=distguard.service
+[Service]
+Type=oneshot
+ExecStart=/bin/bash -c 'if exec 3<>/dev/tcp/127.0.0.1/4369; then echo "first try: connected"; else echo "first try: refused"; fi'
+[Install]
+WantedBy=multi-user.target
+UNIT
+	ln -sf /etc/systemd/system/dg-release-probe.service \
+	    "$R/etc/systemd/system/multi-user.target.wants/dg-release-probe.service"
 	umount "$R/proc"
 	mount -t tmpfs -o mode=0755 tmpfs "$R/run" || return 1
 	mount --rbind /sys "$R/sys" || return 1
@@ -219,6 +234,22 @@ if sd_boot; then
 		insd systemctl status --no-pager distguard 2>&1 | sed 's/^/# /'
 		insd journalctl --no-pager -u distguard 2>&1 | tail -n 20 | sed 's/^/# /'
 	fi
+	# Type=notify: "active" is systemd's word only after READY=1, which
+	# distguard sends once every port is bound; its STATUS= line is
+	# proof that the message came and was taken.
+	t=$(insd systemctl show -p Type --value distguard)
+	check "the unit is Type=notify ($t)" [ "$t" = notify ]
+	st=$(insd systemctl show -p StatusText --value distguard)
+	check "systemd got distguard's READY=1 and STATUS= ($st)" [ "$st" = serving ]
+	# The release-like unit ordered After=distguard.service (below) made
+	# one attempt on 4369 when it started: it must have connected.
+	for i in $(seq 30); do
+		rl=$(insd journalctl --no-pager -u dg-release-probe -o cat 2>/dev/null | grep -m1 'first try')
+		[ -n "$rl" ] && break
+		sleep 0.2
+	done
+	check "a unit ordered After=distguard.service reached port 4369 on its first try ($rl)" \
+	    grep -q "first try: connected" <<<"$rl"
 	MP=$(insd systemctl show -p MainPID --value distguard)
 	# MainPID is systemd's view; the process is the same one seen from here
 	# through its namespace's /proc.
@@ -261,6 +292,16 @@ if sd_boot; then
 	wait_for "$T/sb.log" "dgt ready" 15
 	r=$(sd_node sp1 "io:format(\"~p~n\", [net_adm:ping('sb@$HOST')]), halt()." | tail -n 1)
 	check "a peer pings a node through the service, port 4369 as shipped ($r)" [ "$r" = pong ]
+	r=$(sd_node sw1 "erlang:set_cookie(node(), wrong), io:format(\"~p~n\", [net_adm:ping('sb@$HOST')]), halt()." | tail -n 1)
+	check "a wrong cookie is refused by the service ($r)" [ "$r" = pang ]
+	jw() { nsenter --target "$SD" --mount --pid --root journalctl --no-pager -u distguard -o cat "$@"; }
+	for i in $(seq 20); do jw -p warning | grep -q "alert handshake.bad_digest" && break; sleep 0.2; done
+	check "journald took its alert line at priority warning (<4>)" \
+	    bash -c "$(declare -f jw); SD=$SD; jw -p warning | grep -q 'alert handshake.bad_digest'"
+	check "and no info line at that priority" \
+	    not bash -c "$(declare -f jw); SD=$SD; jw -p warning | grep -q ': info: '"
+	check "while info lines are there at info" \
+	    bash -c "$(declare -f jw); SD=$SD; jw -p info | grep -q ': info: distguard running'"
 	out=$(insd systemctl reload distguard 2>&1); rc=$?
 	check "systemctl reload distguard succeeds (rc $rc$out)" [ "$rc" -eq 0 ]
 	check "the service logged the reload (journal)" \

@@ -241,6 +241,50 @@ test_cert_parse(void)
 	CHECK(lk_cert_sign(&c, &cl, m, sizeof(m)) == -1);
 }
 
+/*
+ * An entry by network with {names, [...]} and no {host, Name} (issue 23):
+ * the initiator dials a host the entry has no name for; the key is the
+ * identity and the names bind.  Before the fix: link.bad_key.  An entry
+ * that names another host than the one dialled is still refused.
+ */
+static void
+test_authorize_nohost(void)
+{
+	struct lk_hostkey peer;
+	struct lk_link l;
+	struct lk_trust t;
+	struct lk_identity id;
+	struct lk_binding b;
+	char d[256], *names[1] = { "r@10.0.0.2" };
+
+	seed_key(&peer, 0xb7);
+	memset(&l, 0, sizeof(l));
+	l.is_cidr = 1;
+	l.cidr.family = AF_INET;
+	l.cidr.addr[0] = 10;
+	l.cidr.addr[3] = 2;
+	l.cidr.prefix = 32;
+	memcpy(l.pk, peer.pk, 32);
+	l.names[0] = names[0];
+	l.nnames = 1;
+	l.line = 3;
+	memset(&t, 0, sizeof(t));
+	t.links = &l;
+	t.nlinks = 1;
+	memset(&id, 0, sizeof(id));
+	memcpy(id.pk, peer.pk, 32);
+	CHECK(lk_authorize(&t, &id, "10.0.0.2", NULL, NOW, &b, d,
+	    sizeof(d)) == NULL);
+	CHECK(b.nnames == 1 && lk_name_bound(&b, "r@10.0.0.2") &&
+	    !lk_name_bound(&b, "q@10.0.0.2"));
+	/* with a host, the host dialled must be the entry's */
+	l.host = "hostB";
+	CHECK(lk_authorize(&t, &id, "hostC", NULL, NOW, &b, d,
+	    sizeof(d)) != NULL && strstr(d, "dialled host hostC") != NULL);
+	CHECK(lk_authorize(&t, &id, "hostB", NULL, NOW, &b, d,
+	    sizeof(d)) == NULL);
+}
+
 static void
 test_cert_check(void)
 {
@@ -1390,6 +1434,7 @@ main(void)
 	RUN(test_key_file);
 	RUN(test_cert_parse);
 	RUN(test_cert_check);
+	RUN(test_authorize_nohost);
 	RUN(test_hs_up);
 	RUN(test_hs_bytewise);
 	RUN(test_hs_bad_key);
