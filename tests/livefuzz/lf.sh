@@ -34,14 +34,10 @@ lf_conf() {
 	    '{peer, "lfobs*@*", [allow_all]}.' "$@"
 }
 
-# The OTP root for a release other than the host's: task F's
-# scripts/otp-root.sh when it is there, else scripts/trixie-root.sh (27).
+# The script of the OTP roots for releases other than the host's; its
+# first argument is the suite, given as the release (27, 29).
 lf_otp_root() {
-	if [ -f "$ROOT/scripts/otp-root.sh" ]; then
-		echo "$ROOT/scripts/otp-root.sh"
-	else
-		echo "$ROOT/scripts/trixie-root.sh"
-	fi
+	echo "$ROOT/scripts/otp-root.sh"
 }
 
 # lf_b_cmd VERSION LIFE: the shell command that runs B (OTP 25 is the
@@ -50,7 +46,7 @@ lf_b_cmd() {
 	local v=$1 life=$2 erl mod
 	case $v in
 	25) erl="erl"; mod="-epmd_module distguard_epmd -pa $T/dgebin" ;;
-	*)  erl="sh $(lf_otp_root) exec -b $T -- erl"
+	*)  erl="sh $(lf_otp_root) $v exec -b $T -- erl"
 	    mod="-kernel epmd_module distguard_epmd -pa $T/dgebin" ;;
 	esac
 	echo "timeout -k 2 $((life + 10)) $erl -sname b $(printf '%q ' "${ERL_COMMON[@]}") $mod -pa $T/lf -eval 'lfnode:serve($life)'"

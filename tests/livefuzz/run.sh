@@ -7,7 +7,7 @@
 # policy, then one under the allow-list.  On a failure the batch is saved
 # and shrunk (B restarted for each step) into build/livefuzz/repro/.
 #
-#   LIVEFUZZ_OTP=25|27         B's release (27: Debian trixie, chrooted;
+#   LIVEFUZZ_OTP=25|27|29      B's release (27: Debian trixie, 29: forky, chrooted;
 #                              the root is built on first use, needs root)
 #   LIVEFUZZ_MESSAGES=160000   messages of the default-policy run (0: none)
 #   LIVEFUZZ_ALLOW_MESSAGES=40000   messages of the allow-list run (0: none)
@@ -38,9 +38,9 @@ SHRINK=--shrink
 
 if [ "$OTP" != 25 ]; then
 	r=$(lf_otp_root)
-	if ! out=$(sh "$r" build 2>&1); then
+	if ! out=$(sh "$r" "$OTP" build 2>&1); then
 		echo "$out" | sed 's/^/# /' | tail -n 5
-		not_ok "the OTP $OTP root is available ($r build)"
+		not_ok "the OTP $OTP root is available ($r $OTP build)"
 		exit 1
 	fi
 	echo "# OTP $OTP root: $(echo "$out" | tail -n 1)"
