@@ -22,6 +22,17 @@
  * key shares the last one: more sources than that only count together,
  * which makes each one's share smaller, never larger. */
 #define NODE_SHARES	128
+/* Ended connections whose disclosures a node keeps, and for how long. */
+#define NODES_KEPT	8
+#define NODES_KEPT_SECS	60.0
+
+/* The disclosures of a connection of the node's that ended, by peer name
+ * (nodes_keep_disclosed). */
+struct kept_set {
+	char			*peer;		/* NULL: free slot */
+	double			 at;		/* when its connection ended */
+	struct idset		 set;
+};
 
 struct node_rec {
 	char			*name;
@@ -31,6 +42,7 @@ struct node_rec {
 	struct atombook		 all;		/* every atom peers sent it */
 	struct node_share	 shares[NODE_SHARES];
 	int			 nshares;
+	struct kept_set		 kept[NODES_KEPT];
 };
 
 static struct node_rec	 nodes[NODES_MAX];
@@ -79,6 +91,71 @@ nodes_published(const char *node)
 	struct node_rec *n = node_of(node);
 
 	return n ? &n->published : NULL;
+}
+
+static void
+kept_clear(struct kept_set *k)
+{
+	free(k->peer);
+	k->peer = NULL;
+	idset_free(&k->set);
+}
+
+void
+nodes_keep_disclosed(const char *node, const char *peer, struct idset *set,
+    double now)
+{
+	struct node_rec *n = node_of(node);
+	struct kept_set *k, *slot = NULL;
+	char *copy;
+	int i;
+
+	if (n == NULL || peer == NULL || (copy = strdup(peer)) == NULL) {
+		idset_free(set);
+		return;
+	}
+	/* The peer's own slot, else a free one, else the oldest. */
+	for (i = 0; i < NODES_KEPT; i++) {
+		k = &n->kept[i];
+		if (k->peer != NULL && strcmp(k->peer, peer) == 0) {
+			slot = k;
+			break;
+		}
+		if (slot == NULL || (slot->peer != NULL &&
+		    (k->peer == NULL || k->at < slot->at)))
+			slot = k;
+	}
+	if (slot->peer != NULL)
+		kept_clear(slot);
+	slot->peer = copy;
+	slot->at = now;
+	slot->set = *set;		/* moved: the caller's is gone */
+}
+
+int
+nodes_take_disclosed(const char *node, const char *peer, struct idset *out,
+    double now)
+{
+	struct node_rec *n = node_of(node);
+	struct kept_set *k;
+	int i;
+
+	if (n == NULL || peer == NULL)
+		return 0;
+	for (i = 0; i < NODES_KEPT; i++) {
+		k = &n->kept[i];
+		if (k->peer == NULL || strcmp(k->peer, peer) != 0)
+			continue;
+		if (now - k->at > NODES_KEPT_SECS) {
+			kept_clear(k);
+			return 0;
+		}
+		*out = k->set;
+		free(k->peer);
+		k->peer = NULL;
+		return 1;
+	}
+	return 0;
 }
 
 uint64_t *
@@ -317,7 +394,7 @@ nodes_charge_name(const char *node, const char *peer, const char *src,
 void
 nodes_reset(void)
 {
-	int i;
+	int i, j;
 
 	for (i = 0; i < nbooks; i++)
 		book_clear(&books[i]);
@@ -325,6 +402,9 @@ nodes_reset(void)
 	for (i = 0; i < nnodes; i++) {
 		free(nodes[i].name);
 		idset_free(&nodes[i].published);
+		for (j = 0; j < NODES_KEPT; j++)
+			if (nodes[i].kept[j].peer != NULL)
+				kept_clear(&nodes[i].kept[j]);
 		atombook_free(&nodes[i].all);
 		memset(&nodes[i], 0, sizeof(nodes[i]));
 	}

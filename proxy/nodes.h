@@ -57,6 +57,18 @@ struct idset		*nodes_published(const char *node);
  * connections together (filter/dist_frame.h); NULL when there is no room. */
 uint64_t		*nodes_frag_open(const char *node);
 /*
+ * What `node` disclosed to `peer` on a connection that ended, kept for
+ * the next one between them: ERTS sends a reply, or global a late
+ * message, on a new connection when the old one went while it was owed,
+ * and it names a pid shown on the old one.  Keep takes *set over (it is
+ * freed when there is no room); take hands it back, once, within 60 s of
+ * the end, and returns 1 (0: none, *out untouched).  At most 8 per node.
+ */
+void			 nodes_keep_disclosed(const char *node,
+			    const char *peer, struct idset *set, double now);
+int			 nodes_take_disclosed(const char *node,
+			    const char *peer, struct idset *out, double now);
+/*
  * The book of atoms `peer` sent `node`, with a reference taken, charging
  * the shares of source `src` and cookie `cookie` (keys, as
  * nodes_share_key makes them); NULL when memory ran out.

@@ -1155,7 +1155,10 @@ relay_start(struct session *s, const uint8_t *early, size_t n)
 		}
 		if (l->guard != NULL) {
 			idset_init(&l->guard->owed, SESSION_OWED);
-			idset_init(&l->guard->disclosed, IDSET_DEFAULT_MAX);
+			if (!nodes_take_disclosed(l->name, l->other->name,
+			    &l->guard->disclosed, ev_now(s->d->loop)))
+				idset_init(&l->guard->disclosed,
+				    IDSET_DEFAULT_MAX);
 			/* Never forgets: the held bound bounds it. */
 			idset_init(&l->guard->held, UINT32_MAX / 4);
 		}
@@ -1196,7 +1199,8 @@ relay_free(struct session *s)
 		l->in.df.seqs = NULL;
 		if (l->guard != NULL) {
 			idset_free(&l->guard->owed);
-			idset_free(&l->guard->disclosed);
+			nodes_keep_disclosed(l->name, l->other->name,
+			    &l->guard->disclosed, ev_now(s->d->loop));
 			idset_free(&l->guard->held);
 			book_release(l->guard);
 		}
