@@ -509,7 +509,11 @@ behaviour_of(const uint8_t *q, const uint8_t *end)
 	if ((arity == 3 && span_eq(tag, "EXIT")) ||
 	    (arity == 5 && span_eq(tag, "DOWN")))
 		return DG_PROTO_SIGNALS;
-	if (arity == 4 && span_eq(tag, "io_request"))
+	/* file_io_server takes {file_request, From, ReplyAs, Req} (pread,
+	 * pwrite, position, truncate, close) beside io requests: the same
+	 * server, the same protocol family */
+	if (arity == 4 && (span_eq(tag, "io_request") ||
+	    span_eq(tag, "file_request")))
 		return DG_PROTO_IO;
 	if (arity == 3 && span_eq(tag, "$gen_call")) {
 		if ((rc = pl_skip(&q, end)) != 0)	/* From */

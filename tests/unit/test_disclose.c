@@ -805,6 +805,17 @@ test_leaders(void)
 	CHECK_EQ(io_to(&s, 2, 1), 1 | DISCLOSED_LEADER);
 	CHECK_EQ(io_to(&s, 1, 1), 1);
 	CHECK_EQ(io_to(&s, 2, 0), 1);	/* asked only for io */
+	/* file_io_server's {file_request, From, ReplyAs, Req} is io too */
+	{
+		struct dist_msg m;
+
+		tb_send_to(1);
+		tb_tuple(4); tb_atom("file_request"); tb_pid(NODE_P);
+		tb_ref(NODE_P); tb_atom("close");
+		CHECK_EQ(decode_all(DC_NEED_PIDSEND, &m), 0);
+		CHECK_EQ(m.behav, DG_PROTO_IO);
+		CHECK_EQ(disclose_has(&s, &published, &m), 1);
+	}
 	CHECK_EQ(io_to(&s, 3, 1), 0);
 	/* the _TT form */
 	tb_reset();
