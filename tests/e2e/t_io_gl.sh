@@ -25,7 +25,13 @@ write_conf "{peer, \"d*\", [ping, {allow, send, disclosed}, {allow, monitor, dis
     "{default, [ping, global, replies]}." "{bans, [{failures, 0}]}."
 out=$("$DG" check -c "$CONF" 2>&1)
 check "the configuration with {allow, send, disclosed, [io]} loads ($out)" \
-    not grep -q "error\|$CONF:" <<<"$out"
+    grep -q "configuration OK" <<<"$out"
+check "distguard check does not warn about a disclosed rule with io" \
+    not grep -q "disclosed, \[...\]} with" <<<"$out"
+printf '{peer, "x*", [{allow, send, disclosed, [sys]}]}.\n' > "$T/warn.conf"
+out=$("$DG" check -c "$T/warn.conf" 2>&1)
+check "distguard check warns about a disclosed rule with sys ($out)" \
+    grep -q "warn.conf:1: .*{allow, send, disclosed, \[...\]} with sys" <<<"$out"
 printf '{peer, "x*", [{allow, link, disclosed, [io]}]}.\n' > "$T/bad.conf"
 out=$("$DG" check -c "$T/bad.conf" 2>&1)
 check "a protocol list on a disclosed link rule is a config error with FILE:LINE ($out)" \
