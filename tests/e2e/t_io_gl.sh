@@ -3,14 +3,15 @@
 # End-to-end, issue 18 item 6 (its last point): io requests by pid go
 # only to a group leader that the protected node b handed to this peer.
 # b calls each peer the ways that hand it a leader (rpc:call, erpc:call,
-# io:get_line through rpc, spawn/4, erlang:group_leader/2), each leader a
+# io:get_line through rpc, spawn/4, erlang:group_leader/2, rex's call and
+# cast, net_kernel's legacy spawn), each leader a
 # capture process on b, and the output must come back.  Then b shows the
 # peer another io server in a plain message (disclosed, never a leader),
 # and the peer sends it {io_request, self(), Ref, {put_chars, unicode,
 # "x-attack\n"}}: denied with reason io protocol under the embedded
-# default and under an allow-list of pid capabilities, admitted only by
-# {allow, send, disclosed, [io]}.  b's kernel servers, atom count and
-# global stay as they were.
+# default, a typical allow-list and an allow-list of pid capabilities,
+# admitted only by {allow, send, disclosed, [io]}.  b's kernel servers,
+# atom count and global stay as they were.
 . "$(dirname "$0")/lib.sh"
 # The peers are stock nodes that register unmediated (as in t_default.sh).
 DG_EGRESS=off
@@ -18,9 +19,10 @@ cd "$T" || exit 1
 erlc -o "$T" "$ROOT/tests/e2e/dgotp.erl" "$ROOT/tests/e2e/dgio.erl" >/dev/null 2>&1 ||
     not_ok "dgotp.erl and dgio.erl compile"
 
-# a*: the embedded default.  d*: pid capabilities without io.  e*: a rule
-# that names io.
+# a*: the embedded default.  t*: a typical allow-list (names, an MFA).
+# d*: pid capabilities without io.  e*: a rule that names io.
 write_conf "{peer, \"d*\", [ping, {allow, send, disclosed}, {allow, monitor, disclosed}]}." \
+    "{peer, \"t*\", [ping, global, replies, {allow, reg_send, [dgt_gs, echo]}, {allow, spawn_request, [{io, format, '_'}]}]}." \
     "{peer, \"e*\", [ping, {allow, send, disclosed, [io]}, {allow, monitor, disclosed}]}." \
     "{default, [ping, global, replies]}." "{bans, [{failures, 0}]}."
 out=$("$DG" check -c "$CONF" 2>&1)
@@ -86,6 +88,17 @@ check "a1: the victim wrote nothing ($v)" grep -q '^victim a1@[^ ]* \[\]$' <<<"$
 check "a1: alert filter.denied, send, reason io protocol" \
     grep -q '"filter.denied".*a1@.*send.*reason io protocol' "$ALERTS"
 
+# A typical allow-list.
+r=$(EVAL_TIMEOUT=40 node_eval t1 "dgio:peer(Node)")
+echo "# t1: $r"
+legit t1
+v=$(victim t1); echo "# $v"
+check "t1 (names and an MFA allowed): io to the victim is not answered ($r)" \
+    grep -q "{victim,no_reply}" <<<"$r"
+check "t1: the victim wrote nothing ($v)" grep -q '^victim t1@[^ ]* \[\]$' <<<"$v"
+check "t1: alert filter.denied, send, reason io protocol" \
+    grep -q '"filter.denied".*t1@.*send.*reason io protocol' "$ALERTS"
+
 # Pid capabilities without io.
 r=$(EVAL_TIMEOUT=40 node_eval d1 "dgio:peer(Node)")
 echo "# d1: $r"
@@ -105,8 +118,8 @@ check "e1 ({allow, send, disclosed, [io]}): io to the victim is answered ($r)" \
     grep -q "{victim,replied}" <<<"$r"
 check "e1: the victim wrote it ($v)" grep -q '^victim e1@[^ ]* "x-attack\\n"$' <<<"$v"
 
-check "no false alert: nothing but the two victims' io was denied" \
-    same 2 "$(grep -c '"filter.denied"' "$ALERTS")"
+check "no false alert: nothing but the three victims' io was denied" \
+    same 3 "$(grep -c '"filter.denied"' "$ALERTS")"
 b_unharmed "Kernel pid terminated"
 
 done_tests
