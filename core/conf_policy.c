@@ -83,8 +83,9 @@ rule_protos(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	int i;
 
 	if (v->kind != ET_LIST) {
-		lerr(L, v->line, "the protocols of a reg_send rule are a list "
-		    "of sys, supervisor, gen_event, signals, io");
+		lerr(L, v->line, "the protocols of a reg_send or disclosed "
+		    "send rule are a list of sys, supervisor, gen_event, "
+		    "signals, io");
 		return -1;
 	}
 	for (k = v->kids; k != NULL; k = k->next) {
@@ -320,6 +321,14 @@ rule_funs(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	return 0;
 }
 
+/* The types whose {allow, Type, disclosed} rule takes a protocol list:
+ * sends by pid, which carry a payload. */
+static int
+sends_by_pid(enum dg_type t)
+{
+	return t == DG_T_SEND || t == DG_T_ALIAS_SEND;
+}
+
 static int
 parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 {
@@ -375,9 +384,11 @@ parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	if (v->nkids == 2)
 		return 0;
 	if (v->nkids == 4 && ((r->type != DG_T_REG_SEND &&
-	    r->type != DG_T_SPAWN_REQUEST) || r->action != DG_ALLOW)) {
-		lerr(L, v->line, "only {allow, reg_send, [Name], [Protocol]} "
-		    "and {allow, spawn_request, [MFA], [Opt]} take a fourth "
+	    r->type != DG_T_SPAWN_REQUEST && !sends_by_pid(r->type)) ||
+	    r->action != DG_ALLOW)) {
+		lerr(L, v->line, "only {allow, reg_send, [Name], [Protocol]}, "
+		    "{allow, send | alias_send, disclosed, [Protocol]} and "
+		    "{allow, spawn_request, [MFA], [Opt]} take a fourth "
 		    "element");
 		return -1;
 	}
@@ -389,7 +400,14 @@ parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 			return -1;
 		}
 		r->disclosed = 1;
-		return 0;
+		/* the protocols a send by pid may speak (rules.c) */
+		return v->nkids == 4 ? rule_protos(L, et_elem(v, 3), r) : 0;
+	}
+	if (v->nkids == 4 && sends_by_pid(r->type)) {
+		lerr(L, v->line, "a fourth element of a %s rule follows "
+		    "disclosed: {allow, %s, disclosed, [Protocol]}", t->text,
+		    t->text);
+		return -1;
 	}
 	if (r->type == DG_T_REG_SEND) {
 		r->kind = DG_R_NAMES;

@@ -15,6 +15,12 @@
  * a creation. */
 #define KEY_MAX	(1 + 2 + DG_MAX_ATOM_BYTES + 4 * 7)
 
+/* Class bytes that replace a pid's 'p' for the tags it may carry: one of
+ * global's own processes, a group leader the node handed to its peer.
+ * proxy/guard.c uses 'x' for sync tags. */
+#define KEY_GLOBAL	'g'
+#define KEY_LEADER	'l'
+
 /* A pid or a reference (an alias is one). */
 static int
 is_id(const uint8_t *t)
@@ -76,7 +82,10 @@ struct noter {
 	struct idset	*set;
 	struct idset	*published;	/* NULL unless B speaks to global */
 	const char	*local;
-	int		 global;	/* the 'g' keys of global's processes */
+	/* 0: the identity's own key; KEY_GLOBAL or KEY_LEADER: the key of
+	 * the same identity as one of global's processes, or as a group
+	 * leader handed to the peer (disclose.h). */
+	uint8_t		 cls;
 };
 
 /* Adds the identity at t if it is one of the local node's. */
@@ -95,8 +104,8 @@ note_id(void *arg, const uint8_t *t)
 	n = id_key(t, key, &node);
 	if (!span_eq(node, w->local))
 		return;
-	if (w->global)
-		key[0] = 'g';
+	if (w->cls != 0)
+		key[0] = w->cls;
 	h = idset_hash(key, n);
 	if (w->set != NULL)
 		(void)idset_add(w->set, h);
@@ -109,6 +118,38 @@ note_span(struct noter *w, struct dg_span s)
 {
 	if (s.len > 0)
 		note_id(w, s.p);
+}
+
+/* Notes the pid at t (if it is one of the local node's) under class
+ * cls, besides its own key, which the caller notes. */
+static void
+note_tagged(struct noter *w, const uint8_t *t, uint8_t cls)
+{
+	w->cls = cls;
+	if (is_pid(t))
+		note_id(w, t);
+	w->cls = 0;
+}
+
+/* The group leader a control message hands the peer's processes: the new
+ * leader of GROUP_LEADER (erlang:group_leader/2 on a process there), the
+ * leader of the process a SPAWN_REQUEST makes (spawn/4, erpc, rpc). */
+static void
+note_control_leader(struct noter *w, const struct dist_msg *m)
+{
+	switch (m->op) {
+	case DOP_GROUP_LEADER:
+		if (m->t_from.len > 0)
+			note_tagged(w, m->t_from.p, KEY_LEADER);
+		break;
+	case DOP_SPAWN_REQUEST:
+	case DOP_SPAWN_REQUEST_TT:
+		if (m->t_gl.len > 0)
+			note_tagged(w, m->t_gl.p, KEY_LEADER);
+		break;
+	default:
+		break;
+	}
 }
 
 /* The control messages whose receiver is shown a pid (disclose.h). */
@@ -149,10 +190,60 @@ note_control(struct noter *w, const struct dist_msg *m)
 static void
 note_global(struct noter *w, const uint8_t *t)
 {
-	w->global = 1;
-	if (is_pid(t))
-		note_id(w, t);
-	w->global = 0;
+	note_tagged(w, t, KEY_GLOBAL);
+}
+
+/*
+ * The group leader in a request the local node makes a peer's rex or
+ * net_kernel run (payload proven whole), or NULL.  The leader is the last
+ * element of the request tuple, the process that runs the MFA takes it
+ * as its own (rpc.erl handle_call_call's set_group_leader, net_kernel's
+ * do_spawn), and its io comes back to it:
+ *  - rex: {'$gen_call', From, {call | block_call, M, F, A, GL}}
+ *    (rpc:call, block_call, multicall when the peer has no erpc),
+ *    {'$gen_cast', {cast, M, F, A, GL}} (rpc:cast, eval_everywhere),
+ *    {From, {call, M, F, A, GL}} (handle_info, for C nodes);
+ *  - net_kernel: {'$gen_call', From, {spawn | spawn_link, M, F, A, GL}}
+ *    and {spawn_opt, M, F, A, Opts, Link, GL} (spawn/4 and its kin
+ *    towards a node without spawn_request).
+ */
+static const uint8_t *
+rpc_leader(const struct dist_msg *m)
+{
+	const uint8_t *q = m->payload;
+	struct dg_span tag;
+	uint32_t arity, inner, i;
+	int rex = span_eq(m->name, "rex"), cast = 0, ok;
+
+	if (term_tuple(&q, &arity) != 0 || arity < 2 || arity > 3)
+		return NULL;
+	if (term_atom(&q, &tag) == 0) {
+		if (arity == 3 && span_eq(tag, "$gen_call"))
+			q = term_next(q);			/* From */
+		else if (arity == 2 && rex && span_eq(tag, "$gen_cast"))
+			cast = 1;
+		else
+			return NULL;
+	} else if (arity == 2 && rex && is_pid(q))
+		q = term_next(q);				/* From */
+	else
+		return NULL;
+	if (term_tuple(&q, &inner) != 0 || inner < 5 ||
+	    term_atom(&q, &tag) != 0)
+		return NULL;
+	if (rex)
+		ok = inner == 5 && (cast ? span_eq(tag, "cast") :
+		    span_eq(tag, "call") ||
+		    (arity == 3 && span_eq(tag, "block_call")));
+	else
+		ok = (inner == 5 && (span_eq(tag, "spawn") ||
+		    span_eq(tag, "spawn_link"))) ||
+		    (inner == 7 && span_eq(tag, "spawn_opt"));
+	if (!ok)
+		return NULL;
+	for (i = 1; i < inner - 1; i++)		/* M, F, A[, Opts, Link] */
+		q = term_next(q);
+	return q;
 }
 
 /*
@@ -205,6 +296,16 @@ note_global_procs(struct noter *w, const struct dist_msg *m)
 		note_global(w, e);
 }
 
+/* A send to a peer's rex or net_kernel (their names, not their pids:
+ * rpc and spawn/4 send by name). */
+static int
+is_rpc_request(const struct dist_msg *m)
+{
+	return (m->op == DOP_REG_SEND || m->op == DOP_REG_SEND_TT) &&
+	    m->has_name && (span_eq(m->name, "rex") ||
+	    span_eq(m->name, "net_kernel"));
+}
+
 int
 disclose_note(struct idset *conn, struct idset *published,
     const struct dist_msg *m, const uint8_t *end, const uint8_t *frame_end,
@@ -212,11 +313,14 @@ disclose_note(struct idset *conn, struct idset *published,
 {
 	struct noter w = { conn, NULL, local, 0 };
 	struct term_visit v = { TV_IDS, note_id, &w, NULL };
+	const uint8_t *gl;
 	const char *why;
 	int n;
 
-	if (conn != NULL)
+	if (conn != NULL) {
 		note_control(&w, m);
+		note_control_leader(&w, m);
+	}
 	if (!m->has_payload || m->payload == NULL)
 		return 0;
 	if (m->type == DG_T_REG_SEND && m->has_name &&
@@ -231,6 +335,11 @@ disclose_note(struct idset *conn, struct idset *published,
 		return DG_AGAIN;
 	if (n >= 0 && w.published != NULL)
 		note_global_procs(&w, m);
+	/* A leader handed in a request the walk could not prove whole is
+	 * not tagged: io to it is then refused, never wrongly admitted. */
+	if (n >= 0 && conn != NULL && is_rpc_request(m) &&
+	    (gl = rpc_leader(m)) != NULL)
+		note_tagged(&w, gl, KEY_LEADER);
 	return 0;
 }
 
@@ -242,6 +351,7 @@ disclose_has(struct idset *conn, struct idset *published,
 	uint8_t key[KEY_MAX];
 	uint64_t h;
 	size_t n;
+	int r;
 
 	if (m->t_target.len == 0 || !is_id(m->t_target.p))
 		return 0;
@@ -250,9 +360,17 @@ disclose_has(struct idset *conn, struct idset *published,
 	if (!idset_has(conn, h, 0) &&
 	    !(published != NULL && idset_has(published, h, 0)))
 		return 0;
-	key[0] = 'g';
+	key[0] = KEY_GLOBAL;
 	h = idset_hash(key, n);
-	return idset_has(conn, h, 0) ||
+	r = idset_has(conn, h, 0) ||
 	    (published != NULL && idset_has(published, h, 0)) ?
 	    DISCLOSED_GLOBAL : 1;
+	/* Leaders are handed per connection, and asked about only for io
+	 * requests: other sends cost no third lookup. */
+	if (m->behav & DG_PROTO_IO) {
+		key[0] = KEY_LEADER;
+		if (idset_has(conn, idset_hash(key, n), 0))
+			r |= DISCLOSED_LEADER;
+	}
+	return r;
 }

@@ -27,6 +27,14 @@
  * is also recorded in a set per local node, `published`, that every
  * connection of B consults.
  *
+ * Group leaders are tagged apart (issue 18 item 6): io requests by pid go
+ * only to a process the local node handed to this peer as a group leader
+ * (docs/FILTER.md 7): the new leader of a GROUP_LEADER, the leader of a
+ * SPAWN_REQUEST (erpc, spawn/4, rpc on OTP 23+, a remote shell), and the
+ * GL element of a request to the peer's rex ({call | block_call | cast,
+ * M, F, A, GL}) or net_kernel ({spawn | spawn_link, M, F, A, GL},
+ * {spawn_opt, M, F, A, Opts, Link, GL}).  Per connection only.
+ *
  * Keys are the identity's canonical bytes (node text, numbers widened to
  * 32 bits), so PID_EXT and NEW_PID_EXT, or any atom encoding of the node,
  * name the same process.  Only identities of B's own node are kept.
@@ -78,6 +86,10 @@ disclose_wanted(const struct dist_msg *m)
  * seconds (livefuzz, docs/SECURITY.md 7); a peer sends them nothing by
  * pid but the answers to their calls. */
 #define DISCLOSED_GLOBAL	2
+/* Or'ed into the answer, only when m is an io request (m->behav has
+ * DG_PROTO_IO): the target is a group leader the local node handed to
+ * this peer on this connection. */
+#define DISCLOSED_LEADER	4
 int	disclose_has(struct idset *conn, struct idset *published,
 	    const struct dist_msg *m);
 

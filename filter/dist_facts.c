@@ -256,10 +256,14 @@ is_atom_reply(const uint8_t *q, const uint8_t *end)
 	return pl_atom(&q, end, &a) == 0;
 }
 
-/* A send to a pid or an alias: is it code, or a request? */
+static unsigned behaviour_of(const uint8_t *, const uint8_t *);
+
+/* A send to a pid or an alias: is it code, or a request?  Its behaviour
+ * protocol too: io requests are for group leaders only (rules.c). */
 static int
 inspect_pid_send(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
 {
+	m->behav = behaviour_of(q, end);
 	m->pl_request = m->pl_state == MALFORMED ||
 	    is_server_request(q, end);
 	m->pl_reply = m->pl_state == PROVEN && !m->pl_partial &&
@@ -505,7 +509,11 @@ behaviour_of(const uint8_t *q, const uint8_t *end)
 	if ((arity == 3 && span_eq(tag, "EXIT")) ||
 	    (arity == 5 && span_eq(tag, "DOWN")))
 		return DG_PROTO_SIGNALS;
-	if (arity == 4 && span_eq(tag, "io_request"))
+	/* file_io_server takes {file_request, From, ReplyAs, Req} (pread,
+	 * pwrite, position, truncate, close) beside io requests: the same
+	 * server, the same protocol family */
+	if (arity == 4 && (span_eq(tag, "io_request") ||
+	    span_eq(tag, "file_request")))
 		return DG_PROTO_IO;
 	if (arity == 3 && span_eq(tag, "$gen_call")) {
 		if ((rc = pl_skip(&q, end)) != 0)	/* From */
@@ -672,7 +680,8 @@ inspect_facts(int op, const uint8_t *pl, const uint8_t *end,
 		return inspect_global(pl, end, m);
 	if (to_server(m) && (o->need & DC_NEED_GLOBAL))
 		return inspect_server(pl, m);
-	if ((o->need & DC_NEED_BEHAV) && is_reg_send(op) && m->has_name)
+	if ((o->need & DC_NEED_BEHAV) &&
+	    ((is_reg_send(op) && m->has_name) || is_pid_send(op)))
 		m->behav = behaviour_of(pl, end);
 	return 0;
 }

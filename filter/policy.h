@@ -67,7 +67,7 @@ struct dg_mfa {
 #define DG_PROTO_SUPERVISOR	0x02	/* start_child, which_children, ... */
 #define DG_PROTO_GEN_EVENT	0x04	/* add_handler, swap_handler, ... */
 #define DG_PROTO_SIGNALS	0x08	/* {'EXIT', _, _}, {'DOWN', _, _, _, _} */
-#define DG_PROTO_IO		0x10	/* {io_request, _, _, _} */
+#define DG_PROTO_IO		0x10	/* {io_request | file_request, _, _, _} */
 #define DG_PROTO_NAMES	{ "sys", "supervisor", "gen_event", "signals", "io" }
 #define DG_PROTO_COUNT	5
 

@@ -104,6 +104,7 @@ is_reg_send_to(const struct dist_msg *m, const char *name)
 #define WHY_NOT_REX	"not rex's protocol"
 #define WHY_PARTIAL	"too large to check whole"
 #define WHY_BAD_PAYLOAD	"a payload that cannot be checked"
+#define WHY_IO		"io protocol"
 
 /*
  * An allowed name still does not take OTP's behaviour protocols unless
@@ -114,19 +115,32 @@ is_reg_send_to(const struct dist_msg *m, const char *name)
  * NULL.
  */
 static const char *
-behav_refused(const struct dg_rule *r, const struct dist_msg *m)
+behav_refused(const struct dg_rule *r, unsigned behav)
 {
 	static const char *const why[DG_PROTO_COUNT] = {
 		"sys protocol", "supervisor protocol", "gen_event protocol",
-		"a signal forged as a message", "io protocol",
+		"a signal forged as a message", WHY_IO,
 	};
-	unsigned left = m->behav & ~r->protos;
+	unsigned left = behav & ~r->protos;
 	int i;
 
 	for (i = 0; i < DG_PROTO_COUNT; i++)
 		if (left & (1u << i))
 			return why[i];
 	return NULL;
+}
+
+/*
+ * The behaviour protocols of a send by pid that a rule must name: all of
+ * m's but io to a group leader the local node handed to this peer (the
+ * output of its own rpc, erpc and spawn/4 calls, a remote shell's;
+ * disclose.h).
+ */
+static unsigned
+pid_behav(const struct dist_msg *m)
+{
+	return (m->disclosed & DISCLOSED_LEADER) ? m->behav & ~DG_PROTO_IO :
+	    m->behav;
 }
 
 /* rules_verdict.code while deciding: what allowed the message. */
@@ -156,7 +170,11 @@ pid_send_ok(const struct dist_msg *m, const char **why)
 		return refuse(why, WHY_FUN);
 	if (m->pl_request)
 		return refuse(why, WHY_REQUEST);
-	if (m->disclosed == DISCLOSED_GLOBAL && !m->pl_reply)
+	/* io requests go to the leaders this node handed out, nowhere else
+	 * (issue 18 item 6): an io server obeys whoever sends them */
+	if (pid_behav(m) & DG_PROTO_IO)
+		return refuse(why, WHY_IO);
+	if ((m->disclosed & DISCLOSED_GLOBAL) && !m->pl_reply)
 		return refuse(why, WHY_NOT_GLOBAL);
 	return 1;
 }
@@ -330,6 +348,7 @@ static int
 rule_match(const struct dg_rule *r, const struct dist_msg *m,
     const char *local, const char **what, const char **why)
 {
+	const char *b;
 	int hit = 0;
 
 	switch (r->kind) {
@@ -352,6 +371,13 @@ rule_match(const struct dg_rule *r, const struct dist_msg *m,
 				return 0;
 			if (!m->disclosed) {
 				*why = WHY_UNDISCLOSED;
+				return 0;
+			}
+			/* A send by pid takes no behaviour protocol the rule
+			 * does not name: {allow, send, disclosed, [io]}. */
+			if ((b = behav_refused(r, pid_behav(m))) != NULL &&
+			    (m->type == DG_T_SEND || m->type == DG_T_ALIAS_SEND)) {
+				*why = b;
 				return 0;
 			}
 			break;
@@ -385,9 +411,7 @@ rule_match(const struct dg_rule *r, const struct dist_msg *m,
 	    (r->kind == DG_R_NAMES || (r->kind == DG_R_TYPE &&
 	    r->type == DG_T_REG_SEND && !r->disclosed)) &&
 	    m->type == DG_T_REG_SEND) {
-		const char *b = behav_refused(r, m);
-
-		if (b != NULL) {
+		if ((b = behav_refused(r, m->behav)) != NULL) {
 			*why = b;
 			return 0;
 		}
@@ -558,11 +582,15 @@ ruleset_needs(const struct dg_ruleset *rs)
 	for (i = 0; rs != NULL && i < rs->nrules; i++) {
 		if (rs->rules[i].disclosed)
 			need |= DC_NEED_IDS;
-		/* Names allowed: their behaviour protocols are judged. */
+		/* Names allowed, sends to disclosed pids allowed: their
+		 * behaviour protocols are judged. */
 		if (rs->rules[i].action == DG_ALLOW &&
 		    (rs->rules[i].kind == DG_R_NAMES ||
 		    (rs->rules[i].kind == DG_R_TYPE &&
-		    rs->rules[i].type == DG_T_REG_SEND)))
+		    (rs->rules[i].type == DG_T_REG_SEND ||
+		    (rs->rules[i].disclosed &&
+		    (rs->rules[i].type == DG_T_SEND ||
+		    rs->rules[i].type == DG_T_ALIAS_SEND))))))
 			need |= DC_NEED_BEHAV;
 		/* Anything that allows but allow_all puts the code guard on. */
 		if (rs->rules[i].kind != DG_R_ALLOW_ALL &&

@@ -218,6 +218,15 @@ check_ruleset(struct warner *w, const struct dg_ruleset *rs, const char *who,
 			    "starts any child spec it is given",
 			    (r->protos & DG_PROTO_SYS) ? "sys" : "supervisor",
 			    who);
+		if (r->kind == DG_R_TYPE && r->disclosed &&
+		    r->action == DG_ALLOW &&
+		    (r->protos & (DG_PROTO_SYS | DG_PROTO_SUPERVISOR)))
+			say(w, r->line, "{allow, %s, disclosed, [...]} with %s "
+			    "for %s: every disclosed pid that is a server's "
+			    "(a caller, a global name) then takes it",
+			    r->type == DG_T_SEND ? "send" : "alias_send",
+			    (r->protos & DG_PROTO_SYS) ? "sys" : "supervisor",
+			    who);
 		if (r->kind != DG_R_MFAS || r->action != DG_ALLOW)
 			continue;
 		for (j = 0; j < r->nmfas; j++) {

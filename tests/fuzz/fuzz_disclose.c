@@ -49,7 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(copy, data, avail);
 	/* the frame "ends" at size bytes; only avail of them exist */
-	o.need = DC_NEED_PIDSEND | DC_NEED_GLOBAL | DC_NEED_IDS;
+	o.need = DC_NEED_PIDSEND | DC_NEED_GLOBAL | DC_NEED_IDS | DC_NEED_BEHAV;
 	o.frame_end = copy + size;
 	rc = dist_ctl_decode_x(copy, copy + avail, pt, &o, &m, &why);
 	if (rc == DG_EINVAL && why == NULL)

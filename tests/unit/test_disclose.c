@@ -744,6 +744,218 @@ test_disclose(void)
 	idset_free(&published);
 }
 
+/* ---- group leaders handed to the peer (issue 18 item 6) ---- */
+
+/* What disclose_has says of an io request (or, with io 0, a plain
+ * message) from the peer to the node's pid `id`. */
+static int
+io_to(struct idset *s, uint32_t id, int io)
+{
+	struct dist_msg m;
+
+	tb_send_to(id);
+	if (io) {
+		tb_tuple(4); tb_atom("io_request"); tb_pid(NODE_P);
+		tb_ref(NODE_P);
+		tb_tuple(3); tb_atom("put_chars"); tb_atom("unicode"); tb_nil();
+	} else
+		tb_atom("hello");
+	CHECK_EQ(decode_all(DC_NEED_PIDSEND, &m), 0);
+	CHECK_EQ(m.behav, io ? DG_PROTO_IO : 0u);
+	return disclose_has(s, &published, &m);
+}
+
+/* {6, From, '', Name} from the node, its payload a gen_server call
+ * {'$gen_call', {From, Ref}, ...} up to the request tuple. */
+static void
+tb_call_to(const char *name, uint32_t from)
+{
+	tb_reset();
+	tb_tuple(4); tb_int(DOP_REG_SEND); tb_pid_n(NODE_B, from); tb_atom("");
+	tb_atom(name);
+	tb_tuple(3); tb_atom("$gen_call");
+	tb_tuple(2); tb_pid_n(NODE_B, from); tb_ref(NODE_B);
+}
+
+/* M, F, [Arg] with Arg a pid of the node (shown, never a leader). */
+static void
+tb_mfa(uint32_t arg)
+{
+	tb_atom("io"); tb_atom("format"); tb_list(1); tb_pid_n(NODE_B, arg);
+	tb_nil();
+}
+
+static void
+test_leaders(void)
+{
+	struct idset s;
+	size_t head;
+
+	idset_init(&s, 0);
+	idset_init(&published, 0);
+	/* SPAWN_REQUEST (erpc, spawn/4, rpc): its group leader, not its
+	 * caller */
+	tb_reset();
+	tb_tuple(6); tb_int(DOP_SPAWN_REQUEST); tb_ref(NODE_B);
+	tb_pid_n(NODE_B, 1); tb_pid_n(NODE_B, 2);
+	tb_tuple(3); tb_atom("io"); tb_atom("format"); tb_int(1);
+	tb_nil();
+	tb_list(1); tb_atom("hi"); tb_nil();
+	note(&s);
+	CHECK_EQ(io_to(&s, 2, 1), 1 | DISCLOSED_LEADER);
+	CHECK_EQ(io_to(&s, 1, 1), 1);
+	CHECK_EQ(io_to(&s, 2, 0), 1);	/* asked only for io */
+	/* file_io_server's {file_request, From, ReplyAs, Req} is io too */
+	{
+		struct dist_msg m;
+
+		tb_send_to(1);
+		tb_tuple(4); tb_atom("file_request"); tb_pid(NODE_P);
+		tb_ref(NODE_P); tb_atom("close");
+		CHECK_EQ(decode_all(DC_NEED_PIDSEND, &m), 0);
+		CHECK_EQ(m.behav, DG_PROTO_IO);
+		CHECK_EQ(disclose_has(&s, &published, &m), 1);
+	}
+	CHECK_EQ(io_to(&s, 3, 1), 0);
+	/* the _TT form */
+	tb_reset();
+	tb_tuple(7); tb_int(DOP_SPAWN_REQUEST_TT); tb_ref(NODE_B);
+	tb_pid_n(NODE_B, 4); tb_pid_n(NODE_B, 5);
+	tb_tuple(3); tb_atom("io"); tb_atom("format"); tb_int(1);
+	tb_nil(); tb_atom("token");
+	tb_list(1); tb_atom("hi"); tb_nil();
+	note(&s);
+	CHECK_EQ(io_to(&s, 5, 1), 1 | DISCLOSED_LEADER);
+	/* GROUP_LEADER {7, FromPid, ToPid}: FromPid leads */
+	tb_reset();
+	tb_tuple(3); tb_int(DOP_GROUP_LEADER); tb_pid_n(NODE_B, 6);
+	tb_pid(NODE_P);
+	note(&s);
+	CHECK_EQ(io_to(&s, 6, 1), 1 | DISCLOSED_LEADER);
+	/* a leader of another node is not this node's to hand out */
+	tb_reset();
+	tb_tuple(6); tb_int(DOP_SPAWN_REQUEST); tb_ref(NODE_B);
+	tb_pid_n(NODE_B, 7); tb_pid_n("c@h", 8);
+	tb_tuple(3); tb_atom("m"); tb_atom("f"); tb_int(0);
+	tb_nil(); tb_nil();
+	note(&s);
+	CHECK_EQ(io_to(&s, 8, 1), 0);
+
+	/* rex: {call | block_call, M, F, A, GL}; the pids in A are shown,
+	 * never leaders */
+	tb_call_to("rex", 10);
+	tb_tuple(5); tb_atom("call"); tb_mfa(11); tb_pid_n(NODE_B, 12);
+	note(&s);
+	CHECK_EQ(io_to(&s, 12, 1), 1 | DISCLOSED_LEADER);
+	CHECK_EQ(io_to(&s, 11, 1), 1);
+	CHECK_EQ(io_to(&s, 10, 1), 1);
+	tb_call_to("rex", 13);
+	tb_tuple(5); tb_atom("block_call"); tb_mfa(13);
+	tb_pid_n(NODE_B, 14);
+	note(&s);
+	CHECK_EQ(io_to(&s, 14, 1), 1 | DISCLOSED_LEADER);
+	/* {'$gen_cast', {cast, M, F, A, GL}} */
+	tb_reset();
+	tb_tuple(4); tb_int(DOP_REG_SEND); tb_pid_n(NODE_B, 15); tb_atom("");
+	tb_atom("rex");
+	tb_tuple(2); tb_atom("$gen_cast");
+	tb_tuple(5); tb_atom("cast"); tb_mfa(15); tb_pid_n(NODE_B, 16);
+	note(&s);
+	CHECK_EQ(io_to(&s, 16, 1), 1 | DISCLOSED_LEADER);
+	/* {From, {call, M, F, A, GL}} */
+	tb_reset();
+	tb_tuple(4); tb_int(DOP_REG_SEND); tb_pid_n(NODE_B, 17); tb_atom("");
+	tb_atom("rex");
+	tb_tuple(2); tb_pid_n(NODE_B, 17);
+	tb_tuple(5); tb_atom("call"); tb_mfa(17); tb_pid_n(NODE_B, 18);
+	note(&s);
+	CHECK_EQ(io_to(&s, 18, 1), 1 | DISCLOSED_LEADER);
+	/* not rex's: a cast's call, a call's cast, a relay, the wrong
+	 * arity, another name */
+	tb_reset();
+	tb_tuple(4); tb_int(DOP_REG_SEND); tb_pid_n(NODE_B, 19); tb_atom("");
+	tb_atom("rex");
+	tb_tuple(2); tb_atom("$gen_cast");
+	tb_tuple(5); tb_atom("call"); tb_mfa(19); tb_pid_n(NODE_B, 20);
+	note(&s);
+	CHECK_EQ(io_to(&s, 20, 1), 1);
+	tb_call_to("rex", 21);
+	tb_tuple(5); tb_atom("cast"); tb_mfa(21); tb_pid_n(NODE_B, 22);
+	note(&s);
+	CHECK_EQ(io_to(&s, 22, 1), 1);
+	tb_call_to("rex", 23);
+	tb_tuple(6); tb_atom("call"); tb_mfa(23); tb_pid_n(NODE_B, 24);
+	tb_pid_n(NODE_B, 25);
+	note(&s);
+	CHECK_EQ(io_to(&s, 24, 1), 1);
+	CHECK_EQ(io_to(&s, 25, 1), 1);
+	tb_call_to("svc", 26);
+	tb_tuple(5); tb_atom("call"); tb_mfa(26); tb_pid_n(NODE_B, 27);
+	note(&s);
+	CHECK_EQ(io_to(&s, 27, 1), 1);
+	tb_call_to("net_kernel", 28);
+	tb_tuple(5); tb_atom("call"); tb_mfa(28); tb_pid_n(NODE_B, 29);
+	note(&s);
+	CHECK_EQ(io_to(&s, 29, 1), 1);
+
+	/* net_kernel: {spawn | spawn_link, M, F, A, GL}, {spawn_opt, M, F,
+	 * A, Opts, Link, GL} */
+	tb_call_to("net_kernel", 30);
+	tb_tuple(5); tb_atom("spawn"); tb_mfa(30); tb_pid_n(NODE_B, 31);
+	note(&s);
+	CHECK_EQ(io_to(&s, 31, 1), 1 | DISCLOSED_LEADER);
+	tb_call_to("net_kernel", 32);
+	tb_tuple(5); tb_atom("spawn_link"); tb_mfa(32);
+	tb_pid_n(NODE_B, 33);
+	note(&s);
+	CHECK_EQ(io_to(&s, 33, 1), 1 | DISCLOSED_LEADER);
+	tb_call_to("net_kernel", 34);
+	tb_tuple(7); tb_atom("spawn_opt"); tb_mfa(34);
+	tb_list(1); tb_pid_n(NODE_B, 35); tb_nil(); tb_atom("no_link");
+	tb_pid_n(NODE_B, 36);
+	note(&s);
+	CHECK_EQ(io_to(&s, 36, 1), 1 | DISCLOSED_LEADER);
+	CHECK_EQ(io_to(&s, 35, 1), 1);
+	tb_call_to("net_kernel", 37);
+	tb_tuple(5); tb_atom("spawn_opt"); tb_mfa(37);
+	tb_pid_n(NODE_B, 38);
+	note(&s);
+	CHECK_EQ(io_to(&s, 38, 1), 1);
+
+	/* a request whose end is not seen tags nothing: io to its leader
+	 * is refused, never wrongly admitted */
+	tb_call_to("rex", 40);
+	tb_tuple(5); tb_atom("call"); tb_atom("io"); tb_atom("format");
+	tb_list(1); tb_pid_n(NODE_B, 41); tb_nil(); tb_pid_n(NODE_B, 41);
+	head = tb_len() - 4;		/* cut inside the leader */
+	{
+		struct dist_msg m;
+		const uint8_t *g = guard_copy(tbuf, head);
+		const char *why = NULL;
+
+		CHECK_EQ(dist_ctl_decode(g, g + head, 0, &m, &why), 0);
+		CHECK_EQ(disclose_note(&s, &published, &m, g + head, g + head,
+		    1, NODE_B), 0);
+	}
+	CHECK_EQ(io_to(&s, 41, 1), 1);	/* shown in A, not tagged */
+	/* ... and one whose whole term is in tags it */
+	tb_call_to("rex", 40);
+	tb_tuple(5); tb_atom("call"); tb_atom("io"); tb_atom("format");
+	tb_list(1); tb_pid_n(NODE_B, 41); tb_nil(); tb_pid_n(NODE_B, 41);
+	note(&s);
+	CHECK_EQ(io_to(&s, 41, 1), 1 | DISCLOSED_LEADER);
+	/* the tags are this connection's */
+	{
+		struct idset other;
+
+		idset_init(&other, 0);
+		CHECK_EQ(io_to(&other, 2, 1), 0);
+		idset_free(&other);
+	}
+	idset_free(&s);
+	idset_free(&published);
+}
+
 /* global's sync: one exchange per Tag on a connection (proxy/guard.c) */
 static void
 tb_exchange(int64_t tag)
@@ -796,5 +1008,6 @@ main(void)
 	RUN(test_global_infos);
 	RUN(test_pid_sends);
 	RUN(test_disclose);
+	RUN(test_leaders);
 	return TEST_DONE();
 }

@@ -1123,6 +1123,118 @@ test_profile_replies(void)
 	CHECK_EQ(decide(&m), DG_DENY);
 }
 
+/* A message to a pid of the local node (what {allow, Type, disclosed}
+ * looks at; the pid's bytes do not matter to the rules). */
+static struct dist_msg
+by_pid(int op, enum dg_type t)
+{
+	struct dist_msg m = msg(op, t);
+
+	m.has_payload = t != DG_T_MONITOR;
+	m.t_target = sp("<pid>");
+	return m;
+}
+
+/* Issue 18 item 6, last point: io requests by pid go only to a group
+ * leader the local node handed to this peer (disclose.h DISCLOSED_LEADER),
+ * under the profiles and under {allow, send | alias_send, disclosed},
+ * unless {allow, send, disclosed, [io]} names the protocol. */
+static void
+test_io_to_leaders(void)
+{
+	static struct dg_conf c;
+	static struct dg_rule rules[3];
+	static struct dg_peer peers[1];
+	struct dist_msg m;
+	int p;
+
+	/* the profiles that admit sends by pid */
+	for (p = DG_PROFILE_GLOBAL; p <= DG_PROFILE_REPLIES; p++) {
+		use_profile(&c, (enum dg_profile)p);
+		m = msg(DOP_SEND_SENDER, DG_T_SEND);
+		m.disclosed = 1;
+		m.behav = DG_PROTO_IO;
+		CHECK_EQ(decide(&m), DG_DENY);
+		CHECK_REASON("io protocol");
+		m.disclosed = 1 | DISCLOSED_LEADER;
+		CHECK_EQ(decide(&m), DG_ALLOW);
+		/* a leader takes io, not code: the MFA check stays */
+		m.pl_request = 1;
+		CHECK_EQ(decide(&m), DG_DENY);
+		CHECK_REASON("a request to a process by pid");
+		/* the leader tag is no disclosure by itself */
+		m = msg(DOP_SEND_SENDER, DG_T_SEND);
+		m.behav = DG_PROTO_IO;
+		CHECK_EQ(decide(&m), DG_DENY);
+		CHECK_REASON("undisclosed");
+		/* an alias under replies, too */
+		m = msg(DOP_ALIAS_SEND, DG_T_ALIAS_SEND);
+		m.disclosed = 1;
+		m.behav = DG_PROTO_IO;
+		CHECK_EQ(decide(&m), DG_DENY);
+		/* plain sends are as before; io monitors stay admitted */
+		m = msg(DOP_SEND_SENDER, DG_T_SEND);
+		m.disclosed = 1;
+		CHECK_EQ(decide(&m), DG_ALLOW);
+		m = monitor(DOP_MONITOR_P, NULL);
+		m.disclosed = 1;
+		CHECK_EQ(decide(&m), DG_ALLOW);
+	}
+
+	/* {allow, send, disclosed} and {allow, alias_send, disclosed}: the
+	 * behaviour protocols are judged as for names */
+	conf_reset(&c);
+	rules[0] = r_type(DG_ALLOW, DG_T_SEND, 40);
+	rules[0].disclosed = 1;
+	rules[1] = r_type(DG_ALLOW, DG_T_ALIAS_SEND, 41);
+	rules[1].disclosed = 1;
+	rules[2] = r_type(DG_ALLOW, DG_T_MONITOR, 42);
+	rules[2].disclosed = 1;
+	peers[0] = peer("*", rules, 3, 39);
+	c.top.peers = peers;
+	c.top.npeers = 1;
+	CHECK_EQ(resolve(&c, NULL, "p@h"), 1);
+	CHECK(pol.needs & DC_NEED_BEHAV);
+	CHECK(pol.needs & DC_NEED_IDS);
+	m = by_pid(DOP_SEND_SENDER, DG_T_SEND);
+	m.disclosed = 1;
+	CHECK_EQ(decide(&m), DG_ALLOW);
+	m.behav = DG_PROTO_IO;
+	CHECK_EQ(decide(&m), DG_DENY);
+	CHECK_REASON("io protocol");
+	m.disclosed = 1 | DISCLOSED_LEADER;
+	CHECK_EQ(decide(&m), DG_ALLOW);
+	CHECK_EQ(vd.line, 40);
+	m.behav = DG_PROTO_IO | DG_PROTO_SYS;
+	CHECK_EQ(decide(&m), DG_DENY);
+	CHECK_REASON("sys protocol");
+	m.behav = ~0u;			/* a head cut short */
+	CHECK_EQ(decide(&m), DG_DENY);
+	m = by_pid(DOP_ALIAS_SEND, DG_T_ALIAS_SEND);
+	m.disclosed = 1;
+	m.behav = DG_PROTO_SIGNALS;
+	CHECK_EQ(decide(&m), DG_DENY);
+	CHECK_REASON("a signal forged as a message");
+	m = by_pid(DOP_MONITOR_P, DG_T_MONITOR);
+	m.disclosed = 1;
+	CHECK_EQ(decide(&m), DG_ALLOW);
+
+	/* {allow, send, disclosed, [io]}: io to any disclosed pid */
+	rules[0].protos = DG_PROTO_IO;
+	CHECK_EQ(resolve(&c, NULL, "p@h"), 1);
+	m = by_pid(DOP_SEND_SENDER, DG_T_SEND);
+	m.disclosed = 1;
+	m.behav = DG_PROTO_IO;
+	CHECK_EQ(decide(&m), DG_ALLOW);
+	m.behav = DG_PROTO_SYS;
+	CHECK_EQ(decide(&m), DG_DENY);
+	/* and still to disclosed pids only */
+	m = by_pid(DOP_SEND_SENDER, DG_T_SEND);
+	m.behav = DG_PROTO_IO;
+	CHECK_EQ(decide(&m), DG_DENY);
+	CHECK_REASON("undisclosed");
+}
+
 static void
 test_replies_as_plain_type(void)
 {
@@ -1321,6 +1433,7 @@ main(void)
 	RUN(test_profile_ping);
 	RUN(test_profile_global);
 	RUN(test_profile_replies);
+	RUN(test_io_to_leaders);
 	RUN(test_replies_as_plain_type);
 	RUN(test_test_msg);
 	RUN(test_test_msg_decides);
