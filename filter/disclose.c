@@ -193,58 +193,6 @@ note_global(struct noter *w, const uint8_t *t)
 	note_tagged(w, t, KEY_GLOBAL);
 }
 
-/*
- * The group leader in a request the local node makes a peer's rex or
- * net_kernel run (payload proven whole), or NULL.  The leader is the last
- * element of the request tuple, the process that runs the MFA takes it
- * as its own (rpc.erl handle_call_call's set_group_leader, net_kernel's
- * do_spawn), and its io comes back to it:
- *  - rex: {'$gen_call', From, {call | block_call, M, F, A, GL}}
- *    (rpc:call, block_call, multicall when the peer has no erpc),
- *    {'$gen_cast', {cast, M, F, A, GL}} (rpc:cast, eval_everywhere),
- *    {From, {call, M, F, A, GL}} (handle_info, for C nodes);
- *  - net_kernel: {'$gen_call', From, {spawn | spawn_link, M, F, A, GL}}
- *    and {spawn_opt, M, F, A, Opts, Link, GL} (spawn/4 and its kin
- *    towards a node without spawn_request).
- */
-static const uint8_t *
-rpc_leader(const struct dist_msg *m)
-{
-	const uint8_t *q = m->payload;
-	struct dg_span tag;
-	uint32_t arity, inner, i;
-	int rex = span_eq(m->name, "rex"), cast = 0, ok;
-
-	if (term_tuple(&q, &arity) != 0 || arity < 2 || arity > 3)
-		return NULL;
-	if (term_atom(&q, &tag) == 0) {
-		if (arity == 3 && span_eq(tag, "$gen_call"))
-			q = term_next(q);			/* From */
-		else if (arity == 2 && rex && span_eq(tag, "$gen_cast"))
-			cast = 1;
-		else
-			return NULL;
-	} else if (arity == 2 && rex && is_pid(q))
-		q = term_next(q);				/* From */
-	else
-		return NULL;
-	if (term_tuple(&q, &inner) != 0 || inner < 5 ||
-	    term_atom(&q, &tag) != 0)
-		return NULL;
-	if (rex)
-		ok = inner == 5 && (cast ? span_eq(tag, "cast") :
-		    span_eq(tag, "call") ||
-		    (arity == 3 && span_eq(tag, "block_call")));
-	else
-		ok = (inner == 5 && (span_eq(tag, "spawn") ||
-		    span_eq(tag, "spawn_link"))) ||
-		    (inner == 7 && span_eq(tag, "spawn_opt"));
-	if (!ok)
-		return NULL;
-	for (i = 1; i < inner - 1; i++)		/* M, F, A[, Opts, Link] */
-		q = term_next(q);
-	return q;
-}
 
 /*
  * global's own processes among what the local node says to a peer's
@@ -296,15 +244,6 @@ note_global_procs(struct noter *w, const struct dist_msg *m)
 		note_global(w, e);
 }
 
-/* A send to a peer's rex or net_kernel (their names, not their pids:
- * rpc and spawn/4 send by name). */
-static int
-is_rpc_request(const struct dist_msg *m)
-{
-	return (m->op == DOP_REG_SEND || m->op == DOP_REG_SEND_TT) &&
-	    m->has_name && (span_eq(m->name, "rex") ||
-	    span_eq(m->name, "net_kernel"));
-}
 
 int
 disclose_note(struct idset *conn, struct idset *published,
@@ -313,7 +252,6 @@ disclose_note(struct idset *conn, struct idset *published,
 {
 	struct noter w = { conn, NULL, local, 0 };
 	struct term_visit v = { TV_IDS, note_id, &w, NULL };
-	const uint8_t *gl;
 	const char *why;
 	int n;
 
@@ -335,11 +273,18 @@ disclose_note(struct idset *conn, struct idset *published,
 		return DG_AGAIN;
 	if (n >= 0 && w.published != NULL)
 		note_global_procs(&w, m);
-	/* A leader handed in a request the walk could not prove whole is
-	 * not tagged: io to it is then refused, never wrongly admitted. */
-	if (n >= 0 && conn != NULL && is_rpc_request(m) &&
-	    (gl = rpc_leader(m)) != NULL)
-		note_tagged(&w, gl, KEY_LEADER);
+	/* The group leader of a request the local node makes the peer's
+	 * rex or net_kernel run (the last element of {call | block_call |
+	 * cast, M, F, A, GL}, {spawn | spawn_link, M, F, A, GL} and
+	 * {spawn_opt, M, F, A, Opts, Link, GL}, read by dist_ctl.c
+	 * pl_spawn_tail): the process that runs the MFA takes it as its own
+	 * (rpc.erl's set_group_leader, net_kernel's do_spawn), and its io
+	 * comes back to it.  One in a request the walk could not prove
+	 * whole is not tagged: io to it is then refused, never wrongly
+	 * admitted. */
+	if (n >= 0 && conn != NULL && (m->via == VIA_REX ||
+	    m->via == VIA_NET_KERNEL) && m->t_gl.len > 0)
+		note_tagged(&w, m->t_gl.p, KEY_LEADER);
 	return 0;
 }
 
