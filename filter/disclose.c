@@ -319,3 +319,17 @@ disclose_has(struct idset *conn, struct idset *published,
 	}
 	return r;
 }
+
+int
+disclose_is_leader(struct idset *conn, const uint8_t *t)
+{
+	struct dg_span node;
+	uint8_t key[KEY_MAX];
+	size_t n;
+
+	if (t == NULL || !is_pid(t))
+		return 0;
+	n = id_key(t, key, &node);
+	key[0] = KEY_LEADER;
+	return idset_has(conn, idset_hash(key, n), 0);
+}

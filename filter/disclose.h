@@ -93,4 +93,9 @@ disclose_wanted(const struct dist_msg *m)
 int	disclose_has(struct idset *conn, struct idset *published,
 	    const struct dist_msg *m);
 
+/* 1 when the pid term at t is a group leader the local node handed to
+ * this peer on this connection (conn): what a code request from the peer
+ * may give back as its new process's group leader (a call back). */
+int	disclose_is_leader(struct idset *conn, const uint8_t *t);
+
 #endif

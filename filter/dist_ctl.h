@@ -193,6 +193,10 @@ struct dist_msg {
 	 * targets (t_target) is one the local node disclosed to this peer
 	 * on this connection (filter/disclose.h). */
 	int			disclosed;
+	/* Set by the proxy too: the group leader of this code request
+	 * (t_gl) is one the local node handed to this peer
+	 * (disclose_is_leader), so a process of the local node may be it. */
+	int			gl_handed;
 };
 
 /* Payload facts a policy needs (rules_needs), for dist_ctl_decode_x. */

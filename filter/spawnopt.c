@@ -102,9 +102,10 @@ judge_one(const struct dg_spawn_opts *so, const uint8_t *t)
 }
 
 /*
- * The group leader.  Never a process of the local node: the new process
- * would send its io requests to a local process the peer chose (any
- * server reached by a guessed pid).  A third node's is what chained rpc
+ * The group leader.  Never a process of the local node other than a group
+ * leader it handed this peer: the new process would send its io requests
+ * to a local process the peer chose (any server reached by a guessed
+ * pid).  A third node's is what chained rpc
  * and erpc send (a shell's erpc:call(B2, erpc, call, [B1, ...]) runs on
  * B2 with the shell's group leader), so only {group_leader, peer}
  * refuses it.
@@ -119,7 +120,10 @@ judge_gl(const struct dg_spawn_opts *so, const struct dist_msg *m,
 	if (q == NULL || m->t_gl.len == 0 || term_pid(&q, &node) == -1)
 		return WHY_GL;
 	if (local != NULL && local[0] != '\0' && span_eq(node, local))
-		return WHY_GL_LOCAL;
+		/* ... unless the node handed it to this peer: a call back
+		 * from a process it spawned there (its io goes where the
+		 * node itself sent it). */
+		return m->gl_handed ? NULL : WHY_GL_LOCAL;
 	if (so->gl_peer && !(m->has_from && node.len == m->from_node.len &&
 	    memcmp(node.p, m->from_node.p, node.len) == 0))
 		return WHY_GL;

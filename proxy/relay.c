@@ -776,6 +776,8 @@ judge_for(struct leg *src, int rc, struct dist_msg *m, const char *why,
 	if (rc == 0 && (g->pol.needs & DC_NEED_IDS) && disclose_wanted(m))
 		m->disclosed = disclose_has(&g->disclosed,
 		    published_set(src->other), m);
+	if (rc == 0 && m->type == DG_T_SPAWN_REQUEST && m->t_gl.len > 0)
+		m->gl_handed = disclose_is_leader(&g->disclosed, m->t_gl.p);
 	verdict = judge(src, rc, m, why, passthrough);
 	if (verdict == DF_FORWARD && (need & DC_NEED_ATOMS) &&
 	    atoms_charge(src, g) == -1)

@@ -71,7 +71,7 @@ write_conf \
     "{peer, \"p1@*\", [ping, replies]}." \
     "{peer, \"p2@*\", [ping, replies]}." \
     "{peer, \"q@*\", [ping, {allow, reg_send, [dgt_gs]}]}." \
-    "{node, \"b2@*\", [{peer, \"b1@*\", [ping, replies]}]}." \
+    "{node, \"b2@*\", [{peer, \"b1@*\", [ping, replies, {allow, spawn_request, [{erpc, call, 4}]}]}]}." \
     "{node, \"b1@*\", [{peer, \"b2@*\", [ping, replies, {allow, spawn_request, [{erlang, node, 0}]}]}]}." \
     "{default, [ping, global, replies]}."
 h1_open
@@ -171,6 +171,21 @@ check "b2 -> b1 on that same connection: b1's rules for b2 allow erlang:node/0 (
     [ "$r" = "'b1@$H1'" ]
 r=$(ctl "erpc:call('b2@$H1', erpc, call, ['b1@$H1', os, getpid, []])")
 check "b2 -> b1: b1's rules for b2 refuse os:getpid/0 ($r)" grep -q "error" <<<"$r"
+# A call back: b1 has b2 run erpc:call(b1, ...) from a process whose group
+# leader is b1's own (b1 handed it to b2 in its SPAWN_REQUEST): b2's request
+# to b1 carries b1's pid as group leader, admitted as one b1 handed to b2
+# (on the code before: "a group leader of this node").
+r=$(ctl "erpc:call('b1@$H1', fun() -> group_leader(whereis(user), self()),
+	erpc:call('b2@$H1', erpc, call, ['b1@$H1', erlang, node, []]) end)")
+check "b1 -> b2 -> b1 with b1's own group leader: the call back runs ($r)" \
+    [ "$r" = "'b1@$H1'" ]
+r=$(ctl "G = erpc:call('b1@$H1', erlang, whereis, [code_server]),
+	erpc:call('b2@$H1', fun() -> group_leader(G, self()),
+	catch erpc:call('b1@$H1', erlang, node, [], 3000) end)")
+check "a b1 pid b1 never handed to b2 as a leader is still refused as group leader ($r)" \
+    grep -q "error\|noconnection\|EXIT" <<<"$r"
+check "... with the reason a group leader of this node" \
+    wait_for "$ALERTS" "erlang:node/0.*reason a group leader of this node" 5
 check "one egress session between b1 and b2, both sides guarded" \
     grep -q "b2@$H1 <- egress from b1@$H1: up.*the other way" "$T/dg.log"
 

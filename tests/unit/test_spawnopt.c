@@ -126,6 +126,10 @@ test_defaults(void)
 	CHECK_EQ(request(NODE_B, o_none), 0);
 	CHECK(strcmp(spawnopt_refused(&none, &m, NODE_B),
 	    "a group leader of this node") == 0);
+	/* ... unless the node handed it to this peer (a call back) */
+	m.gl_handed = 1;
+	CHECK(spawnopt_refused(&none, &m, NODE_B) == NULL);
+	m.gl_handed = 0;
 	CHECK_EQ(request("c@h", o_none), 0);
 	CHECK(spawnopt_refused(&none, &m, NODE_B) == NULL);
 	{
