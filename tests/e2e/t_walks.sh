@@ -58,8 +58,8 @@ r=$(node_eval nf1 "$CONNECT, P ! {self(), $FUNMSG},
 check "without it the same message does not arrive ($(echo "$r" | tail -n 1))" \
     [ "$(echo "$r" | tail -n 1)" = timeout ]
 check "filter.code names the fun past the part judged, for nf1" \
-    wait_for "$ALERTS" '"filter.code".*"node":"nf1@.*a fun past the part' 5
-check "no filter.code for fa1" not grep -q '"filter.code".*"node":"fa1@' "$ALERTS"
+    wait_for "$ALERTS" '"filter.code".*"peer":"nf1@.*a fun past the part' 5
+check "no filter.code for fa1" not grep -q '"filter.code".*"peer":"fa1@' "$ALERTS"
 check "b is alive" kill -0 "$PID_b"
 check "the daemon is alive" dg_alive
 
