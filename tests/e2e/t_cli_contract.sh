@@ -85,6 +85,37 @@ check "the connection log shows the default rules as written" \
     grep -q "policy: no {peer} entry matches; default \[ping, replies\] (line" "$T/dg.log"
 check "no placeholder [Rule] in the log" not grep -qF "[Rule]" "$T/dg.log"
 
+# ---- the README's first node command, as written -------------------------------
+# Its ERL_LIBS (where make install puts the library) points here at a lib
+# directory holding this build's distguard_epmd; its port is this test's.
+readme_block() {
+	awk -v first="$1" '
+	    /^```/ { if (inb) { if (want) exit; inb = 0; next } inb = 1; start = 1; next }
+	    inb && start { start = 0; if ($0 == first) want = 1 }
+	    inb && want { print }
+	' "$ROOT/README.md"
+}
+blk=$(readme_block '# distguard_epmd is the OTP library distguard: ERL_LIBS finds it where')
+check "the README's first node command is found" grep -q "^erl -sname b " <<<"$blk"
+check "it uses ERL_LIBS, no -pa, no distguard-VERSION" \
+    sh -c "grep -q '^export ERL_LIBS=' <<'B'
+$blk
+B
+! grep -Eq -- '-pa|distguard-VERSION' <<'B'
+$blk
+B"
+mkdir -p "$T/lib/distguard/ebin"
+cp "$EBIN"/* "$T/lib/distguard/ebin/"
+give_files
+run=$(sed -e "s|^export ERL_LIBS=.*|export ERL_LIBS='$T/lib'|" \
+    -e "s|-sname b |-sname rdme |; s|-epmd_port 4369|-epmd_port $EPMD_PORT|" \
+    -e "s|-epmd_module distguard_epmd\$|-epmd_module distguard_epmd -setcookie $COOKIE -noshell -eval 'timer:sleep(3000), halt()'|" <<<"$blk")
+echo "$run" | sed 's/^/# run: /'
+(eval "timeout -k 2 20 bash -c \"\$run\"") > "$T/rdme.log" 2>&1 &
+PIDS+=("$!")
+check "the README's node registers, mediated by distguard_epmd" \
+    wait_for "$T/dg.log" "node rdme registered.*mediated .distguard_epmd." 15
+
 # ---- grants --json -------------------------------------------------------------
 check "grants --json without grants: an empty list" \
     bash -c "'$DG' grants -c '$CONF' --json | python3 -c 'import json,sys; assert json.load(sys.stdin) == {\"grants\": []}'"
