@@ -43,6 +43,36 @@ check "sign without arguments: one line" one_line 2 sign
 check "test without arguments: one line, no verdict (3)" one_line 3 test
 check "test with a bad option: one line, no verdict (3)" one_line 3 test -c x --bogus
 
+# ---- the documents ----------------------------------------------------------------
+check "the example configuration no longer says links are NOT IN FORCE" \
+    not grep -qi "not in force" "$ROOT/examples/distguard.conf"
+for w in grant grants revoke metrics json direction "exit status"; do
+	check "distguard(8) covers $w" grep -qi -- "$w" "$ROOT/man/distguard.8"
+done
+for w in metrics grants local_guard local_users keep_on_reload MANDATORY_29 alerts; do
+	check "distguard.conf(5) covers $w" grep -q -- "$w" "$ROOT/man/distguard.conf.5"
+done
+# Every document a man page cites is one the package ships
+# (/usr/share/doc/distguard/NAME.md, from README.md and docs/*.md).
+cited=$(grep -ohE '(/usr/share/doc/distguard/[A-Za-z]+\.md|docs/[A-Za-z]+\.md|[A-Z]+\.md)' \
+    "$ROOT/man/distguard.8" "$ROOT/man/distguard.conf.5" | sort -u)
+echo "# cited: $(tr '\n' ' ' <<<"$cited")"
+missing=""
+for c in $cited; do
+	n=${c##*/}
+	case $c in docs/*) missing="$missing $c(source-tree path)"; continue ;; esac
+	[ "$n" = README.md ] && [ -f "$ROOT/README.md" ] && continue
+	[ -f "$ROOT/docs/$n" ] || missing="$missing $c"
+done
+check "the man pages cite only shipped documents (${missing:-all shipped})" [ -z "$missing" ]
+check "make install ships README.md and docs/*.md" \
+    grep -q 'INSTALL) -m 0644 README.md docs/\*.md $(DESTDIR)$(DOCDIR)/' "$ROOT/Makefile"
+check "postinst says what happens to nodes of a stock epmd, and how to migrate" \
+    sh -c "sh -n '$ROOT/debian/distguard.postinst' &&
+	grep -q 'erl_epmd:register_node' '$ROOT/debian/distguard.postinst' &&
+	grep -q 'Migrating a host that runs the' '$ROOT/debian/distguard.postinst' &&
+	grep -q '^## Migrating a host that runs the stock epmd' '$ROOT/docs/SERVICE.md'"
+
 # ---- test: the verdict is the exit status -------------------------------------
 write_conf '{peer, "d@*", [{drop, send}, {allow, reg_send, [gw]}]}.' \
     '{default, [ping, replies]}.' \
