@@ -196,7 +196,7 @@ put_field(char *line, size_t cap, size_t n, const char *key,
 }
 
 /*
- * The fields (docs/SECURITY.md, "Alerts"): node is always the protected
+ * The fields (README.md, "Alerts"): node is always the protected
  * local node and peer always the remote node name, whichever side dialled;
  * addr is the remote's address; direction, when given, says who dialled.
  */
