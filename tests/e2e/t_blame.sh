@@ -35,14 +35,14 @@ bad() {	# bad NAME LINE MESSAGE CONF-TEXT: check refuses it at FILE:LINE
 	check "check names $1.conf:$2 and what breaks" grep -qF "$f:$2: $3" <<<"$out"
 }
 base="{cookie, {file, \"$T/cookie\"}}.\n"
-bad v4nc 3 "handshake: cannot withhold V4_NC: OTP 26, 27, 28 nodes require it" \
+bad v4nc 3 "handshake: cannot withhold V4_NC: OTP 26, 27, 28, 29 nodes require it" \
     "$base{handshake, [{timeout, 7},\n  {withhold_flags, ['DIST_HDR_ATOM_CACHE', 'V4_NC']}]}.\n"
-bad unlink 2 "handshake: cannot withhold UNLINK_ID: OTP 26, 27, 28 nodes require it" \
+bad unlink 2 "handshake: cannot withhold UNLINK_ID: OTP 26, 27, 28, 29 nodes require it" \
     "$base{handshake, [{withhold_flags, ['UNLINK_ID']}]}.\n"
-bad maptag 2 "handshake: cannot withhold MAP_TAG: OTP 25, 26, 27, 28 nodes require it" \
+bad maptag 2 "handshake: cannot withhold MAP_TAG: OTP 25, 26, 27, 28, 29 nodes require it" \
     "$base{handshake, [{withhold_flags, [map_tag]}]}.\n"
-bad mand29 2 "handshake: require_flags: unknown flag 'MANDATORY_29'" \
-    "$base{handshake, [{require_flags, ['MANDATORY_29']}]}.\n"
+bad mand30 2 "handshake: require_flags: unknown flag 'MANDATORY_30'" \
+    "$base{handshake, [{require_flags, ['MANDATORY_30']}]}.\n"
 printf '%b' "$base{handshake, [{require_flags, ['MANDATORY_26']},\n  {withhold_flags, ['DIST_HDR_ATOM_CACHE', 'FRAGMENTS']}]}.\n" > "$T/ok26.conf"
 out=$("$DG" check -c "$T/ok26.conf" 2>&1)
 check "check accepts require_flags ['MANDATORY_26'] ($out)" grep -q "configuration OK" <<<"$out"
