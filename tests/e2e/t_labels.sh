@@ -12,18 +12,49 @@
 # counted under its own name.  p then tries os:cmd on a over a's own
 # connection (denied by a's policy: an egress alert); x dials a and tries
 # os:getpid (denied: an inbound alert).
+#
+# Then the egress of the issue: c, protected, dials r, a node of another
+# host (a network namespace with its own distguard, as t_egress.sh), and r
+# tries os:cmd on c over that connection: r is the attacker, and must be
+# the peer, never the node.
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/e2e/host2.sh"
 # p is a stock node (no distguard_epmd): this suite accepts unmediated
 # registrations, as a host migrating to distguard would.
 DG_EGRESS=optional
 cd "$T" || exit 1
 erlc -o "$T" "$ROOT/tests/e2e/dgegress.erl" >/dev/null || echo "# erlc dgegress failed"
 
+# ---- host 2 and its node r ------------------------------------------------------
+host2_up || { not_ok "host 2 (a network namespace) is up"; exit 1; }
+cat > "$T/h2/dg.conf" <<EOF
+{epmd, [{port, $EPMD_PORT}, {addresses, ["127.0.0.1", "$H2"]}]}.
+{egress, off}.
+{listen, [{address, "$H2"}, {ports, {$LMIN, $((LBASE + 38))}}]}.
+{registration_from, ["127.0.0.1"]}.
+{cookie, {file, "$T/cookie"}}.
+{alerts, [{file, "$T/h2/alerts.log"}]}.
+{control, "$T/h2/ctl.sock"}.
+$DG_USER_ENTRY
+{default, [allow_all]}.
+EOF
+host2_dg "$T/h2/dg.conf" || { not_ok "host 2's distguard started"; exit 1; }
+chmod 755 "$T"
+"${IN2[@]}" timeout -k 2 150 erl -name "r@$H2" -setcookie "$COOKIE" -start_epmd false \
+    -epmd_port "$EPMD_PORT" -kernel inet_dist_use_interface '{127,0,0,1}' -noshell -pa "$T" \
+    -eval "dgegress:attacker('c@$H1', \"$T/pwned_r\"), dgt:serve(140)" > "$T/h2/r.log" 2>&1 &
+PIDS+=("$!")
+wait_for "$T/h2/dg.log" "node r registered" 15 || { not_ok "host 2 node r registered"; exit 1; }
+
+# ---- host 1: ours ------------------------------------------------------------------
 MPORT=$((LBASE + 39))
 LMAX=$((LBASE + 38))
 write_conf \
     "{metrics, [{listen, \"127.0.0.1:$MPORT\"}]}." \
+    '{peer, "ctl*@*", [allow_all]}.' \
     '{default, [ping, replies]}.'
+h1_open
+sed -i "s/{addresses, \[\([^]]*\)\]}/{addresses, [\1]}, {remote_port, $EPMD_PORT}/" "$CONF"
 dg_start || exit 1
 
 NODE_MOD=0 node_start p -eval "dgegress:attacker('a@$HOST', \"$T/pwned\")" || exit 1
@@ -123,5 +154,31 @@ check "stats: row node p, peer a, inbound, with no denial" \
     row p "a@$HOST" inbound 'r["types"]["spawn_request"]["deny"] == 0 and r["connections"] == 1'
 check "stats: row node a, peer x, inbound" \
     row a "x@$HOST" inbound 'r["types"]["spawn_request"]["deny"] == 1'
+
+# ---- egress to another host: c dials r, r attacks c --------------------------------
+h1_node c || exit 1
+B="c@$H1"
+CTL_TIMEOUT=40
+r=$(ctl "erpc:call(B, net_adm, ping, ['r@$H2'])")
+check "c pings r on host 2 ($r)" [ "$r" = pong ]
+check "that connection went out through c's egress port, to host 2" \
+    grep -q "r@$H2 <- egress from $B: up" "$T/dg.log"
+wait_for "$T/h2/r.log" "^attack result" 15
+echo "# r's attack on c: $(grep '^attack result' "$T/h2/r.log")"
+check "r's os:cmd on c was not run" not test -e "$T/pwned_r"
+sleep 0.5
+check "egress: r's denied request names node c (ours), peer r, direction egress" \
+    alert_json filter.denied "$B" "r@$H2" egress
+check "no alert names r, the attacker, as node" not grep -q "\"node\":\"r@" "$ALERTS"
+curl -s --max-time 5 "http://127.0.0.1:$MPORT/metrics" > "$T/m.txt"
+grep -E "^distguard_(messages_total|sessions).*(c|r@)" "$T/m.txt" | sed 's/^/# /'
+v=$(value "distguard_messages_total{node=\"c\",peer=\"r@$H2\",direction=\"egress\",type=\"spawn_request\",verdict=\"deny\"}")
+check "egress: r's denied spawn_request counted under node c, peer r, egress ($v)" [ "$v" -eq 1 ]
+check "no series names r as node" not grep -q '^distguard_[a-z_]*{node="r"' "$T/m.txt"
+v=$(value 'distguard_sessions_total{direction="egress"}')
+check "two egress sessions counted now (a -> p, c -> r) ($v)" [ "$v" -eq 2 ]
+"$DG" stats -c "$CONF" --json > "$T/stats.json" 2>&1
+check "stats: row node c, peer r, egress, with r's denied spawn_request" \
+    row c "r@$H2" egress 'r["types"]["spawn_request"]["deny"] == 1'
 check "the daemon is alive" dg_alive
 done_tests
