@@ -187,6 +187,8 @@ install: $(BUILD)/distguard install-erlang
 	$(INSTALL) -m 0644 man/distguard.conf.5 $(DESTDIR)$(MANDIR)/man5/distguard.conf.5
 	$(INSTALL) -m 0644 examples/distguard.conf $(DESTDIR)$(DOCDIR)/examples/distguard.conf
 	$(INSTALL) -m 0644 dist/distguard.conf $(DESTDIR)$(DOCDIR)/examples/distguard.service.conf
+	# The documents the man pages cite (distguard(8), distguard.conf(5)).
+	$(INSTALL) -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/distguard/distguard.conf ] || { \
 	    sed 's|/etc/distguard/|$(SYSCONFDIR)/distguard/|g' dist/distguard.conf \
 	        > $(DESTDIR)$(SYSCONFDIR)/distguard/distguard.conf && \

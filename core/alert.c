@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "dg_alert.h"
+#include "dg_json.h"
 #include "dg_log.h"
 #include "dg_stats.h"
 
@@ -281,17 +282,41 @@ alerts_events(const struct alerts *a)
 	return &a->events;
 }
 
+/* Appends ,"key":"value" with value JSON-escaped (core/json.c). */
+static size_t
+put_field(char *line, size_t cap, size_t n, const char *key,
+    const void *v, size_t vlen)
+{
+	int k;
+
+	if (n + strlen(key) + 8 >= cap)
+		return n;
+	k = snprintf(line + n, cap - n, ",\"%s\":\"", key);
+	n += (size_t)k;
+	/* Leaves room for the closing quote and whatever follows. */
+	n += json_escape(line + n, cap - n - 1, v, vlen, NULL);
+	line[n++] = '"';
+	line[n] = '\0';
+	return n;
+}
+
+/*
+ * The fields (README.md, "Alerts"): node is always the protected
+ * local node and peer always the remote node name, whichever side dialled;
+ * addr is the remote's address; direction, when given, says who dialled.
+ */
 static void
 alert_vemit(struct alerts *a, const char *event, const struct sockaddr *sa,
-    const void *node, size_t nodelen, const char *listener,
+    const void *peer, size_t peerlen, const char *node,
     const char *direction, const char *fmt, va_list ap)
 {
-	char line[2048], detail[768], edetail[1024], enode[ALERT_NODE_MAX * 6 + 1];
-	char elistener[256], peer[80], stamp[40];
+	char line[2048], detail[768], addr[80], stamp[40];
+	char epeer[ALERT_NODE_MAX * 6 + 1], enode[ALERT_NODE_MAX * 6 + 1];
+	char edetail[1024];
 	struct alert_src *s = source_for(a, sa);
 	struct timespec ts;
 	struct tm tm;
-	int n;
+	size_t n;
 
 	/* Counted before the rate limit: metrics say what happened, the
 	 * file what was kept. */
@@ -305,72 +330,84 @@ alert_vemit(struct alerts *a, const char *event, const struct sockaddr *sa,
 		return;
 	}
 	vsnprintf(detail, sizeof(detail), fmt, ap);
-	log_escape(edetail, sizeof(edetail), detail, strlen(detail));
-	log_escape(enode, sizeof(enode), node ? node : "",
-	    node ? (nodelen > ALERT_NODE_MAX ? ALERT_NODE_MAX : nodelen) : 0);
-	log_escape(elistener, sizeof(elistener), listener ? listener : "",
-	    listener ? strlen(listener) : 0);
-	dg_addr_text(sa, peer, sizeof(peer));
+	if (peer == NULL)
+		peerlen = 0;
+	else if (peerlen > ALERT_NODE_MAX)
+		peerlen = ALERT_NODE_MAX;
+	dg_addr_text(sa, addr, sizeof(addr));
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	n = snprintf(line, sizeof(line),
-	    "{\"ts\":\"%s.%03ldZ\",\"event\":\"%s\",\"peer\":\"%s\","
-	    "\"node\":\"%s\",\"listener\":\"%s\",\"detail\":\"%s\"",
-	    stamp, ts.tv_nsec / 1000000, event, peer, enode, elistener, edetail);
-	if (n > 0 && (size_t)n < sizeof(line) - 40 && direction != NULL)
-		n += snprintf(line + n, sizeof(line) - (size_t)n,
-		    ",\"direction\":\"%s\"", direction);
-	if (n > 0 && (size_t)n < sizeof(line) - 40 && s->suppressed) {
-		n += snprintf(line + n, sizeof(line) - (size_t)n,
+	n = (size_t)snprintf(line, sizeof(line),
+	    "{\"ts\":\"%s.%03ldZ\"", stamp, ts.tv_nsec / 1000000);
+	/* Each field is bounded below the line's size: node and peer by a
+	 * node name's bytes, detail by its buffer; 40 bytes stay for the
+	 * fields after detail and the end of the line. */
+	n = put_field(line, sizeof(line) - 40, n, "event", event,
+	    strlen(event));
+	n = put_field(line, sizeof(line) - 40, n, "node", node ? node : "",
+	    node ? strnlen(node, ALERT_NODE_MAX) : 0);
+	n = put_field(line, sizeof(line) - 40, n, "peer", peer ? peer : "",
+	    peerlen);
+	n = put_field(line, sizeof(line) - 40, n, "addr", addr, strlen(addr));
+	if (direction != NULL)
+		n = put_field(line, sizeof(line) - 40, n, "direction",
+		    direction, strlen(direction));
+	n = put_field(line, sizeof(line) - 40, n, "detail", detail,
+	    strlen(detail));
+	if (s->suppressed) {
+		n += (size_t)snprintf(line + n, sizeof(line) - n,
 		    ",\"suppressed\":%lu", s->suppressed);
 		s->suppressed = 0;
 	}
-	if (n < 0 || (size_t)n >= sizeof(line) - 2)
-		n = (int)sizeof(line) - 3;
 	line[n++] = '}';
 	line[n++] = '\n';
 	line[n] = '\0';
-	log_warnx("alert %s peer %s node \"%s\" listener %s: %s", event, peer,
-	    enode, listener ? elistener : "-", edetail);
+	log_escape(epeer, sizeof(epeer), peer ? peer : "-", peer ? peerlen : 1);
+	log_escape(enode, sizeof(enode), node ? node : "-",
+	    node ? strnlen(node, ALERT_NODE_MAX) : 1);
+	log_escape(edetail, sizeof(edetail), detail, strlen(detail));
+	log_warnx("alert %s node %s peer %s addr %s%s%s: %s", event, enode,
+	    epeer, addr, direction ? " " : "", direction ? direction : "",
+	    edetail);
 	alert_write(a, line, (size_t)n);
 	if (a->use_syslog)
-		syslog(LOG_WARNING, "%.*s", n - 1, line);
+		syslog(LOG_WARNING, "%.*s", (int)n - 1, line);
 }
 
 void
 alert_emit(struct alerts *a, const char *event, const struct sockaddr *sa,
-    const char *node, const char *listener, const char *fmt, ...)
+    const char *peer, const char *node, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	alert_vemit(a, event, sa, node, node ? strlen(node) : 0, listener,
+	alert_vemit(a, event, sa, peer, peer ? strlen(peer) : 0, node,
 	    NULL, fmt, ap);
 	va_end(ap);
 }
 
 void
 alert_emit_dir(struct alerts *a, const char *event, const struct sockaddr *sa,
-    const char *node, const char *listener, const char *direction,
+    const char *peer, const char *node, const char *direction,
     const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	alert_vemit(a, event, sa, node, node ? strlen(node) : 0, listener,
+	alert_vemit(a, event, sa, peer, peer ? strlen(peer) : 0, node,
 	    direction, fmt, ap);
 	va_end(ap);
 }
 
 void
 alert_emitn(struct alerts *a, const char *event, const struct sockaddr *sa,
-    const void *node, size_t nodelen, const char *listener, const char *fmt,
+    const void *peer, size_t peerlen, const char *node, const char *fmt,
     ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	alert_vemit(a, event, sa, node, nodelen, listener, NULL, fmt, ap);
+	alert_vemit(a, event, sa, peer, peerlen, node, NULL, fmt, ap);
 	va_end(ap);
 }

@@ -58,16 +58,12 @@ keygen(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc && out == NULL)
 			out = argv[++i];
-		else {
-			fprintf(stderr, "distguard keygen: bad argument %s\n",
+		else
+			return cmd_usage_error("keygen", "bad argument %s",
 			    argv[i]);
-			return 2;
-		}
 	}
-	if (out == NULL) {
-		fputs(help_keygen, stderr);
-		return 2;
-	}
+	if (out == NULL)
+		return cmd_usage_error("keygen", "-o FILE is needed");
 	if (lk_hostkey_generate(&k) == -1) {
 		fprintf(stderr, "distguard keygen: libsodium cannot start\n");
 		return 1;
@@ -89,10 +85,10 @@ pubkey(int argc, char **argv)
 	struct lk_hostkey k;
 	char err[512], pk[LK_PK_TEXT_MAX];
 
-	if (argc != 2 || argv[1][0] == '-') {
-		fputs(help_pubkey, stderr);
-		return 2;
-	}
+	if (argc != 2 || argv[1][0] == '-')
+		return cmd_usage_error("pubkey", "%s", argc < 2 ?
+		    "the key FILE is needed" : argc > 2 ? "one FILE only" :
+		    "bad argument");
 	if (lk_hostkey_read(argv[1], &k, (uid_t)-1, err, sizeof(err)) == -1) {
 		fprintf(stderr, "distguard pubkey: %s\n", err);
 		return 1;
@@ -147,12 +143,11 @@ sign_args(int argc, char **argv, struct sign_args *a)
 			}
 			continue;
 		} else {
-			fprintf(stderr, "distguard sign: bad argument %s\n",
-			    argv[i]);
+			cmd_usage_error("sign", "bad argument %s", argv[i]);
 			return -1;
 		}
 		if (*slot != NULL || i + 1 >= argc) {
-			fprintf(stderr, "distguard sign: %s %s\n", argv[i],
+			cmd_usage_error("sign", "%s %s", argv[i],
 			    *slot != NULL ? "given twice" : "needs a value");
 			return -1;
 		}
@@ -160,7 +155,8 @@ sign_args(int argc, char **argv, struct sign_args *a)
 	}
 	if (a->cluster == NULL || a->host == NULL || a->pubkey == NULL ||
 	    a->days == NULL) {
-		fputs(help_sign, stderr);
+		cmd_usage_error("sign", "--cluster-key, --host, --pubkey and "
+		    "--days are needed");
 		return -1;
 	}
 	return 0;

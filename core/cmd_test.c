@@ -39,7 +39,9 @@ test_usage(FILE *f)
 	    "        spawn_request alias_send altact, or is_auth,\n"
 	    "        features_request\n"
 	    "  TARGET: a registered name (reg_send, monitor),\n"
-	    "          M:F/A (spawn_request)\n");
+	    "          M:F/A (spawn_request)\n"
+	    "  Exit status: 0 allow, 1 deny, 2 drop, 3 no verdict (a usage\n"
+	    "  error, or the configuration does not load).\n");
 }
 
 static void
@@ -147,9 +149,9 @@ cmd_test(int argc, char **argv)
 			if (strcmp(argv[i], "egress") == 0)
 				egress = 1;
 			else if (strcmp(argv[i], "inbound") != 0) {
-				fprintf(stderr, "distguard test: --direction "
-				    "is inbound or egress, not %s\n", argv[i]);
-				return 2;
+				cmd_usage_error("test", "--direction is "
+				    "inbound or egress, not %s", argv[i]);
+				return CMD_TEST_ERROR;
 			}
 		} else if (strcmp(argv[i], "--term") == 0 && i + 1 < argc) {
 			lit = argv[++i];
@@ -163,10 +165,8 @@ cmd_test(int argc, char **argv)
 				npos = 4;
 			break;
 		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "distguard test: bad option %s\n",
-			    argv[i]);
-			test_usage(stderr);
-			return 2;
+			cmd_usage_error("test", "bad option %s", argv[i]);
+			return CMD_TEST_ERROR;
 		} else if (npos < 3) {
 			pos[npos++] = argv[i];
 		} else {
@@ -175,50 +175,48 @@ cmd_test(int argc, char **argv)
 		}
 	}
 	if (path == NULL || npos < 2 || npos > 3) {
-		test_usage(stderr);
-		return 2;
+		cmd_usage_error("test", "%s", path == NULL ? "-c FILE is needed" :
+		    npos < 2 ? "PEER and TYPE are needed" : "too many arguments");
+		return CMD_TEST_ERROR;
 	}
 	if (strchr(pos[0], '@') == NULL) {
-		fprintf(stderr,
-		    "distguard test: %s: a node name is alive@host\n", pos[0]);
-		return 2;
+		cmd_usage_error("test", "%s: a node name is alive@host", pos[0]);
+		return CMD_TEST_ERROR;
 	}
 	if (rules_test_msg(&m, pos[1], npos == 3 ? pos[2] : NULL, buf,
 	    sizeof(buf), &why) == -1) {
-		fprintf(stderr, "distguard test: %s\n", why);
-		test_usage(stderr);
-		return 2;
+		cmd_usage_error("test", "%s", why);
+		return CMD_TEST_ERROR;
 	}
 	/* A send or monitor by pid: to a pid the node disclosed, or not. */
 	m.disclosed = disclosed;
 	idset_init(&atoms, IDSET_DEFAULT_MAX);
 	if (lit != NULL && term_file != NULL) {
-		fprintf(stderr, "distguard test: --term or --term-file, not "
-		    "both\n");
-		return 2;
+		cmd_usage_error("test", "--term or --term-file, not both");
+		return CMD_TEST_ERROR;
 	}
 	if (lit != NULL) {
 		int n = term_from_text(lit, test_term + 1,
 		    sizeof(test_term) - 1, &why);
 
 		if (n < 0) {
-			fprintf(stderr, "distguard test: --term: %s\n", why);
-			return 2;
+			cmd_usage_error("test", "--term: %s", why);
+			return CMD_TEST_ERROR;
 		}
 		test_term[0] = 131;
 		plen = (size_t)n + 1;
 	} else if (term_file != NULL && read_term_file(term_file, &plen) == -1)
-		return 2;
+		return CMD_TEST_ERROR;
 	if (plen > 0 && (!m.has_payload ||
 	    test_payload(&m, test_term + 1, plen - 1, &atoms) == -1)) {
 		if (!m.has_payload)
 			fprintf(stderr, "distguard test: %s carries no "
 			    "payload\n", pos[1]);
 		idset_free(&atoms);
-		return 2;
+		return CMD_TEST_ERROR;
 	}
 	if ((conf = conf_load(path, test_conf_err, NULL)) == NULL)
-		return 1;
+		return CMD_TEST_ERROR;
 
 	/* An unadmitted peer never gets to send anything: rules_decide
 	 * says so with the "not admitted" verdict. */
@@ -253,5 +251,6 @@ cmd_test(int argc, char **argv)
 		printf("      policy: %s\n", pol.desc);
 	fflush(stdout);
 	conf_unref(conf);
-	return 0;
+	/* The verdict is the status (include/dg_cmd.h): a script's `if`. */
+	return v.action == DG_ALLOW ? 0 : v.action == DG_DENY ? 1 : 2;
 }

@@ -147,7 +147,7 @@ o_ports(struct loader *L, const struct opt *o, const struct et_node *v,
 }
 
 /* withhold_flags / require_flags: a list of flag atoms.  require_flags
- * also takes 'MANDATORY_23' .. 'MANDATORY_28': what that OTP release
+ * also takes 'MANDATORY_23' .. 'MANDATORY_29': what that OTP release
  * requires of a peer. */
 static void
 o_flags(struct loader *L, const struct opt *o, const struct et_node *v,

@@ -477,8 +477,12 @@ e_default(struct loader *L, const struct et_node *t, struct dg_scope *s)
 	else if (et_is_atom(v, "allow"))
 		s->def = DG_DEF_ALLOW;
 	else if (v->kind == ET_LIST) {
+		char text[160];
+
 		s->def = DG_DEF_RULES;
 		parse_rules(L, v, "default", &s->def_rules);
+		/* Logs show the rules as written, not a placeholder. */
+		s->def_text = strdup(et_write(v, text, sizeof(text)));
 	} else
 		lerr(L, v->line, "default must be deny, allow or a list of "
 		    "rules");
@@ -613,6 +617,7 @@ free_scope(struct dg_scope *s)
 	free(s->peers);
 	free(s->handler);
 	free_ruleset(&s->def_rules);
+	free(s->def_text);
 	free(s->node_pattern);
 }
 

@@ -25,6 +25,7 @@
 #include "dg.h"
 #include "dg_conf.h"
 #include "dg_flags.h"
+#include "dg_log.h"
 #include "eterm.h"
 #include "conf_int.h"
 
@@ -256,6 +257,49 @@ e_node_cookie(struct loader *L, const struct et_node *t, struct dg_scope *s)
 }
 
 /*
+ * The default cookie as this process last read it.  The daemon reads its
+ * configuration first as root, then, on reload, as its {user, ...}; that
+ * user may not even reach $HOME (nobody cannot traverse /root, so `make
+ * run` then `distguard reload` lost the cookie).  A reload that cannot
+ * reach the same file keeps this copy: the cookie then changes at the
+ * next restart, as the log says.
+ */
+static struct {
+	char			path[CONF_MAX_PATH + 1];
+	struct dg_cookie	ck;
+	int			set;
+} kept_default;
+
+/* The file could not be reached: the kept copy if it is the same file,
+ * else an error that names the path and the permission.  0 or -1. */
+static int
+default_unreachable(struct loader *L, const char *path, int err,
+    struct dg_cookie *ck)
+{
+	char hint[160];
+
+	if ((err == EACCES || err == EPERM) && kept_default.set &&
+	    strcmp(kept_default.path, path) == 0) {
+		*ck = kept_default.ck;
+		log_info("%s: not readable as uid %ld (%s): the default cookie "
+		    "read at start is kept; a new one takes a restart", path,
+		    (long)geteuid(), strerror(err));
+		return 0;
+	}
+	if (err == ENOENT) {
+		lerr(L, L->lines, "no cookie configured: add {cookie, "
+		    "\"secret\"} or {cookie, {file, Path}}, or create %s",
+		    path);
+		return -1;
+	}
+	access_hint(err, hint, sizeof(hint));
+	lerr(L, L->lines, "no cookie configured, and the default cookie file "
+	    "%s cannot be reached as uid %ld: %s%s", path, (long)geteuid(),
+	    strerror(err), hint);
+	return -1;
+}
+
+/*
  * Without a {cookie, Secret} default, use what `erl` itself would:
  * $HOME/.erlang.cookie (HOME, else the password entry), with the same
  * secrecy rule as any cookie file.
@@ -278,7 +322,7 @@ default_cookie(struct loader *L)
 	}
 	n = home != NULL ? snprintf(path, sizeof(path), "%s/.erlang.cookie",
 	    home) : -1;
-	if (n < 0 || (size_t)n >= sizeof(path) || access(path, F_OK) == -1) {
+	if (n < 0 || (size_t)n >= sizeof(path)) {
 		lerr(L, L->lines, "no cookie configured: add {cookie, "
 		    "\"secret\"} or {cookie, {file, Path}}, or create "
 		    "$HOME/.erlang.cookie");
@@ -286,8 +330,19 @@ default_cookie(struct loader *L)
 	}
 	if (c->ncookies >= L->ncookie_cap)
 		return;
-	if (cookie_file(L, path, L->lines, &c->cookies[c->ncookies]) == 0)
+	if (access(path, R_OK) == -1) {
+		if (default_unreachable(L, path, errno,
+		    &c->cookies[c->ncookies]) == 0)
+			c->ncookies++;
+		return;
+	}
+	if (cookie_file(L, path, L->lines, &c->cookies[c->ncookies]) == 0) {
+		snprintf(kept_default.path, sizeof(kept_default.path), "%s",
+		    path);
+		kept_default.ck = c->cookies[c->ncookies];
+		kept_default.set = 1;
 		c->ncookies++;
+	}
 }
 
 void

@@ -232,8 +232,10 @@ cc_command(struct ctl_conn *c)
 		cc_answer(c, text, len);
 	} else if (strncmp(c->line, "grant\t", 6) == 0) {
 		cc_grant(c, c->line + 6);
-	} else if (strcmp(c->line, "grants") == 0) {
-		if ((text = grants_render(d->grants, &len)) == NULL) {
+	} else if (strcmp(c->line, "grants") == 0 ||
+	    strcmp(c->line, "grants json") == 0) {
+		if ((text = grants_render(d->grants, c->line[6] != '\0',
+		    &len)) == NULL) {
 			cc_free(c);
 			return;
 		}

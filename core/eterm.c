@@ -878,3 +878,124 @@ et_show(const struct et_node *n, char *buf, size_t len)
 	}
 	return buf;
 }
+
+/* ---- writing a term back ------------------------------------------------ */
+
+struct et_out {
+	char	*p;
+	size_t	 len, used;
+	int	 full;
+};
+
+static void
+out_put(struct et_out *o, const char *s, size_t n)
+{
+	if (o->full || o->used + n + 4 > o->len) {
+		o->full = 1;
+		return;
+	}
+	memcpy(o->p + o->used, s, n);
+	o->used += n;
+}
+
+/* An atom that needs no quotes: a lower-case letter, then letters,
+ * digits, _ and @. */
+static int
+bare_atom(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || s[0] < 'a' || s[0] > 'z')
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!is_ident((unsigned char)s[i]) && s[i] != '@')
+			return 0;
+	return 1;
+}
+
+/* Quoted text: q, and \\ escaped, other controls as \xNN. */
+static void
+out_quoted(struct et_out *o, char q, const char *s, size_t n)
+{
+	char esc[8];
+	size_t i;
+
+	out_put(o, &q, 1);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == (unsigned char)q || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			out_put(o, esc, 2);
+		} else if (c < 0x20 || c == 0x7f) {
+			snprintf(esc, sizeof(esc), "\\x%02x", c);
+			out_put(o, esc, 4);
+		} else {
+			out_put(o, (const char *)&s[i], 1);
+		}
+	}
+	out_put(o, &q, 1);
+}
+
+static void
+out_term(struct et_out *o, const struct et_node *n, int depth)
+{
+	const struct et_node *k;
+	char num[32];
+
+	if (depth > 32) {
+		o->full = 1;
+		return;
+	}
+	switch (n->kind) {
+	case ET_ATOM:
+		if (bare_atom(n->text, n->len))
+			out_put(o, n->text, n->len);
+		else
+			out_quoted(o, '\'', n->text, n->len);
+		break;
+	case ET_INT:
+		snprintf(num, sizeof(num), "%" PRId64, n->ival);
+		out_put(o, num, strlen(num));
+		break;
+	case ET_STRING:
+		out_quoted(o, '"', n->text, n->len);
+		break;
+	case ET_BINARY:
+		out_put(o, "<<", 2);
+		out_quoted(o, '"', n->text, n->len);
+		out_put(o, ">>", 2);
+		break;
+	case ET_TUPLE:
+	case ET_LIST:
+		out_put(o, n->kind == ET_TUPLE ? "{" : "[", 1);
+		for (k = n->kids; k != NULL; k = k->next) {
+			out_term(o, k, depth + 1);
+			if (k->next != NULL)
+				out_put(o, ", ", 2);
+		}
+		out_put(o, n->kind == ET_TUPLE ? "}" : "]", 1);
+		break;
+	}
+}
+
+char *
+et_write(const struct et_node *n, char *buf, size_t len)
+{
+	struct et_out o = { buf, len, 0, 0 };
+
+	if (len < 4) {
+		if (len > 0)
+			buf[0] = '\0';
+		return buf;
+	}
+	if (n != NULL)
+		out_term(&o, n, 0);
+	if (o.full) {
+		memcpy(buf + o.used, "...", 3);
+		o.used += 3;
+	}
+	buf[o.used] = '\0';
+	return buf;
+}

@@ -82,5 +82,11 @@ const char		*et_kind_name(enum et_kind);
  * "42", "a tuple of 3 elements") into buf, truncated to fit; returns buf.
  */
 char			*et_show(const struct et_node *, char *buf, size_t len);
+/*
+ * Writes the node back as Erlang text, as the file wrote it up to layout
+ * and quoting ("[ping, {allow, reg_send, [gateway]}]"), into buf; a text
+ * that does not fit ends in "...".  Returns buf.
+ */
+char			*et_write(const struct et_node *, char *buf, size_t len);
 
 #endif

@@ -22,6 +22,7 @@
 
 #include "dg_daemon.h"
 #include "dg_grant.h"
+#include "dg_json.h"
 #include "dg_log.h"
 #include "eterm.h"
 
@@ -325,14 +326,72 @@ grants_reloaded(struct grants *g)
 	save_state(g);
 }
 
+/* Appends "key":"value" (JSON-escaped, core/json.c) at out + used. */
+static size_t
+json_member(char *out, size_t cap, size_t used, const char *key,
+    const char *v)
+{
+	int k = snprintf(out + used, cap - used, ",\"%s\":\"", key);
+
+	if (k < 0 || used + (size_t)k + 2 >= cap)
+		return used;
+	used += (size_t)k;
+	used += json_escape(out + used, cap - used - 1, v, strlen(v), NULL);
+	out[used++] = '"';
+	out[used] = '\0';
+	return used;
+}
+
+/* {"grants":[{"id":..,"peer":..,...}]}: the grants in force. */
+static char *
+render_json(const struct grants *g, size_t *len)
+{
+	const struct grant *gr;
+	char until[32], *out;
+	size_t cap = 64, used;
+	int k;
+
+	/* A JSON escape is at most 6 bytes per input byte. */
+	for (gr = g->list; gr != NULL; gr = gr->next)
+		cap += 300 + 6 * (strlen(gr->pattern) + strlen(gr->rules) +
+		    strlen(gr->reason));
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	used = (size_t)snprintf(out, cap, "{\"grants\":[");
+	for (gr = g->list; gr != NULL; gr = gr->next) {
+		k = snprintf(out + used, cap - used, "%s{\"id\":%d,"
+		    "\"seconds_left\":%.0f,\"uid\":%ld,\"pid\":%ld,"
+		    "\"verified\":%s", gr == g->list ? "" : ",", gr->id,
+		    ev_timer_remaining(g->d->loop, (ev_timer *)&gr->timer),
+		    (long)gr->who.uid, (long)gr->who.pid,
+		    gr->restored ? "false" : "true");
+		if (k > 0 && used + (size_t)k < cap)
+			used += (size_t)k;
+		used = json_member(out, cap, used, "peer", gr->pattern);
+		used = json_member(out, cap, used, "until",
+		    until_text(gr->until, until, sizeof(until)));
+		used = json_member(out, cap, used, "reason", gr->reason);
+		used = json_member(out, cap, used, "rules", gr->rules);
+		if (used + 2 < cap)
+			out[used++] = '}';
+	}
+	k = snprintf(out + used, cap - used, "]}\n");
+	if (k > 0 && used + (size_t)k < cap)
+		used += (size_t)k;
+	*len = used;
+	return out;
+}
+
 char *
-grants_render(const struct grants *g, size_t *len)
+grants_render(const struct grants *g, int json, size_t *len)
 {
 	const struct grant *gr;
 	char until[32], *out;
 	size_t cap = 64, used = 0;
 	int k;
 
+	if (json)
+		return render_json(g, len);
 	for (gr = g->list; gr != NULL; gr = gr->next)
 		cap += 200 + strlen(gr->pattern) + strlen(gr->rules) +
 		    strlen(gr->reason);

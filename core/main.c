@@ -34,7 +34,7 @@ usage(FILE *f)
 	    "  reload [-c FILE]            make the running daemon reload\n"
 	    "  grant  [-c FILE] PEER RULES --for DURATION --reason TEXT\n"
 	    "                              temporary rules for a peer (break-glass)\n"
-	    "  grants [-c FILE]            list the grants in force\n"
+	    "  grants [-c FILE] [--json]   list the grants in force\n"
 	    "  revoke [-c FILE] ID         end a grant now\n"
 	    "  keygen -o FILE              make a host (or cluster) key\n"
 	    "  pubkey FILE                 print a key file's public key\n"
@@ -42,9 +42,16 @@ usage(FILE *f)
 	    "         [--names PATTERN...] [-o FILE]\n"
 	    "                              certify a host key with a cluster key\n"
 	    "\n"
+	    "options:\n"
+	    "  --help, -h                  this text; COMMAND --help: one command\n"
+	    "  --version                   print the version and exit\n"
+	    "\n"
 	    "Without -c the embedded default configuration is used.\n"
-	    "`distguard COMMAND --help` describes one command.\n");
+	    "Exit status: 0 done, 1 failed (the daemon said no, a bad\n"
+	    "configuration), 2 a usage error; `test` has its own (see\n"
+	    "`distguard test --help`).  The manual: distguard(8).\n");
 }
+
 
 static const char *
 cmd_help(const char *cmd)
@@ -90,10 +97,13 @@ cmd_help(const char *cmd)
 		    "and pid that asked, the reason and the rules.  Prints\n"
 		    "\"granted ID\", or the errors and exits 1.\n";
 	if (strcmp(cmd, "grants") == 0)
-		return "usage: distguard grants [-c FILE]\n"
+		return "usage: distguard grants [-c FILE] [--json]\n"
 		    "Lists the grants in force, one a line, tab-separated: ID, peer\n"
 		    "pattern, seconds left, end (UTC), who asked (uid, pid), reason,\n"
-		    "rules.  Prints \"no grants\" when there is none.\n";
+		    "rules.  Prints \"no grants\" when there is none.  With --json:\n"
+		    "one object {\"grants\": [...]}, each grant with id, peer,\n"
+		    "seconds_left, until, uid, pid, verified (false: read back from\n"
+		    "the state file), reason and rules.\n";
 	if (strcmp(cmd, "revoke") == 0)
 		return "usage: distguard revoke [-c FILE] ID\n"
 		    "Ends grant ID now (see `distguard grants`); live connections\n"
@@ -132,8 +142,7 @@ common_opts(int argc, char **argv, const char **path, int *verbose, int *json)
 		else if (strcmp(argv[i], "--json") == 0 && json)
 			*json = 1;
 		else {
-			fprintf(stderr, "distguard %s: bad argument %s\n", argv[0],
-			    argv[i]);
+			cmd_usage_error(argv[0], "bad argument %s", argv[i]);
 			return -1;
 		}
 	}
@@ -168,11 +177,12 @@ cmd_ctl(int argc, char **argv, const char *what)
 	int nerr = 0, json = 0, rc;
 
 	if (common_opts(argc, argv, &path, NULL,
-	    strcmp(what, "stats") == 0 ? &json : NULL) == -1)
+	    strcmp(what, "reload") != 0 ? &json : NULL) == -1)
 		return 2;
 	if ((conf = conf_load(path, print_error, &nerr)) == NULL)
 		return 1;
-	rc = ctl_request(conf, json ? "stats json" : what,
+	rc = ctl_request(conf, !json ? what : strcmp(what, "stats") == 0 ?
+	    "stats json" : "grants json",
 	    strcmp(what, "reload") == 0 ? "reloaded\n" : NULL, stdout);
 	conf_unref(conf);
 	return rc == 0 ? 0 : 1;
@@ -209,8 +219,8 @@ static int
 field_ok(const char *what, const char *s)
 {
 	if (strpbrk(s, "\t\n\r") != NULL) {
-		fprintf(stderr, "distguard grant: %s may not contain a tab or a "
-		    "newline\n", what);
+		cmd_usage_error("grant", "%s may not contain a tab or a newline",
+		    what);
 		return 0;
 	}
 	return 1;
@@ -232,26 +242,21 @@ cmd_grant(int argc, char **argv)
 			dur = argv[++i];
 		else if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc)
 			reason = argv[++i];
-		else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			fprintf(stderr, "distguard grant: bad argument %s\n",
+		else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			return cmd_usage_error("grant", "bad argument %s",
 			    argv[i]);
-			return 2;
-		} else if (npos < 2)
+		else if (npos < 2)
 			pos[npos++] = argv[i];
-		else {
-			fprintf(stderr, "distguard grant: too many arguments\n");
-			return 2;
-		}
+		else
+			return cmd_usage_error("grant", "too many arguments");
 	}
-	if (npos != 2 || dur == NULL || reason == NULL) {
-		fputs(cmd_help("grant"), stderr);
-		return 2;
-	}
-	if ((secs = parse_duration(dur)) < 0) {
-		fprintf(stderr, "distguard grant: --for %s: a duration is a "
-		    "positive number with an optional unit s, m, h or d\n", dur);
-		return 2;
-	}
+	if (npos != 2 || dur == NULL || reason == NULL)
+		return cmd_usage_error("grant", "%s needed",
+		    npos < 2 ? "PEER and RULES are" : dur == NULL ?
+		    "--for DURATION is" : "--reason TEXT is");
+	if ((secs = parse_duration(dur)) < 0)
+		return cmd_usage_error("grant", "--for %s: a duration is a "
+		    "positive number with an optional unit s, m, h or d", dur);
 	if (!field_ok("PEER", pos[0]) || !field_ok("RULES", pos[1]) ||
 	    !field_ok("--reason", reason))
 		return 2;
@@ -282,16 +287,12 @@ cmd_revoke(int argc, char **argv)
 		else if (id == NULL && argv[i][0] >= '0' && argv[i][0] <= '9' &&
 		    strlen(argv[i]) < 12)
 			id = argv[i];
-		else {
-			fprintf(stderr, "distguard revoke: bad argument %s\n",
+		else
+			return cmd_usage_error("revoke", "bad argument %s",
 			    argv[i]);
-			return 2;
-		}
 	}
-	if (id == NULL) {
-		fputs(cmd_help("revoke"), stderr);
-		return 2;
-	}
+	if (id == NULL)
+		return cmd_usage_error("revoke", "the grant's ID is needed");
 	if ((conf = conf_load(path, print_error, &nerr)) == NULL)
 		return 1;
 	snprintf(cmd, sizeof(cmd), "revoke %s", id);
@@ -306,10 +307,8 @@ main(int argc, char **argv)
 	const char *cmd;
 	int i, verbose = 0;
 
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
+	if (argc < 2)
+		return cmd_usage_error(NULL, "no command given");
 	cmd = argv[1];
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
 	    strcmp(cmd, "help") == 0) {
@@ -350,7 +349,5 @@ main(int argc, char **argv)
 		return cmd_ctl(argc - 1, argv + 1, "grants");
 	if (strcmp(cmd, "revoke") == 0)
 		return cmd_revoke(argc - 1, argv + 1);
-	fprintf(stderr, "distguard: unknown command %s\n", cmd);
-	usage(stderr);
-	return 2;
+	return cmd_usage_error(NULL, "unknown command %s", cmd);
 }

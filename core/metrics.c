@@ -69,8 +69,9 @@ metrics_label_escape(char *out, size_t outlen, const char *s)
 /* One (node, peer label) pair: a stats row, or the sum of the rows of a
  * node whose peers were folded into "other". */
 struct pair {
-	const char	*node;
-	const char	*peer;
+	const char	*node;		/* the protected local node */
+	const char	*peer;		/* the remote */
+	int		 egress;	/* direction: the node dialled */
 	uint64_t	 verdict[DG_T_COUNT][3];
 	uint64_t	 invalid, replies;
 	uint64_t	 frames_in, bytes_in, frames_out, bytes_out;
@@ -104,7 +105,7 @@ fold_rows(const struct stats_view *v, int max_peers, int *npairs)
 	const char **named;
 	int i, j, n = 0, nnamed = 0;
 
-	pairs = calloc((size_t)v->nrows + 1, sizeof(*pairs));
+	pairs = calloc((size_t)v->nrows + 2, sizeof(*pairs));
 	named = calloc((size_t)max_peers + 1, sizeof(*named));
 	if (pairs == NULL || named == NULL) {
 		free(pairs);
@@ -112,13 +113,15 @@ fold_rows(const struct stats_view *v, int max_peers, int *npairs)
 		*npairs = 0;
 		return NULL;
 	}
-	for (i = 0; i <= v->nrows; i++) {
-		const struct stats_row *r = i < v->nrows ? v->rows[i] : v->other;
+	for (i = 0; i < v->nrows + 2; i++) {
+		const struct stats_row *r = i < v->nrows ? v->rows[i] :
+		    &v->other[i - v->nrows];
 		const char *node = i < v->nrows ? r->local : "(other)";
 		const char *peer = NULL;
+		int egress = r->egress;
 
-		if (i == v->nrows && r->connections == 0)
-			break;
+		if (i >= v->nrows && r->connections == 0)
+			continue;
 		if (i < v->nrows && strcmp(r->peer, METRICS_OTHER) != 0) {
 			for (j = 0; j < nnamed; j++)
 				if (strcmp(named[j], r->peer) == 0)
@@ -132,6 +135,7 @@ fold_rows(const struct stats_view *v, int max_peers, int *npairs)
 			peer = METRICS_OTHER;
 			for (j = 0; j < n; j++)
 				if (pairs[j].peer == peer &&
+				    pairs[j].egress == egress &&
 				    strcmp(pairs[j].node, node) == 0)
 					break;
 		} else {
@@ -140,6 +144,7 @@ fold_rows(const struct stats_view *v, int max_peers, int *npairs)
 		if (j == n) {
 			pairs[n].node = node;
 			pairs[n].peer = peer;
+			pairs[n].egress = egress;
 			n++;
 		}
 		pair_add(&pairs[j], r);
@@ -155,16 +160,19 @@ family(struct dg_text *b, const char *name, const char *type, const char *help)
 	dg_text_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* name{node="..",peer=".."[,extra]} value */
+/* name{node="..",peer="..",direction=".."[,extra]} value: node is always
+ * the protected local node, peer the remote, direction who dialled. */
 static void
 pair_sample(struct dg_text *b, const char *name, const struct pair *p,
     const char *extra, uint64_t value)
 {
 	char node[DG_MAX_NODE_BYTES * 2 + 1], peer[DG_MAX_NODE_BYTES * 2 + 1];
 
-	dg_text_printf(b, "%s{node=\"%s\",peer=\"%s\"%s%s} %llu\n", name,
+	dg_text_printf(b, "%s{node=\"%s\",peer=\"%s\",direction=\"%s\"%s%s} "
+	    "%llu\n", name,
 	    metrics_label_escape(node, sizeof(node), p->node),
 	    metrics_label_escape(peer, sizeof(peer), p->peer),
+	    p->egress ? "egress" : "inbound",
 	    extra[0] ? "," : "", extra, (unsigned long long)value);
 }
 
@@ -175,8 +183,8 @@ render_messages(struct dg_text *b, const struct pair *pairs, int n)
 	int i, t, a;
 
 	family(b, "distguard_messages_total", "counter",
-	    "Messages from peers judged by the rules, by local node, peer, "
-	    "type and verdict.");
+	    "Messages from peers judged by the rules, by protected node, "
+	    "peer, direction, type and verdict.");
 	for (i = 0; i < n; i++)
 		for (t = 0; t < DG_T_COUNT; t++)
 			for (a = 0; a < 3; a++) {
@@ -209,22 +217,22 @@ render_traffic(struct dg_text *b, const struct pair *pairs, int n)
 	int i;
 
 	family(b, "distguard_frames_total", "counter",
-	    "Distribution frames relayed; direction in is from the peer, out "
-	    "is to it.");
+	    "Distribution frames relayed; flow in is from the peer to the "
+	    "node, out from the node to the peer.");
 	for (i = 0; i < n; i++) {
 		pair_sample(b, "distguard_frames_total", &pairs[i],
-		    "direction=\"in\"", pairs[i].frames_in);
+		    "flow=\"in\"", pairs[i].frames_in);
 		pair_sample(b, "distguard_frames_total", &pairs[i],
-		    "direction=\"out\"", pairs[i].frames_out);
+		    "flow=\"out\"", pairs[i].frames_out);
 	}
 	family(b, "distguard_relayed_bytes_total", "counter",
-	    "Bytes of distribution traffic relayed; direction in is from the "
-	    "peer, out is to it.");
+	    "Bytes of distribution traffic relayed; flow in is from the peer "
+	    "to the node, out from the node to the peer.");
 	for (i = 0; i < n; i++) {
 		pair_sample(b, "distguard_relayed_bytes_total", &pairs[i],
-		    "direction=\"in\"", pairs[i].bytes_in);
+		    "flow=\"in\"", pairs[i].bytes_in);
 		pair_sample(b, "distguard_relayed_bytes_total", &pairs[i],
-		    "direction=\"out\"", pairs[i].bytes_out);
+		    "flow=\"out\"", pairs[i].bytes_out);
 	}
 }
 
@@ -247,21 +255,32 @@ render_names(struct dg_text *b, const char *name, const char *label,
 static void
 render_daemon(struct dg_text *b, struct dg_daemon *d, const struct stats_view *v)
 {
-	unsigned long long written, suppressed, sessions = 0;
+	unsigned long long written, suppressed, sessions[2] = { 0, 0 };
+	long live[2] = { 0, 0 };
 	int i;
 
-	for (i = 0; i < v->nrows; i++)
-		sessions += v->rows[i]->connections;
-	sessions += v->other->connections;
+	/* By the rows, which know their direction: a session between two
+	 * nodes of this host is one row of each (docs/METRICS.md). */
+	for (i = 0; i < v->nrows; i++) {
+		sessions[v->rows[i]->egress != 0] += v->rows[i]->connections;
+		live[v->rows[i]->egress != 0] += v->rows[i]->live;
+	}
+	for (i = 0; i < 2; i++) {
+		sessions[i] += v->other[i].connections;
+		live[i] += v->other[i].live;
+	}
 	family(b, "distguard_sessions_total", "counter",
 	    "Proxied connections established (handshake completed), by "
-	    "direction.");
-	dg_text_printf(b, "distguard_sessions_total{direction=\"inbound\"} %llu\n",
-	    sessions);
+	    "direction: inbound (a peer dialled a protected node), egress (a "
+	    "protected node dialled out).");
+	for (i = 0; i < 2; i++)
+		dg_text_printf(b, "distguard_sessions_total{direction=\"%s\"} "
+		    "%llu\n", i ? "egress" : "inbound", sessions[i]);
 	family(b, "distguard_sessions", "gauge",
 	    "Proxied connections open now, by direction.");
-	dg_text_printf(b, "distguard_sessions{direction=\"inbound\"} %d\n",
-	    d->sessions);
+	for (i = 0; i < 2; i++)
+		dg_text_printf(b, "distguard_sessions{direction=\"%s\"} %ld\n",
+		    i ? "egress" : "inbound", live[i]);
 	family(b, "distguard_handshakes_pending", "gauge",
 	    "Handshakes in progress.");
 	dg_text_printf(b, "distguard_handshakes_pending %d\n", d->hs_pending);

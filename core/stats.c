@@ -7,13 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dg_json.h"
 #include "dg_log.h"
 #include "dg_stats.h"
 
 struct stats {
 	struct stats_row	*rows[STATS_MAX_ROWS];
 	int			 nrows;
-	struct stats_row	 other;
+	struct stats_row	 other[2];	/* past STATS_MAX_ROWS, by
+						 * direction: inbound, egress */
 	struct stats_names	 handshakes;
 	struct stats_names	 registrations;
 };
@@ -54,7 +56,7 @@ stats_view(const struct stats *s, struct stats_view *v)
 {
 	v->rows = s->rows;
 	v->nrows = s->nrows;
-	v->other = &s->other;
+	v->other = s->other;
 	v->handshakes = &s->handshakes;
 	v->registrations = &s->registrations;
 }
@@ -66,8 +68,12 @@ stats_new(void)
 
 	if (s == NULL)
 		fatalx("out of memory");
-	snprintf(s->other.local, sizeof(s->other.local), "(other)");
-	snprintf(s->other.peer, sizeof(s->other.peer), "(other)");
+	for (int i = 0; i < 2; i++) {
+		snprintf(s->other[i].local, sizeof(s->other[i].local),
+		    "(other)");
+		snprintf(s->other[i].peer, sizeof(s->other[i].peer), "(other)");
+		s->other[i].egress = i;
+	}
 	return s;
 }
 
@@ -97,7 +103,7 @@ stats_row(struct stats *s, const char *local, const char *peer, int egress)
 			return r;
 	}
 	if (s->nrows == STATS_MAX_ROWS || (r = calloc(1, sizeof(*r))) == NULL)
-		return &s->other;
+		return &s->other[egress != 0];
 	snprintf(r->local, sizeof(r->local), "%s", local);
 	snprintf(r->peer, sizeof(r->peer), "%s", peer);
 	r->egress = egress;
@@ -137,7 +143,8 @@ json_str(struct dg_text *b, const char *s)
 {
 	char esc[DG_MAX_NODE_BYTES * 6 + 1];
 
-	dg_text_printf(b, "\"%s\"", log_escape(esc, sizeof(esc), s, strlen(s)));
+	json_escape(esc, sizeof(esc), s, strlen(s), NULL);
+	dg_text_printf(b, "\"%s\"", esc);
 }
 
 static void
@@ -145,7 +152,9 @@ render_row_json(struct dg_text *b, const struct stats_row *r)
 {
 	int t;
 
-	dg_text_printf(b, "{\"local\":");
+	/* node: the protected local node (its alive name); peer: the remote;
+	 * direction: who dialled (docs/METRICS.md). */
+	dg_text_printf(b, "{\"node\":");
 	json_str(b, r->local);
 	dg_text_printf(b, ",\"peer\":");
 	json_str(b, r->peer);
@@ -198,11 +207,12 @@ stats_render(struct stats *s, int json, size_t *len)
 	dg_text_init(&b, 1024);
 	if (json)
 		dg_text_printf(&b, "{\"peers\":[");
-	for (i = 0; i <= s->nrows; i++) {
-		const struct stats_row *r = i < s->nrows ? s->rows[i] : &s->other;
+	for (i = 0; i < s->nrows + 2; i++) {
+		const struct stats_row *r = i < s->nrows ? s->rows[i] :
+		    &s->other[i - s->nrows];
 
-		if (i == s->nrows && r->connections == 0)
-			break;
+		if (i >= s->nrows && r->connections == 0)
+			continue;
 		if (json) {
 			if (!first)
 				dg_text_printf(&b, ",");

@@ -155,7 +155,7 @@ guard_port(struct epmd_conn *c, struct epmd_node *n)
 		n->guarded = 1;
 		return 0;
 	}
-	alert_emit(d->alerts, "epmd.unguarded", peer_sa(c), n->a.name.s, NULL,
+	alert_emit(d->alerts, "epmd.unguarded", peer_sa(c), NULL, n->a.name.s,
 	    "distribution port %u cannot be kept from local processes: %s "
 	    "(%s)", n->a.port, why, mode == DG_LGUARD_REQUIRED ? "refused" :
 	    "accepted: local_guard optional");
@@ -230,7 +230,7 @@ check_mediated(struct epmd_conn *c, const struct epmd_alive2 *a, int mediated)
 
 	if (mediated || mode == DG_EGRESS_OFF)
 		return 0;
-	alert_emit(s->d->alerts, "epmd.unmediated", peer_sa(c), a->name.s, NULL,
+	alert_emit(s->d->alerts, "epmd.unmediated", peer_sa(c), NULL, a->name.s,
 	    "ALIVE2_REQ without distguard_epmd: the node's own connections "
 	    "bypass distguard (%s)", mode == DG_EGRESS_REQUIRED ? "refused" :
 	    "accepted: egress optional");
@@ -341,7 +341,7 @@ check_exposed(struct epmd_conn *c, const struct epmd_alive2 *a,
 		return 0;
 	}
 	procnet_addr_text(&v.first_exposed, addr, sizeof(addr));
-	alert_emit(s->d->alerts, "epmd.exposed", peer_sa(c), a->name.s, NULL,
+	alert_emit(s->d->alerts, "epmd.exposed", peer_sa(c), NULL, a->name.s,
 	    "distribution port %u listens on %s, not on loopback only (%s)",
 	    a->port, addr, mode == DG_EXPOSED_REFUSE ? "refused" : "accepted");
 	if (mode != DG_EXPOSED_REFUSE)
@@ -390,8 +390,8 @@ check_owner(struct epmd_conn *c, const struct epmd_alive2 *a,
 	char why[160];
 
 	if (u != NULL && (!q->found || q->sock.uid != u->uid)) {
-		alert_emit(d->alerts, "epmd.wrong_user", peer_sa(c), a->name.s,
-		    NULL, "ALIVE2_REQ for a name bound to user %s (uid %u) "
+		alert_emit(d->alerts, "epmd.wrong_user", peer_sa(c), NULL,
+		    a->name.s, "ALIVE2_REQ for a name bound to user %s (uid %u) "
 		    "from %s%u (refused)", u->user, (unsigned)u->uid,
 		    q->found ? "uid " : "no local socket: ",
 		    q->found ? q->sock.uid : 0);
@@ -414,7 +414,7 @@ check_owner(struct epmd_conn *c, const struct epmd_alive2 *a,
 		    q->sock.uid);
 	else
 		return 0;
-	alert_emit(d->alerts, "epmd.not_owner", peer_sa(c), a->name.s, NULL,
+	alert_emit(d->alerts, "epmd.not_owner", peer_sa(c), NULL, a->name.s,
 	    "ALIVE2_REQ from a process that does not own the port: %s (%s)",
 	    why, mode == DG_LGUARD_REQUIRED ? "refused" :
 	    "accepted: local_guard optional");
@@ -482,7 +482,7 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 	if (epmd_reg_find(&s->reg, a.name.s, a.name.len) != NULL) {
 		log_warnx("epmd: conn %llu %s: ALIVE2_REQ for %s refused: name in use",
 		    (unsigned long long)c->id, c->peertext, a.name.s);
-		alert_emit(s->d->alerts, "epmd.refused", peer_sa(c), a.name.s, NULL,
+		alert_emit(s->d->alerts, "epmd.refused", peer_sa(c), NULL, a.name.s,
 		    "ALIVE2_REQ: name already registered");
 		refuse_registration(c, a.highest);
 		return;

@@ -155,6 +155,7 @@ struct dg_scope {
 	int			 has_default;
 	enum dg_default_kind	 def;
 	struct dg_ruleset	 def_rules;	/* DG_DEF_RULES */
+	char			*def_text;	/* ... as written, for logs */
 	int			 def_line;
 	/* {handler, spawn_request, Module} for the peers of this scope
 	 * whose entry names none; NULL: none */

@@ -763,6 +763,7 @@ rules_resolve(const struct dg_conf *conf, const char *local_node,
 	else
 		snprintf(out->desc + n, sizeof(out->desc) - n,
 		    "no {peer} entry matches; default %s (line %d)",
+		    ds != NULL && ds->def_text != NULL ? ds->def_text :
 		    def_name(out->def), out->def_line);
 	return out->admitted;
 }

@@ -4,9 +4,14 @@
  * dotted event names, to the configured file (and syslog), rate-limited per
  * source address so a hostile peer cannot fill the disk.
  *
- * Every alert carries ts, event, peer (address:port), node (claimed name,
- * escaped and truncated), listener (the protected local node) and detail.
- * Every alert is also logged as one line on stderr.
+ * Every alert carries ts, event, node (the protected local node: its full
+ * name once known, else its alive name; "" when the alert is about no
+ * node), peer (the remote node's name, as it claimed it, truncated; ""
+ * when unknown), addr (the remote's address:port, "-" for none) and
+ * detail; an alert about a session adds direction ("inbound", "egress",
+ * or "link" for the link listener's own refusals).  Whichever side
+ * dialled, node is ours and peer theirs.  Strings are written by
+ * core/json.c.  Every alert is also logged as one line on stderr.
  */
 #ifndef DG_ALERT_H
 #define DG_ALERT_H
@@ -28,22 +33,23 @@ void		 alerts_free(struct alerts *);
 int		 alerts_fd_open(const struct alerts *);
 
 /*
- * Emits one alert.  `sa` is the peer's address (NULL for none); node and
- * listener may be NULL or unterminated spans of untrusted bytes given by
- * (ptr, len) through alert_emitn; detail is trusted text.  An alert with
+ * Emits one alert.  `sa` is the remote's address (NULL for none); `peer`
+ * is the remote node's name and `node` the protected local node's; either
+ * may be NULL, and peer may be an unterminated span of untrusted bytes
+ * given by (ptr, len) through alert_emitn; detail is trusted text.  An alert with
  * no address (sa NULL) records an operator's act and is not rate-limited.
  */
 void	alert_emit(struct alerts *, const char *event, const struct sockaddr *sa,
-	    const char *node, const char *listener, const char *fmt, ...)
+	    const char *peer, const char *node, const char *fmt, ...)
 	    DG_PRINTF(6, 7);
 /* An alert about a mediated connection, with its direction ("inbound":
  * the peer dialled one of our nodes; "egress": one of our nodes dialled
  * it). */
 void	alert_emit_dir(struct alerts *, const char *event,
-	    const struct sockaddr *sa, const char *node, const char *listener,
+	    const struct sockaddr *sa, const char *peer, const char *node,
 	    const char *direction, const char *fmt, ...) DG_PRINTF(7, 8);
 void	alert_emitn(struct alerts *, const char *event, const struct sockaddr *sa,
-	    const void *node, size_t nodelen, const char *listener,
+	    const void *peer, size_t peerlen, const char *node,
 	    const char *fmt, ...) DG_PRINTF(7, 8);
 
 /* Number of alerts written and suppressed so far. */

@@ -6,14 +6,23 @@
 #ifndef DG_CMD_H
 #define DG_CMD_H
 
+#include "dg.h"
+
 /*
  * `distguard test -c FILE [--node LOCAL] [-v] [--disclosed] [--term T |
  * --term-file F] PEER TYPE [TARGET]` (core/cmd_test.c).  argv[0] is the
  * command's own name ("test").  Prints the verdict and the entry that
- * decided; returns the exit status: 0 once a verdict is printed, 1 when
- * the configuration does not load, 2 on a usage error.
+ * decided; returns the exit status, the verdict's so that scripts can
+ * branch on it: 0 allow, 1 deny, 2 drop; 3 when there is no verdict (a
+ * usage error, or the configuration does not load).
  */
+#define CMD_TEST_ERROR	3
 int	cmd_test(int argc, char **argv);
+
+/* A usage error of command `cmd` (NULL: of the binary): prints one line,
+ * "distguard CMD: MESSAGE; try 'distguard CMD --help'", returns 2. */
+int	cmd_usage_error(const char *cmd, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 /*
  * `distguard keygen -o FILE`, `distguard pubkey FILE`, `distguard sign

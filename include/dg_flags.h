@@ -53,12 +53,13 @@
 #define DFLAG_MANDATORY_23 (DFLAG_EXTENDED_REFERENCES | \
 	DFLAG_EXTENDED_PIDS_PORTS | DFLAG_UTF8_ATOMS | DFLAG_NEW_FUN_TAGS | \
 	DFLAG_BIG_CREATION)
-/* OTP 26 added V4_NC and UNLINK_ID to the OTP 25 set; 27 and 28 kept it. */
+/* OTP 26 added V4_NC and UNLINK_ID to the OTP 25 set; 27, 28 and 29 kept
+ * it (erts dist.h: DFLAG_DIST_MANDATORY is the 25 and 26 sets). */
 #define DFLAG_MANDATORY_26 (DFLAG_MANDATORY_25 | DFLAG_V4_NC | DFLAG_UNLINK_ID)
 
 /* The OTP releases distguard knows the mandatory sets of. */
 #define DG_OTP_FIRST	23
-#define DG_OTP_LAST	28
+#define DG_OTP_LAST	29
 
 /*
  * Every flag distguard can carry between the legs.  Not in it: the obsolete
@@ -86,7 +87,7 @@ int		 dflag_from_name(const char *name, uint64_t *bit);
 /* The flags OTP release `otp` refuses a peer without; 0 outside
  * DG_OTP_FIRST..DG_OTP_LAST. */
 uint64_t	 dflag_mandatory(int otp);
-/* 'MANDATORY_23' .. 'MANDATORY_28' (any case) -> that release's set. */
+/* 'MANDATORY_23' .. 'MANDATORY_29' (any case) -> that release's set. */
 int		 dflag_mandatory_from_name(const char *name, uint64_t *set);
 /* The releases whose mandatory set holds every bit of `flags`, as "OTP 26,
  * 27, 28" (empty when none); returns buf. */

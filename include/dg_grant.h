@@ -43,8 +43,9 @@ int	grants_add(struct grants *, const char *pattern, const char *rules,
 	    char *err, size_t errlen);
 /* Ends grant `id` now; -1 when there is none. */
 int	grants_revoke(struct grants *, int id, const struct grant_who *);
-/* The table for `distguard grants`, malloc'd. */
-char	*grants_render(const struct grants *, size_t *len);
+/* The table for `distguard grants` (json: `grants --json`, an object
+ * {"grants": [...]}), malloc'd. */
+char	*grants_render(const struct grants *, int json, size_t *len);
 int	 grants_count(const struct grants *);
 
 /*

@@ -56,7 +56,8 @@ struct stats;
 struct stats_view {
 	struct stats_row	* const *rows;
 	int			 nrows;
-	const struct stats_row	*other;		/* pairs past STATS_MAX_ROWS */
+	const struct stats_row	*other;		/* [2]: pairs past STATS_MAX_ROWS,
+						 * inbound and egress */
 	const struct stats_names *handshakes;	/* by outcome */
 	const struct stats_names *registrations; /* EPMD ALIVE2, by outcome */
 };

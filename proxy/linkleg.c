@@ -325,11 +325,11 @@ link_admit(struct dg_daemon *d, const struct sockaddr_storage *ss)
 		return 0;
 	}
 	stats_handshake(d->stats, "refused");
-	alert_emit(d->alerts, event, sa, NULL, "link", "%s", why);
+	alert_emit_dir(d->alerts, event, sa, NULL, NULL, "link", "%s", why);
 	/* Over a cap or the rate, a source is flooding: it counts towards
 	 * a ban like a failed handshake. */
 	if (bans_fail(d->bans, sa, NULL, dg_now()))
-		alert_emit(d->alerts, "peer.banned", sa, NULL, "link",
+		alert_emit_dir(d->alerts, "peer.banned", sa, NULL, NULL, "link",
 		    "%d failures within %gs (links refused or closed before "
 		    "the key exchange): banned for %gs", d->conf->ban_failures,
 		    d->conf->ban_window, d->conf->ban_duration);

@@ -104,7 +104,8 @@ listener_admit(struct listener *l, const struct sockaddr_storage *ss,
 		stats_handshake(d->stats, "banned");
 		return 0;
 	}
-	alert_emit(d->alerts, event, sa, NULL, l->alive, "%s", why);
+	alert_emit_dir(d->alerts, event, sa, NULL, l->alive, "inbound", "%s",
+	    why);
 	stats_handshake(d->stats, "refused");
 	return 0;
 }

@@ -543,8 +543,9 @@ follow_reload(struct session *s)
 	return 0;
 }
 
-/* An alert about a session, naming both nodes: `from` as the sender and
- * the leg it sends to as the protected node. */
+/* An alert about a session, naming both nodes: `from` as the sender (the
+ * peer) and the leg it sends to as the protected node, with the direction
+ * seen from that node (session_leg_direction). */
 static void
 relay_alert(const struct leg *from, const char *event, const char *fmt, ...)
 {
@@ -556,7 +557,8 @@ relay_alert(const struct leg *from, const char *event, const char *fmt, ...)
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
 	alert_emit_dir(s->d->alerts, event, (struct sockaddr *)&s->peer_addr,
-	    from->name, from->other->name, session_direction(s), "%s", detail);
+	    from->name, from->other->name, session_leg_direction(from->other),
+	    "%s", detail);
 }
 
 /* dist_frame refused the stream (and named the event): alert and close.
@@ -625,7 +627,7 @@ spoofed(const struct leg *src, const struct dist_msg *m, struct dg_span node,
 	char claimed[300];
 
 	span_text(node, claimed, sizeof(claimed));
-	src->s->row->invalid++;
+	session_row(src->other)->invalid++;
 	relay_alert(src, "filter.spoofed_sender", "%s claims %s node %s",
 	    dist_op_name(m->op), what, claimed);
 	return DF_DROP;
@@ -698,7 +700,7 @@ handle_spawn(struct leg *src, const struct df_frame *f,
 	relay_alert(src, "filter.handler", "deny spawn_request mfa %s:%s/%d: "
 	    "handler %s not applied: %s: op %s", mod, fun, m->exec_arity,
 	    g->pol.handler, why, dist_op_name(m->op));
-	s->row->verdict[m->type][DG_DENY]++;
+	session_row(src->other)->verdict[m->type][DG_DENY]++;
 	deny_answer(src, m, passthrough);
 	if (g->pol.disconnect) {
 		session_close(s, "denied message, and the peer has {disconnect, true}");
@@ -720,7 +722,7 @@ judge(struct leg *src, int rc, const struct dist_msg *m, const char *why,
 	if (follow_reload(s) == -1)
 		return -1;
 	if (rc != 0) {
-		s->row->invalid++;
+		session_row(src->other)->invalid++;
 		relay_alert(src, rc == DG_AGAIN ? "filter.undecidable" :
 		    "filter.invalid", "%s", rc == DG_AGAIN ?
 		    "control message or inspected payload does not fit the first "
@@ -742,11 +744,11 @@ judge(struct leg *src, int rc, const struct dist_msg *m, const char *why,
 		return spoofed(src, m, m->claim_node, "a global message from");
 	if (m->reply != REPLY_NONE &&
 	    owed_match(g, m->key, m->reply != REPLY_SPAWN)) {
-		s->row->replies++;
+		session_row(src->other)->replies++;
 		return DF_FORWARD;
 	}
 	rules_decide(&g->pol, m, &v);
-	s->row->verdict[m->type][v.action]++;
+	session_row(src->other)->verdict[m->type][v.action]++;
 	if (v.action == DG_ALLOW)
 		return DF_FORWARD;
 	alert_denied(src, m, &v);
@@ -910,15 +912,27 @@ hold(struct leg *src, const uint8_t *p, size_t n)
 static void
 count_frame(struct leg *src, uint64_t total)
 {
-	struct stats_row *row = src->s->row;
+	struct session *s = src->s;
+	struct stats_row *row = s->row;
 
 	/* "in": from the peer, towards the node the row is about. */
-	if (src == src->s->peer) {
+	if (src == s->peer) {
 		row->frames_in++;
 		row->bytes_in += total;
 	} else {
 		row->frames_out++;
 		row->bytes_out += total;
+	}
+	/* Both nodes ours: the dialled one has its own row, the other way
+	 * round. */
+	if ((row = s->peer_row) != NULL) {
+		if (src == s->node) {
+			row->frames_in++;
+			row->bytes_in += total;
+		} else {
+			row->frames_out++;
+			row->bytes_out += total;
+		}
 	}
 }
 

@@ -176,6 +176,8 @@ session_close(struct session *s, const char *reason)
 		s->d->sessions--;
 		if (s->row)
 			s->row->live--;
+		if (s->peer_row)
+			s->peer_row->live--;
 	}
 	if (s->est_counted) {
 		s->est_counted = 0;
@@ -500,6 +502,19 @@ handshake_up(struct session *s)
 	s->row = stats_row(s->d->stats, s->alive, s->peer->name, s->egress);
 	s->row->connections++;
 	s->row->live++;
+	/* Between two nodes of this host each is protected: the dialled one
+	 * counts the session as inbound, under its own name
+	 * (docs/METRICS.md). */
+	if (s->peer_ours) {
+		char alive[DG_MAX_ALIVE_BYTES + 1];
+		const char *at = strchr(s->peer->name, '@');
+
+		snprintf(alive, sizeof(alive), "%.*s",
+		    at ? (int)(at - s->peer->name) : 0, s->peer->name);
+		s->peer_row = stats_row(s->d->stats, alive, s->node->name, 0);
+		s->peer_row->connections++;
+		s->peer_row->live++;
+	}
 	stats_handshake(s->d->stats, "ok");
 	s->node->guard = &s->guards[s->node->role];
 	if (s->peer_ours)

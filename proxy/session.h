@@ -144,7 +144,9 @@ struct session {
 	int			 closed;
 	uint64_t		 flags;		/* negotiated */
 	struct hs_io		*hs;		/* while handshaking */
-	struct stats_row	*row;
+	struct stats_row	*row;		/* the node leg's: node = s->node */
+	struct stats_row	*peer_row;	/* peer_ours: the dialled node's
+						 * own row (inbound to it) */
 	struct guard		 guards[2];	/* by leg role, where the leg is
 						 * a node of ours */
 };
@@ -159,8 +161,15 @@ void	session_start_link(struct dg_daemon *, int fd,
 void	session_start_egress(struct dg_daemon *, int fd,
 	    const struct sockaddr_storage *, const char *target);
 void	session_close(struct session *, const char *reason);
-/* "inbound" or "egress", for alerts and stats. */
+/* "inbound" or "egress", for alerts and stats: who dialled, seen from
+ * s->node. */
 const char *session_direction(const struct session *);
+/* The same seen from the node of ours that leg `l` leads to: for a
+ * session between two nodes of this host, the dialled one (s->peer) sees
+ * it as inbound. */
+const char *session_leg_direction(const struct leg *);
+/* The stats row of the node of ours that leg `l` leads to. */
+struct stats_row *session_row(const struct leg *);
 
 /* relay.c */
 void	relay_start(struct session *, const uint8_t *early, size_t n);

@@ -25,6 +25,19 @@ session_direction(const struct session *s)
 	return s->egress ? "egress" : "inbound";
 }
 
+const char *
+session_leg_direction(const struct leg *l)
+{
+	return l == l->s->peer ? "inbound" : session_direction(l->s);
+}
+
+struct stats_row *
+session_row(const struct leg *l)
+{
+	return l == l->s->peer && l->s->peer_row != NULL ? l->s->peer_row :
+	    l->s->row;
+}
+
 void
 session_start_egress(struct dg_daemon *d, int fd,
     const struct sockaddr_storage *ss, const char *target)

@@ -47,7 +47,7 @@ done
 n=$(grep -c '"filter.denied".*argument list past the part judged is not the proper list' "$ALERTS" 2>/dev/null)
 check "6 alerts name the broken claim ($n)" [ "${n:-0}" -eq 6 ]
 check "no alert for the proper calls" \
-    not grep -q '"node":"x[147]@' "$ALERTS"
+    not grep -q '"peer":"x[147]@' "$ALERTS"
 
 # A stock node's erpc and rpc calls of the allowed MFA with 100 KiB pass.
 r=$(node_eval a1 "B = binary:copy(<<\"q\">>, 100000), D = \"$OUT/stock\",

@@ -35,14 +35,14 @@ bad() {	# bad NAME LINE MESSAGE CONF-TEXT: check refuses it at FILE:LINE
 	check "check names $1.conf:$2 and what breaks" grep -qF "$f:$2: $3" <<<"$out"
 }
 base="{cookie, {file, \"$T/cookie\"}}.\n"
-bad v4nc 3 "handshake: cannot withhold V4_NC: OTP 26, 27, 28 nodes require it" \
+bad v4nc 3 "handshake: cannot withhold V4_NC: OTP 26, 27, 28, 29 nodes require it" \
     "$base{handshake, [{timeout, 7},\n  {withhold_flags, ['DIST_HDR_ATOM_CACHE', 'V4_NC']}]}.\n"
-bad unlink 2 "handshake: cannot withhold UNLINK_ID: OTP 26, 27, 28 nodes require it" \
+bad unlink 2 "handshake: cannot withhold UNLINK_ID: OTP 26, 27, 28, 29 nodes require it" \
     "$base{handshake, [{withhold_flags, ['UNLINK_ID']}]}.\n"
-bad maptag 2 "handshake: cannot withhold MAP_TAG: OTP 25, 26, 27, 28 nodes require it" \
+bad maptag 2 "handshake: cannot withhold MAP_TAG: OTP 25, 26, 27, 28, 29 nodes require it" \
     "$base{handshake, [{withhold_flags, [map_tag]}]}.\n"
-bad mand29 2 "handshake: require_flags: unknown flag 'MANDATORY_29'" \
-    "$base{handshake, [{require_flags, ['MANDATORY_29']}]}.\n"
+bad mand30 2 "handshake: require_flags: unknown flag 'MANDATORY_30'" \
+    "$base{handshake, [{require_flags, ['MANDATORY_30']}]}.\n"
 printf '%b' "$base{handshake, [{require_flags, ['MANDATORY_26']},\n  {withhold_flags, ['DIST_HDR_ATOM_CACHE', 'FRAGMENTS']}]}.\n" > "$T/ok26.conf"
 out=$("$DG" check -c "$T/ok26.conf" 2>&1)
 check "check accepts require_flags ['MANDATORY_26'] ($out)" grep -q "configuration OK" <<<"$out"
@@ -62,10 +62,10 @@ LP_B=$($CRAFT port_please "$EPMD_PORT" b); LP_B=${LP_B#port }
 # 20 wrong-cookie handshakes in a row from 127.0.0.1 as evil@HOST
 r=$($CRAFT flood "$LP_B" "evil@$HOST" 20)
 echo "# local flood: $r"
-n=$(count_alerts handshake.bad_digest "\"node\":\"evil@$HOST\"")
+n=$(count_alerts handshake.bad_digest "\"peer\":\"evil@$HOST\"")
 check "the first 5 wrong digests were checked and alerted ($n)" [ "$n" -eq 5 ]
 check "then evil@$HOST is throttled: the other 15 cut short ($r)" grep -q ", 15 cut short" <<<"$r"
-n=$(count_alerts peer.banned "\"node\":\"evil@$HOST\"")
+n=$(count_alerts peer.banned "\"peer\":\"evil@$HOST\"")
 check "one peer.banned, for that name ($n)" [ "$n" -eq 1 ]
 check "the ban says it is for this node name only" \
     grep -q '"event":"peer.banned".*this node name banned from this local source' "$ALERTS"
@@ -90,9 +90,9 @@ for k in 1 2 3 4 5 6 7; do
 	r=$(node_eval tune "net_adm:ping(Node)")
 	[ "$r" = pang ] || echo "# tune attempt $k: $r"
 done
-n=$(count_alerts handshake.name_denied "\"node\":\"tune@$HOST\"")
+n=$(count_alerts handshake.name_denied "\"peer\":\"tune@$HOST\"")
 check "7 name_denied refusals of tune@$HOST are alerted ($n)" [ "$n" -eq 7 ]
-n=$(count_alerts peer.banned "\"node\":\"tune@$HOST\"")
+n=$(count_alerts peer.banned "\"peer\":\"tune@$HOST\"")
 check "and not counted towards a ban ($n)" [ "$n" -eq 0 ]
 sed -i 's/{peer, "evil@\*", \[ping\]}./{peer, "evil@*", [ping]}.\n{peer, "tune@*", [ping]}./' "$CONF"
 rl=$("$DG" reload -c "$CONF" 2>&1)
@@ -102,18 +102,18 @@ check "tune@$HOST connects as soon as the policy admits it ($r)" [ "$r" = pong ]
 
 # garbage from a local source: alerted, never a ban on the host
 for k in 1 2 3 4 5 6 7 8; do $CRAFT raw "$LP_B" 00054e00000000 >/dev/null; done
-n=$(count_alerts handshake.malformed '"peer":"127.0.0.1:')
+n=$(count_alerts handshake.malformed '"addr":"127.0.0.1:')
 check "8 malformed send_names from 127.0.0.1 are alerted ($n)" [ "$n" -ge 8 ]
 r=$(node_eval ok3 "net_adm:ping(Node)")
 check "and the host's nodes still connect ($r)" [ "$r" = pong ]
-n=$(count_alerts peer.banned '"peer":"127.0.0.1:.*"node":"ok')
+n=$(count_alerts peer.banned '"peer":"ok.*"addr":"127.0.0.1:')
 check "no legitimate local name was ever banned ($n)" [ "$n" -eq 0 ]
 
 # ---- remote sources are banned by address, as before -----------------------
 r=$($CRAFT flood "$LP_B" "g@$HOST" 20 --src 127.0.0.20)
 echo "# remote flood: $r"
 check "a remote source failing 20 times is cut short after 5 ($r)" grep -q ", 15 cut short" <<<"$r"
-n=$(count_alerts peer.banned '"peer":"127.0.0.20:')
+n=$(count_alerts peer.banned '"addr":"127.0.0.20:')
 check "and banned (peer.banned: $n)" [ "$n" -eq 1 ]
 r=$($CRAFT handshake "$LP_B" "x1@$HOST" "$COOKIE" --src 127.0.0.20)
 check "the ban is on the address: another name from it is refused ($r)" \
@@ -139,9 +139,9 @@ for k in 1 2 3 4 5 6 7; do
 	[ $k = 1 ] && echo "# $r"
 done
 check "the peer gets the node's not_allowed ($r)" grep -q "^handshake status not_allowed" <<<"$r"
-n=$(count_alerts handshake.incompatible '"peer":"127.0.0.21:.*UNLINK_ID V4_NC.*OTP 26, 27, 28.*peer does not offer them')
+n=$(count_alerts handshake.incompatible '"addr":"127.0.0.21:.*UNLINK_ID V4_NC.*OTP 26, 27, 28.*peer does not offer them')
 check "handshake.incompatible names the flags, the releases and who lacks them ($n of 7)" [ "$n" -eq 7 ]
-n=$(count_alerts peer.banned '"peer":"127.0.0.21:')
+n=$(count_alerts peer.banned '"addr":"127.0.0.21:')
 check "7 refusals for flags ban nobody ($n)" [ "$n" -eq 0 ]
 grep '"event":"handshake.incompatible"' "$ALERTS" | head -n 1 | sed 's/^/# /'
 
@@ -160,9 +160,9 @@ for k in 1 2 3 4 5 6; do
 done
 check "the peer got a challenge without V4_NC ($r)" \
     eval '[ $(( ${r##* } & 0x400000000 )) -eq 0 ] && grep -q "^handshake aborted" <<<"$r"'
-n=$(count_alerts handshake.incompatible '"peer":"127.0.0.22:.*peer gave up after the challenge.*the node does not offer them')
+n=$(count_alerts handshake.incompatible '"addr":"127.0.0.22:.*peer gave up after the challenge.*the node does not offer them')
 check "the peer's abort is handshake.incompatible, blamed on the node ($n of 6)" [ "$n" -eq 6 ]
-n=$(count_alerts peer.banned '"peer":"127.0.0.22:')
+n=$(count_alerts peer.banned '"addr":"127.0.0.22:')
 check "and bans nobody ($n)" [ "$n" -eq 0 ]
 check "the daemon is still running" dg_alive
 done_tests

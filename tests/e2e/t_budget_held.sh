@@ -88,9 +88,9 @@ check "b answers and reads its atom count ($ATOMS)" [ -n "$ATOMS" ]
 check "b's kernel processes kept their pids" same "$KPIDS" "$kpids0"
 check "b's memory grew by less than 64 MiB (+$((grow / 1048576)) MiB)" [ "$grow" -lt 67108864 ]
 check "an alert at the threshold (filter.held_budget, 5000)" \
-    grep -q '"filter.held_budget".*"node":"mon1@.*alert at 5000' "$ALERTS"
+    grep -q '"filter.held_budget".*"peer":"mon1@.*alert at 5000' "$ALERTS"
 check "an alert at the bound, the connection closed (filter.held_budget)" \
-    grep -q '"filter.held_budget".*"node":"mon1@.*refused MONITOR_P.*bound is 10000; connection closed' "$ALERTS"
+    grep -q '"filter.held_budget".*"peer":"mon1@.*refused MONITOR_P.*bound is 10000; connection closed' "$ALERTS"
 kill "$MON" 2>/dev/null
 wait "$MON" 2>/dev/null
 
@@ -111,7 +111,7 @@ echo "# $r; distguard CPU ${dg_ms:-?} ms, b's beam CPU ${beam_ms:-?} ms (its run
 check "the tick flood ran ($r)" grep -q "^tickflood sent" <<<"$r"
 check "distguard closed the flooding connection" grep -q "closed 1$" <<<"$r"
 check "an alert names it (filter.tick_flood)" \
-    grep -q '"filter.tick_flood".*"node":"tick1@.*more than 100 ticks in a second' "$ALERTS"
+    grep -q '"filter.tick_flood".*"peer":"tick1@.*more than 100 ticks in a second' "$ALERTS"
 # CPU from /proc (utime + stime, clock ticks) around the flood alone.
 check "b's beam spent under 300 ms of CPU during the flood" \
     below "$beam_ms" 300
@@ -124,7 +124,7 @@ echo "# b's atom count: $atoms0 -> $ATOMS"
 # ---- 3. legitimate ticks -----------------------------------------------------
 r=$(node_eval tk1 "true = net_kernel:connect_node(Node), erlang:monitor_node(Node, true), receive {nodedown, Node} -> down after 12000 -> up end" -kernel net_ticktime 4)
 check "a peer at net_ticktime 4 stays connected through 12 s of silence ($r)" [ "$r" = up ]
-check "no alert about tk1" not grep -q '"node":"tk1@' "$ALERTS"
+check "no alert about tk1" not grep -q '"peer":"tk1@' "$ALERTS"
 check "the daemon is still running" dg_alive
 check "no sanitizer report" not grep -q "runtime error\|AddressSanitizer" "$T/dg.log"
 done_tests

@@ -99,7 +99,7 @@ denied=$(python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 print(sum(r["types"]["send"]["deny"] for r in d["peers"]
-          if r["peer"].startswith("mallory@") and r["local"] == "g2"))' < "$T/stats.json" 2>&1)
+          if r["peer"].startswith("mallory@") and r["node"] == "g2"))' < "$T/stats.json" 2>&1)
 check "the guessed sends were denied (stats: $denied)" [ "${denied:-0}" -ge 190 ]
 alerts=$(grep -c '"filter.denied"' "$ALERTS")
 check "alerts stayed near the per-source limit of 30 a minute ($alerts)" [ "$alerts" -le 40 ]

@@ -40,7 +40,7 @@ check "foo, a stock node, registered with an epmd.unmediated alert" \
     wait_for "$ALERTS" '"event":"epmd.unmediated".*"node":"foo"' 5
 check "foo sent the halt fun" wait_for "$T/foo.log" "erpc:cast" 10
 check "foo's spawn is denied and alerted (erlang:apply/2)" \
-    wait_for "$ALERTS" '"filter.denied".*"node":"foo@.*spawn_request mfa erlang:apply/2' 5
+    wait_for "$ALERTS" '"filter.denied".*"peer":"foo@.*spawn_request mfa erlang:apply/2' 5
 check "foo's allowed message reached bar's gateway" \
     wait_for "$T/bar.log" "gateway: hello from foo@" 5
 sleep 3

@@ -87,7 +87,7 @@ egress_alert() {
 	local i
 	for i in $(seq 1 50); do
 		tail -n +"$((ALERT_MARK + 1))" "$ALERTS" 2>/dev/null |
-		    grep "\"event\":\"$1\"" | grep "\"node\":\"$2\"" |
+		    grep "\"event\":\"$1\"" | grep "\"peer\":\"$2\"" |
 		    grep -q '"direction":"egress"' && return 0
 		sleep 0.1
 	done

@@ -60,7 +60,7 @@ check "filter.code names the argument of a spawn" \
     grep -q '"filter.code".*argument 1 of lists:map/2 (spawn)' "$ALERTS"
 check "filter.code names the gen_server call's target" \
     grep -q '"filter.code".*the payload of a send to dgt_gs' "$ALERTS"
-check "filter.code names the peer" grep -q '"filter.code".*"node":"f1@' "$ALERTS"
+check "filter.code names the peer" grep -q '"filter.code".*"peer":"f1@' "$ALERTS"
 r=$(node_eval ok1 "erpc:call(Node, lists, map, [fun(_) -> os:cmd(\"touch $T/m_allowed\") end, [1]], 5000)")
 check "with {allow, funs, [{lists, map, 2}]} the closure runs (the control)" [ -e "$T/m_allowed" ]
 
@@ -78,7 +78,7 @@ check "b's atom_count grew by at most the budget of 10,000 (+20 for the measurin
 # budget are lost with the connection.
 check "b's atom_count grew: the budget let atoms through (+$grow)" [ "$grow" -ge 1000 ]
 check "the flooding peer was cut off (filter.atom_flood)" \
-    grep -q '"filter.atom_flood".*"node":"at1@.*more than 10000 distinct atoms' "$ALERTS"
+    grep -q '"filter.atom_flood".*"peer":"at1@.*more than 10000 distinct atoms' "$ALERTS"
 check "the daemon closed the connection for it" grep -q "atom budget exhausted" "$T/dg.log"
 
 # One message of 60,000 fresh atoms: its structure runs past what the
@@ -91,7 +91,7 @@ after=$(node_eval adm5 "$ATOMS")
 grow=$((after - before))
 check "one message of 60,000 fresh atoms does not reach b: $before -> $after (+$grow)" [ "$grow" -le 20 ]
 check "the walk refuses it for the atom budget (filter.atom_flood)" \
-    grep -q '"filter.atom_flood".*"node":"at2@.*past the part judged' "$ALERTS"
+    grep -q '"filter.atom_flood".*"peer":"at2@.*past the part judged' "$ALERTS"
 
 # ---- 3. pid capabilities ----------------------------------------------------
 gid=$(node_eval adm3 "dgt:pid_id(erpc:call(Node, erlang, whereis, [gateway]))")
@@ -107,7 +107,7 @@ r=$(node_eval cap1 "$CAP")
 check "a spawned pid and a pid b disclosed in a reply work; a guessed one is denied ($r)" \
     [ "$r" = "{ok,pong,timeout}" ]
 check "the guessed send is alerted: filter.denied reason undisclosed" \
-    grep -q '"filter.denied".*"node":"cap1@.*send.*reason undisclosed' "$ALERTS"
+    grep -q '"filter.denied".*"peer":"cap1@.*send.*reason undisclosed' "$ALERTS"
 
 # ---- 4. the spawn handler ---------------------------------------------------
 r=$(node_eval h1 "erpc:call(Node, erlang, node, [], 5000)")

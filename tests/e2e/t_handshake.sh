@@ -71,7 +71,7 @@ check "erpc:call from a default peer is refused ($r)" [ "$r" != "b@$HOST" -a -n 
 r=$(node_eval w "erlang:set_cookie(node(), wrong), net_adm:ping(Node)")
 check "a node with the wrong cookie gets pang ($r)" [ "$r" = pang ]
 check "handshake.bad_digest is alerted for it" \
-    alert_for handshake.bad_digest "\"node\":\"w@$HOST\""
+    alert_for handshake.bad_digest "\"peer\":\"w@$HOST\""
 check "b never checked a wrong digest (no 'Invalid challenge reply' in its log)" \
     not grep -q "Invalid challenge reply" "$T/b.log"
 
@@ -79,7 +79,7 @@ check "b never checked a wrong digest (no 'Invalid challenge reply' in its log)"
 r=$(DG_TARGET=d@$HOST node_eval z "net_adm:ping(Node)")
 check "a name the policy does not admit gets pang ($r)" [ "$r" = pang ]
 check "handshake.name_denied is alerted" \
-    alert_for handshake.name_denied "\"node\":\"z@$HOST\""
+    alert_for handshake.name_denied "\"peer\":\"z@$HOST\""
 r=$(DG_TARGET=d@$HOST node_eval a "net_adm:ping(Node)")
 check "the admitted name a reaches d ($r)" [ "$r" = pong ]
 
@@ -89,7 +89,7 @@ check "special with its own cookie is admitted ($r)" [ "$r" = pong ]
 r=$(node_eval special "net_adm:ping(Node)")
 check "special with the default cookie is refused ($r)" [ "$r" = pang ]
 check "that refusal is handshake.bad_digest" \
-    alert_for handshake.bad_digest "\"node\":\"special@$HOST\""
+    alert_for handshake.bad_digest "\"peer\":\"special@$HOST\""
 LOOSE="$T/loose.cookie"
 printf 'loosecookie\n' > "$LOOSE"; chmod 644 "$LOOSE"
 cp "$CONF" "$T/bad.conf"
@@ -113,13 +113,13 @@ check "the crafted peer was offered no DIST_HDR_ATOM_CACHE ($fl)" \
 r=$($CRAFT raw "$LP_B" 00054e00000000 --src 127.0.0.2)
 check "a malformed send_name is closed without an answer ($r)" grep -q "^raw reply 0 " <<<"$r"
 check "handshake.malformed is alerted for it" \
-    alert_for handshake.malformed '"peer":"127.0.0.2:.*send_name'
+    alert_for handshake.malformed '"addr":"127.0.0.2:.*send_name'
 r=$($CRAFT raw "$LP_B" ffff4e --src 127.0.0.4 --time)
 t=$(sed -n 's/^raw closed after //p' <<<"$r")
 check "an oversized length (0xffff) is closed at once, in ${t}s" \
     eval 'grep -q "^raw reply 0 " <<<"$r" && lt "${t:-9}" 0.2'
 check "and alerted as malformed framing" \
-    alert_for handshake.malformed '"peer":"127.0.0.4:.*framing'
+    alert_for handshake.malformed '"addr":"127.0.0.4:.*framing'
 r=$($CRAFT handshake "$LP_B" "y@$HOST" "$COOKIE" --flags "$F_NOBIG" --src 127.0.0.2)
 check "missing mandatory flags get status not_allowed ($r)" \
     [ "$r" = "handshake status not_allowed" ]
@@ -128,7 +128,7 @@ check "handshake.bad_flags is alerted, naming the flag" \
 r=$($CRAFT handshake "$LP_B" "y@$HOST" "$COOKIE" --reflect --src 127.0.0.5)
 check "a reflected challenge is refused ($r)" [ "$r" = "handshake closed after reply" ]
 check "handshake.reflected_challenge is alerted" \
-    alert_for handshake.reflected_challenge '"peer":"127.0.0.5:'
+    alert_for handshake.reflected_challenge '"addr":"127.0.0.5:'
 r=$($CRAFT handshake "$LP_B" "y@$HOST" "$COOKIE" --bad-digest --src 127.0.0.5)
 check "a crafted wrong digest is refused ($r)" [ "$r" = "handshake closed after reply" ]
 
@@ -141,11 +141,11 @@ for st in name partial reply; do
 	stalls+=("$!"); PIDS+=("$!")
 done
 check "stall before send_name: handshake.timeout within 3 s" \
-    alert_for handshake.timeout '"peer":"127.0.0.6:.*waiting for the peer.s send_name' 3
+    alert_for handshake.timeout '"addr":"127.0.0.6:.*waiting for the peer.s send_name' 3
 check "stall inside send_name: handshake.timeout within 3 s" \
-    alert_for handshake.timeout '"peer":"127.0.0.7:.*waiting for the peer.s send_name' 3
+    alert_for handshake.timeout '"addr":"127.0.0.7:.*waiting for the peer.s send_name' 3
 check "stall before the reply: handshake.timeout within 3 s" \
-    alert_for handshake.timeout '"peer":"127.0.0.8:.*waiting for the peer.s challenge reply' 3
+    alert_for handshake.timeout '"addr":"127.0.0.8:.*waiting for the peer.s challenge reply' 3
 wait "${stalls[@]}"
 for st in name partial reply; do
 	r=$(cat "$T/stall_$st.out")
@@ -175,9 +175,9 @@ for n in 1 2; do
 	check "peer of a node that stalls (fk$n) is closed ($r)" grep -q "closed" <<<"$r"
 done
 check "node stall before its status: handshake.timeout" \
-    alert_for handshake.timeout "\"node\":\"q1@$HOST\".*waiting for the node.s status"
+    alert_for handshake.timeout "\"peer\":\"q1@$HOST\".*waiting for the node.s status"
 check "node stall before its challenge: handshake.timeout" \
-    alert_for handshake.timeout "\"node\":\"q2@$HOST\".*waiting for the node.s challenge"
+    alert_for handshake.timeout "\"peer\":\"q2@$HOST\".*waiting for the node.s challenge"
 check "the stand-in node got a send_name" grep -q "fakenode got N" "$T/fk1.out"
 
 # Name collision: b's name from outside registration_from.
@@ -185,7 +185,7 @@ r=$($CRAFT handshake "$LP_B" "b@$HOST" "$COOKIE" --src 127.0.0.3)
 check "a peer claiming b@$HOST from 127.0.0.3 is refused ($r)" \
     [ "$r" = "handshake status not_allowed" ]
 check "handshake.name_collision is alerted" \
-    alert_for handshake.name_collision '"peer":"127.0.0.3:'
+    alert_for handshake.name_collision '"addr":"127.0.0.3:'
 r=$($CRAFT handshake "$LP_B" "x3@$HOST" "$COOKIE" --src 127.0.0.3)
 check "another name from 127.0.0.3 comes up ($r)" grep -q "^handshake up .* ack good" <<<"$r"
 
@@ -198,7 +198,7 @@ check "its connection is up as hidden" \
     wait_for "$T/dg.log" "cnode1@[^ ]* -> b@$HOST: up, flags .*\(hidden\)" 3
 r=$(ERL_EPMD_PORT=$EPMD_PORT timeout -k 2 20 "$HELPERS/cnode" cnode2 wrongcookie "b@$HOST" echo 5000 2>&1)
 check "a C node with the wrong cookie fails ($r)" grep -q "^cnode failed" <<<"$r"
-check "and is alerted as handshake.bad_digest" alert_for handshake.bad_digest '"node":"cnode2@'
+check "and is alerted as handshake.bad_digest" alert_for handshake.bad_digest '"peer":"cnode2@'
 
 # Control: b does log a wrong digest it checks itself (direct, not via
 # distguard), so the absence above means something.
@@ -229,13 +229,13 @@ LP_B=$($CRAFT port_please "$EPMD_PORT" b); LP_B=${LP_B#port }
 r=$($CRAFT flood "$LP_B" "g@$HOST" 20 --src 127.0.0.9)
 echo "# $r"
 check "20 wrong digests from one address: 15 cut short ($r)" grep -q ", 15 cut short" <<<"$r"
-n=$(count_alerts handshake.bad_digest '"peer":"127.0.0.9:')
+n=$(count_alerts handshake.bad_digest '"addr":"127.0.0.9:')
 check "only 5 of them reached a digest check ($n)" [ "$n" -eq 5 ]
-check "peer.banned is alerted" alert_for peer.banned '"peer":"127.0.0.9:'
-n=$(count_alerts peer.banned '"peer":"127.0.0.9:')
+check "peer.banned is alerted" alert_for peer.banned '"addr":"127.0.0.9:'
+n=$(count_alerts peer.banned '"addr":"127.0.0.9:')
 check "once ($n)" [ "$n" -eq 1 ]
 first=$(grep -n '"event":"peer.banned"' "$ALERTS" | head -n 1 | cut -d: -f1)
-before=$(head -n "${first:-0}" "$ALERTS" | grep -c '"event":"handshake.bad_digest".*"peer":"127.0.0.9:')
+before=$(head -n "${first:-0}" "$ALERTS" | grep -c '"event":"handshake.bad_digest".*"addr":"127.0.0.9:')
 check "the ban came right after the 5th failure ($before before it)" [ "$before" -eq 5 ]
 r=$($CRAFT probe "$LP_B" --src 127.0.0.9)
 t=${r##* }
@@ -267,12 +267,12 @@ restart_with() {
 restart_with '{bans, [{failures, 40}, {window, 60}, {duration, 600}]}.' || exit 1
 r=$($CRAFT flood "$LP_B" "g@$HOST" 39 --src 127.0.0.31)
 check "failures 40: 39 wrong digests are all checked ($r)" grep -q ", 0 cut short" <<<"$r"
-n=$(count_alerts peer.banned '"peer":"127.0.0.31:')
+n=$(count_alerts peer.banned '"addr":"127.0.0.31:')
 check "failures 40: no ban after 39 failures ($n bans)" [ "$n" -eq 0 ]
 restart_with '{bans, [{failures, 0}, {window, 60}, {duration, 600}]}.' || exit 1
 r=$($CRAFT flood "$LP_B" "g@$HOST" 10 --src 127.0.0.32)
 check "failures 0 (never ban): 10 wrong digests are all checked ($r)" grep -q ", 0 cut short" <<<"$r"
-n=$(count_alerts peer.banned '"peer":"127.0.0.32:')
+n=$(count_alerts peer.banned '"addr":"127.0.0.32:')
 check "failures 0: no ban ($n bans)" [ "$n" -eq 0 ]
 check "the daemon survived everything" dg_alive
 done_tests

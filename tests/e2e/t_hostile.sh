@@ -79,7 +79,7 @@ alert_new() {
 	local ev=$1 src=${2:-} i
 	for i in $(seq 1 30); do
 		tail -n +"$((ALERT_MARK + 1))" "$ALERTS" 2>/dev/null |
-		    grep -E "\"event\":\"$ev\"" | grep -q "\"peer\":\"$src" && return 0
+		    grep -E "\"event\":\"$ev\"" | grep -q "\"addr\":\"$src" && return 0
 		sleep 0.1
 	done
 	return 1
@@ -244,7 +244,7 @@ session_attack deep pong filter.invalid --flags $FL_PASS
 # elements in a few bytes, a tuple claiming 2^32-1 elements.
 session_attack atoms pong "filter.(invalid|undecidable)"
 check "atoms: an impossible list count is not taken as an arity (spec 4.7: bound counts by the bytes left)" \
-    not grep -q '"peer":"127.0.6.'"$i"':.*/2147483647' "$ALERTS"
+    not grep -q '"addr":"127.0.6.'"$i"':.*/2147483647' "$ALERTS"
 session_attack atoms pong "filter.(invalid|undecidable)" --flags $FL_PASS
 session_attack unknown_op pong filter.invalid
 session_attack spoof pong filter.spoofed_sender

@@ -47,15 +47,15 @@ scrape > "$T/m.txt"
 check "promtool check metrics accepts the output after traffic" promtool_ok
 sed 's/^/# /' "$T/promtool.out" | head -n 5
 grep '^distguard_messages_total' "$T/m.txt" | sed 's/^/# /'
-allow=$(value "distguard_messages_total{node=\"b\",peer=\"a1@$HOST\",type=\"spawn_request\",verdict=\"allow\"}")
-deny=$(value "distguard_messages_total{node=\"b\",peer=\"a2@$HOST\",type=\"spawn_request\",verdict=\"deny\"}")
+allow=$(value "distguard_messages_total{node=\"b\",peer=\"a1@$HOST\",direction=\"inbound\",type=\"spawn_request\",verdict=\"allow\"}")
+deny=$(value "distguard_messages_total{node=\"b\",peer=\"a2@$HOST\",direction=\"inbound\",type=\"spawn_request\",verdict=\"deny\"}")
 check "the allowed spawn_request of a1 is counted ($allow)" [ "$allow" -ge 1 ]
 check "the denied spawn_request of a2 is counted ($deny)" [ "$deny" -ge 1 ]
-other=$(value "distguard_messages_total{node=\"b\",peer=\"other\",type=\"spawn_request\",verdict=\"allow\"}")
+other=$(value "distguard_messages_total{node=\"b\",peer=\"other\",direction=\"inbound\",type=\"spawn_request\",verdict=\"allow\"}")
 check "a3, past max_peers 2, is counted under peer=\"other\" ($other)" [ "$other" -ge 1 ]
 check "a3 has no label of its own" not grep -q "peer=\"a3@$HOST\"" "$T/m.txt"
-bin=$(value "distguard_relayed_bytes_total{node=\"b\",peer=\"a1@$HOST\",direction=\"in\"}")
-bout=$(value "distguard_relayed_bytes_total{node=\"b\",peer=\"a1@$HOST\",direction=\"out\"}")
+bin=$(value "distguard_relayed_bytes_total{node=\"b\",peer=\"a1@$HOST\",direction=\"inbound\",flow=\"in\"}")
+bout=$(value "distguard_relayed_bytes_total{node=\"b\",peer=\"a1@$HOST\",direction=\"inbound\",flow=\"out\"}")
 check "bytes from and to a1 are counted ($bin in, $bout out)" [ "$bin" -gt 0 -a "$bout" -gt 0 ]
 hok=$(value 'distguard_handshakes_total{outcome="ok"}')
 check "three handshakes counted as ok ($hok)" [ "$hok" -eq 3 ]

@@ -48,7 +48,7 @@ check "its connection is up under the scope's peer entry" \
 r=$(leval p "b@$LHOST" "try erpc:call(Node, erlang, node, [], 3000) catch C:E -> {C, E} end")
 check "the scope's rules apply: erpc is refused ($r)" [ "$r" != "b@$LHOST" -a -n "$r" ]
 check "the refusal names the scope's entry" \
-    wait_for "$ALERTS" "\"event\":\"filter.denied\".*\"node\":\"p@$LHOST\",\"listener\":\"b@$LHOST\"" 5
+    wait_for "$ALERTS" "\"event\":\"filter.denied\".*\"node\":\"b@$LHOST\",\"peer\":\"p@$LHOST\"" 5
 
 r=$(EVAL_TIMEOUT=20 leval p "c@$LHOST" "net_adm:ping(Node)")
 check "a peer admitted under the provisional name only is refused by c ($r)" [ "$r" = pang ]

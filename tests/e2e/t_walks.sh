@@ -64,8 +64,8 @@ r=$(node_eval nf1 "$CONNECT, P ! {self(), $FUNMSG},
 check "without it the same message does not arrive ($(echo "$r" | tail -n 1))" \
     [ "$(echo "$r" | tail -n 1)" = timeout ]
 check "filter.code names the fun past the part judged, for nf1" \
-    wait_for "$ALERTS" '"filter.code".*"node":"nf1@.*a fun past the part' 5
-check "no filter.code for fa1" not grep -q '"filter.code".*"node":"fa1@' "$ALERTS"
+    wait_for "$ALERTS" '"filter.code".*"peer":"nf1@.*a fun past the part' 5
+check "no filter.code for fa1" not grep -q '"filter.code".*"peer":"fa1@' "$ALERTS"
 
 # ---- 3. a rule's send, walked ----------------------------------------------
 SINK='true = net_kernel:connect_node(Node), S = {dg_sink, Node}'
@@ -79,13 +79,13 @@ r=$(EVAL_TIMEOUT=30 node_eval rn2 "$SINK,
     lists:sum([receive {got, _} -> 1 after 10000 -> 0 end || _ <- lists:seq(1, 50)])")
 check "fifty 40 KB messages to an allowed name arrive ($(echo "$r" | tail -n 1))" \
     [ "$(echo "$r" | tail -n 1)" = 50 ]
-n=$(grep -c '"event":"filter\..*"node":"rn[12]@' "$ALERTS" 2>/dev/null)
+n=$(grep -c '"event":"filter\..*"peer":"rn[12]@' "$ALERTS" 2>/dev/null)
 check "no filter alert for them (${n:-0})" [ "${n:-0}" -eq 0 ]
 r=$(node_eval rn3 "$SINK, S ! {self(), {binary:copy(<<7>>, 30000), fun(X) -> X end, binary:copy(<<8>>, 30000)}},
     receive {got, Sz} -> Sz after 5000 -> timeout end")
 check "a fun 30 KB into a 60 KB message to the allowed name does not arrive ($(echo "$r" | tail -n 1))" \
     [ "$(echo "$r" | tail -n 1)" = timeout ]
-check "filter.code names it, for rn3" wait_for "$ALERTS" '"filter.code".*"node":"rn3@' 5
+check "filter.code names it, for rn3" wait_for "$ALERTS" '"filter.code".*"peer":"rn3@' 5
 check "b is alive" kill -0 "$PID_b"
 check "the daemon is alive" dg_alive
 

@@ -162,7 +162,7 @@ r=$(app_cmd "$T/notops.cookie" rpc 'IO.puts(:reached)' 2>&1)
 check "rpc_needs_ops_cookie [ops->release$X] (with the cluster cookie instead, refused: $(echo "$r" | head -c 80))" \
     eval '! grep -q "^reached" <<<"$r"'
 check "rpc_needs_ops_cookie_alert [ops->release$X] (handshake.bad_digest for rpc-*-app)" \
-    wait_for "$ALERTS" "\"handshake.bad_digest\".*\"node\":\"rpc-[0-9a-f]*-app@$HOST\"" 5
+    wait_for "$ALERTS" "\"handshake.bad_digest\".*\"peer\":\"rpc-[0-9a-f]*-app@$HOST\"" 5
 
 # bin/app remote: an interactive IEx shell, which needs a terminal (without
 # one IEx ignores --remsh).  pty_drive.py is the person at the terminal: it
@@ -185,7 +185,7 @@ if [ "$EXV" = 29 ]; then
 	# gains that rule and the README uses it, it becomes "remote" again.
 	check "remote_eval_gap [ops->release$X] (KNOWN GAP: not evaluated, the io_reply carrying IEx.Evaluator's fun denied by the code guard, filter.code)" \
 	    eval '[ ! -e "$T/remote_marker" ] &&
-		grep -q "\"filter.code\".*\"node\":\"rem-[0-9a-f]*-app@$HOST\".*a fun in the payload of a send to a pid" "$ALERTS"'
+		grep -q "\"filter.code\".*\"peer\":\"rem-[0-9a-f]*-app@$HOST\".*a fun in the payload of a send to a pid" "$ALERTS"'
 else
 	check "remote [ops->release$X] (bin/app remote evaluated on app@$HOST: $(cat "$T/remote_marker" 2>/dev/null))" \
 	    [ "$(cat "$T/remote_marker" 2>/dev/null)" = "app@$HOST" ]

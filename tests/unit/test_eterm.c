@@ -198,6 +198,32 @@ test_prefixes(void)
 	}
 }
 
+/* et_write: a term back as Erlang text (the connection log shows a
+ * {default, [Rule]} this way), cut with "..." when it does not fit. */
+static void
+test_write(void)
+{
+	struct errs e;
+	struct et_doc *d;
+	char buf[128], small[16];
+
+	d = parse("{default, [ping,  replies,\n {allow, reg_send, [gw, 'Odd n']},"
+	    " {allow, spawn_request, [{erlang, node, 0}]}, \"s\\\"q\", <<\"b\">>,"
+	    " -7]}.", &e);
+	CHECK(d != NULL && e.n == 0);
+	if (d == NULL)
+		return;
+	et_write(et_elem(d->terms, 1), buf, sizeof(buf));
+	CHECK(strcmp(buf, "[ping, replies, {allow, reg_send, [gw, 'Odd n']}, "
+	    "{allow, spawn_request, [{erlang, node, 0}]}, \"s\\\"q\", "
+	    "<<\"b\">>, -7]") == 0);
+	et_write(et_elem(d->terms, 1), small, sizeof(small));
+	CHECK(strcmp(small, "[ping, repl...") == 0 ||
+	    (strlen(small) < sizeof(small) &&
+	    strcmp(small + strlen(small) - 3, "...") == 0));
+	et_free(d);
+}
+
 int
 main(void)
 {
@@ -206,5 +232,6 @@ main(void)
 	RUN(test_resync);
 	RUN(test_bounds);
 	RUN(test_prefixes);
+	RUN(test_write);
 	return TEST_DONE();
 }

@@ -676,13 +676,13 @@ t_b_refuses_incompatible(void)
 		const char	*flags, *cause;
 	} c[] = {
 		{ DFLAG_DEFAULT_WITHHOLD | DFLAG_V4_NC, F_OTP25, DFLAG_V4_NC,
-		  "no V4_NC (required by OTP 26, 27, 28 nodes)",
+		  "no V4_NC (required by OTP 26, 27, 28, 29 nodes)",
 		  "withheld by withhold_flags" },
 		{ DFLAG_DEFAULT_WITHHOLD | DFLAG_UNLINK_ID | DFLAG_V4_NC, F_OTP25,
 		  DFLAG_UNLINK_ID | DFLAG_V4_NC, "no UNLINK_ID V4_NC",
 		  "withheld by withhold_flags" },
 		{ DFLAG_DEFAULT_WITHHOLD, F_OTP25 & ~DFLAG_V4_NC & ~DFLAG_UNLINK_ID,
-		  0, "no UNLINK_ID V4_NC (required by OTP 26, 27, 28 nodes)",
+		  0, "no UNLINK_ID V4_NC (required by OTP 26, 27, 28, 29 nodes)",
 		  "the peer does not offer them" },
 	};
 	size_t i;
@@ -790,7 +790,7 @@ t_peer_aborts_for_flags(void)
 	CHECK_EQ(g.h.out.incompat, DFLAG_V4_NC | DFLAG_UNLINK_ID);
 	CHECK_EQ(g.h.out.incompat_cfg, 0);
 	CHECK(strstr(g.h.out.detail, "the node does not offer them") != NULL);
-	CHECK(strstr(g.h.out.detail, "OTP 26, 27, 28") != NULL);
+	CHECK(strstr(g.h.out.detail, "OTP 26, 27, 28, 29") != NULL);
 	/* A peer that never offered them (OTP 25 imitation) just gave up. */
 	rig_init(&g);
 	CHECK_EQ(to_challenged(&g, F_OTP25 & ~DFLAG_V4_NC & ~DFLAG_UNLINK_ID,

@@ -77,21 +77,28 @@ test_fold_peers(void)
 	}
 	r = stats_row(d.stats, "c", "p1@h", 0);	/* named peer, other node */
 	r->verdict[DG_T_SEND][DG_ALLOW] = 7;
+	/* b dialled p1 too: the same pair, the other direction, apart */
+	r = stats_row(d.stats, "b", "p1@h", 1);
+	r->verdict[DG_T_SEND][DG_DENY] = 4;
+	r->connections = 2;
 	text = metrics_render(&d, 2, &len);
 	CHECK_EQ(strlen(text), len);
 	CHECK(has_line(text, "distguard_messages_total{node=\"b\",peer=\"p1@h\","
-	    "type=\"spawn_request\",verdict=\"deny\"} 1"));
+	    "direction=\"inbound\",type=\"spawn_request\",verdict=\"deny\"} 1"));
+	CHECK(has_line(text, "distguard_messages_total{node=\"b\",peer=\"p1@h\","
+	    "direction=\"egress\",type=\"send\",verdict=\"deny\"} 4"));
 	CHECK(has_line(text, "distguard_messages_total{node=\"b\",peer=\"p2@h\","
-	    "type=\"spawn_request\",verdict=\"deny\"} 2"));
+	    "direction=\"inbound\",type=\"spawn_request\",verdict=\"deny\"} 2"));
 	/* 3 + 4 + 5 under "other" */
 	CHECK(has_line(text, "distguard_messages_total{node=\"b\",peer=\"other\","
-	    "type=\"spawn_request\",verdict=\"deny\"} 12"));
+	    "direction=\"inbound\",type=\"spawn_request\",verdict=\"deny\"} 12"));
 	CHECK(strstr(text, "p3@h") == NULL);
 	CHECK(has_line(text, "distguard_messages_total{node=\"c\",peer=\"p1@h\","
-	    "type=\"send\",verdict=\"allow\"} 7"));
+	    "direction=\"inbound\",type=\"send\",verdict=\"allow\"} 7"));
 	CHECK(has_line(text, "distguard_relayed_bytes_total{node=\"b\",peer=\"other\","
-	    "direction=\"in\"} 300"));
+	    "direction=\"inbound\",flow=\"in\"} 300"));
 	CHECK(has_line(text, "distguard_sessions_total{direction=\"inbound\"} 5"));
+	CHECK(has_line(text, "distguard_sessions_total{direction=\"egress\"} 2"));
 	CHECK(has_line(text, "# TYPE distguard_messages_total counter"));
 	free(text);
 	teardown();
@@ -115,7 +122,9 @@ test_daemon_families(void)
 	    NULL, NULL, "test");
 	CHECK_EQ(bans_fail(d.bans, (struct sockaddr *)&sa, NULL, dg_now()), 0);
 	CHECK_EQ(bans_fail(d.bans, (struct sockaddr *)&sa, NULL, dg_now()), 1);
-	d.sessions = 3;
+	stats_row(d.stats, "b", "x@h", 0)->live = 2;
+	stats_row(d.stats, "b", "y@h", 0)->live = 1;
+	stats_row(d.stats, "b", "x@h", 1)->live = 1;
 	text = metrics_render(&d, 100, &len);
 	CHECK(has_line(text, "distguard_handshakes_total{outcome=\"ok\"} 2"));
 	CHECK(has_line(text, "distguard_handshakes_total{outcome=\"bad_digest\"} 1"));
@@ -123,6 +132,7 @@ test_daemon_families(void)
 	CHECK(has_line(text, "distguard_bans_total 1"));
 	CHECK(has_line(text, "distguard_banned_sources 1"));
 	CHECK(has_line(text, "distguard_sessions{direction=\"inbound\"} 3"));
+	CHECK(has_line(text, "distguard_sessions{direction=\"egress\"} 1"));
 	CHECK(has_line(text, "distguard_grants 0"));
 	free(text);
 	teardown();

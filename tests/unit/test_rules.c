@@ -1399,14 +1399,15 @@ test_cmd_usage(void)
 	char *a7[] = { "test", "-c", "x.conf", "p@h", "reg_send", NULL };
 	char *h[] = { "test", "--help", NULL };
 
-	/* Usage errors are found before the configuration is read. */
-	CHECK_EQ(cmd_test(1, a1), 2);
-	CHECK_EQ(cmd_test(4, a2), 2);
-	CHECK_EQ(cmd_test(7, a3), 2);
-	CHECK_EQ(cmd_test(5, a4), 2);
-	CHECK_EQ(cmd_test(5, a5), 2);
-	CHECK_EQ(cmd_test(2, a6), 2);
-	CHECK_EQ(cmd_test(5, a7), 2);
+	/* Usage errors are found before the configuration is read; they
+	 * give no verdict (3: 0, 1 and 2 are allow, deny and drop). */
+	CHECK_EQ(cmd_test(1, a1), CMD_TEST_ERROR);
+	CHECK_EQ(cmd_test(4, a2), CMD_TEST_ERROR);
+	CHECK_EQ(cmd_test(7, a3), CMD_TEST_ERROR);
+	CHECK_EQ(cmd_test(5, a4), CMD_TEST_ERROR);
+	CHECK_EQ(cmd_test(5, a5), CMD_TEST_ERROR);
+	CHECK_EQ(cmd_test(2, a6), CMD_TEST_ERROR);
+	CHECK_EQ(cmd_test(5, a7), CMD_TEST_ERROR);
 	CHECK_EQ(cmd_test(2, h), 0);
 	CHECK(strcmp(conf_action_name(DG_ALLOW), "allow") == 0);
 	CHECK(strcmp(conf_action_name(DG_DENY), "deny") == 0);
