@@ -52,7 +52,7 @@ grace_end(struct ev_loop *loop, ev_timer *w, int revents)
 			continue;
 		}
 		alert_emit_dir(d->alerts, "handshake.bad_name",
-		    (const struct sockaddr *)&h->sa, h->node, h->remote,
+		    (const struct sockaddr *)&h->sa, h->remote, h->node,
 		    "egress", "egress from a name not registered on this "
 		    "host: %lu connection(s) to %s in the %.0f s restart "
 		    "grace, and %s did not register in it", h->tries,

@@ -70,6 +70,8 @@ sleep 0.3
 bad_z=$(since | grep '"event":"handshake.bad_name"' | grep -c "z@$HOST")
 check "z, which never registered, has its handshake.bad_name alert at the end of the grace ($bad_z)" \
     [ "$bad_z" -eq 1 ]
+check "... which names z, the local sender, as node and b as peer" \
+    grep -q "\"event\":\"handshake.bad_name\",\"node\":\"z@$HOST\",\"peer\":\"$B\"" "$ALERTS"
 others=$(since | grep "\"event\":\"handshake\." | grep -vc "z@$HOST")
 check "no other handshake alert for the restart ($others)" [ "$others" -eq 0 ]
 check "c's early dial is summed up at the end of the grace" \
