@@ -17,6 +17,7 @@
  * nobody - they are refused and logged, so nothing on the network can stop
  * the daemon or unregister a node.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #include "epmd_srv.h"
 #include "localguard.h"
 #include "procnet.h"
+#include "sockdiag.h"
 #include "proxy/listener.h"
 
 #define EPMD_BACKLOG	128
@@ -245,102 +247,186 @@ check_mediated(struct epmd_conn *c, const struct epmd_alive2 *a, int mediated)
 }
 
 /*
- * The registering client's socket, as the kernel lists it: its own end is
- * the peer address we accepted, its remote end our socket's address.
+ * What the kernel says at a registration: the sockets listening on the
+ * registered port, and the registering connection's other end (its own
+ * address is the peer we accepted, its remote one our socket's).  From
+ * sock_diag (epmd/sockdiag.h); from /proc/net/tcp{,6} where netlink is
+ * not available (a sandbox without AF_NETLINK), said in the log.
  */
-struct conn_query {
-	int		family;
-	uint8_t		laddr[16], raddr[16];
-	uint16_t	lport, rport;
-	int		found;
-	struct procnet_sock sock;
+struct kview {
+	const char		*source;	/* NULL: the kernel was not read */
+	char			 why[SOCKDIAG_WHY_MAX];	/* ... and why */
+	struct sockdiag_reply	 lis;
+	int			 have_conn;	/* the connection is inet */
+	int			 conn_found;
+	struct sockdiag_sock	 conn;
+	/* The connection as its owner sees it, for the lookup. */
+	int			 family;
+	uint8_t			 laddr[16], raddr[16];
+	uint16_t		 lport, rport;
 };
 
-/* Fills q from the connection; -1 when the addresses are not IP ones. */
+/* A v4-mapped IPv6 address (::ffff:a.b.c.d) to its 4 bytes. */
 static int
-conn_query_init(const struct epmd_conn *c, struct conn_query *q)
+unmap_v4(const uint8_t *a16, uint8_t *a4)
+{
+	static const uint8_t pre[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (memcmp(a16, pre, sizeof(pre)) != 0)
+		return 0;
+	memcpy(a4, a16 + 12, 4);
+	return 1;
+}
+
+/* Fills the connection part of k; -1 when the addresses are not IP ones. */
+static int
+kview_conn_init(const struct epmd_conn *c, struct kview *k)
 {
 	struct sockaddr_storage me;
 	socklen_t len = sizeof(me);
 
-	memset(q, 0, sizeof(*q));
 	if (getsockname(c->fd, (struct sockaddr *)&me, &len) == -1 ||
 	    me.ss_family != c->peer.ss_family)
 		return -1;
-	q->family = c->peer.ss_family;
-	if (q->family == AF_INET) {
+	k->family = c->peer.ss_family;
+	if (k->family == AF_INET) {
 		const struct sockaddr_in *p = (const void *)&c->peer,
 		    *m = (const void *)&me;
 
-		memcpy(q->laddr, &p->sin_addr, 4);
-		memcpy(q->raddr, &m->sin_addr, 4);
-		q->lport = ntohs(p->sin_port);
-		q->rport = ntohs(m->sin_port);
-	} else if (q->family == AF_INET6) {
+		memcpy(k->laddr, &p->sin_addr, 4);
+		memcpy(k->raddr, &m->sin_addr, 4);
+		k->lport = ntohs(p->sin_port);
+		k->rport = ntohs(m->sin_port);
+	} else if (k->family == AF_INET6) {
 		const struct sockaddr_in6 *p = (const void *)&c->peer,
 		    *m = (const void *)&me;
 
-		memcpy(q->laddr, &p->sin6_addr, 16);
-		memcpy(q->raddr, &m->sin6_addr, 16);
-		q->lport = ntohs(p->sin6_port);
-		q->rport = ntohs(m->sin6_port);
+		memcpy(k->laddr, &p->sin6_addr, 16);
+		memcpy(k->raddr, &m->sin6_addr, 16);
+		k->lport = ntohs(p->sin6_port);
+		k->rport = ntohs(m->sin6_port);
+		/* An IPv4 client of a dual-stack socket is an IPv4 socket
+		 * in the kernel's tables. */
+		if (unmap_v4(k->laddr, k->laddr) && unmap_v4(k->raddr,
+		    k->raddr))
+			k->family = AF_INET;
 	} else
 		return -1;
 	return 0;
 }
 
-/* Reads one /proc/net file into *v, and finds q's socket in it when q is
- * given; 0 when it could not be read.  One pass per file serves both the
- * exposed and the ownership checks. */
-static int
-scan_procnet(const char *path, uint16_t port, struct procnet_verdict *v,
-    struct conn_query *q)
+/* One /proc/net line into k (the fallback). */
+static void
+kview_line(struct kview *k, const char *line, size_t n, uint16_t port)
 {
+	struct procnet_sock p;
+	struct sockdiag_sock s;
+
+	if (procnet_parse_line(line, n, &p) == -1 || !p.has_owner)
+		return;
+	memset(&s, 0, sizeof(s));
+	s.family = p.family;
+	s.state = p.state;
+	memcpy(s.laddr, p.addr, 16);
+	memcpy(s.raddr, p.raddr, 16);
+	s.lport = p.port;
+	s.rport = p.rport;
+	s.uid = p.uid;
+	s.inode = p.inode > UINT32_MAX ? 0 : (uint32_t)p.inode;
+	if (p.state == PROCNET_LISTEN && p.port == port) {
+		if (k->lis.n < SOCKDIAG_MAX_LISTENERS)
+			k->lis.socks[k->lis.n++] = s;
+		else
+			k->lis.overflow = 1;
+	} else if (k->have_conn && !k->conn_found &&
+	    procnet_is_conn(line, n, k->family, k->laddr, k->lport, k->raddr,
+	    k->rport, &p))
+		k->conn = s, k->conn_found = 1;
+}
+
+static int
+kview_procnet(struct kview *k, uint16_t port)
+{
+	static const char *const files[2] = { "/proc/net/tcp",
+	    "/proc/net/tcp6" };
 	char line[512];
+	int i, read = 0;
 	FILE *f;
 
-	if ((f = fopen(path, "re")) == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		size_t n = strlen(line);
-
-		procnet_account(v, line, n, port);
-		if (q != NULL && !q->found && procnet_is_conn(line, n,
-		    q->family, q->laddr, q->lport, q->raddr, q->rport,
-		    &q->sock) && q->sock.has_owner)
-			q->found = 1;
+	for (i = 0; i < 2; i++) {
+		if ((f = fopen(files[i], "re")) == NULL)
+			continue;
+		read++;
+		while (fgets(line, sizeof(line), f) != NULL)
+			kview_line(k, line, strlen(line), port);
+		fclose(f);
 	}
-	fclose(f);
-	return 1;
+	return read > 0 ? 0 : -1;
+}
+
+/* Reads the kernel's word into k: sock_diag, else /proc/net. */
+static void
+kview_read(const struct epmd_conn *c, uint16_t port, struct kview *k)
+{
+	char why[SOCKDIAG_WHY_MAX];
+	int r = 0;
+
+	memset(k, 0, sizeof(*k));
+	k->have_conn = kview_conn_init(c, k) == 0;
+	if (sockdiag_listeners(port, &k->lis, why) == 0 && (!k->have_conn ||
+	    (r = sockdiag_conn(k->family, k->laddr, k->lport, k->raddr,
+	    k->rport, &k->conn, why)) >= 0)) {
+		k->conn_found = k->have_conn && r == 1;
+		k->source = "sock_diag";
+		return;
+	}
+	if (k->lis.overflow) {
+		snprintf(k->why, sizeof(k->why), "%s", why);
+		return;		/* too many listeners: no fallback either */
+	}
+	memset(&k->lis, 0, sizeof(k->lis));
+	k->conn_found = 0;
+	if (kview_procnet(k, port) == 0 && !k->lis.overflow) {
+		log_warnx("epmd: conn %llu %s: %s; read /proc/net/tcp{,6} "
+		    "instead", (unsigned long long)c->id, c->peertext, why);
+		k->source = "/proc/net/tcp";
+		return;
+	}
+	snprintf(k->why, sizeof(k->why), "%.100s; /proc/net/tcp{,6}: %s", why,
+	    k->lis.overflow ? "too many listeners" : "unreadable");
 }
 
 /*
  * The exposed check: a node whose own port listens beyond loopback can be
  * reached without going through its filtering listener.  The bound address
- * is read from the kernel's socket tables by the registered port (both
- * families: an inet6 node may listen on "::", which takes IPv4 too).
- * Returns -1 when the registration is refused.
+ * comes from the kernel by the registered port (both families: an inet6
+ * node may listen on "::", which takes IPv4 too).  Returns -1 when the
+ * registration is refused.
  */
 static int
 check_exposed(struct epmd_conn *c, const struct epmd_alive2 *a,
-    const struct procnet_verdict *vp, int read)
+    const struct kview *k)
 {
 	struct epmd_srv *s = c->srv;
-	int mode = s->d->conf->exposed_mode;
-	struct procnet_verdict v = *vp;
+	int mode = s->d->conf->exposed_mode, i;
+	const struct sockdiag_sock *x = NULL;
 	char addr[64];
 
 	if (mode == DG_EXPOSED_OFF)
 		return 0;
-	if (v.exposed == 0) {
-		if (v.listeners == 0)
+	for (i = 0; i < k->lis.n && x == NULL; i++)
+		if (!sockdiag_is_loopback(&k->lis.socks[i]))
+			x = &k->lis.socks[i];
+	if (x == NULL) {
+		if (k->lis.n == 0)
 			log_info("epmd: conn %llu %s: %s: no listening socket on "
-			    "port %u found in /proc/net/tcp%s (not judged exposed)",
+			    "port %u found (%s; not judged exposed)",
 			    (unsigned long long)c->id, c->peertext, a->name.s,
-			    a->port, read ? "{,6}" : ": unreadable");
+			    a->port, k->source ? k->source : k->why);
 		return 0;
 	}
-	procnet_addr_text(&v.first_exposed, addr, sizeof(addr));
+	if (inet_ntop(x->family, x->laddr, addr, sizeof(addr)) == NULL)
+		snprintf(addr, sizeof(addr), "?");
 	alert_emit(s->d->alerts, "epmd.exposed", peer_sa(c), a->name.s, NULL,
 	    "distribution port %u listens on %s, not on loopback only (%s)",
 	    a->port, addr, mode == DG_EXPOSED_REFUSE ? "refused" : "accepted");
@@ -353,71 +439,170 @@ check_exposed(struct epmd_conn *c, const struct epmd_alive2 *a,
 	return -1;
 }
 
-/* The uid {local_users, ...} binds the name to, or NULL. */
+/*
+ * The user a name is bound to: {node, Pattern, [{uid, User}]} (the first
+ * node scope whose pattern matches and names a uid), else
+ * {local_users, ...} (first match).  NULL: not bound.
+ */
 static const struct dg_local_user *
 bound_user(const struct dg_daemon *d, const struct epmd_alive2 *a)
 {
 	const struct dg_conf *conf = d->conf;
 	char full[2 * DG_MAX_NODE_BYTES + 2];
-	int i;
+	int i, pass;
 
 	snprintf(full, sizeof(full), "%s@%s", a->name.s, d->hostshort);
-	for (i = 0; i < conf->nlocal_users; i++) {
-		const char *p = conf->local_users[i].pattern;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < conf->nlocal_users; i++) {
+			const struct dg_local_user *u = &conf->local_users[i];
 
-		if (dg_glob_match(p, strchr(p, '@') != NULL ? full : a->name.s))
-			return &conf->local_users[i];
-	}
+			/* A node scope's pattern is matched as the policy
+			 * matches it: against the full name. */
+			if ((u->line_node != 0) == (pass == 0) &&
+			    dg_glob_match(u->pattern, u->line_node ||
+			    strchr(u->pattern, '@') != NULL ? full : a->name.s))
+				return u;
+		}
 	return NULL;
 }
 
 /*
- * Local identity (issue 20): which uid registers, from the kernel's socket
- * table.  A name bound by {local_users, ...} is registered only by its
- * user (epmd.wrong_user, whatever local_guard says).  Under local_guard
- * the registering process must own the socket listening on the port it
- * registers: same uid (epmd.not_owner).  Otherwise any local user could
- * register a free name, with the mediated mark, for a port nobody - or
- * someone else - listens on.  Returns -1 when refused.
+ * The same process where the kernel tells: the process holding the
+ * registering connection must hold every socket listening on the port
+ * (the helper's scan of /proc/<pid>/fd, lgscan.h).  Only when the helper
+ * runs: without it the guard is not ready and guard_port judges the
+ * registration.  0 (*pid set), or -1 with why.
+ */
+static int
+check_process(struct dg_daemon *d, const struct epmd_alive2 *a,
+    const struct kview *k, pid_t *pid, char *why, size_t cap)
+{
+	uint32_t lis[SOCKDIAG_MAX_LISTENERS];
+	char hwhy[LG_WHY_MAX];
+	struct lgscan_result res;
+	const char *w;
+	int i;
+
+	*pid = 0;
+	if (!localguard_ready(d->lguard, &w))
+		return 0;
+	for (i = 0; i < k->lis.n; i++)
+		if ((lis[i] = k->lis.socks[i].inode) == 0) {
+			snprintf(why, cap, "a socket listening on port %u has "
+			    "no inode", a->port);
+			return -1;
+		}
+	if (k->conn.inode == 0) {
+		snprintf(why, cap, "the registering socket has no inode");
+		return -1;
+	}
+	if (localguard_owner(d->lguard, k->conn.uid, k->conn.inode, lis,
+	    k->lis.n, &res, hwhy) == -1) {
+		snprintf(why, cap, "the process cannot be told: %s", hwhy);
+		return -1;
+	}
+	if (res.incomplete && (res.conn_pid == 0 ||
+	    res.held != (1U << k->lis.n) - 1)) {
+		snprintf(why, cap, "the scan of /proc for uid %u stopped at its "
+		    "bound (%u processes, %u descriptors)", k->conn.uid,
+		    res.procs, res.fds);
+		return -1;
+	}
+	if (res.conn_pid == 0) {
+		snprintf(why, cap, "no process of uid %u holds the registering "
+		    "socket", k->conn.uid);
+		return -1;
+	}
+	if (res.held != (1U << k->lis.n) - 1) {
+		if (res.listen_pid != 0)
+			snprintf(why, cap, "port %u is held by pid %d, the "
+			    "registration comes from pid %d", a->port,
+			    (int)res.listen_pid, (int)res.conn_pid);
+		else
+			snprintf(why, cap, "the registering process (pid %d) "
+			    "does not hold the socket listening on port %u",
+			    (int)res.conn_pid, a->port);
+		return -1;
+	}
+	*pid = res.conn_pid;
+	return 0;
+}
+
+/* The owner's reason, or NULL when the registering process owns the
+ * port: same uid as every listener, and (with the helper) same process. */
+static const char *
+owner_why(struct dg_daemon *d, const struct epmd_alive2 *a,
+    const struct kview *k, pid_t *pid, char *why, size_t cap)
+{
+	int i;
+
+	if (k->source == NULL)
+		snprintf(why, cap, "the kernel's socket tables cannot be read: "
+		    "%s", k->why);
+	else if (!k->conn_found)
+		snprintf(why, cap, "the registering socket is not in the "
+		    "kernel's tables: not a local process");
+	else if (k->lis.n == 0)
+		snprintf(why, cap, "no socket of uid %u listens on port %u",
+		    k->conn.uid, a->port);
+	else {
+		for (i = 0; i < k->lis.n; i++)
+			if (k->lis.socks[i].uid != k->conn.uid) {
+				snprintf(why, cap, "port %u listens for uid %u, "
+				    "the registration comes from uid %u",
+				    a->port, k->lis.socks[i].uid, k->conn.uid);
+				return why;
+			}
+		if (check_process(d, a, k, pid, why, cap) == 0)
+			return NULL;
+	}
+	return why;
+}
+
+/*
+ * Local identity (issue 20), from the kernel (struct kview).  A name bound
+ * to a user is registered only by that user (epmd.wrong_user, whatever
+ * local_guard says).  Under local_guard the registering process must own
+ * the socket listening on the port it registers (epmd.not_owner).
+ * Otherwise any local user could register a free name, with the mediated
+ * mark, for a port nobody - or someone else - listens on.  Returns -1
+ * when refused; *owner is 1 when ownership was proven (the mark counts
+ * only then), *pid the registering process where the helper told it.
  */
 static int
 check_owner(struct epmd_conn *c, const struct epmd_alive2 *a,
-    const struct procnet_verdict *v, const struct conn_query *q)
+    const struct kview *k, int *owner, pid_t *pid)
 {
 	struct dg_daemon *d = c->srv->d;
 	const struct dg_local_user *u = bound_user(d, a);
 	int mode = d->conf->local_guard;
-	char why[160];
+	char why[256];
 
-	if (u != NULL && (!q->found || q->sock.uid != u->uid)) {
+	*owner = 0;
+	*pid = 0;
+	if (u != NULL && (!k->conn_found || k->conn.uid != u->uid)) {
 		alert_emit(d->alerts, "epmd.wrong_user", peer_sa(c), a->name.s,
 		    NULL, "ALIVE2_REQ for a name bound to user %s (uid %u) "
 		    "from %s%u (refused)", u->user, (unsigned)u->uid,
-		    q->found ? "uid " : "no local socket: ",
-		    q->found ? q->sock.uid : 0);
+		    k->conn_found ? "uid " : "no local socket: ",
+		    k->conn_found ? k->conn.uid : 0);
 		log_warnx("epmd: conn %llu %s: ALIVE2_REQ for %s refused: "
-		    "wrong user: local_users binds it to %s",
-		    (unsigned long long)c->id, c->peertext, a->name.s, u->user);
+		    "wrong user: %s binds it to %s",
+		    (unsigned long long)c->id, c->peertext, a->name.s,
+		    u->line_node ? "its {node, ...} uid" : "local_users",
+		    u->user);
 		return -1;
 	}
 	if (mode == DG_LGUARD_OFF)
 		return 0;
-	if (!q->found)
-		snprintf(why, sizeof(why), "the registering socket is not in "
-		    "the kernel's tables: not a local process");
-	else if (v->owners_known == 0)
-		snprintf(why, sizeof(why), "no socket of uid %u listens on "
-		    "port %u", q->sock.uid, a->port);
-	else if (v->owners_differ || v->owner_uid != q->sock.uid)
-		snprintf(why, sizeof(why), "port %u listens for uid %u, the "
-		    "registration comes from uid %u", a->port, v->owner_uid,
-		    q->sock.uid);
-	else
+	if (owner_why(d, a, k, pid, why, sizeof(why)) == NULL) {
+		*owner = 1;
 		return 0;
+	}
 	alert_emit(d->alerts, "epmd.not_owner", peer_sa(c), a->name.s, NULL,
 	    "ALIVE2_REQ from a process that does not own the port: %s (%s)",
 	    why, mode == DG_LGUARD_REQUIRED ? "refused" :
-	    "accepted: local_guard optional");
+	    "accepted without the mediated mark: local_guard optional");
 	if (mode != DG_LGUARD_REQUIRED)
 		return 0;
 	log_warnx("epmd: conn %llu %s: ALIVE2_REQ for %s refused: not the "
@@ -426,25 +611,20 @@ check_owner(struct epmd_conn *c, const struct epmd_alive2 *a,
 	return -1;
 }
 
-/* The kernel's word on the port and the registering socket: one scan of
- * /proc/net/tcp and tcp6, shared by the exposed and ownership checks. */
+/* The kernel's word on the port and the registering socket, read once,
+ * shared by the exposed and ownership checks. */
 static int
 check_local(struct epmd_conn *c, const struct epmd_alive2 *a,
-    const char **stat)
+    const char **stat, int *owner, pid_t *pid)
 {
-	struct procnet_verdict v;
-	struct conn_query q;
-	int read = 0, have_q;
+	struct kview k;
 
-	memset(&v, 0, sizeof(v));
-	have_q = conn_query_init(c, &q) == 0;
-	read += scan_procnet("/proc/net/tcp", a->port, &v, have_q ? &q : NULL);
-	read += scan_procnet("/proc/net/tcp6", a->port, &v, have_q ? &q : NULL);
-	if (check_exposed(c, a, &v, read) == -1) {
+	kview_read(c, a->port, &k);
+	if (check_exposed(c, a, &k) == -1) {
 		*stat = "refused_exposed";
 		return -1;
 	}
-	if (check_owner(c, a, &v, &q) == -1) {
+	if (check_owner(c, a, &k, owner, pid) == -1) {
 		*stat = "refused_not_owner";
 		return -1;
 	}
@@ -459,7 +639,8 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 	struct epmd_node *n;
 	const char *stat;
 	uint8_t out[8];
-	int len, mediated;
+	int len, mediated, owner = 0;
+	pid_t pid = 0;
 
 	if (!from_registration_addr(c)) {
 		refuse(c, "ALIVE2_REQ", "registration from an address outside registration_from");
@@ -469,13 +650,21 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 	ev_timer_stop(s->d->loop, &c->deadline);
 	/* The mark is distguard's, never the node's: peers see the rest. */
 	mediated = epmd_alive2_unmark(&a);
-	if (check_mediated(c, &a, mediated) == -1) {
-		stats_registration(s->d->stats, "refused_unmediated");
+	if (check_local(c, &a, &stat, &owner, &pid) == -1) {
+		stats_registration(s->d->stats, stat);
 		refuse_registration(c, a.highest);
 		return;
 	}
-	if (check_local(c, &a, &stat) == -1) {
-		stats_registration(s->d->stats, stat);
+	/* The mark (and with it 'E') counts only from the node itself: from
+	 * the process that owns the port, where the guard can tell. */
+	if (mediated && !owner && s->d->conf->local_guard != DG_LGUARD_OFF) {
+		log_warnx("epmd: conn %llu %s: ALIVE2_REQ for %s: the mediated "
+		    "mark ignored: not from the port's owner",
+		    (unsigned long long)c->id, c->peertext, a.name.s);
+		mediated = 0;
+	}
+	if (check_mediated(c, &a, mediated) == -1) {
+		stats_registration(s->d->stats, "refused_unmediated");
 		refuse_registration(c, a.highest);
 		return;
 	}
@@ -518,9 +707,14 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 	c->state = EC_REGISTERED;
 	c->inlen = 0;		/* what follows are distguard_epmd's EGRESS_REQs */
 	log_info("epmd: node %s registered from %s: port %u, type %u, versions %u..%u, "
-	    "creation %u; listener on port %u; %s", n->a.name.s, c->peertext, a.port,
+	    "creation %u; listener on port %u; %s%s", n->a.name.s, c->peertext, a.port,
 	    a.node_type, a.lowest, a.highest, n->creation, n->listen_port,
-	    mediated ? "mediated (distguard_epmd)" : "unmediated (stock EPMD client)");
+	    mediated ? "mediated (distguard_epmd)" : "unmediated (stock EPMD client)",
+	    owner ? (pid ? "; owner checked: same uid, same process" :
+	    "; owner checked: same uid") : "");
+	if (pid != 0)
+		log_info("epmd: node %s: registered by pid %d", n->a.name.s,
+		    (int)pid);
 	len = epmd_put_alive2_resp(out, sizeof(out), a.highest, 0, n->creation);
 	queue_reply(c, out, (size_t)len);
 }
