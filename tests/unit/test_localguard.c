@@ -122,18 +122,18 @@ t_owner_scan(struct localguard *g)
 	char err[LG_WHY_MAX];
 	uint32_t lis[2];
 	int mine = listener(), conn = socket(AF_INET, SOCK_STREAM, 0);
-	int p[2], theirs;
+	int p[2], q[2], theirs;	/* p: child -> parent, q: parent -> child */
 	pid_t child;
 	char c;
 
-	CHECK(mine != -1 && conn != -1 && pipe(p) == 0);
+	CHECK(mine != -1 && conn != -1 && pipe(p) == 0 && pipe(q) == 0);
 	if ((child = fork()) == 0) {
 		close(mine);	/* what fork shared is not the child's */
 		close(conn);
 		theirs = listener();
 		lis[0] = inode_of(theirs);
 		(void)!write(p[1], lis, sizeof(lis[0]));
-		(void)!read(p[0], &c, 1);	/* until the parent is done */
+		(void)!read(q[0], &c, 1);	/* until the parent is done */
 		_exit(0);
 	}
 	CHECK(read(p[0], &lis[1], sizeof(lis[1])) == sizeof(lis[1]));
@@ -159,10 +159,12 @@ t_owner_scan(struct localguard *g)
 	CHECK_EQ(res.conn_pid, 0);
 	/* A bad query is refused, and the guard stays ready. */
 	CHECK_EQ(localguard_owner(g, 0, inode_of(conn), lis, 0, &res, err), -1);
-	(void)!write(p[1], "x", 1);
-	close(p[1]);
+	(void)!write(q[1], "x", 1);
 	waitpid(child, NULL, 0);
 	close(p[0]);
+	close(p[1]);
+	close(q[0]);
+	close(q[1]);
 	close(mine);
 	close(conn);
 }
