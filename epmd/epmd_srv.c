@@ -471,11 +471,12 @@ bound_user(const struct dg_daemon *d, const struct epmd_alive2 *a)
  * registering connection must hold every socket listening on the port
  * (the helper's scan of /proc/<pid>/fd, lgscan.h).  Only when the helper
  * runs: without it the guard is not ready and guard_port judges the
- * registration.  0 (*pid set), or -1 with why.
+ * registration.  0 (*scan: the pid, and what the scan read), or -1 with
+ * why.
  */
 static int
 check_process(struct dg_daemon *d, const struct epmd_alive2 *a,
-    const struct kview *k, pid_t *pid, char *why, size_t cap)
+    const struct kview *k, struct lgscan_result *scan, char *why, size_t cap)
 {
 	uint32_t lis[SOCKDIAG_MAX_LISTENERS];
 	char hwhy[LG_WHY_MAX];
@@ -483,7 +484,7 @@ check_process(struct dg_daemon *d, const struct epmd_alive2 *a,
 	const char *w;
 	int i;
 
-	*pid = 0;
+	memset(scan, 0, sizeof(*scan));
 	if (!localguard_ready(d->lguard, &w))
 		return 0;
 	for (i = 0; i < k->lis.n; i++)
@@ -524,7 +525,7 @@ check_process(struct dg_daemon *d, const struct epmd_alive2 *a,
 			    (int)res.conn_pid, a->port);
 		return -1;
 	}
-	*pid = res.conn_pid;
+	*scan = res;
 	return 0;
 }
 
@@ -532,7 +533,7 @@ check_process(struct dg_daemon *d, const struct epmd_alive2 *a,
  * port: same uid as every listener, and (with the helper) same process. */
 static const char *
 owner_why(struct dg_daemon *d, const struct epmd_alive2 *a,
-    const struct kview *k, pid_t *pid, char *why, size_t cap)
+    const struct kview *k, struct lgscan_result *scan, char *why, size_t cap)
 {
 	int i;
 
@@ -553,7 +554,7 @@ owner_why(struct dg_daemon *d, const struct epmd_alive2 *a,
 				    a->port, k->lis.socks[i].uid, k->conn.uid);
 				return why;
 			}
-		if (check_process(d, a, k, pid, why, cap) == 0)
+		if (check_process(d, a, k, scan, why, cap) == 0)
 			return NULL;
 	}
 	return why;
@@ -567,11 +568,11 @@ owner_why(struct dg_daemon *d, const struct epmd_alive2 *a,
  * Otherwise any local user could register a free name, with the mediated
  * mark, for a port nobody - or someone else - listens on.  Returns -1
  * when refused; *owner is 1 when ownership was proven (the mark counts
- * only then), *pid the registering process where the helper told it.
+ * only then), *scan the registering process where the helper told it.
  */
 static int
 check_owner(struct epmd_conn *c, const struct epmd_alive2 *a,
-    const struct kview *k, int *owner, pid_t *pid)
+    const struct kview *k, int *owner, struct lgscan_result *scan)
 {
 	struct dg_daemon *d = c->srv->d;
 	const struct dg_local_user *u = bound_user(d, a);
@@ -579,7 +580,7 @@ check_owner(struct epmd_conn *c, const struct epmd_alive2 *a,
 	char why[256];
 
 	*owner = 0;
-	*pid = 0;
+	memset(scan, 0, sizeof(*scan));
 	if (u != NULL && (!k->conn_found || k->conn.uid != u->uid)) {
 		alert_emit(d->alerts, "epmd.wrong_user", peer_sa(c), a->name.s,
 		    NULL, "ALIVE2_REQ for a name bound to user %s (uid %u) "
@@ -595,7 +596,7 @@ check_owner(struct epmd_conn *c, const struct epmd_alive2 *a,
 	}
 	if (mode == DG_LGUARD_OFF)
 		return 0;
-	if (owner_why(d, a, k, pid, why, sizeof(why)) == NULL) {
+	if (owner_why(d, a, k, scan, why, sizeof(why)) == NULL) {
 		*owner = 1;
 		return 0;
 	}
@@ -615,7 +616,7 @@ check_owner(struct epmd_conn *c, const struct epmd_alive2 *a,
  * shared by the exposed and ownership checks. */
 static int
 check_local(struct epmd_conn *c, const struct epmd_alive2 *a,
-    const char **stat, int *owner, pid_t *pid)
+    const char **stat, int *owner, struct lgscan_result *scan)
 {
 	struct kview k;
 
@@ -624,7 +625,7 @@ check_local(struct epmd_conn *c, const struct epmd_alive2 *a,
 		*stat = "refused_exposed";
 		return -1;
 	}
-	if (check_owner(c, a, &k, owner, pid) == -1) {
+	if (check_owner(c, a, &k, owner, scan) == -1) {
 		*stat = "refused_not_owner";
 		return -1;
 	}
@@ -640,7 +641,7 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 	const char *stat;
 	uint8_t out[8];
 	int len, mediated, owner = 0;
-	pid_t pid = 0;
+	struct lgscan_result scan;
 
 	if (!from_registration_addr(c)) {
 		refuse(c, "ALIVE2_REQ", "registration from an address outside registration_from");
@@ -650,7 +651,8 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 	ev_timer_stop(s->d->loop, &c->deadline);
 	/* The mark is distguard's, never the node's: peers see the rest. */
 	mediated = epmd_alive2_unmark(&a);
-	if (check_local(c, &a, &stat, &owner, &pid) == -1) {
+	memset(&scan, 0, sizeof(scan));
+	if (check_local(c, &a, &stat, &owner, &scan) == -1) {
 		stats_registration(s->d->stats, stat);
 		refuse_registration(c, a.highest);
 		return;
@@ -710,11 +712,12 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 	    "creation %u; listener on port %u; %s%s", n->a.name.s, c->peertext, a.port,
 	    a.node_type, a.lowest, a.highest, n->creation, n->listen_port,
 	    mediated ? "mediated (distguard_epmd)" : "unmediated (stock EPMD client)",
-	    owner ? (pid ? "; owner checked: same uid, same process" :
+	    owner ? (scan.conn_pid ? "; owner checked: same uid, same process" :
 	    "; owner checked: same uid") : "");
-	if (pid != 0)
-		log_info("epmd: node %s: registered by pid %d", n->a.name.s,
-		    (int)pid);
+	if (scan.conn_pid != 0)
+		log_info("epmd: node %s: registered by pid %d (the scan read "
+		    "%u processes, %u descriptors)", n->a.name.s,
+		    (int)scan.conn_pid, scan.procs, scan.fds);
 	len = epmd_put_alive2_resp(out, sizeof(out), a.highest, 0, n->creation);
 	queue_reply(c, out, (size_t)len);
 }
