@@ -260,6 +260,11 @@ struct kview {
 	int			 have_conn;	/* the connection is inet */
 	int			 conn_found;
 	struct sockdiag_sock	 conn;
+	/* The listeners distguard's connections to the node can reach
+	 * (relevant_listener), indexes into lis.socks. */
+	int			 rel[SOCKDIAG_MAX_LISTENERS];
+	int			 nrel;
+	int			 dial_family;	/* what distguard dials the node on */
 	/* The connection as its owner sees it, for the lookup. */
 	int			 family;
 	uint8_t			 laddr[16], raddr[16];
@@ -364,14 +369,12 @@ kview_procnet(struct kview *k, uint16_t port)
 	return read > 0 ? 0 : -1;
 }
 
-/* Reads the kernel's word into k: sock_diag, else /proc/net. */
 static void
-kview_read(const struct epmd_conn *c, uint16_t port, struct kview *k)
+kview_read_socks(const struct epmd_conn *c, uint16_t port, struct kview *k)
 {
 	char why[SOCKDIAG_WHY_MAX];
 	int r = 0;
 
-	memset(k, 0, sizeof(*k));
 	k->have_conn = kview_conn_init(c, k) == 0;
 	if (sockdiag_listeners(port, &k->lis, why) == 0 && (!k->have_conn ||
 	    (r = sockdiag_conn(k->family, k->laddr, k->lport, k->raddr,
@@ -394,6 +397,55 @@ kview_read(const struct epmd_conn *c, uint16_t port, struct kview *k)
 	}
 	snprintf(k->why, sizeof(k->why), "%.100s; /proc/net/tcp{,6}: %s", why,
 	    k->lis.overflow ? "too many listeners" : "unreadable");
+}
+
+/*
+ * Can a connection from distguard to the node reach this listener?  The
+ * node is dialled on the loopback address of the family it registered
+ * over (proxy/session.c connect_node): 127.0.0.1 or ::1.  Those are what
+ * ownership is judged on; another node may listen on the same port number
+ * at another address (an inet6 node on ::1, an inet one on 127.0.0.1).
+ * "::" counts for both families: dual-stack unless IPV6_V6ONLY, which the
+ * kernel's answer does not say, so the stricter reading.
+ */
+static int
+relevant_listener(const struct sockdiag_sock *l, int dial_family)
+{
+	static const uint8_t any[16], v6_loop[16] = { [15] = 1 };
+	static const uint8_t v4_loop[4] = { 127, 0, 0, 1 };
+	static const uint8_t mapped[16] = { [10] = 0xff, [11] = 0xff,
+	    [12] = 127, [15] = 1 };
+
+	if (l->family == AF_INET6 && memcmp(l->laddr, any, 16) == 0)
+		return 1;
+	if (dial_family == AF_INET6)
+		return l->family == AF_INET6 &&
+		    memcmp(l->laddr, v6_loop, 16) == 0;
+	if (l->family == AF_INET)
+		return memcmp(l->laddr, v4_loop, 4) == 0 ||
+		    memcmp(l->laddr, any, 4) == 0;
+	return memcmp(l->laddr, mapped, 16) == 0;
+}
+
+static void
+kview_relevant(struct kview *k)
+{
+	int i;
+
+	k->nrel = 0;
+	for (i = 0; i < k->lis.n; i++)
+		if (relevant_listener(&k->lis.socks[i], k->dial_family))
+			k->rel[k->nrel++] = i;
+}
+
+/* Reads the kernel's word into k: sock_diag, else /proc/net. */
+static void
+kview_read(const struct epmd_conn *c, uint16_t port, struct kview *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->dial_family = c->peer.ss_family;
+	kview_read_socks(c, port, k);
+	kview_relevant(k);
 }
 
 /*
@@ -469,7 +521,8 @@ bound_user(const struct dg_daemon *d, const struct epmd_alive2 *a)
 /*
  * The same process where the kernel tells: the process holding the
  * registering connection must hold every socket listening on the port
- * (the helper's scan of /proc/<pid>/fd, lgscan.h).  Only when the helper
+ * distguard can reach (the helper's scan of /proc/<pid>/fd, lgscan.h).
+ * Only when the helper
  * runs: without it the guard is not ready and guard_port judges the
  * registration.  0 (*scan: the pid, and what the scan read), or -1 with
  * why.
@@ -487,8 +540,8 @@ check_process(struct dg_daemon *d, const struct epmd_alive2 *a,
 	memset(scan, 0, sizeof(*scan));
 	if (!localguard_ready(d->lguard, &w))
 		return 0;
-	for (i = 0; i < k->lis.n; i++)
-		if ((lis[i] = k->lis.socks[i].inode) == 0) {
+	for (i = 0; i < k->nrel; i++)
+		if ((lis[i] = k->lis.socks[k->rel[i]].inode) == 0) {
 			snprintf(why, cap, "a socket listening on port %u has "
 			    "no inode", a->port);
 			return -1;
@@ -498,12 +551,12 @@ check_process(struct dg_daemon *d, const struct epmd_alive2 *a,
 		return -1;
 	}
 	if (localguard_owner(d->lguard, k->conn.uid, k->conn.inode, lis,
-	    k->lis.n, &res, hwhy) == -1) {
+	    k->nrel, &res, hwhy) == -1) {
 		snprintf(why, cap, "the process cannot be told: %s", hwhy);
 		return -1;
 	}
 	if (res.incomplete && (res.conn_pid == 0 ||
-	    res.held != (1U << k->lis.n) - 1)) {
+	    res.held != (1U << k->nrel) - 1)) {
 		snprintf(why, cap, "the scan of /proc for uid %u stopped at its "
 		    "bound (%u processes, %u descriptors)", k->conn.uid,
 		    res.procs, res.fds);
@@ -514,7 +567,7 @@ check_process(struct dg_daemon *d, const struct epmd_alive2 *a,
 		    "socket", k->conn.uid);
 		return -1;
 	}
-	if (res.held != (1U << k->lis.n) - 1) {
+	if (res.held != (1U << k->nrel) - 1) {
 		if (res.listen_pid != 0)
 			snprintf(why, cap, "port %u is held by pid %d, the "
 			    "registration comes from pid %d", a->port,
@@ -543,15 +596,17 @@ owner_why(struct dg_daemon *d, const struct epmd_alive2 *a,
 	else if (!k->conn_found)
 		snprintf(why, cap, "the registering socket is not in the "
 		    "kernel's tables: not a local process");
-	else if (k->lis.n == 0)
-		snprintf(why, cap, "no socket of uid %u listens on port %u",
-		    k->conn.uid, a->port);
+	else if (k->nrel == 0)
+		snprintf(why, cap, "no socket of uid %u listens on port %u "
+		    "at %s", k->conn.uid, a->port, k->dial_family == AF_INET6 ?
+		    "::1" : "127.0.0.1");
 	else {
-		for (i = 0; i < k->lis.n; i++)
-			if (k->lis.socks[i].uid != k->conn.uid) {
+		for (i = 0; i < k->nrel; i++)
+			if (k->lis.socks[k->rel[i]].uid != k->conn.uid) {
 				snprintf(why, cap, "port %u listens for uid %u, "
 				    "the registration comes from uid %u",
-				    a->port, k->lis.socks[i].uid, k->conn.uid);
+				    a->port, k->lis.socks[k->rel[i]].uid,
+				    k->conn.uid);
 				return why;
 			}
 		if (check_process(d, a, k, scan, why, cap) == 0)
