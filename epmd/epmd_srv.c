@@ -32,8 +32,7 @@
 #include "dg_stats.h"
 #include "epmd_srv.h"
 #include "localguard.h"
-#include "procnet.h"
-#include "sockdiag.h"
+#include "kview.h"
 #include "proxy/listener.h"
 
 #define EPMD_BACKLOG	128
@@ -244,208 +243,6 @@ check_mediated(struct epmd_conn *c, const struct epmd_alive2 *a, int mediated)
 	    "distguard_epmd), or set {egress, optional}",
 	    (unsigned long long)c->id, c->peertext, a->name.s);
 	return -1;
-}
-
-/*
- * What the kernel says at a registration: the sockets listening on the
- * registered port, and the registering connection's other end (its own
- * address is the peer we accepted, its remote one our socket's).  From
- * sock_diag (epmd/sockdiag.h); from /proc/net/tcp{,6} where netlink is
- * not available (a sandbox without AF_NETLINK), said in the log.
- */
-struct kview {
-	const char		*source;	/* NULL: the kernel was not read */
-	char			 why[SOCKDIAG_WHY_MAX];	/* ... and why */
-	struct sockdiag_reply	 lis;
-	int			 have_conn;	/* the connection is inet */
-	int			 conn_found;
-	struct sockdiag_sock	 conn;
-	/* The listeners distguard's connections to the node can reach
-	 * (relevant_listener), indexes into lis.socks. */
-	int			 rel[SOCKDIAG_MAX_LISTENERS];
-	int			 nrel;
-	int			 dial_family;	/* what distguard dials the node on */
-	/* The connection as its owner sees it, for the lookup. */
-	int			 family;
-	uint8_t			 laddr[16], raddr[16];
-	uint16_t		 lport, rport;
-};
-
-/* A v4-mapped IPv6 address (::ffff:a.b.c.d) to its 4 bytes. */
-static int
-unmap_v4(const uint8_t *a16, uint8_t *a4)
-{
-	static const uint8_t pre[12] = { [10] = 0xff, [11] = 0xff };
-
-	if (memcmp(a16, pre, sizeof(pre)) != 0)
-		return 0;
-	memcpy(a4, a16 + 12, 4);
-	return 1;
-}
-
-/* Fills the connection part of k; -1 when the addresses are not IP ones. */
-static int
-kview_conn_init(const struct epmd_conn *c, struct kview *k)
-{
-	struct sockaddr_storage me;
-	socklen_t len = sizeof(me);
-
-	if (getsockname(c->fd, (struct sockaddr *)&me, &len) == -1 ||
-	    me.ss_family != c->peer.ss_family)
-		return -1;
-	k->family = c->peer.ss_family;
-	if (k->family == AF_INET) {
-		const struct sockaddr_in *p = (const void *)&c->peer,
-		    *m = (const void *)&me;
-
-		memcpy(k->laddr, &p->sin_addr, 4);
-		memcpy(k->raddr, &m->sin_addr, 4);
-		k->lport = ntohs(p->sin_port);
-		k->rport = ntohs(m->sin_port);
-	} else if (k->family == AF_INET6) {
-		const struct sockaddr_in6 *p = (const void *)&c->peer,
-		    *m = (const void *)&me;
-
-		memcpy(k->laddr, &p->sin6_addr, 16);
-		memcpy(k->raddr, &m->sin6_addr, 16);
-		k->lport = ntohs(p->sin6_port);
-		k->rport = ntohs(m->sin6_port);
-		/* An IPv4 client of a dual-stack socket is an IPv4 socket
-		 * in the kernel's tables. */
-		if (unmap_v4(k->laddr, k->laddr) && unmap_v4(k->raddr,
-		    k->raddr))
-			k->family = AF_INET;
-	} else
-		return -1;
-	return 0;
-}
-
-/* One /proc/net line into k (the fallback). */
-static void
-kview_line(struct kview *k, const char *line, size_t n, uint16_t port)
-{
-	struct procnet_sock p;
-	struct sockdiag_sock s;
-
-	if (procnet_parse_line(line, n, &p) == -1 || !p.has_owner)
-		return;
-	memset(&s, 0, sizeof(s));
-	s.family = p.family;
-	s.state = p.state;
-	memcpy(s.laddr, p.addr, 16);
-	memcpy(s.raddr, p.raddr, 16);
-	s.lport = p.port;
-	s.rport = p.rport;
-	s.uid = p.uid;
-	s.inode = p.inode > UINT32_MAX ? 0 : (uint32_t)p.inode;
-	if (p.state == PROCNET_LISTEN && p.port == port) {
-		if (k->lis.n < SOCKDIAG_MAX_LISTENERS)
-			k->lis.socks[k->lis.n++] = s;
-		else
-			k->lis.overflow = 1;
-	} else if (k->have_conn && !k->conn_found &&
-	    procnet_is_conn(line, n, k->family, k->laddr, k->lport, k->raddr,
-	    k->rport, &p))
-		k->conn = s, k->conn_found = 1;
-}
-
-static int
-kview_procnet(struct kview *k, uint16_t port)
-{
-	static const char *const files[2] = { "/proc/net/tcp",
-	    "/proc/net/tcp6" };
-	char line[512];
-	int i, read = 0;
-	FILE *f;
-
-	for (i = 0; i < 2; i++) {
-		if ((f = fopen(files[i], "re")) == NULL)
-			continue;
-		read++;
-		while (fgets(line, sizeof(line), f) != NULL)
-			kview_line(k, line, strlen(line), port);
-		fclose(f);
-	}
-	return read > 0 ? 0 : -1;
-}
-
-static void
-kview_read_socks(const struct epmd_conn *c, uint16_t port, struct kview *k)
-{
-	char why[SOCKDIAG_WHY_MAX];
-	int r = 0;
-
-	k->have_conn = kview_conn_init(c, k) == 0;
-	if (sockdiag_listeners(port, &k->lis, why) == 0 && (!k->have_conn ||
-	    (r = sockdiag_conn(k->family, k->laddr, k->lport, k->raddr,
-	    k->rport, &k->conn, why)) >= 0)) {
-		k->conn_found = k->have_conn && r == 1;
-		k->source = "sock_diag";
-		return;
-	}
-	if (k->lis.overflow) {
-		snprintf(k->why, sizeof(k->why), "%s", why);
-		return;		/* too many listeners: no fallback either */
-	}
-	memset(&k->lis, 0, sizeof(k->lis));
-	k->conn_found = 0;
-	if (kview_procnet(k, port) == 0 && !k->lis.overflow) {
-		log_warnx("epmd: conn %llu %s: %s; read /proc/net/tcp{,6} "
-		    "instead", (unsigned long long)c->id, c->peertext, why);
-		k->source = "/proc/net/tcp";
-		return;
-	}
-	snprintf(k->why, sizeof(k->why), "%.100s; /proc/net/tcp{,6}: %s", why,
-	    k->lis.overflow ? "too many listeners" : "unreadable");
-}
-
-/*
- * Can a connection from distguard to the node reach this listener?  The
- * node is dialled on the loopback address of the family it registered
- * over (proxy/session.c connect_node): 127.0.0.1 or ::1.  Those are what
- * ownership is judged on; another node may listen on the same port number
- * at another address (an inet6 node on ::1, an inet one on 127.0.0.1).
- * "::" counts for both families: dual-stack unless IPV6_V6ONLY, which the
- * kernel's answer does not say, so the stricter reading.
- */
-static int
-relevant_listener(const struct sockdiag_sock *l, int dial_family)
-{
-	static const uint8_t any[16], v6_loop[16] = { [15] = 1 };
-	static const uint8_t v4_loop[4] = { 127, 0, 0, 1 };
-	static const uint8_t mapped[16] = { [10] = 0xff, [11] = 0xff,
-	    [12] = 127, [15] = 1 };
-
-	if (l->family == AF_INET6 && memcmp(l->laddr, any, 16) == 0)
-		return 1;
-	if (dial_family == AF_INET6)
-		return l->family == AF_INET6 &&
-		    memcmp(l->laddr, v6_loop, 16) == 0;
-	if (l->family == AF_INET)
-		return memcmp(l->laddr, v4_loop, 4) == 0 ||
-		    memcmp(l->laddr, any, 4) == 0;
-	return memcmp(l->laddr, mapped, 16) == 0;
-}
-
-static void
-kview_relevant(struct kview *k)
-{
-	int i;
-
-	k->nrel = 0;
-	for (i = 0; i < k->lis.n; i++)
-		if (relevant_listener(&k->lis.socks[i], k->dial_family))
-			k->rel[k->nrel++] = i;
-}
-
-/* Reads the kernel's word into k: sock_diag, else /proc/net. */
-static void
-kview_read(const struct epmd_conn *c, uint16_t port, struct kview *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->dial_family = c->peer.ss_family;
-	kview_read_socks(c, port, k);
-	kview_relevant(k);
 }
 
 /*
@@ -675,7 +472,10 @@ check_local(struct epmd_conn *c, const struct epmd_alive2 *a,
 {
 	struct kview k;
 
-	kview_read(c, a->port, &k);
+	kview_read(c->fd, &c->peer, a->port, &k);
+	if (k.source != NULL && strcmp(k.source, "sock_diag") != 0)
+		log_warnx("epmd: conn %llu %s: %s; read %s{,6} instead",
+		    (unsigned long long)c->id, c->peertext, k.why, k.source);
 	if (check_exposed(c, a, &k) == -1) {
 		*stat = "refused_exposed";
 		return -1;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_sockdiag.c - the sock_diag requests and the reply parser
- * (epmd/sockdiag.c), and the /proc/<pid>/fd link parser (epmd/lgscan.c).
+ * (epmd/sockdiag.c), the /proc/<pid>/fd link parser (epmd/lgscan.c) and
+ * which listeners a registration is judged on (epmd/kview.c).
  * Replies are built here as the kernel lays them out (nlmsghdr, then
  * inet_diag_msg), then cut, padded, mislabelled; every input sits at the
  * end of a guard page.  The last cases ask the live kernel about sockets
@@ -22,6 +23,7 @@
 
 #include "dg_test.h"
 #include "dg.h"
+#include "kview.h"
 #include "lgscan.h"
 #include "sockdiag.h"
 
@@ -267,6 +269,47 @@ t_fd_links(void)
 	CHECK_EQ(lgscan_socket_inode("socket:[12345678901]", 20, &ino), -1);
 }
 
+static struct sockdiag_sock
+lsock(int family, const char *addr)
+{
+	struct sockdiag_sock l;
+
+	memset(&l, 0, sizeof(l));
+	l.family = family;
+	l.state = TCP_LISTEN;
+	CHECK_EQ(inet_pton(family, addr, l.laddr), 1);
+	return l;
+}
+
+/* Which listeners distguard's connection to a node can reach: 127.0.0.1
+ * or ::1 by the registration's family, and the wildcards. */
+static void
+t_relevant(void)
+{
+	struct sockdiag_sock l;
+
+	l = lsock(AF_INET, "127.0.0.1");
+	CHECK(kview_relevant_listener(&l, AF_INET) == 1 &&
+	    kview_relevant_listener(&l, AF_INET6) == 0);
+	l = lsock(AF_INET, "0.0.0.0");
+	CHECK(kview_relevant_listener(&l, AF_INET) == 1 &&
+	    kview_relevant_listener(&l, AF_INET6) == 0);
+	l = lsock(AF_INET, "127.0.0.2");
+	CHECK_EQ(kview_relevant_listener(&l, AF_INET), 0);
+	l = lsock(AF_INET6, "::1");
+	CHECK(kview_relevant_listener(&l, AF_INET) == 0 &&
+	    kview_relevant_listener(&l, AF_INET6) == 1);
+	l = lsock(AF_INET6, "::");
+	CHECK(kview_relevant_listener(&l, AF_INET) == 1 &&
+	    kview_relevant_listener(&l, AF_INET6) == 1);
+	l = lsock(AF_INET6, "::ffff:127.0.0.1");
+	CHECK(kview_relevant_listener(&l, AF_INET) == 1 &&
+	    kview_relevant_listener(&l, AF_INET6) == 0);
+	l = lsock(AF_INET6, "fe80::1");
+	CHECK(kview_relevant_listener(&l, AF_INET) == 0 &&
+	    kview_relevant_listener(&l, AF_INET6) == 0);
+}
+
 static uint32_t
 inode_of(int fd)
 {
@@ -346,6 +389,7 @@ main(void)
 	RUN(t_lengths);
 	RUN(t_seq_and_overflow);
 	RUN(t_fd_links);
+	RUN(t_relevant);
 	RUN(t_live);
 	return TEST_DONE();
 }
