@@ -11,8 +11,9 @@
 #    owner's registration connection is answered; under optional, a
 #    non-owner's marked registration is accepted unmediated and its 'E'
 #    is refused;
-#  - {node, Pattern, [{uid, User}]}: a name bound there is refused to
-#    nobody with epmd.wrong_user, and its user registers it;
+#  - {node, Pattern, [{uid, User}]}: errors at their line in `distguard
+#    check`; a name bound there is refused to nobody with
+#    epmd.wrong_user, and its user registers it;
 #  - a mix release registers through distguard_epmd, mediated and
 #    guarded: nobody cannot reach its own port, a peer pings it through
 #    distguard, it restarts and registers again.
@@ -32,8 +33,18 @@ count_alerts() { grep -c "\"event\":\"$1\"" "$ALERTS" 2>/dev/null; }
 CLEANUPS+=("nft delete table $TABLE 2>/dev/null")
 APORT=$(pick_range 6)
 
+# ---- the check command: {uid, User} errors at their line -------------------
+write_conf '{default, [ping]}.' '{node, "x*", [{default, deny},' \
+    '{uid, "no_such_user_dg"}]}.' '{uid, "root"}.'
+r=$("$DG" check -c "$CONF" 2>&1)
+check "distguard check: an unknown uid user is an error at its line" \
+    grep -q "dg.conf:$(grep -n no_such_user_dg "$CONF" | cut -d: -f1): uid: user \"no_such_user_dg\": no such user" <<<"$r"
+check "... and a top-level uid at its own" \
+    grep -q "dg.conf:$(grep -n '^{uid, "root"}' "$CONF" | cut -d: -f1): uid belongs inside {node, Pattern" <<<"$r"
 write_conf '{default, [ping, replies]}.' \
     '{node, "dbn*", [{uid, "root"}]}.'
+r=$("$DG" check -c "$CONF" 2>&1)
+check "... a good one is OK ($r)" grep -q "configuration OK" <<<"$r"
 dg_start || exit 1
 
 # ---- the node's user: b registers, by its own process -----------------------
