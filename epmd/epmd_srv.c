@@ -9,9 +9,11 @@
  * total and per source, replies are queued and written without blocking,
  * and running out of descriptors pauses accepting for a second.
  *
- * Who may do what (spec 1.12, 7.2): ALIVE2 only from registration_from;
- * distguard's EGRESS_REQ only on a mediated node's registration
- * connection;
+ * Who may do what (spec 1.12, 7.2): ALIVE2 only from registration_from,
+ * and under the local guard only from the process holding the port's
+ * listening socket (kview.h, lgscan.h); distguard's EGRESS_REQ only on a
+ * mediated node's registration connection, and the mediated mark counts
+ * only from that process;
  * PORT_PLEASE2 from anyone, answered with the node's *listener* port;
  * NAMES from registration_from (configurable); DUMP, KILL and STOP from
  * nobody - they are refused and logged, so nothing on the network can stop
@@ -319,10 +321,9 @@ bound_user(const struct dg_daemon *d, const struct epmd_alive2 *a)
  * The same process where the kernel tells: the process holding the
  * registering connection must hold every socket listening on the port
  * distguard can reach (the helper's scan of /proc/<pid>/fd, lgscan.h).
- * Only when the helper
- * runs: without it the guard is not ready and guard_port judges the
- * registration.  0 (*scan: the pid, and what the scan read), or -1 with
- * why.
+ * Only when the helper runs: without it the guard is not ready and
+ * guard_port judges the registration.  0 (*scan: the pid, and what the
+ * scan read), or -1 with why.
  */
 static int
 check_process(struct dg_daemon *d, const struct epmd_alive2 *a,
