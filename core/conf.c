@@ -42,7 +42,8 @@
 /*
  * Top-level entries.  One sorted table, bsearch'd (test_every_entry uses
  * every keyword and option, so a table out of order fails it); a singleton given twice
- * is an error, and only peer and default may appear inside {node, ...}.
+ * is an error, and only peer, default, handler and uid may appear inside
+ * {node, ...}.
  */
 struct keyword {
 	const char	*name;
@@ -85,6 +86,7 @@ static const struct keyword keywords[] = {
 	{ "registration_from",	e_reg_from,	1, 0 },
 	{ "revoked",		e_revoked,	1, 0 },
 	{ "trust",		e_trust,	0, 0 },
+	{ "uid",		e_uid,		0, 1 },
 	{ "user",		e_user,		1, 0 },
 };
 
@@ -168,8 +170,8 @@ e_node(struct loader *L, const struct et_node *t, struct dg_scope *top)
 		    DG_ARRAY_LEN(keywords), sizeof(*keywords),
 		    kw_cmp)) == NULL || !kw->in_node) {
 			lerr(L, k->line, "inside node only {peer, ...}, "
-			    "{default, ...} and {handler, ...} are allowed, "
-			    "found %s",
+			    "{default, ...}, {handler, ...} and {uid, ...} "
+			    "are allowed, found %s",
 			    et_show(k->kind == ET_TUPLE && k->nkids ? k->kids :
 			    k, buf, sizeof(buf)));
 			continue;

@@ -84,6 +84,7 @@ void	e_local_guard(struct loader *L, const struct et_node *t,
 	    struct dg_scope *s);
 void	e_local_users(struct loader *L, const struct et_node *t,
 	    struct dg_scope *s);
+void	e_uid(struct loader *L, const struct et_node *t, struct dg_scope *s);
 void	e_reg_from(struct loader *L, const struct et_node *t,
     struct dg_scope *s);
 

@@ -797,12 +797,49 @@ e_local_guard(struct loader *L, const struct et_node *t, struct dg_scope *s)
 		L->c->local_guard = (enum dg_local_guard)m;
 }
 
-/* One {Pattern, User} of local_users: the user must exist now. */
+/*
+ * The next free binding: one array for the local_users list and the node
+ * scopes' {uid, ...}, sized once for both (at most DG_LOCAL_USERS_MAX of
+ * the list, one per {node, ...}).  NULL when memory ran out.
+ */
+static struct dg_local_user *
+local_user_slot(struct loader *L, int line)
+{
+	struct dg_conf *c = L->c;
+	int cap = DG_LOCAL_USERS_MAX + L->nnodes_cap;
+
+	if (c->local_users == NULL && (c->local_users = lcalloc(L,
+	    (size_t)cap, sizeof(*c->local_users), line)) == NULL)
+		return NULL;
+	return c->nlocal_users < cap ? &c->local_users[c->nlocal_users] :
+	    NULL;
+}
+
+/* The user of a binding: it must exist now.  0, or -1 (reported). */
+static int
+local_user_set(struct loader *L, int line, const char *what,
+    const char *pat, const char *name, struct dg_local_user *u)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	if ((pw = getpwnam(name)) == NULL) {
+		lerr(L, line, "%s: user \"%s\": %s", what, name,
+		    errno ? strerror(errno) : "no such user");
+		return -1;
+	}
+	if ((u->pattern = lstrdup(L, pat, line)) == NULL)
+		return -1;
+	snprintf(u->user, sizeof(u->user), "%s", name);
+	u->uid = pw->pw_uid;
+	return 0;
+}
+
+/* One {Pattern, User} of local_users. */
 static int
 local_user(struct loader *L, const struct et_node *k, struct dg_local_user *u)
 {
 	const char *pat, *name;
-	struct passwd *pw;
 
 	if (k->kind != ET_TUPLE || k->nkids != 2) {
 		lerr(L, k->line, "local_users takes [{\"node pattern\", "
@@ -813,17 +850,7 @@ local_user(struct loader *L, const struct et_node *k, struct dg_local_user *u)
 	    NULL || (name = get_text(L, et_elem(k, 1), "local_users user",
 	    DG_LOCAL_USER_MAX)) == NULL)
 		return -1;
-	errno = 0;
-	if ((pw = getpwnam(name)) == NULL) {
-		lerr(L, k->line, "local_users: user \"%s\": %s", name,
-		    errno ? strerror(errno) : "no such user");
-		return -1;
-	}
-	if ((u->pattern = lstrdup(L, pat, k->line)) == NULL)
-		return -1;
-	snprintf(u->user, sizeof(u->user), "%s", name);
-	u->uid = pw->pw_uid;
-	return 0;
+	return local_user_set(L, k->line, "local_users", pat, name, u);
 }
 
 /* {local_users, [{Pattern, User}]}: node names bound to local users. */
@@ -831,6 +858,7 @@ void
 e_local_users(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	const struct et_node *v, *k;
+	struct dg_local_user *u;
 	struct dg_conf *c = L->c;
 
 	if (t->nkids != 2 || (v = et_elem(t, 1))->kind != ET_LIST ||
@@ -839,12 +867,48 @@ e_local_users(struct loader *L, const struct et_node *t, struct dg_scope *s)
 		    "{\"node pattern\", \"user\"}", DG_LOCAL_USERS_MAX);
 		return;
 	}
-	if ((c->local_users = lcalloc(L, (size_t)v->nkids,
-	    sizeof(*c->local_users), t->line)) == NULL)
-		return;
 	for (k = v->kids; k != NULL; k = k->next)
-		if (local_user(L, k, &c->local_users[c->nlocal_users]) == 0)
+		if ((u = local_user_slot(L, t->line)) != NULL &&
+		    local_user(L, k, u) == 0)
 			c->nlocal_users++;
+}
+
+/*
+ * {uid, User} inside {node, Pattern, [...]}: the scope's nodes are
+ * registered only by User's processes, as {local_users, [{Pattern,
+ * User}]} would say, and before it (a node scope is the narrower word).
+ */
+void
+e_uid(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	struct dg_local_user *u;
+	const char *name;
+	int i;
+
+	if (s->node_pattern == NULL) {
+		lerr(L, t->line, "uid belongs inside {node, Pattern, [...]}; "
+		    "at the top level use {local_users, [{Pattern, User}]}");
+		return;
+	}
+	if (t->nkids != 2) {
+		lerr(L, t->line, "uid takes {uid, \"user\"}");
+		return;
+	}
+	for (i = 0; i < L->c->nlocal_users; i++)
+		if (L->c->local_users[i].line_node != 0 &&
+		    strcmp(L->c->local_users[i].pattern, s->node_pattern) == 0) {
+			lerr(L, t->line, "uid given twice in node \"%s\"",
+			    s->node_pattern);
+			return;
+		}
+	if ((name = get_text(L, et_elem(t, 1), "uid user",
+	    DG_LOCAL_USER_MAX)) == NULL ||
+	    (u = local_user_slot(L, t->line)) == NULL)
+		return;
+	if (local_user_set(L, t->line, "uid", s->node_pattern, name, u) == 0) {
+		u->line_node = s->line;
+		L->c->nlocal_users++;
+	}
 }
 
 void

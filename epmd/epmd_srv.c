@@ -9,14 +9,17 @@
  * total and per source, replies are queued and written without blocking,
  * and running out of descriptors pauses accepting for a second.
  *
- * Who may do what (spec 1.12, 7.2): ALIVE2 only from registration_from;
- * distguard's EGRESS_REQ only on a mediated node's registration
- * connection;
+ * Who may do what (spec 1.12, 7.2): ALIVE2 only from registration_from,
+ * and under the local guard only from the process holding the port's
+ * listening socket (kview.h, lgscan.h); distguard's EGRESS_REQ only on a
+ * mediated node's registration connection, and the mediated mark counts
+ * only from that process;
  * PORT_PLEASE2 from anyone, answered with the node's *listener* port;
  * NAMES from registration_from (configurable); DUMP, KILL and STOP from
  * nobody - they are refused and logged, so nothing on the network can stop
  * the daemon or unregister a node.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -31,7 +34,7 @@
 #include "dg_stats.h"
 #include "epmd_srv.h"
 #include "localguard.h"
-#include "procnet.h"
+#include "kview.h"
 #include "proxy/listener.h"
 
 #define EPMD_BACKLOG	128
@@ -245,102 +248,36 @@ check_mediated(struct epmd_conn *c, const struct epmd_alive2 *a, int mediated)
 }
 
 /*
- * The registering client's socket, as the kernel lists it: its own end is
- * the peer address we accepted, its remote end our socket's address.
- */
-struct conn_query {
-	int		family;
-	uint8_t		laddr[16], raddr[16];
-	uint16_t	lport, rport;
-	int		found;
-	struct procnet_sock sock;
-};
-
-/* Fills q from the connection; -1 when the addresses are not IP ones. */
-static int
-conn_query_init(const struct epmd_conn *c, struct conn_query *q)
-{
-	struct sockaddr_storage me;
-	socklen_t len = sizeof(me);
-
-	memset(q, 0, sizeof(*q));
-	if (getsockname(c->fd, (struct sockaddr *)&me, &len) == -1 ||
-	    me.ss_family != c->peer.ss_family)
-		return -1;
-	q->family = c->peer.ss_family;
-	if (q->family == AF_INET) {
-		const struct sockaddr_in *p = (const void *)&c->peer,
-		    *m = (const void *)&me;
-
-		memcpy(q->laddr, &p->sin_addr, 4);
-		memcpy(q->raddr, &m->sin_addr, 4);
-		q->lport = ntohs(p->sin_port);
-		q->rport = ntohs(m->sin_port);
-	} else if (q->family == AF_INET6) {
-		const struct sockaddr_in6 *p = (const void *)&c->peer,
-		    *m = (const void *)&me;
-
-		memcpy(q->laddr, &p->sin6_addr, 16);
-		memcpy(q->raddr, &m->sin6_addr, 16);
-		q->lport = ntohs(p->sin6_port);
-		q->rport = ntohs(m->sin6_port);
-	} else
-		return -1;
-	return 0;
-}
-
-/* Reads one /proc/net file into *v, and finds q's socket in it when q is
- * given; 0 when it could not be read.  One pass per file serves both the
- * exposed and the ownership checks. */
-static int
-scan_procnet(const char *path, uint16_t port, struct procnet_verdict *v,
-    struct conn_query *q)
-{
-	char line[512];
-	FILE *f;
-
-	if ((f = fopen(path, "re")) == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		size_t n = strlen(line);
-
-		procnet_account(v, line, n, port);
-		if (q != NULL && !q->found && procnet_is_conn(line, n,
-		    q->family, q->laddr, q->lport, q->raddr, q->rport,
-		    &q->sock) && q->sock.has_owner)
-			q->found = 1;
-	}
-	fclose(f);
-	return 1;
-}
-
-/*
  * The exposed check: a node whose own port listens beyond loopback can be
  * reached without going through its filtering listener.  The bound address
- * is read from the kernel's socket tables by the registered port (both
- * families: an inet6 node may listen on "::", which takes IPv4 too).
- * Returns -1 when the registration is refused.
+ * comes from the kernel by the registered port (both families: an inet6
+ * node may listen on "::", which takes IPv4 too).  Returns -1 when the
+ * registration is refused.
  */
 static int
 check_exposed(struct epmd_conn *c, const struct epmd_alive2 *a,
-    const struct procnet_verdict *vp, int read)
+    const struct kview *k)
 {
 	struct epmd_srv *s = c->srv;
-	int mode = s->d->conf->exposed_mode;
-	struct procnet_verdict v = *vp;
+	int mode = s->d->conf->exposed_mode, i;
+	const struct sockdiag_sock *x = NULL;
 	char addr[64];
 
 	if (mode == DG_EXPOSED_OFF)
 		return 0;
-	if (v.exposed == 0) {
-		if (v.listeners == 0)
+	for (i = 0; i < k->lis.n && x == NULL; i++)
+		if (!sockdiag_is_loopback(&k->lis.socks[i]))
+			x = &k->lis.socks[i];
+	if (x == NULL) {
+		if (k->lis.n == 0)
 			log_info("epmd: conn %llu %s: %s: no listening socket on "
-			    "port %u found in /proc/net/tcp%s (not judged exposed)",
+			    "port %u found (%s; not judged exposed)",
 			    (unsigned long long)c->id, c->peertext, a->name.s,
-			    a->port, read ? "{,6}" : ": unreadable");
+			    a->port, k->source ? k->source : k->why);
 		return 0;
 	}
-	procnet_addr_text(&v.first_exposed, addr, sizeof(addr));
+	if (inet_ntop(x->family, x->laddr, addr, sizeof(addr)) == NULL)
+		snprintf(addr, sizeof(addr), "?");
 	alert_emit(s->d->alerts, "epmd.exposed", peer_sa(c), NULL, a->name.s,
 	    "distribution port %u listens on %s, not on loopback only (%s)",
 	    a->port, addr, mode == DG_EXPOSED_REFUSE ? "refused" : "accepted");
@@ -353,71 +290,173 @@ check_exposed(struct epmd_conn *c, const struct epmd_alive2 *a,
 	return -1;
 }
 
-/* The uid {local_users, ...} binds the name to, or NULL. */
+/*
+ * The user a name is bound to: {node, Pattern, [{uid, User}]} (the first
+ * node scope whose pattern matches and names a uid), else
+ * {local_users, ...} (first match).  NULL: not bound.
+ */
 static const struct dg_local_user *
 bound_user(const struct dg_daemon *d, const struct epmd_alive2 *a)
 {
 	const struct dg_conf *conf = d->conf;
 	char full[2 * DG_MAX_NODE_BYTES + 2];
-	int i;
+	int i, pass;
 
 	snprintf(full, sizeof(full), "%s@%s", a->name.s, d->hostshort);
-	for (i = 0; i < conf->nlocal_users; i++) {
-		const char *p = conf->local_users[i].pattern;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < conf->nlocal_users; i++) {
+			const struct dg_local_user *u = &conf->local_users[i];
 
-		if (dg_glob_match(p, strchr(p, '@') != NULL ? full : a->name.s))
-			return &conf->local_users[i];
-	}
+			/* A node scope's pattern is matched as the policy
+			 * matches it: against the full name. */
+			if ((u->line_node != 0) == (pass == 0) &&
+			    dg_glob_match(u->pattern, u->line_node ||
+			    strchr(u->pattern, '@') != NULL ? full : a->name.s))
+				return u;
+		}
 	return NULL;
 }
 
 /*
- * Local identity (issue 20): which uid registers, from the kernel's socket
- * table.  A name bound by {local_users, ...} is registered only by its
- * user (epmd.wrong_user, whatever local_guard says).  Under local_guard
- * the registering process must own the socket listening on the port it
- * registers: same uid (epmd.not_owner).  Otherwise any local user could
- * register a free name, with the mediated mark, for a port nobody - or
- * someone else - listens on.  Returns -1 when refused.
+ * The same process where the kernel tells: the process holding the
+ * registering connection must hold every socket listening on the port
+ * distguard can reach (the helper's scan of /proc/<pid>/fd, lgscan.h).
+ * Only when the helper runs: without it the guard is not ready and
+ * guard_port judges the registration.  0 (*scan: the pid, and what the
+ * scan read), or -1 with why.
+ */
+static int
+check_process(struct dg_daemon *d, const struct epmd_alive2 *a,
+    const struct kview *k, struct lgscan_result *scan, char *why, size_t cap)
+{
+	uint32_t lis[SOCKDIAG_MAX_LISTENERS];
+	char hwhy[LG_WHY_MAX];
+	struct lgscan_result res;
+	const char *w;
+	int i;
+
+	memset(scan, 0, sizeof(*scan));
+	if (!localguard_ready(d->lguard, &w))
+		return 0;
+	for (i = 0; i < k->nrel; i++)
+		if ((lis[i] = k->lis.socks[k->rel[i]].inode) == 0) {
+			snprintf(why, cap, "a socket listening on port %u has "
+			    "no inode", a->port);
+			return -1;
+		}
+	if (k->conn.inode == 0) {
+		snprintf(why, cap, "the registering socket has no inode");
+		return -1;
+	}
+	if (localguard_owner(d->lguard, k->conn.uid, k->conn.inode, lis,
+	    k->nrel, &res, hwhy) == -1) {
+		snprintf(why, cap, "the process cannot be told: %s", hwhy);
+		return -1;
+	}
+	if (res.incomplete && (res.conn_pid == 0 ||
+	    res.held != (1U << k->nrel) - 1)) {
+		snprintf(why, cap, "the scan of /proc for uid %u stopped at its "
+		    "bound (%u processes, %u descriptors)", k->conn.uid,
+		    res.procs, res.fds);
+		return -1;
+	}
+	if (res.conn_pid == 0) {
+		snprintf(why, cap, "no process of uid %u holds the registering "
+		    "socket", k->conn.uid);
+		return -1;
+	}
+	if (res.held != (1U << k->nrel) - 1) {
+		if (res.listen_pid != 0)
+			snprintf(why, cap, "port %u is held by pid %d, the "
+			    "registration comes from pid %d", a->port,
+			    (int)res.listen_pid, (int)res.conn_pid);
+		else
+			snprintf(why, cap, "the registering process (pid %d) "
+			    "does not hold the socket listening on port %u",
+			    (int)res.conn_pid, a->port);
+		return -1;
+	}
+	*scan = res;
+	return 0;
+}
+
+/* The owner's reason, or NULL when the registering process owns the
+ * port: same uid as every listener, and (with the helper) same process. */
+static const char *
+owner_why(struct dg_daemon *d, const struct epmd_alive2 *a,
+    const struct kview *k, struct lgscan_result *scan, char *why, size_t cap)
+{
+	int i;
+
+	if (k->source == NULL)
+		snprintf(why, cap, "the kernel's socket tables cannot be read: "
+		    "%s", k->why);
+	else if (!k->conn_found)
+		snprintf(why, cap, "the registering socket is not in the "
+		    "kernel's tables: not a local process");
+	else if (k->nrel == 0)
+		snprintf(why, cap, "no socket of uid %u listens on port %u "
+		    "at %s", k->conn.uid, a->port, k->dial_family == AF_INET6 ?
+		    "::1" : "127.0.0.1");
+	else {
+		for (i = 0; i < k->nrel; i++)
+			if (k->lis.socks[k->rel[i]].uid != k->conn.uid) {
+				snprintf(why, cap, "port %u listens for uid %u, "
+				    "the registration comes from uid %u",
+				    a->port, k->lis.socks[k->rel[i]].uid,
+				    k->conn.uid);
+				return why;
+			}
+		if (check_process(d, a, k, scan, why, cap) == 0)
+			return NULL;
+	}
+	return why;
+}
+
+/*
+ * Local identity (issue 20), from the kernel (struct kview).  A name bound
+ * to a user is registered only by that user (epmd.wrong_user, whatever
+ * local_guard says).  Under local_guard the registering process must own
+ * the socket listening on the port it registers (epmd.not_owner).
+ * Otherwise any local user could register a free name, with the mediated
+ * mark, for a port nobody - or someone else - listens on.  Returns -1
+ * when refused; *owner is 1 when ownership was proven (the mark counts
+ * only then), *scan the registering process where the helper told it.
  */
 static int
 check_owner(struct epmd_conn *c, const struct epmd_alive2 *a,
-    const struct procnet_verdict *v, const struct conn_query *q)
+    const struct kview *k, int *owner, struct lgscan_result *scan)
 {
 	struct dg_daemon *d = c->srv->d;
 	const struct dg_local_user *u = bound_user(d, a);
 	int mode = d->conf->local_guard;
-	char why[160];
+	char why[256];
 
-	if (u != NULL && (!q->found || q->sock.uid != u->uid)) {
+	*owner = 0;
+	memset(scan, 0, sizeof(*scan));
+	if (u != NULL && (!k->conn_found || k->conn.uid != u->uid)) {
 		alert_emit(d->alerts, "epmd.wrong_user", peer_sa(c), NULL,
 		    a->name.s, "ALIVE2_REQ for a name bound to user %s (uid %u) "
 		    "from %s%u (refused)", u->user, (unsigned)u->uid,
-		    q->found ? "uid " : "no local socket: ",
-		    q->found ? q->sock.uid : 0);
+		    k->conn_found ? "uid " : "no local socket: ",
+		    k->conn_found ? k->conn.uid : 0);
 		log_warnx("epmd: conn %llu %s: ALIVE2_REQ for %s refused: "
-		    "wrong user: local_users binds it to %s",
-		    (unsigned long long)c->id, c->peertext, a->name.s, u->user);
+		    "wrong user: %s binds it to %s",
+		    (unsigned long long)c->id, c->peertext, a->name.s,
+		    u->line_node ? "its {node, ...} uid" : "local_users",
+		    u->user);
 		return -1;
 	}
 	if (mode == DG_LGUARD_OFF)
 		return 0;
-	if (!q->found)
-		snprintf(why, sizeof(why), "the registering socket is not in "
-		    "the kernel's tables: not a local process");
-	else if (v->owners_known == 0)
-		snprintf(why, sizeof(why), "no socket of uid %u listens on "
-		    "port %u", q->sock.uid, a->port);
-	else if (v->owners_differ || v->owner_uid != q->sock.uid)
-		snprintf(why, sizeof(why), "port %u listens for uid %u, the "
-		    "registration comes from uid %u", a->port, v->owner_uid,
-		    q->sock.uid);
-	else
+	if (owner_why(d, a, k, scan, why, sizeof(why)) == NULL) {
+		*owner = 1;
 		return 0;
+	}
 	alert_emit(d->alerts, "epmd.not_owner", peer_sa(c), NULL, a->name.s,
 	    "ALIVE2_REQ from a process that does not own the port: %s (%s)",
 	    why, mode == DG_LGUARD_REQUIRED ? "refused" :
-	    "accepted: local_guard optional");
+	    "accepted without the mediated mark: local_guard optional");
 	if (mode != DG_LGUARD_REQUIRED)
 		return 0;
 	log_warnx("epmd: conn %llu %s: ALIVE2_REQ for %s refused: not the "
@@ -426,25 +465,23 @@ check_owner(struct epmd_conn *c, const struct epmd_alive2 *a,
 	return -1;
 }
 
-/* The kernel's word on the port and the registering socket: one scan of
- * /proc/net/tcp and tcp6, shared by the exposed and ownership checks. */
+/* The kernel's word on the port and the registering socket, read once,
+ * shared by the exposed and ownership checks. */
 static int
 check_local(struct epmd_conn *c, const struct epmd_alive2 *a,
-    const char **stat)
+    const char **stat, int *owner, struct lgscan_result *scan)
 {
-	struct procnet_verdict v;
-	struct conn_query q;
-	int read = 0, have_q;
+	struct kview k;
 
-	memset(&v, 0, sizeof(v));
-	have_q = conn_query_init(c, &q) == 0;
-	read += scan_procnet("/proc/net/tcp", a->port, &v, have_q ? &q : NULL);
-	read += scan_procnet("/proc/net/tcp6", a->port, &v, have_q ? &q : NULL);
-	if (check_exposed(c, a, &v, read) == -1) {
+	kview_read(c->fd, &c->peer, a->port, &k);
+	if (k.source != NULL && strcmp(k.source, "sock_diag") != 0)
+		log_warnx("epmd: conn %llu %s: %s; read %s{,6} instead",
+		    (unsigned long long)c->id, c->peertext, k.why, k.source);
+	if (check_exposed(c, a, &k) == -1) {
 		*stat = "refused_exposed";
 		return -1;
 	}
-	if (check_owner(c, a, &v, &q) == -1) {
+	if (check_owner(c, a, &k, owner, scan) == -1) {
 		*stat = "refused_not_owner";
 		return -1;
 	}
@@ -459,7 +496,8 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 	struct epmd_node *n;
 	const char *stat;
 	uint8_t out[8];
-	int len, mediated;
+	int len, mediated, owner = 0;
+	struct lgscan_result scan;
 
 	if (!from_registration_addr(c)) {
 		refuse(c, "ALIVE2_REQ", "registration from an address outside registration_from");
@@ -469,13 +507,22 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 	ev_timer_stop(s->d->loop, &c->deadline);
 	/* The mark is distguard's, never the node's: peers see the rest. */
 	mediated = epmd_alive2_unmark(&a);
-	if (check_mediated(c, &a, mediated) == -1) {
-		stats_registration(s->d->stats, "refused_unmediated");
+	memset(&scan, 0, sizeof(scan));
+	if (check_local(c, &a, &stat, &owner, &scan) == -1) {
+		stats_registration(s->d->stats, stat);
 		refuse_registration(c, a.highest);
 		return;
 	}
-	if (check_local(c, &a, &stat) == -1) {
-		stats_registration(s->d->stats, stat);
+	/* The mark (and with it 'E') counts only from the node itself: from
+	 * the process that owns the port, where the guard can tell. */
+	if (mediated && !owner && s->d->conf->local_guard != DG_LGUARD_OFF) {
+		log_warnx("epmd: conn %llu %s: ALIVE2_REQ for %s: the mediated "
+		    "mark ignored: not from the port's owner",
+		    (unsigned long long)c->id, c->peertext, a.name.s);
+		mediated = 0;
+	}
+	if (check_mediated(c, &a, mediated) == -1) {
+		stats_registration(s->d->stats, "refused_unmediated");
 		refuse_registration(c, a.highest);
 		return;
 	}
@@ -518,9 +565,15 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 	c->state = EC_REGISTERED;
 	c->inlen = 0;		/* what follows are distguard_epmd's EGRESS_REQs */
 	log_info("epmd: node %s registered from %s: port %u, type %u, versions %u..%u, "
-	    "creation %u; listener on port %u; %s", n->a.name.s, c->peertext, a.port,
+	    "creation %u; listener on port %u; %s%s", n->a.name.s, c->peertext, a.port,
 	    a.node_type, a.lowest, a.highest, n->creation, n->listen_port,
-	    mediated ? "mediated (distguard_epmd)" : "unmediated (stock EPMD client)");
+	    mediated ? "mediated (distguard_epmd)" : "unmediated (stock EPMD client)",
+	    owner ? (scan.conn_pid ? "; owner checked: same uid, same process" :
+	    "; owner checked: same uid") : "");
+	if (scan.conn_pid != 0)
+		log_info("epmd: node %s: registered by pid %d (the scan read "
+		    "%u processes, %u descriptors)", n->a.name.s,
+		    (int)scan.conn_pid, scan.procs, scan.fds);
 	len = epmd_put_alive2_resp(out, sizeof(out), a.highest, 0, n->creation);
 	queue_reply(c, out, (size_t)len);
 }

@@ -67,11 +67,24 @@ localguard_command(const struct lg_req *r, uint16_t epmd_port, char *buf,
 	int n;
 
 	if ((r->op != LG_OP_ADD && r->op != LG_OP_DEL) || r->pad != 0 ||
-	    r->port == 0)
+	    r->port == 0 || r->uid != 0 || r->conn != 0 || r->nlis != 0)
 		return -1;
 	n = snprintf(buf, cap, "%s element inet distguard_%u ports { %u }\n",
 	    r->op == LG_OP_ADD ? "add" : "delete", epmd_port, r->port);
 	return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+int
+localguard_owner_ok(const struct lg_req *r)
+{
+	uint32_t i;
+
+	if (r->op != LG_OP_OWNER || r->pad != 0 || r->conn == 0 || r->nlis < 1 || r->nlis > LGSCAN_MAX_LISTEN)
+		return 0;
+	for (i = 0; i < r->nlis; i++)
+		if (r->lis[i] == 0)
+			return 0;
+	return 1;
 }
 
 /* nft's error text, first line, printable, into why. */
@@ -104,7 +117,7 @@ nft_do(struct nft_ctx *nft, const char *cmd, const char *what, char *why)
 }
 
 static void
-helper_reply(int fd, int ok, const char *why)
+helper_send(int fd, int ok, const char *why, const struct lgscan_result *o)
 {
 	struct lg_resp r;
 
@@ -112,7 +125,33 @@ helper_reply(int fd, int ok, const char *why)
 	r.ok = (uint8_t)ok;
 	if (!ok)
 		snprintf(r.why, sizeof(r.why), "%s", why);
+	if (o != NULL)
+		r.owner = *o;
 	(void)send(fd, &r, sizeof(r), MSG_NOSIGNAL);
+}
+
+static void
+helper_reply(int fd, int ok, const char *why)
+{
+	helper_send(fd, ok, why, NULL);
+}
+
+/* LG_OP_OWNER: the scan of /proc, as root (lgscan.h). */
+static void
+helper_owner(int fd, const struct lg_req *r)
+{
+	struct lgscan_result res;
+
+	if (!localguard_owner_ok(r)) {
+		helper_reply(fd, 0, "scan: bad request");
+		return;
+	}
+	if (lgscan_owner("/proc", (uid_t)r->uid, r->conn, r->lis,
+	    (int)r->nlis, &res) == -1) {
+		helper_reply(fd, 0, "scan: /proc cannot be read");
+		return;
+	}
+	helper_send(fd, 1, NULL, &res);
 }
 
 /* The helper's whole life. */
@@ -153,6 +192,10 @@ helper_main(int fd, uint16_t epmd_port, uid_t allowed)
 			continue;
 		if (n != (ssize_t)sizeof(r))
 			break;	/* closed, or not a request: stop */
+		if (r.op == LG_OP_OWNER) {
+			helper_owner(fd, &r);
+			continue;
+		}
 		if (localguard_command(&r, epmd_port, cmd, sizeof(cmd)) == -1) {
 			helper_reply(fd, 0, "bad request");
 			continue;
@@ -171,12 +214,13 @@ helper_main(int fd, uint16_t epmd_port, uid_t allowed)
 	_exit(0);
 }
 
-/* One reply, exactly sized, within LG_REPLY_MS. */
+/* One reply, exactly sized, within LG_REPLY_MS, into *r: 0, -1 when the
+ * helper did not answer (gone or stuck), -2 when it answered no. */
 static int
-read_reply(struct localguard *g, char *why)
+read_reply(struct localguard *g, struct lg_resp *rp, char *why)
 {
 	struct pollfd p = { g->fd, POLLIN, 0 };
-	struct lg_resp r;
+	struct lg_resp tmp, *r = rp != NULL ? rp : &tmp;
 	ssize_t n;
 	int rc;
 
@@ -187,15 +231,15 @@ read_reply(struct localguard *g, char *why)
 		snprintf(why, LG_WHY_MAX, "the nftables helper did not answer");
 		return -1;
 	}
-	n = recv(g->fd, &r, sizeof(r), MSG_DONTWAIT);
-	if (n != (ssize_t)sizeof(r)) {
+	n = recv(g->fd, r, sizeof(*r), MSG_DONTWAIT);
+	if (n != (ssize_t)sizeof(*r)) {
 		snprintf(why, LG_WHY_MAX, "the nftables helper is gone");
 		return -1;
 	}
-	r.why[sizeof(r.why) - 1] = '\0';
-	if (r.ok != 1) {
-		snprintf(why, LG_WHY_MAX, "%s", r.why);
-		return -1;
+	r->why[sizeof(r->why) - 1] = '\0';
+	if (r->ok != 1) {
+		snprintf(why, LG_WHY_MAX, "%s", r->why);
+		return -2;
 	}
 	return 0;
 }
@@ -232,7 +276,7 @@ localguard_start(uint16_t epmd_port, uid_t allowed)
 	}
 	close(sp[1]);
 	g->fd = sp[0];
-	if (read_reply(g, g->why) == -1) {
+	if (read_reply(g, NULL, g->why) != 0) {
 		close(g->fd);
 		g->fd = -1;
 		(void)waitpid(g->pid, NULL, 0);
@@ -259,40 +303,73 @@ localguard_ready(const struct localguard *g, const char **why)
 /* A failed exchange means the helper is gone or stuck: the guard stops
  * being ready, so later registrations are judged as unprotected. */
 static int
-request(struct localguard *g, uint8_t op, uint16_t port, char *why)
+request(struct localguard *g, const struct lg_req *rq, struct lg_resp *rp,
+    char *why)
 {
-	struct lg_req r = { op, 0, port };
+	int rc;
 
 	if (!g->ready) {
 		snprintf(why, LG_WHY_MAX, "%s", g->why);
 		return -1;
 	}
-	if (send(g->fd, &r, sizeof(r), MSG_NOSIGNAL) != (ssize_t)sizeof(r)) {
+	if (send(g->fd, rq, sizeof(*rq), MSG_NOSIGNAL) != (ssize_t)sizeof(*rq)) {
 		snprintf(why, LG_WHY_MAX, "the nftables helper is gone");
 		g->ready = 0;
 		snprintf(g->why, sizeof(g->why), "%s", why);
 		return -1;
 	}
-	if (read_reply(g, why) == -1) {
-		if (strncmp(why, "nftables:", 9) != 0) {
-			g->ready = 0;
-			snprintf(g->why, sizeof(g->why), "%s", why);
-		}
-		return -1;
+	if ((rc = read_reply(g, rp, why)) == -1) {
+		g->ready = 0;
+		snprintf(g->why, sizeof(g->why), "%s", why);
 	}
-	return 0;
+	return rc == 0 ? 0 : -1;
+}
+
+static int
+port_request(struct localguard *g, uint8_t op, uint16_t port, char *why)
+{
+	struct lg_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = op;
+	r.port = port;
+	return request(g, &r, NULL, why);
 }
 
 int
 localguard_add(struct localguard *g, uint16_t port, char *why)
 {
-	return request(g, LG_OP_ADD, port, why);
+	return port_request(g, LG_OP_ADD, port, why);
 }
 
 int
 localguard_del(struct localguard *g, uint16_t port, char *why)
 {
-	return request(g, LG_OP_DEL, port, why);
+	return port_request(g, LG_OP_DEL, port, why);
+}
+
+int
+localguard_owner(struct localguard *g, uid_t uid, uint32_t conn,
+    const uint32_t *lis, int nlis, struct lgscan_result *res, char *why)
+{
+	struct lg_resp resp;
+	struct lg_req r;
+
+	if (nlis < 1 || nlis > LGSCAN_MAX_LISTEN) {
+		snprintf(why, LG_WHY_MAX, "%d listeners: 1..%d can be checked",
+		    nlis, LGSCAN_MAX_LISTEN);
+		return -1;
+	}
+	memset(&r, 0, sizeof(r));
+	r.op = LG_OP_OWNER;
+	r.uid = (uint32_t)uid;
+	r.conn = conn;
+	r.nlis = (uint32_t)nlis;
+	memcpy(r.lis, lis, (size_t)nlis * sizeof(*lis));
+	if (request(g, &r, &resp, why) == -1)
+		return -1;
+	*res = resp.owner;
+	return 0;
 }
 
 void

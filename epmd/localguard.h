@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lgscan.h"
+
 #define LG_WHY_MAX	200	/* a reason, as sent back by the helper */
 
 struct localguard;
@@ -42,26 +44,46 @@ int	localguard_ready(const struct localguard *, const char **why);
 int	localguard_add(struct localguard *, uint16_t port, char *why);
 int	localguard_del(struct localguard *, uint16_t port, char *why);
 
+/*
+ * Asks the helper which process of uid holds the socket inode conn and
+ * the listeners lis[0..nlis) (lgscan.h): the registering connection's
+ * other end and the port's listeners.  0 with *res, or -1 with why (no
+ * helper, a bad request).
+ */
+int	localguard_owner(struct localguard *, uid_t uid, uint32_t conn,
+	    const uint32_t *lis, int nlis, struct lgscan_result *res,
+	    char *why);
+
 /* Ends the helper, which deletes the table; frees the handle. */
 void	localguard_stop(struct localguard *);
 
 /* The helper's request and reply, fixed sizes (exported for the tests). */
 #define LG_OP_ADD	'A'
 #define LG_OP_DEL	'D'
+#define LG_OP_OWNER	'P'		/* which process holds the sockets */
 struct lg_req {
 	uint8_t		op;
 	uint8_t		pad;
 	uint16_t	port;		/* host order: both ends are this host */
+	/* LG_OP_OWNER only (zeros otherwise): */
+	uint32_t	uid;
+	uint32_t	conn;		/* the registering socket's inode */
+	uint32_t	nlis;		/* 1..LGSCAN_MAX_LISTEN */
+	uint32_t	lis[LGSCAN_MAX_LISTEN];
 };
 struct lg_resp {
 	uint8_t		ok;		/* 1: done */
 	char		why[LG_WHY_MAX];	/* NUL-terminated when !ok */
+	struct lgscan_result owner;	/* LG_OP_OWNER's answer */
 };
 
-/* The nft commands for one request, into buf; -1 on a bad request.
- * Pure, for the unit test. */
+/* The nft commands for one request, into buf; -1 on a bad request (an
+ * LG_OP_OWNER request is checked by localguard_owner_ok).  Pure, for the
+ * unit test. */
 int	localguard_command(const struct lg_req *, uint16_t epmd_port,
 	    char *buf, size_t cap);
+/* 1 when an LG_OP_OWNER request is well formed. */
+int	localguard_owner_ok(const struct lg_req *);
 /* The commands that create the table (replacing a stale one). */
 int	localguard_table(uint16_t epmd_port, uid_t allowed, char *buf,
 	    size_t cap);

@@ -80,12 +80,15 @@ struct dg_conf {
 	 * required refuses the registration, optional alerts. */
 	enum dg_local_guard { DG_LGUARD_OFF, DG_LGUARD_OPTIONAL,
 			      DG_LGUARD_REQUIRED } local_guard;
-	/* {local_users, [{Pattern, User}]}: a node whose name matches is
-	 * registered only by a process of that user (first match wins). */
+	/* {local_users, [{Pattern, User}]} and {node, Pattern, [{uid,
+	 * User}]}: a node whose name matches is registered only by a process
+	 * of that user.  The node scopes' come first (line_node set), in
+	 * file order, then local_users'; the first match wins. */
 	struct dg_local_user {
 		char		*pattern;	/* alive@host, or alive alone */
 		char		 user[DG_LOCAL_USER_MAX + 1];
 		uid_t		 uid;
+		int		 line_node;	/* {node, ...}'s line, 0 */
 	}			*local_users;
 	int			 nlocal_users;
 

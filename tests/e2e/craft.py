@@ -903,17 +903,26 @@ def cmd_fakenode(a):
     one after the other for SECS seconds, reads each send_name, sends
     --status TEXT if given (and with --challenge FLAGS NODE a challenge
     with those flags, as NODE), then waits for the other side to close.
-    Prints what it got."""
+    With --register EPMD NAME it registers NAME for PORT itself, as a node
+    does (the local guard takes a port only from the process listening on
+    it), and holds the registration while it lives.  Prints what it got."""
     port, secs = int(a[0]), float(a[1])
     status = opt(a, "--status")
     chflags = opt(a, "--challenge")
     chnode = a[a.index("--challenge") + 2] if chflags else None
+    reg_epmd = opt(a, "--register")
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("127.0.0.1", port))
     ls.listen(4)
     print("fakenode listening")
     sys.stdout.flush()
+    if reg_epmd:
+        reg = conn(int(reg_epmd), None)
+        reg.sendall(alive2_req(a[a.index("--register") + 2], port))
+        r = reg.recv(16)
+        print("fakenode registered %d" % (r[1] if len(r) >= 2 else -1))
+        sys.stdout.flush()
     end = time.time() + secs
     served = 0
     while time.time() < end:

@@ -125,12 +125,9 @@ check "a banned remote source is closed at once ($r)" [ "${r% *}" = "probe eof" 
 # A stand-in node that refuses like an OTP 26 node refusing a peer without
 # V4_NC/UNLINK_ID (not_allowed after the send_name).
 FPORT=$(free_port)
-# It listens before it registers, as a node does: distguard registers a
-# port only for the process that listens on it (local_guard).
-$CRAFT fakenode "$FPORT" 40 --status not_allowed > "$T/f26.out" &
-PIDS+=("$!")
-wait_for "$T/f26.out" "fakenode listening" 5
-$CRAFT alive2 "$EPMD_PORT" f26 "$FPORT" --hold 60 > "$T/f26.reg" &
+# It registers itself, as a node does: distguard registers a port only
+# for the process that listens on it (local_guard).
+$CRAFT fakenode "$FPORT" 40 --status not_allowed --register "$EPMD_PORT" f26 > "$T/f26.out" &
 PIDS+=("$!")
 wait_for "$T/dg.log" "node f26 registered" 10
 LP_F=$($CRAFT port_please "$EPMD_PORT" f26); LP_F=${LP_F#port }
@@ -148,10 +145,7 @@ grep '"event":"handshake.incompatible"' "$ALERTS" | head -n 1 | sed 's/^/# /'
 # A stand-in node without V4_NC/UNLINK_ID: an OTP 26+ initiator aborts on its
 # challenge.  That too is incompatible, blamed on the node.
 FPORT2=$(free_port)
-$CRAFT fakenode "$FPORT2" 40 --status ok --challenge "$F_NO26" "f25@$HOST" > "$T/f25.out" &
-PIDS+=("$!")
-wait_for "$T/f25.out" "fakenode listening" 5
-$CRAFT alive2 "$EPMD_PORT" f25 "$FPORT2" --hold 60 > "$T/f25.reg" &
+$CRAFT fakenode "$FPORT2" 40 --status ok --challenge "$F_NO26" "f25@$HOST" --register "$EPMD_PORT" f25 > "$T/f25.out" &
 PIDS+=("$!")
 wait_for "$T/dg.log" "node f25 registered" 10
 LP_F2=$($CRAFT port_please "$EPMD_PORT" f25); LP_F2=${LP_F2#port }

@@ -155,17 +155,11 @@ done
 # A stall on B's side: a stand-in node that never answers, or answers only
 # its status.  B's slowness is not the peer's fault.
 FK1=$(free_port); FK2=$(free_port)
-$CRAFT fakenode "$FK1" 8 > "$T/fk1.out" 2>&1 &
+# They register themselves, as nodes do: distguard registers a port only
+# for the process that listens on it (local_guard).
+$CRAFT fakenode "$FK1" 8 --register "$EPMD_PORT" fk1 > "$T/fk1.out" 2>&1 &
 PIDS+=("$!")
-$CRAFT fakenode "$FK2" 8 --status ok > "$T/fk2.out" 2>&1 &
-PIDS+=("$!")
-# They listen before they register, as nodes do: distguard registers a
-# port only for the process that listens on it (local_guard).
-wait_for "$T/fk1.out" "fakenode listening" 5
-wait_for "$T/fk2.out" "fakenode listening" 5
-$CRAFT alive2 "$EPMD_PORT" fk1 "$FK1" --hold 10 > /dev/null 2>&1 &
-PIDS+=("$!")
-$CRAFT alive2 "$EPMD_PORT" fk2 "$FK2" --hold 10 > /dev/null 2>&1 &
+$CRAFT fakenode "$FK2" 8 --status ok --register "$EPMD_PORT" fk2 > "$T/fk2.out" 2>&1 &
 PIDS+=("$!")
 wait_for "$T/dg.log" "node fk2 registered" 5
 wait_for "$T/dg.log" "node fk1 registered" 5

@@ -282,8 +282,11 @@ if sd_boot; then
 	    bash -c "nsenter --target $SD --mount --root stat -c '%U %F' /run/distguard/control.sock | grep -qx 'distguard socket'"
 	innet ip link set lo up 2>/dev/null
 	# nsenter itself, not a shell function, so that $! is the node's
-	# process chain and the trap stops it.
-	nsenter --net="/proc/$SD/ns/net" timeout -k 2 60 erl -sname sb -setcookie "$PKG_COOKIE" -start_epmd false \
+	# process chain and the trap stops it.  In the service's PID
+	# namespace too: its local guard's helper finds the registering
+	# process in its own /proc (SECURITY.md 2.1), and a node outside the
+	# namespace would be a process it cannot see.
+	nsenter --net="/proc/$SD/ns/net" --pid="/proc/$SD/ns/pid" timeout -k 2 60 erl -sname sb -setcookie "$PKG_COOKIE" -start_epmd false \
 	    -epmd_port 4369 -kernel inet_dist_use_interface '{127,0,0,1}' -noshell -pa "$T" \
 	    -epmd_module distguard_epmd -pa "$PKG_EBIN" \
 	    -eval "dgt:serve()" > "$T/sb.log" 2>&1 &

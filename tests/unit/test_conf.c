@@ -212,7 +212,7 @@ static const char full_conf[] =
 	"{peer, \"admin@*\", [allow_all]}.\n"
 	"{node, \"db@*\", [{peer, \"web@*\", [{deny, spawn_request,\n"
 	"                   [{'_', '_', '_'}, {erlang, halt, 0}]}]},\n"
-	"                 {default, allow}]}.\n"
+	"                 {default, allow}, {uid, \"daemon\"}]}.\n"
 	"{user, \"nobody\"}.\n"
 	"{group, daemon}.\n"
 	"{egress, optional}.\n"
@@ -241,12 +241,17 @@ test_every_entry(void)
 	CHECK_EQ(c->egress_mode, DG_EGRESS_OPTIONAL);
 	CHECK_EQ(c->exposed_mode, DG_EXPOSED_ALERT);
 	CHECK_EQ(c->local_guard, DG_LGUARD_OPTIONAL);
-	CHECK_EQ(c->nlocal_users, 2);
-	if (c->nlocal_users == 2) {
+	/* The node scope's {uid, ...} first (file order), then the list. */
+	CHECK_EQ(c->nlocal_users, 3);
+	if (c->nlocal_users == 3) {
 		CHECK(strcmp(c->local_users[0].pattern, "db@*") == 0);
-		CHECK(strcmp(c->local_users[0].user, "daemon") == 0);
+		CHECK_EQ(c->local_users[0].line_node, 25);
 		CHECK_EQ(c->local_users[0].uid, 1);
-		CHECK_EQ(c->local_users[1].uid, 65534);
+		CHECK(strcmp(c->local_users[1].pattern, "db@*") == 0);
+		CHECK(strcmp(c->local_users[1].user, "daemon") == 0);
+		CHECK_EQ(c->local_users[1].uid, 1);
+		CHECK_EQ(c->local_users[1].line_node, 0);
+		CHECK_EQ(c->local_users[2].uid, 65534);
 	}
 	CHECK_EQ((int)c->epmd_timeout, 9);
 	CHECK_EQ(c->epmd_max_conns, 10);
@@ -356,6 +361,16 @@ static const struct {
 	{ "{local_users, [db]}.\n", 1, "local_users takes [{\"node pattern\"" },
 	{ "{local_users, [{\"db*\", \"no_such_user_dg\"}]}.\n", 1,
 	    "local_users: user \"no_such_user_dg\": no such user" },
+	{ "{uid, \"daemon\"}.\n", 1, "uid belongs inside {node, Pattern" },
+	{ "{node, \"db@*\", [\n{uid, \"no_such_user_dg\"}]}.\n", 2,
+	    "uid: user \"no_such_user_dg\": no such user" },
+	{ "{node, \"db@*\", [{uid, \"daemon\"},\n{uid, \"nobody\"}]}.\n", 2,
+	    "uid given twice in node \"db@*\"" },
+	{ "{node, \"db@*\", [\n\n{uid, daemon, x}]}.\n", 3,
+	    "uid takes {uid, \"user\"}" },
+	{ "{node, \"db@*\", [{uid, 7}]}.\n", 1, "uid user" },
+	{ "{node, \"db@*\", [{user, \"x\"}]}.\n", 1,
+	    "{handler, ...} and {uid, ...} are allowed" },
 	{ "{epmd, [{addresses, [\"1.2.3\"]}]}.\n", 1, "not a numeric" },
 	{ "{epmd, [{addresses, []}]}.\n", 1, "1..16 addresses" },
 	{ "{epmd, [{addresses, [\"::\", \"::0\"]}]}.\n", 1, "listed twice" },
