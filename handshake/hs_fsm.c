@@ -366,7 +366,12 @@ hs_fsm_resolved(struct hs_fsm *h, const uint8_t *cookie, size_t len)
 		hs_acc_status_named(ACC(h));
 	else if (h->i_status[0] != '\0')
 		hs_acc_status(ACC(h), h->i_status);
-	hs_acc_challenge(ACC(h), h->common, c->creation, c->name.s, c->name.len);
+	/* A dynamic-name initiator keeps only the flags both sides offered
+	 * and checks that NAME_ME is one of them (OTP's dist_util
+	 * do_setnode): ACC is told it, B never is. */
+	hs_acc_challenge(ACC(h), h->common |
+	    (ACC(h)->dynamic ? DFLAG_NAME_ME : 0), c->creation, c->name.s,
+	    c->name.len);
 	h->st = HS_A_REPLY;
 	return HS_EV_NONE;
 }

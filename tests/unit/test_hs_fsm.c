@@ -657,6 +657,12 @@ t_name_me_given(void)
 	    memcmp(st.name.s, given, st.name.len) == 0);
 	CHECK_EQ(st.creation, hs_fsm_creation(&g.h, HS_ACC));
 	CHECK(bl[1] > 0 && b[1][0] == 'N');
+	{
+		struct hs_challenge c;
+
+		CHECK_EQ(hs_parse_challenge(b[1], bl[1], &c, &why), 0);
+		CHECK(c.flags & DFLAG_NAME_ME);
+	}
 	/* A name part with the host is refused, as is an empty host. */
 	rig_init(&g);
 	hs_fsm_allow_dynamic(&g.h);
