@@ -73,6 +73,7 @@ CLEANUPS+=('for p in $(release_pids); do kill -9 "$p"; done')
 # gone PID SECS: PID ends within SECS seconds
 gone() {
 	local i
+	[ -n "$1" ] && [ "$1" -gt 0 ] 2>/dev/null || return 1
 	for i in $(seq 1 $(($2 * 5))); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.2; done
 	return 1
 }
