@@ -34,6 +34,11 @@ DGCONF=$(readme_block '%% distguard.conf: the rebar3 release app@host, its ops t
 for b in VMARGS RELX OPSENV DGCONF; do
 	check "recipe_block_$b [recipe] (README block found)" [ -n "${!b}" ]
 done
+# relx's helpers never read vm.args' -epmd_port: the one port setting is
+# ERL_EPMD_PORT, for the node and the helpers alike (without it, and
+# distguard on another port, bin/app daemon waits for ever).
+check "recipe_epmd_port [recipe] (ERL_EPMD_PORT in the operator's environment, no -epmd_port in vm.args)" \
+    eval 'grep -q "^export ERL_EPMD_PORT=" <<<"$OPSENV" && ! grep -q -- "-epmd_port" <<<"$VMARGS"'
 
 printf 'opscookie' > "$T/ops.cookie"; chmod 600 "$T/ops.cookie"
 printf '%s' "$COOKIE" > "$T/notops.cookie"; chmod 600 "$T/notops.cookie"
