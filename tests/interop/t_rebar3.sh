@@ -38,7 +38,7 @@ done
 # ERL_EPMD_PORT, for the node and the helpers alike (without it, and
 # distguard on another port, bin/app daemon waits for ever).
 check "recipe_epmd_port [recipe] (ERL_EPMD_PORT in the operator's environment, no -epmd_port in vm.args)" \
-    eval 'grep -q "^export ERL_EPMD_PORT=" <<<"$OPSENV" && ! grep -q -- "-epmd_port" <<<"$VMARGS"'
+    eval 'grep -q "^export ERL_EPMD_PORT=" <<<"$OPSENV" && ! grep -v "^#" <<<"$VMARGS" | grep -q -- "-epmd_port"'
 
 printf 'opscookie' > "$T/ops.cookie"; chmod 600 "$T/ops.cookie"
 printf '%s' "$COOKIE" > "$T/notops.cookie"; chmod 600 "$T/notops.cookie"
