@@ -20,6 +20,10 @@
 %%    on the registration connection, through the gen_server that owns
 %%    it: distguard answers it nowhere else, so that no other process of
 %%    the host can take egress ports;
+%%  * a node that does not listen (-dist_listen false, the helpers of
+%%    release scripts) never registers, so it has no egress: it dials the
+%%    nodes of this host at their filtering listeners (PORT_PLEASE2 to
+%%    distguard) and no other node;
 %%  * -erl_epmd_port and erl_epmd_node_listen_port (which skip EPMD and
 %%    would skip distguard) are ignored, with a log line saying so.
 -module(distguard_epmd).
