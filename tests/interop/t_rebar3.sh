@@ -154,6 +154,17 @@ rebar_run() {
 	check "remote_console_hidden [$col] (its dyn-*-app node came up hidden through the listener)" \
 	    grep -q "dyn-[0-9a-f]\{8\}-app@[^ ]* -> app@$HOST: up, flags .*(hidden)" "$T/dg.log"
 
+	if [ "$v" = 25 ]; then
+		# distguard_epmd in a node that does not listen: this host's
+		# listeners only; another host is refused before any lookup.
+		r=$(timeout -k 2 30 erl -sname "dyn-00000025-app" -setcookie opscookie \
+		    -start_epmd false -epmd_port "$EPMD_PORT" -dist_listen false -hidden \
+		    -epmd_module distguard_epmd -pa "$T/v25" -noshell -eval "
+		    io:format(\"=> ~p ~p~n\", [erpc:call('app@$HOST', erlang, node, [], 5000),
+		        net_adm:ping('app@elsewhere.invalid')]), halt()." 2>&1)
+		check "dial_only [$col] (a non-listening node with distguard_epmd reaches app@$HOST, not another host: $(grep '^=>' <<<"$r"))" \
+		    eval 'grep -q "^=> app@$HOST pang" <<<"$r" && grep -q "reaches only the nodes of this host" <<<"$r"'
+	fi
 	r=$(ops stop 2>&1)
 	rc=$?
 	check "stop [$col] (bin/app stop: rc $rc, $r)" [ $rc -eq 0 ]
