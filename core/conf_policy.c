@@ -273,8 +273,29 @@ takes_disclosed(enum dg_type t)
 	    t == DG_T_EXIT || t == DG_T_ALIAS_SEND || t == DG_T_GROUP_LEADER;
 }
 
-/* {allow, funs} or {allow, funs, [Name | {M, F, A}]}: where funs may
- * pass the code guard (docs/FILTER.md 11). */
+/* {io_reply, Module}: funs of Module in io replies (docs/FILTER.md 21). */
+static int
+funs_io_target(struct loader *L, const struct et_node *k, struct dg_rule *r)
+{
+	const struct et_node *mod = et_elem(k, 1);
+	char buf[64];
+
+	if (!et_is_atom(et_elem(k, 0), "io_reply") || mod->kind != ET_ATOM ||
+	    strcmp(mod->text, "_") == 0) {
+		lerr(L, k->line, "a funs target of two elements is {io_reply, "
+		    "Module}, Module an atom, found %s",
+		    et_show(k, buf, sizeof(buf)));
+		return -1;
+	}
+	if ((r->io_mods[r->nio_mods] = lstrdup(L, mod->text, k->line)) ==
+	    NULL)
+		return -1;
+	r->nio_mods++;
+	return 0;
+}
+
+/* {allow, funs} or {allow, funs, [Name | {M, F, A} | {io_reply, M}]}:
+ * where funs may pass the code guard (docs/FILTER.md 11 and 21). */
 static int
 rule_funs(struct loader *L, const struct et_node *v, struct dg_rule *r)
 {
@@ -298,9 +319,15 @@ rule_funs(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	}
 	if ((r->names = lcalloc(L, (size_t)l->nkids, sizeof(char *),
 	    l->line)) == NULL || (r->mfas = lcalloc(L, (size_t)l->nkids,
-	    sizeof(*r->mfas), l->line)) == NULL)
+	    sizeof(*r->mfas), l->line)) == NULL || (r->io_mods = lcalloc(L,
+	    (size_t)l->nkids, sizeof(char *), l->line)) == NULL)
 		return -1;
 	for (k = l->kids; k != NULL; k = k->next) {
+		if (k->kind == ET_TUPLE && k->nkids == 2) {
+			if (funs_io_target(L, k, r) == -1)
+				return -1;
+			continue;
+		}
 		if (k->kind == ET_ATOM) {
 			if ((r->names[r->nnames] = lstrdup(L, k->text,
 			    k->line)) == NULL)
@@ -309,8 +336,9 @@ rule_funs(struct loader *L, const struct et_node *v, struct dg_rule *r)
 			continue;
 		}
 		if (k->kind != ET_TUPLE || k->nkids != 3) {
-			lerr(L, k->line, "funs targets are registered names "
-			    "or {Module, Function, Arity}, found %s",
+			lerr(L, k->line, "funs targets are registered names, "
+			    "{Module, Function, Arity} or {io_reply, Module}, "
+			    "found %s",
 			    et_show(k, buf, sizeof(buf)));
 			return -1;
 		}
@@ -598,6 +626,9 @@ free_ruleset(struct dg_ruleset *rs)
 			free(r->mfas[j].f);
 		}
 		free(r->mfas);
+		for (j = 0; j < r->nio_mods; j++)
+			free(r->io_mods[j]);
+		free(r->io_mods);
 	}
 	free(rs->rules);
 	rs->rules = NULL;

@@ -24,6 +24,10 @@
 %%    on the registration connection, through the gen_server that owns
 %%    it: distguard answers it nowhere else, so that no other process of
 %%    the host can take egress ports;
+%%  * a node that does not listen (-dist_listen false, the helpers of
+%%    release scripts) never registers, so it has no egress: it dials the
+%%    nodes of this host at their filtering listeners (PORT_PLEASE2 to
+%%    distguard) and no other node;
 %%  * -erl_epmd_port and erl_epmd_node_listen_port (which skip EPMD and
 %%    would skip distguard) are ignored, with a log line saying so.
 -module(distguard_epmd).
@@ -93,8 +97,18 @@ listen_port_please(_Name, _Host) ->
     {ok, 0}.
 
 %% inet_tcp_dist dials what this returns: a port of distguard on loopback,
-%% for every node, on this host or not.
+%% for every node, on this host or not.  A node that does not listen
+%% (-dist_listen false: the helper nodes of release scripts, relx's remote
+%% shell and nodetool, mix's rpc/remote) never registers, so it has no
+%% egress: it dials only the nodes of this host, at their filtering
+%% listeners, like any peer, and nothing else.
 address_please(Name, Host, Family) ->
+    case listens() of
+        true -> address_egress(Name, Host, Family);
+        false -> address_listener(Name, Host, Family)
+    end.
+
+address_egress(Name, Host, Family) ->
     Node = to_list(Name) ++ "@" ++ host_text(Host),
     case egress_request(Node) of
         {ok, Port, Version} ->
@@ -104,6 +118,24 @@ address_please(Name, Host, Family) ->
                            "not dialling it", [Node, Why]),
             {error, nxdomain}
     end.
+
+address_listener(Name, Host, Family) ->
+    Node = to_list(Name) ++ "@" ++ host_text(Host),
+    case is_this_host(Host) andalso port_please_local(to_list(Name), infinity) of
+        {port, Port, Version} ->
+            {ok, loopback(family(Family)), Port, Version};
+        false ->
+            logger:warning("distguard_epmd: not dialling ~ts: a node that "
+                           "does not listen (-dist_listen false) reaches "
+                           "only the nodes of this host", [Node]),
+            {error, nxdomain};
+        noport ->
+            {error, nxdomain}
+    end.
+
+%% -dist_listen false: no port, no registration, dial only.
+listens() ->
+    init:get_argument(dist_listen) =/= {ok, [["false"]]}.
 
 port_please(Name, Host) ->
     port_please(Name, Host, infinity).

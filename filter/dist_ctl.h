@@ -171,6 +171,14 @@ struct dist_msg {
 	 */
 	const uint8_t		*pl_fun_at;
 	int			 pl_state;
+	/* The module of the first fun (pl_fun_at), and whether any other
+	 * fun of the payload has another module; pl_io_reply: the payload
+	 * of a send to a pid or alias is {io_reply, ReplyAs, Reply}, the
+	 * io protocol's answer (DC_NEED_PIDSEND, proven whole).  For
+	 * {allow, funs, [{io_reply, Module}]} (docs/FILTER.md 21). */
+	struct dg_span		 pl_fun_mod;
+	int			 pl_fun_mixed;
+	int			 pl_io_reply;
 	/* Where the code that runs is: the argument list (VIA_*: the list
 	 * term; x_args_n its length), the M and F atom terms (in the
 	 * control tuple for VIA_SPAWN, in the payload for VIA_ERPC), and

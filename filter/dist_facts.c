@@ -60,11 +60,27 @@ struct fun_census {
 	int		 funs;		/* funs seen */
 	int		 resolvers_ok;	/* global's own resolvers do not count */
 	const uint8_t	*first;		/* the first fun that counts */
+	struct dg_span	 mod;		/* its module */
+	int		 mixed;		/* a fun of another module */
 	int		 tail_cut;	/* PROVEN, but for a last leaf's body */
 	/* atoms, for the atom budget (NULL: not asked for) */
 	void		(*atom)(void *, const uint8_t *);
 	void		 *atom_arg;
 };
+
+/* The module atom of a fun whose fixed part term_walk proved: an
+ * export's first atom, a NEW_FUN_EXT's atom after its fixed fields. */
+static struct dg_span
+fun_module(const uint8_t *t)
+{
+	struct dg_span mod = { NULL, 0 };
+	/* NEW_FUN_EXT: tag, Size 4, Arity 1, Uniq 16, Index 4, NumFree 4 */
+	const uint8_t *a = t[0] == T_EXPORT ? t + 1 : t + 30;
+
+	if (term_atom(&a, &mod) != 0)
+		mod.len = 0;
+	return mod;
+}
 
 /* One visitor for both: funs are counted, atoms handed on. */
 static void
@@ -77,8 +93,14 @@ count_fun(void *arg, const uint8_t *t)
 		return;
 	}
 	if (!(c->resolvers_ok && is_global_resolver(t))) {
-		if (c->funs++ == 0)
+		struct dg_span mod = fun_module(t);
+
+		if (c->funs++ == 0) {
 			c->first = t;
+			c->mod = mod;
+		} else if (mod.len != c->mod.len ||
+		    memcmp(mod.p, c->mod.p, mod.len) != 0)
+			c->mixed = 1;
 	}
 }
 
@@ -258,6 +280,17 @@ is_atom_reply(const uint8_t *q, const uint8_t *end)
 
 static unsigned behaviour_of(const uint8_t *, const uint8_t *);
 
+/* {io_reply, ReplyAs, Reply}: a group leader's answer (io protocol). */
+static int
+is_io_reply(const uint8_t *q, const uint8_t *end)
+{
+	uint32_t arity;
+	struct dg_span a;
+
+	return pl_tuple(&q, end, &arity) == 0 && arity == 3 &&
+	    pl_atom(&q, end, &a) == 0 && span_eq(a, "io_reply");
+}
+
 /* A send to a pid or an alias: is it code, or a request?  Its behaviour
  * protocol too: io requests are for group leaders only (rules.c). */
 static int
@@ -268,6 +301,8 @@ inspect_pid_send(const uint8_t *q, const uint8_t *end, struct dist_msg *m)
 	    is_server_request(q, end);
 	m->pl_reply = m->pl_state == PROVEN && !m->pl_partial &&
 	    is_atom_reply(q, end);
+	m->pl_io_reply = m->pl_state == PROVEN && !m->pl_partial &&
+	    is_io_reply(q, end);
 	return 0;
 }
 
@@ -661,6 +696,8 @@ walk_payload(const uint8_t *pl, const uint8_t *end, const struct dc_opts *o,
 	m->pl_state = rc;
 	m->pl_fun = c.funs > 0;
 	m->pl_fun_at = c.first;
+	m->pl_fun_mod = c.mod;
+	m->pl_fun_mixed = c.mixed || (c.funs > 0 && c.mod.len == 0);
 	m->pl_partial = rc == PREFIX || c.tail_cut;
 	return 0;
 }
@@ -770,4 +807,13 @@ dist_fun_where(const struct dist_msg *m, char *buf, size_t len)
 		snprintf(buf, len, "the payload of a send to an alias");
 	else
 		snprintf(buf, len, "the payload of %s", dist_op_name(m->op));
+	/* Whose fun, and in an io reply: what an {io_reply, Module} funs
+	 * target would name (docs/FILTER.md 21). */
+	if (m->pl_fun_mod.len > 0) {
+		size_t n = strlen(buf);
+
+		text_of(m->pl_fun_mod, mod, sizeof(mod));
+		snprintf(buf + n, len - n, " (a fun of %s%s)", mod,
+		    m->pl_io_reply ? ", in an io_reply" : "");
+	}
 }

@@ -100,7 +100,8 @@ enum dg_rule_kind {
 	DG_R_TYPE,		/* {Action, Type} */
 	DG_R_NAMES,		/* {Action, reg_send, [Name]} */
 	DG_R_MFAS,		/* {Action, spawn_request, [{M, F, A}]} */
-	DG_R_FUNS		/* {allow, funs} | {allow, funs, [Name | MFA]}:
+	DG_R_FUNS		/* {allow, funs} | {allow, funs, [Name | MFA |
+				 * {io_reply, Module}]}:
 				 * not a decider, an exemption from the code
 				 * guard (filter/rules.c) */
 };
@@ -114,6 +115,10 @@ struct dg_rule {
 	int			 nnames;
 	struct dg_mfa		*mfas;		/* MFAS */
 	int			 nmfas;
+	/* FUNS: {io_reply, Module} targets, the modules whose funs an io
+	 * reply to a disclosed pid may carry (docs/FILTER.md 21) */
+	char			**io_mods;
+	int			 nio_mods;
 	/* {allow, Type, disclosed}: only to a pid or alias the local node
 	 * disclosed to the peer (filter/disclose.h) */
 	int			 disclosed;

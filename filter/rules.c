@@ -162,11 +162,13 @@ refuse(const char **why, const char *reason)
  * disclosed pid may be a server's), and never unchecked global traffic.
  */
 static int
-pid_send_ok(const struct dist_msg *m, const char **why)
+pid_send_ok(const struct dist_msg *m, int io_funs, const char **why)
 {
 	if (!m->disclosed)
 		return refuse(why, WHY_UNDISCLOSED);
-	if (m->pl_fun)
+	/* io_funs: an io reply whose funs a {io_reply, Module} target
+	 * admits (rules_decide, docs/FILTER.md 21) */
+	if (m->pl_fun && !io_funs)
 		return refuse(why, WHY_FUN);
 	if (m->pl_request)
 		return refuse(why, WHY_REQUEST);
@@ -216,7 +218,7 @@ profile_ping(const struct dist_msg *m, const char **why)
 }
 
 static int
-profile_global(const struct dist_msg *m, const char **why)
+profile_global(const struct dist_msg *m, int io_funs, const char **why)
 {
 	/* global's inter-node protocol, by exact shape (dist_ctl.c
 	 * inspect_global: casts, calls and plain messages to
@@ -236,7 +238,7 @@ profile_global(const struct dist_msg *m, const char **why)
 	if (is_monitor_req(m) && !m->has_name)
 		return pid_monitor_ok(m, why);
 	if (m->type == DG_T_SEND)
-		return pid_send_ok(m, why);
+		return pid_send_ok(m, io_funs, why);
 	/* rpc's features_request to rex, which every published connection
 	 * starts with; its features_reply is a send to a pid. */
 	if (m->type == DG_T_REG_SEND && m->rex_features)
@@ -247,29 +249,30 @@ profile_global(const struct dist_msg *m, const char **why)
 }
 
 static int
-profile_replies(const struct dist_msg *m, const char **why)
+profile_replies(const struct dist_msg *m, int io_funs, const char **why)
 {
 	/* Answers to what this node asked for: gen_server replies to a pid
 	 * (OTP <= 25 or with a custom tag) or to an alias (OTP 24+), io
 	 * requests from processes spawned for this node (sent to its group
 	 * leader, which they monitor first, by pid). */
 	if (m->type == DG_T_SEND || m->type == DG_T_ALIAS_SEND)
-		return pid_send_ok(m, why);
+		return pid_send_ok(m, io_funs, why);
 	if (is_monitor_req(m) && !m->has_name)
 		return pid_monitor_ok(m, why);
 	return 0;
 }
 
 static int
-profile_match(enum dg_profile p, const struct dist_msg *m, const char **why)
+profile_match(enum dg_profile p, const struct dist_msg *m, int io_funs,
+    const char **why)
 {
 	switch (p) {
 	case DG_PROFILE_PING:
 		return profile_ping(m, why);
 	case DG_PROFILE_GLOBAL:
-		return profile_global(m, why);
+		return profile_global(m, io_funs, why);
 	case DG_PROFILE_REPLIES:
-		return profile_replies(m, why);
+		return profile_replies(m, io_funs, why);
 	default:
 		return 0;
 	}
@@ -346,7 +349,7 @@ by_pid(const struct dist_msg *m)
  * and *why when a profile covers m's kind but refuses m itself. */
 static int
 rule_match(const struct dg_rule *r, const struct dist_msg *m,
-    const char *local, const char **what, const char **why)
+    const char *local, int io_funs, const char **what, const char **why)
 {
 	const char *b;
 	int hit = 0;
@@ -358,7 +361,7 @@ rule_match(const struct dg_rule *r, const struct dist_msg *m,
 	case DG_R_PROFILE:
 		if ((unsigned)r->profile >= DG_PROFILE_COUNT)
 			return 0;
-		hit = profile_match(r->profile, m, why) > 0;
+		hit = profile_match(r->profile, m, io_funs, why) > 0;
 		*what = what_profile[r->profile];
 		break;
 	case DG_R_TYPE:
@@ -431,7 +434,7 @@ rule_match(const struct dg_rule *r, const struct dist_msg *m,
  * gave on the way is kept in out->reason. */
 static int
 ruleset_decide(const struct dg_ruleset *rs, const struct dist_msg *m,
-    const char *local, struct rules_verdict *out)
+    const char *local, int io_funs, struct rules_verdict *out)
 {
 	const struct dg_rule *r;
 	const char *what = NULL, *why = NULL;
@@ -444,7 +447,7 @@ ruleset_decide(const struct dg_ruleset *rs, const struct dist_msg *m,
 		if ((unsigned)r->action > DG_DROP)
 			continue;
 		why = NULL;
-		if (rule_match(r, m, local, &what, &why)) {
+		if (rule_match(r, m, local, io_funs, &what, &why)) {
 			out->action = r->kind == DG_R_ALLOW_ALL ||
 			    r->kind == DG_R_PROFILE ? DG_ALLOW : r->action;
 			out->line = r->line;
@@ -459,6 +462,49 @@ ruleset_decide(const struct dg_ruleset *rs, const struct dist_msg *m,
 	return 0;
 }
 
+/*
+ * {allow, funs, [{io_reply, Module}]} (docs/FILTER.md 21): an io reply,
+ * {io_reply, ReplyAs, Reply}, sent to a pid or alias the local node
+ * disclosed to the peer (the group leader answering a request of the
+ * local node's own process), proven whole, every fun in it of Module.
+ * A remote shell's answers carry such funs (the line editor's parsed
+ * input, the shell's expand fun): they run on the local node only when
+ * the local code that asked calls them.
+ */
+static int
+io_funs_in(const struct dg_ruleset *rs, const struct dist_msg *m)
+{
+	const struct dg_rule *r;
+	int i, j;
+
+	if (!m->pl_io_reply || !m->pl_fun || m->pl_fun_mixed ||
+	    !m->disclosed || m->pl_state != PL_PROVEN || m->pl_partial ||
+	    (m->type != DG_T_SEND && m->type != DG_T_ALIAS_SEND))
+		return 0;
+	for (i = 0; rs != NULL && i < rs->nrules; i++) {
+		r = &rs->rules[i];
+		for (j = 0; r->kind == DG_R_FUNS && j < r->nio_mods; j++)
+			if (span_is(m->pl_fun_mod, r->io_mods[j]))
+				return 1;
+	}
+	return 0;
+}
+
+static int
+io_funs_allowed(const struct rules_policy *pol, const struct dist_msg *m)
+{
+	return (pol->peer != NULL && io_funs_in(&pol->peer->rules, m)) ||
+	    io_funs_in(pol->def_rules, m);
+}
+
+/* A funs rule without targets: funs pass everywhere. */
+static int
+funs_everywhere(const struct dg_rule *r)
+{
+	return r->kind == DG_R_FUNS && r->nnames == 0 && r->nmfas == 0 &&
+	    r->nio_mods == 0;
+}
+
 /* Does a funs rule of rs let m's funs through? */
 static int
 funs_in(const struct dg_ruleset *rs, const struct dist_msg *m)
@@ -466,11 +512,13 @@ funs_in(const struct dg_ruleset *rs, const struct dist_msg *m)
 	const struct dg_rule *r;
 	int i, j;
 
+	if (io_funs_in(rs, m))
+		return 1;
 	for (i = 0; rs != NULL && i < rs->nrules; i++) {
 		r = &rs->rules[i];
 		if (r->kind != DG_R_FUNS)
 			continue;
-		if (r->nnames == 0 && r->nmfas == 0)
+		if (funs_everywhere(r))
 			return 1;
 		if (r->nmfas > 0 && mfas_match(r, m))
 			return 1;
@@ -526,6 +574,8 @@ void
 rules_decide(const struct rules_policy *pol, const struct dist_msg *m,
     struct rules_verdict *out)
 {
+	int io_funs = io_funs_allowed(pol, m);
+
 	out->disconnect = 0;
 	out->reason = NULL;
 	out->code = 0;
@@ -536,7 +586,7 @@ rules_decide(const struct rules_policy *pol, const struct dist_msg *m,
 		return;
 	}
 	if (pol->peer != NULL && ruleset_decide(&pol->peer->rules, m,
-	    pol->local, out))
+	    pol->local, io_funs, out))
 		goto done;
 	switch (pol->def) {
 	case DG_DEF_ALLOW:
@@ -546,7 +596,8 @@ rules_decide(const struct rules_policy *pol, const struct dist_msg *m,
 		out->what = "default allow";
 		return;
 	case DG_DEF_RULES:
-		if (ruleset_decide(pol->def_rules, m, pol->local, out))
+		if (ruleset_decide(pol->def_rules, m, pol->local, io_funs,
+		    out))
 			goto done;
 		out->action = DG_DENY;
 		out->line = pol->def_line;
@@ -597,6 +648,9 @@ ruleset_needs(const struct dg_ruleset *rs)
 		    rs->rules[i].kind != DG_R_FUNS &&
 		    rs->rules[i].action == DG_ALLOW)
 			need |= DC_NEED_FUNS;
+		/* {io_reply, Module}: the io reply and its target seen */
+		if (rs->rules[i].kind == DG_R_FUNS && rs->rules[i].nio_mods > 0)
+			need |= DC_NEED_PIDSEND | DC_NEED_IDS | DC_NEED_FUNS;
 		if (rs->rules[i].kind != DG_R_PROFILE)
 			continue;
 		/* ping and global admit requests to system servers, which
@@ -618,8 +672,7 @@ all_funs(const struct dg_ruleset *rs)
 	int i;
 
 	for (i = 0; rs != NULL && i < rs->nrules; i++)
-		if (rs->rules[i].kind == DG_R_FUNS && rs->rules[i].nnames == 0 &&
-		    rs->rules[i].nmfas == 0)
+		if (funs_everywhere(&rs->rules[i]))
 			return 1;
 	return 0;
 }

@@ -116,7 +116,7 @@ funs_cover(const struct dg_ruleset *rs, const struct dg_mfa *x)
 		r = &rs->rules[i];
 		if (r->kind != DG_R_FUNS)
 			continue;
-		if (r->nnames == 0 && r->nmfas == 0)
+		if (r->nnames == 0 && r->nmfas == 0 && r->nio_mods == 0)
 			return 1;
 		for (j = 0; j < r->nmfas; j++)
 			if ((r->mfas[j].m == NULL || (x->m != NULL &&

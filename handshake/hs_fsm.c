@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "dg_flags.h"
 #include "hs_fsm.h"
 
@@ -133,6 +135,48 @@ lacks_required(struct hs_fsm *h)
 	    dflag_names(missing, names, sizeof(names)));
 }
 
+void
+hs_fsm_allow_dynamic(struct hs_fsm *h)
+{
+	h->dynamic_ok = 1;
+}
+
+/*
+ * ACC asked for a dynamic name (NAME_ME, spec 2.9: erl_call -R, a
+ * `-sname undefined@host` remote shell).  B would invent the name, and an
+ * atom with it, before anything is proven (spec 7.1.7); distguard gives
+ * the name instead, "dyn-<8 random hex>-<B's alive>@<ACC's host>", and
+ * a random creation, and B sees an ordinary static name.  The policy and
+ * the cookie are then those of that name ({peer, "dyn-*-app@*", ...}):
+ * a peer gains nothing it could not have by choosing such a name itself.
+ * From local sources only: the tools that ask for one run on the host.
+ */
+static enum hs_event
+assign_name(struct hs_fsm *h)
+{
+	struct hs_name_msg *a = &ACC(h)->name;
+	char name[sizeof(a->name.s)], alive[DG_MAX_NODE_BYTES + 1];
+	const char *why = NULL;
+	int n;
+
+	if (!h->dynamic_ok)
+		return fail(h, "handshake.bad_name", HS_ACC, "%s",
+		    "dynamic node names are given to local sources only");
+	snprintf(alive, sizeof(alive), "%s", h->expect);
+	alive[strcspn(alive, "@")] = '\0';
+	n = snprintf(name, sizeof(name), "dyn-%08x-%s@%s",
+	    (unsigned)randombytes_random(), alive, a->name.s);
+	if (n < 0 || (size_t)n >= sizeof(name) ||
+	    hs_check_node_name(name, (size_t)n, &why) != 0)
+		return fail(h, "handshake.bad_name", HS_ACC, "dynamic name "
+		    "for host %.128s: %s", a->name.s, why ? why : "too long");
+	memcpy(a->name.s, name, (size_t)n + 1);
+	a->name.len = (uint16_t)n;
+	/* 0..3 are the dynamic request and the old 2-bit creations. */
+	a->creation = 4 + randombytes_uniform(UINT32_MAX - 4);
+	return HS_EV_NONE;
+}
+
 static enum hs_event
 on_acc_name(struct hs_fsm *h, const uint8_t *body, size_t blen)
 {
@@ -141,6 +185,8 @@ on_acc_name(struct hs_fsm *h, const uint8_t *body, size_t blen)
 
 	if (hs_acc_name(ACC(h), body, blen, &e) != 0)
 		return leg_failed(h, HS_ACC, &e);
+	if (ACC(h)->dynamic && (ev = assign_name(h)) != HS_EV_NONE)
+		return ev;
 	if (h->remote == HS_ACC && (ev = lacks_required(h)) != HS_EV_NONE)
 		return ev;
 	h->st = HS_ADMIT;
@@ -316,9 +362,16 @@ hs_fsm_resolved(struct hs_fsm *h, const uint8_t *cookie, size_t len)
 	if (h->st != HS_RESOLVE || hs_leg_set_cookie(INI(h), cookie, len) != 0)
 		return fail(h, NULL, HS_NOBODY, "%s", "internal: resolved out of order");
 	/* INI's real name and creation; the flags both legs end on. */
-	if (h->i_status[0] != '\0')
+	if (h->i_status[0] != '\0' && ACC(h)->dynamic)
+		hs_acc_status_named(ACC(h));
+	else if (h->i_status[0] != '\0')
 		hs_acc_status(ACC(h), h->i_status);
-	hs_acc_challenge(ACC(h), h->common, c->creation, c->name.s, c->name.len);
+	/* A dynamic-name initiator keeps only the flags both sides offered
+	 * and checks that NAME_ME is one of them (OTP's dist_util
+	 * do_setnode): ACC is told it, B never is. */
+	hs_acc_challenge(ACC(h), h->common |
+	    (ACC(h)->dynamic ? DFLAG_NAME_ME : 0), c->creation, c->name.s,
+	    c->name.len);
 	h->st = HS_A_REPLY;
 	return HS_EV_NONE;
 }

@@ -107,11 +107,17 @@ struct hs_fsm {
 	struct hs_leg		leg[2];
 	uint64_t		common;		/* what both legs settle on */
 	char			i_status[16];	/* ok or ok_simultaneous */
+	/* ACC may ask for a dynamic name (NAME_ME): the glue allows it for
+	 * local sources only (docs/HANDSHAKE.md, "Dynamic names"). */
+	int			dynamic_ok;
 	struct hs_outcome	out;
 };
 
 void	hs_fsm_init(struct hs_fsm *, enum hs_order, uint64_t withhold,
 	    uint64_t require, const char *expect);
+/* Lets ACC ask for a dynamic name: distguard gives it one, never B
+ * (set before any input). */
+void	hs_fsm_allow_dynamic(struct hs_fsm *);
 /* Consumes whole messages from one leg's bytes; *consumed tells how many.
  * After HS_EV_UP, INI's bytes past *consumed are its first frames. */
 enum hs_event	hs_fsm_input(struct hs_fsm *, int leg, const uint8_t *, size_t,

@@ -110,9 +110,18 @@ hs_acc_name(struct hs_leg *l, const uint8_t *body, size_t blen,
 	if (hs_parse_send_name(body, blen, &l->name, &why) != 0)
 		return refuse(e, "handshake.malformed", "send_name: %s", why);
 	l->name.name.s[l->name.name.len] = '\0';
-	if (l->name.flags & DFLAG_NAME_ME)
-		return refuse(e, "handshake.bad_name",
-		    "dynamic node names are not mediated");
+	if (l->name.flags & DFLAG_NAME_ME) {
+		/* Only the host: whether a name is given out, and which, is
+		 * the sequencer's (hs_fsm.c, docs/HANDSHAKE.md). */
+		if (memchr(l->name.name.s, '@', l->name.name.len) != NULL ||
+		    l->name.name.len == 0 || l->name.name.len > HS_DYN_HOST_MAX)
+			return refuse(e, "handshake.bad_name", "dynamic name "
+			    "request: the host part must come alone, 1..%d "
+			    "bytes", HS_DYN_HOST_MAX);
+		l->dynamic = 1;
+		l->flags = dflag_expand(l->name.flags);
+		return 0;
+	}
 	if (hs_check_node_name(l->name.name.s, l->name.name.len, &why) != 0)
 		return refuse(e, "handshake.bad_name", "node name: %s", why);
 	l->flags = dflag_expand(l->name.flags);
@@ -123,6 +132,13 @@ void
 hs_acc_status(struct hs_leg *l, const char *text)
 {
 	emit(l, hs_put_status(OUT(l), text));
+}
+
+void
+hs_acc_status_named(struct hs_leg *l)
+{
+	emit(l, hs_put_status_named(OUT(l), l->name.name.s, l->name.name.len,
+	    l->name.creation));
 }
 
 void

@@ -25,6 +25,9 @@
 #include "dg.h"
 #include "hs_msg.h"
 
+/* A dynamic-name request's host part: room left for the name given out
+ * (hs_fsm.c) within hs_check_node_name's 255 characters. */
+#define HS_DYN_HOST_MAX	128
 #define HS_OUT_MAX	(2 * (2 + DG_MAX_HS_MSG))
 
 enum hs_role { HS_ACCEPTOR, HS_INITIATOR };
@@ -40,6 +43,9 @@ struct hs_leg {
 	int		 guard_reflection;	/* refuse to sign our own
 					 * challenges (a remote leg) */
 	struct hs_name_msg	name;	/* acceptor: its send_name */
+	/* acceptor: it asked for a dynamic name (NAME_ME); name holds its
+	 * host only until the sequencer assigns one (hs_fsm.c) */
+	int		 dynamic;
 	struct hs_challenge	chal;	/* initiator: its challenge */
 	uint64_t	 flags;		/* what it offered, expanded */
 	uint32_t	 mine;		/* the challenge we gave it */
@@ -60,6 +66,8 @@ void	hs_leg_wipe(struct hs_leg *);
 /* Acceptor. */
 int	hs_acc_name(struct hs_leg *, const uint8_t *, size_t, struct hs_leg_err *);
 void	hs_acc_status(struct hs_leg *, const char *text);
+/* 's' "named:" with the name and creation the acceptor was given. */
+void	hs_acc_status_named(struct hs_leg *);
 void	hs_acc_challenge(struct hs_leg *, uint64_t flags, uint32_t creation,
 	    const char *name, size_t len);
 int	hs_acc_reply(struct hs_leg *, const uint8_t *, size_t, struct hs_leg_err *);

@@ -812,6 +812,9 @@ session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 	    peer_sa(s));
 	hs_fsm_init(&s->hs->fsm, HS_INBOUND, s->conf->hs_withhold,
 	    s->conf->hs_require, alive);
+	/* erl_call -R and remote shells of the host ask for a name. */
+	if (s->local)
+		hs_fsm_allow_dynamic(&s->hs->fsm);
 	log_debug("conn %llu %s -> %s: accepted", (unsigned long long)s->id,
 	    s->peertext, alive);
 }

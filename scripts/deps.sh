@@ -4,7 +4,7 @@
 # and is missing.  Cheap when everything is present: it only tests files.
 # As root it runs apt-get; otherwise it prints the command to run.
 # `deps.sh interop` also installs what `make interop` needs on the host
-# (Elixir, debootstrap for the OTP 27 root).
+# (Elixir, rebar3, debootstrap for the OTP 27 and 29 roots).
 set -u
 
 missing=""
@@ -44,6 +44,8 @@ need /usr/bin/promtool prometheus
 if [ "${1:-}" = interop ]; then
 	need /usr/bin/elixir elixir
 	need /usr/bin/mix elixir
+	# tests/interop/t_rebar3.sh: rebar3 releases on the host's OTP
+	need /usr/bin/rebar3 rebar3
 	need /usr/sbin/debootstrap debootstrap
 	need /usr/bin/unshare util-linux
 	need /usr/bin/flock util-linux

@@ -174,22 +174,11 @@ r=$(timeout -k 2 50 python3 "$ROOT/tests/interop/pty_drive.py" 40 \
 echo "$r" | grep . | tail -n 6 | sed 's/^/# remote: /'
 check "remote_prompt [ops->release$X] (bin/app remote shows the release node's prompt iex(app@$HOST)1>)" \
     grep -q "iex(app@$HOST)1>" <<<"$r"
-if [ "$EXV" = 29 ]; then
-	# KNOWN GAP (README, "An Elixir release behind distguard"): from Elixir
-	# 1.20 on OTP 29 the shell's reply to the release node, an io_reply
-	# from the rem- node's group, carries a fun of IEx.Evaluator (the
-	# parsed input); the code guard denies it, and no narrow rule can let
-	# it through yet (it needs a funs rule by fun module, in filter/).
-	# This row checks exactly that: nothing evaluated, the filter.code
-	# alert for a fun sent to a pid by the rem- node.  When the filter
-	# gains that rule and the README uses it, it becomes "remote" again.
-	check "remote_eval_gap [ops->release$X] (KNOWN GAP: not evaluated, the io_reply carrying IEx.Evaluator's fun denied by the code guard, filter.code)" \
-	    eval '[ ! -e "$T/remote_marker" ] &&
-		grep -q "\"filter.code\".*\"peer\":\"rem-[0-9a-f]*-app@$HOST\".*a fun in the payload of a send to a pid" "$ALERTS"'
-else
-	check "remote [ops->release$X] (bin/app remote evaluated on app@$HOST: $(cat "$T/remote_marker" 2>/dev/null))" \
-	    [ "$(cat "$T/remote_marker" 2>/dev/null)" = "app@$HOST" ]
-fi
+# Elixir 1.20 on OTP 29: the shell's line editor runs on the rem- node and
+# answers the release node's get_until with funs of IEx.Evaluator in an
+# io_reply, which the README's {allow, funs, [{io_reply, ...}]} admits.
+check "remote [ops->release$X] (bin/app remote evaluated on app@$HOST: $(cat "$T/remote_marker" 2>/dev/null))" \
+    [ "$(cat "$T/remote_marker" 2>/dev/null)" = "app@$HOST" ]
 check "remote_hidden [ops->release$X] (the rem-XXXX-app node came up through distguard)" \
     grep -q "rem-[0-9a-f]*-app@$HOST -> app@$HOST: up" "$T/dg.log"
 check "release_alive [ops->release$X] (the release node survived its ops sessions)" kill -0 "$PID_app"

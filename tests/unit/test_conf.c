@@ -768,7 +768,8 @@ test_guard_forms(void)
 	    "{limits, [{atoms, 500}]}.\n"
 	    "{handler, spawn_request, top_handler}.\n"
 	    "{peer, \"a@*\", [{allow, send, disclosed}, {allow, funs},\n"
-	    "   {allow, funs, [gateway, {lists, map, 2}, {m, '_', '_'}]}],\n"
+	    "   {allow, funs, [gateway, {lists, map, 2}, {m, '_', '_'},\n"
+	    "     {io_reply, 'Elixir.IEx.Evaluator'}]}],\n"
 	    "   [{atoms, 20}, {handler, spawn_request, h}]}.\n"
 	    "{peer, \"b@*\", [allow_all], [{atoms, infinity}]}.\n"
 	    "{node, \"n@*\", [{handler, spawn_request, node_h}]}.\n", &e);
@@ -791,6 +792,10 @@ test_guard_forms(void)
 	CHECK_EQ(r[2].nnames, 1);
 	CHECK_EQ(r[2].nmfas, 2);
 	CHECK(r[2].mfas[1].f == NULL && r[2].mfas[1].arity == -1);
+	CHECK_EQ(r[2].nio_mods, 1);
+	CHECK(r[2].nio_mods == 1 &&
+	    strcmp(r[2].io_mods[0], "Elixir.IEx.Evaluator") == 0);
+	CHECK_EQ(r[1].nio_mods, 0);
 	CHECK_EQ(c->top.peers[0].atoms, 20);
 	CHECK(strcmp(c->top.peers[0].handler, "h") == 0);
 	CHECK_EQ(c->top.peers[1].atoms, -1);
@@ -804,8 +809,12 @@ test_guard_forms(void)
 	    "{peer, \"e@*\", [ping], [{handler, reg_send, m}]}.\n"
 	    "{handler, spawn_request, a}.\n"
 	    "{handler, spawn_request, b}.\n"
-	    "{limits, [{atoms, -1}]}.\n", &e);
+	    "{limits, [{atoms, -1}]}.\n"
+	    "{peer, \"f@*\", [{allow, funs, [{io_reply, '_'}]}]}.\n"
+	    "{peer, \"g@*\", [{allow, funs, [{io_request, m}]}]}.\n", &e);
 	CHECK(c == NULL);
+	CHECK(has(&e, 9, "{io_reply, Module}"));
+	CHECK(has(&e, 10, "{io_reply, Module}"));
 	CHECK(has(&e, 1, "funs rules only allow"));
 	CHECK(has(&e, 2, "only {allow, Type, disclosed}"));
 	CHECK(has(&e, 3, "non-empty list"));

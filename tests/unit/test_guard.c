@@ -239,7 +239,7 @@ test_fun_where(void)
 	CHECK_EQ(decode(fr, &m, DC_NEED_FUNS), 0);
 	CHECK(m.pl_fun);
 	dist_fun_where(&m, where, sizeof(where));
-	CHECK(strcmp(where, "the payload of a send to gateway") == 0);
+	CHECK(strcmp(where, "the payload of a send to gateway (a fun of erl_eval)") == 0);
 }
 
 /* ---- rules ------------------------------------------------------------- */
@@ -374,6 +374,98 @@ test_disclosed_rule(void)
 	rules_decide(&pol, &m, &v);
 	CHECK_EQ(v.action, DG_DENY);
 	CHECK(v.reason == NULL);
+}
+
+/* SEND {2, '', ToPid} with {Tag, ReplyAs, {ok, Fun of mod1[, Fun of mod2]}} */
+static const uint8_t *
+io_reply_with_funs(const char *tag, const char *mod1, const char *mod2)
+{
+	frame_start();
+	tb_tuple(3);
+	tb_int(2);
+	tb_atom("");
+	tb_pid("b@h");
+	wr_u8(&w, 131);
+	tb_tuple(3);
+	tb_atom(tag);
+	tb_ref("b@h");
+	tb_tuple(mod2 != NULL ? 3 : 2);
+	tb_atom("ok");
+	tb_fun_of(PEER, mod1, 1);
+	if (mod2 != NULL)
+		tb_export(mod2, "f", 1);
+	return frame_end();
+}
+
+/* {allow, funs, [{io_reply, Module}]} (docs/FILTER.md 21): funs of that
+ * module in an io reply to a disclosed pid, under replies; nothing else. */
+static void
+test_io_reply_funs(void)
+{
+	static char *mods[] = { "Elixir.IEx.Evaluator" };
+	struct dg_rule rules[2] = {
+		{ .kind = DG_R_PROFILE, .action = DG_ALLOW,
+		  .profile = DG_PROFILE_REPLIES, .line = 2 },
+		{ .kind = DG_R_FUNS, .action = DG_ALLOW, .io_mods = mods,
+		  .nio_mods = 1, .line = 3 },
+	};
+	struct rules_policy pol;
+	struct rules_verdict v;
+	struct dist_msg m;
+	const uint8_t *fr;
+
+	/* replies alone: the fun is refused */
+	one_peer(rules, 1, 0);
+	(void)rules_resolve(&conf, NULL, "p@h", &pol);
+	fr = io_reply_with_funs("io_reply", mods[0], NULL);
+	CHECK_EQ(decode(fr, &m, pol.needs), 0);
+	m.disclosed = 1;
+	rules_decide(&pol, &m, &v);
+	CHECK_EQ(v.action, DG_DENY);
+	CHECK_EQ(v.code, 1);
+
+	/* with the io_reply target: allowed, and the funs rule alone is not
+	 * a funs-everywhere rule */
+	one_peer(rules, 2, 0);
+	(void)rules_resolve(&conf, NULL, "p@h", &pol);
+	CHECK(pol.needs & DC_NEED_FUNS);
+	CHECK(pol.needs & DC_NEED_PIDSEND);
+	CHECK_EQ(decode(fr, &m, pol.needs), 0);
+	CHECK_EQ(m.pl_io_reply, 1);
+	CHECK(span_eq(m.pl_fun_mod, "Elixir.IEx.Evaluator"));
+	m.disclosed = 1;
+	rules_decide(&pol, &m, &v);
+	CHECK_EQ(v.action, DG_ALLOW);
+	CHECK_EQ(rules_funs_allowed(&pol, &m), 1);
+	/* to a pid the node never disclosed: refused */
+	m.disclosed = 0;
+	rules_decide(&pol, &m, &v);
+	CHECK_EQ(v.action, DG_DENY);
+	/* a fun of another module: refused */
+	fr = io_reply_with_funs("io_reply", "erl_eval", NULL);
+	CHECK_EQ(decode(fr, &m, pol.needs), 0);
+	m.disclosed = 1;
+	rules_decide(&pol, &m, &v);
+	CHECK_EQ(v.action, DG_DENY);
+	CHECK_EQ(v.code, 1);
+	/* the right module, with a second fun of another: refused */
+	fr = io_reply_with_funs("io_reply", mods[0], "os");
+	CHECK_EQ(decode(fr, &m, pol.needs), 0);
+	CHECK_EQ(m.pl_fun_mixed, 1);
+	m.disclosed = 1;
+	rules_decide(&pol, &m, &v);
+	CHECK_EQ(v.action, DG_DENY);
+	/* not an io reply: refused */
+	fr = io_reply_with_funs("io_request", mods[0], NULL);
+	CHECK_EQ(decode(fr, &m, pol.needs), 0);
+	CHECK_EQ(m.pl_io_reply, 0);
+	m.disclosed = 1;
+	rules_decide(&pol, &m, &v);
+	CHECK_EQ(v.action, DG_DENY);
+	/* and a spawn carrying a fun of that module is no io reply */
+	fr = erpc_map_with_fun();
+	CHECK_EQ(decode(fr, &m, pol.needs), 0);
+	CHECK_EQ(rules_funs_allowed(&pol, &m), 0);
 }
 
 /* A payload judged on its first bytes (past the window, or streaming):
@@ -620,6 +712,7 @@ main(void)
 	RUN(test_code_guard);
 	RUN(test_allow_all_exempt);
 	RUN(test_disclosed_rule);
+	RUN(test_io_reply_funs);
 	RUN(test_prefix);
 	RUN(test_rewrite_spawn);
 	RUN(test_rewrite_erpc);	/* and rex */

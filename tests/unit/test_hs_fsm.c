@@ -609,6 +609,69 @@ t_name_me(void)
 	CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.bad_name") == 0);
 }
 
+/*
+ * A local source may ask for a dynamic name (erl_call -R, a remote
+ * shell): distguard gives it "dyn-<hex>-b@<its host>" and a creation of
+ * its own, B gets an ordinary static send_name, P gets "named:" with
+ * the same name and creation, then B's challenge.
+ */
+static void
+t_name_me_given(void)
+{
+	uint8_t m[4096];
+	struct rig g;
+	struct hs_name_msg nm;
+	struct hs_status st;
+	const uint8_t *b[4];
+	size_t bl[4], n, used;
+	const char *why, *given;
+
+	rig_init(&g);
+	hs_fsm_allow_dynamic(&g.h);
+	n = m_send_name(m, (F_CNODE & ~DFLAG_PUBLISHED) | DFLAG_NAME_ME, 0,
+	    "host");
+	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_ADMIT);
+	given = hs_fsm_name(&g.h, HS_ACC);
+	CHECK(given != NULL && strncmp(given, "dyn-", 4) == 0 &&
+	    strlen(given) == strlen("dyn-12345678-b@host") &&
+	    strcmp(given + 12, "-b@host") == 0);
+	CHECK(hs_fsm_creation(&g.h, HS_ACC) > 3);
+	CHECK_EQ(hs_fsm_admit(&g.h, (const uint8_t *)P_COOKIE,
+	    strlen(P_COOKIE)), HS_EV_CONNECT);
+	CHECK_EQ(hs_fsm_connected(&g.h), HS_EV_NONE);
+	drain(&g);
+	CHECK_EQ(split(g.to_b, g.to_b_len, b, bl, 4), 1);
+	CHECK_EQ(hs_parse_send_name(b[0], bl[0], &nm, &why), 0);
+	CHECK(nm.name.len == strlen(given) &&
+	    memcmp(nm.name.s, given, nm.name.len) == 0);
+	CHECK_EQ(nm.flags & DFLAG_NAME_ME, 0);
+	CHECK_EQ(nm.creation, hs_fsm_creation(&g.h, HS_ACC));
+	n = m_status(m, "ok");
+	CHECK_EQ(feed(&g, 0, m, n, &used), HS_EV_NONE);
+	n = m_challenge(m, F_OTP25, B_CHAL, B_CRE, B_NAME);
+	CHECK_EQ(resolved(&g, feed(&g, 0, m, n, &used)), HS_EV_NONE);
+	CHECK_EQ(split(g.to_p, g.to_p_len, b, bl, 4), 2);
+	CHECK_EQ(hs_parse_status(b[0], bl[0], &st, &why), 0);
+	CHECK_EQ(st.named, 1);
+	CHECK(st.name.len == strlen(given) &&
+	    memcmp(st.name.s, given, st.name.len) == 0);
+	CHECK_EQ(st.creation, hs_fsm_creation(&g.h, HS_ACC));
+	CHECK(bl[1] > 0 && b[1][0] == 'N');
+	{
+		struct hs_challenge c;
+
+		CHECK_EQ(hs_parse_challenge(b[1], bl[1], &c, &why), 0);
+		CHECK(c.flags & DFLAG_NAME_ME);
+	}
+	/* A name part with the host is refused, as is an empty host. */
+	rig_init(&g);
+	hs_fsm_allow_dynamic(&g.h);
+	n = m_send_name(m, F_CNODE | DFLAG_NAME_ME, 0, P_NAME);
+	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_FAIL);
+	CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.bad_name") == 0);
+	CHECK_EQ(g.to_b_len, 0);
+}
+
 static void
 t_bad_names(void)
 {
@@ -1538,6 +1601,7 @@ main(void)
 	RUN(t_extra_required_flag);
 	RUN(t_old_send_name);
 	RUN(t_name_me);
+	RUN(t_name_me_given);
 	RUN(t_bad_names);
 	RUN(t_b_refuses);
 	RUN(t_b_refuses_incompatible);
