@@ -207,7 +207,7 @@ profile_ping(const struct dist_msg *m, const char **why)
 		return 1;
 	if ((m->type == DG_T_SEND || m->type == DG_T_ALIAS_SEND) &&
 	    m->pl_reply && !m->pl_partial)
-		return pid_send_ok(m, why);
+		return pid_send_ok(m, 0, why);
 	if (!is_reg_send_to(m, "net_kernel"))
 		return 0;
 	if (m->is_auth)
