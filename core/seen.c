@@ -27,6 +27,7 @@ struct seen_entry {
 	unsigned	 profiles;	/* profiles that admitted every one */
 	uint8_t		 type;
 	uint8_t		 all_disclosed;
+	uint8_t		 fun;
 	uint16_t	 llen, plen, tlen;
 	char		 key[];		/* local, peer, target (no NULs) */
 };
@@ -76,7 +77,7 @@ entry_is(const struct seen_entry *e, uint64_t h, enum dg_type type,
 
 static struct seen_entry *
 entry_new(uint64_t h, enum dg_type type, const char *key, size_t llen,
-    size_t plen, size_t tlen, unsigned profiles, int disclosed, double now)
+    size_t plen, size_t tlen, unsigned profiles, unsigned flags, double now)
 {
 	struct seen_entry *e = malloc(sizeof(*e) + llen + plen + tlen);
 
@@ -90,7 +91,7 @@ entry_new(uint64_t h, enum dg_type type, const char *key, size_t llen,
 	e->tlen = (uint16_t)tlen;
 	memcpy(e->key, key, llen + plen + tlen);
 	e->profiles = profiles;
-	e->all_disclosed = disclosed != 0;
+	e->all_disclosed = (flags & SEEN_F_DISCLOSED) != 0;
 	e->first = now;
 	return e;
 }
@@ -98,7 +99,7 @@ entry_new(uint64_t h, enum dg_type type, const char *key, size_t llen,
 int
 seen_note(struct seen *s, const char *local, const char *peer,
     enum dg_type type, const char *target, size_t tlen,
-    enum seen_kind kind, unsigned profiles, int disclosed, double now)
+    enum seen_kind kind, unsigned profiles, unsigned flags, double now)
 {
 	char key[SEEN_KEY_MAX + 1];
 	size_t llen = strlen(local), plen = strlen(peer), i;
@@ -131,7 +132,7 @@ seen_note(struct seen *s, const char *local, const char *peer,
 		return -1;
 	}
 	if ((e = entry_new(h, type, key, llen, plen, tlen, profiles,
-	    disclosed, now)) == NULL) {
+	    flags, now)) == NULL) {
 		s->dropped++;
 		return -1;
 	}
@@ -140,8 +141,10 @@ seen_note(struct seen *s, const char *local, const char *peer,
 count:
 	e->n[kind]++;
 	e->profiles &= profiles;
-	if (!disclosed)
+	if (!(flags & SEEN_F_DISCLOSED))
 		e->all_disclosed = 0;
+	if (flags & SEEN_F_FUN)
+		e->fun = 1;
 	e->last = now;
 	return e->n[kind] == 1;
 }
@@ -186,11 +189,11 @@ seen_render(const struct seen *s, size_t *len)
 		put_escaped(&b, e->key + e->llen, e->plen);
 		dg_text_printf(&b, "\t%s\t", conf_type_name((enum dg_type)e->type));
 		put_escaped(&b, e->key + e->llen + e->plen, e->tlen);
-		dg_text_printf(&b, "\t%llu\t%llu\t%llu\t%u\t%d\t%.0f\t%.0f\n",
+		dg_text_printf(&b, "\t%llu\t%llu\t%llu\t%u\t%d\t%d\t%.0f\t%.0f\n",
 		    (unsigned long long)e->n[SEEN_ALLOWED],
 		    (unsigned long long)e->n[SEEN_WOULD_DENY],
 		    (unsigned long long)e->n[SEEN_DENIED], e->profiles,
-		    e->all_disclosed, e->first, e->last);
+		    e->all_disclosed, e->fun, e->first, e->last);
 	}
 	if (b.p == NULL)
 		return NULL;

@@ -138,5 +138,10 @@ int	rules_test_msg(struct dist_msg *m, const char *type,
 int	rules_warnings(const struct dg_conf *conf,
 	    void (*warn)(void *arg, int line, const char *msg), void *arg);
 
+/* For `distguard suggest`: why allowing sends to `name`, or running
+ * m:f/arity, is risky (an OTP server; os:cmd, the erlang:apply family,
+ * and the rest of `check`'s list), or NULL. */
+const char	*rules_risky_name(const char *name);
+const char	*rules_risky_mfa(const char *m, const char *f, int arity);
 
 #endif

@@ -23,6 +23,13 @@ int	cmd_test(int argc, char **argv);
  * --help.  Returns the exit status (0, 1 on failure, 2 on a usage error).
  */
 int	cmd_link_is(const char *cmd);
+
+/*
+ * `distguard suggest [-c FILE] [--node N] [--since T]` (core/suggest.c):
+ * prints the smallest policy that allows what the running daemon saw.
+ * Returns 0, 1 when the daemon or its answer fails, 2 on a usage error.
+ */
+int	cmd_suggest(int argc, char **argv);
 int	cmd_link(int argc, char **argv);
 
 #endif

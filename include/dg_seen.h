@@ -26,6 +26,10 @@ enum seen_kind {
 	SEEN_DENIED		/* refused (enforce, or a protection) */
 };
 
+/* seen_note's flags */
+#define SEEN_F_DISCLOSED	0x01	/* to a pid the node disclosed to the peer */
+#define SEEN_F_FUN		0x02	/* the code guard refused a fun in it */
+
 struct seen;
 
 struct seen	*seen_new(void);
@@ -34,21 +38,21 @@ void		 seen_free(struct seen *);
 /*
  * Counts one message.  target[0..tlen): a registered name, "M:F/A", or
  * empty (a pid or an alias).  profiles: the built-in profiles that would
- * have admitted it (rules_profiles_of); disclosed: it targets a pid the
- * local node disclosed to the peer.  now: wall-clock seconds.  Returns 1
+ * have admitted it (rules_profiles_of); flags: SEEN_F_*.  now: wall-clock seconds.  Returns 1
  * when it is the first of its key counted as `kind`, 0 when not, -1 when
  * its key is not kept (the table is full).
  */
 int	seen_note(struct seen *, const char *local, const char *peer,
 	    enum dg_type type, const char *target, size_t tlen,
-	    enum seen_kind kind, unsigned profiles, int disclosed, double now);
+	    enum seen_kind kind, unsigned profiles, unsigned flags, double now);
 
 /*
  * The control socket's "seen" answer (malloc'd, *len set; NULL when out
  * of memory): a first line "# seen N of SEEN_MAX, dropped D", then one
  * line per key, tab-separated: local, peer, type, target (bytes outside
  * 0x21..0x7e and '%' written %XX; "-" for none), allowed, would_deny,
- * denied, profiles (bit mask), all disclosed (0/1), first and last
+ * denied, profiles (bit mask), all disclosed (0/1), a fun refused by the
+ * code guard (0/1), first and last
  * seen (Unix seconds).
  */
 char	*seen_render(const struct seen *, size_t *len);

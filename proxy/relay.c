@@ -660,7 +660,7 @@ msg_target(const struct dist_msg *m, char *buf, size_t len)
  * Returns seen_note's answer. */
 static int
 note_seen(const struct leg *src, const struct dist_msg *m,
-    enum seen_kind kind)
+    enum seen_kind kind, int code)
 {
 	char target[600];
 	size_t n;
@@ -669,7 +669,8 @@ note_seen(const struct leg *src, const struct dist_msg *m,
 		return -1;
 	n = msg_target(m, target, sizeof(target));
 	return seen_note(src->s->d->seen, src->other->name, src->name,
-	    m->type, target, n, kind, rules_profiles_of(m), m->disclosed,
+	    m->type, target, n, kind, rules_profiles_of(m),
+	    (m->disclosed ? SEEN_F_DISCLOSED : 0) | (code ? SEEN_F_FUN : 0),
 	    ev_now(src->s->d->loop));
 }
 
@@ -840,12 +841,13 @@ judge(struct leg *src, int rc, const struct dist_msg *m, const char *why,
 	rules_decide(&g->pol, m, &v);
 	if (v.audit) {
 		s->row->would_deny[m->type]++;
-		alert_would_deny(src, m, &v, note_seen(src, m, SEEN_WOULD_DENY));
+		alert_would_deny(src, m, &v, note_seen(src, m, SEEN_WOULD_DENY,
+		    v.code));
 		return DF_FORWARD;
 	}
 	s->row->verdict[m->type][v.action]++;
 	(void)note_seen(src, m, v.action == DG_ALLOW ? SEEN_ALLOWED :
-	    SEEN_DENIED);
+	    SEEN_DENIED, v.code);
 	if (v.action == DG_ALLOW)
 		return DF_FORWARD;
 	alert_denied(src, m, &v);
