@@ -159,11 +159,8 @@ parse_seen(struct sg *g, char *text, const char *node, double since)
 	char *line, *next;
 	int n = 0;
 
-	for (line = text; *line != '\0'; line = next)
-		if ((next = strchr(line, '\n')) != NULL)
-			n++, line = next + 1;
-		else
-			break;
+	for (line = text; (next = strchr(line, '\n')) != NULL; line = next + 1)
+		n++;
 	if ((g->rows = calloc((size_t)n + 1, sizeof(*g->rows))) == NULL)
 		return -1;
 	if (strncmp(text, "# seen ", 7) != 0 ||
