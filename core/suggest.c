@@ -266,16 +266,17 @@ atom_text(const char *s, char *out, size_t len)
 	return 0;
 }
 
-/* "M:F/A" into the three parts, as atoms ready to print. */
+/* "M:F/A" into the three parts: m and f as atoms ready to print, mb and
+ * fb as they are (each buffer len bytes). */
 static int
-mfa_split(const char *t, char *m, char *f, size_t len, int *arity)
+mfa_split(const char *t, char *m, char *f, size_t len, int *arity,
+    char *mb, char *fb)
 {
 	const char *colon = strchr(t, ':'), *slash = strrchr(t, '/');
-	char mb[300], fb[300];
 
 	if (colon == NULL || slash == NULL || slash < colon ||
-	    (size_t)(colon - t) >= sizeof(mb) ||
-	    (size_t)(slash - colon - 1) >= sizeof(fb))
+	    (size_t)(colon - t) >= len ||
+	    (size_t)(slash - colon - 1) >= len)
 		return -1;
 	memcpy(mb, t, (size_t)(colon - t));
 	mb[colon - t] = '\0';
@@ -322,16 +323,16 @@ static void
 row_rules(const struct sg_row *r, uint64_t cnt, struct sg_line *lines,
     int *n, int max)
 {
-	char text[SG_LINE_MAX], a[700], m[300], f[300];
+	char text[SG_LINE_MAX], a[700], m[300], f[300], mb[300], fb[300];
 	const char *tn = conf_type_name((enum dg_type)r->type), *risk = NULL;
 	int arity;
 
 	if (r->target[0] != '\0' && r->type == DG_T_SPAWN_REQUEST) {
-		if (mfa_split(r->target, m, f, sizeof(m), &arity) == -1)
+		if (mfa_split(r->target, m, f, sizeof(m), &arity, mb, fb) == -1)
 			return;
 		snprintf(text, sizeof(text), "{allow, spawn_request, [{%s, %s, "
 		    "%d}]}", m, f, arity);
-		line_add(lines, n, max, text, cnt, rules_risky_mfa(m, f,
+		line_add(lines, n, max, text, cnt, rules_risky_mfa(mb, fb,
 		    arity));
 		if (r->fun) {
 			snprintf(text, sizeof(text), "{allow, funs, [{%s, %s, "

@@ -296,6 +296,11 @@ rules_risky_mfa(const char *m, const char *f, int arity)
 		return "runs a shell command";
 	if (strcmp(m, "erlang") == 0 && strcmp(f, "apply") == 0)
 		return "the erlang:apply family: runs any function";
+	/* What Elixir's release helpers run: code given as text, a shell. */
+	if ((strcmp(m, "Elixir.Kernel.CLI") == 0 &&
+	    strcmp(f, "rpc_eval") == 0) || strcmp(m, "Elixir.IEx") == 0 ||
+	    strcmp(m, "shell") == 0 || strcmp(m, "erl_eval") == 0)
+		return "evaluates the code it is given (a remote shell, rpc)";
 	return risky_of(&x) != NULL ? "runs the code, or the command, it is "
 	    "given" : NULL;
 }

@@ -17,10 +17,10 @@
 # 4. Under the suggested policy the catalogue's attacks from the same peer
 #    are denied: os:cmd through rex and through erpc, erpc:cast of
 #    fun erlang:halt/0; b lives.
-# Elixir release helpers (rpc-XXXX-app@host) are left to the interop
-# suite; the pattern they collapse to is checked here with crafted names
-# in the unit test (tests/unit/test_suggest.c is not there: see the
-# report) - here through a peer named rpc-1a2b-app.
+# Where mix is installed, a mix release (rapp) runs as a protected node
+# too, and its `bin/rapp rpc` and `bin/rapp remote` (helpers named
+# rpc-XXXX-rapp@host and rem-XXXX-rapp@host) are part of the battery;
+# without mix that part is skipped and says so (not counted as a pass).
 . "$(dirname "$0")/lib.sh"
 # The peers are stock nodes standing in for peers of other hosts.
 DG_EGRESS=off
@@ -34,6 +34,43 @@ dg_start || exit 1
 node_start b -eval 'dgaudit:serve(), dgotp:watch()' || exit 1
 wait_for "$T/b.log" "^state 2 " 10 || not_ok "b: its watcher runs"
 pids0=$(state_field 3); atoms0=$(state_field 4)
+
+# ---- a mix release, protected, with its rpc and remote helpers -------------
+MIX=0
+if command -v mix >/dev/null 2>&1; then
+	if (cd "$T" && HOME="$T" MIX_HOME="$T/.mix" timeout 60 mix new rapp >/dev/null 2>&1 &&
+	    cd rapp && HOME="$T" MIX_HOME="$T/.mix" MIX_ENV=prod timeout 120 mix release --quiet >/dev/null 2>&1); then
+		MIX=1
+	else
+		not_ok "mix release of a new project"
+	fi
+else
+	echo "# mix not installed: the release's rpc and remote are left to the interop suite"
+fi
+REL="$T/rapp/_build/prod/rel/rapp/bin/rapp"
+ERL_DIST="-start_epmd false -epmd_port $EPMD_PORT -kernel inet_dist_use_interface {127,0,0,1} -kernel inet_dist_listen_min $NBASE inet_dist_listen_max $((NBASE + 99))"
+rel() {	# rel ARGS...: the release's script, our cookie and EPMD; the helpers stock
+	RELEASE_COOKIE=$COOKIE RELEASE_NODE=rapp ELIXIR_ERL_OPTIONS="$ERL_DIST" \
+	    timeout -k 2 30 "$REL" "$@"
+}
+if [ $MIX = 1 ]; then
+	RELEASE_COOKIE=$COOKIE RELEASE_NODE=rapp RELEASE_MODE=interactive \
+	    ELIXIR_ERL_OPTIONS="$ERL_DIST -epmd_module distguard_epmd -pa $EBIN" \
+	    timeout -k 2 150 "$REL" start > "$T/rapp.log" 2>&1 &
+	PIDS+=("$!")
+	wait_for "$T/dg.log" "node rapp registered" 30 || not_ok "the release registered"
+fi
+rel_battery() {	# rel_battery LABEL
+	[ $MIX = 1 ] || return 0
+	local r
+	r=$(rel rpc 'IO.puts("rpc #{node()}")' 2>&1)
+	check "$1: the release's rpc runs ($(tail -n 1 <<<"$r"))" grep -q "^rpc rapp@$HOST" <<<"$r"
+	# IEx ignores --remsh without a terminal: script(1) gives it one.
+	r=$( (sleep 4; printf 'IO.puts("remote #{node()}")\r'; sleep 3) |
+	    RELEASE_COOKIE=$COOKIE RELEASE_NODE=rapp ELIXIR_ERL_OPTIONS="$ERL_DIST" \
+	    timeout -k 2 12 script -qec "$REL remote" /dev/null 2>&1)
+	check "$1: the release's remote runs" grep -q "remote rapp@$HOST" <<<"$r"
+}
 
 # would_deny: the sum of the counts `distguard stats` prints
 would_deny() { "$DG" stats -c "$CONF" 2>/dev/null |
@@ -52,6 +89,7 @@ battery() {	# battery NODE-NAME LABEL: runs it, one check per step
 # ---- 1. the battery in audit mode ------------------------------------------
 wd0=$(would_deny)
 battery a "audit"
+rel_battery "audit" 1
 wd1=$(would_deny)
 check "would_deny counts moved ($wd0 -> $wd1)" [ "$wd1" -gt "$wd0" ]
 check "stats json has would_deny" grep -q '"would_deny":[1-9]' <<<"$("$DG" stats -c "$CONF" --json)"
@@ -84,6 +122,12 @@ check "the suggestion names dgt_gs with a count" grep -q "{allow, reg_send, \[dg
 check "the suggestion names erlang:node/0" grep -q "{allow, spawn_request, \[{erlang, node, 0}\]}" "$T/suggested.conf"
 check "the suggestion marks an OTP server's name as risky" grep -q "\[pg\]}.*RISKY" "$T/suggested.conf"
 check "the release helper collapses to rpc-*-app@*" grep -q '{peer, "rpc-\*-app@\*"' "$T/suggested.conf"
+if [ $MIX = 1 ]; then
+	check "the release's helpers collapse to rpc-*-rapp@* and rem-*-rapp@*" \
+	    grep -q '{peer, "rem-\*-rapp@\*"' "$T/suggested.conf"
+	check "the release's rpc_eval is marked risky" \
+	    grep -q "rpc_eval, 1}\]}.*RISKY" "$T/suggested.conf"
+fi
 check "what a protection refused is not suggested" grep -q "not suggested: .* refused spawn_request" "$T/suggested.conf"
 check "no allow_all, no {allow, spawn_request} without MFAs" \
     not grep -q "allow_all\|{allow, spawn_request}" "$T/suggested.conf"
@@ -96,6 +140,7 @@ check "reload with the suggested policy" grep -q reloaded <<<"$("$DG" reload -c 
 den0=$(grep -c '"filter.denied"\|"filter.code"' "$ALERTS")
 wd2=$(would_deny)
 battery a "enforce, suggested"
+rel_battery "enforce, suggested" 2
 sleep 0.5
 den1=$(grep -c '"filter.denied"\|"filter.code"' "$ALERTS")
 check "the battery under the suggested policy: 0 denials ($den0 -> $den1)" [ "$den1" -eq "$den0" ]
