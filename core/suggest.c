@@ -63,6 +63,7 @@ struct sg {
 	int		 ngroups;
 	uint64_t	 dropped;
 	int		 kept;
+	FILE		*out;
 };
 
 static void
@@ -488,12 +489,12 @@ fold_hosts(struct sg *g, struct sg_line *la, struct sg_line *lb, int max)
 
 /* "text," padded, then the comment. */
 static void
-print_rule(const struct sg_line *l, int last)
+print_rule(FILE *out, const struct sg_line *l, int last)
 {
 	char buf[SG_LINE_MAX + 2];
 
 	snprintf(buf, sizeof(buf), "%s%s", l->text, last ? "" : ",");
-	printf("        %-48s %% %llu message%s%s%s\n", buf,
+	fprintf(out, "        %-48s %% %llu message%s%s%s\n", buf,
 	    (unsigned long long)l->n, l->n == 1 ? "" : "s",
 	    l->risk ? "; RISKY: " : "", l->risk ? l->risk : "");
 }
@@ -508,7 +509,7 @@ print_denied(const struct sg *g, const struct sg_group *x)
 
 		if (r->n[SEEN_DENIED] == 0)
 			continue;
-		printf("        %% not suggested: %llu refused %s%s%s (from "
+		fprintf(g->out, "        %% not suggested: %llu refused %s%s%s (from "
 		    "%s)\n", (unsigned long long)r->n[SEEN_DENIED],
 		    conf_type_name((enum dg_type)r->type),
 		    r->target[0] ? " to " : "", r->target, r->peer);
@@ -532,7 +533,7 @@ print_policy(struct sg *g, struct sg_line *lines, int max)
 	char esc[1200];
 	int i, j, k, n, first_peer;
 
-	printf("%% distguard suggest: the smallest policy that allows what "
+	fprintf(g->out, "%% distguard suggest: the smallest policy that allows what "
 	    "the daemon saw\n%% (%d distinct messages kept of %d; %llu not "
 	    "kept past the bound).\n%% Counts are messages; RISKY marks what "
 	    "to review before enforcing.\n", g->kept, SEEN_MAX,
@@ -545,7 +546,7 @@ print_policy(struct sg *g, struct sg_line *lines, int max)
 		if (strpbrk(local, "\"\\") != NULL || atom_text(local, esc,
 		    sizeof(esc)) == -1)
 			continue;
-		printf("{node, \"%s\", [\n", local);
+		fprintf(g->out, "{node, \"%s\", [\n", local);
 		first_peer = 1;
 		for (j = i; j < g->ngroups; j++) {
 			struct sg_group *x = &g->groups[j];
@@ -557,26 +558,25 @@ print_policy(struct sg *g, struct sg_line *lines, int max)
 				continue;
 			n = group_lines(g, x, lines, max);
 			if (n == 0) {
-				printf("    %% peer \"%s\": nothing allowed "
+				fprintf(g->out, "    %% peer \"%s\": nothing allowed "
 				    "seen\n", x->pattern);
 				print_denied(g, x);
 				continue;
 			}
-			printf("%s    {peer, \"%s\", [\n", first_peer ? "" :
+			fprintf(g->out, "%s    {peer, \"%s\", [\n", first_peer ? "" :
 			    ",\n", x->pattern);
 			first_peer = 0;
 			for (k = 0; k < n; k++)
-				print_rule(&lines[k], k == n - 1);
+				print_rule(g->out, &lines[k], k == n - 1);
 			print_denied(g, x);
-			printf("    ]}");
+			fprintf(g->out, "    ]}");
 		}
-		printf("%s]}.\n", first_peer ? "" : "\n");
+		fprintf(g->out, "%s]}.\n", first_peer ? "" : "\n");
 	}
 }
 
-/* Builds and prints the policy from the daemon's answer. */
-static int
-suggest_from(char *text, const char *node, double since)
+int
+suggest_from(char *text, const char *node, double since, FILE *out)
 {
 	struct sg g;
 	struct sg_line *lines, *lb;
@@ -584,6 +584,7 @@ suggest_from(char *text, const char *node, double since)
 	int i, max, rc = 0;
 
 	memset(&g, 0, sizeof(g));
+	g.out = out;
 	if (parse_seen(&g, text, node, since) == -1) {
 		fprintf(stderr, "distguard suggest: the daemon's answer is not "
 		    "a table of what was seen\n");
@@ -708,7 +709,7 @@ cmd_suggest(int argc, char **argv)
 		free(text);
 		return 1;
 	}
-	rc = suggest_from(text, node, since);
+	rc = suggest_from(text, node, since, stdout);
 	free(text);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dg_test.h"
+#include "dg_cmd.h"
 #include "dg_conf.h"
 #include "dg_seen.h"
 #include "dist_ctl.h"
@@ -326,6 +327,114 @@ test_seen_table(void)
 	seen_free(s);
 }
 
+/* suggest_from on a table, its output in *text (malloc'd). */
+static int
+suggest(const char *table, const char *node, double since, char **text)
+{
+	char *in = strdup(table);
+	size_t len = 0;
+	FILE *out;
+	int rc;
+
+	*text = NULL;
+	if (in == NULL || (out = open_memstream(text, &len)) == NULL) {
+		free(in);
+		return -1;
+	}
+	rc = suggest_from(in, node, since, out);
+	fclose(out);
+	free(in);
+	return rc;
+}
+
+static void
+conf_err(void *arg, const char *file, int line, const char *msg)
+{
+	(*(int *)arg)++;
+	printf("  %s:%d: %s\n", file, line, msg);
+}
+
+static void
+test_suggest(void)
+{
+	static const char table[] =
+	    "# seen 12 of 4096, dropped 0\n"
+	    "b@h\ta@h\treg_send\tdgt_gs\t0\t3\t0\t0\t0\t0\t1\t2\n"
+	    "b@h\ta@h\tmonitor\tdgt_gs\t0\t3\t0\t0\t0\t0\t1\t2\n"
+	    "b@h\ta@h\tmonitor\tnet_kernel\t0\t2\t0\t1\t0\t0\t1\t2\n"
+	    "b@h\ta@h\tspawn_request\tos:cmd/1\t0\t1\t0\t0\t0\t0\t1\t2\n"
+	    "b@h\ta@h\treg_send\trex\t4\t0\t0\t0\t0\t0\t1\t2\n"
+	    "b@h\ta@h\treg_send\tWeird%20'Name\t0\t1\t0\t0\t0\t0\t1\t2\n"
+	    "b@h\ta@h\tsend\t-\t0\t1\t0\t0\t0\t1\t1\t2\n"
+	    "b@h\trpc-1a2b-app@h\tspawn_request\terlang:node/0\t0\t1\t0\t0\t0\t0\t1\t2\n"
+	    "b@h\trpc-ffff-app@h2\tspawn_request\terlang:node/0\t0\t1\t0\t0\t0\t0\t1\t2\n"
+	    "b@h\tc1@h3\tlink\t-\t0\t1\t0\t0\t1\t0\t1\t2\n"
+	    "b@h\tc2@h3\tlink\t-\t0\t1\t0\t0\t1\t0\t1\t2\n"
+	    "b@h\tx@h\tspawn_request\terlang:halt/0\t0\t0\t5\t0\t0\t0\t1\t2\n";
+	struct dist_msg m;
+	struct dg_conf *conf;
+	char *text, *bad;
+	int nerr = 0;
+
+	CHECK_EQ(suggest(table, NULL, 0, &text), 0);
+	CHECK(text != NULL);
+	if (text == NULL)
+		return;
+	CHECK(strstr(text, "{node, \"b@h\", [\n") != NULL);
+	CHECK(strstr(text, "        ping,") != NULL);
+	CHECK(strstr(text, "{allow, reg_send, [dgt_gs]},") != NULL);
+	CHECK(strstr(text, "% 6 messages\n") != NULL);	/* send + monitor */
+	CHECK(strstr(text, "{allow, spawn_request, [{os, cmd, 1}]},") != NULL);
+	CHECK(strstr(text, "RISKY: runs a shell command") != NULL);
+	CHECK(strstr(text, "[rex]},") != NULL);
+	CHECK(strstr(text, "RISKY: an OTP server") != NULL);
+	CHECK(strstr(text, "['Weird \\'Name']") != NULL);
+	CHECK(strstr(text, "{allow, send},") != NULL);
+	CHECK(strstr(text, "{allow, funs}") != NULL);
+	/* Both release helpers, of two hosts, in one pattern. */
+	CHECK(strstr(text, "{peer, \"rpc-*-app@*\"") != NULL);
+	CHECK(strstr(text, "rpc-1a2b") == NULL);
+	/* Two nodes of one host with the same rules. */
+	CHECK(strstr(text, "{peer, \"*@h3\"") != NULL);
+	CHECK(strstr(text, "{allow, link, disclosed}") != NULL);
+	CHECK(strstr(text, "not suggested: 5 refused spawn_request to "
+	    "erlang:halt/0") != NULL);
+	CHECK(strstr(text, "allow_all") == NULL);
+	/* It loads as it is, and allows what was seen, not more. */
+	conf = conf_load_text("suggested", text, strlen(text), conf_err,
+	    &nerr);
+	CHECK(conf != NULL && nerr == 0);
+	if (nerr != 0)
+		printf("%s", text);
+	if (conf != NULL) {
+		CHECK_EQ(rules_resolve(conf, "b@h", "a@h", &pol), 1);
+		m = reg_send("dgt_gs");
+		decide(&m);
+		CHECK_EQ(vd.action, DG_ALLOW);
+		m = reg_send("other");
+		decide(&m);
+		CHECK_EQ(vd.action, DG_DENY);
+		CHECK_EQ(rules_resolve(conf, "b@h", "rpc-9999-app@h", &pol), 1);
+		CHECK_EQ(rules_resolve(conf, "b@h", "x@h", &pol), 0);
+		CHECK_EQ(rules_resolve(conf, "b@h", "c3@h3", &pol), 1);
+		conf_unref(conf);
+	}
+	free(text);
+	/* --node and --since leave out what they do not match. */
+	CHECK_EQ(suggest(table, "z@*", 0, &text), 0);
+	CHECK(text != NULL && strstr(text, "{node,") == NULL);
+	free(text);
+	CHECK_EQ(suggest(table, NULL, 3, &text), 0);
+	CHECK(text != NULL && strstr(text, "{peer,") == NULL);
+	free(text);
+	/* Not a table. */
+	CHECK_EQ(suggest("unknown command\n", NULL, 0, &bad), 1);
+	free(bad);
+	CHECK_EQ(suggest("# seen 1 of 4096, dropped 0\nb@h\ta@h\tbogus\t-\t"
+	    "1\t0\t0\t0\t0\t0\t1\t2\n", NULL, 0, &bad), 1);
+	free(bad);
+}
+
 int
 main(void)
 {
@@ -335,5 +444,6 @@ main(void)
 	RUN(test_protections_kept);
 	RUN(test_profiles_of);
 	RUN(test_seen_table);
+	RUN(test_suggest);
 	return TEST_DONE();
 }
