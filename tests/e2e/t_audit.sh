@@ -16,7 +16,8 @@
 #    again: every step passes, no denial.
 # 4. Under the suggested policy the catalogue's attacks from the same peer
 #    are denied: os:cmd through rex and through erpc, erpc:cast of
-#    fun erlang:halt/0; b lives.
+#    fun erlang:halt/0, a fun past the part of a message judged (which
+#    audit mode forwarded, alerting); b lives.
 # Where mix is installed, a mix release (rapp) runs as a protected node
 # too, and its `bin/rapp rpc` and `bin/rapp remote` (helpers named
 # rpc-XXXX-rapp@host and rem-XXXX-rapp@host) are part of the battery;
@@ -99,6 +100,13 @@ check "filter.would_deny names erpc's MFA" \
     grep -q '"filter.would_deny".*spawn_request mfa erlang:node/0\|"filter.would_deny".*spawn_request to erlang:node/0' "$ALERTS"
 check "nothing from a was denied in audit mode" \
     not grep -q '"filter.denied".*"node":"a@\|"filter.code".*"node":"a@' "$ALERTS"
+# The code guard past the part judged (the relay's walk): audited too.
+FUNMSG='{echo, Node} ! {self(), {binary:copy(<<9>>, 100000), fun(X) -> X end}},
+    receive {echo, _} -> arrived after 5000 -> timeout end'
+r=$(node_eval a "$FUNMSG")
+check "audit: a fun 100 KB into a message arrives ($(tail -n 1 <<<"$r"))" [ "$(tail -n 1 <<<"$r")" = arrived ]
+check "audit: filter.would_deny names the fun past the part judged" \
+    grep -q '"filter.would_deny".*"node":"a@.*a fun past the part' "$ALERTS"
 # An Elixir release helper's name: collapsed by suggest.
 r=$(node_eval rpc-1a2b-app "pong = net_adm:ping(Node), erpc:call(Node, erlang, node, [])")
 check "a release helper's ping and erpc pass in audit mode" [ "$(tail -n 1 <<<"$r")" = "b@$HOST" ]
@@ -157,6 +165,9 @@ r=$(node_eval a "erpc:cast(Node, fun erlang:halt/0), timer:sleep(1000), ok")
 sleep 1
 check "erpc:cast(N, fun erlang:halt/0) is denied" \
     grep -q '"filter.\(denied\|code\)".*"node":"a@.*spawn_request.*erlang:apply/2\|"filter.\(denied\|code\)".*"node":"a@.*fun' "$ALERTS"
+r=$(node_eval a "$FUNMSG")
+check "enforce: the same fun past the part judged does not arrive ($(tail -n 1 <<<"$r"))" [ "$(tail -n 1 <<<"$r")" = timeout ]
+check "enforce: filter.code names it" grep -q '"filter.code".*"node":"a@.*a fun past the part' "$ALERTS"
 b_unharmed "Kernel pid terminated\\|eheap_alloc"
 
 done_tests
