@@ -77,6 +77,7 @@ static unsigned long	 would_deny;
 static void
 note(const struct dist_msg *m, const struct rules_verdict *v)
 {
+	static struct seen_entry *last;	/* one (local, peer) here */
 	char target[600];
 	size_t n = 0;
 
@@ -92,7 +93,8 @@ note(const struct dist_msg *m, const struct rules_verdict *v)
 		    sizeof(target) - 1;
 		memcpy(target, m->name.p, n);
 	}
-	(void)seen_note(seen, "b@localhost", "a@localhost", m->type, target, n,
+	(void)seen_note(seen, &last, "b@localhost", "a@localhost", m->type,
+	    target, n,
 	    v->audit ? SEEN_WOULD_DENY : v->action == DG_ALLOW ? SEEN_ALLOWED :
 	    SEEN_DENIED, rules_profiles_of(m), m->disclosed ? SEEN_F_DISCLOSED :
 	    0, 1.0);

@@ -97,17 +97,26 @@ entry_new(uint64_t h, enum dg_type type, const char *key, size_t llen,
 }
 
 int
-seen_note(struct seen *s, const char *local, const char *peer,
-    enum dg_type type, const char *target, size_t tlen,
+seen_note(struct seen *s, struct seen_entry **last, const char *local,
+    const char *peer, enum dg_type type, const char *target, size_t tlen,
     enum seen_kind kind, unsigned profiles, unsigned flags, double now)
 {
 	char key[SEEN_KEY_MAX + 1];
-	size_t llen = strlen(local), plen = strlen(peer), i;
+	size_t llen, plen, i;
 	struct seen_entry *e;
 	uint64_t h;
 
-	if (s == NULL || llen > DG_MAX_NODE_BYTES || plen > DG_MAX_NODE_BYTES ||
-	    tlen > 1000)
+	if (s == NULL || tlen > 1000)
+		return -1;
+	/* The connection's last key again (a stream of sends to one name):
+	 * its local and peer are the cache's by contract. */
+	if (last != NULL && (e = *last) != NULL && e->type == (uint8_t)type &&
+	    e->tlen == tlen &&
+	    memcmp(e->key + e->llen + e->plen, target, tlen) == 0)
+		goto count;
+	llen = strlen(local);
+	plen = strlen(peer);
+	if (llen > DG_MAX_NODE_BYTES || plen > DG_MAX_NODE_BYTES)
 		return -1;
 	memcpy(key, local, llen);
 	memcpy(key + llen, peer, plen);
@@ -122,7 +131,7 @@ seen_note(struct seen *s, const char *local, const char *peer,
 		if (e == NULL)
 			break;
 		if (entry_is(e, h, type, key, llen, plen, tlen))
-			goto count;
+			goto found;
 	}
 	if (s->n >= SEEN_MAX) {
 		if (s->dropped++ == 0)
@@ -138,6 +147,9 @@ seen_note(struct seen *s, const char *local, const char *peer,
 	}
 	s->slot[i] = e;
 	s->n++;
+found:
+	if (last != NULL)
+		*last = e;
 count:
 	e->n[kind]++;
 	e->profiles &= profiles;

@@ -31,6 +31,7 @@ enum seen_kind {
 #define SEEN_F_FUN		0x02	/* the code guard refused a fun in it */
 
 struct seen;
+struct seen_entry;
 
 struct seen	*seen_new(void);
 void		 seen_free(struct seen *);
@@ -38,11 +39,15 @@ void		 seen_free(struct seen *);
 /*
  * Counts one message.  target[0..tlen): a registered name, "M:F/A", or
  * empty (a pid or an alias).  profiles: the built-in profiles that would
- * have admitted it (rules_profiles_of); flags: SEEN_F_*.  now: wall-clock seconds.  Returns 1
+ * have admitted it (rules_profiles_of); flags: SEEN_F_*.  last: NULL, or
+ * the caller's cache of the key it noted last, for one (local, peer) pair
+ * only (a connection's): a message of the same type and target then costs
+ * a compare, no hash.  Entries live as long as the table.  now: wall-clock seconds.  Returns 1
  * when it is the first of its key counted as `kind`, 0 when not, -1 when
  * its key is not kept (the table is full).
  */
-int	seen_note(struct seen *, const char *local, const char *peer,
+int	seen_note(struct seen *, struct seen_entry **last, const char *local,
+	    const char *peer,
 	    enum dg_type type, const char *target, size_t tlen,
 	    enum seen_kind kind, unsigned profiles, unsigned flags, double now);
 

@@ -668,7 +668,8 @@ note_seen(const struct leg *src, const struct dist_msg *m,
 	if (src->s->d->seen == NULL)
 		return -1;
 	n = msg_target(m, target, sizeof(target));
-	return seen_note(src->s->d->seen, src->other->name, src->name,
+	return seen_note(src->s->d->seen, &src->other->guard->seen_last,
+	    src->other->name, src->name,
 	    m->type, target, n, kind, rules_profiles_of(m),
 	    (m->disclosed ? SEEN_F_DISCLOSED : 0) | (code ? SEEN_F_FUN : 0),
 	    ev_now(src->s->d->loop));
