@@ -5,14 +5,14 @@
  * over bytes already in memory.  A benchmark, not a test: it trusts its
  * inputs (a capture from tests/vectors and frames it builds itself).
  *
- *   micro VECTOR_DIR [SECONDS] [PASSES] [WORKLOAD] [on | off]
+ *   micro VECTOR_DIR [SECONDS] [PASSES] [WORKLOAD] [on | off | audit]
  *
  * Three workloads, each replayed until SECONDS have passed (default 2), or
  * exactly PASSES times when PASSES > 0 (for callgrind, where time means
  * nothing), and only WORKLOAD when it is given; each twice, with the code
  * guard and the atom budget on (the benchmark's a@ peer) and off (g@: the
  * same rules, {allow, funs} and {atoms, infinity}), or only as the last
- * argument says:
+ * argument says (audit: instead, the cost of audit mode, run_audit):
  *   capture   the a2b direction of VECTOR_DIR/dist1.a2b.bin after its
  *             handshake: ping, global sync, erpc, links, monitors, a
  *             gen_server call, an alias send and a 200 KiB fragmented
@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "dg_flags.h"
+#include "dg_seen.h"
 #include "atombook.h"
 #include "disclose.h"
 #include "dist_ctl.h"
@@ -52,6 +53,11 @@ static const char conf_text[] =
     "    {allow, spawn_request, [{erlang, node, 0}]},\n"
     "    {deny, spawn_request, [{os, cmd, '_'}]}, {allow, funs}],\n"
     "    [{atoms, infinity}]}.\n"
+    "{peer, \"u@*\", [ping, global, replies,\n"
+    "    {allow, reg_send, [bench_sink, bench_echo, bench_ctl]},\n"
+    "    {allow, spawn_request, [{erlang, node, 0}]},\n"
+    "    {deny, spawn_request, [{os, cmd, '_'}]}], [{mode, audit}]}.\n"
+    "{node, \"l@*\", [{mode, audit}]}.\n"
     "{default, deny}.\n";
 
 /*
@@ -60,6 +66,39 @@ static const char conf_text[] =
  * them once the frame is let through; here at once).
  */
 static struct atombook	book;
+
+/* The daemon's table of what was seen (core/seen.c), noted per decision
+ * as proxy/relay.c does, when `seen` is on. */
+static struct seen	*seen;
+static int		 seen_on;
+static unsigned long	 would_deny;
+
+/* relay.c's note_seen: the target's text, the profiles, the note. */
+static void
+note(const struct dist_msg *m, const struct rules_verdict *v)
+{
+	static struct seen_entry *last;	/* one (local, peer) here */
+	char target[600];
+	size_t n = 0;
+
+	if (m->type == DG_T_SPAWN_REQUEST && m->via != VIA_NONE) {
+		int k = snprintf(target, sizeof(target), "%.*s:%.*s/%d",
+		    (int)m->exec_m.len, (const char *)m->exec_m.p,
+		    (int)m->exec_f.len, (const char *)m->exec_f.p,
+		    m->exec_arity);
+		n = k < 0 ? 0 : (size_t)k < sizeof(target) ? (size_t)k :
+		    sizeof(target) - 1;
+	} else if (m->has_name) {
+		n = m->name.len < sizeof(target) ? m->name.len :
+		    sizeof(target) - 1;
+		memcpy(target, m->name.p, n);
+	}
+	(void)seen_note(seen, &last, "b@localhost", "a@localhost", m->type,
+	    target, n,
+	    v->audit ? SEEN_WOULD_DENY : v->action == DG_ALLOW ? SEEN_ALLOWED :
+	    SEEN_DENIED, rules_profiles_of(m), m->disclosed ? SEEN_F_DISCLOSED :
+	    0, 1.0);
+}
 
 static void
 on_atom(void *arg, const uint8_t *a)
@@ -239,7 +278,11 @@ pass(const struct workload *w, const struct rules_policy *pol,
 				m.disclosed = disclose_has(&disclosed, NULL, &m);
 			rules_decide(pol, &m, &v);
 			sink += (unsigned long)v.action;
-			verdict = v.action == DG_ALLOW ? DF_FORWARD : DF_DROP;
+			if (seen_on)
+				note(&m, &v);
+			would_deny += (unsigned long)v.audit;
+			verdict = v.action == DG_ALLOW || v.audit ? DF_FORWARD :
+			    DF_DROP;
 			(*decisions)++;
 		}
 		if (f.kind == DF_FRAG_FIRST || f.kind == DF_FRAG_CONT) {
@@ -261,13 +304,14 @@ pass(const struct workload *w, const struct rules_policy *pol,
 }
 
 static int
-run(const struct workload *w, const struct rules_policy *pol, double secs,
-    long passes)
+run_as(const struct workload *w, const struct rules_policy *pol, double secs,
+    long passes, const char *label)
 {
 	unsigned long frames = 0, decisions = 0;
 	double t0, t;
 	long n = 0;
 
+	would_deny = 0;
 	t0 = now();
 	do {
 		if (pass(w, pol, &frames, &decisions) == -1)
@@ -276,9 +320,44 @@ run(const struct workload *w, const struct rules_policy *pol, double secs,
 		t = now() - t0;
 	} while (passes > 0 ? n < passes : t < secs);
 	printf("micro %-8s guards %-3s passes %ld frames %lu decisions %lu "
-	    "seconds %.3f ns_per_decision %.1f decisions_per_s %.0f\n", w->name,
-	    pol->needs & DC_NEED_FUNS ? "on" : "off", n, frames,
-	    decisions, t, t * 1e9 / (double)decisions, (double)decisions / t);
+	    "seconds %.3f ns_per_decision %.1f decisions_per_s %.0f", w->name,
+	    label != NULL ? label : pol->needs & DC_NEED_FUNS ? "on" : "off",
+	    n, frames, decisions, t, t * 1e9 / (double)decisions,
+	    (double)decisions / t);
+	if (label != NULL)
+		printf(" would_deny %lu", would_deny);
+	printf("\n");
+	return 0;
+}
+
+static int
+run(const struct workload *w, const struct rules_policy *pol, double secs,
+    long passes)
+{
+	return run_as(w, pol, secs, passes, NULL);
+}
+
+/*
+ * What audit mode costs (issue 22): each workload judged by the a@ rules
+ * without the seen table (the code before), with it (enforce now), the
+ * same rules in audit mode (u@), and {default, deny} in audit mode (l@
+ * with a peer no entry names,
+ * every message a would_deny: a node learning its policy).
+ */
+static int
+run_audit(const struct workload *w, const struct rules_policy *pol,
+    const struct rules_policy *pol_audit, const struct rules_policy *learn,
+    double secs, long passes)
+{
+	seen_on = 0;
+	if (run_as(w, pol, secs, passes, "enforce") == -1)
+		return -1;
+	seen_on = 1;
+	if (run_as(w, pol, secs, passes, "enforce+seen") == -1 ||
+	    run_as(w, pol_audit, secs, passes, "audit") == -1 ||
+	    run_as(w, learn, secs, passes, "audit-deny") == -1)
+		return -1;
+	seen_on = 0;
 	return 0;
 }
 
@@ -287,14 +366,14 @@ main(int argc, char **argv)
 {
 	char path[1024];
 	struct dg_conf *conf;
-	struct rules_policy pol, pol_off;
+	struct rules_policy pol, pol_off, pol_audit, pol_learn;
 	struct workload w[3];
 	uint8_t *raw, *rs, *big;
 	size_t len, off, rslen, biglen;
 	uint64_t flags;
 	double secs = argc > 2 ? atof(argv[2]) : 2.0;
 	long passes = argc > 3 ? atol(argv[3]) : 0;
-	const char *only = argc > 4 ? argv[4] : NULL;
+	const char *only = argc > 4 && argv[4][0] != '\0' ? argv[4] : NULL;
 	const char *guards = argc > 5 ? argv[5] : NULL;	/* on | off */
 	int i;
 
@@ -316,6 +395,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "micro: a@localhost not admitted\n");
 		return 1;
 	}
+	if (rules_resolve(conf, "b@localhost", "u@localhost", &pol_audit) != 1 ||
+	    rules_resolve(conf, "l@localhost", "z@localhost", &pol_learn) != 1 ||
+	    !pol_audit.audit || !pol_learn.audit ||
+	    (seen = seen_new()) == NULL) {
+		fprintf(stderr, "micro: the audit policies do not resolve\n");
+		return 1;
+	}
 	atombook_init(&book);
 	/* distguard withholds the atom cache on both legs. */
 	flags &= ~DFLAG_DIST_HDR_ATOM_CACHE;
@@ -330,7 +416,14 @@ main(int argc, char **argv)
 	    sizeof(struct df_dir), sizeof(struct hs_io));
 	/* Each workload with the guards on (the a@ peer), then off (g@):
 	 * the same rules otherwise. */
-	for (i = 0; i < 3; i++)
+	for (i = 0; guards != NULL && strcmp(guards, "audit") == 0 && i < 3;
+	    i++)
+		if ((only == NULL || strcmp(only, w[i].name) == 0) &&
+		    run_audit(&w[i], &pol, &pol_audit, &pol_learn, secs,
+		    passes) == -1)
+			return 1;
+	for (i = 0; i < 3 && (guards == NULL || strcmp(guards, "audit") != 0);
+	    i++)
 		if ((only == NULL || strcmp(only, w[i].name) == 0) &&
 		    ((guards == NULL || strcmp(guards, "on") == 0 ?
 		    run(&w[i], &pol, secs, passes) : 0) == -1 ||
@@ -342,5 +435,6 @@ main(int argc, char **argv)
 	free(raw);
 	free(rs);
 	free(big);
+	seen_free(seen);
 	return 0;
 }

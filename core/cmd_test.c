@@ -236,6 +236,11 @@ cmd_test(int argc, char **argv)
 		dist_fun_where(&m, where, sizeof(where));
 		printf(", code guard: a fun in %s", where);
 	}
+	/* Audit mode (docs/FILTER.md 22): what the relay does with it. */
+	if (v.audit)
+		printf("; audit mode: forwarded, counted as would_deny");
+	else if (v.guard && pol.audit)
+		printf("; refused in audit mode too: it protects the node");
 	if (plen > 0)
 		printf("; atoms %u (budget %lld)", idset_count(&atoms),
 		    (long long)pol.atoms);

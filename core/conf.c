@@ -79,6 +79,7 @@ static const struct keyword keywords[] = {
 	{ "local_guard",	e_local_guard,	1, 0 },
 	{ "local_users",	e_local_users,	1, 0 },
 	{ "metrics",		e_metrics,	1, 0 },
+	{ "mode",		e_mode,		0, 1 },
 	{ "node",		e_node,		0, 0 },
 	{ "node_cookie",	e_node_cookie,	0, 0 },
 	{ "peer",		e_peer,		0, 1 },

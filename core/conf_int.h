@@ -113,6 +113,8 @@ void	e_default(struct loader *L, const struct et_node *t,
     struct dg_scope *s);
 void	e_handler(struct loader *L, const struct et_node *t,
     struct dg_scope *s);
+void	e_mode(struct loader *L, const struct et_node *t,
+	    struct dg_scope *s);
 void	e_peer(struct loader *L, const struct et_node *t, struct dg_scope *s);
 void	free_scope(struct dg_scope *s);
 void	overlay_free(struct dg_conf *c);

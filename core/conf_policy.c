@@ -555,6 +555,39 @@ e_handler(struct loader *L, const struct et_node *t, struct dg_scope *s)
 		s->handler_line = t->line;
 }
 
+/* audit | enforce, for {mode, M}.  Returns 0 and sets *out, or -1. */
+static int
+get_mode(struct loader *L, const struct et_node *v, enum dg_mode *out)
+{
+	if (et_is_atom(v, "audit"))
+		*out = DG_MODE_AUDIT;
+	else if (et_is_atom(v, "enforce"))
+		*out = DG_MODE_ENFORCE;
+	else {
+		lerr(L, v->line, "mode must be audit or enforce");
+		return -1;
+	}
+	return 0;
+}
+
+/* {mode, audit | enforce} as an entry: for the peers of the scope whose
+ * own entry names no mode (docs/FILTER.md 22). */
+void
+e_mode(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	if (t->nkids != 2) {
+		lerr(L, t->line, "mode takes {mode, audit | enforce}");
+		return;
+	}
+	if (s->mode != DG_MODE_UNSET) {
+		lerr(L, t->line, "mode given twice in this scope (first on "
+		    "line %d)", s->mode_line);
+		return;
+	}
+	if (get_mode(L, et_elem(t, 1), &s->mode) == 0)
+		s->mode_line = t->line;
+}
+
 /* {peer, Pattern, [Rule]} or {peer, Pattern, [Rule], [{disconnect, B}]}. */
 void
 e_peer(struct loader *L, const struct et_node *t, struct dg_scope *s)
@@ -602,10 +635,13 @@ e_peer(struct loader *L, const struct et_node *t, struct dg_scope *s)
 			    &p->atoms);
 		else if (et_is_tagged(o, "handler", 3))
 			(void)get_handler(L, o, &p->handler);
+		else if (et_is_tagged(o, "mode", 2))
+			(void)get_mode(L, et_elem(o, 1), &p->mode);
 		else
 			lerr(L, o->line, "unknown peer option %s (known: "
 			    "{disconnect, true | false}, {atoms, N}, "
-			    "{handler, spawn_request, Module})",
+			    "{handler, spawn_request, Module}, "
+			    "{mode, audit | enforce})",
 			    et_show(o, buf, sizeof(buf)));
 	}
 }

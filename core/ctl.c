@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl.c - the control socket: a Unix stream socket that answers one
- * command per connection ("stats", "stats json", "reload",
+ * command per connection ("stats", "stats json", "seen", "reload",
  * "grant\tPEER\tSECONDS\tREASON\tRULES", "grants", "revoke ID") and
  * closes.  Local administration only; nothing on the network reaches it.
  * Reads are bounded and deadlined like every other input.
@@ -9,7 +9,7 @@
  * Who may do what is the kernel's word: the peer's credentials
  * (SO_PEERCRED, SO_PEERGROUPS), never the socket's mode alone.  root and
  * {control_users} / {control_group} may change things (reload, grant,
- * revoke); {control_read_group} may read (stats, grants).  The daemon's
+ * revoke); {control_read_group} may read (stats, grants, seen).  The daemon's
  * own user, once it has dropped to it, may read but never change: any
  * process of that user could otherwise grant itself [allow_all].
  *
@@ -37,6 +37,7 @@
 #include "dg_log.h"
 #include "dg_outq.h"
 #include "dg_privdrop.h"
+#include "dg_seen.h"
 #include "dg_stats.h"
 
 /* A grant line carries RULES and a reason. */
@@ -212,6 +213,13 @@ cc_command(struct ctl_conn *c)
 		if ((text = stats_render(d->stats, c->line[5] != '\0',
 		    &len)) == NULL) {
 			log_warnx("control: out of memory: connection closed");
+			cc_free(c);
+			return;
+		}
+		cc_answer(c, text, len);
+	} else if (strcmp(c->line, "seen") == 0) {
+		/* What the rules judged, for `distguard suggest` (read). */
+		if ((text = seen_render(d->seen, &len)) == NULL) {
 			cc_free(c);
 			return;
 		}

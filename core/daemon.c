@@ -25,6 +25,7 @@
 #include "dg_metrics.h"
 #include "dg_notify.h"
 #include "dg_privdrop.h"
+#include "dg_seen.h"
 #include "dg_stats.h"
 #include "epmd/epmd_srv.h"
 #include "epmd/localguard.h"
@@ -326,6 +327,7 @@ daemon_run(const char *path, int verbose)
 	d.bans = bans_new(d.conf->ban_failures, d.conf->ban_window,
 	    d.conf->ban_duration);
 	d.stats = stats_new();
+	d.seen = seen_new();
 	d.hs_sources = srccount_new();
 	d.link_sources = srccount_new();
 	d.est_sources = srccount_new();
@@ -389,6 +391,7 @@ out:
 	if (d.epmd != NULL)
 		epmd_srv_stop(d.epmd);
 	stats_free(d.stats);
+	seen_free(d.seen);
 	srccount_free(d.hs_sources);
 	srccount_free(d.link_sources);
 	srccount_free(d.est_sources);

@@ -31,6 +31,8 @@ usage(FILE *f)
 	    "  test   -c FILE [--node LOCAL] PEER TYPE [TARGET]\n"
 	    "                              what the rules decide for one message\n"
 	    "  stats  [-c FILE] [--json]   counters of the running daemon\n"
+	    "  suggest [-c FILE] [--node N] [--since T]\n"
+	    "                              a policy allowing what the daemon saw\n"
 	    "  reload [-c FILE]            make the running daemon reload\n"
 	    "  grant  [-c FILE] PEER RULES --for DURATION --reason TEXT\n"
 	    "                              temporary rules for a peer (break-glass)\n"
@@ -72,6 +74,25 @@ cmd_help(const char *cmd)
 		return "usage: distguard stats [-c FILE] [--json]\n"
 		    "Prints the counters of the daemon running with that configuration\n"
 		    "(per local node and peer: verdicts per type, frames, bytes).\n";
+	if (strcmp(cmd, "suggest") == 0)
+		return "usage: distguard suggest [-c FILE] [--node N] [--since T]\n"
+		    "Prints, in the configuration's syntax, the smallest policy that\n"
+		    "would have allowed what the running daemon saw (its table of\n"
+		    "distinct local node, peer, type and target: allowed and\n"
+		    "would_deny messages, in enforce and audit mode): a {node} scope\n"
+		    "per local node, a {peer} entry per peer or peer pattern (Elixir's\n"
+		    "rpc-XXXX-app@host helpers as rpc-*-app@*; the nodes of one host\n"
+		    "with the same rules as *@host), built-in profiles where the\n"
+		    "traffic is a profile's, else exact names and MFAs.  Each line's\n"
+		    "comment gives its count; RISKY marks rex, os:cmd, the\n"
+		    "erlang:apply family, OTP servers' names and broad types.\n"
+		    "--node N keeps the local nodes matching the pattern N; --since T\n"
+		    "(90s, 15m, 2h, 1d) what was last seen that recently.  The table\n"
+		    "holds 4096 keys; past that new keys are not kept (the header\n"
+		    "says how many).  `distguard check` accepts the output as is;\n"
+		    "review it, then use it with {mode, enforce}.  Reads the\n"
+		    "control socket: root, {control_users}, {control_group} and\n"
+		    "{control_read_group} may.\n";
 	if (strcmp(cmd, "reload") == 0)
 		return "usage: distguard reload [-c FILE]\n"
 		    "Asks the running daemon to reload its configuration.  A bad file\n"
@@ -343,6 +364,8 @@ main(int argc, char **argv)
 		return cmd_ctl(argc - 1, argv + 1, "stats");
 	if (strcmp(cmd, "reload") == 0)
 		return cmd_ctl(argc - 1, argv + 1, "reload");
+	if (strcmp(cmd, "suggest") == 0)
+		return cmd_suggest(argc - 1, argv + 1);
 	if (strcmp(cmd, "grant") == 0)
 		return cmd_grant(argc - 1, argv + 1);
 	if (strcmp(cmd, "grants") == 0)

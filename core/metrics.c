@@ -73,6 +73,7 @@ struct pair {
 	const char	*peer;		/* the remote */
 	int		 egress;	/* direction: the node dialled */
 	uint64_t	 verdict[DG_T_COUNT][3];
+	uint64_t	 would_deny[DG_T_COUNT];	/* audit mode */
 	uint64_t	 invalid, replies;
 	uint64_t	 frames_in, bytes_in, frames_out, bytes_out;
 };
@@ -82,9 +83,11 @@ pair_add(struct pair *p, const struct stats_row *r)
 {
 	int t, a;
 
-	for (t = 0; t < DG_T_COUNT; t++)
+	for (t = 0; t < DG_T_COUNT; t++) {
 		for (a = 0; a < 3; a++)
 			p->verdict[t][a] += r->verdict[t][a];
+		p->would_deny[t] += r->would_deny[t];
+	}
 	p->invalid += r->invalid;
 	p->replies += r->replies;
 	p->frames_in += r->frames_in;
@@ -197,6 +200,17 @@ render_messages(struct dg_text *b, const struct pair *pairs, int n)
 				pair_sample(b, "distguard_messages_total",
 				    &pairs[i], extra, pairs[i].verdict[t][a]);
 			}
+	/* Audit mode's forwarded refusals, in the same family. */
+	for (i = 0; i < n; i++)
+		for (t = 0; t < DG_T_COUNT; t++) {
+			if (pairs[i].would_deny[t] == 0)
+				continue;
+			snprintf(extra, sizeof(extra),
+			    "type=\"%s\",verdict=\"would_deny\"",
+			    conf_type_name((enum dg_type)t));
+			pair_sample(b, "distguard_messages_total", &pairs[i],
+			    extra, pairs[i].would_deny[t]);
+		}
 	family(b, "distguard_invalid_messages_total", "counter",
 	    "Messages dropped as undecodable, undecidable or with a spoofed "
 	    "sender.");

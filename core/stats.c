@@ -128,13 +128,17 @@ render_row_text(struct dg_text *b, const struct stats_row *r)
 
 		for (a = 0; a < 3; a++)
 			sum += r->verdict[t][a];
-		if (sum == 0)
+		if (sum == 0 && r->would_deny[t] == 0)
 			continue;
-		dg_text_printf(b, "  %-14s allow %-10llu deny %-10llu drop %llu\n",
+		dg_text_printf(b, "  %-14s allow %-10llu deny %-10llu drop %llu",
 		    conf_type_name((enum dg_type)t),
 		    (unsigned long long)r->verdict[t][DG_ALLOW],
 		    (unsigned long long)r->verdict[t][DG_DENY],
 		    (unsigned long long)r->verdict[t][DG_DROP]);
+		if (r->would_deny[t] != 0)
+			dg_text_printf(b, " would_deny %llu",
+			    (unsigned long long)r->would_deny[t]);
+		dg_text_printf(b, "\n");
 	}
 }
 
@@ -167,11 +171,13 @@ render_row_json(struct dg_text *b, const struct stats_row *r)
 	    (unsigned long long)r->frames_out, (unsigned long long)r->bytes_out,
 	    (unsigned long long)r->replies, (unsigned long long)r->invalid);
 	for (t = 0; t < DG_T_COUNT; t++)
-		dg_text_printf(b, "%s\"%s\":{\"allow\":%llu,\"deny\":%llu,\"drop\":%llu}",
+		dg_text_printf(b, "%s\"%s\":{\"allow\":%llu,\"deny\":%llu,\"drop\":%llu,"
+		    "\"would_deny\":%llu}",
 		    t ? "," : "", conf_type_name((enum dg_type)t),
 		    (unsigned long long)r->verdict[t][DG_ALLOW],
 		    (unsigned long long)r->verdict[t][DG_DENY],
-		    (unsigned long long)r->verdict[t][DG_DROP]);
+		    (unsigned long long)r->verdict[t][DG_DROP],
+		    (unsigned long long)r->would_deny[t]);
 	dg_text_printf(b, "}}");
 }
 

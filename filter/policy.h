@@ -43,6 +43,18 @@ enum dg_action {
 	pre "altact" post }
 #define DG_ACTION_NAMES	{ "allow", "deny", "drop" }
 
+/*
+ * {mode, audit | enforce} (docs/FILTER.md 22): a peer entry's, else its
+ * {node} scope's, else the top level's; unset everywhere is enforce.  In
+ * audit mode what the rules would refuse is forwarded and counted as
+ * would_deny, but the node's own protections keep refusing.
+ */
+enum dg_mode {
+	DG_MODE_UNSET,
+	DG_MODE_ENFORCE,
+	DG_MODE_AUDIT
+};
+
 /* Built-in profiles: named sets of the OTP traffic a connection needs. */
 enum dg_profile {
 	DG_PROFILE_PING,	/* net_adm:ping */
@@ -149,6 +161,7 @@ struct dg_peer {
 	 * budget at all */
 	int64_t			 atoms;
 	char			*handler;	/* {handler, spawn_request, Module} */
+	enum dg_mode		 mode;		/* {mode, M}; DG_MODE_UNSET: the scope's */
 	int			 line;
 };
 
@@ -166,6 +179,8 @@ struct dg_scope {
 	 * whose entry names none; NULL: none */
 	char			*handler;
 	int			 handler_line;
+	enum dg_mode		 mode;		/* {mode, M}; DG_MODE_UNSET: none here */
+	int			 mode_line;
 	int			 line;
 };
 

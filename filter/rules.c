@@ -570,6 +570,82 @@ code_guard(const struct rules_policy *pol, const struct dist_msg *m,
 	out->code = m->pl_fun;
 }
 
+unsigned
+rules_profiles_of(const struct dist_msg *m)
+{
+	const char *why = NULL;
+	unsigned mask = 0;
+	int p;
+
+	for (p = 0; p < DG_PROFILE_COUNT; p++)
+		if (profile_match((enum dg_profile)p, m, &why) > 0)
+			mask |= 1u << p;
+	return mask;
+}
+
+/* Spawn options as a rule that admits only the defaults takes them. */
+static const struct dg_spawn_opts sopts_default;
+
+/*
+ * Whether refusing m protects the node itself, whatever the rules say
+ * (docs/FILTER.md 22): the checks a server's or ERTS's own robustness
+ * rests on (issue 18), which audit mode keeps.  Returns the reason, or
+ * NULL when the refusal is only the policy's.  Works on the facts of
+ * AUDIT_NEEDS, which rules_resolve asks for in audit mode.
+ */
+static const char *
+guard_reason(const struct rules_policy *pol, const struct dist_msg *m)
+{
+	const char *so;
+
+	/* A payload ERTS would not take, or one the decoder could not prove
+	 * (the code guard's PL_BAD), and code in a shape we cannot see. */
+	if (m->pl_state == PL_BAD)
+		return WHY_BAD_PAYLOAD;
+	if (m->opaque)
+		return m->opaque_why != NULL ? m->opaque_why :
+		    "a system server's message in a shape not known";
+	/* A system server's tag with types its clause does not take. */
+	if (m->proto_why != NULL)
+		return m->proto_why;
+	if (is_reg_send_to(m, "global_name_server") && !m->global_ok)
+		return m->pl_partial ? WHY_PARTIAL : WHY_NOT_GLOBAL;
+	if (m->type == DG_T_SEND && m->disclosed == DISCLOSED_GLOBAL &&
+	    !m->pl_reply)
+		return WHY_NOT_GLOBAL;
+	/* Spawn options and group leader, as a rule that admits only the
+	 * defaults judges them. */
+	if (m->type == DG_T_SPAWN_REQUEST &&
+	    (so = spawnopt_refused(&sopts_default, m, pol->local)) != NULL)
+		return so;
+	return NULL;
+}
+
+/* Audit mode: the verdict stands, but a refusal that is only the
+ * policy's is forwarded (would_deny). */
+static void
+audit_apply(const struct rules_policy *pol, const struct dist_msg *m,
+    struct rules_verdict *out)
+{
+	const char *g;
+
+	if (out->action == DG_ALLOW)
+		return;
+	if ((g = guard_reason(pol, m)) != NULL) {
+		out->guard = 1;
+		/* In audit mode the alert says why it was refused still. */
+		if (out->reason == NULL || pol->audit)
+			out->reason = g;
+		if (pol->audit)
+			out->code = 0;
+		return;
+	}
+	if (pol->audit) {
+		out->audit = 1;
+		out->disconnect = 0;
+	}
+}
+
 void
 rules_decide(const struct rules_policy *pol, const struct dist_msg *m,
     struct rules_verdict *out)
@@ -579,10 +655,13 @@ rules_decide(const struct rules_policy *pol, const struct dist_msg *m,
 	out->disconnect = 0;
 	out->reason = NULL;
 	out->code = 0;
+	out->guard = 0;
+	out->audit = 0;
 	if (!pol->admitted) {
 		out->action = DG_DENY;
 		out->line = pol->def_line;
 		out->what = WHAT_NOT_ADMITTED;
+		audit_apply(pol, m, out);
 		return;
 	}
 	if (pol->peer != NULL && ruleset_decide(&pol->peer->rules, m,
@@ -621,6 +700,7 @@ done:
 		out->code = 0;
 	if (out->action != DG_ALLOW && pol->disconnect)
 		out->disconnect = 1;
+	audit_apply(pol, m, out);
 }
 
 /* The payload facts the rules in rs look at (dist_ctl's DC_NEED_*). */
@@ -734,6 +814,22 @@ scope_peer(const struct dg_scope *s, const char *peer_node)
 	return NULL;
 }
 
+/* The facts guard_reason and rules_profiles_of look at. */
+#define AUDIT_NEEDS	(DC_NEED_PIDSEND | DC_NEED_GLOBAL | DC_NEED_IDS | \
+	DC_NEED_FUNS)
+
+/* {mode, M}: the peer entry's, else its {node} scope's, else the top
+ * level's (the most specific that says). */
+static enum dg_mode
+policy_mode(const struct dg_conf *conf, const struct rules_policy *pol)
+{
+	if (pol->peer != NULL && pol->peer->mode != DG_MODE_UNSET)
+		return pol->peer->mode;
+	if (pol->node_scope != NULL && pol->node_scope->mode != DG_MODE_UNSET)
+		return pol->node_scope->mode;
+	return conf->top.mode;
+}
+
 int
 rules_resolve(const struct dg_conf *conf, const char *local_node,
     const char *peer_node, struct rules_policy *out)
@@ -775,6 +871,7 @@ rules_resolve(const struct dg_conf *conf, const char *local_node,
 
 	out->admitted = out->peer != NULL || out->def != DG_DEF_DENY;
 	out->disconnect = out->peer != NULL && out->peer->disconnect;
+	out->audit = policy_mode(conf, out) == DG_MODE_AUDIT;
 	out->needs = ruleset_needs(out->peer != NULL ? &out->peer->rules :
 	    NULL) | ruleset_needs(out->def_rules);
 	out->atoms = atom_budget(conf, out);
@@ -794,6 +891,10 @@ rules_resolve(const struct dg_conf *conf, const char *local_node,
 	/* The rewrite needs the payload proven whole: the one walk. */
 	if (out->handler != NULL)
 		out->needs |= DC_NEED_FUNS;
+	/* Audit mode: the facts the node's protections and the profiles
+	 * (for suggest) look at, whatever the rules ask for. */
+	if (out->audit)
+		out->needs |= AUDIT_NEEDS;
 
 	n = 0;
 	if (out->node_scope != NULL)
@@ -818,5 +919,11 @@ rules_resolve(const struct dg_conf *conf, const char *local_node,
 		    "no {peer} entry matches; default %s (line %d)",
 		    ds != NULL && ds->def_text != NULL ? ds->def_text :
 		    def_name(out->def), out->def_line);
-	return out->admitted;
+	n = (int)strlen(out->desc);
+	if (out->audit && (size_t)n + 14 < sizeof(out->desc))
+		snprintf(out->desc + n, sizeof(out->desc) - n, "; audit mode");
+	/* Audit mode admits a peer the rules would refuse: its messages
+	 * are would_deny ("not admitted"); the handshake's own checks
+	 * (cookie, flags, names, budgets) are not the rules'. */
+	return out->admitted || out->audit;
 }

@@ -38,6 +38,10 @@ struct rules_policy {
 	int			 def_line;	/* 0: the built-in deny */
 	int			 admitted;	/* 1: peer admitted */
 	int			 disconnect;	/* {disconnect, true} */
+	/* {mode, audit} applies (the peer entry's, else the {node}
+	 * scope's, else the top level's): what the rules refuse is
+	 * forwarded as would_deny, unless refusing protects the node. */
+	int			 audit;
 	/* Payload facts its rules look at: dist_ctl's DC_NEED_* (the
 	 * profiles global and replies need them). */
 	unsigned		 needs;
@@ -71,7 +75,21 @@ struct rules_verdict {
 	/* The code guard denied it (a fun where the rule did not let funs
 	 * through): the proxy raises filter.code, not filter.denied. */
 	int			 code;
+	/* Not allowed, and refusing it protects the node itself (a
+	 * protocol shape its server would crash or hang on, spawn options
+	 * and group leaders, a payload that is not a valid term, code
+	 * that cannot be seen): audit mode keeps the refusal.  `reason`
+	 * then says why.  docs/FILTER.md 22. */
+	int			 guard;
+	/* Not allowed, but the policy is in audit mode and guard is 0: the
+	 * proxy forwards the message and counts it as would_deny. */
+	int			 audit;
 };
+
+/* The built-in profiles that would admit m (bit 1 << DG_PROFILE_*), for
+ * `distguard suggest` (core/seen.c): the profiles work on the facts the
+ * policy asked of the decoder, which audit mode asks for in full. */
+unsigned	rules_profiles_of(const struct dist_msg *m);
 
 /*
  * Chooses the policy for a connection between the local node `local_node`
@@ -120,5 +138,10 @@ int	rules_test_msg(struct dist_msg *m, const char *type,
 int	rules_warnings(const struct dg_conf *conf,
 	    void (*warn)(void *arg, int line, const char *msg), void *arg);
 
+/* For `distguard suggest`: why allowing sends to `name`, or running
+ * m:f/arity, is risky (an OTP server; os:cmd, the erlang:apply family,
+ * and the rest of `check`'s list), or NULL. */
+const char	*rules_risky_name(const char *name);
+const char	*rules_risky_mfa(const char *m, const char *f, int arity);
 
 #endif

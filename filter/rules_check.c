@@ -285,3 +285,31 @@ rules_warnings(const struct dg_conf *conf,
 		check_scope(&w, conf, &conf->nodes[i]);
 	return w.n;
 }
+
+const char *
+rules_risky_name(const char *name)
+{
+	return otp_server(name) != NULL ? "an OTP server, which obeys what it "
+	    "is sent" : NULL;
+}
+
+const char *
+rules_risky_mfa(const char *m, const char *f, int arity)
+{
+	struct dg_mfa x;
+
+	x.m = (char *)(uintptr_t)m;
+	x.f = (char *)(uintptr_t)f;
+	x.arity = arity;
+	if (strcmp(m, "os") == 0 && strcmp(f, "cmd") == 0)
+		return "runs a shell command";
+	if (strcmp(m, "erlang") == 0 && strcmp(f, "apply") == 0)
+		return "the erlang:apply family: runs any function";
+	/* What Elixir's release helpers run: code given as text, a shell. */
+	if ((strcmp(m, "Elixir.Kernel.CLI") == 0 &&
+	    strcmp(f, "rpc_eval") == 0) || strcmp(m, "Elixir.IEx") == 0 ||
+	    strcmp(m, "shell") == 0 || strcmp(m, "erl_eval") == 0)
+		return "evaluates the code it is given (a remote shell, rpc)";
+	return risky_of(&x) != NULL ? "runs the code, or the command, it is "
+	    "given" : NULL;
+}

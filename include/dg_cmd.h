@@ -6,6 +6,8 @@
 #ifndef DG_CMD_H
 #define DG_CMD_H
 
+#include <stdio.h>
+
 #include "dg.h"
 
 /*
@@ -32,6 +34,18 @@ int	cmd_usage_error(const char *cmd, const char *fmt, ...)
  * --help.  Returns the exit status (0, 1 on failure, 2 on a usage error).
  */
 int	cmd_link_is(const char *cmd);
+
+/*
+ * `distguard suggest [-c FILE] [--node N] [--since T]` (core/suggest.c):
+ * prints the smallest policy that allows what the running daemon saw.
+ * Returns 0, 1 when the daemon or its answer fails, 2 on a usage error.
+ */
+int	cmd_suggest(int argc, char **argv);
+/* Its work on the control socket's "seen" answer (text, changed in
+ * place): the policy to out.  node: a pattern over local nodes, or NULL;
+ * since: Unix seconds, or 0.  Returns 0, or 1 when text is not a table
+ * of what was seen. */
+int	suggest_from(char *text, const char *node, double since, FILE *out);
 int	cmd_link(int argc, char **argv);
 
 #endif

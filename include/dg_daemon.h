@@ -19,6 +19,7 @@ struct grants;
 struct metrics;
 struct net_rate;
 struct srccount;
+struct seen;
 struct stats;
 
 struct dg_daemon {
@@ -33,6 +34,8 @@ struct dg_daemon {
 	struct localguard	*lguard;	/* NULL: {local_guard, off} at
 						 * start (epmd/localguard.h) */
 	struct stats		*stats;
+	struct seen		*seen;		/* for suggest (dg_seen.h); NULL:
+						 * out of memory, not kept */
 	struct grants		*grants;	/* break-glass overlays */
 	struct metrics		*metrics;	/* the Prometheus endpoint */
 	struct egress_grace	*grace;		/* the restart grace of egress

@@ -35,6 +35,7 @@
 #include "filter/disclose.h"
 #include "dg_flags.h"
 #include "dg_log.h"
+#include "dg_seen.h"
 #include "filter/dist_ctl.h"
 #include "filter/rewrite.h"
 #include "linkleg.h"
@@ -159,7 +160,10 @@ struct pwalk {
 	struct pwalk		*next;
 	uint64_t		 seq;		/* its fragment sequence; 0: one frame */
 	int			 last_frame;	/* the frame skipped ends the message */
-	int			 funs;		/* a fun is refused */
+	int			 funs;		/* a fun is refused (1), or only
+						 * alerted: audit mode (2) */
+	int			 fun_seen;	/* audit: 1 found, 2 alerted */
+	enum dg_type		 type;
 	struct atom_book	*book;		/* NULL: no budget */
 	int64_t			 budget;
 	const struct dg_conf	*conf;		/* the session's, for the budgets */
@@ -235,7 +239,9 @@ walk_visit(void *arg, const uint8_t *t)
 	if (w->bad != NULL)
 		return;
 	if (t[0] == T_NEW_FUN || t[0] == T_EXPORT) {
-		if (w->funs) {
+		if (w->funs == 2 && w->fun_seen == 0)
+			w->fun_seen = 1;
+		else if (w->funs == 1) {
 			w->bad = "a fun past the part of the message judged";
 			w->event = "filter.code";
 		}
@@ -279,6 +285,14 @@ walk_feed(struct leg *src, struct pwalk *w, const uint8_t *p, size_t n,
 		w->bad = TS_WHY_CLAIM;
 		w->event = "filter.denied";
 	}
+	if (w->fun_seen == 1) {
+		/* Audit mode: the code guard's verdict, forwarded. */
+		w->fun_seen = 2;
+		session_row(src->other)->would_deny[w->type]++;
+		relay_alert(src, "filter.would_deny", "deny %s: a fun past the "
+		    "part of the message judged; forwarded (audit mode)",
+		    conf_type_name(w->type));
+	}
 	if (w->bad == NULL) {
 		if (ends)
 			walk_end(&src->in, w);
@@ -315,6 +329,10 @@ walk_start(struct leg *src, const struct df_frame *f, const struct dist_msg *m,
 	term_stream_init(&w->ts);
 	w->seq = seq;
 	w->funs = (need & DC_NEED_FUNS) && !rules_funs_allowed(&g->pol, m);
+	if (w->funs && g->pol.audit)
+		w->funs = 2;
+	w->fun_seen = 0;
+	w->type = m->type;
 	w->book = (need & DC_NEED_ATOMS) && g->pol.atoms > 0 ? g->atoms : NULL;
 	w->budget = g->pol.atoms;
 	w->conf = src->s->conf;
@@ -619,6 +637,82 @@ alert_denied(const struct leg *src, const struct dist_msg *m,
 	    reason ? reason : "", dist_op_name(m->op));
 }
 
+/* m's target as the seen table names it: a registered name, "M:F/A",
+ * or "" (a pid or an alias).  Returns its length. */
+static size_t
+msg_target(const struct dist_msg *m, char *buf, size_t len)
+{
+	char mod[256], fun[256];
+	int n;
+
+	buf[0] = '\0';
+	if (m->type == DG_T_SPAWN_REQUEST && m->via != VIA_NONE) {
+		span_text(m->exec_m, mod, sizeof(mod));
+		span_text(m->exec_f, fun, sizeof(fun));
+		n = snprintf(buf, len, "%s:%s/%d", mod, fun, m->exec_arity);
+		return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
+	}
+	if (!m->has_name)
+		return 0;
+	span_text(m->name, buf, len);
+	return m->name.len < len ? m->name.len : len - 1;
+}
+
+/* Counts m in the daemon's table of what was seen (suggest's input).
+ * Returns seen_note's answer. */
+static int
+note_seen(const struct leg *src, const struct dist_msg *m,
+    enum seen_kind kind, int code)
+{
+	char target[600];
+	size_t n;
+
+	if (src->s->d->seen == NULL)
+		return -1;
+	n = msg_target(m, target, sizeof(target));
+	return seen_note(src->s->d->seen, &src->other->guard->seen_last,
+	    src->other->name, src->name,
+	    m->type, target, n, kind, rules_profiles_of(m),
+	    (m->disclosed ? SEEN_F_DISCLOSED : 0) | (code ? SEEN_F_FUN : 0),
+	    ev_now(src->s->d->loop));
+}
+
+/* filter.would_deny alerts: each key's first, then at most this many a
+ * second per connection and direction. */
+#define AUDIT_ALERTS_PER_SEC	5
+
+/* Audit mode let through what the rules refuse: alerted, rate-limited
+ * (`first`: the first of its key). */
+static void
+alert_would_deny(const struct leg *src, const struct dist_msg *m,
+    const struct rules_verdict *v, int first)
+{
+	struct guard *g = src->other->guard;
+	double now = ev_now(src->s->d->loop);
+	char target[600], where[800] = "";
+	const char *reason = v->reason ? v->reason : m->opaque_why;
+
+	if (now - g->audit_window >= 1.0) {
+		g->audit_window = now;
+		g->audit_alerts = 0;
+	}
+	if (first != 1 && g->audit_alerts >= AUDIT_ALERTS_PER_SEC) {
+		g->audit_quiet++;
+		return;
+	}
+	g->audit_alerts++;
+	(void)msg_target(m, target, sizeof(target));
+	if (v->code)
+		dist_fun_where(m, where, sizeof(where));
+	relay_alert(src, "filter.would_deny", "%s %s%s%s by %s (line %d)%s%s"
+	    "%s%s: op %s; forwarded (audit mode)%s",
+	    conf_action_name(v->action), conf_type_name(m->type),
+	    target[0] ? " to " : "", target, v->what, v->line,
+	    reason ? ", reason " : "", reason ? reason : "",
+	    where[0] ? ", a fun in " : "", where, dist_op_name(m->op),
+	    first == 1 ? ", first of its kind" : "");
+}
+
 /* P speaks for another node: drop, count, alert. */
 static int
 spoofed(const struct leg *src, const struct dist_msg *m, struct dg_span node,
@@ -748,7 +842,15 @@ judge(struct leg *src, int rc, const struct dist_msg *m, const char *why,
 		return DF_FORWARD;
 	}
 	rules_decide(&g->pol, m, &v);
+	if (v.audit) {
+		session_row(src->other)->would_deny[m->type]++;
+		alert_would_deny(src, m, &v, note_seen(src, m, SEEN_WOULD_DENY,
+		    v.code));
+		return DF_FORWARD;
+	}
 	session_row(src->other)->verdict[m->type][v.action]++;
+	(void)note_seen(src, m, v.action == DG_ALLOW ? SEEN_ALLOWED :
+	    SEEN_DENIED, v.code);
 	if (v.action == DG_ALLOW)
 		return DF_FORWARD;
 	alert_denied(src, m, &v);

@@ -67,6 +67,12 @@ struct guard {
 	double			 tick_window;	/* start of the current second */
 	uint64_t		 tick_excess;	/* dropped in that second */
 	uint64_t		 ticks_dropped;	/* in all */
+	/* The seen table's entry noted last (relay.c note_seen) */
+	struct seen_entry	*seen_last;
+	/* filter.would_deny alerts past each key's first: per second */
+	double			 audit_window;
+	int			 audit_alerts;
+	uint64_t		 audit_quiet;	/* not alerted in that second */
 };
 
 enum leg_kind {

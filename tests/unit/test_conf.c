@@ -209,16 +209,17 @@ static const char full_conf[] =
 	"{default, deny}.\n"
 	"{peer, \"web@*\", [ping, {allow, reg_send, [my_server, other]},\n"
 	"                  {drop, link}], [{disconnect, true}]}.\n"
-	"{peer, \"admin@*\", [allow_all]}.\n"
+	"{peer, \"admin@*\", [allow_all], [{mode, enforce}]}.\n"
 	"{node, \"db@*\", [{peer, \"web@*\", [{deny, spawn_request,\n"
 	"                   [{'_', '_', '_'}, {erlang, halt, 0}]}]},\n"
-	"                 {default, allow}, {uid, \"daemon\"}]}.\n"
+	"                 {mode, enforce}, {default, allow}, {uid, \"daemon\"}]}.\n"
 	"{user, \"nobody\"}.\n"
 	"{group, daemon}.\n"
 	"{egress, optional}.\n"
 	"{exposed, alert}.\n"
 	"{local_guard, optional}.\n"
-	"{local_users, [{\"db@*\", \"daemon\"}, {\"web*\", \"nobody\"}]}.\n";
+	"{local_users, [{\"db@*\", \"daemon\"}, {\"web*\", \"nobody\"}]}.\n"
+	"{mode, audit}.\n";
 
 static void
 test_every_entry(void)
@@ -310,6 +311,12 @@ test_every_entry(void)
 	CHECK_EQ(c->top.peers[1].rules.rules[0].kind, DG_R_ALLOW_ALL);
 
 	CHECK_EQ(c->nnodes, 1);
+	CHECK_EQ(c->top.mode, DG_MODE_AUDIT);
+	CHECK_EQ(c->top.mode_line, 34);
+	CHECK_EQ(c->top.peers[0].mode, DG_MODE_UNSET);
+	CHECK_EQ(c->top.peers[1].mode, DG_MODE_ENFORCE);
+	CHECK_EQ(c->nodes[0].mode, DG_MODE_ENFORCE);
+	CHECK_EQ(c->nodes[0].mode_line, 27);
 	CHECK(strcmp(c->nodes[0].node_pattern, "db@*") == 0);
 	CHECK_EQ(c->nodes[0].line, 25);
 	CHECK(c->nodes[0].has_default && c->nodes[0].def == DG_DEF_ALLOW);
@@ -1058,6 +1065,39 @@ test_bounds(void)
 	free(big);
 }
 
+/* {mode, audit | enforce}: where it may stand, and its errors with
+ * their lines. */
+static void
+test_mode(void)
+{
+	struct errs e;
+	struct dg_conf *c;
+
+	c = load("{mode, audit}.\n"
+	    "{mode, enforce}.\n"
+	    "{mode, learn}.\n"
+	    "{node, \"n@*\", [{mode, audit}, {mode, enforce}]}.\n"
+	    "{peer, \"p@*\", [ping], [{mode, maybe}]}.\n"
+	    "{mode}.\n", &e);
+	CHECK(c == NULL);
+	CHECK(has(&e, 2, "mode given twice in this scope (first on line 1)"));
+	CHECK(has(&e, 3, "mode given twice"));
+	CHECK(has(&e, 4, "mode given twice in this scope"));
+	CHECK(has(&e, 5, "mode must be audit or enforce"));
+	CHECK(has(&e, 6, "mode takes {mode, audit | enforce}"));
+	conf_unref(c);
+	c = load("{node, \"n@*\", [{mode, audit}, {peer, \"p@*\", [ping], "
+	    "[{mode, enforce}, {disconnect, true}]}]}.\n", &e);
+	CHECK(c != NULL && e.n == 0);
+	if (c != NULL) {
+		CHECK_EQ(c->nodes[0].mode, DG_MODE_AUDIT);
+		CHECK_EQ(c->nodes[0].peers[0].mode, DG_MODE_ENFORCE);
+		CHECK_EQ(c->nodes[0].peers[0].disconnect, 1);
+		CHECK_EQ(c->top.mode, DG_MODE_UNSET);
+	}
+	conf_unref(c);
+}
+
 int
 main(void)
 {
@@ -1077,6 +1117,7 @@ main(void)
 	RUN(test_default_loads);
 	RUN(test_builtin_defaults);
 	RUN(test_every_entry);
+	RUN(test_mode);
 	RUN(test_errors_name_line);
 	RUN(test_all_errors_reported);
 	RUN(test_cookie_file_modes);
