@@ -578,7 +578,7 @@ rules_profiles_of(const struct dist_msg *m)
 	int p;
 
 	for (p = 0; p < DG_PROFILE_COUNT; p++)
-		if (profile_match((enum dg_profile)p, m, &why) > 0)
+		if (profile_match((enum dg_profile)p, m, 0, &why) > 0)
 			mask |= 1u << p;
 	return mask;
 }

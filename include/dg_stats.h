@@ -19,7 +19,7 @@ struct stats_row {
 	char		local[DG_MAX_ALIVE_BYTES + 1];
 	char		peer[DG_MAX_NODE_BYTES + 1];
 	uint64_t	verdict[DG_T_COUNT][3];	/* [type][enum dg_action] */
-	/* Audit mode: refused by the rules, forwarded (FILTER.md 23) */
+	/* Audit mode: refused by the rules, forwarded (FILTER.md 22) */
 	uint64_t	would_deny[DG_T_COUNT];
 	uint64_t	invalid;		/* undecodable, spoofed, undecidable */
 	uint64_t	replies;		/* owed replies let through */
