@@ -12,8 +12,8 @@
 DG_EGRESS=off
 
 if ! python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1", 0))' 2>/dev/null; then
-	echo "# no IPv6 loopback here"
-	ok "IPv6 skipped: no ::1 on this machine"
+	# Not counted as a pass: nothing ran.
+	echo "# skipped: no IPv6 loopback (::1) on this machine"
 	exit 0
 fi
 sed_listen() { sed -i 's/{listen, \[{address, "127.0.0.1"}/{listen, [{address, "::"}/' "$CONF"; }
