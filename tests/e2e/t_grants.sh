@@ -119,7 +119,7 @@ check "RULES that are not a list are refused" grep -q "must be a list" <<<"$err"
 err=$(dgc grant 'ops*@*' '[allow_all]' --for 3x --reason x 2>&1)
 check "a bad duration is refused" grep -q "a duration is a positive number" <<<"$err"
 err=$(dgc grant 'ops*@*' '[allow_all]' --for 3s 2>&1)
-check "a grant without --reason is refused" grep -q "usage: distguard grant" <<<"$err"
+check "a grant without --reason is refused, in one line" grep -q "^distguard grant: --reason TEXT is needed" <<<"$err"
 err=$(dgc grant 'ops*@*' '[allow_all]' --for 100d --reason x 2>&1)
 check "a grant longer than max_duration is refused" grep -q "max_duration" <<<"$err"
 check "no grant came of them" [ "$(dgc grants)" = "no grants" ]
