@@ -95,18 +95,18 @@ wd1=$(would_deny)
 check "would_deny counts moved ($wd0 -> $wd1)" [ "$wd1" -gt "$wd0" ]
 check "stats json has would_deny" grep -q '"would_deny":[1-9]' <<<"$("$DG" stats -c "$CONF" --json)"
 check "filter.would_deny names the gen_server's name" \
-    grep -q '"filter.would_deny".*"node":"a@.*reg_send to dgt_gs by ' "$ALERTS"
+    grep -q '"filter.would_deny".*"peer":"a@.*reg_send to dgt_gs by ' "$ALERTS"
 check "filter.would_deny names erpc's MFA" \
     grep -q '"filter.would_deny".*spawn_request mfa erlang:node/0\|"filter.would_deny".*spawn_request to erlang:node/0' "$ALERTS"
 check "nothing from a was denied in audit mode" \
-    not grep -q '"filter.denied".*"node":"a@\|"filter.code".*"node":"a@' "$ALERTS"
+    not grep -q '"filter.denied".*"peer":"a@\|"filter.code".*"peer":"a@' "$ALERTS"
 # The code guard past the part judged (the relay's walk): audited too.
 FUNMSG='{echo, Node} ! {self(), {binary:copy(<<9>>, 100000), fun(X) -> X end}},
     receive {echo, _} -> arrived after 5000 -> timeout end'
 r=$(node_eval a "$FUNMSG")
 check "audit: a fun 100 KB into a message arrives ($(tail -n 1 <<<"$r"))" [ "$(tail -n 1 <<<"$r")" = arrived ]
 check "audit: filter.would_deny names the fun past the part judged" \
-    grep -q '"filter.would_deny".*"node":"a@.*a fun past the part' "$ALERTS"
+    grep -q '"filter.would_deny".*"peer":"a@.*a fun past the part' "$ALERTS"
 # An Elixir release helper's name: collapsed by suggest.
 r=$(node_eval rpc-1a2b-app "pong = net_adm:ping(Node), erpc:call(Node, erlang, node, [])")
 check "a release helper's ping and erpc pass in audit mode" [ "$(tail -n 1 <<<"$r")" = "b@$HOST" ]
@@ -117,7 +117,7 @@ echo "# $r" | tr '\n' ' '; echo
 check "audit: a plain spawn_request passes" grep -q "{plain,spawned}" <<<"$r"
 check "audit: spawn_request with {min_heap_size, 1 bsl 36} is refused" grep -q "{huge,refused}" <<<"$r"
 check "audit: its alert is filter.denied with the spawn option's reason" \
-    grep -q '"filter.denied".*"node":"x1@.*spawn_request.*reason a spawn' "$ALERTS"
+    grep -q '"filter.denied".*"peer":"x1@.*spawn_request.*reason a spawn' "$ALERTS"
 check "b is alive after the huge heap request" kill -0 "$PID_b"
 
 # ---- 3. suggest, check, enforce -----------------------------------------------
@@ -158,16 +158,16 @@ check "no would_deny in enforce mode ($wd2 -> $(would_deny))" [ "$(would_deny)" 
 r=$(node_eval a "rpc:call(Node, os, cmd, [\"touch $T/pwned_rex\"], 5000)")
 check "os:cmd through rex is refused ($(tail -n 1 <<<"$r" | cut -c1-60))" not [ -e "$T/pwned_rex" ]
 check "alert: os:cmd through rex denied" \
-    grep -q '"filter.denied".*"node":"a@.*spawn_request mfa os:cmd/1' "$ALERTS"
+    grep -q '"filter.denied".*"peer":"a@.*spawn_request mfa os:cmd/1' "$ALERTS"
 r=$(node_eval a "catch erpc:call(Node, os, cmd, [\"touch $T/pwned_erpc\"], 5000)")
 check "os:cmd through erpc is refused" not [ -e "$T/pwned_erpc" ]
 r=$(node_eval a "erpc:cast(Node, fun erlang:halt/0), timer:sleep(1000), ok")
 sleep 1
 check "erpc:cast(N, fun erlang:halt/0) is denied" \
-    grep -q '"filter.\(denied\|code\)".*"node":"a@.*spawn_request.*erlang:apply/2\|"filter.\(denied\|code\)".*"node":"a@.*fun' "$ALERTS"
+    grep -q '"filter.\(denied\|code\)".*"peer":"a@.*spawn_request.*erlang:apply/2\|"filter.\(denied\|code\)".*"peer":"a@.*fun' "$ALERTS"
 r=$(node_eval a "$FUNMSG")
 check "enforce: the same fun past the part judged does not arrive ($(tail -n 1 <<<"$r"))" [ "$(tail -n 1 <<<"$r")" = timeout ]
-check "enforce: filter.code names it" grep -q '"filter.code".*"node":"a@.*a fun past the part' "$ALERTS"
+check "enforce: filter.code names it" grep -q '"filter.code".*"peer":"a@.*a fun past the part' "$ALERTS"
 b_unharmed "Kernel pid terminated\\|eheap_alloc"
 
 done_tests
