@@ -209,31 +209,6 @@ cmd_ctl(int argc, char **argv, const char *what)
 	return rc == 0 ? 0 : 1;
 }
 
-/* "90", "90s", "15m", "2h", "1d": seconds, or -1. */
-static long
-parse_duration(const char *s)
-{
-	char *end;
-	long n, mul = 1;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (errno != 0 || n <= 0)
-		return -1;
-	if (strcmp(end, "m") == 0)
-		mul = 60;
-	else if (strcmp(end, "h") == 0)
-		mul = 3600;
-	else if (strcmp(end, "d") == 0)
-		mul = 86400;
-	else if (*end != '\0' && strcmp(end, "s") != 0)
-		return -1;
-	if (n > LONG_MAX / mul)
-		return -1;
-	return n * mul;
-}
 
 /* Fields travel tab-separated on one line: they may hold neither. */
 static int
@@ -275,7 +250,7 @@ cmd_grant(int argc, char **argv)
 		return cmd_usage_error("grant", "%s needed",
 		    npos < 2 ? "PEER and RULES are" : dur == NULL ?
 		    "--for DURATION is" : "--reason TEXT is");
-	if ((secs = parse_duration(dur)) < 0)
+	if ((secs = dg_parse_duration(dur)) < 0)
 		return cmd_usage_error("grant", "--for %s: a duration is a "
 		    "positive number with an optional unit s, m, h or d", dur);
 	if (!field_ok("PEER", pos[0]) || !field_ok("RULES", pos[1]) ||

@@ -635,29 +635,6 @@ out:
 	return rc;
 }
 
-/* "90", "90s", "15m", "2h", "1d": seconds, or -1. */
-static long
-since_secs(const char *s)
-{
-	char *end;
-	long n, mul = 1;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (errno != 0 || n <= 0)
-		return -1;
-	if (strcmp(end, "m") == 0)
-		mul = 60;
-	else if (strcmp(end, "h") == 0)
-		mul = 3600;
-	else if (strcmp(end, "d") == 0)
-		mul = 86400;
-	else if (*end != '\0' && strcmp(end, "s") != 0)
-		return -1;
-	return n > LONG_MAX / mul ? -1 : n * mul;
-}
 
 static void
 sg_conf_err(void *arg, const char *file, int line, const char *msg)
@@ -683,7 +660,7 @@ cmd_suggest(int argc, char **argv)
 		else if (strcmp(argv[i], "--node") == 0 && i + 1 < argc)
 			node = argv[++i];
 		else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
-			if ((secs = since_secs(argv[++i])) < 0) {
+			if ((secs = dg_parse_duration(argv[++i])) < 0) {
 				sg_usage_error("--since takes a duration such "
 				    "as 90s, 15m, 2h or 1d, not", argv[i]);
 				return 2;

@@ -3,6 +3,8 @@
  * util.c - small pure helpers shared by every module: UTF-8 validation,
  * glob matching, the monotonic clock, growing texts.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,4 +176,30 @@ dg_text_printf(struct dg_text *b, const char *fmt, ...)
 		b->p = nb;
 		b->cap = (b->cap + (size_t)n) * 2;
 	}
+}
+
+/* "90", "90s", "15m", "2h", "1d": seconds, or -1. */
+long
+dg_parse_duration(const char *s)
+{
+	char *end;
+	long n, mul = 1;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || n <= 0)
+		return -1;
+	if (strcmp(end, "m") == 0)
+		mul = 60;
+	else if (strcmp(end, "h") == 0)
+		mul = 3600;
+	else if (strcmp(end, "d") == 0)
+		mul = 86400;
+	else if (*end != '\0' && strcmp(end, "s") != 0)
+		return -1;
+	if (n > LONG_MAX / mul)
+		return -1;
+	return n * mul;
 }

@@ -69,6 +69,9 @@ int	dg_glob_match(const char *pattern, const char *s);
 
 /* Monotonic clock in seconds. */
 double	dg_now(void);
+/* A duration as the CLI takes it, "90", "90s", "15m", "2h", "1d": seconds,
+ * or -1. */
+long	dg_parse_duration(const char *s);
 
 /* A text that grows as it is written: answers built in one go (stats,
  * metrics).  dg_text_init allocates `cap` bytes; p stays NUL-terminated.
