@@ -74,6 +74,7 @@ def main():
     if rows:
         loopback_tables(pr, idx, rounds, works, paired, rate, summary)
     micro = micro_table(pr)
+    audit_table(pr)
     guards_table(pr, rate, summary)
     flood_table(pr, rate, summary)
     idle_table(pr, summary)
@@ -164,6 +165,36 @@ def micro_table(pr):
                                           cg.get(w, "-")))
     pr("\n    " + sizes + "\n")
     return micro
+
+
+AUDIT_LABELS = [("enforce", "enforce, no seen table (the code before)"),
+                ("enforce+seen", "enforce (now)"),
+                ("audit", "audit mode, the same rules"),
+                ("audit-deny", "audit mode under {default, deny} (every message a would_deny)")]
+
+
+def audit_table(pr):
+    p = os.path.join(OUT, "micro_audit.txt")
+    if not os.path.exists(p):
+        return
+    ns = {}
+    for l in open(p):
+        m = re.match(r"micro (\w+) +guards (\S+) +passes .* ns_per_decision ([\d.]+)", l)
+        if m:
+            ns.setdefault((m.group(1), m.group(2)), []).append(float(m.group(3)))
+    works = []
+    for w, _ in ns:
+        if w not in works:
+            works.append(w)
+    if not works:
+        return
+    pr("## What audit mode costs (bench/micro.c audit; ns per decision, medians of 3)\n")
+    pr("| workload | " + " | ".join(t for _, t in AUDIT_LABELS) + " |")
+    pr("|---|" + "---:|" * len(AUDIT_LABELS))
+    for w in works:
+        pr("| %s | %s |" % (w, " | ".join("%.1f" % med(ns[(w, k)]) if (w, k) in ns else "-"
+                                          for k, _ in AUDIT_LABELS)))
+    pr("\nMemory: nothing per message; the seen table holds at most 4,096 keys (under 1 MiB).\n")
 
 
 def guards_table(pr, rate, summary):

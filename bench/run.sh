@@ -107,6 +107,10 @@ ${CC:-cc} -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
     -L"$EI_DIR/lib" -lei -lev -lsodium -lnettle -lpthread -lm || exit 1
 VEC="$ROOT/tests/vectors/flagstrip/strip_DIST_HDR_ATOM_CACHE"
 for i in 1 2 3; do "$MICRO" "$VEC" 1.0; done | tee "$OUT/micro.txt"
+# What audit mode costs a decision (issue 22): enforce without the seen
+# table, with it, audit mode, and {default, deny} in audit mode.
+for i in 1 2 3; do "$MICRO" "$VEC" 1.0 0 "" audit; done |
+    grep -v "^micro sizeof" | tee "$OUT/micro_audit.txt"
 if command -v valgrind >/dev/null; then
 	for wl in capture:200 regsend:20; do
 		w=${wl%%:*}; n=${wl#*:}
