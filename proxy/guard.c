@@ -268,9 +268,11 @@ note_sent(struct leg *src, const struct dist_msg *m, const struct df_frame *f,
  * (well typed, the same Tag) reaches its exchange_ops with the first
  * one's operations saved, and exits with case_clause, which halts the
  * node (the live fuzzer's global_repeat class).  The Tags of the
- * exchanges forwarded on this connection are kept in the disclosed set
- * under a key of their own ('x' and the Tag's bytes): it is bounded and
- * forgets the oldest, and a new sync after a reconnect has a new Tag.
+ * exchanges forwarded on this connection are kept in a set of their own
+ * ('x' and the Tag's bytes), bounded, forgetting the oldest, and never
+ * carried to the next connection as the disclosures are
+ * (nodes_keep_disclosed): a node that restarts numbers its syncs from
+ * the start again, and its first exchange would look like a second.
  */
 int
 global_exchange_repeated(struct guard *g, const struct dist_msg *m)
@@ -296,8 +298,8 @@ global_exchange_repeated(struct guard *g, const struct dist_msg *m)
 		n = sizeof(key) - 1;
 	key[0] = 'x';
 	memcpy(key + 1, q, n);
-	if (idset_has(&g->disclosed, idset_hash(key, n + 1), 0))
+	if (idset_has(&g->synced, idset_hash(key, n + 1), 0))
 		return 1;
-	(void)idset_add(&g->disclosed, idset_hash(key, n + 1));
+	(void)idset_add(&g->synced, idset_hash(key, n + 1));
 	return 0;
 }

@@ -1277,6 +1277,7 @@ relay_start(struct session *s, const uint8_t *early, size_t n)
 			    &l->guard->disclosed, ev_now(s->d->loop)))
 				idset_init(&l->guard->disclosed,
 				    IDSET_DEFAULT_MAX);
+			idset_init(&l->guard->synced, SESSION_OWED);
 			/* Never forgets: the held bound bounds it. */
 			idset_init(&l->guard->held, UINT32_MAX / 4);
 		}
@@ -1319,6 +1320,7 @@ relay_free(struct session *s)
 			idset_free(&l->guard->owed);
 			nodes_keep_disclosed(l->name, l->other->name,
 			    &l->guard->disclosed, ev_now(s->d->loop));
+			idset_free(&l->guard->synced);
 			idset_free(&l->guard->held);
 			book_release(l->guard);
 		}

@@ -54,6 +54,8 @@ struct guard {
 	struct rules_policy	 pol;
 	struct idset		 owed;		/* requests it made, by key */
 	struct idset		 disclosed;	/* pids and aliases it showed */
+	struct idset		 synced;	/* global's sync Tags exchanged
+						 * on this connection (guard.c) */
 	struct idset		*published;	/* what it published through
 						 * global (relay.c), lazily */
 	struct atom_book	*atoms;		/* distinct atoms the other
