@@ -976,6 +976,7 @@ test_exchange_once(void)
 
 	memset(&g, 0, sizeof(g));
 	idset_init(&g.disclosed, 0);
+	idset_init(&g.synced, 0);
 	tb_exchange(7);
 	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
 	CHECK(m.global_ok);
@@ -993,6 +994,7 @@ test_exchange_once(void)
 	CHECK_EQ(global_exchange_repeated(&g, &m), 0);
 	CHECK_EQ(global_exchange_repeated(&g, &m), 0);
 	idset_free(&g.disclosed);
+	idset_free(&g.synced);
 }
 
 int
