@@ -133,6 +133,16 @@ judge_gl(const struct dg_spawn_opts *so, const struct dist_msg *m,
 static const char *judge_list(const struct dg_spawn_opts *so,
 		    const struct dist_msg *m);
 
+static int
+is_user_atom(struct dg_span t)
+{
+	const uint8_t *q = t.p;
+	struct dg_span a;
+
+	return q != NULL && term_atom(&q, &a) == 0 && span_eq(a, "user") &&
+	    q == t.p + t.len;
+}
+
 /*
  * rex's call, block_call and cast, and net_kernel's spawn, spawn_link and
  * spawn_opt: the same group leader, and spawn_opt's options, read after
@@ -154,7 +164,12 @@ legacy_refused(const struct dg_spawn_opts *so, const struct dist_msg *m,
 		return with_opts ? judge_list(so, m) : NULL;
 	if (m->t_gl.len == 0)
 		return NULL;		/* `distguard test`'s synthetic ones */
-	if ((why = judge_gl(so, m, local)) != NULL)
+	/* rex takes the atom user for the node's own user process (rpc.erl
+	 * set_group_leader): what erl_call, a C node with no group leader,
+	 * sends; the output goes to the node's console, which the peer does
+	 * not choose. */
+	if (!(m->via == VIA_REX && is_user_atom(m->t_gl)) &&
+	    (why = judge_gl(so, m, local)) != NULL)
 		return why;
 	return with_opts ? judge_list(so, m) : NULL;
 }

@@ -217,6 +217,22 @@ r_call(const char *gl)
 	tb_pid(gl);
 }
 
+/* {call, m, f, [], user} to rex, {spawn, m, f, [], user} to net_kernel */
+static void
+r_call_user(const char *gl)
+{
+	(void)gl;
+	tb_tuple(5); tb_atom("call"); tb_atom("m"); tb_atom("f"); tb_nil();
+	tb_atom("user");
+}
+static void
+r_spawn_user(const char *gl)
+{
+	(void)gl;
+	tb_tuple(5); tb_atom("spawn"); tb_atom("m"); tb_atom("f"); tb_nil();
+	tb_atom("user");
+}
+
 /* net_kernel's legacy spawn_opt carries options as a SPAWN_REQUEST does;
  * its and rex's group leader is judged the same way. */
 static void
@@ -249,6 +265,11 @@ test_legacy(void)
 	CHECK_EQ(legacy("rex", r_call, NODE_B), 0);
 	CHECK(strcmp(spawnopt_refused(&none, &m, NODE_B),
 	    "a group leader of this node") == 0);
+	/* rex takes the atom user (erl_call's), net_kernel does not */
+	CHECK_EQ(legacy("rex", r_call_user, NODE_P), 0);
+	CHECK(m.t_gl.len > 0 && spawnopt_refused(&none, &m, NODE_B) == NULL);
+	CHECK_EQ(legacy("net_kernel", r_spawn_user, NODE_P), 0);
+	CHECK(spawnopt_refused(&none, &m, NODE_B) != NULL);
 	/* the options unseen (cut after the arguments): refused */
 	legacy_opts = o_none;
 	CHECK_EQ(legacy("net_kernel", r_spawn_opt, NODE_P), 0);
