@@ -41,9 +41,10 @@ need "${ssl_beam:-/nonexistent/inet_tls_dist.beam}" erlang-ssl
 need /usr/bin/openssl openssl
 # promtool validates the metrics exposition in the tests
 need /usr/bin/promtool prometheus
+# make test's t_localguard2 and t_audit build a mix release.
+need /usr/bin/elixir elixir
+need /usr/bin/mix elixir
 if [ "${1:-}" = interop ]; then
-	need /usr/bin/elixir elixir
-	need /usr/bin/mix elixir
 	# tests/interop/t_rebar3.sh: rebar3 releases on the host's OTP
 	need /usr/bin/rebar3 rebar3
 	need /usr/sbin/debootstrap debootstrap
