@@ -1012,30 +1012,28 @@ hold(struct leg *src, const uint8_t *p, size_t n)
 }
 
 static void
-count_frame(struct leg *src, uint64_t total)
+row_frame(struct stats_row *row, int in, uint64_t total)
 {
-	struct session *s = src->s;
-	struct stats_row *row = s->row;
-
-	/* "in": from the peer, towards the node the row is about. */
-	if (src == s->peer) {
+	if (in) {
 		row->frames_in++;
 		row->bytes_in += total;
 	} else {
 		row->frames_out++;
 		row->bytes_out += total;
 	}
+}
+
+static void
+count_frame(struct leg *src, uint64_t total)
+{
+	struct session *s = src->s;
+
+	/* "in": from the peer, towards the node the row is about. */
+	row_frame(s->row, src == s->peer, total);
 	/* Both nodes ours: the dialled one has its own row, the other way
 	 * round. */
-	if ((row = s->peer_row) != NULL) {
-		if (src == s->node) {
-			row->frames_in++;
-			row->bytes_in += total;
-		} else {
-			row->frames_out++;
-			row->bytes_out += total;
-		}
-	}
+	if (s->peer_row != NULL)
+		row_frame(s->peer_row, src == s->node, total);
 }
 
 /*
