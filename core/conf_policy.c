@@ -265,14 +265,6 @@ rule_spawn_opts(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	return rc;
 }
 
-/* Types whose target is a pid or an alias: {allow, Type, disclosed}. */
-static int
-takes_disclosed(enum dg_type t)
-{
-	return t == DG_T_SEND || t == DG_T_LINK || t == DG_T_MONITOR ||
-	    t == DG_T_EXIT || t == DG_T_ALIAS_SEND || t == DG_T_GROUP_LEADER;
-}
-
 /* {io_reply, Module}: funs of Module in io replies (docs/FILTER.md 21). */
 static int
 funs_io_target(struct loader *L, const struct et_node *k, struct dg_rule *r)
@@ -421,7 +413,7 @@ parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 		return -1;
 	}
 	if (et_is_atom(et_elem(v, 2), "disclosed")) {
-		if (!takes_disclosed(r->type) || r->action != DG_ALLOW) {
+		if (!dg_type_takes_disclosed(r->type) || r->action != DG_ALLOW) {
 			lerr(L, v->line, "only {allow, Type, disclosed} with "
 			    "Type send, link, monitor, exit, alias_send or "
 			    "group_leader");

@@ -311,14 +311,6 @@ line_add(struct sg_line *lines, int *n, int max, const char *text,
 	(*n)++;
 }
 
-static int
-takes_disclosed(int type)
-{
-	return type == DG_T_SEND || type == DG_T_LINK || type == DG_T_MONITOR ||
-	    type == DG_T_EXIT || type == DG_T_ALIAS_SEND ||
-	    type == DG_T_GROUP_LEADER;
-}
-
 /* The rule a row needs, when no profile admits its messages. */
 static void
 row_rules(const struct sg_row *r, uint64_t cnt, struct sg_line *lines,
@@ -356,7 +348,7 @@ row_rules(const struct sg_row *r, uint64_t cnt, struct sg_line *lines,
 		}
 		return;
 	}
-	if (r->disclosed && takes_disclosed(r->type))
+	if (r->disclosed && dg_type_takes_disclosed((enum dg_type)r->type))
 		snprintf(text, sizeof(text), "{allow, %s, disclosed}", tn);
 	else {
 		snprintf(text, sizeof(text), "{allow, %s}", tn);

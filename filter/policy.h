@@ -25,6 +25,15 @@ enum dg_type {
 	DG_T_COUNT
 };
 
+/* Types whose target is a pid or an alias: those {allow, Type, disclosed}
+ * takes (the configuration's check and `distguard suggest`). */
+static inline int
+dg_type_takes_disclosed(enum dg_type t)
+{
+	return t == DG_T_SEND || t == DG_T_LINK || t == DG_T_MONITOR ||
+	    t == DG_T_EXIT || t == DG_T_ALIAS_SEND || t == DG_T_GROUP_LEADER;
+}
+
 enum dg_action {
 	DG_ALLOW,
 	DG_DENY,	/* drop, and answer the caller as if the target did not exist */
