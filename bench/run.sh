@@ -70,7 +70,7 @@ echo "fd_limit $(ulimit -n)" > "$OUT/machine.txt"
 FDCAP=$((($(ulimit -n) - 100) / 2))
 [ "$CONNS" -le "$FDCAP" ] || { echo "# fd limit $(ulimit -n): $CONNS connections do not fit, measuring $FDCAP"; CONNS=$FDCAP; }
 {
-	echo "commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- core epmd handshake filter proxy 2>/dev/null || echo "+local changes")"
+	echo "commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- core conf link handshake filter epmd proxy daemon 2>/dev/null || echo "+local changes")"
 	echo "nproc $(nproc)"
 	echo "cpu $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
 	echo "kernel $(uname -r)"

@@ -19,8 +19,8 @@
 #include <sodium.h>
 
 #include "dg.h"
-#include "dg_addr.h"
-#include "dg_ban.h"
+#include "core/addr.h"
+#include "core/ban.h"
 #include "dg_log.h"
 
 #define BAN_SLOTS	4096	/* sources tracked at once */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conf/conf.h"
 #include "dg_test.h"
 #include "term_build.h"
 #include "dist_ctl.h"
@@ -359,7 +360,7 @@ test_disclosed_rule(void)
 	one_peer(&r, 1, 0);
 	(void)rules_resolve(&conf, NULL, "p@h", &pol);
 	CHECK(pol.needs & DC_NEED_IDS);
-	CHECK_EQ(rules_test_msg(&m, "send", NULL, buf, sizeof(buf), &why), 0);
+	CHECK_EQ(rules_dryrun_msg(&m, "send", NULL, buf, sizeof(buf), &why), 0);
 	rules_decide(&pol, &m, &v);
 	CHECK_EQ(v.action, DG_DENY);
 	CHECK(v.reason != NULL && strcmp(v.reason, "undisclosed") == 0);
@@ -368,7 +369,7 @@ test_disclosed_rule(void)
 	CHECK_EQ(v.action, DG_ALLOW);
 	CHECK(strcmp(v.what, "{allow, send, disclosed}") == 0);
 	/* a monitor by name is not its business */
-	CHECK_EQ(rules_test_msg(&m, "monitor", "foo", buf, sizeof(buf), &why),
+	CHECK_EQ(rules_dryrun_msg(&m, "monitor", "foo", buf, sizeof(buf), &why),
 	    0);
 	m.disclosed = 1;
 	rules_decide(&pol, &m, &v);
@@ -484,7 +485,7 @@ test_prefix(void)
 	char buf[64];
 	const char *why;
 
-	CHECK_EQ(rules_test_msg(&m, "send", NULL, buf, sizeof(buf), &why), 0);
+	CHECK_EQ(rules_dryrun_msg(&m, "send", NULL, buf, sizeof(buf), &why), 0);
 	m.disclosed = 1;
 	m.pl_state = PL_PREFIX;
 	m.pl_partial = 1;

@@ -12,7 +12,10 @@
 #include <sodium.h>
 
 #include "dg_test.h"
-#include "dg_daemon.h"
+#include "core/context.h"
+#include "core/net.h"
+#include "core/ban.h"
+#include "conf/conf.h"
 
 static struct sockaddr_in
 v4(const char *text)
