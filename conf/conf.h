@@ -112,6 +112,9 @@ struct dg_conf {
 	double			 link_rate;		/* links a second per source (10) */
 	/* {limits, [{max_established_per_source, N}]} (64) */
 	int			 max_established_per_source;
+	/* {limits, [{listen_backlog, N}]}: listen(2)'s backlog for every
+	 * listening socket (core/accept.c); 0, the default: somaxconn */
+	int			 listen_backlog;
 	uint64_t		 hs_withhold;		/* flags never offered on either leg */
 	uint64_t		 hs_require;		/* flags a peer must offer */
 	int			 hs_withhold_line;	/* where they were set (0: */

@@ -298,6 +298,9 @@ static const struct opt limit_opts[] = {
 	{ "held_alert",		OPT_INT, OFF(held_alert), 1, 10000000, "",
 				NULL },
 	{ "held_max",		OPT_INT, OFF(held_max), 1, 10000000, "", NULL },
+	/* Beyond net.core.somaxconn the kernel takes somaxconn. */
+	{ "listen_backlog",	OPT_INT, OFF(listen_backlog), 1, 65535, "",
+				NULL },
 	{ "max_established_per_source", OPT_INT,
 				OFF(max_established_per_source), 1, 65536, "",
 				NULL },

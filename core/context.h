@@ -10,6 +10,7 @@
 #include <ev.h>
 #include <stdint.h>
 
+#include "core/accept.h"
 
 struct alerts;
 struct bans;
@@ -56,7 +57,9 @@ struct dg_daemon {
 	struct srccount		*est_sources;
 	int			 sessions;	/* live proxied connections */
 	uint64_t		 next_conn_id;
-	int			 reserve_fd;	/* spare fd for EMFILE (see net.c) */
+	int			 reserve_fd;	/* spare fd for EMFILE (accept.c) */
+	/* What every acceptor did, by kind (core/accept.h; metrics). */
+	struct accept_stats	 accepts[ACCEPT_KINDS];
 	char			 hostname[256];	/* this host's name, full and short */
 	char			 hostshort[256];
 	/* Services reach each other through these rather than through each

@@ -15,9 +15,11 @@
 #include <unistd.h>
 
 #include "core/addr.h"
+#include "core/alert.h"
 #include "core/ban.h"
 #include "core/context.h"
 #include "core/net.h"
+#include "core/stats.h"
 #include "dg_log.h"
 
 int
@@ -28,54 +30,6 @@ net_set_nonblock(int fd)
 	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
 		return -1;
 	return 0;
-}
-
-int
-net_listen(const struct sockaddr *sa, socklen_t len, int backlog, int v6only)
-{
-	int fd, one = 1;
-
-	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (sa->sa_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
-	if (bind(fd, sa, len) == -1 || listen(fd, backlog) == -1) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	return fd;
-}
-
-int
-net_accept(struct dg_daemon *d, int lfd, struct sockaddr_storage *ss,
-    socklen_t *slen)
-{
-	int fd, one = 1;
-
-	*slen = sizeof(*ss);
-	fd = accept4(lfd, (struct sockaddr *)ss, slen, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd >= 0) {
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		return fd;
-	}
-	if ((errno == EMFILE || errno == ENFILE) && d->reserve_fd != -1) {
-		/* Out of descriptors: use the spare one to take the
-		 * connection off the backlog and close it, so the listener
-		 * does not spin; the caller pauses accepting for a while. */
-		int saved = errno;
-
-		close(d->reserve_fd);
-		fd = accept(lfd, NULL, NULL);
-		if (fd >= 0)
-			close(fd);
-		d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		errno = saved;
-	}
-	return -1;
 }
 
 int
@@ -303,4 +257,31 @@ net_admit(struct dg_daemon *d, const struct net_gate *g,
 		return why;
 	}
 	return NULL;
+}
+
+int
+net_gate_pass(struct dg_daemon *d, const struct net_gate *g,
+    const struct sockaddr *sa, int local)
+{
+	const char *why, *event;
+	char text[64];
+
+	if ((why = net_admit(d, g, sa, local, &event)) == NULL)
+		return 1;
+	log_debug("%s: %s: closed: %s", g->name,
+	    dg_addr_text(sa, text, sizeof(text)), why);
+	if (event == NULL) {
+		stats_handshake(d->stats, "banned");
+		return 0;
+	}
+	alert_emit_dir(d->alerts, event, sa, NULL, g->node, g->dir, "%s", why);
+	stats_handshake(d->stats, "refused");
+	/* Over a cap or the rate, a source is flooding: where the acceptor
+	 * says so, that counts towards a ban like a failed handshake. */
+	if (g->ban_counts != NULL && bans_fail(d->bans, sa, NULL, dg_now()))
+		alert_emit_dir(d->alerts, "peer.banned", sa, NULL, g->node,
+		    g->dir, "%d failures within %gs (%s): banned for %gs",
+		    g->ban_failures, g->ban_window, g->ban_counts,
+		    g->ban_duration);
+	return 0;
 }

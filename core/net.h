@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * net.h - sockets of the daemon's services: listening and accepting with
- * the EMFILE reserve, per-source counts and rates, and the gate every
- * acceptor of remote connections passes a connection through.
+ * net.h - sockets of the daemon's services: per-source counts and rates,
+ * and the gate every acceptor of remote connections passes a connection
+ * through (the acceptor itself: core/accept.h).
  */
 #ifndef DG_NET_H
 #define DG_NET_H
@@ -24,17 +24,8 @@ int		 srccount_get(struct srccount *, const struct sockaddr *);
  * connection it was counting (and must not count it down later). */
 int		 srccount_add(struct srccount *, const struct sockaddr *, int delta);
 
-/* net.c: socket helpers. */
-/* v6only: an IPv6 socket serves IPv6 alone (EPMD: "0.0.0.0" has its own
- * socket, as with stock epmd); 0 makes "::" serve IPv4 too (listeners). */
-int	net_listen(const struct sockaddr *sa, socklen_t len, int backlog,
-	    int v6only);
+/* net.c: socket helpers (listening and accepting: core/accept.h). */
 int	net_set_nonblock(int fd);
-/* accept(2) with the EMFILE reserve: returns fd, or -1 with errno
- * (EAGAIN: nothing to accept; EMFILE/ENFILE: out of fds, the pending
- * connection was accepted and closed on the spare fd). */
-int	net_accept(struct dg_daemon *, int lfd, struct sockaddr_storage *ss,
-	    socklen_t *slen);
 int	net_sockaddr_port(const struct sockaddr *);
 
 /*
@@ -67,11 +58,34 @@ struct net_gate {
 	int		 max_established;	/* established per source, when
 					 * bans apply (the configuration's
 					 * max_established_per_source) */
+	/* For net_gate_pass: who refuses, in log lines ("listener b",
+	 * "link"), and the alerts' node (NULL: none) and direction. */
+	const char	*name;
+	const char	*node;
+	const char	*dir;
+	/* Non-NULL: a refusal over a cap or the rate counts towards a ban
+	 * of the source, this text saying what counted in the alert; with
+	 * the ban's settings (the configuration's, for the text). */
+	const char	*ban_counts;
+	int		 ban_failures;
+	double		 ban_window, ban_duration;
 };
 
 /* NULL: admit (the caller counts the connection in).  Else why not, a
  * static string, with *event the alert to raise (NULL: none). */
 const char	*net_admit(struct dg_daemon *, const struct net_gate *,
 		    const struct sockaddr *sa, int local, const char **event);
+
+/*
+ * net_admit, and what a refusal costs, one path for every acceptor of
+ * remote peers (the nodes' listeners and the link listener): a banned
+ * source is closed silently (it was alerted when its ban began) and
+ * counted as a "banned" handshake; a source over a cap or the rate raises
+ * the gate's alert and counts as a "refused" handshake, and towards a ban
+ * when g->ban_counts is set.  Both are logged at debug.  Returns 1 to
+ * admit (the caller counts the connection in), 0 to refuse.
+ */
+int		 net_gate_pass(struct dg_daemon *, const struct net_gate *,
+		    const struct sockaddr *sa, int local);
 
 #endif

@@ -32,6 +32,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "core/accept.h"
 #include "core/alert.h"
 #include "conf/conf.h"
 #include "daemon/ctl.h"
@@ -56,7 +57,7 @@ enum ctl_right {
 };
 
 struct ctl {
-	ev_io			 io;
+	struct acceptor		 acc;
 	struct dg_daemon	*d;
 	uid_t			 service_uid;	/* what the daemon runs as */
 	int			 dropping;	/* started as root: it drops */
@@ -359,16 +360,16 @@ peer_right(const struct ctl *ctl, int fd, struct grant_who *who)
 	return CTL_NONE;
 }
 
+/* A connection to the control socket (no gate: what a caller may do
+ * is decided by its credentials, peer_right). */
 static void
-ctl_accept(struct ev_loop *loop, ev_io *w, int revents)
+ctl_conn(void *owner, int fd, const struct sockaddr_storage *ss)
 {
-	struct ctl *ctl = (struct ctl *)w;
+	struct ctl *ctl = owner;
+	struct ev_loop *loop = ctl->d->loop;
 	struct ctl_conn *c;
-	int fd;
 
-	fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd == -1)
-		return;
+	(void)ss;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
 		return;
@@ -514,6 +515,8 @@ ctl_start(struct dg_daemon *d)
 	if (ctl == NULL)
 		log_fatalx("out of memory");
 	ctl->d = d;
+	accept_init(&ctl->acc, d, ACCEPT_CONTROL, "control socket",
+	    d->conf->listen_backlog, NULL, ctl_conn, ctl);
 	ctl->dropping = privdrop_owner(d->conf, &uid, &gid) == 0;
 	ctl->service_uid = ctl->dropping ? uid : geteuid();
 	ctl_path(d->conf, ctl->path, sizeof(ctl->path));
@@ -530,7 +533,7 @@ ctl_start(struct dg_daemon *d)
 		goto fail;
 	old = umask(077);	/* no window with a wider mode */
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    listen(fd, 16) == -1) {
+	    accept_adopt(&ctl->acc, fd) == -1) {
 		umask(old);
 		goto fail;
 	}
@@ -538,8 +541,6 @@ ctl_start(struct dg_daemon *d)
 	if (others_allowed(d->conf) && chmod(ctl->path, 0666) == -1)
 		goto fail;
 	give_to_service_user(d->conf, ctl->path);
-	ev_io_init(&ctl->io, ctl_accept, fd, EV_READ);
-	ev_io_start(d->loop, &ctl->io);
 	log_info("control socket %s", ctl->path);
 	return ctl;
 fail:
@@ -548,8 +549,10 @@ fail:
 	log_warnx("control socket %s: %s; not starting without it (set "
 	    "{control, Path} in a directory of root's or the daemon's user)",
 	    ctl->path, why);
-	if (fd != -1)
+	if (fd != -1) {
+		accept_stop(&ctl->acc);	/* watched once adopted */
 		close(fd);
+	}
 	free(ctl);
 	return NULL;
 }
@@ -559,8 +562,7 @@ ctl_stop(struct ctl *ctl)
 {
 	if (ctl == NULL)
 		return;
-	ev_io_stop(ctl->d->loop, &ctl->io);
-	close(ctl->io.fd);
+	accept_close(&ctl->acc);
 	unlink(ctl->path);
 	free(ctl);
 }

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/accept.h"
 #include "core/addr.h"
 #include "conf/conf.h"
 #include "core/net.h"
@@ -269,6 +270,35 @@ render_names(struct dg_text *b, const char *name, const char *label,
 		    (unsigned long long)t->other);
 }
 
+/* What every acceptor did, by listener kind (core/accept.h). */
+static void
+render_accepts(struct dg_text *b, const struct dg_daemon *d)
+{
+	static const char *const outcome[] = { "admitted", "refused", "shed" };
+	int k, o;
+
+	family(b, "distguard_accepts_total", "counter",
+	    "Connections accepted, by listener (epmd, inbound, egress, link, "
+	    "metrics, control) and outcome: admitted, refused by its gate, "
+	    "or shed (closed unread, no file descriptor left).");
+	for (k = 0; k < ACCEPT_KINDS; k++) {
+		const struct accept_stats *a = &d->accepts[k];
+		const uint64_t n[] = { a->admitted, a->refused, a->shed };
+
+		for (o = 0; o < 3; o++)
+			dg_text_printf(b, "distguard_accepts_total{listener=\"%s\","
+			    "outcome=\"%s\"} %llu\n", accept_kind_name(k),
+			    outcome[o], (unsigned long long)n[o]);
+	}
+	family(b, "distguard_accept_pauses_total", "counter",
+	    "Times a listener stopped accepting for a while, out of file "
+	    "descriptors (or kernel memory).");
+	for (k = 0; k < ACCEPT_KINDS; k++)
+		dg_text_printf(b, "distguard_accept_pauses_total{listener=\"%s\"} "
+		    "%llu\n", accept_kind_name(k),
+		    (unsigned long long)d->accepts[k].pauses);
+}
+
 static void
 render_daemon(struct dg_text *b, struct dg_daemon *d, const struct stats_view *v)
 {
@@ -309,6 +339,7 @@ render_daemon(struct dg_text *b, struct dg_daemon *d, const struct stats_view *v
 	    "one set of public-key operations.");
 	dg_text_printf(b, "distguard_links_admitted_total %llu\n",
 	    d->link_admitted);
+	render_accepts(b, d);
 	family(b, "distguard_handshakes_total", "counter",
 	    "Handshakes ended, by outcome: ok, or why they failed.");
 	render_names(b, "distguard_handshakes_total", "outcome", v->handshakes);
@@ -369,7 +400,7 @@ metrics_render(struct dg_daemon *d, int max_peers, size_t *len)
 /* ---- the server ------------------------------------------------------- */
 
 struct metrics {
-	ev_io			 io;
+	struct acceptor		 acc;
 	struct dg_daemon	*d;
 	int			 nconns;
 	struct srccount		*sources;	/* open connections per source */
@@ -556,53 +587,51 @@ mc_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	mc_free(c);
 }
 
-static void
-metrics_accept(struct ev_loop *loop, ev_io *w, int revents)
+/* The acceptor's gate: connections in total and per source
+ * (net_admit); a refusal is logged, not alerted. */
+static int
+metrics_admit(void *owner, const struct sockaddr *sa)
 {
-	struct metrics *m = (struct metrics *)w;
-	struct sockaddr_storage ss;
-	socklen_t slen;
-	struct mconn *c;
+	struct metrics *m = owner;
 	struct net_gate g;
 	const char *why, *event;
 	char text[80];
-	int fd;
 
-	for (;;) {
-		slen = sizeof(ss);
-		fd = net_accept(m->d, w->fd, &ss, &slen);
-		if (fd == -1)
-			return;
-		memset(&g, 0, sizeof(g));
-		g.what = "metrics connections";
-		g.by_source = m->sources;
-		g.count = &m->nconns;
-		g.max = m->d->conf->metrics_max_conns;
-		g.max_per_source = m->d->conf->metrics_max_per_source;
-		if ((why = net_admit(m->d, &g, (struct sockaddr *)&ss, 0,
-		    &event)) != NULL) {
-			log_info("metrics %s: %s: closed", dg_addr_text(
-			    (struct sockaddr *)&ss, text, sizeof(text)), why);
-			close(fd);
-			continue;
-		}
-		if ((c = calloc(1, sizeof(*c))) == NULL ||
-		    srccount_add(m->sources, (struct sockaddr *)&ss, 1) == -1) {
-			free(c);
-			close(fd);
-			continue;
-		}
-		c->m = m;
-		c->ss = ss;
-		m->nconns++;
-		dg_addr_text((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
-		ev_io_init(&c->rd, mc_read, fd, EV_READ);
-		ev_io_init(&c->wr, mc_write, fd, EV_WRITE);
-		ev_timer_init(&c->timer, mc_timeout,
-		    m->d->conf->metrics_timeout, 0.0);
-		ev_io_start(loop, &c->rd);
-		ev_timer_start(loop, &c->timer);
+	memset(&g, 0, sizeof(g));
+	g.what = "metrics connections";
+	g.by_source = m->sources;
+	g.count = &m->nconns;
+	g.max = m->d->conf->metrics_max_conns;
+	g.max_per_source = m->d->conf->metrics_max_per_source;
+	if ((why = net_admit(m->d, &g, sa, 0, &event)) == NULL)
+		return 1;
+	log_info("metrics %s: %s: closed", dg_addr_text(sa, text,
+	    sizeof(text)), why);
+	return 0;
+}
+
+static void
+metrics_conn(void *owner, int fd, const struct sockaddr_storage *ss)
+{
+	struct metrics *m = owner;
+	struct ev_loop *loop = m->d->loop;
+	struct mconn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    srccount_add(m->sources, (const struct sockaddr *)ss, 1) == -1) {
+		free(c);
+		close(fd);
+		return;
 	}
+	c->m = m;
+	c->ss = *ss;
+	m->nconns++;
+	dg_addr_text((const struct sockaddr *)ss, c->peer, sizeof(c->peer));
+	ev_io_init(&c->rd, mc_read, fd, EV_READ);
+	ev_io_init(&c->wr, mc_write, fd, EV_WRITE);
+	ev_timer_init(&c->timer, mc_timeout, m->d->conf->metrics_timeout, 0.0);
+	ev_io_start(loop, &c->rd);
+	ev_timer_start(loop, &c->timer);
 }
 
 struct metrics *
@@ -610,7 +639,6 @@ metrics_start(struct dg_daemon *d)
 {
 	const struct dg_conf *conf = d->conf;
 	struct metrics *m;
-	int fd;
 
 	if (!conf->metrics_on)
 		return NULL;
@@ -620,16 +648,15 @@ metrics_start(struct dg_daemon *d)
 	m->sources = srccount_new();
 	dg_addr_text((const struct sockaddr *)&conf->metrics_addr.ss, m->addr,
 	    sizeof(m->addr));
-	fd = net_listen((const struct sockaddr *)&conf->metrics_addr.ss,
-	    conf->metrics_addr.len, 64, 1);
-	if (fd == -1) {
+	accept_init(&m->acc, d, ACCEPT_METRICS, "metrics", conf->listen_backlog,
+	    metrics_admit, metrics_conn, m);
+	if (accept_listen(&m->acc, (const struct sockaddr *)&conf->metrics_addr.ss,
+	    conf->metrics_addr.len, 1) == -1) {
 		log_warn("metrics: cannot listen on %s", m->addr);
 		srccount_free(m->sources);
 		free(m);
 		return NULL;
 	}
-	ev_io_init(&m->io, metrics_accept, fd, EV_READ);
-	ev_io_start(d->loop, &m->io);
 	log_info("metrics on http://%s/metrics", m->addr);
 	return m;
 }
@@ -639,8 +666,7 @@ metrics_stop(struct metrics *m)
 {
 	if (m == NULL)
 		return;
-	ev_io_stop(m->d->loop, &m->io);
-	close(m->io.fd);
+	accept_close(&m->acc);
 	srccount_free(m->sources);
 	free(m);
 }

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/accept.h"
 #include "core/addr.h"
 #include "core/alert.h"
 #include "conf/conf.h"
@@ -40,13 +41,12 @@
 #include "localguard.h"
 #include "kview.h"
 
-#define EPMD_BACKLOG	128
 #define EPMD_OUT_MAX	(256 * 1024)	/* largest reply we queue (NAMES) */
 
 struct epmd_conn;
 
 struct epmd_lsock {
-	ev_io			 io;
+	struct acceptor		 acc;
 	struct epmd_srv		*srv;
 	char			 text[64];
 };
@@ -55,7 +55,6 @@ struct epmd_srv {
 	struct dg_daemon	*d;
 	struct epmd_lsock	 ls[DG_CONF_MAX_ADDRS];
 	int			 nls;
-	ev_timer		 resume;	/* re-arms accepting after EMFILE */
 	struct epmd_reg		 reg;
 	struct srccount		*per_source;
 	struct epmd_conn	*conns;
@@ -870,91 +869,63 @@ conn_close(struct epmd_conn *c, const char *reason)
 	free(c);
 }
 
-static void
-pause_accepting(struct epmd_srv *s)
+/* The acceptor's gate: the service's caps, in total and per source. */
+static int
+epmd_admit(void *owner, const struct sockaddr *sa)
 {
-	int i;
-
-	for (i = 0; i < s->nls; i++)
-		ev_io_stop(s->d->loop, &s->ls[i].io);
-	ev_timer_set(&s->resume, 1.0, 0.0);
-	ev_timer_start(s->d->loop, &s->resume);
-}
-
-static void
-on_resume(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct epmd_srv *s = (struct epmd_srv *)((char *)w -
-	    offsetof(struct epmd_srv, resume));
-	int i;
-
-	for (i = 0; i < s->nls; i++)
-		ev_io_start(loop, &s->ls[i].io);
-}
-
-static void
-on_accept(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct epmd_lsock *l = (struct epmd_lsock *)w;
-	struct epmd_srv *s = l->srv;
+	struct epmd_srv *s = ((struct epmd_lsock *)owner)->srv;
 	const struct dg_conf *conf = s->d->conf;
-	struct sockaddr_storage ss;
-	socklen_t slen;
+	char text[64];
+
+	if (s->nconns >= conf->epmd_max_conns) {
+		log_warnx("epmd: %s: refused: %d connections open (max_connections)",
+		    dg_addr_text(sa, text, sizeof(text)), s->nconns);
+		return 0;
+	}
+	if (srccount_get(s->per_source, sa) >= conf->epmd_max_per_source) {
+		alert_emit(s->d->alerts, "epmd.refused", sa, NULL, NULL,
+		    "too many connections from this address "
+		    "(max_per_source %d)", conf->epmd_max_per_source);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+epmd_conn(void *owner, int fd, const struct sockaddr_storage *ss)
+{
+	struct epmd_srv *s = ((struct epmd_lsock *)owner)->srv;
+	const struct dg_conf *conf = s->d->conf;
+	struct ev_loop *loop = s->d->loop;
 	struct epmd_conn *c;
 	char text[64];
-	int fd, k;
 
-	for (k = 0; k < 64; k++) {	/* bounded burst per wake-up */
-		fd = net_accept(s->d, w->fd, &ss, &slen);
-		if (fd == -1) {
-			if (errno == EMFILE || errno == ENFILE) {
-				log_warnx("epmd: out of file descriptors; "
-				    "not accepting for 1s");
-				pause_accepting(s);
-			}
-			return;
-		}
-		dg_addr_text((struct sockaddr *)&ss, text, sizeof(text));
-		if (s->nconns >= conf->epmd_max_conns) {
-			log_warnx("epmd: %s: refused: %d connections open (max_connections)",
-			    text, s->nconns);
-			close(fd);
-			continue;
-		}
-		if (srccount_get(s->per_source, (struct sockaddr *)&ss) >=
-		    conf->epmd_max_per_source) {
-			alert_emit(s->d->alerts, "epmd.refused", (struct sockaddr *)&ss,
-			    NULL, NULL, "too many connections from this address "
-			    "(max_per_source %d)", conf->epmd_max_per_source);
-			close(fd);
-			continue;
-		}
-		if ((c = calloc(1, sizeof(*c))) == NULL ||
-		    srccount_add(s->per_source, (struct sockaddr *)&ss, 1) == -1) {
-			log_warnx("epmd: %s: refused: out of memory", text);
-			free(c);
-			close(fd);
-			continue;
-		}
-		c->srv = s;
-		c->fd = fd;
-		c->id = ++s->d->next_conn_id;
-		c->peer = ss;
-		snprintf(c->peertext, sizeof(c->peertext), "%s", text);
-		c->state = EC_REQUEST;
-		c->next = s->conns;
-		if (s->conns)
-			s->conns->prev = c;
-		s->conns = c;
-		s->nconns++;
-		ev_io_init(&c->rd, on_read, fd, EV_READ);
-		ev_io_init(&c->wr, on_write, fd, EV_WRITE);
-		/* An absolute deadline for the whole request: resetting it
-		 * per byte would let a trickle hold the slot (spec 7.2.4). */
-		ev_timer_init(&c->deadline, on_deadline, conf->epmd_timeout, 0.0);
-		ev_io_start(loop, &c->rd);
-		ev_timer_start(loop, &c->deadline);
+	dg_addr_text((const struct sockaddr *)ss, text, sizeof(text));
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    srccount_add(s->per_source, (const struct sockaddr *)ss, 1) == -1) {
+		log_warnx("epmd: %s: refused: out of memory", text);
+		free(c);
+		close(fd);
+		return;
 	}
+	c->srv = s;
+	c->fd = fd;
+	c->id = ++s->d->next_conn_id;
+	c->peer = *ss;
+	snprintf(c->peertext, sizeof(c->peertext), "%s", text);
+	c->state = EC_REQUEST;
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	s->nconns++;
+	ev_io_init(&c->rd, on_read, fd, EV_READ);
+	ev_io_init(&c->wr, on_write, fd, EV_WRITE);
+	/* An absolute deadline for the whole request: resetting it
+	 * per byte would let a trickle hold the slot (spec 7.2.4). */
+	ev_timer_init(&c->deadline, on_deadline, conf->epmd_timeout, 0.0);
+	ev_io_start(loop, &c->rd);
+	ev_timer_start(loop, &c->deadline);
 }
 
 struct epmd_srv *
@@ -968,7 +939,6 @@ epmd_srv_start(struct dg_daemon *d)
 		log_fatalx("out of memory");
 	s->d = d;
 	s->per_source = srccount_new();
-	ev_timer_init(&s->resume, on_resume, 1.0, 0.0);
 	for (i = 0; i < conf->nepmd_addrs; i++) {
 		struct dg_sockaddr sa = conf->epmd_addrs[i];
 		struct epmd_lsock *l = &s->ls[s->nls];
@@ -978,7 +948,10 @@ epmd_srv_start(struct dg_daemon *d)
 			((struct sockaddr_in *)&sa.ss)->sin_port = htons(conf->epmd_port);
 		else
 			((struct sockaddr_in6 *)&sa.ss)->sin6_port = htons(conf->epmd_port);
-		fd = net_listen((struct sockaddr *)&sa.ss, sa.len, EPMD_BACKLOG, 1);
+		l->srv = s;
+		accept_init(&l->acc, d, ACCEPT_EPMD, "epmd",
+		    conf->listen_backlog, epmd_admit, epmd_conn, l);
+		fd = accept_listen(&l->acc, (struct sockaddr *)&sa.ss, sa.len, 1);
 		if (fd == -1) {
 			/* An IPv6 address on a host without IPv6 is not fatal
 			 * while another address could be bound. */
@@ -986,10 +959,7 @@ epmd_srv_start(struct dg_daemon *d)
 			    conf->epmd_port);
 			continue;
 		}
-		l->srv = s;
 		snprintf(l->text, sizeof(l->text), "%s", sa.text);
-		ev_io_init(&l->io, on_accept, fd, EV_READ);
-		ev_io_start(d->loop, &l->io);
 		log_info("epmd: listening on %s port %u", sa.text, conf->epmd_port);
 		s->nls++;
 	}
@@ -1010,11 +980,8 @@ epmd_srv_stop(struct epmd_srv *s)
 		return;
 	while (s->conns)
 		conn_close(s->conns, NULL);
-	for (i = 0; i < s->nls; i++) {
-		ev_io_stop(s->d->loop, &s->ls[i].io);
-		close(s->ls[i].io.fd);
-	}
-	ev_timer_stop(s->d->loop, &s->resume);
+	for (i = 0; i < s->nls; i++)
+		accept_close(&s->ls[i].acc);
 	srccount_free(s->per_source);
 	free(s);
 }

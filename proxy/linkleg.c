@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "core/accept.h"
 #include "core/ban.h"
 #include "core/alert.h"
 #include "conf/conf.h"
@@ -287,12 +288,13 @@ linkleg_free(struct leg *l)
 /* ---- the link listener --------------------------------------------------- */
 
 static struct {
-	ev_io		 io;
+	struct acceptor	 acc;
 	int		 open;
 } lsn;
 
 /*
- * The link listener's gate (net_admit): its own pending budget, in total
+ * The link listener's gate (net_gate_pass, the path of the nodes'
+ * listeners): its own pending budget, in total
  * and per source, so that links cannot take the nodes' handshake slots;
  * established connections per source; and a rate per source.  The rate
  * is what bounds the daemon's public-key work per source: each admitted
@@ -301,14 +303,13 @@ static struct {
  * at most link_rate of them a second.  TCP has already made the caller
  * prove its address (it answered our SYN-ACK), which is what WireGuard's
  * cookie reply adds to UDP; so no cookie round trip is needed here.  A
- * source over the rate counts a failure towards a ban.
+ * source over a cap or the rate counts a failure towards a ban.
  */
 static int
-link_admit(struct dg_daemon *d, const struct sockaddr_storage *ss)
+link_admit(void *owner, const struct sockaddr *sa)
 {
-	const struct sockaddr *sa = (const struct sockaddr *)ss;
+	struct dg_daemon *d = owner;
 	struct net_gate g;
-	const char *why, *event;
 
 	memset(&g, 0, sizeof(g));
 	g.what = "pending links";
@@ -323,62 +324,39 @@ link_admit(struct dg_daemon *d, const struct sockaddr_storage *ss)
 	g.burst = 2 * d->conf->link_rate;
 	g.bans = 1;
 	g.max_established = d->conf->max_established_per_source;
-	if ((why = net_admit(d, &g, sa, 0, &event)) == NULL)
-		return 1;
-	if (event == NULL) {
-		stats_handshake(d->stats, "banned");
-		return 0;
-	}
-	stats_handshake(d->stats, "refused");
-	alert_emit_dir(d->alerts, event, sa, NULL, NULL, "link", "%s", why);
-	/* Over a cap or the rate, a source is flooding: it counts towards
-	 * a ban like a failed handshake. */
-	if (bans_fail(d->bans, sa, NULL, dg_now()))
-		alert_emit_dir(d->alerts, "peer.banned", sa, NULL, NULL, "link",
-		    "%d failures within %gs (links refused or closed before "
-		    "the key exchange): banned for %gs", d->conf->ban_failures,
-		    d->conf->ban_window, d->conf->ban_duration);
-	return 0;
+	g.name = lsn.acc.name;
+	g.dir = "link";
+	g.ban_counts = "links refused or closed before the key exchange";
+	g.ban_failures = d->conf->ban_failures;
+	g.ban_window = d->conf->ban_window;
+	g.ban_duration = d->conf->ban_duration;
+	return net_gate_pass(d, &g, sa, 0);
 }
 
 static void
-on_link_accept(struct ev_loop *loop, ev_io *w, int revents)
+link_conn(void *owner, int fd, const struct sockaddr_storage *ss)
 {
-	struct dg_daemon *d = w->data;
-	struct sockaddr_storage ss;
-	socklen_t slen;
-	int fd, k;
+	struct dg_daemon *d = owner;
 
-	for (k = 0; k < 64; k++) {
-		if ((fd = net_accept(d, w->fd, &ss, &slen)) == -1)
-			return;
-		if (!link_admit(d, &ss)) {
-			close(fd);
-			continue;
-		}
-		d->link_admitted++;
-		session_start_link(d, fd, &ss);
-	}
+	d->link_admitted++;
+	session_start_link(d, fd, ss);
 }
 
 int
 linkleg_listen(struct dg_daemon *d)
 {
 	const struct lk_conf *k = d->conf->link;
-	int fd;
 
 	if (k == NULL || k->key == NULL || k->listen.len == 0)
 		return 0;
-	fd = net_listen((const struct sockaddr *)&k->listen.ss, k->listen.len,
-	    128, 1);
-	if (fd == -1) {
+	accept_init(&lsn.acc, d, ACCEPT_LINK, "link", d->conf->listen_backlog,
+	    link_admit, link_conn, d);
+	if (accept_listen(&lsn.acc, (const struct sockaddr *)&k->listen.ss,
+	    k->listen.len, 1) == -1) {
 		log_warn("link: cannot listen on %s port %d", k->listen.text,
 		    net_sockaddr_port((const struct sockaddr *)&k->listen.ss));
 		return -1;
 	}
-	ev_io_init(&lsn.io, on_link_accept, fd, EV_READ);
-	lsn.io.data = d;
-	ev_io_start(d->loop, &lsn.io);
 	lsn.open = 1;
 	log_info("link: listening on %s port %d", k->listen.text,
 	    net_sockaddr_port((const struct sockaddr *)&k->listen.ss));
@@ -390,7 +368,7 @@ linkleg_listen_stop(struct dg_daemon *d)
 {
 	if (!lsn.open)
 		return;
-	ev_io_stop(d->loop, &lsn.io);
-	close(lsn.io.fd);
+	(void)d;
+	accept_close(&lsn.acc);
 	lsn.open = 0;
 }

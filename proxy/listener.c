@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/accept.h"
 #include "core/addr.h"
 #include "core/alert.h"
 #include "conf/conf.h"
@@ -24,14 +25,11 @@
 #include "listener.h"
 #include "session.h"
 
-#define LISTEN_BACKLOG	128
-
 struct listener {
-	ev_io			 io;
-	/* An egress listener's second socket: ::1 on the same port as
-	 * 127.0.0.1, for inet6 nodes (fd -1: none). */
-	ev_io			 io6;
-	ev_timer		 resume;
+	/* Its listening socket; an egress listener's second one, ::1 on
+	 * the same port as 127.0.0.1, for inet6 nodes (fd -1: none). */
+	struct acceptor		 acc;
+	struct acceptor		 acc6;
 	struct dg_daemon	*d;
 	char			 alive[DG_MAX_ALIVE_BYTES + 1];
 	int			 b_family;
@@ -43,55 +41,30 @@ struct listener {
 	char			 target[DG_MAX_NODE_BYTES + 1];
 };
 
-static void
-start_accepting(struct listener *l)
+static int
+listener_local(const struct listener *l, const struct sockaddr *sa)
 {
-	ev_io_start(l->d->loop, &l->io);
-	if (l->io6.fd != -1)
-		ev_io_start(l->d->loop, &l->io6);
-}
+	const struct dg_conf *conf = l->d->conf;
 
-static void
-stop_accepting(struct listener *l)
-{
-	ev_io_stop(l->d->loop, &l->io);
-	if (l->io6.fd != -1)
-		ev_io_stop(l->d->loop, &l->io6);
-}
-
-static void
-pause_accepting(struct listener *l)
-{
-	stop_accepting(l);
-	ev_timer_set(&l->resume, 1.0, 0.0);
-	ev_timer_start(l->d->loop, &l->resume);
-}
-
-static void
-on_resume(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct listener *l = (struct listener *)((char *)w -
-	    offsetof(struct listener, resume));
-
-	(void)loop;
-	start_accepting(l);
+	return dg_local_source(conf->reg_from, conf->nreg_from, sa);
 }
 
 /*
- * The shared gate (net_admit): bans, the host's handshake budget in total
- * and per source, established connections per source.  Returns 1 to
- * admit; else the refusal is counted and alerted and 0 returned.
+ * The acceptor's gate.  An egress listener: only the host's own nodes
+ * dial out through us, anything else is closed.  A node's listener: the
+ * shared gate (net_gate_pass): bans, the host's handshake budget in total
+ * and per source, established connections per source.
  */
 static int
-listener_admit(struct listener *l, const struct sockaddr_storage *ss,
-    int local)
+listener_admit(void *owner, const struct sockaddr *sa)
 {
+	struct listener *l = owner;
 	struct dg_daemon *d = l->d;
-	const struct sockaddr *sa = (const struct sockaddr *)ss;
 	struct net_gate g;
-	const char *why, *event;
-	char text[64];
+	int local = listener_local(l, sa);
 
+	if (l->target[0] != '\0')
+		return local;
 	memset(&g, 0, sizeof(g));
 	g.what = "pending handshakes";
 	g.event = "handshake.refused";
@@ -101,60 +74,26 @@ listener_admit(struct listener *l, const struct sockaddr_storage *ss,
 	g.max_per_source = d->conf->hs_max_per_source;
 	g.bans = 1;
 	g.max_established = d->conf->max_established_per_source;
-	if ((why = net_admit(d, &g, sa, local, &event)) == NULL)
-		return 1;
-	if (event == NULL) {
-		log_debug("listener %s: %s %s: closed", l->alive,
-		    dg_addr_text(sa, text, sizeof(text)), why);
-		stats_handshake(d->stats, "banned");
-		return 0;
-	}
-	alert_emit_dir(d->alerts, event, sa, NULL, l->alive, "inbound", "%s",
-	    why);
-	stats_handshake(d->stats, "refused");
-	return 0;
+	g.name = l->acc.name;
+	g.node = l->alive;
+	g.dir = "inbound";
+	return net_gate_pass(d, &g, sa, local);
 }
 
 static void
-on_accept(struct ev_loop *loop, ev_io *w, int revents)
+listener_conn(void *owner, int fd, const struct sockaddr_storage *ss)
 {
-	struct listener *l = w->data;
-	struct dg_daemon *d = l->d;
-	const struct dg_conf *conf = d->conf;
-	struct sockaddr_storage ss;
-	socklen_t slen;
-	int fd, k, local;
+	struct listener *l = owner;
 
-	for (k = 0; k < 64; k++) {
-		fd = net_accept(d, w->fd, &ss, &slen);
-		if (fd == -1) {
-			if (errno == EMFILE || errno == ENFILE) {
-				log_warnx("listener %s: out of file descriptors; "
-				    "not accepting for 1s", l->alive);
-				pause_accepting(l);
-			}
-			return;
-		}
-		local = dg_local_source(conf->reg_from, conf->nreg_from,
-		    (struct sockaddr *)&ss);
-		if (l->target[0] != '\0') {
-			/* Only the host's own nodes dial out through us. */
-			if (!local)
-				close(fd);
-			else
-				session_start_egress(d, fd, &ss, l->target);
-			continue;
-		}
-		if (!listener_admit(l, &ss, local)) {
-			close(fd);
-			continue;
-		}
-		session_start(d, fd, &ss, l->alive, l->b_family, l->b_port);
-	}
+	if (l->target[0] != '\0')
+		session_start_egress(l->d, fd, ss, l->target);
+	else
+		session_start(l->d, fd, ss, l->alive, l->b_family, l->b_port);
 }
 
 static int
-bind_port(const struct dg_sockaddr *base, uint16_t port, int v6only)
+bind_port(struct acceptor *acc, const struct dg_sockaddr *base, uint16_t port,
+    int v6only)
 {
 	struct sockaddr_storage ss = base->ss;
 
@@ -163,20 +102,20 @@ bind_port(const struct dg_sockaddr *base, uint16_t port, int v6only)
 	else
 		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
 	/* A listener on "::" takes IPv4 peers too (as ::ffff:a.b.c.d). */
-	return net_listen((struct sockaddr *)&ss, base->len, LISTEN_BACKLOG,
-	    v6only);
+	return accept_listen(acc, (struct sockaddr *)&ss, base->len, v6only);
 }
 
 /* A listening socket on a free port of the configured range, at `at`. */
 static int
-open_in_range(const struct dg_conf *conf, const struct dg_sockaddr *at,
+open_in_range(struct listener *l, const struct dg_sockaddr *at,
     const char *what, unsigned *portp)
 {
+	const struct dg_conf *conf = l->d->conf;
 	unsigned port;
 	int fd = -1;
 
 	for (port = conf->listen_port_min; port <= conf->listen_port_max; port++) {
-		if ((fd = bind_port(at, (uint16_t)port, 0)) != -1) {
+		if ((fd = bind_port(&l->acc, at, (uint16_t)port, 0)) != -1) {
 			*portp = port;
 			return fd;
 		}
@@ -217,17 +156,17 @@ egress_range(const struct dg_conf *conf, unsigned *lo, unsigned *hi)
 /*
  * The egress pair: 127.0.0.1 and ::1 on one free port of the pool, so
  * that inet4 and inet6 nodes dial the same port distguard_epmd hands
- * out.  A host without ::1 gets 127.0.0.1 alone (*fd6 = -1).
+ * out.  A host without ::1 gets 127.0.0.1 alone (acc6 without a socket).
  */
 static int
-open_loopback_pair(const struct dg_conf *conf, const char *what,
-    unsigned *portp, int *fd6)
+open_loopback_pair(struct listener *l, const char *what, unsigned *portp)
 {
+	const struct dg_conf *conf = l->d->conf;
 	struct dg_sockaddr lo4, lo6;
 	struct sockaddr_in *a4 = (struct sockaddr_in *)&lo4.ss;
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&lo6.ss;
 	unsigned port, lo, hi;
-	int fd;
+	int fd, fd6;
 
 	memset(&lo4, 0, sizeof(lo4));
 	a4->sin_family = AF_INET;
@@ -239,70 +178,55 @@ open_loopback_pair(const struct dg_conf *conf, const char *what,
 	lo6.len = sizeof(*a6);
 	egress_range(conf, &lo, &hi);
 	for (port = lo; port <= hi; port++) {
-		if ((fd = bind_port(&lo4, (uint16_t)port, 0)) == -1) {
+		if ((fd = bind_port(&l->acc, &lo4, (uint16_t)port, 0)) == -1) {
 			if (errno == EADDRINUSE)
 				continue;
 			log_warn("listener %s: cannot listen on 127.0.0.1 port %u",
 			    what, port);
 			return -1;
 		}
-		if ((*fd6 = bind_port(&lo6, (uint16_t)port, 1)) != -1 ||
+		if ((fd6 = bind_port(&l->acc6, &lo6, (uint16_t)port, 1)) != -1 ||
 		    errno != EADDRINUSE) {
-			if (*fd6 == -1)
+			if (fd6 == -1)
 				log_warn("listener %s: no ::1 on port %u; "
 				    "inet6 nodes cannot use it", what, port);
 			*portp = port;
 			return fd;
 		}
-		close(fd);
+		accept_close(&l->acc);
 	}
 	log_warnx("listener %s: no port free on both 127.0.0.1 and ::1 in "
 	    "the egress pool %u..%u", what, lo, hi);
 	return -1;
 }
 
-/* A listener accepting on fd (and fd6, when not -1) at port. */
+/* A listener, not yet listening: its acceptors set up. */
 static struct listener *
-listener_wrap(struct dg_daemon *d, int fd, int fd6, unsigned port,
-    const char *what)
+listener_alloc(struct dg_daemon *d, const char *what, int egress)
 {
 	struct listener *l;
+	char name[16 + DG_MAX_NODE_BYTES];
+	enum accept_kind kind = egress ? ACCEPT_EGRESS : ACCEPT_INBOUND;
 
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		log_warnx("listener %s: out of memory", what);
-		close(fd);
-		if (fd6 != -1)
-			close(fd6);
 		return NULL;
 	}
 	l->d = d;
-	l->port = (uint16_t)port;
-	ev_io_init(&l->io, on_accept, fd, EV_READ);
-	l->io.data = l;
-	ev_io_init(&l->io6, on_accept, fd6, EV_READ);
-	l->io6.data = l;
-	ev_timer_init(&l->resume, on_resume, 1.0, 0.0);
-	start_accepting(l);
+	snprintf(name, sizeof(name), "listener %s", what);
+	accept_init(&l->acc, d, kind, name, d->conf->listen_backlog,
+	    listener_admit, listener_conn, l);
+	accept_init(&l->acc6, d, kind, name, d->conf->listen_backlog,
+	    listener_admit, listener_conn, l);
 	return l;
-}
-
-static struct listener *
-listener_new(struct dg_daemon *d, const struct dg_sockaddr *at,
-    const char *what)
-{
-	unsigned port = 0;
-	int fd;
-
-	if ((fd = open_in_range(d->conf, at, what, &port)) == -1)
-		return NULL;
-	return listener_wrap(d, fd, -1, port, what);
 }
 
 struct listener *
 listener_open(struct dg_daemon *d, const char *alive, int b_family,
     uint16_t b_port, int is_cnode)
 {
-	struct listener *l = listener_new(d, &d->conf->listen_addr, alive);
+	struct listener *l = listener_alloc(d, alive, 0);
+	unsigned port = 0;
 
 	if (l == NULL)
 		return NULL;
@@ -310,24 +234,31 @@ listener_open(struct dg_daemon *d, const char *alive, int b_family,
 	l->b_family = b_family;
 	l->b_port = b_port;
 	l->is_cnode = is_cnode;
+	if (open_in_range(l, &d->conf->listen_addr, alive, &port) == -1) {
+		free(l);
+		return NULL;
+	}
+	l->port = (uint16_t)port;
 	return l;
 }
 
 struct listener *
 listener_open_egress(struct dg_daemon *d, const char *target)
 {
-	struct listener *l;
+	struct listener *l = listener_alloc(d, target, 1);
 	unsigned port = 0;
-	int fd, fd6 = -1;
 
-	/* Loopback only, whatever the inbound listeners' address: only the
-	 * host's own nodes may dial out through us. */
-	if ((fd = open_loopback_pair(d->conf, target, &port, &fd6)) == -1)
-		return NULL;
-	if ((l = listener_wrap(d, fd, fd6, port, target)) == NULL)
+	if (l == NULL)
 		return NULL;
 	snprintf(l->target, sizeof(l->target), "%s", target);
 	snprintf(l->alive, sizeof(l->alive), "egress");
+	/* Loopback only, whatever the inbound listeners' address: only the
+	 * host's own nodes may dial out through us. */
+	if (open_loopback_pair(l, target, &port) == -1) {
+		free(l);
+		return NULL;
+	}
+	l->port = (uint16_t)port;
 	return l;
 }
 
@@ -340,10 +271,7 @@ listener_port(const struct listener *l)
 void
 listener_close(struct listener *l)
 {
-	stop_accepting(l);
-	ev_timer_stop(l->d->loop, &l->resume);
-	close(l->io.fd);
-	if (l->io6.fd != -1)
-		close(l->io6.fd);
+	accept_close(&l->acc);
+	accept_close(&l->acc6);
 	free(l);
 }
