@@ -80,6 +80,7 @@ def main():
     idle_table(pr, summary)
     targets(pr, summary, micro)
     hosts_tables(pr, summary)
+    cluster_tables(pr)
     print("\n".join(out))
 
 
@@ -491,6 +492,94 @@ def hosts_tables(pr, summary):
                 "p50 %.1f vs %.1f µs; paired p50 ratio %.3f%s" % (
                     pp("egress")["p50"], pp("tls")["p50"], pp("egress")["tls"],
                     spread("pingpong", 0, "egress", "tls", lambda r: r["p50"])), None)
+    pr("")
+
+
+# ---- the cluster section (bench/cluster.sh) ------------------------------------
+
+
+def read_rows(name, minf):
+    p = os.path.join(OUT, name)
+    if not os.path.exists(p):
+        return []
+    return [l.rstrip("\n").split("\t") for l in open(p) if len(l.split("\t")) >= minf]
+
+
+def num(x):
+    try:
+        return float(x)
+    except ValueError:
+        return None
+
+
+def cluster_tables(pr):
+    rows = read_rows("cluster.tsv", 16)
+    if not rows:
+        return
+    dmn = read_rows("cluster_daemons.tsv", 16)
+    # n -> kind -> row
+    by = {}
+    for r in rows:
+        by.setdefault(int(r[0]), {})[r[1]] = r
+    sizes = sorted(by)
+    pr("## A cluster of hosts (bench/cluster.sh)\n")
+    p = os.path.join(OUT, "cluster_machine.txt")
+    if os.path.exists(p):
+        for l in open(p).read().strip().splitlines():
+            pr("    " + l)
+        pr("")
+    pr("### Forming the full mesh (each node pings all others, then nodes() = N-1 and global:sync())\n")
+    pr("| hosts | links per daemon | to full mesh, distguard | stock OTP | ratio | to all N global names, distguard | stock OTP | pings answered pong, distguard | stock OTP |")
+    pr("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n in sizes:
+        d, o = by[n].get("dg"), by[n].get("plain")
+        f = lambda r, i, fmt="%.2f s": (fmt % float(r[i])) if r else "-"
+        ratio = "%.2fx" % (float(d[3]) / float(o[3])) if d and o and float(o[3]) > 0 else "-"
+        pp = lambda r: "%s of %d" % (r[7], n * (n - 1)) if r else "-"
+        pr("| %d | %d | %s | %s | %s | %s | %s | %s | %s |" % (
+            n, n - 1, f(d, 3), f(o, 3), ratio, f(d, 4), f(o, 4), pp(d), pp(o)))
+    pr("")
+    pr("### Link key exchanges and handshakes (the daemons' counters, summed over the cluster)\n")
+    pr("| hosts | connections (egress sessions) | key exchanges (links admitted) | `link up` log lines (both ends) | Erlang handshakes ok / normal (both daemons) | key exchanges/s | Erlang handshakes ok/s | daemons' CPU s (all) | daemon CPU ms per key exchange |")
+    pr("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n in sizes:
+        d = by[n].get("dg")
+        if not d:
+            continue
+        t = float(d[3])
+        kx, up, hok, hn, eg, cpu = (num(x) for x in (d[8], d[9], d[10], d[11], d[12], d[14]))
+        pr("| %d | %d | %d | %d | %d / %d | %.0f | %.0f | %.2f | %.2f |" % (
+            n, eg, kx, up, hok, hn, kx / t if t else 0, hok / t if t else 0, cpu,
+            1000 * cpu / kx if kx else 0))
+    pr("")
+    pr("### Each daemon's memory per link (medians over the daemons; after the mesh less before the go, over its links)\n")
+    pr("| hosts | links per daemon | VmRSS before | after | VmRSS per link | RssAnon per link | [heap] per link | VmRSS per link, marginal from the previous size |")
+    pr("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    prev = None
+    for n in sizes:
+        ds = [r for r in dmn if int(r[0]) == n]
+        if not ds:
+            continue
+        links = med([int(r[8]) for r in ds])
+        per = lambda a, b: med([(int(r[b]) - int(r[a])) / int(r[8]) for r in ds if int(r[8]) > 0])
+        r0 = med([int(r[2]) for r in ds])
+        r1 = med([int(r[3]) for r in ds])
+        marg = "-"
+        if prev and links > prev[0]:
+            marg = "%.1f KiB" % ((r1 - prev[1]) / (links - prev[0]))
+        pr("| %d | %g | %d KiB | %d KiB | %.1f KiB | %.1f KiB | %.1f KiB | %s |" % (
+            n, links, r0, r1, per(2, 3), per(4, 5), per(6, 7), marg))
+        prev = (links, r1)
+    pr("")
+    total = sum(int(r[15]) for r in rows if r[1] == "dg")
+    pr("### Alerts\n")
+    pr("%d alert lines in all the daemons' alert files%s" % (
+        total, "." if total == 0 else ": see cluster_alerts.txt"))
+    p = os.path.join(OUT, "cluster_alerts.txt")
+    if total and os.path.exists(p):
+        pr("")
+        for l in open(p).read().splitlines()[:20]:
+            pr("    " + l)
     pr("")
 
 

@@ -15,6 +15,10 @@
 #   5. across two hosts (bench/hosts.sh): a receiver behind a second
 #      distguard in a network namespace, reached inbound, through egress,
 #      and by OTP's TLS distribution, round-robin (needs root).
+#   6. a cluster of hosts (bench/cluster.sh): BENCH_HOSTS hosts (32; a
+#      list such as "8 16 32" runs each size) in network namespaces on a
+#      bridge, a daemon and a node each, links by one cluster key, a global
+#      mesh; then the same hosts with stock OTP (needs root).
 #
 # Loopback only, private ports picked at run time (as tests/e2e/lib.sh
 # does); every process started here is stopped by PID; every wait is
@@ -24,7 +28,8 @@
 # (another distguard binary, measured as the path dg_relay_old),
 # BENCH_CONNS (10000), BENCH_GUARD_REPS (5), DG_BUILD (build);
 # BENCH_ONLY=guards runs sections 1, 2b and the summary only;
-# BENCH_ONLY=hosts section 5 and the summary only; BENCH_HOSTS=0 skips 5;
+# BENCH_ONLY=hosts section 5 and the summary only; BENCH_HOSTS=0 skips 5
+# and 6; BENCH_ONLY=cluster section 6 and the summary only;
 # BENCH_LINK=1 asks section 5 for issue 13's link path too (bench/hosts.sh).
 
 set -u
@@ -91,6 +96,19 @@ hosts_section() {
 }
 if [ "${BENCH_ONLY:-}" = hosts ]; then
 	hosts_section || exit 1
+	python3 "$ROOT/bench/report.py" "$OUT" | tee "$OUT/summary.md"
+	exit 0
+fi
+
+# ---- 6. a cluster of hosts, alone ----------------------------------------------
+
+cluster_section() {
+	say "a cluster of hosts (bench/cluster.sh)"
+	BENCH_OUT="$OUT" DG_BUILD="$BUILD" BENCH_HOSTS="${BENCH_HOSTS:-32}" \
+	    bash "$ROOT/bench/cluster.sh"
+}
+if [ "${BENCH_ONLY:-}" = cluster ]; then
+	cluster_section || exit 1
 	python3 "$ROOT/bench/report.py" "$OUT" | tee "$OUT/summary.md"
 	exit 0
 fi
@@ -388,6 +406,12 @@ cat "$OUT/conns.txt"
 
 if [ "${BENCH_HOSTS:-1}" != 0 ]; then
 	hosts_section || echo "# the two-host section did not run to the end (see above)"
+fi
+
+# ---- 6. a cluster of hosts -------------------------------------------------------
+
+if [ "${BENCH_HOSTS:-1}" != 0 ]; then
+	cluster_section || echo "# the cluster section did not run to the end (see above)"
 fi
 
 # ---- summary -------------------------------------------------------------------------

@@ -109,7 +109,7 @@ lk_hello_decode(const uint8_t *p, size_t len, struct lk_hello *out,
 	}
 	h.status = p[2];
 	if ((h.type == LK_HELLO_REFUSE) != (h.status != 0) ||
-	    h.status > LK_REFUSE_NOT_BOUND) {
+	    h.status > LK_REFUSE_NOK) {
 		*why = "hello status does not fit its type";
 		return DG_EINVAL;
 	}

@@ -55,7 +55,10 @@ enum lk_refuse {
 	LK_REFUSE_NONE = 0,
 	LK_REFUSE_NO_NODE = 1,		/* no such local node */
 	LK_REFUSE_NOT_ALLOWED = 2,	/* the policy refuses the pair */
-	LK_REFUSE_NOT_BOUND = 3		/* the name is not the link's */
+	LK_REFUSE_NOT_BOUND = 3,	/* the name is not the link's */
+	LK_REFUSE_NOK = 4		/* the node answered nok: it is dialling
+					 * the other one too and wins the
+					 * tie-break (a simultaneous connect) */
 };
 
 struct lk_hello {

@@ -116,7 +116,11 @@ out_answering(struct leg *l, const uint8_t *body, size_t blen)
 		if ((blen == 3 && memcmp(body + 1, "ok", 2) == 0) ||
 		    (blen == 16 && memcmp(body + 1, "ok_simultaneous", 15) == 0))
 			return;		/* ACCEPT follows with the challenge */
-		(void)send_hello(l, LK_HELLO_REFUSE, LK_REFUSE_NOT_ALLOWED, 0, 0,
+		/* nok is no refusal: the other node's setup must hear it as
+		 * such and wait for the attempt that wins (dist_util). */
+		(void)send_hello(l, LK_HELLO_REFUSE, blen == 4 &&
+		    memcmp(body + 1, "nok", 3) == 0 ? LK_REFUSE_NOK :
+		    LK_REFUSE_NOT_ALLOWED, 0, 0,
 		    s->peer->name, s->node->name[0] ? s->node->name : "?@?");
 	} else if (blen > 0 && body[0] == 'N' && l->link->phase == LP_CONNECT) {
 		if (hs_parse_challenge(body, blen, &c, &why) != 0) {
@@ -248,6 +252,24 @@ hello_accept(struct leg *l, const struct lk_hello *h)
 		hs_feed(l, m, (size_t)(n + k));
 }
 
+/* D1: the remote node answered nok (it is dialling our node too, and
+ * its attempt wins).  The sequencer hears the status a plain remote
+ * would have sent, and passes it to B as it does on a plain egress: B's
+ * setup then waits for its net_kernel, which hands the callers waiting
+ * on this attempt to the remote's own.  Closing B's connection instead
+ * fails them (net_adm:ping answers pang while the mesh forms). */
+static void
+hello_nok(struct leg *l)
+{
+	uint8_t m[16];
+	int n;
+
+	if ((n = hs_put_status(m, sizeof(m), "nok")) > 0)
+		hs_feed(l, m, (size_t)n);
+	else
+		session_close(l->s, "link: internal: status");
+}
+
 static void
 on_hello(struct leg *l, const uint8_t *p, size_t n)
 {
@@ -262,7 +284,10 @@ on_hello(struct leg *l, const uint8_t *p, size_t n)
 		session_close(s, reason);
 		return;
 	}
-	if (h.type == LK_HELLO_REFUSE) {
+	if (h.type == LK_HELLO_REFUSE && h.status == LK_REFUSE_NOK &&
+	    l->role == HS_INI && phase == LP_ACCEPT)
+		hello_nok(l);
+	else if (h.type == LK_HELLO_REFUSE) {
 		snprintf(reason, sizeof(reason), "link: the other daemon "
 		    "refused (status %u)", h.status);
 		session_close(s, reason);

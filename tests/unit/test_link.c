@@ -1032,6 +1032,14 @@ test_hello(void)
 	CHECK(lk_hello_encode(&h, buf, sizeof(buf)) < 0);
 	h.type = LK_HELLO_REFUSE;
 	CHECK(lk_hello_encode(&h, buf, sizeof(buf)) > 0);
+	/* status 4, nok (a simultaneous connect), is the last one known */
+	h.status = LK_REFUSE_NOK;
+	n = lk_hello_encode(&h, buf, sizeof(buf));
+	CHECK(n > 0 && lk_hello_decode(guard_copy(buf, (size_t)n), (size_t)n,
+	    &d, &why) == 0 && d.status == LK_REFUSE_NOK);
+	buf[2] = LK_REFUSE_NOK + 1;
+	CHECK(lk_hello_decode(guard_copy(buf, (size_t)n), (size_t)n, &d,
+	    &why) != 0);
 
 	/* the binding: a link authenticated as hostA carries *@hostA */
 	memset(&b, 0, sizeof(b));
