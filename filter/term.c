@@ -74,6 +74,11 @@ scan_atom(const uint8_t *q, const uint8_t *end, const char **why)
 	}
 	if (LEFT(q, end) - hdr < len)
 		return DG_AGAIN;
+	/* Nearly every atom is ASCII without NUL: valid either way, one
+	 * character a byte, at most 255 of them (checked above for
+	 * Latin-1; a longer UTF-8 text falls through to be refused). */
+	if (dg_ascii_prefix(q + hdr, len) == len && len <= DG_MAX_ALIVE_CHARS)
+		return (int)(hdr + len);
 	if (utf8) {
 		if (!dg_utf8_valid(q + hdr, len, &nchars)) {
 			*why = "atom is not valid UTF-8";
