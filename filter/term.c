@@ -170,9 +170,57 @@ term_scan(const uint8_t *p, const uint8_t *end, const char **why)
 /* The atom after an atom at a (proven). */
 static const uint8_t	*next_atom(const uint8_t *a);
 
-/* An atom inside a pid, port, reference, export or fun, already proven. */
+/*
+ * What a visitor may want of each tag: its own kind (TV_FUNS, TV_ATOMS,
+ * TV_IDS), and TV_ATOMS for the atoms a pid, port, reference, export or
+ * fun holds inside (node, module, function).  One lookup per term, so
+ * that the terms nobody asked for (tuples, lists, integers, binaries:
+ * most of them) cost no call.
+ */
+static const uint8_t tag_visits[256] = {
+	[T_NEW_FUN] = TV_FUNS | TV_ATOMS,
+	[T_EXPORT] = TV_FUNS | TV_ATOMS,
+	[T_ATOM] = TV_ATOMS,
+	[T_SMALL_ATOM] = TV_ATOMS,
+	[T_ATOM_UTF8] = TV_ATOMS,
+	[T_SMALL_ATOM_UTF8] = TV_ATOMS,
+	[T_NEW_PID] = TV_IDS | TV_ATOMS,
+	[T_PID] = TV_IDS | TV_ATOMS,
+	[T_NEWER_REF] = TV_IDS | TV_ATOMS,
+	[T_NEW_REF] = TV_IDS | TV_ATOMS,
+	[T_REF] = TV_IDS | TV_ATOMS,
+	[T_NEW_PORT] = TV_ATOMS,
+	[T_PORT] = TV_ATOMS,
+	[T_V4_PORT] = TV_ATOMS,
+};
+
+/* The kind a tag is itself, as term.h's TV_* name it (0: none). */
+static unsigned
+tag_kind(uint8_t tag)
+{
+	switch (tag) {
+	case T_NEW_FUN:
+	case T_EXPORT:
+		return TV_FUNS;
+	case T_ATOM:
+	case T_SMALL_ATOM:
+	case T_ATOM_UTF8:
+	case T_SMALL_ATOM_UTF8:
+		return TV_ATOMS;
+	case T_NEW_PID:
+	case T_PID:
+	case T_NEWER_REF:
+	case T_NEW_REF:
+	case T_REF:
+		return TV_IDS;
+	default:
+		return 0;
+	}
+}
+
+/* One atom (its tag byte, proven). */
 static void
-visit_inner_atom(const struct term_visit *v, const uint8_t *a)
+visit_atom(const struct term_visit *v, const uint8_t *a)
 {
 	v->fn(v->arg, a);
 }
@@ -188,53 +236,51 @@ inner_atoms(const struct term_visit *v, uint8_t tag, const uint8_t *q)
 	case T_PORT:
 	case T_V4_PORT:
 	case T_REF:
-		visit_inner_atom(v, q + 1);
+		visit_atom(v, q + 1);
 		break;
 	case T_NEWER_REF:
 	case T_NEW_REF:
-		visit_inner_atom(v, q + 3);
+		visit_atom(v, q + 3);
 		break;
 	case T_EXPORT:
-		visit_inner_atom(v, q + 1);
-		visit_inner_atom(v, next_atom(q + 1));
+		visit_atom(v, q + 1);
+		visit_atom(v, next_atom(q + 1));
 		break;
 	case T_NEW_FUN:
-		visit_inner_atom(v, q + 5 + TERM_FUN_FIXED);
+		visit_atom(v, q + 5 + TERM_FUN_FIXED);
 		break;
 	default:
 		break;
 	}
 }
 
-/* Tells the visitor about a term whose tag it asked for. */
-static void
+/*
+ * Tells the visitor about a proven term at t, if it asked for its tag:
+ * the atoms inside first, then the term itself.  Callers test
+ * tag_visits[tag] & v->mask first (visit_wanted), which most terms fail.
+ */
+static inline void
 visit(const struct term_visit *v, uint8_t tag, const uint8_t *t)
 {
-	unsigned bit;
+	unsigned kind;
 
-	switch (tag) {
-	case T_NEW_FUN:
-	case T_EXPORT:
-		bit = TV_FUNS;
-		break;
-	case T_ATOM:
-	case T_SMALL_ATOM:
-	case T_ATOM_UTF8:
-	case T_SMALL_ATOM_UTF8:
-		bit = TV_ATOMS;
-		break;
-	case T_NEW_PID:
-	case T_PID:
-	case T_NEWER_REF:
-	case T_NEW_REF:
-	case T_REF:
-		bit = TV_IDS;
-		break;
-	default:
+	/* An atom: the budget's, the one visit of nearly every term. */
+	if (tag_visits[tag] == TV_ATOMS) {
+		v->fn(v->arg, t);
 		return;
 	}
-	if (v->mask & bit)
+	kind = tag_kind(tag);
+
+	if ((v->mask & TV_ATOMS) && kind != TV_ATOMS)
+		inner_atoms(v, tag, t);
+	if (v->mask & kind)
 		v->fn(v->arg, t);
+}
+
+static int
+visit_wanted(const struct term_visit *v, uint8_t tag)
+{
+	return v != NULL && (v->mask & tag_visits[tag]) != 0;
 }
 
 /* Nothing is left to scan at any level: the term ends with this leaf. */
@@ -485,9 +531,7 @@ term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
 #undef BODY
 		if (left < fixed)
 			return rlim < lim ? DG_AGAIN : cut_at(cut, why);
-		if (v != NULL && (v->mask & TV_ATOMS))
-			inner_atoms(v, tag, q);
-		if (v != NULL)
+		if (visit_wanted(v, tag))
 			visit(v, tag, q);
 		q += 1 + fixed;
 		if (count == 0)
@@ -977,9 +1021,7 @@ ts_take(struct term_stream *ts, const uint8_t *q, uint64_t count,
 {
 	int took = 0;
 
-	if (v != NULL && (v->mask & TV_ATOMS))
-		inner_atoms(v, q[0], q);
-	if (v != NULL)
+	if (visit_wanted(v, q[0]))
 		visit(v, q[0], q);
 	/* Only a walk that holds claims pays for them. */
 	if (ts->nclaims > 0 && (took = tsc_take(ts, q)) < 0)
