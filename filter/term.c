@@ -30,14 +30,55 @@
 #define LEFT(q, end)	((size_t)((end) - (q)))
 
 /*
- * Scans one atom at q (tags 100 115 118 119 only; 82 is refused because
- * the atom cache is never negotiated).  Returns its size in bytes,
- * DG_AGAIN or DG_EINVAL.
+ * The text of an atom that is not plain ASCII (or is longer than 255
+ * bytes): 0 if ERTS would take it, DG_EINVAL with *why.
  */
 static int
+atom_text_slow(const uint8_t *t, size_t len, int utf8, const char **why)
+{
+	size_t i, nchars;
+
+	if (utf8) {
+		if (!dg_utf8_valid(t, len, &nchars)) {
+			*why = "atom is not valid UTF-8";
+			return DG_EINVAL;
+		}
+		if (nchars > DG_MAX_ALIVE_CHARS) {
+			*why = "atom longer than 255 characters";
+			return DG_EINVAL;
+		}
+		return 0;
+	}
+	/* Latin-1: a NUL would cut the name short wherever it is later
+	 * used as a C string.  A byte above 127 is a character ERTS stores
+	 * as two UTF-8 bytes: the atom's bytes would then not be its name
+	 * as rules and budgets compare it (Latin-1 "\xC3\xA9" is 'Ã©', not
+	 * 'é').  Every OTP since 23 sends UTF-8 atoms on the distribution,
+	 * so such an atom is refused rather than translated. */
+	for (i = 0; i < len; i++) {
+		if (t[i] == 0) {
+			*why = "atom contains NUL";
+			return DG_EINVAL;
+		}
+		if (t[i] > 127) {
+			*why = "Latin-1 atom with a character above 127";
+			return DG_EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Scans one atom at q (tags 100 115 118 119 only; 82 is refused because
+ * the atom cache is never negotiated).  Returns its size in bytes,
+ * DG_AGAIN or DG_EINVAL.  Inline: every atom of every message passes
+ * here, nearly all of them ASCII, which needs no more than the word
+ * check (atom_text_slow has the rest).
+ */
+static inline __attribute__((always_inline)) int
 scan_atom(const uint8_t *q, const uint8_t *end, const char **why)
 {
-	size_t hdr, len, i, nchars;
+	size_t hdr, len;
 	int utf8;
 
 	if (q >= end)
@@ -74,40 +115,11 @@ scan_atom(const uint8_t *q, const uint8_t *end, const char **why)
 	}
 	if (LEFT(q, end) - hdr < len)
 		return DG_AGAIN;
-	/* Nearly every atom is ASCII without NUL: valid either way, one
-	 * character a byte, at most 255 of them (checked above for
-	 * Latin-1; a longer UTF-8 text falls through to be refused). */
-	if (dg_ascii_prefix(q + hdr, len) == len && len <= DG_MAX_ALIVE_CHARS)
+	/* ASCII without NUL is valid either way, one character a byte. */
+	if ((len <= DG_MAX_ALIVE_CHARS && dg_ascii_prefix(q + hdr, len) == len) ||
+	    atom_text_slow(q + hdr, len, utf8, why) == 0)
 		return (int)(hdr + len);
-	if (utf8) {
-		if (!dg_utf8_valid(q + hdr, len, &nchars)) {
-			*why = "atom is not valid UTF-8";
-			return DG_EINVAL;
-		}
-		if (nchars > DG_MAX_ALIVE_CHARS) {
-			*why = "atom longer than 255 characters";
-			return DG_EINVAL;
-		}
-	} else {
-		/* Latin-1: a NUL would cut the name short wherever it is
-		 * later used as a C string.  A byte above 127 is a character
-		 * ERTS stores as two UTF-8 bytes: the atom's bytes would then
-		 * not be its name as rules and budgets compare it (Latin-1
-		 * "\xC3\xA9" is 'Ã©', not 'é').  Every OTP since 23 sends
-		 * UTF-8 atoms on the distribution, so such an atom is
-		 * refused rather than translated. */
-		for (i = 0; i < len; i++) {
-			if (q[hdr + i] == 0) {
-				*why = "atom contains NUL";
-				return DG_EINVAL;
-			}
-			if (q[hdr + i] > 127) {
-				*why = "Latin-1 atom with a character above 127";
-				return DG_EINVAL;
-			}
-		}
-	}
-	return (int)(hdr + len);
+	return DG_EINVAL;
 }
 
 /*
@@ -266,11 +278,10 @@ visit(const struct term_visit *v, uint8_t tag, const uint8_t *t)
 
 	/* An atom: the budget's, the one visit of nearly every term. */
 	if (tag_visits[tag] == TV_ATOMS) {
-		v->fn(v->arg, t);
+		visit_atom(v, t);
 		return;
 	}
 	kind = tag_kind(tag);
-
 	if ((v->mask & TV_ATOMS) && kind != TV_ATOMS)
 		inner_atoms(v, tag, t);
 	if (v->mask & kind)
