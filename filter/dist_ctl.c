@@ -302,7 +302,7 @@ pl_atom(const uint8_t **q, const uint8_t *end, struct dg_span *text)
 		return DG_AGAIN;
 	if (!is_atom(*q))
 		return 1;
-	if ((n = term_scan(*q, end, &why)) < 0)
+	if ((n = term_scan_atom(*q, end, &why)) < 0)
 		return n;
 	(void)term_atom(q, text);
 	return 0;

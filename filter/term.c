@@ -140,8 +140,9 @@ float_text_ok(const uint8_t *t)
 	return (const uint8_t *)e == nul && isfinite(v);
 }
 
-/* Scans a node atom followed by `tail` fixed bytes (pids, ports, refs). */
-static int
+/* Scans a node atom followed by `tail` fixed bytes (pids, ports, refs).
+ * Inline with scan_atom: a pid or a reference is in nearly every message. */
+static inline __attribute__((always_inline)) int
 scan_node_tail(const uint8_t *q, const uint8_t *end, size_t tail,
     const char **why)
 {
@@ -177,6 +178,14 @@ int
 term_scan(const uint8_t *p, const uint8_t *end, const char **why)
 {
 	return term_walk(p, end, end, NULL, why);
+}
+
+int
+term_scan_atom(const uint8_t *p, const uint8_t *end, const char **why)
+{
+	if (p == NULL || end < p)
+		return DG_AGAIN;
+	return scan_atom(p, end, why);
 }
 
 /* The atom after an atom at a (proven). */

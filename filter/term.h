@@ -31,6 +31,10 @@
  * of a term: callers skip it where the framing has one.
  */
 int	term_scan(const uint8_t *p, const uint8_t *end, const char **why) DG_WUR;
+/* term_scan of an atom, without the walk around it: for readers that
+ * look for one atom (a tag, a module) in bytes not proven yet. */
+int	term_scan_atom(const uint8_t *p, const uint8_t *end, const char **why)
+	    DG_WUR;
 
 /*
  * What term_walk reports as it proves a term: funs (NEW_FUN_EXT and
