@@ -303,13 +303,16 @@ visit_wanted(const struct term_visit *v, uint8_t tag)
 	return v != NULL && (v->mask & tag_visits[tag]) != 0;
 }
 
-/* Nothing is left to scan at any level: the term ends with this leaf. */
+/* Nothing is left to scan at any level, the current one (cur) or those
+ * below it (st[0..sp)): the term ends with this leaf. */
 static int
-last_leaf(const struct level *st, int sp)
+last_leaf(const struct level *st, int sp, const struct level *cur)
 {
 	int i;
 
-	for (i = 0; i <= sp; i++)
+	if (cur->left != 0)
+		return 0;
+	for (i = 0; i < sp; i++)
 		if (st[i].left != 0)
 			return 0;
 	return 1;
@@ -319,7 +322,9 @@ int
 term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
     const struct term_visit *v, const char **why)
 {
-	struct level st[TERM_MAX_DEPTH + 1];
+	/* The level being scanned is in cur (registers, in the loop that
+	 * every term takes); st[0..sp) are the levels below it. */
+	struct level st[TERM_MAX_DEPTH], cur;
 	const uint8_t *q = p, *lim, *rlim, *fun_end;
 	uint64_t count;
 	size_t left, fixed, words, body;
@@ -334,35 +339,35 @@ term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
 	if (avail > end)
 		avail = end;
 
-	st[0].left = 1;
-	st[0].lim = end;
-	st[0].rlim = avail;
-	st[0].cut = DG_AGAIN;
-	st[0].fun = 0;
+	cur.left = 1;
+	cur.lim = end;
+	cur.rlim = avail;
+	cur.cut = DG_AGAIN;
+	cur.fun = 0;
 	for (;;) {
 		/* Close finished levels; a fun must end where Size said. */
-		while (st[sp].left == 0) {
-			if (st[sp].fun && q != st[sp].lim) {
+		while (cur.left == 0) {
+			if (cur.fun && q != cur.lim) {
 				*why = "fun size does not match its contents";
 				return DG_EINVAL;
 			}
 			if (sp == 0)
 				return (int)(q - p);
-			sp--;
+			cur = st[--sp];
 		}
-		st[sp].left--;
+		cur.left--;
 
 		/*
 		 * Running out of bytes means "wait for more", except inside a
 		 * fun: its Size is known and all of it is present, so a
 		 * subterm that does not fit is malformed.
 		 */
-		lim = st[sp].lim;
-		cut = st[sp].cut;
+		lim = cur.lim;
+		cut = cur.cut;
 		/* What may be read: a leaf's body (binary, string, bignum)
 		 * may lie beyond `avail` as long as it ends by `lim`, since
 		 * nothing in it is ever looked at. */
-		rlim = st[sp].rlim;
+		rlim = cur.rlim;
 #define NEED(x)	do { if (left < (x)) return rlim < lim ? DG_AGAIN :	\
 	cut_at(cut, why); } while (0)
 #define SUB(call) do {							\
@@ -378,7 +383,7 @@ term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
 		return rlim < lim ? DG_AGAIN : cut_at(cut, why);	\
 	if (LEFT(q, lim) - 1 - fixed < body) {				\
 		if (cut == DG_AGAIN && v != NULL &&			\
-		    v->tail_cut != NULL && last_leaf(st, sp))		\
+		    v->tail_cut != NULL && last_leaf(st, sp, &cur))		\
 			*v->tail_cut = 1;				\
 		return cut_at(cut, why);				\
 	}								\
@@ -572,12 +577,12 @@ term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
 			*why = "term nested too deeply";
 			return DG_EINVAL;
 		}
-		sp++;
-		st[sp].left = count;
-		st[sp].lim = lim;
-		st[sp].rlim = lim < avail ? lim : avail;
-		st[sp].cut = cut;
-		st[sp].fun = fun_end != NULL;
+		st[sp++] = cur;
+		cur.left = count;
+		cur.lim = lim;
+		cur.rlim = lim < avail ? lim : avail;
+		cur.cut = cut;
+		cur.fun = fun_end != NULL;
 		continue;
 next:		;
 	}
