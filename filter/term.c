@@ -588,28 +588,6 @@ next:		;
 	}
 }
 
-int
-term_atom(const uint8_t **p, struct dg_span *text)
-{
-	const uint8_t *q = *p;
-
-	switch (q[0]) {
-	case T_ATOM:
-	case T_ATOM_UTF8:
-		text->p = q + 3;
-		text->len = get_u16(q + 1);
-		break;
-	case T_SMALL_ATOM:
-	case T_SMALL_ATOM_UTF8:
-		text->p = q + 2;
-		text->len = q[1];
-		break;
-	default:
-		return -1;
-	}
-	*p = text->p + text->len;
-	return 0;
-}
 
 int
 term_int(const uint8_t **p, int64_t *v)
@@ -650,60 +628,8 @@ term_int(const uint8_t **p, int64_t *v)
 	}
 }
 
-int
-term_tuple(const uint8_t **p, uint32_t *arity)
-{
-	const uint8_t *q = *p;
 
-	if (q[0] == T_SMALL_TUPLE) {
-		*arity = q[1];
-		*p = q + 2;
-	} else if (q[0] == T_LARGE_TUPLE) {
-		*arity = get_u32(q + 1);
-		*p = q + 5;
-	} else
-		return -1;
-	return 0;
-}
 
-int
-term_list(const uint8_t **p, uint32_t *n, int *is_string)
-{
-	const uint8_t *q = *p;
-
-	switch (q[0]) {
-	case T_NIL:
-		*n = 0;
-		*is_string = 0;
-		*p = q + 1;
-		return 0;
-	case T_STRING:
-		*n = get_u16(q + 1);
-		*is_string = 1;
-		*p = q + 3;
-		return 0;
-	case T_LIST:
-		*n = get_u32(q + 1);
-		*is_string = 0;
-		*p = q + 5;
-		return 0;
-	default:
-		return -1;
-	}
-}
-
-int
-term_pid(const uint8_t **p, struct dg_span *node)
-{
-	const uint8_t *q = *p + 1;
-
-	if (**p != T_NEW_PID && **p != T_PID)
-		return -1;
-	if (term_atom(&q, node) == -1)
-		return -1;
-	*p = q + (**p == T_NEW_PID ? 12 : 9);
-	return 0;
-}
 
 int
 term_skip(const uint8_t **p, const uint8_t *end)
