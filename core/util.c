@@ -16,32 +16,19 @@
 int
 dg_utf8_valid(const uint8_t *s, size_t len, size_t *nchars)
 {
-	size_t i = 0, n = 0;
+	size_t i, n, need, k;
+	uint32_t cp;
+	uint8_t c;
 
+	i = n = dg_ascii_prefix(s, len);
 	while (i < len) {
-		uint8_t c = s[i];
-		uint32_t cp;
-		size_t need, k;
-		uint64_t w;
-
-		/* Names are nearly always ASCII: eight bytes at a time while
-		 * none has its top bit set and none is NUL. */
-		if (len - i >= 8) {
-			memcpy(&w, s + i, 8);
-			if ((w & 0x8080808080808080ULL) == 0 &&
-			    ((w - 0x0101010101010101ULL) & ~w &
-			    0x8080808080808080ULL) == 0) {
-				i += 8;
-				n += 8;
-				continue;
-			}
-		}
-
+		c = s[i];
 		if (c == 0)
 			return 0;
 		if (c < 0x80) {
-			i++;
-			n++;
+			k = dg_ascii_prefix(s + i, len - i);
+			i += k;
+			n += k;
 			continue;
 		}
 		if (c >= 0xc2 && c <= 0xdf) {

@@ -4,6 +4,8 @@
  */
 #include <string.h>
 
+#include "dg.h"
+#include "dg_etf.h"
 #include "atombook.h"
 #include "term.h"
 
@@ -22,13 +24,22 @@ atombook_free(struct atombook *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* The cache slot of a text: its length and its first and last bytes. */
+/*
+ * The cache set of a text: its length and its first, middle and last
+ * bytes, mixed by a multiply so that names differing in one of them
+ * ('a@localhost', 'b@localhost') land apart.  Not keyed: a peer that
+ * aims atoms at one set only evicts, and a miss costs the keyed hash.
+ */
 static struct atombook_slot *
-slot_of(struct atombook *b, struct dg_span t)
+set_of(struct atombook *b, struct dg_span t)
 {
-	unsigned k = t.len * 31u + (t.len ? t.p[0] * 7u + t.p[t.len - 1] : 0);
+	uint32_t k = t.len;
 
-	return &b->cache[k & (ATOMBOOK_CACHE - 1)];
+	if (t.len > 0)
+		k |= (uint32_t)t.p[0] << 8 | (uint32_t)t.p[t.len / 2] << 16 |
+		    (uint32_t)t.p[t.len - 1] << 24;
+	k *= 0x9e3779b1u;
+	return b->cache[k >> (32 - ATOMBOOK_SETS_LOG2)];
 }
 
 static int
@@ -41,25 +52,88 @@ cacheable(struct dg_span t)
 static int
 ascii(struct dg_span t)
 {
-	uint32_t i;
-
-	for (i = 0; i < t.len; i++)
-		if (t.p[i] >= 0x80)
-			return 0;
-	return 1;
+	return dg_ascii_prefix(t.p, t.len) == t.len;
 }
 
+/*
+ * The slot holds exactly t.  Lengths first; then words, the last one
+ * overlapping, since a memcmp call costs more than these short texts.
+ * Nothing past t.p + t.len is read (it may be the frame's last byte).
+ */
+static int
+slot_is(const struct atombook_slot *s, struct dg_span t)
+{
+	uint64_t x, y;
+	uint32_t i;
+
+	if (s->len1 != t.len + 1)
+		return 0;
+	if (t.len < 8) {
+		for (i = 0; i < t.len; i++)
+			if (s->text[i] != t.p[i])
+				return 0;
+		return 1;
+	}
+	for (i = 0; i + 8 <= t.len; i += 8) {
+		memcpy(&x, s->text + i, 8);
+		memcpy(&y, t.p + i, 8);
+		if (x != y)
+			return 0;
+	}
+	if (i == t.len)
+		return 1;
+	memcpy(&x, s->text + t.len - 8, 8);
+	memcpy(&y, t.p + t.len - 8, 8);
+	return x == y;
+}
+
+/* Is t cached?  Any way: a hit costs the same wherever it sits. */
+static int
+cache_hit(struct atombook *b, struct dg_span t)
+{
+	const struct atombook_slot *set = set_of(b, t);
+	int w;
+
+	for (w = 0; w < ATOMBOOK_WAYS; w++)
+		if (slot_is(&set[w], t))
+			return 1;
+	return 0;
+}
+
+/* Enters t in the set's first way; the oldest, in the last way, leaves. */
 static void
 cache_put(struct atombook *b, struct dg_span t, int utf8)
 {
-	struct atombook_slot *s;
+	struct atombook_slot *set;
+
 	/* Latin-1 beyond ASCII is keyed as UTF-8: not cached, rare. */
 	if (!cacheable(t) || (!utf8 && !ascii(t)))
 		return;
-	s = slot_of(b, t);
-	s->used = 1;
-	s->len = (uint8_t)t.len;
-	memcpy(s->text, t.p, t.len);
+	set = set_of(b, t);
+	memmove(&set[1], &set[0], (ATOMBOOK_WAYS - 1) * sizeof(set[0]));
+	set[0].len1 = (uint8_t)(t.len + 1);
+	memcpy(set[0].text, t.p, t.len);
+}
+
+/* The text of the atom term at a (term_atom's, here where every atom of
+ * every message passes: a call into term.c costs more than this). */
+static int
+atom_text(const uint8_t *a, struct dg_span *t)
+{
+	switch (a[0]) {
+	case T_ATOM:
+	case T_ATOM_UTF8:
+		t->p = a + 3;
+		t->len = (uint32_t)a[1] << 8 | a[2];
+		return 0;
+	case T_SMALL_ATOM:
+	case T_SMALL_ATOM_UTF8:
+		t->p = a + 2;
+		t->len = a[1];
+		return 0;
+	default:
+		return -1;
+	}
 }
 
 /* The atom's text as UTF-8, hashed. */
@@ -85,21 +159,15 @@ hash_text(struct dg_span t, int utf8)
 int
 atombook_has(struct atombook *b, const uint8_t *a, uint64_t *h)
 {
-	struct atombook_slot *s;
 	struct dg_span t;
-	const uint8_t *q = a;
-	int utf8 = a[0] == 118 || a[0] == 119;
+	int utf8 = a[0] == T_ATOM_UTF8 || a[0] == T_SMALL_ATOM_UTF8;
 
-	if (term_atom(&q, &t) == -1) {
+	if (atom_text(a, &t) == -1) {
 		*h = 0;
 		return 1;	/* not an atom: nothing to count */
 	}
-	if (cacheable(t) && (utf8 || ascii(t))) {
-		s = slot_of(b, t);
-		if (s->used && s->len == t.len &&
-		    memcmp(s->text, t.p, t.len) == 0)
-			return 1;
-	}
+	if (cacheable(t) && (utf8 || ascii(t)) && cache_hit(b, t))
+		return 1;
 	*h = hash_text(t, utf8);
 	if (!idset_has(&b->set, *h, 0))
 		return 0;
@@ -112,7 +180,6 @@ atombook_add(struct atombook *b, uint64_t h, const uint8_t *a,
     int64_t budget)
 {
 	struct dg_span t;
-	const uint8_t *q = a;
 
 	if (idset_has(&b->set, h, 0))
 		return 0;
@@ -121,7 +188,7 @@ atombook_add(struct atombook *b, uint64_t h, const uint8_t *a,
 	if (idset_add(&b->set, h) == -1)
 		return -1;
 	b->count++;
-	if (a != NULL && term_atom(&q, &t) == 0)
-		cache_put(b, t, a[0] == 118 || a[0] == 119);
+	if (a != NULL && atom_text(a, &t) == 0)
+		cache_put(b, t, a[0] == T_ATOM_UTF8 || a[0] == T_SMALL_ATOM_UTF8);
 	return 0;
 }

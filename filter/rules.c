@@ -78,19 +78,22 @@ is_monitor_req(const struct dist_msg *m)
 	    (m->op == DOP_MONITOR_P || m->op == DOP_DEMONITOR_P);
 }
 
-/* A monitor (or demonitor) of the registered name `name`. */
+/* A monitor (or demonitor) of the registered name `name` (n bytes). */
 static int
-monitors_name(const struct dist_msg *m, const char *name)
+monitors_name_n(const struct dist_msg *m, const char *name, size_t n)
 {
-	return is_monitor_req(m) && m->has_name && span_is(m->name, name);
+	return is_monitor_req(m) && m->has_name && span_is_n(m->name, name, n);
 }
 
 static int
-is_reg_send_to(const struct dist_msg *m, const char *name)
+is_reg_send_to_n(const struct dist_msg *m, const char *name, size_t n)
 {
 	return m->type == DG_T_REG_SEND && m->has_name &&
-	    span_is(m->name, name);
+	    span_is_n(m->name, name, n);
 }
+/* For a literal name, whose length is known: lengths compared first. */
+#define monitors_name(m, lit)	monitors_name_n((m), "" lit, sizeof(lit) - 1)
+#define is_reg_send_to(m, lit)	is_reg_send_to_n((m), "" lit, sizeof(lit) - 1)
 
 /*
  * Why a profile did not admit a message that is of a kind it covers:

@@ -44,6 +44,7 @@ struct shape {
 	uint8_t			 ranged;
 	int64_t			 lo, hi;
 	const char		*text;
+	size_t			 tlen;		/* SH_ATOM_EQ: text's length */
 	const struct shape *const *sub;
 	int			(*fn)(const uint8_t *t);	/* SH_CALL */
 };
@@ -76,7 +77,8 @@ int	shape_match(const struct shape *s, const uint8_t **p,
 	.n = SHAPE_NARGS(__VA_ARGS__), .sub = SHAPE_SUBS(__VA_ARGS__) })
 #define SH_OR(...)	(&(const struct shape){ .kind = SH_ALT,	\
 	.n = SHAPE_NARGS(__VA_ARGS__), .sub = SHAPE_SUBS(__VA_ARGS__) })
-#define SH_A(s)		(&(const struct shape){ .kind = SH_ATOM_EQ, .text = (s) })
+#define SH_A(s)		(&(const struct shape){ .kind = SH_ATOM_EQ, .text = "" s, \
+	.tlen = sizeof(s) - 1 })
 #define SH_RANGE(a, b)	(&(const struct shape){ .kind = SH_INT, .ranged = 1, \
 	.lo = (a), .hi = (b) })
 #define SH_K(k)		(&(const struct shape){ .kind = (k) })

@@ -30,14 +30,55 @@
 #define LEFT(q, end)	((size_t)((end) - (q)))
 
 /*
- * Scans one atom at q (tags 100 115 118 119 only; 82 is refused because
- * the atom cache is never negotiated).  Returns its size in bytes,
- * DG_AGAIN or DG_EINVAL.
+ * The text of an atom that is not plain ASCII (or is longer than 255
+ * bytes): 0 if ERTS would take it, DG_EINVAL with *why.
  */
 static int
+atom_text_slow(const uint8_t *t, size_t len, int utf8, const char **why)
+{
+	size_t i, nchars;
+
+	if (utf8) {
+		if (!dg_utf8_valid(t, len, &nchars)) {
+			*why = "atom is not valid UTF-8";
+			return DG_EINVAL;
+		}
+		if (nchars > DG_MAX_ALIVE_CHARS) {
+			*why = "atom longer than 255 characters";
+			return DG_EINVAL;
+		}
+		return 0;
+	}
+	/* Latin-1: a NUL would cut the name short wherever it is later
+	 * used as a C string.  A byte above 127 is a character ERTS stores
+	 * as two UTF-8 bytes: the atom's bytes would then not be its name
+	 * as rules and budgets compare it (Latin-1 "\xC3\xA9" is 'Ã©', not
+	 * 'é').  Every OTP since 23 sends UTF-8 atoms on the distribution,
+	 * so such an atom is refused rather than translated. */
+	for (i = 0; i < len; i++) {
+		if (t[i] == 0) {
+			*why = "atom contains NUL";
+			return DG_EINVAL;
+		}
+		if (t[i] > 127) {
+			*why = "Latin-1 atom with a character above 127";
+			return DG_EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Scans one atom at q (tags 100 115 118 119 only; 82 is refused because
+ * the atom cache is never negotiated).  Returns its size in bytes,
+ * DG_AGAIN or DG_EINVAL.  Inline: every atom of every message passes
+ * here, nearly all of them ASCII, which needs no more than the word
+ * check (atom_text_slow has the rest).
+ */
+static inline __attribute__((always_inline)) int
 scan_atom(const uint8_t *q, const uint8_t *end, const char **why)
 {
-	size_t hdr, len, i, nchars;
+	size_t hdr, len;
 	int utf8;
 
 	if (q >= end)
@@ -74,35 +115,11 @@ scan_atom(const uint8_t *q, const uint8_t *end, const char **why)
 	}
 	if (LEFT(q, end) - hdr < len)
 		return DG_AGAIN;
-	if (utf8) {
-		if (!dg_utf8_valid(q + hdr, len, &nchars)) {
-			*why = "atom is not valid UTF-8";
-			return DG_EINVAL;
-		}
-		if (nchars > DG_MAX_ALIVE_CHARS) {
-			*why = "atom longer than 255 characters";
-			return DG_EINVAL;
-		}
-	} else {
-		/* Latin-1: a NUL would cut the name short wherever it is
-		 * later used as a C string.  A byte above 127 is a character
-		 * ERTS stores as two UTF-8 bytes: the atom's bytes would then
-		 * not be its name as rules and budgets compare it (Latin-1
-		 * "\xC3\xA9" is 'Ã©', not 'é').  Every OTP since 23 sends
-		 * UTF-8 atoms on the distribution, so such an atom is
-		 * refused rather than translated. */
-		for (i = 0; i < len; i++) {
-			if (q[hdr + i] == 0) {
-				*why = "atom contains NUL";
-				return DG_EINVAL;
-			}
-			if (q[hdr + i] > 127) {
-				*why = "Latin-1 atom with a character above 127";
-				return DG_EINVAL;
-			}
-		}
-	}
-	return (int)(hdr + len);
+	/* ASCII without NUL is valid either way, one character a byte. */
+	if ((len <= DG_MAX_ALIVE_CHARS && dg_ascii_prefix(q + hdr, len) == len) ||
+	    atom_text_slow(q + hdr, len, utf8, why) == 0)
+		return (int)(hdr + len);
+	return DG_EINVAL;
 }
 
 /*
@@ -123,8 +140,9 @@ float_text_ok(const uint8_t *t)
 	return (const uint8_t *)e == nul && isfinite(v);
 }
 
-/* Scans a node atom followed by `tail` fixed bytes (pids, ports, refs). */
-static int
+/* Scans a node atom followed by `tail` fixed bytes (pids, ports, refs).
+ * Inline with scan_atom: a pid or a reference is in nearly every message. */
+static inline __attribute__((always_inline)) int
 scan_node_tail(const uint8_t *q, const uint8_t *end, size_t tail,
     const char **why)
 {
@@ -162,12 +180,68 @@ term_scan(const uint8_t *p, const uint8_t *end, const char **why)
 	return term_walk(p, end, end, NULL, why);
 }
 
+int
+term_scan_atom(const uint8_t *p, const uint8_t *end, const char **why)
+{
+	if (p == NULL || end < p)
+		return DG_AGAIN;
+	return scan_atom(p, end, why);
+}
+
 /* The atom after an atom at a (proven). */
 static const uint8_t	*next_atom(const uint8_t *a);
 
-/* An atom inside a pid, port, reference, export or fun, already proven. */
+/*
+ * What a visitor may want of each tag: its own kind (TV_FUNS, TV_ATOMS,
+ * TV_IDS), and TV_ATOMS for the atoms a pid, port, reference, export or
+ * fun holds inside (node, module, function).  One lookup per term, so
+ * that the terms nobody asked for (tuples, lists, integers, binaries:
+ * most of them) cost no call.
+ */
+static const uint8_t tag_visits[256] = {
+	[T_NEW_FUN] = TV_FUNS | TV_ATOMS,
+	[T_EXPORT] = TV_FUNS | TV_ATOMS,
+	[T_ATOM] = TV_ATOMS,
+	[T_SMALL_ATOM] = TV_ATOMS,
+	[T_ATOM_UTF8] = TV_ATOMS,
+	[T_SMALL_ATOM_UTF8] = TV_ATOMS,
+	[T_NEW_PID] = TV_IDS | TV_ATOMS,
+	[T_PID] = TV_IDS | TV_ATOMS,
+	[T_NEWER_REF] = TV_IDS | TV_ATOMS,
+	[T_NEW_REF] = TV_IDS | TV_ATOMS,
+	[T_REF] = TV_IDS | TV_ATOMS,
+	[T_NEW_PORT] = TV_ATOMS,
+	[T_PORT] = TV_ATOMS,
+	[T_V4_PORT] = TV_ATOMS,
+};
+
+/* The kind a tag is itself, as term.h's TV_* name it (0: none). */
+static unsigned
+tag_kind(uint8_t tag)
+{
+	switch (tag) {
+	case T_NEW_FUN:
+	case T_EXPORT:
+		return TV_FUNS;
+	case T_ATOM:
+	case T_SMALL_ATOM:
+	case T_ATOM_UTF8:
+	case T_SMALL_ATOM_UTF8:
+		return TV_ATOMS;
+	case T_NEW_PID:
+	case T_PID:
+	case T_NEWER_REF:
+	case T_NEW_REF:
+	case T_REF:
+		return TV_IDS;
+	default:
+		return 0;
+	}
+}
+
+/* One atom (its tag byte, proven). */
 static void
-visit_inner_atom(const struct term_visit *v, const uint8_t *a)
+visit_atom(const struct term_visit *v, const uint8_t *a)
 {
 	v->fn(v->arg, a);
 }
@@ -183,62 +257,62 @@ inner_atoms(const struct term_visit *v, uint8_t tag, const uint8_t *q)
 	case T_PORT:
 	case T_V4_PORT:
 	case T_REF:
-		visit_inner_atom(v, q + 1);
+		visit_atom(v, q + 1);
 		break;
 	case T_NEWER_REF:
 	case T_NEW_REF:
-		visit_inner_atom(v, q + 3);
+		visit_atom(v, q + 3);
 		break;
 	case T_EXPORT:
-		visit_inner_atom(v, q + 1);
-		visit_inner_atom(v, next_atom(q + 1));
+		visit_atom(v, q + 1);
+		visit_atom(v, next_atom(q + 1));
 		break;
 	case T_NEW_FUN:
-		visit_inner_atom(v, q + 5 + TERM_FUN_FIXED);
+		visit_atom(v, q + 5 + TERM_FUN_FIXED);
 		break;
 	default:
 		break;
 	}
 }
 
-/* Tells the visitor about a term whose tag it asked for. */
-static void
+/*
+ * Tells the visitor about a proven term at t, if it asked for its tag:
+ * the atoms inside first, then the term itself.  Callers test
+ * tag_visits[tag] & v->mask first (visit_wanted), which most terms fail.
+ */
+static inline void
 visit(const struct term_visit *v, uint8_t tag, const uint8_t *t)
 {
-	unsigned bit;
+	unsigned kind;
 
-	switch (tag) {
-	case T_NEW_FUN:
-	case T_EXPORT:
-		bit = TV_FUNS;
-		break;
-	case T_ATOM:
-	case T_SMALL_ATOM:
-	case T_ATOM_UTF8:
-	case T_SMALL_ATOM_UTF8:
-		bit = TV_ATOMS;
-		break;
-	case T_NEW_PID:
-	case T_PID:
-	case T_NEWER_REF:
-	case T_NEW_REF:
-	case T_REF:
-		bit = TV_IDS;
-		break;
-	default:
+	/* An atom: the budget's, the one visit of nearly every term. */
+	if (tag_visits[tag] == TV_ATOMS) {
+		visit_atom(v, t);
 		return;
 	}
-	if (v->mask & bit)
+	kind = tag_kind(tag);
+	if ((v->mask & TV_ATOMS) && kind != TV_ATOMS)
+		inner_atoms(v, tag, t);
+	if (v->mask & kind)
 		v->fn(v->arg, t);
 }
 
-/* Nothing is left to scan at any level: the term ends with this leaf. */
 static int
-last_leaf(const struct level *st, int sp)
+visit_wanted(const struct term_visit *v, uint8_t tag)
+{
+	return v != NULL && (v->mask & tag_visits[tag]) != 0;
+}
+
+/* Nothing is left to scan at any level, the current one (cur) or those
+ * below it (st[0..sp)): the term ends with this leaf. */
+static int
+last_leaf(const struct level *st, int sp, const struct level *cur)
 {
 	int i;
 
-	for (i = 0; i <= sp; i++)
+	if (cur->left != 0)
+		return 0;
+	for (i = 0; i < sp; i++)
 		if (st[i].left != 0)
 			return 0;
 	return 1;
@@ -248,7 +322,9 @@ int
 term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
     const struct term_visit *v, const char **why)
 {
-	struct level st[TERM_MAX_DEPTH + 1];
+	/* The level being scanned is in cur (registers, in the loop that
+	 * every term takes); st[0..sp) are the levels below it. */
+	struct level st[TERM_MAX_DEPTH], cur;
 	const uint8_t *q = p, *lim, *rlim, *fun_end;
 	uint64_t count;
 	size_t left, fixed, words, body;
@@ -263,35 +339,35 @@ term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
 	if (avail > end)
 		avail = end;
 
-	st[0].left = 1;
-	st[0].lim = end;
-	st[0].rlim = avail;
-	st[0].cut = DG_AGAIN;
-	st[0].fun = 0;
+	cur.left = 1;
+	cur.lim = end;
+	cur.rlim = avail;
+	cur.cut = DG_AGAIN;
+	cur.fun = 0;
 	for (;;) {
 		/* Close finished levels; a fun must end where Size said. */
-		while (st[sp].left == 0) {
-			if (st[sp].fun && q != st[sp].lim) {
+		while (cur.left == 0) {
+			if (cur.fun && q != cur.lim) {
 				*why = "fun size does not match its contents";
 				return DG_EINVAL;
 			}
 			if (sp == 0)
 				return (int)(q - p);
-			sp--;
+			cur = st[--sp];
 		}
-		st[sp].left--;
+		cur.left--;
 
 		/*
 		 * Running out of bytes means "wait for more", except inside a
 		 * fun: its Size is known and all of it is present, so a
 		 * subterm that does not fit is malformed.
 		 */
-		lim = st[sp].lim;
-		cut = st[sp].cut;
+		lim = cur.lim;
+		cut = cur.cut;
 		/* What may be read: a leaf's body (binary, string, bignum)
 		 * may lie beyond `avail` as long as it ends by `lim`, since
 		 * nothing in it is ever looked at. */
-		rlim = st[sp].rlim;
+		rlim = cur.rlim;
 #define NEED(x)	do { if (left < (x)) return rlim < lim ? DG_AGAIN :	\
 	cut_at(cut, why); } while (0)
 #define SUB(call) do {							\
@@ -307,7 +383,7 @@ term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
 		return rlim < lim ? DG_AGAIN : cut_at(cut, why);	\
 	if (LEFT(q, lim) - 1 - fixed < body) {				\
 		if (cut == DG_AGAIN && v != NULL &&			\
-		    v->tail_cut != NULL && last_leaf(st, sp))		\
+		    v->tail_cut != NULL && last_leaf(st, sp, &cur))		\
 			*v->tail_cut = 1;				\
 		return cut_at(cut, why);				\
 	}								\
@@ -480,9 +556,7 @@ term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
 #undef BODY
 		if (left < fixed)
 			return rlim < lim ? DG_AGAIN : cut_at(cut, why);
-		if (v != NULL && (v->mask & TV_ATOMS))
-			inner_atoms(v, tag, q);
-		if (v != NULL)
+		if (visit_wanted(v, tag))
 			visit(v, tag, q);
 		q += 1 + fixed;
 		if (count == 0)
@@ -503,39 +577,17 @@ term_walk(const uint8_t *p, const uint8_t *avail, const uint8_t *end,
 			*why = "term nested too deeply";
 			return DG_EINVAL;
 		}
-		sp++;
-		st[sp].left = count;
-		st[sp].lim = lim;
-		st[sp].rlim = lim < avail ? lim : avail;
-		st[sp].cut = cut;
-		st[sp].fun = fun_end != NULL;
+		st[sp++] = cur;
+		cur.left = count;
+		cur.lim = lim;
+		cur.rlim = lim < avail ? lim : avail;
+		cur.cut = cut;
+		cur.fun = fun_end != NULL;
 		continue;
 next:		;
 	}
 }
 
-int
-term_atom(const uint8_t **p, struct dg_span *text)
-{
-	const uint8_t *q = *p;
-
-	switch (q[0]) {
-	case T_ATOM:
-	case T_ATOM_UTF8:
-		text->p = q + 3;
-		text->len = get_u16(q + 1);
-		break;
-	case T_SMALL_ATOM:
-	case T_SMALL_ATOM_UTF8:
-		text->p = q + 2;
-		text->len = q[1];
-		break;
-	default:
-		return -1;
-	}
-	*p = text->p + text->len;
-	return 0;
-}
 
 int
 term_int(const uint8_t **p, int64_t *v)
@@ -576,60 +628,8 @@ term_int(const uint8_t **p, int64_t *v)
 	}
 }
 
-int
-term_tuple(const uint8_t **p, uint32_t *arity)
-{
-	const uint8_t *q = *p;
 
-	if (q[0] == T_SMALL_TUPLE) {
-		*arity = q[1];
-		*p = q + 2;
-	} else if (q[0] == T_LARGE_TUPLE) {
-		*arity = get_u32(q + 1);
-		*p = q + 5;
-	} else
-		return -1;
-	return 0;
-}
 
-int
-term_list(const uint8_t **p, uint32_t *n, int *is_string)
-{
-	const uint8_t *q = *p;
-
-	switch (q[0]) {
-	case T_NIL:
-		*n = 0;
-		*is_string = 0;
-		*p = q + 1;
-		return 0;
-	case T_STRING:
-		*n = get_u16(q + 1);
-		*is_string = 1;
-		*p = q + 3;
-		return 0;
-	case T_LIST:
-		*n = get_u32(q + 1);
-		*is_string = 0;
-		*p = q + 5;
-		return 0;
-	default:
-		return -1;
-	}
-}
-
-int
-term_pid(const uint8_t **p, struct dg_span *node)
-{
-	const uint8_t *q = *p + 1;
-
-	if (**p != T_NEW_PID && **p != T_PID)
-		return -1;
-	if (term_atom(&q, node) == -1)
-		return -1;
-	*p = q + (**p == T_NEW_PID ? 12 : 9);
-	return 0;
-}
 
 int
 term_skip(const uint8_t **p, const uint8_t *end)
@@ -972,9 +972,7 @@ ts_take(struct term_stream *ts, const uint8_t *q, uint64_t count,
 {
 	int took = 0;
 
-	if (v != NULL && (v->mask & TV_ATOMS))
-		inner_atoms(v, q[0], q);
-	if (v != NULL)
+	if (visit_wanted(v, q[0]))
 		visit(v, q[0], q);
 	/* Only a walk that holds claims pays for them. */
 	if (ts->nclaims > 0 && (took = tsc_take(ts, q)) < 0)

@@ -15,6 +15,8 @@
 #include <stdint.h>
 
 #include "dg.h"
+#include "dg_etf.h"
+#include "dg_wire.h"
 
 /* Nesting limit: control terms and the payload prefixes we inspect are
  * shallow; a 20000-deep list (a real capture) is refused here only when a
@@ -31,6 +33,10 @@
  * of a term: callers skip it where the framing has one.
  */
 int	term_scan(const uint8_t *p, const uint8_t *end, const char **why) DG_WUR;
+/* term_scan of an atom, without the walk around it: for readers that
+ * look for one atom (a tag, a module) in bytes not proven yet. */
+int	term_scan_atom(const uint8_t *p, const uint8_t *end, const char **why)
+	    DG_WUR;
 
 /*
  * What term_walk reports as it proves a term: funs (NEW_FUN_EXT and
@@ -142,14 +148,15 @@ struct dg_span {
  * advances *p past the term, or -1 (leaving *p) if the term at *p is not of
  * that kind.  They never read past the scanned span.
  */
-int	term_atom(const uint8_t **p, struct dg_span *text);	/* 100 115 118 119 */
 int	term_int(const uint8_t **p, int64_t *v);		/* 97 98, small 110 */
-int	term_tuple(const uint8_t **p, uint32_t *arity);	/* 104 105 */
-/* 108 (proper or improper: the caller reads the tail), 106 (n = 0), 107
- * (a string: n = byte count, *is_string = 1 and the bytes follow). */
-int	term_list(const uint8_t **p, uint32_t *n, int *is_string);
-int	term_pid(const uint8_t **p, struct dg_span *node);	/* 88 103 */
 int	term_skip(const uint8_t **p, const uint8_t *end);	/* any scanned term */
+/*
+ * term_atom (100 115 118 119), term_tuple (104 105), term_list and
+ * term_pid (88 103) are inline, below: the payload readers and the shape
+ * matcher call them for nearly every term they look at.  term_list: 108
+ * (proper or improper: the caller reads the tail), 106 (n = 0), 107 (a
+ * string: n = byte count, *is_string = 1 and the bytes follow).
+ */
 
 /*
  * The list at p, read as ERTS's decoder builds it, which term_list alone
@@ -169,8 +176,103 @@ int	term_skip(const uint8_t **p, const uint8_t *end);	/* any scanned term */
 int	term_list_len(const uint8_t *p, const uint8_t *end, uint32_t *n,
 	    int *flat, const uint8_t **after, const char **why) DG_WUR;
 int	term_span_eq(struct dg_span, const char *s);
+/*
+ * s is the n bytes at t: lengths first, so that nearly every name that
+ * differs fails at once and no loop runs.  SPAN_IS(s, "rex") for a
+ * string literal, whose length the compiler knows.
+ */
+static inline int
+span_is_n(struct dg_span s, const char *t, size_t n)
+{
+	return s.len == n && (n == 0 || __builtin_memcmp(s.p, t, n) == 0);
+}
+#define SPAN_IS(s, lit)	span_is_n((s), "" lit, sizeof(lit) - 1)
 /* The end of a term that term_scan has already proven (no checks made
  * again: never call it on unproven bytes). */
 const uint8_t	*term_next(const uint8_t *p);
+
+/* ---- the inline accessors (see above) --------------------------------- */
+
+static inline int
+term_atom(const uint8_t **p, struct dg_span *text)
+{
+	const uint8_t *q = *p;
+
+	switch (q[0]) {
+	case T_ATOM:
+	case T_ATOM_UTF8:
+		text->p = q + 3;
+		text->len = get_u16(q + 1);
+		break;
+	case T_SMALL_ATOM:
+	case T_SMALL_ATOM_UTF8:
+		text->p = q + 2;
+		text->len = q[1];
+		break;
+	default:
+		/* empty, not unset: callers that ignore the result of a
+		 * term already proven an atom see no garbage when inlined */
+		text->p = NULL;
+		text->len = 0;
+		return -1;
+	}
+	*p = text->p + text->len;
+	return 0;
+}
+
+static inline int
+term_tuple(const uint8_t **p, uint32_t *arity)
+{
+	const uint8_t *q = *p;
+
+	if (q[0] == T_SMALL_TUPLE) {
+		*arity = q[1];
+		*p = q + 2;
+	} else if (q[0] == T_LARGE_TUPLE) {
+		*arity = get_u32(q + 1);
+		*p = q + 5;
+	} else
+		return -1;
+	return 0;
+}
+
+static inline int
+term_list(const uint8_t **p, uint32_t *n, int *is_string)
+{
+	const uint8_t *q = *p;
+
+	switch (q[0]) {
+	case T_NIL:
+		*n = 0;
+		*is_string = 0;
+		*p = q + 1;
+		return 0;
+	case T_STRING:
+		*n = get_u16(q + 1);
+		*is_string = 1;
+		*p = q + 3;
+		return 0;
+	case T_LIST:
+		*n = get_u32(q + 1);
+		*is_string = 0;
+		*p = q + 5;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static inline int
+term_pid(const uint8_t **p, struct dg_span *node)
+{
+	const uint8_t *q = *p + 1;
+
+	if (**p != T_NEW_PID && **p != T_PID)
+		return -1;
+	if (term_atom(&q, node) == -1)
+		return -1;
+	*p = q + (**p == T_NEW_PID ? 12 : 9);
+	return 0;
+}
 
 #endif

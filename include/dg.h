@@ -56,6 +56,47 @@ struct dg_name {
 int	dg_utf8_valid(const uint8_t *s, size_t len, size_t *nchars);
 
 /*
+ * How many bytes at the start of s are ASCII other than NUL: the fast
+ * path of dg_utf8_valid, inline for the term scanner's atoms (names are
+ * nearly always ASCII, most shorter than 16 bytes).  Whole words while
+ * they last, then one last word overlapping the previous one (its first
+ * bytes are clean already): an 11-byte node name costs two word checks.
+ * Below 8 bytes, a byte loop: nothing past s + len is ever read.
+ */
+static inline int
+dg_word_clean(uint64_t w)
+{
+	return (w & 0x8080808080808080ULL) == 0 &&
+	    ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL) == 0;
+}
+
+static inline size_t
+dg_ascii_prefix(const uint8_t *s, size_t len)
+{
+	size_t i = 0;
+	uint64_t w;
+
+	if (len >= 8) {
+		for (; len - i >= 8; i += 8) {
+			__builtin_memcpy(&w, s + i, 8);
+			if (!dg_word_clean(w))
+				break;
+		}
+		if (i == len)
+			return len;
+		if (len - i < 8) {
+			__builtin_memcpy(&w, s + len - 8, 8);
+			if (dg_word_clean(w))
+				return len;
+		}
+	}
+	/* (uint8_t)(c - 1) < 0x7f: c is 1..127 */
+	while (i < len && (uint8_t)(s[i] - 1) < 0x7f)
+		i++;
+	return i;
+}
+
+/*
  * Validates a node or alive name as EPMD and the handshake carry it:
  * non-empty, <= 1020 bytes, UTF-8 without NUL, <= 255 characters (it
  * becomes an atom; spec 1.3, 2.6).  Copies it NUL-terminated into *out on

@@ -408,6 +408,157 @@ test_atoms(void)
 	check_bad(b, 15);
 }
 
+/* One atom of tag `tag` (100 115 118 119) with text t[0..n). */
+static size_t
+atom_term(uint8_t *b, uint8_t tag, const uint8_t *t, size_t n)
+{
+	size_t h = tag == 100 || tag == 118 ? 3 : 2;
+
+	b[0] = tag;
+	if (h == 3)
+		put_u16(b + 1, (uint16_t)n);
+	else
+		b[1] = (uint8_t)n;
+	memcpy(b + h, t, n);
+	return h + n;
+}
+
+/* term_scan_atom agrees with term_scan: length, DG_AGAIN, DG_EINVAL. */
+static void
+check_atom_scans(const uint8_t *b, size_t len, int want)
+{
+	const uint8_t *g = guard_copy(b, len);
+	const char *w1 = NULL, *w2 = NULL;
+	int r1 = term_scan(g, g + len, &w1), r2 = term_scan_atom(g, g + len,
+	    &w2);
+
+	CHECK_EQ(r1, want);
+	CHECK_EQ(r2, want);
+	if (want == DG_EINVAL)
+		CHECK(w1 != NULL && w2 != NULL && strcmp(w1, w2) == 0);
+}
+
+/*
+ * The ASCII fast path of the atom scanner: every length of 0 to 40 bytes
+ * (inside a word, across words, the overlapping last word, the byte
+ * tail), in each of the four atom tags, with an e acute, a NUL and a byte
+ * above 127 at each position; every strict prefix waits.
+ */
+static void
+test_atom_fast_path(void)
+{
+	static const uint8_t tags[] = { 100, 115, 118, 119 };
+	uint8_t t[48], b[64];
+	size_t len, pos, n, k, i;
+
+	for (i = 0; i < sizeof(tags); i++) {
+		int utf8 = tags[i] >= 118;
+
+		for (len = 0; len <= 40; len++) {
+			memset(t, 'q', len);
+			n = atom_term(b, tags[i], t, len);
+			check_atom_scans(b, n, (int)n);
+			for (k = 0; k < n; k++)
+				check_atom_scans(b, k, DG_AGAIN);
+			for (pos = 0; pos < len; pos++) {
+				memset(t, 'q', len);
+				t[pos] = 0;
+				check_atom_scans(b, atom_term(b, tags[i], t,
+				    len), DG_EINVAL);
+				t[pos] = 0xe9;	/* Latin-1 e acute */
+				check_atom_scans(b, atom_term(b, tags[i], t,
+				    len), DG_EINVAL);
+				if (pos + 1 < len) {	/* UTF-8 e acute */
+					t[pos] = 0xc3;
+					t[pos + 1] = 0xa9;
+					n = atom_term(b, tags[i], t, len);
+					check_atom_scans(b, n, utf8 ? (int)n :
+					    DG_EINVAL);
+				}
+			}
+		}
+	}
+	/* 256 ASCII bytes are 256 characters: too long in ATOM_UTF8_EXT,
+	 * though far below its 1020 bytes; 255 pass. */
+	{
+		static uint8_t big[300];
+
+		memset(t, 'q', sizeof(t));
+		big[0] = 118;
+		put_u16(big + 1, 256);
+		memset(big + 3, 'q', 256);
+		check_atom_scans(big, 259, DG_EINVAL);
+		put_u16(big + 1, 255);
+		check_atom_scans(big, 258, 258);
+	}
+	/* Not an atom at all. */
+	b[0] = 97;
+	b[1] = 1;
+	CHECK_EQ(term_scan_atom(guard_copy(b, 2), guard_copy(b, 2) + 2,
+	    &(const char *){ NULL }), DG_EINVAL);
+}
+
+/* What a visitor is told, in order, as one string of tags. */
+static char	visited[64];
+static size_t	nvisited;
+
+static void
+note_visit(void *arg, const uint8_t *t)
+{
+	(void)arg;
+	if (nvisited + 1 < sizeof(visited))
+		visited[nvisited++] = t[0] == 119 ? (char)t[2] : t[0] == 88 ?
+		    'P' : t[0] == 90 ? 'R' : t[0] == 113 ? 'X' : '?';
+	visited[nvisited] = '\0';
+}
+
+/*
+ * The visitor's table of tags: atoms inside pids, references and
+ * exports come before the term that holds them, funs and ids only when
+ * asked for, nothing for tuples, integers or lists.
+ */
+static void
+test_visit_kinds(void)
+{
+	static const struct {
+		unsigned	 mask;
+		const char	*want;
+	} cases[] = {
+		{ TV_ATOMS, "nnamb" },
+		{ TV_IDS, "PR" },
+		{ TV_FUNS, "X" },
+		{ TV_ATOMS | TV_IDS | TV_FUNS, "nPnRamXb" },
+	};
+	const uint8_t *g;
+	size_t len, i;
+
+	/* {Pid<n>, Ref<n>, [1], fun a:mf/1, b}: atoms n, n, a, mf, b (each
+	 * noted by its first letter), then pid, ref, export */
+	tb_reset();
+	wr_u8(&w, 104); wr_u8(&w, 5);
+	tb_pid("n", 1);
+	tb_ref("n");
+	wr_u8(&w, 108); wr_u32(&w, 1); wr_u8(&w, 97); wr_u8(&w, 1);
+	wr_u8(&w, 106);
+	wr_u8(&w, 113); tb_atom("a"); tb_atom("mf"); wr_u8(&w, 97);
+	wr_u8(&w, 1);
+	tb_atom("b");
+	len = tb_len();
+	g = guard_copy(tbuf, len);
+	for (i = 0; i < DG_ARRAY_LEN(cases); i++) {
+		struct term_visit v = { cases[i].mask, note_visit, NULL, NULL };
+
+		nvisited = 0;
+		visited[0] = '\0';
+		CHECK_EQ(term_walk(g, g + len, g + len, &v,
+		    &(const char *){ NULL }), (int)len);
+		if (strcmp(visited, cases[i].want) != 0)
+			fprintf(stderr, "  mask %u: %s, not %s\n",
+			    cases[i].mask, visited, cases[i].want);
+		CHECK(strcmp(visited, cases[i].want) == 0);
+	}
+}
+
 /* term_list_len over [tbuf, tbuf + tb_len()), at a guard page. */
 static int
 list_len(uint32_t *n, int *flat, size_t *used)
@@ -828,6 +979,7 @@ test_accessors(void)
 	p = g;
 	CHECK_EQ(term_atom(&p, &s), -1);	/* a tuple, not an atom */
 	CHECK(p == g);
+	CHECK(s.p == NULL && s.len == 0);	/* empty, not unset */
 	CHECK_EQ(term_tuple(&p, &n), 0);
 	CHECK_EQ(n, 9);
 	CHECK_EQ(term_int(&p, &v), -1);
@@ -891,6 +1043,8 @@ main(void)
 	RUN(test_depth);
 	RUN(test_huge_lengths);
 	RUN(test_atoms);
+	RUN(test_atom_fast_path);
+	RUN(test_visit_kinds);
 	RUN(test_list_len);
 	RUN(test_stream);
 	RUN(test_stream_claims);
