@@ -14,6 +14,7 @@
 #include "dg_ban.h"
 #include "dg_conf.h"
 
+struct dg_nodes;
 struct epmd_srv;
 struct grants;
 struct metrics;
@@ -36,6 +37,8 @@ struct dg_daemon {
 	struct stats		*stats;
 	struct seen		*seen;		/* for suggest (dg_seen.h); NULL:
 						 * out of memory, not kept */
+	struct dg_nodes		*nodes;		/* the nodes of ours: atom books,
+						 * disclosures (filter/nodes.h) */
 	struct grants		*grants;	/* break-glass overlays */
 	struct metrics		*metrics;	/* the Prometheus endpoint */
 	struct egress_grace	*grace;		/* the restart grace of egress
