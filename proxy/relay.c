@@ -4,10 +4,11 @@
  * and puts the filter on the path.
  *
  * Hot path, per read: bytes land in one static scratch buffer; frames are
- * split in place (filter/dist_frame.c); each frame's control message is
- * decoded once (filter/dist_ctl.c) and judged (filter/rules.c) on the way
- * to B; forwarded ranges go out with one writev straight from the scratch
- * buffer.  Nothing is allocated per message, payloads are never copied or
+ * split in place (filter/dist_frame.c); each frame gets its verdict from
+ * filter/verdict.c (decoded once, judged by the guard of the node it goes
+ * to), which this file performs: alerts, counters, the answer to the
+ * sender, the close; forwarded ranges go out with one writev straight
+ * from the scratch buffer.  Nothing is allocated per message, payloads are never copied or
  * parsed past the prefix a rule needs, and a large frame streams through
  * once decided.  Only what the destination does not take at once is copied
  * to its queue, and then the source is not read again until the queue has
@@ -15,10 +16,10 @@
  *
  * The relay is direction-neutral: a frame read from one leg is judged by
  * the guard of the leg it goes to, when that leg leads to a node of ours
- * (session.h).  A frame from a node of ours is decoded too: it must be
- * well framed, and what the node asks (spawn, monitor, unlink) and shows
- * (pids, aliases) is noted in its guard, so that the replies it is owed
- * pass whatever the rules say.
+ * (session.h, filter/guard.h).  A frame from a node of ours is decoded
+ * too: it must be well framed, and what the node asks (spawn, monitor,
+ * unlink) and shows (pids, aliases) is noted in its guard, so that the
+ * replies it is owed pass whatever the rules say.
  */
 #include <errno.h>
 #include <limits.h>
