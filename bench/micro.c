@@ -21,6 +21,10 @@
  *             frame the end-to-end throughput benchmark sends most;
  *   regsend64k the same with 64 KiB binaries: the guards' cost must not
  *             grow with a binary's length.
+ * With `verdict` as the last argument, each workload goes instead through
+ * filter/verdict.c's verdict_frame under the a@ peer's guard, as
+ * proxy/relay.c now drives it (the seen table, the atom books, what the
+ * peer makes the node hold: all of the verdict's work).
  * Prints one line per workload: frames, decisions, ns/decision,
  * decisions/s.  A decision is one control message decoded and judged;
  * continuation fragments are framed and committed but not decided.
@@ -40,6 +44,10 @@
 #include "dist_frame.h"
 #include "rules.h"
 #include "session.h"
+#include "filter/guard.h"
+#include "filter/nodes.h"
+#include "filter/rewrite.h"
+#include "filter/verdict.h"
 
 /* The rule set of the end-to-end benchmark's filtering configuration;
  * "g@" is the same with the code guard and the atom budget off. */
@@ -304,6 +312,114 @@ pass(const struct workload *w, const struct rules_policy *pol,
 	return 0;
 }
 
+/* verdict_frame's working memory and a connection's guard (verdict). */
+static struct vd_scratch	vscratch;
+static uint8_t			vout[REWRITE_MAX];
+static struct dg_nodes		*vnodes;
+static const struct dg_conf	*vconf;
+
+/* The guard of one long connection from a@ (verdict): its books and sets
+ * fill on the first pass and stay, as they do on a live connection. */
+static struct guard		vguard;
+static struct vd_dir		vdir;
+
+static void
+vguard_start(const struct rules_policy *pol)
+{
+	memset(&vguard, 0, sizeof(vguard));
+	vguard.pol = *pol;
+	vguard.node = "b@localhost";
+	vguard.peer = "a@localhost";
+	snprintf(vguard.share_src, sizeof(vguard.share_src), "addr 127.0.0.1");
+	snprintf(vguard.share_cookie, sizeof(vguard.share_cookie),
+	    "cookie (default)");
+	idset_init(&vguard.owed, SESSION_OWED);
+	idset_init(&vguard.disclosed, IDSET_DEFAULT_MAX);
+	idset_init(&vguard.synced, SESSION_OWED);
+	idset_init(&vguard.held, UINT32_MAX / 4);
+}
+
+static void
+vguard_stop(void)
+{
+	verdict_dir_free(&vdir);
+	idset_free(&vguard.owed);
+	idset_free(&vguard.disclosed);
+	idset_free(&vguard.synced);
+	idset_free(&vguard.held);
+	book_release(&vguard);
+	nodes_reset(vnodes);
+}
+
+/*
+ * One pass over the workload through verdict_frame, as relay.c's decide
+ * drives it for a direction from the peer, on the connection's guard.
+ * Not inlined, like pass().
+ */
+static int __attribute__((noinline))
+pass_verdict(const struct workload *w, const struct rules_policy *pol,
+    unsigned long *frames, unsigned long *decisions)
+{
+	static struct df_seq table[DF_MAX_SEQS];
+	const uint8_t *p = w->p, *end = w->p + w->len;
+	struct df_dir d;
+	struct df_frame f;
+	struct verdict v;
+	struct vd_env e;
+	const char *why;
+
+	(void)pol;
+	/* Each pass replays one sync of global's: a new one per pass, as a
+	 * reconnection would be (a second exchange of a sync is refused). */
+	idset_free(&vguard.synced);
+	idset_init(&vguard.synced, SESSION_OWED);
+	memset(&e, 0, sizeof(e));
+	e.judge = &vguard;
+	e.nodes = vnodes;
+	e.seen = seen;
+	e.conf = vconf;
+	e.flags = w->flags;
+	e.now = 1.0;
+	e.scratch = &vscratch;
+	e.out = vout;
+	e.out_cap = sizeof(vout);
+	df_init(&d, w->flags, 0, 0, 0);
+	while (p < end) {
+		if (df_peek(&d, p, (size_t)(end - p), &f, &why) != 1) {
+			fprintf(stderr, "micro: %s: df_peek: %s\n", w->name, why);
+			return -1;
+		}
+		verdict_frame(&vdir, &d, &e, &f, &v);
+		if (v.kind == VD_HOLD || v.kind == VD_DISCONNECT) {
+			fprintf(stderr, "micro: %s: verdict %s: %s %s\n", w->name,
+			    verdict_kind_name(v.kind), v.nalerts > 0 ?
+			    v.alerts[v.nalerts - 1].event : "",
+			    v.nalerts > 0 ? v.alerts[v.nalerts - 1].detail : "");
+			return -1;
+		}
+		sink += (unsigned long)v.kind;
+		if (f.kind == DF_MSG || f.kind == DF_FRAG_FIRST)
+			(*decisions)++;
+		if (f.kind == DF_FRAG_FIRST || f.kind == DF_FRAG_CONT) {
+			if (d.seqs == NULL && df_needs_table(&d, &f)) {
+				memset(table, 0, sizeof(table));
+				df_attach(&d, table);
+			}
+			if (df_commit(&d, &f, v.kind == VD_FORWARD ? DF_FORWARD :
+			    DF_DROP, &why) < 0) {
+				fprintf(stderr, "micro: %s: df_commit: %s\n",
+				    w->name, why);
+				return -1;
+			}
+		}
+		(*frames)++;
+		p += 4 + (size_t)f.len;
+	}
+	return 0;
+}
+
+static int	 via_verdict;	/* run_as: through pass_verdict */
+
 static int
 run_as(const struct workload *w, const struct rules_policy *pol, double secs,
     long passes, const char *label)
@@ -315,7 +431,8 @@ run_as(const struct workload *w, const struct rules_policy *pol, double secs,
 	would_deny = 0;
 	t0 = now();
 	do {
-		if (pass(w, pol, &frames, &decisions) == -1)
+		if ((via_verdict ? pass_verdict(w, pol, &frames, &decisions) :
+		    pass(w, pol, &frames, &decisions)) == -1)
 			return -1;
 		n++;
 		t = now() - t0;
@@ -404,6 +521,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	atombook_init(&book);
+	vconf = conf;
+	if ((vnodes = nodes_new()) == NULL)
+		return 1;
 	/* distguard withholds the atom cache on both legs. */
 	flags &= ~DFLAG_DIST_HDR_ATOM_CACHE;
 	if ((rs = build_regsend(1024, 1024, &rslen)) == NULL ||
@@ -423,8 +543,19 @@ main(int argc, char **argv)
 		    run_audit(&w[i], &pol, &pol_audit, &pol_learn, secs,
 		    passes) == -1)
 			return 1;
-	for (i = 0; i < 3 && (guards == NULL || strcmp(guards, "audit") != 0);
-	    i++)
+	/* Through the verdict (seen table on, as the daemon has it). */
+	for (i = 0; guards != NULL && strcmp(guards, "verdict") == 0 && i < 3;
+	    i++) {
+		via_verdict = 1;
+		vguard_start(&pol);
+		if ((only == NULL || strcmp(only, w[i].name) == 0) &&
+		    run_as(&w[i], &pol, secs, passes, "verdict") == -1)
+			return 1;
+		vguard_stop();
+		via_verdict = 0;
+	}
+	for (i = 0; i < 3 && (guards == NULL || (strcmp(guards, "audit") != 0 &&
+	    strcmp(guards, "verdict") != 0)); i++)
 		if ((only == NULL || strcmp(only, w[i].name) == 0) &&
 		    ((guards == NULL || strcmp(guards, "on") == 0 ?
 		    run(&w[i], &pol, secs, passes) : 0) == -1 ||
@@ -437,5 +568,6 @@ main(int argc, char **argv)
 	free(rs);
 	free(big);
 	seen_free(seen);
+	nodes_free(vnodes);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "core/accept.h"
 
 struct alerts;
+struct dg_nodes;
 struct bans;
 struct dg_conf;
 struct egress_grace;
@@ -40,6 +41,8 @@ struct dg_daemon {
 	struct stats		*stats;
 	struct seen		*seen;		/* for suggest (core/seen.h); NULL:
 						 * out of memory, not kept */
+	struct dg_nodes		*nodes;		/* the nodes of ours: atom books,
+						 * disclosures (filter/nodes.h) */
 	struct grants		*grants;	/* break-glass overlays */
 	struct metrics		*metrics;	/* the Prometheus endpoint */
 	struct egress_grace	*grace;		/* the restart grace of egress

@@ -34,6 +34,7 @@
 #include "core/stats.h"
 #include "epmd/epmd_srv.h"
 #include "epmd/localguard.h"
+#include "filter/nodes.h"
 #include "proxy/egress.h"
 #include "proxy/listener.h"
 #include "proxy/egress_grace.h"
@@ -337,6 +338,8 @@ daemon_run(const char *path, int verbose)
 	    d.conf->ban_duration);
 	d.stats = stats_new();
 	d.seen = seen_new();
+	if ((d.nodes = nodes_new()) == NULL)
+		log_fatalx("out of memory");
 	d.hs_sources = srccount_new();
 	d.link_sources = srccount_new();
 	d.est_sources = srccount_new();
@@ -401,6 +404,7 @@ out:
 		epmd_srv_stop(d.epmd);
 	stats_free(d.stats);
 	seen_free(d.seen);
+	nodes_free(d.nodes);
 	srccount_free(d.hs_sources);
 	srccount_free(d.link_sources);
 	srccount_free(d.est_sources);

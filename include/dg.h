@@ -64,29 +64,29 @@ int	dg_utf8_valid(const uint8_t *s, size_t len, size_t *nchars);
  * Below 8 bytes, a byte loop: nothing past s + len is ever read.
  */
 static inline int
-dg_word_clean(uint64_t w)
+dg_word_clean(uint64_t word)
 {
-	return (w & 0x8080808080808080ULL) == 0 &&
-	    ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL) == 0;
+	return (word & 0x8080808080808080ULL) == 0 &&
+	    ((word - 0x0101010101010101ULL) & ~word & 0x8080808080808080ULL) == 0;
 }
 
 static inline size_t
 dg_ascii_prefix(const uint8_t *s, size_t len)
 {
 	size_t i = 0;
-	uint64_t w;
+	uint64_t word;
 
 	if (len >= 8) {
 		for (; len - i >= 8; i += 8) {
-			__builtin_memcpy(&w, s + i, 8);
-			if (!dg_word_clean(w))
+			__builtin_memcpy(&word, s + i, 8);
+			if (!dg_word_clean(word))
 				break;
 		}
 		if (i == len)
 			return len;
 		if (len - i < 8) {
-			__builtin_memcpy(&w, s + len - 8, 8);
-			if (dg_word_clean(w))
+			__builtin_memcpy(&word, s + len - 8, 8);
+			if (dg_word_clean(word))
 				return len;
 		}
 	}

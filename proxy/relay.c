@@ -4,10 +4,11 @@
  * and puts the filter on the path.
  *
  * Hot path, per read: bytes land in one static scratch buffer; frames are
- * split in place (filter/dist_frame.c); each frame's control message is
- * decoded once (filter/dist_ctl.c) and judged (filter/rules.c) on the way
- * to B; forwarded ranges go out with one writev straight from the scratch
- * buffer.  Nothing is allocated per message, payloads are never copied or
+ * split in place (filter/dist_frame.c); each frame gets its verdict from
+ * filter/verdict.c (decoded once, judged by the guard of the node it goes
+ * to), which this file performs: alerts, counters, the answer to the
+ * sender, the close; forwarded ranges go out with one writev straight
+ * from the scratch buffer.  Nothing is allocated per message, payloads are never copied or
  * parsed past the prefix a rule needs, and a large frame streams through
  * once decided.  Only what the destination does not take at once is copied
  * to its queue, and then the source is not read again until the queue has
@@ -15,10 +16,10 @@
  *
  * The relay is direction-neutral: a frame read from one leg is judged by
  * the guard of the leg it goes to, when that leg leads to a node of ours
- * (session.h).  A frame from a node of ours is decoded too: it must be
- * well framed, and what the node asks (spawn, monitor, unlink) and shows
- * (pids, aliases) is noted in its guard, so that the replies it is owed
- * pass whatever the rules say.
+ * (session.h, filter/guard.h).  A frame from a node of ours is decoded
+ * too: it must be well framed, and what the node asks (spawn, monitor,
+ * unlink) and shows (pids, aliases) is noted in its guard, so that the
+ * replies it is owed pass whatever the rules say.
  */
 #include <errno.h>
 #include <limits.h>
@@ -29,20 +30,16 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "core/alert.h"
 #include "conf/conf.h"
-#include "dg_etf.h"
-#include "filter/atombook.h"
-#include "filter/deny.h"
-#include "filter/disclose.h"
+#include "core/alert.h"
 #include "dg_flags.h"
 #include "dg_log.h"
-#include "core/seen.h"
 #include "filter/dist_ctl.h"
+#include "filter/guard.h"
+#include "filter/nodes.h"
 #include "filter/rewrite.h"
+#include "filter/verdict.h"
 #include "linkleg.h"
-#include "guard.h"
-#include "nodes.h"
 #include "session.h"
 
 #define RELAY_READ	(256 * 1024)
@@ -61,372 +58,6 @@ struct iov_batch {
 
 static void	relay_alert(const struct leg *, const char *, const char *, ...)
 		    DG_PRINTF(3, 4);
-
-/* ---- the atom budget (docs/FILTER.md 12) ------------------------------- */
-
-/*
- * The distinct atoms a peer sent a local node, in frames that reached it
- * (filter/atombook.h).  One book per (local node, peer) pair, kept when
- * the connection closes: B's atom table never shrinks while B runs, and a
- * peer cut off for its atoms reconnects at once (any send does), so a
- * book per connection would let it start over.  The book holds at most
- * `budget` atoms: the connection closes before one more would pass.
- */
-/*
- * The atoms of the message being decided, before the verdict: only those
- * the book does not hold yet.  Bounded: every atom takes two bytes at
- * least, and the decoder sees at most DF_WINDOW of a frame.
- */
-#define MSG_ATOMS_MAX	(DF_WINDOW / 2 + 64)
-
-/* The atoms point into the frame being decided, which stays put until
- * its verdict. */
-static struct {
-	struct atom_book	*book;
-	uint64_t		 h[MSG_ATOMS_MAX];
-	const uint8_t		*a[MSG_ATOMS_MAX];
-	size_t			 n;
-	int			 overflow;
-} msg_atoms;
-
-/* dc_opts.atom: one atom of the message (its tag byte, proven). */
-static void
-collect_atom(void *arg, const uint8_t *a)
-{
-	uint64_t h;
-
-	(void)arg;
-	if (atombook_has(&msg_atoms.book->book, a, &h))
-		return;
-	if (msg_atoms.n == MSG_ATOMS_MAX) {
-		msg_atoms.overflow = 1;
-		return;
-	}
-	msg_atoms.h[msg_atoms.n] = h;
-	msg_atoms.a[msg_atoms.n++] = a;
-}
-
-/*
- * Enters the new atoms of a message that is to be forwarded.  Returns -1
- * (alerted, session closed, the message not forwarded) when that would
- * take the book past the budget.
- */
-static int
-atoms_charge(struct leg *src, struct guard *g)
-{
-	struct atom_book *bk = g->atoms;
-	struct nodes_refusal r = { "message", 0, 0 };
-	size_t i;
-
-	if (bk == NULL || msg_atoms.book != bk || g->pol.atoms <= 0)
-		return 0;
-	for (i = 0; i < msg_atoms.n && !msg_atoms.overflow; i++)
-		if (nodes_charge(bk, msg_atoms.h[i], msg_atoms.a[i],
-		    g->pol.atoms, src->s->conf, &r) == -1)
-			break;
-	if (i == msg_atoms.n && !msg_atoms.overflow)
-		return 0;
-	if (r.budget == NULL)
-		r.budget = "message (too many new atoms in one)";
-	/* Which budget: the peer name's own, or one rotation cannot beat
-	 * (the local node's, its source address's, its cookie's). */
-	relay_alert(src, "filter.atom_flood", "atom budget of the %s spent: "
-	    "more than %lld distinct atoms (%llu counted; this peer's name: "
-	    "%llu); connection closed", r.budget, (long long)(r.bound ?
-	    r.bound : g->pol.atoms), (unsigned long long)r.count,
-	    (unsigned long long)bk->book.count);
-	session_close(src->s, "atom budget exhausted");
-	return -1;
-}
-
-/* ---- payloads walked to their end (issue 18 item 3) -------------------- */
-
-/*
- * A message admitted on its first bytes (a send whose payload runs past
- * the 68 KiB window or the first fragment, or that was judged while its
- * frame was still arriving: dist_ctl.h DC_STREAM) is walked to its
- * end as its bytes pass (filter/term.h term_stream): its atoms go to the
- * budget as they come, a fun the code guard would refuse, or a term the
- * node would refuse, ends the connection before the message's last bytes
- * reach the node, which then drops what it held of it.
- *
- * ERTS interleaves the fragments of large messages from different
- * processes on one connection, so there is one walk per open fragment
- * sequence (and one for an unfragmented frame, whose walk ends with it):
- * at most max_fragment_sequences + 1 per direction.  A walker is ~4.2 KiB;
- * finished ones wait on a free list, so steady traffic allocates nothing
- * per message.  All are freed when the session ends.
- */
-struct pwalk {
-	struct term_stream	 ts;
-	struct pwalk		*next;
-	uint64_t		 seq;		/* its fragment sequence; 0: one frame */
-	int			 last_frame;	/* the frame skipped ends the message */
-	int			 funs;		/* a fun is refused (1), or only
-						 * alerted: audit mode (2) */
-	int			 fun_seen;	/* audit: 1 found, 2 alerted */
-	enum dg_type		 type;
-	struct atom_book	*book;		/* NULL: no budget */
-	int64_t			 budget;
-	const struct dg_conf	*conf;		/* the session's, for the budgets */
-	const char		*bad;		/* why it must not reach the node */
-	const char		*event;
-};
-
-static struct pwalk *
-walk_find(struct relay_dir *dir, uint64_t seq)
-{
-	struct pwalk *w;
-
-	for (w = dir->walks; w != NULL; w = w->next)
-		if (w->seq == seq)
-			return w;
-	return NULL;
-}
-
-/* A walker from the free list, or a new one within the bound; NULL when
- * none may be had.  It is put on the list of walks in progress. */
-static struct pwalk *
-walk_get(struct relay_dir *dir)
-{
-	struct pwalk *w = dir->walk_free;
-
-	if (w != NULL)
-		dir->walk_free = w->next;
-	else if (dir->walk_n > dir->df.max_seqs ||
-	    (w = malloc(sizeof(*w))) == NULL)
-		return NULL;
-	else
-		dir->walk_n++;
-	w->next = dir->walks;
-	dir->walks = w;
-	return w;
-}
-
-/* The walk is over: back to the free list. */
-static void
-walk_end(struct relay_dir *dir, struct pwalk *w)
-{
-	struct pwalk **pp;
-
-	for (pp = &dir->walks; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == w) {
-			*pp = w->next;
-			break;
-		}
-	if (dir->walk_cur == w)
-		dir->walk_cur = NULL;
-	w->next = dir->walk_free;
-	dir->walk_free = w;
-}
-
-static void
-walk_free_list(struct pwalk *w)
-{
-	struct pwalk *next;
-
-	for (; w != NULL; w = next) {
-		next = w->next;
-		free(w);
-	}
-}
-
-static void
-walk_visit(void *arg, const uint8_t *t)
-{
-	struct pwalk *w = arg;
-	struct nodes_refusal r = { "message", 0, 0 };
-	uint64_t h;
-
-	if (w->bad != NULL)
-		return;
-	if (t[0] == T_NEW_FUN || t[0] == T_EXPORT) {
-		if (w->funs == 2 && w->fun_seen == 0)
-			w->fun_seen = 1;
-		else if (w->funs == 1) {
-			w->bad = "a fun past the part of the message judged";
-			w->event = "filter.code";
-		}
-		return;
-	}
-	if (w->book == NULL || atombook_has(&w->book->book, t, &h))
-		return;
-	/* The same charge as a message's first bytes: the peer name's book,
-	 * and the node's, source's and cookie's budgets rotation cannot beat. */
-	if (nodes_charge(w->book, h, t, w->budget, w->conf, &r) == -1) {
-		w->bad = "more atoms than the budget past the part judged";
-		w->event = "filter.atom_flood";
-	}
-}
-
-/* Feeds n bytes of walk w; at the message's end (`ends`) the term must be
- * whole, and the walk is over.  Returns 0, or -1 (alerted, session
- * closed): nothing of these bytes may go. */
-static int
-walk_feed(struct leg *src, struct pwalk *w, const uint8_t *p, size_t n,
-    int ends)
-{
-	struct term_visit v = { TV_FUNS | TV_ATOMS, walk_visit, w, NULL };
-	size_t used;
-	int rc;
-
-	rc = term_stream_feed(&w->ts, p, n, &v, &used);
-	if (rc == DG_EINVAL && w->bad == NULL) {
-		w->bad = w->ts.why ? w->ts.why : "invalid payload";
-		/* A broken arity claim: the request the rules judged is not
-		 * the one ERTS would run. */
-		w->event = w->ts.why != NULL &&
-		    strcmp(w->ts.why, TS_WHY_CLAIM) == 0 ?
-		    "filter.denied" : "filter.invalid";
-	}
-	if (w->bad == NULL && ends && rc != TS_DONE) {
-		w->bad = "payload ends inside a term";
-		w->event = "filter.invalid";
-	}
-	if (w->bad == NULL && ends && !term_stream_claims_met(&w->ts)) {
-		w->bad = TS_WHY_CLAIM;
-		w->event = "filter.denied";
-	}
-	if (w->fun_seen == 1) {
-		/* Audit mode: the code guard's verdict, forwarded. */
-		w->fun_seen = 2;
-		session_row(src->other)->would_deny[w->type]++;
-		relay_alert(src, "filter.would_deny", "deny %s: a fun past the "
-		    "part of the message judged; forwarded (audit mode)",
-		    dg_type_name(w->type));
-	}
-	if (w->bad == NULL) {
-		if (ends)
-			walk_end(&src->in, w);
-		return 0;
-	}
-	relay_alert(src, w->event, "%s; connection closed before the "
-	    "message's end reached the node", w->bad);
-	walk_end(&src->in, w);
-	session_close(src->s, "payload refused past its first bytes");
-	return -1;
-}
-
-/* Starts the walk of m, admitted on its first bytes.  Returns DF_FORWARD,
- * DF_DROP (no walker may be had), or -1 (session closed). */
-static int
-walk_start(struct leg *src, const struct df_frame *f, const struct dist_msg *m,
-    unsigned need)
-{
-	struct relay_dir *dir = &src->in;
-	struct guard *g = src->other->guard;
-	uint64_t seq = f->kind == DF_FRAG_FIRST && f->frag > 1 ? f->seq : 0;
-	struct pwalk *w;
-	int i;
-
-	/* A first fragment reusing an open sequence's id: the framing check
-	 * (df_commit) refuses it; its old walk is void either way. */
-	if ((w = walk_find(dir, seq)) == NULL && (w = walk_get(dir)) == NULL) {
-		/* More walks than open sequences: the framing bounds make
-		 * this unreachable; refused rather than let pass unwalked. */
-		relay_alert(src, "filter.undecidable", "more messages "
-		    "admitted on their first bytes than walks: dropped");
-		return DF_DROP;
-	}
-	term_stream_init(&w->ts);
-	w->seq = seq;
-	w->funs = (need & DC_NEED_FUNS) && !rules_funs_allowed(&g->pol, m);
-	if (w->funs && g->pol.audit)
-		w->funs = 2;
-	w->fun_seen = 0;
-	w->type = m->type;
-	w->book = (need & DC_NEED_ATOMS) && g->pol.atoms > 0 ? g->atoms : NULL;
-	w->budget = g->pol.atoms;
-	w->conf = src->s->conf;
-	w->bad = NULL;
-	w->event = NULL;
-	/* Argument lists judged on their header's count (dist_ctl.h). */
-	for (i = 0; i < m->n_claims; i++)
-		(void)term_stream_claim(&w->ts,
-		    (uint64_t)(m->claim_at[i] - m->payload), m->claim_n[i]);
-	/* This frame's end is the message's end only when unfragmented; what
-	 * is not here of it (the payload was cut) is walked as it is skipped. */
-	w->last_frame = seq == 0;
-	dir->walk_cur = f->complete ? NULL : w;
-	return walk_feed(src, w, m->payload,
-	    (size_t)(f->terms_end - m->payload),
-	    f->complete && seq == 0) == -1 ? -1 : DF_FORWARD;
-}
-
-/* A continuation of a walked sequence: its bytes here, and the rest of
- * it marked for the skip path.  Returns 0 or -1 (session closed). */
-static int
-walk_cont(struct leg *src, const struct df_frame *f)
-{
-	struct relay_dir *dir = &src->in;
-	struct pwalk *w = walk_find(dir, f->seq);
-
-	if (w == NULL || f->seq == 0)
-		return 0;
-	w->last_frame = f->frag == 1;
-	dir->walk_cur = f->complete ? NULL : w;
-	return walk_feed(src, w, f->terms, (size_t)(f->terms_end - f->terms),
-	    f->complete && f->frag == 1);
-}
-
-/* ---- what a peer makes a node hold (docs/FILTER.md 20) ----------------- */
-
-/*
- * A message about to reach a node of ours that makes it hold something
- * more (a monitor, a link, a spawn request): an alert at the threshold;
- * past the bound the connection closes (the node then drops everything
- * the peer made it hold: its monitors fire, its links break).  Returns
- * -1 when the session was closed.
- */
-static int
-held_check(struct leg *src, struct guard *g, const struct dist_msg *m)
-{
-	const struct dg_conf *c = src->s->conf;
-
-	/* A peer without an atom budget may do everything anyway (allow_all,
-	 * {default, allow}, {atoms, infinity}): trusted with this too. */
-	if (g->pol.atoms <= 0)
-		return 0;
-	switch (held_charge(g, m, c->held_alert, c->held_max)) {
-	case HELD_ALERT:
-		relay_alert(src, "filter.held_budget", "this peer made the node "
-		    "hold %llu monitors, links and spawn requests (alert at "
-		    "%d, bound %d)", (unsigned long long)g->nheld,
-		    c->held_alert, c->held_max);
-		return 0;
-	case HELD_REFUSE:
-		relay_alert(src, "filter.held_budget", "refused %s: the node "
-		    "holds %llu monitors, links and spawn requests for this "
-		    "peer, the bound is %d; connection closed",
-		    dist_op_name(m->op), (unsigned long long)g->nheld,
-		    c->held_max);
-		session_close(src->s, "held budget exhausted");
-		return -1;
-	default:
-		return 0;
-	}
-}
-
-/* A tick towards a node of ours: forwarded at most once per
- * tick_interval; a sustained flood alerts and closes. */
-static int
-tick_check(struct leg *src, struct guard *g)
-{
-	const struct dg_conf *c = src->s->conf;
-	int r = tick_pass(g, ev_now(src->s->d->loop), c->tick_interval_ms,
-	    c->tick_flood);
-
-	if (r > 0)
-		return DF_FORWARD;
-	if (r == 0)
-		return DF_DROP;
-	relay_alert(src, "filter.tick_flood", "more than %d ticks in a second "
-	    "past one per %d ms (%llu dropped); connection closed",
-	    c->tick_flood, c->tick_interval_ms,
-	    (unsigned long long)g->ticks_dropped);
-	session_close(src->s, "tick flood");
-	return -1;
-}
 
 /* ---- output ------------------------------------------------------------ */
 
@@ -531,6 +162,66 @@ inject(struct leg *l, const uint8_t *frame, size_t n)
 	inject_flush(l);
 }
 
+/* ---- the guards of a session's nodes (filter/guard.h) ----------------- */
+
+/*
+ * The shares of a node's atom budget this session charges (nodes.h):
+ * its remote's source address, and the cookie its peer proved (a link's
+ * peers proved theirs to the other daemon: they share the link's).
+ */
+void
+guard_share_keys(const struct session *s, char *src, size_t srclen,
+    char *cookie, size_t cookielen)
+{
+	const struct dg_cookie *c;
+
+	nodes_share_key((const struct sockaddr *)&s->peer_addr, src, srclen);
+	if (s->peer->kind == LEG_LINK)
+		snprintf(cookie, cookielen, "cookie (link)");
+	else if ((c = conf_peer_cookie(s->conf, s->peer->name)) == NULL)
+		snprintf(cookie, cookielen, "cookie (none)");
+	else
+		snprintf(cookie, cookielen, "cookie %s",
+		    c->pattern ? c->pattern : "(default)");
+}
+
+/* Leg l leads to a node of ours: its guard learns whom it protects from
+ * whom, and takes what the node disclosed to that peer on their last
+ * connection (nodes.h). */
+static void
+guard_start(struct leg *l)
+{
+	struct session *s = l->s;
+	struct guard *g = l->guard;
+
+	g->node = l->name;
+	g->peer = l->other->name;
+	g->peer_local = l->other == s->peer && s->peer_local;
+	guard_share_keys(s, g->share_src, sizeof(g->share_src),
+	    g->share_cookie, sizeof(g->share_cookie));
+	idset_init(&g->owed, SESSION_OWED);
+	if (!nodes_take_disclosed(s->d->nodes, l->name, l->other->name,
+	    &g->disclosed, ev_now(s->d->loop)))
+		idset_init(&g->disclosed, IDSET_DEFAULT_MAX);
+	idset_init(&g->synced, SESSION_OWED);
+	/* Never forgets: the held bound bounds it. */
+	idset_init(&g->held, UINT32_MAX / 4);
+}
+
+static void
+guard_stop(struct leg *l)
+{
+	struct session *s = l->s;
+	struct guard *g = l->guard;
+
+	idset_free(&g->owed);
+	nodes_keep_disclosed(s->d->nodes, l->name, l->other->name,
+	    &g->disclosed, ev_now(s->d->loop));
+	idset_free(&g->synced);
+	idset_free(&g->held);
+	book_release(g);
+}
+
 /* ---- judging one message for a node of ours ---------------------------- */
 
 /* A reload applies to live connections from their next message; a side
@@ -556,6 +247,11 @@ follow_reload(struct session *s)
 			session_close(s, "not admitted by the new configuration");
 			return -1;
 		}
+		/* The cookie share follows the configuration (a book already
+		 * made keeps the shares it had). */
+		guard_share_keys(s, l->guard->share_src,
+		    sizeof(l->guard->share_src), l->guard->share_cookie,
+		    sizeof(l->guard->share_cookie));
 		log_info("conn %llu %s -> %s: new configuration, policy: %s",
 		    (unsigned long long)s->id, l->other->name, l->name,
 		    l->guard->pol.desc);
@@ -598,150 +294,61 @@ framing_violation(struct leg *src, const char *why)
 	return -1;
 }
 
-static void
-span_text(struct dg_span sp, char *buf, size_t len)
-{
-	size_t n = sp.len < len - 1 ? sp.len : len - 1;
+/* ---- performing a verdict (filter/verdict.h) -------------------------- */
 
-	memcpy(buf, sp.p, n);
-	buf[n] = '\0';
-}
+/*
+ * The verdict's working memory (the atoms of the message being decided,
+ * the deny answer), and the rewritten frames (arena, below): one of each
+ * for all sessions.  One loop decides one frame at a time, and performs
+ * its verdict before the next: nothing else is in them meanwhile.
+ */
+static struct vd_scratch	vd_scratch;
 
-static void
-alert_denied(const struct leg *src, const struct dist_msg *m,
-    const struct rules_verdict *v)
-{
-	char target[300] = "", mfa[600] = "", mod[256], fun[256], where[800];
-	/* What the decoder could not read (an improper argument list) is
-	 * the reason even where no rule looked at it. */
-	const char *reason = v->reason ? v->reason : m->opaque_why;
-
-	if (v->code) {
-		/* The code guard: where the fun sat, and what allowed the rest. */
-		dist_fun_where(m, where, sizeof(where));
-		relay_alert(src, "filter.code", "%s %s: a fun in %s, and no "
-		    "funs rule lets it through (decided by %s, line %d): op %s",
-		    dg_action_name(v->action), dg_type_name(m->type), where,
-		    v->what, v->line, dist_op_name(m->op));
-		return;
-	}
-	if (m->has_name)
-		span_text(m->name, target, sizeof(target));
-	if (m->via != VIA_NONE) {
-		span_text(m->exec_m, mod, sizeof(mod));
-		span_text(m->exec_f, fun, sizeof(fun));
-		snprintf(mfa, sizeof(mfa), "%s:%s/%d", mod, fun, m->exec_arity);
-	}
-	relay_alert(src, "filter.denied", "%s %s%s%s%s%s by %s (line %d)%s%s: op %s",
-	    dg_action_name(v->action), dg_type_name(m->type),
-	    target[0] ? " to " : "", target, mfa[0] ? " mfa " : "", mfa,
-	    v->what, v->line, reason ? ", reason " : "",
-	    reason ? reason : "", dist_op_name(m->op));
-}
-
-/* m's target as the seen table names it: a registered name, "M:F/A",
- * or "" (a pid or an alias).  Returns its length. */
-static size_t
-msg_target(const struct dist_msg *m, char *buf, size_t len)
-{
-	char mod[256], fun[256];
-	int n;
-
-	buf[0] = '\0';
-	if (m->type == DG_T_SPAWN_REQUEST && m->via != VIA_NONE) {
-		span_text(m->exec_m, mod, sizeof(mod));
-		span_text(m->exec_f, fun, sizeof(fun));
-		n = snprintf(buf, len, "%s:%s/%d", mod, fun, m->exec_arity);
-		return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
-	}
-	if (!m->has_name)
-		return 0;
-	span_text(m->name, buf, len);
-	return m->name.len < len ? m->name.len : len - 1;
-}
-
-/* Counts m in the daemon's table of what was seen (suggest's input).
- * Returns seen_note's answer. */
+/*
+ * What a verdict says besides its frame's fate, done in its order: the
+ * alerts (the sender as the peer, the guarded node as ours), the
+ * counters on the guarded node's row, the answer to the sender; then the
+ * session closes for VD_DISCONNECT.  Returns -1 when it was closed.
+ */
 static int
-note_seen(const struct leg *src, const struct dist_msg *m,
-    enum seen_kind kind, int code)
+verdict_perform(struct leg *src, const struct verdict *v)
 {
-	char target[600];
-	size_t n;
+	struct stats_row *row;
+	int i;
 
-	if (src->s->d->seen == NULL)
+	for (i = 0; i < v->nalerts; i++)
+		relay_alert(src, v->alerts[i].event, "%s", v->alerts[i].detail);
+	if (v->nbumps > 0) {
+		row = session_row(src->other);
+		for (i = 0; i < v->nbumps; i++) {
+			const struct vd_bump *b = &v->bumps[i];
+
+			switch (b->what) {
+			case VD_C_INVALID:
+				row->invalid++;
+				break;
+			case VD_C_REPLIES:
+				row->replies++;
+				break;
+			case VD_C_VERDICT:
+				row->verdict[b->type][b->action]++;
+				break;
+			case VD_C_WOULD_DENY:
+				row->would_deny[b->type]++;
+				break;
+			}
+		}
+	}
+	if (v->answer != NULL)
+		inject(src, v->answer, v->answer_len);
+	if (v->kind == VD_DISCONNECT) {
+		session_close(src->s, v->close_reason);
 		return -1;
-	n = msg_target(m, target, sizeof(target));
-	return seen_note(src->s->d->seen, &src->other->guard->seen_last,
-	    src->other->name, src->name,
-	    m->type, target, n, kind, rules_profiles_of(m),
-	    (m->disclosed ? SEEN_F_DISCLOSED : 0) | (code ? SEEN_F_FUN : 0),
-	    ev_now(src->s->d->loop));
-}
-
-/* filter.would_deny alerts: each key's first, then at most this many a
- * second per connection and direction. */
-#define AUDIT_ALERTS_PER_SEC	5
-
-/* Audit mode let through what the rules refuse: alerted, rate-limited
- * (`first`: the first of its key). */
-static void
-alert_would_deny(const struct leg *src, const struct dist_msg *m,
-    const struct rules_verdict *v, int first)
-{
-	struct guard *g = src->other->guard;
-	double now = ev_now(src->s->d->loop);
-	char target[600], where[800] = "";
-	const char *reason = v->reason ? v->reason : m->opaque_why;
-
-	if (now - g->audit_window >= 1.0) {
-		g->audit_window = now;
-		g->audit_alerts = 0;
 	}
-	if (first != 1 && g->audit_alerts >= AUDIT_ALERTS_PER_SEC) {
-		g->audit_quiet++;
-		return;
-	}
-	g->audit_alerts++;
-	(void)msg_target(m, target, sizeof(target));
-	if (v->code)
-		dist_fun_where(m, where, sizeof(where));
-	relay_alert(src, "filter.would_deny", "%s %s%s%s by %s (line %d)%s%s"
-	    "%s%s: op %s; forwarded (audit mode)%s",
-	    dg_action_name(v->action), dg_type_name(m->type),
-	    target[0] ? " to " : "", target, v->what, v->line,
-	    reason ? ", reason " : "", reason ? reason : "",
-	    where[0] ? ", a fun in " : "", where, dist_op_name(m->op),
-	    first == 1 ? ", first of its kind" : "");
+	return 0;
 }
 
-/* P speaks for another node: drop, count, alert. */
-static int
-spoofed(const struct leg *src, const struct dist_msg *m, struct dg_span node,
-    const char *what)
-{
-	char claimed[300];
-
-	span_text(node, claimed, sizeof(claimed));
-	session_row(src->other)->invalid++;
-	relay_alert(src, "filter.spoofed_sender", "%s claims %s node %s",
-	    dist_op_name(m->op), what, claimed);
-	return DF_DROP;
-}
-
-/* Answers the sender as if the target of m did not exist (filter/deny.c). */
-static void
-deny_answer(struct leg *src, const struct dist_msg *m, int passthrough)
-{
-	static uint8_t reply[DENY_REPLY_MAX(DF_WINDOW)];	/* one loop, one user */
-	int n;
-
-	n = deny_reply(m, src->s->flags, passthrough, reply, sizeof(reply));
-	if (n > 0)
-		inject(src, reply, (size_t)n);
-}
-
-/* ---- the spawn handler (filter/rewrite.h) ------------------------------ */
+/* ---- the spawn handler's frames (filter/rewrite.h) --------------------- */
 
 /*
  * Rewritten frames wait here until the batch that points at them is
@@ -758,223 +365,48 @@ static struct {
 } arena;
 
 #define RELAY_REWRITTEN	(-3)
+#define RELAY_HOLD	(-2)
 
-/*
- * An allowed code request (spawn, erpc, rex, net_kernel) under {handler,
- * spawn_request, Module}: built anew in the arena, or denied (alerted,
- * answered as a denial is) when it cannot be.  Returns RELAY_REWRITTEN,
- * DF_FORWARD (not a code request), DF_DROP, or -1 (session closed).
- */
-static int
-handle_spawn(struct leg *src, const struct df_frame *f,
-    const struct dist_msg *m, int passthrough)
-{
-	struct session *s = src->s;
-	struct guard *g = src->other->guard;
-	const uint8_t *frame = f->terms - f->hdr_len - 4;
-	const char *why = NULL;
-	char mod[256], fun[256];
-	int n;
-
-	if (m->type != DG_T_SPAWN_REQUEST || m->via == VIA_NONE)
-		return DF_FORWARD;
-	if (!f->complete || f->kind != DF_MSG)
-		why = "a spawn request too large to rewrite";
-	else if ((n = rewrite_spawn(m, frame, 4 + (size_t)f->len,
-	    (size_t)(f->terms - frame), passthrough, g->pol.handler,
-	    src->name, arena.buf + arena.used, ARENA_SIZE - arena.used,
-	    &why)) > 0) {
-		arena.p = arena.buf + arena.used;
-		arena.n = (size_t)n;
-		arena.used += (size_t)n;
-		return RELAY_REWRITTEN;
-	}
-	memcpy(mod, m->exec_m.p, m->exec_m.len < 255 ? m->exec_m.len : 255);
-	mod[m->exec_m.len < 255 ? m->exec_m.len : 255] = '\0';
-	memcpy(fun, m->exec_f.p, m->exec_f.len < 255 ? m->exec_f.len : 255);
-	fun[m->exec_f.len < 255 ? m->exec_f.len : 255] = '\0';
-	relay_alert(src, "filter.handler", "deny spawn_request mfa %s:%s/%d: "
-	    "handler %s not applied: %s: op %s", mod, fun, m->exec_arity,
-	    g->pol.handler, why, dist_op_name(m->op));
-	session_row(src->other)->verdict[m->type][DG_DENY]++;
-	deny_answer(src, m, passthrough);
-	if (g->pol.disconnect) {
-		session_close(s, "denied message, and the peer has {disconnect, true}");
-		return -1;
-	}
-	return DF_DROP;
-}
-
-/* Judges a message from src by the guard of the node it goes to.
- * Returns DF_FORWARD, DF_DROP, or -1 when the session was closed. */
-static int
-judge(struct leg *src, int rc, const struct dist_msg *m, const char *why,
-    int passthrough)
-{
-	struct session *s = src->s;
-	struct guard *g = src->other->guard;
-	struct rules_verdict v;
-
-	if (follow_reload(s) == -1)
-		return -1;
-	if (rc != 0) {
-		session_row(src->other)->invalid++;
-		relay_alert(src, rc == DG_AGAIN ? "filter.undecidable" :
-		    "filter.invalid", "%s", rc == DG_AGAIN ?
-		    "control message or inspected payload does not fit the first "
-		    "bytes of the frame" : why ? why : "invalid control message");
-		if (g->pol.disconnect) {
-			session_close(s, "violation, and the peer has {disconnect, true}");
-			return -1;
-		}
-		return DF_DROP;
-	}
-	/* ERTS does not check that a sender pid belongs to the peer (spec
-	 * 5.2): rules on names would mean nothing if the sender could speak
-	 * for a third node. */
-	if (m->has_from && !term_span_eq(m->from_node, src->name))
-		return spoofed(src, m, m->from_node, "a sender");
-	/* The same holds inside global's protocol, whose messages name the
-	 * node they speak for. */
-	if (m->claim_node.len > 0 && !term_span_eq(m->claim_node, src->name))
-		return spoofed(src, m, m->claim_node, "a global message from");
-	if (m->reply != REPLY_NONE &&
-	    owed_match(g, m->key, m->reply != REPLY_SPAWN)) {
-		session_row(src->other)->replies++;
-		return DF_FORWARD;
-	}
-	rules_decide(&g->pol, m, &v);
-	if (v.audit) {
-		session_row(src->other)->would_deny[m->type]++;
-		alert_would_deny(src, m, &v, note_seen(src, m, SEEN_WOULD_DENY,
-		    v.code));
-		return DF_FORWARD;
-	}
-	session_row(src->other)->verdict[m->type][v.action]++;
-	(void)note_seen(src, m, v.action == DG_ALLOW ? SEEN_ALLOWED :
-	    SEEN_DENIED, v.code);
-	if (v.action == DG_ALLOW)
-		return DF_FORWARD;
-	alert_denied(src, m, &v);
-	if (v.action == DG_DENY)
-		deny_answer(src, m, passthrough);
-	if (v.disconnect) {
-		session_close(s, "denied message, and the peer has {disconnect, true}");
-		return -1;
-	}
-	return DF_DROP;
-}
-
-#define RELAY_HOLD	GUARD_HOLD
-
-/*
- * A message for a node of ours, judged by its guard: the verdict, the
- * atom budget, the spawn handler, what a local peer publishes.  Returns
- * DF_FORWARD, DF_DROP, RELAY_REWRITTEN, or -1 (session closed).
- */
-static int
-judge_for(struct leg *src, int rc, struct dist_msg *m, const char *why,
-    const struct df_frame *f, const uint8_t *frame_end, int need)
-{
-	struct guard *g = src->other->guard;
-	int passthrough = !src->in.df.header_mode, verdict;
-
-	if (rc == 0 && (g->pol.needs & DC_NEED_IDS) && disclose_wanted(m))
-		m->disclosed = disclose_has(&g->disclosed,
-		    published_set(src->other), m);
-	if (rc == 0 && m->type == DG_T_SPAWN_REQUEST && m->t_gl.len > 0)
-		m->gl_handed = disclose_is_leader(&g->disclosed, m->t_gl.p);
-	verdict = judge(src, rc, m, why, passthrough);
-	if (verdict == DF_FORWARD && (need & DC_NEED_ATOMS) &&
-	    atoms_charge(src, g) == -1)
-		return -1;
-	if (verdict == DF_FORWARD && rc == 0 && held_check(src, g, m) == -1)
-		return -1;
-	if (verdict == DF_FORWARD && rc == 0 && (need & DC_NEED_GLOBAL) &&
-	    global_exchange_repeated(g, m)) {
-		relay_alert(src, "filter.denied", "deny reg_send to "
-		    "global_name_server: a second exchange of one sync, reason "
-		    "not global's protocol; connection closed");
-		session_close(src->s, "global sync out of order");
-		return -1;
-	}
-	if (verdict == DF_FORWARD && rc == 0 && g->pol.handler != NULL)
-		verdict = handle_spawn(src, f, m, passthrough);
-	if (verdict == DF_FORWARD && rc == 0)
-		peer_publishes(src, m, f, frame_end);
-	return verdict;
-}
-
-/* Decides one frame from src: DF_FORWARD, DF_DROP, RELAY_HOLD when its
- * first bytes are not enough yet, RELAY_REWRITTEN, or -1 when the session
- * was closed. */
+/* Decides one frame from src (filter/verdict.c) and performs the
+ * verdict: DF_FORWARD, DF_DROP, RELAY_HOLD when its first bytes are not
+ * enough yet, RELAY_REWRITTEN, or -1 when the session was closed. */
 static int
 decide(struct leg *src, const struct df_frame *f)
 {
 	struct session *s = src->s;
 	struct relay_dir *dir = &src->in;
 	struct guard *jg = src->other->guard;	/* judges what src sends */
-	struct dist_msg m;
 	const char *why = NULL;
-	int verdict = DF_FORWARD, rc;
+	struct verdict v;
+	struct vd_env e;
+	int verdict, rc;
 
-	if (f->kind == DF_TICK)
-		return jg != NULL ? tick_check(src, jg) : DF_FORWARD;
-	if (f->kind != DF_FRAG_CONT) {
-		struct dc_opts o;
-		const uint8_t *frame_end = f->terms + (f->len - f->hdr_len);
-
-		/* Payload facts only where the policy's rules look at them. */
-		o.need = jg ? jg->pol.needs & (DC_NEED_PIDSEND |
-		    DC_NEED_GLOBAL | DC_NEED_FUNS | DC_NEED_ATOMS |
-		    DC_NEED_BEHAV) : 0;
-		o.frame_end = frame_end;
-		o.final = f->decidable;
-		o.atom = collect_atom;
-		o.atom_arg = NULL;
-		if (jg != NULL && f->kind == DF_FRAG_FIRST && f->frag > 1)
-			o.need |= DC_MSG_GOES_ON;
-		/* A send in the middle of arriving is judged on its first
-		 * bytes and walked as the rest passes (walk_start), rather
-		 * than held and copied until it is whole. */
-		if (o.need & (DC_NEED_FUNS | DC_NEED_ATOMS))
-			o.need |= DC_STREAM;
-		if (o.need & DC_NEED_ATOMS) {
-			if ((msg_atoms.book = atoms_of(src->other)) == NULL)
-				o.need &= ~DC_NEED_ATOMS;	/* out of memory */
-			msg_atoms.n = 0;
-			msg_atoms.overflow = 0;
-		}
-		rc = dist_ctl_decode_x(f->terms, f->terms_end,
-		    !dir->df.header_mode, &o, &m, &why);
-		/* Decide as soon as the control part is in: a large frame then
-		 * streams instead of being held until DF_WINDOW bytes came. */
-		if (rc == DG_AGAIN && !f->decidable)
-			return RELAY_HOLD;
-		/* Decided early, the decoder saw only part of the frame: an op
-		 * without a payload must still end where the frame ends. */
-		if (rc == 0 && !m.has_payload && !f->complete) {
-			rc = DG_EINVAL;
-			why = "bytes after a control message that has no payload";
-		}
-		/* A node of ours sending: noted first, so that a frame held
-		 * for its disclosures is not judged twice. */
-		if (src->guard != NULL && rc == 0 &&
-		    (verdict = note_sent(src, &m, f, frame_end)) == RELAY_HOLD)
-			return RELAY_HOLD;
-		if (jg != NULL)
-			verdict = judge_for(src, rc, &m, why, f, frame_end, o.need);
-		if (verdict == RELAY_REWRITTEN || verdict < 0)
-			return verdict;
-		/* Admitted on its first bytes: walked to its end. */
-		if (verdict == DF_FORWARD && rc == 0 && jg != NULL &&
-		    ((o.need & (DC_NEED_FUNS | DC_NEED_ATOMS)) ||
-		    m.n_claims > 0) &&
-		    m.payload != NULL && m.pl_state == PL_PREFIX &&
-		    (verdict = walk_start(src, f, &m, o.need)) < 0)
-			return -1;
-	} else if (dir->walks != NULL && walk_cont(src, f) == -1)
+	/* A reload applies from a message's first frame on. */
+	if (jg != NULL && f->kind != DF_TICK && f->kind != DF_FRAG_CONT &&
+	    follow_reload(s) == -1)
 		return -1;
+	e.judge = jg;
+	e.sender = src->guard;
+	e.nodes = s->d->nodes;
+	e.seen = s->d->seen;
+	e.conf = s->conf;
+	e.flags = s->flags;
+	e.now = ev_now(s->d->loop);
+	e.scratch = &vd_scratch;
+	e.out = arena.buf + arena.used;
+	e.out_cap = ARENA_SIZE - arena.used;
+	verdict_frame(&dir->vd, &dir->df, &e, f, &v);
+	if (v.kind == VD_HOLD)
+		return RELAY_HOLD;
+	if (verdict_perform(src, &v) == -1)
+		return -1;
+	if (v.kind == VD_REWRITE) {
+		arena.p = v.frame;
+		arena.n = v.frame_len;
+		arena.used += v.frame_len;
+		return RELAY_REWRITTEN;
+	}
+	verdict = v.kind == VD_FORWARD ? DF_FORWARD : DF_DROP;
 	if (df_needs_table(&dir->df, f)) {
 		/* The first fragmented message: only now does this direction
 		 * need its sequence table. */
@@ -994,6 +426,7 @@ decide(struct leg *src, const struct df_frame *f)
 	}
 	return verdict;
 }
+
 
 /* Keeps an undecided frame's first bytes for the next read.  Returns -1,
  * the session closed, when there is no memory for them. */
@@ -1065,14 +498,12 @@ relay_process(struct leg *src, const uint8_t *buf, size_t len)
 			take = dir->skip_left < len - pos ? dir->skip_left : len - pos;
 			/* The walked message's bytes are walked before they
 			 * go; its last ones go only once the walk is done. */
-			if (dir->walk_cur != NULL) {
-				struct pwalk *w = dir->walk_cur;
-				int ends = take == dir->skip_left;
+			if (dir->vd.walk_cur != NULL) {
+				struct verdict v;
 
-				if (ends)
-					dir->walk_cur = NULL;
-				if (walk_feed(src, w, buf + pos, take, ends &&
-				    w->last_frame) == -1)
+				verdict_skip(&dir->vd, buf + pos, take,
+				    take == dir->skip_left, &v);
+				if (verdict_perform(src, &v) == -1)
 					return -1;
 			}
 			if (dir->skip_forward)
@@ -1266,21 +697,14 @@ relay_start(struct session *s, const uint8_t *early, size_t n)
 			struct df_bounds b;
 
 			b.max_open = conf->max_frag_open;
-			b.node_open = nodes_frag_open(l->other->name);
+			b.node_open = nodes_frag_open(s->d->nodes,
+			    l->other->name);
 			b.max_node_open = conf->max_frag_node;
 			b.idle_ms = (uint64_t)conf->frag_idle * 1000;
 			df_bound(&l->in.df, &b);
 		}
-		if (l->guard != NULL) {
-			idset_init(&l->guard->owed, SESSION_OWED);
-			if (!nodes_take_disclosed(l->name, l->other->name,
-			    &l->guard->disclosed, ev_now(s->d->loop)))
-				idset_init(&l->guard->disclosed,
-				    IDSET_DEFAULT_MAX);
-			idset_init(&l->guard->synced, SESSION_OWED);
-			/* Never forgets: the held bound bounds it. */
-			idset_init(&l->guard->held, UINT32_MAX / 4);
-		}
+		if (l->guard != NULL)
+			guard_start(l);
 		ev_io_start(s->d->loop, &l->rd);
 	}
 	if (n) {
@@ -1308,21 +732,12 @@ relay_free(struct session *s)
 		struct leg *l = &s->leg[i];
 
 		free(l->in.held);
-		walk_free_list(l->in.walks);
-		walk_free_list(l->in.walk_free);
-		l->in.walks = l->in.walk_free = l->in.walk_cur = NULL;
-		l->in.walk_n = 0;
+		verdict_dir_free(&l->in.vd);
 		df_release(&l->in.df);	/* the node freed its partial messages */
 		free(l->in.df.seqs);
 		l->in.held = NULL;
 		l->in.df.seqs = NULL;
-		if (l->guard != NULL) {
-			idset_free(&l->guard->owed);
-			nodes_keep_disclosed(l->name, l->other->name,
-			    &l->guard->disclosed, ev_now(s->d->loop));
-			idset_free(&l->guard->synced);
-			idset_free(&l->guard->held);
-			book_release(l->guard);
-		}
+		if (l->guard != NULL)
+			guard_stop(l);
 	}
 }

@@ -31,9 +31,9 @@
 #include "dg_log.h"
 #include "session.h"
 #include "link/link_conf.h"
-#include "guard.h"
+#include "filter/guard.h"
 #include "linkleg.h"
-#include "nodes.h"
+#include "filter/nodes.h"
 #include "session_int.h"
 
 
@@ -341,8 +341,8 @@ name_budget(struct session *s, const char *local)
 	if (s->egress || s->guards[s->node->role].pol.atoms <= 0)
 		return 1;
 	guard_share_keys(s, src, sizeof(src), cookie, sizeof(cookie));
-	if (nodes_charge_name(local, s->peer->name, src, cookie, s->conf,
-	    &r) == 0)
+	if (nodes_charge_name(s->d->nodes, local, s->peer->name, src, cookie,
+	    s->conf, &r) == 0)
 		return 1;
 	snprintf(why, sizeof(why), "a new name, and the atom "
 	    "budget of the %s is spent (%llu of %lld)", r.budget,

@@ -25,8 +25,10 @@
 #include "core/outq.h"
 #include "core/stats.h"
 #include "filter/dist_frame.h"
+#include "filter/guard.h"
 #include "filter/idset.h"
 #include "filter/rules.h"
+#include "filter/verdict.h"
 #include "handshake/hs_fsm.h"
 #include "lookup.h"
 
@@ -37,45 +39,9 @@ struct relay_dir {
 	size_t		 held_len;
 	uint64_t	 skip_left;	/* rest of the current frame ... */
 	int		 skip_forward;	/* ... to forward (1) or drop (0) */
-	/* Payloads walked past their window (relay.c): one per fragment
-	 * sequence at most, made on first use and kept for the next. */
-	struct pwalk	*walks;		/* in progress */
-	struct pwalk	*walk_free;	/* finished, ready for reuse */
-	struct pwalk	*walk_cur;	/* the one whose frame is skipped */
-	int		 walk_n;	/* made, in both lists */
-};
-
-/* Requests a node made whose replies the other side owes, remembered at
- * least (idset.h). */
-#define SESSION_OWED	256
-
-/* What protects a node of ours on this connection: its policy for the
- * other side, the requests it made, what it disclosed (relay.c). */
-struct guard {
-	struct rules_policy	 pol;
-	struct idset		 owed;		/* requests it made, by key */
-	struct idset		 disclosed;	/* pids and aliases it showed */
-	struct idset		 synced;	/* global's sync Tags exchanged
-						 * on this connection (guard.c) */
-	struct idset		*published;	/* what it published through
-						 * global (relay.c), lazily */
-	struct atom_book	*atoms;		/* distinct atoms the other
-						 * side sent it, when budgeted */
-	/* What the other side makes it hold (guard.c held_*): monitors,
-	 * links and open spawn requests, by key; and its ticks. */
-	struct idset		 held;
-	uint64_t		 nheld;
-	int			 held_alerted;
-	double			 tick_last;	/* last tick let through */
-	double			 tick_window;	/* start of the current second */
-	uint64_t		 tick_excess;	/* dropped in that second */
-	uint64_t		 ticks_dropped;	/* in all */
-	/* The seen table's entry noted last (relay.c note_seen) */
-	struct seen_entry	*seen_last;
-	/* filter.would_deny alerts past each key's first: per second */
-	double			 audit_window;
-	int			 audit_alerts;
-	uint64_t		 audit_quiet;	/* not alerted in that second */
+	/* The verdict's state across frames: payloads walked past their
+	 * window (filter/verdict.h). */
+	struct vd_dir	 vd;
 };
 
 enum leg_kind {
@@ -185,6 +151,10 @@ void	relay_start(struct session *, const uint8_t *early, size_t n);
 void	relay_on_readable(struct leg *);
 void	relay_on_writable(struct leg *);
 void	relay_free(struct session *);
+/* The keys of the atom budget's shares a session charges
+ * (filter/nodes.h). */
+void	guard_share_keys(const struct session *, char *src, size_t srclen,
+	    char *cookie, size_t cookielen);
 
 /* Queues bytes for a leg, writing what it takes at once. */
 int	leg_send(struct leg *, const uint8_t *, size_t);

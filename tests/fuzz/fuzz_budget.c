@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * fuzz_budget.c - the budgets of issue 18 (proxy/nodes.c, proxy/guard.c
+ * fuzz_budget.c - the budgets of issue 18 (filter/nodes.c, filter/guard.c
  * held_*): any control message with its payload, decoded as the relay
  * decodes it, its atoms charged to small budgets from a few peers,
  * sources and cookies, and what it makes the node hold charged and
@@ -16,8 +16,8 @@
 
 #include "conf/conf.h"
 #include "dist_ctl.h"
-#include "guard.h"
-#include "nodes.h"
+#include "filter/guard.h"
+#include "filter/nodes.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -29,6 +29,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct dg_conf	 conf;
 static struct guard	 g;
 static int		 ready;
+static struct dg_nodes	*T;		/* the table, made once */
 static struct atom_book	*bk;
 static int		 refused;
 
@@ -73,11 +74,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		conf.source_atoms = SHARE_BUDGET;
 		conf.cookie_atoms = SHARE_BUDGET;
 		idset_init(&g.held, UINT32_MAX / 4);
+		if ((T = nodes_new()) == NULL)
+			abort();
 		ready = 1;
 	}
 	/* The first byte picks the peer, its source, and whether it also
 	 * shakes hands under a fresh name (a rotation). */
-	bk = nodes_atoms("b@h", peers[data[0] % 3], srcs[(data[0] >> 2) & 1],
+	bk = nodes_atoms(T, "b@h", peers[data[0] % 3], srcs[(data[0] >> 2) & 1],
 	    "cookie c");
 	if (bk == NULL)
 		return 0;
@@ -85,7 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char name[32];
 
 		snprintf(name, sizeof(name), "rot%u@h", (unsigned)(data[0] & 0x7f));
-		(void)nodes_charge_name("b@h", name, srcs[(data[0] >> 2) & 1],
+		(void)nodes_charge_name(T, "b@h", name, srcs[(data[0] >> 2) & 1],
 		    "cookie c", &conf, &r);
 	}
 	len = size - 1;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_budget.c - the budgets of issue 18 items 4 and 7: the atom
- * budgets rotation cannot beat (proxy/nodes.c: per local node, per
+ * budgets rotation cannot beat (filter/nodes.c: per local node, per
  * source address, per cookie, beside the per-name one; the handshake's
- * names), what a peer makes a node hold (proxy/guard.c held_*), and the
+ * names), what a peer makes a node hold (filter/guard.c held_*), and the
  * tick limit (tick_pass).
  */
 #include <stdio.h>
@@ -12,12 +12,14 @@
 #include "conf/conf.h"
 #include "dg_test.h"
 #include "dist_ctl.h"
-#include "guard.h"
-#include "nodes.h"
+#include "filter/guard.h"
+#include "filter/nodes.h"
 
 #define NODE	"b@h"
 
 static struct dg_conf conf;
+/* The table of nodes, as the daemon makes it once. */
+static struct dg_nodes *T;
 
 static void
 conf_reset(int node, int source, int cookie)
@@ -26,7 +28,7 @@ conf_reset(int node, int source, int cookie)
 	conf.node_atoms = node;
 	conf.source_atoms = source;
 	conf.cookie_atoms = cookie;
-	nodes_reset();
+	nodes_reset(T);
 }
 
 /* An ATOM_UTF8_EXT term for text, in a static ring of buffers. */
@@ -71,7 +73,7 @@ test_rotation_meets_the_node_budget(void)
 		snprintf(peer, sizeof(peer), "p%d@x", i);
 		snprintf(src, sizeof(src), "addr 10.0.0.%d", i);
 		snprintf(ck, sizeof(ck), "cookie c%d", i);
-		bk = nodes_atoms(NODE, peer, src, ck);
+		bk = nodes_atoms(T, NODE, peer, src, ck);
 		CHECK(bk != NULL);
 		for (j = 0; j < 9; j++)
 			if (charge(bk, atom("a_%d_%d", i, j), 10, &r) == -1) {
@@ -85,7 +87,7 @@ test_rotation_meets_the_node_budget(void)
 	CHECK(refused >= 18);
 	/* The node's name in another form ("b@other") is the same node. */
 	{
-		struct atom_book *bk = nodes_atoms("b@other", "q@x", "addr 1",
+		struct atom_book *bk = nodes_atoms(T, "b@other", "q@x", "addr 1",
 		    "cookie q");
 
 		CHECK_EQ(charge(bk, atom("fresh_%d_%d", 0, 0), 10, &r), -1);
@@ -106,7 +108,7 @@ test_private_books_charge_the_node(void)
 	conf_reset(1050, 100000, 100000);
 	for (i = 0; i < 1100; i++) {
 		snprintf(peer, sizeof(peer), "live%d@x", i);
-		live[i] = nodes_atoms(NODE, peer, "addr 1", "cookie 1");
+		live[i] = nodes_atoms(T, NODE, peer, "addr 1", "cookie 1");
 		CHECK(live[i] != NULL);
 		if (live[i] == NULL)
 			return;
@@ -133,11 +135,11 @@ test_nodes_past_the_table_share_a_bound(void)
 	conf_reset(5, 1000, 1000);
 	for (i = 0; i < 256; i++) {
 		snprintf(node, sizeof(node), "n%d@h", i);
-		CHECK(nodes_published(node) != NULL);
+		CHECK(nodes_published(T, node) != NULL);
 	}
-	CHECK(nodes_published("extra1@h") == NULL);
-	a = nodes_atoms("extra1@h", "p@x", "addr 1", "cookie 1");
-	b = nodes_atoms("extra2@h", "q@x", "addr 2", "cookie 2");
+	CHECK(nodes_published(T, "extra1@h") == NULL);
+	a = nodes_atoms(T, "extra1@h", "p@x", "addr 1", "cookie 1");
+	b = nodes_atoms(T, "extra2@h", "q@x", "addr 2", "cookie 2");
 	CHECK(a != NULL && b != NULL);
 	if (a == NULL || b == NULL)
 		return;
@@ -159,19 +161,19 @@ test_source_share(void)
 	int i, n = 0;
 
 	conf_reset(1000, 50, 1000);
-	a = nodes_atoms(NODE, "p1@x", "addr 10.0.0.1", "cookie k");
+	a = nodes_atoms(T, NODE, "p1@x", "addr 10.0.0.1", "cookie k");
 	for (i = 0; i < 60 && charge(a, atom("s_%d_%d", 1, i), 0, &r) == 0; i++)
 		n++;
 	CHECK_EQ(n, 50);
 	CHECK(strcmp(r.budget, "source address") == 0);
 	nodes_atoms_release(a);
 	/* Another name from the same address: the same share. */
-	a = nodes_atoms(NODE, "p2@x", "addr 10.0.0.1", "cookie k");
+	a = nodes_atoms(T, NODE, "p2@x", "addr 10.0.0.1", "cookie k");
 	CHECK_EQ(charge(a, atom("s_%d_%d", 2, 0), 0, &r), -1);
 	/* Atoms the node has already cost no share. */
 	CHECK_EQ(charge(a, atom("s_%d_%d", 1, 3), 0, &r), 0);
 	nodes_atoms_release(a);
-	b = nodes_atoms(NODE, "p3@x", "addr 10.0.0.2", "cookie k");
+	b = nodes_atoms(T, NODE, "p3@x", "addr 10.0.0.2", "cookie k");
 	CHECK_EQ(charge(b, atom("s_%d_%d", 3, 0), 0, &r), 0);
 	nodes_atoms_release(b);
 }
@@ -189,7 +191,7 @@ test_cookie_share(void)
 		int j;
 
 		snprintf(src, sizeof(src), "addr 10.0.1.%d", i);
-		bk = nodes_atoms(NODE, "p@x", src, "cookie shared");
+		bk = nodes_atoms(T, NODE, "p@x", src, "cookie shared");
 		for (j = 0; j < 10; j++)
 			if (charge(bk, atom("c_%d_%d", i, j), 0, &r) == 0)
 				n++;
@@ -209,7 +211,7 @@ test_name_budget_and_no_partial_count(void)
 	int i;
 
 	conf_reset(1000, 1000, 1000);
-	bk = nodes_atoms(NODE, "p@x", "addr 1", "cookie 1");
+	bk = nodes_atoms(T, NODE, "p@x", "addr 1", "cookie 1");
 	for (i = 0; i < 5; i++)
 		CHECK_EQ(charge(bk, atom("n_%d_%d", 0, i), 5, &r), 0);
 	CHECK_EQ(charge(bk, atom("n_%d_%d", 0, 9), 5, &r), -1);
@@ -231,17 +233,17 @@ test_handshake_names(void)
 	conf_reset(20, 1000, 1000);
 	for (i = 0; i < 30; i++) {
 		snprintf(peer, sizeof(peer), "rot%d@x", i);
-		if (nodes_charge_name(NODE, peer, "addr 1", "cookie 1", &conf,
+		if (nodes_charge_name(T, NODE, peer, "addr 1", "cookie 1", &conf,
 		    &r) == 0)
 			ok++;
 	}
 	CHECK_EQ(ok, 20);
 	CHECK(strcmp(r.budget, "local node") == 0);
 	/* A name the node has is free, even with the budget spent. */
-	CHECK_EQ(nodes_charge_name(NODE, "rot3@x", "addr 1", "cookie 1", &conf,
+	CHECK_EQ(nodes_charge_name(T, NODE, "rot3@x", "addr 1", "cookie 1", &conf,
 	    &r), 0);
 	/* ... and is the same atom when it comes in a message. */
-	bk = nodes_atoms(NODE, "rot3@x", "addr 1", "cookie 1");
+	bk = nodes_atoms(T, NODE, "rot3@x", "addr 1", "cookie 1");
 	CHECK_EQ(charge(bk, atom("rot%d@%c", 3, 'x'), 0, &r), 0);
 	CHECK_EQ(charge(bk, atom("new_%d_%d", 0, 0), 0, &r), -1);
 	nodes_atoms_release(bk);
@@ -462,6 +464,8 @@ test_conf_options(void)
 int
 main(void)
 {
+	if ((T = nodes_new()) == NULL)
+		return 1;
 	RUN(test_rotation_meets_the_node_budget);
 	RUN(test_private_books_charge_the_node);
 	RUN(test_nodes_past_the_table_share_a_bound);
@@ -473,6 +477,6 @@ main(void)
 	RUN(test_held_links_and_spawns);
 	RUN(test_ticks);
 	RUN(test_conf_options);
-	nodes_reset();
+	nodes_free(T);
 	return TEST_DONE();
 }

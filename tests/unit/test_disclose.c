@@ -13,8 +13,7 @@
 
 #include "dg_test.h"
 #include "disclose.h"
-#include "proxy/guard.h"
-#include "proxy/session.h"
+#include "filter/guard.h"
 #include "dist_ctl.h"
 #include "idset.h"
 #include "term.h"
@@ -956,7 +955,7 @@ test_leaders(void)
 	idset_free(&published);
 }
 
-/* global's sync: one exchange per Tag on a connection (proxy/guard.c) */
+/* global's sync: one exchange per Tag on a connection (filter/guard.c) */
 static void
 tb_exchange(int64_t tag)
 {

@@ -21,11 +21,15 @@
 #ifndef NODES_H
 #define NODES_H
 
+#include <sys/socket.h>
+
 #include "conf/conf.h"
 #include "filter/atombook.h"
 #include "filter/idset.h"
 
 struct node_rec;
+/* The table (nodes.c), one per daemon (struct dg_daemon). */
+struct dg_nodes;
 
 /* A share of a node's budget: a source address's or a cookie's. */
 struct node_share {
@@ -52,10 +56,12 @@ struct nodes_refusal {
 };
 
 /* The node's "published through global" set; NULL when there is no room. */
-struct idset		*nodes_published(const char *node);
+struct idset		*nodes_published(struct dg_nodes *,
+			    const char *node);
 /* The bytes the node holds for open fragment sequences, all its
  * connections together (filter/dist_frame.h); NULL when there is no room. */
-uint64_t		*nodes_frag_open(const char *node);
+uint64_t		*nodes_frag_open(struct dg_nodes *,
+			    const char *node);
 /*
  * What `node` disclosed to `peer` on a connection that ended, kept for
  * the next one between them: ERTS sends a reply, or global a late
@@ -64,16 +70,19 @@ uint64_t		*nodes_frag_open(const char *node);
  * freed when there is no room); take hands it back, once, within 60 s of
  * the end, and returns 1 (0: none, *out untouched).  At most 8 per node.
  */
-void			 nodes_keep_disclosed(const char *node,
+void			 nodes_keep_disclosed(struct dg_nodes *,
+			    const char *node,
 			    const char *peer, struct idset *set, double now);
-int			 nodes_take_disclosed(const char *node,
+int			 nodes_take_disclosed(struct dg_nodes *,
+			    const char *node,
 			    const char *peer, struct idset *out, double now);
 /*
  * The book of atoms `peer` sent `node`, with a reference taken, charging
  * the shares of source `src` and cookie `cookie` (keys, as
  * nodes_share_key makes them); NULL when memory ran out.
  */
-struct atom_book	*nodes_atoms(const char *node, const char *peer,
+struct atom_book	*nodes_atoms(struct dg_nodes *,
+			    const char *node, const char *peer,
 			    const char *src, const char *cookie);
 void			 nodes_atoms_release(struct atom_book *);
 /*
@@ -91,12 +100,16 @@ int			 nodes_charge(struct atom_book *, uint64_t h,
  * when the node reads it.  Charged to the node and to the shares of src
  * and cookie as any new atom is; 0, or -1 with *r filled.
  */
-int			 nodes_charge_name(const char *node, const char *peer,
+int			 nodes_charge_name(struct dg_nodes *,
+			    const char *node, const char *peer,
 			    const char *src, const char *cookie,
 			    const struct dg_conf *, struct nodes_refusal *r);
 /* "addr <numeric address>" for a share key. */
 void			 nodes_share_key(const struct sockaddr *, char *, size_t);
-/* Forgets every node (tests, daemon exit). */
-void			 nodes_reset(void);
+/* A table, empty; NULL when memory ran out.  Freed with nodes_free. */
+struct dg_nodes		*nodes_new(void);
+void			 nodes_free(struct dg_nodes *);
+/* Forgets every node (tests). */
+void			 nodes_reset(struct dg_nodes *);
 
 #endif

@@ -46,15 +46,35 @@ struct node_rec {
 	struct kept_set		 kept[NODES_KEPT];
 };
 
-static struct node_rec	 nodes[NODES_MAX];
-static int		 nnodes;
-/* Past NODES_MAX names, the atoms of every further node are counted
- * together here: one bound for all of them, which only refuses sooner.
- * (Their published sets are not shared: they go without, as nodes.h
- * says.) */
-static struct node_rec	 overflow;
-static struct atom_book	 books[ATOM_BOOKS];
-static int		 nbooks;
+/* The table: made once by the daemon (nodes_new) and handed to whoever
+ * needs it, rather than a file's statics, so that tests and harnesses
+ * can make as many as they like. */
+struct dg_nodes {
+	struct node_rec	 nodes[NODES_MAX];
+	int		 nnodes;
+	/* Past NODES_MAX names, the atoms of every further node are
+	 * counted together here: one bound for all of them, which only
+	 * refuses sooner.  (Their published sets are not shared: they go
+	 * without, as nodes.h says.) */
+	struct node_rec	 overflow;
+	struct atom_book books[ATOM_BOOKS];
+	int		 nbooks;
+};
+
+struct dg_nodes *
+nodes_new(void)
+{
+	return calloc(1, sizeof(struct dg_nodes));
+}
+
+void
+nodes_free(struct dg_nodes *t)
+{
+	if (t == NULL)
+		return;
+	nodes_reset(t);
+	free(t);
+}
 
 static size_t
 alive_len(const char *name)
@@ -64,21 +84,22 @@ alive_len(const char *name)
 
 /* The node's record, made on first use; NULL when there is no room. */
 static struct node_rec *
-node_of(const char *name)
+node_of(struct dg_nodes *t, const char *name)
 {
 	size_t len = alive_len(name);
 	struct node_rec *n;
 	int i;
 
-	for (i = 0; i < nnodes; i++)
-		if (nodes[i].alive_len == len &&
-		    memcmp(nodes[i].name, name, len) == 0)
-			return &nodes[i];
-	if (nnodes == NODES_MAX || (nodes[nnodes].name = strdup(name)) == NULL) {
+	for (i = 0; i < t->nnodes; i++)
+		if (t->nodes[i].alive_len == len &&
+		    memcmp(t->nodes[i].name, name, len) == 0)
+			return &t->nodes[i];
+	if (t->nnodes == NODES_MAX ||
+	    (t->nodes[t->nnodes].name = strdup(name)) == NULL) {
 		log_warnx("no room to keep the state of node %s", name);
 		return NULL;
 	}
-	n = &nodes[nnodes++];
+	n = &t->nodes[t->nnodes++];
 	n->alive_len = len;
 	idset_init(&n->published, IDSET_DEFAULT_MAX);
 	atombook_init(&n->all);
@@ -87,9 +108,9 @@ node_of(const char *name)
 }
 
 struct idset *
-nodes_published(const char *node)
+nodes_published(struct dg_nodes *t, const char *node)
 {
-	struct node_rec *n = node_of(node);
+	struct node_rec *n = node_of(t, node);
 
 	return n ? &n->published : NULL;
 }
@@ -103,10 +124,10 @@ kept_clear(struct kept_set *k)
 }
 
 void
-nodes_keep_disclosed(const char *node, const char *peer, struct idset *set,
-    double now)
+nodes_keep_disclosed(struct dg_nodes *t, const char *node, const char *peer,
+    struct idset *set, double now)
 {
-	struct node_rec *n = node_of(node);
+	struct node_rec *n = node_of(t, node);
 	struct kept_set *k, *slot = NULL;
 	char *copy;
 	int i;
@@ -134,10 +155,10 @@ nodes_keep_disclosed(const char *node, const char *peer, struct idset *set,
 }
 
 int
-nodes_take_disclosed(const char *node, const char *peer, struct idset *out,
-    double now)
+nodes_take_disclosed(struct dg_nodes *t, const char *node, const char *peer,
+    struct idset *out, double now)
 {
-	struct node_rec *n = node_of(node);
+	struct node_rec *n = node_of(t, node);
 	struct kept_set *k;
 	int i;
 
@@ -160,9 +181,9 @@ nodes_take_disclosed(const char *node, const char *peer, struct idset *out,
 }
 
 uint64_t *
-nodes_frag_open(const char *node)
+nodes_frag_open(struct dg_nodes *t, const char *node)
 {
-	struct node_rec *n = node_of(node);
+	struct node_rec *n = node_of(t, node);
 
 	return n ? &n->frag_open : NULL;
 }
@@ -241,50 +262,50 @@ book_private(struct node_rec *n, const char *peer)
  * node's own book and the shares never do, so the node's bound holds.
  */
 static struct atom_book *
-book_find(struct node_rec *n, const char *peer)
+book_find(struct dg_nodes *t, struct node_rec *n, const char *peer)
 {
 	int i, idle = -1;
 
 	if (n == NULL)
 		return book_private(NULL, peer);
-	for (i = 0; i < nbooks; i++) {
-		if (books[i].node == n && strcmp(books[i].peer, peer) == 0)
-			return &books[i];
-		if (books[i].refs == 0 && idle < 0)
+	for (i = 0; i < t->nbooks; i++) {
+		if (t->books[i].node == n && strcmp(t->books[i].peer, peer) == 0)
+			return &t->books[i];
+		if (t->books[i].refs == 0 && idle < 0)
 			idle = i;
 	}
-	if (nbooks < ATOM_BOOKS)
-		return book_init(&books[nbooks], n, peer) != NULL ?
-		    &books[nbooks++] : NULL;
+	if (t->nbooks < ATOM_BOOKS)
+		return book_init(&t->books[t->nbooks], n, peer) != NULL ?
+		    &t->books[t->nbooks++] : NULL;
 	if (idle >= 0) {
-		book_clear(&books[idle]);
-		return book_init(&books[idle], n, peer);
+		book_clear(&t->books[idle]);
+		return book_init(&t->books[idle], n, peer);
 	}
 	return book_private(n, peer);
 }
 
 /* The record a node's atoms are counted in: its own, or the shared one. */
 static struct node_rec *
-atoms_rec(const char *node)
+atoms_rec(struct dg_nodes *t, const char *node)
 {
-	struct node_rec *n = node_of(node);
+	struct node_rec *n = node_of(t, node);
 
 	if (n != NULL)
 		return n;
-	if (overflow.name == NULL) {
-		if ((overflow.name = strdup("(others)")) == NULL)
+	if (t->overflow.name == NULL) {
+		if ((t->overflow.name = strdup("(others)")) == NULL)
 			return NULL;
-		atombook_init(&overflow.all);
+		atombook_init(&t->overflow.all);
 	}
-	return &overflow;
+	return &t->overflow;
 }
 
 struct atom_book *
-nodes_atoms(const char *node, const char *peer, const char *src,
-    const char *cookie)
+nodes_atoms(struct dg_nodes *t, const char *node, const char *peer,
+    const char *src, const char *cookie)
 {
-	struct node_rec *n = atoms_rec(node);
-	struct atom_book *bk = book_find(n, peer);
+	struct node_rec *n = atoms_rec(t, node);
+	struct atom_book *bk = book_find(t, n, peer);
 
 	if (bk != NULL) {
 		bk->refs++;
@@ -364,10 +385,11 @@ nodes_charge(struct atom_book *bk, uint64_t h, const uint8_t *a,
 }
 
 int
-nodes_charge_name(const char *node, const char *peer, const char *src,
-    const char *cookie, const struct dg_conf *c, struct nodes_refusal *r)
+nodes_charge_name(struct dg_nodes *t, const char *node, const char *peer,
+    const char *src, const char *cookie, const struct dg_conf *c,
+    struct nodes_refusal *r)
 {
-	struct node_rec *n = atoms_rec(node);
+	struct node_rec *n = atoms_rec(t, node);
 	struct node_share *ss, *cs;
 	uint8_t term[3 + 255];
 	size_t len = strlen(peer);
@@ -393,26 +415,26 @@ nodes_charge_name(const char *node, const char *peer, const char *src,
 }
 
 void
-nodes_reset(void)
+nodes_reset(struct dg_nodes *t)
 {
 	int i, j;
 
-	for (i = 0; i < nbooks; i++)
-		book_clear(&books[i]);
-	nbooks = 0;
-	for (i = 0; i < nnodes; i++) {
-		free(nodes[i].name);
-		idset_free(&nodes[i].published);
+	for (i = 0; i < t->nbooks; i++)
+		book_clear(&t->books[i]);
+	t->nbooks = 0;
+	for (i = 0; i < t->nnodes; i++) {
+		free(t->nodes[i].name);
+		idset_free(&t->nodes[i].published);
 		for (j = 0; j < NODES_KEPT; j++)
-			if (nodes[i].kept[j].peer != NULL)
-				kept_clear(&nodes[i].kept[j]);
-		atombook_free(&nodes[i].all);
-		memset(&nodes[i], 0, sizeof(nodes[i]));
+			if (t->nodes[i].kept[j].peer != NULL)
+				kept_clear(&t->nodes[i].kept[j]);
+		atombook_free(&t->nodes[i].all);
+		memset(&t->nodes[i], 0, sizeof(t->nodes[i]));
 	}
-	nnodes = 0;
-	if (overflow.name != NULL) {
-		free(overflow.name);
-		atombook_free(&overflow.all);
-		memset(&overflow, 0, sizeof(overflow));
+	t->nnodes = 0;
+	if (t->overflow.name != NULL) {
+		free(t->overflow.name);
+		atombook_free(&t->overflow.all);
+		memset(&t->overflow, 0, sizeof(t->overflow));
 	}
 }

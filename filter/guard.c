@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * guard.c - what the guard of a node of ours keeps (session.h): the
+ * guard.c - what the guard of a node of ours keeps (guard.h): the
  * replies it is owed, what it disclosed and published, its atom book.
- * The relay asks and tells it, per message, without allocating.
+ * The verdict asks and tells it, per message, without allocating.
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,8 +11,8 @@
 #include "filter/dist_ctl.h"
 #include "filter/idset.h"
 #include "filter/term.h"
-#include "guard.h"
-#include "nodes.h"
+#include "filter/guard.h"
+#include "filter/nodes.h"
 
 /* ---- replies a node is owed -------------------------------------------- */
 
@@ -32,13 +32,13 @@ owed_match(struct guard *g, struct dg_span key, int consume)
 
 /* ---- what nodes of ours published through global (disclose.h) --------- */
 
-/* A guarded leg's set, looked up once per session. */
+/* The guarded node's set, looked up once per connection. */
 struct idset *
-published_set(struct leg *l)
+published_set(struct guard *g, struct dg_nodes *t)
 {
-	if (l->guard->published == NULL && l->name[0] != '\0')
-		l->guard->published = nodes_published(l->name);
-	return l->guard->published;
+	if (g->published == NULL && g->node != NULL && g->node[0] != '\0')
+		g->published = nodes_published(t, g->node);
+	return g->published;
 }
 
 /*
@@ -48,21 +48,20 @@ published_set(struct leg *l)
  * goes in its own set, for the connections where it is the one protected.
  */
 void
-peer_publishes(struct leg *src, const struct dist_msg *m,
+peer_publishes(struct guard *g, struct dg_nodes *t, const struct dist_msg *m,
     const struct df_frame *f, const uint8_t *frame_end)
 {
 	struct idset *set;
 
-	if (src != src->s->peer || !src->s->peer_local ||
-	    !(src->other->guard->pol.needs & DC_NEED_IDS) ||
+	if (!g->peer_local || !(g->pol.needs & DC_NEED_IDS) ||
 	    m->type != DG_T_REG_SEND || !m->has_name ||
 	    !term_span_eq(m->name, "global_name_server") ||
-	    (set = nodes_published(src->name)) == NULL)
+	    (set = nodes_published(t, g->peer)) == NULL)
 		return;
-	(void)disclose_note(NULL, set, m, f->terms_end, frame_end, 1, src->name);
+	(void)disclose_note(NULL, set, m, f->terms_end, frame_end, 1, g->peer);
 }
 
-/* One book per (node, peer) pair, kept in proxy/nodes.c. */
+/* One book per (node, peer) pair, kept in the table of nodes (nodes.c). */
 void
 book_release(struct guard *g)
 {
@@ -70,41 +69,15 @@ book_release(struct guard *g)
 	g->atoms = NULL;
 }
 
-/*
- * The shares of a node's atom budget this session charges (nodes.h):
- * its remote's source address, and the cookie its peer proved (a link's
- * peers proved theirs to the other daemon: they share the link's).
- */
-void
-guard_share_keys(const struct session *s, char *src, size_t srclen,
-    char *cookie, size_t cookielen)
-{
-	const struct dg_cookie *c;
-
-	nodes_share_key((const struct sockaddr *)&s->peer_addr, src, srclen);
-	if (s->peer->kind == LEG_LINK)
-		snprintf(cookie, cookielen, "cookie (link)");
-	else if ((c = conf_peer_cookie(s->conf, s->peer->name)) == NULL)
-		snprintf(cookie, cookielen, "cookie (none)");
-	else
-		snprintf(cookie, cookielen, "cookie %s",
-		    c->pattern ? c->pattern : "(default)");
-}
-
-/* The atom book of a guarded node for the sender (made on first use);
- * NULL when memory ran out (then the budget is not applied, logged). */
+/* The atom book of a guarded node for the other side (made on first
+ * use); NULL when memory ran out (then the budget is not applied,
+ * logged). */
 struct atom_book *
-atoms_of(struct leg *dst)
+atoms_of(struct guard *g, struct dg_nodes *t)
 {
-	struct guard *g = dst->guard;
-	char src[80], cookie[80];
-
-	if (g->atoms == NULL && dst->name[0] != '\0') {
-		guard_share_keys(dst->s, src, sizeof(src), cookie,
-		    sizeof(cookie));
-		g->atoms = nodes_atoms(dst->name, dst->other->name, src,
-		    cookie);
-	}
+	if (g->atoms == NULL && g->node != NULL && g->node[0] != '\0')
+		g->atoms = nodes_atoms(t, g->node, g->peer, g->share_src,
+		    g->share_cookie);
 	return g->atoms;
 }
 
@@ -245,14 +218,12 @@ tick_pass(struct guard *g, double now, int interval_ms, int flood)
  * the disclosure needs more of the frame; otherwise DF_FORWARD.
  */
 int
-note_sent(struct leg *src, const struct dist_msg *m, const struct df_frame *f,
-    const uint8_t *frame_end)
+note_sent(struct guard *g, struct dg_nodes *t, const struct dist_msg *m,
+    const struct df_frame *f, const uint8_t *frame_end)
 {
-	struct guard *g = src->guard;
-
 	if ((g->pol.needs & DC_NEED_IDS) &&
-	    disclose_note(&g->disclosed, published_set(src), m, f->terms_end,
-	    frame_end, f->decidable, src->name) == DG_AGAIN)
+	    disclose_note(&g->disclosed, published_set(g, t), m, f->terms_end,
+	    frame_end, f->decidable, g->node) == DG_AGAIN)
 		return GUARD_HOLD;
 	if (m->request != REPLY_NONE)
 		owed_add(g, m->key);
