@@ -9,13 +9,17 @@
  * a record is opened only whole, and one that does not authenticate
  * closes the connection at once (link.integrity): nothing of it is
  * delivered.  Nothing here is allocated per message: one buffer per link
- * leg, one static sealing buffer.
+ * leg; records are sealed in the daemon's scratch (scratch.h).
+ *
+ * A link leg's transport is its operations table (leg.h), set by
+ * linkleg_start: the relay and the session glue reach it only there.
  */
 #ifndef LINKLEG_H
 #define LINKLEG_H
 
 #include "link/link_hs.h"
 #include "link/link_rec.h"
+#include "leg.h"
 #include "session.h"
 
 #define LINKLEG_IN	(2 * LK_REC_SEAL_MAX)
@@ -27,6 +31,7 @@ struct linkleg {
 	int		 eof;
 	uint8_t		 vcookie[32];	/* the virtual Erlang leg's cookie */
 	int		 phase;		/* session_link.c's hello state */
+	void		(*on_up)(struct leg *);	/* the key exchange is done */
 	uint8_t		 in[LINKLEG_IN];
 	size_t		 inlen;
 };
@@ -37,9 +42,11 @@ enum linkleg_next {
 	LINKLEG_FAIL		/* alerted, session closed */
 };
 
-/* Makes l a link leg and starts its key exchange (an initiator's first
- * message is queued).  -1 (logged) when memory ran out. */
-int		linkleg_start(struct leg *, enum lk_role, const char *expect_host);
+/* Makes l a link leg (its transport: records) and starts its key
+ * exchange (an initiator's first message is queued); on_up is called
+ * when the exchange is done.  -1 when the session was closed (logged). */
+int		linkleg_start(struct leg *, enum lk_role, const char *expect_host,
+		    void (*on_up)(struct leg *));
 /* Reads what the socket has into the leg's buffer and, during the key
  * exchange, drives it.  1: go on; 0: the connection ended (l->link->eof);
  * -1: the session was closed. */

@@ -18,7 +18,8 @@
 
 #include "dg_log.h"
 #include "listener.h"
-#include "session.h"
+#include "dg_stats.h"
+#include "session_start.h"
 
 #define LISTEN_BACKLOG	128
 
