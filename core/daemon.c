@@ -33,6 +33,7 @@
 #include "proxy/egress_grace.h"
 #include "proxy/linkleg.h"
 #include "proxy/scratch.h"
+#include "proxy/session_link.h"
 #include "handshake/hs_crypto.h"
 #include "handshake/hs_leg.h"
 #include "link/link_hs.h"
@@ -350,7 +351,7 @@ daemon_run(const char *path, int verbose)
 		log_warnx("epmd: no address could be bound; giving up");
 		goto out;
 	}
-	if (linkleg_listen(&d) == -1)
+	if (linkleg_listen(&d, session_start_link) == -1)
 		goto out;
 	if ((ctl = ctl_start(&d)) == NULL)
 		goto out;	/* said why */

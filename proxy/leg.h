@@ -5,11 +5,11 @@
  * starts), so that the relay and the session glue never ask which kind of
  * leg they hold:
  *
- *   struct leg_io  moving bytes: plain TCP (leg.c, leg_plain_io) or a
- *                  link's records (linkleg.c, linkleg_io);
+ *   struct leg_io  moving bytes: plain TCP (session_core.c, leg_plain_io)
+ *                  or a link's records (linkleg.c);
  *   struct leg_hs  the Erlang handshake on it: spoken on the socket
- *                  (session.c, leg_plain_hs), or translated into a link's
- *                  hello (session_link.c, link_leg_hs).
+ *                  (session.c), or translated into a link's hello
+ *                  (session_link.c).
  *
  * The relay's per-message path costs one indirect call per operation and
  * nothing else.
@@ -78,10 +78,8 @@ struct leg_reasons {
 };
 extern const struct leg_reasons	leg_reasons_peer, leg_reasons_node;
 
-/* leg.c: plain TCP. */
+/* session_core.c: plain TCP. */
 extern const struct leg_io	leg_plain_io;
-/* session.c: the handshake spoken on the socket. */
-extern const struct leg_hs	leg_plain_hs;
 
 /* Queues bytes for a leg, writing what the socket takes at once; -1 when
  * memory ran out or the socket failed (the caller closes). */

@@ -17,9 +17,9 @@
 #include "linkleg.h"
 #include "scratch.h"
 #include "session.h"
-#include "session_start.h"
 
 static const struct leg_io linkleg_io;
+static int	linkleg_sendv(struct leg *, const struct iovec *, int);
 
 static void
 link_alert(struct leg *l, const char *alert, const char *detail)
@@ -107,7 +107,7 @@ drive_exchange(struct leg *l)
 	if (ev == LK_HS_EV_UP) {
 		lk_rec_init(&k->rec, k->hs.key_tx, k->hs.key_rx);
 		lk_hs_wipe(&k->hs);	/* the binding and identity stay */
-		k->up = 1;
+		k->st = LINKLEG_RECORDS;
 		log_info("conn %llu: link up with host %s%s",
 		    (unsigned long long)l->s->id, k->hs.binding.host,
 		    k->hs.binding.by_cert ? " (by certificate)" : "");
@@ -137,7 +137,7 @@ linkleg_pull(struct leg *l)
 		if (n > 0)
 			k->inlen += (size_t)n;
 	}
-	if (!k->up && drive_exchange(l) == -1)
+	if (k->st == LINKLEG_EXCHANGE && drive_exchange(l) == -1)
 		return -1;
 	return 1;
 }
@@ -150,7 +150,7 @@ linkleg_next(struct leg *l, uint8_t *out, size_t cap, size_t *outlen)
 	size_t used = 0;
 
 	for (;;) {
-		if (!k->up || k->inlen == 0)
+		if (k->st == LINKLEG_EXCHANGE || k->inlen == 0)
 			return LINKLEG_NONE;
 		st = lk_rec_open(&k->rec, k->in, k->inlen, &used, out, cap,
 		    outlen);
@@ -216,7 +216,7 @@ seal_plain(struct leg *l, struct dg_scratch *sc)
 	return 0;
 }
 
-int
+static int
 linkleg_sendv(struct leg *l, const struct iovec *v, int n)
 {
 	struct dg_scratch *sc = l->s->d->scratch;
@@ -269,7 +269,7 @@ linkleg_send(struct leg *l, const uint8_t *p, size_t n)
 	return linkleg_sendv(l, &v, 1);
 }
 
-void
+static void
 linkleg_free(struct leg *l)
 {
 	if (l->link == NULL)
@@ -322,6 +322,7 @@ static const struct leg_io linkleg_io = {
 static struct {
 	ev_io		 io;
 	int		 open;
+	linkleg_accepted_fn accepted;	/* makes the session */
 } lsn;
 
 /*
@@ -389,12 +390,12 @@ on_link_accept(struct ev_loop *loop, ev_io *w, int revents)
 			continue;
 		}
 		d->link_admitted++;
-		session_start_link(d, fd, &ss);
+		lsn.accepted(d, fd, &ss);
 	}
 }
 
 int
-linkleg_listen(struct dg_daemon *d)
+linkleg_listen(struct dg_daemon *d, linkleg_accepted_fn accepted)
 {
 	const struct lk_conf *k = d->conf->link;
 	int fd;
@@ -410,6 +411,7 @@ linkleg_listen(struct dg_daemon *d)
 	}
 	ev_io_init(&lsn.io, on_link_accept, fd, EV_READ);
 	lsn.io.data = d;
+	lsn.accepted = accepted;
 	ev_io_start(d->loop, &lsn.io);
 	lsn.open = 1;
 	log_info("link: listening on %s port %d", k->listen.text,

@@ -27,7 +27,10 @@
 struct linkleg {
 	struct lk_hs	 hs;
 	struct lk_rec	 rec;
-	int		 up;		/* the key exchange is done */
+	enum linkleg_state {
+		LINKLEG_EXCHANGE,	/* the key exchange (lk_hs) */
+		LINKLEG_RECORDS		/* done: records (lk_rec) */
+	}		 st;
 	int		 eof;
 	uint8_t		 vcookie[32];	/* the virtual Erlang leg's cookie */
 	int		 phase;		/* session_link.c's hello state */
@@ -55,15 +58,16 @@ int		linkleg_pull(struct leg *);
 enum linkleg_next linkleg_next(struct leg *, uint8_t *out, size_t cap,
 		    size_t *outlen);
 /* Seals n bytes into records and sends them to l; -1 when the session
- * had to close. */
+ * had to close.  (A batch goes through l->io->sendv: gathered into as
+ * few records as fit, one write.) */
 int		linkleg_send(struct leg *, const uint8_t *, size_t);
-/* The same for a batch: gathered into as few records as fit, one write. */
-struct iovec;
-int		linkleg_sendv(struct leg *, const struct iovec *, int n);
-void		linkleg_free(struct leg *);
 
 /* The link listener, when the configuration has one. */
-int		linkleg_listen(struct dg_daemon *);
+/* `accepted` takes each connection admitted (session_start_link): the
+ * sessions are made above this file. */
+typedef void	(*linkleg_accepted_fn)(struct dg_daemon *, int fd,
+		    const struct sockaddr_storage *);
+int		linkleg_listen(struct dg_daemon *, linkleg_accepted_fn);
 void		linkleg_listen_stop(struct dg_daemon *);
 
 #endif

@@ -19,6 +19,7 @@
 #include "dg_log.h"
 #include "listener.h"
 #include "dg_stats.h"
+#include "session_egress.h"
 #include "session_start.h"
 
 #define LISTEN_BACKLOG	128

@@ -29,6 +29,7 @@
 #include "nodes.h"
 #include "relay.h"
 #include "session_int.h"
+#include "session_start.h"
 
 
 #define LEG_OF(w, field)	((struct leg *)((char *)(w) - offsetof(struct leg, field)))
@@ -339,7 +340,7 @@ handshake_up(struct session *s)
 	/* Between two nodes of this host each is protected: the dialled one
 	 * counts the session as inbound, under its own name
 	 * (docs/METRICS.md). */
-	if (s->peer_ours) {
+	if (s->kind->both_ours) {
 		char alive[DG_MAX_ALIVE_BYTES + 1];
 		const char *at = strchr(s->peer->name, '@');
 
@@ -351,15 +352,16 @@ handshake_up(struct session *s)
 	}
 	stats_handshake(s->d->stats, "ok");
 	s->node->guard = &s->guards[s->node->role];
-	if (s->peer_ours)
+	if (s->kind->both_ours)
 		s->peer->guard = &s->guards[s->peer->role];
 	log_info("conn %llu %s %s %s %s: up, flags %#llx (%s), policy: %s%s%s",
 	    (unsigned long long)s->id, s->peertext, s->peer->name,
 	    s->kind->arrow, s->node->name,
 	    (unsigned long long)s->flags,
 	    (s->flags & DFLAG_PUBLISHED) ? "visible" : "hidden",
-	    s->node->guard->pol.desc, s->peer_ours ? "; the other way: " : "",
-	    s->peer_ours ? s->peer->guard->pol.desc : "");
+	    s->node->guard->pol.desc, s->kind->both_ours ?
+	    "; the other way: " : "",
+	    s->kind->both_ours ? s->peer->guard->pol.desc : "");
 	ev_timer_stop(s->d->loop, &s->timer);
 	s->hs = NULL;
 	/* The dialled leg may already have sent its first frames after 'a'. */
@@ -508,7 +510,7 @@ plain_hs_cookie(const struct leg *l, const uint8_t **p, size_t *n)
 	return -1;
 }
 
-const struct leg_hs leg_plain_hs = {
+static const struct leg_hs leg_plain_hs = {
 	0, plain_hs_on_read, plain_hs_out, plain_hs_connected, plain_hs_cookie
 };
 

@@ -142,6 +142,9 @@ struct session_kind {
 	/* The remote was asked for by a node of ours: its refusals blame
 	 * nobody, and its name costs no atoms. */
 	int		 remote_asked;
+	/* Egress to a node of this host: both legs are guarded, and the
+	 * dialled node has its own stats row. */
+	int		 both_ours;
 	/* Pending in the link listener's budget, not the handshakes'. */
 	int		 link_budget;
 	int		 peer_role;	/* the remote's leg: HS_ACC, unless a
@@ -176,8 +179,6 @@ struct session {
 	int			 b_family;	/* where the dialled leg is */
 	uint16_t		 b_port;
 	int			 egress;	/* a node of ours dialled out */
-	int			 peer_ours;	/* egress to a node of this host:
-						 * both legs are guarded */
 	char			 link_host[256];	/* egress over a link:
 						 * the host its {link} entry names */
 	int			 local;		/* the remote is in
@@ -191,7 +192,7 @@ struct session {
 	uint64_t		 flags;		/* negotiated */
 	struct hs_io		*hs;		/* while handshaking */
 	struct stats_row	*row;		/* the node leg's: node = s->node */
-	struct stats_row	*peer_row;	/* peer_ours: the dialled node's
+	struct stats_row	*peer_row;	/* both_ours: the dialled node's
 						 * own row (inbound to it) */
 	struct guard		 guards[2];	/* by leg role, where the leg is
 						 * a node of ours */

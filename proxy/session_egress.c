@@ -14,7 +14,9 @@
 #include "dg_log.h"
 #include "egress_grace.h"
 #include "link/link_conf.h"
+#include "session_egress.h"
 #include "session_int.h"
+#include "session_link.h"
 
 /* ---- egress: a node of ours dials out ------------------------------------ */
 
@@ -49,6 +51,7 @@ static const struct session_kind session_egress_ours = {
 	.arrow = "<- egress from",
 	.unreachable = "peer not reachable",
 	.remote_asked = 1,
+	.both_ours = 1,
 	.peer_role = HS_INI,
 	.dialler = LEG_NODE,
 	.dialled = LEG_NODE,
@@ -67,7 +70,6 @@ session_start_egress(struct dg_daemon *d, int fd,
 
 	if (s == NULL)
 		return;
-	s->peer_ours = ours;
 	snprintf(s->peer->name, sizeof(s->peer->name), "%s", target);
 	s->local = ours;
 	snprintf(s->peertext, sizeof(s->peertext), "egress");

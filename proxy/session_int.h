@@ -4,13 +4,13 @@
  * lifecycle of the handshake, its I/O and the inbound kind;
  * session_egress.c: a node of ours dialling out; session_link.c: an
  * accepted link, and link legs' handshake).  Not for the rest of the
- * daemon.
+ * daemon.  Each kind's own entry is in its header: session_start.h,
+ * session_egress.h, session_link.h.
  */
 #ifndef SESSION_INT_H
 #define SESSION_INT_H
 
 #include "session.h"
-#include "session_start.h"
 
 /* session.c */
 struct session	*session_new(struct dg_daemon *, int fd,
@@ -30,9 +30,5 @@ void		 hs_feed(struct leg *, const uint8_t *, size_t);
  * shares (the link's binding vouches for the remote's host). */
 enum hs_event	 session_admit(struct session *);
 enum hs_event	 session_resolve(struct session *);
-
-/* session_link.c: makes l the link leg of an egress session (its
- * handshake translated into a link's hello). */
-void		 session_link_leg(struct leg *);
 
 #endif

@@ -37,6 +37,7 @@
 #include "linkleg.h"
 #include "scratch.h"
 #include "session_int.h"
+#include "session_link.h"
 
 enum link_phase {
 	LP_EXCHANGE,		/* the key exchange */
@@ -309,7 +310,7 @@ link_hs_on_read(struct leg *l)
 		 * is a failure of the caller's (towards a ban): else a
 		 * source could make us do the exchange's public-key work
 		 * for nothing, over and over, at no cost to itself. */
-		if (l->role == HS_ACC && !l->link->up)
+		if (l->role == HS_ACC && l->link->st == LINKLEG_EXCHANGE)
 			session_blame(s);
 		session_close(s, "link: the other daemon closed during the "
 		    "handshake");

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * session_start.h - where sessions are made: one entry per kind of
- * session (session.h, struct session_kind), for the acceptors.
+ * session_start.h - where an inbound session is made (session.c), for the
+ * nodes' listeners.  The other kinds have their own entry:
+ * session_egress.h, session_link.h.
  */
 #ifndef SESSION_START_H
 #define SESSION_START_H
@@ -14,11 +15,5 @@
 /* Takes an accepted peer connection for node `alive` (at b_port). */
 void	session_start(struct dg_daemon *, int fd, const struct sockaddr_storage *,
 	    const char *alive, int b_family, uint16_t b_port);
-/* Takes a connection another distguard host made to our link listener. */
-void	session_start_link(struct dg_daemon *, int fd,
-	    const struct sockaddr_storage *);
-/* Takes a connection a node of ours made to the egress port of `target`. */
-void	session_start_egress(struct dg_daemon *, int fd,
-	    const struct sockaddr_storage *, const char *target);
 
 #endif
