@@ -29,13 +29,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/addr.h"
+#include "core/alert.h"
+#include "conf/conf.h"
+#include "core/net.h"
 #include "dg_log.h"
-#include "dg_outq.h"
-#include "dg_stats.h"
+#include "core/outq.h"
+#include "core/stats.h"
 #include "epmd_srv.h"
 #include "localguard.h"
 #include "kview.h"
-#include "proxy/listener.h"
 
 #define EPMD_BACKLOG	128
 #define EPMD_OUT_MAX	(256 * 1024)	/* largest reply we queue (NAMES) */
@@ -202,7 +205,7 @@ unregister(struct epmd_conn *c, const char *why)
 	    n->a.name.s, why, n->listen_port);
 	unguard(c->srv, n);
 	if (n->listener)
-		listener_close(n->listener);
+		c->srv->d->listen_close(n->listener);
 	epmd_reg_remove(&c->srv->reg, n);
 	c->node = NULL;
 }
@@ -543,7 +546,7 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 	}
 	n->owner = c;
 	n->mediated = mediated;
-	n->listener = listener_open(s->d, n->a.name.s, c->peer.ss_family, a.port,
+	n->listener = s->d->listen_node(s->d, n->a.name.s, c->peer.ss_family, a.port,
 	    a.node_type == EPMD_NODE_EI);
 	if (n->listener == NULL) {
 		epmd_reg_remove(&s->reg, n);
@@ -552,9 +555,9 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 		refuse_registration(c, a.highest);
 		return;
 	}
-	n->listen_port = listener_port(n->listener);
+	n->listen_port = s->d->listen_port(n->listener);
 	if (guard_port(c, n) == -1) {
-		listener_close(n->listener);
+		s->d->listen_close(n->listener);
 		epmd_reg_remove(&s->reg, n);
 		stats_registration(s->d->stats, "refused_unguarded");
 		refuse_registration(c, a.highest);
@@ -962,7 +965,7 @@ epmd_srv_start(struct dg_daemon *d)
 	int i;
 
 	if (s == NULL)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 	s->d = d;
 	s->per_source = srccount_new();
 	ev_timer_init(&s->resume, on_resume, 1.0, 0.0);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/conf.h"
 #include "dg_log.h"
 #include "egress.h"
 #include "handshake/hs_msg.h"

@@ -83,9 +83,9 @@ extern const struct leg_io	leg_plain_io;
 
 /* Queues bytes for a leg, writing what the socket takes at once; -1 when
  * memory ran out or the socket failed (the caller closes). */
-int	leg_send(struct leg *, const uint8_t *, size_t);
+int	session_leg_send(struct leg *, const uint8_t *, size_t);
 /* Writes what is queued: 1 when the queue is empty, 0 if not yet, -1 on a
  * write error. */
-int	leg_drain(struct leg *);
+int	session_leg_drain(struct leg *);
 
 #endif

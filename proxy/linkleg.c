@@ -12,6 +12,10 @@
 
 #include <sodium.h>
 
+#include "core/ban.h"
+#include "core/alert.h"
+#include "conf/conf.h"
+#include "core/net.h"
 #include "dg_log.h"
 #include "link/link_conf.h"
 #include "linkleg.h"
@@ -41,7 +45,7 @@ send_exchange(struct leg *l)
 {
 	struct lk_hs *h = &l->link->hs;
 
-	if (h->out_len > 0 && leg_send(l, h->out, h->out_len) == -1) {
+	if (h->out_len > 0 && session_leg_send(l, h->out, h->out_len) == -1) {
 		session_close(l->s, "link: write failed");
 		return -1;
 	}
@@ -193,7 +197,7 @@ seal_from(struct leg *l, struct dg_scratch *sc, const uint8_t *p, size_t n)
 	long w;
 
 	if (sc->nsealed + lk_rec_seal_size(&k->rec, n) > sizeof(sc->seal)) {
-		if (leg_send(l, sc->seal, sc->nsealed) == -1)
+		if (session_leg_send(l, sc->seal, sc->nsealed) == -1)
 			return -1;
 		sc->nsealed = 0;
 	}
@@ -249,7 +253,7 @@ linkleg_sendv(struct leg *l, const struct iovec *v, int n)
 		}
 	}
 	if (seal_plain(l, sc) == -1 ||
-	    (sc->nsealed > 0 && leg_send(l, sc->seal, sc->nsealed) == -1))
+	    (sc->nsealed > 0 && session_leg_send(l, sc->seal, sc->nsealed) == -1))
 		goto fail;
 	sc->nsealed = 0;
 	return 0;
@@ -356,6 +360,7 @@ link_admit(struct dg_daemon *d, const struct sockaddr_storage *ss)
 	g.per_s = d->conf->link_rate;
 	g.burst = 2 * d->conf->link_rate;
 	g.bans = 1;
+	g.max_established = d->conf->max_established_per_source;
 	if ((why = net_admit(d, &g, sa, 0, &event)) == NULL)
 		return 1;
 	if (event == NULL) {

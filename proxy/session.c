@@ -22,6 +22,11 @@
 
 #include <sodium.h>
 
+#include "core/addr.h"
+#include "core/ban.h"
+#include "core/alert.h"
+#include "conf/conf.h"
+#include "core/net.h"
 #include "dg_flags.h"
 #include "dg_log.h"
 #include "link/link_conf.h"
@@ -82,7 +87,7 @@ session_blame(struct session *s)
 }
 
 void
-hs_failed(struct session *s)
+session_hs_failed(struct session *s)
 {
 	const struct hs_outcome *o = hs_fsm_outcome(&s->hs->fsm);
 	struct dg_daemon *d = s->d;
@@ -136,7 +141,7 @@ host_matches_source(const struct session *s, const char *node)
  * (not_allowed, handshake.name_denied) and returns 0.
  */
 int
-guard_admits(struct session *s, struct leg *l, const char *local)
+session_guard_admits(struct session *s, struct leg *l, const char *local)
 {
 	struct guard *g = &s->guards[l->role];
 
@@ -232,7 +237,7 @@ session_admit(struct session *s)
 	 * check against alive@<this host> refuses early, before B is
 	 * dialled; resolve() decides on B's real name. */
 	snprintf(local, sizeof(local), "%s@%s", s->alive, s->d->hostshort);
-	if (!guard_admits(s, s->node, local))
+	if (!session_guard_admits(s, s->node, local))
 		return HS_EV_FAIL;
 	if (!name_budget(s, local))
 		return HS_EV_FAIL;
@@ -261,7 +266,7 @@ session_resolve(struct session *s)
 
 	snprintf(s->node->name, sizeof(s->node->name), "%s",
 	    hs_fsm_name(h, s->node->role));
-	if (!guard_admits(s, s->node, s->node->name))
+	if (!session_guard_admits(s, s->node, s->node->name))
 		return HS_EV_FAIL;
 	if ((bc = conf_node_cookie(s->conf, s->node->name)) == NULL)
 		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured",
@@ -271,7 +276,7 @@ session_resolve(struct session *s)
 
 /* Dials the INI leg (non-blocking); completion comes as writability. */
 void
-connect_leg(struct leg *l, const struct sockaddr *sa, socklen_t len)
+session_connect_leg(struct leg *l, const struct sockaddr *sa, socklen_t len)
 {
 	struct session *s = l->s;
 	int one = 1;
@@ -293,7 +298,7 @@ connect_leg(struct leg *l, const struct sockaddr *sa, socklen_t len)
 
 /* B listens on loopback only, at the port it registered. */
 void
-connect_node(struct session *s)
+session_connect_node(struct session *s)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -314,7 +319,7 @@ connect_node(struct session *s)
 		a->sin_port = htons(s->b_port);
 		len = sizeof(*a);
 	}
-	connect_leg(&s->leg[HS_INI], (struct sockaddr *)&ss, len);
+	session_connect_leg(&s->leg[HS_INI], (struct sockaddr *)&ss, len);
 }
 
 static void
@@ -376,7 +381,7 @@ handshake_up(struct session *s)
 }
 
 void
-hs_step(struct session *s, enum hs_event ev)
+session_hs_step(struct session *s, enum hs_event ev)
 {
 	for (;;) {
 		hs_flush(s);
@@ -396,7 +401,7 @@ hs_step(struct session *s, enum hs_event ev)
 			handshake_up(s);
 			return;
 		case HS_EV_FAIL:
-			hs_failed(s);
+			session_hs_failed(s);
 			return;
 		}
 	}
@@ -417,7 +422,7 @@ hs_read(struct leg *l)
 		/* Two maximal messages buffered and none consumed: that is
 		 * not a handshake. */
 		hs_fsm_overflow(&io->fsm, l->role);
-		hs_failed(s);
+		session_hs_failed(s);
 		return -1;
 	}
 	n = read(l->fd, buf + *len, cap - *len);
@@ -437,7 +442,7 @@ hs_read(struct leg *l)
 			session_close(s, l->why->hs_closed_early);
 		else {
 			hs_fsm_closed(&io->fsm, l->role, *len);
-			hs_failed(s);
+			session_hs_failed(s);
 		}
 		return -1;
 	}
@@ -462,18 +467,18 @@ hs_run(struct leg *l)
 	 * limit is per step, as net_setuptime. */
 	if (io->fsm.st != before)
 		ev_timer_again(s->d->loop, &s->timer);
-	hs_step(s, ev);
+	session_hs_step(s, ev);
 }
 
 void
-hs_feed(struct leg *l, const uint8_t *p, size_t n)
+session_hs_feed(struct leg *l, const uint8_t *p, size_t n)
 {
 	struct hs_io *io = l->s->hs;
 	size_t *len = &io->inlen[l->role];
 
 	if (n > sizeof(io->in[l->role]) - *len) {
 		hs_fsm_overflow(&io->fsm, l->role);
-		hs_failed(l->s);
+		session_hs_failed(l->s);
 		return;
 	}
 	memcpy(io->in[l->role] + *len, p, n);
@@ -493,7 +498,7 @@ plain_hs_on_read(struct leg *l)
 static void
 plain_hs_out(struct leg *l, const uint8_t *p, size_t n)
 {
-	if (l->fd != -1 && leg_send(l, p, n) == -1)
+	if (l->fd != -1 && session_leg_send(l, p, n) == -1)
 		log_warn("conn %llu: write to %s", (unsigned long long)l->s->id,
 		    l->what);
 }
@@ -501,7 +506,7 @@ plain_hs_out(struct leg *l, const uint8_t *p, size_t n)
 static void
 plain_hs_connected(struct leg *l)
 {
-	hs_step(l->s, hs_fsm_connected(&l->s->hs->fsm));
+	session_hs_step(l->s, hs_fsm_connected(&l->s->hs->fsm));
 }
 
 static int
@@ -521,7 +526,7 @@ on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	    offsetof(struct session, timer));
 
 	hs_fsm_timeout(&s->hs->fsm, s->conf->hs_timeout);
-	hs_failed(s);
+	session_hs_failed(s);
 }
 
 static void
@@ -572,7 +577,7 @@ on_write(struct ev_loop *loop, ev_io *w, int revents)
 		connected(l);
 		return;
 	}
-	r = leg_drain(l);
+	r = session_leg_drain(l);
 	if (r == -1)
 		session_close(s, l->why->write_failed);
 	else if (r == 1 && s->state == SESSION_UP)
@@ -668,7 +673,7 @@ static const struct session_kind session_inbound = {
 	.dialler = LEG_REMOTE,
 	.dialled = LEG_NODE,
 	.admit = session_admit,
-	.connect = connect_node,
+	.connect = session_connect_node,
 	.resolve = session_resolve,
 };
 

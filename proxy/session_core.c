@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/net.h"
 #include "dg_log.h"
 #include "leg.h"
 #include "session.h"
@@ -162,7 +163,7 @@ const struct leg_reasons leg_reasons_node = {
 };
 
 int
-leg_send(struct leg *l, const uint8_t *p, size_t n)
+session_leg_send(struct leg *l, const uint8_t *p, size_t n)
 {
 	struct outq *q = &l->q;
 	ssize_t w = 0;
@@ -186,7 +187,7 @@ leg_send(struct leg *l, const uint8_t *p, size_t n)
 }
 
 int
-leg_drain(struct leg *l)
+session_leg_drain(struct leg *l)
 {
 	int rc;
 
@@ -253,7 +254,7 @@ plain_sendv(struct leg *l, const struct iovec *v, int n)
 			w -= (ssize_t)len;
 			continue;
 		}
-		if (leg_send(l, (const uint8_t *)v[i].iov_base + w,
+		if (session_leg_send(l, (const uint8_t *)v[i].iov_base + w,
 		    len - (size_t)w) == -1) {
 			session_close(l->s, "out of memory");
 			return -1;
@@ -269,6 +270,6 @@ plain_free(struct leg *l)
 }
 
 const struct leg_io leg_plain_io = {
-	plain_pull, plain_fill, plain_buffered, leg_send, plain_sendv,
+	plain_pull, plain_fill, plain_buffered, session_leg_send, plain_sendv,
 	plain_free
 };

@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/addr.h"
+#include "core/ban.h"
+#include "conf/conf.h"
 #include "dg_log.h"
 #include "egress_grace.h"
 #include "link/link_conf.h"
@@ -193,7 +196,7 @@ admit_node(struct session *s)
 		    "egress from a name not registered on this host", HS_NOBODY);
 	}
 	/* The remote's name is final already (the engine holds it to it). */
-	if (!guard_admits(s, s->node, s->node->name))
+	if (!session_guard_admits(s, s->node, s->node->name))
 		return HS_EV_FAIL;
 	return HS_EV_NONE;
 }
@@ -257,7 +260,7 @@ resolve_ours(struct session *s)
 {
 	const struct dg_cookie *c;
 
-	if (!guard_admits(s, s->peer, s->peer->name))
+	if (!session_guard_admits(s, s->peer, s->peer->name))
 		return HS_EV_FAIL;
 	if ((c = conf_node_cookie(s->conf, s->peer->name)) == NULL)
 		return hs_fsm_refuse(&s->hs->fsm, NULL, NULL,
@@ -289,7 +292,7 @@ on_lookup(struct lookup *lk, uint16_t port, const char *why)
 	}
 	s->b_port = port;
 	set_port(&s->peer_addr, port);
-	connect_leg(s->peer, peer_sa(s), s->peer_addrlen);
+	session_connect_leg(s->peer, peer_sa(s), s->peer_addrlen);
 }
 
 /*
@@ -343,7 +346,7 @@ connect_ours(struct session *s)
 	}
 	s->b_family = family;
 	s->b_port = port;
-	connect_node(s);
+	session_connect_node(s);
 }
 
 /* B was admitted: reach the remote, through its host's EPMD, or straight
@@ -362,7 +365,7 @@ connect_remote(struct session *s)
 	if (s->peer->hs->is_virtual) {
 		/* Straight to the other daemon's link port: its EPMD is not
 		 * asked, its daemon finds the node (session_link.c). */
-		connect_leg(s->peer, peer_sa(s), s->peer_addrlen);
+		session_connect_leg(s->peer, peer_sa(s), s->peer_addrlen);
 		return;
 	}
 	set_port(&s->peer_addr, s->conf->remote_epmd_port);

@@ -8,7 +8,7 @@
 
 #include <sys/socket.h>
 
-#include "dg_daemon.h"
+#include "core/context.h"
 
 /* Takes a connection a node of ours made to the egress port of `target`. */
 void	session_start_egress(struct dg_daemon *, int fd,

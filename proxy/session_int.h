@@ -16,16 +16,16 @@
 struct session	*session_new(struct dg_daemon *, int fd,
 		    const struct sockaddr_storage *, const char *alive,
 		    const struct session_kind *);
-void		 hs_step(struct session *, enum hs_event);
-int		 guard_admits(struct session *, struct leg *, const char *local);
-void		 connect_leg(struct leg *, const struct sockaddr *, socklen_t);
-void		 connect_node(struct session *);
-void		 hs_failed(struct session *);
+void		 session_hs_step(struct session *, enum hs_event);
+int		 session_guard_admits(struct session *, struct leg *, const char *local);
+void		 session_connect_leg(struct leg *, const struct sockaddr *, socklen_t);
+void		 session_connect_node(struct session *);
+void		 session_hs_failed(struct session *);
 /* A failure that is the remote's fault, towards a ban (session.c). */
 void		 session_blame(struct session *);
 /* Hands a leg handshake bytes (a link's translation of its hello) as
  * if they had been read from it. */
-void		 hs_feed(struct leg *, const uint8_t *, size_t);
+void		 session_hs_feed(struct leg *, const uint8_t *, size_t);
 /* The handshake's steps for the inbound kind, which the link kind
  * shares (the link's binding vouches for the remote's host). */
 enum hs_event	 session_admit(struct session *);

@@ -31,6 +31,8 @@
 
 #include <sodium.h>
 
+#include "core/alert.h"
+#include "conf/conf.h"
 #include "dg_log.h"
 #include "handshake/hs_crypto.h"
 #include "link/link_hello.h"
@@ -171,7 +173,7 @@ feed_digest_msg(struct leg *l, int ack)
 	    hs_put_reply(m, sizeof(m), randombytes_random(), d);
 	sodium_memzero(d, sizeof(d));
 	if (n > 0)
-		hs_feed(l, m, (size_t)n);
+		session_hs_feed(l, m, (size_t)n);
 }
 
 /* D2: CONNECT.  The sender's node must be bound to the link, the node it
@@ -220,7 +222,7 @@ hello_connect(struct leg *l, const struct lk_hello *h)
 	n = hs_put_send_name(m, sizeof(m), h->flags, h->creation, h->from.s,
 	    h->from.len);
 	if (n > 0)
-		hs_feed(l, m, (size_t)n);
+		session_hs_feed(l, m, (size_t)n);
 }
 
 /* D1: ACCEPT.  R's real name must be bound to the link; the sequencer
@@ -245,7 +247,7 @@ hello_accept(struct leg *l, const struct lk_hello *h)
 	k = n > 0 ? hs_put_challenge(m + n, sizeof(m) - (size_t)n, h->flags,
 	    randombytes_random(), h->creation, h->to.s, h->to.len) : -1;
 	if (k > 0)
-		hs_feed(l, m, (size_t)(n + k));
+		session_hs_feed(l, m, (size_t)(n + k));
 }
 
 static void
@@ -322,7 +324,7 @@ static void
 link_up(struct leg *l)
 {
 	if (l->role == HS_INI)
-		hs_step(l->s, hs_fsm_connected(&l->s->hs->fsm));
+		session_hs_step(l->s, hs_fsm_connected(&l->s->hs->fsm));
 }
 
 static void
@@ -373,7 +375,7 @@ static const struct session_kind session_link = {
 	.dialler = LEG_LINK,
 	.dialled = LEG_NODE,
 	.admit = session_admit,
-	.connect = connect_node,
+	.connect = session_connect_node,
 	.resolve = session_resolve,
 };
 

@@ -8,7 +8,7 @@
 
 #include <sys/socket.h>
 
-#include "dg_daemon.h"
+#include "core/context.h"
 
 /* Takes a connection another distguard host made to our link listener. */
 void	session_start_link(struct dg_daemon *, int fd,

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "dg_daemon.h"
+#include "core/context.h"
 
 /* Takes an accepted peer connection for node `alive` (at b_port). */
 void	session_start(struct dg_daemon *, int fd, const struct sockaddr_storage *,
