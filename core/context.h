@@ -16,10 +16,14 @@ struct alerts;
 struct dg_nodes;
 struct bans;
 struct dg_conf;
+struct dg_scratch;
 struct egress_grace;
+struct egress_table;
 struct localguard;
 struct epmd_srv;
 struct grants;
+struct hs_recent;
+struct lk_replay;
 struct metrics;
 struct net_rate;
 struct srccount;
@@ -47,6 +51,17 @@ struct dg_daemon {
 	struct metrics		*metrics;	/* the Prometheus endpoint */
 	struct egress_grace	*grace;		/* the restart grace of egress
 						 * (proxy/egress_grace.h) */
+	/* The proxy's and the handshake's state, made where the daemon
+	 * starts and passed down from here, not file statics. */
+	struct dg_scratch	*scratch;	/* the loop's hot buffers
+						 * (proxy/scratch.h) */
+	struct egress_table	*egress;	/* egress listeners
+						 * (proxy/egress.c) */
+	struct lk_replay	*link_replay;	/* initiator ephemerals our
+						 * link responders saw
+						 * (link/link_hs.h) */
+	struct hs_recent	*hs_recent;	/* challenges issued lately
+						 * (handshake/hs_leg.h) */
 	struct srccount		*hs_sources;	/* pending handshakes per source */
 	int			 hs_pending;	/* pending handshakes, total */
 	/* The link listener's own budget (proxy/linkleg.c): a flood of

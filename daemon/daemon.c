@@ -39,7 +39,11 @@
 #include "proxy/listener.h"
 #include "proxy/egress_grace.h"
 #include "proxy/linkleg.h"
+#include "proxy/scratch.h"
+#include "proxy/session_link.h"
 #include "handshake/hs_crypto.h"
+#include "handshake/hs_leg.h"
+#include "link/link_hs.h"
 
 /* Configuration errors go to the log as well as to whoever asked. */
 static void
@@ -345,11 +349,21 @@ daemon_run(const char *path, int verbose)
 	d.est_sources = srccount_new();
 	d.link_rate = net_rate_new();
 	d.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	d.scratch = calloc(1, sizeof(*d.scratch));
+	d.egress = egress_table_new();
+	d.link_replay = malloc(sizeof(*d.link_replay));
+	d.hs_recent = calloc(1, sizeof(*d.hs_recent));
+	if (d.scratch == NULL || d.egress == NULL || d.link_replay == NULL ||
+	    d.hs_recent == NULL) {
+		log_warnx("out of memory");
+		goto out;
+	}
+	lk_replay_init(d.link_replay);
 	if ((d.epmd = epmd_srv_start(&d)) == NULL) {
 		log_warnx("epmd: no address could be bound; giving up");
 		goto out;
 	}
-	if (linkleg_listen(&d) == -1)
+	if (linkleg_listen(&d, session_start_link) == -1)
 		goto out;
 	if ((ctl = ctl_start(&d)) == NULL)
 		goto out;	/* said why */
@@ -409,6 +423,9 @@ out:
 	srccount_free(d.link_sources);
 	srccount_free(d.est_sources);
 	net_rate_free(d.link_rate);
+	free(d.scratch);
+	free(d.link_replay);
+	free(d.hs_recent);
 	bans_free(d.bans);
 	alerts_free(d.alerts);
 	localguard_stop(d.lguard);

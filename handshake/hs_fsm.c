@@ -19,7 +19,7 @@
 
 void
 hs_fsm_init(struct hs_fsm *h, enum hs_order order, uint64_t withhold,
-    uint64_t require, const char *expect)
+    uint64_t require, const char *expect, struct hs_recent *recent)
 {
 	int remote = order == HS_INBOUND ? HS_ACC : HS_INI;
 
@@ -33,9 +33,9 @@ hs_fsm_init(struct hs_fsm *h, enum hs_order order, uint64_t withhold,
 	h->out.blamed = HS_NOBODY;
 	snprintf(h->expect, sizeof(h->expect), "%s", expect);
 	hs_leg_init(ACC(h), HS_ACCEPTOR, remote == HS_ACC ? "peer" : "node",
-	    remote == HS_ACC);
+	    remote == HS_ACC, recent);
 	hs_leg_init(INI(h), HS_INITIATOR, remote == HS_INI ? "peer" : "node",
-	    remote == HS_INI);
+	    remote == HS_INI, recent);
 }
 
 void

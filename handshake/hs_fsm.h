@@ -113,8 +113,9 @@ struct hs_fsm {
 	struct hs_outcome	out;
 };
 
+/* `recent`: the ring of challenges issued (hs_leg.h), the caller's. */
 void	hs_fsm_init(struct hs_fsm *, enum hs_order, uint64_t withhold,
-	    uint64_t require, const char *expect);
+	    uint64_t require, const char *expect, struct hs_recent *recent);
 /* Lets ACC ask for a dynamic name: distguard gives it one, never B
  * (set before any input). */
 void	hs_fsm_allow_dynamic(struct hs_fsm *);

@@ -13,47 +13,40 @@
 #include "hs_crypto.h"
 #include "hs_leg.h"
 
-/*
- * Challenges issued recently, to any peer or node.  A remote party whose
- * own challenge equals one of them is trying to make us compute a digest
- * over a challenge we issued: the reflection attack of spec 7.1.4.  One
- * process, one event loop: a static ring is all the sharing needed.
- */
-#define HS_RECENT	1024
-static uint32_t hs_recent[HS_RECENT];
-static unsigned hs_recent_head, hs_recent_n;
-
+/* A new challenge, remembered in the leg's ring of those issued. */
 static uint32_t
-issue_challenge(void)
+issue_challenge(struct hs_leg *l)
 {
+	struct hs_recent *r = l->recent;
 	uint32_t c = hs_new_challenge();
 
-	hs_recent[hs_recent_head] = c;
-	hs_recent_head = (hs_recent_head + 1) % HS_RECENT;
-	if (hs_recent_n < HS_RECENT)
-		hs_recent_n++;
+	r->c[r->head] = c;
+	r->head = (r->head + 1) % HS_RECENT;
+	if (r->n < HS_RECENT)
+		r->n++;
 	return c;
 }
 
 int
-hs_issued(uint32_t challenge)
+hs_issued(const struct hs_recent *r, uint32_t challenge)
 {
 	unsigned i;
 
-	for (i = 0; i < hs_recent_n; i++)
-		if (hs_recent[i] == challenge)
+	for (i = 0; i < r->n; i++)
+		if (r->c[i] == challenge)
 			return 1;
 	return 0;
 }
 
 void
 hs_leg_init(struct hs_leg *l, enum hs_role role, const char *label,
-    int guard_reflection)
+    int guard_reflection, struct hs_recent *recent)
 {
 	memset(l, 0, sizeof(*l));
 	l->role = role;
 	l->label = label;
 	l->guard_reflection = guard_reflection;
+	l->recent = recent;
 }
 
 int
@@ -145,7 +138,7 @@ void
 hs_acc_challenge(struct hs_leg *l, uint64_t flags, uint32_t creation,
     const char *name, size_t len)
 {
-	l->mine = issue_challenge();
+	l->mine = issue_challenge(l);
 	emit(l, hs_put_challenge(OUT(l), flags, l->mine, creation, name, len));
 }
 
@@ -163,7 +156,7 @@ hs_acc_reply(struct hs_leg *l, const uint8_t *body, size_t blen,
 		    "not match the cookie for this %s", l->label);
 	/* Digest good; still never sign a challenge we issued ourselves. */
 	if (l->guard_reflection && (r.challenge == l->mine ||
-	    hs_issued(r.challenge)))
+	    hs_issued(l->recent, r.challenge)))
 		return refuse(e, "handshake.reflected_challenge",
 		    "%s's challenge is one distguard issued", l->label);
 	l->theirs = r.challenge;
@@ -217,7 +210,7 @@ hs_ini_challenge(struct hs_leg *l, const uint8_t *body, size_t blen,
 		return refuse(e, "handshake.malformed", "challenge from %s: %s",
 		    l->label, why ? why : "old format");
 	l->chal.name.s[l->chal.name.len] = '\0';
-	if (l->guard_reflection && hs_issued(l->chal.challenge))
+	if (l->guard_reflection && hs_issued(l->recent, l->chal.challenge))
 		return refuse(e, "handshake.reflected_challenge",
 		    "%s's challenge is one distguard issued", l->label);
 	l->flags = dflag_expand(l->chal.flags);
@@ -230,7 +223,7 @@ hs_ini_reply(struct hs_leg *l)
 {
 	uint8_t digest[HS_DIGEST_LEN];
 
-	l->mine = issue_challenge();
+	l->mine = issue_challenge(l);
 	hs_digest(l->cookie, l->cookie_len, l->theirs, digest);
 	emit(l, hs_put_reply(OUT(l), l->mine, digest));
 	sodium_memzero(digest, sizeof(digest));

@@ -32,6 +32,19 @@
 
 enum hs_role { HS_ACCEPTOR, HS_INITIATOR };
 
+/*
+ * Challenges issued recently, to any peer or node.  A remote party whose
+ * own challenge equals one of them is trying to make us compute a digest
+ * over a challenge we issued: the reflection attack of spec 7.1.4.  The
+ * ring is the caller's (one per daemon: struct dg_daemon's hs_recent),
+ * shared by every leg it hands it to; zeroed, it is empty.
+ */
+#define HS_RECENT	1024
+struct hs_recent {
+	uint32_t	 c[HS_RECENT];
+	unsigned	 head, n;
+};
+
 struct hs_leg_err {
 	const char	*event;		/* alert name, or NULL */
 	char		 detail[256];
@@ -42,6 +55,7 @@ struct hs_leg {
 	const char	*label;		/* "peer" or "node", in details */
 	int		 guard_reflection;	/* refuse to sign our own
 					 * challenges (a remote leg) */
+	struct hs_recent *recent;	/* where its challenges are noted */
 	struct hs_name_msg	name;	/* acceptor: its send_name */
 	/* acceptor: it asked for a dynamic name (NAME_ME); name holds its
 	 * host only until the sequencer assigns one (hs_fsm.c) */
@@ -58,7 +72,7 @@ struct hs_leg {
 };
 
 void	hs_leg_init(struct hs_leg *, enum hs_role, const char *label,
-	    int guard_reflection);
+	    int guard_reflection, struct hs_recent *);
 /* The cookie this leg's digests use (copied; wiped by hs_leg_wipe). */
 int	hs_leg_set_cookie(struct hs_leg *, const uint8_t *, size_t);
 void	hs_leg_wipe(struct hs_leg *);
@@ -87,6 +101,6 @@ void	hs_ini_reply(struct hs_leg *);
 int	hs_ini_ack(struct hs_leg *, const uint8_t *, size_t, struct hs_leg_err *);
 
 /* Was this challenge value issued by us recently (to anyone)? */
-int	hs_issued(uint32_t challenge);
+int	hs_issued(const struct hs_recent *, uint32_t challenge);
 
 #endif

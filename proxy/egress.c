@@ -9,6 +9,7 @@
  * gives its port up, not another node's.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf/conf.h"
@@ -26,8 +27,17 @@ struct egress {
 	uint64_t	 used;		/* request counter at last use */
 };
 
-static struct egress	table[EGRESS_MAX];
-static uint64_t		requests;
+/* The daemon's (struct dg_daemon's egress). */
+struct egress_table {
+	struct egress	 e[EGRESS_MAX];
+	uint64_t	 requests;	/* asked, in all: the LRU clock */
+};
+
+struct egress_table *
+egress_table_new(void)
+{
+	return calloc(1, sizeof(struct egress_table));
+}
 
 /* Gives e's port up. */
 static void
@@ -44,13 +54,14 @@ give_up(struct egress *e, const char *node)
  * one - of owner's own when owner holds its share already.
  */
 static struct egress *
-slot_for(const char *owner, const char *node, int per_node)
+slot_for(struct egress_table *t, const char *owner, const char *node,
+    int per_node)
 {
 	struct egress *lru = NULL, *own = NULL;
 	int i, owned = 0;
 
 	for (i = 0; i < EGRESS_MAX; i++) {
-		struct egress *e = &table[i];
+		struct egress *e = &t->e[i];
 
 		if (e->l != NULL && strcmp(e->node, node) == 0)
 			return e;
@@ -82,7 +93,7 @@ egress_port(struct dg_daemon *d, const char *owner, const char *node,
 		log_warnx("egress port for %.300s refused: not a node name", node);
 		return -1;
 	}
-	e = slot_for(owner, node, d->conf->egress_per_node);
+	e = slot_for(d->egress, owner, node, d->conf->egress_per_node);
 	if (e->l == NULL) {
 		if ((e->l = listener_open_egress(d, node)) == NULL)
 			return -1;
@@ -91,7 +102,7 @@ egress_port(struct dg_daemon *d, const char *owner, const char *node,
 		log_info("egress: node %s asked for %s", owner, node);
 		log_info("egress port %u for %s", listener_port(e->l), node);
 	}
-	e->used = ++requests;
+	e->used = ++d->egress->requests;
 	*port = listener_port(e->l);
 	return 0;
 }
@@ -99,12 +110,14 @@ egress_port(struct dg_daemon *d, const char *owner, const char *node,
 void
 egress_close_all(struct dg_daemon *d)
 {
+	struct egress_table *t = d->egress;
 	int i;
 
-	(void)d;
-	for (i = 0; i < EGRESS_MAX; i++)
-		if (table[i].l != NULL) {
-			listener_close(table[i].l);
-			table[i].l = NULL;
+	for (i = 0; t != NULL && i < EGRESS_MAX; i++)
+		if (t->e[i].l != NULL) {
+			listener_close(t->e[i].l);
+			t->e[i].l = NULL;
 		}
+	free(t);
+	d->egress = NULL;
 }

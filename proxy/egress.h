@@ -18,7 +18,9 @@
  * the egress pool is free. */
 int	egress_port(struct dg_daemon *, const char *owner, const char *node,
 	    uint16_t *port);
-/* Closes every egress listener (daemon shutdown). */
+/* The table of egress listeners, empty; NULL when memory ran out. */
+struct egress_table *egress_table_new(void);
+/* Closes every egress listener and frees the table (daemon shutdown). */
 void	egress_close_all(struct dg_daemon *);
 
 #endif

@@ -20,15 +20,11 @@
 #include "dg_log.h"
 #include "link/link_conf.h"
 #include "linkleg.h"
-#include "session_int.h"
+#include "scratch.h"
+#include "session.h"
 
-/* Initiator ephemerals seen by this daemon's responders. */
-static struct lk_replay	replay;
-static int		replay_ready;
-
-/* One sealing buffer: records are written or queued before it is used
- * again (one loop). */
-static uint8_t		sealbuf[4 * LK_REC_SEAL_MAX];
+static const struct leg_io linkleg_io;
+static int	linkleg_sendv(struct leg *, const struct iovec *, int);
 
 static void
 link_alert(struct leg *l, const char *alert, const char *detail)
@@ -50,7 +46,7 @@ send_exchange(struct leg *l)
 {
 	struct lk_hs *h = &l->link->hs;
 
-	if (h->out_len > 0 && leg_send(l, h->out, h->out_len) == -1) {
+	if (h->out_len > 0 && session_leg_send(l, h->out, h->out_len) == -1) {
 		session_close(l->s, "link: write failed");
 		return -1;
 	}
@@ -59,7 +55,8 @@ send_exchange(struct leg *l)
 }
 
 int
-linkleg_start(struct leg *l, enum lk_role role, const char *expect_host)
+linkleg_start(struct leg *l, enum lk_role role, const char *expect_host,
+    void (*on_up)(struct leg *))
 {
 	struct session *s = l->s;
 	const struct lk_conf *k = s->conf->link;
@@ -73,10 +70,8 @@ linkleg_start(struct leg *l, enum lk_role role, const char *expect_host)
 		session_close(s, "link: out of memory");
 		return -1;
 	}
-	if (!replay_ready) {
-		lk_replay_init(&replay);
-		replay_ready = 1;
-	}
+	l->io = &linkleg_io;
+	l->link->on_up = on_up;
 	randombytes_buf(l->link->vcookie, sizeof(l->link->vcookie));
 	memset(&p, 0, sizeof(p));
 	p.role = role;
@@ -87,7 +82,8 @@ linkleg_start(struct leg *l, enum lk_role role, const char *expect_host)
 	p.expect_host = expect_host;
 	p.from = role == LK_RESPONDER ? peer_sa(s) : NULL;
 	p.now = (uint64_t)time(NULL);
-	p.replay = &replay;
+	/* Initiator ephemerals seen by this daemon's responders. */
+	p.replay = s->d->link_replay;
 	if (lk_hs_start(&l->link->hs, &p) == LK_HS_EV_FAIL) {
 		link_alert(l, l->link->hs.alert, l->link->hs.detail);
 		return -1;
@@ -116,12 +112,12 @@ drive_exchange(struct leg *l)
 	if (ev == LK_HS_EV_UP) {
 		lk_rec_init(&k->rec, k->hs.key_tx, k->hs.key_rx);
 		lk_hs_wipe(&k->hs);	/* the binding and identity stay */
-		k->up = 1;
+		k->st = LINKLEG_RECORDS;
 		log_info("conn %llu: link up with host %s%s",
 		    (unsigned long long)l->s->id, k->hs.binding.host,
 		    k->hs.binding.by_cert ? " (by certificate)" : "");
-		link_up(l);
-		if (l->s->closed)
+		k->on_up(l);
+		if (l->s->state == SESSION_CLOSED)
 			return -1;
 	}
 	return 0;
@@ -146,7 +142,7 @@ linkleg_pull(struct leg *l)
 		if (n > 0)
 			k->inlen += (size_t)n;
 	}
-	if (!k->up && drive_exchange(l) == -1)
+	if (k->st == LINKLEG_EXCHANGE && drive_exchange(l) == -1)
 		return -1;
 	return 1;
 }
@@ -159,7 +155,7 @@ linkleg_next(struct leg *l, uint8_t *out, size_t cap, size_t *outlen)
 	size_t used = 0;
 
 	for (;;) {
-		if (!k->up || k->inlen == 0)
+		if (k->st == LINKLEG_EXCHANGE || k->inlen == 0)
 			return LINKLEG_NONE;
 		st = lk_rec_open(&k->rec, k->in, k->inlen, &used, out, cap,
 		    outlen);
@@ -187,78 +183,83 @@ linkleg_next(struct leg *l, uint8_t *out, size_t cap, size_t *outlen)
 	}
 }
 
-/* Plaintext gathered for one record, and the sealed records waiting for
- * one write: many small frames become few records and one write. */
-static uint8_t		plain[LK_REC_MAX];
-static size_t		nplain, nsealed;
+/*
+ * Plaintext gathered for one record, and the sealed records waiting for
+ * one write (the daemon's scratch, sc): many small frames become few
+ * records and one write.  Both are empty again when linkleg_sendv
+ * returns.
+ */
 
 /* Seals n bytes at p as one record behind those waiting to be written. */
 static int
-seal_from(struct leg *l, const uint8_t *p, size_t n)
+seal_from(struct leg *l, struct dg_scratch *sc, const uint8_t *p, size_t n)
 {
 	struct linkleg *k = l->link;
 	long w;
 
-	if (nsealed + lk_rec_seal_size(&k->rec, n) > sizeof(sealbuf)) {
-		if (leg_send(l, sealbuf, nsealed) == -1)
+	if (sc->nsealed + lk_rec_seal_size(&k->rec, n) > sizeof(sc->seal)) {
+		if (session_leg_send(l, sc->seal, sc->nsealed) == -1)
 			return -1;
-		nsealed = 0;
+		sc->nsealed = 0;
 	}
-	w = lk_rec_seal(&k->rec, p, n, 0, sealbuf + nsealed,
-	    sizeof(sealbuf) - nsealed);
+	w = lk_rec_seal(&k->rec, p, n, 0, sc->seal + sc->nsealed,
+	    sizeof(sc->seal) - sc->nsealed);
 	if (w < 0)
 		return -1;
-	nsealed += (size_t)w;
+	sc->nsealed += (size_t)w;
 	return 0;
 }
 
 static int
-seal_plain(struct leg *l)
+seal_plain(struct leg *l, struct dg_scratch *sc)
 {
-	if (nplain == 0)
+	if (sc->nplain == 0)
 		return 0;
-	if (seal_from(l, plain, nplain) == -1)
+	if (seal_from(l, sc, sc->plain, sc->nplain) == -1)
 		return -1;
-	nplain = 0;
+	sc->nplain = 0;
 	return 0;
 }
 
-int
+static int
 linkleg_sendv(struct leg *l, const struct iovec *v, int n)
 {
+	struct dg_scratch *sc = l->s->d->scratch;
 	int i;
 
-	nplain = nsealed = 0;
+	sc->nplain = sc->nsealed = 0;
 	for (i = 0; i < n; i++) {
 		const uint8_t *p = v[i].iov_base;
 		size_t len = v[i].iov_len;
 
 		/* Large runs are sealed where they are, without a copy. */
-		while (nplain == 0 && len >= LK_REC_MAX / 4) {
+		while (sc->nplain == 0 && len >= LK_REC_MAX / 4) {
 			size_t take = len < LK_REC_MAX ? len : LK_REC_MAX;
 
-			if (seal_from(l, p, take) == -1)
+			if (seal_from(l, sc, p, take) == -1)
 				goto fail;
 			p += take;
 			len -= take;
 		}
 		while (len > 0) {
-			size_t take = LK_REC_MAX - nplain < len ?
-			    LK_REC_MAX - nplain : len;
+			size_t take = LK_REC_MAX - sc->nplain < len ?
+			    LK_REC_MAX - sc->nplain : len;
 
-			memcpy(plain + nplain, p, take);
-			nplain += take;
+			memcpy(sc->plain + sc->nplain, p, take);
+			sc->nplain += take;
 			p += take;
 			len -= take;
-			if (nplain == LK_REC_MAX && seal_plain(l) == -1)
+			if (sc->nplain == LK_REC_MAX && seal_plain(l, sc) == -1)
 				goto fail;
 		}
 	}
-	if (seal_plain(l) == -1 ||
-	    (nsealed > 0 && leg_send(l, sealbuf, nsealed) == -1))
+	if (seal_plain(l, sc) == -1 ||
+	    (sc->nsealed > 0 && session_leg_send(l, sc->seal, sc->nsealed) == -1))
 		goto fail;
+	sc->nsealed = 0;
 	return 0;
 fail:
+	sc->nplain = sc->nsealed = 0;
 	session_close(l->s, "link: cannot seal or send");
 	return -1;
 }
@@ -273,7 +274,7 @@ linkleg_send(struct leg *l, const uint8_t *p, size_t n)
 	return linkleg_sendv(l, &v, 1);
 }
 
-void
+static void
 linkleg_free(struct leg *l)
 {
 	if (l->link == NULL)
@@ -285,11 +286,48 @@ linkleg_free(struct leg *l)
 	l->link = NULL;
 }
 
+/*
+ * For the relay: the records buffered, opened into buf one after the
+ * other while a whole one fits.  The socket is read by linkleg_pull
+ * before, and the records left wait for the next call (the relay pauses
+ * while the destination has a queue).
+ */
+static enum leg_fill
+link_fill(struct leg *l, uint8_t *buf, size_t cap, size_t *n)
+{
+	enum linkleg_next nx = LINKLEG_NONE;
+	size_t len;
+
+	*n = 0;
+	while (*n + LK_REC_MAX <= cap &&
+	    (nx = linkleg_next(l, buf + *n, LK_REC_MAX, &len)) == LINKLEG_DATA)
+		*n += len;
+	if (nx == LINKLEG_FAIL)
+		return LEG_FILL_CLOSED;
+	if (*n > 0)
+		return LEG_FILL_MORE;
+	if (l->link->eof && l->link->inlen == 0)
+		return LEG_FILL_EOF;
+	return LEG_FILL_NONE;
+}
+
+static size_t
+link_buffered(const struct leg *l)
+{
+	return l->link->inlen;
+}
+
+static const struct leg_io linkleg_io = {
+	linkleg_pull, link_fill, link_buffered, linkleg_send, linkleg_sendv,
+	linkleg_free
+};
+
 /* ---- the link listener --------------------------------------------------- */
 
 static struct {
 	struct acceptor	 acc;
 	int		 open;
+	linkleg_accepted_fn accepted;	/* makes the session */
 } lsn;
 
 /*
@@ -339,16 +377,17 @@ link_conn(void *owner, int fd, const struct sockaddr_storage *ss)
 	struct dg_daemon *d = owner;
 
 	d->link_admitted++;
-	session_start_link(d, fd, ss);
+	lsn.accepted(d, fd, ss);
 }
 
 int
-linkleg_listen(struct dg_daemon *d)
+linkleg_listen(struct dg_daemon *d, linkleg_accepted_fn accepted)
 {
 	const struct lk_conf *k = d->conf->link;
 
 	if (k == NULL || k->key == NULL || k->listen.len == 0)
 		return 0;
+	lsn.accepted = accepted;
 	accept_init(&lsn.acc, d, ACCEPT_LINK, "link", d->conf->listen_backlog,
 	    link_admit, link_conn, d);
 	if (accept_listen(&lsn.acc, (const struct sockaddr *)&k->listen.ss,

@@ -9,13 +9,17 @@
  * a record is opened only whole, and one that does not authenticate
  * closes the connection at once (link.integrity): nothing of it is
  * delivered.  Nothing here is allocated per message: one buffer per link
- * leg, one static sealing buffer.
+ * leg; records are sealed in the daemon's scratch (scratch.h).
+ *
+ * A link leg's transport is its operations table (leg.h), set by
+ * linkleg_start: the relay and the session glue reach it only there.
  */
 #ifndef LINKLEG_H
 #define LINKLEG_H
 
 #include "link/link_hs.h"
 #include "link/link_rec.h"
+#include "leg.h"
 #include "session.h"
 
 #define LINKLEG_IN	(2 * LK_REC_SEAL_MAX)
@@ -23,10 +27,14 @@
 struct linkleg {
 	struct lk_hs	 hs;
 	struct lk_rec	 rec;
-	int		 up;		/* the key exchange is done */
+	enum linkleg_state {
+		LINKLEG_EXCHANGE,	/* the key exchange (lk_hs) */
+		LINKLEG_RECORDS		/* done: records (lk_rec) */
+	}		 st;
 	int		 eof;
 	uint8_t		 vcookie[32];	/* the virtual Erlang leg's cookie */
 	int		 phase;		/* session_link.c's hello state */
+	void		(*on_up)(struct leg *);	/* the key exchange is done */
 	uint8_t		 in[LINKLEG_IN];
 	size_t		 inlen;
 };
@@ -37,9 +45,11 @@ enum linkleg_next {
 	LINKLEG_FAIL		/* alerted, session closed */
 };
 
-/* Makes l a link leg and starts its key exchange (an initiator's first
- * message is queued).  -1 (logged) when memory ran out. */
-int		linkleg_start(struct leg *, enum lk_role, const char *expect_host);
+/* Makes l a link leg (its transport: records) and starts its key
+ * exchange (an initiator's first message is queued); on_up is called
+ * when the exchange is done.  -1 when the session was closed (logged). */
+int		linkleg_start(struct leg *, enum lk_role, const char *expect_host,
+		    void (*on_up)(struct leg *));
 /* Reads what the socket has into the leg's buffer and, during the key
  * exchange, drives it.  1: go on; 0: the connection ended (l->link->eof);
  * -1: the session was closed. */
@@ -48,15 +58,16 @@ int		linkleg_pull(struct leg *);
 enum linkleg_next linkleg_next(struct leg *, uint8_t *out, size_t cap,
 		    size_t *outlen);
 /* Seals n bytes into records and sends them to l; -1 when the session
- * had to close. */
+ * had to close.  (A batch goes through l->io->sendv: gathered into as
+ * few records as fit, one write.) */
 int		linkleg_send(struct leg *, const uint8_t *, size_t);
-/* The same for a batch: gathered into as few records as fit, one write. */
-struct iovec;
-int		linkleg_sendv(struct leg *, const struct iovec *, int n);
-void		linkleg_free(struct leg *);
 
 /* The link listener, when the configuration has one. */
-int		linkleg_listen(struct dg_daemon *);
+/* `accepted` takes each connection admitted (session_start_link): the
+ * sessions are made above this file. */
+typedef void	(*linkleg_accepted_fn)(struct dg_daemon *, int fd,
+		    const struct sockaddr_storage *);
+int		linkleg_listen(struct dg_daemon *, linkleg_accepted_fn);
 void		linkleg_listen_stop(struct dg_daemon *);
 
 #endif

@@ -21,9 +21,11 @@
 #include "core/alert.h"
 #include "conf/conf.h"
 #include "core/net.h"
+#include "core/stats.h"
 #include "dg_log.h"
 #include "listener.h"
-#include "session.h"
+#include "session_egress.h"
+#include "session_start.h"
 
 struct listener {
 	/* Its listening socket; an egress listener's second one, ::1 on

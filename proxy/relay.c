@@ -3,7 +3,8 @@
  * relay.c - moves frames between the legs once both handshakes are done,
  * and puts the filter on the path.
  *
- * Hot path, per read: bytes land in one static scratch buffer; frames are
+ * Hot path, per read: bytes land in the daemon's scratch buffer
+ * (scratch.h), through the source leg's operations (leg.h); frames are
  * split in place (filter/dist_frame.c); each frame gets its verdict from
  * filter/verdict.c (decoded once, judged by the guard of the node it goes
  * to), which this file performs: alerts, counters, the answer to the
@@ -39,17 +40,14 @@
 #include "filter/nodes.h"
 #include "filter/rewrite.h"
 #include "filter/verdict.h"
-#include "linkleg.h"
+#include "relay.h"
+#include "scratch.h"
 #include "session.h"
 
-#define RELAY_READ	(256 * 1024)
-#define RELAY_HELD_MAX	(DF_WINDOW + 64)
 #define RELAY_IOV	256
 #define INJECT_MAX	(64 * 1024)
 /* Bytes queued towards the peer above which the peer is not read. */
 #define RELAY_ANSWERS_MAX	(256 * 1024)
-
-static uint8_t	scratch[RELAY_HELD_MAX + RELAY_READ];
 
 struct iov_batch {
 	struct iovec	v[RELAY_IOV];
@@ -79,51 +77,19 @@ iov_add(struct iov_batch *b, const uint8_t *p, size_t n)
 	b->n++;
 }
 
-/* Writes the batch to one leg; what it does not take is queued.
- * Returns -1 when the session had to close. */
+/* Writes the batch to one leg (one writev, or sealed into records over a
+ * link); what it does not take is queued.  Returns -1 when the session
+ * had to close. */
 static int
 flush(struct leg *dst, struct iov_batch *b)
 {
-	struct session *s = dst->s;
-	struct outq *q = &dst->q;
-	ssize_t w = 0;
-	int i;
+	int rc;
 
 	if (b->n == 0)
 		return 0;
-	if (dst->link != NULL) {
-		/* Over a link, sealed into records (linkleg.c). */
-		i = linkleg_sendv(dst, b->v, b->n);
-		b->n = 0;
-		return i;
-	}
-	if (q->len == q->off) {
-		w = writev(dst->fd, b->v, b->n);
-		if (w < 0) {
-			if (errno != EAGAIN && errno != EINTR) {
-				session_close(s, dst == s->peer ?
-				    "write to peer failed" : "write to node failed");
-				return -1;
-			}
-			w = 0;
-		}
-	}
-	for (i = 0; i < b->n; i++) {
-		size_t len = b->v[i].iov_len;
-
-		if ((size_t)w >= len) {
-			w -= (ssize_t)len;
-			continue;
-		}
-		if (leg_send(dst, (uint8_t *)b->v[i].iov_base + w,
-		    len - (size_t)w) == -1) {
-			session_close(s, "out of memory");
-			return -1;
-		}
-		w = 0;
-	}
+	rc = dst->io->sendv(dst, b->v, b->n);
 	b->n = 0;
-	return 0;
+	return rc;
 }
 
 /* A deny answer for a leg waits until the stream towards it (what the
@@ -133,8 +99,7 @@ inject_flush(struct leg *l)
 {
 	if (l->inject.len == 0 || l->other->in.skip_left != 0)
 		return;
-	if ((l->link != NULL ? linkleg_send(l, l->inject.buf, l->inject.len) :
-	    leg_send(l, l->inject.buf, l->inject.len)) == -1)
+	if (l->io->send(l, l->inject.buf, l->inject.len) == -1)
 		log_warnx("conn %llu: deny answer lost", (unsigned long long)l->s->id);
 	l->inject.len = 0;
 }
@@ -170,7 +135,7 @@ inject(struct leg *l, const uint8_t *frame, size_t n)
  * peers proved theirs to the other daemon: they share the link's).
  */
 void
-guard_share_keys(const struct session *s, char *src, size_t srclen,
+relay_share_keys(const struct session *s, char *src, size_t srclen,
     char *cookie, size_t cookielen)
 {
 	const struct dg_cookie *c;
@@ -197,7 +162,7 @@ guard_start(struct leg *l)
 	g->node = l->name;
 	g->peer = l->other->name;
 	g->peer_local = l->other == s->peer && s->peer_local;
-	guard_share_keys(s, g->share_src, sizeof(g->share_src),
+	relay_share_keys(s, g->share_src, sizeof(g->share_src),
 	    g->share_cookie, sizeof(g->share_cookie));
 	idset_init(&g->owed, SESSION_OWED);
 	if (!nodes_take_disclosed(s->d->nodes, l->name, l->other->name,
@@ -249,7 +214,7 @@ follow_reload(struct session *s)
 		}
 		/* The cookie share follows the configuration (a book already
 		 * made keeps the shares it had). */
-		guard_share_keys(s, l->guard->share_src,
+		relay_share_keys(s, l->guard->share_src,
 		    sizeof(l->guard->share_src), l->guard->share_cookie,
 		    sizeof(l->guard->share_cookie));
 		log_info("conn %llu %s -> %s: new configuration, policy: %s",
@@ -579,82 +544,55 @@ source_ended(struct leg *src)
 	src->eof = 1;
 	ev_io_stop(s->d->loop, &src->rd);
 	if (outq_pending(&src->other->q) == 0)
-		session_close(s, src == s->peer ? "peer closed" : "node closed");
+		session_close(s, src->why->closed);
 }
 
 /*
- * A link leg: what the socket has, then the records buffered, opened
- * into the scratch buffer behind the held bytes, as many as fit at a
- * time.  Records stay buffered while the destination is paused; they are
- * taken again when it drains (relay_on_writable).
+ * What src sent, through its operations into the scratch buffer behind
+ * the held bytes, as long as its destination takes it: a plain leg's one
+ * read, or a link's buffered records, as many as fit at a time.  What
+ * stays (a link's records) is taken again when the destination drains
+ * (relay_on_writable).
  */
 static void
-link_readable(struct leg *src)
+relay_drain(struct leg *src)
 {
 	struct session *s = src->s;
 	struct relay_dir *dir = &src->in;
+	uint8_t *buf = s->d->scratch->relay;
+	size_t cap = sizeof(s->d->scratch->relay);
 
-	if (!must_pause(src) && linkleg_pull(src) == -1)
-		return;
 	while (!must_pause(src)) {
-		size_t held = dir->held_len, n = 0, len;
-		enum linkleg_next nx = LINKLEG_NONE;
+		size_t held = dir->held_len, n = 0;
+		enum leg_fill r;
 
 		if (held)
-			memcpy(scratch, dir->held, held);
-		while (held + n + LK_REC_MAX <= sizeof(scratch) &&
-		    (nx = linkleg_next(src, scratch + held + n, LK_REC_MAX,
-		    &len)) == LINKLEG_DATA)
-			n += len;
-		if (nx == LINKLEG_FAIL)
+			memcpy(buf, dir->held, held);
+		r = src->io->fill(src, buf + held, cap - held, &n);
+		if (r == LEG_FILL_CLOSED)
 			return;
-		if (n == 0)
+		if (r == LEG_FILL_EOF) {
+			source_ended(src);
+			return;
+		}
+		if (r == LEG_FILL_NONE)
 			break;
 		dir->held_len = 0;
-		if (relay_process(src, scratch, held + n) == -1)
+		if (relay_process(src, buf, held + n) == -1)
 			return;
+		if (r == LEG_FILL_LAST)
+			break;
 	}
 	if (must_pause(src))
 		ev_io_stop(s->d->loop, &src->rd);
-	else if (src->link->eof && src->link->inlen == 0)
-		source_ended(src);
 }
 
 void
 relay_on_readable(struct leg *src)
 {
-	struct session *s = src->s;
-	struct relay_dir *dir = &src->in;
-	size_t held = dir->held_len;
-	ssize_t n;
-
-	if (src->link != NULL) {
-		link_readable(src);
+	if (!must_pause(src) && src->io->pull(src) == -1)
 		return;
-	}
-	if (must_pause(src)) {
-		ev_io_stop(s->d->loop, &src->rd);
-		return;
-	}
-	if (held)
-		memcpy(scratch, dir->held, held);
-	n = read(src->fd, scratch + held, RELAY_READ);
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
-			return;
-		session_close(s, src == s->peer ? "peer read error" :
-		    "node read error");
-		return;
-	}
-	if (n == 0) {
-		source_ended(src);
-		return;
-	}
-	dir->held_len = 0;
-	if (relay_process(src, scratch, held + (size_t)n) == -1)
-		return;
-	if (must_pause(src))
-		ev_io_stop(s->d->loop, &src->rd);
+	relay_drain(src);
 }
 
 /* l's queue drained: its source may be read again. */
@@ -664,8 +602,7 @@ relay_on_writable(struct leg *l)
 	struct session *s = l->s;
 
 	if (l->other->eof) {
-		session_close(s, l->other == s->peer ? "peer closed" :
-		    "node closed");
+		session_close(s, l->other->why->closed);
 		return;
 	}
 	inject_flush(l);
@@ -673,9 +610,9 @@ relay_on_writable(struct leg *l)
 	if (l->other->guard != NULL && !l->eof)
 		ev_io_start(s->d->loop, &l->rd);
 	ev_io_start(s->d->loop, &l->other->rd);
-	/* Records already buffered wait for no new bytes. */
-	if (l->other->link != NULL && l->other->link->inlen > 0)
-		link_readable(l->other);
+	/* Bytes already buffered (a link's records) wait for no new ones. */
+	if (l->other->io->buffered(l->other) > 0)
+		relay_on_readable(l->other);
 }
 
 void
@@ -684,6 +621,7 @@ relay_start(struct session *s, const uint8_t *early, size_t n)
 	const struct dg_conf *conf = s->conf;
 	int i;
 
+	s->teardown = relay_free;
 	for (i = 0; i < 2; i++) {
 		struct leg *l = &s->leg[i];
 
@@ -710,17 +648,18 @@ relay_start(struct session *s, const uint8_t *early, size_t n)
 	if (n) {
 		/* What the dialled leg sent right after its ack. */
 		struct leg *src = &s->leg[HS_INI];
+		uint8_t *buf = s->d->scratch->relay;
 
-		memcpy(scratch, early, n);
-		if (relay_process(src, scratch, n) == -1)
+		memcpy(buf, early, n);
+		if (relay_process(src, buf, n) == -1)
 			return;
 		if (must_pause(src))
 			ev_io_stop(s->d->loop, &src->rd);
 	}
 	/* A link leg may hold the first records already. */
-	for (i = 0; i < 2 && !s->closed; i++)
-		if (s->leg[i].link != NULL && s->leg[i].link->inlen > 0)
-			link_readable(&s->leg[i]);
+	for (i = 0; i < 2 && s->state != SESSION_CLOSED; i++)
+		if (s->leg[i].io->buffered(&s->leg[i]) > 0)
+			relay_on_readable(&s->leg[i]);
 }
 
 void

@@ -29,179 +29,15 @@
 #include "core/net.h"
 #include "dg_flags.h"
 #include "dg_log.h"
-#include "session.h"
 #include "link/link_conf.h"
 #include "filter/guard.h"
-#include "linkleg.h"
 #include "filter/nodes.h"
+#include "relay.h"
 #include "session_int.h"
+#include "session_start.h"
 
 
 #define LEG_OF(w, field)	((struct leg *)((char *)(w) - offsetof(struct leg, field)))
-
-/*
- * The names logs, alerts and stats print: the peer's as its leg holds it
- * once admission read it (before that, the claim the engine parsed, if
- * any), and the node's real name once the handshake gave it (before that,
- * the registered alive name).  relay.c prints the same two fields.
- */
-static const char *
-peer_name_of(const struct session *s)
-{
-	if (s->peer->name[0] != '\0')
-		return s->peer->name;
-	if (s->hs != NULL)
-		return hs_fsm_name(&s->hs->fsm, s->peer->role);
-	return NULL;
-}
-
-static const char *
-node_name_of(const struct session *s)
-{
-	return s->node->name[0] != '\0' ? s->node->name : s->alive;
-}
-
-
-
-/* ---- output queues ---------------------------------------------------- */
-
-int
-leg_send(struct leg *l, const uint8_t *p, size_t n)
-{
-	struct outq *q = &l->q;
-	int fd = l->fd;
-	ssize_t w = 0;
-
-	if (n == 0)
-		return 0;
-	if (q->len == q->off) {
-		w = write(fd, p, n);
-		if (w < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				return -1;
-			w = 0;
-		}
-	}
-	if ((size_t)w < n) {
-		if (outq_append(q, p + w, n - (size_t)w, 0) == -1)
-			return -1;
-		ev_io_start(l->s->d->loop, &l->wr);
-	}
-	return 0;
-}
-
-/* Writes what is queued; returns 1 when the queue is empty, 0 if not yet,
- * -1 on a write error. */
-static int
-leg_drain(struct leg *l)
-{
-	int rc;
-
-	/* Drained, the queue gives its memory back: idle sessions keep no
-	 * buffers. */
-	if ((rc = outq_flush(&l->q, l->fd)) == 1)
-		ev_io_stop(l->s->d->loop, &l->wr);
-	return rc;
-}
-
-/* ---- closing ---------------------------------------------------------- */
-
-static void
-on_reap(struct ev_loop *loop, ev_idle *w, int revents)
-{
-	struct session *s = (struct session *)((char *)w -
-	    offsetof(struct session, reaper));
-
-	ev_idle_stop(loop, w);
-	relay_free(s);
-	for (int i = 0; i < 2; i++) {
-		free(s->leg[i].q.buf);
-		free(s->leg[i].inject.buf);
-		linkleg_free(&s->leg[i]);
-	}
-	free(s->alive);
-	if (s->hs) {
-		lookup_stop(&s->hs->lookup);
-		hs_fsm_wipe(&s->hs->fsm);
-		free(s->hs);
-	}
-	conf_unref(s->conf);
-	free(s);
-}
-
-/* An accepted link counts against the link listener's own budget. */
-static int
-accepted_link(const struct session *s)
-{
-	return s->leg[HS_ACC].kind == LEG_LINK;
-}
-
-static void
-unpend(struct session *s)
-{
-	if (!s->pending)
-		return;
-	s->pending = 0;
-	if (accepted_link(s)) {
-		s->d->link_pending--;
-		srccount_add(s->d->link_sources, peer_sa(s), -1);
-	} else {
-		s->d->hs_pending--;
-		srccount_add(s->d->hs_sources, peer_sa(s), -1);
-	}
-}
-
-/*
- * The one way out: logs, stops every watcher, closes both sockets, and
- * leaves the memory to an idle watcher, since a callback of this session
- * may still be on the stack.
- */
-void
-session_close(struct session *s, const char *reason)
-{
-	struct ev_loop *loop = s->d->loop;
-
-	if (s->closed)
-		return;
-	s->closed = 1;
-	(s->quiet ? log_debug : log_info)("conn %llu %s %s -> %s: closed: %s",
-	    (unsigned long long)s->id, s->peertext,
-	    s->peer->name[0] ? s->peer->name : "?", node_name_of(s), reason);
-	for (int i = 0; i < 2; i++) {
-		struct leg *l = &s->leg[i];
-
-		ev_io_stop(loop, &l->rd);
-		ev_io_stop(loop, &l->wr);
-		if (l->fd != -1)
-			close(l->fd);
-	}
-	ev_timer_stop(loop, &s->timer);
-	unpend(s);
-	if (s->up) {
-		s->d->sessions--;
-		if (s->row)
-			s->row->live--;
-		if (s->peer_row)
-			s->peer_row->live--;
-	}
-	if (s->est_counted) {
-		s->est_counted = 0;
-		srccount_add(s->d->est_sources, peer_sa(s), -1);
-	}
-	if (s->hs) {
-		lookup_stop(&s->hs->lookup);
-		hs_fsm_wipe(&s->hs->fsm);
-	}
-	/*
-	 * At the highest priority an idle watcher runs on every loop
-	 * iteration, after the callbacks of this one: a busy loop (a flood)
-	 * cannot put the freeing off, as it would at the default priority,
-	 * where idle watchers wait for a loop with nothing else to do.
-	 */
-	ev_idle_init(&s->reaper, on_reap);
-	ev_set_priority(&s->reaper, EV_MAXPRI);
-	ev_idle_start(loop, &s->reaper);
-}
 
 /* ---- the handshake ---------------------------------------------------- */
 
@@ -213,14 +49,8 @@ hs_flush(struct session *s)
 		struct hs_leg *hl = &s->hs->fsm.leg[i];
 		struct leg *l = &s->leg[i];
 
-		/* A link leg speaks no Erlang handshake: what the engine
-		 * says to it becomes the link's hello (session_link.c). */
-		if (hl->out_len && l->kind == LEG_LINK)
-			link_hs_out(l, hl->out, hl->out_len);
-		else if (hl->out_len && l->fd != -1 &&
-		    leg_send(l, hl->out, hl->out_len) == -1)
-			log_warn("conn %llu: write to %s", (unsigned long long)s->id,
-			    l->what);
+		if (hl->out_len)
+			l->hs->out(l, hl->out, hl->out_len);
 		hl->out_len = 0;
 	}
 }
@@ -242,8 +72,8 @@ count_failure(struct session *s)
 		return;
 	if (!bans_fail(d->bans, peer_sa(s), name, dg_now()))
 		return;
-	alert_emit_dir(d->alerts, "peer.banned", peer_sa(s), peer_name_of(s),
-	    node_name_of(s), session_direction(s),
+	alert_emit_dir(d->alerts, "peer.banned", peer_sa(s), session_peer_name(s),
+	    session_node_name(s), session_direction(s),
 	    "%d failed handshakes within %gs: %s for %gs",
 	    d->conf->ban_failures, d->conf->ban_window,
 	    s->local ? "this node name banned from this local source" :
@@ -257,7 +87,7 @@ session_blame(struct session *s)
 }
 
 void
-hs_failed(struct session *s)
+session_hs_failed(struct session *s)
 {
 	const struct hs_outcome *o = hs_fsm_outcome(&s->hs->fsm);
 	struct dg_daemon *d = s->d;
@@ -273,8 +103,8 @@ hs_failed(struct session *s)
 		    s->conf->path ? s->conf->path : "?",
 		    s->conf->hs_withhold_line);
 	if (o->event && !o->ordinary)
-		alert_emit_dir(d->alerts, o->event, peer_sa(s), peer_name_of(s),
-		    node_name_of(s), session_direction(s), "%s%s", o->detail,
+		alert_emit_dir(d->alerts, o->event, peer_sa(s), session_peer_name(s),
+		    session_node_name(s), session_direction(s), "%s%s", o->detail,
 		    where);
 	if (hs_fsm_peer_blamed(&s->hs->fsm))
 		count_failure(s);
@@ -311,7 +141,7 @@ host_matches_source(const struct session *s, const char *node)
  * (not_allowed, handshake.name_denied) and returns 0.
  */
 int
-guard_admits(struct session *s, struct leg *l, const char *local)
+session_guard_admits(struct session *s, struct leg *l, const char *local)
 {
 	struct guard *g = &s->guards[l->role];
 
@@ -321,7 +151,8 @@ guard_admits(struct session *s, struct leg *l, const char *local)
 	 * policy is being worked out must connect as soon as the policy is
 	 * fixed: not counted.  Nor is a remote a node of ours asked for. */
 	hs_fsm_refuse(&s->hs->fsm, "not_allowed", "handshake.name_denied",
-	    g->pol.desc, s->local || s->egress ? HS_NOBODY : s->peer->role);
+	    g->pol.desc, s->local || s->kind->remote_asked ? HS_NOBODY :
+	    s->peer->role);
 	return 0;
 }
 
@@ -338,9 +169,9 @@ name_budget(struct session *s, const char *local)
 	struct nodes_refusal r;
 	char src[80], cookie[80], why[200];
 
-	if (s->egress || s->guards[s->node->role].pol.atoms <= 0)
+	if (s->kind->remote_asked || s->guards[s->node->role].pol.atoms <= 0)
 		return 1;
-	guard_share_keys(s, src, sizeof(src), cookie, sizeof(cookie));
+	relay_share_keys(s, src, sizeof(src), cookie, sizeof(cookie));
 	if (nodes_charge_name(s->d->nodes, local, s->peer->name, src, cookie,
 	    s->conf, &r) == 0)
 		return 1;
@@ -352,15 +183,19 @@ name_budget(struct session *s, const char *local)
 	return 0;
 }
 
-/* The checks that need configuration, then P's cookie. */
-static enum hs_event
-admit(struct session *s)
+/* The checks that need configuration, then P's cookie (inbound, and an
+ * accepted link). */
+enum hs_event
+session_admit(struct session *s)
 {
 	struct hs_fsm *h = &s->hs->fsm;
 	const struct dg_conf *conf = s->conf;
 	const struct dg_cookie *pc;
 	const char *name = s->peer->name;
+	const struct leg_hs *vh = s->peer->hs;
 	int who = s->peer->role;
+	const uint8_t *vc;
+	size_t vclen;
 	char local[DG_MAX_ALIVE_BYTES + 300];
 
 	/* The leg owns the name from here on (the same size as the
@@ -369,7 +204,7 @@ admit(struct session *s)
 	    hs_fsm_name(h, who));
 	/* {plaintext, deny}: a remote host must come over a link. */
 	if (conf->link != NULL && conf->link->plaintext == LK_PLAINTEXT_DENY &&
-	    s->peer->kind != LEG_LINK && !s->local)
+	    !vh->is_virtual && !s->local)
 		return hs_fsm_refuse(h, "not_allowed", "handshake.name_denied",
 		    "a remote peer without a link, and {plaintext, deny}", who);
 	if (s->local) {
@@ -394,7 +229,7 @@ admit(struct session *s)
 	}
 	/* Over a link the host part is vouched for by the link's binding
 	 * (session_link.c), not by the source address. */
-	if (conf->hs_check_host && s->peer->kind != LEG_LINK &&
+	if (conf->hs_check_host && !vh->is_virtual &&
 	    !host_matches_source(s, name))
 		return hs_fsm_refuse(h, "not_allowed", "handshake.bad_name",
 		    "host part does not match the source address", who);
@@ -402,7 +237,7 @@ admit(struct session *s)
 	 * check against alive@<this host> refuses early, before B is
 	 * dialled; resolve() decides on B's real name. */
 	snprintf(local, sizeof(local), "%s@%s", s->alive, s->d->hostshort);
-	if (!guard_admits(s, s->node, local))
+	if (!session_guard_admits(s, s->node, local))
 		return HS_EV_FAIL;
 	if (!name_budget(s, local))
 		return HS_EV_FAIL;
@@ -410,9 +245,8 @@ admit(struct session *s)
 		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured", who);
 	/* A remote node behind a link proved its cookie to its own daemon:
 	 * here its leg is virtual, with the link's random cookie. */
-	if (s->peer->kind == LEG_LINK)
-		return hs_fsm_admit(h, s->peer->link->vcookie,
-		    sizeof(s->peer->link->vcookie));
+	if (vh->cookie(s->peer, &vc, &vclen) == 0)
+		return hs_fsm_admit(h, vc, vclen);
 	if ((pc = conf_peer_cookie(conf, name)) == NULL)
 		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured", who);
 	return hs_fsm_admit(h, pc->secret, pc->len);
@@ -424,15 +258,15 @@ admit(struct session *s)
  * peer the provisional check let in but B's real scope does not admit is
  * refused here, before it sees B's challenge.
  */
-static enum hs_event
-resolve(struct session *s)
+enum hs_event
+session_resolve(struct session *s)
 {
 	struct hs_fsm *h = &s->hs->fsm;
 	const struct dg_cookie *bc;
 
 	snprintf(s->node->name, sizeof(s->node->name), "%s",
 	    hs_fsm_name(h, s->node->role));
-	if (!guard_admits(s, s->node, s->node->name))
+	if (!session_guard_admits(s, s->node, s->node->name))
 		return HS_EV_FAIL;
 	if ((bc = conf_node_cookie(s->conf, s->node->name)) == NULL)
 		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured",
@@ -442,7 +276,7 @@ resolve(struct session *s)
 
 /* Dials the INI leg (non-blocking); completion comes as writability. */
 void
-connect_leg(struct leg *l, const struct sockaddr *sa, socklen_t len)
+session_connect_leg(struct leg *l, const struct sockaddr *sa, socklen_t len)
 {
 	struct session *s = l->s;
 	int one = 1;
@@ -464,7 +298,7 @@ connect_leg(struct leg *l, const struct sockaddr *sa, socklen_t len)
 
 /* B listens on loopback only, at the port it registered. */
 void
-connect_node(struct session *s)
+session_connect_node(struct session *s)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -485,7 +319,7 @@ connect_node(struct session *s)
 		a->sin_port = htons(s->b_port);
 		len = sizeof(*a);
 	}
-	connect_leg(&s->leg[HS_INI], (struct sockaddr *)&ss, len);
+	session_connect_leg(&s->leg[HS_INI], (struct sockaddr *)&ss, len);
 }
 
 static void
@@ -496,21 +330,22 @@ handshake_up(struct session *s)
 	size_t early = io->inlen[HS_INI];
 
 	s->flags = h->common;
-	unpend(s);
-	s->up = 1;
+	session_pending_end(s);
+	s->state = SESSION_UP;
 	s->d->sessions++;
 	/* Remote sources are capped in established connections too
 	 * (net_admit); the host's own nodes and our own dials are not. */
-	if (!s->local && s->leg[HS_ACC].kind != LEG_NODE &&
+	if (!s->local && !s->kind->remote_asked &&
 	    srccount_add(s->d->est_sources, peer_sa(s), 1) == 0)
 		s->est_counted = 1;
-	s->row = stats_row(s->d->stats, s->alive, s->peer->name, s->egress);
+	s->row = stats_row(s->d->stats, s->alive, s->peer->name,
+	    s->kind->egress);
 	s->row->connections++;
 	s->row->live++;
 	/* Between two nodes of this host each is protected: the dialled one
 	 * counts the session as inbound, under its own name
 	 * (docs/METRICS.md). */
-	if (s->peer_ours) {
+	if (s->kind->both_ours) {
 		char alive[DG_MAX_ALIVE_BYTES + 1];
 		const char *at = strchr(s->peer->name, '@');
 
@@ -522,15 +357,16 @@ handshake_up(struct session *s)
 	}
 	stats_handshake(s->d->stats, "ok");
 	s->node->guard = &s->guards[s->node->role];
-	if (s->peer_ours)
+	if (s->kind->both_ours)
 		s->peer->guard = &s->guards[s->peer->role];
 	log_info("conn %llu %s %s %s %s: up, flags %#llx (%s), policy: %s%s%s",
 	    (unsigned long long)s->id, s->peertext, s->peer->name,
-	    s->egress ? "<- egress from" : "->", s->node->name,
+	    s->kind->arrow, s->node->name,
 	    (unsigned long long)s->flags,
 	    (s->flags & DFLAG_PUBLISHED) ? "visible" : "hidden",
-	    s->node->guard->pol.desc, s->peer_ours ? "; the other way: " : "",
-	    s->peer_ours ? s->peer->guard->pol.desc : "");
+	    s->node->guard->pol.desc, s->kind->both_ours ?
+	    "; the other way: " : "",
+	    s->kind->both_ours ? s->peer->guard->pol.desc : "");
 	ev_timer_stop(s->d->loop, &s->timer);
 	s->hs = NULL;
 	/* The dialled leg may already have sent its first frames after 'a'. */
@@ -545,7 +381,7 @@ handshake_up(struct session *s)
 }
 
 void
-hs_step(struct session *s, enum hs_event ev)
+session_hs_step(struct session *s, enum hs_event ev)
 {
 	for (;;) {
 		hs_flush(s);
@@ -553,22 +389,19 @@ hs_step(struct session *s, enum hs_event ev)
 		case HS_EV_NONE:
 			return;
 		case HS_EV_ADMIT:
-			ev = s->egress ? admit_egress(s) : admit(s);
+			ev = s->kind->admit(s);
 			continue;
 		case HS_EV_CONNECT:
-			if (s->egress)
-				connect_egress(s);
-			else
-				connect_node(s);
+			s->kind->connect(s);
 			return;
 		case HS_EV_RESOLVE:
-			ev = s->egress ? resolve_egress(s) : resolve(s);
+			ev = s->kind->resolve(s);
 			continue;
 		case HS_EV_UP:
 			handshake_up(s);
 			return;
 		case HS_EV_FAIL:
-			hs_failed(s);
+			session_hs_failed(s);
 			return;
 		}
 	}
@@ -589,15 +422,14 @@ hs_read(struct leg *l)
 		/* Two maximal messages buffered and none consumed: that is
 		 * not a handshake. */
 		hs_fsm_overflow(&io->fsm, l->role);
-		hs_failed(s);
+		session_hs_failed(s);
 		return -1;
 	}
 	n = read(l->fd, buf + *len, cap - *len);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return 0;
-		session_close(s, l == s->peer ? "peer read error during handshake" :
-		    "node read error during handshake");
+		session_close(s, l->why->hs_read_error);
 		return -1;
 	}
 	if (n == 0) {
@@ -607,12 +439,10 @@ hs_read(struct leg *l)
 		 * connect does.  One that closes before sending anything has
 		 * merely gone. */
 		if (l->role == HS_ACC && io->fsm.st == HS_A_NAME && *len == 0)
-			session_close(s, l == s->peer ?
-			    "peer closed before the handshake" :
-			    "node closed before the handshake");
+			session_close(s, l->why->hs_closed_early);
 		else {
 			hs_fsm_closed(&io->fsm, l->role, *len);
-			hs_failed(s);
+			session_hs_failed(s);
 		}
 		return -1;
 	}
@@ -637,18 +467,18 @@ hs_run(struct leg *l)
 	 * limit is per step, as net_setuptime. */
 	if (io->fsm.st != before)
 		ev_timer_again(s->d->loop, &s->timer);
-	hs_step(s, ev);
+	session_hs_step(s, ev);
 }
 
 void
-hs_feed(struct leg *l, const uint8_t *p, size_t n)
+session_hs_feed(struct leg *l, const uint8_t *p, size_t n)
 {
 	struct hs_io *io = l->s->hs;
 	size_t *len = &io->inlen[l->role];
 
 	if (n > sizeof(io->in[l->role]) - *len) {
 		hs_fsm_overflow(&io->fsm, l->role);
-		hs_failed(l->s);
+		session_hs_failed(l->s);
 		return;
 	}
 	memcpy(io->in[l->role] + *len, p, n);
@@ -656,17 +486,38 @@ hs_feed(struct leg *l, const uint8_t *p, size_t n)
 	hs_run(l);
 }
 
+/* A plain leg speaks the handshake on its socket. */
 static void
-hs_on_read(struct leg *l)
+plain_hs_on_read(struct leg *l)
 {
-	if (l->kind == LEG_LINK) {
-		link_hs_on_read(l);
-		return;
-	}
 	if (hs_read(l) == -1)
 		return;
 	hs_run(l);
 }
+
+static void
+plain_hs_out(struct leg *l, const uint8_t *p, size_t n)
+{
+	if (l->fd != -1 && session_leg_send(l, p, n) == -1)
+		log_warn("conn %llu: write to %s", (unsigned long long)l->s->id,
+		    l->what);
+}
+
+static void
+plain_hs_connected(struct leg *l)
+{
+	session_hs_step(l->s, hs_fsm_connected(&l->s->hs->fsm));
+}
+
+static int
+plain_hs_cookie(const struct leg *l, const uint8_t **p, size_t *n)
+{
+	return -1;
+}
+
+static const struct leg_hs leg_plain_hs = {
+	0, plain_hs_on_read, plain_hs_out, plain_hs_connected, plain_hs_cookie
+};
 
 static void
 on_timer(struct ev_loop *loop, ev_timer *w, int revents)
@@ -675,7 +526,7 @@ on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	    offsetof(struct session, timer));
 
 	hs_fsm_timeout(&s->hs->fsm, s->conf->hs_timeout);
-	hs_failed(s);
+	session_hs_failed(s);
 }
 
 static void
@@ -683,10 +534,10 @@ on_read(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct leg *l = LEG_OF(w, rd);
 
-	if (l->s->up)
+	if (l->s->state == SESSION_UP)
 		relay_on_readable(l);
 	else
-		hs_on_read(l);
+		l->hs->on_read(l);
 }
 
 /* The dialled leg's connect completed (or failed). */
@@ -701,19 +552,17 @@ connected(struct leg *l)
 	if (getsockopt(l->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
 	    err != 0) {
 		errno = err;
+		/* The leg dialled is named already when the remote was asked
+		 * for (egress); a node of ours goes by its alive name. */
 		log_warn("conn %llu: %s %s on port %u not reachable",
 		    (unsigned long long)s->id, l->what,
-		    s->egress ? s->peer->name : s->alive, s->b_port);
-		session_close(s, s->egress ? "peer not reachable" :
-		    "node not reachable");
+		    l->name[0] ? l->name : s->alive, s->b_port);
+		session_close(s, s->kind->unreachable);
 		return;
 	}
 	ev_io_start(s->d->loop, &l->rd);
 	ev_timer_again(s->d->loop, &s->timer);
-	if (l->kind == LEG_LINK)
-		link_connected(l);
-	else
-		hs_step(s, hs_fsm_connected(&s->hs->fsm));
+	l->hs->connected(l);
 }
 
 static void
@@ -723,18 +572,26 @@ on_write(struct ev_loop *loop, ev_io *w, int revents)
 	struct session *s = l->s;
 	int r;
 
-	if (!s->up && l->role == HS_INI && s->hs->fsm.st == HS_I_CONNECTING) {
+	if (s->state == SESSION_HANDSHAKE && l->role == HS_INI &&
+	    s->hs->fsm.st == HS_I_CONNECTING) {
 		connected(l);
 		return;
 	}
-	r = leg_drain(l);
+	r = session_leg_drain(l);
 	if (r == -1)
-		session_close(s, l == s->peer ? "write to peer failed" :
-		    "write to node failed");
-	else if (r == 1 && s->up)
+		session_close(s, l->why->write_failed);
+	else if (r == 1 && s->state == SESSION_UP)
 		relay_on_writable(l);
 }
 
+/* In logs, by the leg's kind. */
+static const char *const leg_what[] = {
+	[LEG_REMOTE] = "peer", [LEG_NODE] = "node", [LEG_LINK] = "link"
+};
+
+/* A leg starts plain: a link leg gets its handshake from its session's
+ * kind (session_link.c) and its transport with its key exchange
+ * (linkleg.c). */
 static void
 leg_init(struct session *s, int role, enum leg_kind kind, int fd)
 {
@@ -744,24 +601,25 @@ leg_init(struct session *s, int role, enum leg_kind kind, int fd)
 	l->other = &s->leg[!role];
 	l->role = role;
 	l->kind = kind;
-	l->what = kind == LEG_NODE ? "node" : kind == LEG_LINK ? "link" : "peer";
+	l->what = leg_what[kind];
+	l->io = &leg_plain_io;
+	l->hs = &leg_plain_hs;
 	l->fd = fd;
 	ev_io_init(&l->rd, on_read, fd, EV_READ);
 	ev_io_init(&l->wr, on_write, fd, EV_WRITE);
 }
 
 /*
- * A session for an accepted connection, its two legs set up (`dialler`:
- * the accepted leg's kind) and its handshake started; NULL (the
- * connection closed, logged) when memory ran out.
+ * A session of kind k for an accepted connection, its two legs set up
+ * (the accepted leg of the kind's dialler kind) and its handshake
+ * started; NULL (the connection closed, logged) when memory ran out.
  */
 struct session *
 session_new(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
-    const char *alive, enum leg_kind dialler, enum leg_kind dialled)
+    const char *alive, const struct session_kind *k)
 {
 	struct session *s = calloc(1, sizeof(*s));
-
-	struct srccount *src = dialler == LEG_LINK ? d->link_sources :
+	struct srccount *src = k->link_budget ? d->link_sources :
 	    d->hs_sources;
 
 	/* The source is counted last: nothing to count down on failure. */
@@ -782,16 +640,19 @@ session_new(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 	s->conf = d->conf;
 	conf_ref(s->conf);
 	s->id = ++d->next_conn_id;
-	leg_init(s, HS_ACC, dialler, fd);
-	leg_init(s, HS_INI, dialled, -1);
+	s->kind = k;
+	s->state = SESSION_HANDSHAKE;
+	leg_init(s, HS_ACC, k->dialler, fd);
+	leg_init(s, HS_INI, k->dialled, -1);
 	/* The remote is the one that dialled us, unless a node of ours did
 	 * (egress); until its address is known, the source stands in. */
-	s->peer = &s->leg[dialler == LEG_NODE ? HS_INI : HS_ACC];
+	s->peer = &s->leg[k->peer_role];
 	s->node = s->peer->other;
+	s->peer->why = &leg_reasons_peer;
+	s->node->why = &leg_reasons_node;
 	s->peer_addr = *ss;
 	dg_addr_text(peer_sa(s), s->peertext, sizeof(s->peertext));
-	s->pending = 1;
-	if (dialler == LEG_LINK)
+	if (k->link_budget)
 		d->link_pending++;
 	else
 		d->hs_pending++;
@@ -802,12 +663,25 @@ session_new(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 	return s;
 }
 
+/* Inbound: the remote dialled us; we dial the node. */
+static const struct session_kind session_inbound = {
+	.direction = "inbound",
+	.egress = 0,
+	.arrow = "->",
+	.unreachable = "node not reachable",
+	.peer_role = HS_ACC,
+	.dialler = LEG_REMOTE,
+	.dialled = LEG_NODE,
+	.admit = session_admit,
+	.connect = session_connect_node,
+	.resolve = session_resolve,
+};
+
 void
 session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
     const char *alive, int b_family, uint16_t b_port)
 {
-	/* Inbound: the remote dialled us; we dial the node. */
-	struct session *s = session_new(d, fd, ss, alive, LEG_REMOTE, LEG_NODE);
+	struct session *s = session_new(d, fd, ss, alive, &session_inbound);
 
 	if (s == NULL)
 		return;
@@ -816,7 +690,7 @@ session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 	s->local = dg_local_source(s->conf->reg_from, s->conf->nreg_from,
 	    peer_sa(s));
 	hs_fsm_init(&s->hs->fsm, HS_INBOUND, s->conf->hs_withhold,
-	    s->conf->hs_require, alive);
+	    s->conf->hs_require, alive, s->d->hs_recent);
 	/* erl_call -R and remote shells of the host ask for a name. */
 	if (s->local)
 		hs_fsm_allow_dynamic(&s->hs->fsm);

@@ -11,9 +11,13 @@
  * to, when that leg leads to a node of ours (its policy for the sender,
  * and what that node is owed and showed), and only decoded otherwise.
  *
- * session.c drives the handshake (the engine is handshake/hs_fsm.c) and
- * owns the lifecycle; relay.c moves and filters frames.  One way out:
- * session_close(s, reason).
+ * What a leg does with its socket is in its operations (leg.h): plain
+ * TCP or a link.  What a session does to shake hands is in its kind,
+ * chosen once when it is made: inbound (session.c), egress
+ * (session_egress.c) or an accepted link (session_link.c).  session.c
+ * drives the handshake (the engine is handshake/hs_fsm.c); relay.c moves
+ * and filters frames; session_core.c holds the one way out,
+ * session_close(s, reason), and frees.
  */
 #ifndef SESSION_H
 #define SESSION_H
@@ -30,6 +34,7 @@
 #include "filter/rules.h"
 #include "filter/verdict.h"
 #include "handshake/hs_fsm.h"
+#include "leg.h"
 #include "lookup.h"
 
 /* What a leg sends us: its frames, as the relay splits them. */
@@ -62,6 +67,9 @@ struct leg {
 	int			 role;		/* HS_ACC or HS_INI */
 	enum leg_kind		 kind;
 	const char		*what;		/* "peer" or "node", in logs */
+	const struct leg_io	*io;		/* its transport (leg.h) */
+	const struct leg_hs	*hs;		/* its handshake (leg.h) */
+	const struct leg_reasons *why;		/* its side's close reasons */
 	int			 fd;
 	ev_io			 rd, wr;
 	int			 eof;		/* read side ended */
@@ -71,7 +79,8 @@ struct leg {
 	struct relay_dir	 in;		/* what it sends */
 	struct guard		*guard;		/* it is a node of ours: what
 						 * the other leg sends is judged */
-	struct linkleg		*link;		/* LEG_LINK: its crypto */
+	struct linkleg		*link;		/* LEG_LINK: its crypto, for
+						 * linkleg.c and session_link.c */
 	/* Its node name, once the handshake gave it: the one copy logs,
 	 * alerts, stats and rules use (a node name's size, as the
 	 * engine's, so it is never cut). */
@@ -85,8 +94,45 @@ struct hs_io {
 	struct lookup	 lookup;	/* egress: the remote EPMD's answer */
 };
 
+/*
+ * What a session does to shake hands, by who dialled whom: the sequencer
+ * asks for admission, a connection to the other side and the resolution
+ * of the policy, and each kind answers its own way.  Chosen once, when
+ * the session is made.
+ */
+struct session_kind {
+	const char	*direction;	/* "inbound" or "egress", seen from
+					 * s->node: alerts, stats, metrics */
+	int		 egress;	/* the stats row's direction */
+	const char	*arrow;		/* in the "up" log line */
+	const char	*unreachable;	/* the dialled leg's connect failed */
+	/* The remote was asked for by a node of ours: its refusals blame
+	 * nobody, and its name costs no atoms. */
+	int		 remote_asked;
+	/* Egress to a node of this host: both legs are guarded, and the
+	 * dialled node has its own stats row. */
+	int		 both_ours;
+	/* Pending in the link listener's budget, not the handshakes'. */
+	int		 link_budget;
+	int		 peer_role;	/* the remote's leg: HS_ACC, unless a
+					 * node of ours dialled (egress) */
+	enum leg_kind	 dialler, dialled;	/* the legs' kinds */
+	enum hs_event	(*admit)(struct session *);
+	void		(*connect)(struct session *);
+	enum hs_event	(*resolve)(struct session *);
+};
+
+enum session_state {
+	SESSION_HANDSHAKE,	/* counted in hs_pending (or, an accepted
+				 * link, in link_pending) */
+	SESSION_UP,		/* relaying, counted in sessions */
+	SESSION_CLOSED		/* its memory waits for the reaper */
+};
+
 struct session {
 	struct dg_daemon	*d;
+	const struct session_kind *kind;
+	enum session_state	 state;
 	struct dg_conf		*conf;		/* the one our policy came from */
 	uint64_t		 id;
 	struct leg		 leg[2];	/* [HS_ACC], [HS_INI] */
@@ -100,42 +146,38 @@ struct session {
 	int			 b_family;	/* where the dialled leg is */
 	uint16_t		 b_port;
 	int			 egress;	/* a node of ours dialled out */
-	int			 peer_ours;	/* egress to a node of this host:
-						 * both legs are guarded */
 	char			 link_host[256];	/* egress over a link:
 						 * the host its {link} entry names */
 	int			 local;		/* the remote is in
 						 * registration_from: bans are
 						 * per claimed node name */
 	int			 quiet;		/* an ordinary end: log at debug */
-	int			 pending;	/* counted in hs_pending (or,
-						 * an accepted link, in
-						 * link_pending) */
 	int			 est_counted;	/* counted in est_sources */
 	int			 peer_local;	/* the remote is a node
 						 * registered here, from
 						 * registration_from */
-	int			 up;		/* relaying */
-	int			 closed;
 	uint64_t		 flags;		/* negotiated */
 	struct hs_io		*hs;		/* while handshaking */
 	struct stats_row	*row;		/* the node leg's: node = s->node */
-	struct stats_row	*peer_row;	/* peer_ours: the dialled node's
+	struct stats_row	*peer_row;	/* both_ours: the dialled node's
 						 * own row (inbound to it) */
 	struct guard		 guards[2];	/* by leg role, where the leg is
 						 * a node of ours */
+	/* What the phase the session reached must release when it is
+	 * freed: the relay's state, once relaying (relay_start). */
+	void			(*teardown)(struct session *);
 };
 
-/* Takes an accepted peer connection for node `alive` (at b_port). */
-void	session_start(struct dg_daemon *, int fd, const struct sockaddr_storage *,
-	    const char *alive, int b_family, uint16_t b_port);
-/* Takes a connection another distguard host made to our link listener. */
-void	session_start_link(struct dg_daemon *, int fd,
-	    const struct sockaddr_storage *);
-/* Takes a connection a node of ours made to the egress port of `target`. */
-void	session_start_egress(struct dg_daemon *, int fd,
-	    const struct sockaddr_storage *, const char *target);
+/* session_core.c */
 void	session_close(struct session *, const char *reason);
+/* The names logs, alerts and stats print: the peer's as its leg holds it
+ * once admission read it (before that, the claim the engine parsed, if
+ * any; else NULL), and the node's real name once the handshake gave it
+ * (before that, the registered alive name). */
+const char *session_peer_name(const struct session *);
+const char *session_node_name(const struct session *);
+/* Gives back the pending count of a session leaving SESSION_HANDSHAKE. */
+void	session_pending_end(struct session *);
 /* "inbound" or "egress", for alerts and stats: who dialled, seen from
  * s->node. */
 const char *session_direction(const struct session *);
@@ -146,17 +188,10 @@ const char *session_leg_direction(const struct leg *);
 /* The stats row of the node of ours that leg `l` leads to. */
 struct stats_row *session_row(const struct leg *);
 
-/* relay.c */
-void	relay_start(struct session *, const uint8_t *early, size_t n);
-void	relay_on_readable(struct leg *);
-void	relay_on_writable(struct leg *);
-void	relay_free(struct session *);
-/* The keys of the atom budget's shares a session charges
- * (filter/nodes.h). */
-void	guard_share_keys(const struct session *, char *src, size_t srclen,
-	    char *cookie, size_t cookielen);
-
-/* Queues bytes for a leg, writing what it takes at once. */
-int	leg_send(struct leg *, const uint8_t *, size_t);
+static inline const struct sockaddr *
+peer_sa(const struct session *s)
+{
+	return (const struct sockaddr *)&s->peer_addr;
+}
 
 #endif

@@ -17,75 +17,82 @@
 #include "dg_log.h"
 #include "egress_grace.h"
 #include "link/link_conf.h"
-#include "linkleg.h"
+#include "session_egress.h"
 #include "session_int.h"
+#include "session_link.h"
 
 /* ---- egress: a node of ours dials out ------------------------------------ */
 
-const char *
-session_direction(const struct session *s)
-{
-	return s->egress ? "egress" : "inbound";
-}
+static enum hs_event	admit_remote(struct session *);
+static enum hs_event	admit_ours(struct session *);
+static enum hs_event	resolve_remote(struct session *);
+static enum hs_event	resolve_ours(struct session *);
+static void		connect_remote(struct session *);
+static void		connect_ours(struct session *);
 
-const char *
-session_leg_direction(const struct leg *l)
-{
-	return l == l->s->peer ? "inbound" : session_direction(l->s);
-}
+/* To a remote of another host: in the clear through its host's EPMD, or
+ * over a link. */
+static const struct session_kind session_egress_remote = {
+	.direction = "egress",
+	.egress = 1,
+	.arrow = "<- egress from",
+	.unreachable = "peer not reachable",
+	.remote_asked = 1,
+	.peer_role = HS_INI,
+	.dialler = LEG_NODE,
+	.dialled = LEG_REMOTE,
+	.admit = admit_remote,
+	.connect = connect_remote,
+	.resolve = resolve_remote,
+};
 
-struct stats_row *
-session_row(const struct leg *l)
-{
-	return l == l->s->peer && l->s->peer_row != NULL ? l->s->peer_row :
-	    l->s->row;
-}
+/* To a node of this host: both legs are ours, and each direction is
+ * judged by the node that receives it. */
+static const struct session_kind session_egress_ours = {
+	.direction = "egress",
+	.egress = 1,
+	.arrow = "<- egress from",
+	.unreachable = "peer not reachable",
+	.remote_asked = 1,
+	.both_ours = 1,
+	.peer_role = HS_INI,
+	.dialler = LEG_NODE,
+	.dialled = LEG_NODE,
+	.admit = admit_ours,
+	.connect = connect_ours,
+	.resolve = resolve_ours,
+};
 
 void
 session_start_egress(struct dg_daemon *d, int fd,
     const struct sockaddr_storage *ss, const char *target)
 {
-	/* The remote may be a node of this host: then both legs are ours,
-	 * and each direction is judged by the node that receives it. */
 	int ours = d->is_local_node != NULL && d->is_local_node(d, target);
-	struct session *s = session_new(d, fd, ss, "?", LEG_NODE,
-	    ours ? LEG_NODE : LEG_REMOTE);
+	struct session *s = session_new(d, fd, ss, "?", ours ?
+	    &session_egress_ours : &session_egress_remote);
 
 	if (s == NULL)
 		return;
-	s->egress = 1;
-	s->peer_ours = ours;
 	snprintf(s->peer->name, sizeof(s->peer->name), "%s", target);
 	s->local = ours;
 	snprintf(s->peertext, sizeof(s->peertext), "egress");
 	hs_fsm_init(&s->hs->fsm, HS_EGRESS, s->conf->hs_withhold,
-	    s->conf->hs_require, target);
+	    s->conf->hs_require, target, s->d->hs_recent);
 	log_debug("conn %llu: egress to %s accepted", (unsigned long long)s->id,
 	    target);
 }
 
-/* The cookie for the dialled leg: a node of ours has its node cookie, a
- * remote the {cookie, Pattern, ...} entry for it. */
-static const struct dg_cookie *
-egress_cookie(const struct session *s)
-{
-	return s->peer_ours ? conf_node_cookie(s->conf, s->peer->name) :
-	    conf_peer_cookie(s->conf, s->peer->name);
-}
-
-/* The cookie for the dialled leg, as bytes: over a link the leg is
- * virtual and its cookie the link's random one (session_link.c). */
+/* The cookie for a remote's leg, as bytes: the {cookie, Pattern, ...}
+ * entry for it; over a link the leg is virtual and its cookie the link's
+ * random one (session_link.c). */
 static int
-dialled_cookie(const struct session *s, const uint8_t **p, size_t *n)
+remote_cookie(const struct session *s, const uint8_t **p, size_t *n)
 {
 	const struct dg_cookie *c;
 
-	if (s->peer->kind == LEG_LINK && s->peer->link != NULL) {
-		*p = s->peer->link->vcookie;
-		*n = sizeof(s->peer->link->vcookie);
+	if (s->peer->hs->cookie(s->peer, p, n) == 0)
 		return 0;
-	}
-	if ((c = egress_cookie(s)) == NULL)
+	if ((c = conf_peer_cookie(s->conf, s->peer->name)) == NULL)
 		return -1;
 	*p = c->secret;
 	*n = c->len;
@@ -141,8 +148,7 @@ choose_path(struct session *s)
 			port = e->port;
 		snprintf(s->link_host, sizeof(s->link_host), "%s",
 		    e != NULL && e->host != NULL ? e->host : host);
-		s->peer->kind = LEG_LINK;
-		s->peer->what = "link";
+		session_link_leg(s->peer);
 		set_port(&s->peer_addr, port);
 		return 0;
 	}
@@ -155,13 +161,13 @@ choose_path(struct session *s)
 }
 
 /* B's send_name: only a node registered here dials out, under its own
- * name, to a remote its policy admits. */
-enum hs_event
-admit_egress(struct session *s)
+ * name, to a remote its policy admits.  HS_EV_NONE: go on (the caller
+ * finds the way and B's cookie). */
+static enum hs_event
+admit_node(struct session *s)
 {
 	struct hs_fsm *h = &s->hs->fsm;
 	struct dg_daemon *d = s->d;
-	const struct dg_cookie *bc;
 	char *at, *alive;
 	int family;
 	uint16_t port;
@@ -190,32 +196,76 @@ admit_egress(struct session *s)
 		    "egress from a name not registered on this host", HS_NOBODY);
 	}
 	/* The remote's name is final already (the engine holds it to it). */
-	if (!guard_admits(s, s->node, s->node->name))
+	if (!session_guard_admits(s, s->node, s->node->name))
 		return HS_EV_FAIL;
-	if (!s->peer_ours && choose_path(s) != 0)
-		return HS_EV_FAIL;
-	if ((bc = conf_node_cookie(s->conf, s->node->name)) == NULL ||
-	    (s->peer->kind != LEG_LINK && egress_cookie(s) == NULL))
-		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured",
-		    HS_NOBODY);
-	return hs_fsm_admit(h, bc->secret, bc->len);
+	return HS_EV_NONE;
 }
 
-/* The remote named itself as asked: a remote of this host must admit B
- * by its own policy too; then the cookie for its leg. */
-enum hs_event
-resolve_egress(struct session *s)
+/* B's cookie: admitted. */
+static enum hs_event
+admit_cookie(struct session *s, int remote_has_cookie)
 {
-	struct hs_fsm *h = &s->hs->fsm;
+	const struct dg_cookie *bc;
+
+	if ((bc = conf_node_cookie(s->conf, s->node->name)) == NULL ||
+	    !remote_has_cookie)
+		return hs_fsm_refuse(&s->hs->fsm, NULL, NULL,
+		    "no cookie configured", HS_NOBODY);
+	return hs_fsm_admit(&s->hs->fsm, bc->secret, bc->len);
+}
+
+static enum hs_event
+admit_remote(struct session *s)
+{
+	enum hs_event ev = admit_node(s);
+
+	if (ev != HS_EV_NONE)
+		return ev;
+	if (choose_path(s) != 0)
+		return HS_EV_FAIL;
+	/* Over a link the remote's leg is virtual: it needs no cookie of
+	 * ours. */
+	return admit_cookie(s, s->peer->hs->is_virtual ||
+	    conf_peer_cookie(s->conf, s->peer->name) != NULL);
+}
+
+static enum hs_event
+admit_ours(struct session *s)
+{
+	enum hs_event ev = admit_node(s);
+
+	if (ev != HS_EV_NONE)
+		return ev;
+	return admit_cookie(s, conf_node_cookie(s->conf, s->peer->name) !=
+	    NULL);
+}
+
+/* The remote named itself as asked: the cookie for its leg. */
+static enum hs_event
+resolve_remote(struct session *s)
+{
 	const uint8_t *rc;
 	size_t rlen;
 
-	if (s->peer_ours && !guard_admits(s, s->peer, s->peer->name))
+	if (remote_cookie(s, &rc, &rlen) != 0)
+		return hs_fsm_refuse(&s->hs->fsm, NULL, NULL,
+		    "no cookie configured", HS_NOBODY);
+	return hs_fsm_resolved(&s->hs->fsm, rc, rlen);
+}
+
+/* A node of this host must admit B by its own policy too; then its node
+ * cookie. */
+static enum hs_event
+resolve_ours(struct session *s)
+{
+	const struct dg_cookie *c;
+
+	if (!session_guard_admits(s, s->peer, s->peer->name))
 		return HS_EV_FAIL;
-	if (dialled_cookie(s, &rc, &rlen) != 0)
-		return hs_fsm_refuse(h, NULL, NULL, "no cookie configured",
-		    HS_NOBODY);
-	return hs_fsm_resolved(h, rc, rlen);
+	if ((c = conf_node_cookie(s->conf, s->peer->name)) == NULL)
+		return hs_fsm_refuse(&s->hs->fsm, NULL, NULL,
+		    "no cookie configured", HS_NOBODY);
+	return hs_fsm_resolved(&s->hs->fsm, c->secret, c->len);
 }
 
 static void
@@ -242,7 +292,7 @@ on_lookup(struct lookup *lk, uint16_t port, const char *why)
 	}
 	s->b_port = port;
 	set_port(&s->peer_addr, port);
-	connect_leg(s->peer, peer_sa(s), s->peer_addrlen);
+	session_connect_leg(s->peer, peer_sa(s), s->peer_addrlen);
 }
 
 /*
@@ -271,37 +321,51 @@ remote_address(struct session *s)
 	return 0;
 }
 
-/* B was admitted: reach the remote, on this host or through its host's
- * EPMD. */
-void
-connect_egress(struct session *s)
+/* The alive part of the remote's name. */
+static void
+remote_alive(const struct session *s, char *alive, size_t len)
+{
+	const char *at = strchr(s->peer->name, '@');
+
+	snprintf(alive, len, "%.*s", (int)(at - s->peer->name), s->peer->name);
+}
+
+/* B was admitted: reach the node of this host it asked for. */
+static void
+connect_ours(struct session *s)
 {
 	struct dg_daemon *d = s->d;
 	char alive[DG_MAX_ALIVE_BYTES + 1];
-	const char *at = strchr(s->peer->name, '@');
 	int family;
 	uint16_t port;
 
-	snprintf(alive, sizeof(alive), "%.*s", (int)(at - s->peer->name),
-	    s->peer->name);
-	if (s->peer_ours) {
-		if (d->node_port == NULL || d->node_port(d, alive, &family, &port)) {
-			session_close(s, "the node asked for is gone");
-			return;
-		}
-		s->b_family = family;
-		s->b_port = port;
-		connect_node(s);
+	remote_alive(s, alive, sizeof(alive));
+	if (d->node_port == NULL || d->node_port(d, alive, &family, &port)) {
+		session_close(s, "the node asked for is gone");
 		return;
 	}
+	s->b_family = family;
+	s->b_port = port;
+	session_connect_node(s);
+}
+
+/* B was admitted: reach the remote, through its host's EPMD, or straight
+ * to its daemon's link port. */
+static void
+connect_remote(struct session *s)
+{
+	struct dg_daemon *d = s->d;
+	char alive[DG_MAX_ALIVE_BYTES + 1];
+
+	remote_alive(s, alive, sizeof(alive));
 	if (!s->local && bans_check(d->bans, peer_sa(s), NULL, dg_now()) > 0) {
 		session_close(s, "the remote's address is banned");
 		return;
 	}
-	if (s->peer->kind == LEG_LINK) {
+	if (s->peer->hs->is_virtual) {
 		/* Straight to the other daemon's link port: its EPMD is not
 		 * asked, its daemon finds the node (session_link.c). */
-		connect_leg(s->peer, peer_sa(s), s->peer_addrlen);
+		session_connect_leg(s->peer, peer_sa(s), s->peer_addrlen);
 		return;
 	}
 	set_port(&s->peer_addr, s->conf->remote_epmd_port);

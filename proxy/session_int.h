@@ -1,44 +1,34 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * session_int.h - what the parts of a session share (session.c: the
- * lifecycle, the inbound handshake and its I/O; session_egress.c: a node
- * of ours dialling out).  Not for the rest of the daemon.
+ * session_int.h - what the kinds of session share (session.c: the
+ * lifecycle of the handshake, its I/O and the inbound kind;
+ * session_egress.c: a node of ours dialling out; session_link.c: an
+ * accepted link, and link legs' handshake).  Not for the rest of the
+ * daemon.  Each kind's own entry is in its header: session_start.h,
+ * session_egress.h, session_link.h.
  */
 #ifndef SESSION_INT_H
 #define SESSION_INT_H
 
 #include "session.h"
 
-static inline const struct sockaddr *
-peer_sa(const struct session *s)
-{
-	return (const struct sockaddr *)&s->peer_addr;
-}
-
 /* session.c */
 struct session	*session_new(struct dg_daemon *, int fd,
 		    const struct sockaddr_storage *, const char *alive,
-		    enum leg_kind dialler, enum leg_kind dialled);
-void		 hs_step(struct session *, enum hs_event);
-int		 guard_admits(struct session *, struct leg *, const char *local);
-void		 connect_leg(struct leg *, const struct sockaddr *, socklen_t);
-void		 connect_node(struct session *);
-void		 hs_failed(struct session *);
+		    const struct session_kind *);
+void		 session_hs_step(struct session *, enum hs_event);
+int		 session_guard_admits(struct session *, struct leg *, const char *local);
+void		 session_connect_leg(struct leg *, const struct sockaddr *, socklen_t);
+void		 session_connect_node(struct session *);
+void		 session_hs_failed(struct session *);
 /* A failure that is the remote's fault, towards a ban (session.c). */
 void		 session_blame(struct session *);
 /* Hands a leg handshake bytes (a link's translation of its hello) as
  * if they had been read from it. */
-void		 hs_feed(struct leg *, const uint8_t *, size_t);
-
-/* session_egress.c */
-enum hs_event	 admit_egress(struct session *);
-enum hs_event	 resolve_egress(struct session *);
-void		 connect_egress(struct session *);
-
-/* session_link.c */
-void		 link_hs_on_read(struct leg *);
-void		 link_hs_out(struct leg *, const uint8_t *, size_t);
-void		 link_connected(struct leg *);
-void		 link_up(struct leg *);
+void		 session_hs_feed(struct leg *, const uint8_t *, size_t);
+/* The handshake's steps for the inbound kind, which the link kind
+ * shares (the link's binding vouches for the remote's host). */
+enum hs_event	 session_admit(struct session *);
+enum hs_event	 session_resolve(struct session *);
 
 #endif

@@ -37,7 +37,9 @@
 #include "handshake/hs_crypto.h"
 #include "link/link_hello.h"
 #include "linkleg.h"
+#include "scratch.h"
 #include "session_int.h"
+#include "session_link.h"
 
 enum link_phase {
 	LP_EXCHANGE,		/* the key exchange */
@@ -138,12 +140,12 @@ out_answering(struct leg *l, const uint8_t *body, size_t blen)
 	}
 }
 
-void
+static void
 link_hs_out(struct leg *l, const uint8_t *p, size_t n)
 {
 	size_t off = 0;
 
-	while (off < n && !l->s->closed) {
+	while (off < n && l->s->state != SESSION_CLOSED) {
 		const uint8_t *body;
 		size_t blen;
 		const char *why = NULL;
@@ -175,7 +177,7 @@ feed_digest_msg(struct leg *l, int ack)
 	    hs_put_reply(m, sizeof(m), randombytes_random(), d);
 	sodium_memzero(d, sizeof(d));
 	if (n > 0)
-		hs_feed(l, m, (size_t)n);
+		session_hs_feed(l, m, (size_t)n);
 }
 
 /* D2: CONNECT.  The sender's node must be bound to the link, the node it
@@ -220,11 +222,11 @@ hello_connect(struct leg *l, const struct lk_hello *h)
 	s->b_port = port;
 	l->link->phase = LP_CONNECT;
 	hs_fsm_init(&s->hs->fsm, HS_INBOUND, s->conf->hs_withhold,
-	    s->conf->hs_require, alive);
+	    s->conf->hs_require, alive, s->d->hs_recent);
 	n = hs_put_send_name(m, sizeof(m), h->flags, h->creation, h->from.s,
 	    h->from.len);
 	if (n > 0)
-		hs_feed(l, m, (size_t)n);
+		session_hs_feed(l, m, (size_t)n);
 }
 
 /* D1: ACCEPT.  R's real name must be bound to the link; the sequencer
@@ -249,7 +251,7 @@ hello_accept(struct leg *l, const struct lk_hello *h)
 	k = n > 0 ? hs_put_challenge(m + n, sizeof(m) - (size_t)n, h->flags,
 	    randombytes_random(), h->creation, h->to.s, h->to.len) : -1;
 	if (k > 0)
-		hs_feed(l, m, (size_t)(n + k));
+		session_hs_feed(l, m, (size_t)(n + k));
 }
 
 /* D1: the remote node answered nok (it is dialling our node too, and
@@ -305,11 +307,11 @@ on_hello(struct leg *l, const uint8_t *p, size_t n)
 		session_close(s, "link: hello out of order");
 }
 
-void
+static void
 link_hs_on_read(struct leg *l)
 {
 	struct session *s = l->s;
-	static uint8_t rec[LK_REC_MAX];
+	uint8_t *rec = s->d->scratch->hello;
 	size_t n;
 	int r;
 
@@ -319,8 +321,9 @@ link_hs_on_read(struct leg *l)
 		return;
 	/* One hello per record; once the handshake is done the rest of
 	 * the buffer is the relay's (relay_start). */
-	while (!s->closed && !s->up) {
-		enum linkleg_next nx = linkleg_next(l, rec, sizeof(rec), &n);
+	while (s->state == SESSION_HANDSHAKE) {
+		enum linkleg_next nx = linkleg_next(l, rec,
+		    sizeof(s->d->scratch->hello), &n);
 
 		if (nx == LINKLEG_FAIL)
 			return;
@@ -329,50 +332,90 @@ link_hs_on_read(struct leg *l)
 		ev_timer_again(s->d->loop, &s->timer);
 		on_hello(l, rec, n);
 	}
-	if (!s->closed && !s->up && l->link->eof) {
+	if (s->state == SESSION_HANDSHAKE && l->link->eof) {
 		/* An accepted link closed before its key exchange is done
 		 * is a failure of the caller's (towards a ban): else a
 		 * source could make us do the exchange's public-key work
 		 * for nothing, over and over, at no cost to itself. */
-		if (l->role == HS_ACC && !l->link->up)
+		if (l->role == HS_ACC && l->link->st == LINKLEG_EXCHANGE)
 			session_blame(s);
 		session_close(s, "link: the other daemon closed during the "
 		    "handshake");
 	}
 }
 
-void
+/* The key exchange is done: D1 offers B's side (CONNECT). */
+static void
+link_up(struct leg *l)
+{
+	if (l->role == HS_INI)
+		session_hs_step(l->s, hs_fsm_connected(&l->s->hs->fsm));
+}
+
+static void
 link_connected(struct leg *l)
 {
 	struct session *s = l->s;
 	const char *host = strchr(s->peer->name, '@') + 1;
 
 	if (linkleg_start(l, LK_INITIATOR, s->link_host[0] ? s->link_host :
-	    host) == -1)
+	    host, link_up) == -1)
 		return;
 	/* The sequencer's send_name goes out as CONNECT once the link is up
 	 * (link_up). */
 }
 
-/* The key exchange is done: D1 offers B's side (CONNECT). */
-void
-link_up(struct leg *l)
+/* The virtual leg's cookie: the link's random one. */
+static int
+link_cookie(const struct leg *l, const uint8_t **p, size_t *n)
 {
-	if (l->role == HS_INI)
-		hs_step(l->s, hs_fsm_connected(&l->s->hs->fsm));
+	if (l->link == NULL)
+		return -1;
+	*p = l->link->vcookie;
+	*n = sizeof(l->link->vcookie);
+	return 0;
 }
+
+static const struct leg_hs link_leg_hs = {
+	1, link_hs_on_read, link_hs_out, link_connected, link_cookie
+};
+
+void
+session_link_leg(struct leg *l)
+{
+	l->kind = LEG_LINK;
+	l->what = "link";
+	l->hs = &link_leg_hs;
+}
+
+/* Another daemon dialled our link listener: its node is the remote,
+ * vouched for by the link's binding; ours is dialled as for inbound. */
+static const struct session_kind session_link = {
+	.direction = "inbound",
+	.egress = 0,
+	.arrow = "->",
+	.unreachable = "node not reachable",
+	.link_budget = 1,
+	.peer_role = HS_ACC,
+	.dialler = LEG_LINK,
+	.dialled = LEG_NODE,
+	.admit = session_admit,
+	.connect = session_connect_node,
+	.resolve = session_resolve,
+};
 
 void
 session_start_link(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss)
 {
-	struct session *s = session_new(d, fd, ss, "?", LEG_LINK, LEG_NODE);
+	struct session *s = session_new(d, fd, ss, "?", &session_link);
 
 	if (s == NULL)
 		return;
+	session_link_leg(s->peer);
 	/* Until CONNECT names the node: a timeout blames the other daemon. */
 	hs_fsm_init(&s->hs->fsm, HS_INBOUND, s->conf->hs_withhold,
-	    s->conf->hs_require, "?");
-	if (linkleg_start(s->peer, LK_RESPONDER, NULL) == -1)
+	    s->conf->hs_require, "?", s->d->hs_recent);
+	if (linkleg_start(s->peer, LK_RESPONDER, NULL, link_up) == -1)
 		return;
 	log_debug("conn %llu %s: link accepted", (unsigned long long)s->id,
 	    s->peertext);

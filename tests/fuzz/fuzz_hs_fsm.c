@@ -18,6 +18,9 @@
 #include "hs_crypto.h"
 #include "hs_fsm.h"
 
+/* The ring of challenges issued, the daemon's in distguard. */
+static struct hs_recent test_recent;
+
 #define ASSERT(c)	do { if (!(c)) abort(); } while (0)
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -53,9 +56,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Both orders: the second bit of the first byte picks one (inbound:
 	 * INI expected as alive "b"; egress: as the full name asked for). */
 	if (size > 0 && (data[0] & 2))
-		hs_fsm_init(&h, HS_EGRESS, 0x2000, 0x1070f94, "b@host");
+		hs_fsm_init(&h, HS_EGRESS, 0x2000, 0x1070f94, "b@host", &test_recent);
 	else
-		hs_fsm_init(&h, HS_INBOUND, 0x2000, 0x1070f94, "b");
+		hs_fsm_init(&h, HS_INBOUND, 0x2000, 0x1070f94, "b", &test_recent);
 	while (off + 2 <= size && ev != HS_EV_FAIL && ev != HS_EV_UP) {
 		int to_b = data[off] & 1;
 		size_t n = data[off + 1], used = 0;

@@ -18,6 +18,9 @@
 #include "hs_fsm.h"
 #include "hs_msg.h"
 
+/* The ring of challenges issued, the daemon's in distguard. */
+static struct hs_recent test_recent;
+
 #define B_COOKIE	"b-node-cookie"
 #define R_COOKIE	"cookie-for-r"
 #define B_NAME		"b@here"
@@ -92,7 +95,7 @@ to_connected(struct rig *g, uint64_t rflags_unused)
 	(void)rflags_unused;
 	memset(g, 0, sizeof(*g));
 	hs_fsm_init(&g->h, HS_EGRESS, DFLAG_DEFAULT_WITHHOLD, DFLAG_MANDATORY_25,
-	    R_NAME);
+	    R_NAME, &test_recent);
 	CHECK_EQ(g->h.remote, HS_INI);
 	CHECK_EQ(feed(g, HS_ACC, m, hs_put_send_name(m, sizeof(m), F_OTP25, B_CRE,
 	    B_NAME, strlen(B_NAME))), HS_EV_ADMIT);
@@ -163,7 +166,7 @@ t_egress_up(void)
 	CHECK_EQ(c.creation, R_CRE);
 	CHECK(c.name.len == strlen(R_NAME) && memcmp(c.name.s, R_NAME, c.name.len) == 0);
 	CHECK_EQ(c.flags, g.h.common);
-	CHECK(c.challenge != R_CHAL && hs_issued(c.challenge));
+	CHECK(c.challenge != R_CHAL && hs_issued(&test_recent, c.challenge));
 	CHECK_EQ(hs_fsm_turn(&g.h), HS_ACC);
 	/* B's reply, checked with B's cookie; R then gets a reply with R's
 	 * cookie over R's own challenge. */
@@ -315,8 +318,8 @@ t_orders_mirror(void)
 {
 	struct hs_fsm in, eg;
 
-	hs_fsm_init(&in, HS_INBOUND, 0, 0, "b");
-	hs_fsm_init(&eg, HS_EGRESS, 0, 0, "r@h");
+	hs_fsm_init(&in, HS_INBOUND, 0, 0, "b", &test_recent);
+	hs_fsm_init(&eg, HS_EGRESS, 0, 0, "r@h", &test_recent);
 	CHECK_EQ(in.remote, HS_ACC);
 	CHECK_EQ(eg.remote, HS_INI);
 	CHECK(strcmp(in.leg[HS_ACC].label, "peer") == 0);

@@ -17,6 +17,9 @@
 #include "hs_fsm.h"
 #include "hs_msg.h"
 
+/* The ring of challenges issued, the daemon's in distguard. */
+static struct hs_recent test_recent;
+
 #define P_COOKIE	"peer-cookie"
 #define B_COOKIE	"node-cookie-other"
 #define P_NAME		"a@host"
@@ -67,7 +70,7 @@ static void
 rig_init(struct rig *g)
 {
 	memset(g, 0, sizeof(*g));
-	hs_fsm_init(&g->h, HS_INBOUND, DFLAG_DEFAULT_WITHHOLD, DFLAG_MANDATORY_25, "b");
+	hs_fsm_init(&g->h, HS_INBOUND, DFLAG_DEFAULT_WITHHOLD, DFLAG_MANDATORY_25, "b", &test_recent);
 }
 
 /* Feeds buf[0..len) (one guard-page copy) to one leg; drains outputs. */
@@ -285,7 +288,7 @@ to_challenged(struct rig *g, uint64_t pflags, uint64_t bflags,
 		CHECK(memcmp(ch.name.s, B_NAME, ch.name.len) == 0);
 		/* A fresh challenge, not B's (P must not get B's to sign). */
 		CHECK(ch.challenge != B_CHAL);
-		CHECK(hs_issued(ch.challenge));
+		CHECK(hs_issued(&test_recent, ch.challenge));
 		g->chal_p = ch.challenge;
 		g->flags_to_p = ch.flags;
 	} else
@@ -327,7 +330,7 @@ run_all(struct rig *g, uint64_t pflags, uint64_t bflags, const char *status)
 	CHECK(memcmp(r.digest, want, HS_DIGEST_LEN) == 0);
 	CHECK(r.challenge != P_CHAL);	/* not P's: we issue our own */
 	CHECK(r.challenge != g->chal_p);
-	CHECK(hs_issued(r.challenge));
+	CHECK(hs_issued(&test_recent, r.challenge));
 	CHECK_EQ(count_tag(g->to_p, g->to_p_len, 'a'), 0);
 	p_before = g->to_p_len;
 	n = m_ack(m, B_COOKIE, r.challenge);
@@ -429,7 +432,7 @@ t_withhold_none(void)
 	struct rig g;
 
 	memset(&g, 0, sizeof(g));
-	hs_fsm_init(&g.h, HS_INBOUND, 0, DFLAG_MANDATORY_25, "b");
+	hs_fsm_init(&g.h, HS_INBOUND, 0, DFLAG_MANDATORY_25, "b", &test_recent);
 	CHECK_EQ(run_all(&g, F_OTP25, F_OTP25, "ok"), HS_EV_UP);
 	CHECK(g.h.common & DFLAG_DIST_HDR_ATOM_CACHE);
 	CHECK(g.flags_to_b & DFLAG_DIST_HDR_ATOM_CACHE);
@@ -560,7 +563,7 @@ t_extra_required_flag(void)
 
 	memset(&g, 0, sizeof(g));
 	hs_fsm_init(&g.h, HS_INBOUND, DFLAG_DEFAULT_WITHHOLD,
-	    DFLAG_MANDATORY_25 | DFLAG_SPAWN, "b");
+	    DFLAG_MANDATORY_25 | DFLAG_SPAWN, "b", &test_recent);
 	n = m_send_name(m, F_CNODE, P_CRE, P_NAME);
 	CHECK_EQ(feed(&g, 1, m, n, &used), HS_EV_FAIL);
 	CHECK(g.h.out.event && strcmp(g.h.out.event, "handshake.bad_flags") == 0);
@@ -757,7 +760,7 @@ t_b_refuses_incompatible(void)
 		size_t bl[4], n, used;
 
 		memset(&g, 0, sizeof(g));
-		hs_fsm_init(&g.h, HS_INBOUND, c[i].withhold, DFLAG_MANDATORY_25, "b");
+		hs_fsm_init(&g.h, HS_INBOUND, c[i].withhold, DFLAG_MANDATORY_25, "b", &test_recent);
 		CHECK_EQ(to_connected(&g, c[i].pflags, P_NAME), HS_EV_NONE);
 		CHECK_EQ(g.flags_to_b & c[i].withhold, 0);
 		n = m_status(m, "not_allowed");
@@ -1581,7 +1584,7 @@ t_fresh_challenges(void)
 	}
 	CHECK_EQ(dup, 0);
 	for (i = 0; i < DG_ARRAY_LEN(seen); i++)
-		CHECK(hs_issued(seen[i]));
+		CHECK(hs_issued(&test_recent, seen[i]));
 }
 
 int

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * scratch.h - the hot buffers of the proxy: where a read lands before its
+ * frames are split (relay.c), where a link leg's records are opened into
+ * and sealed from (linkleg.c), and where a link's hello record is opened
+ * during its handshake (session_link.c).
+ *
+ * One struct per daemon (struct dg_daemon's scratch, made where the daemon
+ * starts), not a buffer per session: the daemon is one process with one
+ * event loop and no threads, and every user below fills its buffer and is
+ * done with it (written, queued or copied into a leg's own memory) before
+ * it returns to the loop.  No two sessions can be inside one of them at
+ * once, so sharing them is safe, and a session costs no buffer of this
+ * size.  Nothing here survives a return to the loop.
+ */
+#ifndef PROXY_SCRATCH_H
+#define PROXY_SCRATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "filter/dist_frame.h"
+#include "link/link_rec.h"
+
+/* One read from a leg's socket. */
+#define RELAY_READ	(256 * 1024)
+/* An undecided frame's first bytes, kept between reads: df_peek decides
+ * any frame with DF_WINDOW of its bytes present. */
+#define RELAY_HELD_MAX	(DF_WINDOW + 64)
+
+struct dg_scratch {
+	/* relay.c: the held bytes of the last read, then the new ones. */
+	uint8_t		relay[RELAY_HELD_MAX + RELAY_READ];
+	/* linkleg.c: sealed records waiting for one write, and the
+	 * plaintext gathered for the next record. */
+	uint8_t		seal[4 * LK_REC_SEAL_MAX];
+	size_t		nsealed;
+	uint8_t		plain[LK_REC_MAX];
+	size_t		nplain;
+	/* session_link.c: one opened hello record. */
+	uint8_t		hello[LK_REC_MAX];
+};
+
+#endif
