@@ -267,7 +267,7 @@ hello_nok(struct leg *l)
 	int n;
 
 	if ((n = hs_put_status(m, sizeof(m), "nok")) > 0)
-		hs_feed(l, m, (size_t)n);
+		session_hs_feed(l, m, (size_t)n);
 	else
 		session_close(l->s, "link: internal: status");
 }
