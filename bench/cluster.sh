@@ -36,8 +36,12 @@
 # cluster_nodes.tsv, cluster_alerts.txt, cluster_machine.txt;
 # bench/report.py makes the table.
 #
+# Then, as the reference, the same N hosts with stock OTP and no distguard
+# (a stock epmd per host, the nodes on the hosts' addresses).
+#
 # Knobs: BENCH_HOSTS (32; a list such as "8 16 32" runs each size in turn),
-# BENCH_CLUSTER_PING (parallel | seq), BENCH_OUT, DG_BUILD, BENCH_KEEP.
+# BENCH_CLUSTER_PING (parallel | seq), BENCH_CLUSTER_PLAIN (1; 0 leaves the
+# stock OTP reference out), BENCH_OUT, DG_BUILD, BENCH_KEEP.
 # Needs root (ip netns).  Everything started here is stopped by PID; the
 # namespaces (and with them the bridge and the veths) are deleted at the
 # end of each size and at exit.  Every wait is bounded.
