@@ -1587,6 +1587,30 @@ t_fresh_challenges(void)
 		CHECK(hs_issued(&test_recent, seen[i]));
 }
 
+/* The ring of challenges issued is the caller's (the daemon's): the one
+ * handed to a leg notes them, another knows none of them; past
+ * HS_RECENT the oldest slot is reused. */
+static void
+t_recent_is_the_callers(void)
+{
+	static struct hs_recent mine, other;
+	struct hs_fsm h;
+	uint32_t last = 0;
+	int i;
+
+	for (i = 0; i < HS_RECENT + 1; i++) {
+		hs_leg_init(&h.leg[HS_ACC], HS_ACCEPTOR, "peer", 1, &mine);
+		hs_acc_challenge(&h.leg[HS_ACC], F_OTP25, 1, "b@h", 3);
+		last = h.leg[HS_ACC].mine;
+	}
+	CHECK_EQ(mine.n, HS_RECENT);
+	CHECK(hs_issued(&mine, last));
+	CHECK(!hs_issued(&other, last));
+	/* the oldest (the first) gave its slot to the newest */
+	CHECK_EQ(mine.head, 1u);
+	CHECK(mine.c[0] == last);
+}
+
 int
 main(void)
 {
@@ -1629,5 +1653,6 @@ main(void)
 	RUN(t_out_of_order);
 	RUN(t_steps);
 	RUN(t_fresh_challenges);
+	RUN(t_recent_is_the_callers);
 	return TEST_DONE();
 }
