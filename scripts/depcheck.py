@@ -12,7 +12,9 @@ is in) and fails, with FILE:LINE, on:
   - include/ naming anything but include/ (it is the shared vocabulary);
   - an include that runs up a floor, or sideways between two modules of
     the same floor;
-  - a circle of includes between files;
+  - a circle of includes between files, or between modules (a module is
+    a .c and the .h of the same name: x.c including y.h while y.c
+    includes x.h is a circle of two modules that call each other);
   - a function defined without `static` whose name does not start with its
     module's prefix (the file's name, its first word, or the prefix
     PREFIXES gives the folder or the file).
@@ -123,6 +125,36 @@ def name_errors(rel, lines):
     return errors
 
 
+def module_graph(graph):
+    """The include graph with each x.c and x.h made one node, x.  A header
+    with no .c of its own (conf_int.h, leg.h) is no module: whoever
+    includes it depends on what it includes."""
+    def stem(path):
+        return path[:-2]
+    modules = {stem(f) for f in graph if f.endswith(".c")}
+
+    def targets(dep, seen):
+        if stem(dep) in modules:
+            return {stem(dep)}
+        if dep in seen:
+            return set()
+        seen.add(dep)
+        out = set()
+        for d in graph.get(dep, ()):
+            out |= targets(d, seen)
+        return out
+
+    mods = {}
+    for src, deps in graph.items():
+        if stem(src) not in modules:
+            continue
+        edges = mods.setdefault(stem(src), set())
+        for d in deps:
+            edges |= targets(d, set())
+        edges.discard(stem(src))
+    return {m: sorted(e) for m, e in mods.items()}
+
+
 def find_circle(graph):
     """A list of files that include each other in a circle, or None."""
     state = {}
@@ -184,6 +216,10 @@ def main(argv):
     circle = find_circle(graph)
     if circle:
         errors.append("%s: includes form a circle: %s"
+                      % (circle[0], " -> ".join(circle)))
+    circle = find_circle(module_graph(graph))
+    if circle:
+        errors.append("%s: modules form a circle: %s"
                       % (circle[0], " -> ".join(circle)))
     for e in errors:
         print("depcheck: " + e)
