@@ -45,7 +45,7 @@ void	kview_read(int fd, const struct sockaddr_storage *peer, uint16_t port,
 /*
  * 1 when a connection from distguard to the node can reach listener l
  * (pure, for the tests).  The node is dialled on the loopback address of the family it registered
- * over (proxy/session.c connect_node): 127.0.0.1 or ::1.  Those are what
+ * over (proxy/session_hs.c connect_node): 127.0.0.1 or ::1.  Those are what
  * ownership is judged on; another node may listen on the same port number
  * at another address (an inet6 node on ::1, an inet one on 127.0.0.1).
  * "::" counts for both families: dual-stack unless IPV6_V6ONLY, which the

@@ -3,7 +3,7 @@
  * hs_fsm.h - the sequencer of a mediated handshake: two legs (hs_leg.h),
  * each its own engine, ordered so that neither side learns anything the
  * other has not earned.  Pure: bytes and decisions in, bytes and events
- * out.  No sockets, no timers, no config: the glue (proxy/session.c) owns
+ * out.  No sockets, no timers, no config: the glue (proxy/session_hs.c) owns
  * those and answers the sequencer's questions.
  *
  * Leg HS_ACC is the one that dialled distguard (distguard is its

@@ -3,7 +3,7 @@
  * egress.h - the egress ports: one loopback listener per remote node that
  * nodes of ours asked to reach (distguard_epmd's address_please).  A node
  * that connects to one is dialled through to that node by an egress
- * session (session.c), judged both ways.
+ * session (session_hs.c), judged both ways.
  */
 #ifndef EGRESS_H
 #define EGRESS_H

@@ -5,10 +5,10 @@
  * starts), so that the relay and the session glue never ask which kind of
  * leg they hold:
  *
- *   struct leg_io  moving bytes: plain TCP (session_core.c, leg_plain_io)
+ *   struct leg_io  moving bytes: plain TCP (session.c, leg_plain_io)
  *                  or a link's records (linkleg.c);
  *   struct leg_hs  the Erlang handshake on it: spoken on the socket
- *                  (session.c), or translated into a link's hello
+ *                  (session_hs.c), or translated into a link's hello
  *                  (session_link.c).
  *
  * The relay's per-message path costs one indirect call per operation and
@@ -68,7 +68,7 @@ struct leg_hs {
 
 /* The reasons a session closes for, as logged, by the side of the leg:
  * the remote's ("peer ...") or the node of ours it protects ("node ...").
- * Chosen once with the leg's side (session.c). */
+ * Chosen once with the leg's side (session_hs.c). */
 struct leg_reasons {
 	const char	*closed;
 	const char	*read_error;
@@ -78,7 +78,7 @@ struct leg_reasons {
 };
 extern const struct leg_reasons	leg_reasons_peer, leg_reasons_node;
 
-/* session_core.c: plain TCP. */
+/* session.c: plain TCP. */
 extern const struct leg_io	leg_plain_io;
 
 /* Queues bytes for a leg, writing what the socket takes at once; -1 when

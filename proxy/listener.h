@@ -2,7 +2,7 @@
 /*
  * listener.h - one filtering listener per registered node: the port EPMD
  * advertises for the node.  Accepted connections become sessions
- * (session.c), which run the handshake on both legs and then the relay.
+ * (session_hs.c), which run the handshake on both legs and then the relay.
  */
 #ifndef LISTENER_H
 #define LISTENER_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * relay.h - the relay's entry points (relay.c), for the session glue
- * (session.c): once both handshakes are done, frames move between the
+ * (session_hs.c): once both handshakes are done, frames move between the
  * legs through their operations (leg.h).
  */
 #ifndef RELAY_H

@@ -13,10 +13,10 @@
  *
  * What a leg does with its socket is in its operations (leg.h): plain
  * TCP or a link.  What a session does to shake hands is in its kind,
- * chosen once when it is made: inbound (session.c), egress
- * (session_egress.c) or an accepted link (session_link.c).  session.c
+ * chosen once when it is made: inbound (session_hs.c), egress
+ * (session_egress.c) or an accepted link (session_link.c).  session_hs.c
  * drives the handshake (the engine is handshake/hs_fsm.c); relay.c moves
- * and filters frames; session_core.c holds the one way out,
+ * and filters frames; session.c holds the one way out,
  * session_close(s, reason), and frees.
  */
 #ifndef SESSION_H
@@ -168,7 +168,7 @@ struct session {
 	void			(*teardown)(struct session *);
 };
 
-/* session_core.c */
+/* session.c */
 void	session_close(struct session *, const char *reason);
 /* The names logs, alerts and stats print: the peer's as its leg holds it
  * once admission read it (before that, the claim the engine parsed, if

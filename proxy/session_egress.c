@@ -18,7 +18,7 @@
 #include "egress_grace.h"
 #include "link/link_conf.h"
 #include "session_egress.h"
-#include "session_int.h"
+#include "session_hs.h"
 #include "session_link.h"
 
 /* ---- egress: a node of ours dials out ------------------------------------ */

@@ -38,7 +38,7 @@
 #include "link/link_hello.h"
 #include "linkleg.h"
 #include "scratch.h"
-#include "session_int.h"
+#include "session_hs.h"
 #include "session_link.h"
 
 enum link_phase {

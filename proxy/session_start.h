@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * session_start.h - where an inbound session is made (session.c), for the
+ * session_start.h - where an inbound session is made (session_hs.c), for the
  * nodes' listeners.  The other kinds have their own entry:
  * session_egress.h, session_link.h.
  */

@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * session_int.h - what the kinds of session share (session.c: the
+ * session_hs.h - what the kinds of session share (session_hs.c: the
  * lifecycle of the handshake, its I/O and the inbound kind;
  * session_egress.c: a node of ours dialling out; session_link.c: an
  * accepted link, and link legs' handshake).  Not for the rest of the
  * daemon.  Each kind's own entry is in its header: session_start.h,
  * session_egress.h, session_link.h.
  */
-#ifndef SESSION_INT_H
-#define SESSION_INT_H
+#ifndef SESSION_HS_H
+#define SESSION_HS_H
 
 #include "session.h"
 
-/* session.c */
+/* session_hs.c */
 struct session	*session_new(struct dg_daemon *, int fd,
 		    const struct sockaddr_storage *, const char *alive,
 		    const struct session_kind *);
@@ -21,7 +21,7 @@ int		 session_guard_admits(struct session *, struct leg *, const char *local);
 void		 session_connect_leg(struct leg *, const struct sockaddr *, socklen_t);
 void		 session_connect_node(struct session *);
 void		 session_hs_failed(struct session *);
-/* A failure that is the remote's fault, towards a ban (session.c). */
+/* A failure that is the remote's fault, towards a ban (session_hs.c). */
 void		 session_blame(struct session *);
 /* Hands a leg handshake bytes (a link's translation of its hello) as
  * if they had been read from it. */
