@@ -774,6 +774,22 @@ e_egress(struct loader *L, const struct et_node *t, struct dg_scope *s)
 		L->c->egress_mode = (enum dg_egress_mode)m;
 }
 
+/* {api, own | off}: the runtime API of the nodes (core/api.c).  Two
+ * values, so the shared three-name reader is not used. */
+void
+e_api(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	const struct et_node *v;
+
+	if (t->nkids == 2 && (v = et_elem(t, 1))->kind == ET_ATOM &&
+	    (et_is_atom(v, "own") || et_is_atom(v, "off"))) {
+		L->c->api_mode = et_is_atom(v, "own") ? DG_API_OWN : DG_API_OFF;
+		L->c->api_line = t->line;
+		return;
+	}
+	lerr(L, t->line, "api must be {api, own | off}");
+}
+
 /* {exposed, refuse | alert | off}: nodes listening beyond loopback. */
 void
 e_exposed(struct loader *L, const struct et_node *t, struct dg_scope *s)

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/api.h"
 #include "dg_daemon.h"
 #include "dg_grant.h"
 #include "dg_json.h"
@@ -118,18 +119,22 @@ apply(struct grants *g, char *err, size_t errlen)
 			ov[i].rules = gr->rules;
 			ov[i].id = gr->id;
 		}
-		nc = conf_overlay(base, ov, g->n, conf_errs_collect, &e);
-		free(ov);
-		if (nc == NULL)
-			return -1;
-	} else {
-		nc = base;
-		conf_ref(nc);
 	}
+	/* The runtime API's node scopes (core/api.c) are laid over too. */
+	nc = api_overlay(d->api, base, ov, g->n, conf_errs_collect, &e);
+	free(ov);
+	if (nc == NULL)
+		return -1;
 	d->conf = nc;
 	conf_unref(old);	/* live sessions keep theirs until next message */
 	save_state(g);
 	return 0;
+}
+
+int
+grants_rebuild(struct grants *g, char *err, size_t errlen)
+{
+	return apply(g, err, errlen);
 }
 
 /* The grant's end, as an ISO 8601 UTC string. */

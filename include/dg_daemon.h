@@ -14,6 +14,7 @@
 #include "dg_ban.h"
 #include "dg_conf.h"
 
+struct api;
 struct epmd_srv;
 struct grants;
 struct metrics;
@@ -37,6 +38,8 @@ struct dg_daemon {
 	struct seen		*seen;		/* for suggest (dg_seen.h); NULL:
 						 * out of memory, not kept */
 	struct grants		*grants;	/* break-glass overlays */
+	struct api		*api;		/* the nodes' runtime API
+						 * (core/api.h) */
 	struct metrics		*metrics;	/* the Prometheus endpoint */
 	struct egress_grace	*grace;		/* the restart grace of egress
 						 * (proxy/egress_grace.h) */
