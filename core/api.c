@@ -228,9 +228,10 @@ rule_text(const struct api_entry *e, char *buf, size_t cap, size_t *used)
 		return -1;
 	*f++ = '\0';
 	*ar++ = '\0';
-	return cat(buf, cap, used, "{%s, spawn_request, [{%s%s%s, %s%s%s, %s}]}",
-	    act, strcmp(m, "_") ? "'" : "", m, strcmp(m, "_") ? "'" : "",
-	    strcmp(f, "_") ? "'" : "", f, strcmp(f, "_") ? "'" : "", ar);
+	/* '_' is the configuration's wildcard, written quoted. */
+	return cat(buf, cap, used, "{%s, spawn_request, [{'%s', '%s', %s%s%s}]}",
+	    act, m, f, strcmp(ar, "_") ? "" : "'", ar, strcmp(ar, "_") ? "" :
+	    "'");
 }
 
 /* Parses "[R1, R2, ...]" of the entries that pass `want` into the next
