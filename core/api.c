@@ -827,10 +827,12 @@ change(struct call *k, const char *full, struct api_entry *key, int del,
 {
 	struct api_node *n;
 	struct api_entry old;
+	char peer[EPMD_API_ARG_MAX + 1];
 	int i, had;
 
 	if (!del && key->kind != AK_HANDLER && check_rule(k, key) == -1)
 		return -1;
+	snprintf(peer, sizeof(peer), "%s", key->peer != NULL ? key->peer : "");
 	if ((n = node_get(k, full)) == NULL)
 		return refuse(k, "too many nodes use the API, or out of "
 		    "memory");
@@ -867,7 +869,8 @@ change(struct call *k, const char *full, struct api_entry *key, int del,
 	if (!del)
 		memset(key, 0, sizeof(*key));	/* the node owns them now */
 	k->a->changes++;
-	alert_emit(k->a->d->alerts, "policy.api", k->sa, NULL, full,
+	alert_emit(k->a->d->alerts, "policy.api", k->sa, peer[0] ? peer : NULL,
+	    full,
 	    "%s: %s; %d API entr%s for this node", op_names[k->req->op], what,
 	    n->ne, n->ne == 1 ? "y" : "ies");
 	return 0;

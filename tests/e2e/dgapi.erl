@@ -235,9 +235,9 @@ contain_b(Dir) ->
     say("b ready", []),
     wait_file(filename:join(Dir, "b_check"), 900),
     X = node_named("x"),
-    say("b policy: ~p", [distguard:policy()]),
-    say("b test x reg_send foo: ~p", [distguard:test_filter(X, reg_send, foo)]),
-    say("b test a spawn: ~p", [distguard:test_filter(node_named("a"),
+    say("b policy: ~0p", [distguard:policy()]),
+    say("b test x reg_send foo: ~0p", [distguard:test_filter(X, reg_send, foo)]),
+    say("b test a spawn: ~0p", [distguard:test_filter(node_named("a"),
                                 spawn_request, {erlang, node, 0})]),
     wait_file(filename:join(Dir, "stop"), 900),
     halt().
@@ -247,17 +247,17 @@ contain_a(BA, Dir) ->
     X = node_named("x"),
     pong = net_adm:ping(B),
     %% 1. its own API: its own rules only
-    say("own set_filter: ~p", [distguard:set_filter(X, reg_send, allow)]),
-    say("own add_filter on b's name: ~p",
+    say("own set_filter: ~0p", [distguard:set_filter(X, reg_send, allow)]),
+    say("own add_filter on b's name: ~0p",
         [distguard:add_filter(B, spawn_request, {erlang, node, 0}, allow)]),
-    say("a test x: ~p", [distguard:test_filter(X, reg_send, foo)]),
+    say("a test x: ~0p", [distguard:test_filter(X, reg_send, foo)]),
     %% 2. b's distguard_epmd, over distribution
     Forged = [atom_to_binary(B, utf8), atom_to_binary(X, utf8),
               <<"reg_send">>, <<"allow">>],
-    say("remote distguard_epmd call: ~p",
+    say("remote distguard_epmd call: ~0p",
         [catch gen_server:call({distguard_epmd, B}, {api, 1, Forged}, 5000)]),
     %% 3. b's API run on b by rpc (b's policy does not let a run code)
-    say("rpc to b's API: ~p",
+    say("rpc to b's API: ~0p",
         [catch erpc:call(B, distguard, set_filter, [X, reg_send, allow], 3000)]),
     %% 4. a forged name on a's own registration connection: the request
     %% says b, the connection is a's
@@ -267,8 +267,15 @@ contain_a(BA, Dir) ->
     ok = gen_tcp:send(S, [<<(byte_size(Body)):16>>, Body]),
     timer:sleep(500),
     %% 5. the API still works for a afterwards
-    say("a policy after: ~p", [distguard:policy()]),
+    say("a policy after: ~0p", [distguard:policy()]),
     file:write_file(filename:join(Dir, "b_check"), <<>>),
+    %% 6. garbage on the registration connection (an op with the wrong
+    %% number of args): the registration ends, a registers again, and
+    %% its changes are gone with the old registration
+    Bad = <<$A, 78:32, 1, 1, 3:16, "abc">>,
+    ok = gen_tcp:send(S, [<<(byte_size(Bad)):16>>, Bad]),
+    wait_file(filename:join(Dir, "reregistered"), 150),
+    say("a policy after garbage: ~0p", [distguard:policy()]),
     wait_file(filename:join(Dir, "stop"), 900),
     halt().
 
