@@ -37,7 +37,7 @@ livebook(Dir) ->
     R = [distguard:add_filter(C1, reg_send, gw1, allow),
          distguard:add_filter(C2, reg_send, gw2, allow)],
     say("filters set: ~p", [R]),
-    say("policy: ~p", [distguard:policy()]),
+    say("policy: ~0p", [distguard:policy()]),
     say("test c1 gw1: ~p", [distguard:test_filter(C1, reg_send, gw1)]),
     say("test c1 gw2: ~p", [distguard:test_filter(C1, reg_send, gw2)]),
     say("test c1 rpc: ~p", [distguard:test_filter(C1, spawn_request,
@@ -47,7 +47,7 @@ livebook(Dir) ->
      || A <- ["c1 gw1 gw2", "c2 gw2 gw1"]],
     say("clients started", []),
     wait_file(filename:join(Dir, "stats_now"), 900),
-    say("stats: ~p", [lists:sort(distguard:stats())]),
+    say("stats: ~0p", [lists:sort(distguard:stats())]),
     wait_file(filename:join(Dir, "stop"), 900),
     halt().
 

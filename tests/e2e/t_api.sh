@@ -62,15 +62,15 @@ echo "# c1: $r1"
 echo "# c2: $r2"
 check "c1 reaches gw1 (twice) and nothing else: gw2, vault, erpc, rpc, gen_server:call" same "$r1" "$want"
 check "c2 reaches gw2 (twice) and nothing else" same "$r2" "$want"
-check "gw1 got c1's two hellos" [ "$(grep -c "^gw1 got hello from 'c1@" "$T/srv.log")" = 2 ]
-check "gw2 got c2's two hellos" [ "$(grep -c "^gw2 got hello from 'c2@" "$T/srv.log")" = 2 ]
+check "gw1 got c1's two hellos" [ "$(grep -c "^gw1 got hello from c1@" "$T/srv.log")" = 2 ]
+check "gw2 got c2's two hellos" [ "$(grep -c "^gw2 got hello from c2@" "$T/srv.log")" = 2 ]
 check "gw2 never got anything from c1, gw1 nothing from c2" \
     not grep -qE "^gw2 got .*c1@|^gw1 got .*c2@" "$T/srv.log"
 check "vault got nothing at all" not grep -q "^vault got" "$T/srv.log"
 check "the denials are alerted (filter.denied, node srv, peer c1)" \
     grep -q "\"event\":\"filter.denied\".*\"peer\":\"c1@$HOST\".*\"node\":\"srv@$HOST\"\|\"event\":\"filter.denied\".*\"node\":\"srv@$HOST\".*\"peer\":\"c1@$HOST\"" "$ALERTS"
 check "each change raised policy.api naming srv" \
-    [ "$(grep '"event":"policy.api"' "$ALERTS" | grep -c "\"node\":\"srv@$HOST\".*add_filter: peer c.@$HOST,reg_send gw. allow")" = 2 ]
+    [ "$(grep '"event":"policy.api"' "$ALERTS" | grep -c "\"node\":\"srv@$HOST\".*add_filter: peer c.@$HOST, reg_send gw. allow")" = 2 ]
 touch "$T/stats_now"
 wait_for "$T/srv.log" "^stats: " 10
 check "stats() counts c1's allowed reg_sends" grep -q "{<<\"c1@$HOST\">>,reg_send,allow,[2-9]}" "$T/srv.log"
