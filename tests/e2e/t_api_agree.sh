@@ -24,6 +24,7 @@ PIDS+=("$!")
 wait_for "$T/dg.log" "node b registered" 15 || not_ok "b registered"
 wait_for "$T/p.log" "peer ready" 15 || not_ok "p ready"
 touch "$T/peer_up"
+wait_for "$T/b.log" "^phase 1 rules" 30 || { not_ok "b set its rules"; exit 1; }
 wait_for "$T/b.log" "^agree cases" 120 || not_ok "b ran the cases"
 grep -E "^(case|phase|disagree)" "$T/b.log" | sed 's/^/# /'
 check "phase 1's thirteen changes returned ok" \

@@ -32,7 +32,7 @@ wait_for "$T/b.log" "b ready" 20 || not_ok "b ready"
 timeout -k 2 150 erl -sname a "${ERL_COMMON[@]}" "${ERL_MOD[@]}" -connect_all false \
     -eval "dgapi:contain_a(\"b@$HOST\", \"$T\")" > "$T/a.log" 2>&1 &
 PIDS+=("$!")
-wait_for "$T/a.log" "^a policy after: " 40 || not_ok "a ran its attempts"
+wait_for "$T/a.log" "^a policy after: " 40 || { not_ok "a ran its attempts"; exit 1; }
 wait_for "$T/b.log" "^b test a spawn: " 20 || not_ok "b checked its policy"
 grep -E "^(own|a |b |remote|rpc)" "$T/a.log" "$T/b.log" | sed 's/^/# /'
 
