@@ -99,6 +99,18 @@ check "the message after the last delivered one was sent ($next)" [ -n "$next" ]
 echo "# set_filter took $(( t1 - t0 )) us; the first message judged by the new rule (seq $((last + 1))) left $(( ${next:-0} - t1 )) us after it returned; the first message sent after it returned left $(( ${firstafter:-0} - t1 )) us after"
 check "tb's gateway denial is alerted" grep -q "\"event\":\"filter.denied\".*tp@$HOST" "$ALERTS"
 
+# ---- Elixir calls the module as it is ----
+if command -v elixir > /dev/null; then
+	timeout -k 2 60 elixir --sname ex --cookie "$COOKIE" --erl "${ERL_COMMON[*]} ${ERL_MOD[*]}" -e '
+	    IO.puts("ex api: #{inspect(:distguard.set_filter(:"pz@'"$HOST"'", :reg_send, :reject))} #{inspect(:distguard.test_filter(:"pz@'"$HOST"'", :reg_send, :gateway))} #{inspect(:distguard.policy())}")' \
+	    > "$T/ex.log" 2>&1
+	sed 's/^/# /' "$T/ex.log" | head -n 5
+	check "Elixir calls :distguard.set_filter and test_filter with no wrapper" \
+	    grep -q 'ex api: :ok {:deny, {:api, "{deny, reg_send}"}} \[{:filter, "pz@'"$HOST"'", :reg_send, :_, :deny}' "$T/ex.log"
+else
+	not_ok "elixir is installed (scripts/deps.sh)"
+fi
+
 touch "$T/stop"
 check "the daemon is alive" dg_alive
 done_tests
