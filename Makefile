@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
 # distguard - a firewall for Erlang distribution.
 #
-#   make          build build/distguard (release flags, -Werror)
+#   make          build build/distguard, the tests and the Erlang module
+#                 (release flags, -Werror); installs nothing
+#   make deps     install the Debian packages the build and the suite need
 #   make run      build, install missing packages, run on the embedded config
 #   make test     release build, then the whole suite (unit, e2e, fuzz smoke)
 #                 under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make depcheck the include rules of the floors (scripts/depcheck.py)
 #   make check    the suite against the release build
 #   make fuzz     long libFuzzer runs (FUZZ_SECONDS per harness), then the
 #                 live fuzzer's long run (make fuzz-live)
@@ -33,7 +36,7 @@ override LDFLAGS	+= $(SAN)
 LDLIBS	 = -lev -lsodium -lnettle -lnftables -lpthread -lm
 # systemd's readiness protocol through libsystemd's sd_notify when its
 # headers are there (scripts/deps.sh installs libsystemd-dev); else
-# core/notify.c speaks the same protocol itself.  SYSTEMD=no forces that.
+# daemon/notify.c speaks the same protocol itself.  SYSTEMD=no forces that.
 SYSTEMD	?= $(shell pkg-config --exists libsystemd 2>/dev/null && echo yes)
 ifeq ($(SYSTEMD),yes)
 override CFLAGS	+= -DDG_HAVE_LIBSYSTEMD
@@ -47,8 +50,8 @@ TEST_INC = $(MODULES:%=-I%) -I$(EI_DIR)/include
 
 ASAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-MODULES	 = core epmd handshake filter proxy link
-SRCS	 = $(filter-out core/main.c, $(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
+MODULES	 = core conf link handshake filter epmd proxy daemon
+SRCS	 = $(filter-out daemon/main.c, $(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
 # The embedded default configuration is generated from its one copy,
 # examples/distguard.conf (scripts/gen-conf-default.sh).
 GEN_SRCS = $(BUILD)/gen/conf_default.c
@@ -77,16 +80,22 @@ ERLLIBDIR ?= $(PREFIX)/lib/erlang/lib
 ERL_EBIN ?= $(BUILD)/erl/ebin
 ERL_SRCS = $(wildcard erl/*.erl)
 ERL_OUT	 = $(ERL_SRCS:erl/%.erl=$(ERL_EBIN)/%.beam) $(ERL_EBIN)/distguard.app
-VERSION	:= $(shell sed -n 's/^\#define DG_VERSION[[:space:]]*"\(.*\)"/\1/p' core/main.c)
+VERSION	:= $(shell sed -n 's/^\#define DG_VERSION[[:space:]]*"\(.*\)"/\1/p' daemon/main.c)
 INSTALL	?= install
 
-.PHONY: all deps run test check check-asan unit fuzz fuzz-smoke fuzz-live bench demo interop \
+.PHONY: all deps depcheck run test check check-asan unit fuzz fuzz-smoke fuzz-live bench demo interop \
 	clean install install-erlang uninstall deb
 
-all: deps $(BUILD)/distguard $(ERL_OUT) $(UNITS) $(HELPERS) $(BUILD)/tests/dg_read
+all: $(BUILD)/distguard $(ERL_OUT) $(UNITS) $(HELPERS) $(BUILD)/tests/dg_read
 
+# `make` (all) only builds.  Installing the Debian packages the build and
+# the suite need is this explicit target (scripts/deps.sh: apt-get, as root,
+# for what is missing); the targets that run something call it first,
+# then build through a second make so that -j never builds before it.
 deps:
 	@sh scripts/deps.sh
+
+BUILT	 = @$(MAKE) --no-print-directory all
 
 # Rebuilt from scratch: `ar r` alone would keep the member of a source
 # that is gone (core/conf_default.o, now generated) and link it twice.
@@ -95,14 +104,14 @@ $(BUILD)/libdistguard.a: $(OBJS)
 	rm -f $@
 	$(AR) rcs $@ $(OBJS)
 
-$(BUILD)/distguard: $(BUILD)/obj/core/main.o $(BUILD)/libdistguard.a
+$(BUILD)/distguard: $(BUILD)/obj/daemon/main.o $(BUILD)/libdistguard.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(ERL_EBIN)/%.beam: erl/%.erl
 	@mkdir -p $(@D)
 	erlc -Wall +warnings_as_errors -o $(@D) $<
 
-$(ERL_EBIN)/distguard.app: erl/distguard.app.src core/main.c
+$(ERL_EBIN)/distguard.app: erl/distguard.app.src daemon/main.c
 	@mkdir -p $(@D)
 	sed 's/@VERSION@/$(VERSION)/' erl/distguard.app.src > $@
 
@@ -131,46 +140,62 @@ $(BUILD)/tests/dg_read: tests/difffuzz/dg_read.c $(BUILD)/libdistguard.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(TEST_INC) -o $@ $< -Wl,--as-needed $(BUILD)/libdistguard.a $(LDLIBS)
 
-run: all
+run: deps
+	$(BUILT)
 	./$(BUILD)/distguard run $(if $(CONFIG),-c $(CONFIG))
 
 # The suite runs once, under ASan+UBSan; the release build is still made
 # (and must compile without warnings) first.
-test: all
+test: deps
+	$(BUILT)
 	@sh scripts/spdx.sh --check
+	@$(MAKE) --no-print-directory depcheck
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN="$(ASAN)" CFLAGS="-O1 -g" $(if $(CC_ASAN),CC=$(CC_ASAN)) all
 	@DG_BUILD=build/asan sh tests/run.sh
 
+# The floors' include rules (docs/ARCHITECTURE.md): nothing includes a
+# floor above its own or a module beside it, include/ is vocabulary only,
+# and no includes run in a circle.  FILE:LINE for each violation.
+depcheck:
+	@python3 scripts/depcheck.py
+
 check-asan: test
 
-check: all
+check: deps
+	$(BUILT)
 	@DG_BUILD=$(BUILD) sh tests/run.sh
 
-unit: all
+unit: deps
+	$(BUILT)
 	@DG_BUILD=$(BUILD) DG_ONLY=unit sh tests/run.sh
 
 fuzz-smoke: deps
 	@sh tests/fuzz/run.sh smoke
 
-fuzz: all
+fuzz: deps
+	$(BUILT)
 	@sh tests/fuzz/run.sh long
 	@DG_BUILD=$(BUILD) sh tests/difffuzz/run.sh long
 	@$(MAKE) --no-print-directory fuzz-live
 
 # The live fuzzer against the release build: B is a real OTP node
 # (LIVEFUZZ_OTP, 25 by default), see tests/livefuzz/run.sh.
-fuzz-live: all
+fuzz-live: deps
+	$(BUILT)
 	@DG_BUILD=$(BUILD) bash tests/livefuzz/run.sh
 
-bench: all
+bench: deps
+	$(BUILT)
 	@sh bench/run.sh
 
-demo: all
+demo: deps
+	$(BUILT)
 	@sh examples/demo/run.sh
 
 # Against the release build: the suite is about interoperability, the
 # sanitizers run in make test.
-interop: all
+interop: deps
+	$(BUILT)
 	@sh scripts/deps.sh interop
 	@DG_BUILD=$(BUILD) sh tests/interop/run.sh
 
@@ -218,4 +243,4 @@ deb: deps
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(BUILD)/obj/core/main.d
+-include $(OBJS:.o=.d) $(BUILD)/obj/daemon/main.d

@@ -31,8 +31,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "conf/conf.h"
 #include "dg_flags.h"
-#include "dg_seen.h"
+#include "core/seen.h"
 #include "atombook.h"
 #include "disclose.h"
 #include "dist_ctl.h"

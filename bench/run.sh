@@ -70,7 +70,7 @@ echo "fd_limit $(ulimit -n)" > "$OUT/machine.txt"
 FDCAP=$((($(ulimit -n) - 100) / 2))
 [ "$CONNS" -le "$FDCAP" ] || { echo "# fd limit $(ulimit -n): $CONNS connections do not fit, measuring $FDCAP"; CONNS=$FDCAP; }
 {
-	echo "commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- core epmd handshake filter proxy 2>/dev/null || echo "+local changes")"
+	echo "commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- core conf link handshake filter epmd proxy daemon 2>/dev/null || echo "+local changes")"
 	echo "nproc $(nproc)"
 	echo "cpu $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
 	echo "kernel $(uname -r)"
@@ -101,7 +101,8 @@ say "filter core micro-benchmark"
 EI_DIR=$(ls -d /usr/lib/erlang/lib/erl_interface-* 2>/dev/null | sort -V | tail -n 1)
 MICRO="$W/micro"
 ${CC:-cc} -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
-    -I"$ROOT/include" -I"$ROOT" -I"$ROOT/core" -I"$ROOT/epmd" -I"$ROOT/handshake" \
+    -I"$ROOT/include" -I"$ROOT" -I"$ROOT/core" -I"$ROOT/conf" -I"$ROOT/link" \
+    -I"$ROOT/epmd" -I"$ROOT/handshake" -I"$ROOT/daemon" \
     -I"$ROOT/filter" -I"$ROOT/proxy" -I"$EI_DIR/include" -fno-strict-aliasing \
     -o "$MICRO" "$ROOT/bench/micro.c" "$ROOT/$BUILD/libdistguard.a" \
     -L"$EI_DIR/lib" -lei -lev -lsodium -lnettle -lpthread -lm || exit 1

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * addr.c - the source-address key, its text and the CIDR match
- * (dg_addr.h).  No state.
+ * (core/addr.h).  No state.
  */
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "dg.h"
-#include "dg_addr.h"
+#include "core/addr.h"
 
 static const uint8_t v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 

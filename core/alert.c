@@ -21,10 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dg_alert.h"
-#include "dg_json.h"
+#include "core/addr.h"
+#include "core/alert.h"
+#include "core/json.h"
 #include "dg_log.h"
-#include "dg_stats.h"
+#include "core/stats.h"
 
 #define ALERT_SOURCES	1024	/* sources tracked for rate limiting */
 #define ALERT_NODE_MAX	128	/* bytes of a claimed node name kept */
@@ -152,7 +153,7 @@ alerts_new(const char *path, int use_syslog, int per_min)
 	struct alerts *a = calloc(1, sizeof(*a));
 
 	if (a == NULL)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 	a->fd = -1;
 	alerts_configure(a, path, use_syslog, per_min);
 	return a;

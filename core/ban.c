@@ -19,8 +19,8 @@
 #include <sodium.h>
 
 #include "dg.h"
-#include "dg_addr.h"
-#include "dg_ban.h"
+#include "core/addr.h"
+#include "core/ban.h"
 #include "dg_log.h"
 
 #define BAN_SLOTS	4096	/* sources tracked at once */
@@ -115,7 +115,7 @@ bans_new(int failures, double window, double duration)
 	struct bans *b = calloc(1, sizeof(*b));
 
 	if (b == NULL)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 	randombytes_buf(b->key, sizeof(b->key));
 	bans_configure(b, failures, window, duration);
 	return b;

@@ -5,12 +5,12 @@
  * allocation, a hard output bound), and a dependency such as libjansson
  * would bring a DOM, allocation per value and its own error model for
  * that one job (docs/SECURITY.md, "Alert text").  The contract is in
- * include/dg_json.h; tests/unit/test_json.c and tests/fuzz/fuzz_json.c
+ * core/json.h; tests/unit/test_json.c and tests/fuzz/fuzz_json.c
  * check it.
  */
 #include <string.h>
 
-#include "dg_json.h"
+#include "core/json.h"
 
 /*
  * The well-formed byte sequences of RFC 3629, section 4: the second byte's

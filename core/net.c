@@ -14,8 +14,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "dg_addr.h"
-#include "dg_daemon.h"
+#include "core/addr.h"
+#include "core/ban.h"
+#include "core/context.h"
+#include "core/net.h"
 #include "dg_log.h"
 
 int
@@ -112,7 +114,7 @@ srccount_new(void)
 	struct srccount *s = calloc(1, sizeof(*s));
 
 	if (s == NULL)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 	return s;
 }
 
@@ -202,7 +204,7 @@ net_rate_new(void)
 	struct net_rate *r = calloc(1, sizeof(*r));
 
 	if (r == NULL)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 	return r;
 }
 
@@ -265,7 +267,6 @@ const char *
 net_admit(struct dg_daemon *d, const struct net_gate *g,
     const struct sockaddr *sa, int local, const char **event)
 {
-	const struct dg_conf *c = d->conf;
 	static char why[96];
 
 	*event = NULL;
@@ -287,11 +288,11 @@ net_admit(struct dg_daemon *d, const struct net_gate *g,
 		return why;
 	}
 	if (g->bans && d->est_sources != NULL &&
-	    srccount_get(d->est_sources, sa) >= c->max_established_per_source) {
+	    srccount_get(d->est_sources, sa) >= g->max_established) {
 		*event = "peer.too_many_connections";
 		snprintf(why, sizeof(why), "%d established connections from "
 		    "this source already (limits: max_established_per_source)",
-		    c->max_established_per_source);
+		    g->max_established);
 		return why;
 	}
 	if (g->rate != NULL && !net_rate_take(g->rate, sa, g->per_s,

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * outq.c - the output queue (dg_outq.h).
+ * outq.c - the output queue (core/outq.h).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "dg_outq.h"
+#include "core/outq.h"
 
 #define OUTQ_FIRST_CAP	4096
 

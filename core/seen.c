@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * seen.c - the bounded table of distinct (local node, peer, type, target)
- * behind `distguard suggest` (include/dg_seen.h, docs/FILTER.md 22).
+ * behind `distguard suggest` (core/seen.h, docs/FILTER.md 22).
  *
  * Open addressing over twice SEEN_MAX slots, so a probe ends at an empty
  * slot soon.  Keys come from the network (names, MFAs): they are hashed
@@ -15,7 +15,7 @@
 
 #include "dg.h"
 #include "dg_log.h"
-#include "dg_seen.h"
+#include "core/seen.h"
 
 #define SEEN_SLOTS	(2 * SEEN_MAX)	/* a power of two */
 #define SEEN_KEY_MAX	(2 * DG_MAX_NODE_BYTES + 1024)
@@ -199,7 +199,7 @@ seen_render(const struct seen *s, size_t *len)
 		put_escaped(&b, e->key, e->llen);
 		dg_text_printf(&b, "\t");
 		put_escaped(&b, e->key + e->llen, e->plen);
-		dg_text_printf(&b, "\t%s\t", conf_type_name((enum dg_type)e->type));
+		dg_text_printf(&b, "\t%s\t", dg_type_name((enum dg_type)e->type));
 		put_escaped(&b, e->key + e->llen + e->plen, e->tlen);
 		dg_text_printf(&b, "\t%llu\t%llu\t%llu\t%u\t%d\t%d\t%.0f\t%.0f\n",
 		    (unsigned long long)e->n[SEEN_ALLOWED],

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dg_json.h"
+#include "core/json.h"
 #include "dg_log.h"
-#include "dg_stats.h"
+#include "core/stats.h"
 
 struct stats {
 	struct stats_row	*rows[STATS_MAX_ROWS];
@@ -67,7 +67,7 @@ stats_new(void)
 	struct stats *s = calloc(1, sizeof(*s));
 
 	if (s == NULL)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 	for (int i = 0; i < 2; i++) {
 		snprintf(s->other[i].local, sizeof(s->other[i].local),
 		    "(other)");
@@ -131,7 +131,7 @@ render_row_text(struct dg_text *b, const struct stats_row *r)
 		if (sum == 0 && r->would_deny[t] == 0)
 			continue;
 		dg_text_printf(b, "  %-14s allow %-10llu deny %-10llu drop %llu",
-		    conf_type_name((enum dg_type)t),
+		    dg_type_name((enum dg_type)t),
 		    (unsigned long long)r->verdict[t][DG_ALLOW],
 		    (unsigned long long)r->verdict[t][DG_DENY],
 		    (unsigned long long)r->verdict[t][DG_DROP]);
@@ -173,7 +173,7 @@ render_row_json(struct dg_text *b, const struct stats_row *r)
 	for (t = 0; t < DG_T_COUNT; t++)
 		dg_text_printf(b, "%s\"%s\":{\"allow\":%llu,\"deny\":%llu,\"drop\":%llu,"
 		    "\"would_deny\":%llu}",
-		    t ? "," : "", conf_type_name((enum dg_type)t),
+		    t ? "," : "", dg_type_name((enum dg_type)t),
 		    (unsigned long long)r->verdict[t][DG_ALLOW],
 		    (unsigned long long)r->verdict[t][DG_DENY],
 		    (unsigned long long)r->verdict[t][DG_DROP],

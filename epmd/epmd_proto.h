@@ -93,6 +93,7 @@ enum epmd_api_op {
 #define EPMD_API_ERROR		1	/* the request was understood and refused */
 #define EPMD_API_OFF		2	/* {api, off} */
 #define EPMD_API_RESP_HEAD	10	/* 'a', Id, Status, BodyLen */
+#define EPMD_API_REPLY_MAX	(192 * 1024)	/* a whole reply, at most */
 
 /* One API request, validated: args[i] is NUL-terminated text. */
 struct epmd_api {

@@ -29,14 +29,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/api.h"
+#include "core/addr.h"
+#include "core/alert.h"
+#include "conf/conf.h"
+#include "core/net.h"
 #include "dg_log.h"
-#include "dg_outq.h"
-#include "dg_stats.h"
+#include "core/outq.h"
+#include "core/stats.h"
 #include "epmd_srv.h"
 #include "localguard.h"
 #include "kview.h"
-#include "proxy/listener.h"
 
 #define EPMD_BACKLOG	128
 #define EPMD_OUT_MAX	(256 * 1024)	/* largest reply we queue (NAMES) */
@@ -202,9 +204,10 @@ unregister(struct epmd_conn *c, const char *why)
 	log_info("epmd: node %s unregistered (%s); listener port %u closed",
 	    n->a.name.s, why, n->listen_port);
 	unguard(c->srv, n);
-	api_node_gone(c->srv->d->api, n->a.name.s);	/* its changes end */
+	if (c->srv->d->api_node_gone != NULL)	/* its changes end */
+		c->srv->d->api_node_gone(c->srv->d, n->a.name.s);
 	if (n->listener)
-		listener_close(n->listener);
+		c->srv->d->listen_close(n->listener);
 	epmd_reg_remove(&c->srv->reg, n);
 	c->node = NULL;
 }
@@ -545,7 +548,7 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 	}
 	n->owner = c;
 	n->mediated = mediated;
-	n->listener = listener_open(s->d, n->a.name.s, c->peer.ss_family, a.port,
+	n->listener = s->d->listen_node(s->d, n->a.name.s, c->peer.ss_family, a.port,
 	    a.node_type == EPMD_NODE_EI);
 	if (n->listener == NULL) {
 		epmd_reg_remove(&s->reg, n);
@@ -554,9 +557,9 @@ handle_alive2(struct epmd_conn *c, const struct epmd_alive2 *req)
 		refuse_registration(c, a.highest);
 		return;
 	}
-	n->listen_port = listener_port(n->listener);
+	n->listen_port = s->d->listen_port(n->listener);
 	if (guard_port(c, n) == -1) {
-		listener_close(n->listener);
+		s->d->listen_close(n->listener);
 		epmd_reg_remove(&s->reg, n);
 		stats_registration(s->d->stats, "refused_unguarded");
 		refuse_registration(c, a.highest);
@@ -633,24 +636,24 @@ handle_egress(struct epmd_conn *c, const struct dg_name *node)
 
 /*
  * API_REQ: the registered node changes or reads its own policy
- * (core/api.h).  Only here, on a mediated node's registration connection:
+ * (daemon/api.h, through the context's api_request hook).  Only here, on a mediated node's registration connection:
  * the connection proves which node asks; the request's own words do not.
  * The reply is built in one static buffer and queued.
  */
 static int
 handle_api(struct epmd_conn *c, const struct epmd_api *req)
 {
-	static uint8_t out[API_REPLY_MAX];
+	static uint8_t out[EPMD_API_REPLY_MAX];
+	struct dg_daemon *d = c->srv->d;
 	size_t len;
 
 	if (c->state != EC_REGISTERED || c->node == NULL ||
-	    !c->node->mediated) {
+	    !c->node->mediated || d->api_request == NULL) {
 		refuse(c, "API_REQ", "API request not on a mediated node's "
 		    "registration connection");
 		return -1;
 	}
-	len = api_request(c->srv->d->api, c->node->a.name.s, peer_sa(c), req,
-	    out);
+	len = d->api_request(d, c->node->a.name.s, peer_sa(c), req, out);
 	if (queue_reply(c, out, len) == -1) {
 		unregister(c, "reply queue full");
 		conn_close(c, "reply queue full");
@@ -1007,7 +1010,7 @@ epmd_srv_start(struct dg_daemon *d)
 	int i;
 
 	if (s == NULL)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 	s->d = d;
 	s->per_source = srccount_new();
 	ev_timer_init(&s->resume, on_resume, 1.0, 0.0);

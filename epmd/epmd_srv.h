@@ -7,7 +7,7 @@
 #ifndef EPMD_SRV_H
 #define EPMD_SRV_H
 
-#include "dg_daemon.h"
+#include "core/context.h"
 #include "epmd_reg.h"
 
 struct epmd_srv;

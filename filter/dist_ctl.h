@@ -22,7 +22,7 @@
 #ifndef DIST_CTL_H
 #define DIST_CTL_H
 
-#include "policy.h"
+#include "dg_policy.h"
 #include "term.h"
 
 /* Control operation codes (spec 5.1). */

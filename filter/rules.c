@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "dg.h"
-#include "dg_conf.h"
+#include "conf/conf.h"
 #include "dist_ctl.h"
 #include "disclose.h"
 #include "idset.h"

@@ -10,7 +10,7 @@
  * It allocates nothing, builds no strings and touches no global state; the
  * verdict's `what` is a static string.
  *
- * Trusted input: the configuration (already checked by core/conf.c) and a
+ * Trusted input: the configuration (already checked by conf/conf.c) and a
  * struct dist_msg from filter/dist_ctl.c, whose spans lie inside the frame
  * being decided.  Nothing here reads a byte outside those spans.
  */
@@ -19,7 +19,7 @@
 
 #include <stddef.h>
 
-#include "dg_conf.h"
+#include "conf/conf.h"
 #include "dist_ctl.h"
 
 /* Room for a policy's description in logs; longer patterns are cut. */
@@ -127,7 +127,7 @@ int	rules_funs_allowed(const struct rules_policy *pol,
  * message is concrete), and must be NULL otherwise.  Spans point into
  * buf[0..buflen).  Returns 0, or -1 with *why.
  */
-int	rules_test_msg(struct dist_msg *m, const char *type,
+int	rules_dryrun_msg(struct dist_msg *m, const char *type,
 	    const char *target, char *buf, size_t buflen, const char **why);
 
 /*

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "dg.h"
-#include "dg_conf.h"
+#include "conf/conf.h"
 #include "rules.h"
 
 /*

@@ -160,7 +160,7 @@ shape_match(const struct shape *s, const uint8_t **p, struct shape_ctx *ctx)
 	case SH_ATOM:
 		return term_atom(p, &text) == 0;
 	case SH_ATOM_EQ:
-		return term_atom(p, &text) == 0 && span_eq(text, s->text);
+		return term_atom(p, &text) == 0 && term_span_eq(text, s->text);
 	case SH_PEER:
 		return term_atom(p, &text) == 0 && claim(ctx, text);
 	case SH_PID:
@@ -171,7 +171,7 @@ shape_match(const struct shape *s, const uint8_t **p, struct shape_ctx *ctx)
 		return match_int(s, p);
 	case SH_BOOL:
 		return term_atom(p, &text) == 0 &&
-		    (span_eq(text, "true") || span_eq(text, "false"));
+		    (term_span_eq(text, "true") || term_span_eq(text, "false"));
 	case SH_TUPLE:
 		return match_tuple(s, p, ctx);
 	case SH_LIST_OF:

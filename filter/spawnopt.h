@@ -7,7 +7,7 @@
 #define SPAWNOPT_H
 
 #include "dist_ctl.h"
-#include "policy.h"
+#include "dg_policy.h"
 
 /*
  * For a SPAWN_REQUEST(_TT) m decoded by dist_ctl (its OptList and group

@@ -168,7 +168,7 @@ int	term_skip(const uint8_t **p, const uint8_t *end);	/* any scanned term */
 #define TL_IMPROPER	1
 int	term_list_len(const uint8_t *p, const uint8_t *end, uint32_t *n,
 	    int *flat, const uint8_t **after, const char **why) DG_WUR;
-int	span_eq(struct dg_span, const char *s);
+int	term_span_eq(struct dg_span, const char *s);
 /* The end of a term that term_scan has already proven (no checks made
  * again: never call it on unproven bytes). */
 const uint8_t	*term_next(const uint8_t *p);

@@ -9,7 +9,7 @@
 
 #include "dg.h"
 #include "dg_wire.h"
-#include "core/eterm.h"
+#include "conf/eterm.h"
 #include "term_lit.h"
 
 #define LIT_MAX	(64 * 1024)

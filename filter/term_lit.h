@@ -2,7 +2,7 @@
 /*
  * term_lit.h - a literal Erlang term, as `distguard test --term` takes it,
  * in the external format: atoms, integers, strings, binaries, tuples and
- * lists (what core/eterm.c reads; pids and funs have no literal, a term
+ * lists (what conf/eterm.c reads; pids and funs have no literal, a term
  * file made with term_to_binary/1 holds them).
  */
 #ifndef TERM_LIT_H

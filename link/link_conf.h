@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * link_conf.h - the link entries of the configuration, as core/conf_link.c
+ * link_conf.h - the link entries of the configuration, as conf/conf_link.c
  * loads them: this host's key (and certificate), the {link} entries, the
  * trusted cluster keys, the revocations, the plaintext rule.  Part of a
  * loaded struct dg_conf (conf->link, never NULL once loaded), immutable.
@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dg_conf.h"
+#include "core/addr.h"
 #include "cert.h"
 #include "hostkey.h"
 #include "link_policy.h"

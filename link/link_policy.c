@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "core/addr.h"
 #include "dg.h"
 #include "link_policy.h"
 

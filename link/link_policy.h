@@ -2,7 +2,7 @@
 /*
  * link_policy.h - who may be at the other end of a link, and which node
  * names a link may carry.  Pure: the trust set is data (built by
- * core/conf_link.c from {link}, {trust} and {revoked}), the time is given.
+ * conf/conf_link.c from {link}, {trust} and {revoked}), the time is given.
  *
  * A peer is known either
  *   - by a {link, Host, Key, Options} entry whose key it proved it holds
@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "dg_addr.h"
+#include "core/addr.h"
 #include "cert.h"
 
 #define LK_ALERT_BAD_KEY	"link.bad_key"

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conf/conf.h"
 #include "dg_log.h"
 #include "egress.h"
 #include "handshake/hs_msg.h"

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "dg_daemon.h"
+#include "core/context.h"
 
 /* The daemon's egress_port: the port to dial for `node` (alive@host),
  * asked by registered node `owner` (at most egress_per_node targets of

@@ -6,11 +6,12 @@
  * one timer.  Trusts nothing of a held name but that the session checked
  * its bounds (a node name of the handshake, DG_MAX_NODE_BYTES).
  */
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dg_alert.h"
+#include "core/alert.h"
 #include "dg_log.h"
 #include "egress_grace.h"
 

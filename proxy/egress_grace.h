@@ -13,7 +13,7 @@
 
 #include <sys/socket.h>
 
-#include "dg_daemon.h"
+#include "core/context.h"
 
 /* distguard_epmd reconnects with a backoff of 50 ms doubling to 500 ms:
  * a node is back well within this, even on a loaded host. */

@@ -12,6 +12,10 @@
 
 #include <sodium.h>
 
+#include "core/ban.h"
+#include "core/alert.h"
+#include "conf/conf.h"
+#include "core/net.h"
 #include "dg_log.h"
 #include "link/link_conf.h"
 #include "linkleg.h"
@@ -318,6 +322,7 @@ link_admit(struct dg_daemon *d, const struct sockaddr_storage *ss)
 	g.per_s = d->conf->link_rate;
 	g.burst = 2 * d->conf->link_rate;
 	g.bans = 1;
+	g.max_established = d->conf->max_established_per_source;
 	if ((why = net_admit(d, &g, sa, 0, &event)) == NULL)
 		return 1;
 	if (event == NULL) {

@@ -16,6 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/addr.h"
+#include "core/alert.h"
+#include "conf/conf.h"
+#include "core/net.h"
 #include "dg_log.h"
 #include "listener.h"
 #include "session.h"
@@ -96,6 +100,7 @@ listener_admit(struct listener *l, const struct sockaddr_storage *ss,
 	g.max = d->conf->hs_max_pending;
 	g.max_per_source = d->conf->hs_max_per_source;
 	g.bans = 1;
+	g.max_established = d->conf->max_established_per_source;
 	if ((why = net_admit(d, &g, sa, local, &event)) == NULL)
 		return 1;
 	if (event == NULL) {

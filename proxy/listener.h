@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "dg_daemon.h"
+#include "core/context.h"
 
 struct listener;
 

@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dg_addr.h"
+#include "conf/conf.h"
+#include "core/addr.h"
 #include "dg_log.h"
 #include "nodes.h"
 

@@ -21,7 +21,7 @@
 #ifndef NODES_H
 #define NODES_H
 
-#include "dg_conf.h"
+#include "conf/conf.h"
 #include "filter/atombook.h"
 #include "filter/idset.h"
 

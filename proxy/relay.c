@@ -29,13 +29,15 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "core/alert.h"
+#include "conf/conf.h"
 #include "dg_etf.h"
 #include "filter/atombook.h"
 #include "filter/deny.h"
 #include "filter/disclose.h"
 #include "dg_flags.h"
 #include "dg_log.h"
-#include "dg_seen.h"
+#include "core/seen.h"
 #include "filter/dist_ctl.h"
 #include "filter/rewrite.h"
 #include "linkleg.h"
@@ -291,7 +293,7 @@ walk_feed(struct leg *src, struct pwalk *w, const uint8_t *p, size_t n,
 		session_row(src->other)->would_deny[w->type]++;
 		relay_alert(src, "filter.would_deny", "deny %s: a fun past the "
 		    "part of the message judged; forwarded (audit mode)",
-		    conf_type_name(w->type));
+		    dg_type_name(w->type));
 	}
 	if (w->bad == NULL) {
 		if (ends)
@@ -619,7 +621,7 @@ alert_denied(const struct leg *src, const struct dist_msg *m,
 		dist_fun_where(m, where, sizeof(where));
 		relay_alert(src, "filter.code", "%s %s: a fun in %s, and no "
 		    "funs rule lets it through (decided by %s, line %d): op %s",
-		    conf_action_name(v->action), conf_type_name(m->type), where,
+		    dg_action_name(v->action), dg_type_name(m->type), where,
 		    v->what, v->line, dist_op_name(m->op));
 		return;
 	}
@@ -631,7 +633,7 @@ alert_denied(const struct leg *src, const struct dist_msg *m,
 		snprintf(mfa, sizeof(mfa), "%s:%s/%d", mod, fun, m->exec_arity);
 	}
 	relay_alert(src, "filter.denied", "%s %s%s%s%s%s by %s (line %d)%s%s: op %s",
-	    conf_action_name(v->action), conf_type_name(m->type),
+	    dg_action_name(v->action), dg_type_name(m->type),
 	    target[0] ? " to " : "", target, mfa[0] ? " mfa " : "", mfa,
 	    v->what, v->line, reason ? ", reason " : "",
 	    reason ? reason : "", dist_op_name(m->op));
@@ -706,7 +708,7 @@ alert_would_deny(const struct leg *src, const struct dist_msg *m,
 		dist_fun_where(m, where, sizeof(where));
 	relay_alert(src, "filter.would_deny", "%s %s%s%s by %s (line %d)%s%s"
 	    "%s%s: op %s; forwarded (audit mode)%s",
-	    conf_action_name(v->action), conf_type_name(m->type),
+	    dg_action_name(v->action), dg_type_name(m->type),
 	    target[0] ? " to " : "", target, v->what, v->line,
 	    reason ? ", reason " : "", reason ? reason : "",
 	    where[0] ? ", a fun in " : "", where, dist_op_name(m->op),
@@ -830,11 +832,11 @@ judge(struct leg *src, int rc, const struct dist_msg *m, const char *why,
 	/* ERTS does not check that a sender pid belongs to the peer (spec
 	 * 5.2): rules on names would mean nothing if the sender could speak
 	 * for a third node. */
-	if (m->has_from && !span_eq(m->from_node, src->name))
+	if (m->has_from && !term_span_eq(m->from_node, src->name))
 		return spoofed(src, m, m->from_node, "a sender");
 	/* The same holds inside global's protocol, whose messages name the
 	 * node they speak for. */
-	if (m->claim_node.len > 0 && !span_eq(m->claim_node, src->name))
+	if (m->claim_node.len > 0 && !term_span_eq(m->claim_node, src->name))
 		return spoofed(src, m, m->claim_node, "a global message from");
 	if (m->reply != REPLY_NONE &&
 	    owed_match(g, m->key, m->reply != REPLY_SPAWN)) {

@@ -22,6 +22,11 @@
 
 #include <sodium.h>
 
+#include "core/addr.h"
+#include "core/ban.h"
+#include "core/alert.h"
+#include "conf/conf.h"
+#include "core/net.h"
 #include "dg_flags.h"
 #include "dg_log.h"
 #include "session.h"

@@ -20,9 +20,10 @@
 
 #include <sys/socket.h>
 
-#include "dg_daemon.h"
-#include "dg_outq.h"
-#include "dg_stats.h"
+#include "core/context.h"
+#include "conf/conf.h"
+#include "core/outq.h"
+#include "core/stats.h"
 #include "filter/dist_frame.h"
 #include "filter/idset.h"
 #include "filter/rules.h"

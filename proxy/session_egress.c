@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/addr.h"
+#include "core/ban.h"
+#include "conf/conf.h"
 #include "dg_log.h"
 #include "egress_grace.h"
 #include "link/link_conf.h"

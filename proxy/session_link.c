@@ -31,6 +31,8 @@
 
 #include <sodium.h>
 
+#include "core/alert.h"
+#include "conf/conf.h"
 #include "dg_log.h"
 #include "handshake/hs_crypto.h"
 #include "link/link_hello.h"

@@ -32,7 +32,7 @@ need /usr/bin/python3 python3
 # tests/vectors/link_check.py: the link vectors, recomputed independently
 need /usr/lib/python3/dist-packages/cryptography python3-cryptography
 need /usr/bin/pkg-config pkg-config
-# systemd's readiness protocol through sd_notify (core/notify.c; without
+# systemd's readiness protocol through sd_notify (daemon/notify.c; without
 # it the Makefile builds distguard's own sender of the same protocol)
 need /usr/include/systemd/sd-daemon.h libsystemd-dev
 # bench/hosts.sh: OTP's TLS distribution, and the certificates it makes

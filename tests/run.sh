@@ -44,6 +44,8 @@ if [ "$ONLY" = all ] || [ "$ONLY" = unit ]; then
 		[ -x "$t" ] || continue
 		run_one "unit/$(basename "$t")" 300 "$t"
 	done
+	# the include rules of the floors (scripts/depcheck.py, make depcheck)
+	run_one "unit/depcheck" 120 sh tests/unit/t_depcheck.sh
 fi
 if [ "$ONLY" = all ] || [ "$ONLY" = fuzz ]; then
 	run_one "fuzz-smoke" 600 sh tests/fuzz/run.sh smoke

@@ -91,7 +91,7 @@ printf '%s' "$COOKIE" > "$T/cookie"; chmod 600 "$T/cookie"
 ALERTS="$T/alerts.log"
 CONF="$T/dg.conf"
 
-# The daemon refuses to stay root (core/privdrop.c).  As root the tests
+# The daemon refuses to stay root (daemon/privdrop.c).  As root the tests
 # give it a user to drop to: nobody, which every Debian system has
 # (DG_RUN_USER names another).  After the drop that user reads the
 # configuration and cookie files again on reload and removes the control

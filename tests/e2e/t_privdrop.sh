@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# End-to-end: the privilege drop (core/privdrop.c).  Started as root, the
+# End-to-end: the privilege drop (daemon/privdrop.c).  Started as root, the
 # daemon binds its sockets and reads its cookie, then becomes the
 # configured user; it still opens listeners for nodes registering later,
 # relays and filters, writes alerts, answers its control socket, reloads

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# End-to-end: a control socket that knows who calls (issue 25; core/ctl.c,
+# End-to-end: a control socket that knows who calls (issue 25; daemon/ctl.c,
 # docs/SECURITY.md).  With real processes of real users:
 #   1. uid nobody, which is also the daemon's user here: no grant, no
 #      revoke, no reload, through our CLI or a raw client; it may read;

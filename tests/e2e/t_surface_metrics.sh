@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # End-to-end: the metrics endpoint under slow clients from one source
-# (issue 25; core/metrics.c through the shared gate, net_admit).  One
+# (issue 25; daemon/metrics.c through the shared gate, net_admit).  One
 # source (127.0.0.2) opens 12 connections and sends nothing, as slowly as
 # it likes: it gets {max_per_source, 2} of the 8 slots and the rest are
 # closed at once; a scrape from another source (127.0.0.1) is answered

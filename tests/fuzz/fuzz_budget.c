@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/conf.h"
 #include "dist_ctl.h"
 #include "guard.h"
 #include "nodes.h"

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dg_conf.h"
+#include "conf/conf.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

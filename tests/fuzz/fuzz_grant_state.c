@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_grant_state.c - libFuzzer harness for the grants state file reader
- * (core/grant_state.c): arbitrary bytes, as a process of the daemon's
+ * (daemon/grant_state.c): arbitrary bytes, as a process of the daemon's
  * user could plant them.  Every entry handed to the callback must satisfy
  * what the reader promises: a valid pattern, reason and rules text, an
  * end no later than max_duration from now.
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dg_grant.h"
+#include "daemon/grant.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dg_json.h"
+#include "core/json.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # Builds and runs every libFuzzer harness, tests/fuzz/fuzz_<name>.c, linked
-# with all library sources (as the Makefile builds them, minus core/main.c)
+# with all library sources (as the Makefile builds them, minus daemon/main.c)
 # under ASan + UBSan.  Seeds come from tests/fuzz/seeds/<name>/ (read only;
 # new inputs go to build/fuzz/corpus/<name>/).
 #
@@ -28,7 +28,7 @@ OUT=build/fuzz
 EI=$(ls -d /usr/lib/erlang/lib/erl_interface-* 2>/dev/null | sort -V | tail -n 1)
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -D_REENTRANT \
--Iinclude -I. -Icore -Iepmd -Ihandshake -Ifilter -Iproxy -Ilink -I$EI/include"
+-Iinclude -I. -Icore -Iconf -Ilink -Ihandshake -Ifilter -Iepmd -Iproxy -Idaemon -I$EI/include"
 LIBS="-L$EI/lib -lei -lev -lsodium -lnettle -lnftables -lpthread -lm"
 
 mkdir -p "$OUT/obj" "$OUT/corpus" "$OUT/artifacts" "$OUT/log"
@@ -44,12 +44,12 @@ fi
 # The library, once: instrumented for coverage but without libFuzzer's main.
 objs=""
 libok=1
-for src in core/*.c epmd/*.c handshake/*.c filter/*.c proxy/*.c link/*.c; do
+for src in core/*.c conf/*.c link/*.c handshake/*.c filter/*.c epmd/*.c proxy/*.c daemon/*.c; do
 	[ -f "$src" ] || continue
-	[ "$src" = core/main.c ] && continue
+	[ "$src" = daemon/main.c ] && continue
 	obj="$OUT/obj/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')"
 	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] ||
-	    [ -n "$(find include core epmd handshake filter proxy link -name '*.h' \
+	    [ -n "$(find include core conf link handshake filter epmd proxy daemon -name '*.h' \
 	    -newer "$obj" 2>/dev/null | head -n 1)" ]; then
 		if ! $CC $CFLAGS $SAN -fsanitize=fuzzer-no-link -c -o "$obj" \
 		    "$src" 2>"$OUT/log/build.err"; then

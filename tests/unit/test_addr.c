@@ -8,7 +8,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "dg_addr.h"
+#include "core/addr.h"
 #include "dg_test.h"
 
 static const struct sockaddr *

@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "dg_test.h"
-#include "dg_cmd.h"
-#include "dg_conf.h"
-#include "dg_seen.h"
+#include "daemon/cmd.h"
+#include "conf/conf.h"
+#include "core/seen.h"
 #include "dist_ctl.h"
 #include "disclose.h"
 #include "rules.h"

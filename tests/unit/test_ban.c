@@ -10,7 +10,7 @@
 #include <sodium.h>
 
 #include "dg_test.h"
-#include "dg_ban.h"
+#include "core/ban.h"
 
 static struct sockaddr_in
 v4(const char *text)

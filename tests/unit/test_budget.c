@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conf/conf.h"
 #include "dg_test.h"
 #include "dist_ctl.h"
 #include "guard.h"

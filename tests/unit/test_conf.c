@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_conf.c - the configuration loader (core/conf.c) and the flag names
- * (core/dg_flags.c): every entry, every kind of error with its file:line,
+ * test_conf.c - the configuration loader (conf/conf.c) and the flag names
+ * (core/names.c): every entry, every kind of error with its file:line,
  * cookie file secrecy, the lookups, and the embedded default.
  *
  * HOME points at a private temporary directory holding a 0400
@@ -14,8 +14,9 @@
 #include <pwd.h>
 #include <sys/stat.h>
 
+#include "core/addr.h"
 #include "dg_test.h"
-#include "dg_conf.h"
+#include "conf/conf.h"
 #include "dg_flags.h"
 
 #define MAX_ERRS	64
@@ -915,15 +916,15 @@ test_names(void)
 	uint64_t bit;
 	int i;
 
-	CHECK(strcmp(conf_type_name(DG_T_SPAWN_REQUEST), "spawn_request") == 0);
-	CHECK(strcmp(conf_action_name(DG_DROP), "drop") == 0);
+	CHECK(strcmp(dg_type_name(DG_T_SPAWN_REQUEST), "spawn_request") == 0);
+	CHECK(strcmp(dg_action_name(DG_DROP), "drop") == 0);
 	CHECK(strcmp(conf_profile_name(DG_PROFILE_REPLIES), "replies") == 0);
 	for (i = 0; i < DG_T_COUNT; i++) {
-		CHECK(conf_type_from_name(conf_type_name((enum dg_type)i),
+		CHECK(dg_type_from_name(dg_type_name((enum dg_type)i),
 		    &t) == 0);
 		CHECK_EQ(t, i);
 	}
-	CHECK(conf_type_from_name("nope", &t) == -1);
+	CHECK(dg_type_from_name("nope", &t) == -1);
 
 	for (i = 0; i < 64; i++) {
 		const char *n = dflag_name(1ULL << i);

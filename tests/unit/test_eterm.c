@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_eterm.c - the Erlang term reader (core/eterm.c): values, escapes,
+ * test_eterm.c - the Erlang term reader (conf/eterm.c): values, escapes,
  * line numbers, bounds, and resynchronisation after errors.  Inputs sit
  * against a guard page, so a read past the end faults.
  */

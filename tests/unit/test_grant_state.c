@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_grant_state.c - the grants state file reader (core/grant_state.c):
+ * test_grant_state.c - the grants state file reader (daemon/grant_state.c):
  * a planted file is untrusted input.  Over-long grants are cut to
  * max_duration, bad entries refused one by one, ids unique, at most max
  * taken, expired ones dropped silently; every prefix of a file is safe.
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "dg_test.h"
-#include "dg_grant.h"
+#include "daemon/grant.h"
 
 #define NOW	1700000000
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conf/conf.h"
 #include "dg_test.h"
 #include "term_build.h"
 #include "dist_ctl.h"
@@ -359,7 +360,7 @@ test_disclosed_rule(void)
 	one_peer(&r, 1, 0);
 	(void)rules_resolve(&conf, NULL, "p@h", &pol);
 	CHECK(pol.needs & DC_NEED_IDS);
-	CHECK_EQ(rules_test_msg(&m, "send", NULL, buf, sizeof(buf), &why), 0);
+	CHECK_EQ(rules_dryrun_msg(&m, "send", NULL, buf, sizeof(buf), &why), 0);
 	rules_decide(&pol, &m, &v);
 	CHECK_EQ(v.action, DG_DENY);
 	CHECK(v.reason != NULL && strcmp(v.reason, "undisclosed") == 0);
@@ -368,7 +369,7 @@ test_disclosed_rule(void)
 	CHECK_EQ(v.action, DG_ALLOW);
 	CHECK(strcmp(v.what, "{allow, send, disclosed}") == 0);
 	/* a monitor by name is not its business */
-	CHECK_EQ(rules_test_msg(&m, "monitor", "foo", buf, sizeof(buf), &why),
+	CHECK_EQ(rules_dryrun_msg(&m, "monitor", "foo", buf, sizeof(buf), &why),
 	    0);
 	m.disclosed = 1;
 	rules_decide(&pol, &m, &v);
@@ -432,7 +433,7 @@ test_io_reply_funs(void)
 	CHECK(pol.needs & DC_NEED_PIDSEND);
 	CHECK_EQ(decode(fr, &m, pol.needs), 0);
 	CHECK_EQ(m.pl_io_reply, 1);
-	CHECK(span_eq(m.pl_fun_mod, "Elixir.IEx.Evaluator"));
+	CHECK(term_span_eq(m.pl_fun_mod, "Elixir.IEx.Evaluator"));
 	m.disclosed = 1;
 	rules_decide(&pol, &m, &v);
 	CHECK_EQ(v.action, DG_ALLOW);
@@ -484,7 +485,7 @@ test_prefix(void)
 	char buf[64];
 	const char *why;
 
-	CHECK_EQ(rules_test_msg(&m, "send", NULL, buf, sizeof(buf), &why), 0);
+	CHECK_EQ(rules_dryrun_msg(&m, "send", NULL, buf, sizeof(buf), &why), 0);
 	m.disclosed = 1;
 	m.pl_state = PL_PREFIX;
 	m.pl_partial = 1;
@@ -522,11 +523,11 @@ check_handler_args(const uint8_t *q, const char *m, const char *f)
 	CHECK_EQ(term_list(&q, &n, &s), 0);
 	CHECK_EQ(n, 4);
 	CHECK_EQ(term_atom(&q, &t), 0);
-	CHECK(span_eq(t, PEER));
+	CHECK(term_span_eq(t, PEER));
 	CHECK_EQ(term_atom(&q, &t), 0);
-	CHECK(span_eq(t, m));
+	CHECK(term_span_eq(t, m));
 	CHECK_EQ(term_atom(&q, &t), 0);
-	CHECK(span_eq(t, f));
+	CHECK(term_span_eq(t, f));
 }
 
 static void
@@ -557,8 +558,8 @@ test_rewrite_spawn(void)
 	q = guard_copy(out, (size_t)n);
 	frame_len = (size_t)n;
 	CHECK_EQ(decode(q, &r, DC_NEED_FUNS), 0);
-	CHECK(span_eq(r.exec_m, "hmod"));
-	CHECK(span_eq(r.exec_f, "dist_spawn_init"));
+	CHECK(term_span_eq(r.exec_m, "hmod"));
+	CHECK(term_span_eq(r.exec_f, "dist_spawn_init"));
 	CHECK_EQ(r.exec_arity, 4);
 	CHECK(r.t_reqid.len == m.t_reqid.len &&
 	    memcmp(r.t_reqid.p, m.t_reqid.p, m.t_reqid.len) == 0);
@@ -601,8 +602,8 @@ test_rewrite_erpc(void)
 	CHECK_EQ(decode(q, &r, DC_NEED_FUNS), 0);
 	/* still erpc's wrapper, now around the handler */
 	CHECK_EQ(r.via, VIA_ERPC);
-	CHECK(span_eq(r.exec_m, "hmod"));
-	CHECK(span_eq(r.exec_f, "dist_spawn_init"));
+	CHECK(term_span_eq(r.exec_m, "hmod"));
+	CHECK(term_span_eq(r.exec_f, "dist_spawn_init"));
 	CHECK_EQ(r.exec_arity, 4);
 	check_handler_args(r.x_args, "erlang", "node");
 	q = r.payload;
@@ -644,8 +645,8 @@ test_rewrite_erpc(void)
 	frame_len = (size_t)n;
 	CHECK_EQ(decode(q, &r, DC_NEED_FUNS), 0);
 	CHECK_EQ(r.via, VIA_REX);
-	CHECK(span_eq(r.exec_m, "hmod"));
-	CHECK(span_eq(r.exec_f, "dist_spawn_init"));
+	CHECK(term_span_eq(r.exec_m, "hmod"));
+	CHECK(term_span_eq(r.exec_f, "dist_spawn_init"));
 	CHECK_EQ(r.exec_arity, 4);
 	check_handler_args(r.x_args, "lists", "reverse");
 	CHECK_EQ(r.pl_state, PL_PROVEN);

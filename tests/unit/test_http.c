@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_http.c - the HTTP request-head parser of the metrics endpoint
- * (core/http.c): valid scrapes, every prefix of one, and the refusals.
+ * (daemon/http.c): valid scrapes, every prefix of one, and the refusals.
  */
 #include "dg_test.h"
 

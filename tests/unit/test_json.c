@@ -5,7 +5,7 @@
  * beyond U+10FFFF, stray continuation, truncated sequence) as \ufffd, and
  * output cut only between whole characters or escapes.
  */
-#include "dg_json.h"
+#include "core/json.h"
 #include "dg_test.h"
 
 struct jcase {

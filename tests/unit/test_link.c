@@ -17,8 +17,8 @@
 #include <sodium.h>
 
 #include "dg_test.h"
-#include "dg_conf.h"
-#include "link_conf.h"
+#include "conf/conf.h"
+#include "link/link_conf.h"
 #include "cert.h"
 #include "hostkey.h"
 #include "link_hello.h"
@@ -1079,7 +1079,7 @@ test_binding_options(void)
 	CHECK(!lk_name_bound(&b.hs.binding, "db@hostA"));
 }
 
-/* ---- configuration (core/conf_link.c) ------------------------------ */
+/* ---- configuration (conf/conf_link.c) ------------------------------ */
 
 struct cerrs {
 	int	n;

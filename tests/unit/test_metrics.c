@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_metrics.c - the exposition (core/metrics.c): label escaping, the
+ * test_metrics.c - the exposition (daemon/metrics.c): label escaping, the
  * folding of peers past max_peers into peer="other" with their counts
  * summed, the daemon-wide families, and promtool's verdict on the output
  * (with label values that need escaping).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "dg_test.h"
 
-#include "dg_alert.h"
-#include "dg_ban.h"
-#include "dg_daemon.h"
-#include "dg_metrics.h"
-#include "dg_stats.h"
+#include "core/alert.h"
+#include "core/ban.h"
+#include "core/context.h"
+#include "daemon/metrics.h"
+#include "core/stats.h"
 
 static struct dg_daemon d;
 

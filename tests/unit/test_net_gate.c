@@ -12,7 +12,10 @@
 #include <sodium.h>
 
 #include "dg_test.h"
-#include "dg_daemon.h"
+#include "core/context.h"
+#include "core/net.h"
+#include "core/ban.h"
+#include "conf/conf.h"
 
 static struct sockaddr_in
 v4(const char *text)
@@ -95,6 +98,7 @@ t_admit(void)
 	g.max = 3;
 	g.max_per_source = 2;
 	g.bans = 1;
+	g.max_established = c.max_established_per_source;
 
 	CHECK(net_admit(&d, &g, SA(a), 0, &ev) == NULL);
 	srccount_add(g.by_source, SA(a), 2);

@@ -15,11 +15,12 @@
 
 #include "dg_test.h"
 #include "dg.h"
-#include "dg_alert.h"
-#include "dg_ban.h"
-#include "dg_daemon.h"
-#include "dg_metrics.h"
-#include "dg_stats.h"
+#include "core/alert.h"
+#include "core/ban.h"
+#include "core/context.h"
+#include "core/net.h"
+#include "daemon/metrics.h"
+#include "core/stats.h"
 #include "epmd_reg.h"
 
 void	*__real_malloc(size_t);

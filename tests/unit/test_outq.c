@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "dg_test.h"
-#include "dg_outq.h"
+#include "core/outq.h"
 
 static void
 test_append_bound(void)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_overlay.c - break-glass support in core/conf.c: rules given as
+ * test_overlay.c - break-glass support in conf/conf.c: rules given as
  * text (conf_parse_rules) with their errors, and overlays (conf_overlay)
  * in front of every scope, leaving the base configuration untouched and
  * freeing cleanly in either order.  Also the {metrics} and {grants}
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "dg_test.h"
-#include "dg_conf.h"
+#include "conf/conf.h"
 #include "rules.h"
 
 static char cookie_path[64];

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "dg_test.h"
-#include "dg_conf.h"
+#include "conf/conf.h"
 #include "dist_ctl.h"
-#include "dg_cmd.h"
+#include "daemon/cmd.h"
 #include "disclose.h"
 #include "rules.h"
 
@@ -382,7 +382,7 @@ test_type_rules(void)
 }
 
 /* The verdict's "{Action, Type}" spells the type as the configuration
- * does (core/conf.c). */
+ * does (conf/conf.c). */
 static void
 test_type_names(void)
 {
@@ -407,10 +407,10 @@ test_type_names(void)
 			m = msg(DOP_SEND, (enum dg_type)t);
 			CHECK_EQ(decide(&m), acts[a]);
 			snprintf(want, sizeof(want), "{%s, %s}",
-			    conf_action_name(acts[a]),
-			    conf_type_name((enum dg_type)t));
+			    dg_action_name(acts[a]),
+			    dg_type_name((enum dg_type)t));
 			CHECK_WHAT(want);
-			CHECK_EQ(conf_type_from_name(conf_type_name(
+			CHECK_EQ(dg_type_from_name(dg_type_name(
 			    (enum dg_type)t), &back), 0);
 			CHECK_EQ(back, t);
 		}
@@ -1269,7 +1269,7 @@ test_test_msg(void)
 	char buf[64];
 	const char *why = NULL;
 
-	CHECK_EQ(rules_test_msg(&m, "spawn_request", "os:cmd/1", buf,
+	CHECK_EQ(rules_dryrun_msg(&m, "spawn_request", "os:cmd/1", buf,
 	    sizeof(buf), &why), 0);
 	CHECK_EQ(m.op, DOP_SPAWN_REQUEST);
 	CHECK_EQ(m.type, DG_T_SPAWN_REQUEST);
@@ -1278,72 +1278,72 @@ test_test_msg(void)
 	CHECK(m.exec_f.len == 3 && memcmp(m.exec_f.p, "cmd", 3) == 0);
 	CHECK_EQ(m.exec_arity, 1);
 	/* A module name may hold a '/', the arity follows the last one. */
-	CHECK_EQ(rules_test_msg(&m, "spawn_request", "a/b:f/12", buf,
+	CHECK_EQ(rules_dryrun_msg(&m, "spawn_request", "a/b:f/12", buf,
 	    sizeof(buf), &why), 0);
 	CHECK(m.exec_m.len == 3 && m.exec_arity == 12);
 
-	CHECK_EQ(rules_test_msg(&m, "reg_send", "fx_gs", buf, sizeof(buf),
+	CHECK_EQ(rules_dryrun_msg(&m, "reg_send", "fx_gs", buf, sizeof(buf),
 	    &why), 0);
 	CHECK(m.op == DOP_REG_SEND && m.type == DG_T_REG_SEND && m.has_name);
 	CHECK(m.name.len == 5 && memcmp(m.name.p, "fx_gs", 5) == 0);
-	CHECK_EQ(rules_test_msg(&m, "monitor", "fx_gs", buf, sizeof(buf),
+	CHECK_EQ(rules_dryrun_msg(&m, "monitor", "fx_gs", buf, sizeof(buf),
 	    &why), 0);
 	CHECK(m.op == DOP_MONITOR_P && m.has_name);
-	CHECK_EQ(rules_test_msg(&m, "monitor", NULL, buf, sizeof(buf),
+	CHECK_EQ(rules_dryrun_msg(&m, "monitor", NULL, buf, sizeof(buf),
 	    &why), 0);
 	CHECK(m.op == DOP_MONITOR_P && !m.has_name);
-	CHECK_EQ(rules_test_msg(&m, "is_auth", NULL, buf, sizeof(buf), &why),
+	CHECK_EQ(rules_dryrun_msg(&m, "is_auth", NULL, buf, sizeof(buf), &why),
 	    0);
 	CHECK(m.is_auth && m.has_name && m.name.len == 10);
-	CHECK_EQ(rules_test_msg(&m, "features_request", NULL, buf,
+	CHECK_EQ(rules_dryrun_msg(&m, "features_request", NULL, buf,
 	    sizeof(buf), &why), 0);
 	CHECK(m.rex_features && m.name.len == 3);
-	CHECK_EQ(rules_test_msg(&m, "send", NULL, buf, sizeof(buf), &why), 0);
+	CHECK_EQ(rules_dryrun_msg(&m, "send", NULL, buf, sizeof(buf), &why), 0);
 	CHECK_EQ(m.type, DG_T_SEND);
-	CHECK_EQ(rules_test_msg(&m, "link", NULL, buf, sizeof(buf), &why), 0);
+	CHECK_EQ(rules_dryrun_msg(&m, "link", NULL, buf, sizeof(buf), &why), 0);
 	CHECK_EQ(m.op, DOP_LINK);
-	CHECK_EQ(rules_test_msg(&m, "exit", NULL, buf, sizeof(buf), &why), 0);
+	CHECK_EQ(rules_dryrun_msg(&m, "exit", NULL, buf, sizeof(buf), &why), 0);
 	CHECK_EQ(m.type, DG_T_EXIT);
-	CHECK_EQ(rules_test_msg(&m, "group_leader", NULL, buf, sizeof(buf),
+	CHECK_EQ(rules_dryrun_msg(&m, "group_leader", NULL, buf, sizeof(buf),
 	    &why), 0);
-	CHECK_EQ(rules_test_msg(&m, "alias_send", NULL, buf, sizeof(buf),
+	CHECK_EQ(rules_dryrun_msg(&m, "alias_send", NULL, buf, sizeof(buf),
 	    &why), 0);
 	CHECK_EQ(m.type, DG_T_ALIAS_SEND);
-	CHECK_EQ(rules_test_msg(&m, "altact", NULL, buf,
+	CHECK_EQ(rules_dryrun_msg(&m, "altact", NULL, buf,
 	    sizeof(buf), &why), 0);
 	CHECK_EQ(m.type, DG_T_ALTACT);
 
 	/* Errors. */
 	why = NULL;
-	CHECK_EQ(rules_test_msg(&m, "bogus", NULL, buf, sizeof(buf), &why),
+	CHECK_EQ(rules_dryrun_msg(&m, "bogus", NULL, buf, sizeof(buf), &why),
 	    -1);
 	CHECK(why != NULL);
-	CHECK_EQ(rules_test_msg(&m, "reg_send", NULL, buf, sizeof(buf), &why),
+	CHECK_EQ(rules_dryrun_msg(&m, "reg_send", NULL, buf, sizeof(buf), &why),
 	    -1);
-	CHECK_EQ(rules_test_msg(&m, "spawn_request", NULL, buf, sizeof(buf),
+	CHECK_EQ(rules_dryrun_msg(&m, "spawn_request", NULL, buf, sizeof(buf),
 	    &why), -1);
-	CHECK_EQ(rules_test_msg(&m, "spawn_request", "os:cmd", buf,
+	CHECK_EQ(rules_dryrun_msg(&m, "spawn_request", "os:cmd", buf,
 	    sizeof(buf), &why), -1);
-	CHECK_EQ(rules_test_msg(&m, "spawn_request", "os/1", buf,
+	CHECK_EQ(rules_dryrun_msg(&m, "spawn_request", "os/1", buf,
 	    sizeof(buf), &why), -1);
-	CHECK_EQ(rules_test_msg(&m, "spawn_request", ":cmd/1", buf,
+	CHECK_EQ(rules_dryrun_msg(&m, "spawn_request", ":cmd/1", buf,
 	    sizeof(buf), &why), -1);
-	CHECK_EQ(rules_test_msg(&m, "spawn_request", "os:/1", buf,
+	CHECK_EQ(rules_dryrun_msg(&m, "spawn_request", "os:/1", buf,
 	    sizeof(buf), &why), -1);
-	CHECK_EQ(rules_test_msg(&m, "spawn_request", "os:cmd/x", buf,
+	CHECK_EQ(rules_dryrun_msg(&m, "spawn_request", "os:cmd/x", buf,
 	    sizeof(buf), &why), -1);
-	CHECK_EQ(rules_test_msg(&m, "spawn_request", "os:cmd/-1", buf,
+	CHECK_EQ(rules_dryrun_msg(&m, "spawn_request", "os:cmd/-1", buf,
 	    sizeof(buf), &why), -1);
-	CHECK_EQ(rules_test_msg(&m, "spawn_request", "os:cmd/256", buf,
+	CHECK_EQ(rules_dryrun_msg(&m, "spawn_request", "os:cmd/256", buf,
 	    sizeof(buf), &why), -1);
-	CHECK_EQ(rules_test_msg(&m, "spawn_request", "os:cmd/1x", buf,
+	CHECK_EQ(rules_dryrun_msg(&m, "spawn_request", "os:cmd/1x", buf,
 	    sizeof(buf), &why), -1);
-	CHECK_EQ(rules_test_msg(&m, "link", "x", buf, sizeof(buf), &why), -1);
-	CHECK_EQ(rules_test_msg(&m, "is_auth", "x", buf, sizeof(buf), &why),
+	CHECK_EQ(rules_dryrun_msg(&m, "link", "x", buf, sizeof(buf), &why), -1);
+	CHECK_EQ(rules_dryrun_msg(&m, "is_auth", "x", buf, sizeof(buf), &why),
 	    -1);
-	CHECK_EQ(rules_test_msg(&m, "reg_send", "\xff", buf, sizeof(buf),
+	CHECK_EQ(rules_dryrun_msg(&m, "reg_send", "\xff", buf, sizeof(buf),
 	    &why), -1);
-	CHECK_EQ(rules_test_msg(&m, "reg_send", "x", buf, 1, &why), -1);
+	CHECK_EQ(rules_dryrun_msg(&m, "reg_send", "x", buf, 1, &why), -1);
 }
 
 /* The synthetic messages decide like the real ones. */
@@ -1367,22 +1367,22 @@ test_test_msg_decides(void)
 	c.top.peers = peers;
 	c.top.npeers = 1;
 	CHECK_EQ(resolve(&c, NULL, "p@h"), 1);
-	CHECK_EQ(rules_test_msg(&m, "is_auth", NULL, buf, sizeof(buf), &why),
+	CHECK_EQ(rules_dryrun_msg(&m, "is_auth", NULL, buf, sizeof(buf), &why),
 	    0);
 	CHECK_EQ(decide(&m), DG_ALLOW);
 	CHECK_EQ(vd.line, 120);
-	CHECK_EQ(rules_test_msg(&m, "reg_send", "net_kernel", buf,
+	CHECK_EQ(rules_dryrun_msg(&m, "reg_send", "net_kernel", buf,
 	    sizeof(buf), &why), 0);
 	CHECK_EQ(decide(&m), DG_DENY);
-	CHECK_EQ(rules_test_msg(&m, "monitor", "fx_gs", buf, sizeof(buf),
+	CHECK_EQ(rules_dryrun_msg(&m, "monitor", "fx_gs", buf, sizeof(buf),
 	    &why), 0);
 	CHECK_EQ(decide(&m), DG_ALLOW);
 	CHECK_EQ(vd.line, 121);
-	CHECK_EQ(rules_test_msg(&m, "spawn_request", "erlang:node/0", buf,
+	CHECK_EQ(rules_dryrun_msg(&m, "spawn_request", "erlang:node/0", buf,
 	    sizeof(buf), &why), 0);
 	CHECK_EQ(decide(&m), DG_ALLOW);
 	CHECK_EQ(vd.line, 122);
-	CHECK_EQ(rules_test_msg(&m, "spawn_request", "erlang:halt/0", buf,
+	CHECK_EQ(rules_dryrun_msg(&m, "spawn_request", "erlang:halt/0", buf,
 	    sizeof(buf), &why), 0);
 	CHECK_EQ(decide(&m), DG_DENY);
 }
@@ -1409,9 +1409,9 @@ test_cmd_usage(void)
 	CHECK_EQ(cmd_test(2, a6), CMD_TEST_ERROR);
 	CHECK_EQ(cmd_test(5, a7), CMD_TEST_ERROR);
 	CHECK_EQ(cmd_test(2, h), 0);
-	CHECK(strcmp(conf_action_name(DG_ALLOW), "allow") == 0);
-	CHECK(strcmp(conf_action_name(DG_DENY), "deny") == 0);
-	CHECK(strcmp(conf_action_name(DG_DROP), "drop") == 0);
+	CHECK(strcmp(dg_action_name(DG_ALLOW), "allow") == 0);
+	CHECK(strcmp(dg_action_name(DG_DENY), "deny") == 0);
+	CHECK(strcmp(dg_action_name(DG_DROP), "drop") == 0);
 }
 
 int
