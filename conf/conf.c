@@ -58,6 +58,7 @@ static void	e_node(struct loader *, const struct et_node *,
 
 static const struct keyword keywords[] = {
 	{ "alerts",		conf_entry_alerts,	1, 0 },
+	{ "api",		conf_entry_api,		1, 0 },
 	{ "bans",		conf_entry_bans,		1, 0 },
 	{ "control",		conf_entry_control,	1, 0 },
 	{ "control_group",	conf_entry_control_group, 1, 0 },
@@ -223,6 +224,7 @@ set_defaults(struct dg_conf *c)
 	 * reach past its listener, is refused unless the file says not to. */
 	c->egress_mode = DG_EGRESS_REQUIRED;
 	c->exposed_mode = DG_EXPOSED_REFUSE;
+	c->api_mode = DG_API_OWN;	/* docs/FILTER.md 25: why */
 	c->local_guard = DG_LGUARD_REQUIRED;
 	c->epmd_timeout = 5;
 	c->epmd_max_conns = 1024;

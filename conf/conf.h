@@ -171,6 +171,11 @@ struct dg_conf {
 	int			 metrics_max_per_source; /* at once (2) */
 	double			 metrics_timeout;	/* s for an exchange (5) */
 
+	/* {api, own | off}: may a registered node change its own policy
+	 * at run time (the Erlang module distguard, daemon/api.c)? */
+	enum dg_api_mode { DG_API_OFF, DG_API_OWN } api_mode;
+	int			 api_line;
+
 	/* {grants, [...]}: break-glass overlays (daemon/grant.c) */
 	int			 grants_keep_on_reload;
 	int			 grants_max;		/* at once (64) */
@@ -203,6 +208,10 @@ struct dg_conf {
 	struct dg_conf		*base;
 	struct dg_peer		*ov;
 	int			 nov;
+	/* Node scopes made outside the file (daemon/api.c), in front of the
+	 * file's: built and freed by their maker (xfree(xown)). */
+	void			(*xfree)(void *);
+	void			*xown;
 };
 
 /*
@@ -256,6 +265,16 @@ struct dg_overlay {
  */
 struct dg_conf	*conf_overlay(struct dg_conf *base, const struct dg_overlay *,
 		    int n, conf_err_fn err, void *arg);
+/*
+ * The same, with nxs node scopes `xs` in front of base's (the runtime API's,
+ * daemon/api.c; the overlays go in front of their peers too).  The scopes'
+ * memory stays their maker's: on success the result calls xfree(xown) when
+ * it is freed; on failure (NULL) nothing is called.
+ */
+struct dg_conf	*conf_overlay_scopes(struct dg_conf *base,
+		    const struct dg_overlay *, int n, const struct dg_scope *xs,
+		    int nxs, void (*xfree)(void *), void *xown, conf_err_fn err,
+		    void *arg);
 struct dg_conf	*conf_root(struct dg_conf *);
 
 /* The embedded default configuration (examples/distguard.conf). */

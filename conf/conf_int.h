@@ -27,7 +27,7 @@ struct loader {
 	int		 lines;		/* of the file: where "missing" errors go */
 	int		 mode;		/* of the file, -1 when not a file */
 	struct dg_conf	*c;
-	int		 seen[32];	/* line of each singleton entry */
+	int		 seen[40];	/* line of each singleton entry */
 	int		 hs_line;	/* {handshake, ...}, for flag checks */
 	int		 egress_ports_line;	/* {listen, [{egress_ports, ..}]} */
 	int		 withhold_set;	/* withhold_flags was given */
@@ -80,6 +80,7 @@ void	conf_entry_user(struct loader *L, const struct et_node *t, struct dg_scope 
 void	conf_entry_group(struct loader *L, const struct et_node *t, struct dg_scope *s);
 void	conf_entry_egress(struct loader *L, const struct et_node *t, struct dg_scope *s);
 void	conf_entry_exposed(struct loader *L, const struct et_node *t, struct dg_scope *s);
+void	conf_entry_api(struct loader *L, const struct et_node *t, struct dg_scope *s);
 void	conf_entry_local_guard(struct loader *L, const struct et_node *t,
 	    struct dg_scope *s);
 void	conf_entry_local_users(struct loader *L, const struct et_node *t,

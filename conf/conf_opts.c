@@ -777,6 +777,22 @@ conf_entry_egress(struct loader *L, const struct et_node *t, struct dg_scope *s)
 		L->c->egress_mode = (enum dg_egress_mode)m;
 }
 
+/* {api, own | off}: the runtime API of the nodes (daemon/api.c).  Two
+ * values, so the shared three-name reader is not used. */
+void
+conf_entry_api(struct loader *L, const struct et_node *t, struct dg_scope *s)
+{
+	const struct et_node *v;
+
+	if (t->nkids == 2 && (v = et_elem(t, 1))->kind == ET_ATOM &&
+	    (et_is_atom(v, "own") || et_is_atom(v, "off"))) {
+		L->c->api_mode = et_is_atom(v, "own") ? DG_API_OWN : DG_API_OFF;
+		L->c->api_line = t->line;
+		return;
+	}
+	conf_err(L, t->line, "api must be {api, own | off}");
+}
+
 /* {exposed, refuse | alert | off}: nodes listening beyond loopback. */
 void
 conf_entry_exposed(struct loader *L, const struct et_node *t, struct dg_scope *s)

@@ -753,6 +753,8 @@ conf_overlay_free(struct dg_conf *c)
 	for (i = 0; i < c->nnodes; i++)
 		free(c->nodes[i].peers);
 	free(c->nodes);
+	if (c->xfree != NULL)
+		c->xfree(c->xown);
 	conf_unref(c->base);
 	free(c);
 }
@@ -781,9 +783,17 @@ struct dg_conf *
 conf_overlay(struct dg_conf *base, const struct dg_overlay *ov, int n,
     conf_err_fn err, void *arg)
 {
+	return conf_overlay_scopes(base, ov, n, NULL, 0, NULL, NULL, err, arg);
+}
+
+struct dg_conf *
+conf_overlay_scopes(struct dg_conf *base, const struct dg_overlay *ov, int n,
+    const struct dg_scope *xs, int nxs, void (*xfree)(void *), void *xown,
+    conf_err_fn err, void *arg)
+{
 	struct dg_conf *c;
 	char name[32];
-	int i;
+	int i, nn;
 
 	base = conf_root(base);
 	if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -812,15 +822,18 @@ conf_overlay(struct dg_conf *base, const struct dg_overlay *ov, int n,
 	c->top.peers = base->top.peers;
 	if (overlay_scope(c, &c->top) == -1)
 		goto fail;
-	if (base->nnodes > 0 && (c->nodes = calloc((size_t)base->nnodes,
-	    sizeof(*c->nodes))) == NULL)
+	nn = nxs + base->nnodes;
+	if (nn > 0 && (c->nodes = calloc((size_t)nn, sizeof(*c->nodes))) ==
+	    NULL)
 		goto fail;
-	for (i = 0; i < base->nnodes; i++) {
-		c->nodes[i] = base->nodes[i];
+	for (i = 0; i < nn; i++) {
+		c->nodes[i] = i < nxs ? xs[i] : base->nodes[i - nxs];
 		c->nnodes = i + 1;
 		if (overlay_scope(c, &c->nodes[i]) == -1)
 			goto fail;
 	}
+	c->xfree = xfree;
+	c->xown = xown;
 	return c;
 fail:
 	conf_overlay_free(c);

@@ -8,18 +8,22 @@
 #define DG_CONTEXT_H
 
 #include <ev.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/accept.h"
 
 struct alerts;
 struct dg_nodes;
+struct api;
 struct bans;
 struct dg_conf;
 struct dg_scratch;
 struct egress_grace;
 struct egress_table;
 struct localguard;
+struct epmd_api;
+struct sockaddr;
 struct epmd_srv;
 struct grants;
 struct hs_recent;
@@ -48,6 +52,8 @@ struct dg_daemon {
 	struct dg_nodes		*nodes;		/* the nodes of ours: atom books,
 						 * disclosures (filter/nodes.h) */
 	struct grants		*grants;	/* break-glass overlays */
+	struct api		*api;		/* the nodes' runtime API
+						 * (daemon/api.h) */
 	struct metrics		*metrics;	/* the Prometheus endpoint */
 	struct egress_grace	*grace;		/* the restart grace of egress
 						 * (proxy/egress_grace.h) */
@@ -115,6 +121,17 @@ struct dg_daemon {
 	 * `owner` is the registered node that asked (its registration
 	 * connection carried the request): the ports it holds are capped.
 	 */
+	/*
+	 * The nodes' runtime API (daemon/api.h), for the EPMD service: one
+	 * API_REQ of the registered node `alive`, answered into
+	 * out[0..EPMD_API_REPLY_MAX) (returns the reply's length); and the
+	 * end of a node's registration (its changes end with it).
+	 */
+	size_t			(*api_request)(struct dg_daemon *,
+				    const char *alive, const struct sockaddr *sa,
+				    const struct epmd_api *req, uint8_t *out);
+	void			(*api_node_gone)(struct dg_daemon *,
+				    const char *alive);
 	int			(*egress_port)(struct dg_daemon *,
 				    const char *owner, const char *node,
 				    uint16_t *port);

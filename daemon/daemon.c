@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "core/alert.h"
+#include "daemon/api.h"
 #include "daemon/daemon.h"
 #include "daemon/ctl.h"
 #include "core/context.h"
@@ -137,6 +138,7 @@ daemon_reload_conf(struct dg_daemon *d, char *err, size_t errlen)
 	    nc->alerts_per_source);
 	bans_configure(d->bans, nc->ban_failures, nc->ban_window, nc->ban_duration);
 	conf_unref(old);	/* live sessions keep theirs until next message */
+	api_reloaded(d->api);		/* the nodes' changes end */
 	grants_reloaded(d->grants);	/* dropped, or laid over nc */
 	log_info("reload: configuration from %s in force",
 	    d->conf_path ? d->conf_path : "<embedded>");
@@ -368,6 +370,9 @@ daemon_run(const char *path, int verbose)
 	if ((ctl = ctl_start(&d)) == NULL)
 		goto out;	/* said why */
 	d.grants = grants_new(&d);
+	d.api = api_new(&d);
+	d.api_request = api_request;
+	d.api_node_gone = api_node_gone;
 	d.metrics = metrics_start(&d);
 	/* Everything root was needed for is held now: give root up. */
 	if (privdrop(d.conf) == -1)
@@ -412,6 +417,10 @@ out:
 	egress_grace_stop(d.grace);
 	metrics_stop(d.metrics);
 	grants_free(d.grants);
+	api_free(d.api);
+	d.api = NULL;		/* registrations still end below */
+	d.api_request = NULL;
+	d.api_node_gone = NULL;
 	egress_close_all(&d);
 	linkleg_listen_stop(&d);
 	if (d.epmd != NULL)

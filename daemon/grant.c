@@ -23,6 +23,7 @@
 #include "core/context.h"
 #include "core/alert.h"
 #include "conf/conf.h"
+#include "daemon/api.h"
 #include "daemon/grant.h"
 #include "core/json.h"
 #include "dg_log.h"
@@ -120,18 +121,22 @@ apply(struct grants *g, char *err, size_t errlen)
 			ov[i].rules = gr->rules;
 			ov[i].id = gr->id;
 		}
-		nc = conf_overlay(base, ov, g->n, conf_errs_collect, &e);
-		free(ov);
-		if (nc == NULL)
-			return -1;
-	} else {
-		nc = base;
-		conf_ref(nc);
 	}
+	/* The runtime API's node scopes (daemon/api.c) are laid over too. */
+	nc = api_overlay(d->api, base, ov, g->n, conf_errs_collect, &e);
+	free(ov);
+	if (nc == NULL)
+		return -1;
 	d->conf = nc;
 	conf_unref(old);	/* live sessions keep theirs until next message */
 	save_state(g);
 	return 0;
+}
+
+int
+grants_rebuild(struct grants *g, char *err, size_t errlen)
+{
+	return apply(g, err, errlen);
 }
 
 /* The grant's end, as an ISO 8601 UTC string. */

@@ -43,6 +43,10 @@ int	grants_add(struct grants *, const char *pattern, const char *rules,
 	    char *err, size_t errlen);
 /* Ends grant `id` now; -1 when there is none. */
 int	grants_revoke(struct grants *, int id, const struct grant_who *);
+/* Builds the configuration in force again from the file's, the grants
+ * and the runtime API's changes (daemon/api.c), and swaps it in.  -1
+ * (nothing changed, reasons in err) when it cannot be built. */
+int	grants_rebuild(struct grants *, char *err, size_t errlen);
 /* The table for `distguard grants` (json: `grants --json`, an object
  * {"grants": [...]}), malloc'd. */
 char	*grants_render(const struct grants *, int json, size_t *len);

@@ -28,6 +28,7 @@
 #include "core/net.h"
 #include "core/alert.h"
 #include "core/ban.h"
+#include "daemon/api.h"
 #include "daemon/grant.h"
 #include "dg_log.h"
 #include "core/outq.h"
@@ -372,6 +373,14 @@ render_daemon(struct dg_text *b, struct dg_daemon *d, const struct stats_view *v
 	family(b, "distguard_grants", "gauge",
 	    "Break-glass grants in force.");
 	dg_text_printf(b, "distguard_grants %d\n", grants_count(d->grants));
+	family(b, "distguard_api_changes_total", "counter",
+	    "Policy changes the nodes made through their runtime API.");
+	dg_text_printf(b, "distguard_api_changes_total %llu\n",
+	    api_changes(d->api));
+	family(b, "distguard_api_refused_total", "counter",
+	    "Runtime API requests refused (bad arguments, {api, off}).");
+	dg_text_printf(b, "distguard_api_refused_total %llu\n",
+	    api_refused(d->api));
 }
 
 char *

@@ -112,6 +112,78 @@ parse_egress(struct dg_rd *r, struct dg_name *node, const char **why)
 	return dg_name_copy(p, n, node, why);
 }
 
+/* Args each op takes (epmd_proto.h), indexed by op. */
+static const int8_t api_nargs[EPMD_API_OP_MAX + 1] = {
+	-1, 4, 5, 4, 4, 4, 4, 1, 1
+};
+
+int
+epmd_api_nargs(unsigned op)
+{
+	return op <= EPMD_API_OP_MAX ? api_nargs[op] : -1;
+}
+
+/* One API arg: a length, then that many bytes of printable UTF-8. */
+static int
+parse_api_arg(struct dg_rd *r, struct epmd_api *a, int i, const char **why)
+{
+	const uint8_t *p;
+	uint16_t n;
+	size_t chars, k;
+
+	if (rd_u16(r, &n) == -1 || rd_bytes(r, n, &p) == -1) {
+		*why = "API_REQ argument beyond the request";
+		return DG_EINVAL;
+	}
+	if (n > EPMD_API_ARG_MAX) {
+		*why = "API_REQ argument over 1020 bytes";
+		return DG_EINVAL;
+	}
+	/* Args end up in rule text, logs and alerts. */
+	for (k = 0; k < n; k++)
+		if (p[k] < 0x20 || p[k] == 0x7f) {
+			*why = "API_REQ control byte in an argument";
+			return DG_EINVAL;
+		}
+	if (!dg_utf8_valid(p, n, &chars)) {
+		*why = "API_REQ argument not UTF-8";
+		return DG_EINVAL;
+	}
+	memcpy(a->arg[i], p, n);
+	a->arg[i][n] = '\0';
+	a->len[i] = n;
+	return 0;
+}
+
+/* API_REQ body after the code byte (epmd_proto.h). */
+static int
+parse_api(struct dg_rd *r, struct epmd_api *a, const char **why)
+{
+	int i;
+
+	if (rd_u32(r, &a->id) == -1 || rd_u8(r, &a->op) == -1 ||
+	    rd_u8(r, &a->nargs) == -1) {
+		*why = "API_REQ shorter than its head";
+		return DG_EINVAL;
+	}
+	if (epmd_api_nargs(a->op) < 0) {
+		*why = "API_REQ unknown op";
+		return DG_EINVAL;
+	}
+	if (a->nargs != epmd_api_nargs(a->op)) {
+		*why = "API_REQ wrong number of arguments for its op";
+		return DG_EINVAL;
+	}
+	for (i = 0; i < a->nargs; i++)
+		if (parse_api_arg(r, a, i, why) == DG_EINVAL)
+			return DG_EINVAL;
+	if (rd_avail(r) != 0) {
+		*why = "API_REQ bytes after the last argument";
+		return DG_EINVAL;
+	}
+	return 0;
+}
+
 int
 epmd_parse(const uint8_t *buf, size_t len, struct epmd_req *req,
     const char **why)
@@ -157,6 +229,10 @@ epmd_parse(const uint8_t *buf, size_t len, struct epmd_req *req,
 		break;
 	case EPMD_EGRESS_REQ:
 		if (parse_egress(&body, &tmp.name, why) == DG_EINVAL)
+			return DG_EINVAL;
+		break;
+	case EPMD_API_REQ:
+		if (parse_api(&body, &tmp.api, why) == DG_EINVAL)
 			return DG_EINVAL;
 		break;
 	case EPMD_NAMES_REQ:
@@ -355,6 +431,47 @@ epmd_put_egress_req(uint8_t *out, size_t cap, const char *node, size_t nlen)
 }
 
 int
+epmd_put_api_resp_head(uint8_t *out, size_t cap, uint32_t id, uint8_t status,
+    uint32_t body_len)
+{
+	struct dg_wr w = wr_init(out, cap);
+
+	wr_u8(&w, EPMD_API_RESP);
+	wr_u32(&w, id);
+	wr_u8(&w, status);
+	wr_u32(&w, body_len);
+	return wr_done(&w, out);
+}
+
+int
+epmd_put_api_req(uint8_t *out, size_t cap, const struct epmd_api *a)
+{
+	struct dg_wr w = wr_init(out, cap);
+	size_t blen = 7;
+	int i;
+
+	if (a->nargs > EPMD_API_MAX_ARGS)
+		return -1;
+	for (i = 0; i < a->nargs; i++) {
+		if (a->len[i] > EPMD_API_ARG_MAX)
+			return -1;
+		blen += 2 + (size_t)a->len[i];
+	}
+	if (blen > DG_MAX_EPMD_REQ)
+		return -1;
+	wr_u16(&w, (uint16_t)blen);
+	wr_u8(&w, EPMD_API_REQ);
+	wr_u32(&w, a->id);
+	wr_u8(&w, a->op);
+	wr_u8(&w, a->nargs);
+	for (i = 0; i < a->nargs; i++) {
+		wr_u16(&w, a->len[i]);
+		wr_bytes(&w, a->arg[i], a->len[i]);
+	}
+	return wr_done(&w, out);
+}
+
+int
 epmd_put_req(uint8_t *out, size_t cap, const struct epmd_req *req)
 {
 	struct dg_wr w = wr_init(out, cap);
@@ -367,6 +484,8 @@ epmd_put_req(uint8_t *out, size_t cap, const struct epmd_req *req)
 	case EPMD_EGRESS_REQ:
 		return put_named_req(out, cap, (uint8_t)req->code,
 		    req->name.s, req->name.len);
+	case EPMD_API_REQ:
+		return epmd_put_api_req(out, cap, &req->api);
 	case EPMD_NAMES_REQ:
 	case EPMD_DUMP_REQ:
 	case EPMD_KILL_REQ:

@@ -25,6 +25,8 @@ enum epmd_code {
 	EPMD_STOP_REQ		= 115,	/* 's' */
 	EPMD_EGRESS_REQ		= 69,	/* 'E': distguard's own, see below */
 	EPMD_EGRESS_RESP	= 101,	/* 'e' */
+	EPMD_API_REQ		= 65,	/* 'A': distguard's own, see below */
+	EPMD_API_RESP		= 97,	/* 'a' */
 	EPMD_ALIVE2_X_RESP	= 118,	/* 'v': u32 creation */
 	EPMD_ALIVE2_RESP	= 121,	/* 'y': u16 creation */
 	EPMD_PORT2_RESP		= 119	/* 'w' */
@@ -57,6 +59,55 @@ enum epmd_code {
 #define EPMD_EGRESS_MAX_PART	255	/* bytes of the alive and host parts */
 
 /*
+ * distguard's API request (not in stock epmd): the Erlang module
+ * `distguard` (erl/distguard.erl) changes or reads the policy of the node
+ * it runs on, through distguard_epmd, on the node's registration
+ * connection: the daemon answers it nowhere else, so the connection, not
+ * anything the request says, proves which node asks (docs/FILTER.md 25).
+ *
+ *   request:  u16 Length, 'A' (65), u32 Id, u8 Op, u8 NArgs,
+ *             NArgs x (u16 ArgLen, Arg)
+ *   reply:    'a' (97), u32 Id, u8 Status, u32 BodyLen, Body
+ *
+ * Each Arg is 0..1020 bytes of UTF-8 without control characters; NArgs
+ * is the count its Op takes (below) and the args fill the request
+ * exactly.  Arg 0 is always the asking node's full name, whose alive part
+ * must be the registration's.  Status 0: Body is one term in the external
+ * format (binary_to_term(Body, [safe]): every atom in it exists in the
+ * caller); any other Status: Body is a reason, as text.
+ */
+enum epmd_api_op {
+	EPMD_API_SET_FILTER	= 1,	/* Node, Peer, Type, Action */
+	EPMD_API_ADD_FILTER	= 2,	/* Node, Peer, Type, Target, Action */
+	EPMD_API_DEL_FILTER	= 3,	/* Node, Peer, Type, Target ("": the type's) */
+	EPMD_API_TEST_FILTER	= 4,	/* Node, Peer, Type, Target ("": none) */
+	EPMD_API_SET_HANDLER	= 5,	/* Node, Peer, Type, Module */
+	EPMD_API_SET_DEFAULT	= 6,	/* Node, Type, Target, Action */
+	EPMD_API_STATS		= 7,	/* Node */
+	EPMD_API_POLICY		= 8,	/* Node */
+	EPMD_API_OP_MAX		= 8
+};
+#define EPMD_API_MAX_ARGS	5
+#define EPMD_API_ARG_MAX	DG_MAX_NODE_BYTES
+#define EPMD_API_OK		0
+#define EPMD_API_ERROR		1	/* the request was understood and refused */
+#define EPMD_API_OFF		2	/* {api, off} */
+#define EPMD_API_RESP_HEAD	10	/* 'a', Id, Status, BodyLen */
+#define EPMD_API_REPLY_MAX	(192 * 1024)	/* a whole reply, at most */
+
+/* One API request, validated: args[i] is NUL-terminated text. */
+struct epmd_api {
+	uint32_t	id;
+	uint8_t		op;		/* enum epmd_api_op */
+	uint8_t		nargs;
+	uint16_t	len[EPMD_API_MAX_ARGS];
+	char		arg[EPMD_API_MAX_ARGS][EPMD_API_ARG_MAX + 1];
+};
+
+/* The number of args op takes, or -1 for an unknown op. */
+int	epmd_api_nargs(unsigned op);
+
+/*
  * The mark of a mediated registration: distguard_epmd puts these bytes in
  * front of ALIVE2's Extra.  The daemon takes them off before it stores the
  * registration, so PORT2_RESP echoes the node's own Extra and no peer ever
@@ -85,12 +136,14 @@ struct epmd_alive2 {
 /*
  * A parsed request.  code is an enum epmd_code; alive is filled for
  * ALIVE2_REQ, name for PORT_PLEASE2_REQ and STOP_REQ, and for EGRESS_REQ
- * the full node name (alive@host); every other field is zero.
+ * the full node name (alive@host); api for API_REQ; every other field is
+ * zero.
  */
 struct epmd_req {
 	int			code;
 	struct epmd_alive2	alive;
 	struct dg_name		name;
+	struct epmd_api		api;
 };
 
 /*
@@ -137,6 +190,10 @@ int	epmd_put_egress_resp(uint8_t *out, size_t cap, uint8_t result,
  */
 int	epmd_alive2_unmark(struct epmd_alive2 *a);
 
+/* API reply head: 'a', id, status, body length; the body follows it. */
+int	epmd_put_api_resp_head(uint8_t *out, size_t cap, uint32_t id,
+	    uint8_t status, uint32_t body_len);
+
 /* Requests, framed with their u16 Length (for tests and crafted clients).
  * Names are written as given; only sizes are checked. */
 int	epmd_put_alive2_req(uint8_t *out, size_t cap,
@@ -145,6 +202,8 @@ int	epmd_put_port_please2_req(uint8_t *out, size_t cap, const char *name,
 	    size_t nlen);
 int	epmd_put_egress_req(uint8_t *out, size_t cap, const char *node,
 	    size_t nlen);
+/* An API request from its parts (tests, fuzzing). */
+int	epmd_put_api_req(uint8_t *out, size_t cap, const struct epmd_api *);
 /* Any request as epmd_parse returns it; the canonical form (no trailing
  * NUL after a PORT_PLEASE2 name, nothing after an ALIVE2 Extra). */
 int	epmd_put_req(uint8_t *out, size_t cap, const struct epmd_req *req);

@@ -203,6 +203,8 @@ unregister(struct epmd_conn *c, const char *why)
 	log_info("epmd: node %s unregistered (%s); listener port %u closed",
 	    n->a.name.s, why, n->listen_port);
 	unguard(c->srv, n);
+	if (c->srv->d->api_node_gone != NULL)	/* its changes end */
+		c->srv->d->api_node_gone(c->srv->d, n->a.name.s);
 	if (n->listener)
 		c->srv->d->listen_close(n->listener);
 	epmd_reg_remove(&c->srv->reg, n);
@@ -632,9 +634,38 @@ handle_egress(struct epmd_conn *c, const struct dg_name *node)
 }
 
 /*
+ * API_REQ: the registered node changes or reads its own policy
+ * (daemon/api.h, through the context's api_request hook).  Only here, on a mediated node's registration connection:
+ * the connection proves which node asks; the request's own words do not.
+ * The reply is built in one static buffer and queued.
+ */
+static int
+handle_api(struct epmd_conn *c, const struct epmd_api *req)
+{
+	static uint8_t out[EPMD_API_REPLY_MAX];
+	struct dg_daemon *d = c->srv->d;
+	size_t len;
+
+	if (c->state != EC_REGISTERED || c->node == NULL ||
+	    !c->node->mediated || d->api_request == NULL) {
+		refuse(c, "API_REQ", "API request not on a mediated node's "
+		    "registration connection");
+		return -1;
+	}
+	len = d->api_request(d, c->node->a.name.s, peer_sa(c), req, out);
+	if (queue_reply(c, out, len) == -1) {
+		unregister(c, "reply queue full");
+		conn_close(c, "reply queue full");
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Bytes on a registration connection.  A stock node never sends any:
  * a byte ends its registration (spec 1.5).  distguard_epmd sends its
- * EGRESS_REQs there, one after another; anything else ends it too.
+ * EGRESS_REQs and API_REQs there, one after another; anything else ends
+ * it too.
  */
 static void
 registration_bytes(struct epmd_conn *c)
@@ -658,13 +689,24 @@ registration_bytes(struct epmd_conn *c)
 		used = epmd_parse(c->in, c->inlen, &req, &why);
 		if (used == DG_AGAIN && c->inlen < sizeof(c->in))
 			return;
-		if (used <= 0 || req.code != EPMD_EGRESS_REQ) {
-			unregister(c, "a request other than EGRESS_REQ on the "
-			    "registration connection");
+		if (used <= 0 || (req.code != EPMD_EGRESS_REQ &&
+		    req.code != EPMD_API_REQ)) {
+			log_warnx("epmd: conn %llu %s: node %s: %s on the "
+			    "registration connection", (unsigned long long)c->id,
+			    c->peertext, c->node->a.name.s, used <= 0 && why ?
+			    why : "a request other than EGRESS_REQ or API_REQ");
+			alert_emit(c->srv->d->alerts, "epmd.refused",
+			    peer_sa(c), NULL, c->node->a.name.s, "%s on the "
+			    "registration connection: registration ended",
+			    used <= 0 && why ? why : "a request other than "
+			    "EGRESS_REQ or API_REQ");
+			unregister(c, "a request other than EGRESS_REQ or "
+			    "API_REQ on the registration connection");
 			conn_close(c, why);
 			return;
 		}
-		if (handle_egress(c, &req.name) == -1)
+		if ((req.code == EPMD_EGRESS_REQ ? handle_egress(c, &req.name) :
+		    handle_api(c, &req.api)) == -1)
 			return;		/* c is gone */
 		memmove(c->in, c->in + used, c->inlen - (size_t)used);
 		c->inlen -= (size_t)used;
@@ -735,6 +777,9 @@ dispatch(struct epmd_conn *c, const struct epmd_req *req)
 		break;
 	case EPMD_EGRESS_REQ:
 		(void)handle_egress(c, &req->name);
+		break;
+	case EPMD_API_REQ:
+		(void)handle_api(c, &req->api);
 		break;
 	case EPMD_DUMP_REQ:
 		refuse(c, "DUMP_REQ", "administrative request refused");

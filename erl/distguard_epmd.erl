@@ -53,6 +53,10 @@
 -define(REQ_NAMES, $n).
 -define(REQ_EGRESS, $E).
 -define(RESP_EGRESS, $e).
+-define(REQ_API, $A).
+-define(RESP_API, $a).
+%% Largest API reply body the daemon sends (core/api.h API_REPLY_MAX).
+-define(API_BODY_MAX, 196608).
 %% The handshake versions this module registers (OTP 23..28 all speak 6).
 -define(VSN_HIGH, 6).
 -define(VSN_LOW, 5).
@@ -76,7 +80,8 @@
               backoff = ?BACKOFF_FIRST,
               lost_at,           % monotonic ms when the daemon went away
               attempts = 0,
-              waiting = none}).  % the first register call, while it retries
+              waiting = none,    % the first register call, while it retries
+              api_id = 0}).      % the last API request's id
 
 %%% The callback set
 
@@ -211,6 +216,26 @@ handle_call({egress, Node}, _From, #reg{socket = S} = R) ->
             {reply, {error, Why}, R};
         Reply ->
             {reply, Reply, R}
+    end;
+%% The runtime API (the module distguard): only for a process of this
+%% node.  A call from another node (gen_server:call({distguard_epmd, B},
+%% ...) over distribution) is refused here, whatever it says; the daemon
+%% in turn answers only on this node's registration connection.
+handle_call({api, _Op, _Args}, {Pid, _}, R) when node(Pid) =/= node() ->
+    logger:warning("distguard_epmd: API request from ~0p on ~0p refused: "
+                   "a node changes only its own policy", [Pid, node(Pid)]),
+    {reply, {error, <<"not a process of this node">>}, R};
+handle_call({api, _Op, _Args}, _From, #reg{socket = none} = R) ->
+    {reply, {error, <<"not registered with distguard">>}, R};
+handle_call({api, Op, Args}, _From, #reg{socket = S, api_id = Id0} = R) ->
+    Id = (Id0 + 1) band 16#ffffffff,
+    case api_on(S, Id, Op, [atom_to_binary(node(), utf8) | Args]) of
+        {error, {lost, Why}} ->
+            gen_tcp:close(S),
+            self() ! {tcp_closed, S},
+            {reply, {error, Why}, R#reg{api_id = Id}};
+        Reply ->
+            {reply, Reply, R#reg{api_id = Id}}
     end;
 handle_call(client_info_req, _From, #reg{name = Name, port = Port} = R) ->
     {reply, {ok, {r4, Name, Port}}, R};
@@ -387,6 +412,49 @@ egress_on(S, NodeBin) ->
             {error, {lost, io_lib:format("distguard not reachable (~w)",
                                          [Why])}}
     end.
+
+%% distguard's API_REQ (epmd/epmd_proto.h): 'A', Id:32, Op, NArgs, then
+%% each arg as Len:16 and its bytes.  The reply: 'a', Id:32, Status,
+%% Len:32, Body; Status 0: Body is a term (binary_to_term with safe: the
+%% daemon's atoms all exist here), else a reason.
+api_on(S, Id, Op, Args) ->
+    Enc = [<<(byte_size(A)):16, A/binary>> || A <- Args],
+    Body = iolist_to_binary([<<?REQ_API, Id:32, Op, (length(Args))>> | Enc]),
+    case byte_size(Body) =< 3057 of
+        false ->
+            {error, <<"request too long">>};
+        true ->
+            _ = inet:setopts(S, [{active, false}]),
+            R = case gen_tcp:send(S, [<<(byte_size(Body)):16>>, Body]) of
+                    ok -> api_reply(S, Id);
+                    {error, Why} -> {error, {lost, Why}}
+                end,
+            _ = inet:setopts(S, [{active, true}]),
+            R
+    end.
+
+api_reply(S, Id) ->
+    case recv_exactly(S, 10) of
+        {ok, <<?RESP_API, Id:32, Status, Len:32>>} when Len =< ?API_BODY_MAX ->
+            case Len =:= 0 orelse recv_exactly(S, Len) of
+                true -> api_result(Status, <<>>);
+                {ok, Body} -> api_result(Status, Body);
+                {error, Why} -> {error, {lost, Why}}
+            end;
+        {ok, Other} ->
+            {error, {lost, io_lib:format("unexpected reply ~w", [Other])}};
+        {error, Why} ->
+            {error, {lost, Why}}
+    end.
+
+api_result(0, Body) ->
+    try binary_to_term(Body, [safe]) of
+        T -> {ok, T}
+    catch
+        error:badarg -> {error, <<"unreadable reply">>}
+    end;
+api_result(_, Reason) ->
+    {error, Reason}.
 
 %% The bounds distguard checks (epmd_parse): one '@', both parts 1..255.
 valid_node(Bin) ->

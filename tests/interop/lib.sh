@@ -24,7 +24,7 @@ otp_suite() { case $1 in 27) echo trixie ;; 29) echo forky ;; esac; }
 # (ERL_COMMON): that OTP 25 beam goes, so that each release finds its own.
 rm -f "$T/dgt.beam"
 mkdir -p "$T/src" && cp "$ROOT/tests/interop/iop.erl" "$ROOT/tests/e2e/dgt.erl" \
-    "$ROOT/erl/distguard_epmd.erl" "$T/src/"
+    "$ROOT/erl/distguard_epmd.erl" "$ROOT/erl/distguard.erl" "$T/src/"
 
 # in_root VERSION [-t SECS] -- CMD...: CMD run in that release's root,
 # with $T bound at the same path.
@@ -38,11 +38,12 @@ in_root() {
 compile_for() {
 	local v=$1
 	mkdir -p "$T/v$v"
-	[ -f "$T/v$v/iop.beam" ] && [ -f "$T/v$v/dgt.beam" ] && [ -f "$T/v$v/distguard_epmd.beam" ] && return 0
+	[ -f "$T/v$v/iop.beam" ] && [ -f "$T/v$v/dgt.beam" ] && [ -f "$T/v$v/distguard_epmd.beam" ] &&
+	    [ -f "$T/v$v/distguard.beam" ] && return 0
 	if [ "$v" = 25 ]; then
-		erlc -o "$T/v$v" "$T/src/iop.erl" "$T/src/dgt.erl" "$T/src/distguard_epmd.erl"
+		erlc -o "$T/v$v" "$T/src/iop.erl" "$T/src/dgt.erl" "$T/src/distguard_epmd.erl" "$T/src/distguard.erl"
 	else
-		in_root "$v" -t 120 -- erlc -o "$T/v$v" "$T/src/iop.erl" "$T/src/dgt.erl" "$T/src/distguard_epmd.erl"
+		in_root "$v" -t 120 -- erlc -o "$T/v$v" "$T/src/iop.erl" "$T/src/dgt.erl" "$T/src/distguard_epmd.erl" "$T/src/distguard.erl"
 	fi
 }
 

@@ -79,12 +79,15 @@ vnode_start 25 n25 200 'iop:protected(200)' || exit 1
 timeout -k 2 150 "${EXEC[@]}" elixir --sname ex1 --cookie "$COOKIE" --erl "$ERLFLAGS" -e '
     IO.puts("dgt ready")
     IO.puts("ex1 pings n25: #{Node.ping(:"n25@'"$HOST"'")}")
+    IO.puts("ex1 api: #{inspect(:distguard.set_filter(:"pz@'"$HOST"'", :reg_send, :reject))} #{inspect(:distguard.test_filter(:"pz@'"$HOST"'", :reg_send, :gateway))}")
     Process.sleep(120_000)' > "$T/ex1.log" 2>&1 &
 PIDS+=("$!"); PID_ex1=$!
 wait_for "$T/dg.log" "node ex1 registered" 30 || not_ok "node ex1 registered with distguard [ex$X]"
 wait_for "$T/ex1.log" "dgt ready" 30 || not_ok "ex1 ready [ex$X]"
 check "ping [ex$X->25] (the elixir node pings an OTP 25 node through distguard)" \
     wait_for "$T/ex1.log" "ex1 pings n25: pong" 15
+check "api [ex$X] (Elixir calls :distguard.set_filter and test_filter with no wrapper)" \
+    wait_for "$T/ex1.log" 'ex1 api: :ok {:deny, {:api, "{deny, reg_send}"}}' 15
 for pv in $OTPS; do
 	col="$pv->ex$X"
 	marker="$T/ex_marker_$pv"
