@@ -92,6 +92,13 @@ struct dg_daemon {
 	 * handshake's collision check. */
 	int			(*reload)(struct dg_daemon *, char *errbuf,
 				    size_t errlen);
+	/* The policy in force built again from the file's, the grants and
+	 * the nodes' runtime API changes, and swapped in (daemon.c: through
+	 * the grants, which lay the API's scopes under theirs): what an API
+	 * change calls, so that the API and the grants do not call each
+	 * other.  -1, reasons in errbuf: nothing changed. */
+	int			(*rebuild)(struct dg_daemon *, char *errbuf,
+				    size_t errlen);
 	int			(*is_local_node)(struct dg_daemon *,
 				    const char *node);
 	/* Where a node registered here listens (its own port, on

@@ -4,7 +4,7 @@
  *
  * State: per node that made changes, its entries (filters on a peer,
  * handlers, default filters), as the calls gave them.  Each change
- * rebuilds the configuration in force through grants_rebuild (grants and
+ * rebuilds the configuration in force through the daemon's rebuild hook (grants and
  * API compose there, api_overlay) and swaps it in; live sessions follow
  * it on their next message (proxy/relay.c, follow_reload), new ones
  * resolve it at their handshake, so rules set before a peer connects
@@ -32,7 +32,7 @@
 #include "core/context.h"
 #include "core/stats.h"
 #include "daemon/api.h"
-#include "daemon/grant.h"
+#include "daemon/grant_state.h"
 #include "dg_etf.h"
 #include "dg_log.h"
 #include "filter/rules.h"
@@ -813,7 +813,7 @@ rebuild(struct call *k)
 	char err[512];
 
 	err[0] = '\0';
-	if (grants_rebuild(k->a->d->grants, err, sizeof(err)) == -1)
+	if (k->a->d->rebuild(k->a->d, err, sizeof(err)) == -1)
 		return refuse(k, "the policy could not be rebuilt: %s",
 		    err[0] ? err : "out of memory");
 	return 0;
@@ -1155,7 +1155,7 @@ api_node_gone(struct dg_daemon *d, const char *alive)
 	ne = n->ne;
 	node_unlink(a, n);
 	if (ne > 0) {
-		if (grants_rebuild(a->d->grants, NULL, 0) == -1)
+		if (a->d->rebuild(a->d, NULL, 0) == -1)
 			log_warnx("api: out of memory rebuilding the policy");
 		alert_emit(a->d->alerts, "policy.api", NULL, NULL, n->full,
 		    "registration ended: %d API entr%s dropped", ne,

@@ -145,6 +145,14 @@ daemon_reload_conf(struct dg_daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* The policy in force built again after a runtime API change: the
+ * grants compose the file's, the API's and their own (grants_rebuild). */
+static int
+daemon_rebuild(struct dg_daemon *d, char *err, size_t errlen)
+{
+	return grants_rebuild(d->grants, err, errlen);
+}
+
 /* The reload, told to the service manager: RELOADING=1 before, READY=1
  * after, whether the new configuration took or the old one stays. */
 static int
@@ -306,6 +314,7 @@ daemon_run(const char *path, int verbose)
 
 	memset(&d, 0, sizeof(d));
 	d.reload = daemon_reload;
+	d.rebuild = daemon_rebuild;
 	d.is_local_node = epmd_srv_is_local_node;
 	d.node_port = daemon_node_port;
 	d.egress_port = egress_port;

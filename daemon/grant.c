@@ -25,6 +25,7 @@
 #include "conf/conf.h"
 #include "daemon/api.h"
 #include "daemon/grant.h"
+#include "daemon/grant_state.h"
 #include "core/json.h"
 #include "dg_log.h"
 #include "conf/eterm.h"

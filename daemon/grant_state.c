@@ -17,7 +17,7 @@
 
 #include "dg.h"
 #include "conf/conf.h"
-#include "daemon/grant.h"
+#include "daemon/grant_state.h"
 #include "conf/eterm.h"
 
 int

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "daemon/grant.h"
+#include "daemon/grant_state.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

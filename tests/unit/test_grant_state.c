@@ -10,6 +10,7 @@
 
 #include "dg_test.h"
 #include "daemon/grant.h"
+#include "daemon/grant_state.h"
 
 #define NOW	1700000000
 
