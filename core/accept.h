@@ -53,7 +53,8 @@ struct dg_daemon;
  */
 typedef int	(*accept_admit_fn)(void *owner, const struct sockaddr *sa);
 /* An admitted connection: the owner takes fd (non-blocking, close on
- * exec; TCP_NODELAY on TCP) and closes it when it fails. */
+ * exec; TCP_NODELAY on TCP) and closes it when it fails.  Neither
+ * callback may close or free the acceptor: the burst goes on after it. */
 typedef void	(*accept_conn_fn)(void *owner, int fd,
 		    const struct sockaddr_storage *ss);
 
@@ -82,10 +83,10 @@ void	accept_init(struct acceptor *a, struct dg_daemon *d,
 	    enum accept_kind kind, const char *name, int backlog,
 	    accept_admit_fn admit, accept_conn_fn conn, void *owner);
 /*
- * A TCP listening socket at sa (non-blocking, SO_REUSEADDR; v6only for
- * an IPv6 address: 0 lets "::" take IPv4 too), listened on with a's backlog, and
- * started.  Returns the fd, or -1 with errno kept (EADDRINUSE: the caller
- * may try another port).
+ * A TCP listening socket at sa (non-blocking, SO_REUSEADDR; v6only for an
+ * IPv6 address: 0 lets "::" take IPv4 too), listened on with a's backlog,
+ * and started.  Returns the fd, or -1 with errno kept (EADDRINUSE: the
+ * caller may try another port).
  */
 int	accept_listen(struct acceptor *a, const struct sockaddr *sa,
 	    socklen_t len, int v6only);
