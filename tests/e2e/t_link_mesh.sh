@@ -222,7 +222,7 @@ done
 normal=$(cat "$T"/h*/metrics.txt 2>/dev/null | awk '$1 == "distguard_handshakes_total{outcome=\"normal\"}" {s += $2} END {print s + 0}')
 hsok=$(cat "$T"/h*/metrics.txt 2>/dev/null | awk '$1 == "distguard_handshakes_total{outcome=\"ok\"}" {s += $2} END {print s + 0}')
 echo "# metrics over the $N daemons: handshakes ok $hsok, normal (nok and other ordinary ends) $normal"
-check "the metrics count the settled connects (handshakes normal $normal >= $SIMUL)" [ "$normal" -ge "$SIMUL" ] -a "$SIMUL" -gt 0
+check "the metrics count the settled connects (handshakes normal $normal >= $SIMUL)" [ "$normal" -ge "$SIMUL" -a "$SIMUL" -gt 0 ]
 al=$(cat "$T"/h*/alerts.log 2>/dev/null | wc -l)
 [ "$al" -eq 0 ] || cat "$T"/h*/alerts.log | head -n 10 | sed 's/^/# alert: /'
 check "no alert from any daemon ($al)" [ "$al" -eq 0 ]
