@@ -174,6 +174,13 @@ nodes_up() {
 	done
 }
 
+# gone PID: the process has exited (a child of ours stays a zombie until
+# waited for, and kill -0 would still find it).
+gone() {
+	local st
+	st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -z "$st" ] || [ "$st" = Z ]
+}
 # lines PATTERN KIND: the count of PATTERN over the N files h*/KIND.
 lines() { cat "$T"/h*/"$2" 2>/dev/null | grep -c -- "$1"; }
 # A simultaneous connect, as the daemons log it: the answering daemon's
@@ -223,7 +230,7 @@ check "the dialling daemons passed nok on ($SETTLED) and never refused ($REFUSAL
     [ "$SETTLED" -gt 0 -a "$REFUSALS" -eq 0 ]
 
 dead=0
-for p in "${DPIDS[@]}"; do kill -0 "$p" 2>/dev/null || dead=$((dead + 1)); done
+for p in "${DPIDS[@]}"; do gone "$p" && dead=$((dead + 1)); done
 check "every daemon still running ($dead died)" [ "$dead" -eq 0 ]
 for k in $(seq 1 $N); do
 	in_ns "$(host_ns "$k")" python3 -c '
@@ -239,11 +246,20 @@ check "the metrics count the settled connects (handshakes normal $normal >= $((S
 al=$(cat "$T"/h*/alerts.log 2>/dev/null | wc -l)
 [ "$al" -eq 0 ] || cat "$T"/h*/alerts.log | head -n 10 | sed 's/^/# alert: /'
 check "no alert from any daemon ($al)" [ "$al" -eq 0 ]
-san=$(cat "$T"/h*/dg.log | grep -c "AddressSanitizer\|runtime error")
-check "no sanitizer report in the daemons' logs ($san)" [ "$san" -eq 0 ]
-
+# Stop the nodes, then each daemon on SIGTERM, so that a sanitizer's
+# report at exit (leaks) is in the logs too.
 touch "$T/stop"
 sleep 1
+for p in "${DPIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+left=0
+for p in "${DPIDS[@]}"; do
+	for _ in $(seq 1 100); do gone "$p" && break; sleep 0.1; done
+	gone "$p" || left=$((left + 1))
+done
+check "every daemon stops on SIGTERM within 10 s ($left left)" [ "$left" -eq 0 ]
+san=$(cat "$T"/h*/dg.log | grep -cE "ERROR: (Address|Leak)Sanitizer|runtime error")
+check "no sanitizer report in the daemons' logs ($san)" [ "$san" -eq 0 ]
+
 if [ "$FAILS" -ne 0 ]; then
 	for k in $(seq 1 $N); do cp "$T/h$k/dg.log" "$T/dg$k.log" 2>/dev/null; done
 	cp "$T/h1/dg.log" "$T/dg.log" 2>/dev/null
