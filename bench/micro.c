@@ -347,7 +347,7 @@ vguard_stop(void)
 	idset_free(&vguard.disclosed);
 	idset_free(&vguard.synced);
 	idset_free(&vguard.held);
-	book_release(&vguard);
+	guard_book_release(&vguard);
 	nodes_reset(vnodes);
 }
 

@@ -11,18 +11,8 @@
 #include <sys/socket.h>
 
 #include "core/context.h"
+#include "core/srccount.h"
 
-/*
- * Per-source connection counts (EPMD connections, pending handshakes).
- * Entries exist only while their count is above zero, so memory is bounded
- * by the number of live connections.
- */
-struct srccount	*srccount_new(void);
-void		 srccount_free(struct srccount *);
-int		 srccount_get(struct srccount *, const struct sockaddr *);
-/* Returns -1 when memory ran out for a new source: the caller refuses the
- * connection it was counting (and must not count it down later). */
-int		 srccount_add(struct srccount *, const struct sockaddr *, int delta);
 
 /* net.c: socket helpers (listening and accepting: core/accept.h). */
 int	net_set_nonblock(int fd);

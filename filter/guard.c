@@ -19,13 +19,13 @@
 /* Keyed (idset.h): the other side cannot aim for collisions it cannot
  * compute. */
 void
-owed_add(struct guard *g, struct dg_span key)
+guard_owed_add(struct guard *g, struct dg_span key)
 {
 	(void)idset_add(&g->owed, idset_hash(key.p, key.len));
 }
 
 int
-owed_match(struct guard *g, struct dg_span key, int consume)
+guard_owed_match(struct guard *g, struct dg_span key, int consume)
 {
 	return idset_has(&g->owed, idset_hash(key.p, key.len), consume);
 }
@@ -34,7 +34,7 @@ owed_match(struct guard *g, struct dg_span key, int consume)
 
 /* The guarded node's set, looked up once per connection. */
 struct idset *
-published_set(struct guard *g, struct dg_nodes *t)
+guard_published_set(struct guard *g, struct dg_nodes *t)
 {
 	if (g->published == NULL && g->node != NULL && g->node[0] != '\0')
 		g->published = nodes_published(t, g->node);
@@ -48,7 +48,7 @@ published_set(struct guard *g, struct dg_nodes *t)
  * goes in its own set, for the connections where it is the one protected.
  */
 void
-peer_publishes(struct guard *g, struct dg_nodes *t, const struct dist_msg *m,
+guard_peer_publishes(struct guard *g, struct dg_nodes *t, const struct dist_msg *m,
     const struct df_frame *f, const uint8_t *frame_end)
 {
 	struct idset *set;
@@ -63,7 +63,7 @@ peer_publishes(struct guard *g, struct dg_nodes *t, const struct dist_msg *m,
 
 /* One book per (node, peer) pair, kept in the table of nodes (nodes.c). */
 void
-book_release(struct guard *g)
+guard_book_release(struct guard *g)
 {
 	nodes_atoms_release(g->atoms);
 	g->atoms = NULL;
@@ -73,7 +73,7 @@ book_release(struct guard *g)
  * use); NULL when memory ran out (then the budget is not applied,
  * logged). */
 struct atom_book *
-atoms_of(struct guard *g, struct dg_nodes *t)
+guard_atoms_of(struct guard *g, struct dg_nodes *t)
 {
 	if (g->atoms == NULL && g->node != NULL && g->node[0] != '\0')
 		g->atoms = nodes_atoms(t, g->node, g->peer, g->share_src,
@@ -132,7 +132,7 @@ is_link_op(int op)
 }
 
 int
-held_charge(struct guard *g, const struct dist_msg *m, int alert, int max)
+guard_held_charge(struct guard *g, const struct dist_msg *m, int alert, int max)
 {
 	uint64_t h;
 
@@ -171,7 +171,7 @@ held_charge(struct guard *g, const struct dist_msg *m, int alert, int max)
 }
 
 void
-held_release(struct guard *g, const struct dist_msg *m)
+guard_held_release(struct guard *g, const struct dist_msg *m)
 {
 	switch (m->op) {
 	case DOP_MONITOR_P_EXIT:
@@ -198,7 +198,7 @@ held_release(struct guard *g, const struct dist_msg *m)
  * than `interval_ms` only cost it CPU.  They are dropped and counted.
  */
 int
-tick_pass(struct guard *g, double now, int interval_ms, int flood)
+guard_tick_pass(struct guard *g, double now, int interval_ms, int flood)
 {
 	if (now - g->tick_last >= interval_ms / 1000.0) {
 		g->tick_last = now;
@@ -218,16 +218,16 @@ tick_pass(struct guard *g, double now, int interval_ms, int flood)
  * the disclosure needs more of the frame; otherwise DF_FORWARD.
  */
 int
-note_sent(struct guard *g, struct dg_nodes *t, const struct dist_msg *m,
+guard_note_sent(struct guard *g, struct dg_nodes *t, const struct dist_msg *m,
     const struct df_frame *f, const uint8_t *frame_end)
 {
 	if ((g->pol.needs & DC_NEED_IDS) &&
-	    disclose_note(&g->disclosed, published_set(g, t), m, f->terms_end,
+	    disclose_note(&g->disclosed, guard_published_set(g, t), m, f->terms_end,
 	    frame_end, f->decidable, g->node) == DG_AGAIN)
 		return GUARD_HOLD;
 	if (m->request != REPLY_NONE)
-		owed_add(g, m->key);
-	held_release(g, m);
+		guard_owed_add(g, m->key);
+	guard_held_release(g, m);
 	return DF_FORWARD;
 }
 
@@ -246,7 +246,7 @@ note_sent(struct guard *g, struct dg_nodes *t, const struct dist_msg *m,
  * the start again, and its first exchange would look like a second.
  */
 int
-global_exchange_repeated(struct guard *g, const struct dist_msg *m)
+guard_global_exchange_repeated(struct guard *g, const struct dist_msg *m)
 {
 	const uint8_t *q = m->payload;
 	struct dg_span tag;

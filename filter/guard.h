@@ -33,7 +33,7 @@ struct guard {
 	const char		*peer;
 	/* The other side is a node registered here, dialling from
 	 * registration_from: what it tells this node's global_name_server
-	 * is published in its own set (peer_publishes). */
+	 * is published in its own set (guard_peer_publishes). */
 	int			 peer_local;
 	/* The keys of the atom budget's shares this connection charges
 	 * (nodes.h): the remote's source address and its cookie. */
@@ -64,47 +64,47 @@ struct guard {
 	uint64_t		 audit_quiet;	/* not alerted in that second */
 };
 
-/* note_sent's answer when the disclosure needs more of the frame. */
+/* guard_note_sent's answer when the disclosure needs more of the frame. */
 #define GUARD_HOLD	(-2)
 
-void		 owed_add(struct guard *, struct dg_span key);
-int		 owed_match(struct guard *, struct dg_span key, int consume);
+void		 guard_owed_add(struct guard *, struct dg_span key);
+int		 guard_owed_match(struct guard *, struct dg_span key, int consume);
 /* The guarded node's published set, looked up once per connection. */
-struct idset	*published_set(struct guard *, struct dg_nodes *);
+struct idset	*guard_published_set(struct guard *, struct dg_nodes *);
 /* What a local peer tells g's node's global_name_server, in its own
  * set (g judges what that peer sends). */
-void		 peer_publishes(struct guard *g, struct dg_nodes *,
+void		 guard_peer_publishes(struct guard *g, struct dg_nodes *,
 		    const struct dist_msg *, const struct df_frame *,
 		    const uint8_t *frame_end);
-void		 book_release(struct guard *);
+void		 guard_book_release(struct guard *);
 /* The guarded node's atom book for the other side, made on first use;
  * NULL when memory ran out. */
-struct atom_book *atoms_of(struct guard *, struct dg_nodes *);
+struct atom_book *guard_atoms_of(struct guard *, struct dg_nodes *);
 /* What the node of guard g sends, noted: GUARD_HOLD or DF_FORWARD. */
-int		 note_sent(struct guard *g, struct dg_nodes *,
+int		 guard_note_sent(struct guard *g, struct dg_nodes *,
 		    const struct dist_msg *, const struct df_frame *,
 		    const uint8_t *frame_end);
 
 /*
  * What a peer makes a node of ours hold (docs/FILTER.md 20): monitors,
- * links, spawn requests not answered yet.  held_charge enters what the
+ * links, spawn requests not answered yet.  guard_held_charge enters what the
  * peer asks, in a message about to be forwarded, and frees what it
  * ends of its own; HELD_OK, HELD_ALERT (the alert threshold was just
  * crossed) or HELD_REFUSE (past the bound: the message must not pass).
  */
 enum { HELD_OK, HELD_ALERT, HELD_REFUSE };
-int		 held_charge(struct guard *, const struct dist_msg *,
+int		 guard_held_charge(struct guard *, const struct dist_msg *,
 		    int alert, int max);
 /* What the node itself ends (its DOWN, exit, unlink, spawn reply). */
-void		 held_release(struct guard *, const struct dist_msg *);
+void		 guard_held_release(struct guard *, const struct dist_msg *);
 /* Ticks towards a node of ours: 1 to forward one now, 0 to drop it,
  * -1 when the excess of this second passed `flood`. */
-int		 tick_pass(struct guard *, double now, int interval_ms,
+int		 guard_tick_pass(struct guard *, double now, int interval_ms,
 		    int flood);
 
 /* 1 when m is an exchange of global's sync whose Tag an exchange already
  * forwarded on this connection had (global_name_server exits on it); the
  * first of each Tag is recorded. */
-int		 global_exchange_repeated(struct guard *, const struct dist_msg *);
+int		 guard_global_exchange_repeated(struct guard *, const struct dist_msg *);
 
 #endif

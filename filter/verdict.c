@@ -426,7 +426,7 @@ held_check(const struct vd_env *e, const struct dist_msg *m,
 	 * {default, allow}, {atoms, infinity}): trusted with this too. */
 	if (g->pol.atoms <= 0)
 		return 0;
-	switch (held_charge(g, m, c->held_alert, c->held_max)) {
+	switch (guard_held_charge(g, m, c->held_alert, c->held_max)) {
 	case HELD_ALERT:
 		vd_alert(v, "filter.held_budget", "this peer made the node "
 		    "hold %llu monitors, links and spawn requests (alert at "
@@ -452,7 +452,7 @@ tick_check(const struct vd_env *e, struct verdict *v)
 {
 	struct guard *g = e->judge;
 	const struct dg_conf *c = e->conf;
-	int r = tick_pass(g, e->now, c->tick_interval_ms, c->tick_flood);
+	int r = guard_tick_pass(g, e->now, c->tick_interval_ms, c->tick_flood);
 
 	if (r > 0)
 		return DF_FORWARD;
@@ -676,7 +676,7 @@ judge(const struct vd_env *e, int rc, const struct dist_msg *m,
 	if (m->claim_node.len > 0 && !term_span_eq(m->claim_node, g->peer))
 		return spoofed(m, m->claim_node, "a global message from", v);
 	if (m->reply != REPLY_NONE &&
-	    owed_match(g, m->key, m->reply != REPLY_SPAWN)) {
+	    guard_owed_match(g, m->key, m->reply != REPLY_SPAWN)) {
 		vd_bump(v, VD_C_REPLIES, 0, 0);
 		return DF_FORWARD;
 	}
@@ -716,7 +716,7 @@ judge_for(const struct vd_env *e, int passthrough, int rc,
 
 	if (rc == 0 && (g->pol.needs & DC_NEED_IDS) && disclose_wanted(m))
 		m->disclosed = disclose_has(&g->disclosed,
-		    published_set(g, e->nodes), m);
+		    guard_published_set(g, e->nodes), m);
 	if (rc == 0 && m->type == DG_T_SPAWN_REQUEST && m->t_gl.len > 0)
 		m->gl_handed = disclose_is_leader(&g->disclosed, m->t_gl.p);
 	verdict = judge(e, rc, m, why, passthrough, v);
@@ -726,7 +726,7 @@ judge_for(const struct vd_env *e, int passthrough, int rc,
 	if (verdict == DF_FORWARD && rc == 0 && held_check(e, m, v) == VD_CLOSED)
 		return VD_CLOSED;
 	if (verdict == DF_FORWARD && rc == 0 && (need & DC_NEED_GLOBAL) &&
-	    global_exchange_repeated(g, m)) {
+	    guard_global_exchange_repeated(g, m)) {
 		vd_alert(v, "filter.denied", "deny reg_send to "
 		    "global_name_server: a second exchange of one sync, reason "
 		    "not global's protocol; connection closed");
@@ -735,7 +735,7 @@ judge_for(const struct vd_env *e, int passthrough, int rc,
 	if (verdict == DF_FORWARD && rc == 0 && g->pol.handler != NULL)
 		verdict = handle_spawn(e, f, m, passthrough, v);
 	if (verdict == DF_FORWARD && rc == 0)
-		peer_publishes(g, e->nodes, m, f, frame_end);
+		guard_peer_publishes(g, e->nodes, m, f, frame_end);
 	return verdict;
 }
 
@@ -768,7 +768,7 @@ decide_msg(struct vd_dir *d, const struct df_dir *df, const struct vd_env *e,
 	if (o.need & (DC_NEED_FUNS | DC_NEED_ATOMS))
 		o.need |= DC_STREAM;
 	if (o.need & DC_NEED_ATOMS) {
-		if ((sc->book = atoms_of(jg, e->nodes)) == NULL)
+		if ((sc->book = guard_atoms_of(jg, e->nodes)) == NULL)
 			o.need &= ~DC_NEED_ATOMS;	/* out of memory */
 		sc->n = 0;
 		sc->overflow = 0;
@@ -788,7 +788,7 @@ decide_msg(struct vd_dir *d, const struct df_dir *df, const struct vd_env *e,
 	/* A node of ours sending: noted first, so that a frame held for its
 	 * disclosures is not judged twice. */
 	if (e->sender != NULL && rc == 0 &&
-	    (verdict = note_sent(e->sender, e->nodes, &m, f, frame_end)) ==
+	    (verdict = guard_note_sent(e->sender, e->nodes, &m, f, frame_end)) ==
 	    GUARD_HOLD)
 		return VD_HELD;
 	if (jg != NULL)

@@ -184,7 +184,7 @@ guard_stop(struct leg *l)
 	    &g->disclosed, ev_now(s->d->loop));
 	idset_free(&g->synced);
 	idset_free(&g->held);
-	book_release(g);
+	guard_book_release(g);
 }
 
 /* ---- judging one message for a node of ours ---------------------------- */

@@ -108,10 +108,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		before = g.nheld;
 		/* Either side may send it: as the peer's, then as the node's. */
-		(void)held_charge(&g, &m, HELD_MAX / 2, HELD_MAX);
+		(void)guard_held_charge(&g, &m, HELD_MAX / 2, HELD_MAX);
 		if (g.nheld > HELD_MAX || g.nheld > before + 1)
 			abort();
-		held_release(&g, &m);
+		guard_held_release(&g, &m);
 		if (g.nheld > before + 1)
 			abort();
 	}

@@ -114,7 +114,7 @@ guard_teardown(struct guard *g)
 	idset_free(&g->disclosed);
 	idset_free(&g->synced);
 	idset_free(&g->held);
-	book_release(g);
+	guard_book_release(g);
 }
 
 /* One whole frame of this connection's framing at p, n bytes. */

@@ -4,7 +4,7 @@
  * budgets rotation cannot beat (filter/nodes.c: per local node, per
  * source address, per cookie, beside the per-name one; the handshake's
  * names), what a peer makes a node hold (filter/guard.c held_*), and the
- * tick limit (tick_pass).
+ * tick limit (guard_tick_pass).
  */
 #include <stdio.h>
 #include <string.h>
@@ -288,7 +288,7 @@ test_held_monitors(void)
 	for (i = 0; i < 120; i++) {
 		snprintf(ref, sizeof(ref), "ref%d", i);
 		m = msg(DOP_MONITOR_P, ref, "P", NULL);
-		switch (held_charge(&g, &m, 50, 100)) {
+		switch (guard_held_charge(&g, &m, 50, 100)) {
 		case HELD_ALERT:
 			alerts++;
 			break;
@@ -302,20 +302,20 @@ test_held_monitors(void)
 	CHECK_EQ(g.nheld, 100);
 	/* The same monitor twice is held once. */
 	m = msg(DOP_MONITOR_P, "ref5", "P", NULL);
-	CHECK_EQ(held_charge(&g, &m, 50, 100), HELD_OK);
+	CHECK_EQ(guard_held_charge(&g, &m, 50, 100), HELD_OK);
 	CHECK_EQ(g.nheld, 100);
 	/* A DEMONITOR of a monitor the peer never made frees nothing. */
 	m = msg(DOP_DEMONITOR_P, "ref500", "P", NULL);
-	(void)held_charge(&g, &m, 50, 100);
+	(void)guard_held_charge(&g, &m, 50, 100);
 	CHECK_EQ(g.nheld, 100);
 	/* Of one it made: one slot, once. */
 	m = msg(DOP_DEMONITOR_P, "ref7", "P", NULL);
-	(void)held_charge(&g, &m, 50, 100);
-	(void)held_charge(&g, &m, 50, 100);
+	(void)guard_held_charge(&g, &m, 50, 100);
+	(void)guard_held_charge(&g, &m, 50, 100);
 	CHECK_EQ(g.nheld, 99);
 	/* The node's DOWN ends one. */
 	m = msg(DOP_MONITOR_P_EXIT, "ref8", "B", "P");
-	held_release(&g, &m);
+	guard_held_release(&g, &m);
 	CHECK_EQ(g.nheld, 98);
 	idset_free(&g.held);
 }
@@ -329,26 +329,26 @@ test_held_links_and_spawns(void)
 	memset(&g, 0, sizeof(g));
 	idset_init(&g.held, UINT32_MAX / 4);
 	m = msg(DOP_LINK, NULL, "Ppid", "Bpid");
-	CHECK_EQ(held_charge(&g, &m, 10, 10), HELD_OK);
+	CHECK_EQ(guard_held_charge(&g, &m, 10, 10), HELD_OK);
 	m = msg(DOP_LINK, NULL, "Ppid", "Bpid2");
-	CHECK_EQ(held_charge(&g, &m, 10, 10), HELD_OK);
+	CHECK_EQ(guard_held_charge(&g, &m, 10, 10), HELD_OK);
 	m = msg(DOP_SPAWN_REQUEST, "req1", "Ppid", NULL);
-	CHECK_EQ(held_charge(&g, &m, 10, 10), HELD_OK);
+	CHECK_EQ(guard_held_charge(&g, &m, 10, 10), HELD_OK);
 	CHECK_EQ(g.nheld, 3);
 	/* The node's exit signal names the pair the other way round. */
 	m = msg(DOP_EXIT, NULL, "Bpid", "Ppid");
-	held_release(&g, &m);
+	guard_held_release(&g, &m);
 	CHECK_EQ(g.nheld, 2);
 	/* The peer's unlink of a pair it never linked frees nothing. */
 	m = msg(DOP_UNLINK_ID, NULL, "Ppid", "Bpid3");
-	(void)held_charge(&g, &m, 10, 10);
+	(void)guard_held_charge(&g, &m, 10, 10);
 	CHECK_EQ(g.nheld, 2);
 	m = msg(DOP_UNLINK_ID, NULL, "Ppid", "Bpid2");
-	(void)held_charge(&g, &m, 10, 10);
+	(void)guard_held_charge(&g, &m, 10, 10);
 	CHECK_EQ(g.nheld, 1);
 	/* The spawn reply closes the request. */
 	m = msg(DOP_SPAWN_REPLY, "req1", "Bpid", "Ppid");
-	held_release(&g, &m);
+	guard_held_release(&g, &m);
 	CHECK_EQ(g.nheld, 0);
 	idset_free(&g.held);
 }
@@ -362,12 +362,12 @@ test_ticks(void)
 	memset(&g, 0, sizeof(g));
 	/* A tick a second for a minute: all pass. */
 	for (i = 0; i < 60; i++)
-		passed += tick_pass(&g, 1000.0 + i, 200, 100) == 1;
+		passed += guard_tick_pass(&g, 1000.0 + i, 200, 100) == 1;
 	CHECK_EQ(passed, 60);
 	/* 50 in 10 ms: one passes, the rest are dropped, no flood. */
 	passed = 0;
 	for (i = 0; i < 50; i++) {
-		int r = tick_pass(&g, 2000.0 + i * 0.0002, 200, 100);
+		int r = guard_tick_pass(&g, 2000.0 + i * 0.0002, 200, 100);
 
 		passed += r == 1;
 		flood += r == -1;
@@ -377,7 +377,7 @@ test_ticks(void)
 	CHECK_EQ(g.ticks_dropped, 49);
 	/* 1,000 in a second: the flood is called. */
 	for (i = 0; i < 1000 && !flood; i++)
-		flood += tick_pass(&g, 3000.0 + i * 0.001, 200, 100) == -1;
+		flood += guard_tick_pass(&g, 3000.0 + i * 0.001, 200, 100) == -1;
 	CHECK(flood == 1 && i <= 110);
 }
 

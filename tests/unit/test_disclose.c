@@ -979,19 +979,19 @@ test_exchange_once(void)
 	tb_exchange(7);
 	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
 	CHECK(m.global_ok);
-	CHECK_EQ(global_exchange_repeated(&g, &m), 0);
-	CHECK_EQ(global_exchange_repeated(&g, &m), 1);	/* the same Tag */
+	CHECK_EQ(guard_global_exchange_repeated(&g, &m), 0);
+	CHECK_EQ(guard_global_exchange_repeated(&g, &m), 1);	/* the same Tag */
 	tb_exchange(8);					/* a new sync */
 	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
-	CHECK_EQ(global_exchange_repeated(&g, &m), 0);
+	CHECK_EQ(guard_global_exchange_repeated(&g, &m), 0);
 	/* other messages of global are not counted */
 	tb_to_global();
 	tb_tuple(2); tb_atom("$gen_cast");
 	tb_tuple(3); tb_atom("in_sync"); tb_atom(NODE_P); tb_atom("true");
 	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
 	CHECK(m.global_ok);
-	CHECK_EQ(global_exchange_repeated(&g, &m), 0);
-	CHECK_EQ(global_exchange_repeated(&g, &m), 0);
+	CHECK_EQ(guard_global_exchange_repeated(&g, &m), 0);
+	CHECK_EQ(guard_global_exchange_repeated(&g, &m), 0);
 	idset_free(&g.disclosed);
 	idset_free(&g.synced);
 }
