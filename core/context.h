@@ -24,6 +24,7 @@ struct egress_table;
 struct localguard;
 struct epmd_api;
 struct sockaddr;
+struct sockaddr_storage;
 struct epmd_srv;
 struct grants;
 struct hs_recent;
@@ -76,6 +77,13 @@ struct dg_daemon {
 	int			 link_pending;
 	struct net_rate		*link_rate;	/* admitted links per source */
 	unsigned long long	 link_admitted;	/* links let in, since start */
+	/* The link listener (proxy/linkleg.c linkleg_listen): its acceptor,
+	 * open or not, and what makes a session of a link it let in (the
+	 * proxy's, given by the daemon: session_start_link). */
+	struct acceptor		 link_acc;
+	int			 link_open;
+	void			(*link_accepted)(struct dg_daemon *, int fd,
+				    const struct sockaddr_storage *);
 	/* Sessions past their handshake, per remote source
 	 * ({limits, [{max_established_per_source, N}]}). */
 	struct srccount		*est_sources;

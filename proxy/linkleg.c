@@ -324,12 +324,6 @@ static const struct leg_io linkleg_io = {
 
 /* ---- the link listener --------------------------------------------------- */
 
-static struct {
-	struct acceptor	 acc;
-	int		 open;
-	linkleg_accepted_fn accepted;	/* makes the session */
-} lsn;
-
 /*
  * The link listener's gate (net_gate_pass, the path of the nodes'
  * listeners): its own pending budget, in total
@@ -362,7 +356,7 @@ link_admit(void *owner, const struct sockaddr *sa)
 	g.burst = 2 * d->conf->link_rate;
 	g.bans = 1;
 	g.max_established = d->conf->max_established_per_source;
-	g.name = lsn.acc.name;
+	g.name = d->link_acc.name;
 	g.dir = "link";
 	g.ban_counts = "links refused or closed before the key exchange";
 	g.ban_failures = d->conf->ban_failures;
@@ -377,7 +371,7 @@ link_conn(void *owner, int fd, const struct sockaddr_storage *ss)
 	struct dg_daemon *d = owner;
 
 	d->link_admitted++;
-	lsn.accepted(d, fd, ss);
+	d->link_accepted(d, fd, ss);
 }
 
 int
@@ -387,16 +381,16 @@ linkleg_listen(struct dg_daemon *d, linkleg_accepted_fn accepted)
 
 	if (k == NULL || k->key == NULL || k->listen.len == 0)
 		return 0;
-	lsn.accepted = accepted;
-	accept_init(&lsn.acc, d, ACCEPT_LINK, "link", d->conf->listen_backlog,
+	d->link_accepted = accepted;
+	accept_init(&d->link_acc, d, ACCEPT_LINK, "link", d->conf->listen_backlog,
 	    link_admit, link_conn, d);
-	if (accept_listen(&lsn.acc, (const struct sockaddr *)&k->listen.ss,
+	if (accept_listen(&d->link_acc, (const struct sockaddr *)&k->listen.ss,
 	    k->listen.len, 1) == -1) {
 		log_warn("link: cannot listen on %s port %d", k->listen.text,
 		    net_sockaddr_port((const struct sockaddr *)&k->listen.ss));
 		return -1;
 	}
-	lsn.open = 1;
+	d->link_open = 1;
 	log_info("link: listening on %s port %d", k->listen.text,
 	    net_sockaddr_port((const struct sockaddr *)&k->listen.ss));
 	return 0;
@@ -405,9 +399,8 @@ linkleg_listen(struct dg_daemon *d, linkleg_accepted_fn accepted)
 void
 linkleg_listen_stop(struct dg_daemon *d)
 {
-	if (!lsn.open)
+	if (!d->link_open)
 		return;
-	(void)d;
-	accept_close(&lsn.acc);
-	lsn.open = 0;
+	accept_close(&d->link_acc);
+	d->link_open = 0;
 }

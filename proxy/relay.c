@@ -262,14 +262,6 @@ framing_violation(struct leg *src, const char *why)
 /* ---- performing a verdict (filter/verdict.h) -------------------------- */
 
 /*
- * The verdict's working memory (the atoms of the message being decided,
- * the deny answer), and the rewritten frames (arena, below): one of each
- * for all sessions.  One loop decides one frame at a time, and performs
- * its verdict before the next: nothing else is in them meanwhile.
- */
-static struct vd_scratch	vd_scratch;
-
-/*
  * What a verdict says besides its frame's fate, done in its order: the
  * alerts (the sender as the peer, the guarded node as ours), the
  * counters on the guarded node's row, the answer to the sender; then the
@@ -320,15 +312,6 @@ verdict_perform(struct leg *src, const struct verdict *v)
  * written or queued (flush copies what the socket does not take).
  * relay_process makes room before each frame.
  */
-#define ARENA_SIZE	(4 * REWRITE_MAX)
-
-static struct {
-	uint8_t		 buf[ARENA_SIZE];
-	size_t		 used;
-	const uint8_t	*p;		/* the frame decide just built */
-	size_t		 n;
-} arena;
-
 #define RELAY_REWRITTEN	(-3)
 #define RELAY_HOLD	(-2)
 
@@ -345,6 +328,7 @@ decide(struct leg *src, const struct df_frame *f)
 	struct verdict v;
 	struct vd_env e;
 	int verdict, rc;
+	struct relay_arena *arena = &s->d->scratch->arena;
 
 	/* A reload applies from a message's first frame on. */
 	if (jg != NULL && f->kind != DF_TICK && f->kind != DF_FRAG_CONT &&
@@ -357,18 +341,18 @@ decide(struct leg *src, const struct df_frame *f)
 	e.conf = s->conf;
 	e.flags = s->flags;
 	e.now = ev_now(s->d->loop);
-	e.scratch = &vd_scratch;
-	e.out = arena.buf + arena.used;
-	e.out_cap = ARENA_SIZE - arena.used;
+	e.scratch = &s->d->scratch->verdict;
+	e.out = arena->buf + arena->used;
+	e.out_cap = RELAY_ARENA - arena->used;
 	verdict_frame(&dir->vd, &dir->df, &e, f, &v);
 	if (v.kind == VD_HOLD)
 		return RELAY_HOLD;
 	if (verdict_perform(src, &v) == -1)
 		return -1;
 	if (v.kind == VD_REWRITE) {
-		arena.p = v.frame;
-		arena.n = v.frame_len;
-		arena.used += v.frame_len;
+		arena->p = v.frame;
+		arena->n = v.frame_len;
+		arena->used += v.frame_len;
 		return RELAY_REWRITTEN;
 	}
 	verdict = v.kind == VD_FORWARD ? DF_FORWARD : DF_DROP;
@@ -447,6 +431,7 @@ relay_process(struct leg *src, const uint8_t *buf, size_t len)
 	struct relay_dir *dir = &src->in;
 	struct leg *dst = src->other;
 	int rewrites = dst->guard != NULL && dst->guard->pol.handler != NULL;
+	struct relay_arena *arena = &src->s->d->scratch->arena;
 	struct iov_batch batch;
 	size_t pos = 0;
 
@@ -487,10 +472,10 @@ relay_process(struct leg *src, const uint8_t *buf, size_t len)
 			return framing_violation(src, why);
 		/* Room for a rewritten frame: what points at the arena goes
 		 * out (or to a queue) first. */
-		if (rewrites && ARENA_SIZE - arena.used < REWRITE_MAX) {
+		if (rewrites && RELAY_ARENA - arena->used < REWRITE_MAX) {
 			if (flush(dst, &batch) == -1)
 				return -1;
-			arena.used = 0;
+			arena->used = 0;
 		}
 		if ((verdict = decide(src, &f)) == RELAY_HOLD) {
 			if (hold(src, buf + pos, len - pos) == -1)
@@ -499,7 +484,7 @@ relay_process(struct leg *src, const uint8_t *buf, size_t len)
 		}
 		if (verdict == RELAY_REWRITTEN) {
 			/* decide built it from the whole frame, which is here */
-			iov_add(&batch, arena.p, arena.n);
+			iov_add(&batch, arena->p, arena->n);
 			verdict = DF_DROP;
 		} else if (verdict < 0)
 			return -1;
@@ -516,7 +501,7 @@ relay_process(struct leg *src, const uint8_t *buf, size_t len)
 	}
 	if (flush(dst, &batch) == -1)
 		return -1;
-	arena.used = 0;		/* written or queued: nothing points at it */
+	arena->used = 0;	/* written or queued: nothing points at it */
 	inject_flush(dst);	/* dst may be between frames now */
 	return 0;
 }

@@ -20,6 +20,8 @@
 #include <stdint.h>
 
 #include "filter/dist_frame.h"
+#include "filter/rewrite.h"
+#include "filter/verdict.h"
 #include "link/link_rec.h"
 
 /* One read from a leg's socket. */
@@ -27,6 +29,16 @@
 /* An undecided frame's first bytes, kept between reads: df_peek decides
  * any frame with DF_WINDOW of its bytes present. */
 #define RELAY_HELD_MAX	(DF_WINDOW + 64)
+/* Rewritten frames of one read, each at most REWRITE_MAX. */
+#define RELAY_ARENA	(4 * REWRITE_MAX)
+
+/* Rewritten frames, one read's worth. */
+struct relay_arena {
+	uint8_t		 buf[RELAY_ARENA];
+	size_t		 used;
+	const uint8_t	*p;		/* the frame decide just built */
+	size_t		 n;
+};
 
 struct dg_scratch {
 	/* relay.c: the held bytes of the last read, then the new ones. */
@@ -39,6 +51,12 @@ struct dg_scratch {
 	size_t		nplain;
 	/* session_link.c: one opened hello record. */
 	uint8_t		hello[LK_REC_MAX];
+	/* relay.c: the verdict's working memory (the atoms of the message
+	 * being decided, the deny answer) for one frame at a time, and the
+	 * frames the verdicts of one read rewrote, until they are written
+	 * or queued. */
+	struct vd_scratch	verdict;
+	struct relay_arena	arena;
 };
 
 #endif
