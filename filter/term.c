@@ -740,7 +740,7 @@ next_atom(const uint8_t *p)
  * node atom inline, so nothing trails a pending term.
  */
 const uint8_t *
-term_next(const uint8_t *p)
+term_next_any(const uint8_t *p)
 {
 	uint64_t todo = 1;
 
