@@ -57,38 +57,38 @@ static void	e_node(struct loader *, const struct et_node *,
 		    struct dg_scope *);
 
 static const struct keyword keywords[] = {
-	{ "alerts",		e_alerts,	1, 0 },
-	{ "bans",		e_bans,		1, 0 },
-	{ "control",		e_control,	1, 0 },
-	{ "control_group",	e_control_group, 1, 0 },
-	{ "control_read_group",	e_control_read_group, 1, 0 },
-	{ "control_users",	e_control_users, 1, 0 },
-	{ "cookie",		e_cookie,	0, 0 },
-	{ "default",		e_default,	0, 1 },
-	{ "egress",		e_egress,	1, 0 },
-	{ "epmd",		e_epmd,		1, 0 },
-	{ "exposed",		e_exposed,	1, 0 },
-	{ "grants",		e_grants,	1, 0 },
-	{ "group",		e_group,	1, 0 },
-	{ "handler",		e_handler,	0, 1 },
-	{ "handshake",		e_handshake,	1, 0 },
-	{ "host_key",		e_host_key,	1, 0 },
-	{ "limits",		e_limits,	1, 0 },
-	{ "link",		e_link,		0, 0 },
-	{ "listen",		e_listen,	1, 0 },
-	{ "local_guard",	e_local_guard,	1, 0 },
-	{ "local_users",	e_local_users,	1, 0 },
-	{ "metrics",		e_metrics,	1, 0 },
-	{ "mode",		e_mode,		0, 1 },
+	{ "alerts",		conf_entry_alerts,	1, 0 },
+	{ "bans",		conf_entry_bans,		1, 0 },
+	{ "control",		conf_entry_control,	1, 0 },
+	{ "control_group",	conf_entry_control_group, 1, 0 },
+	{ "control_read_group",	conf_entry_control_read_group, 1, 0 },
+	{ "control_users",	conf_entry_control_users, 1, 0 },
+	{ "cookie",		conf_entry_cookie,	0, 0 },
+	{ "default",		conf_entry_default,	0, 1 },
+	{ "egress",		conf_entry_egress,	1, 0 },
+	{ "epmd",		conf_entry_epmd,		1, 0 },
+	{ "exposed",		conf_entry_exposed,	1, 0 },
+	{ "grants",		conf_entry_grants,	1, 0 },
+	{ "group",		conf_entry_group,	1, 0 },
+	{ "handler",		conf_entry_handler,	0, 1 },
+	{ "handshake",		conf_entry_handshake,	1, 0 },
+	{ "host_key",		conf_entry_host_key,	1, 0 },
+	{ "limits",		conf_entry_limits,	1, 0 },
+	{ "link",		conf_entry_link,		0, 0 },
+	{ "listen",		conf_entry_listen,	1, 0 },
+	{ "local_guard",	conf_entry_local_guard,	1, 0 },
+	{ "local_users",	conf_entry_local_users,	1, 0 },
+	{ "metrics",		conf_entry_metrics,	1, 0 },
+	{ "mode",		conf_entry_mode,		0, 1 },
 	{ "node",		e_node,		0, 0 },
-	{ "node_cookie",	e_node_cookie,	0, 0 },
-	{ "peer",		e_peer,		0, 1 },
-	{ "plaintext",		e_plaintext,	1, 0 },
-	{ "registration_from",	e_reg_from,	1, 0 },
-	{ "revoked",		e_revoked,	1, 0 },
-	{ "trust",		e_trust,	0, 0 },
-	{ "uid",		e_uid,		0, 1 },
-	{ "user",		e_user,		1, 0 },
+	{ "node_cookie",	conf_entry_node_cookie,	0, 0 },
+	{ "peer",		conf_entry_peer,		0, 1 },
+	{ "plaintext",		conf_entry_plaintext,	1, 0 },
+	{ "registration_from",	conf_entry_reg_from,	1, 0 },
+	{ "revoked",		conf_entry_revoked,	1, 0 },
+	{ "trust",		conf_entry_trust,	0, 0 },
+	{ "uid",		conf_entry_uid,		0, 1 },
+	{ "user",		conf_entry_user,		1, 0 },
 };
 
 static int
@@ -136,21 +136,21 @@ e_node(struct loader *L, const struct et_node *t, struct dg_scope *top)
 	int i;
 
 	if (t->nkids != 3) {
-		lerr(L, t->line, "node takes {node, Pattern, [Entry]}");
+		conf_err(L, t->line, "node takes {node, Pattern, [Entry]}");
 		return;
 	}
-	if ((pat = get_pattern(L, et_elem(t, 1), "node pattern")) == NULL)
+	if ((pat = conf_get_pattern(L, et_elem(t, 1), "node pattern")) == NULL)
 		return;
 	for (i = 0; i < L->c->nnodes; i++) {
 		if (L->c->nodes[i].node_pattern != NULL &&
 		    strcmp(L->c->nodes[i].node_pattern, pat) == 0) {
-			lerr(L, t->line, "node \"%s\" given twice (first on "
+			conf_err(L, t->line, "node \"%s\" given twice (first on "
 			    "line %d)", pat, L->c->nodes[i].line);
 			return;
 		}
 	}
 	if ((v = et_elem(t, 2))->kind != ET_LIST) {
-		lerr(L, v->line, "node entries must be a list of {peer, ...} "
+		conf_err(L, v->line, "node entries must be a list of {peer, ...} "
 		    "and {default, ...}");
 		return;
 	}
@@ -158,10 +158,10 @@ e_node(struct loader *L, const struct et_node *t, struct dg_scope *top)
 		return;		/* cannot happen: counted beforehand */
 	s = &L->c->nodes[L->c->nnodes++];
 	s->line = t->line;
-	if ((s->node_pattern = lstrdup(L, pat, t->line)) == NULL)
+	if ((s->node_pattern = conf_strdup(L, pat, t->line)) == NULL)
 		return;
 	if ((i = count_tagged(v->kids, "peer")) > 0 &&
-	    (s->peers = lcalloc(L, (size_t)i, sizeof(*s->peers),
+	    (s->peers = conf_calloc(L, (size_t)i, sizeof(*s->peers),
 	    t->line)) == NULL)
 		return;
 	for (k = v->kids; k != NULL; k = k->next) {
@@ -170,7 +170,7 @@ e_node(struct loader *L, const struct et_node *t, struct dg_scope *top)
 		    (kw = bsearch(k->kids->text, keywords,
 		    DG_ARRAY_LEN(keywords), sizeof(*keywords),
 		    kw_cmp)) == NULL || !kw->in_node) {
-			lerr(L, k->line, "inside node only {peer, ...}, "
+			conf_err(L, k->line, "inside node only {peer, ...}, "
 			    "{default, ...}, {handler, ...} and {uid, ...} "
 			    "are allowed, found %s",
 			    et_show(k->kind == ET_TUPLE && k->nkids ? k->kids :
@@ -190,21 +190,21 @@ entry(struct loader *L, const struct et_node *t)
 	size_t i;
 
 	if (t->kind != ET_TUPLE || t->nkids == 0 || t->kids->kind != ET_ATOM) {
-		lerr(L, t->line, "entries are tuples {Name, ...}, found %s",
+		conf_err(L, t->line, "entries are tuples {Name, ...}, found %s",
 		    et_show(t, buf, sizeof(buf)));
 		return;
 	}
 	kw = bsearch(t->kids->text, keywords, DG_ARRAY_LEN(keywords),
 	    sizeof(*keywords), kw_cmp);
 	if (kw == NULL) {
-		lerr(L, t->line, "unknown entry %s",
+		conf_err(L, t->line, "unknown entry %s",
 		    et_show(t->kids, buf, sizeof(buf)));
 		return;
 	}
 	i = (size_t)(kw - keywords);
 	if (kw->singleton) {
 		if (L->seen[i]) {
-			lerr(L, t->line, "%s given twice (first on line %d)",
+			conf_err(L, t->line, "%s given twice (first on line %d)",
 			    kw->name, L->seen[i]);
 			return;
 		}
@@ -283,7 +283,7 @@ default_addrs(struct loader *L)
 		for (i = 0; i < DG_ARRAY_LEN(epmd); i++) {
 			v.text = (char *)epmd[i];
 			v.len = strlen(epmd[i]);
-			if (get_sockaddr(L, &v, "epmd", 0,
+			if (conf_get_sockaddr(L, &v, "epmd", 0,
 			    &c->epmd_addrs[c->nepmd_addrs]) == 0)
 				c->nepmd_addrs++;
 		}
@@ -303,16 +303,16 @@ default_addrs(struct loader *L)
 	if (c->listen_addr.len == 0) {
 		v.text = "0.0.0.0";
 		v.len = strlen(v.text);
-		get_sockaddr(L, &v, "listen", 0, &c->listen_addr);
+		conf_get_sockaddr(L, &v, "listen", 0, &c->listen_addr);
 	}
 	if (c->nreg_from == 0 && c->reg_from == NULL) {
-		if ((c->reg_from = lcalloc(L, DG_ARRAY_LEN(reg),
+		if ((c->reg_from = conf_calloc(L, DG_ARRAY_LEN(reg),
 		    sizeof(*c->reg_from), 0)) == NULL)
 			return;
 		for (i = 0; i < DG_ARRAY_LEN(reg); i++) {
 			v.text = (char *)reg[i];
 			v.len = strlen(reg[i]);
-			if (get_cidr(L, &v, "registration_from",
+			if (conf_get_cidr(L, &v, "registration_from",
 			    &c->reg_from[c->nreg_from]) == 0)
 				c->nreg_from++;
 		}
@@ -338,7 +338,7 @@ withheld_mandatory(struct loader *L, int line)
 		bit = bad & (~bad + 1);
 		name = dflag_name(bit);
 		dflag_versions_requiring(bit, versions, sizeof(versions));
-		lerr(L, L->withhold_set ? L->withhold_set : line,
+		conf_err(L, L->withhold_set ? L->withhold_set : line,
 		    "handshake: cannot withhold %s: %s nodes require it (every "
 		    "handshake with them would fail)",
 		    name ? name : "a mandatory flag", versions);
@@ -357,13 +357,13 @@ check_flags(struct loader *L)
 	withheld_mandatory(L, line);
 	if ((bad = c->hs_require & ~DFLAG_SUPPORTED) != 0) {
 		name = dflag_name(bad & (~bad + 1));
-		lerr(L, L->require_set ? L->require_set : line,
+		conf_err(L, L->require_set ? L->require_set : line,
 		    "handshake: cannot require %s: distguard does not carry it",
 		    name ? name : "an unsupported flag");
 	}
 	if ((bad = c->hs_require & c->hs_withhold) != 0) {
 		name = dflag_name(bad & (~bad + 1));
-		lerr(L, L->require_set ? L->require_set : line,
+		conf_err(L, L->require_set ? L->require_set : line,
 		    "handshake: %s is both withheld and required",
 		    name ? name : "a flag");
 	}
@@ -377,7 +377,7 @@ check_run_as(struct loader *L)
 
 	if (L->c->run_group != NULL && L->c->run_user == NULL &&
 	    L->seen[kw_index("user")] == 0)
-		lerr(L, gline, "group \"%s\" is given without {user, Name}: "
+		conf_err(L, gline, "group \"%s\" is given without {user, Name}: "
 		    "distguard changes its group only together with its user",
 		    L->c->run_group);
 }
@@ -392,19 +392,19 @@ conf_free(struct dg_conf *c, int ncookie_cap, int nnode_cookie_cap)
 	for (i = 0; i < c->nlocal_users; i++)
 		free(c->local_users[i].pattern);
 	free(c->local_users);
-	free_cookies(c->cookies, ncookie_cap);
-	free_cookies(c->node_cookies, nnode_cookie_cap);
+	conf_free_cookies(c->cookies, ncookie_cap);
+	conf_free_cookies(c->node_cookies, nnode_cookie_cap);
 	free(c->alerts_path);
 	free(c->control_path);
 	free(c->control_uids);
 	free(c->grants_state_file);
 	free(c->run_user);
 	free(c->run_group);
-	free_scope(&c->top);
+	conf_free_scope(&c->top);
 	for (i = 0; i < c->nnodes; i++)
-		free_scope(&c->nodes[i]);
+		conf_free_scope(&c->nodes[i]);
 	free(c->nodes);
-	link_conf_free(c->link);
+	conf_link_free(c->link);
 	sodium_memzero(c, sizeof(*c));
 	free(c);
 }
@@ -421,13 +421,13 @@ alloc_arrays(struct loader *L, const struct et_doc *doc)
 	L->nnode_cookie_cap = count_tagged(doc->terms, "node_cookie");
 	L->nnodes_cap = count_tagged(doc->terms, "node");
 	n = count_tagged(doc->terms, "peer");
-	if ((c->cookies = lcalloc(L, (size_t)L->ncookie_cap,
+	if ((c->cookies = conf_calloc(L, (size_t)L->ncookie_cap,
 	    sizeof(*c->cookies), 0)) == NULL ||
-	    (c->node_cookies = lcalloc(L, (size_t)L->nnode_cookie_cap,
+	    (c->node_cookies = conf_calloc(L, (size_t)L->nnode_cookie_cap,
 	    sizeof(*c->node_cookies), 0)) == NULL ||
-	    (c->nodes = lcalloc(L, (size_t)L->nnodes_cap,
+	    (c->nodes = conf_calloc(L, (size_t)L->nnodes_cap,
 	    sizeof(*c->nodes), 0)) == NULL ||
-	    (c->top.peers = lcalloc(L, (size_t)n, sizeof(*c->top.peers),
+	    (c->top.peers = conf_calloc(L, (size_t)n, sizeof(*c->top.peers),
 	    0)) == NULL)
 		return -1;
 	return 0;
@@ -448,27 +448,27 @@ load(const char *name, const char *text, size_t len, int mode,
 	L.arg = arg;
 	L.mode = mode;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		lerr(&L, 0, "out of memory");
+		conf_err(&L, 0, "out of memory");
 		return NULL;
 	}
 	L.c = c;
 	set_defaults(c);
 	c->refcnt = 1;
-	if ((doc = et_parse(text, len, syntax_err, &L)) == NULL) {
+	if ((doc = et_parse(text, len, conf_syntax_err, &L)) == NULL) {
 		conf_free(c, 0, 0);
 		return NULL;
 	}
 	L.nerr += doc->nerrors;
 	L.lines = doc->lines;
-	if ((c->path = lstrdup(&L, name, 0)) != NULL &&
+	if ((c->path = conf_strdup(&L, name, 0)) != NULL &&
 	    alloc_arrays(&L, doc) == 0) {
 		for (t = doc->terms; t != NULL; t = t->next)
 			entry(&L, t);
 		default_addrs(&L);
-		default_cookie(&L);
+		conf_default_cookie(&L);
 		check_flags(&L);
 		check_run_as(&L);
-		link_conf_finish(&L);
+		conf_link_finish(&L);
 	}
 	et_free(doc);
 	if (L.nerr > 0) {
@@ -506,33 +506,33 @@ conf_load(const char *path, conf_err_fn err, void *arg)
 	L.arg = arg;
 	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) ==
 	    -1) {
-		access_hint(errno, hint, sizeof(hint));
-		lerr(&L, 0, "%s%s", strerror(errno), hint);
+		conf_access_hint(errno, hint, sizeof(hint));
+		conf_err(&L, 0, "%s%s", strerror(errno), hint);
 		return NULL;
 	}
 	if (fstat(fd, &st) == -1) {
-		lerr(&L, 0, "%s", strerror(errno));
+		conf_err(&L, 0, "%s", strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		lerr(&L, 0, "not a regular file");
+		conf_err(&L, 0, "not a regular file");
 		goto out;
 	}
 	/* Read one byte past the limit: st_size may lie (procfs, a file
 	 * growing under us), the read count does not. */
 	if (st.st_size > ET_MAX_FILE) {
-		lerr(&L, 0, "file is larger than %d bytes", ET_MAX_FILE);
+		conf_err(&L, 0, "file is larger than %d bytes", ET_MAX_FILE);
 		goto out;
 	}
 	if ((buf = malloc(ET_MAX_FILE + 1)) == NULL) {
-		lerr(&L, 0, "out of memory");
+		conf_err(&L, 0, "out of memory");
 		goto out;
 	}
 	while (len <= ET_MAX_FILE) {
 		if ((n = read(fd, buf + len, ET_MAX_FILE + 1 - len)) == -1) {
 			if (errno == EINTR)
 				continue;
-			lerr(&L, 0, "%s", strerror(errno));
+			conf_err(&L, 0, "%s", strerror(errno));
 			goto out;
 		}
 		if (n == 0)
@@ -565,7 +565,7 @@ conf_unref(struct dg_conf *c)
 	if (c == NULL || --c->refcnt > 0)
 		return;
 	if (c->base != NULL)
-		overlay_free(c);
+		conf_overlay_free(c);
 	else
 		conf_free(c, c->ncookies, c->nnode_cookies);
 }

@@ -37,86 +37,86 @@ struct loader {
 	int		 nnodes_cap;
 };
 
-/* conf_value.c: the value checks; every error through lerr. */
-void	lerr(struct loader *L, int line, const char *fmt, ...) DG_PRINTF(3, 4);
-void	syntax_err(void *arg, int line, const char *msg);
-void	*lcalloc(struct loader *L, size_t n, size_t size, int line);
-char	*lstrdup(struct loader *L, const char *s, int line);
-int	get_int(struct loader *L, const struct et_node *v, const char *what,
+/* conf_value.c: the value checks; every error through conf_err. */
+void	conf_err(struct loader *L, int line, const char *fmt, ...) DG_PRINTF(3, 4);
+void	conf_syntax_err(void *arg, int line, const char *msg);
+void	*conf_calloc(struct loader *L, size_t n, size_t size, int line);
+char	*conf_strdup(struct loader *L, const char *s, int line);
+int	conf_get_int(struct loader *L, const struct et_node *v, const char *what,
     int64_t min, int64_t max, const char *unit, int64_t *out);
-int	get_bool(struct loader *L, const struct et_node *v, const char *what,
+int	conf_get_bool(struct loader *L, const struct et_node *v, const char *what,
     int *out);
-const char	*get_text(struct loader *L, const struct et_node *v,
+const char	*conf_get_text(struct loader *L, const struct et_node *v,
     const char *what, size_t max);
-const char	*get_pattern(struct loader *L, const struct et_node *v,
+const char	*conf_get_pattern(struct loader *L, const struct et_node *v,
     const char *what);
-int	get_sockaddr(struct loader *L, const struct et_node *v, const char *what,
+int	conf_get_sockaddr(struct loader *L, const struct et_node *v, const char *what,
     uint16_t port, struct dg_sockaddr *sa);
-int	get_cidr(struct loader *L, const struct et_node *v, const char *what,
+int	conf_get_cidr(struct loader *L, const struct et_node *v, const char *what,
     struct dg_cidr *c);
 
 /* conf_opts.c: the sections of options, each an entry of the file. */
-int	get_atoms(struct loader *L, const struct et_node *v, const char *what,
+int	conf_get_atoms(struct loader *L, const struct et_node *v, const char *what,
     int64_t *out);
-void	e_metrics(struct loader *L, const struct et_node *t,
+void	conf_entry_metrics(struct loader *L, const struct et_node *t,
     struct dg_scope *s);
-void	e_grants(struct loader *L, const struct et_node *t, struct dg_scope *s);
-void	e_epmd(struct loader *L, const struct et_node *t, struct dg_scope *s);
-void	e_listen(struct loader *L, const struct et_node *t, struct dg_scope *s);
-void	e_handshake(struct loader *L, const struct et_node *t,
+void	conf_entry_grants(struct loader *L, const struct et_node *t, struct dg_scope *s);
+void	conf_entry_epmd(struct loader *L, const struct et_node *t, struct dg_scope *s);
+void	conf_entry_listen(struct loader *L, const struct et_node *t, struct dg_scope *s);
+void	conf_entry_handshake(struct loader *L, const struct et_node *t,
     struct dg_scope *s);
-void	e_bans(struct loader *L, const struct et_node *t, struct dg_scope *s);
-void	e_limits(struct loader *L, const struct et_node *t, struct dg_scope *s);
-void	e_alerts(struct loader *L, const struct et_node *t, struct dg_scope *s);
-void	e_control(struct loader *L, const struct et_node *t,
+void	conf_entry_bans(struct loader *L, const struct et_node *t, struct dg_scope *s);
+void	conf_entry_limits(struct loader *L, const struct et_node *t, struct dg_scope *s);
+void	conf_entry_alerts(struct loader *L, const struct et_node *t, struct dg_scope *s);
+void	conf_entry_control(struct loader *L, const struct et_node *t,
     struct dg_scope *s);
-void	e_control_users(struct loader *L, const struct et_node *t,
+void	conf_entry_control_users(struct loader *L, const struct et_node *t,
 	    struct dg_scope *s);
-void	e_control_group(struct loader *L, const struct et_node *t,
+void	conf_entry_control_group(struct loader *L, const struct et_node *t,
 	    struct dg_scope *s);
-void	e_control_read_group(struct loader *L, const struct et_node *t,
+void	conf_entry_control_read_group(struct loader *L, const struct et_node *t,
 	    struct dg_scope *s);
-void	e_user(struct loader *L, const struct et_node *t, struct dg_scope *s);
-void	e_group(struct loader *L, const struct et_node *t, struct dg_scope *s);
-void	e_egress(struct loader *L, const struct et_node *t, struct dg_scope *s);
-void	e_exposed(struct loader *L, const struct et_node *t, struct dg_scope *s);
-void	e_local_guard(struct loader *L, const struct et_node *t,
+void	conf_entry_user(struct loader *L, const struct et_node *t, struct dg_scope *s);
+void	conf_entry_group(struct loader *L, const struct et_node *t, struct dg_scope *s);
+void	conf_entry_egress(struct loader *L, const struct et_node *t, struct dg_scope *s);
+void	conf_entry_exposed(struct loader *L, const struct et_node *t, struct dg_scope *s);
+void	conf_entry_local_guard(struct loader *L, const struct et_node *t,
 	    struct dg_scope *s);
-void	e_local_users(struct loader *L, const struct et_node *t,
+void	conf_entry_local_users(struct loader *L, const struct et_node *t,
 	    struct dg_scope *s);
-void	e_uid(struct loader *L, const struct et_node *t, struct dg_scope *s);
-void	e_reg_from(struct loader *L, const struct et_node *t,
+void	conf_entry_uid(struct loader *L, const struct et_node *t, struct dg_scope *s);
+void	conf_entry_reg_from(struct loader *L, const struct et_node *t,
     struct dg_scope *s);
 
 /* conf_secret.c: cookies. */
-void	access_hint(int err, char *buf, size_t len);
-void	e_cookie(struct loader *L, const struct et_node *t, struct dg_scope *s);
-void	e_node_cookie(struct loader *L, const struct et_node *t,
+void	conf_access_hint(int err, char *buf, size_t len);
+void	conf_entry_cookie(struct loader *L, const struct et_node *t, struct dg_scope *s);
+void	conf_entry_node_cookie(struct loader *L, const struct et_node *t,
     struct dg_scope *s);
-void	default_cookie(struct loader *L);
-void	free_cookies(struct dg_cookie *ck, int n);
+void	conf_default_cookie(struct loader *L);
+void	conf_free_cookies(struct dg_cookie *ck, int n);
 
 /* conf_link.c: the entries of links between distguard hosts. */
-void	e_host_key(struct loader *L, const struct et_node *t,
+void	conf_entry_host_key(struct loader *L, const struct et_node *t,
     struct dg_scope *s);
-void	e_link(struct loader *L, const struct et_node *t, struct dg_scope *s);
-void	e_trust(struct loader *L, const struct et_node *t, struct dg_scope *s);
-void	e_revoked(struct loader *L, const struct et_node *t,
+void	conf_entry_link(struct loader *L, const struct et_node *t, struct dg_scope *s);
+void	conf_entry_trust(struct loader *L, const struct et_node *t, struct dg_scope *s);
+void	conf_entry_revoked(struct loader *L, const struct et_node *t,
     struct dg_scope *s);
-void	e_plaintext(struct loader *L, const struct et_node *t,
+void	conf_entry_plaintext(struct loader *L, const struct et_node *t,
     struct dg_scope *s);
-void	link_conf_finish(struct loader *L);
-void	link_conf_free(struct lk_conf *);
+void	conf_link_finish(struct loader *L);
+void	conf_link_free(struct lk_conf *);
 
 /* conf_policy.c: the policy entries and what frees them. */
-void	e_default(struct loader *L, const struct et_node *t,
+void	conf_entry_default(struct loader *L, const struct et_node *t,
     struct dg_scope *s);
-void	e_handler(struct loader *L, const struct et_node *t,
+void	conf_entry_handler(struct loader *L, const struct et_node *t,
     struct dg_scope *s);
-void	e_mode(struct loader *L, const struct et_node *t,
+void	conf_entry_mode(struct loader *L, const struct et_node *t,
 	    struct dg_scope *s);
-void	e_peer(struct loader *L, const struct et_node *t, struct dg_scope *s);
-void	free_scope(struct dg_scope *s);
-void	overlay_free(struct dg_conf *c);
+void	conf_entry_peer(struct loader *L, const struct et_node *t, struct dg_scope *s);
+void	conf_free_scope(struct dg_scope *s);
+void	conf_overlay_free(struct dg_conf *c);
 
 #endif

@@ -34,7 +34,7 @@ static struct lk_conf *
 lc(struct loader *L)
 {
 	if (L->c->link == NULL &&
-	    (L->c->link = lcalloc(L, 1, sizeof(*L->c->link), 0)) != NULL)
+	    (L->c->link = conf_calloc(L, 1, sizeof(*L->c->link), 0)) != NULL)
 		L->c->link->plaintext = LK_PLAINTEXT_ALLOW;
 	return L->c->link;
 }
@@ -47,12 +47,12 @@ get_pubkey(struct loader *L, const struct et_node *v, const char *what,
 	const char *why;
 
 	if (v->kind != ET_STRING && v->kind != ET_ATOM) {
-		lerr(L, v->line, "%s must be a public key string \"dg1:...\" "
+		conf_err(L, v->line, "%s must be a public key string \"dg1:...\" "
 		    "(`distguard pubkey FILE` prints it)", what);
 		return -1;
 	}
 	if (lk_pubkey_parse(v->text, v->len, pk, &why) == -1) {
-		lerr(L, v->line, "%s: %s", what, why);
+		conf_err(L, v->line, "%s: %s", what, why);
 		return -1;
 	}
 	return 0;
@@ -63,10 +63,10 @@ static const char *
 get_file(struct loader *L, const struct et_node *v, const char *what)
 {
 	if (!et_is_tagged(v, "file", 2)) {
-		lerr(L, v->line, "%s must be {file, Path}", what);
+		conf_err(L, v->line, "%s must be {file, Path}", what);
 		return NULL;
 	}
-	return get_text(L, et_elem(v, 1), what, CONF_MAX_PATH);
+	return conf_get_text(L, et_elem(v, 1), what, CONF_MAX_PATH);
 }
 
 /* A certificate file: its text form, "dgc1:...", and a final newline. */
@@ -80,7 +80,7 @@ read_cert(struct loader *L, struct lk_conf *k, const char *path, int line)
 	FILE *f;
 
 	if ((f = fopen(path, "re")) == NULL) {
-		lerr(L, line, "certificate file %s: %s", path, strerror(errno));
+		conf_err(L, line, "certificate file %s: %s", path, strerror(errno));
 		return;
 	}
 	n = fread(buf, 1, sizeof(buf) - 1, f);
@@ -90,13 +90,13 @@ read_cert(struct loader *L, struct lk_conf *k, const char *path, int line)
 		n--;
 	buf[n] = '\0';
 	if ((len = lk_cert_from_text(buf, n, k->cert, sizeof(k->cert))) < 0) {
-		lerr(L, line, "certificate file %s does not hold one "
+		conf_err(L, line, "certificate file %s does not hold one "
 		    "\"dgc1:...\" certificate (as `distguard sign` writes it)",
 		    path);
 		return;
 	}
 	if (lk_cert_parse(k->cert, (size_t)len, &k->cert_parsed, &why) == -1) {
-		lerr(L, line, "certificate file %s: %s", path, why);
+		conf_err(L, line, "certificate file %s: %s", path, why);
 		return;
 	}
 	k->cert_len = (size_t)len;
@@ -109,18 +109,18 @@ link_listen(struct loader *L, const struct et_node *v, struct dg_sockaddr *sa)
 	int64_t port;
 
 	if (v->kind != ET_TUPLE || v->nkids != 2) {
-		lerr(L, v->line, "host_key: listen is {Address, Port}");
+		conf_err(L, v->line, "host_key: listen is {Address, Port}");
 		return -1;
 	}
-	if (get_int(L, et_elem(v, 1), "host_key: listen port", 1, 65535, "",
+	if (conf_get_int(L, et_elem(v, 1), "host_key: listen port", 1, 65535, "",
 	    &port) != 0)
 		return -1;
-	return get_sockaddr(L, et_elem(v, 0), "host_key: listen address",
+	return conf_get_sockaddr(L, et_elem(v, 0), "host_key: listen address",
 	    (uint16_t)port, sa);
 }
 
 void
-e_host_key(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_host_key(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	struct lk_conf *k = lc(L);
 	const struct et_node *o, *v;
@@ -130,7 +130,7 @@ e_host_key(struct loader *L, const struct et_node *t, struct dg_scope *s)
 	if (k == NULL)
 		return;
 	if (t->nkids != 2 && t->nkids != 3) {
-		lerr(L, t->line, "host_key takes {host_key, {file, Path}} or "
+		conf_err(L, t->line, "host_key takes {host_key, {file, Path}} or "
 		    "{host_key, {file, Path}, [{certificate, {file, Path}}]}");
 		return;
 	}
@@ -138,7 +138,7 @@ e_host_key(struct loader *L, const struct et_node *t, struct dg_scope *s)
 		return;
 	if (t->nkids == 3) {
 		if ((v = et_elem(t, 2))->kind != ET_LIST) {
-			lerr(L, v->line, "host_key options must be a list");
+			conf_err(L, v->line, "host_key options must be a list");
 			return;
 		}
 		for (o = v->kids; o != NULL; o = o->next) {
@@ -152,21 +152,21 @@ e_host_key(struct loader *L, const struct et_node *t, struct dg_scope *s)
 				if (link_listen(L, et_elem(o, 1), &k->listen) != 0)
 					return;
 			} else {
-				lerr(L, o->line, "host_key: unknown or repeated "
+				conf_err(L, o->line, "host_key: unknown or repeated "
 				    "option (known: {certificate, {file, Path}}, "
 				    "{listen, {Address, Port}})");
 				return;
 			}
 		}
 	}
-	/* Read at the end (link_conf_finish): {user, Name} may come later
+	/* Read at the end (conf_link_finish): {user, Name} may come later
 	 * in the file, and the key may belong to that user. */
 	k->key_line = t->line;
-	if ((k->key_path = lstrdup(L, path, t->line)) == NULL)
+	if ((k->key_path = conf_strdup(L, path, t->line)) == NULL)
 		return;
 	if (cpath != NULL) {
 		k->cert_line = cline;
-		k->cert_path = lstrdup(L, cpath, cline);
+		k->cert_path = conf_strdup(L, cpath, cline);
 	}
 }
 
@@ -178,13 +178,13 @@ read_host_key(struct loader *L, struct lk_conf *k)
 
 	if (lk_sodium_ready() == -1 ||
 	    (k->key = sodium_malloc(sizeof(*k->key))) == NULL) {
-		lerr(L, k->key_line, "host_key: cannot allocate protected "
+		conf_err(L, k->key_line, "host_key: cannot allocate protected "
 		    "memory");
 		return;
 	}
 	if (lk_hostkey_read(k->key_path, k->key, L->c->run_user != NULL ?
 	    L->c->run_uid : (uid_t)-1, err, sizeof(err)) == -1) {
-		lerr(L, k->key_line, "%s", err);
+		conf_err(L, k->key_line, "%s", err);
 		sodium_free(k->key);
 		k->key = NULL;
 		return;
@@ -194,7 +194,7 @@ read_host_key(struct loader *L, struct lk_conf *k)
 	read_cert(L, k, k->cert_path, k->cert_line);
 	if (k->cert_len > 0 && memcmp(k->cert_parsed.host_pk, k->key->pk,
 	    LK_PK_BYTES) != 0) {
-		lerr(L, k->cert_line, "host_key: the certificate in %s is for "
+		conf_err(L, k->cert_line, "host_key: the certificate in %s is for "
 		    "another key than %s", k->cert_path, k->key_path);
 		k->cert_len = 0;
 	}
@@ -208,21 +208,21 @@ link_names(struct loader *L, const struct et_node *v, struct lk_link *l)
 	const char *p;
 
 	if (v->kind != ET_LIST || v->nkids < 1 || v->nkids > LK_MAX_NAMES) {
-		lerr(L, v->line, "link: names must be a list of 1..%d node-name "
+		conf_err(L, v->line, "link: names must be a list of 1..%d node-name "
 		    "patterns", LK_MAX_NAMES);
 		return -1;
 	}
 	for (k = v->kids; k != NULL; k = k->next) {
-		if ((p = get_text(L, k, "link: names pattern", LK_NAME_MAX)) ==
+		if ((p = conf_get_text(L, k, "link: names pattern", LK_NAME_MAX)) ==
 		    NULL)
 			return -1;
 		if (strchr(p, '@') == NULL) {
-			lerr(L, k->line, "link: names pattern \"%s\" must match "
+			conf_err(L, k->line, "link: names pattern \"%s\" must match "
 			    "full node names (alive@host), e.g. \"*@%s\"", p,
 			    l->host != NULL ? l->host : "host");
 			return -1;
 		}
-		if ((l->names[l->nnames] = lstrdup(L, p, k->line)) == NULL)
+		if ((l->names[l->nnames] = conf_strdup(L, p, k->line)) == NULL)
 			return -1;
 		l->nnames++;
 	}
@@ -235,13 +235,13 @@ host_name(struct loader *L, const struct et_node *v, const char *what,
 {
 	const char *h;
 
-	if ((h = get_text(L, v, what, LK_NAME_MAX)) == NULL)
+	if ((h = conf_get_text(L, v, what, LK_NAME_MAX)) == NULL)
 		return -1;
 	if (!lk_name_ok((const uint8_t *)h, strlen(h)) || strpbrk(h, "@*?/")) {
-		lerr(L, v->line, "%s \"%s\" is not a host name", what, h);
+		conf_err(L, v->line, "%s \"%s\" is not a host name", what, h);
 		return -1;
 	}
-	return (*out = lstrdup(L, h, v->line)) != NULL ? 0 : -1;
+	return (*out = conf_strdup(L, h, v->line)) != NULL ? 0 : -1;
 }
 
 static int
@@ -252,7 +252,7 @@ link_options(struct loader *L, const struct et_node *v, struct lk_link *l)
 	int seen_names = 0, seen_host = 0, seen_port = 0;
 
 	if (v->kind != ET_LIST) {
-		lerr(L, v->line, "link options must be a list");
+		conf_err(L, v->line, "link options must be a list");
 		return -1;
 	}
 	for (o = v->kids; o != NULL; o = o->next) {
@@ -261,7 +261,7 @@ link_options(struct loader *L, const struct et_node *v, struct lk_link *l)
 				return -1;
 		} else if (et_is_tagged(o, "host", 2) && !seen_host++) {
 			if (!l->is_cidr) {
-				lerr(L, o->line, "link: {host, Name} is for "
+				conf_err(L, o->line, "link: {host, Name} is for "
 				    "entries by network; this entry names its "
 				    "host already");
 				return -1;
@@ -270,12 +270,12 @@ link_options(struct loader *L, const struct et_node *v, struct lk_link *l)
 			    &l->host) == -1)
 				return -1;
 		} else if (et_is_tagged(o, "port", 2) && !seen_port++) {
-			if (get_int(L, et_elem(o, 1), "link: port", 1, 65535,
+			if (conf_get_int(L, et_elem(o, 1), "link: port", 1, 65535,
 			    "", &port) == -1)
 				return -1;
 			l->port = (uint16_t)port;
 		} else {
-			lerr(L, o->line, "link: unknown or repeated option "
+			conf_err(L, o->line, "link: unknown or repeated option "
 			    "(known: {names, [Pattern]}, {host, Name}, "
 			    "{port, P})");
 			return -1;
@@ -307,13 +307,13 @@ link_duplicate(struct loader *L, const struct lk_conf *k,
 		const struct lk_link *o = &k->links[i];
 
 		if (memcmp(o->pk, l->pk, LK_PK_BYTES) == 0) {
-			lerr(L, l->line, "link: this key is already the key of "
+			conf_err(L, l->line, "link: this key is already the key of "
 			    "the entry on line %d", o->line);
 			return 1;
 		}
 		if (o->host != NULL && l->host != NULL &&
 		    strcmp(o->host, l->host) == 0) {
-			lerr(L, l->line, "link: host %s already has an entry "
+			conf_err(L, l->line, "link: host %s already has an entry "
 			    "(line %d)", l->host, o->line);
 			return 1;
 		}
@@ -322,7 +322,7 @@ link_duplicate(struct loader *L, const struct lk_conf *k,
 }
 
 void
-e_link(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_link(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	struct lk_conf *k = lc(L);
 	const struct et_node *where;
@@ -331,12 +331,12 @@ e_link(struct loader *L, const struct et_node *t, struct dg_scope *s)
 	if (k == NULL)
 		return;
 	if (t->nkids != 3 && t->nkids != 4) {
-		lerr(L, t->line, "link takes {link, HostOrCIDR, PublicKey} or "
+		conf_err(L, t->line, "link takes {link, HostOrCIDR, PublicKey} or "
 		    "{link, HostOrCIDR, PublicKey, [Option]}");
 		return;
 	}
 	if (k->nlinks >= MAX_LINKS) {
-		lerr(L, t->line, "link: at most %d entries", MAX_LINKS);
+		conf_err(L, t->line, "link: at most %d entries", MAX_LINKS);
 		return;
 	}
 	memset(&l, 0, sizeof(l));
@@ -347,7 +347,7 @@ e_link(struct loader *L, const struct et_node *t, struct dg_scope *s)
 	    where->len > 0 && (strchr(where->text, '/') != NULL ||
 	    strchr(where->text, ':') != NULL ||
 	    strspn(where->text, "0123456789.") == where->len)) {
-		if (get_cidr(L, where, "link", &l.cidr) == -1)
+		if (conf_get_cidr(L, where, "link", &l.cidr) == -1)
 			return;
 		l.is_cidr = 1;
 	} else if (host_name(L, where, "link", &l.host) == -1)
@@ -356,7 +356,7 @@ e_link(struct loader *L, const struct et_node *t, struct dg_scope *s)
 	    (t->nkids == 4 && link_options(L, et_elem(t, 3), &l) == -1))
 		goto bad;
 	if (l.is_cidr && l.host == NULL && l.nnames == 0) {
-		lerr(L, t->line, "link: an entry by network needs {host, Name} "
+		conf_err(L, t->line, "link: an entry by network needs {host, Name} "
 		    "or {names, [Pattern]}: which node names may it carry?");
 		goto bad;
 	}
@@ -364,7 +364,7 @@ e_link(struct loader *L, const struct et_node *t, struct dg_scope *s)
 		goto bad;
 	if ((grown = realloc(k->links, (size_t)(k->nlinks + 1) *
 	    sizeof(*grown))) == NULL) {
-		lerr(L, t->line, "out of memory");
+		conf_err(L, t->line, "out of memory");
 		goto bad;
 	}
 	k->links = grown;
@@ -375,7 +375,7 @@ bad:
 }
 
 void
-e_trust(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_trust(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	struct lk_conf *k = lc(L);
 	uint8_t pk[LK_PK_BYTES], (*grown)[LK_PK_BYTES];
@@ -384,24 +384,24 @@ e_trust(struct loader *L, const struct et_node *t, struct dg_scope *s)
 	if (k == NULL)
 		return;
 	if (t->nkids != 2) {
-		lerr(L, t->line, "trust takes {trust, PublicKey}");
+		conf_err(L, t->line, "trust takes {trust, PublicKey}");
 		return;
 	}
 	if (get_pubkey(L, et_elem(t, 1), "trust", pk) == -1)
 		return;
 	for (i = 0; i < k->nanchors; i++) {
 		if (memcmp(k->anchors[i], pk, sizeof(pk)) == 0) {
-			lerr(L, t->line, "trust: this key is trusted already");
+			conf_err(L, t->line, "trust: this key is trusted already");
 			return;
 		}
 	}
 	if (k->nanchors >= MAX_ANCHORS) {
-		lerr(L, t->line, "trust: at most %d keys", MAX_ANCHORS);
+		conf_err(L, t->line, "trust: at most %d keys", MAX_ANCHORS);
 		return;
 	}
 	if ((grown = realloc(k->anchors, (size_t)(k->nanchors + 1) *
 	    sizeof(*grown))) == NULL) {
-		lerr(L, t->line, "out of memory");
+		conf_err(L, t->line, "out of memory");
 		return;
 	}
 	k->anchors = grown;
@@ -426,7 +426,7 @@ revoked_item(struct loader *L, const struct et_node *v, struct lk_revoked *r)
 	}
 	if ((v->kind == ET_STRING || v->kind == ET_ATOM) &&
 	    strncmp(v->text, "cert:", 5) == 0) {
-		lerr(L, v->line, "revoked: a certificate id is \"cert:\" and "
+		conf_err(L, v->line, "revoked: a certificate id is \"cert:\" and "
 		    "%d hex digits (as `distguard sign` prints it)",
 		    2 * LK_CERT_ID_BYTES);
 		return -1;
@@ -436,7 +436,7 @@ revoked_item(struct loader *L, const struct et_node *v, struct lk_revoked *r)
 }
 
 void
-e_revoked(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_revoked(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	struct lk_conf *k = lc(L);
 	const struct et_node *v, *e;
@@ -445,15 +445,15 @@ e_revoked(struct loader *L, const struct et_node *t, struct dg_scope *s)
 	if (k == NULL)
 		return;
 	if (t->nkids != 2 || (v = et_elem(t, 1))->kind != ET_LIST) {
-		lerr(L, t->line, "revoked takes {revoked, [PublicKey | "
+		conf_err(L, t->line, "revoked takes {revoked, [PublicKey | "
 		    "\"cert:Id\"]}");
 		return;
 	}
 	if (v->nkids > MAX_REVOKED) {
-		lerr(L, v->line, "revoked: at most %d entries", MAX_REVOKED);
+		conf_err(L, v->line, "revoked: at most %d entries", MAX_REVOKED);
 		return;
 	}
-	if (v->nkids > 0 && (k->revoked = lcalloc(L, (size_t)v->nkids,
+	if (v->nkids > 0 && (k->revoked = conf_calloc(L, (size_t)v->nkids,
 	    sizeof(*k->revoked), t->line)) == NULL)
 		return;
 	for (e = v->kids; e != NULL; e = e->next)
@@ -463,7 +463,7 @@ e_revoked(struct loader *L, const struct et_node *t, struct dg_scope *s)
 }
 
 void
-e_plaintext(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_plaintext(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	struct lk_conf *k = lc(L);
 	const struct et_node *v;
@@ -471,7 +471,7 @@ e_plaintext(struct loader *L, const struct et_node *t, struct dg_scope *s)
 	if (k == NULL)
 		return;
 	if (t->nkids != 2) {
-		lerr(L, t->line, "plaintext takes {plaintext, allow | deny}");
+		conf_err(L, t->line, "plaintext takes {plaintext, allow | deny}");
 		return;
 	}
 	v = et_elem(t, 1);
@@ -480,13 +480,13 @@ e_plaintext(struct loader *L, const struct et_node *t, struct dg_scope *s)
 	else if (et_is_atom(v, "deny"))
 		k->plaintext = LK_PLAINTEXT_DENY;
 	else
-		lerr(L, v->line, "plaintext must be allow or deny");
+		conf_err(L, v->line, "plaintext must be allow or deny");
 }
 
 /* After every entry: a link needs this host's key, and this host's key
  * is nobody's {link} entry. */
 void
-link_conf_finish(struct loader *L)
+conf_link_finish(struct loader *L)
 {
 	struct lk_conf *k = lc(L);
 	int i;
@@ -496,13 +496,13 @@ link_conf_finish(struct loader *L)
 	if (k->key_path != NULL)
 		read_host_key(L, k);
 	if (k->key_path == NULL && (k->nlinks > 0 || k->nanchors > 0)) {
-		lerr(L, k->nlinks > 0 ? k->links[0].line : L->lines, "%s "
+		conf_err(L, k->nlinks > 0 ? k->links[0].line : L->lines, "%s "
 		    "entries need {host_key, {file, Path}}: this host must "
 		    "prove who it is", k->nlinks > 0 ? "link" : "trust");
 	}
 	for (i = 0; k->key != NULL && i < k->nlinks; i++)
 		if (memcmp(k->links[i].pk, k->key->pk, LK_PK_BYTES) == 0)
-			lerr(L, k->links[i].line, "link: this is the key of "
+			conf_err(L, k->links[i].line, "link: this is the key of "
 			    "this host (%s), not of a remote one", k->key_path);
 	k->trust.links = k->links;
 	k->trust.nlinks = k->nlinks;
@@ -513,7 +513,7 @@ link_conf_finish(struct loader *L)
 }
 
 void
-link_conf_free(struct lk_conf *k)
+conf_link_free(struct lk_conf *k)
 {
 	int i;
 

@@ -72,14 +72,14 @@ o_epmd_addrs(struct loader *L, const struct opt *o, const struct et_node *v,
 
 	if (v->kind != ET_LIST || v->nkids < 1 ||
 	    v->nkids > DG_CONF_MAX_ADDRS) {
-		lerr(L, v->line, "%s must be a list of 1..%d addresses", what,
+		conf_err(L, v->line, "%s must be a list of 1..%d addresses", what,
 		    DG_CONF_MAX_ADDRS);
 		return;
 	}
 	for (k = v->kids; k != NULL; k = k->next) {
 		struct dg_sockaddr *sa = &c->epmd_addrs[c->nepmd_addrs];
 
-		if (get_sockaddr(L, k, what, 0, sa) == -1)
+		if (conf_get_sockaddr(L, k, what, 0, sa) == -1)
 			continue;
 		for (i = 0; i < c->nepmd_addrs; i++) {
 			if (c->epmd_addrs[i].len == sa->len &&
@@ -88,7 +88,7 @@ o_epmd_addrs(struct loader *L, const struct opt *o, const struct et_node *v,
 				break;
 		}
 		if (i < c->nepmd_addrs) {
-			lerr(L, k->line, "%s: \"%s\" is listed twice", what,
+			conf_err(L, k->line, "%s: \"%s\" is listed twice", what,
 			    sa->text);
 			continue;
 		}
@@ -107,14 +107,14 @@ o_names_from(struct loader *L, const struct opt *o, const struct et_node *v,
 	else if (et_is_atom(v, "none"))
 		L->c->names_from = DG_NAMES_NONE;
 	else
-		lerr(L, v->line, "%s must be local, any or none", what);
+		conf_err(L, v->line, "%s must be local, any or none", what);
 }
 
 static void
 o_listen_addr(struct loader *L, const struct opt *o, const struct et_node *v,
     const char *what)
 {
-	get_sockaddr(L, v, what, 0, &L->c->listen_addr);
+	conf_get_sockaddr(L, v, what, 0, &L->c->listen_addr);
 }
 
 /* {ports, {Min, Max}} or {ports, Port}. */
@@ -125,20 +125,20 @@ o_ports(struct loader *L, const struct opt *o, const struct et_node *v,
 	int64_t lo, hi;
 
 	if (v->kind == ET_INT) {
-		if (get_int(L, v, what, 1, 65535, "", &lo) == 0)
+		if (conf_get_int(L, v, what, 1, 65535, "", &lo) == 0)
 			L->c->listen_port_min = L->c->listen_port_max =
 			    (uint16_t)lo;
 		return;
 	}
 	if (v->kind != ET_TUPLE || v->nkids != 2) {
-		lerr(L, v->line, "%s must be {Min, Max} or a port", what);
+		conf_err(L, v->line, "%s must be {Min, Max} or a port", what);
 		return;
 	}
-	if (get_int(L, et_elem(v, 0), what, 1, 65535, "", &lo) == -1 ||
-	    get_int(L, et_elem(v, 1), what, 1, 65535, "", &hi) == -1)
+	if (conf_get_int(L, et_elem(v, 0), what, 1, 65535, "", &lo) == -1 ||
+	    conf_get_int(L, et_elem(v, 1), what, 1, 65535, "", &hi) == -1)
 		return;
 	if (lo > hi) {
-		lerr(L, v->line, "%s: {%" PRId64 ", %" PRId64 "} is empty: "
+		conf_err(L, v->line, "%s: {%" PRId64 ", %" PRId64 "} is empty: "
 		    "Min must be <= Max", what, lo, hi);
 		return;
 	}
@@ -159,7 +159,7 @@ o_flags(struct loader *L, const struct opt *o, const struct et_node *v,
 	int bad = 0;
 
 	if (v->kind != ET_LIST) {
-		lerr(L, v->line, "%s must be a list of flag names", what);
+		conf_err(L, v->line, "%s must be a list of flag names", what);
 		return;
 	}
 	for (k = v->kids; k != NULL; k = k->next) {
@@ -169,7 +169,7 @@ o_flags(struct loader *L, const struct opt *o, const struct et_node *v,
 			continue;
 		}
 		if (k->kind != ET_ATOM || dflag_from_name(k->text, &bit) != 0) {
-			lerr(L, k->line, "%s: unknown flag %s (flags are "
+			conf_err(L, k->line, "%s: unknown flag %s (flags are "
 			    "written as in dg_flags.h without DFLAG_, e.g. "
 			    "'DIST_HDR_ATOM_CACHE')", what,
 			    et_show(k, buf, sizeof(buf)));
@@ -201,7 +201,7 @@ static const struct opt epmd_opts[] = {
 
 /* {egress_ports, {Min, Max}}: the egress pool, below 32768 (never the
  * kernel's ephemeral ports), checked against the listeners' range in
- * e_listen once both are read. */
+ * conf_entry_listen once both are read. */
 static void
 o_egress_ports(struct loader *L, const struct opt *o, const struct et_node *v,
     const char *what)
@@ -209,14 +209,14 @@ o_egress_ports(struct loader *L, const struct opt *o, const struct et_node *v,
 	int64_t lo, hi;
 
 	if (v->kind != ET_TUPLE || v->nkids != 2) {
-		lerr(L, v->line, "%s must be {Min, Max}", what);
+		conf_err(L, v->line, "%s must be {Min, Max}", what);
 		return;
 	}
-	if (get_int(L, et_elem(v, 0), what, 1, 32767, "", &lo) == -1 ||
-	    get_int(L, et_elem(v, 1), what, 1, 32767, "", &hi) == -1)
+	if (conf_get_int(L, et_elem(v, 0), what, 1, 32767, "", &lo) == -1 ||
+	    conf_get_int(L, et_elem(v, 1), what, 1, 32767, "", &hi) == -1)
 		return;
 	if (lo > hi) {
-		lerr(L, v->line, "%s: {%" PRId64 ", %" PRId64 "} is empty: "
+		conf_err(L, v->line, "%s: {%" PRId64 ", %" PRId64 "} is empty: "
 		    "Min must be <= Max", what, lo, hi);
 		return;
 	}
@@ -269,14 +269,14 @@ static const struct opt alert_opts[] = {
 /* {atoms, N} (in limits and in peer options): a distinct-atom budget,
  * 1..10,000,000, or infinity for none. */
 int
-get_atoms(struct loader *L, const struct et_node *v, const char *what,
+conf_get_atoms(struct loader *L, const struct et_node *v, const char *what,
     int64_t *out)
 {
 	if (et_is_atom(v, "infinity")) {
 		*out = -1;
 		return 0;
 	}
-	return get_int(L, v, what, 1, 10000000, "(or infinity)", out);
+	return conf_get_int(L, v, what, 1, 10000000, "(or infinity)", out);
 }
 
 static void
@@ -285,7 +285,7 @@ o_atoms(struct loader *L, const struct opt *o, const struct et_node *v,
 {
 	int64_t n;
 
-	if (get_atoms(L, v, what, &n) == 0)
+	if (conf_get_atoms(L, v, what, &n) == 0)
 		L->c->max_atoms = n < 0 ? 0 : n;
 }
 
@@ -370,12 +370,12 @@ opt_set(struct loader *L, const struct opt *o, const struct et_node *v,
 		o->fn(L, o, v, what);
 		return;
 	case OPT_BOOL:
-		if (get_bool(L, v, what, &b) == 0)
+		if (conf_get_bool(L, v, what, &b) == 0)
 			*(int *)base = b;
 		return;
 	case OPT_PATH:
-		if ((t = get_text(L, v, what, (size_t)o->max)) == NULL ||
-		    (s = lstrdup(L, t, v->line)) == NULL)
+		if ((t = conf_get_text(L, v, what, (size_t)o->max)) == NULL ||
+		    (s = conf_strdup(L, t, v->line)) == NULL)
 			return;
 		free(*(char **)base);
 		*(char **)base = s;
@@ -383,7 +383,7 @@ opt_set(struct loader *L, const struct opt *o, const struct et_node *v,
 	default:
 		break;
 	}
-	if (get_int(L, v, what, o->min, o->max, o->unit, &n) == -1)
+	if (conf_get_int(L, v, what, o->min, o->max, o->unit, &n) == -1)
 		return;
 	switch (o->kind) {
 	case OPT_INT:	*(int *)base = (int)n; break;
@@ -406,25 +406,25 @@ opt_list(struct loader *L, const char *section, const struct et_node *list,
 	int seen[16] = { 0 };
 
 	if (list->kind != ET_LIST) {
-		lerr(L, list->line, "%s takes a list of {Option, Value}, "
+		conf_err(L, list->line, "%s takes a list of {Option, Value}, "
 		    "found %s", section, et_show(list, buf, sizeof(buf)));
 		return;
 	}
 	for (k = list->kids; k != NULL; k = k->next) {
 		if (k->kind != ET_TUPLE || k->nkids != 2 ||
 		    k->kids->kind != ET_ATOM) {
-			lerr(L, k->line, "%s: options are {Name, Value}, "
+			conf_err(L, k->line, "%s: options are {Name, Value}, "
 			    "found %s", section, et_show(k, buf, sizeof(buf)));
 			continue;
 		}
 		o = bsearch(k->kids->text, tab, ntab, sizeof(*tab), opt_cmp);
 		if (o == NULL) {
-			lerr(L, k->line, "%s: unknown option %s", section,
+			conf_err(L, k->line, "%s: unknown option %s", section,
 			    et_show(k->kids, buf, sizeof(buf)));
 			continue;
 		}
 		if (seen[o - tab]) {
-			lerr(L, k->line, "%s: option '%s' given twice (first "
+			conf_err(L, k->line, "%s: option '%s' given twice (first "
 			    "on line %d)", section, o->name, seen[o - tab]);
 			continue;
 		}
@@ -439,7 +439,7 @@ static int
 section_arg(struct loader *L, const struct et_node *t, const char *name)
 {
 	if (t->nkids != 2) {
-		lerr(L, t->line, "%s takes {%s, [{Option, Value}]}", name,
+		conf_err(L, t->line, "%s takes {%s, [{Option, Value}]}", name,
 		    name);
 		return -1;
 	}
@@ -457,19 +457,19 @@ o_metrics_listen(struct loader *L, const struct opt *o,
 	const char *s;
 	long port;
 
-	if ((s = get_text(L, v, what, sizeof(buf) - 1)) == NULL)
+	if ((s = conf_get_text(L, v, what, sizeof(buf) - 1)) == NULL)
 		return;
 	snprintf(buf, sizeof(buf), "%s", s);
 	colon = strrchr(buf, ':');
 	if (colon == NULL || colon[1] == '\0') {
-		lerr(L, v->line, "%s: \"%s\" must be ADDRESS:PORT, e.g. "
+		conf_err(L, v->line, "%s: \"%s\" must be ADDRESS:PORT, e.g. "
 		    "\"127.0.0.1:9369\" or \"[::1]:9369\"", what, s);
 		return;
 	}
 	*colon = '\0';
 	port = strtol(colon + 1, &end, 10);
 	if (*end != '\0' || port < 1 || port > 65535) {
-		lerr(L, v->line, "%s: port of \"%s\" must be 1..65535", what, s);
+		conf_err(L, v->line, "%s: port of \"%s\" must be 1..65535", what, s);
 		return;
 	}
 	memset(&host, 0, sizeof(host));
@@ -480,23 +480,23 @@ o_metrics_listen(struct loader *L, const struct opt *o,
 		host.text = buf + 1;
 		colon[-1] = '\0';
 	} else if (strchr(buf, ':') != NULL) {
-		lerr(L, v->line, "%s: write an IPv6 address in brackets, "
+		conf_err(L, v->line, "%s: write an IPv6 address in brackets, "
 		    "\"[%s]:%ld\"", what, buf, port);
 		return;
 	}
 	host.len = strlen(host.text);
-	if (get_sockaddr(L, &host, what, (uint16_t)port, &c->metrics_addr) == 0)
+	if (conf_get_sockaddr(L, &host, what, (uint16_t)port, &c->metrics_addr) == 0)
 		c->metrics_on = 1;
 }
 
 /* {metrics, "Addr:Port"} or {metrics, [{listen, "Addr:Port"}, ...]}. */
 void
-e_metrics(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_metrics(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	const struct et_node *v;
 
 	if (t->nkids != 2) {
-		lerr(L, t->line, "metrics takes {metrics, \"127.0.0.1:9369\"} "
+		conf_err(L, t->line, "metrics takes {metrics, \"127.0.0.1:9369\"} "
 		    "or {metrics, [{Option, Value}]}");
 		return;
 	}
@@ -505,7 +505,7 @@ e_metrics(struct loader *L, const struct et_node *t, struct dg_scope *s)
 		opt_list(L, "metrics", v, metrics_opts,
 		    DG_ARRAY_LEN(metrics_opts));
 		if (!L->c->metrics_on && L->nerr == 0)
-			lerr(L, t->line, "metrics: the listen option is "
+			conf_err(L, t->line, "metrics: the listen option is "
 			    "required");
 		return;
 	}
@@ -513,7 +513,7 @@ e_metrics(struct loader *L, const struct et_node *t, struct dg_scope *s)
 }
 
 void
-e_grants(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_grants(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	if (section_arg(L, t, "grants") == 0)
 		opt_list(L, "grants", et_elem(t, 1), grant_opts,
@@ -521,7 +521,7 @@ e_grants(struct loader *L, const struct et_node *t, struct dg_scope *s)
 }
 
 void
-e_epmd(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_epmd(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	if (section_arg(L, t, "epmd") == 0)
 		opt_list(L, "epmd", et_elem(t, 1), epmd_opts,
@@ -529,7 +529,7 @@ e_epmd(struct loader *L, const struct et_node *t, struct dg_scope *s)
 }
 
 void
-e_listen(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_listen(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	const struct dg_conf *c = L->c;
 
@@ -541,13 +541,13 @@ e_listen(struct loader *L, const struct et_node *t, struct dg_scope *s)
 	if (L->egress_ports_line != 0 &&
 	    c->egress_port_min <= c->listen_port_max &&
 	    c->egress_port_max >= c->listen_port_min)
-		lerr(L, L->egress_ports_line, "listen: egress_ports {%u, %u} "
+		conf_err(L, L->egress_ports_line, "listen: egress_ports {%u, %u} "
 		    "overlap the listeners' ports {%u, %u}", c->egress_port_min,
 		    c->egress_port_max, c->listen_port_min, c->listen_port_max);
 }
 
 void
-e_handshake(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_handshake(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	L->hs_line = t->line;
 	if (section_arg(L, t, "handshake") == 0)
@@ -556,7 +556,7 @@ e_handshake(struct loader *L, const struct et_node *t, struct dg_scope *s)
 }
 
 void
-e_bans(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_bans(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	if (section_arg(L, t, "bans") == 0)
 		opt_list(L, "bans", et_elem(t, 1), ban_opts,
@@ -564,7 +564,7 @@ e_bans(struct loader *L, const struct et_node *t, struct dg_scope *s)
 }
 
 void
-e_limits(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_limits(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	if (section_arg(L, t, "limits") == 0)
 		opt_list(L, "limits", et_elem(t, 1), limit_opts,
@@ -573,13 +573,13 @@ e_limits(struct loader *L, const struct et_node *t, struct dg_scope *s)
 
 /* {alerts, Path} or {alerts, [Option]}. */
 void
-e_alerts(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_alerts(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	const struct et_node *v;
 	const char *path;
 
 	if (t->nkids != 2) {
-		lerr(L, t->line, "alerts takes {alerts, Path} or {alerts, "
+		conf_err(L, t->line, "alerts takes {alerts, Path} or {alerts, "
 		    "[{Option, Value}]}");
 		return;
 	}
@@ -589,31 +589,31 @@ e_alerts(struct loader *L, const struct et_node *t, struct dg_scope *s)
 		opt_list(L, "alerts", v, alert_opts, DG_ARRAY_LEN(alert_opts));
 		return;
 	}
-	if ((path = get_text(L, v, "alerts file", CONF_MAX_PATH)) != NULL)
-		L->c->alerts_path = lstrdup(L, path, v->line);
+	if ((path = conf_get_text(L, v, "alerts file", CONF_MAX_PATH)) != NULL)
+		L->c->alerts_path = conf_strdup(L, path, v->line);
 }
 
 void
-e_control(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_control(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	const char *path;
 
 	if (t->nkids != 2) {
-		lerr(L, t->line, "control takes {control, "
+		conf_err(L, t->line, "control takes {control, "
 		    "\"/path/to/socket\"}");
 		return;
 	}
 	/* It becomes a sun_path. */
-	path = get_text(L, et_elem(t, 1), "control socket path",
+	path = conf_get_text(L, et_elem(t, 1), "control socket path",
 	    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 	if (path != NULL)
-		L->c->control_path = lstrdup(L, path, t->line);
+		L->c->control_path = conf_strdup(L, path, t->line);
 }
 
 /* {control_users, ["name", ...]}: accounts that may change things
  * through the control socket (root always may). */
 void
-e_control_users(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_control_users(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	const struct et_node *v, *k;
 	struct passwd *pw;
@@ -622,19 +622,19 @@ e_control_users(struct loader *L, const struct et_node *t, struct dg_scope *s)
 
 	if (t->nkids != 2 || (v = et_elem(t, 1))->kind != ET_LIST ||
 	    v->nkids < 1 || v->nkids > 64) {
-		lerr(L, t->line, "control_users takes a list of 1..64 user "
+		conf_err(L, t->line, "control_users takes a list of 1..64 user "
 		    "names");
 		return;
 	}
-	if ((c->control_uids = lcalloc(L, (size_t)v->nkids,
+	if ((c->control_uids = conf_calloc(L, (size_t)v->nkids,
 	    sizeof(*c->control_uids), t->line)) == NULL)
 		return;
 	for (k = v->kids; k != NULL; k = k->next) {
-		if ((name = get_text(L, k, "control user name", 64)) == NULL)
+		if ((name = conf_get_text(L, k, "control user name", 64)) == NULL)
 			continue;
 		errno = 0;
 		if ((pw = getpwnam(name)) == NULL) {
-			lerr(L, k->line, "control_users: \"%s\": %s", name,
+			conf_err(L, k->line, "control_users: \"%s\": %s", name,
 			    errno ? strerror(errno) : "no such user");
 			continue;
 		}
@@ -651,14 +651,14 @@ control_gid(struct loader *L, const struct et_node *t, const char *entry,
 	const char *name;
 
 	if (t->nkids != 2) {
-		lerr(L, t->line, "%s takes {%s, \"group\"}", entry, entry);
+		conf_err(L, t->line, "%s takes {%s, \"group\"}", entry, entry);
 		return -1;
 	}
-	if ((name = get_text(L, et_elem(t, 1), "group name", 64)) == NULL)
+	if ((name = conf_get_text(L, et_elem(t, 1), "group name", 64)) == NULL)
 		return -1;
 	errno = 0;
 	if ((gr = getgrnam(name)) == NULL) {
-		lerr(L, t->line, "%s \"%s\": %s", entry, name, errno ?
+		conf_err(L, t->line, "%s \"%s\": %s", entry, name, errno ?
 		    strerror(errno) : "no such group");
 		return -1;
 	}
@@ -667,14 +667,14 @@ control_gid(struct loader *L, const struct et_node *t, const char *entry,
 }
 
 void
-e_control_group(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_control_group(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	if (control_gid(L, t, "control_group", &L->c->control_gid) == 0)
 		L->c->control_gid_set = 1;
 }
 
 void
-e_control_read_group(struct loader *L, const struct et_node *t,
+conf_entry_control_read_group(struct loader *L, const struct et_node *t,
     struct dg_scope *s)
 {
 	if (control_gid(L, t, "control_read_group",
@@ -689,61 +689,61 @@ e_control_read_group(struct loader *L, const struct et_node *t,
  * after it has bound its ports.
  */
 void
-e_user(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_user(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	struct passwd *pw;
 	const char *name;
 
 	if (t->nkids != 2) {
-		lerr(L, t->line, "user takes {user, \"name\"}");
+		conf_err(L, t->line, "user takes {user, \"name\"}");
 		return;
 	}
-	if ((name = get_text(L, et_elem(t, 1), "user name", 64)) == NULL)
+	if ((name = conf_get_text(L, et_elem(t, 1), "user name", 64)) == NULL)
 		return;
 	errno = 0;
 	if ((pw = getpwnam(name)) == NULL) {
-		lerr(L, t->line, "user \"%s\": %s", name, errno ?
+		conf_err(L, t->line, "user \"%s\": %s", name, errno ?
 		    strerror(errno) : "no such user (create it, e.g. "
 		    "useradd --system --user-group --no-create-home "
 		    "--shell /usr/sbin/nologin NAME)");
 		return;
 	}
 	if (pw->pw_uid == 0) {
-		lerr(L, t->line, "user \"%s\" has uid 0: the privilege drop "
+		conf_err(L, t->line, "user \"%s\" has uid 0: the privilege drop "
 		    "needs an unprivileged account", name);
 		return;
 	}
 	L->c->run_uid = pw->pw_uid;
 	if (L->c->run_group == NULL)
 		L->c->run_gid = pw->pw_gid;
-	L->c->run_user = lstrdup(L, name, t->line);
+	L->c->run_user = conf_strdup(L, name, t->line);
 }
 
 void
-e_group(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_group(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	struct group *gr;
 	const char *name;
 
 	if (t->nkids != 2) {
-		lerr(L, t->line, "group takes {group, \"name\"}");
+		conf_err(L, t->line, "group takes {group, \"name\"}");
 		return;
 	}
-	if ((name = get_text(L, et_elem(t, 1), "group name", 64)) == NULL)
+	if ((name = conf_get_text(L, et_elem(t, 1), "group name", 64)) == NULL)
 		return;
 	errno = 0;
 	if ((gr = getgrnam(name)) == NULL) {
-		lerr(L, t->line, "group \"%s\": %s", name, errno ?
+		conf_err(L, t->line, "group \"%s\": %s", name, errno ?
 		    strerror(errno) : "no such group");
 		return;
 	}
 	if (gr->gr_gid == 0) {
-		lerr(L, t->line, "group \"%s\" has gid 0: the privilege drop "
+		conf_err(L, t->line, "group \"%s\" has gid 0: the privilege drop "
 		    "needs an unprivileged group", name);
 		return;
 	}
 	L->c->run_gid = gr->gr_gid;
-	L->c->run_group = lstrdup(L, name, t->line);
+	L->c->run_group = conf_strdup(L, name, t->line);
 }
 
 /* {Entry, Atom}: one of three modes, named in the error. */
@@ -758,14 +758,14 @@ mode_arg(struct loader *L, const struct et_node *t, const char *entry,
 		for (i = 0; i < 3; i++)
 			if (et_is_atom(v, names[i]))
 				return i;
-	lerr(L, t->line, "%s must be {%s, %s | %s | %s}", entry, entry,
+	conf_err(L, t->line, "%s must be {%s, %s | %s | %s}", entry, entry,
 	    names[2], names[1], names[0]);
 	return -1;
 }
 
 /* {egress, required | optional | off}: nodes without distguard_epmd. */
 void
-e_egress(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_egress(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	static const char *const names[3] = { "off", "optional", "required" };
 	int m = mode_arg(L, t, "egress", names);
@@ -776,7 +776,7 @@ e_egress(struct loader *L, const struct et_node *t, struct dg_scope *s)
 
 /* {exposed, refuse | alert | off}: nodes listening beyond loopback. */
 void
-e_exposed(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_exposed(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	static const char *const names[3] = { "off", "alert", "refuse" };
 	int m = mode_arg(L, t, "exposed", names);
@@ -788,7 +788,7 @@ e_exposed(struct loader *L, const struct et_node *t, struct dg_scope *s)
 /* {local_guard, required | optional | off}: local processes kept off
  * registered nodes' own ports (epmd/localguard.h). */
 void
-e_local_guard(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_local_guard(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	static const char *const names[3] = { "off", "optional", "required" };
 	int m = mode_arg(L, t, "local_guard", names);
@@ -808,7 +808,7 @@ local_user_slot(struct loader *L, int line)
 	struct dg_conf *c = L->c;
 	int cap = DG_LOCAL_USERS_MAX + L->nnodes_cap;
 
-	if (c->local_users == NULL && (c->local_users = lcalloc(L,
+	if (c->local_users == NULL && (c->local_users = conf_calloc(L,
 	    (size_t)cap, sizeof(*c->local_users), line)) == NULL)
 		return NULL;
 	return c->nlocal_users < cap ? &c->local_users[c->nlocal_users] :
@@ -824,11 +824,11 @@ local_user_set(struct loader *L, int line, const char *what,
 
 	errno = 0;
 	if ((pw = getpwnam(name)) == NULL) {
-		lerr(L, line, "%s: user \"%s\": %s", what, name,
+		conf_err(L, line, "%s: user \"%s\": %s", what, name,
 		    errno ? strerror(errno) : "no such user");
 		return -1;
 	}
-	if ((u->pattern = lstrdup(L, pat, line)) == NULL)
+	if ((u->pattern = conf_strdup(L, pat, line)) == NULL)
 		return -1;
 	snprintf(u->user, sizeof(u->user), "%s", name);
 	u->uid = pw->pw_uid;
@@ -842,12 +842,12 @@ local_user(struct loader *L, const struct et_node *k, struct dg_local_user *u)
 	const char *pat, *name;
 
 	if (k->kind != ET_TUPLE || k->nkids != 2) {
-		lerr(L, k->line, "local_users takes [{\"node pattern\", "
+		conf_err(L, k->line, "local_users takes [{\"node pattern\", "
 		    "\"user\"}, ...]");
 		return -1;
 	}
-	if ((pat = get_pattern(L, et_elem(k, 0), "local_users pattern")) ==
-	    NULL || (name = get_text(L, et_elem(k, 1), "local_users user",
+	if ((pat = conf_get_pattern(L, et_elem(k, 0), "local_users pattern")) ==
+	    NULL || (name = conf_get_text(L, et_elem(k, 1), "local_users user",
 	    DG_LOCAL_USER_MAX)) == NULL)
 		return -1;
 	return local_user_set(L, k->line, "local_users", pat, name, u);
@@ -855,7 +855,7 @@ local_user(struct loader *L, const struct et_node *k, struct dg_local_user *u)
 
 /* {local_users, [{Pattern, User}]}: node names bound to local users. */
 void
-e_local_users(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_local_users(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	const struct et_node *v, *k;
 	struct dg_local_user *u;
@@ -863,7 +863,7 @@ e_local_users(struct loader *L, const struct et_node *t, struct dg_scope *s)
 
 	if (t->nkids != 2 || (v = et_elem(t, 1))->kind != ET_LIST ||
 	    v->nkids < 1 || v->nkids > DG_LOCAL_USERS_MAX) {
-		lerr(L, t->line, "local_users takes a list of 1..%d "
+		conf_err(L, t->line, "local_users takes a list of 1..%d "
 		    "{\"node pattern\", \"user\"}", DG_LOCAL_USERS_MAX);
 		return;
 	}
@@ -879,29 +879,29 @@ e_local_users(struct loader *L, const struct et_node *t, struct dg_scope *s)
  * User}]} would say, and before it (a node scope is the narrower word).
  */
 void
-e_uid(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_uid(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	struct dg_local_user *u;
 	const char *name;
 	int i;
 
 	if (s->node_pattern == NULL) {
-		lerr(L, t->line, "uid belongs inside {node, Pattern, [...]}; "
+		conf_err(L, t->line, "uid belongs inside {node, Pattern, [...]}; "
 		    "at the top level use {local_users, [{Pattern, User}]}");
 		return;
 	}
 	if (t->nkids != 2) {
-		lerr(L, t->line, "uid takes {uid, \"user\"}");
+		conf_err(L, t->line, "uid takes {uid, \"user\"}");
 		return;
 	}
 	for (i = 0; i < L->c->nlocal_users; i++)
 		if (L->c->local_users[i].line_node != 0 &&
 		    strcmp(L->c->local_users[i].pattern, s->node_pattern) == 0) {
-			lerr(L, t->line, "uid given twice in node \"%s\"",
+			conf_err(L, t->line, "uid given twice in node \"%s\"",
 			    s->node_pattern);
 			return;
 		}
-	if ((name = get_text(L, et_elem(t, 1), "uid user",
+	if ((name = conf_get_text(L, et_elem(t, 1), "uid user",
 	    DG_LOCAL_USER_MAX)) == NULL ||
 	    (u = local_user_slot(L, t->line)) == NULL)
 		return;
@@ -912,22 +912,22 @@ e_uid(struct loader *L, const struct et_node *t, struct dg_scope *s)
 }
 
 void
-e_reg_from(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_reg_from(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	const struct et_node *v, *k;
 	struct dg_conf *c = L->c;
 
 	if (t->nkids != 2 || (v = et_elem(t, 1))->kind != ET_LIST ||
 	    v->nkids < 1 || v->nkids > CONF_MAX_CIDRS) {
-		lerr(L, t->line, "registration_from takes a list of 1..%d "
+		conf_err(L, t->line, "registration_from takes a list of 1..%d "
 		    "addresses or address/prefix", CONF_MAX_CIDRS);
 		return;
 	}
-	if ((c->reg_from = lcalloc(L, (size_t)v->nkids, sizeof(*c->reg_from),
+	if ((c->reg_from = conf_calloc(L, (size_t)v->nkids, sizeof(*c->reg_from),
 	    t->line)) == NULL)
 		return;
 	for (k = v->kids; k != NULL; k = k->next)
-		if (get_cidr(L, k, "registration_from",
+		if (conf_get_cidr(L, k, "registration_from",
 		    &c->reg_from[c->nreg_from]) == 0)
 			c->nreg_from++;
 }

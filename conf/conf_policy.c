@@ -48,20 +48,20 @@ rule_names(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	char buf[64];
 
 	if (v->kind != ET_LIST || v->nkids == 0) {
-		lerr(L, v->line, "reg_send rule takes a non-empty list of "
+		conf_err(L, v->line, "reg_send rule takes a non-empty list of "
 		    "registered names (atoms)");
 		return -1;
 	}
-	if ((r->names = lcalloc(L, (size_t)v->nkids, sizeof(char *),
+	if ((r->names = conf_calloc(L, (size_t)v->nkids, sizeof(char *),
 	    v->line)) == NULL)
 		return -1;
 	for (k = v->kids; k != NULL; k = k->next) {
 		if (k->kind != ET_ATOM) {
-			lerr(L, k->line, "registered names are atoms, found "
+			conf_err(L, k->line, "registered names are atoms, found "
 			    "%s", et_show(k, buf, sizeof(buf)));
 			return -1;
 		}
-		if ((r->names[r->nnames] = lstrdup(L, k->text, k->line)) ==
+		if ((r->names[r->nnames] = conf_strdup(L, k->text, k->line)) ==
 		    NULL)
 			return -1;
 		r->nnames++;
@@ -82,7 +82,7 @@ rule_protos(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	int i;
 
 	if (v->kind != ET_LIST) {
-		lerr(L, v->line, "the protocols of a reg_send or disclosed "
+		conf_err(L, v->line, "the protocols of a reg_send or disclosed "
 		    "send rule are a list of sys, supervisor, gen_event, "
 		    "signals, io");
 		return -1;
@@ -92,7 +92,7 @@ rule_protos(struct loader *L, const struct et_node *v, struct dg_rule *r)
 			if (et_is_atom(k, names[i]))
 				break;
 		if (i == DG_PROTO_COUNT) {
-			lerr(L, k->line, "unknown protocol %s (sys, supervisor, "
+			conf_err(L, k->line, "unknown protocol %s (sys, supervisor, "
 			    "gen_event, signals, io)", et_show(k, buf,
 			    sizeof(buf)));
 			return -1;
@@ -108,14 +108,14 @@ mfa_atom(struct loader *L, const struct et_node *v, const char *what,
     char **out)
 {
 	if (v->kind != ET_ATOM) {
-		lerr(L, v->line, "%s must be an atom or '_'", what);
+		conf_err(L, v->line, "%s must be an atom or '_'", what);
 		return -1;
 	}
 	if (strcmp(v->text, "_") == 0) {
 		*out = NULL;
 		return 0;
 	}
-	return (*out = lstrdup(L, v->text, v->line)) == NULL ? -1 : 0;
+	return (*out = conf_strdup(L, v->text, v->line)) == NULL ? -1 : 0;
 }
 
 /* {Module, Function, Arity | '_'} (k, a 3-tuple) into m. */
@@ -130,7 +130,7 @@ mfa_of(struct loader *L, const struct et_node *k, struct dg_mfa *m)
 		return -1;
 	if (et_is_atom(et_elem(k, 2), "_"))
 		return 0;
-	if (get_int(L, et_elem(k, 2), "Arity (or '_')", 0, 255, "", &a) == -1)
+	if (conf_get_int(L, et_elem(k, 2), "Arity (or '_')", 0, 255, "", &a) == -1)
 		return -1;
 	m->arity = (int)a;
 	return 0;
@@ -143,17 +143,17 @@ rule_mfas(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	struct dg_mfa *m;
 
 	if (v->kind != ET_LIST || v->nkids == 0) {
-		lerr(L, v->line, "spawn_request rule takes a non-empty list "
+		conf_err(L, v->line, "spawn_request rule takes a non-empty list "
 		    "of {Module, Function, Arity}");
 		return -1;
 	}
-	if ((r->mfas = lcalloc(L, (size_t)v->nkids, sizeof(*r->mfas),
+	if ((r->mfas = conf_calloc(L, (size_t)v->nkids, sizeof(*r->mfas),
 	    v->line)) == NULL)
 		return -1;
 	for (k = v->kids; k != NULL; k = k->next) {
 		m = &r->mfas[r->nmfas];
 		if (k->kind != ET_TUPLE || k->nkids != 3) {
-			lerr(L, k->line, "spawn_request entries are {Module, "
+			conf_err(L, k->line, "spawn_request entries are {Module, "
 			    "Function, Arity}");
 			return -1;
 		}
@@ -181,7 +181,7 @@ spawn_heap(struct loader *L, const struct et_node *k, int64_t *out)
 	const struct et_node *n = et_elem(k, 1);
 
 	if (n->kind != ET_INT || n->ival < 1 || n->ival > SPAWN_HEAP_MAX) {
-		lerr(L, k->line, "%s bound must be 1..%lld words",
+		conf_err(L, k->line, "%s bound must be 1..%lld words",
 		    et_elem(k, 0)->text, (long long)SPAWN_HEAP_MAX);
 		return -1;
 	}
@@ -220,13 +220,13 @@ spawn_opt(struct loader *L, const struct et_node *k, struct dg_spawn_opts *so)
 					so->priority = (enum dg_prio)(i + 1);
 					return 0;
 				}
-			lerr(L, k->line, "priority must be low, normal, high "
+			conf_err(L, k->line, "priority must be low, normal, high "
 			    "or max");
 			return -1;
 		}
 		if (strcmp(key->text, "group_leader") == 0) {
 			if (!et_is_atom(val, "peer")) {
-				lerr(L, k->line, "group_leader must be peer");
+				conf_err(L, k->line, "group_leader must be peer");
 				return -1;
 			}
 			so->gl_peer = 1;
@@ -239,7 +239,7 @@ spawn_opt(struct loader *L, const struct et_node *k, struct dg_spawn_opts *so)
 		if (strcmp(key->text, "max_heap_size") == 0)
 			return spawn_heap(L, k, &so->max_heap);
 	}
-	lerr(L, k->line, "unknown spawn option %s (link, monitor, "
+	conf_err(L, k->line, "unknown spawn option %s (link, monitor, "
 	    "message_queue_data, fullsweep_after, async_dist, {group_leader, "
 	    "peer}, {priority, P}, "
 	    "{min_heap_size, N}, {min_bin_vheap_size, N}, {max_heap_size, N})",
@@ -254,7 +254,7 @@ rule_spawn_opts(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	int rc = 0;
 
 	if (v->kind != ET_LIST) {
-		lerr(L, v->line, "the spawn options of a spawn_request rule "
+		conf_err(L, v->line, "the spawn options of a spawn_request rule "
 		    "are a list");
 		return -1;
 	}
@@ -273,12 +273,12 @@ funs_io_target(struct loader *L, const struct et_node *k, struct dg_rule *r)
 
 	if (!et_is_atom(et_elem(k, 0), "io_reply") || mod->kind != ET_ATOM ||
 	    strcmp(mod->text, "_") == 0) {
-		lerr(L, k->line, "a funs target of two elements is {io_reply, "
+		conf_err(L, k->line, "a funs target of two elements is {io_reply, "
 		    "Module}, Module an atom, found %s",
 		    et_show(k, buf, sizeof(buf)));
 		return -1;
 	}
-	if ((r->io_mods[r->nio_mods] = lstrdup(L, mod->text, k->line)) ==
+	if ((r->io_mods[r->nio_mods] = conf_strdup(L, mod->text, k->line)) ==
 	    NULL)
 		return -1;
 	r->nio_mods++;
@@ -296,7 +296,7 @@ rule_funs(struct loader *L, const struct et_node *v, struct dg_rule *r)
 
 	r->kind = DG_R_FUNS;
 	if (r->action != DG_ALLOW) {
-		lerr(L, v->line, "funs rules only allow: {allow, funs} or "
+		conf_err(L, v->line, "funs rules only allow: {allow, funs} or "
 		    "{allow, funs, [Name | {M, F, A}]}");
 		return -1;
 	}
@@ -304,13 +304,13 @@ rule_funs(struct loader *L, const struct et_node *v, struct dg_rule *r)
 		return 0;
 	l = et_elem(v, 2);
 	if (l->kind != ET_LIST || l->nkids == 0) {
-		lerr(L, l->line, "funs rule takes a non-empty list of "
+		conf_err(L, l->line, "funs rule takes a non-empty list of "
 		    "registered names and {Module, Function, Arity}");
 		return -1;
 	}
-	if ((r->names = lcalloc(L, (size_t)l->nkids, sizeof(char *),
-	    l->line)) == NULL || (r->mfas = lcalloc(L, (size_t)l->nkids,
-	    sizeof(*r->mfas), l->line)) == NULL || (r->io_mods = lcalloc(L,
+	if ((r->names = conf_calloc(L, (size_t)l->nkids, sizeof(char *),
+	    l->line)) == NULL || (r->mfas = conf_calloc(L, (size_t)l->nkids,
+	    sizeof(*r->mfas), l->line)) == NULL || (r->io_mods = conf_calloc(L,
 	    (size_t)l->nkids, sizeof(char *), l->line)) == NULL)
 		return -1;
 	for (k = l->kids; k != NULL; k = k->next) {
@@ -320,14 +320,14 @@ rule_funs(struct loader *L, const struct et_node *v, struct dg_rule *r)
 			continue;
 		}
 		if (k->kind == ET_ATOM) {
-			if ((r->names[r->nnames] = lstrdup(L, k->text,
+			if ((r->names[r->nnames] = conf_strdup(L, k->text,
 			    k->line)) == NULL)
 				return -1;
 			r->nnames++;
 			continue;
 		}
 		if (k->kind != ET_TUPLE || k->nkids != 3) {
-			lerr(L, k->line, "funs targets are registered names, "
+			conf_err(L, k->line, "funs targets are registered names, "
 			    "{Module, Function, Arity} or {io_reply, Module}, "
 			    "found %s",
 			    et_show(k, buf, sizeof(buf)));
@@ -369,12 +369,12 @@ parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 				return 0;
 			}
 		}
-		lerr(L, v->line, "unknown rule %s (atoms: allow_all, ping, "
+		conf_err(L, v->line, "unknown rule %s (atoms: allow_all, ping, "
 		    "global, replies)", et_show(v, buf, sizeof(buf)));
 		return -1;
 	}
 	if (v->kind != ET_TUPLE || v->nkids < 2 || v->nkids > 4) {
-		lerr(L, v->line, "a rule is allow_all, ping, global, replies, "
+		conf_err(L, v->line, "a rule is allow_all, ping, global, replies, "
 		    "{Action, Type}, {Action, Type, [...]} or {allow, "
 		    "reg_send, [Name], [Protocol]}; found %s",
 		    et_show(v, buf, sizeof(buf)));
@@ -386,7 +386,7 @@ parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 		if (et_is_atom(a, action_names[i]))
 			break;
 	if (i == (int)DG_ARRAY_LEN(action_names)) {
-		lerr(L, a->line, "rule action must be allow, deny or drop, "
+		conf_err(L, a->line, "rule action must be allow, deny or drop, "
 		    "found %s", et_show(a, buf, sizeof(buf)));
 		return -1;
 	}
@@ -394,7 +394,7 @@ parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	if (et_is_atom(t, "funs"))
 		return rule_funs(L, v, r);
 	if (t->kind != ET_ATOM || dg_type_from_name(t->text, &r->type)) {
-		lerr(L, t->line, "unknown message type %s (link, exit, "
+		conf_err(L, t->line, "unknown message type %s (link, exit, "
 		    "monitor, send, reg_send, group_leader, spawn_request, "
 		    "alias_send, altact)", et_show(t, buf, sizeof(buf)));
 		return -1;
@@ -405,7 +405,7 @@ parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	if (v->nkids == 4 && ((r->type != DG_T_REG_SEND &&
 	    r->type != DG_T_SPAWN_REQUEST && !sends_by_pid(r->type)) ||
 	    r->action != DG_ALLOW)) {
-		lerr(L, v->line, "only {allow, reg_send, [Name], [Protocol]}, "
+		conf_err(L, v->line, "only {allow, reg_send, [Name], [Protocol]}, "
 		    "{allow, send | alias_send, disclosed, [Protocol]} and "
 		    "{allow, spawn_request, [MFA], [Opt]} take a fourth "
 		    "element");
@@ -413,7 +413,7 @@ parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 	}
 	if (et_is_atom(et_elem(v, 2), "disclosed")) {
 		if (!dg_type_takes_disclosed(r->type) || r->action != DG_ALLOW) {
-			lerr(L, v->line, "only {allow, Type, disclosed} with "
+			conf_err(L, v->line, "only {allow, Type, disclosed} with "
 			    "Type send, link, monitor, exit, alias_send or "
 			    "group_leader");
 			return -1;
@@ -423,7 +423,7 @@ parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 		return v->nkids == 4 ? rule_protos(L, et_elem(v, 3), r) : 0;
 	}
 	if (v->nkids == 4 && sends_by_pid(r->type)) {
-		lerr(L, v->line, "a fourth element of a %s rule follows "
+		conf_err(L, v->line, "a fourth element of a %s rule follows "
 		    "disclosed: {allow, %s, disclosed, [Protocol]}", t->text,
 		    t->text);
 		return -1;
@@ -441,7 +441,7 @@ parse_rule(struct loader *L, const struct et_node *v, struct dg_rule *r)
 		return v->nkids == 4 ? rule_spawn_opts(L, et_elem(v, 3), r) :
 		    0;
 	}
-	lerr(L, v->line, "only reg_send, spawn_request and funs rules take a "
+	conf_err(L, v->line, "only reg_send, spawn_request and funs rules take a "
 	    "list (and {allow, Type, disclosed} an atom)");
 	return -1;
 }
@@ -455,13 +455,13 @@ parse_rules(struct loader *L, const struct et_node *v, const char *what,
 	char buf[64];
 
 	if (v->kind != ET_LIST) {
-		lerr(L, v->line, "%s must be a list of rules, found %s", what,
+		conf_err(L, v->line, "%s must be a list of rules, found %s", what,
 		    et_show(v, buf, sizeof(buf)));
 		return;
 	}
 	if (v->nkids == 0)
 		return;
-	if ((rs->rules = lcalloc(L, (size_t)v->nkids, sizeof(*rs->rules),
+	if ((rs->rules = conf_calloc(L, (size_t)v->nkids, sizeof(*rs->rules),
 	    v->line)) == NULL)
 		return;
 	for (k = v->kids; k != NULL; k = k->next) {
@@ -474,17 +474,17 @@ parse_rules(struct loader *L, const struct et_node *v, const char *what,
 
 /* {default, deny | allow | [Rule]} in a scope. */
 void
-e_default(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_default(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	const struct et_node *v;
 
 	if (t->nkids != 2) {
-		lerr(L, t->line, "default takes {default, deny | allow | "
+		conf_err(L, t->line, "default takes {default, deny | allow | "
 		    "[Rule]}");
 		return;
 	}
 	if (s->has_default) {
-		lerr(L, t->line, "default given twice in this scope (first "
+		conf_err(L, t->line, "default given twice in this scope (first "
 		    "on line %d)", s->def_line);
 		return;
 	}
@@ -503,7 +503,7 @@ e_default(struct loader *L, const struct et_node *t, struct dg_scope *s)
 		/* Logs show the rules as written, not a placeholder. */
 		s->def_text = strdup(et_write(v, text, sizeof(text)));
 	} else
-		lerr(L, v->line, "default must be deny, allow or a list of "
+		conf_err(L, v->line, "default must be deny, allow or a list of "
 		    "rules");
 }
 
@@ -515,30 +515,30 @@ get_handler(struct loader *L, const struct et_node *t, char **out)
 	const struct et_node *k = et_elem(t, 1), *m = et_elem(t, 2);
 
 	if (!et_is_atom(k, "spawn_request")) {
-		lerr(L, k->line, "only spawn_request handlers exist: "
+		conf_err(L, k->line, "only spawn_request handlers exist: "
 		    "{handler, spawn_request, Module}");
 		return -1;
 	}
 	if (m->kind != ET_ATOM || strcmp(m->text, "_") == 0) {
-		lerr(L, m->line, "handler module must be an atom");
+		conf_err(L, m->line, "handler module must be an atom");
 		return -1;
 	}
 	free(*out);
-	return (*out = lstrdup(L, m->text, m->line)) == NULL ? -1 : 0;
+	return (*out = conf_strdup(L, m->text, m->line)) == NULL ? -1 : 0;
 }
 
 /* {handler, spawn_request, Module} as an entry: for the peers of the scope
  * (top level or {node, ...}) whose own entry names no handler. */
 void
-e_handler(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_handler(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	if (t->nkids != 3) {
-		lerr(L, t->line, "handler takes {handler, spawn_request, "
+		conf_err(L, t->line, "handler takes {handler, spawn_request, "
 		    "Module}");
 		return;
 	}
 	if (s->handler != NULL) {
-		lerr(L, t->line, "handler given twice in this scope (first "
+		conf_err(L, t->line, "handler given twice in this scope (first "
 		    "on line %d)", s->handler_line);
 		return;
 	}
@@ -555,7 +555,7 @@ get_mode(struct loader *L, const struct et_node *v, enum dg_mode *out)
 	else if (et_is_atom(v, "enforce"))
 		*out = DG_MODE_ENFORCE;
 	else {
-		lerr(L, v->line, "mode must be audit or enforce");
+		conf_err(L, v->line, "mode must be audit or enforce");
 		return -1;
 	}
 	return 0;
@@ -564,14 +564,14 @@ get_mode(struct loader *L, const struct et_node *v, enum dg_mode *out)
 /* {mode, audit | enforce} as an entry: for the peers of the scope whose
  * own entry names no mode (docs/FILTER.md 22). */
 void
-e_mode(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_mode(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	if (t->nkids != 2) {
-		lerr(L, t->line, "mode takes {mode, audit | enforce}");
+		conf_err(L, t->line, "mode takes {mode, audit | enforce}");
 		return;
 	}
 	if (s->mode != DG_MODE_UNSET) {
-		lerr(L, t->line, "mode given twice in this scope (first on "
+		conf_err(L, t->line, "mode given twice in this scope (first on "
 		    "line %d)", s->mode_line);
 		return;
 	}
@@ -581,7 +581,7 @@ e_mode(struct loader *L, const struct et_node *t, struct dg_scope *s)
 
 /* {peer, Pattern, [Rule]} or {peer, Pattern, [Rule], [{disconnect, B}]}. */
 void
-e_peer(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_peer(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	const struct et_node *o;
 	struct dg_peer *p;
@@ -590,46 +590,46 @@ e_peer(struct loader *L, const struct et_node *t, struct dg_scope *s)
 	int i;
 
 	if (t->nkids != 3 && t->nkids != 4) {
-		lerr(L, t->line, "peer takes {peer, Pattern, [Rule]} or "
+		conf_err(L, t->line, "peer takes {peer, Pattern, [Rule]} or "
 		    "{peer, Pattern, [Rule], [Option]}");
 		return;
 	}
-	if ((pat = get_pattern(L, et_elem(t, 1), "peer pattern")) == NULL)
+	if ((pat = conf_get_pattern(L, et_elem(t, 1), "peer pattern")) == NULL)
 		return;
 	for (i = 0; i < s->npeers; i++) {
 		if (s->peers[i].pattern != NULL &&
 		    strcmp(s->peers[i].pattern, pat) == 0) {
-			lerr(L, t->line, "peer \"%s\" given twice in this "
+			conf_err(L, t->line, "peer \"%s\" given twice in this "
 			    "scope (first on line %d)", pat, s->peers[i].line);
 			return;
 		}
 	}
 	p = &s->peers[s->npeers++];
 	p->line = t->line;
-	if ((p->pattern = lstrdup(L, pat, t->line)) == NULL)
+	if ((p->pattern = conf_strdup(L, pat, t->line)) == NULL)
 		return;
 	parse_rules(L, et_elem(t, 2), "peer rules", &p->rules);
 	if (t->nkids == 3)
 		return;
 	o = et_elem(t, 3);
 	if (o->kind != ET_LIST) {
-		lerr(L, o->line, "peer options must be a list, e.g. "
+		conf_err(L, o->line, "peer options must be a list, e.g. "
 		    "[{disconnect, true}]");
 		return;
 	}
 	for (o = o->kids; o != NULL; o = o->next) {
 		if (et_is_tagged(o, "disconnect", 2))
-			get_bool(L, et_elem(o, 1), "peer: disconnect",
+			conf_get_bool(L, et_elem(o, 1), "peer: disconnect",
 			    &p->disconnect);
 		else if (et_is_tagged(o, "atoms", 2))
-			(void)get_atoms(L, et_elem(o, 1), "peer: atoms",
+			(void)conf_get_atoms(L, et_elem(o, 1), "peer: atoms",
 			    &p->atoms);
 		else if (et_is_tagged(o, "handler", 3))
 			(void)get_handler(L, o, &p->handler);
 		else if (et_is_tagged(o, "mode", 2))
 			(void)get_mode(L, et_elem(o, 1), &p->mode);
 		else
-			lerr(L, o->line, "unknown peer option %s (known: "
+			conf_err(L, o->line, "unknown peer option %s (known: "
 			    "{disconnect, true | false}, {atoms, N}, "
 			    "{handler, spawn_request, Module}, "
 			    "{mode, audit | enforce})",
@@ -663,7 +663,7 @@ free_ruleset(struct dg_ruleset *rs)
 }
 
 void
-free_scope(struct dg_scope *s)
+conf_free_scope(struct dg_scope *s)
 {
 	int i;
 
@@ -698,29 +698,29 @@ conf_parse_rules(const char *name, const char *text, size_t len,
 	while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\n'))
 		len--;
 	if (len == 0 || len > ET_MAX_FILE - 2) {
-		lerr(&L, 1, "rules must be a list such as [allow_all] or "
+		conf_err(&L, 1, "rules must be a list such as [allow_all] or "
 		    "[{allow, spawn_request, [{erlang, node, 0}]}]");
 		return -1;
 	}
 	if ((buf = malloc(len + 2)) == NULL) {
-		lerr(&L, 1, "out of memory");
+		conf_err(&L, 1, "out of memory");
 		return -1;
 	}
 	memcpy(buf, text, len);
 	if (text[len - 1] != '.')
 		buf[len++] = '.';
-	if ((doc = et_parse(buf, len, syntax_err, &L)) == NULL) {
+	if ((doc = et_parse(buf, len, conf_syntax_err, &L)) == NULL) {
 		free(buf);
 		return -1;
 	}
 	free(buf);
 	L.nerr += doc->nerrors;
 	if (L.nerr == 0 && doc->nterms != 1)
-		lerr(&L, 1, "rules must be one list, found %d terms",
+		conf_err(&L, 1, "rules must be one list, found %d terms",
 		    doc->nterms);
 	else if (L.nerr == 0 && doc->terms->kind == ET_LIST &&
 	    doc->terms->nkids == 0)
-		lerr(&L, 1, "rules must hold at least one rule");
+		conf_err(&L, 1, "rules must hold at least one rule");
 	else if (L.nerr == 0)
 		parse_rules(&L, doc->terms, "rules", out);
 	et_free(doc);
@@ -740,7 +740,7 @@ conf_ruleset_free(struct dg_ruleset *rs)
 }
 
 void
-overlay_free(struct dg_conf *c)
+conf_overlay_free(struct dg_conf *c)
 {
 	int i;
 
@@ -759,7 +759,7 @@ overlay_free(struct dg_conf *c)
 
 /* The overlays, then the scope's own entries (which stay base's): a new
  * array in place of the scope's, or NULL (and the scope left without
- * peers, so that overlay_free frees nothing of base's). */
+ * peers, so that conf_overlay_free frees nothing of base's). */
 static int
 overlay_scope(const struct dg_conf *c, struct dg_scope *s)
 {
@@ -823,7 +823,7 @@ conf_overlay(struct dg_conf *base, const struct dg_overlay *ov, int n,
 	}
 	return c;
 fail:
-	overlay_free(c);
+	conf_overlay_free(c);
 	return NULL;
 }
 

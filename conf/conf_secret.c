@@ -52,7 +52,7 @@ cookie_bytes_ok(const uint8_t *s, size_t len)
  * mode rather than at the daemon.
  */
 void
-access_hint(int err, char *buf, size_t len)
+conf_access_hint(int err, char *buf, size_t len)
 {
 	struct passwd *pw;
 
@@ -81,21 +81,21 @@ cookie_file(struct loader *L, const char *path, int line,
 
 	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) ==
 	    -1) {
-		access_hint(errno, hint, sizeof(hint));
-		lerr(L, line, "cookie file %s: %s%s", path, strerror(errno),
+		conf_access_hint(errno, hint, sizeof(hint));
+		conf_err(L, line, "cookie file %s: %s%s", path, strerror(errno),
 		    hint);
 		return -1;
 	}
 	if (fstat(fd, &st) == -1) {
-		lerr(L, line, "cookie file %s: %s", path, strerror(errno));
+		conf_err(L, line, "cookie file %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		lerr(L, line, "cookie file %s is not a regular file", path);
+		conf_err(L, line, "cookie file %s is not a regular file", path);
 		goto out;
 	}
 	if (st.st_mode & 077) {
-		lerr(L, line, "cookie file %s has mode %04o: group and others "
+		conf_err(L, line, "cookie file %s has mode %04o: group and others "
 		    "must have no access (chmod 600)", path,
 		    (unsigned)(st.st_mode & 07777));
 		goto out;
@@ -104,7 +104,7 @@ cookie_file(struct loader *L, const char *path, int line,
 		if ((n = read(fd, buf + len, sizeof(buf) - len)) == -1) {
 			if (errno == EINTR)
 				continue;
-			lerr(L, line, "cookie file %s: %s", path,
+			conf_err(L, line, "cookie file %s: %s", path,
 			    strerror(errno));
 			goto out;
 		}
@@ -116,12 +116,12 @@ cookie_file(struct loader *L, const char *path, int line,
 	    buf[len - 1] == ' ' || buf[len - 1] == '\t'))
 		len--;
 	if (len == 0)
-		lerr(L, line, "cookie file %s is empty", path);
+		conf_err(L, line, "cookie file %s is empty", path);
 	else if (len > DG_COOKIE_MAX)
-		lerr(L, line, "cookie file %s: cookie must be 1..%d bytes",
+		conf_err(L, line, "cookie file %s: cookie must be 1..%d bytes",
 		    path, DG_COOKIE_MAX);
 	else if (!cookie_bytes_ok(buf, len))
-		lerr(L, line, "cookie file %s holds control characters", path);
+		conf_err(L, line, "cookie file %s holds control characters", path);
 	else {
 		memcpy(ck->secret, buf, len);
 		ck->len = len;
@@ -143,7 +143,7 @@ cookie_inline(struct loader *L, const struct et_node *v,
 	size_t i, n = 0;
 
 	if (L->mode != -1 && (L->mode & 077)) {
-		lerr(L, v->line, "the cookie is written inline but %s has "
+		conf_err(L, v->line, "the cookie is written inline but %s has "
 		    "mode %04o: make the file private (chmod 600) or use "
 		    "{file, Path}", L->file, (unsigned)(L->mode & 07777));
 		return -1;
@@ -154,25 +154,25 @@ cookie_inline(struct loader *L, const struct et_node *v,
 		if (b >= 0x80) {
 			/* 2-byte UTF-8 led by C2/C3 is U+0080..U+00FF */
 			if ((b != 0xc2 && b != 0xc3) || i + 1 >= v->len) {
-				lerr(L, v->line, "cookie characters must be "
+				conf_err(L, v->line, "cookie characters must be "
 				    "Latin-1 (code points 0..255)");
 				return -1;
 			}
 			b = (uint8_t)(((b & 0x1f) << 6) | (s[++i] & 0x3f));
 		}
 		if (n == DG_COOKIE_MAX) {
-			lerr(L, v->line, "cookie must be 1..%d bytes",
+			conf_err(L, v->line, "cookie must be 1..%d bytes",
 			    DG_COOKIE_MAX);
 			return -1;
 		}
 		ck->secret[n++] = b;
 	}
 	if (n == 0) {
-		lerr(L, v->line, "cookie must be 1..%d bytes", DG_COOKIE_MAX);
+		conf_err(L, v->line, "cookie must be 1..%d bytes", DG_COOKIE_MAX);
 		return -1;
 	}
 	if (!cookie_bytes_ok(ck->secret, n)) {
-		lerr(L, v->line, "cookie holds control characters");
+		conf_err(L, v->line, "cookie holds control characters");
 		return -1;
 	}
 	ck->len = n;
@@ -189,12 +189,12 @@ cookie_secret(struct loader *L, const struct et_node *v, const char *what,
 	if (v->kind == ET_STRING || v->kind == ET_ATOM)
 		return cookie_inline(L, v, ck);
 	if (et_is_tagged(v, "file", 2)) {
-		if ((path = get_text(L, et_elem(v, 1), "cookie file name",
+		if ((path = conf_get_text(L, et_elem(v, 1), "cookie file name",
 		    CONF_MAX_PATH)) == NULL)
 			return -1;
 		return cookie_file(L, path, v->line, ck);
 	}
-	lerr(L, v->line, "%s must be \"secret\" or {file, Path}", what);
+	conf_err(L, v->line, "%s must be \"secret\" or {file, Path}", what);
 	return -1;
 }
 
@@ -209,18 +209,18 @@ cookie_entry(struct loader *L, const struct et_node *t, const char *name,
 	int i;
 
 	if (t->nkids != 2 && t->nkids != 3) {
-		lerr(L, t->line, "%s takes {%s, Secret} or {%s, Pattern, "
+		conf_err(L, t->line, "%s takes {%s, Secret} or {%s, Pattern, "
 		    "Secret}", name, name, name);
 		return;
 	}
-	if (t->nkids == 3 && (pat = get_pattern(L, et_elem(t, 1),
+	if (t->nkids == 3 && (pat = conf_get_pattern(L, et_elem(t, 1),
 	    "cookie pattern")) == NULL)
 		return;
 	for (i = 0; i < *n; i++) {
 		if ((pat == NULL && arr[i].pattern == NULL) ||
 		    (pat != NULL && arr[i].pattern != NULL &&
 		    strcmp(pat, arr[i].pattern) == 0)) {
-			lerr(L, t->line, "%s%s%s given twice (first on line "
+			conf_err(L, t->line, "%s%s%s given twice (first on line "
 			    "%d)", name, pat ? " for " : "", pat ? pat : "",
 			    arr[i].line);
 			return;
@@ -234,7 +234,7 @@ cookie_entry(struct loader *L, const struct et_node *t, const char *name,
 		sodium_memzero(ck, sizeof(*ck));
 		return;
 	}
-	if (pat != NULL && (ck->pattern = lstrdup(L, pat, t->line)) == NULL) {
+	if (pat != NULL && (ck->pattern = conf_strdup(L, pat, t->line)) == NULL) {
 		sodium_memzero(ck, sizeof(*ck));
 		return;
 	}
@@ -243,14 +243,14 @@ cookie_entry(struct loader *L, const struct et_node *t, const char *name,
 }
 
 void
-e_cookie(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_cookie(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	cookie_entry(L, t, "cookie", L->c->cookies, &L->c->ncookies,
 	    L->ncookie_cap);
 }
 
 void
-e_node_cookie(struct loader *L, const struct et_node *t, struct dg_scope *s)
+conf_entry_node_cookie(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
 	cookie_entry(L, t, "node_cookie", L->c->node_cookies,
 	    &L->c->nnode_cookies, L->nnode_cookie_cap);
@@ -287,13 +287,13 @@ default_unreachable(struct loader *L, const char *path, int err,
 		return 0;
 	}
 	if (err == ENOENT) {
-		lerr(L, L->lines, "no cookie configured: add {cookie, "
+		conf_err(L, L->lines, "no cookie configured: add {cookie, "
 		    "\"secret\"} or {cookie, {file, Path}}, or create %s",
 		    path);
 		return -1;
 	}
-	access_hint(err, hint, sizeof(hint));
-	lerr(L, L->lines, "no cookie configured, and the default cookie file "
+	conf_access_hint(err, hint, sizeof(hint));
+	conf_err(L, L->lines, "no cookie configured, and the default cookie file "
 	    "%s cannot be reached as uid %ld: %s%s", path, (long)geteuid(),
 	    strerror(err), hint);
 	return -1;
@@ -305,7 +305,7 @@ default_unreachable(struct loader *L, const char *path, int err,
  * secrecy rule as any cookie file.
  */
 void
-default_cookie(struct loader *L)
+conf_default_cookie(struct loader *L)
 {
 	struct dg_conf *c = L->c;
 	struct passwd *pw;
@@ -323,7 +323,7 @@ default_cookie(struct loader *L)
 	n = home != NULL ? snprintf(path, sizeof(path), "%s/.erlang.cookie",
 	    home) : -1;
 	if (n < 0 || (size_t)n >= sizeof(path)) {
-		lerr(L, L->lines, "no cookie configured: add {cookie, "
+		conf_err(L, L->lines, "no cookie configured: add {cookie, "
 		    "\"secret\"} or {cookie, {file, Path}}, or create "
 		    "$HOME/.erlang.cookie");
 		return;
@@ -346,7 +346,7 @@ default_cookie(struct loader *L)
 }
 
 void
-free_cookies(struct dg_cookie *ck, int n)
+conf_free_cookies(struct dg_cookie *ck, int n)
 {
 	int i;
 

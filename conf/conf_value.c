@@ -2,7 +2,7 @@
 /*
  * conf_value.c - the value checks of the configuration loader: integers,
  * booleans, texts, patterns, socket addresses, CIDRs; every error as
- * FILE:LINE through lerr.
+ * FILE:LINE through conf_err.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,7 +29,7 @@
 #include "conf_int.h"
 
 void
-lerr(struct loader *L, int line, const char *fmt, ...)
+conf_err(struct loader *L, int line, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -44,7 +44,7 @@ lerr(struct loader *L, int line, const char *fmt, ...)
 
 /* Routes eterm's syntax errors to the caller with the file name. */
 void
-syntax_err(void *arg, int line, const char *msg)
+conf_syntax_err(void *arg, int line, const char *msg)
 {
 	struct loader *L = arg;
 
@@ -53,22 +53,22 @@ syntax_err(void *arg, int line, const char *msg)
 }
 
 void *
-lcalloc(struct loader *L, size_t n, size_t size, int line)
+conf_calloc(struct loader *L, size_t n, size_t size, int line)
 {
 	void *p;
 
 	if ((p = calloc(n ? n : 1, size)) == NULL)
-		lerr(L, line, "out of memory");
+		conf_err(L, line, "out of memory");
 	return p;
 }
 
 char *
-lstrdup(struct loader *L, const char *s, int line)
+conf_strdup(struct loader *L, const char *s, int line)
 {
 	char *p;
 
 	if ((p = strdup(s)) == NULL)
-		lerr(L, line, "out of memory");
+		conf_err(L, line, "out of memory");
 	return p;
 }
 
@@ -77,11 +77,11 @@ lstrdup(struct loader *L, const char *s, int line)
  * error naming `what` and the accepted range and returns -1.
  */
 int
-get_int(struct loader *L, const struct et_node *v, const char *what,
+conf_get_int(struct loader *L, const struct et_node *v, const char *what,
     int64_t min, int64_t max, const char *unit, int64_t *out)
 {
 	if (v->kind != ET_INT || v->ival < min || v->ival > max) {
-		lerr(L, v->line, "%s must be %" PRId64 "..%" PRId64 "%s%s",
+		conf_err(L, v->line, "%s must be %" PRId64 "..%" PRId64 "%s%s",
 		    what, min, max, unit[0] ? " " : "", unit);
 		return -1;
 	}
@@ -90,7 +90,7 @@ get_int(struct loader *L, const struct et_node *v, const char *what,
 }
 
 int
-get_bool(struct loader *L, const struct et_node *v, const char *what,
+conf_get_bool(struct loader *L, const struct et_node *v, const char *what,
     int *out)
 {
 	if (et_is_atom(v, "true"))
@@ -98,7 +98,7 @@ get_bool(struct loader *L, const struct et_node *v, const char *what,
 	else if (et_is_atom(v, "false"))
 		*out = 0;
 	else {
-		lerr(L, v->line, "%s must be true or false", what);
+		conf_err(L, v->line, "%s must be true or false", what);
 		return -1;
 	}
 	return 0;
@@ -106,17 +106,17 @@ get_bool(struct loader *L, const struct et_node *v, const char *what,
 
 /* A non-empty string (or atom) of at most max bytes with no NUL. */
 const char *
-get_text(struct loader *L, const struct et_node *v, const char *what,
+conf_get_text(struct loader *L, const struct et_node *v, const char *what,
     size_t max)
 {
 	if ((v->kind != ET_STRING && v->kind != ET_ATOM) || v->len == 0 ||
 	    v->len > max) {
-		lerr(L, v->line, "%s must be a non-empty string of at most "
+		conf_err(L, v->line, "%s must be a non-empty string of at most "
 		    "%zu bytes", what, max);
 		return NULL;
 	}
 	if (strlen(v->text) != v->len) {
-		lerr(L, v->line, "%s contains a NUL character", what);
+		conf_err(L, v->line, "%s contains a NUL character", what);
 		return NULL;
 	}
 	return v->text;
@@ -124,21 +124,21 @@ get_text(struct loader *L, const struct et_node *v, const char *what,
 
 /* A node-name glob ("web@*"). */
 const char *
-get_pattern(struct loader *L, const struct et_node *v, const char *what)
+conf_get_pattern(struct loader *L, const struct et_node *v, const char *what)
 {
-	return get_text(L, v, what, DG_MAX_NODE_BYTES);
+	return conf_get_text(L, v, what, DG_MAX_NODE_BYTES);
 }
 
 /* Numeric address, v4 or v6, into a sockaddr with the given port. */
 int
-get_sockaddr(struct loader *L, const struct et_node *v, const char *what,
+conf_get_sockaddr(struct loader *L, const struct et_node *v, const char *what,
     uint16_t port, struct dg_sockaddr *sa)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)&sa->ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&sa->ss;
 	const char *s;
 
-	if ((s = get_text(L, v, what, sizeof(sa->text) - 1)) == NULL)
+	if ((s = conf_get_text(L, v, what, sizeof(sa->text) - 1)) == NULL)
 		return -1;
 	memset(sa, 0, sizeof(*sa));
 	if (inet_pton(AF_INET, s, &sin->sin_addr) == 1) {
@@ -150,7 +150,7 @@ get_sockaddr(struct loader *L, const struct et_node *v, const char *what,
 		sin6->sin6_port = htons(port);
 		sa->len = sizeof(*sin6);
 	} else {
-		lerr(L, v->line, "%s: \"%s\" is not a numeric IPv4 or IPv6 "
+		conf_err(L, v->line, "%s: \"%s\" is not a numeric IPv4 or IPv6 "
 		    "address", what, s);
 		return -1;
 	}
@@ -161,14 +161,14 @@ get_sockaddr(struct loader *L, const struct et_node *v, const char *what,
 /* "10.0.0.0/8", "::1", "fd00::/8"; host bits must be clear, so that a
  * typo such as 10.0.0.1/8 is not silently widened. */
 int
-get_cidr(struct loader *L, const struct et_node *v, const char *what,
+conf_get_cidr(struct loader *L, const struct et_node *v, const char *what,
     struct dg_cidr *c)
 {
 	char buf[64], *slash;
 	const char *s;
 	int bits, i, maxbits;
 
-	if ((s = get_text(L, v, what, sizeof(buf) - 1)) == NULL)
+	if ((s = conf_get_text(L, v, what, sizeof(buf) - 1)) == NULL)
 		return -1;
 	memset(c, 0, sizeof(*c));
 	snprintf(buf, sizeof(buf), "%s", s);
@@ -181,7 +181,7 @@ get_cidr(struct loader *L, const struct et_node *v, const char *what,
 		c->family = AF_INET6;
 		maxbits = 128;
 	} else {
-		lerr(L, v->line, "%s: \"%s\" is not a numeric address or "
+		conf_err(L, v->line, "%s: \"%s\" is not a numeric address or "
 		    "address/prefix", what, s);
 		return -1;
 	}
@@ -196,7 +196,7 @@ get_cidr(struct loader *L, const struct et_node *v, const char *what,
 			bits = bits * 10 + (slash[i] - '0');
 		}
 		if (i == 0 || bits < 0 || bits > maxbits) {
-			lerr(L, v->line, "%s: prefix of \"%s\" must be 0..%d",
+			conf_err(L, v->line, "%s: prefix of \"%s\" must be 0..%d",
 			    what, s, maxbits);
 			return -1;
 		}
@@ -204,7 +204,7 @@ get_cidr(struct loader *L, const struct et_node *v, const char *what,
 	}
 	for (i = c->prefix; i < maxbits; i++) {
 		if (c->addr[i / 8] & (0x80 >> (i % 8))) {
-			lerr(L, v->line, "%s: \"%s\" has bits set past the "
+			conf_err(L, v->line, "%s: \"%s\" has bits set past the "
 			    "/%d prefix", what, s, c->prefix);
 			return -1;
 		}

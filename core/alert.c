@@ -153,7 +153,7 @@ alerts_new(const char *path, int use_syslog, int per_min)
 	struct alerts *a = calloc(1, sizeof(*a));
 
 	if (a == NULL)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 	a->fd = -1;
 	alerts_configure(a, path, use_syslog, per_min);
 	return a;

@@ -115,7 +115,7 @@ bans_new(int failures, double window, double duration)
 	struct bans *b = calloc(1, sizeof(*b));
 
 	if (b == NULL)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 	randombytes_buf(b->key, sizeof(b->key));
 	bans_configure(b, failures, window, duration);
 	return b;

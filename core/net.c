@@ -114,7 +114,7 @@ srccount_new(void)
 	struct srccount *s = calloc(1, sizeof(*s));
 
 	if (s == NULL)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 	return s;
 }
 
@@ -204,7 +204,7 @@ net_rate_new(void)
 	struct net_rate *r = calloc(1, sizeof(*r));
 
 	if (r == NULL)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 	return r;
 }
 

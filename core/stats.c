@@ -67,7 +67,7 @@ stats_new(void)
 	struct stats *s = calloc(1, sizeof(*s));
 
 	if (s == NULL)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 	for (int i = 0; i < 2; i++) {
 		snprintf(s->other[i].local, sizeof(s->other[i].local),
 		    "(other)");

@@ -512,7 +512,7 @@ ctl_start(struct dg_daemon *d)
 	int fd = -1;
 
 	if (ctl == NULL)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 	ctl->d = d;
 	ctl->dropping = privdrop_owner(d->conf, &uid, &gid) == 0;
 	ctl->service_uid = ctl->dropping ? uid : geteuid();

@@ -145,9 +145,9 @@ daemon_reload(struct dg_daemon *d, char *err, size_t errlen)
 {
 	int rc;
 
-	dg_notify_reloading();
+	notify_reloading();
 	rc = daemon_reload_conf(d, err, errlen);
-	dg_notify(rc == 0 ? "READY=1\nSTATUS=serving (configuration "
+	notify_send(rc == 0 ? "READY=1\nSTATUS=serving (configuration "
 	    "reloaded)" : "READY=1\nSTATUS=serving (reload failed: the old "
 	    "configuration stays)");
 	return rc;
@@ -157,7 +157,7 @@ static void
 on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	log_info("signal %d: stopping", w->signum);
-	dg_notify("STOPPING=1");
+	notify_send("STOPPING=1");
 	ev_break(loop, EVBREAK_ALL);
 }
 
@@ -387,7 +387,7 @@ daemon_run(const char *path, int verbose)
 	/* Every port is bound (EPMD, the link and metrics listeners, the
 	 * control socket; the nodes' listeners come with their
 	 * registrations): a unit ordered after this one may register now. */
-	dg_notify("READY=1\nSTATUS=serving");
+	notify_send("READY=1\nSTATUS=serving");
 	ev_run(d.loop, 0);
 	rc = 0;
 out:

@@ -60,7 +60,7 @@ grants_new(struct dg_daemon *d)
 	struct grants *g = calloc(1, sizeof(*g));
 
 	if (g == NULL)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 	g->d = d;
 	g->next_id = 1;
 	return g;

@@ -615,7 +615,7 @@ metrics_start(struct dg_daemon *d)
 	if (!conf->metrics_on)
 		return NULL;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 	m->d = d;
 	m->sources = srccount_new();
 	dg_addr_text((const struct sockaddr *)&conf->metrics_addr.ss, m->addr,

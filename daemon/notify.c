@@ -29,7 +29,7 @@
 #ifndef DG_HAVE_LIBSYSTEMD
 /* The datagram itself: 0 sent, -1 with errno. */
 static int
-notify_send(const char *path, const char *state)
+notify_datagram(const char *path, const char *state)
 {
 	struct sockaddr_un sun;
 	size_t plen = strlen(path);
@@ -79,7 +79,7 @@ notify_log(const char *state)
 }
 
 int
-dg_notify(const char *state)
+notify_send(const char *state)
 {
 	static int warned;
 	const char *path = getenv("NOTIFY_SOCKET");
@@ -93,7 +93,7 @@ dg_notify(const char *state)
 		errno = -rc;
 	rc = rc < 0 ? -1 : 1;
 #else
-	rc = notify_send(path, state) == 0 ? 1 : -1;
+	rc = notify_datagram(path, state) == 0 ? 1 : -1;
 #endif
 	if (rc == -1 && !warned++)
 		log_warn("notify: cannot tell the service manager (%s) \"%s\"",
@@ -104,7 +104,7 @@ dg_notify(const char *state)
 }
 
 int
-dg_notify_reloading(void)
+notify_reloading(void)
 {
 	struct timespec ts;
 	char state[96];
@@ -115,5 +115,5 @@ dg_notify_reloading(void)
 	snprintf(state, sizeof(state), "RELOADING=1\nMONOTONIC_USEC=%llu",
 	    (unsigned long long)ts.tv_sec * 1000000ULL +
 	    (unsigned long long)ts.tv_nsec / 1000ULL);
-	return dg_notify(state);
+	return notify_send(state);
 }

@@ -11,8 +11,8 @@
 
 /* Sends `state` (newline-separated VAR=value lines).  Returns 1 when
  * sent, 0 when there is nobody to tell, -1 on error (logged once). */
-int	dg_notify(const char *state);
+int	notify_send(const char *state);
 /* RELOADING=1 with MONOTONIC_USEC=, as systemd >= 253 wants it. */
-int	dg_notify_reloading(void);
+int	notify_reloading(void);
 
 #endif

@@ -965,7 +965,7 @@ epmd_srv_start(struct dg_daemon *d)
 	int i;
 
 	if (s == NULL)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 	s->d = d;
 	s->per_source = srccount_new();
 	ev_timer_init(&s->resume, on_resume, 1.0, 0.0);

@@ -88,7 +88,7 @@ scan_fds(int procfd, const char *pid, uint32_t conn, const uint32_t *lis,
 }
 
 static int
-is_pid(const char *s)
+dc_is_pid(const char *s)
 {
 	if (*s == '\0')
 		return 0;
@@ -121,7 +121,7 @@ lgscan_owner(const char *procroot, uid_t uid, uint32_t conn,
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while ((e = readdir(d)) != NULL) {
-		if (!is_pid(e->d_name))
+		if (!dc_is_pid(e->d_name))
 			continue;
 		/* The entry belongs to the process's (effective) uid: only
 		 * those can hold a socket of the uid... unless the process

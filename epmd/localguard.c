@@ -251,7 +251,7 @@ localguard_start(uint16_t epmd_port, uid_t allowed)
 	int sp[2];
 
 	if (g == NULL)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 	g->fd = -1;
 	if (geteuid() != 0) {
 		snprintf(g->why, sizeof(g->why), "distguard was not started "

@@ -25,7 +25,7 @@
 static int
 is_id(const uint8_t *t)
 {
-	return is_pid(t) || is_ref(t);
+	return dc_is_pid(t) || dc_is_ref(t);
 }
 
 /*
@@ -102,7 +102,7 @@ note_id(void *arg, const uint8_t *t)
 		return;
 
 	n = id_key(t, key, &node);
-	if (!span_eq(node, w->local))
+	if (!term_span_eq(node, w->local))
 		return;
 	if (w->cls != 0)
 		key[0] = w->cls;
@@ -126,7 +126,7 @@ static void
 note_tagged(struct noter *w, const uint8_t *t, uint8_t cls)
 {
 	w->cls = cls;
-	if (is_pid(t))
+	if (dc_is_pid(t))
 		note_id(w, t);
 	w->cls = 0;
 }
@@ -212,28 +212,28 @@ note_global_procs(struct noter *w, const struct dist_msg *m)
 
 	if (term_tuple(&q, &arity) != 0 || term_atom(&q, &tag) != 0)
 		return;
-	if (span_eq(tag, "$gen_cast") && arity == 2) {
+	if (term_span_eq(tag, "$gen_cast") && arity == 2) {
 		if (m->t_from.len > 0)
 			note_global(w, m->t_from.p);
 		if (term_tuple(&q, &arity) != 0 || term_atom(&q, &tag) != 0)
 			return;
-		if (span_eq(tag, "lock_set") && arity >= 2)
+		if (term_span_eq(tag, "lock_set") && arity >= 2)
 			note_global(w, q);
-		if (span_eq(tag, "init_connect") && arity == 4) {
+		if (term_span_eq(tag, "init_connect") && arity == 4) {
 			q = term_next(term_next(q));	/* {Vsn, Tag}, Node */
 			if (term_tuple(&q, &arity) == 0 && arity == 4)
 				note_global(w, term_next(term_next(term_next(q))));
 		}
 		return;
 	}
-	if (!span_eq(tag, "$gen_call") || arity != 3)
+	if (!term_span_eq(tag, "$gen_call") || arity != 3)
 		return;
 	q = term_next(q);				/* From */
 	if (term_tuple(&q, &arity) != 0 || arity != 2 ||
 	    term_atom(&q, &tag) != 0 ||
-	    !(span_eq(tag, "set_lock") || span_eq(tag, "del_lock")) ||
+	    !(term_span_eq(tag, "set_lock") || term_span_eq(tag, "del_lock")) ||
 	    term_tuple(&q, &arity) != 0 || arity != 2 ||
-	    term_atom(&q, &tag) != 0 || !span_eq(tag, "global"))
+	    term_atom(&q, &tag) != 0 || !term_span_eq(tag, "global"))
 		return;
 	/* {global, Pid} or {global, [Pid, ...]} */
 	if (term_list(&q, &n, &str) != 0 || str) {
@@ -262,7 +262,7 @@ disclose_note(struct idset *conn, struct idset *published,
 	if (!m->has_payload || m->payload == NULL)
 		return 0;
 	if (m->type == DG_T_REG_SEND && m->has_name &&
-	    span_eq(m->name, "global_name_server"))
+	    term_span_eq(m->name, "global_name_server"))
 		w.published = published;
 	if (frame_end == NULL || frame_end < end)
 		frame_end = end;
@@ -327,7 +327,7 @@ disclose_is_leader(struct idset *conn, const uint8_t *t)
 	uint8_t key[KEY_MAX];
 	size_t n;
 
-	if (t == NULL || !is_pid(t))
+	if (t == NULL || !dc_is_pid(t))
 		return 0;
 	n = id_key(t, key, &node);
 	key[0] = KEY_LEADER;

@@ -139,7 +139,7 @@ dist_op_name(int op)
 }
 
 int
-is_pid(const uint8_t *q)
+dc_is_pid(const uint8_t *q)
 {
 	return q[0] == T_NEW_PID || q[0] == T_PID;
 }
@@ -152,7 +152,7 @@ is_atom(const uint8_t *q)
 }
 
 int
-is_ref(const uint8_t *q)
+dc_is_ref(const uint8_t *q)
 {
 	return q[0] == T_NEWER_REF || q[0] == T_REF || q[0] == T_NEW_REF;
 }
@@ -224,7 +224,7 @@ read_mfa(const uint8_t *q, struct dist_msg *m)
  * left alone), DG_AGAIN when it runs past end, DG_EINVAL when invalid.
  */
 int
-pl_tuple(const uint8_t **q, const uint8_t *end, uint32_t *arity)
+dc_pl_tuple(const uint8_t **q, const uint8_t *end, uint32_t *arity)
 {
 	size_t left = (size_t)(end - *q);
 
@@ -281,7 +281,7 @@ pl_args(const uint8_t *q, const uint8_t *end, int final, struct dist_msg *m,
 }
 
 int
-pl_skip(const uint8_t **q, const uint8_t *end)
+dc_pl_skip(const uint8_t **q, const uint8_t *end)
 {
 	const char *why;
 	int n;
@@ -293,7 +293,7 @@ pl_skip(const uint8_t **q, const uint8_t *end)
 }
 
 int
-pl_atom(const uint8_t **q, const uint8_t *end, struct dg_span *text)
+dc_pl_atom(const uint8_t **q, const uint8_t *end, struct dg_span *text)
 {
 	const char *why;
 	int n;
@@ -317,9 +317,9 @@ pl_atom_is_n(const uint8_t **q, const uint8_t *end, const char *s, size_t n)
 	struct dg_span t;
 	int rc;
 
-	if ((rc = pl_atom(q, end, &t)) != 0)
+	if ((rc = dc_pl_atom(q, end, &t)) != 0)
 		return rc;
-	if (!span_is_n(t, s, n)) {
+	if (!term_span_is_n(t, s, n)) {
 		*q = at;
 		return 1;
 	}
@@ -340,10 +340,10 @@ pl_mfa(const uint8_t **q, const uint8_t *end, int final, struct dist_msg *m,
 	uint32_t n;
 	int rc, flat;
 
-	if ((rc = pl_atom(q, end, &mod)) != 0)
+	if ((rc = dc_pl_atom(q, end, &mod)) != 0)
 		return rc;
 	af = *q;
-	if ((rc = pl_atom(q, end, &fun)) != 0)
+	if ((rc = dc_pl_atom(q, end, &fun)) != 0)
 		return rc;
 	args = *q;
 	if (args < end && !is_list(args))
@@ -376,18 +376,18 @@ pl_spawn_tail(const uint8_t *q, const uint8_t *end, int with_opts,
 {
 	const uint8_t *at;
 
-	if (m->opaque || pl_skip(&q, end) != 0)		/* A */
+	if (m->opaque || dc_pl_skip(&q, end) != 0)		/* A */
 		goto unseen;
 	if (with_opts) {
 		at = q;
-		if (pl_skip(&q, end) != 0)
+		if (dc_pl_skip(&q, end) != 0)
 			goto unseen;
 		m->t_opts = span_of(at, q);
-		if (pl_skip(&q, end) != 0)		/* Link */
+		if (dc_pl_skip(&q, end) != 0)		/* Link */
 			goto unseen;
 	}
 	at = q;
-	if (pl_skip(&q, end) != 0)
+	if (dc_pl_skip(&q, end) != 0)
 		goto unseen;
 	m->t_gl = span_of(at, q);
 	return;
@@ -436,24 +436,24 @@ inspect_rex(const uint8_t *q, const uint8_t *end, int final,
 	uint32_t arity, inner;
 	int rc, gen_call = 0;
 
-	if ((rc = pl_tuple(&q, end, &arity)) != 0)
+	if ((rc = dc_pl_tuple(&q, end, &arity)) != 0)
 		return shape(rc, m);
 	if (arity == 3) {
 		if ((rc = pl_atom_is(&q, end, "$gen_call")) != 0 ||
-		    (rc = pl_skip(&q, end)) != 0)
+		    (rc = dc_pl_skip(&q, end)) != 0)
 			return shape(rc, m);
 		gen_call = 1;
 	} else if (arity == 2) {
 		rc = pl_atom_is(&q, end, "$gen_cast");
 		if (rc == 0) {
-			if ((rc = pl_tuple(&q, end, &inner)) != 0 ||
+			if ((rc = dc_pl_tuple(&q, end, &inner)) != 0 ||
 			    (rc = inner == 5 ? 0 : 1) != 0 ||
 			    (rc = pl_atom_is(&q, end, "cast")) != 0)
 				return shape(rc, m);
 			return shape(pl_code(&q, end, final, m, VIA_REX, 0),
 			    m);
 		}
-		if (rc != 1 || (rc = pl_skip(&q, end)) != 0)	/* From */
+		if (rc != 1 || (rc = dc_pl_skip(&q, end)) != 0)	/* From */
 			return shape(rc, m);
 		if ((rc = pl_atom_is(&q, end, "features_request")) == 0) {
 			m->rex_features = 1;
@@ -464,20 +464,20 @@ inspect_rex(const uint8_t *q, const uint8_t *end, int final,
 	} else
 		return shape(1, m);
 
-	if ((rc = pl_tuple(&q, end, &inner)) != 0 ||
-	    (rc = pl_atom(&q, end, &tag)) != 0)
+	if ((rc = dc_pl_tuple(&q, end, &inner)) != 0 ||
+	    (rc = dc_pl_atom(&q, end, &tag)) != 0)
 		return shape(rc, m);
-	if (inner == 5 && (SPAN_IS(tag, "call") ||
-	    (gen_call && SPAN_IS(tag, "block_call"))))
+	if (inner == 5 && (TERM_SPAN_IS(tag, "call") ||
+	    (gen_call && TERM_SPAN_IS(tag, "block_call"))))
 		return shape(pl_code(&q, end, final, m, VIA_REX, 0), m);
 	if (!gen_call && inner == 3 &&
-	    (SPAN_IS(tag, "send") || SPAN_IS(tag, "sbcast"))) {
+	    (TERM_SPAN_IS(tag, "send") || TERM_SPAN_IS(tag, "sbcast"))) {
 		/* A relay: rex would deliver Msg to Name on the peer's behalf,
 		 * from rex's own pid.  No name list may open this door (a
 		 * reg_send allow-list for foo must not let rex reach foo or
 		 * anything else): it is opaque, which only allow_all passes.
 		 * The name is kept for the alert. */
-		if ((rc = pl_atom(&q, end, &name)) != 0)
+		if ((rc = dc_pl_atom(&q, end, &name)) != 0)
 			return shape(rc, m);
 		m->type = DG_T_REG_SEND;
 		m->has_name = 1;
@@ -501,19 +501,19 @@ inspect_net_kernel(const uint8_t *q, const uint8_t *end, int final,
 	uint32_t arity, inner;
 	int rc;
 
-	if ((rc = pl_tuple(&q, end, &arity)) != 0 ||
+	if ((rc = dc_pl_tuple(&q, end, &arity)) != 0 ||
 	    (rc = arity == 3 ? 0 : 1) != 0 ||
 	    (rc = pl_atom_is(&q, end, "$gen_call")) != 0 ||
-	    (rc = pl_skip(&q, end)) != 0 ||
-	    (rc = pl_tuple(&q, end, &inner)) != 0 ||
-	    (rc = pl_atom(&q, end, &tag)) != 0)
+	    (rc = dc_pl_skip(&q, end)) != 0 ||
+	    (rc = dc_pl_tuple(&q, end, &inner)) != 0 ||
+	    (rc = dc_pl_atom(&q, end, &tag)) != 0)
 		return shape(rc, m);
-	if (inner == 5 && (SPAN_IS(tag, "spawn") ||
-	    SPAN_IS(tag, "spawn_link")))
+	if (inner == 5 && (TERM_SPAN_IS(tag, "spawn") ||
+	    TERM_SPAN_IS(tag, "spawn_link")))
 		return shape(pl_code(&q, end, final, m, VIA_NET_KERNEL, 0), m);
-	if (inner == 7 && SPAN_IS(tag, "spawn_opt"))
+	if (inner == 7 && TERM_SPAN_IS(tag, "spawn_opt"))
 		return shape(pl_code(&q, end, final, m, VIA_NET_KERNEL, 1), m);
-	if (inner == 2 && SPAN_IS(tag, "is_auth")) {
+	if (inner == 2 && TERM_SPAN_IS(tag, "is_auth")) {
 		m->is_auth = 1;
 		return 0;
 	}
@@ -547,9 +547,9 @@ inspect_spawn(const uint8_t *q, const uint8_t *end, int final,
 	/* erpc's wrappers, as erpc sends them: one LIST_EXT whose elements
 	 * follow its header.  The same arguments split over tails are not
 	 * read for the user's MFA: the request is opaque. */
-	if (!SPAN_IS(m->exec_m, "erpc") ||
-	    !((n == 4 && SPAN_IS(m->exec_f, "execute_call")) ||
-	    (n == 3 && SPAN_IS(m->exec_f, "execute_cast"))))
+	if (!TERM_SPAN_IS(m->exec_m, "erpc") ||
+	    !((n == 4 && TERM_SPAN_IS(m->exec_f, "execute_call")) ||
+	    (n == 3 && TERM_SPAN_IS(m->exec_f, "execute_cast"))))
 		return 0;
 	if (q[0] != T_LIST || !flat) {
 		m->opaque = 1;
@@ -557,7 +557,7 @@ inspect_spawn(const uint8_t *q, const uint8_t *end, int final,
 		return 0;
 	}
 	args = q + 5;
-	if (n == 4 && (rc = pl_skip(&args, end)) != 0)	/* [Ref, M, F, A] */
+	if (n == 4 && (rc = dc_pl_skip(&args, end)) != 0)	/* [Ref, M, F, A] */
 		return shape(rc, m);
 	return shape(pl_mfa(&args, end, final, m, VIA_ERPC), m);
 }
@@ -574,7 +574,7 @@ inspect_features_reply(const uint8_t *q, const uint8_t *end,
 	uint32_t arity;
 	int rc;
 
-	if ((rc = pl_tuple(&q, end, &arity)) != 0 || arity != 3 ||
+	if ((rc = dc_pl_tuple(&q, end, &arity)) != 0 || arity != 3 ||
 	    (rc = pl_atom_is(&q, end, "features_reply")) != 0)
 		return rc == DG_AGAIN ? DG_AGAIN : 0;
 	m->rex_features = 1;
@@ -586,9 +586,9 @@ static int
 inspect_reg_send(const uint8_t *q, const uint8_t *end, int final,
     struct dist_msg *m)
 {
-	if (SPAN_IS(m->name, "rex"))
+	if (TERM_SPAN_IS(m->name, "rex"))
 		return inspect_rex(q, end, final, m);
-	if (SPAN_IS(m->name, "net_kernel"))
+	if (TERM_SPAN_IS(m->name, "net_kernel"))
 		return inspect_net_kernel(q, end, final, m);
 	return 0;
 }
@@ -626,7 +626,7 @@ payload_facts(struct dist_msg *m, int flags, const uint8_t *pl,
 		break;
 	}
 	if (rc == 0 && (opts->need & ~(DC_MSG_GOES_ON | DC_STREAM)))
-		rc = inspect_facts(m->op, pl, end, opts, m);
+		rc = dist_facts_inspect(m->op, pl, end, opts, m);
 	return rc;
 }
 
@@ -722,16 +722,16 @@ dist_ctl_decode_x(const uint8_t *p, const uint8_t *end, int passthrough,
 		int ok;
 
 		switch (d->kinds[i - 1]) {
-		case K_PID:	ok = is_pid(e); break;
+		case K_PID:	ok = dc_is_pid(e); break;
 		case K_ATOM:	ok = is_atom(e); break;
-		case K_REF:	ok = is_ref(e); break;
+		case K_REF:	ok = dc_is_ref(e); break;
 		case K_INT:	ok = is_int(e); break;
-		case K_PID_ATOM: ok = is_pid(e) || is_atom(e); break;
+		case K_PID_ATOM: ok = dc_is_pid(e) || is_atom(e); break;
 		case K_LIST:	ok = is_list(e); break;
 		case K_MFA:	ok = 1; break;	/* read below */
 		case K_ALTACT_TO:
-			ok = (flags & ALTACT_ALIAS) ? is_ref(e) :
-			    (flags & ALTACT_NAME) ? is_atom(e) : is_pid(e);
+			ok = (flags & ALTACT_ALIAS) ? dc_is_ref(e) :
+			    (flags & ALTACT_NAME) ? is_atom(e) : dc_is_pid(e);
 			break;
 		default:	ok = 1; break;
 		}
@@ -748,7 +748,7 @@ dist_ctl_decode_x(const uint8_t *p, const uint8_t *end, int passthrough,
 	m.request = d->request;
 	m.reply = (enum dist_reply)d->reply;
 	m.ctl = span_of(p, ctl_end);
-	if (d->from && is_pid(el[d->from])) {
+	if (d->from && dc_is_pid(el[d->from])) {
 		q = el[d->from];
 		(void)term_pid(&q, &node);
 		m.has_from = 1;
@@ -772,7 +772,7 @@ dist_ctl_decode_x(const uint8_t *p, const uint8_t *end, int passthrough,
 		m.t_opts = span_of(el[5], el_end[5]);
 	}
 	if ((op == DOP_SPAWN_REPLY || op == DOP_SPAWN_REPLY_TT) &&
-	    is_pid(el[4]))
+	    dc_is_pid(el[4]))
 		m.t_result = span_of(el[4], el_end[4]);
 	if (d->t_from)
 		m.t_from = span_of(el[d->t_from], el_end[d->t_from]);

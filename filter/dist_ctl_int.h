@@ -15,15 +15,15 @@
 
 #include "dist_ctl.h"
 
-int	is_pid(const uint8_t *q);
-int	is_ref(const uint8_t *q);
-int	pl_tuple(const uint8_t **q, const uint8_t *end, uint32_t *arity);
-int	pl_skip(const uint8_t **q, const uint8_t *end);
-int	pl_atom(const uint8_t **q, const uint8_t *end, struct dg_span *text);
+int	dc_is_pid(const uint8_t *q);
+int	dc_is_ref(const uint8_t *q);
+int	dc_pl_tuple(const uint8_t **q, const uint8_t *end, uint32_t *arity);
+int	dc_pl_skip(const uint8_t **q, const uint8_t *end);
+int	dc_pl_atom(const uint8_t **q, const uint8_t *end, struct dg_span *text);
 
 /* The payload facts opts->need asks for (dist_facts.c), on the payload at
  * pl of a message of operation op. */
-int	inspect_facts(int op, const uint8_t *pl, const uint8_t *end,
+int	dist_facts_inspect(int op, const uint8_t *pl, const uint8_t *end,
     const struct dc_opts *o, struct dist_msg *m);
 
 #endif

@@ -57,32 +57,32 @@ judge_pair(const struct dg_spawn_opts *so, const uint8_t *t)
 	if (term_atom(&t, &key) == -1)
 		return WHY_OPTION;
 	v = t;
-	if (span_eq(key, "monitor"))
+	if (term_span_eq(key, "monitor"))
 		/* {monitor, MonitorOpts}: alias and tag, the caller's own */
 		return NULL;
-	if (span_eq(key, "priority")) {
+	if (term_span_eq(key, "priority")) {
 		if (term_atom(&v, &val) == -1)
 			return WHY_OPTION;
 		for (i = DG_PRIO_LOW; i <= DG_PRIO_MAX; i++)
-			if (span_eq(val, prio_names[i]))
+			if (term_span_eq(val, prio_names[i]))
 				return i <= (int)so->priority ? NULL :
 				    WHY_PRIORITY;
 		return WHY_OPTION;
 	}
-	if (span_eq(key, "min_heap_size"))
+	if (term_span_eq(key, "min_heap_size"))
 		return bounded(v, so->min_heap);
-	if (span_eq(key, "min_bin_vheap_size"))
+	if (term_span_eq(key, "min_bin_vheap_size"))
 		return bounded(v, so->min_bin_vheap);
-	if (span_eq(key, "max_heap_size"))
+	if (term_span_eq(key, "max_heap_size"))
 		/* the integer form only: the map form's kill and
 		 * error_logger flags are not the peer's to set */
 		return bounded(v, so->max_heap);
-	if (span_eq(key, "message_queue_data"))
+	if (term_span_eq(key, "message_queue_data"))
 		return (so->flags & DG_SO_MQD) ? NULL : WHY_OPTION;
-	if (span_eq(key, "fullsweep_after"))
+	if (term_span_eq(key, "fullsweep_after"))
 		return (so->flags & DG_SO_FULLSWEEP) && *v != T_SMALL_BIG &&
 		    *v != T_LARGE_BIG ? NULL : WHY_OPTION;
-	if (span_eq(key, "async_dist"))
+	if (term_span_eq(key, "async_dist"))
 		return (so->flags & DG_SO_ASYNC_DIST) ? NULL : WHY_OPTION;
 	return WHY_OPTION;
 }
@@ -94,7 +94,7 @@ judge_one(const struct dg_spawn_opts *so, const uint8_t *t)
 	uint32_t arity;
 
 	if (term_atom(&t, &a) == 0)
-		return span_eq(a, "link") || span_eq(a, "monitor") ? NULL :
+		return term_span_eq(a, "link") || term_span_eq(a, "monitor") ? NULL :
 		    WHY_OPTION;
 	if (term_tuple(&t, &arity) == 0 && arity == 2)
 		return judge_pair(so, t);
@@ -119,7 +119,7 @@ judge_gl(const struct dg_spawn_opts *so, const struct dist_msg *m,
 
 	if (q == NULL || m->t_gl.len == 0 || term_pid(&q, &node) == -1)
 		return WHY_GL;
-	if (local != NULL && local[0] != '\0' && span_eq(node, local))
+	if (local != NULL && local[0] != '\0' && term_span_eq(node, local))
 		/* ... unless the node handed it to this peer: a call back
 		 * from a process it spawned there (its io goes where the
 		 * node itself sent it). */
@@ -139,7 +139,7 @@ is_user_atom(struct dg_span t)
 	const uint8_t *q = t.p;
 	struct dg_span a;
 
-	return q != NULL && term_atom(&q, &a) == 0 && span_eq(a, "user") &&
+	return q != NULL && term_atom(&q, &a) == 0 && term_span_eq(a, "user") &&
 	    q == t.p + t.len;
 }
 

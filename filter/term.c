@@ -714,7 +714,7 @@ term_list_len(const uint8_t *p, const uint8_t *end, uint32_t *n, int *flat,
 
 /* Stops at str's NUL: no strlen of configured names on the hot path. */
 int
-span_eq(struct dg_span s, const char *str)
+term_span_eq(struct dg_span s, const char *str)
 {
 	uint32_t i;
 

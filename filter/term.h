@@ -175,18 +175,18 @@ int	term_skip(const uint8_t **p, const uint8_t *end);	/* any scanned term */
 #define TL_IMPROPER	1
 int	term_list_len(const uint8_t *p, const uint8_t *end, uint32_t *n,
 	    int *flat, const uint8_t **after, const char **why) DG_WUR;
-int	span_eq(struct dg_span, const char *s);
+int	term_span_eq(struct dg_span, const char *s);
 /*
  * s is the n bytes at t: lengths first, so that nearly every name that
- * differs fails at once and no loop runs.  SPAN_IS(s, "rex") for a
+ * differs fails at once and no loop runs.  TERM_SPAN_IS(s, "rex") for a
  * string literal, whose length the compiler knows.
  */
 static inline int
-span_is_n(struct dg_span s, const char *t, size_t n)
+term_span_is_n(struct dg_span s, const char *t, size_t n)
 {
 	return s.len == n && (n == 0 || __builtin_memcmp(s.p, t, n) == 0);
 }
-#define SPAN_IS(s, lit)	span_is_n((s), "" lit, sizeof(lit) - 1)
+#define TERM_SPAN_IS(s, lit)	term_span_is_n((s), "" lit, sizeof(lit) - 1)
 /* The end of a term that term_scan has already proven (no checks made
  * again: never call it on unproven bytes).  term_next is inline for the
  * leaves a control tuple is made of (small integers, atoms, pids);

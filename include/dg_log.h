@@ -18,7 +18,7 @@ void	log_info(const char *fmt, ...) DG_PRINTF(1, 2);
 void	log_warnx(const char *fmt, ...) DG_PRINTF(1, 2);
 /* As log_warnx, with ": strerror(errno)" appended. */
 void	log_warn(const char *fmt, ...) DG_PRINTF(1, 2);
-void	fatalx(const char *fmt, ...) DG_PRINTF(1, 2) __attribute__((noreturn));
+void	log_fatalx(const char *fmt, ...) DG_PRINTF(1, 2) __attribute__((noreturn));
 
 /*
  * Escapes untrusted bytes for a log line or a JSON string: printable ASCII

@@ -56,7 +56,7 @@ peer_publishes(struct leg *src, const struct dist_msg *m,
 	if (src != src->s->peer || !src->s->peer_local ||
 	    !(src->other->guard->pol.needs & DC_NEED_IDS) ||
 	    m->type != DG_T_REG_SEND || !m->has_name ||
-	    !span_eq(m->name, "global_name_server") ||
+	    !term_span_eq(m->name, "global_name_server") ||
 	    (set = nodes_published(src->name)) == NULL)
 		return;
 	(void)disclose_note(NULL, set, m, f->terms_end, frame_end, 1, src->name);
@@ -287,9 +287,9 @@ global_exchange_repeated(struct guard *g, const struct dist_msg *m)
 	if (!m->global_ok || m->type != DG_T_REG_SEND || q == NULL)
 		return 0;
 	if (term_tuple(&q, &arity) != 0 || arity != 2 ||
-	    term_atom(&q, &tag) != 0 || !span_eq(tag, "$gen_cast") ||
+	    term_atom(&q, &tag) != 0 || !term_span_eq(tag, "$gen_cast") ||
 	    term_tuple(&q, &arity) != 0 || arity != 5 ||
-	    term_atom(&q, &tag) != 0 || !span_eq(tag, "exchange"))
+	    term_atom(&q, &tag) != 0 || !term_span_eq(tag, "exchange"))
 		return 0;
 	for (i = 0; i < 3; i++)		/* Node, Names, NamesExt */
 		q = term_next(q);

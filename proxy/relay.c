@@ -832,11 +832,11 @@ judge(struct leg *src, int rc, const struct dist_msg *m, const char *why,
 	/* ERTS does not check that a sender pid belongs to the peer (spec
 	 * 5.2): rules on names would mean nothing if the sender could speak
 	 * for a third node. */
-	if (m->has_from && !span_eq(m->from_node, src->name))
+	if (m->has_from && !term_span_eq(m->from_node, src->name))
 		return spoofed(src, m, m->from_node, "a sender");
 	/* The same holds inside global's protocol, whose messages name the
 	 * node they speak for. */
-	if (m->claim_node.len > 0 && !span_eq(m->claim_node, src->name))
+	if (m->claim_node.len > 0 && !term_span_eq(m->claim_node, src->name))
 		return spoofed(src, m, m->claim_node, "a global message from");
 	if (m->reply != REPLY_NONE &&
 	    owed_match(g, m->key, m->reply != REPLY_SPAWN)) {

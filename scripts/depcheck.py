@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""depcheck - the include rules of distguard's floors (docs/ARCHITECTURE.md).
+"""depcheck - the include and naming rules of distguard's floors
+(docs/ARCHITECTURE.md).
 
     python3 scripts/depcheck.py [ROOT]
 
-Reads every #include "..." of the daemon's sources under ROOT (default: the
-checkout this script is in) and fails, with FILE:LINE, on:
+Reads the daemon's sources under ROOT (default: the checkout this script
+is in) and fails, with FILE:LINE, on:
   - a header that is not found where the rules say to look: the including
     file's own folder, include/, or a path from the top ("filter/rules.h");
   - include/ naming anything but include/ (it is the shared vocabulary);
   - an include that runs up a floor, or sideways between two modules of
     the same floor;
-  - a circle of includes between files.
+  - a circle of includes between files;
+  - a function defined without `static` whose name does not start with its
+    module's prefix (the file's name, its first word, or the prefix
+    PREFIXES gives the folder or the file).
 Exit status 0: clean; 1: violations (each on one line); 2: usage.
 """
 import os
@@ -30,6 +34,24 @@ FLOORS = [
 ]
 RANK = {m: i for i, floor in enumerate(FLOORS) for m in floor}
 VOCAB = "include"
+
+# Prefixes beside the file's own name and its first word ("conf_" for
+# conf_opts.c): a folder's short prefix, and files whose functions are
+# named for the vocabulary they serve.
+PREFIXES = {
+    "core": ["dg_"],            # util.c, addr.c: the dg_ helpers of dg.h
+    "core/names.c": ["dflag_"],  # the flags' names (dg_flags.h)
+    "core/alert.c": ["alerts_"],
+    "core/ban.c": ["bans_"],
+    "link": ["lk_"],
+    "conf/eterm.c": ["et_"],
+    "filter/dist_frame.c": ["df_"],
+    "filter/dist_ctl.c": ["dc_"],
+    "filter/dist_facts.c": ["dist_", "dc_"],
+    "daemon": ["cmd_"],         # the CLI's commands (daemon/cmd.h)
+    "daemon/main.c": ["main"],
+}
+DEF_RE = re.compile(r"^([a-z_][a-z0-9_]*)\(")
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 
 
@@ -76,6 +98,31 @@ def floor_error(mod, dep):
     return None
 
 
+def name_errors(rel, lines):
+    """Functions RELl defines without static, named outside its prefixes."""
+    mod, base = rel.split("/", 1)
+    stem = base[:-2]
+    allowed = [stem + "_", stem + "s_", stem.split("_")[0] + "_"] + \
+        PREFIXES.get(mod, []) + PREFIXES.get(rel, [])
+    errors = []
+    prev = ""
+    for lineno, line in enumerate(lines, 1):
+        m = DEF_RE.match(line)
+        # A definition: the name at the start of a line, its return type
+        # alone on the line before (the style of every file here).
+        if m and prev[:1].isalpha() and not prev.startswith(
+                ("static", "typedef", "#")) and \
+                not prev.rstrip().endswith((";", ",", "\\", "{")) and \
+                m.group(1) != stem and \
+                not any(m.group(1).startswith(a)
+                        for a in allowed):
+            errors.append("%s:%d: %s() lacks its module's prefix (%s)"
+                          % (rel, lineno, m.group(1),
+                             ", ".join(a for a in allowed)))
+        prev = line
+    return errors
+
+
 def find_circle(graph):
     """A list of files that include each other in a circle, or None."""
     state = {}
@@ -116,7 +163,11 @@ def main(argv):
         nfiles += 1
         graph.setdefault(rel, [])
         with open(os.path.join(root, rel), encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
+            lines = f.read().split("\n")
+        if rel.endswith(".c") and mod != VOCAB:
+            errors += name_errors(rel, lines)
+        if True:
+            for lineno, line in enumerate(lines, 1):
                 m = INCLUDE_RE.match(line)
                 if not m:
                     continue

@@ -67,7 +67,7 @@ check_rewrite(const struct dist_msg *m, const uint8_t *frame, size_t len)
 		rc = dist_ctl_decode_x(copy + 5, copy + n, 1, &o, &r, &why);
 		/* what the handler gets decodes, to the handler's call */
 		if (rc != 0 || r.pl_state != PL_PROVEN ||
-		    !span_eq(r.exec_f, "dist_spawn_init") || r.exec_arity != 4)
+		    !term_span_eq(r.exec_f, "dist_spawn_init") || r.exec_arity != 4)
 			abort();
 		free(copy);
 	}

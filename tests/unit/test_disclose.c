@@ -223,7 +223,7 @@ test_global_casts(void)
 	tb_pid(NODE_P);
 	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
 	CHECK(m.global_ok);
-	CHECK(span_eq(m.claim_node, NODE_P));
+	CHECK(term_span_eq(m.claim_node, NODE_P));
 	/* without the need, nothing is looked at */
 	CHECK_EQ(decode_all(0, &m), 0);
 	CHECK(!m.global_ok);
@@ -237,7 +237,7 @@ test_global_casts(void)
 	tb_nil(); tb_int(7);
 	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
 	CHECK(m.global_ok && !m.pl_fun);
-	CHECK(span_eq(m.claim_node, NODE_P));
+	CHECK(term_span_eq(m.claim_node, NODE_P));
 
 	/* register_name/2's `fun random_exit_name/3`, a local fun of global */
 	tb_to_global();
@@ -299,7 +299,7 @@ test_global_casts(void)
 	tb_tuple(5); tb_atom("lock_set"); tb_pid("c@h"); tb_atom("true");
 	tb_nil(); tb_int(3);
 	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
-	CHECK(m.global_ok && span_eq(m.claim_node, "c@h"));
+	CHECK(m.global_ok && term_span_eq(m.claim_node, "c@h"));
 }
 
 static void
@@ -336,7 +336,7 @@ test_global_calls(void)
 	tb_tuple(4); tb_atom("register"); tb_atom("svc"); tb_pid(NODE_P);
 	tb_export("global", "random_notify_name", 3);
 	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
-	CHECK(m.global_ok && span_eq(m.claim_node, NODE_P));
+	CHECK(m.global_ok && term_span_eq(m.claim_node, NODE_P));
 	tb_to_global();
 	tb_tuple(3); tb_atom("$gen_call"); tb_call_from();
 	tb_tuple(2); tb_atom("set_lock");
@@ -373,7 +373,7 @@ test_global_infos(void)
 	tb_tuple(4); tb_atom("init_connect_ack"); tb_atom(NODE_P); tb_int(1);
 	tb_int(2);
 	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
-	CHECK(m.global_ok && span_eq(m.claim_node, NODE_P));
+	CHECK(m.global_ok && term_span_eq(m.claim_node, NODE_P));
 	/* relayed: the first node is not the sender's */
 	tb_to_global();
 	tb_tuple(5); tb_atom("lost_connection"); tb_atom("c@h"); tb_int(1);

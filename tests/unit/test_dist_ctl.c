@@ -152,10 +152,10 @@ check_stripped(const char *dir, uint64_t flags)
 	/* every claimed sender is a process of the sending node */
 	for (i = 0; i < a.n; i++)
 		if (a.r[i].m.has_from)
-			CHECK(span_eq(a.r[i].m.from_node, "a@localhost"));
+			CHECK(term_span_eq(a.r[i].m.from_node, "a@localhost"));
 	for (i = 0; i < b.n; i++)
 		if (b.r[i].m.has_from)
-			CHECK(span_eq(b.r[i].m.from_node, "b@localhost"));
+			CHECK(term_span_eq(b.r[i].m.from_node, "b@localhost"));
 
 	/* erpc:call(b, erlang, node, []) runs erlang:node/0 */
 	for (i = 0; i < 2; i++) {
@@ -165,8 +165,8 @@ check_stripped(const char *dir, uint64_t flags)
 			continue;
 		CHECK_EQ(m->type, DG_T_SPAWN_REQUEST);
 		CHECK_EQ(m->via, VIA_ERPC);
-		CHECK(span_eq(m->exec_m, "erlang"));
-		CHECK(span_eq(m->exec_f, "node"));
+		CHECK(term_span_eq(m->exec_m, "erlang"));
+		CHECK(term_span_eq(m->exec_f, "node"));
 		CHECK_EQ(m->exec_arity, 0);
 		CHECK(!m->opaque);
 		CHECK_EQ(m->request, REPLY_SPAWN);
@@ -181,24 +181,24 @@ check_stripped(const char *dir, uint64_t flags)
 	}
 	/* spawn(b, fx, remote_loop, [self()]) */
 	m = nth(&a, DOP_SPAWN_REQUEST, 2);
-	CHECK(m != NULL && m->via == VIA_SPAWN && span_eq(m->exec_m, "fx") &&
-	    span_eq(m->exec_f, "remote_loop") && m->exec_arity == 1);
+	CHECK(m != NULL && m->via == VIA_SPAWN && term_span_eq(m->exec_m, "fx") &&
+	    term_span_eq(m->exec_f, "remote_loop") && m->exec_arity == 1);
 
 	/* ping: MONITOR_P on net_kernel, then is_auth */
 	m = nth(&a, DOP_MONITOR_P, 0);
-	CHECK(m != NULL && m->has_name && span_eq(m->name, "net_kernel") &&
+	CHECK(m != NULL && m->has_name && term_span_eq(m->name, "net_kernel") &&
 	    m->request == REPLY_MONITOR && span_same(m->key, m->t_ref));
 	m = nth(&a, DOP_REG_SEND, 0);
-	CHECK(m != NULL && span_eq(m->name, "net_kernel") && m->is_auth &&
+	CHECK(m != NULL && term_span_eq(m->name, "net_kernel") && m->is_auth &&
 	    !m->opaque && m->type == DG_T_REG_SEND);
 	/* rex features exchange, both ways */
 	for (i = 0; i < a.n; i++) {
 		m = &a.r[i].m;
-		if (m->op == DOP_REG_SEND && span_eq(m->name, "rex"))
+		if (m->op == DOP_REG_SEND && term_span_eq(m->name, "rex"))
 			CHECK(m->rex_features && !m->opaque);
 	}
 	CHECK(nth(&b, DOP_REG_SEND, 0) != NULL &&
-	    span_eq(nth(&b, DOP_REG_SEND, 0)->name, "rex") &&
+	    term_span_eq(nth(&b, DOP_REG_SEND, 0)->name, "rex") &&
 	    nth(&b, DOP_REG_SEND, 0)->rex_features);
 	{
 		int replies = 0;
@@ -230,7 +230,7 @@ check_stripped(const char *dir, uint64_t flags)
 
 	/* gen_server call to fx_gs, answered to the alias */
 	m = nth(&a, DOP_MONITOR_P, 2);
-	CHECK(m != NULL && m->has_name && span_eq(m->name, "fx_gs"));
+	CHECK(m != NULL && m->has_name && term_span_eq(m->name, "fx_gs"));
 	m = nth(&b, DOP_ALIAS_SEND, 0);
 	CHECK(m != NULL && m->type == DG_T_ALIAS_SEND && m->has_payload);
 
@@ -241,7 +241,7 @@ check_stripped(const char *dir, uint64_t flags)
 
 		for (i = 0; i < a.n; i++) {
 			m = &a.r[i].m;
-			if (m->op == DOP_REG_SEND && span_eq(m->name, "fx_echo")) {
+			if (m->op == DOP_REG_SEND && term_span_eq(m->name, "fx_echo")) {
 				echo++;
 				CHECK(!m->opaque && m->type == DG_T_REG_SEND);
 			}
@@ -250,7 +250,7 @@ check_stripped(const char *dir, uint64_t flags)
 	}
 	/* global's traffic is plain REG_SEND to global_name_server */
 	m = nth(&b, DOP_REG_SEND, 1);
-	CHECK(m != NULL && span_eq(m->name, "global_name_server") &&
+	CHECK(m != NULL && term_span_eq(m->name, "global_name_server") &&
 	    !m->opaque);
 }
 
@@ -463,7 +463,7 @@ test_every_op(void)
 		CHECK(strcmp(dist_op_name(c->op), "UNKNOWN") != 0);
 		if (c->op != DOP_SEND && c->op != DOP_SEND_TT) {
 			CHECK(m.has_from);
-			CHECK(span_eq(m.from_node, "peer@h"));
+			CHECK(term_span_eq(m.from_node, "peer@h"));
 		} else
 			CHECK(!m.has_from);
 		if (strstr(dist_op_name(c->op), "_TT") != NULL)
@@ -582,7 +582,7 @@ test_spawn_request(void)
 	tb_list(1); tb_atom("x"); tb_nil();
 	check_msg(&m, 0, 0);
 	CHECK_EQ(m.via, VIA_SPAWN);
-	CHECK(span_eq(m.exec_m, "os") && span_eq(m.exec_f, "cmd"));
+	CHECK(term_span_eq(m.exec_m, "os") && term_span_eq(m.exec_f, "cmd"));
 	CHECK_EQ(m.exec_arity, 1);
 	CHECK_EQ(m.request, REPLY_SPAWN);
 	CHECK(m.t_reqid.len > 0 && m.t_reqid.len == m.key.len);
@@ -609,7 +609,7 @@ test_spawn_request(void)
 	tb_nil(); tb_nil();
 	check_msg(&m, 0, 0);
 	CHECK_EQ(m.via, VIA_ERPC);
-	CHECK(span_eq(m.exec_m, "os") && span_eq(m.exec_f, "cmd"));
+	CHECK(term_span_eq(m.exec_m, "os") && term_span_eq(m.exec_f, "cmd"));
 	CHECK_EQ(m.exec_arity, 1);
 	CHECK(!m.opaque);
 	/* erpc:cast(N, erlang, halt, []) */
@@ -617,7 +617,7 @@ test_spawn_request(void)
 	tb_list(3); tb_atom("erlang"); tb_atom("halt"); tb_nil(); tb_nil();
 	check_msg(&m, 0, 0);
 	CHECK_EQ(m.via, VIA_ERPC);
-	CHECK(span_eq(m.exec_m, "erlang") && span_eq(m.exec_f, "halt"));
+	CHECK(term_span_eq(m.exec_m, "erlang") && term_span_eq(m.exec_f, "halt"));
 	CHECK_EQ(m.exec_arity, 0);
 	/* erpc:call(N, Fun): erlang:apply/2 stays what it is */
 	tb_spawn("erpc", "execute_call", 4);
@@ -627,7 +627,7 @@ test_spawn_request(void)
 	tb_nil(); tb_nil(); tb_nil();
 	check_msg(&m, 0, 0);
 	CHECK_EQ(m.via, VIA_ERPC);
-	CHECK(span_eq(m.exec_m, "erlang") && span_eq(m.exec_f, "apply"));
+	CHECK(term_span_eq(m.exec_m, "erlang") && term_span_eq(m.exec_f, "apply"));
 	CHECK_EQ(m.exec_arity, 2);
 	/* the user's M is not an atom: we cannot tell what runs */
 	tb_spawn("erpc", "execute_call", 4);
@@ -639,7 +639,7 @@ test_spawn_request(void)
 	tb_list(3); tb_atom("os"); tb_atom("cmd"); tb_nil(); tb_nil();
 	check_msg(&m, 0, 0);
 	CHECK_EQ(m.via, VIA_SPAWN);
-	CHECK(span_eq(m.exec_f, "execute_call"));
+	CHECK(term_span_eq(m.exec_f, "execute_call"));
 	CHECK_EQ(m.exec_arity, 3);
 	/* a Ref too deep to scan: unknown shape, not a dead connection */
 	{
@@ -680,14 +680,14 @@ test_spawn_request(void)
 	tb_list(1); tb_ref("a@h");
 	tb_list(3); tb_atom("os"); tb_atom("cmd"); tb_nil(); tb_nil();
 	check_msg(&m, 0, 0);
-	CHECK(m.opaque && span_eq(m.exec_m, "erpc"));
+	CHECK(m.opaque && term_span_eq(m.exec_m, "erpc"));
 	/* erpc's user arguments [x | [y]]: os:cmd/2, not /1 */
 	tb_spawn("erpc", "execute_call", 4);
 	tb_list(4); tb_ref("a@h"); tb_atom("os"); tb_atom("cmd");
 	tb_list(1); tb_atom("x"); tb_list(1); tb_atom("y"); tb_nil();
 	tb_nil();
 	check_msg(&m, 0, 0);
-	CHECK(m.via == VIA_ERPC && span_eq(m.exec_m, "os"));
+	CHECK(m.via == VIA_ERPC && term_span_eq(m.exec_m, "os"));
 	CHECK_EQ(m.exec_arity, 2);
 	/* ... and LIST_EXT(0, y) as the user's arguments */
 	tb_spawn("erpc", "execute_call", 4);
@@ -713,12 +713,12 @@ test_spawn_request(void)
 		CHECK_EQ(dist_ctl_decode_x(tbuf, tbuf + cut, 0, &fin, &m,
 		    &why2), 0);
 		CHECK(m.opaque && m.exec_arity == -1 &&
-		    span_eq(m.exec_f, "f") && m.n_claims == 0);
+		    term_span_eq(m.exec_f, "f") && m.n_claims == 0);
 		/* it goes on (a first fragment): a claim */
 		CHECK_EQ(dist_ctl_decode_x(tbuf, tbuf + cut, 0, &more, &m,
 		    &why2), 0);
 		CHECK(!m.opaque && m.exec_arity == 1 &&
-		    span_eq(m.exec_f, "f"));
+		    term_span_eq(m.exec_f, "f"));
 		CHECK(m.n_claims == 1 && m.claim_n[0] == 1 &&
 		    m.claim_at[0] == m.payload);
 		CHECK_EQ(decode(tbuf, cut, 0, &m, &why2), DG_AGAIN);
@@ -762,7 +762,7 @@ test_rex(void)
 	check_msg(&m, 0, 1);
 	CHECK_EQ(m.type, DG_T_SPAWN_REQUEST);
 	CHECK_EQ(m.via, VIA_REX);
-	CHECK(span_eq(m.exec_m, "os") && span_eq(m.exec_f, "cmd"));
+	CHECK(term_span_eq(m.exec_m, "os") && term_span_eq(m.exec_f, "cmd"));
 	CHECK_EQ(m.exec_arity, 1);
 	CHECK(!m.opaque);
 	/* block_call */
@@ -771,14 +771,14 @@ test_rex(void)
 	tb_tuple(5); tb_atom("block_call"); tb_mfa_args("init", "stop", 0);
 	tb_pid("a@h");
 	check_msg(&m, 0, 1);
-	CHECK(m.via == VIA_REX && span_eq(m.exec_f, "stop"));
+	CHECK(m.via == VIA_REX && term_span_eq(m.exec_f, "stop"));
 	/* {'$gen_cast', {cast, M, F, A, GL}} */
 	tb_reg_send("rex");
 	tb_tuple(2); tb_atom("$gen_cast");
 	tb_tuple(5); tb_atom("cast"); tb_mfa_args("erlang", "halt", 0);
 	tb_pid("a@h");
 	check_msg(&m, 0, 1);
-	CHECK(m.via == VIA_REX && span_eq(m.exec_f, "halt") &&
+	CHECK(m.via == VIA_REX && term_span_eq(m.exec_f, "halt") &&
 	    m.exec_arity == 0);
 	/* ei_rpc's {From, {call, M, F, A, GL}} */
 	tb_reg_send("rex");
@@ -807,13 +807,13 @@ test_rex(void)
 	tb_tuple(3); tb_atom("send"); tb_atom("init"); tb_atom("stop");
 	check_msg(&m, 0, 1);
 	CHECK_EQ(m.type, DG_T_REG_SEND);
-	CHECK(m.has_name && span_eq(m.name, "init"));
+	CHECK(m.has_name && term_span_eq(m.name, "init"));
 	CHECK(m.opaque && m.via == VIA_NONE);
 	tb_reg_send("rex");
 	tb_tuple(2); tb_pid("a@h");
 	tb_tuple(3); tb_atom("sbcast"); tb_atom("code_server"); tb_atom("x");
 	check_msg(&m, 0, 1);
-	CHECK(span_eq(m.name, "code_server") && m.opaque);
+	CHECK(term_span_eq(m.name, "code_server") && m.opaque);
 	/* relay to a pid: unknown shape */
 	tb_reg_send("rex");
 	tb_tuple(2); tb_pid("a@h");
@@ -878,7 +878,7 @@ test_rex(void)
 	tb_reg_send("fx_echo");
 	tb_tuple(2); tb_atom("$gen_call");
 	CHECK_EQ(decode(tbuf, tb_len(), 0, &m, &(const char *){ 0 }), 0);
-	CHECK(!m.opaque && span_eq(m.name, "fx_echo"));
+	CHECK(!m.opaque && term_span_eq(m.name, "fx_echo"));
 }
 
 static void
@@ -897,7 +897,7 @@ test_net_kernel(void)
 	tb_pid("a@h");
 	check_msg(&m, 0, 1);
 	CHECK(m.via == VIA_NET_KERNEL && m.type == DG_T_SPAWN_REQUEST &&
-	    span_eq(m.exec_m, "os") && m.exec_arity == 1);
+	    term_span_eq(m.exec_m, "os") && m.exec_arity == 1);
 	tb_reg_send("net_kernel");
 	tb_tuple(3); tb_atom("$gen_call"); tb_gen_call_from();
 	tb_tuple(5); tb_atom("spawn_link"); tb_mfa_args("m", "f", 0);
@@ -943,7 +943,7 @@ test_altact(void)
 	tb_tuple(5); tb_atom("cast"); tb_mfa_args("erlang", "halt", 0);
 	tb_pid("a@h");
 	check_msg(&m, 0, 1);
-	CHECK(m.has_name && span_eq(m.name, "rex"));
+	CHECK(m.has_name && term_span_eq(m.name, "rex"));
 	CHECK_EQ(m.via, VIA_REX);
 	/* alias with a token, and extra elements a later release may add */
 	tb_reset();

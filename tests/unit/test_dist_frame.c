@@ -462,7 +462,7 @@ test_atom_cache_first_frames(void)
 	CHECK_EQ(df_peek(&d, s, rawlen - off, &f, &why), 1);
 	CHECK_EQ(dist_ctl_decode(f.terms, f.terms_end, 0, &m, &why), 0);
 	CHECK_EQ(m.op, DOP_MONITOR_P);
-	CHECK(m.has_name && span_eq(m.name, "net_kernel"));
+	CHECK(m.has_name && term_span_eq(m.name, "net_kernel"));
 	CHECK_EQ(df_commit(&d, &f, DF_FORWARD, &why), DF_FORWARD);
 	s += 4 + f.len;
 	CHECK_EQ(df_peek(&d, s, (size_t)(gb_end - s), &f, &why), 1);

@@ -433,7 +433,7 @@ test_io_reply_funs(void)
 	CHECK(pol.needs & DC_NEED_PIDSEND);
 	CHECK_EQ(decode(fr, &m, pol.needs), 0);
 	CHECK_EQ(m.pl_io_reply, 1);
-	CHECK(span_eq(m.pl_fun_mod, "Elixir.IEx.Evaluator"));
+	CHECK(term_span_eq(m.pl_fun_mod, "Elixir.IEx.Evaluator"));
 	m.disclosed = 1;
 	rules_decide(&pol, &m, &v);
 	CHECK_EQ(v.action, DG_ALLOW);
@@ -523,11 +523,11 @@ check_handler_args(const uint8_t *q, const char *m, const char *f)
 	CHECK_EQ(term_list(&q, &n, &s), 0);
 	CHECK_EQ(n, 4);
 	CHECK_EQ(term_atom(&q, &t), 0);
-	CHECK(span_eq(t, PEER));
+	CHECK(term_span_eq(t, PEER));
 	CHECK_EQ(term_atom(&q, &t), 0);
-	CHECK(span_eq(t, m));
+	CHECK(term_span_eq(t, m));
 	CHECK_EQ(term_atom(&q, &t), 0);
-	CHECK(span_eq(t, f));
+	CHECK(term_span_eq(t, f));
 }
 
 static void
@@ -558,8 +558,8 @@ test_rewrite_spawn(void)
 	q = guard_copy(out, (size_t)n);
 	frame_len = (size_t)n;
 	CHECK_EQ(decode(q, &r, DC_NEED_FUNS), 0);
-	CHECK(span_eq(r.exec_m, "hmod"));
-	CHECK(span_eq(r.exec_f, "dist_spawn_init"));
+	CHECK(term_span_eq(r.exec_m, "hmod"));
+	CHECK(term_span_eq(r.exec_f, "dist_spawn_init"));
 	CHECK_EQ(r.exec_arity, 4);
 	CHECK(r.t_reqid.len == m.t_reqid.len &&
 	    memcmp(r.t_reqid.p, m.t_reqid.p, m.t_reqid.len) == 0);
@@ -602,8 +602,8 @@ test_rewrite_erpc(void)
 	CHECK_EQ(decode(q, &r, DC_NEED_FUNS), 0);
 	/* still erpc's wrapper, now around the handler */
 	CHECK_EQ(r.via, VIA_ERPC);
-	CHECK(span_eq(r.exec_m, "hmod"));
-	CHECK(span_eq(r.exec_f, "dist_spawn_init"));
+	CHECK(term_span_eq(r.exec_m, "hmod"));
+	CHECK(term_span_eq(r.exec_f, "dist_spawn_init"));
 	CHECK_EQ(r.exec_arity, 4);
 	check_handler_args(r.x_args, "erlang", "node");
 	q = r.payload;
@@ -645,8 +645,8 @@ test_rewrite_erpc(void)
 	frame_len = (size_t)n;
 	CHECK_EQ(decode(q, &r, DC_NEED_FUNS), 0);
 	CHECK_EQ(r.via, VIA_REX);
-	CHECK(span_eq(r.exec_m, "hmod"));
-	CHECK(span_eq(r.exec_f, "dist_spawn_init"));
+	CHECK(term_span_eq(r.exec_m, "hmod"));
+	CHECK(term_span_eq(r.exec_f, "dist_spawn_init"));
 	CHECK_EQ(r.exec_arity, 4);
 	check_handler_args(r.x_args, "lists", "reverse");
 	CHECK_EQ(r.pl_state, PL_PROVEN);

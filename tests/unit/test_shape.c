@@ -68,7 +68,7 @@ test_matcher(void)
 	tb_reset(); tb_tuple(4); tb_atom("x"); tb_atom(NODE_P); tb_int(8);
 	tb_pid(NODE_P);
 	CHECK_EQ(match(t, &c), 1);
-	CHECK(span_eq(c.claim, NODE_P));
+	CHECK(term_span_eq(c.claim, NODE_P));
 	tb_reset(); tb_tuple(4); tb_atom("x"); tb_atom(NODE_P); tb_int(8);
 	tb_pid(NODE_B);
 	CHECK_EQ(match(t, &c), 0);
@@ -311,7 +311,7 @@ test_server_requests(void)
 	tb_tuple(2); tb_atom("is_auth"); tb_atom(NODE_P);
 	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
 	CHECK(m.is_auth && m.proto_why == NULL);
-	CHECK(span_eq(m.claim_node, NODE_P));
+	CHECK(term_span_eq(m.claim_node, NODE_P));
 	/* From not {Pid, Tag}: net_kernel's `{Pid, Tag} = From` */
 	tb_reg_send("net_kernel");
 	tb_tuple(3); tb_atom("$gen_call"); tb_atom("not_a_from");
@@ -324,7 +324,7 @@ test_server_requests(void)
 	tb_tuple(2); tb_pid("c@h"); tb_ref(NODE_P);
 	tb_tuple(2); tb_atom("is_auth"); tb_atom(NODE_P);
 	CHECK_EQ(decode_all(DC_NEED_GLOBAL, &m), 0);
-	CHECK(m.is_auth && span_eq(m.claim_node, "c@h"));
+	CHECK(m.is_auth && term_span_eq(m.claim_node, "c@h"));
 	/* OTP 24+: the Tag is [alias | Ref] */
 	tb_reg_send("net_kernel");
 	tb_tuple(3); tb_atom("$gen_call");

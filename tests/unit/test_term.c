@@ -987,9 +987,9 @@ test_accessors(void)
 	CHECK_EQ(n, 9);
 	CHECK_EQ(term_int(&p, &v), -1);
 	CHECK_EQ(term_atom(&p, &s), 0);
-	CHECK(span_eq(s, "foo"));
-	CHECK(!span_eq(s, "fo"));
-	CHECK(!span_eq(s, "fooo"));
+	CHECK(term_span_eq(s, "foo"));
+	CHECK(!term_span_eq(s, "fo"));
+	CHECK(!term_span_eq(s, "fooo"));
 	CHECK_EQ(term_int(&p, &v), 0);
 	CHECK_EQ(v, 300);
 	CHECK_EQ(term_int(&p, &v), 0);
@@ -1011,7 +1011,7 @@ test_accessors(void)
 	CHECK_EQ(n, 0);
 	CHECK_EQ(term_atom(&p, &s), -1);
 	CHECK_EQ(term_pid(&p, &s), 0);
-	CHECK(span_eq(s, "node@host"));
+	CHECK(term_span_eq(s, "node@host"));
 	CHECK_EQ(term_int(&p, &v), 0);
 	CHECK_EQ(v, (int64_t)1 << 62);
 	CHECK_EQ(term_int(&p, &v), 0);
