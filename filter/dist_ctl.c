@@ -319,7 +319,7 @@ pl_atom_is_n(const uint8_t **q, const uint8_t *end, const char *s, size_t n)
 
 	if ((rc = dc_pl_atom(q, end, &t)) != 0)
 		return rc;
-	if (!span_is_n(t, s, n)) {
+	if (!term_span_is_n(t, s, n)) {
 		*q = at;
 		return 1;
 	}
@@ -467,11 +467,11 @@ inspect_rex(const uint8_t *q, const uint8_t *end, int final,
 	if ((rc = dc_pl_tuple(&q, end, &inner)) != 0 ||
 	    (rc = dc_pl_atom(&q, end, &tag)) != 0)
 		return shape(rc, m);
-	if (inner == 5 && (SPAN_IS(tag, "call") ||
-	    (gen_call && SPAN_IS(tag, "block_call"))))
+	if (inner == 5 && (TERM_SPAN_IS(tag, "call") ||
+	    (gen_call && TERM_SPAN_IS(tag, "block_call"))))
 		return shape(pl_code(&q, end, final, m, VIA_REX, 0), m);
 	if (!gen_call && inner == 3 &&
-	    (SPAN_IS(tag, "send") || SPAN_IS(tag, "sbcast"))) {
+	    (TERM_SPAN_IS(tag, "send") || TERM_SPAN_IS(tag, "sbcast"))) {
 		/* A relay: rex would deliver Msg to Name on the peer's behalf,
 		 * from rex's own pid.  No name list may open this door (a
 		 * reg_send allow-list for foo must not let rex reach foo or
@@ -508,12 +508,12 @@ inspect_net_kernel(const uint8_t *q, const uint8_t *end, int final,
 	    (rc = dc_pl_tuple(&q, end, &inner)) != 0 ||
 	    (rc = dc_pl_atom(&q, end, &tag)) != 0)
 		return shape(rc, m);
-	if (inner == 5 && (SPAN_IS(tag, "spawn") ||
-	    SPAN_IS(tag, "spawn_link")))
+	if (inner == 5 && (TERM_SPAN_IS(tag, "spawn") ||
+	    TERM_SPAN_IS(tag, "spawn_link")))
 		return shape(pl_code(&q, end, final, m, VIA_NET_KERNEL, 0), m);
-	if (inner == 7 && SPAN_IS(tag, "spawn_opt"))
+	if (inner == 7 && TERM_SPAN_IS(tag, "spawn_opt"))
 		return shape(pl_code(&q, end, final, m, VIA_NET_KERNEL, 1), m);
-	if (inner == 2 && SPAN_IS(tag, "is_auth")) {
+	if (inner == 2 && TERM_SPAN_IS(tag, "is_auth")) {
 		m->is_auth = 1;
 		return 0;
 	}
@@ -547,9 +547,9 @@ inspect_spawn(const uint8_t *q, const uint8_t *end, int final,
 	/* erpc's wrappers, as erpc sends them: one LIST_EXT whose elements
 	 * follow its header.  The same arguments split over tails are not
 	 * read for the user's MFA: the request is opaque. */
-	if (!SPAN_IS(m->exec_m, "erpc") ||
-	    !((n == 4 && SPAN_IS(m->exec_f, "execute_call")) ||
-	    (n == 3 && SPAN_IS(m->exec_f, "execute_cast"))))
+	if (!TERM_SPAN_IS(m->exec_m, "erpc") ||
+	    !((n == 4 && TERM_SPAN_IS(m->exec_f, "execute_call")) ||
+	    (n == 3 && TERM_SPAN_IS(m->exec_f, "execute_cast"))))
 		return 0;
 	if (q[0] != T_LIST || !flat) {
 		m->opaque = 1;
@@ -586,9 +586,9 @@ static int
 inspect_reg_send(const uint8_t *q, const uint8_t *end, int final,
     struct dist_msg *m)
 {
-	if (SPAN_IS(m->name, "rex"))
+	if (TERM_SPAN_IS(m->name, "rex"))
 		return inspect_rex(q, end, final, m);
-	if (SPAN_IS(m->name, "net_kernel"))
+	if (TERM_SPAN_IS(m->name, "net_kernel"))
 		return inspect_net_kernel(q, end, final, m);
 	return 0;
 }

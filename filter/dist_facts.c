@@ -42,13 +42,13 @@ is_global_resolver(const uint8_t *t)
 		/* Size, Arity, Uniq[16], Index, NumFree, Module */
 		q = t + 30;
 		return t[5] == 3 && get_u32(t + 26) == 0 &&
-		    term_atom(&q, &mod) == 0 && SPAN_IS(mod, "global");
+		    term_atom(&q, &mod) == 0 && TERM_SPAN_IS(mod, "global");
 	}
 	if (t[0] != T_EXPORT)
 		return 0;
 	t++;
 	if (term_atom(&t, &mod) == -1 || term_atom(&t, &fun) == -1 ||
-	    !SPAN_IS(mod, "global") || t[0] != 97 || t[1] != 3)
+	    !TERM_SPAN_IS(mod, "global") || t[0] != 97 || t[1] != 3)
 		return 0;
 	for (i = 0; i < DG_ARRAY_LEN(global_resolvers); i++)
 		if (term_span_eq(fun, global_resolvers[i]))
@@ -163,10 +163,10 @@ io_applies(const uint8_t *q, const uint8_t *end)
 		return q >= end;
 	if (dc_pl_atom(&q, end, &tag) != 0)
 		return q >= end;
-	if (SPAN_IS(tag, "requests"))
+	if (TERM_SPAN_IS(tag, "requests"))
 		return 1;
-	if (!(SPAN_IS(tag, "put_chars") && (arity == 4 || arity == 5)) &&
-	    !(SPAN_IS(tag, "get_until") && (arity == 5 || arity == 6)))
+	if (!(TERM_SPAN_IS(tag, "put_chars") && (arity == 4 || arity == 5)) &&
+	    !(TERM_SPAN_IS(tag, "get_until") && (arity == 5 || arity == 6)))
 		return 0;
 	for (i = 2; i < arity - 2; i++)	/* up to M, element arity - 2 */
 		if (dc_pl_skip(&q, end) != 0)
@@ -197,9 +197,9 @@ is_rex_request(const uint8_t *q, const uint8_t *end)
 	    (rc = dc_pl_tuple(&q, end, &arity)) != 0 ||
 	    (rc = dc_pl_atom(&q, end, &tag)) != 0)
 		return rc == DG_AGAIN;
-	return (arity == 5 && (SPAN_IS(tag, "call") ||
-	    SPAN_IS(tag, "block_call"))) ||
-	    (arity == 3 && (SPAN_IS(tag, "send") || SPAN_IS(tag, "sbcast")));
+	return (arity == 5 && (TERM_SPAN_IS(tag, "call") ||
+	    TERM_SPAN_IS(tag, "block_call"))) ||
+	    (arity == 3 && (TERM_SPAN_IS(tag, "send") || TERM_SPAN_IS(tag, "sbcast")));
 }
 
 /*
@@ -225,18 +225,18 @@ is_server_request(const uint8_t *q, const uint8_t *end)
 		return rc == DG_AGAIN;
 	switch (arity) {
 	case 2:
-		return SPAN_IS(tag, "$gen_cast");
+		return TERM_SPAN_IS(tag, "$gen_cast");
 	case 3:
-		return SPAN_IS(tag, "$gen_call") || SPAN_IS(tag, "system") ||
-		    SPAN_IS(tag, "EXIT");
+		return TERM_SPAN_IS(tag, "$gen_call") || TERM_SPAN_IS(tag, "system") ||
+		    TERM_SPAN_IS(tag, "EXIT");
 	case 4:
-		if (!SPAN_IS(tag, "io_request"))
+		if (!TERM_SPAN_IS(tag, "io_request"))
 			return 0;
 		if (dc_pl_skip(&q, end) != 0 || dc_pl_skip(&q, end) != 0)
 			return 1;		/* From, ReplyAs */
 		return io_applies(q, end);
 	case 5:
-		return SPAN_IS(tag, "DOWN");
+		return TERM_SPAN_IS(tag, "DOWN");
 	default:
 		return 0;
 	}
@@ -260,7 +260,7 @@ is_reply_tag(const uint8_t *q, const uint8_t *end)
 	if (*q != T_LIST || end - q < 5 || get_u32(q + 1) != 1)
 		return 0;
 	q += 5;
-	return dc_pl_atom(&q, end, &a) == 0 && SPAN_IS(a, "alias") &&
+	return dc_pl_atom(&q, end, &a) == 0 && TERM_SPAN_IS(a, "alias") &&
 	    q < end && dc_is_ref(q);
 }
 
@@ -288,7 +288,7 @@ is_io_reply(const uint8_t *q, const uint8_t *end)
 	struct dg_span a;
 
 	return dc_pl_tuple(&q, end, &arity) == 0 && arity == 3 &&
-	    dc_pl_atom(&q, end, &a) == 0 && SPAN_IS(a, "io_reply");
+	    dc_pl_atom(&q, end, &a) == 0 && TERM_SPAN_IS(a, "io_reply");
 }
 
 /* A send to a pid or an alias: is it code, or a request?  Its behaviour
@@ -346,7 +346,7 @@ not_global(const uint8_t *t)
 {
 	struct dg_span a;
 
-	return !(term_atom(&t, &a) == 0 && SPAN_IS(a, "global"));
+	return !(term_atom(&t, &a) == 0 && TERM_SPAN_IS(a, "global"));
 }
 
 /* handle_cast (the payload of {'$gen_cast', Msg}). */
@@ -539,18 +539,18 @@ behaviour_of(const uint8_t *q, const uint8_t *end)
 		return 0;
 	if ((rc = dc_pl_atom(&q, end, &tag)) != 0)
 		return rc == DG_AGAIN ? ~0u : 0;
-	if (arity == 3 && SPAN_IS(tag, "system"))
+	if (arity == 3 && TERM_SPAN_IS(tag, "system"))
 		return DG_PROTO_SYS;
-	if ((arity == 3 && SPAN_IS(tag, "EXIT")) ||
-	    (arity == 5 && SPAN_IS(tag, "DOWN")))
+	if ((arity == 3 && TERM_SPAN_IS(tag, "EXIT")) ||
+	    (arity == 5 && TERM_SPAN_IS(tag, "DOWN")))
 		return DG_PROTO_SIGNALS;
 	/* file_io_server takes {file_request, From, ReplyAs, Req} (pread,
 	 * pwrite, position, truncate, close) beside io requests: the same
 	 * server, the same protocol family */
-	if (arity == 4 && (SPAN_IS(tag, "io_request") ||
-	    SPAN_IS(tag, "file_request")))
+	if (arity == 4 && (TERM_SPAN_IS(tag, "io_request") ||
+	    TERM_SPAN_IS(tag, "file_request")))
 		return DG_PROTO_IO;
-	if (arity == 3 && SPAN_IS(tag, "$gen_call")) {
+	if (arity == 3 && TERM_SPAN_IS(tag, "$gen_call")) {
 		if ((rc = dc_pl_skip(&q, end)) != 0)	/* From */
 			return rc == DG_AGAIN ? ~0u : 0;
 		return call_protocol(q, end);
@@ -591,7 +591,7 @@ is_call_tag(const uint8_t *t)
 	if (t[0] != T_LIST || get_u32(t + 1) != 1)
 		return 0;
 	t += 5;
-	return term_atom(&t, &a) == 0 && SPAN_IS(a, "alias") && dc_is_ref(t);
+	return term_atom(&t, &a) == 0 && TERM_SPAN_IS(a, "alias") && dc_is_ref(t);
 }
 #define REX_FEATURES	SH_T(SH_K(SH_PEER_PID), SH_A("features_request"))
 
@@ -645,7 +645,7 @@ static int
 to_global(const struct dist_msg *m)
 {
 	return (m->op == DOP_REG_SEND || m->op == DOP_REG_SEND_TT) &&
-	    m->has_name && SPAN_IS(m->name, "global_name_server");
+	    m->has_name && TERM_SPAN_IS(m->name, "global_name_server");
 }
 
 /*
@@ -664,8 +664,8 @@ streams(const uint8_t *pl, const uint8_t *end, const struct dc_opts *o,
 	if (is_pid_send(m->op))
 		return 1;
 	return is_reg_send(m->op) && m->has_name && !to_global(m) &&
-	    !to_server(m) && !SPAN_IS(m->name, "rex") &&
-	    !SPAN_IS(m->name, "net_kernel");
+	    !to_server(m) && !TERM_SPAN_IS(m->name, "rex") &&
+	    !TERM_SPAN_IS(m->name, "net_kernel");
 }
 
 /*

@@ -82,14 +82,14 @@ is_monitor_req(const struct dist_msg *m)
 static int
 monitors_name_n(const struct dist_msg *m, const char *name, size_t n)
 {
-	return is_monitor_req(m) && m->has_name && span_is_n(m->name, name, n);
+	return is_monitor_req(m) && m->has_name && term_span_is_n(m->name, name, n);
 }
 
 static int
 is_reg_send_to_n(const struct dist_msg *m, const char *name, size_t n)
 {
 	return m->type == DG_T_REG_SEND && m->has_name &&
-	    span_is_n(m->name, name, n);
+	    term_span_is_n(m->name, name, n);
 }
 /* For a literal name, whose length is known: lengths compared first. */
 #define monitors_name(m, lit)	monitors_name_n((m), "" lit, sizeof(lit) - 1)

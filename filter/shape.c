@@ -161,7 +161,7 @@ shape_match(const struct shape *s, const uint8_t **p, struct shape_ctx *ctx)
 		return term_atom(p, &text) == 0;
 	case SH_ATOM_EQ:
 		return term_atom(p, &text) == 0 &&
-		    span_is_n(text, s->text, s->tlen);
+		    term_span_is_n(text, s->text, s->tlen);
 	case SH_PEER:
 		return term_atom(p, &text) == 0 && claim(ctx, text);
 	case SH_PID:
@@ -172,7 +172,7 @@ shape_match(const struct shape *s, const uint8_t **p, struct shape_ctx *ctx)
 		return match_int(s, p);
 	case SH_BOOL:
 		return term_atom(p, &text) == 0 &&
-		    (SPAN_IS(text, "true") || SPAN_IS(text, "false"));
+		    (TERM_SPAN_IS(text, "true") || TERM_SPAN_IS(text, "false"));
 	case SH_TUPLE:
 		return match_tuple(s, p, ctx);
 	case SH_LIST_OF:

@@ -198,13 +198,15 @@ static const uint8_t	*next_atom(const uint8_t *a);
  * that the terms nobody asked for (tuples, lists, integers, binaries:
  * most of them) cost no call.
  */
+/* The tag is an atom itself (not one that holds atoms, as a port does). */
+#define TAG_IS_ATOM	0x80
 static const uint8_t tag_visits[256] = {
 	[T_NEW_FUN] = TV_FUNS | TV_ATOMS,
 	[T_EXPORT] = TV_FUNS | TV_ATOMS,
-	[T_ATOM] = TV_ATOMS,
-	[T_SMALL_ATOM] = TV_ATOMS,
-	[T_ATOM_UTF8] = TV_ATOMS,
-	[T_SMALL_ATOM_UTF8] = TV_ATOMS,
+	[T_ATOM] = TV_ATOMS | TAG_IS_ATOM,
+	[T_SMALL_ATOM] = TV_ATOMS | TAG_IS_ATOM,
+	[T_ATOM_UTF8] = TV_ATOMS | TAG_IS_ATOM,
+	[T_SMALL_ATOM_UTF8] = TV_ATOMS | TAG_IS_ATOM,
 	[T_NEW_PID] = TV_IDS | TV_ATOMS,
 	[T_PID] = TV_IDS | TV_ATOMS,
 	[T_NEWER_REF] = TV_IDS | TV_ATOMS,
@@ -286,7 +288,7 @@ visit(const struct term_visit *v, uint8_t tag, const uint8_t *t)
 	unsigned kind;
 
 	/* An atom: the budget's, the one visit of nearly every term. */
-	if (tag_visits[tag] == TV_ATOMS) {
+	if (tag_visits[tag] & TAG_IS_ATOM) {
 		visit_atom(v, t);
 		return;
 	}
@@ -738,7 +740,7 @@ next_atom(const uint8_t *p)
  * node atom inline, so nothing trails a pending term.
  */
 const uint8_t *
-term_next(const uint8_t *p)
+term_next_any(const uint8_t *p)
 {
 	uint64_t todo = 1;
 

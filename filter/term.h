@@ -178,20 +178,49 @@ int	term_list_len(const uint8_t *p, const uint8_t *end, uint32_t *n,
 int	term_span_eq(struct dg_span, const char *s);
 /*
  * s is the n bytes at t: lengths first, so that nearly every name that
- * differs fails at once and no loop runs.  SPAN_IS(s, "rex") for a
+ * differs fails at once and no loop runs.  TERM_SPAN_IS(s, "rex") for a
  * string literal, whose length the compiler knows.
  */
 static inline int
-span_is_n(struct dg_span s, const char *t, size_t n)
+term_span_is_n(struct dg_span s, const char *t, size_t n)
 {
 	return s.len == n && (n == 0 || __builtin_memcmp(s.p, t, n) == 0);
 }
-#define SPAN_IS(s, lit)	span_is_n((s), "" lit, sizeof(lit) - 1)
+#define TERM_SPAN_IS(s, lit)	term_span_is_n((s), "" lit, sizeof(lit) - 1)
 /* The end of a term that term_scan has already proven (no checks made
- * again: never call it on unproven bytes). */
-const uint8_t	*term_next(const uint8_t *p);
+ * again: never call it on unproven bytes).  term_next is inline for the
+ * leaves a control tuple is made of (small integers, atoms, pids);
+ * term_next_any walks the rest. */
+const uint8_t	*term_next_any(const uint8_t *p);
 
 /* ---- the inline accessors (see above) --------------------------------- */
+
+/* The end of the proven atom term at a (its tag byte). */
+static inline const uint8_t *
+term_atom_end(const uint8_t *a)
+{
+	if (a[0] == T_SMALL_ATOM_UTF8 || a[0] == T_SMALL_ATOM)
+		return a + 2 + a[1];
+	return a + 3 + get_u16(a + 1);	/* T_ATOM, T_ATOM_UTF8 */
+}
+
+static inline const uint8_t *
+term_next(const uint8_t *p)
+{
+	switch (p[0]) {
+	case T_SMALL_INT:
+		return p + 2;
+	case T_SMALL_ATOM_UTF8:
+	case T_SMALL_ATOM:
+	case T_ATOM_UTF8:
+	case T_ATOM:
+		return term_atom_end(p);
+	case T_NEW_PID:
+		return term_atom_end(p + 1) + 12;
+	default:
+		return term_next_any(p);
+	}
+}
 
 static inline int
 term_atom(const uint8_t **p, struct dg_span *text)

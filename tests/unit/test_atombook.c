@@ -93,7 +93,7 @@ static void
 test_eviction(void)
 {
 	struct atombook b;
-	char t[8];
+	char t[16];
 	uint64_t h;
 	int i, round;
 

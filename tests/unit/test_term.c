@@ -508,7 +508,8 @@ note_visit(void *arg, const uint8_t *t)
 	(void)arg;
 	if (nvisited + 1 < sizeof(visited))
 		visited[nvisited++] = t[0] == 119 ? (char)t[2] : t[0] == 88 ?
-		    'P' : t[0] == 90 ? 'R' : t[0] == 113 ? 'X' : '?';
+		    'P' : t[0] == 90 ? 'R' : t[0] == 113 ? 'X' : t[0] == 89 ?
+		    'O' : '?';
 	visited[nvisited] = '\0';
 }
 
@@ -524,18 +525,19 @@ test_visit_kinds(void)
 		unsigned	 mask;
 		const char	*want;
 	} cases[] = {
-		{ TV_ATOMS, "nnamb" },
+		{ TV_ATOMS, "nnambp" },
 		{ TV_IDS, "PR" },
 		{ TV_FUNS, "X" },
-		{ TV_ATOMS | TV_IDS | TV_FUNS, "nPnRamXb" },
+		{ TV_ATOMS | TV_IDS | TV_FUNS, "nPnRamXbp" },
 	};
 	const uint8_t *g;
 	size_t len, i;
 
-	/* {Pid<n>, Ref<n>, [1], fun a:mf/1, b}: atoms n, n, a, mf, b (each
-	 * noted by its first letter), then pid, ref, export */
+	/* {Pid<n>, Ref<n>, [1], fun a:mf/1, b, Port<p>}: atoms n, n, a, mf,
+	 * b, p (each noted by its first letter), then pid, ref, export; the
+	 * port is no atom and no id, only its node is told */
 	tb_reset();
-	wr_u8(&w, 104); wr_u8(&w, 5);
+	wr_u8(&w, 104); wr_u8(&w, 6);
 	tb_pid("n", 1);
 	tb_ref("n");
 	wr_u8(&w, 108); wr_u32(&w, 1); wr_u8(&w, 97); wr_u8(&w, 1);
@@ -543,6 +545,7 @@ test_visit_kinds(void)
 	wr_u8(&w, 113); tb_atom("a"); tb_atom("mf"); wr_u8(&w, 97);
 	wr_u8(&w, 1);
 	tb_atom("b");
+	wr_u8(&w, 89); tb_atom("p"); wr_u32(&w, 5); wr_u32(&w, 1);
 	len = tb_len();
 	g = guard_copy(tbuf, len);
 	for (i = 0; i < DG_ARRAY_LEN(cases); i++) {
