@@ -144,12 +144,20 @@ def micro_table(pr):
     micro = {}
     cg = {}
     sizes = ""
-    p = os.path.join(OUT, "micro.txt")
-    if os.path.exists(p):
+    # micro_verdict.txt: the whole verdict as the relay runs it
+    # (filter/verdict.c), every guard on; its callgrind key is W_verdict.
+    labels = {None: "", "on": "", "off": " (guards off)",
+              "verdict": " (whole verdict)"}
+    cgkey = {}
+    for name in ("micro.txt", "micro_verdict.txt"):
+        p = os.path.join(OUT, name)
+        if not os.path.exists(p):
+            continue
         for l in open(p):
             m = re.match(r"micro (\w+) +(?:guards (\w+) +)?passes .* ns_per_decision ([\d.]+) decisions_per_s ([\d.]+)", l)
-            if m:
-                w = m.group(1) + ("" if m.group(2) in (None, "on") else " (guards off)")
+            if m and m.group(2) in labels:
+                w = m.group(1) + labels[m.group(2)]
+                cgkey[w] = m.group(1) + ("_verdict" if m.group(2) == "verdict" else "")
                 micro.setdefault(w, []).append((float(m.group(3)), float(m.group(4))))
             m = re.match(r"callgrind (\w+) instructions (\d+) decisions (\d+) per_decision (\d+)", l)
             if m:
@@ -163,7 +171,7 @@ def micro_table(pr):
     pr("|---|---:|---:|---:|")
     for w, xs in micro.items():
         pr("| %s | %.0f | %.1f | %s |" % (w, med([x[1] for x in xs]), med([x[0] for x in xs]),
-                                          cg.get(w, "-")))
+                                          cg.get(cgkey.get(w, w), "-")))
     pr("\n    " + sizes + "\n")
     return micro
 

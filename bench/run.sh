@@ -130,14 +130,23 @@ for i in 1 2 3; do "$MICRO" "$VEC" 1.0; done | tee "$OUT/micro.txt"
 # table, with it, audit mode, and {default, deny} in audit mode.
 for i in 1 2 3; do "$MICRO" "$VEC" 1.0 0 "" audit; done |
     grep -v "^micro sizeof" | tee "$OUT/micro_audit.txt"
+# The whole verdict as the relay runs it (filter/verdict.c: the decoder and
+# rules above, plus the guard's work: seen table, atom books, held, global's
+# sync), every guard on.
+for i in 1 2 3; do "$MICRO" "$VEC" 1.0 0 "" verdict; done |
+    grep -v "^micro sizeof" | tee "$OUT/micro_verdict.txt"
 if command -v valgrind >/dev/null; then
-	for wl in capture:200 regsend:20; do
-		w=${wl%%:*}; n=${wl#*:}
+	for wl in capture:200:on regsend:20:on capture:200:verdict; do
+		w=${wl%%:*}; n=${wl#*:}; mode=${n#*:}; n=${n%%:*}
 		( cd "$W" && valgrind --tool=callgrind --toggle-collect=pass \
-		    --callgrind-out-file="$W/cg.$w" "$MICRO" "$VEC" 0 "$n" "$w" on \
+		    --callgrind-out-file="$W/cg.$w" "$MICRO" "$VEC" 0 "$n" "$w" "$mode" \
 		    > "$W/cg.$w.stdout" 2> "$W/cg.$w.stderr" )
+		[ "$mode" = verdict ] && w=${w}_verdict &&
+		    mv "$W/cg.${wl%%:*}" "$W/cg.$w" &&
+		    mv "$W/cg.${wl%%:*}.stdout" "$W/cg.$w.stdout" &&
+		    mv "$W/cg.${wl%%:*}.stderr" "$W/cg.$w.stderr"
 		ir=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$W/cg.$w.stderr")
-		dec=$(sed -n "s/^micro $w .* decisions \([0-9]*\) .*/\1/p" "$W/cg.$w.stdout")
+		dec=$(sed -n "s/^micro ${wl%%:*} .* decisions \([0-9]*\) .*/\1/p" "$W/cg.$w.stdout")
 		[ -n "$ir" ] && [ "${dec:-0}" -gt 0 ] || { echo "callgrind $w failed"; continue; }
 		echo "callgrind $w instructions $ir decisions $dec per_decision $((ir / dec))" |
 		    tee -a "$OUT/micro.txt"
