@@ -138,7 +138,11 @@ for i in 1 2 3; do "$MICRO" "$VEC" 1.0 0 "" verdict; done |
 if command -v valgrind >/dev/null; then
 	for wl in capture:200:on regsend:20:on capture:200:verdict; do
 		w=${wl%%:*}; n=${wl#*:}; mode=${n#*:}; n=${n%%:*}
-		( cd "$W" && valgrind --tool=callgrind --toggle-collect=pass \
+		# only the passes count: pass (decoder and rules) or
+		# pass_verdict (the whole verdict; gcc may name its clone
+		# pass_verdict.constprop.0)
+		toggle=pass; [ "$mode" = verdict ] && toggle='pass_verdict*'
+		( cd "$W" && valgrind --tool=callgrind --toggle-collect="$toggle" \
 		    --callgrind-out-file="$W/cg.$w" "$MICRO" "$VEC" 0 "$n" "$w" "$mode" \
 		    > "$W/cg.$w.stdout" 2> "$W/cg.$w.stderr" )
 		[ "$mode" = verdict ] && w=${w}_verdict &&
@@ -258,7 +262,9 @@ done
 # BENCH_OLD=BINARY: a fifth path, dg_relay_old, through another distguard
 # binary (an older build, to compare against in the same run, round-robin
 # with the others).  It runs beside ours on its own EPMD port and range;
-# B is registered with it by a held ALIVE2 (craft.py), so its listener
+# B is registered with it by a held ALIVE2 (craft.py; {local_guard, off}
+# and {egress, optional}: that process neither owns B's port nor speaks
+# distguard_epmd), so its listener
 # proxies to B's own port like ours; sender o@ is steered to it and is
 # allowed all, as r@ is on ours.  Its configuration uses only entries
 # every build knows.
@@ -270,6 +276,8 @@ if [ -n "${BENCH_OLD:-}" ]; then
 {epmd, [{port, $OLD_EPMD}, {addresses, ["127.0.0.1"]}, {timeout, 5}]}.
 {listen, [{address, "127.0.0.1"}, {ports, {$OLD_L, $((OLD_L + 9))}}]}.
 {registration_from, ["127.0.0.1"]}.
+{local_guard, off}.
+{egress, optional}.
 {cookie, {file, "$W/cookie"}}.
 {alerts, [{file, "$W/old_alerts.log"}, {per_source, 1000}]}.
 {control, "$W/old_ctl.sock"}.

@@ -4,7 +4,7 @@
  * loader's state, the value checks every entry uses (conf_value.c), the
  * option tables' machinery (conf_opts.c), the secrets (conf_secret.c), the
  * policy grammar (conf_policy.c) and the entries of the file (conf.c).
- * Private to core/conf*.c.
+ * Private to conf/conf*.c.
  */
 #ifndef CONF_INT_H
 #define CONF_INT_H

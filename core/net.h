@@ -31,7 +31,7 @@ int		 net_rate_take(struct net_rate *, const struct sockaddr *sa,
 /*
  * The gate every acceptor of remote connections passes a new connection
  * through, before a byte is read (proxy/listener.c, proxy/linkleg.c,
- * core/metrics.c): bans, the acceptor's own pending budget in total and
+ * daemon/metrics.c): bans, the acceptor's own pending budget in total and
  * per source, established connections per source, and a per-source rate.
  */
 struct net_gate {

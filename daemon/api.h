@@ -54,7 +54,7 @@ void	api_reloaded(struct api *);
  * `ov` and the API's node scopes.  Returns a new reference (base itself,
  * referenced, when there is nothing to lay over it), or NULL when memory
  * ran out or an overlay does not parse (errors through err).  Called by
- * core/grant.c for every rebuild, so that grants and the API compose.
+ * daemon/grant.c for every rebuild, so that grants and the API compose.
  */
 struct dg_conf	*api_overlay(struct api *, struct dg_conf *base,
 		    const struct dg_overlay *ov, int n, conf_err_fn err,

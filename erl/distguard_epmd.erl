@@ -55,7 +55,7 @@
 -define(RESP_EGRESS, $e).
 -define(REQ_API, $A).
 -define(RESP_API, $a).
-%% Largest API reply body the daemon sends (core/api.h API_REPLY_MAX).
+%% Largest API reply body the daemon sends (epmd/epmd_proto.h EPMD_API_REPLY_MAX).
 -define(API_BODY_MAX, 196608).
 %% The handshake versions this module registers (OTP 23..28 all speak 6).
 -define(VSN_HIGH, 6).

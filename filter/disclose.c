@@ -17,7 +17,7 @@
 
 /* Class bytes that replace a pid's 'p' for the tags it may carry: one of
  * global's own processes, a group leader the node handed to its peer.
- * (proxy/guard.c keeps global's sync tags in a set of their own.) */
+ * (filter/guard.c keeps global's sync tags in a set of their own.) */
 #define KEY_GLOBAL	'g'
 #define KEY_LEADER	'l'
 

@@ -6,7 +6,7 @@
 # drops.  ERTS sends a reply owed on a connection that went, or one of
 # global's late messages, on the next connection, to a pid shown on the
 # one before: what a node disclosed is kept for the next connection
-# between the same two names (proxy/nodes.h nodes_keep_disclosed, 60 s).
+# between the same two names (filter/nodes.h nodes_keep_disclosed, 60 s).
 # Before: "reason undisclosed" alerts on such replies.
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
