@@ -333,21 +333,15 @@ vguard_start(const struct rules_policy *pol)
 	snprintf(vguard.share_src, sizeof(vguard.share_src), "addr 127.0.0.1");
 	snprintf(vguard.share_cookie, sizeof(vguard.share_cookie),
 	    "cookie (default)");
-	idset_init(&vguard.owed, SESSION_OWED);
-	idset_init(&vguard.disclosed, IDSET_DEFAULT_MAX);
-	idset_init(&vguard.synced, SESSION_OWED);
-	idset_init(&vguard.held, UINT32_MAX / 4);
+	guard_sets_init(&vguard, 0);
 }
 
 static void
 vguard_stop(void)
 {
 	verdict_dir_free(&vdir);
-	idset_free(&vguard.owed);
+	guard_sets_free(&vguard);
 	idset_free(&vguard.disclosed);
-	idset_free(&vguard.synced);
-	idset_free(&vguard.held);
-	guard_book_release(&vguard);
 	nodes_reset(vnodes);
 }
 

@@ -4,6 +4,7 @@
  * replies it is owed, what it disclosed and published, its atom book.
  * The verdict asks and tells it, per message, without allocating.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,6 +60,26 @@ guard_peer_publishes(struct guard *g, struct dg_nodes *t, const struct dist_msg 
 	    (set = nodes_published(t, g->peer)) == NULL)
 		return;
 	(void)disclose_note(NULL, set, m, f->terms_end, frame_end, 1, g->peer);
+}
+
+void
+guard_sets_init(struct guard *g, int disclosed_ready)
+{
+	idset_init(&g->owed, SESSION_OWED);
+	if (!disclosed_ready)
+		idset_init(&g->disclosed, IDSET_DEFAULT_MAX);
+	idset_init(&g->synced, SESSION_OWED);
+	/* Never forgets: the held bound bounds it. */
+	idset_init(&g->held, UINT32_MAX / 4);
+}
+
+void
+guard_sets_free(struct guard *g)
+{
+	idset_free(&g->owed);
+	idset_free(&g->synced);
+	idset_free(&g->held);
+	guard_book_release(g);
 }
 
 /* One book per (node, peer) pair, kept in the table of nodes (nodes.c). */

@@ -67,6 +67,17 @@ struct guard {
 /* guard_note_sent's answer when the disclosure needs more of the frame. */
 #define GUARD_HOLD	(-2)
 
+/*
+ * The guard's sets, empty, with their bounds: the requests its node made
+ * (owed), global's sync Tags (synced), what the other side makes it hold
+ * (held), and what it disclosed unless `disclosed_ready` (the relay took
+ * the node's kept disclosures into it: nodes_take_disclosed).
+ * guard_sets_free frees them and the atom book's reference, all but
+ * `disclosed`: the caller keeps it for the next connection
+ * (nodes_keep_disclosed) or frees it.
+ */
+void		 guard_sets_init(struct guard *, int disclosed_ready);
+void		 guard_sets_free(struct guard *);
 void		 guard_owed_add(struct guard *, struct dg_span key);
 int		 guard_owed_match(struct guard *, struct dg_span key, int consume);
 /* The guarded node's published set, looked up once per connection. */

@@ -164,13 +164,8 @@ guard_start(struct leg *l)
 	g->peer_local = l->other == s->peer && s->peer_local;
 	relay_share_keys(s, g->share_src, sizeof(g->share_src),
 	    g->share_cookie, sizeof(g->share_cookie));
-	idset_init(&g->owed, SESSION_OWED);
-	if (!nodes_take_disclosed(s->d->nodes, l->name, l->other->name,
-	    &g->disclosed, ev_now(s->d->loop)))
-		idset_init(&g->disclosed, IDSET_DEFAULT_MAX);
-	idset_init(&g->synced, SESSION_OWED);
-	/* Never forgets: the held bound bounds it. */
-	idset_init(&g->held, UINT32_MAX / 4);
+	guard_sets_init(g, nodes_take_disclosed(s->d->nodes, l->name,
+	    l->other->name, &g->disclosed, ev_now(s->d->loop)));
 }
 
 static void
@@ -179,12 +174,9 @@ guard_stop(struct leg *l)
 	struct session *s = l->s;
 	struct guard *g = l->guard;
 
-	idset_free(&g->owed);
 	nodes_keep_disclosed(s->d->nodes, l->name, l->other->name,
 	    &g->disclosed, ev_now(s->d->loop));
-	idset_free(&g->synced);
-	idset_free(&g->held);
-	guard_book_release(g);
+	guard_sets_free(g);
 }
 
 /* ---- judging one message for a node of ours ---------------------------- */

@@ -100,21 +100,15 @@ guard_setup(struct guard *g, const char *node, const char *peer)
 	g->peer = peer;
 	snprintf(g->share_src, sizeof(g->share_src), "addr 10.0.0.1");
 	snprintf(g->share_cookie, sizeof(g->share_cookie), "cookie (default)");
-	idset_init(&g->owed, SESSION_OWED);
-	idset_init(&g->disclosed, IDSET_DEFAULT_MAX);
-	idset_init(&g->synced, SESSION_OWED);
-	idset_init(&g->held, UINT32_MAX / 4);
+	guard_sets_init(g, 0);
 	return 0;
 }
 
 static void
 guard_teardown(struct guard *g)
 {
-	idset_free(&g->owed);
+	guard_sets_free(g);
 	idset_free(&g->disclosed);
-	idset_free(&g->synced);
-	idset_free(&g->held);
-	guard_book_release(g);
 }
 
 /* One whole frame of this connection's framing at p, n bytes. */
