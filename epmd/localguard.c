@@ -37,7 +37,8 @@ struct localguard {
 };
 
 int
-localguard_table(uint16_t epmd_port, uid_t allowed, char *buf, size_t cap)
+localguard_table(uint16_t epmd_port, uid_t allowed, int owned, char *buf,
+    size_t cap)
 {
 	int n;
 
@@ -45,18 +46,24 @@ localguard_table(uint16_t epmd_port, uid_t allowed, char *buf, size_t cap)
 	 * refused there, there is no connection; the packets of distguard's
 	 * own connections leave the rule at the flags test.  "add" then
 	 * "delete" in one transaction: a table left by a run
-	 * that was killed goes, whether or not there was one. */
+	 * that was killed goes, whether or not there was one.  "flags
+	 * owner" binds the table to the helper's netlink socket: the kernel
+	 * drops it when the helper dies, even by SIGKILL, so no dead run's
+	 * table keeps refusing connections to ports that a later daemon
+	 * hands out (the listener ports of another daemon on this host). */
 	n = snprintf(buf, cap,
 	    "add table inet distguard_%u\n"
 	    "delete table inet distguard_%u\n"
 	    "table inet distguard_%u {\n"
+	    "%s"
 	    "  set ports { type inet_service; }\n"
 	    "  chain out {\n"
 	    "    type filter hook output priority 0; policy accept;\n"
 	    "    oifname \"lo\" tcp flags & (syn | ack) == syn "
 	    "tcp dport @ports meta skuid != %u counter reject with tcp reset\n"
 	    "  }\n"
-	    "}\n", epmd_port, epmd_port, epmd_port, (unsigned)allowed);
+	    "}\n", epmd_port, epmd_port, epmd_port,
+	    owned ? "  flags owner;\n" : "", (unsigned)allowed);
 	return n < 0 || (size_t)n >= cap ? -1 : n;
 }
 
@@ -154,6 +161,26 @@ helper_owner(int fd, const struct lg_req *r)
 	helper_send(fd, 1, NULL, &res);
 }
 
+/* Creates the table, owned by this helper's netlink socket where the
+ * kernel can (5.12 and later); else unowned, with a warning. */
+static int
+helper_table(struct nft_ctx *nft, uint16_t epmd_port, uid_t allowed,
+    char *why)
+{
+	char cmd[LG_CMD_MAX];
+
+	localguard_table(epmd_port, allowed, 1, cmd, sizeof(cmd));
+	if (nft_do(nft, cmd, "nftables: cannot create the table", why) == 0)
+		return 0;
+	localguard_table(epmd_port, allowed, 0, cmd, sizeof(cmd));
+	if (nft_do(nft, cmd, "nftables: cannot create the table", why) == -1)
+		return -1;
+	log_warnx("local guard: the kernel cannot bind table inet "
+	    "distguard_%u to its helper (flags owner): if the helper is "
+	    "killed, the table stays until the next start", epmd_port);
+	return 0;
+}
+
 /* The helper's whole life. */
 static void __attribute__((noreturn))
 helper_main(int fd, uint16_t epmd_port, uid_t allowed)
@@ -179,8 +206,7 @@ helper_main(int fd, uint16_t epmd_port, uid_t allowed)
 	}
 	nft_ctx_buffer_output(nft);
 	nft_ctx_buffer_error(nft);
-	localguard_table(epmd_port, allowed, cmd, sizeof(cmd));
-	if (nft_do(nft, cmd, "nftables: cannot create the table", why) == -1) {
+	if (helper_table(nft, epmd_port, allowed, why) == -1) {
 		helper_reply(fd, 0, why);
 		nft_ctx_free(nft);
 		_exit(1);

@@ -84,8 +84,9 @@ int	localguard_command(const struct lg_req *, uint16_t epmd_port,
 	    char *buf, size_t cap);
 /* 1 when an LG_OP_OWNER request is well formed. */
 int	localguard_owner_ok(const struct lg_req *);
-/* The commands that create the table (replacing a stale one). */
-int	localguard_table(uint16_t epmd_port, uid_t allowed, char *buf,
-	    size_t cap);
+/* The commands that create the table (replacing a stale one); owned:
+ * bound to the netlink socket that runs them (gone when it closes). */
+int	localguard_table(uint16_t epmd_port, uid_t allowed, int owned,
+	    char *buf, size_t cap);
 
 #endif

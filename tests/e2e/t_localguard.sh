@@ -114,6 +114,22 @@ for i in $(seq 1 50); do dg_alive || break; sleep 0.1; done
 sleep 0.3
 check "the daemon stopped and its table is gone" not nft list table $TABLE
 
+# ---- ... even when the daemon and its helper are killed ------------------------
+# A SIGKILL to the whole group (timeout(1), an operator's kill -9) leaves
+# the helper no chance to delete the table: the kernel must drop it with
+# the helper's netlink socket, or the dead run's table keeps refusing
+# connections to ports a later daemon hands out.
+dg_start || exit 1
+wait_for "$T/dg.log" "table inet distguard_$EPMD_PORT in place" 10
+helper=$(cat "/proc/$DG_PID/task/$DG_PID/children" 2>/dev/null | awk '{print $1}')
+check "the daemon's nftables helper runs (pid ${helper:-none})" [ -n "$helper" ]
+table_there() { nft list table $TABLE >/dev/null 2>&1; }
+check "... and the table is back" table_there
+kill -9 "$DG_PID" $helper
+wait "$DG_PID" 2>/dev/null
+for i in $(seq 1 30); do table_there || break; sleep 0.1; done
+check "daemon and helper killed by SIGKILL: the table is gone with them" not table_there
+
 # ---- where the guard cannot be set up ---------------------------------------
 # Not root, the daemon cannot touch the packet filter.
 start_unprivileged() {

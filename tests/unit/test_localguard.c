@@ -25,14 +25,18 @@ t_table(void)
 {
 	char buf[1024];
 
-	CHECK(localguard_table(4369, 110, buf, sizeof(buf)) > 0);
+	CHECK(localguard_table(4369, 110, 0, buf, sizeof(buf)) > 0);
+	CHECK(strstr(buf, "flags owner") == NULL);
+	CHECK(localguard_table(4369, 110, 1, buf, sizeof(buf)) > 0);
+	CHECK(strstr(buf, "table inet distguard_4369 {\n  flags owner;\n")
+	    != NULL);
 	CHECK(strstr(buf, "add table inet distguard_4369\n"
 	    "delete table inet distguard_4369\n") == buf);
 	CHECK(strstr(buf, "meta skuid != 110 counter reject with tcp reset")
 	    != NULL);
 	CHECK(strstr(buf, "oifname \"lo\" tcp flags & (syn | ack) == syn "
 	    "tcp dport @ports") != NULL);
-	CHECK_EQ(localguard_table(4369, 110, buf, 40), -1);
+	CHECK_EQ(localguard_table(4369, 110, 1, buf, 40), -1);
 }
 
 static void
