@@ -23,16 +23,6 @@
 #include "dg_log.h"
 
 int
-net_set_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
-		return -1;
-	return 0;
-}
-
-int
 net_sockaddr_port(const struct sockaddr *sa)
 {
 	if (sa->sa_family == AF_INET)

@@ -15,7 +15,6 @@
 
 
 /* net.c: socket helpers (listening and accepting: core/accept.h). */
-int	net_set_nonblock(int fd);
 int	net_sockaddr_port(const struct sockaddr *);
 
 /*

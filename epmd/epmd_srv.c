@@ -1037,12 +1037,6 @@ epmd_srv_registry(struct epmd_srv *s)
 	return &s->reg;
 }
 
-int
-epmd_srv_connections(const struct epmd_srv *s)
-{
-	return s->nconns;
-}
-
 /* Does `node` (alive@host) name a node registered here?  The host part
  * must be one of this host's names, or an address of one of its
  * interfaces, for it to collide. */

@@ -20,6 +20,5 @@ struct epmd_reg	*epmd_srv_registry(struct epmd_srv *);
 /* Does `node` (alive@host) name a node registered here, under one of this
  * host's names?  The daemon's is_local_node. */
 int		 epmd_srv_is_local_node(struct dg_daemon *, const char *node);
-int		 epmd_srv_connections(const struct epmd_srv *);
 
 #endif
