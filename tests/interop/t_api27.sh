@@ -26,7 +26,8 @@ set -u
 cd "${DG_ROOT:-$(dirname "$0")/../..}" || exit 1
 V=${API_OTP:-27}
 API_SUITES=${API_SUITES:-"t_api t_api_agree t_api_contain"}
-export DG_BUILD=${DG_BUILD:-build} DG_ROOT=$(pwd)
+DG_ROOT=$(pwd)
+export DG_BUILD=${DG_BUILD:-build} DG_ROOT
 fails=0
 proofs=0
 out=$(mktemp -d /tmp/dg-api-otp.XXXXXX)
@@ -63,7 +64,7 @@ for s in $API_SUITES; do
 		n=1
 	fi
 	grep -q '^ok - the protected node reports otp_release "'"$V"'"' "$out/$s.out" && proofs=$((proofs + 1))
-	echo "# $s on OTP $V: $p passed, $n failed in $(( $(date +%s) - t0 )) s"
+	echo "# $s with DG_OTP=$V: $p passed, $n failed in $(( $(date +%s) - t0 )) s"
 	fails=$((fails + n))
 done
 if [ "$proofs" -eq 0 ]; then
