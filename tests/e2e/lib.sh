@@ -193,15 +193,16 @@ fi
 
 # ERL_SAY_OTP: erl arguments for a suite's protected node, so that its
 # log says which release runs it; otp_is LOG checks that line against
-# DG_OTP (the proof that the nodes are that release's).  Without DG_OTP
-# both are empty, and the suite's checks are make test's as before.
+# DG_OTP (the proof that the nodes are that release's; node_start does
+# it for its nodes).  Without DG_OTP both are empty, and the suite's
+# checks are make test's as before.
 ERL_SAY_OTP=()
 if [ -n "${DG_OTP:-}" ]; then
 	ERL_SAY_OTP=(-eval 'io:format("otp_release ~s~n", [erlang:system_info(otp_release)])')
 fi
 otp_is() {
 	[ -n "${DG_OTP:-}" ] || return 0
-	check "the protected node reports otp_release \"$DG_OTP\" ($(grep -m 1 '^otp_release' "$1"))" \
+	check "the protected node reports otp_release \"$DG_OTP\" ($(basename "$1" .log): $(grep -m 1 '^otp_release' "$1"))" \
 	    grep -q "^otp_release $DG_OTP\$" "$1"
 }
 
@@ -215,12 +216,13 @@ node_start() {
 	local name=$1; shift
 	local mod=()
 	[ "${NODE_MOD:-1}" = 1 ] && mod=("${ERL_MOD[@]}")
-	timeout -k 2 150 erl -sname "$name" "${ERL_COMMON[@]}" "${mod[@]}" "$@" \
+	timeout -k 2 150 erl -sname "$name" "${ERL_COMMON[@]}" "${mod[@]}" "${ERL_SAY_OTP[@]}" "$@" \
 	    -eval "dgt:serve()" > "$T/$name.log" 2>&1 &
 	PIDS+=("$!")
 	eval "PID_$name=$!"
 	wait_for "$T/dg.log" "node $name registered" 15 || { not_ok "node $name registered"; return 1; }
 	wait_for "$T/$name.log" "dgt ready" 15 || { not_ok "node $name ready"; return 1; }
+	otp_is "$T/$name.log"
 }
 
 # node_eval NAME EXPR [erl args...]: a short-lived node that evaluates
