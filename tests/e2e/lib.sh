@@ -154,6 +154,19 @@ dg_start() {
 
 dg_alive() { kill -0 "$DG_PID" 2>/dev/null; }
 
+# DG_OTP=27 or 29 (make interop: tests/interop/t_api27.sh): the suite's
+# nodes run that OTP release, chrooted in the Debian root that
+# scripts/otp-root.sh keeps; distguard stays on the host.  Rather than
+# a second set of node functions, every erl, erlc and elixir the suite
+# runs by name goes through tests/interop/shim/ (first on PATH), which
+# runs the root's own with $T and the repository bound at their paths
+# and keeps the PID the suite kills the node's.  Unset (make test), none
+# of this happens.
+if [ -n "${DG_OTP:-}" ]; then
+	export DG_OTP DG_OTP_BINDS="$T $ROOT"
+	PATH="$ROOT/tests/interop/shim:$PATH"
+fi
+
 # Compiles the test node module once per run.
 erlc -o "$T" "$ROOT/tests/e2e/dgt.erl" >/dev/null 2>&1 || echo "# erlc failed"
 
@@ -165,7 +178,33 @@ ERL_COMMON=(-setcookie "$COOKIE" -start_epmd false -epmd_port "$EPMD_PORT"
 # distguard_epmd, the EPMD module of protected nodes (built by make).
 EBIN="$ROOT/$BUILD/erl/ebin"
 ERL_MOD=(-epmd_module distguard_epmd -pa "$EBIN")
+# Under DG_OTP, the library as that release's erlc compiles it (as an
+# operator on that release would), and the flag OTP 27 and later
+# document: -epmd_module is deprecated there.
+if [ -n "${DG_OTP:-}" ]; then
+	mkdir -p "$T/ebin"
+	erlc -Wall +warnings_as_errors -o "$T/ebin" "$ROOT/erl/distguard_epmd.erl" "$ROOT/erl/distguard.erl" 2>&1 |
+	    sed "s/^/# erlc (OTP $DG_OTP): /"
+	cp "$EBIN/distguard.app" "$T/ebin/" 2>/dev/null
+	EBIN="$T/ebin"
+	ERL_MOD=(-kernel epmd_module distguard_epmd -pa "$EBIN")
+fi
 [ -f "$EBIN/distguard_epmd.beam" ] || echo "# distguard_epmd.beam missing in $EBIN"
+
+# ERL_SAY_OTP: erl arguments for a suite's protected node, so that its
+# log says which release runs it; otp_is LOG checks that line against
+# DG_OTP (the proof that the nodes are that release's; node_start does
+# it for its nodes).  Without DG_OTP both are empty, and the suite's
+# checks are make test's as before.
+ERL_SAY_OTP=()
+if [ -n "${DG_OTP:-}" ]; then
+	ERL_SAY_OTP=(-eval 'io:format("otp_release ~s~n", [erlang:system_info(otp_release)])')
+fi
+otp_is() {
+	[ -n "${DG_OTP:-}" ] || return 0
+	check "the protected node reports otp_release \"$DG_OTP\" ($(basename "$1" .log): $(grep -m 1 '^otp_release' "$1"))" \
+	    grep -q "^otp_release $DG_OTP\$" "$1"
+}
 
 # node_start NAME [erl args...]: a long-lived node running dgt:serve(),
 # registered with distguard; waits until epmd knows it.  Its output goes
@@ -177,12 +216,13 @@ node_start() {
 	local name=$1; shift
 	local mod=()
 	[ "${NODE_MOD:-1}" = 1 ] && mod=("${ERL_MOD[@]}")
-	timeout -k 2 150 erl -sname "$name" "${ERL_COMMON[@]}" "${mod[@]}" "$@" \
+	timeout -k 2 150 erl -sname "$name" "${ERL_COMMON[@]}" "${mod[@]}" "${ERL_SAY_OTP[@]}" "$@" \
 	    -eval "dgt:serve()" > "$T/$name.log" 2>&1 &
 	PIDS+=("$!")
 	eval "PID_$name=$!"
 	wait_for "$T/dg.log" "node $name registered" 15 || { not_ok "node $name registered"; return 1; }
 	wait_for "$T/$name.log" "dgt ready" 15 || { not_ok "node $name ready"; return 1; }
+	otp_is "$T/$name.log"
 }
 
 # node_eval NAME EXPR [erl args...]: a short-lived node that evaluates

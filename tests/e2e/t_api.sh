@@ -38,11 +38,12 @@ chmod +x "$T/start_client.sh"
 CLEANUPS+=("[ -f '$T/client_pids' ] && kill \$(cat '$T/client_pids')")
 
 timeout -k 2 150 erl -sname srv "${ERL_COMMON[@]}" "${ERL_MOD[@]}" -connect_all false \
-    -eval "dgapi:livebook(\"$T\")" > "$T/srv.log" 2>&1 &
+    "${ERL_SAY_OTP[@]}" -eval "dgapi:livebook(\"$T\")" > "$T/srv.log" 2>&1 &
 PIDS+=("$!")
 wait_for "$T/dg.log" "node srv registered" 15 || not_ok "srv registered"
 # Without the API (the old code) nothing below can pass: stop here.
 wait_for "$T/srv.log" "clients started" 20 || { not_ok "srv started its clients"; exit 1; }
+otp_is "$T/srv.log"
 check "srv's two add_filter calls, made before its clients exist, return ok" \
     grep -q "^filters set: \[ok,ok\]" "$T/srv.log"
 check "policy() lists both filters and the file" \
@@ -100,7 +101,12 @@ echo "# set_filter took $(( t1 - t0 )) us; the first message judged by the new r
 check "tb's gateway denial is alerted" grep -q "\"event\":\"filter.denied\".*tp@$HOST" "$ALERTS"
 
 # ---- Elixir calls the module as it is ----
-if command -v elixir > /dev/null; then
+# Under DG_OTP the Elixir of that release's root (forky's 1.20 on OTP 29);
+# trixie's root has none, and the host's runs on OTP 25, which make test
+# covers: the check is skipped there, visibly and not counted as a pass.
+if [ -n "${DG_OTP:-}" ] && [ ! -x "$(sh "$ROOT/scripts/otp-root.sh" "$DG_OTP" path)/usr/bin/elixir" ]; then
+	echo "# skip - Elixir calls :distguard.set_filter and test_filter with no wrapper (no Elixir in OTP $DG_OTP's root)"
+elif command -v elixir > /dev/null; then
 	timeout -k 2 60 elixir --sname ex --cookie "$COOKIE" --erl "${ERL_COMMON[*]} ${ERL_MOD[*]}" -e '
 	    IO.puts("ex api: #{inspect(:distguard.set_filter(:"pz@'"$HOST"'", :reg_send, :reject))} #{inspect(:distguard.test_filter(:"pz@'"$HOST"'", :reg_send, :gateway))} #{inspect(:distguard.policy())}")' \
 	    > "$T/ex.log" 2>&1

@@ -16,7 +16,7 @@ write_conf '{node, "p@*", [{peer, "b@*", [allow_all]}]}.'
 dg_start || exit 1
 
 timeout -k 2 150 erl -sname b "${ERL_COMMON[@]}" "${ERL_MOD[@]}" -connect_all false \
-    -eval "dgapi:agree(\"p@$HOST\", \"$T\")" > "$T/b.log" 2>&1 &
+    "${ERL_SAY_OTP[@]}" -eval "dgapi:agree(\"p@$HOST\", \"$T\")" > "$T/b.log" 2>&1 &
 PIDS+=("$!")
 timeout -k 2 150 erl -sname p "${ERL_COMMON[@]}" "${ERL_MOD[@]}" -connect_all false \
     -eval "dgapi:agree_peer()" > "$T/p.log" 2>&1 &
@@ -25,6 +25,7 @@ wait_for "$T/dg.log" "node b registered" 15 || not_ok "b registered"
 wait_for "$T/p.log" "peer ready" 15 || not_ok "p ready"
 touch "$T/peer_up"
 wait_for "$T/b.log" "^phase 1 rules" 30 || { not_ok "b set its rules"; exit 1; }
+otp_is "$T/b.log"
 wait_for "$T/b.log" "^agree cases" 120 || not_ok "b ran the cases"
 grep -E "^(case|phase|disagree)" "$T/b.log" | sed 's/^/# /'
 check "phase 1's thirteen changes returned ok" \

@@ -26,9 +26,10 @@ conf
 dg_start || exit 1
 
 timeout -k 2 150 erl -sname b "${ERL_COMMON[@]}" "${ERL_MOD[@]}" -connect_all false \
-    -eval "dgapi:contain_b(\"$T\")" > "$T/b.log" 2>&1 &
+    "${ERL_SAY_OTP[@]}" -eval "dgapi:contain_b(\"$T\")" > "$T/b.log" 2>&1 &
 PIDS+=("$!")
 wait_for "$T/b.log" "b ready" 20 || not_ok "b ready"
+otp_is "$T/b.log"
 timeout -k 2 150 erl -sname a "${ERL_COMMON[@]}" "${ERL_MOD[@]}" -connect_all false \
     -eval "dgapi:contain_a(\"b@$HOST\", \"$T\")" > "$T/a.log" 2>&1 &
 PIDS+=("$!")
