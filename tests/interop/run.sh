@@ -12,6 +12,10 @@ set -u
 cd "$(dirname "$0")/../.."
 BUILD=${DG_BUILD:-build}
 export DG_BUILD="$BUILD" DG_ROOT="$(pwd)"
+# The release an e2e suite's nodes run is each interop script's choice
+# (t_api27.sh sets DG_OTP itself): one left in the caller's environment
+# must not move every other suite's nodes too.
+unset DG_OTP
 log=$(mktemp -d /tmp/dg-interop.XXXXXX)
 pass=0
 fail=0
