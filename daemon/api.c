@@ -960,11 +960,11 @@ op_change(struct call *k)
 		    dg_type_name(e.type));
 	if (module != NULL && !name_ok(module, 0))
 		return refuse(k, "bad module name");
-	snprintf(what, sizeof(what), "%s%s%s %s%s%s%s%s%s",
+	snprintf(what, sizeof(what), "%s%s%s %s%s%s%s%s%s%s",
 	    peer ? "peer " : "", peer ? peer : "", peer ? "," : "",
 	    dg_type_name(e.type), target ? " " : "", target ? target : "",
 	    action ? " " : "", action ? dg_action_name(e.action) : "",
-	    module ? module : "");
+	    module ? " " : "", module ? module : "");
 	e.peer = dup_or_null(peer);
 	e.target = dup_or_null(target);
 	e.module = dup_or_null(module);
