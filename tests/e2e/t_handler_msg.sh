@@ -80,6 +80,20 @@ check "the real target (gateway) received none of the handled messages ($r)" [ "
 check "no filter.handler alert so far: every reply swallowed quietly" \
     not grep -q '"filter.handler"' "$ALERTS"
 
+# The wire seen by a crafted peer: the handler's answer arrives, the node's
+# SPAWN_REPLY to the spawn the guard made in its name does not.  The
+# control: a spawn the peer makes itself (adm*, allow_all) is answered.
+LPORT_B=$(stock_epmd -names | sed -n 's/^name b at port \([0-9]*\)$/\1/p')
+HP="python3 $ROOT/tests/e2e/hmsg_peer.py"
+r=$(timeout 30 $HP "$LPORT_B" "hr6@$HOST" "$COOKIE" regsend 2>&1 | tail -n 1)
+check "a crafted peer gets the handler's answer and no SPAWN_REPLY: swallowed ($r)" \
+    [ "$r" = "spawn_reply=0 handled=1 eof=0" ]
+check "... the handler ran for it" \
+    grep -q "^handled reg_send '\?hr6@$HOST'\? <[0-9.]*> gateway dg_crafted$" "$DGT_HANDLER_LOG"
+r=$(timeout 30 $HP "$LPORT_B" "adm9@$HOST" "$COOKIE" spawn 2>&1 | tail -n 1)
+check "the control: the peer's own spawn request is answered, SPAWN_REPLY seen ($r)" \
+    [ "$r" = "spawn_reply=1 handled=0 eof=0" ]
+
 # ---- 2. a handler that crashes ----------------------------------------------
 timeout -k 2 40 erl -sname hr2 "${ERL_COMMON[@]}" \
     -eval "R = dgt_handler:peer_crash(), io:format(\"~0p~n\", [R]), halt()." > "$T/hr2.log" 2>&1
