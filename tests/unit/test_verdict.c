@@ -26,6 +26,7 @@
 #include "filter/nodes.h"
 #include "filter/rewrite.h"
 #include "filter/verdict.h"
+#include "filter/term.h"
 
 #define NODE	"b@h"
 
@@ -587,6 +588,23 @@ test_handler_message(void)
 	n = f_end();
 	CHECK(decide(&c, n) == VD_DROP || V.kind == VD_DENY);
 	CHECK(alerted("filter.handler", "too many handler spawns in flight"));
+	conn_close(&c);
+
+	/* header mode (131 68): the header kept, the terms without 131 */
+	conn_open(&c, "hmsg@x", 1);
+	f_reg_send(&c, "hmsg@x", "sink");
+	tb_atom("hello");
+	n = f_end();
+	CHECK_EQ(decide(&c, n), VD_REWRITE);
+	if (V.frame != NULL) {
+		req_len = V.frame_len;
+		memcpy(req, V.frame, req_len);
+		CHECK(req[4] == 131 && req[5] == 68 && req[6] == 0);
+		CHECK_EQ(dist_ctl_decode(req + 7, req + req_len, 0, &m, &why), 0);
+		CHECK_EQ(m.op, DOP_SPAWN_REQUEST);
+		CHECK(term_span_eq(m.exec_f, "reg_send"));
+		CHECK_EQ(m.exec_arity, 4);
+	}
 	conn_close(&c);
 
 	/* in fragments: denied, filter.handler */
