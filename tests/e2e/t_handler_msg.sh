@@ -175,6 +175,12 @@ out=$("$DG" check -c "$CONF" 2>&1)
 check "check: the suite's configuration loads and shows its message handlers" \
     grep -q "handler.*reg_send.*dgt_handler:reg_send/4" <<<"$out"
 
+r=$("$DG" test -c "$CONF" "hr1@$HOST" reg_send gateway 2>&1)
+check "distguard test says an allowed reg_send runs the handler ($r)" \
+    grep -q "^allow .*; runs dgt_handler:reg_send/4 in a new process instead of reaching its target" <<<"$r"
+r=$("$DG" test -c "$CONF" "hr1@$HOST" reg_send vault 2>&1)
+check "... and a denied one does not ($r)" not grep -q "runs dgt_handler" <<<"$r"
+
 check "b stayed up through it all" kill -0 "$PID_b"
 check "the daemon stayed up" dg_alive
 done_tests
