@@ -507,43 +507,73 @@ conf_entry_default(struct loader *L, const struct et_node *t, struct dg_scope *s
 		    "rules");
 }
 
-/* {handler, spawn_request, Module}: the seed's spawn handler, a module
- * name (an atom).  Returns 0 and sets *out, or -1. */
-static int
-get_handler(struct loader *L, const struct et_node *t, char **out)
+/* {handler, Type, Module}: the seed's spawn handler (Type spawn_request,
+ * docs/FILTER.md 14) or a message handler (reg_send, send, alias_send,
+ * group_leader: 26).  Returns the slot Type names among `spawn` and
+ * `msgs` (indexed by enum dg_type), or NULL after an error; *typ is set. */
+static char **
+handler_slot(struct loader *L, const struct et_node *t, char **spawn,
+    char **msgs, enum dg_type *typ)
 {
 	const struct et_node *k = et_elem(t, 1), *m = et_elem(t, 2);
 
-	if (!et_is_atom(k, "spawn_request")) {
-		conf_err(L, k->line, "only spawn_request handlers exist: "
-		    "{handler, spawn_request, Module}");
-		return -1;
+	if (k->kind != ET_ATOM || dg_type_from_name(k->text, typ) == -1 ||
+	    (*typ != DG_T_SPAWN_REQUEST && !dg_type_takes_msg_handler(*typ))) {
+		conf_err(L, k->line, "unknown handler type (known: "
+		    "spawn_request, reg_send, send, alias_send, group_leader): "
+		    "{handler, Type, Module}");
+		return NULL;
 	}
-	if (m->kind != ET_ATOM || strcmp(m->text, "_") == 0) {
+	if (m->kind != ET_ATOM || strcmp(m->text, "_") == 0 ||
+	    m->text[0] == '\0') {
 		conf_err(L, m->line, "handler module must be an atom");
-		return -1;
+		return NULL;
 	}
-	free(*out);
-	return (*out = conf_strdup(L, m->text, m->line)) == NULL ? -1 : 0;
+	return *typ == DG_T_SPAWN_REQUEST ? spawn : &msgs[*typ];
 }
 
-/* {handler, spawn_request, Module} as an entry: for the peers of the scope
- * (top level or {node, ...}) whose own entry names no handler. */
+/* Sets the handler {handler, Type, Module} names.  Returns 0, or -1. */
+static int
+get_handler(struct loader *L, const struct et_node *t, char **spawn,
+    char **msgs, enum dg_type *typ)
+{
+	const struct et_node *m = et_elem(t, 2);
+	char **slot = handler_slot(L, t, spawn, msgs, typ);
+
+	if (slot == NULL)
+		return -1;
+	free(*slot);
+	return (*slot = conf_strdup(L, m->text, m->line)) == NULL ? -1 : 0;
+}
+
+/* {handler, Type, Module} as an entry: for the peers of the scope (top
+ * level or {node, ...}) whose own entry names no handler of that Type. */
 void
 conf_entry_handler(struct loader *L, const struct et_node *t, struct dg_scope *s)
 {
+	enum dg_type typ;
+	char **slot;
+
 	if (t->nkids != 3) {
-		conf_err(L, t->line, "handler takes {handler, spawn_request, "
-		    "Module}");
+		conf_err(L, t->line, "handler takes {handler, Type, Module}");
 		return;
 	}
-	if (s->handler != NULL) {
-		conf_err(L, t->line, "handler given twice in this scope (first "
-		    "on line %d)", s->handler_line);
+	if ((slot = handler_slot(L, t, &s->handler, s->msg_handler, &typ)) ==
+	    NULL)
+		return;
+	if (*slot != NULL) {
+		conf_err(L, t->line, "handler of %s given twice in this scope "
+		    "(first on line %d)", dg_type_name(typ),
+		    typ == DG_T_SPAWN_REQUEST ? s->handler_line :
+		    s->msg_handler_line[typ]);
 		return;
 	}
-	if (get_handler(L, t, &s->handler) == 0)
-		s->handler_line = t->line;
+	if (get_handler(L, t, &s->handler, s->msg_handler, &typ) == 0) {
+		if (typ == DG_T_SPAWN_REQUEST)
+			s->handler_line = t->line;
+		else
+			s->msg_handler_line[typ] = t->line;
+	}
 }
 
 /* audit | enforce, for {mode, M}.  Returns 0 and sets *out, or -1. */
@@ -624,14 +654,18 @@ conf_entry_peer(struct loader *L, const struct et_node *t, struct dg_scope *s)
 		else if (et_is_tagged(o, "atoms", 2))
 			(void)conf_get_atoms(L, et_elem(o, 1), "peer: atoms",
 			    &p->atoms);
-		else if (et_is_tagged(o, "handler", 3))
-			(void)get_handler(L, o, &p->handler);
+		else if (et_is_tagged(o, "handler", 3)) {
+			enum dg_type typ;
+
+			(void)get_handler(L, o, &p->handler, p->msg_handler,
+			    &typ);
+		}
 		else if (et_is_tagged(o, "mode", 2))
 			(void)get_mode(L, et_elem(o, 1), &p->mode);
 		else
 			conf_err(L, o->line, "unknown peer option %s (known: "
 			    "{disconnect, true | false}, {atoms, N}, "
-			    "{handler, spawn_request, Module}, "
+			    "{handler, Type, Module}, "
 			    "{mode, audit | enforce})",
 			    et_show(o, buf, sizeof(buf)));
 	}
@@ -665,15 +699,19 @@ free_ruleset(struct dg_ruleset *rs)
 void
 conf_free_scope(struct dg_scope *s)
 {
-	int i;
+	int i, j;
 
 	for (i = 0; i < s->npeers; i++) {
 		free(s->peers[i].pattern);
 		free(s->peers[i].handler);
+		for (j = 0; j < DG_T_COUNT; j++)
+			free(s->peers[i].msg_handler[j]);
 		free_ruleset(&s->peers[i].rules);
 	}
 	free(s->peers);
 	free(s->handler);
+	for (i = 0; i < DG_T_COUNT; i++)
+		free(s->msg_handler[i]);
 	free_ruleset(&s->def_rules);
 	free(s->def_text);
 	free(s->node_pattern);

@@ -168,7 +168,7 @@ static void
 build_free(void *arg)
 {
 	struct build *bd = arg;
-	int i, j;
+	int i, j, t;
 
 	if (bd == NULL)
 		return;
@@ -178,6 +178,8 @@ build_free(void *arg)
 		for (j = 0; j < b->nown; j++) {
 			free(b->peers[j].pattern);
 			free(b->peers[j].handler);
+			for (t = 0; t < DG_T_COUNT; t++)
+				free(b->peers[j].msg_handler[t]);
 			free(b->peers[j].rules.rules);	/* the array only */
 		}
 		free(b->peers);
@@ -317,6 +319,28 @@ covering(const struct dg_conf *base, const struct dg_scope *fs, const char *p)
 	return NULL;
 }
 
+/* The message handlers of API peer `peer`: the file entry's (f), each
+ * type the API set replaced (docs/FILTER.md 26).  p owns its copies. */
+static int
+build_msg_handlers(const struct api_node *n, const char *peer,
+    const struct dg_peer *f, struct dg_peer *p)
+{
+	const char *h;
+	int t, j;
+
+	for (t = 0; t < DG_T_COUNT; t++) {
+		h = f != NULL ? f->msg_handler[t] : NULL;
+		for (j = 0; j < n->ne; j++)
+			if (n->e[j].kind == AK_HANDLER &&
+			    (int)n->e[j].type == t &&
+			    strcmp(n->e[j].peer, peer) == 0)
+				h = n->e[j].module;
+		if (h != NULL && (p->msg_handler[t] = strdup(h)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
 /* The peer entries: one per distinct API peer, then the file scope's. */
 static int
 build_peers(struct bscope *b, const struct dg_conf *base,
@@ -349,6 +373,7 @@ build_peers(struct bscope *b, const struct dg_conf *base,
 			return -1;
 		for (j = 0; j < n->ne; j++)
 			if (n->e[j].kind == AK_HANDLER &&
+			    n->e[j].type == DG_T_SPAWN_REQUEST &&
 			    strcmp(n->e[j].peer, seen[i]) == 0)
 				h = n->e[j].module;
 		p->atoms = -1;
@@ -358,6 +383,8 @@ build_peers(struct bscope *b, const struct dg_conf *base,
 			p->mode = f->mode;
 			p->line = f->line;
 		}
+		if (build_msg_handlers(n, seen[i], f, p) == -1)
+			return -1;
 		if ((p->pattern = strdup(seen[i])) == NULL ||
 		    (h != NULL && (p->handler = strdup(h)) == NULL) ||
 		    (p->rules.rules = join_rules(rs, f != NULL ? &f->rules :
@@ -926,17 +953,18 @@ op_change(struct call *k)
 		return -1;
 	if (r->op == EPMD_API_ADD_FILTER && target == NULL)
 		return refuse(k, "add_filter needs a target");
-	if (module != NULL && e.type != DG_T_SPAWN_REQUEST)
-		return refuse(k, "handlers of %s are designed (docs/FILTER.md "
-		    "26) but not in this release: spawn_request only",
+	if (module != NULL && e.type != DG_T_SPAWN_REQUEST &&
+	    !dg_type_takes_msg_handler(e.type))
+		return refuse(k, "no handler of %s: spawn_request, reg_send, "
+		    "send, alias_send and group_leader take one",
 		    dg_type_name(e.type));
 	if (module != NULL && !name_ok(module, 0))
 		return refuse(k, "bad module name");
-	snprintf(what, sizeof(what), "%s%s%s %s%s%s%s%s%s",
+	snprintf(what, sizeof(what), "%s%s%s %s%s%s%s%s%s%s",
 	    peer ? "peer " : "", peer ? peer : "", peer ? "," : "",
 	    dg_type_name(e.type), target ? " " : "", target ? target : "",
 	    action ? " " : "", action ? dg_action_name(e.action) : "",
-	    module ? module : "");
+	    module ? " " : "", module ? module : "");
 	e.peer = dup_or_null(peer);
 	e.target = dup_or_null(target);
 	e.module = dup_or_null(module);

@@ -14,6 +14,7 @@
 #include "conf/conf.h"
 #include "filter/dist_ctl.h"
 #include "filter/idset.h"
+#include "filter/rewrite.h"
 #include "filter/rules.h"
 #include "filter/term_lit.h"
 #include "daemon/cmd.h"
@@ -247,6 +248,12 @@ cmd_test(int argc, char **argv)
 	if (pol.handler != NULL && v.action == DG_ALLOW &&
 	    m.type == DG_T_SPAWN_REQUEST && m.via != VIA_NONE)
 		printf("; runs through %s:dist_spawn_init/4", pol.handler);
+	/* A message handler (docs/FILTER.md 26): the message goes to it. */
+	if (v.action == DG_ALLOW && pol.msg_handler[m.type] != NULL &&
+	    rewrite_message_fun(m.op) != NULL)
+		printf("; runs %s:%s/%d in a new process instead of reaching "
+		    "its target", pol.msg_handler[m.type],
+		    rewrite_message_fun(m.op), m.op == DOP_GROUP_LEADER ? 3 : 4);
 	if (egress)
 		printf("; on a connection %s dialled (egress)",
 		    local ? local : "the node");

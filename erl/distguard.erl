@@ -74,10 +74,13 @@ test_filter(Peer, Type, none) ->
 test_filter(Peer, Type, Target) ->
     call(?OP_TEST_FILTER, [peer(Peer), type(Type), target(Type, Target)]).
 
-%% Spawn requests Peer may make run through Module:dist_spawn_init/4
-%% (docs/FILTER.md 14).  Handlers of messages (reg_send, send,
-%% alias_send, group_leader) are designed (docs/FILTER.md 26), not yet
-%% served: the daemon refuses them.
+%% Type spawn_request: the spawn requests Peer may make run through
+%% Module:dist_spawn_init/4 (docs/FILTER.md 14).  Type reg_send, send,
+%% alias_send or group_leader: each allowed message of that type from Peer
+%% runs Module:reg_send(PeerNode, From, ToName, Msg), send(PeerNode, From,
+%% ToPid, Msg), alias_send(PeerNode, From, Alias, Msg) or
+%% group_leader(PeerNode, GroupLeader, Pid) in a new process of this node
+%% instead of reaching its target (docs/FILTER.md 26).
 -spec set_handler(peer(), type(), module()) -> ok | error().
 set_handler(Peer, Type, Module) when is_atom(Module) ->
     change(?OP_SET_HANDLER, [peer(Peer), type(Type),

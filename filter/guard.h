@@ -12,6 +12,7 @@
 
 #include "filter/dist_frame.h"
 #include "filter/idset.h"
+#include "filter/rewrite.h"
 #include "filter/rules.h"
 
 struct dist_msg;
@@ -62,6 +63,9 @@ struct guard {
 	double			 audit_window;
 	int			 audit_alerts;
 	uint64_t		 audit_quiet;	/* not alerted in that second */
+	/* The message handlers' spawns it was sent in the peer's name, whose
+	 * SPAWN_REPLYs it owes nobody (docs/FILTER.md 26). */
+	struct rewrite_refs	 minted;
 };
 
 /* guard_note_sent's answer when the disclosure needs more of the frame. */

@@ -149,3 +149,187 @@ rewrite_spawn(const struct dist_msg *m, const uint8_t *frame,
 	put_u32(out, (uint32_t)(w.p - out - 4));
 	return (int)(w.p - out);
 }
+
+/* ---- the message handlers (docs/FILTER.md 26) -------------------------- */
+
+#define T_NEW_PID	88
+#define T_PID		103
+#define T_NEWER_REF	90
+#define REF_WORDS	3
+
+const char *
+rewrite_message_fun(int op)
+{
+	switch (op) {
+	case DOP_REG_SEND:
+	case DOP_REG_SEND_TT:
+		return "reg_send";
+	case DOP_SEND_SENDER:
+	case DOP_SEND_SENDER_TT:
+		return "send";
+	case DOP_ALIAS_SEND:
+	case DOP_ALIAS_SEND_TT:
+		return "alias_send";
+	case DOP_GROUP_LEADER:
+		return "group_leader";
+	default:
+		return NULL;
+	}
+}
+
+int
+rewrite_ref_mint(struct rewrite_refs *r, uint32_t id[3])
+{
+	uint32_t c = r->next;
+
+	if (r->n >= REWRITE_REFS_MAX)
+		return -1;
+	/* A word no other ref of this connection has, so that a reply the
+	 * node owes the peer's own spawns is never taken for ours. */
+	if (r->salt == 0)
+		r->salt = (uint32_t)((uintptr_t)r >> 4) | 1u;
+	/* Fewer than REWRITE_REFS_MAX slots taken: a free one comes within
+	 * that many counters. */
+	do {
+		if (++c == 0)
+			c = 1;
+	} while (r->slot[c % REWRITE_REFS_MAX] != 0);
+	r->slot[c % REWRITE_REFS_MAX] = c;
+	r->next = c;
+	r->n++;
+	id[0] = c;
+	id[1] = REWRITE_REF_MAGIC;
+	id[2] = r->salt;
+	return 0;
+}
+
+int
+rewrite_ref_take(struct rewrite_refs *r, const uint8_t *ref)
+{
+	const uint8_t *q;
+	uint32_t c;
+
+	if (r->n == 0 || ref[0] != T_NEWER_REF || get_u16(ref + 1) != REF_WORDS)
+		return 0;
+	q = term_next(ref + 3) + 4;	/* past its node and creation */
+	c = get_u32(q);
+	if (c == 0 || get_u32(q + 4) != REWRITE_REF_MAGIC ||
+	    get_u32(q + 8) != r->salt || r->slot[c % REWRITE_REFS_MAX] != c)
+		return 0;
+	r->slot[c % REWRITE_REFS_MAX] = 0;
+	r->n--;
+	return 1;
+}
+
+/* A reference of the pid `from`'s node: its node atom (as the frame
+ * wrote it) and creation, with the ID words id[]. */
+static int
+wr_ref_of(struct dg_wr *w, struct dg_span from, const uint32_t id[3])
+{
+	const uint8_t *node = from.p + 1, *node_end;
+	uint32_t creation;
+	int i;
+
+	if (from.len < 2 || (from.p[0] != T_NEW_PID && from.p[0] != T_PID))
+		return -1;
+	node_end = term_next(node);
+	if (from.p[0] == T_NEW_PID) {
+		if ((size_t)(node_end - from.p) + 12 != from.len)
+			return -1;
+		creation = get_u32(from.p + from.len - 4);
+	} else {
+		if ((size_t)(node_end - from.p) + 9 != from.len)
+			return -1;
+		creation = from.p[from.len - 1];
+	}
+	wr_u8(w, T_NEWER_REF);
+	wr_u16(w, REF_WORDS);
+	wr_span(w, node, node_end);
+	wr_u32(w, creation);
+	for (i = 0; i < REF_WORDS; i++)
+		wr_u32(w, id[i]);
+	return 0;
+}
+
+/* {Ref, From, From, {Module, Fun, N}, []} (+ Token): SPAWN_REQUEST(_TT). */
+static int
+wr_msg_request(struct dg_wr *w, const struct dist_msg *m, const char *module,
+    const char *fun, int nargs, const uint32_t id[3])
+{
+	int tt = m->t_token.len > 0;
+
+	wr_u8(w, T_SMALL_TUPLE);
+	wr_u8(w, tt ? 7 : 6);
+	wr_u8(w, T_SMALL_INT);
+	wr_u8(w, tt ? DOP_SPAWN_REQUEST_TT : DOP_SPAWN_REQUEST);
+	if (wr_ref_of(w, m->t_from, id) == -1)
+		return -1;
+	wr_bytes(w, m->t_from.p, m->t_from.len);	/* the caller */
+	wr_bytes(w, m->t_from.p, m->t_from.len);	/* its group leader */
+	wr_u8(w, T_SMALL_TUPLE);
+	wr_u8(w, 3);
+	wr_atom(w, module);
+	wr_atom(w, fun);
+	wr_u8(w, T_SMALL_INT);
+	wr_u8(w, (uint8_t)nargs);
+	wr_u8(w, T_NIL);				/* no options */
+	if (tt)
+		wr_bytes(w, m->t_token.p, m->t_token.len);
+	return 0;
+}
+
+int
+rewrite_message(const struct dist_msg *m, const uint8_t *frame,
+    size_t frame_len, size_t terms_off, int passthrough, const char *module,
+    const char *peer, const uint32_t id[3], uint8_t *out, size_t cap,
+    const char **why)
+{
+	const uint8_t *fend = frame + frame_len, *pl = m->payload, *ctl_end;
+	const char *fun = rewrite_message_fun(m->op);
+	int has_msg = m->op != DOP_GROUP_LEADER;
+	struct dg_wr w;
+
+	if (fun == NULL)
+		return fail(why, "not a message a handler takes");
+	if (!m->has_from || m->t_from.len == 0 || m->t_target.len == 0)
+		return fail(why, "a message without its sender or target");
+	if (frame_len < 4 || terms_off > frame_len || m->ctl.p == NULL ||
+	    m->ctl.p < frame + terms_off)
+		return fail(why, "a message outside its frame");
+	ctl_end = m->ctl.p + m->ctl.len;
+	if (has_msg) {
+		if (pl == NULL || m->pl_state != PL_PROVEN || m->pl_partial)
+			return fail(why, "a message not seen whole");
+		if (ctl_end + (passthrough ? 1 : 0) != pl)
+			return fail(why, "bytes between control message and "
+			    "payload");
+		if (term_next(pl) != fend)
+			return fail(why, "bytes after the payload");
+	} else if (ctl_end != fend)
+		return fail(why, "bytes after the control message");
+
+	w = wr_init(out, cap);
+	wr_u32(&w, 0);				/* length, set below */
+	wr_span(&w, frame + 4, frame + terms_off);	/* 112, or 131 68 ... */
+	if (passthrough && frame[terms_off] == VERSION_MAGIC &&
+	    frame + terms_off + 1 == m->ctl.p)
+		wr_u8(&w, VERSION_MAGIC);
+	else if (frame + terms_off != m->ctl.p)
+		return fail(why, "unexpected bytes before the control message");
+	if (wr_msg_request(&w, m, module, fun, has_msg ? 4 : 3, id) == -1)
+		return fail(why, "a sender that is not a pid of its node");
+	if (passthrough)
+		wr_u8(&w, VERSION_MAGIC);
+	/* [Peer, From, To | Msg] */
+	wr_list_head(&w, has_msg ? 4 : 3);
+	wr_atom(&w, peer);
+	wr_bytes(&w, m->t_from.p, m->t_from.len);
+	wr_bytes(&w, m->t_target.p, m->t_target.len);
+	if (has_msg)
+		wr_span(&w, pl, fend);
+	wr_u8(&w, T_NIL);
+	if (w.overflow)
+		return fail(why, "the rewritten message does not fit");
+	put_u32(out, (uint32_t)(w.p - out - 4));
+	return (int)(w.p - out);
+}

@@ -21,6 +21,13 @@
  * returns its value makes the call look exactly as it did.  ReqId, From,
  * group leader, options and token are copied byte for byte.
  *
+ * The message handlers (docs/FILTER.md 26): an allowed REG_SEND,
+ * SEND_SENDER, ALIAS_SEND or GROUP_LEADER (and their _TT forms) becomes a
+ * SPAWN_REQUEST(_TT) of Module:reg_send/send/alias_send(PeerNode, From,
+ * To, Msg) or Module:group_leader(PeerNode, From, ToPid), whose ReqId is a
+ * reference of the peer the guard mints (struct rewrite_refs) so that it
+ * can swallow the node's SPAWN_REPLY: the peer never asked for a spawn.
+ *
  * Pure: reads only the decoded frame (every span proven by dist_ctl),
  * writes only into the caller's bounded buffer, allocates nothing.
  */
@@ -53,5 +60,52 @@ int	rewrite_spawn(const struct dist_msg *m, const uint8_t *frame,
 	    size_t frame_len, size_t terms_off, int passthrough,
 	    const char *module, const char *peer, uint8_t *out, size_t cap,
 	    const char **why) DG_WUR;
+
+/*
+ * The references minted for the message handlers' spawns on one
+ * connection, not answered yet: a fixed table (no allocation per
+ * message), part of the guard of the node they were sent to, which sees
+ * the requests go one way and the SPAWN_REPLYs come back the other.  A
+ * minted ref is {peer node, peer creation, [Counter, REWRITE_REF_MAGIC,
+ * salt]}; its counter's slot is counter % REWRITE_REFS_MAX.  Zeroed to
+ * start (no ref in flight).
+ */
+#define REWRITE_REFS_MAX	1024
+#define REWRITE_REF_MAGIC	0x64677264u	/* "dgrd" */
+
+struct rewrite_refs {
+	uint32_t	next;		/* the last counter minted */
+	uint32_t	salt;		/* the ref's third word, per connection */
+	int		n;		/* in flight */
+	uint32_t	slot[REWRITE_REFS_MAX];	/* counter, 0: free */
+};
+
+/*
+ * Mints a ref for a new handler spawn: its three ID words in id[].
+ * Returns 0, or -1 when REWRITE_REFS_MAX are in flight already.
+ */
+int	rewrite_ref_mint(struct rewrite_refs *r, uint32_t id[3]) DG_WUR;
+/* Returns 1 and forgets it when the reference term `ref` (proven: a
+ * SPAWN_REPLY's ReqId) is one r minted and still holds, else 0. */
+int	rewrite_ref_take(struct rewrite_refs *r, const uint8_t *ref);
+
+/*
+ * The message handler's rewrite of the frame at frame[0..frame_len) (as
+ * rewrite_spawn's), whose decoded message m is a REG_SEND(_TT),
+ * SEND_SENDER(_TT), ALIAS_SEND(_TT) or GROUP_LEADER, with a sender pid
+ * and its payload proven whole (DC_NEED_FUNS).  The new frame is a
+ * SPAWN_REQUEST(_TT) {Ref, From, From, {module, Fun, N}, []} with the
+ * arguments [peer, From, To, Msg] (Msg copied byte for byte) or, for
+ * GROUP_LEADER, [peer, From, ToPid].  Ref: a NEWER_REFERENCE_EXT of the
+ * From pid's node and creation with the ID words id[].  Writes it into
+ * out[0..cap) and returns its length, or -1 with *why.
+ */
+int	rewrite_message(const struct dist_msg *m, const uint8_t *frame,
+	    size_t frame_len, size_t terms_off, int passthrough,
+	    const char *module, const char *peer, const uint32_t id[3],
+	    uint8_t *out, size_t cap, const char **why) DG_WUR;
+/* The handler function a message of op `op` runs: "reg_send", "send",
+ * "alias_send", "group_leader", or NULL for an op no handler takes. */
+const char *rewrite_message_fun(int op);
 
 #endif

@@ -833,6 +833,27 @@ policy_mode(const struct dg_conf *conf, const struct rules_policy *pol)
 	return conf->top.mode;
 }
 
+/* Each message type's handler, like the spawn handler: the peer entry's,
+ * else its {node} scope's, else the top level's (docs/FILTER.md 26). */
+static void
+resolve_msg_handlers(const struct dg_conf *conf, struct rules_policy *out)
+{
+	int t;
+
+	out->rewrites = out->handler != NULL;
+	for (t = 0; t < DG_T_COUNT; t++) {
+		if (out->peer != NULL && out->peer->msg_handler[t] != NULL)
+			out->msg_handler[t] = out->peer->msg_handler[t];
+		else if (out->node_scope != NULL &&
+		    out->node_scope->msg_handler[t] != NULL)
+			out->msg_handler[t] = out->node_scope->msg_handler[t];
+		else
+			out->msg_handler[t] = conf->top.msg_handler[t];
+		if (out->msg_handler[t] != NULL)
+			out->rewrites = out->msg_rewrites = 1;
+	}
+}
+
 int
 rules_resolve(const struct dg_conf *conf, const char *local_node,
     const char *peer_node, struct rules_policy *out)
@@ -886,13 +907,14 @@ rules_resolve(const struct dg_conf *conf, const char *local_node,
 		out->handler = out->node_scope->handler;
 	else
 		out->handler = conf->top.handler;
+	resolve_msg_handlers(conf, out);
 	/* A bare {allow, funs} without a budget leaves the guard nothing
 	 * to refuse: the walk is skipped. */
 	if (out->atoms == 0 && (all_funs(out->peer != NULL ?
 	    &out->peer->rules : NULL) || all_funs(out->def_rules)))
 		out->needs &= ~DC_NEED_FUNS;
 	/* The rewrite needs the payload proven whole: the one walk. */
-	if (out->handler != NULL)
+	if (out->rewrites)
 		out->needs |= DC_NEED_FUNS;
 	/* Audit mode: the facts the node's protections and the profiles
 	 * (for suggest) look at, whatever the rules ask for. */

@@ -51,6 +51,13 @@ struct rules_policy {
 	/* {handler, spawn_request, Module}: NULL, or the module allowed
 	 * spawn requests are rewritten to run through (filter/rewrite.h). */
 	const char		*handler;
+	/* {handler, Type, Module} of the message types (docs/FILTER.md
+	 * 26), by enum dg_type: NULL, or the module an allowed message of
+	 * that type is rewritten to run through (filter/rewrite.h). */
+	const char		*msg_handler[DG_T_COUNT];
+	/* Some handler applies: the relay keeps room for rewritten frames. */
+	int			 rewrites;
+	int			 msg_rewrites;	/* a message handler applies */
 	/* The local node's name ("" unknown): a spawn request may not make
 	 * one of its processes the group leader (filter/spawnopt.h). */
 	char			 local[256];

@@ -248,6 +248,24 @@ check_ruleset(struct warner *w, const struct dg_ruleset *rs, const char *who,
 	}
 }
 
+/* The message handlers an entry names (docs/FILTER.md 26): shown, since
+ * each changes where the messages of its type go, and their order. */
+static void
+say_msg_handlers(struct warner *w, char *const h[DG_T_COUNT], int line,
+    const int *lines, const char *who)
+{
+	int t;
+
+	for (t = 0; t < DG_T_COUNT; t++)
+		if (h[t] != NULL)
+			say(w, lines != NULL ? lines[t] : line, "%s: handler: "
+			    "allowed %s messages run %s:%s/%d in a new process "
+			    "instead of reaching their target, unordered",
+			    who, dg_type_name((enum dg_type)t), h[t],
+			    dg_type_name((enum dg_type)t),
+			    t == DG_T_GROUP_LEADER ? 3 : 4);
+}
+
 static void
 check_scope(struct warner *w, const struct dg_conf *c,
     const struct dg_scope *s)
@@ -265,7 +283,10 @@ check_scope(struct warner *w, const struct dg_conf *c,
 		snprintf(who, sizeof(who), "peer \"%s\"", p->pattern);
 		check_ruleset(w, &p->rules, who, ck == NULL ||
 		    ck->pattern == NULL);
+		say_msg_handlers(w, p->msg_handler, p->line, NULL, who);
 	}
+	say_msg_handlers(w, s->msg_handler, 0, s->msg_handler_line,
+	    s->node_pattern != NULL ? "{node} scope" : "top level");
 	if (s->has_default && s->def == DG_DEF_ALLOW)
 		say(w, s->def_line, "{default, allow} lets every peer with "
 		    "the cookie run anything");

@@ -644,6 +644,97 @@ handle_spawn(const struct vd_env *e, const struct df_frame *f,
 	return DF_DROP;
 }
 
+/* ---- the message handlers (filter/rewrite.h, docs/FILTER.md 26) ------- */
+
+/* A message under a handler that cannot take it: denied as the rules
+ * deny, alerted filter.handler.  Returns DF_DROP or VD_CLOSED. */
+static int
+handler_refuse(const struct vd_env *e, const struct dist_msg *m,
+    const char *module, const char *why, int passthrough, struct verdict *v)
+{
+	char target[300] = "";
+
+	if (m->has_name)
+		span_text(m->name, target, sizeof(target));
+	vd_alert(v, "filter.handler", "deny %s%s%s: handler %s not applied: "
+	    "%s: op %s", dg_type_name(m->type), target[0] ? " to " : "",
+	    target, module, why, dist_op_name(m->op));
+	vd_bump(v, VD_C_VERDICT, m->type, DG_DENY);
+	deny_answer(e, m, passthrough, v);
+	if (e->judge->pol.disconnect)
+		return vd_close(v, "denied message, and the peer has "
+		    "{disconnect, true}");
+	return DF_DROP;
+}
+
+/*
+ * An allowed message of a type under {handler, Type, Module}: rebuilt in
+ * e->out as a spawn of Module's function with a ref the guard minted, or
+ * denied when it cannot be.  Returns VD_REWRITTEN, DF_DROP or VD_CLOSED.
+ */
+static int
+handle_message(const struct vd_env *e, const struct df_frame *f,
+    const struct dist_msg *m, int passthrough, struct verdict *v)
+{
+	struct guard *g = e->judge;
+	const char *module = g->pol.msg_handler[m->type];
+	const uint8_t *frame = f->terms - f->hdr_len - 4;
+	const char *why = NULL;
+	uint32_t id[3];
+	int n;
+
+	if (rewrite_message_fun(m->op) == NULL)
+		return handler_refuse(e, m, module, m->op == DOP_SEND ||
+		    m->op == DOP_SEND_TT ? "a send without its sender" :
+		    "not a message a handler takes", passthrough, v);
+	if (!f->complete || f->kind != DF_MSG)
+		return handler_refuse(e, m, module, "a message in fragments "
+		    "or too large to rewrite", passthrough, v);
+	if (rewrite_ref_mint(&g->minted, id) == -1)
+		return handler_refuse(e, m, module, "too many handler spawns "
+		    "in flight", passthrough, v);
+	n = rewrite_message(m, frame, 4 + (size_t)f->len,
+	    (size_t)(f->terms - frame), passthrough, module, g->peer, id,
+	    e->out, e->out_cap, &why);
+	if (n <= 0) {
+		/* Not sent: its ref is owed nothing. */
+		g->minted.slot[id[0] % REWRITE_REFS_MAX] = 0;
+		g->minted.n--;
+		return handler_refuse(e, m, module, why, passthrough, v);
+	}
+	v->frame = e->out;
+	v->frame_len = (size_t)n;
+	return VD_REWRITTEN;
+}
+
+/*
+ * A SPAWN_REPLY a node of ours sends: the answer to a handler's spawn is
+ * the guard's, not the peer's (who never asked), and goes nowhere; a
+ * spawn that failed is alerted.  Returns 1 when swallowed.
+ */
+static int
+handler_swallow(struct guard *g, const struct dist_msg *m, struct verdict *v)
+{
+	const uint8_t *q = m->ctl.p;
+	struct dg_span err;
+	int i;
+
+	if (m->reply != REPLY_SPAWN || m->key.len == 0 ||
+	    !rewrite_ref_take(&g->minted, m->key.p))
+		return 0;
+	if (m->t_result.len > 0)
+		return 1;
+	/* {31, ReqId, To, Flags, Result(, Token)}: Result is an error atom. */
+	q += q[0] == T_SMALL_TUPLE ? 2 : 5;
+	for (i = 0; i < 4; i++)
+		q = term_next(q);
+	if (term_atom(&q, &err) == -1)
+		err.p = (const uint8_t *)"?", err.len = 1;
+	vd_alert(v, "filter.handler", "a handler's spawn failed on the node: "
+	    "%.*s; its reply swallowed", (int)err.len, (const char *)err.p);
+	return 1;
+}
+
 /* ---- judging one message for a node of ours ---------------------------- */
 
 /* Judges a message by the guard of the node it goes to.  Returns
@@ -734,6 +825,9 @@ judge_for(const struct vd_env *e, int passthrough, int rc,
 	}
 	if (verdict == DF_FORWARD && rc == 0 && g->pol.handler != NULL)
 		verdict = handle_spawn(e, f, m, passthrough, v);
+	if (verdict == DF_FORWARD && rc == 0 &&
+	    g->pol.msg_handler[m->type] != NULL)
+		verdict = handle_message(e, f, m, passthrough, v);
 	if (verdict == DF_FORWARD && rc == 0)
 		guard_peer_publishes(g, e->nodes, m, f, frame_end);
 	return verdict;
@@ -765,7 +859,8 @@ decide_msg(struct vd_dir *d, const struct df_dir *df, const struct vd_env *e,
 	/* A send in the middle of arriving is judged on its first bytes and
 	 * walked as the rest passes (walk_start), rather than held and
 	 * copied until it is whole. */
-	if (o.need & (DC_NEED_FUNS | DC_NEED_ATOMS))
+	if ((o.need & (DC_NEED_FUNS | DC_NEED_ATOMS)) &&
+	    !jg->pol.msg_rewrites)	/* a handler rewrites whole messages */
 		o.need |= DC_STREAM;
 	if (o.need & DC_NEED_ATOMS) {
 		if ((sc->book = guard_atoms_of(jg, e->nodes)) == NULL)
@@ -785,6 +880,9 @@ decide_msg(struct vd_dir *d, const struct df_dir *df, const struct vd_env *e,
 		rc = DG_EINVAL;
 		why = "bytes after a control message that has no payload";
 	}
+	/* The reply to a message handler's spawn: the guard's own. */
+	if (e->sender != NULL && rc == 0 && handler_swallow(e->sender, &m, v))
+		return DF_DROP;
 	/* A node of ours sending: noted first, so that a frame held for its
 	 * disclosures is not judged twice. */
 	if (e->sender != NULL && rc == 0 &&

@@ -34,6 +34,16 @@ dg_type_takes_disclosed(enum dg_type t)
 	    t == DG_T_EXIT || t == DG_T_ALIAS_SEND || t == DG_T_GROUP_LEADER;
 }
 
+/* Types a message handler may take, {handler, Type, Module} besides
+ * spawn_request (docs/FILTER.md 26): an allowed message of the type runs
+ * Module:reg_send/send/alias_send/group_leader in a new process instead. */
+static inline int
+dg_type_takes_msg_handler(enum dg_type t)
+{
+	return t == DG_T_REG_SEND || t == DG_T_SEND || t == DG_T_ALIAS_SEND ||
+	    t == DG_T_GROUP_LEADER;
+}
+
 enum dg_action {
 	DG_ALLOW,
 	DG_DENY,	/* drop, and answer the caller as if the target did not exist */
@@ -170,6 +180,9 @@ struct dg_peer {
 	 * budget at all */
 	int64_t			 atoms;
 	char			*handler;	/* {handler, spawn_request, Module} */
+	/* {handler, Type, Module} of the message types, by enum dg_type
+	 * (dg_type_takes_msg_handler); NULL: the scope's */
+	char			*msg_handler[DG_T_COUNT];
 	enum dg_mode		 mode;		/* {mode, M}; DG_MODE_UNSET: the scope's */
 	int			 line;
 };
@@ -188,6 +201,9 @@ struct dg_scope {
 	 * whose entry names none; NULL: none */
 	char			*handler;
 	int			 handler_line;
+	/* {handler, Type, Module} of the message types, likewise */
+	char			*msg_handler[DG_T_COUNT];
+	int			 msg_handler_line[DG_T_COUNT];
 	enum dg_mode		 mode;		/* {mode, M}; DG_MODE_UNSET: none here */
 	int			 mode_line;
 	int			 line;

@@ -422,7 +422,7 @@ relay_process(struct leg *src, const uint8_t *buf, size_t len)
 {
 	struct relay_dir *dir = &src->in;
 	struct leg *dst = src->other;
-	int rewrites = dst->guard != NULL && dst->guard->pol.handler != NULL;
+	int rewrites = dst->guard != NULL && dst->guard->pol.rewrites;
 	struct relay_arena *arena = &src->s->d->scratch->arena;
 	struct iov_batch batch;
 	size_t pos = 0;

@@ -3,7 +3,8 @@
  * fuzz_verdict.c - the verdict on a frame (filter/verdict.c) over any
  * byte stream, with a fixed policy.  The input is one connection between
  * NODE (ours) and a peer: its first byte picks the peer (and so its
- * policy: profiles, rules, {disconnect, true}, audit mode, the handler,
+ * policy: profiles, rules, {disconnect, true}, audit mode, the handlers
+ * (spawn_request's, and the four message handlers'),
  * a small atom budget), the framing (pass-through or 131 68 with
  * fragments) and whether the peer is a node of ours too (both sides
  * judged); then chunks, each [ctl][len][bytes]: which side sends them,
@@ -56,11 +57,15 @@ static const char conf_text[] =
     "{peer, \"atom@*\", [{allow, reg_send, [sink]}, {allow, funs}], "
     "[{atoms, 16}]}.\n"
     "{peer, \"all@*\", [allow_all]}.\n"
+    "{peer, \"hmsg@*\", [{allow, reg_send, [sink]}, {allow, send}, "
+    "{allow, alias_send}, {allow, group_leader}], [{handler, reg_send, h}, "
+    "{handler, send, h}, {handler, alias_send, h}, "
+    "{handler, group_leader, h}]}.\n"
     "{default, [ping, global, replies]}.\n";
 
 static const char *const peers[] = {
 	"ping@x", "glob@x", "rep@x", "rule@x", "disc@x", "aud@x", "hand@x",
-	"atom@x", "all@x", "other@x"
+	"atom@x", "all@x", "hmsg@x", "other@x"
 };
 
 static struct dg_conf		*conf;

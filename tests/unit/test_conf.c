@@ -778,9 +778,12 @@ test_guard_forms(void)
 	    "{peer, \"a@*\", [{allow, send, disclosed}, {allow, funs},\n"
 	    "   {allow, funs, [gateway, {lists, map, 2}, {m, '_', '_'},\n"
 	    "     {io_reply, 'Elixir.IEx.Evaluator'}]}],\n"
-	    "   [{atoms, 20}, {handler, spawn_request, h}]}.\n"
+	    "   [{atoms, 20}, {handler, spawn_request, h},\n"
+	    "    {handler, reg_send, hr}, {handler, group_leader, hg}]}.\n"
 	    "{peer, \"b@*\", [allow_all], [{atoms, infinity}]}.\n"
-	    "{node, \"n@*\", [{handler, spawn_request, node_h}]}.\n", &e);
+	    "{handler, alias_send, top_alias}.\n"
+	    "{node, \"n@*\", [{handler, spawn_request, node_h},\n"
+	    "   {handler, send, node_send}]}.\n", &e);
 	struct dg_rule *r;
 
 	CHECK(c != NULL);
@@ -808,18 +811,33 @@ test_guard_forms(void)
 	CHECK(strcmp(c->top.peers[0].handler, "h") == 0);
 	CHECK_EQ(c->top.peers[1].atoms, -1);
 	CHECK(c->nodes[0].handler != NULL);
+	/* the message handlers (docs/FILTER.md 26), several per entry */
+	CHECK(c->top.peers[0].msg_handler[DG_T_REG_SEND] != NULL &&
+	    strcmp(c->top.peers[0].msg_handler[DG_T_REG_SEND], "hr") == 0);
+	CHECK(c->top.peers[0].msg_handler[DG_T_GROUP_LEADER] != NULL &&
+	    strcmp(c->top.peers[0].msg_handler[DG_T_GROUP_LEADER], "hg") == 0);
+	CHECK(c->top.peers[0].msg_handler[DG_T_SEND] == NULL);
+	CHECK(c->top.msg_handler[DG_T_ALIAS_SEND] != NULL &&
+	    strcmp(c->top.msg_handler[DG_T_ALIAS_SEND], "top_alias") == 0);
+	CHECK_EQ(c->top.msg_handler_line[DG_T_ALIAS_SEND], 9);
+	CHECK(c->nodes[0].msg_handler[DG_T_SEND] != NULL &&
+	    strcmp(c->nodes[0].msg_handler[DG_T_SEND], "node_send") == 0);
 	conf_unref(c);
 
 	c = load("{peer, \"a@*\", [{deny, funs}]}.\n"
 	    "{peer, \"b@*\", [{allow, reg_send, disclosed}]}.\n"
 	    "{peer, \"c@*\", [{allow, funs, []}]}.\n"
 	    "{peer, \"d@*\", [ping], [{atoms, 0}]}.\n"
-	    "{peer, \"e@*\", [ping], [{handler, reg_send, m}]}.\n"
+	    "{peer, \"e@*\", [ping], [{handler, monitor, m}]}.\n"
 	    "{handler, spawn_request, a}.\n"
 	    "{handler, spawn_request, b}.\n"
 	    "{limits, [{atoms, -1}]}.\n"
 	    "{peer, \"f@*\", [{allow, funs, [{io_reply, '_'}]}]}.\n"
-	    "{peer, \"g@*\", [{allow, funs, [{io_request, m}]}]}.\n", &e);
+	    "{peer, \"g@*\", [{allow, funs, [{io_request, m}]}]}.\n"
+	    "{handler, reg_send, \"m\"}.\n"
+	    "{handler, send, x}.\n"
+	    "{handler, send, y}.\n"
+	    "{peer, \"h@*\", [ping], [{handler, spawn, m}]}.\n", &e);
 	CHECK(c == NULL);
 	CHECK(has(&e, 9, "{io_reply, Module}"));
 	CHECK(has(&e, 10, "{io_reply, Module}"));
@@ -827,9 +845,12 @@ test_guard_forms(void)
 	CHECK(has(&e, 2, "only {allow, Type, disclosed}"));
 	CHECK(has(&e, 3, "non-empty list"));
 	CHECK(has(&e, 4, "peer: atoms must be 1..10000000"));
-	CHECK(has(&e, 5, "only spawn_request handlers"));
-	CHECK(has(&e, 7, "handler given twice"));
+	CHECK(has(&e, 5, "unknown handler type"));
+	CHECK(has(&e, 7, "handler of spawn_request given twice"));
 	CHECK(has(&e, 8, "atoms must be 1..10000000"));
+	CHECK(has(&e, 11, "handler module must be an atom"));
+	CHECK(has(&e, 13, "handler of send given twice"));
+	CHECK(has(&e, 14, "unknown handler type"));
 	if (c != NULL)
 		conf_unref(c);
 }

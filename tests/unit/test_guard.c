@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <ei.h>
+
 #include "conf/conf.h"
 #include "dg_test.h"
 #include "term_build.h"
@@ -652,6 +654,222 @@ test_rewrite_erpc(void)
 	CHECK_EQ(r.pl_state, PL_PROVEN);
 }
 
+/* ---- the message handlers' rewrite (docs/FILTER.md 26) ----------------- */
+
+/* A message of op `op` from PEER: its control tuple, then (but for
+ * GROUP_LEADER) the payload {hello, [1, 2]}. */
+static const uint8_t *
+msg_frame(int op)
+{
+	int tt = op == 16 || op == 23 || op == 34;
+
+	frame_start();
+	tb_tuple(op == 6 ? 4 : op == 16 ? 5 : tt ? 4 : 3);
+	tb_int(op);
+	tb_pid(PEER);
+	if (op == 6 || op == 16) {
+		tb_atom("");
+		tb_atom("gateway");
+	} else if (op == 33 || op == 34)
+		tb_ref("b@h");
+	else
+		tb_pid("b@h");
+	if (tt)
+		tb_atom("token");
+	if (op != 7) {
+		wr_u8(&w, 131);
+		tb_tuple(2);
+		tb_atom("hello");
+		tb_list(2);
+		tb_int(1);
+		tb_int(2);
+		tb_nil();
+	}
+	return frame_end();
+}
+
+/* out[0..n) is a whole SPAWN_REQUEST(_TT) frame of hmod:fun with the
+ * arguments [PEER, From, To | Msg], Msg the original's bytes: read by ei. */
+static void
+check_msg_request(const uint8_t *out, int n, int tt, const char *fun,
+    int nargs, const uint8_t *msg, size_t msg_len)
+{
+	const char *b = (const char *)out;
+	char atom[MAXATOMLEN_UTF8];
+	erlang_pid pid;
+	erlang_ref ref;
+	long v;
+	int idx = 5, ver, ar, start;
+
+	CHECK_EQ(get_u32(out), (uint32_t)n - 4);
+	CHECK_EQ(out[4], 112);
+	CHECK_EQ(ei_decode_version(b, &idx, &ver), 0);
+	CHECK_EQ(ei_decode_tuple_header(b, &idx, &ar), 0);
+	CHECK_EQ(ar, tt ? 7 : 6);
+	CHECK_EQ(ei_decode_long(b, &idx, &v), 0);
+	CHECK_EQ(v, tt ? 30 : 29);
+	CHECK_EQ(ei_decode_ref(b, &idx, &ref), 0);
+	CHECK(strcmp(ref.node, PEER) == 0);
+	CHECK_EQ(ref.len, 3);
+	CHECK_EQ(ref.n[1], REWRITE_REF_MAGIC);
+	CHECK_EQ(ei_decode_pid(b, &idx, &pid), 0);	/* From */
+	CHECK(strcmp(pid.node, PEER) == 0);
+	CHECK_EQ(ref.creation, pid.creation);
+	CHECK_EQ(ei_decode_pid(b, &idx, &pid), 0);	/* its group leader */
+	CHECK_EQ(ei_decode_tuple_header(b, &idx, &ar), 0);
+	CHECK_EQ(ar, 3);
+	CHECK_EQ(ei_decode_atom(b, &idx, atom), 0);
+	CHECK(strcmp(atom, "hmod") == 0);
+	CHECK_EQ(ei_decode_atom(b, &idx, atom), 0);
+	CHECK(strcmp(atom, fun) == 0);
+	CHECK_EQ(ei_decode_long(b, &idx, &v), 0);
+	CHECK_EQ(v, nargs);
+	CHECK_EQ(ei_decode_list_header(b, &idx, &ar), 0);	/* no options */
+	CHECK_EQ(ar, 0);
+	if (tt) {
+		CHECK_EQ(ei_decode_atom(b, &idx, atom), 0);
+		CHECK(strcmp(atom, "token") == 0);
+	}
+	CHECK_EQ(ei_decode_version(b, &idx, &ver), 0);
+	CHECK_EQ(ei_decode_list_header(b, &idx, &ar), 0);
+	CHECK_EQ(ar, nargs);
+	CHECK_EQ(ei_decode_atom(b, &idx, atom), 0);
+	CHECK(strcmp(atom, PEER) == 0);
+	CHECK_EQ(ei_decode_pid(b, &idx, &pid), 0);
+	CHECK_EQ(ei_skip_term(b, &idx), 0);		/* To */
+	if (msg != NULL) {
+		start = idx;
+		CHECK_EQ(ei_skip_term(b, &idx), 0);
+		CHECK_EQ((size_t)(idx - start), msg_len);
+		CHECK(memcmp(out + start, msg, msg_len) == 0);
+	}
+	CHECK_EQ(ei_decode_list_header(b, &idx, &ar), 0);	/* the tail */
+	CHECK_EQ(ar, 0);
+	CHECK_EQ(idx, n);
+}
+
+static void
+test_rewrite_message(void)
+{
+	static const int ops[] = { 6, 16, 22, 23, 33, 34, 7 };
+	static const char *const funs[] = { "reg_send", "reg_send", "send",
+	    "send", "alias_send", "alias_send", "group_leader" };
+	static uint8_t out[REWRITE_MAX];
+	static struct rewrite_refs refs;
+	struct dist_msg m, r;
+	const uint8_t *fr, *q;
+	const char *why = NULL;
+	uint32_t id[3];
+	size_t i, cap;
+	int n, k;
+
+	for (i = 0; i < DG_ARRAY_LEN(ops); i++) {
+		int tt = ops[i] == 16 || ops[i] == 23 || ops[i] == 34;
+		int nargs = ops[i] == 7 ? 3 : 4;
+
+		fr = msg_frame(ops[i]);
+		CHECK_EQ(decode(fr, &m, DC_NEED_FUNS), 0);
+		CHECK(strcmp(rewrite_message_fun(m.op), funs[i]) == 0);
+		CHECK_EQ(rewrite_ref_mint(&refs, id), 0);
+		n = rewrite_message(&m, fr, frame_len, 5, 1, "hmod", PEER, id,
+		    out, sizeof(out), &why);
+		CHECK(n > 0);
+		if (n <= 0)
+			continue;
+		check_msg_request(out, n, tt, funs[i], nargs, m.payload,
+		    m.payload != NULL ? (size_t)(fr + frame_len - m.payload) :
+		    0);
+		/* and the relay's own decoder reads it as the request it is */
+		q = guard_copy(out, (size_t)n);
+		k = (int)frame_len;
+		frame_len = (size_t)n;
+		CHECK_EQ(decode(q, &r, DC_NEED_FUNS), 0);
+		CHECK_EQ(r.op, tt ? DOP_SPAWN_REQUEST_TT : DOP_SPAWN_REQUEST);
+		CHECK(term_span_eq(r.exec_m, "hmod"));
+		CHECK(term_span_eq(r.exec_f, funs[i]));
+		CHECK_EQ(r.exec_arity, nargs);
+		CHECK_EQ(r.pl_state, PL_PROVEN);
+		/* its ReqId is one minted, taken once */
+		CHECK_EQ(rewrite_ref_take(&refs, r.t_reqid.p), 1);
+		CHECK_EQ(rewrite_ref_take(&refs, r.t_reqid.p), 0);
+		frame_len = (size_t)k;
+		/* every buffer too small: refused, never overrun */
+		for (cap = 0; cap < (size_t)n; cap++)
+			CHECK_EQ(rewrite_message(&m, fr, frame_len, 5, 1, "hmod",
+			    PEER, id, out, cap, &why), -1);
+		/* a frame cut short, or longer than its terms: refused */
+		CHECK_EQ(rewrite_message(&m, fr, frame_len - 1, 5, 1, "hmod",
+		    PEER, id, out, sizeof(out), &why), -1);
+	}
+	/* a payload not proven whole: refused */
+	fr = msg_frame(6);
+	CHECK_EQ(decode(fr, &m, 0), 0);
+	CHECK_EQ(rewrite_message(&m, fr, frame_len, 5, 1, "hmod", PEER, id,
+	    out, sizeof(out), &why), -1);
+	/* a plain SEND (no sender), a spawn request: no handler takes them */
+	frame_start();
+	tb_tuple(3);
+	tb_int(2);
+	tb_atom("");
+	tb_pid("b@h");
+	wr_u8(&w, 131);
+	tb_atom("hello");
+	fr = frame_end();
+	CHECK_EQ(decode(fr, &m, DC_NEED_FUNS), 0);
+	CHECK_EQ(rewrite_message(&m, fr, frame_len, 5, 1, "hmod", PEER, id,
+	    out, sizeof(out), &why), -1);
+	CHECK(rewrite_message_fun(DOP_SPAWN_REQUEST) == NULL);
+	/* a ref that is not ours is never taken: the peer's own (tb_ref) */
+	CHECK_EQ(rewrite_ref_mint(&refs, id), 0);
+	frame_start();
+	tb_ref(PEER);
+	CHECK_EQ(rewrite_ref_take(&refs, tbuf + 6), 0);
+}
+
+/* The minted refs: bounded, reused, never two alike in flight. */
+static void
+test_rewrite_refs(void)
+{
+	static struct rewrite_refs refs;
+	uint32_t id[3], first[3];
+	uint8_t ref[64];
+	struct dg_wr rw;
+	int i;
+
+	for (i = 0; i < REWRITE_REFS_MAX; i++)
+		CHECK_EQ(rewrite_ref_mint(&refs, i == 0 ? first : id), 0);
+	CHECK_EQ(refs.n, REWRITE_REFS_MAX);
+	/* one more: refused ("too many handler spawns in flight") */
+	CHECK_EQ(rewrite_ref_mint(&refs, id), -1);
+	/* the first one answered frees its slot */
+	rw = wr_init(ref, sizeof(ref));
+	wr_u8(&rw, 90);
+	wr_u16(&rw, 3);
+	wr_u8(&rw, 119);
+	wr_u8(&rw, 3);
+	wr_bytes(&rw, PEER, 3);
+	wr_u32(&rw, 7);
+	for (i = 0; i < 3; i++)
+		wr_u32(&rw, first[i]);
+	CHECK_EQ(rewrite_ref_take(&refs, ref), 1);
+	CHECK_EQ(rewrite_ref_take(&refs, ref), 0);
+	CHECK_EQ(rewrite_ref_mint(&refs, id), 0);
+	CHECK(id[0] != first[0]);
+	CHECK_EQ(id[0] % REWRITE_REFS_MAX, first[0] % REWRITE_REFS_MAX);
+	CHECK_EQ(rewrite_ref_mint(&refs, id), -1);
+	/* the one in flight, with a wrong magic, then salt: not ours */
+	for (i = 0; i < 3; i++)
+		put_u32(ref + 12 + 4 * i, id[i]);
+	put_u32(ref + 16, id[1] ^ 1);
+	CHECK_EQ(rewrite_ref_take(&refs, ref), 0);
+	put_u32(ref + 16, id[1]);
+	put_u32(ref + 20, id[2] ^ 1);
+	CHECK_EQ(rewrite_ref_take(&refs, ref), 0);
+	put_u32(ref + 20, id[2]);
+	CHECK_EQ(rewrite_ref_take(&refs, ref), 1);
+	CHECK_EQ(refs.n, REWRITE_REFS_MAX - 1);
+}
+
 /* ---- check warnings, literal terms ------------------------------------- */
 
 static int nwarn;
@@ -717,6 +935,8 @@ main(void)
 	RUN(test_prefix);
 	RUN(test_rewrite_spawn);
 	RUN(test_rewrite_erpc);	/* and rex */
+	RUN(test_rewrite_message);
+	RUN(test_rewrite_refs);
 	RUN(test_warnings);
 	RUN(test_term_lit);
 	return TEST_DONE();

@@ -26,6 +26,7 @@
 #include "filter/nodes.h"
 #include "filter/rewrite.h"
 #include "filter/verdict.h"
+#include "filter/term.h"
 
 #define NODE	"b@h"
 
@@ -43,6 +44,8 @@ static const char conf_text[] =
     "{peer, \"atom@*\", [{allow, reg_send, [sink]}], [{atoms, 8}]}.\n"
     "{peer, \"mon@*\", [{allow, monitor}, {allow, reg_send, [sink]}]}.\n"
     "{peer, \"all@*\", [allow_all]}.\n"
+    "{peer, \"hmsg@*\", [{allow, reg_send, [sink]}, {allow, send}], "
+    "[{handler, reg_send, dgt_handler}, {handler, send, dgt_handler}]}.\n"
     "{default, [ping, global, replies]}.\n";
 
 static struct dg_conf		*conf;
@@ -476,6 +479,157 @@ test_audit(void)
 	conn_close(&c);
 }
 
+/* {31, ReqId, To, 0, Result} from NODE, ReqId the ref at `ref`. */
+static size_t
+f_spawn_reply(const struct conn *c, const uint8_t *ref, size_t ref_len,
+    int ok)
+{
+	f_begin(c);
+	f_term(c);
+	tb_tuple(5);
+	tb_int(DOP_SPAWN_REPLY);
+	wr_bytes(&w, ref, ref_len);
+	tb_pid(c->peer);
+	tb_int(0);
+	if (ok)
+		tb_pid_n(NODE, 9);
+	else
+		tb_atom("system_limit");
+	return f_end();
+}
+
+/* The message handlers (docs/FILTER.md 26): an allowed send rewritten
+ * into a spawn with a minted ref, whose reply from the node is
+ * swallowed; what the rules deny, or a send without a sender, is not. */
+static void
+test_handler_message(void)
+{
+	static uint8_t req[REWRITE_MAX];
+	struct dist_msg m;
+	struct conn c;
+	const char *why;
+	size_t n, req_len = 0;
+	int i;
+
+	conn_open(&c, "hmsg@x", 0);
+	f_reg_send(&c, "hmsg@x", "sink");
+	tb_atom("hello");
+	n = f_end();
+	CHECK_EQ(decide(&c, n), VD_REWRITE);
+	CHECK_EQ(c.g.minted.n, 1);
+	if (V.frame != NULL) {
+		req_len = V.frame_len;
+		memcpy(req, V.frame, req_len);
+		CHECK(memmem(req, req_len, "reg_send", 8) != NULL);
+	}
+	/* the node's SPAWN_REPLY to it: swallowed, quietly */
+	CHECK_EQ(dist_ctl_decode(req + 5, req + req_len, 1, &m, &why), 0);
+	CHECK_EQ(m.op, DOP_SPAWN_REQUEST);
+	n = f_spawn_reply(&c, m.t_reqid.p, m.t_reqid.len, 1);
+	CHECK_EQ(decide_dir(&c, tbuf, n, 1, 0), VD_DROP);
+	CHECK_EQ(V.nalerts, 0);
+	CHECK_EQ(c.g.minted.n, 0);
+	/* a second reply to it is no longer ours: judged as today */
+	n = f_spawn_reply(&c, m.t_reqid.p, m.t_reqid.len, 1);
+	CHECK_EQ(decide_dir(&c, tbuf, n, 1, 0), VD_FORWARD);
+	/* a failed spawn: swallowed too, alerted */
+	f_reg_send(&c, "hmsg@x", "sink");
+	tb_atom("again");
+	n = f_end();
+	CHECK_EQ(decide(&c, n), VD_REWRITE);
+	memcpy(req, V.frame, V.frame_len);
+	req_len = V.frame_len;
+	CHECK_EQ(dist_ctl_decode(req + 5, req + req_len, 1, &m, &why), 0);
+	n = f_spawn_reply(&c, m.t_reqid.p, m.t_reqid.len, 0);
+	CHECK_EQ(decide_dir(&c, tbuf, n, 1, 0), VD_DROP);
+	CHECK(alerted("filter.handler", "spawn failed on the node: "
+	    "system_limit"));
+	/* the peer's own spawn reply (a ref it made): forwarded */
+	f_begin(&c);
+	f_term(&c);
+	tb_tuple(5);
+	tb_int(DOP_SPAWN_REPLY);
+	tb_ref("hmsg@x");
+	tb_pid("hmsg@x");
+	tb_int(0);
+	tb_pid_n(NODE, 9);
+	n = f_end();
+	CHECK_EQ(decide_dir(&c, tbuf, n, 1, 0), VD_FORWARD);
+	/* denied by the rules: not rewritten, no spawn minted */
+	f_reg_send(&c, "hmsg@x", "vault");
+	tb_atom("hello");
+	n = f_end();
+	CHECK_EQ(decide(&c, n), VD_DROP);	/* a send has no answer */
+	CHECK(alerted("filter.denied", "reg_send to vault"));
+	CHECK_EQ(c.g.minted.n, 0);
+	/* a plain SEND, without a sender: denied, filter.handler */
+	f_begin(&c);
+	f_term(&c);
+	tb_tuple(3);
+	tb_int(DOP_SEND);
+	tb_atom("");
+	tb_pid_n(NODE, 7);
+	f_term(&c);
+	tb_atom("hello");
+	n = f_end();
+	CHECK(decide(&c, n) == VD_DROP || V.kind == VD_DENY);
+	CHECK(alerted("filter.handler", "a send without its sender"));
+	/* the bound of spawns in flight */
+	for (i = 0; i < REWRITE_REFS_MAX; i++) {
+		f_reg_send(&c, "hmsg@x", "sink");
+		tb_atom("hello");
+		n = f_end();
+		if (decide(&c, n) != VD_REWRITE)
+			break;
+	}
+	CHECK_EQ(i, REWRITE_REFS_MAX);
+	f_reg_send(&c, "hmsg@x", "sink");
+	tb_atom("hello");
+	n = f_end();
+	CHECK(decide(&c, n) == VD_DROP || V.kind == VD_DENY);
+	CHECK(alerted("filter.handler", "too many handler spawns in flight"));
+	conn_close(&c);
+
+	/* header mode (131 68): the header kept, the terms without 131 */
+	conn_open(&c, "hmsg@x", 1);
+	f_reg_send(&c, "hmsg@x", "sink");
+	tb_atom("hello");
+	n = f_end();
+	CHECK_EQ(decide(&c, n), VD_REWRITE);
+	if (V.frame != NULL) {
+		req_len = V.frame_len;
+		memcpy(req, V.frame, req_len);
+		CHECK(req[4] == 131 && req[5] == 68 && req[6] == 0);
+		CHECK_EQ(dist_ctl_decode(req + 7, req + req_len, 0, &m, &why), 0);
+		CHECK_EQ(m.op, DOP_SPAWN_REQUEST);
+		CHECK(term_span_eq(m.exec_f, "reg_send"));
+		CHECK_EQ(m.exec_arity, 4);
+	}
+	conn_close(&c);
+
+	/* in fragments: denied, filter.handler */
+	conn_open(&c, "hmsg@x", 1);
+	tb_reset();
+	wr_u32(&w, 0);
+	wr_u8(&w, 131);
+	wr_u8(&w, 69);		/* DIST_FRAG_HEADER */
+	wr_u64(&w, 1);		/* sequence */
+	wr_u64(&w, 2);		/* fragments */
+	wr_u8(&w, 0);		/* no atom cache refs */
+	tb_tuple(4);
+	tb_int(DOP_REG_SEND);
+	tb_pid("hmsg@x");
+	tb_atom("");
+	tb_atom("sink");
+	tb_tuple(2);
+	tb_atom("part");
+	n = f_end();
+	CHECK(decide(&c, n) == VD_DROP || V.kind == VD_DENY);
+	CHECK(alerted("filter.handler", "in fragments"));
+	CHECK_EQ(c.g.minted.n, 0);
+	conn_close(&c);
+}
+
 static void
 test_handler_rewrite(void)
 {
@@ -798,6 +952,7 @@ main(void)
 	RUN(test_disconnect);
 	RUN(test_audit);
 	RUN(test_handler_rewrite);
+	RUN(test_handler_message);
 	RUN(test_replies_both_directions);
 	RUN(test_both_ours);
 	RUN(test_global_profile);
