@@ -2,11 +2,16 @@
 /*
  * guard.c - what the guard of a node of ours keeps (guard.h): the
  * replies it is owed, what it disclosed and published, its atom book.
- * The verdict asks and tells it, per message, without allocating.
+ * The verdict asks and tells it, per message, without allocating (the
+ * handlers' table of refs is made once, on a connection's first handled
+ * message).
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "filter/disclose.h"
 #include "filter/dist_ctl.h"
@@ -80,6 +85,19 @@ guard_sets_free(struct guard *g)
 	idset_free(&g->synced);
 	idset_free(&g->held);
 	guard_book_release(g);
+	free(g->minted);
+	g->minted = NULL;
+}
+
+struct rewrite_refs *
+guard_minted(struct guard *g)
+{
+	if (g->minted == NULL && (g->minted = calloc(1, sizeof(*g->minted)))
+	    != NULL)
+		/* The refs' third word: one no other ref of this connection
+		 * has, and that nobody can tell in advance. */
+		g->minted->salt = randombytes_random() | 1u;
+	return g->minted;
 }
 
 /* One book per (node, peer) pair, kept in the table of nodes (nodes.c). */

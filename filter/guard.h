@@ -64,9 +64,15 @@ struct guard {
 	int			 audit_alerts;
 	uint64_t		 audit_quiet;	/* not alerted in that second */
 	/* The message handlers' spawns it was sent in the peer's name, whose
-	 * SPAWN_REPLYs it owes nobody (docs/FILTER.md 26). */
-	struct rewrite_refs	 minted;
+	 * SPAWN_REPLYs it owes nobody (docs/FILTER.md 26): made on the first
+	 * handled message (guard_minted), so that the 4 KiB table costs only
+	 * the connections a message handler serves. */
+	struct rewrite_refs	*minted;
 };
+
+/* The guard's table of minted refs, made on first use; NULL when memory
+ * ran out. */
+struct rewrite_refs *guard_minted(struct guard *);
 
 /* guard_note_sent's answer when the disclosure needs more of the frame. */
 #define GUARD_HOLD	(-2)

@@ -184,10 +184,11 @@ rewrite_ref_mint(struct rewrite_refs *r, uint32_t id[3])
 
 	if (r->n >= REWRITE_REFS_MAX)
 		return -1;
-	/* A word no other ref of this connection has, so that a reply the
-	 * node owes the peer's own spawns is never taken for ours. */
+	/* r->salt (the guard's, random): a word no other ref of this
+	 * connection has, so that a reply the node owes the peer's own
+	 * spawns is never taken for ours. */
 	if (r->salt == 0)
-		r->salt = (uint32_t)((uintptr_t)r >> 4) | 1u;
+		r->salt = 1;
 	/* Fewer than REWRITE_REFS_MAX slots taken: a free one comes within
 	 * that many counters. */
 	do {

@@ -68,7 +68,7 @@ int	rewrite_spawn(const struct dist_msg *m, const uint8_t *frame,
  * the requests go one way and the SPAWN_REPLYs come back the other.  A
  * minted ref is {peer node, peer creation, [Counter, REWRITE_REF_MAGIC,
  * salt]}; its counter's slot is counter % REWRITE_REFS_MAX.  Zeroed to
- * start (no ref in flight).
+ * start (no ref in flight), with a random salt (guard_minted).
  */
 #define REWRITE_REFS_MAX	1024
 #define REWRITE_REF_MAGIC	0x64677264u	/* "dgrd" */

@@ -678,6 +678,7 @@ handle_message(const struct vd_env *e, const struct df_frame *f,
 {
 	struct guard *g = e->judge;
 	const char *module = g->pol.msg_handler[m->type];
+	struct rewrite_refs *refs;
 	const uint8_t *frame = f->terms - f->hdr_len - 4;
 	const char *why = NULL;
 	uint32_t id[3];
@@ -690,7 +691,10 @@ handle_message(const struct vd_env *e, const struct df_frame *f,
 	if (!f->complete || f->kind != DF_MSG)
 		return handler_refuse(e, m, module, "a message in fragments "
 		    "or too large to rewrite", passthrough, v);
-	if (rewrite_ref_mint(&g->minted, id) == -1)
+	if ((refs = guard_minted(g)) == NULL)
+		return handler_refuse(e, m, module, "out of memory for the "
+		    "handler's refs", passthrough, v);
+	if (rewrite_ref_mint(refs, id) == -1)
 		return handler_refuse(e, m, module, "too many handler spawns "
 		    "in flight", passthrough, v);
 	n = rewrite_message(m, frame, 4 + (size_t)f->len,
@@ -698,8 +702,8 @@ handle_message(const struct vd_env *e, const struct df_frame *f,
 	    e->out, e->out_cap, &why);
 	if (n <= 0) {
 		/* Not sent: its ref is owed nothing. */
-		g->minted.slot[id[0] % REWRITE_REFS_MAX] = 0;
-		g->minted.n--;
+		refs->slot[id[0] % REWRITE_REFS_MAX] = 0;
+		refs->n--;
 		return handler_refuse(e, m, module, why, passthrough, v);
 	}
 	v->frame = e->out;
@@ -719,8 +723,8 @@ handler_swallow(struct guard *g, const struct dist_msg *m, struct verdict *v)
 	struct dg_span err;
 	int i;
 
-	if (m->reply != REPLY_SPAWN || m->key.len == 0 ||
-	    !rewrite_ref_take(&g->minted, m->key.p))
+	if (m->reply != REPLY_SPAWN || m->key.len == 0 || g->minted == NULL ||
+	    !rewrite_ref_take(g->minted, m->key.p))
 		return 0;
 	if (m->t_result.len > 0)
 		return 1;
