@@ -315,8 +315,8 @@ hosts_run() ->
     case arg(dg_mode) of
         "warm" ->
             [ok = cmd_call(P, {warm, P#hpath.target}) || P <- Paths],
-            [io:format("tls negotiated ~s~n", [cmd_call(P, tls_info)])
-             || #hpath{name = "tls"} = P <- Paths],
+            [io:format("~s negotiated ~s~n", [N, cmd_call(P, tls_info)])
+             || #hpath{name = N} = P <- Paths, N =:= "tls" orelse N =:= "tls29"],
             ok;
         "rounds" ->
             {ok, Out} = file:open(arg(dg_out), [append]),
