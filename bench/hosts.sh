@@ -31,7 +31,8 @@
 # $OUT/hosts.tsv; bench/report.py makes the tables.
 #
 # Knobs: BENCH_ROUNDS (5), BENCH_SECS (2.0), BENCH_OUT, DG_BUILD, BENCH_KEEP,
-# BENCH_LINK (1), BENCH_PIN (0; 1: host 1's processes on CPU 0 and host 2's
+# BENCH_LINK (1), BENCH_TLS29 (1), BENCH_PERF (0; 1: profiles, below),
+# BENCH_PIN (0; 1: host 1's processes on CPU 0 and host 2's
 # on CPU 1, each host one core of its own, as two machines would be).
 # Needs root (ip netns).  Everything started here is stopped by PID; the
 # namespace and the veth pair are deleted at exit.
@@ -419,6 +420,36 @@ grep -E "(egress from [ek]@|[iek]@$H1 -> |link up).*" "$W"/h*/dg.log | sed 's/^/
 
 say "hosts: $ROUNDS rounds x ${#HOST_PATHS[@]} paths x 3 workloads, ${SECS}s each"
 ctl rounds -dg_rounds "$ROUNDS" -dg_out "$OUT/hosts.tsv" || die "rounds failed"
+# BENCH_PERF=1: where the daemons' time goes on the link path and on the
+# plain one (egress), 64 KiB messages, after the rounds (the figures above
+# are taken without it): perf of D1 and D2 together (hosts_perf_PATH.txt,
+# by symbol and by shared object), then the same run under strace -c
+# (hosts_strace_PATH.txt: the system calls of both daemons; strace slows
+# them, so only its counts per message mean anything).
+if [ "${BENCH_PERF:-0}" = 1 ] && command -v perf > /dev/null; then
+	for p in link egress; do
+		[[ " ${HOST_PATHS[*]} " == *" $p "* ]] || continue
+		say "hosts: perf of D1 and D2, path $p, 64 KiB"
+		perf record -F 1999 -g -o "$W/perf.$p" -p "$D1_PID,$D2_PID" -- sleep 7 > /dev/null 2>&1 &
+		PP=$!
+		SECS=6.0 ctl one -dg_only "$p" -dg_size 65536 -dg_out "$OUT/hosts_perf.tsv"
+		wait "$PP"
+		{
+			perf report -i "$W/perf.$p" --stdio --no-children --sort dso 2>/dev/null |
+			    grep -E '^ +[0-9.]+%' | head -n 8
+			echo
+			perf report -i "$W/perf.$p" --stdio --no-children --sort symbol 2>/dev/null |
+			    grep -E '^ +[0-9.]+%' | head -n 40
+		} > "$OUT/hosts_perf_$p.txt"
+		if command -v strace > /dev/null; then
+			strace -c -o "$OUT/hosts_strace_$p.txt" -p "$D1_PID" -p "$D2_PID" &
+			SP=$!
+			sleep 0.5
+			SECS=3.0 ctl one -dg_only "$p" -dg_size 65536 -dg_out "$OUT/hosts_strace.tsv"
+			kill -INT "$SP"; wait "$SP"
+		fi
+	done
+fi
 {
 	echo "hosts_net $H1 $H2 veth mtu $(cat /sys/class/net/${VETH}a/mtu)"
 	echo "hosts_paths ${HOST_PATHS[*]}"

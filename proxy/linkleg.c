@@ -157,12 +157,19 @@ drive_exchange(struct leg *l)
 		return -1;
 	}
 	if (ev == LK_HS_EV_UP) {
-		lk_rec_init(&k->rec, k->hs->key_tx, k->hs->key_rx);
+		if (lk_rec_init_suite(&k->rec, k->hs->suite, k->hs->key_tx,
+		    k->hs->key_rx) == -1) {
+			lk_hs_wipe(k->hs);
+			link_alert(l, LK_ALERT_INTEGRITY, "the suite chosen "
+			    "cannot run here");
+			return -1;
+		}
 		lk_hs_wipe(k->hs);	/* the binding and identity stay */
 		k->st = LINKLEG_RECORDS;
-		log_info("conn %llu: link up with host %s%s",
+		log_info("conn %llu: link up with host %s%s, suite %d",
 		    (unsigned long long)l->s->id, k->hs->binding.host,
-		    k->hs->binding.by_cert ? " (by certificate)" : "");
+		    k->hs->binding.by_cert ? " (by certificate)" : "",
+		    k->rec.suite);
 		k->on_up(l);
 		if (l->s->state == SESSION_CLOSED)
 			return -1;
