@@ -177,7 +177,10 @@ one_leg(int port, const struct lk_hostkey *self, const struct lk_trust *trust,
 			*why = hs.detail;
 		goto fail;
 	}
-	lk_rec_init(&rec, hs.key_tx, hs.key_rx);
+	if (lk_rec_init_suite(&rec, hs.suite, hs.key_tx, hs.key_rx) == -1) {
+		*why = "record suite";
+		goto fail;
+	}
 	lk_hs_wipe(&hs);
 	*why = "hello";
 	if (send_hello(fd, &rec, LK_HELLO_CONNECT, from, to, creation) == -1 ||

@@ -3,7 +3,6 @@
  * link_rec.c - records over secretstream (link_rec.h): bounded lengths,
  * authenticated before delivery, rekeyed on a schedule both ends compute.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "link_rec.h"
@@ -40,8 +39,8 @@ lk_rec_init_suite(struct lk_rec *r, int suite, const uint8_t *key_tx,
 		return -1;
 	}
 	r->suite = 2;
-	crypto_aead_aes256gcm_beforenm(&r->tx.gcm, r->tx.key);
-	crypto_aead_aes256gcm_beforenm(&r->rx.gcm, r->rx.key);
+	crypto_aead_aes256gcm_beforenm(&r->tx.u.gcm, r->tx.key);
+	crypto_aead_aes256gcm_beforenm(&r->rx.u.gcm, r->rx.key);
 	r->tx.started = r->rx.started = 1;	/* no stream header */
 	return 0;
 }
@@ -67,7 +66,7 @@ gcm_rekey(struct lk_rec_dir *d)
 	crypto_kdf_derive_from_key(next, sizeof(next), 1, "dglinkrk", d->key);
 	memcpy(d->key, next, sizeof(d->key));
 	sodium_memzero(next, sizeof(next));
-	crypto_aead_aes256gcm_beforenm(&d->gcm, d->key);
+	crypto_aead_aes256gcm_beforenm(&d->u.gcm, d->key);
 	d->nonce = 0;
 }
 
@@ -119,7 +118,7 @@ gcm_seal(struct lk_rec *r, const uint8_t *in, size_t len, int final,
 	out[3] = (uint8_t)clen;
 	gcm_nonce(d, nonce);
 	crypto_aead_aes256gcm_encrypt_detached_afternm(out + 4, out + 4 + len,
-	    NULL, in, len, out, 4, NULL, nonce, &d->gcm);
+	    NULL, in, len, out, 4, NULL, nonce, &d->u.gcm);
 	d->nonce++;
 	if (final)
 		d->closed = 1;
@@ -142,7 +141,7 @@ lk_rec_seal(struct lk_rec *r, const uint8_t *in, size_t len, int final,
 	if (r->suite == 2)
 		return gcm_seal(r, in, len, final, out);
 	if (!d->started) {
-		crypto_secretstream_xchacha20poly1305_init_push(&d->st, out,
+		crypto_secretstream_xchacha20poly1305_init_push(&d->u.st, out,
 		    d->key);
 		sodium_memzero(d->key, sizeof(d->key));
 		d->started = 1;
@@ -157,7 +156,7 @@ lk_rec_seal(struct lk_rec *r, const uint8_t *in, size_t len, int final,
 		tag = TAG_FINAL;
 		d->closed = 1;
 	}
-	crypto_secretstream_xchacha20poly1305_push(&d->st, out + off + 4, NULL,
+	crypto_secretstream_xchacha20poly1305_push(&d->u.st, out + off + 4, NULL,
 	    in, len, out + off, 4, tag);
 	return (long)(off + 4 + clen);
 }
@@ -167,9 +166,8 @@ rec_fail(struct lk_rec *r, const char *why)
 {
 	r->failed = 1;
 	r->alert = "link.integrity";
-	snprintf(r->detail, sizeof(r->detail), "%s", why);
-	sodium_memzero(&r->rx.st, sizeof(r->rx.st));
-	sodium_memzero(&r->rx.gcm, sizeof(r->rx.gcm));
+	r->detail = why;
+	sodium_memzero(&r->rx.u, sizeof(r->rx.u));
 	sodium_memzero(r->rx.key, sizeof(r->rx.key));
 	return LK_REC_FAIL;
 }
@@ -200,7 +198,7 @@ gcm_open(struct lk_rec *r, const uint8_t *in, size_t len, size_t *consumed,
 		return LK_REC_AGAIN;
 	gcm_nonce(d, nonce);
 	if (crypto_aead_aes256gcm_decrypt_detached_afternm(out, NULL, in + 4,
-	    mlen, in + 4 + mlen, in, 4, nonce, &d->gcm) != 0) {
+	    mlen, in + 4 + mlen, in, 4, nonce, &d->u.gcm) != 0) {
 		sodium_memzero(out, mlen);
 		return rec_fail(r, "record fails authentication");
 	}
@@ -241,7 +239,7 @@ lk_rec_open(struct lk_rec *r, const uint8_t *in, size_t len,
 	if (!d->started) {
 		if (len < LK_REC_HEADER)
 			return LK_REC_AGAIN;
-		if (crypto_secretstream_xchacha20poly1305_init_pull(&d->st, in,
+		if (crypto_secretstream_xchacha20poly1305_init_pull(&d->u.st, in,
 		    d->key) != 0)
 			return rec_fail(r, "bad stream header");
 		sodium_memzero(d->key, sizeof(d->key));
@@ -261,7 +259,7 @@ lk_rec_open(struct lk_rec *r, const uint8_t *in, size_t len,
 		return rec_fail(r, "record larger than the caller's buffer");
 	if (len - 4 < clen)
 		return LK_REC_AGAIN;
-	if (crypto_secretstream_xchacha20poly1305_pull(&d->st, out, &mlen,
+	if (crypto_secretstream_xchacha20poly1305_pull(&d->u.st, out, &mlen,
 	    &tag, in + 4, clen, in, 4) != 0) {
 		/* out may hold a partial decryption: none of it counts */
 		sodium_memzero(out, clen - LK_REC_ABYTES);

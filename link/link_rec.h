@@ -55,8 +55,10 @@
 #define LK_REKEY_BYTES		((uint64_t)1 << 30)
 
 struct lk_rec_dir {
-	crypto_secretstream_xchacha20poly1305_state	st;
-	crypto_aead_aes256gcm_state	gcm;	/* suite 2: the expanded key */
+	union {		/* the suite's cipher state: one or the other */
+		crypto_secretstream_xchacha20poly1305_state	st;
+		crypto_aead_aes256gcm_state	gcm;	/* the expanded key */
+	}		u;
 	uint64_t	nonce;		/* suite 2: records since the rekey */
 	uint8_t		key[32];	/* suite 1: until the stream starts,
 					 * then wiped; suite 2: the current
@@ -77,7 +79,7 @@ struct lk_rec {
 	uint64_t		rekey_bytes;
 	int			failed;
 	const char		*alert;		/* after LK_REC_FAIL */
-	char			detail[128];
+	const char		*detail;	/* why, a static string */
 };
 
 enum lk_rec_status {
