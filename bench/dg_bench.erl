@@ -315,8 +315,8 @@ hosts_run() ->
     case arg(dg_mode) of
         "warm" ->
             [ok = cmd_call(P, {warm, P#hpath.target}) || P <- Paths],
-            [io:format("tls negotiated ~s~n", [cmd_call(P, tls_info)])
-             || #hpath{name = "tls"} = P <- Paths],
+            [io:format("~s negotiated ~s~n", [N, cmd_call(P, tls_info)])
+             || #hpath{name = N} = P <- Paths, N =:= "tls" orelse N =:= "tls29"],
             ok;
         "rounds" ->
             {ok, Out} = file:open(arg(dg_out), [append]),
@@ -325,6 +325,13 @@ hosts_run() ->
             [[[hosts_measure(Out, R, P, W, Secs, Daemons) || P <- rotate(Paths, R)]
               || W <- Works]
              || R <- lists:seq(1, Rounds)],
+            file:close(Out);
+        "one" ->
+            %% One throughput run on one path (-dg_only, -dg_size), for
+            %% the profiles of bench/hosts.sh (BENCH_PERF=1).
+            {ok, Out} = file:open(arg(dg_out), [append]),
+            [P] = [P || #hpath{name = N} = P <- Paths, N =:= arg(dg_only)],
+            hosts_measure(Out, 0, P, {tput, list_to_integer(arg(dg_size))}, Secs, Daemons),
             file:close(Out)
     end.
 

@@ -21,13 +21,18 @@
 #            leaves it out): a protected sender of D1 dialling L = l@H2L,
 #            a second address of host 2 that D1's {link} entry names:
 #            sender -> its egress port -> D1 -> link -> D2 -> L.
+#   tls29    as tls, with both nodes run by OTP 29 from the Debian root
+#            of scripts/otp-root.sh (the newest TLS distribution Debian
+#            ships, issue 24 item 4; BENCH_TLS29=0 leaves it out, and it
+#            is left out with a note when the root or its ssl is missing).
 #
 # Every path's sender runs the same workloads (dg_bench: 1 KiB and 64 KiB
 # throughput, ping-pong), round-robin, rotated each round.  Raw results:
 # $OUT/hosts.tsv; bench/report.py makes the tables.
 #
 # Knobs: BENCH_ROUNDS (5), BENCH_SECS (2.0), BENCH_OUT, DG_BUILD, BENCH_KEEP,
-# BENCH_LINK (1), BENCH_PIN (0; 1: host 1's processes on CPU 0 and host 2's
+# BENCH_LINK (1), BENCH_TLS29 (1), BENCH_PERF (0; 1: profiles, below),
+# BENCH_PIN (0; 1: host 1's processes on CPU 0 and host 2's
 # on CPU 1, each host one core of its own, as two machines would be).
 # Needs root (ip netns).  Everything started here is stopped by PID; the
 # namespace and the veth pair are deleted at exit.
@@ -45,6 +50,18 @@ COOKIE=benchcookie
 # The paths measured; the hook for issue 13's link appends "link".
 HOST_PATHS=(inbound egress tls)
 [ "${BENCH_LINK:-1}" = 1 ] && HOST_PATHS+=(link)
+# OTP 29's root (cached by scripts/otp-root.sh; never built here: it takes
+# long and needs the network) with its ssl application.
+OTPROOT=(sh "$ROOT/scripts/otp-root.sh" 29 exec)
+if [ "${BENCH_TLS29:-1}" = 1 ]; then
+	if [ -d "$(sh "$ROOT/scripts/otp-root.sh" 29 path 2>/dev/null)/usr/lib/erlang" ] &&
+	    timeout 60 "${OTPROOT[@]}" -- erl -noshell -eval \
+	    'ok = application:load(ssl), halt().' > /dev/null 2>&1; then
+		HOST_PATHS+=(tls29)
+	else
+		echo "# hosts: no OTP 29 root with ssl (scripts/otp-root.sh 29): path tls29 left out"
+	fi
+fi
 
 W=$(mktemp -d /tmp/dg-bench-hosts.XXXXXX)
 PIDS=()
@@ -136,7 +153,9 @@ P_K=$((BASE + 48))			# the link sender's distribution port
 P_L=$((BASE + 49))			# L, on host 2
 C_K=$((BASE + 50))			# the link sender's command socket
 LINK_PORT=$((BASE + 51))		# D2's link listener
-# BASE + 52 .. 59: spare
+P_T29=$((BASE + 52))			# the OTP 29 TLS receiver, on host 2
+C_T29=$((BASE + 53))			# the OTP 29 TLS sender's command socket
+# BASE + 54 .. 59: spare
 printf '%s' "$COOKIE" > "$W/cookie"; chmod 600 "$W/cookie"
 mkdir -p "$W/h1" "$W/h2"
 
@@ -264,6 +283,7 @@ egress_path() {
 # D2's EPMD); the sender only dials, as the inbound one.
 tls_certs() {
 	local d="$W/tls" n ip
+	[ -f "$d/tb.conf" ] && return 0	# tls and tls29 share them
 	mkdir -p "$d"
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=distguard bench CA" \
 	    -keyout "$d/ca.key" -out "$d/ca.pem" > "$d/openssl.log" 2>&1 || return 1
@@ -282,12 +302,15 @@ tls_certs() {
 EOF
 	done
 }
-tls_path() {
-	tls_certs || { cat "$W/tls/openssl.log"; die "openssl failed"; }
+tls_epmd() {
+	local i
 	"${IN_H2[@]}" env ERL_EPMD_ADDRESS="127.0.0.1,$H2" epmd -port "$EPMD_TLS" > "$W/h2/epmd.log" 2>&1 &
 	PIDS+=("$!")
-	local i
 	for i in $(seq 1 50); do "${IN_H2[@]}" epmd -port "$EPMD_TLS" -names > /dev/null 2>&1 && break; sleep 0.1; done
+}
+tls_path() {
+	tls_certs || { cat "$W/tls/openssl.log"; die "openssl failed"; }
+	tls_epmd
 	"${IN_H2[@]}" timeout -k 2 1800 erl -name "tb@$H2" "${ERL_COMMON[@]}" -epmd_port "$EPMD_TLS" \
 	    -proto_dist inet_tls -ssl_dist_optfile "$W/tls/tb.conf" \
 	    -kernel inet_dist_use_interface "$(ip2tuple "$H2")" \
@@ -300,6 +323,36 @@ tls_path() {
 	TB_PID=$(pid_in_log "$W/h2/tb.log")
 	PIDS+=("$TB_PID")
 	HPATH_ARGS+=(-dg_hpath tls "$C_T" "tb@$H2" "$SND_PID_t" "$TB_PID")
+}
+
+# ---- path: tls29 ---------------------------------------------------------------
+# The tls path's certificates, epmd and workloads, with both nodes run by
+# OTP 29 in its Debian root (chrooted, the host's network namespace: host
+# 2's for the receiver; $W bound in).  dg_bench.beam is the one erlc of
+# this host made (OTP 29 loads it).  The receiver is tb29@H2 on its own
+# port; the sender dials it through host 2's stock epmd, as t@ does.
+tls29_path() {
+	tls_certs || { cat "$W/tls/openssl.log"; die "openssl failed"; }
+	[[ " ${HOST_PATHS[*]} " == *" tls "* ]] || tls_epmd
+	"${IN_H2[@]}" timeout -k 2 1800 "${OTPROOT[@]}" -b "$W" -- erl -name "tb29@$H2" "${ERL_COMMON[@]}" \
+	    -epmd_port "$EPMD_TLS" -proto_dist inet_tls -ssl_dist_optfile "$W/tls/tb.conf" \
+	    -kernel inet_dist_use_interface "$(ip2tuple "$H2")" \
+	    inet_dist_listen_min "$P_T29" inet_dist_listen_max "$P_T29" \
+	    -eval 'dg_bench:serve()' > "$W/h2/tb29.log" 2>&1 &
+	PIDS+=("$!")
+	wait_for "$W/h2/tb29.log" "bench ready" 30 || { cat "$W/h2/tb29.log"; die "the OTP 29 TLS receiver did not start"; }
+	TB29_PID=$(pid_in_log "$W/h2/tb29.log")
+	PIDS+=("$TB29_PID")
+	local name=t29
+	"${PIN1[@]}" timeout -k 2 1800 "${OTPROOT[@]}" -b "$W" -- erl -name "$name@$H1" "${ERL_COMMON[@]}" \
+	    -dg_cmd "$C_T29" -epmd_port "$EPMD_TLS" -dist_listen false \
+	    -proto_dist inet_tls -ssl_dist_optfile "$W/tls/t.conf" \
+	    -eval 'dg_bench:cmd_idle()' > "$W/h1/$name.log" 2>&1 &
+	PIDS+=("$!")
+	wait_for "$W/h1/$name.log" "sender ready" 30 || { cat "$W/h1/$name.log"; die "the OTP 29 TLS sender did not start"; }
+	SND_PID_t29=$(pid_in_log "$W/h1/$name.log")
+	PIDS+=("$SND_PID_t29")
+	HPATH_ARGS+=(-dg_hpath tls29 "$C_T29" "tb29@$H2" "$SND_PID_t29" "$TB29_PID")
 }
 
 # ---- path: link (issue 13) ------------------------------------------------------
@@ -330,7 +383,7 @@ done
 # Where each process may run (all CPUs unless BENCH_PIN=1).
 AFFINITY=""
 for np in D1:$D1_PID D2:$D2_PID R:$R_PID ${SND_PID_i:+i:$SND_PID_i} ${SND_PID_e:+e:$SND_PID_e} \
-    ${SND_PID_t:+t:$SND_PID_t} ${TB_PID:+tb:$TB_PID}; do
+    ${SND_PID_t:+t:$SND_PID_t} ${TB_PID:+tb:$TB_PID} ${SND_PID_t29:+t29:$SND_PID_t29} ${TB29_PID:+tb29:$TB29_PID}; do
 	AFFINITY="$AFFINITY ${np%%:*}=$(awk '/^Cpus_allowed_list/ {print $2}' "/proc/${np#*:}/status" 2>/dev/null)"
 done
 echo "# CPUs allowed:$AFFINITY"
@@ -367,10 +420,43 @@ grep -E "(egress from [ek]@|[iek]@$H1 -> |link up).*" "$W"/h*/dg.log | sed 's/^/
 
 say "hosts: $ROUNDS rounds x ${#HOST_PATHS[@]} paths x 3 workloads, ${SECS}s each"
 ctl rounds -dg_rounds "$ROUNDS" -dg_out "$OUT/hosts.tsv" || die "rounds failed"
+# BENCH_PERF=1: where the daemons' time goes on the link path and on the
+# plain one (egress), 64 KiB messages, after the rounds (the figures above
+# are taken without it): perf of D1 and D2 together (hosts_perf_PATH.txt,
+# by symbol and by shared object), then the same run under strace -c
+# (hosts_strace_PATH.txt: the system calls of both daemons; strace slows
+# them, so only its counts per message mean anything).
+if [ "${BENCH_PERF:-0}" = 1 ] && command -v perf > /dev/null; then
+	for p in link egress; do
+		[[ " ${HOST_PATHS[*]} " == *" $p "* ]] || continue
+		say "hosts: perf of D1 and D2, path $p, 64 KiB"
+		perf record -F 1999 -g -o "$W/perf.$p" -p "$D1_PID,$D2_PID" -- sleep 7 > /dev/null 2>&1 &
+		PP=$!
+		SECS=6.0 ctl one -dg_only "$p" -dg_size 65536 -dg_out "$OUT/hosts_perf.tsv"
+		wait "$PP"
+		{
+			perf report -i "$W/perf.$p" --stdio --no-children --sort dso 2>/dev/null |
+			    grep -E '^ +[0-9.]+%' | head -n 8
+			echo
+			perf report -i "$W/perf.$p" --stdio --no-children --sort symbol 2>/dev/null |
+			    grep -E '^ +[0-9.]+%' | head -n 40
+		} > "$OUT/hosts_perf_$p.txt"
+		if command -v strace > /dev/null; then
+			strace -c -o "$OUT/hosts_strace_$p.txt" -p "$D1_PID" -p "$D2_PID" &
+			SP=$!
+			sleep 0.5
+			SECS=3.0 ctl one -dg_only "$p" -dg_size 65536 -dg_out "$OUT/hosts_strace.tsv"
+			kill -INT "$SP"; wait "$SP"
+		fi
+	done
+fi
 {
 	echo "hosts_net $H1 $H2 veth mtu $(cat /sys/class/net/${VETH}a/mtu)"
 	echo "hosts_paths ${HOST_PATHS[*]}"
 	echo "hosts_pin ${BENCH_PIN:-0}$([ "${BENCH_PIN:-0}" = 1 ] && echo " (host 1 on CPU 0, host 2 on CPU 1)"); CPUs allowed:$AFFINITY"
 	echo "openssl $(openssl version | awk '{print $2}'), certificates RSA 2048, OTP ssl defaults;" \
 	    "TLS distribution negotiated: $(sed -n 's/^tls negotiated //p' "$OUT/hosts_warm.txt")"
+	[[ " ${HOST_PATHS[*]} " == *" tls29 "* ]] &&
+	    echo "otp29 $("${OTPROOT[@]}" -- erl -noshell -eval 'application:load(ssl), {ok, V} = application:get_key(ssl, vsn), io:format("OTP ~s, ssl ~s", [erlang:system_info(otp_release), V]), halt().' 2>/dev/null)," \
+	    "TLS distribution negotiated: $(sed -n 's/^tls29 negotiated //p' "$OUT/hosts_warm.txt")"
 } > "$OUT/hosts_machine.txt"

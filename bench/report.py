@@ -345,9 +345,10 @@ def targets(pr, summary, micro):
 # ---- the two-host section (bench/hosts.sh) ------------------------------------
 
 # In the order of the tables; "link" appears once bench/hosts.sh measures it.
-HOST_PATHS = ["inbound", "egress", "link", "tls"]
+HOST_PATHS = ["inbound", "egress", "link", "tls", "tls29"]
 # The daemons each path crosses: its CPU columns say "-" for the others.
-HOST_DAEMONS = {"inbound": ("d2",), "egress": ("d1", "d2"), "link": ("d1", "d2"), "tls": ()}
+HOST_DAEMONS = {"inbound": ("d2",), "egress": ("d1", "d2"), "link": ("d1", "d2"), "tls": (),
+                "tls29": ()}
 
 
 def read_hosts():
@@ -480,6 +481,36 @@ def hosts_tables(pr, summary):
             v = t(1024, "link")["egress"]
             row("link >= 0.9x plain distguard-to-distguard at 1 KiB (issue 13)",
                 "%.3fx%s" % (v, spread("tput", 1024, "link", "egress")), v >= 0.9)
+        # Issue 24, item 4: the link against the plain daemon-to-daemon
+        # path (egress) and against OTP 29's TLS distribution.
+        if t(1024, "link") and "egress" in paths:
+            v = t(1024, "link")["egress"]
+            row("link >= 0.95x plain at 1 KiB (issue 24)",
+                "%.3fx%s" % (v, spread("tput", 1024, "link", "egress")), v >= 0.95)
+        if t(65536, "link") and "egress" in paths:
+            v = t(65536, "link")["egress"]
+            row("link >= 0.8x plain at 64 KiB (issue 24)",
+                "%.3fx%s" % (v, spread("tput", 65536, "link", "egress")), v >= 0.8)
+        if pp("link") and pp("egress"):
+            xs = [idx[("pingpong", 0, "link", rd)]["p50"] - idx[("pingpong", 0, "egress", rd)]["p50"]
+                  for rd in rounds if ("pingpong", 0, "link", rd) in idx and
+                  ("pingpong", 0, "egress", rd) in idx]
+            v = med(xs)
+            row("link RTT within 5 µs of plain, p50 (issue 24)",
+                "p50 %.1f vs %.1f µs; paired difference %+.1f µs (rounds %+.1f..%+.1f)" % (
+                    pp("link")["p50"], pp("egress")["p50"], v, min(xs), max(xs)), v <= 5)
+        if "tls29" in paths:
+            for size in (1024, 65536):
+                if t(size, "link") and t(size, "tls29"):
+                    v = paired("tput", size, "link", "tls29", rate)
+                    row("for reference: link vs OTP 29 TLS distribution at %s" % fmt_size(size),
+                        "%.2fx%s" % (v, spread("tput", size, "link", "tls29")), None)
+            if pp("link") and pp("tls29"):
+                v = paired("pingpong", 0, "link", "tls29", lambda r: r["p50"])
+                row("for reference: link RTT vs OTP 29 TLS distribution's",
+                    "p50 %.1f vs %.1f µs; paired p50 ratio %.3f%s" % (
+                        pp("link")["p50"], pp("tls29")["p50"], v,
+                        spread("pingpong", 0, "link", "tls29", lambda r: r["p50"])), None)
     else:
         why = "link path not measured (no link yet; BENCH_LINK=1)"
         for g in ("link >= 3x TLS distribution at 64 KiB (issue 13)",

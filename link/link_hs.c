@@ -23,7 +23,11 @@
 #define ID_MIN		(1 + LK_PK_BYTES + LK_SIG_BYTES)
 #define SIG_LABEL_LEN	26
 
-static const uint8_t our_suites[] = { LK_SUITE_V1 };
+/* Highest first.  Suite 2 only where this CPU runs AES-256-GCM in
+ * hardware (libsodium has no software AES-GCM): a host without it offers
+ * and accepts 1 alone, and two hosts settle on the highest both know. */
+static const uint8_t suites_aes[] = { LK_SUITE_V2, LK_SUITE_V1 };
+static const uint8_t suites_plain[] = { LK_SUITE_V1 };
 static const char label_r[SIG_LABEL_LEN + 1] = "distguard link v1 resp sig";
 static const char label_i[SIG_LABEL_LEN + 1] = "distguard link v1 init sig";
 
@@ -277,12 +281,15 @@ lk_hs_start(struct lk_hs *h, const struct lk_hs_params *p)
 
 	memset(h, 0, sizeof(*h));
 	h->p = *p;
-	if (p->suites == NULL) {
-		h->p.suites = our_suites;
-		h->p.nsuites = sizeof(our_suites);
-	}
 	if (lk_sodium_ready() == -1)
 		return fail(h, LK_ALERT_INTEGRITY, "libsodium cannot start");
+	if (p->suites == NULL && crypto_aead_aes256gcm_is_available()) {
+		h->p.suites = suites_aes;
+		h->p.nsuites = sizeof(suites_aes);
+	} else if (p->suites == NULL) {
+		h->p.suites = suites_plain;
+		h->p.nsuites = sizeof(suites_plain);
+	}
 	if (p->self == NULL || p->trust == NULL ||
 	    (p->role == LK_RESPONDER && p->replay == NULL) ||
 	    (p->cert != NULL && (p->cert_len == 0 ||

@@ -36,6 +36,9 @@
 
 #define LK_SUITE_V1		1	/* X25519, Ed25519, BLAKE2b-256,
 					 * XChaCha20-Poly1305, secretstream */
+#define LK_SUITE_V2		2	/* the same exchange; records
+					 * AES-256-GCM (link_rec.h), offered
+					 * only with AES in hardware */
 #define LK_MAX_SUITES		8
 #define LK_KEY_BYTES		32
 /* msg2 with the largest certificate: header, suite, ephemeral, then the

@@ -20,6 +20,21 @@
  * the same rule, so a sender that skips a rekey, or rekeys out of turn,
  * is refused as link.integrity.  A TAG_FINAL record closes the direction
  * cleanly; anything after it is refused.
+ *
+ * Suite 2 (LK_SUITE_V2, chosen in the key exchange when both hosts have
+ * AES in hardware) keeps the framing and the rules and changes the
+ * cipher: no stream header; each record is
+ *
+ *   u8 kind (0 data, 1 rekey, 2 final) | u24 L (big-endian) |
+ *   L bytes: AES-256-GCM ciphertext and its 16-byte tag
+ *
+ * with L = plaintext + 16, the four header bytes as associated data, and
+ * the 96-bit nonce 0^32 || the record's number since the last rekey
+ * (u64 big-endian; never sent, so a record dropped, replayed or moved
+ * fails).  A rekey replaces the key by crypto_kdf_derive_from_key(key,
+ * id 1, "dglinkrk") and restarts the count.  libsodium's AES-GCM is
+ * several times cheaper per byte than secretstream's ChaCha20-Poly1305
+ * on AES-NI CPUs (docs/BENCHMARKS.md, "The link, second pass").
  */
 #ifndef LK_REC_H
 #define LK_REC_H
@@ -30,6 +45,7 @@
 #include <sodium.h>
 
 #define LK_REC_MAX		65536
+#define LK_REC_GCM_ABYTES	crypto_aead_aes256gcm_ABYTES
 #define LK_REC_ABYTES		crypto_secretstream_xchacha20poly1305_ABYTES
 #define LK_REC_HEADER		crypto_secretstream_xchacha20poly1305_HEADERBYTES
 #define LK_REC_OVERHEAD		(4 + LK_REC_ABYTES)
@@ -39,8 +55,14 @@
 #define LK_REKEY_BYTES		((uint64_t)1 << 30)
 
 struct lk_rec_dir {
-	crypto_secretstream_xchacha20poly1305_state	st;
-	uint8_t		key[32];	/* until the stream starts, then wiped */
+	union {		/* the suite's cipher state: one or the other */
+		crypto_secretstream_xchacha20poly1305_state	st;
+		crypto_aead_aes256gcm_state	gcm;	/* the expanded key */
+	}		u;
+	uint64_t	nonce;		/* suite 2: records since the rekey */
+	uint8_t		key[32];	/* suite 1: until the stream starts,
+					 * then wiped; suite 2: the current
+					 * key (the next is derived from it) */
 	int		started;	/* header sent / received */
 	int		closed;		/* TAG_FINAL seen */
 	uint64_t	records;	/* since the last rekey */
@@ -52,11 +74,12 @@ struct lk_rec_dir {
 
 struct lk_rec {
 	struct lk_rec_dir	tx, rx;
+	int			suite;		/* LK_SUITE_V1 or _V2 */
 	uint64_t		rekey_records;
 	uint64_t		rekey_bytes;
 	int			failed;
 	const char		*alert;		/* after LK_REC_FAIL */
-	char			detail[128];
+	const char		*detail;	/* why, a static string */
 };
 
 enum lk_rec_status {
@@ -66,8 +89,12 @@ enum lk_rec_status {
 	LK_REC_FAIL		/* alert, detail; close at once */
 };
 
-/* Keys are copied (the caller wipes its own); limits default. */
+/* Keys are copied (the caller wipes its own); limits default.  lk_rec_init
+ * is suite 1; lk_rec_init_suite takes the suite the exchange chose, -1
+ * for one this build or CPU cannot run. */
 void	lk_rec_init(struct lk_rec *, const uint8_t *key_tx,
+	    const uint8_t *key_rx);
+int	lk_rec_init_suite(struct lk_rec *, int suite, const uint8_t *key_tx,
 	    const uint8_t *key_rx);
 /* Lower limits, for tests of the rekey path (both ends must agree). */
 void	lk_rec_set_limits(struct lk_rec *, uint64_t records, uint64_t bytes);

@@ -40,11 +40,56 @@ link_alert(struct leg *l, const char *alert, const char *detail)
 	session_close(s, reason);
 }
 
+/* ---- the receive buffers' pool -------------------------------------------- */
+
+/* A buffer for a leg that has bytes to keep: the pool's last freed one
+ * (with one busy link, always the same), else a new one. */
+static struct linkleg_inbuf *
+pool_take(struct dg_scratch *sc)
+{
+	struct linkleg_inbuf *b = sc->link_pool;
+
+	if (b == NULL)
+		return malloc(sizeof(*b));
+	sc->link_pool = b->next;
+	sc->link_pooled--;
+	return b;
+}
+
+static void
+pool_put(struct dg_scratch *sc, struct linkleg_inbuf *b)
+{
+	if (sc->link_pool_closed || sc->link_pooled >= LINKLEG_POOL_KEEP) {
+		free(b);
+		return;
+	}
+	b->next = sc->link_pool;
+	sc->link_pool = b;
+	sc->link_pooled++;
+}
+
+/* used bytes of the leg's buffer were taken; an emptied buffer goes back
+ * to the pool at once (it held only ciphertext, already authenticated
+ * and opened, or the exchange's public messages). */
+static void
+in_consumed(struct leg *l, size_t used)
+{
+	struct linkleg *k = l->link;
+
+	k->off += used;
+	k->inlen -= used;
+	if (k->inlen == 0 && k->in != NULL) {
+		pool_put(l->s->d->scratch, k->in);
+		k->in = NULL;
+		k->off = 0;
+	}
+}
+
 /* Sends what the key exchange wrote; -1 when the session was closed. */
 static int
 send_exchange(struct leg *l)
 {
-	struct lk_hs *h = &l->link->hs;
+	struct lk_hs *h = l->link->hs;
 
 	if (h->out_len > 0 && session_leg_send(l, h->out, h->out_len) == -1) {
 		session_close(l->s, "link: write failed");
@@ -66,7 +111,8 @@ linkleg_start(struct leg *l, enum lk_role role, const char *expect_host,
 		session_close(s, "link: this host has no {host_key, ...}");
 		return -1;
 	}
-	if ((l->link = calloc(1, sizeof(*l->link))) == NULL) {
+	if ((l->link = calloc(1, sizeof(*l->link))) == NULL ||
+	    (l->link->hs = calloc(1, sizeof(*l->link->hs))) == NULL) {
 		session_close(s, "link: out of memory");
 		return -1;
 	}
@@ -84,8 +130,8 @@ linkleg_start(struct leg *l, enum lk_role role, const char *expect_host,
 	p.now = (uint64_t)time(NULL);
 	/* Initiator ephemerals seen by this daemon's responders. */
 	p.replay = s->d->link_replay;
-	if (lk_hs_start(&l->link->hs, &p) == LK_HS_EV_FAIL) {
-		link_alert(l, l->link->hs.alert, l->link->hs.detail);
+	if (lk_hs_start(l->link->hs, &p) == LK_HS_EV_FAIL) {
+		link_alert(l, l->link->hs->alert, l->link->hs->detail);
 		return -1;
 	}
 	return send_exchange(l);
@@ -99,23 +145,31 @@ drive_exchange(struct leg *l)
 	enum lk_hs_event ev;
 	size_t used = 0;
 
-	ev = lk_hs_input(&k->hs, k->in, k->inlen, &used);
-	memmove(k->in, k->in + used, k->inlen - used);
-	k->inlen -= used;
+	if (k->inlen == 0)
+		return 0;
+	ev = lk_hs_input(k->hs, k->in->b + k->off, k->inlen, &used);
+	in_consumed(l, used);
 	if (send_exchange(l) == -1)
 		return -1;
 	if (ev == LK_HS_EV_FAIL) {
-		lk_hs_wipe(&k->hs);
-		link_alert(l, k->hs.alert, k->hs.detail);
+		lk_hs_wipe(k->hs);
+		link_alert(l, k->hs->alert, k->hs->detail);
 		return -1;
 	}
 	if (ev == LK_HS_EV_UP) {
-		lk_rec_init(&k->rec, k->hs.key_tx, k->hs.key_rx);
-		lk_hs_wipe(&k->hs);	/* the binding and identity stay */
+		if (lk_rec_init_suite(&k->rec, k->hs->suite, k->hs->key_tx,
+		    k->hs->key_rx) == -1) {
+			lk_hs_wipe(k->hs);
+			link_alert(l, LK_ALERT_INTEGRITY, "the suite chosen "
+			    "cannot run here");
+			return -1;
+		}
+		lk_hs_wipe(k->hs);	/* the binding and identity stay */
 		k->st = LINKLEG_RECORDS;
-		log_info("conn %llu: link up with host %s%s",
-		    (unsigned long long)l->s->id, k->hs.binding.host,
-		    k->hs.binding.by_cert ? " (by certificate)" : "");
+		log_info("conn %llu: link up with host %s%s, suite %d",
+		    (unsigned long long)l->s->id, k->hs->binding.host,
+		    k->hs->binding.by_cert ? " (by certificate)" : "",
+		    k->rec.suite);
 		k->on_up(l);
 		if (l->s->state == SESSION_CLOSED)
 			return -1;
@@ -127,21 +181,37 @@ int
 linkleg_pull(struct leg *l)
 {
 	struct linkleg *k = l->link;
+	size_t room;
 	ssize_t n;
 
-	if (k->inlen < sizeof(k->in)) {
-		n = read(l->fd, k->in + k->inlen, sizeof(k->in) - k->inlen);
-		if (n == 0) {
-			k->eof = 1;
-			return 0;
-		}
-		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+	if (k->in == NULL &&
+	    (k->in = pool_take(l->s->d->scratch)) == NULL) {
+		session_close(l->s, "link: out of memory");
+		return -1;
+	}
+	/* The partial record moves to the front only when a whole record
+	 * no longer fits behind it: opened records are skipped, not moved,
+	 * so most bytes are never copied inside this buffer. */
+	if (k->off > 0 && sizeof(k->in->b) - k->off - k->inlen < LK_REC_SEAL_MAX) {
+		memmove(k->in->b, k->in->b + k->off, k->inlen);
+		k->off = 0;
+	}
+	room = sizeof(k->in->b) - k->off - k->inlen;
+	if (room > 0) {
+		n = read(l->fd, k->in->b + k->off + k->inlen, room);
+		if (n > 0)
+			k->inlen += (size_t)n;
+		else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			in_consumed(l, 0);
 			session_close(l->s, "link: read error");
 			return -1;
 		}
-		if (n > 0)
-			k->inlen += (size_t)n;
+		if (n == 0)
+			k->eof = 1;
 	}
+	in_consumed(l, 0);	/* nothing read: the buffer goes back */
+	if (k->eof)
+		return 0;
 	if (k->st == LINKLEG_EXCHANGE && drive_exchange(l) == -1)
 		return -1;
 	return 1;
@@ -157,10 +227,9 @@ linkleg_next(struct leg *l, uint8_t *out, size_t cap, size_t *outlen)
 	for (;;) {
 		if (k->st == LINKLEG_EXCHANGE || k->inlen == 0)
 			return LINKLEG_NONE;
-		st = lk_rec_open(&k->rec, k->in, k->inlen, &used, out, cap,
-		    outlen);
-		memmove(k->in, k->in + used, k->inlen - used);
-		k->inlen -= used;
+		st = lk_rec_open(&k->rec, k->in->b + k->off, k->inlen, &used,
+		    out, cap, outlen);
+		in_consumed(l, used);
 		switch (st) {
 		case LK_REC_AGAIN:
 			if (used > 0)
@@ -274,15 +343,31 @@ linkleg_send(struct leg *l, const uint8_t *p, size_t n)
 	return linkleg_sendv(l, &v, 1);
 }
 
+void
+linkleg_settle(struct leg *l)
+{
+	struct linkleg *k = l->link;
+
+	if (k == NULL || k->hs == NULL)
+		return;
+	lk_hs_wipe(k->hs);
+	free(k->hs);
+	k->hs = NULL;
+}
+
 static void
 linkleg_free(struct leg *l)
 {
-	if (l->link == NULL)
+	struct linkleg *k = l->link;
+
+	if (k == NULL)
 		return;
-	lk_hs_wipe(&l->link->hs);
-	lk_rec_wipe(&l->link->rec);
-	sodium_memzero(l->link->vcookie, sizeof(l->link->vcookie));
-	free(l->link);
+	linkleg_settle(l);
+	lk_rec_wipe(&k->rec);
+	sodium_memzero(k->vcookie, sizeof(k->vcookie));
+	if (k->in != NULL)
+		pool_put(l->s->d->scratch, k->in);
+	free(k);
 	l->link = NULL;
 }
 
@@ -399,6 +484,17 @@ linkleg_listen(struct dg_daemon *d, linkleg_accepted_fn accepted)
 void
 linkleg_listen_stop(struct dg_daemon *d)
 {
+	struct dg_scratch *sc = d->scratch;
+	struct linkleg_inbuf *b;
+
+	while (sc != NULL && (b = sc->link_pool) != NULL) {
+		sc->link_pool = b->next;
+		free(b);
+	}
+	if (sc != NULL) {
+		sc->link_pooled = 0;
+		sc->link_pool_closed = 1;
+	}
 	if (!d->link_open)
 		return;
 	accept_close(&d->link_acc);

@@ -5,11 +5,17 @@
  * connection to another distguard host, and the listener that accepts
  * such connections ({host_key, ..., [{listen, {Addr, Port}}]}).
  *
- * Bytes read are kept in the leg's buffer until whole records are there;
+ * Bytes read are kept in a receive buffer until whole records are there;
  * a record is opened only whole, and one that does not authenticate
  * closes the connection at once (link.integrity): nothing of it is
- * delivered.  Nothing here is allocated per message: one buffer per link
- * leg; records are sealed in the daemon's scratch (scratch.h).
+ * delivered.  The receive buffer is lent to the leg from the daemon's
+ * pool (scratch.h) while bytes are in flight, and goes back the moment
+ * the leg has none: an idle link leg holds no buffer (issue 24).  With
+ * one busy link the same pooled buffer serves every read, so nothing is
+ * allocated per read or per record.  Records are sealed in the daemon's
+ * scratch.  The key exchange's state (struct lk_hs, with the binding the
+ * hello is checked against) lives only until the hello is done
+ * (linkleg_settle).
  *
  * A link leg's transport is its operations table (leg.h), set by
  * linkleg_start: the relay and the session glue reach it only there.
@@ -22,10 +28,20 @@
 #include "leg.h"
 #include "session.h"
 
+/* A receive buffer: room for one whole record behind a partial one, so a
+ * read is never shorter than a record for want of room. */
 #define LINKLEG_IN	(2 * LK_REC_SEAL_MAX)
+/* Free receive buffers the pool keeps for the next leg (the rest are
+ * freed): one busy link needs one, a few cover bursts on several. */
+#define LINKLEG_POOL_KEEP	4
+
+struct linkleg_inbuf {
+	struct linkleg_inbuf	*next;		/* in the pool */
+	uint8_t			 b[LINKLEG_IN];
+};
 
 struct linkleg {
-	struct lk_hs	 hs;
+	struct lk_hs	*hs;		/* until linkleg_settle; then NULL */
 	struct lk_rec	 rec;
 	enum linkleg_state {
 		LINKLEG_EXCHANGE,	/* the key exchange (lk_hs) */
@@ -35,8 +51,10 @@ struct linkleg {
 	uint8_t		 vcookie[32];	/* the virtual Erlang leg's cookie */
 	int		 phase;		/* session_link.c's hello state */
 	void		(*on_up)(struct leg *);	/* the key exchange is done */
-	uint8_t		 in[LINKLEG_IN];
-	size_t		 inlen;
+	/* Bytes read and not yet opened: in->b[off .. off + inlen); in is
+	 * NULL whenever inlen is 0. */
+	struct linkleg_inbuf	*in;
+	size_t		 off, inlen;
 };
 
 enum linkleg_next {
@@ -61,6 +79,9 @@ enum linkleg_next linkleg_next(struct leg *, uint8_t *out, size_t cap,
  * had to close.  (A batch goes through l->io->sendv: gathered into as
  * few records as fit, one write.) */
 int		linkleg_send(struct leg *, const uint8_t *, size_t);
+/* The hello is done (session_link.c): the key exchange's state, the
+ * binding included, is wiped and freed. */
+void		linkleg_settle(struct leg *);
 
 /* The link listener, when the configuration has one. */
 /* `accepted` takes each connection admitted (session_start_link): the
@@ -68,6 +89,8 @@ int		linkleg_send(struct leg *, const uint8_t *, size_t);
 typedef void	(*linkleg_accepted_fn)(struct dg_daemon *, int fd,
 		    const struct sockaddr_storage *);
 int		linkleg_listen(struct dg_daemon *, linkleg_accepted_fn);
+/* At exit: the listener closes, and the pooled receive buffers are freed
+ * (a leg closed after this frees its own). */
 void		linkleg_listen_stop(struct dg_daemon *);
 
 #endif

@@ -11,7 +11,8 @@
  * done with it (written, queued or copied into a leg's own memory) before
  * it returns to the loop.  No two sessions can be inside one of them at
  * once, so sharing them is safe, and a session costs no buffer of this
- * size.  Nothing here survives a return to the loop.
+ * size.  Nothing here survives a return to the loop, but for the pool of
+ * free link receive buffers (linkleg.h), which holds no leg's bytes.
  */
 #ifndef PROXY_SCRATCH_H
 #define PROXY_SCRATCH_H
@@ -23,6 +24,8 @@
 #include "filter/rewrite.h"
 #include "filter/verdict.h"
 #include "link/link_rec.h"
+
+struct linkleg_inbuf;
 
 /* One read from a leg's socket. */
 #define RELAY_READ	(256 * 1024)
@@ -49,6 +52,11 @@ struct dg_scratch {
 	size_t		nsealed;
 	uint8_t		plain[LK_REC_MAX];
 	size_t		nplain;
+	/* linkleg.c: free receive buffers, lent to link legs while they
+	 * have records in flight (at most LINKLEG_POOL_KEEP kept). */
+	struct linkleg_inbuf	*link_pool;
+	size_t		link_pooled;
+	int		link_pool_closed;
 	/* session_link.c: one opened hello record. */
 	uint8_t		hello[LK_REC_MAX];
 	/* relay.c: the verdict's working memory (the atoms of the message

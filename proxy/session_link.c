@@ -135,8 +135,10 @@ out_answering(struct leg *l, const uint8_t *body, size_t blen)
 			l->link->phase = LP_UP;
 	} else if (blen > 0 && body[0] == 'a' && l->link->phase == LP_UP) {
 		if (send_hello(l, LK_HELLO_UP, 0, 0, 0, s->peer->name,
-		    s->node->name) == 0)
+		    s->node->name) == 0) {
 			l->link->phase = LP_DONE;
+			linkleg_settle(l);
+		}
 	}
 }
 
@@ -194,7 +196,7 @@ hello_connect(struct leg *l, const struct lk_hello *h)
 	uint16_t port;
 
 	snprintf(s->peer->name, sizeof(s->peer->name), "%s", h->from.s);
-	if ((alert = lk_hello_check(h, &l->link->hs.binding, detail,
+	if ((alert = lk_hello_check(h, &l->link->hs->binding, detail,
 	    sizeof(detail))) != NULL) {
 		(void)send_hello(l, LK_HELLO_REFUSE, LK_REFUSE_NOT_BOUND, 0, 0,
 		    h->from.s, h->to.s);
@@ -240,7 +242,7 @@ hello_accept(struct leg *l, const struct lk_hello *h)
 	uint8_t m[HS_OUT_MAX];
 	int n, k;
 
-	if ((alert = lk_hello_check(h, &l->link->hs.binding, detail,
+	if ((alert = lk_hello_check(h, &l->link->hs->binding, detail,
 	    sizeof(detail))) != NULL) {
 		alert_emit_dir(s->d->alerts, alert, peer_sa(s), h->to.s,
 		    our_node(s), "egress", "%s", detail);
@@ -300,8 +302,10 @@ on_hello(struct leg *l, const uint8_t *p, size_t n)
 	    phase == LP_ACCEPT)
 		hello_accept(l, &h);
 	else if (h.type == LK_HELLO_UP && phase == LP_UP) {
-		if (l->role == HS_INI)
+		if (l->role == HS_INI) {
 			l->link->phase = LP_DONE;
+			linkleg_settle(l);
+		}
 		feed_digest_msg(l, l->role == HS_INI);
 	} else
 		session_close(s, "link: hello out of order");

@@ -109,6 +109,14 @@ check "B pings R over the link ($r)" [ "$r" = pong ]
 check "D1 brought the link up, authenticated as host $H2" \
     grep -q "link up with host $H2" "$T/dg.log"
 check "D2 too, as host hostone" grep -q "link up with host hostone" "$T/h2/dg.log"
+# Records: suite 2 (AES-256-GCM) where the CPU has AES in hardware, else
+# suite 1 (issue 24; docs/LINKS.md, the record layer).
+want_suite=1; grep -qw aes /proc/cpuinfo && want_suite=2
+both_suite() {
+	grep -q "link up with host $H2, suite $want_suite" "$T/dg.log" &&
+	grep -q "link up with host hostone, suite $want_suite" "$T/h2/dg.log"
+}
+check "both ends run record suite $want_suite" both_suite
 check "D2 ran the handshake with R itself" grep -q "b@$H1 -> r@$H2: up" "$T/h2/dg.log"
 r=$(ctl "erpc:call(B, erpc, call, [R, erlang, node, []])")
 check "erpc from B to R ($r)" [ "$r" = "'$R'" ]

@@ -5,8 +5,10 @@
  * bytes in arbitrary chunks.
  *
  * Input: [limit:1][chunk:1][stream...].  `limit` & 7, when not 0, makes
- * the direction rekey every that many records (else the defaults); the
- * stream is fed `chunk` + 1 bytes at a time, as reads would bring it.
+ * the direction rekey every that many records (else the defaults);
+ * `limit` & 8 makes it suite 2 (AES-256-GCM records, where the CPU has
+ * AES in hardware), else suite 1; the stream is fed `chunk` + 1 bytes at
+ * a time, as reads would bring it.
  * The key is fixed (0x33 bytes), so the seeds in tests/fuzz/seeds/link_rec,
  * sealed with it, are valid streams (with rekeys) the fuzzer mutates.
  * Invariants: never consumes more than given, never delivers more than
@@ -37,7 +39,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(key_tx, 0x44, sizeof(key_tx));
 	memset(key_rx, 0x33, sizeof(key_rx));
-	lk_rec_init(&r, key_tx, key_rx);
+	if ((data[0] & 8) == 0 ||
+	    lk_rec_init_suite(&r, 2, key_tx, key_rx) == -1)
+		lk_rec_init(&r, key_tx, key_rx);
 	if (data[0] & 7)
 		lk_rec_set_limits(&r, data[0] & 7, LK_REKEY_BYTES);
 	step = (size_t)data[1] + 1;
