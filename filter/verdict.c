@@ -159,7 +159,7 @@ vd_decimal(char *num, unsigned long long x, int neg)
 }
 
 size_t
-vd_alert_render(const struct vd_alert *a, char *buf, size_t len)
+verdict_alert_render(const struct vd_alert *a, char *buf, size_t len)
 {
 	const union vd_arg *x;
 	const char *f = a->fmt, *pct, *d;
@@ -195,10 +195,10 @@ vd_alert_render(const struct vd_alert *a, char *buf, size_t len)
 }
 
 const char *
-vd_alert_text(struct vd_alert *a)
+verdict_alert_text(struct vd_alert *a)
 {
 	if (!a->rendered) {
-		(void)vd_alert_render(a, a->detail, sizeof(a->detail));
+		(void)verdict_alert_render(a, a->detail, sizeof(a->detail));
 		a->rendered = 1;
 	}
 	return a->detail;

@@ -56,8 +56,8 @@ enum vd_kind {
 
 /*
  * An alert's detail is kept as its format and arguments, and rendered
- * only when the alert is really written (vd_alert_text, vd_alert_render):
- * most frames that raise one are denied ones, whose alerts the
+ * only when the alert is really written (verdict_alert_text,
+ * verdict_alert_render): most frames that raise one are denied ones, whose alerts the
  * per-source rate limit may then suppress, and formatting every one
  * eagerly was a quarter of the whole verdict's instructions.  The
  * arguments are kept as pointers: static names, the configuration's
@@ -81,7 +81,7 @@ struct vd_alert {
 	int		 nargs;
 	int		 rendered;		/* detail holds the text */
 	union vd_arg	 args[VD_ARGS_MAX];
-	char		 detail[VD_DETAIL_MAX];	/* vd_alert_text's */
+	char		 detail[VD_DETAIL_MAX];	/* verdict_alert_text's */
 };
 
 /* The counters of the guarded node's stats row (dg_stats.h). */
@@ -182,10 +182,10 @@ void	verdict_skip(struct vd_dir *d, const uint8_t *p, size_t n, int ends,
 void	verdict_dir_free(struct vd_dir *d);
 /* The alert's detail, rendered on first use (into a->detail): at most
  * VD_DETAIL_MAX - 1 bytes and a NUL. */
-const char *vd_alert_text(struct vd_alert *a);
+const char *verdict_alert_text(struct vd_alert *a);
 /* The same into buf (len > 0), for a caller that does not keep the
  * alert: returns the length written, without the NUL. */
-size_t	vd_alert_render(const struct vd_alert *a, char *buf, size_t len);
+size_t	verdict_alert_render(const struct vd_alert *a, char *buf, size_t len);
 /* "forward", "drop", ... for logs and tests. */
 const char *verdict_kind_name(enum vd_kind);
 

@@ -238,7 +238,7 @@ relay_alert(const struct leg *from, const char *event, const char *fmt, ...)
 static void
 render_vd_alert(const void *arg, char *buf, size_t len)
 {
-	(void)vd_alert_render(arg, buf, len);
+	(void)verdict_alert_render(arg, buf, len);
 }
 
 /* A verdict's alert, as relay_alert names it; its detail is rendered only

@@ -154,7 +154,8 @@ check_verdict(const struct verdict *v, const struct vd_env *e, int hdr,
 		abort();
 	for (i = 0; i < v->nalerts; i++) {
 		char text[VD_DETAIL_MAX];
-		size_t n = vd_alert_render(&v->alerts[i], text, sizeof(text));
+		size_t n = verdict_alert_render(&v->alerts[i], text,
+		    sizeof(text));
 
 		if (v->alerts[i].event == NULL ||
 		    strncmp(v->alerts[i].event, "filter.", 7) != 0 ||

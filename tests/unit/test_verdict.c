@@ -240,7 +240,7 @@ show(void)
 	fprintf(stderr, "# %s\n", verdict_kind_name(V.kind));
 	for (i = 0; i < V.nalerts; i++)
 		fprintf(stderr, "#   %s %s\n", V.alerts[i].event,
-		    vd_alert_text(&V.alerts[i]));
+		    verdict_alert_text(&V.alerts[i]));
 }
 
 /*
@@ -301,7 +301,8 @@ alerted(const char *event, const char *needle)
 
 	for (i = 0; i < V.nalerts; i++)
 		if (strcmp(V.alerts[i].event, event) == 0 &&
-		    (needle == NULL || strstr(vd_alert_text(&V.alerts[i]), needle)))
+		    (needle == NULL ||
+		    strstr(verdict_alert_text(&V.alerts[i]), needle)))
 			return 1;
 	return 0;
 }
