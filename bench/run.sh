@@ -28,6 +28,7 @@
 # (another distguard binary, measured as the path dg_relay_old),
 # BENCH_CONNS (10000), BENCH_GUARD_REPS (5), DG_BUILD (build);
 # BENCH_ONLY=guards runs sections 1, 2b and the summary only;
+# BENCH_ONLY=relay section 2 (the round-robin paths) and the summary only;
 # BENCH_ONLY=hosts section 5 and the summary only; BENCH_HOSTS=0 skips 5
 # and 6; BENCH_ONLY=cluster section 6 and the summary only;
 # BENCH_LINK=1 asks section 5 for issue 13's link path too (bench/hosts.sh).
@@ -115,6 +116,7 @@ fi
 
 # ---- 1. the filter core ----------------------------------------------------
 
+micro_section() {
 say "filter core micro-benchmark"
 EI_DIR=$(ls -d /usr/lib/erlang/lib/erl_interface-* 2>/dev/null | sort -V | tail -n 1)
 MICRO="$W/micro"
@@ -159,6 +161,12 @@ if command -v valgrind >/dev/null; then
 		callgrind_annotate --tree=caller "$W/cg.$w" 2>/dev/null |
 		    grep -E '< .*\([0-9,]+x\)' | head -n 40 > "$OUT/callgrind_${w}_callers.txt"
 	done
+fi
+}
+# BENCH_ONLY=relay: the relay's paths alone (section 2), for its figures
+# (issue 24 item 3) without the minutes the other sections take.
+if [ "${BENCH_ONLY:-}" != relay ]; then
+	micro_section || exit 1
 fi
 
 # ---- 2. the end-to-end setup ------------------------------------------------
@@ -321,6 +329,10 @@ grep -E "a@$HOST -> b@$HOST: up|r@$HOST -> b@$HOST: up" "$W/dg.log" | sed 's/^/#
 if [ "${BENCH_ONLY:-}" != guards ]; then
 say "round-robin: $ROUNDS rounds x 4 paths x 5 workloads, ${SECS}s each"
 ctl rounds -dg_rounds "$ROUNDS" -dg_out "$OUT/rounds.tsv" || exit 1
+fi
+if [ "${BENCH_ONLY:-}" = relay ]; then
+	python3 "$ROOT/bench/report.py" "$OUT" | tee "$OUT/summary.md"
+	exit 0
 fi
 
 # ---- 2b. the guards' cost ------------------------------------------------------
