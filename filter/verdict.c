@@ -48,7 +48,7 @@ static void	vd_alert(struct verdict *, const char *, const char *, ...)
  * use; DG_PRINTF checks its arguments against them.  Anything else is
  * returned as it is, and neither recorded nor rendered.
  */
-static int
+static inline int
 vd_conv(const char *f, const char **next)
 {
 	if (f[0] == 'l' && f[1] == 'l' && (f[2] == 'd' || f[2] == 'u')) {
