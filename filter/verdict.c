@@ -625,12 +625,14 @@ alert_denied(const struct dist_msg *m, const struct rules_verdict *rv,
 		    rv->what, rv->line, dist_op_name(m->op));
 		return;
 	}
-	/* Spans of the frame, copied into the alert (verdict.h): no text is
-	 * made here for an alert the rate limit may suppress. */
+	/* The frame's spans are kept as they are (verdict.h): no text is
+	 * made here for an alert the rate limit may suppress.  An empty
+	 * name is no target, as before. */
 	if (m->via != VIA_NONE)
 		vd_alert(v, "filter.denied", "%s %s%s%.*s mfa %.*s:%.*s/%d by "
 		    "%s (line %d)%s%s: op %s", dg_action_name(rv->action),
-		    dg_type_name(m->type), m->has_name ? " to " : "",
+		    dg_type_name(m->type),
+		    m->has_name && m->name.len > 0 ? " to " : "",
 		    m->has_name ? (int)m->name.len : 0, (const char *)m->name.p,
 		    (int)m->exec_m.len, (const char *)m->exec_m.p,
 		    (int)m->exec_f.len, (const char *)m->exec_f.p,
@@ -640,7 +642,7 @@ alert_denied(const struct dist_msg *m, const struct rules_verdict *rv,
 	else
 		vd_alert(v, "filter.denied", "%s %s%s%.*s by %s (line %d)%s%s: "
 		    "op %s", dg_action_name(rv->action), dg_type_name(m->type),
-		    m->has_name ? " to " : "",
+		    m->has_name && m->name.len > 0 ? " to " : "",
 		    m->has_name ? (int)m->name.len : 0, (const char *)m->name.p,
 		    rv->what, rv->line, reason ? ", reason " : "",
 		    reason ? reason : "", dist_op_name(m->op));
