@@ -28,7 +28,8 @@
 # (another distguard binary, measured as the path dg_relay_old),
 # BENCH_CONNS (10000), BENCH_GUARD_REPS (5), DG_BUILD (build);
 # BENCH_ONLY=guards runs sections 1, 2b and the summary only;
-# BENCH_ONLY=relay section 2 (the round-robin paths) and the summary only;
+# BENCH_ONLY=relay section 2 (the round-robin paths) and the summary only
+# (BENCH_STRACE=1: then the daemon's system calls per 1 KiB message);
 # BENCH_ONLY=hosts section 5 and the summary only; BENCH_HOSTS=0 skips 5
 # and 6; BENCH_ONLY=cluster section 6 and the summary only;
 # BENCH_LINK=1 asks section 5 for issue 13's link path too (bench/hosts.sh).
@@ -331,6 +332,19 @@ say "round-robin: $ROUNDS rounds x 4 paths x 5 workloads, ${SECS}s each"
 ctl rounds -dg_rounds "$ROUNDS" -dg_out "$OUT/rounds.tsv" || exit 1
 fi
 if [ "${BENCH_ONLY:-}" = relay ]; then
+	# BENCH_STRACE=1: the daemon's system calls during one more 1 KiB
+	# throughput run on the rules path (strace -c; slowed by ptrace,
+	# so only the counts per message mean anything).
+	if [ "${BENCH_STRACE:-0}" = 1 ] && command -v strace > /dev/null; then
+		strace -c -f -o "$OUT/strace_dg_filter_1024.txt" -p "$DG_PID" &
+		ST_PID=$!
+		PIDS+=("$ST_PID")
+		sleep 1
+		ctl one -dg_label strace -dg_path dg_filter -dg_size 1024 \
+		    -dg_reps 1 -dg_out "$OUT/strace_msgs.tsv" || exit 1
+		kill -INT "$ST_PID" 2>/dev/null
+		wait "$ST_PID" 2>/dev/null
+	fi
 	python3 "$ROOT/bench/report.py" "$OUT" | tee "$OUT/summary.md"
 	exit 0
 fi
