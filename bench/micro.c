@@ -388,7 +388,8 @@ pass_verdict(const struct workload *w, const struct rules_policy *pol,
 			fprintf(stderr, "micro: %s: verdict %s: %s %s\n", w->name,
 			    verdict_kind_name(v.kind), v.nalerts > 0 ?
 			    v.alerts[v.nalerts - 1].event : "",
-			    v.nalerts > 0 ? v.alerts[v.nalerts - 1].detail : "");
+			    v.nalerts > 0 ?
+			    verdict_alert_text(&v.alerts[v.nalerts - 1]) : "");
 			return -1;
 		}
 		sink += (unsigned long)v.kind;

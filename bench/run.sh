@@ -28,6 +28,8 @@
 # (another distguard binary, measured as the path dg_relay_old),
 # BENCH_CONNS (10000), BENCH_GUARD_REPS (5), DG_BUILD (build);
 # BENCH_ONLY=guards runs sections 1, 2b and the summary only;
+# BENCH_ONLY=relay section 2 (the round-robin paths) and the summary only
+# (BENCH_STRACE=1: then the daemon's system calls per 1 KiB message);
 # BENCH_ONLY=hosts section 5 and the summary only; BENCH_HOSTS=0 skips 5
 # and 6; BENCH_ONLY=cluster section 6 and the summary only;
 # BENCH_LINK=1 asks section 5 for issue 13's link path too (bench/hosts.sh).
@@ -115,6 +117,7 @@ fi
 
 # ---- 1. the filter core ----------------------------------------------------
 
+micro_section() {
 say "filter core micro-benchmark"
 EI_DIR=$(ls -d /usr/lib/erlang/lib/erl_interface-* 2>/dev/null | sort -V | tail -n 1)
 MICRO="$W/micro"
@@ -159,6 +162,12 @@ if command -v valgrind >/dev/null; then
 		callgrind_annotate --tree=caller "$W/cg.$w" 2>/dev/null |
 		    grep -E '< .*\([0-9,]+x\)' | head -n 40 > "$OUT/callgrind_${w}_callers.txt"
 	done
+fi
+}
+# BENCH_ONLY=relay: the relay's paths alone (section 2), for its figures
+# (issue 24 item 3) without the minutes the other sections take.
+if [ "${BENCH_ONLY:-}" != relay ]; then
+	micro_section || exit 1
 fi
 
 # ---- 2. the end-to-end setup ------------------------------------------------
@@ -321,6 +330,23 @@ grep -E "a@$HOST -> b@$HOST: up|r@$HOST -> b@$HOST: up" "$W/dg.log" | sed 's/^/#
 if [ "${BENCH_ONLY:-}" != guards ]; then
 say "round-robin: $ROUNDS rounds x 4 paths x 5 workloads, ${SECS}s each"
 ctl rounds -dg_rounds "$ROUNDS" -dg_out "$OUT/rounds.tsv" || exit 1
+fi
+if [ "${BENCH_ONLY:-}" = relay ]; then
+	# BENCH_STRACE=1: the daemon's system calls during one more 1 KiB
+	# throughput run on the rules path (strace -c; slowed by ptrace,
+	# so only the counts per message mean anything).
+	if [ "${BENCH_STRACE:-0}" = 1 ] && command -v strace > /dev/null; then
+		strace -c -f -o "$OUT/strace_dg_filter_1024.txt" -p "$DG_PID" &
+		ST_PID=$!
+		PIDS+=("$ST_PID")
+		sleep 1
+		ctl one -dg_label strace -dg_path dg_filter -dg_size 1024 \
+		    -dg_reps 1 -dg_out "$OUT/strace_msgs.tsv" || exit 1
+		kill -INT "$ST_PID" 2>/dev/null
+		wait "$ST_PID" 2>/dev/null
+	fi
+	python3 "$ROOT/bench/report.py" "$OUT" | tee "$OUT/summary.md"
+	exit 0
 fi
 
 # ---- 2b. the guards' cost ------------------------------------------------------

@@ -301,23 +301,12 @@ put_field(char *line, size_t cap, size_t n, const char *key,
 	return n;
 }
 
-/*
- * The fields (README.md, "Alerts"): node is always the protected
- * local node and peer always the remote node name, whichever side dialled;
- * addr is the remote's address; direction, when given, says who dialled.
- */
-static void
-alert_vemit(struct alerts *a, const char *event, const struct sockaddr *sa,
-    const void *peer, size_t peerlen, const char *node,
-    const char *direction, const char *fmt, va_list ap)
+/* Counts the alert and takes a token from its source: the source, or
+ * NULL when the rate limit suppresses it. */
+static struct alert_src *
+alert_admit(struct alerts *a, const char *event, const struct sockaddr *sa)
 {
-	char line[2048], detail[768], addr[80], stamp[40];
-	char epeer[ALERT_NODE_MAX * 6 + 1], enode[ALERT_NODE_MAX * 6 + 1];
-	char edetail[1024];
 	struct alert_src *s = source_for(a, sa);
-	struct timespec ts;
-	struct tm tm;
-	size_t n;
 
 	/* Counted before the rate limit: metrics say what happened, the
 	 * file what was kept. */
@@ -328,9 +317,28 @@ alert_vemit(struct alerts *a, const char *event, const struct sockaddr *sa,
 	if (sa != NULL && !take_token(a, s)) {
 		s->suppressed++;
 		a->suppressed++;
-		return;
+		return NULL;
 	}
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	return s;
+}
+
+/*
+ * The fields (README.md, "Alerts"): node is always the protected
+ * local node and peer always the remote node name, whichever side dialled;
+ * addr is the remote's address; direction, when given, says who dialled.
+ */
+static void
+alert_line(struct alerts *a, struct alert_src *s, const char *event,
+    const struct sockaddr *sa, const void *peer, size_t peerlen,
+    const char *node, const char *direction, const char *detail)
+{
+	char line[2048], addr[80], stamp[40];
+	char epeer[ALERT_NODE_MAX * 6 + 1], enode[ALERT_NODE_MAX * 6 + 1];
+	char edetail[1024];
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
 	if (peer == NULL)
 		peerlen = 0;
 	else if (peerlen > ALERT_NODE_MAX)
@@ -374,6 +382,36 @@ alert_vemit(struct alerts *a, const char *event, const struct sockaddr *sa,
 	alert_write(a, line, (size_t)n);
 	if (a->use_syslog)
 		syslog(LOG_WARNING, "%.*s", (int)n - 1, line);
+}
+
+static void
+alert_vemit(struct alerts *a, const char *event, const struct sockaddr *sa,
+    const void *peer, size_t peerlen, const char *node,
+    const char *direction, const char *fmt, va_list ap)
+{
+	char detail[768];
+	struct alert_src *s;
+
+	if ((s = alert_admit(a, event, sa)) == NULL)
+		return;
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	alert_line(a, s, event, sa, peer, peerlen, node, direction, detail);
+}
+
+void
+alert_emit_lazy(struct alerts *a, const char *event, const struct sockaddr *sa,
+    const char *peer, const char *node, const char *direction,
+    alert_render_fn render, const void *arg)
+{
+	char detail[768];
+	struct alert_src *s;
+
+	if ((s = alert_admit(a, event, sa)) == NULL)
+		return;
+	detail[0] = '\0';
+	render(arg, detail, sizeof(detail));
+	alert_line(a, s, event, sa, peer, peer ? strlen(peer) : 0, node,
+	    direction, detail);
 }
 
 void

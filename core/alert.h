@@ -52,6 +52,16 @@ void	alert_emitn(struct alerts *, const char *event, const struct sockaddr *sa,
 	    const void *peer, size_t peerlen, const char *node,
 	    const char *fmt, ...) DG_PRINTF(7, 8);
 
+/*
+ * alert_emit_dir with a detail rendered only if the alert is written:
+ * render(arg, buf, len) fills buf (NUL-terminated) when the rate limit
+ * lets the alert through, and is not called when it suppresses it.
+ */
+typedef void	(*alert_render_fn)(const void *arg, char *buf, size_t len);
+void	alert_emit_lazy(struct alerts *, const char *event,
+	    const struct sockaddr *sa, const char *peer, const char *node,
+	    const char *direction, alert_render_fn render, const void *arg);
+
 /* Number of alerts written and suppressed so far. */
 void	alerts_counts(const struct alerts *, unsigned long long *written,
 	    unsigned long long *suppressed);

@@ -24,24 +24,6 @@ atombook_free(struct atombook *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/*
- * The cache set of a text: its length and its first, middle and last
- * bytes, mixed by a multiply so that names differing in one of them
- * ('a@localhost', 'b@localhost') land apart.  Not keyed: a peer that
- * aims atoms at one set only evicts, and a miss costs the keyed hash.
- */
-static struct atombook_slot *
-set_of(struct atombook *b, struct dg_span t)
-{
-	uint32_t k = t.len;
-
-	if (t.len > 0)
-		k |= (uint32_t)t.p[0] << 8 | (uint32_t)t.p[t.len / 2] << 16 |
-		    (uint32_t)t.p[t.len - 1] << 24;
-	k *= 0x9e3779b1u;
-	return b->cache[k >> (32 - ATOMBOOK_SETS_LOG2)];
-}
-
 static int
 cacheable(struct dg_span t)
 {
@@ -55,47 +37,15 @@ ascii(struct dg_span t)
 	return dg_ascii_prefix(t.p, t.len) == t.len;
 }
 
-/*
- * The slot holds exactly t.  Lengths first; then words, the last one
- * overlapping, since a memcmp call costs more than these short texts.
- * Nothing past t.p + t.len is read (it may be the frame's last byte).
- */
-static int
-slot_is(const struct atombook_slot *s, struct dg_span t)
-{
-	uint64_t x, y;
-	uint32_t i;
-
-	if (s->len1 != t.len + 1)
-		return 0;
-	if (t.len < 8) {
-		for (i = 0; i < t.len; i++)
-			if (s->text[i] != t.p[i])
-				return 0;
-		return 1;
-	}
-	for (i = 0; i + 8 <= t.len; i += 8) {
-		memcpy(&x, s->text + i, 8);
-		memcpy(&y, t.p + i, 8);
-		if (x != y)
-			return 0;
-	}
-	if (i == t.len)
-		return 1;
-	memcpy(&x, s->text + t.len - 8, 8);
-	memcpy(&y, t.p + t.len - 8, 8);
-	return x == y;
-}
-
 /* Is t cached?  Any way: a hit costs the same wherever it sits. */
 static int
 cache_hit(struct atombook *b, struct dg_span t)
 {
-	const struct atombook_slot *set = set_of(b, t);
+	const struct atombook_slot *set = atombook_set_of(b, t.p, t.len);
 	int w;
 
 	for (w = 0; w < ATOMBOOK_WAYS; w++)
-		if (slot_is(&set[w], t))
+		if (atombook_slot_is(&set[w], t.p, t.len))
 			return 1;
 	return 0;
 }
@@ -109,7 +59,7 @@ cache_put(struct atombook *b, struct dg_span t, int utf8)
 	/* Latin-1 beyond ASCII is keyed as UTF-8: not cached, rare. */
 	if (!cacheable(t) || (!utf8 && !ascii(t)))
 		return;
-	set = set_of(b, t);
+	set = atombook_set_of(b, t.p, t.len);
 	memmove(&set[1], &set[0], (ATOMBOOK_WAYS - 1) * sizeof(set[0]));
 	set[0].len1 = (uint8_t)(t.len + 1);
 	memcpy(set[0].text, t.p, t.len);
@@ -157,7 +107,7 @@ hash_text(struct dg_span t, int utf8)
 }
 
 int
-atombook_has(struct atombook *b, const uint8_t *a, uint64_t *h)
+atombook_lookup(struct atombook *b, const uint8_t *a, uint64_t *h)
 {
 	struct dg_span t;
 	int utf8 = a[0] == T_ATOM_UTF8 || a[0] == T_SMALL_ATOM_UTF8;

@@ -26,6 +26,7 @@
 
 #include <stdint.h>
 
+#include "dg_etf.h"
 #include "idset.h"
 
 #define ATOMBOOK_WAYS		4
@@ -48,11 +49,83 @@ struct atombook {
 void	atombook_init(struct atombook *);
 void	atombook_free(struct atombook *);
 
+/* atombook_has without the cache's fast path (atombook.c). */
+int	atombook_lookup(struct atombook *, const uint8_t *a, uint64_t *h);
+
+/*
+ * The cache's set for a text of len bytes at t: its length and its
+ * first, middle and last bytes, mixed by a multiply so that names
+ * differing in one of them ('a@localhost', 'b@localhost') land apart.
+ * Not keyed: a peer that aims atoms at one set only evicts, and a miss
+ * costs the keyed hash.
+ */
+static inline struct atombook_slot *
+atombook_set_of(struct atombook *b, const uint8_t *t, uint32_t len)
+{
+	uint32_t k = len;
+
+	if (len > 0)
+		k |= (uint32_t)t[0] << 8 | (uint32_t)t[len / 2] << 16 |
+		    (uint32_t)t[len - 1] << 24;
+	k *= 0x9e3779b1u;
+	return b->cache[k >> (32 - ATOMBOOK_SETS_LOG2)];
+}
+
+/*
+ * The slot holds exactly the len bytes at t.  Lengths first; then words,
+ * the last one overlapping, since a memcmp call costs more than these
+ * short texts.  Nothing past t + len is read (it may be the frame's last
+ * byte).
+ */
+static inline int
+atombook_slot_is(const struct atombook_slot *s, const uint8_t *t,
+    uint32_t len)
+{
+	uint64_t x, y;
+	uint32_t i;
+
+	if (s->len1 != len + 1)
+		return 0;
+	if (len < 8) {
+		for (i = 0; i < len; i++)
+			if (s->text[i] != t[i])
+				return 0;
+		return 1;
+	}
+	for (i = 0; i + 8 <= len; i += 8) {
+		__builtin_memcpy(&x, s->text + i, 8);
+		__builtin_memcpy(&y, t + i, 8);
+		if (x != y)
+			return 0;
+	}
+	if (i == len)
+		return 1;
+	__builtin_memcpy(&x, s->text + len - 8, 8);
+	__builtin_memcpy(&y, t + len - 8, 8);
+	return x == y;
+}
+
 /*
  * The atom term at a (its tag byte; proven by term_walk): 1 when the book
- * holds it; else 0, with *h its hash for atombook_add.
+ * holds it; else 0, with *h its hash for atombook_add.  Inline for what
+ * every atom of every message takes: a SMALL_ATOM_UTF8_EXT (what ERTS
+ * writes) found in the cache; anything else goes to atombook_lookup.
  */
-int	atombook_has(struct atombook *, const uint8_t *a, uint64_t *h);
+static inline int
+atombook_has(struct atombook *b, const uint8_t *a, uint64_t *h)
+{
+	const struct atombook_slot *set;
+	uint32_t len = a[1];
+	int way;
+
+	if (a[0] != T_SMALL_ATOM_UTF8 || len > ATOMBOOK_CACHE_TEXT)
+		return atombook_lookup(b, a, h);
+	set = atombook_set_of(b, a + 2, len);
+	for (way = 0; way < ATOMBOOK_WAYS; way++)
+		if (atombook_slot_is(&set[way], a + 2, len))
+			return 1;
+	return atombook_lookup(b, a, h);
+}
 
 /*
  * Counts the atom of hash h (and text at a, for the cache) unless the

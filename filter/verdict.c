@@ -42,19 +42,166 @@ static void	vd_alert(struct verdict *, const char *, const char *, ...)
 
 /* ---- what a verdict says, besides its kind ----------------------------- */
 
+/*
+ * The conversion at f, just past a '%': 's', 'S' (%.*s), 'd', 'D' (%lld),
+ * 'U' (%llu) or '%'; *next is past it.  These are all vd_alert's formats
+ * use; DG_PRINTF checks its arguments against them.  Anything else is
+ * returned as it is, and neither recorded nor rendered.
+ */
+static inline int
+vd_conv(const char *f, const char **next)
+{
+	if (f[0] == 'l' && f[1] == 'l' && (f[2] == 'd' || f[2] == 'u')) {
+		*next = f + 3;
+		return f[2] == 'd' ? 'D' : 'U';
+	}
+	if (f[0] == '.' && f[1] == '*' && f[2] == 's') {
+		*next = f + 3;
+		return 'S';
+	}
+	*next = f + (f[0] != '\0');
+	return f[0];
+}
+
+/* Raises an alert: its format and arguments are kept, not rendered
+ * (verdict.h, struct vd_alert). */
 static void
 vd_alert(struct verdict *v, const char *event, const char *fmt, ...)
 {
 	struct vd_alert *a;
+	union vd_arg *x;
+	const char *f;
 	va_list ap;
+	int n;
 
 	if (v->nalerts == VD_ALERTS_MAX)
 		return;		/* more than a frame raises: cannot happen */
 	a = &v->alerts[v->nalerts++];
 	a->event = event;
+	a->fmt = fmt;
+	a->nargs = 0;
+	a->rendered = 0;
 	va_start(ap, fmt);
-	vsnprintf(a->detail, sizeof(a->detail), fmt, ap);
+	for (f = strchr(fmt, '%'); f != NULL && a->nargs < VD_ARGS_MAX;
+	    f = strchr(f, '%')) {
+		x = &a->args[a->nargs];
+		switch (vd_conv(f + 1, &f)) {
+		case 's':
+			x->s.p = va_arg(ap, const char *);
+			x->s.len = SIZE_MAX;
+			break;
+		case 'S':
+			n = va_arg(ap, int);
+			x->s.p = va_arg(ap, const char *);
+			x->s.len = n > 0 ? (size_t)n : 0;
+			break;
+		case 'd':
+			x->i = va_arg(ap, int);
+			break;
+		case 'D':
+			x->i = va_arg(ap, long long);
+			break;
+		case 'U':
+			x->u = va_arg(ap, unsigned long long);
+			break;
+		default:
+			continue;	/* %%, or none of ours */
+		}
+		a->nargs++;
+	}
 	va_end(ap);
+}
+
+/* A copy of text t for an alert of v, where it outlives the caller's
+ * stack; cut short if v has no room left for all of it (two per frame
+ * at most, each shorter than VD_DETAIL_MAX: it has). */
+static const char *
+vd_keep(struct verdict *v, const char *t)
+{
+	size_t room = sizeof(v->kept) - v->nkept, n = strlen(t);
+	char *p = v->kept + v->nkept;
+
+	if (room == 0)
+		return "";
+	if (n > room - 1)
+		n = room - 1;
+	memcpy(p, t, n);
+	p[n] = '\0';
+	v->nkept += n + 1;
+	return p;
+}
+
+/* Appends n bytes of p to buf[0..len) at *at, keeping room for the NUL. */
+static void
+vd_put(char *buf, size_t len, size_t *at, const char *p, size_t n)
+{
+	if (n > len - 1 - *at)
+		n = len - 1 - *at;
+	if (n == 0)
+		return;
+	memcpy(buf + *at, p, n);
+	*at += n;
+}
+
+/* x in decimal, at the end of num[24]: returns where it starts. */
+static const char *
+vd_decimal(char *num, unsigned long long x, int neg)
+{
+	char *p = num + 23;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + x % 10);
+	while ((x /= 10) != 0);
+	if (neg)
+		*--p = '-';
+	return p;
+}
+
+size_t
+verdict_alert_render(const struct vd_alert *a, char *buf, size_t len)
+{
+	const union vd_arg *x;
+	const char *f = a->fmt, *pct, *d;
+	char num[24];
+	size_t at = 0;
+	int i = 0, c;
+
+	while ((pct = strchr(f, '%')) != NULL) {
+		vd_put(buf, len, &at, f, (size_t)(pct - f));
+		c = vd_conv(pct + 1, &f);
+		if (c == '%')
+			vd_put(buf, len, &at, "%", 1);
+		if ((c != 's' && c != 'S' && c != 'd' && c != 'D' &&
+		    c != 'U') || i == a->nargs)
+			continue;
+		x = &a->args[i++];
+		if (c == 's' || c == 'S') {
+			/* As printf: a string ends at its NUL. */
+			if (x->s.len > 0)
+				vd_put(buf, len, &at, x->s.p,
+				    x->s.len == SIZE_MAX ? strlen(x->s.p) :
+				    strnlen(x->s.p, x->s.len));
+			continue;
+		}
+		d = c == 'U' ? vd_decimal(num, x->u, 0) : x->i < 0 ?
+		    vd_decimal(num, 0 - (unsigned long long)x->i, 1) :
+		    vd_decimal(num, (unsigned long long)x->i, 0);
+		vd_put(buf, len, &at, d, strlen(d));
+	}
+	vd_put(buf, len, &at, f, strlen(f));
+	buf[at] = '\0';
+	return at;
+}
+
+const char *
+verdict_alert_text(struct vd_alert *a)
+{
+	if (!a->rendered) {
+		(void)verdict_alert_render(a, a->detail, sizeof(a->detail));
+		a->rendered = 1;
+	}
+	return a->detail;
 }
 
 static void
@@ -75,15 +222,6 @@ vd_close(struct verdict *v, const char *reason)
 	v->kind = VD_DISCONNECT;
 	v->close_reason = reason;
 	return VD_CLOSED;
-}
-
-static void
-span_text(struct dg_span sp, char *buf, size_t len)
-{
-	size_t n = sp.len < len - 1 ? sp.len : len - 1;
-
-	memcpy(buf, sp.p, n);
-	buf[n] = '\0';
 }
 
 /* ---- the atom budget (docs/FILTER.md 12) ------------------------------- */
@@ -397,6 +535,7 @@ verdict_skip(struct vd_dir *d, const uint8_t *p, size_t n, int ends,
 	v->answer = NULL;
 	v->close_reason = NULL;
 	v->nalerts = v->nbumps = 0;
+	v->nkept = 0;
 	if (w == NULL)
 		return;
 	/* The walked message's bytes are walked before they go; its last
@@ -471,7 +610,7 @@ static void
 alert_denied(const struct dist_msg *m, const struct rules_verdict *rv,
     struct verdict *v)
 {
-	char target[300] = "", mfa[600] = "", mod[256], fun[256], where[800];
+	char where[800];
 	/* What the decoder could not read (an improper argument list) is
 	 * the reason even where no rule looked at it. */
 	const char *reason = rv->reason ? rv->reason : m->opaque_why;
@@ -481,22 +620,32 @@ alert_denied(const struct dist_msg *m, const struct rules_verdict *rv,
 		dist_fun_where(m, where, sizeof(where));
 		vd_alert(v, "filter.code", "%s %s: a fun in %s, and no "
 		    "funs rule lets it through (decided by %s, line %d): op %s",
-		    dg_action_name(rv->action), dg_type_name(m->type), where,
+		    dg_action_name(rv->action), dg_type_name(m->type),
+		    vd_keep(v, where),
 		    rv->what, rv->line, dist_op_name(m->op));
 		return;
 	}
-	if (m->has_name)
-		span_text(m->name, target, sizeof(target));
-	if (m->via != VIA_NONE) {
-		span_text(m->exec_m, mod, sizeof(mod));
-		span_text(m->exec_f, fun, sizeof(fun));
-		snprintf(mfa, sizeof(mfa), "%s:%s/%d", mod, fun, m->exec_arity);
-	}
-	vd_alert(v, "filter.denied", "%s %s%s%s%s%s by %s (line %d)%s%s: op %s",
-	    dg_action_name(rv->action), dg_type_name(m->type),
-	    target[0] ? " to " : "", target, mfa[0] ? " mfa " : "", mfa,
-	    rv->what, rv->line, reason ? ", reason " : "",
-	    reason ? reason : "", dist_op_name(m->op));
+	/* The frame's spans are kept as they are (verdict.h): no text is
+	 * made here for an alert the rate limit may suppress.  An empty
+	 * name is no target, as before. */
+	if (m->via != VIA_NONE)
+		vd_alert(v, "filter.denied", "%s %s%s%.*s mfa %.*s:%.*s/%d by "
+		    "%s (line %d)%s%s: op %s", dg_action_name(rv->action),
+		    dg_type_name(m->type),
+		    m->has_name && m->name.len > 0 ? " to " : "",
+		    m->has_name ? (int)m->name.len : 0, (const char *)m->name.p,
+		    (int)m->exec_m.len, (const char *)m->exec_m.p,
+		    (int)m->exec_f.len, (const char *)m->exec_f.p,
+		    m->exec_arity, rv->what, rv->line,
+		    reason ? ", reason " : "", reason ? reason : "",
+		    dist_op_name(m->op));
+	else
+		vd_alert(v, "filter.denied", "%s %s%s%.*s by %s (line %d)%s%s: "
+		    "op %s", dg_action_name(rv->action), dg_type_name(m->type),
+		    m->has_name && m->name.len > 0 ? " to " : "",
+		    m->has_name ? (int)m->name.len : 0, (const char *)m->name.p,
+		    rv->what, rv->line, reason ? ", reason " : "",
+		    reason ? reason : "", dist_op_name(m->op));
 }
 
 /* m's target as the seen table names it: a registered name, "M:F/A",
@@ -504,20 +653,29 @@ alert_denied(const struct dist_msg *m, const struct rules_verdict *rv,
 static size_t
 msg_target(const struct dist_msg *m, char *buf, size_t len)
 {
-	char mod[256], fun[256];
-	int n;
+	char num[24];
+	const char *d;
+	size_t at = 0;
 
 	buf[0] = '\0';
 	if (m->type == DG_T_SPAWN_REQUEST && m->via != VIA_NONE) {
-		span_text(m->exec_m, mod, sizeof(mod));
-		span_text(m->exec_f, fun, sizeof(fun));
-		n = snprintf(buf, len, "%s:%s/%d", mod, fun, m->exec_arity);
-		return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
+		/* "M:F/A" without snprintf: this runs for every decision. */
+		vd_put(buf, len, &at, (const char *)m->exec_m.p, m->exec_m.len);
+		vd_put(buf, len, &at, ":", 1);
+		vd_put(buf, len, &at, (const char *)m->exec_f.p, m->exec_f.len);
+		vd_put(buf, len, &at, "/", 1);
+		d = m->exec_arity < 0 ? vd_decimal(num,
+		    0 - (unsigned long long)m->exec_arity, 1) :
+		    vd_decimal(num, (unsigned long long)m->exec_arity, 0);
+		vd_put(buf, len, &at, d, strlen(d));
+		buf[at] = '\0';
+		return at;
 	}
 	if (!m->has_name)
 		return 0;
-	span_text(m->name, buf, len);
-	return m->name.len < len ? m->name.len : len - 1;
+	vd_put(buf, len, &at, (const char *)m->name.p, m->name.len);
+	buf[at] = '\0';
+	return at;
 }
 
 /* Counts m in the daemon's table of what was seen (suggest's input).
@@ -567,9 +725,10 @@ alert_would_deny(const struct vd_env *e, const struct dist_msg *m,
 	vd_alert(v, "filter.would_deny", "%s %s%s%s by %s (line %d)%s%s"
 	    "%s%s: op %s; forwarded (audit mode)%s",
 	    dg_action_name(rv->action), dg_type_name(m->type),
-	    target[0] ? " to " : "", target, rv->what, rv->line,
+	    target[0] ? " to " : "", vd_keep(v, target), rv->what, rv->line,
 	    reason ? ", reason " : "", reason ? reason : "",
-	    where[0] ? ", a fun in " : "", where, dist_op_name(m->op),
+	    where[0] ? ", a fun in " : "", vd_keep(v, where),
+	    dist_op_name(m->op),
 	    first == 1 ? ", first of its kind" : "");
 }
 
@@ -578,12 +737,10 @@ static int
 spoofed(const struct dist_msg *m, struct dg_span node, const char *what,
     struct verdict *v)
 {
-	char claimed[300];
-
-	span_text(node, claimed, sizeof(claimed));
 	vd_bump(v, VD_C_INVALID, 0, 0);
-	vd_alert(v, "filter.spoofed_sender", "%s claims %s node %s",
-	    dist_op_name(m->op), what, claimed);
+	vd_alert(v, "filter.spoofed_sender", "%s claims %s node %.*s",
+	    dist_op_name(m->op), what, (int)(node.len < 299 ? node.len : 299),
+	    (const char *)node.p);
 	return DF_DROP;
 }
 
@@ -617,7 +774,6 @@ handle_spawn(const struct vd_env *e, const struct df_frame *f,
 	struct guard *g = e->judge;
 	const uint8_t *frame = f->terms - f->hdr_len - 4;
 	const char *why = NULL;
-	char mod[256], fun[256];
 	int n;
 
 	if (m->type != DG_T_SPAWN_REQUEST || m->via == VIA_NONE)
@@ -631,10 +787,10 @@ handle_spawn(const struct vd_env *e, const struct df_frame *f,
 		v->frame_len = (size_t)n;
 		return VD_REWRITTEN;
 	}
-	span_text(m->exec_m, mod, sizeof(mod));
-	span_text(m->exec_f, fun, sizeof(fun));
-	vd_alert(v, "filter.handler", "deny spawn_request mfa %s:%s/%d: "
-	    "handler %s not applied: %s: op %s", mod, fun, m->exec_arity,
+	vd_alert(v, "filter.handler", "deny spawn_request mfa %.*s:%.*s/%d: "
+	    "handler %s not applied: %s: op %s", (int)m->exec_m.len,
+	    (const char *)m->exec_m.p, (int)m->exec_f.len,
+	    (const char *)m->exec_f.p, m->exec_arity,
 	    g->pol.handler, why, dist_op_name(m->op));
 	vd_bump(v, VD_C_VERDICT, m->type, DG_DENY);
 	deny_answer(e, m, passthrough, v);
@@ -918,6 +1074,7 @@ verdict_frame(struct vd_dir *d, const struct df_dir *df,
 	v->frame_len = 0;
 	v->close_reason = NULL;
 	v->nalerts = v->nbumps = 0;
+	v->nkept = 0;
 	if (f->kind == DF_TICK)
 		r = e->judge != NULL ? tick_check(e, v) : DF_FORWARD;
 	else if (f->kind != DF_FRAG_CONT)

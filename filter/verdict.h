@@ -52,10 +52,36 @@ enum vd_kind {
  * threshold, then filter.handler's denial). */
 #define VD_ALERTS_MAX	4
 #define VD_DETAIL_MAX	768
+#define VD_ARGS_MAX	16
+
+/*
+ * An alert's detail is kept as its format and arguments, and rendered
+ * only when the alert is really written (verdict_alert_text,
+ * verdict_alert_render): most frames that raise one are denied ones, whose alerts the
+ * per-source rate limit may then suppress, and formatting every one
+ * eagerly was a quarter of the whole verdict's instructions.  The
+ * arguments are kept as pointers: static names, the configuration's
+ * and the guards' text, spans of the frame decided, and what the verdict
+ * made for the alert in struct verdict's `kept`.  So an alert must be
+ * rendered while its frame's bytes and the configuration are still
+ * there: before the caller decides the next frame.
+ */
+union vd_arg {
+	long long		 i;		/* %d, %lld */
+	unsigned long long	 u;		/* %llu */
+	struct {
+		const char	*p;
+		size_t		 len;		/* %.*s; SIZE_MAX: %s */
+	}			 s;
+};
 
 struct vd_alert {
 	const char	*event;			/* "filter.denied", ... */
-	char		 detail[VD_DETAIL_MAX];
+	const char	*fmt;			/* %s, %.*s, %d, %lld, %llu */
+	int		 nargs;
+	int		 rendered;		/* detail holds the text */
+	union vd_arg	 args[VD_ARGS_MAX];
+	char		 detail[VD_DETAIL_MAX];	/* verdict_alert_text's */
 };
 
 /* The counters of the guarded node's stats row (dg_stats.h). */
@@ -83,6 +109,8 @@ struct verdict {
 	const char	*close_reason;		/* VD_DISCONNECT */
 	int		 nalerts;
 	struct vd_alert	 alerts[VD_ALERTS_MAX];
+	size_t		 nkept;
+	char		 kept[2 * VD_DETAIL_MAX];	/* texts made for them */
 	int		 nbumps;
 	struct vd_bump	 bumps[VD_BUMPS_MAX];
 };
@@ -152,6 +180,12 @@ void	verdict_skip(struct vd_dir *d, const uint8_t *p, size_t n, int ends,
 	    struct verdict *v);
 /* Frees d's walkers. */
 void	verdict_dir_free(struct vd_dir *d);
+/* The alert's detail, rendered on first use (into a->detail): at most
+ * VD_DETAIL_MAX - 1 bytes and a NUL. */
+const char *verdict_alert_text(struct vd_alert *a);
+/* The same into buf (len > 0), for a caller that does not keep the
+ * alert: returns the length written, without the NUL. */
+size_t	verdict_alert_render(const struct vd_alert *a, char *buf, size_t len);
 /* "forward", "drop", ... for logs and tests. */
 const char *verdict_kind_name(enum vd_kind);
 

@@ -234,6 +234,25 @@ relay_alert(const struct leg *from, const char *event, const char *fmt, ...)
 	    "%s", detail);
 }
 
+/* core/alert.h's renderer for a verdict's alert (filter/verdict.h). */
+static void
+render_vd_alert(const void *arg, char *buf, size_t len)
+{
+	(void)verdict_alert_render(arg, buf, len);
+}
+
+/* A verdict's alert, as relay_alert names it; its detail is rendered only
+ * if the rate limit lets it through. */
+static void
+relay_alert_verdict(const struct leg *from, const struct vd_alert *a)
+{
+	struct session *s = from->s;
+
+	alert_emit_lazy(s->d->alerts, a->event,
+	    (struct sockaddr *)&s->peer_addr, from->name, from->other->name,
+	    session_leg_direction(from->other), render_vd_alert, a);
+}
+
 /* dist_frame refused the stream (and named the event): alert and close.
  * Returns -1, the session being closed. */
 static int
@@ -266,7 +285,7 @@ verdict_perform(struct leg *src, const struct verdict *v)
 	int i;
 
 	for (i = 0; i < v->nalerts; i++)
-		relay_alert(src, v->alerts[i].event, "%s", v->alerts[i].detail);
+		relay_alert_verdict(src, &v->alerts[i]);
 	if (v->nbumps > 0) {
 		row = session_row(src->other);
 		for (i = 0; i < v->nbumps; i++) {

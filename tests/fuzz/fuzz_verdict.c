@@ -157,11 +157,16 @@ check_verdict(const struct verdict *v, const struct vd_env *e, int hdr,
 	if (v->nalerts < 0 || v->nalerts > VD_ALERTS_MAX ||
 	    v->nbumps < 0 || v->nbumps > VD_BUMPS_MAX)
 		abort();
-	for (i = 0; i < v->nalerts; i++)
+	for (i = 0; i < v->nalerts; i++) {
+		char text[VD_DETAIL_MAX];
+		size_t n = verdict_alert_render(&v->alerts[i], text,
+		    sizeof(text));
+
 		if (v->alerts[i].event == NULL ||
 		    strncmp(v->alerts[i].event, "filter.", 7) != 0 ||
-		    strnlen(v->alerts[i].detail, VD_DETAIL_MAX) == VD_DETAIL_MAX)
+		    n >= VD_DETAIL_MAX || strlen(text) != n)
 			abort();
+	}
 	for (i = 0; i < v->nbumps; i++)
 		if (v->bumps[i].type < 0 || v->bumps[i].type >= DG_T_COUNT ||
 		    v->bumps[i].action < 0 || v->bumps[i].action > DG_DENY)

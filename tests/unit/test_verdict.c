@@ -243,7 +243,7 @@ show(void)
 	fprintf(stderr, "# %s\n", verdict_kind_name(V.kind));
 	for (i = 0; i < V.nalerts; i++)
 		fprintf(stderr, "#   %s %s\n", V.alerts[i].event,
-		    V.alerts[i].detail);
+		    verdict_alert_text(&V.alerts[i]));
 }
 
 /*
@@ -304,7 +304,8 @@ alerted(const char *event, const char *needle)
 
 	for (i = 0; i < V.nalerts; i++)
 		if (strcmp(V.alerts[i].event, event) == 0 &&
-		    (needle == NULL || strstr(V.alerts[i].detail, needle)))
+		    (needle == NULL ||
+		    strstr(verdict_alert_text(&V.alerts[i]), needle)))
 			return 1;
 	return 0;
 }
@@ -374,6 +375,52 @@ test_ping_profile(void)
 		}
 		conn_close(&c);
 	}
+}
+
+/* An alert's detail, rendered late (verdict.h), reads as printf would
+ * have written it, cut short as snprintf cuts. */
+static void
+test_alert_text(void)
+{
+	struct vd_alert a;
+	char want[VD_DETAIL_MAX], got[VD_DETAIL_MAX], small[6];
+	struct conn c;
+	size_t n;
+
+	memset(&a, 0, sizeof(a));
+	a.event = "filter.test";
+	a.fmt = "%s to %.*s: %d, %lld, %llu (100%%)%s";
+	a.nargs = 6;
+	a.args[0].s.p = "deny";
+	a.args[0].s.len = SIZE_MAX;
+	a.args[1].s.p = "code_serverXYZ";
+	a.args[1].s.len = 11;
+	a.args[2].i = -7;
+	a.args[3].i = -9223372036854775807LL - 1;
+	a.args[4].u = 18446744073709551615ULL;
+	a.args[5].s.p = "";
+	a.args[5].s.len = SIZE_MAX;
+	snprintf(want, sizeof(want), "%s to %.*s: %d, %lld, %llu (100%%)%s",
+	    "deny", 11, "code_serverXYZ", -7, -9223372036854775807LL - 1,
+	    18446744073709551615ULL, "");
+	CHECK_EQ(verdict_alert_render(&a, got, sizeof(got)), strlen(want));
+	CHECK(strcmp(got, want) == 0);
+	CHECK_EQ(verdict_alert_render(&a, small, sizeof(small)), 5);
+	CHECK(strcmp(small, "deny ") == 0);
+	CHECK(strcmp(verdict_alert_text(&a), want) == 0);
+
+	/* A denial, whole: the text the eager snprintf gave. */
+	conn_open(&c, "ping@x", 0);
+	f_reg_send(&c, "ping@x", "code_server");
+	tb_atom("hello");
+	n = f_end();
+	CHECK_EQ(decide(&c, n), VD_DROP);
+	CHECK_EQ(V.nalerts, 1);
+	CHECK(strcmp(V.alerts[0].event, "filter.denied") == 0);
+	(void)verdict_alert_render(&V.alerts[0], got, sizeof(got));
+	CHECK(strcmp(got, "deny reg_send to code_server by default: no rule "
+	    "matches (line 12): op REG_SEND") == 0);
+	conn_close(&c);
 }
 
 static void
@@ -951,6 +998,7 @@ main(void)
 		return 1;
 	}
 	RUN(test_ping_profile);
+	RUN(test_alert_text);
 	RUN(test_spoofed_and_invalid);
 	RUN(test_disconnect);
 	RUN(test_audit);
