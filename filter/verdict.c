@@ -808,13 +808,13 @@ static int
 handler_refuse(const struct vd_env *e, const struct dist_msg *m,
     const char *module, const char *why, int passthrough, struct verdict *v)
 {
-	char target[300] = "";
-
-	if (m->has_name)
-		span_text(m->name, target, sizeof(target));
-	vd_alert(v, "filter.handler", "deny %s%s%s: handler %s not applied: "
-	    "%s: op %s", dg_type_name(m->type), target[0] ? " to " : "",
-	    target, module, why, dist_op_name(m->op));
+	/* The name as the frame's span (alert_denied's way): nothing of
+	 * this stack frame outlives it in the alert. */
+	vd_alert(v, "filter.handler", "deny %s%s%.*s: handler %s not applied: "
+	    "%s: op %s", dg_type_name(m->type),
+	    m->has_name && m->name.len > 0 ? " to " : "",
+	    m->has_name ? (int)m->name.len : 0, (const char *)m->name.p,
+	    module, why, dist_op_name(m->op));
 	vd_bump(v, VD_C_VERDICT, m->type, DG_DENY);
 	deny_answer(e, m, passthrough, v);
 	if (e->judge->pol.disconnect)

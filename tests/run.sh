@@ -11,7 +11,7 @@ BUILD=${DG_BUILD:-build}
 ONLY=${DG_ONLY:-all}
 export DG_BUILD="$BUILD" DG_ROOT="$(pwd)"
 # Fail fast on sanitizer findings, and keep leak checks on.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 log=$(mktemp -d /tmp/dg-run.XXXXXX)

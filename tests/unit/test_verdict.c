@@ -419,7 +419,7 @@ test_alert_text(void)
 	CHECK(strcmp(V.alerts[0].event, "filter.denied") == 0);
 	(void)verdict_alert_render(&V.alerts[0], got, sizeof(got));
 	CHECK(strcmp(got, "deny reg_send to code_server by default: no rule "
-	    "matches (line 12): op REG_SEND") == 0);
+	    "matches (line 13): op REG_SEND") == 0);
 	conn_close(&c);
 }
 
