@@ -2,8 +2,9 @@
 /*
  * scratch.h - the hot buffers of the proxy: where a read lands before its
  * frames are split (relay.c), where a link leg's records are opened into
- * and sealed from (linkleg.c), and where a link's hello record is opened
- * during its handshake (session_link.c).
+ * and sealed from (linkleg.c), where a link's hello record is opened
+ * during its handshake (session_link.c), and where the Erlang handshake's
+ * messages are read and written (session_hs.c).
  *
  * One struct per daemon (struct dg_daemon's scratch, made where the daemon
  * starts), not a buffer per session: the daemon is one process with one
@@ -22,6 +23,7 @@
 #include "filter/dist_frame.h"
 #include "filter/rewrite.h"
 #include "filter/verdict.h"
+#include "handshake/hs_leg.h"
 #include "link/link_rec.h"
 
 /* One read from a leg's socket. */
@@ -51,6 +53,13 @@ struct dg_scratch {
 	size_t		nplain;
 	/* session_link.c: one opened hello record. */
 	uint8_t		hello[LK_REC_MAX];
+	/* session_hs.c: a leg's handshake bytes, what it kept of an
+	 * unfinished message and then the new ones, while the sequencer
+	 * reads them (what stays unfinished goes back to the leg's own
+	 * buffer first); and what the sequencer writes for each leg, sent
+	 * (or queued) before the handshake returns to the loop. */
+	uint8_t		hs_in[HS_IN_MAX];
+	uint8_t		hs_out[2][HS_OUT_MAX];
 	/* relay.c: the verdict's working memory (the atoms of the message
 	 * being decided, the deny answer) for one frame at a time, and the
 	 * frames the verdicts of one read rewrote, until they are written
