@@ -428,9 +428,11 @@ for l in d.decode().splitlines():
         print(f[1])' "$W/ctl.sock" "$1"
 }
 # waitq FIELD OP N SECS: until the daemon's FIELD OP N (-le, -ge), at
-# most SECS seconds; prints the seconds it took.
+# most SECS seconds; prints the seconds it took.  A daemon without the
+# "memory" command (an older build): 3 s, and no figure.
 waitq() {
 	local t0 v
+	[ -n "$(memq "$1")" ] || { sleep 3; echo "?"; return; }
 	t0=$(date +%s.%N)
 	for i in $(seq 1 $(($4 * 20))); do
 		v=$(memq "$1")
@@ -482,13 +484,14 @@ cat "$OUT/conns.txt"
 say "heap per half-open handshake: $CONNS that stop after distguard's challenge"
 waitq sessions -le 0 60 > /dev/null
 SIGH="$W/sigh"; mkdir -p "$SIGH"
-hmem0=$(memq heap_in_use); hrss0=$(rss "$DG_PID")
+hmem0=$(memq heap_in_use); hrss0=$(rss "$DG_PID"); hheap0=$(heap "$DG_PID")
 python3 "$ROOT/bench/scale.py" halfopen "$LPORT_B" "$HOST" "$CONNS" 64 "$SIGH" \
     > "$OUT/halfopen.txt" 2>&1 &
 CP=$!; PIDS+=("$CP")
 for i in $(seq 1 3000); do [ -e "$SIGH/up" ] && break; sleep 0.1; done
 sleep 1
-hmem1=$(memq heap_in_use); hrss1=$(rss "$DG_PID"); hpend=$(memq hs_pending)
+hmem1=$(memq heap_in_use); hrss1=$(rss "$DG_PID"); hheap1=$(heap "$DG_PID")
+hpend=$(memq hs_pending)
 touch "$SIGH/go"
 wait "$CP"
 cat "$OUT/halfopen.txt"
@@ -508,13 +511,20 @@ touch "$SIGB/go"
 wait "$CP"
 cat "$OUT/burst.txt"
 {
-	echo "idle_inbound connections $up2 heap_in_use_bytes $mem0 $mem2" \
-	    "per_conn_bytes $(( up2 > 0 ? (mem2 - mem0) / up2 : 0 ))"
-	echo "half_open handshakes $hpend heap_in_use_bytes $hmem0 $hmem1" \
-	    "per_conn_bytes $(( hpend > 0 ? (hmem1 - hmem0) / hpend : 0 ))" \
-	    "rss_kb $hrss0 $hrss1"
-	echo "burst connects $CONNS accepted $accepted accept_secs $accept_secs" \
-	    "listen_backlog $backlog listen_overflows $(( ov1 - ov0 ))"
+	# malloc's count where the daemon answers "memory"; else "?"
+	per() { [ -n "$2" ] && [ -n "$3" ] && [ "${1:-0}" -gt 0 ] &&
+	    echo $(( ($3 - $2) / $1 )) || echo "?"; }
+	echo "idle_inbound connections ${up2:-?} heap_in_use_bytes ${mem0:-?} ${mem2:-?}" \
+	    "per_conn_bytes $(per "$up2" "$mem0" "$mem2")" \
+	    "heap_rss_per_conn_bytes $(( (heap2 - heap0) * 1024 / CONNS ))"
+	held=$(sed -n 's/^halfopen held \([0-9]*\).*/\1/p' "$OUT/halfopen.txt")
+	echo "half_open handshakes ${hpend:-?} held_by_client ${held:-0}" \
+	    "heap_in_use_bytes ${hmem0:-?} ${hmem1:-?}" \
+	    "per_conn_bytes $(per "$hpend" "$hmem0" "$hmem1")" \
+	    "rss_per_conn_bytes $(( ${held:-0} > 0 ? (hrss1 - hrss0) * 1024 / held : 0 ))" \
+	    "heap_rss_per_conn_bytes $(( ${held:-0} > 0 ? (hheap1 - hheap0) * 1024 / held : 0 ))"
+	echo "burst connects $CONNS accepted ${accepted:-?} accept_secs $accept_secs" \
+	    "listen_backlog ${backlog:-?} listen_overflows $(( ${ov1:-0} - ${ov0:-0} ))"
 } | tee "$OUT/memory.txt"
 
 if [ "${BENCH_ONLY:-}" = conns ]; then

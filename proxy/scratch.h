@@ -33,6 +33,9 @@
 #define RELAY_HELD_MAX	(DF_WINDOW + 64)
 /* Rewritten frames of one read, each at most REWRITE_MAX. */
 #define RELAY_ARENA	(4 * REWRITE_MAX)
+/* Undecided frames' first bytes held at once in the scratch's slots; more
+ * than that are malloc'd while they wait. */
+#define RELAY_HELD_SLOTS	64
 
 /* Rewritten frames, one read's worth. */
 struct relay_arena {
@@ -66,6 +69,15 @@ struct dg_scratch {
 	 * or queued. */
 	struct vd_scratch	verdict;
 	struct relay_arena	arena;
+	/* relay.c: a leg's undecided frame's first bytes wait here between
+	 * reads, in a slot taken when a read ends inside such a frame and
+	 * given back when the frame is decided: a connection holds no
+	 * buffer between frames.  Unlike the buffers above these outlive
+	 * a return to the loop, each owned by one leg (struct relay_dir's
+	 * `held`) until given back; the pages of slots never used are never
+	 * touched.  Bit i of held_used: slot i is a leg's. */
+	uint64_t		held_used;
+	uint8_t			held[RELAY_HELD_SLOTS][RELAY_HELD_MAX];
 };
 
 #endif
