@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "dg_test.h"
+#include "core/stats.h"
 #include "proxy/session.h"
 #include "proxy/session_hs.h"
 #include "proxy/scratch.h"
@@ -77,6 +78,22 @@ test_targets(void)
 	CHECK(half <= 8 * KIB);
 }
 
+/* A stats row per distinct (node, peer) pair, up to STATS_MAX_ROWS: its
+ * names at their exact lengths, after the counters. */
+static void
+test_stats_row(void)
+{
+	struct stats *st = stats_new();
+	struct stats_row *r;
+
+	CHECK(sizeof(struct stats_row) <= 400);
+	r = stats_row(st, "b", "p1@host", 0);
+	CHECK(strcmp(r->local, "b") == 0 && strcmp(r->peer, "p1@host") == 0);
+	CHECK(stats_row(st, "b", "p1@host", 0) == r);
+	CHECK(stats_row(st, "b", "p1@host", 1) != r);
+	stats_free(st);
+}
+
 /* A leg's name: "" until set, then a copy of its exact length. */
 static void
 test_leg_name(void)
@@ -136,6 +153,7 @@ main(void)
 	RUN(test_session_pinned);
 	RUN(test_hs_pinned);
 	RUN(test_targets);
+	RUN(test_stats_row);
 	RUN(test_leg_name);
 	RUN(test_guard_lazy);
 	RUN(test_hs_free);
