@@ -291,6 +291,23 @@ def idle_table(pr, summary):
             conns[1][4], sc.get("dg_fds_at_peak", ["?"])[0]))
         summary["conn_kib"] = (r2 - r0) / n2
         summary["heap_kib"] = (h2 - h0) / n2
+    p = os.path.join(OUT, "memory.txt")
+    if os.path.exists(p):
+        # section 4's memory per connection: malloc's bytes in use per
+        # idle inbound connection and per half-open handshake, the burst
+        pr("\nMemory per connection (bench/run.sh section 4):\n")
+        for l in open(p):
+            pr("    " + l.rstrip())
+            f = l.split()
+            # "name value" pairs, except heap_in_use_bytes (before, after)
+            kv = {k: f[i + 1] for i, k in enumerate(f[:-1]) if not k[0].isdigit()}
+            if f and f[0] in ("idle_inbound", "half_open") and \
+                    kv.get("per_conn_bytes", "?").isdigit():
+                summary["mem_" + f[0]] = int(kv["per_conn_bytes"])
+            if f and f[0] == "burst":
+                summary["burst"] = (f[2], kv.get("accepted", "?"),
+                                    kv.get("accept_secs", "?"),
+                                    kv.get("listen_overflows", "?"))
     pr("")
 
 
@@ -324,6 +341,19 @@ def targets(pr, summary, micro):
     if "heap_kib" in summary:
         row("<= 4 KiB heap per idle connection", "%.2f KiB [heap], %.2f KiB RSS" % (
             summary["heap_kib"], summary["conn_kib"]), summary["heap_kib"] <= 4)
+    # issue 24: malloc's own count (the control socket's "memory")
+    if "mem_idle_inbound" in summary:
+        v = summary["mem_idle_inbound"]
+        row("<= 3 KiB heap per idle inbound connection", "%d bytes in use (malloc)" % v,
+            v <= 3072)
+    if "mem_half_open" in summary:
+        v = summary["mem_half_open"]
+        row("<= 8 KiB heap per half-open handshake", "%d bytes in use (malloc)" % v,
+            v <= 8192)
+    if "burst" in summary:
+        n, acc, secs, ov = summary["burst"]
+        row("a burst of %s connects without accept-queue overflows" % n,
+            "%s overflows; %s accepted in %s s" % (ov, acc, secs), ov == "0")
     if ("guards", 1024) in summary:
         v = summary[("guards", 1024)][0]
         row(">= 0.95x at 1 KiB with the code guard and atom budget on", "%.3fx of off" % v, v >= 0.95)

@@ -9,7 +9,10 @@
 #   2. one B node, four sender nodes reaching it four ways - direct, socat,
 #      distguard allow_all, distguard with rules - measured round-robin;
 #   3. throughput during a handshake flood, bans on and (nearly) off;
-#   4. idle connections: distguard's RSS at 1,000 and 10,000, handshakes/s.
+#   4. idle connections: distguard's RSS at 1,000 and 10,000, handshakes/s;
+#      the heap per idle inbound connection and per half-open handshake
+#      (malloc's own count, the control socket's "memory"), and a burst of
+#      10,000 connects at once against the listen backlog.
 #   2b. (after 2) the code guard and the atom budget on and off, alternating,
 #      at 1 KiB and 64 KiB on the rules path.
 #   5. across two hosts (bench/hosts.sh): a receiver behind a second
@@ -30,6 +33,7 @@
 # BENCH_ONLY=guards runs sections 1, 2b and the summary only;
 # BENCH_ONLY=relay section 2 (the round-robin paths) and the summary only
 # (BENCH_STRACE=1: then the daemon's system calls per 1 KiB message);
+# BENCH_ONLY=conns section 4 (B and distguard only) and the summary only;
 # BENCH_ONLY=hosts section 5 and the summary only; BENCH_HOSTS=0 skips 5
 # and 6; BENCH_ONLY=cluster section 6 and the summary only;
 # BENCH_LINK=1 asks section 5 for issue 13's link path too (bench/hosts.sh).
@@ -165,8 +169,9 @@ if command -v valgrind >/dev/null; then
 fi
 }
 # BENCH_ONLY=relay: the relay's paths alone (section 2), for its figures
-# (issue 24 item 3) without the minutes the other sections take.
-if [ "${BENCH_ONLY:-}" != relay ]; then
+# (issue 24 item 3) without the minutes the other sections take;
+# BENCH_ONLY=conns: section 4 alone.
+if [ "${BENCH_ONLY:-}" != relay ] && [ "${BENCH_ONLY:-}" != conns ]; then
 	micro_section || exit 1
 fi
 
@@ -191,6 +196,9 @@ DG_USER_ENTRY=""
 # guard keeps for distguard's uid (docs/SECURITY.md 2.1).  GUARDS off:
 # a@'s rules let funs through and its atom budget is off, so that the
 # payload is not walked (docs/FILTER.md 11, 12).
+# HS_OPTS: the handshake's limits (section 4 raises them for 10,000
+# handshakes held at once).
+HS_OPTS="{timeout, 7}, {max_pending, 4096}, {max_per_source, 64}"
 write_conf() {
 	local funs="" opts=""
 	if [ "${2:-on}" = off ]; then funs=", {allow, funs}"; opts=", [{atoms, infinity}]"; fi
@@ -201,7 +209,7 @@ write_conf() {
 {cookie, {file, "$W/cookie"}}.
 {alerts, [{file, "$W/alerts.log"}, {per_source, 1000}]}.
 {control, "$W/ctl.sock"}.
-{handshake, [{timeout, 7}, {max_pending, 4096}, {max_per_source, 64}]}.
+{handshake, [$HS_OPTS]}.
 {bans, $1}.
 $DG_USER_ENTRY
 {local_guard, off}.
@@ -245,8 +253,11 @@ node() {
 }
 
 # B: up to 12,000 connections (+Q), ticks rare enough that the idle
-# crafted clients (which never tick) stay connected for the whole run.
-node b "$P_B" +Q 65536 -kernel net_ticktime 600 -eval 'dg_bench:serve()'
+# crafted clients (which never tick) stay connected for the whole run, and
+# the longest setup time OTP takes (120 s a step), for section 4's
+# half-open handshakes, which never send B a challenge reply.
+node b "$P_B" +Q 65536 -kernel net_ticktime 600 -kernel net_setuptime 120 \
+    -eval 'dg_bench:serve()'
 wait_for "$W/b.log" "bench ready" 20 || { cat "$W/b.log"; exit 1; }
 wait_for "$W/dg.log" "node b registered" 10
 LPORT_B=$(timeout 10 epmd -port "$EPMD_PORT" -names | sed -n 's/^name b at port \([0-9]*\)$/\1/p')
@@ -259,6 +270,7 @@ socat -b 262144 TCP-LISTEN:"$P_SOCAT",bind=127.0.0.1,reuseaddr,fork,nodelay \
 SOCAT_PID=$!
 PIDS+=("$SOCAT_PID")
 
+if [ "${BENCH_ONLY:-}" != conns ]; then
 SENDER=(-epmd_module dg_steer -kernel net_ticktime 600 -eval 'dg_bench:idle()')
 node d "$P_D" "${SENDER[@]}" -dg_route "b@$HOST" "127.0.0.1:$P_B"
 node s "$P_S" "${SENDER[@]}" -dg_route "b@$HOST" "127.0.0.1:$P_SOCAT"
@@ -412,6 +424,7 @@ if perf record -o "$W/probe.data" true >/dev/null 2>&1; then
 		head -n 6 "$OUT/perf_daemon_dso_$size.txt"; head -n 15 "$OUT/perf_daemon_$size.txt"
 	done
 fi
+fi	# BENCH_ONLY != conns: the senders, sections 2, 2b, 3 and 3b
 
 # ---- 4. idle connections ------------------------------------------------------------
 
@@ -419,10 +432,54 @@ rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 # B's beam: PID_b is timeout(1), whose child is the emulator.
 beam_b=$(cat "/proc/$PID_b/task/$PID_b/children" | awk '{print $1}')
 heap() { awk '/\[heap\]/ {h=1; next} h && /^Rss:/ {print $2; exit}' "/proc/$1/smaps"; }
+# memq FIELD: the daemon's answer to "memory" on its control socket
+# (daemon/ctl.c: malloc's bytes in use, sessions, pending handshakes).
+memq() {
+	python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall(b"memory\n")
+d = b""
+while True:
+    x = s.recv(4096)
+    if not x:
+        break
+    d += x
+for l in d.decode().splitlines():
+    f = l.split()
+    if len(f) == 2 and f[0] == sys.argv[2]:
+        print(f[1])' "$W/ctl.sock" "$1"
+}
+# waitq FIELD OP N SECS: until the daemon's FIELD OP N (-le, -ge), at
+# most SECS seconds; prints the seconds it took.  A daemon without the
+# "memory" command (an older build): 3 s, and no figure.
+waitq() {
+	local t0 v
+	[ -n "$(memq "$1")" ] || { sleep 3; echo "?"; return; }
+	t0=$(date +%s.%N)
+	for i in $(seq 1 $(($4 * 20))); do
+		v=$(memq "$1")
+		[ -n "$v" ] && [ "$v" "$2" "$3" ] && break
+		sleep 0.05
+	done
+	echo "$(date +%s.%N) $t0" | awk '{printf "%.3f\n", $1 - $2}'
+}
+# lo_overflows: the kernel's count of connections a full accept queue
+# turned away (this network namespace: the whole host's loopback).
+lo_overflows() { nstat -az TcpExtListenOverflows 2>/dev/null | awk '/ListenOverflows/ {print $2}'; }
+
+# 10,000 handshakes held at once (the half-open step): the handshake's
+# limits raised, its step timer past the time they take.
+HS_OPTS="{timeout, 300}, {max_pending, 30000}, {max_per_source, 200}"
+write_conf '[{failures, 5}, {window, 60}, {duration, 600}]'
+"$DG" reload -c "$CONF" > /dev/null || exit 1
+sleep 1
 
 say "idle connections: 1,000 then $CONNS"
 SIG="$W/sig"; mkdir -p "$SIG"
 rss0=$(rss "$DG_PID"); heap0=$(heap "$DG_PID"); brss0=$(rss "$beam_b")
+mem0=$(memq heap_in_use)
 N1=$((CONNS < 1000 ? CONNS : 1000))
 python3 "$ROOT/bench/scale.py" conns "$LPORT_B" "$COOKIE" "$HOST" "$N1" "$CONNS" 64 "$SIG" \
     > "$OUT/conns.txt" 2>&1 &
@@ -434,6 +491,7 @@ touch "$SIG/go1"
 for i in $(seq 1 3000); do [ -e "$SIG/up2" ] && break; sleep 0.1; done
 sleep 1
 rss2=$(rss "$DG_PID"); heap2=$(heap "$DG_PID"); brss2=$(rss "$beam_b")
+mem2=$(memq heap_in_use); up2=$(memq sessions)
 fds=$(ls "/proc/$DG_PID/fd" | wc -l)
 touch "$SIG/go2"
 wait "$CP"
@@ -444,6 +502,59 @@ cat "$OUT/conns.txt"
 	echo "b_rss_kb $brss0 $brss1 $brss2"
 	echo "dg_fds_at_peak $fds"
 } | tee "$OUT/scale.txt"
+
+# What malloc holds per connection, from its own count: the bytes in use
+# with the connections up, less those before, over the connections.
+say "heap per half-open handshake: $CONNS that stop after distguard's challenge"
+waitq sessions -le 0 60 > /dev/null
+SIGH="$W/sigh"; mkdir -p "$SIGH"
+hmem0=$(memq heap_in_use); hrss0=$(rss "$DG_PID"); hheap0=$(heap "$DG_PID")
+python3 "$ROOT/bench/scale.py" halfopen "$LPORT_B" "$HOST" "$CONNS" 64 "$SIGH" \
+    > "$OUT/halfopen.txt" 2>&1 &
+CP=$!; PIDS+=("$CP")
+for i in $(seq 1 3000); do [ -e "$SIGH/up" ] && break; sleep 0.1; done
+sleep 1
+hmem1=$(memq heap_in_use); hrss1=$(rss "$DG_PID"); hheap1=$(heap "$DG_PID")
+hpend=$(memq hs_pending)
+touch "$SIGH/go"
+wait "$CP"
+cat "$OUT/halfopen.txt"
+
+say "a burst of $CONNS connects at once"
+waitq hs_pending -le 0 60 > /dev/null
+SIGB="$W/sigb"; mkdir -p "$SIGB"
+ov0=$(lo_overflows)
+backlog=$(ss -lnt "sport = :$LPORT_B" | awk 'NR == 2 {print $3}')
+python3 "$ROOT/bench/scale.py" burst "$LPORT_B" "$CONNS" "$SIGB" > "$OUT/burst.txt" 2>&1 &
+CP=$!; PIDS+=("$CP")
+accept_secs=$(waitq hs_pending -ge "$CONNS" 120)
+accepted=$(memq hs_pending)
+for i in $(seq 1 1500); do [ -e "$SIGB/up" ] && break; sleep 0.1; done
+ov1=$(lo_overflows)
+touch "$SIGB/go"
+wait "$CP"
+cat "$OUT/burst.txt"
+{
+	# malloc's count where the daemon answers "memory"; else "?"
+	per() { [ -n "$2" ] && [ -n "$3" ] && [ "${1:-0}" -gt 0 ] &&
+	    echo $(( ($3 - $2) / $1 )) || echo "?"; }
+	echo "idle_inbound connections ${up2:-?} heap_in_use_bytes ${mem0:-?} ${mem2:-?}" \
+	    "per_conn_bytes $(per "$up2" "$mem0" "$mem2")" \
+	    "heap_rss_per_conn_bytes $(( (heap2 - heap0) * 1024 / CONNS ))"
+	held=$(sed -n 's/^halfopen held \([0-9]*\).*/\1/p' "$OUT/halfopen.txt")
+	echo "half_open handshakes ${hpend:-?} held_by_client ${held:-0}" \
+	    "heap_in_use_bytes ${hmem0:-?} ${hmem1:-?}" \
+	    "per_conn_bytes $(per "$hpend" "$hmem0" "$hmem1")" \
+	    "rss_per_conn_bytes $(( ${held:-0} > 0 ? (hrss1 - hrss0) * 1024 / held : 0 ))" \
+	    "heap_rss_per_conn_bytes $(( ${held:-0} > 0 ? (hheap1 - hheap0) * 1024 / held : 0 ))"
+	echo "burst connects $CONNS accepted ${accepted:-?} accept_secs $accept_secs" \
+	    "listen_backlog ${backlog:-?} listen_overflows $(( ${ov1:-0} - ${ov0:-0} ))"
+} | tee "$OUT/memory.txt"
+
+if [ "${BENCH_ONLY:-}" = conns ]; then
+	python3 "$ROOT/bench/report.py" "$OUT" | tee "$OUT/summary.md"
+	exit 0
+fi
 
 # ---- 5. across two hosts ---------------------------------------------------------
 

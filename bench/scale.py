@@ -8,6 +8,18 @@
         every connection open.  After N1 are up it prints a line, creates
         SIGDIR/up1 and waits (at most 300 s) for SIGDIR/go1; then the same
         up to N2 with up2/go2; then closes everything.
+    scale.py halfopen PORT HOST N CONC SIGDIR
+        Half-open handshakes: connects (names ph1@HOST, ...), sends the
+        send_name only and reads distguard's status and challenge, then
+        never replies, CONC at a time, from 127.0.1.1..250, until N wait
+        so.  Prints a line, creates SIGDIR/up and waits (at most 300 s) for
+        SIGDIR/go; then closes everything.
+    scale.py burst PORT N SIGDIR
+        N connects at once (non-blocking, from 127.0.1.1..250), nothing
+        sent; prints how long the kernel took to complete them all (a
+        connect whose SYN the full accept queue dropped is retried by the
+        kernel a second later), creates SIGDIR/up and waits (at most 300 s)
+        for SIGDIR/go; then closes everything.
     scale.py flood PORT NAME SECS THREADS SRC [NSRC]
         Handshakes with wrong digests, as fast as THREADS blocking clients
         manage, for SECS seconds (a "%d" in NAME makes every name differ:
@@ -161,6 +173,112 @@ def cmd_conns(a):
     print("conns closed after %.1fs" % (time.time() - t0), flush=True)
 
 
+class HalfOpen(Client):
+    """A handshake that stops after distguard's challenge: its state is
+    what distguard holds while it waits for a challenge reply."""
+
+    def step(self):
+        if self.state == "connect":
+            return Client.step(self)
+        try:
+            d = self.s.recv(4096)
+        except BlockingIOError:
+            return None
+        except OSError:
+            return "fail"
+        if not d:
+            return "fail"
+        self.buf += d
+        while True:
+            m = self.msg()
+            if m is None:
+                return None
+            if self.state == "status":
+                if m not in (b"sok", b"sok_simultaneous"):
+                    return "fail"
+                self.state = "challenge"
+            elif self.state == "challenge":
+                return "up" if m[0] == 78 else "fail"
+
+
+def cmd_halfopen(a):
+    port, host, n, conc, sigdir = int(a[0]), a[1], int(a[2]), int(a[3]), a[4]
+    sel = selectors.DefaultSelector()
+    held, failed, started, pending = [], 0, 0, 0
+    ts = time.time()
+    deadline = ts + 240
+    while len(held) < n and time.time() < deadline:
+        while pending < conc and len(held) + pending < n and started < 2 * n:
+            started += 1
+            try:
+                HalfOpen(sel, port, "-", "ph%d@%s" % (started, host),
+                         "127.0.1.%d" % (1 + started % 250))
+                pending += 1
+            except OSError as e:
+                failed += 1
+                print("# connect failed: %s" % e, flush=True)
+        if pending == 0:
+            break
+        for key, _ in sel.select(timeout=5):
+            c = key.data
+            r = c.step()
+            if r is None:
+                continue
+            pending -= 1
+            sel.unregister(c.s)
+            if r == "up":
+                held.append(c.s)
+            else:
+                failed += 1
+                c.s.close()
+    dt = time.time() - ts
+    print("halfopen held %d secs %.3f per_s %.1f failed %d" %
+          (len(held), dt, len(held) / dt if dt > 0 else 0, failed), flush=True)
+    open(os.path.join(sigdir, "up"), "w").close()
+    wait_file(os.path.join(sigdir, "go"), 300)
+    for s in held:
+        s.close()
+
+
+def cmd_burst(a):
+    port, n, sigdir = int(a[0]), int(a[1]), a[2]
+    sel = selectors.DefaultSelector()
+    socks, done, failed = [], 0, 0
+    t0 = time.time()
+    for i in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setblocking(False)
+        try:
+            s.bind(("127.0.1.%d" % (1 + i % 250), 0))
+            err = s.connect_ex(("127.0.0.1", port))
+        except OSError as e:
+            err = e.errno
+        if err not in (0, errno.EINPROGRESS):
+            failed += 1
+            s.close()
+            continue
+        socks.append(s)
+        sel.register(s, selectors.EVENT_WRITE)
+    t_sent = time.time() - t0
+    last = t0
+    deadline = t0 + 120
+    while done + failed < n and time.time() < deadline:
+        for key, _ in sel.select(timeout=1):
+            sel.unregister(key.fileobj)
+            if key.fileobj.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+                failed += 1
+            else:
+                done += 1
+            last = time.time()
+    print("burst connects %d connected %d failed %d issued_secs %.3f "
+          "all_connected_secs %.3f" % (n, done, failed, t_sent, last - t0),
+          flush=True)
+    open(os.path.join(sigdir, "up"), "w").close()
+    wait_file(os.path.join(sigdir, "go"), 300)
+    for s in socks:
+        s.close()
+
+
 def flood_worker(port, name, stop, srcs, k, out):
     attempts = challenged = 0
     i = k
@@ -222,10 +340,12 @@ def cmd_flood(a):
 
 
 def main():
-    if len(sys.argv) < 2 or sys.argv[1] not in ("conns", "flood"):
+    cmds = {"conns": cmd_conns, "halfopen": cmd_halfopen,
+            "burst": cmd_burst, "flood": cmd_flood}
+    if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         print(__doc__)
         sys.exit(2)
-    {"conns": cmd_conns, "flood": cmd_flood}[sys.argv[1]](sys.argv[2:])
+    cmds[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":

@@ -69,9 +69,8 @@ stats_new(void)
 	if (s == NULL)
 		log_fatalx("out of memory");
 	for (int i = 0; i < 2; i++) {
-		snprintf(s->other[i].local, sizeof(s->other[i].local),
-		    "(other)");
-		snprintf(s->other[i].peer, sizeof(s->other[i].peer), "(other)");
+		s->other[i].local = "(other)";
+		s->other[i].peer = "(other)";
 		s->other[i].egress = i;
 	}
 	return s;
@@ -93,6 +92,8 @@ struct stats_row *
 stats_row(struct stats *s, const char *local, const char *peer, int egress)
 {
 	struct stats_row *r;
+	size_t llen = strlen(local), plen = strlen(peer);
+	char *names;
 	int i;
 
 	/* Linear: rows are few and this runs once per connection. */
@@ -102,10 +103,14 @@ stats_row(struct stats *s, const char *local, const char *peer, int egress)
 		    r->egress == egress)
 			return r;
 	}
-	if (s->nrows == STATS_MAX_ROWS || (r = calloc(1, sizeof(*r))) == NULL)
+	if (s->nrows == STATS_MAX_ROWS ||
+	    (r = calloc(1, sizeof(*r) + llen + 1 + plen + 1)) == NULL)
 		return &s->other[egress != 0];
-	snprintf(r->local, sizeof(r->local), "%s", local);
-	snprintf(r->peer, sizeof(r->peer), "%s", peer);
+	names = (char *)(r + 1);
+	memcpy(names, local, llen + 1);
+	memcpy(names + llen + 1, peer, plen + 1);
+	r->local = names;
+	r->peer = names + llen + 1;
 	r->egress = egress;
 	s->rows[s->nrows++] = r;
 	return r;

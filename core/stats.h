@@ -17,8 +17,10 @@
 #define STATS_MAX_ROWS	4096
 
 struct stats_row {
-	char		local[DG_MAX_ALIVE_BYTES + 1];
-	char		peer[DG_MAX_NODE_BYTES + 1];
+	/* The pair's names, stored with the row at their exact lengths
+	 * (a row per distinct peer name: most names are short). */
+	const char	*local;
+	const char	*peer;
 	uint64_t	verdict[DG_T_COUNT][3];	/* [type][enum dg_action] */
 	/* Audit mode: refused by the rules, forwarded (FILTER.md 22) */
 	uint64_t	would_deny[DG_T_COUNT];

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl.c - the control socket: a Unix stream socket that answers one
- * command per connection ("stats", "stats json", "seen", "reload",
+ * command per connection ("stats", "stats json", "seen", "memory", "reload",
  * "grant\tPEER\tSECONDS\tREASON\tRULES", "grants", "revoke ID") and
  * closes.  Local administration only; nothing on the network reaches it.
  * Reads are bounded and deadlined like every other input.
@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -219,6 +220,20 @@ cc_command(struct ctl_conn *c)
 			cc_free(c);
 			return;
 		}
+		cc_answer(c, text, len);
+	} else if (strcmp(c->line, "memory") == 0) {
+		/* What malloc holds, for bench/run.sh's memory per connection
+		 * (read): in use, and what the heap and mmap took in all. */
+		struct mallinfo2 mi = mallinfo2();
+
+		if ((text = malloc(160)) == NULL) {
+			cc_free(c);
+			return;
+		}
+		len = (size_t)snprintf(text, 160, "heap_in_use %zu\n"
+		    "heap_arena %zu\nheap_mmap %zu\nsessions %d\n"
+		    "hs_pending %d\n", mi.uordblks, mi.arena, mi.hblkhd,
+		    d->sessions, d->hs_pending);
 		cc_answer(c, text, len);
 	} else if (strcmp(c->line, "seen") == 0) {
 		/* What the rules judged, for `distguard suggest` (read). */

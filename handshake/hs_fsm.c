@@ -39,6 +39,13 @@ hs_fsm_init(struct hs_fsm *h, enum hs_order order, uint64_t withhold,
 }
 
 void
+hs_fsm_set_out(struct hs_fsm *h, uint8_t *acc, uint8_t *ini)
+{
+	ACC(h)->out = acc;
+	INI(h)->out = ini;
+}
+
+void
 hs_fsm_wipe(struct hs_fsm *h)
 {
 	hs_leg_wipe(ACC(h));

@@ -116,6 +116,10 @@ struct hs_fsm {
 /* `recent`: the ring of challenges issued (hs_leg.h), the caller's. */
 void	hs_fsm_init(struct hs_fsm *, enum hs_order, uint64_t withhold,
 	    uint64_t require, const char *expect, struct hs_recent *recent);
+/* Where each leg's output goes: buffers of HS_OUT_MAX bytes, the
+ * caller's (set after hs_fsm_init; the glue drains them after every
+ * call, so it may lend the same two to every handshake). */
+void	hs_fsm_set_out(struct hs_fsm *, uint8_t *acc, uint8_t *ini);
 /* Lets ACC ask for a dynamic name: distguard gives it one, never B
  * (set before any input). */
 void	hs_fsm_allow_dynamic(struct hs_fsm *);
@@ -123,7 +127,8 @@ void	hs_fsm_allow_dynamic(struct hs_fsm *);
  * After HS_EV_UP, INI's bytes past *consumed are its first frames. */
 enum hs_event	hs_fsm_input(struct hs_fsm *, int leg, const uint8_t *, size_t,
 		    size_t *consumed);
-/* Admits ACC with the cookie for its leg (copied; wiped later). */
+/* Admits ACC with the cookie for its leg (kept by reference until the
+ * handshake ends or is wiped: it must outlive it). */
 enum hs_event	hs_fsm_admit(struct hs_fsm *, const uint8_t *, size_t);
 enum hs_event	hs_fsm_connected(struct hs_fsm *);
 /* Goes on with INI's real name admitted, with the cookie for INI's leg. */

@@ -52,9 +52,9 @@ hs_leg_init(struct hs_leg *l, enum hs_role role, const char *label,
 int
 hs_leg_set_cookie(struct hs_leg *l, const uint8_t *c, size_t n)
 {
-	if (n > sizeof(l->cookie))
+	if (n > DG_COOKIE_MAX)
 		return -1;
-	memcpy(l->cookie, c, n);
+	l->cookie = c;
 	l->cookie_len = n;
 	return 0;
 }
@@ -62,7 +62,7 @@ hs_leg_set_cookie(struct hs_leg *l, const uint8_t *c, size_t n)
 void
 hs_leg_wipe(struct hs_leg *l)
 {
-	sodium_memzero(l->cookie, sizeof(l->cookie));
+	l->cookie = NULL;
 	l->cookie_len = 0;
 }
 
@@ -82,12 +82,14 @@ static void
 emit(struct hs_leg *l, int n)
 {
 	/* Sizes are bounded by the message limits: n < 0 cannot happen
-	 * with HS_OUT_MAX buffers, but never advance on it. */
+	 * with HS_OUT_MAX buffers (nor without a buffer: the caller's
+	 * hs_fsm_set_out), but never advance on it. */
 	if (n > 0)
 		l->out_len += (size_t)n;
 }
 
-#define OUT(l)	(l)->out + (l)->out_len, sizeof((l)->out) - (l)->out_len
+#define OUT(l)	(l)->out ? (l)->out + (l)->out_len : NULL, \
+	(l)->out ? HS_OUT_MAX - (l)->out_len : 0
 
 /* ---- acceptor ---------------------------------------------------------- */
 

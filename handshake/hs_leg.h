@@ -29,6 +29,9 @@
  * (hs_fsm.c) within hs_check_node_name's 255 characters. */
 #define HS_DYN_HOST_MAX	128
 #define HS_OUT_MAX	(2 * (2 + DG_MAX_HS_MSG))
+/* The most of a leg's input the glue keeps before a message is whole:
+ * one message of the largest size, its u16 length included. */
+#define HS_IN_MAX	(2 + DG_MAX_HS_MSG)
 
 enum hs_role { HS_ACCEPTOR, HS_INITIATOR };
 
@@ -56,24 +59,36 @@ struct hs_leg {
 	int		 guard_reflection;	/* refuse to sign our own
 					 * challenges (a remote leg) */
 	struct hs_recent *recent;	/* where its challenges are noted */
-	struct hs_name_msg	name;	/* acceptor: its send_name */
+	/* What the leg said of itself: an acceptor's send_name, an
+	 * initiator's challenge (a leg has one role: one of them). */
+	union {
+		struct hs_name_msg	name;	/* acceptor */
+		struct hs_challenge	chal;	/* initiator */
+	};
 	/* acceptor: it asked for a dynamic name (NAME_ME); name holds its
 	 * host only until the sequencer assigns one (hs_fsm.c) */
 	int		 dynamic;
-	struct hs_challenge	chal;	/* initiator: its challenge */
 	uint64_t	 flags;		/* what it offered, expanded */
 	uint32_t	 mine;		/* the challenge we gave it */
 	uint32_t	 theirs;	/* the challenge it gave us */
-	uint8_t		 cookie[DG_COOKIE_MAX];
+	/* The cookie its digests use: the caller's bytes, not a copy (the
+	 * glue's come from the configuration its session holds, or from a
+	 * link leg, both alive until the session is freed), so that a
+	 * handshake carries no copy of a secret; NULL once wiped. */
+	const uint8_t	*cookie;
 	size_t		 cookie_len;
-	/* Bytes for this leg; the glue drains them and resets the length. */
-	uint8_t		 out[HS_OUT_MAX];
+	/* Bytes for this leg, in the caller's buffer of HS_OUT_MAX
+	 * (hs_fsm_set_out); the glue drains them and resets the length.
+	 * Between two drains only one handshake writes there, so the glue
+	 * can lend every handshake the same two buffers. */
+	uint8_t		*out;
 	size_t		 out_len;
 };
 
 void	hs_leg_init(struct hs_leg *, enum hs_role, const char *label,
 	    int guard_reflection, struct hs_recent *);
-/* The cookie this leg's digests use (copied; wiped by hs_leg_wipe). */
+/* The cookie this leg's digests use (kept by reference: it must outlive
+ * the leg's handshake; forgotten by hs_leg_wipe). */
 int	hs_leg_set_cookie(struct hs_leg *, const uint8_t *, size_t);
 void	hs_leg_wipe(struct hs_leg *);
 

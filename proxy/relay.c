@@ -388,6 +388,37 @@ decide(struct leg *src, const struct df_frame *f)
 }
 
 
+/* A buffer of RELAY_HELD_MAX for a leg's undecided frame: a free slot of
+ * the scratch (scratch.h), else malloc'd; NULL when memory ran out. */
+static uint8_t *
+held_take(struct dg_scratch *x)
+{
+	int i;
+
+	if (x->held_used == UINT64_MAX)
+		return malloc(RELAY_HELD_MAX);
+	i = __builtin_ctzll(~x->held_used);
+	x->held_used |= UINT64_C(1) << i;
+	return x->held[i];
+}
+
+/* The frame was decided: its buffer goes back. */
+static void
+held_give(struct dg_scratch *x, struct relay_dir *dir)
+{
+	uint8_t *p = dir->held;
+
+	dir->held = NULL;
+	dir->held_len = 0;
+	if (p == NULL)
+		return;
+	if (p >= x->held[0] && p < x->held[0] + sizeof(x->held))
+		x->held_used &= ~(UINT64_C(1) <<
+		    ((size_t)(p - x->held[0]) / RELAY_HELD_MAX));
+	else
+		free(p);
+}
+
 /* Keeps an undecided frame's first bytes for the next read.  Returns -1,
  * the session closed, when there is no memory for them. */
 static int
@@ -397,7 +428,8 @@ hold(struct leg *src, const uint8_t *p, size_t n)
 
 	/* n < RELAY_HELD_MAX: df_peek decides any frame with DF_WINDOW of
 	 * its bytes present. */
-	if (dir->held == NULL && (dir->held = malloc(RELAY_HELD_MAX)) == NULL) {
+	if (dir->held == NULL &&
+	    (dir->held = held_take(src->s->d->scratch)) == NULL) {
 		session_close(src->s, "out of memory");
 		return -1;
 	}
@@ -576,6 +608,8 @@ relay_drain(struct leg *src)
 		dir->held_len = 0;
 		if (relay_process(src, buf, held + n) == -1)
 			return;
+		if (dir->held_len == 0 && dir->held != NULL)
+			held_give(s->d->scratch, dir);	/* decided */
 		if (r == LEG_FILL_LAST)
 			break;
 	}
@@ -666,11 +700,10 @@ relay_free(struct session *s)
 	for (i = 0; i < 2; i++) {
 		struct leg *l = &s->leg[i];
 
-		free(l->in.held);
+		held_give(s->d->scratch, &l->in);
 		verdict_dir_free(&l->in.vd);
 		df_release(&l->in.df);	/* the node freed its partial messages */
 		free(l->in.df.seqs);
-		l->in.held = NULL;
 		l->in.df.seqs = NULL;
 		if (l->guard != NULL)
 			guard_stop(l);

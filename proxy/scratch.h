@@ -2,8 +2,9 @@
 /*
  * scratch.h - the hot buffers of the proxy: where a read lands before its
  * frames are split (relay.c), where a link leg's records are opened into
- * and sealed from (linkleg.c), and where a link's hello record is opened
- * during its handshake (session_link.c).
+ * and sealed from (linkleg.c), where a link's hello record is opened
+ * during its handshake (session_link.c), and where the Erlang handshake's
+ * messages are read and written (session_hs.c).
  *
  * One struct per daemon (struct dg_daemon's scratch, made where the daemon
  * starts), not a buffer per session: the daemon is one process with one
@@ -23,6 +24,7 @@
 #include "filter/dist_frame.h"
 #include "filter/rewrite.h"
 #include "filter/verdict.h"
+#include "handshake/hs_leg.h"
 #include "link/link_rec.h"
 
 struct linkleg_inbuf;
@@ -34,6 +36,9 @@ struct linkleg_inbuf;
 #define RELAY_HELD_MAX	(DF_WINDOW + 64)
 /* Rewritten frames of one read, each at most REWRITE_MAX. */
 #define RELAY_ARENA	(4 * REWRITE_MAX)
+/* Undecided frames' first bytes held at once in the scratch's slots; more
+ * than that are malloc'd while they wait. */
+#define RELAY_HELD_SLOTS	64
 
 /* Rewritten frames, one read's worth. */
 struct relay_arena {
@@ -59,12 +64,28 @@ struct dg_scratch {
 	int		link_pool_closed;
 	/* session_link.c: one opened hello record. */
 	uint8_t		hello[LK_REC_MAX];
+	/* session_hs.c: a leg's handshake bytes, what it kept of an
+	 * unfinished message and then the new ones, while the sequencer
+	 * reads them (what stays unfinished goes back to the leg's own
+	 * buffer first); and what the sequencer writes for each leg, sent
+	 * (or queued) before the handshake returns to the loop. */
+	uint8_t		hs_in[HS_IN_MAX];
+	uint8_t		hs_out[2][HS_OUT_MAX];
 	/* relay.c: the verdict's working memory (the atoms of the message
 	 * being decided, the deny answer) for one frame at a time, and the
 	 * frames the verdicts of one read rewrote, until they are written
 	 * or queued. */
 	struct vd_scratch	verdict;
 	struct relay_arena	arena;
+	/* relay.c: a leg's undecided frame's first bytes wait here between
+	 * reads, in a slot taken when a read ends inside such a frame and
+	 * given back when the frame is decided: a connection holds no
+	 * buffer between frames.  Unlike the buffers above these outlive
+	 * a return to the loop, each owned by one leg (struct relay_dir's
+	 * `held`) until given back; the pages of slots never used are never
+	 * touched.  Bit i of held_used: slot i is a leg's. */
+	uint64_t		held_used;
+	uint8_t			held[RELAY_HELD_SLOTS][RELAY_HELD_MAX];
 };
 
 #endif

@@ -54,6 +54,59 @@ session_row(const struct leg *l)
 	    l->s->row;
 }
 
+/* ---- what a session holds only in some phases, or with a real size ---- */
+
+/* A leg's name until the handshake gives it one: never written. */
+static char session_noname[1];
+
+int
+session_leg_name(struct leg *l, const char *name)
+{
+	char *copy;
+
+	if (l->name != NULL && strcmp(l->name, name) == 0)
+		return 0;
+	if ((copy = strdup(name)) == NULL)
+		return -1;
+	if (l->name != session_noname)
+		free(l->name);
+	l->name = copy;
+	return 0;
+}
+
+/* A fresh leg's name: "". */
+void
+session_leg_noname(struct leg *l)
+{
+	l->name = session_noname;
+}
+
+struct guard *
+session_guard(struct session *s, int role)
+{
+	if (s->guards[role] == NULL)
+		s->guards[role] = calloc(1, sizeof(*s->guards[role]));
+	return s->guards[role];
+}
+
+void
+session_hs_free(struct session *s)
+{
+	struct hs_io *io = s->hs;
+
+	if (io == NULL)
+		return;
+	s->hs = NULL;
+	if (io->lookup != NULL) {
+		lookup_stop(io->lookup);
+		free(io->lookup);
+	}
+	hs_fsm_wipe(&io->fsm);
+	for (int i = 0; i < 2; i++)
+		free(io->in[i]);
+	free(io);
+}
+
 static void
 on_reap(struct ev_loop *loop, ev_idle *w, int revents)
 {
@@ -64,16 +117,18 @@ on_reap(struct ev_loop *loop, ev_idle *w, int revents)
 	if (s->teardown != NULL)
 		s->teardown(s);
 	for (int i = 0; i < 2; i++) {
-		free(s->leg[i].q.buf);
-		free(s->leg[i].inject.buf);
-		s->leg[i].io->free(&s->leg[i]);
+		struct leg *l = &s->leg[i];
+
+		free(l->q.buf);
+		free(l->inject.buf);
+		l->io->free(l);
+		if (l->name != session_noname)
+			free(l->name);
+		free(s->guards[i]);
 	}
 	free(s->alive);
-	if (s->hs) {
-		lookup_stop(&s->hs->lookup);
-		hs_fsm_wipe(&s->hs->fsm);
-		free(s->hs);
-	}
+	free(s->link_host);
+	session_hs_free(s);
 	conf_unref(s->conf);
 	free(s);
 }
@@ -136,7 +191,8 @@ session_close(struct session *s, const char *reason)
 		srccount_add(s->d->est_sources, peer_sa(s), -1);
 	}
 	if (s->hs) {
-		lookup_stop(&s->hs->lookup);
+		if (s->hs->lookup != NULL)
+			lookup_stop(s->hs->lookup);
 		hs_fsm_wipe(&s->hs->fsm);
 	}
 	/*

@@ -82,16 +82,26 @@ struct leg {
 	struct linkleg		*link;		/* LEG_LINK: its crypto, for
 						 * linkleg.c and session_link.c */
 	/* Its node name, once the handshake gave it: the one copy logs,
-	 * alerts, stats and rules use (a node name's size, as the
-	 * engine's, so it is never cut). */
-	char			 name[DG_MAX_NODE_BYTES + 1];
+	 * alerts, stats and rules use, never NULL ("" until known), set by
+	 * session_leg_name with its exact length (never cut). */
+	char			*name;
 };
 
+/*
+ * What a session holds while it shakes hands, freed when the handshake
+ * ends (session_hs_free): the sequencer, the bytes of a leg's message
+ * not yet whole, and an egress session's EPMD lookup.  A leg's bytes are
+ * read into the daemon's scratch (scratch.h) and handed to the sequencer
+ * there; only an unfinished message's bytes are kept, in `in`, allocated
+ * while there are some, so that a handshake waiting between messages
+ * holds no buffer.  The sequencer writes into the scratch too
+ * (hs_fsm_set_out): the glue sends it at once.
+ */
 struct hs_io {
 	struct hs_fsm	 fsm;
-	uint8_t		 in[2][2 * (2 + DG_MAX_HS_MSG)];	/* per leg */
+	uint8_t		*in[2];		/* per leg: HS_IN_MAX, or NULL */
 	size_t		 inlen[2];
-	struct lookup	 lookup;	/* egress: the remote EPMD's answer */
+	struct lookup	*lookup;	/* egress: the remote EPMD's answer */
 };
 
 /*
@@ -146,8 +156,9 @@ struct session {
 	int			 b_family;	/* where the dialled leg is */
 	uint16_t		 b_port;
 	int			 egress;	/* a node of ours dialled out */
-	char			 link_host[256];	/* egress over a link:
-						 * the host its {link} entry names */
+	char			*link_host;	/* egress over a link: the host
+						 * its {link} entry names (malloc),
+						 * else NULL */
 	int			 local;		/* the remote is in
 						 * registration_from: bans are
 						 * per claimed node name */
@@ -161,8 +172,9 @@ struct session {
 	struct stats_row	*row;		/* the node leg's: node = s->node */
 	struct stats_row	*peer_row;	/* both_ours: the dialled node's
 						 * own row (inbound to it) */
-	struct guard		 guards[2];	/* by leg role, where the leg is
-						 * a node of ours */
+	struct guard		*guards[2];	/* by leg role, where the leg is
+						 * a node of ours (malloc, made
+						 * by session_guard), else NULL */
 	/* What the phase the session reached must release when it is
 	 * freed: the relay's state, once relaying (relay_start). */
 	void			(*teardown)(struct session *);
@@ -176,6 +188,16 @@ void	session_close(struct session *, const char *reason);
  * (before that, the registered alive name). */
 const char *session_peer_name(const struct session *);
 const char *session_node_name(const struct session *);
+/* Sets a leg's node name, a copy of its exact length; -1 when memory ran
+ * out (the name is then unchanged). */
+int	session_leg_name(struct leg *, const char *);
+/* A new leg's name: "" (session_hs.c, when the leg is made). */
+void	session_leg_noname(struct leg *);
+/* The guard of the leg of role `role` (a node of ours), made on first
+ * use; NULL when memory ran out. */
+struct guard *session_guard(struct session *, int role);
+/* Frees what the handshake held (s->hs), its cookies forgotten. */
+void	session_hs_free(struct session *);
 /* Gives back the pending count of a session leaving SESSION_HANDSHAKE. */
 void	session_pending_end(struct session *);
 /* "inbound" or "egress", for alerts and stats: who dialled, seen from

@@ -73,11 +73,13 @@ session_start_egress(struct dg_daemon *d, int fd,
 
 	if (s == NULL)
 		return;
-	snprintf(s->peer->name, sizeof(s->peer->name), "%s", target);
+	if (session_leg_name(s->peer, target) == -1) {
+		session_close(s, "out of memory");
+		return;
+	}
 	s->local = ours;
 	snprintf(s->peertext, sizeof(s->peertext), "egress");
-	hs_fsm_init(&s->hs->fsm, HS_EGRESS, s->conf->hs_withhold,
-	    s->conf->hs_require, target, s->d->hs_recent);
+	session_hs_init(s, HS_EGRESS, target);
 	log_debug("conn %llu: egress to %s accepted", (unsigned long long)s->id,
 	    target);
 }
@@ -146,8 +148,13 @@ choose_path(struct session *s)
 	    k->plaintext == LK_PLAINTEXT_DENY)) {
 		if (e != NULL)
 			port = e->port;
-		snprintf(s->link_host, sizeof(s->link_host), "%s",
-		    e != NULL && e->host != NULL ? e->host : host);
+		free(s->link_host);
+		if ((s->link_host = strdup(e != NULL && e->host != NULL ?
+		    e->host : host)) == NULL) {
+			hs_fsm_refuse(&s->hs->fsm, NULL, NULL, "out of memory",
+			    HS_NOBODY);
+			return -1;
+		}
 		session_link_leg(s->peer);
 		set_port(&s->peer_addr, port);
 		return 0;
@@ -172,8 +179,8 @@ admit_node(struct session *s)
 	int family;
 	uint16_t port;
 
-	snprintf(s->node->name, sizeof(s->node->name), "%s",
-	    hs_fsm_name(h, HS_ACC));
+	if (session_leg_name(s->node, hs_fsm_name(h, HS_ACC)) == -1)
+		return hs_fsm_refuse(h, NULL, NULL, "out of memory", HS_NOBODY);
 	/* The alive part must be registered here (the host part is the
 	 * node's own business: it may name any address of this host). */
 	if ((at = strchr(s->node->name, '@')) == NULL)
@@ -369,7 +376,15 @@ connect_remote(struct session *s)
 		return;
 	}
 	set_port(&s->peer_addr, s->conf->remote_epmd_port);
-	if (lookup_start(&s->hs->lookup, d->loop, peer_sa(s), s->peer_addrlen,
+	/* Only an egress session that asks an EPMD holds a lookup. */
+	if (s->hs->lookup == NULL) {
+		if ((s->hs->lookup = calloc(1, sizeof(*s->hs->lookup))) == NULL) {
+			session_close(s, "out of memory");
+			return;
+		}
+		s->hs->lookup->fd = -1;
+	}
+	if (lookup_start(s->hs->lookup, d->loop, peer_sa(s), s->peer_addrlen,
 	    alive, on_lookup, s) == -1)
 		session_close(s, "cannot reach the remote's EPMD");
 }

@@ -33,6 +33,7 @@
 #include "filter/guard.h"
 #include "filter/nodes.h"
 #include "relay.h"
+#include "scratch.h"
 #include "session_hs.h"
 #include "session_start.h"
 
@@ -143,8 +144,13 @@ host_matches_source(const struct session *s, const char *node)
 int
 session_guard_admits(struct session *s, struct leg *l, const char *local)
 {
-	struct guard *g = &s->guards[l->role];
+	struct guard *g = session_guard(s, l->role);
 
+	if (g == NULL) {
+		hs_fsm_refuse(&s->hs->fsm, NULL, NULL, "out of memory",
+		    HS_NOBODY);
+		return 0;
+	}
 	if (rules_resolve(s->conf, local, l->other->name, &g->pol))
 		return 1;
 	/* The policy is the operator's, and a local node refused while a
@@ -169,7 +175,7 @@ name_budget(struct session *s, const char *local)
 	struct nodes_refusal r;
 	char src[80], cookie[80], why[200];
 
-	if (s->kind->remote_asked || s->guards[s->node->role].pol.atoms <= 0)
+	if (s->kind->remote_asked || s->guards[s->node->role]->pol.atoms <= 0)
 		return 1;
 	relay_share_keys(s, src, sizeof(src), cookie, sizeof(cookie));
 	if (nodes_charge_name(s->d->nodes, local, s->peer->name, src, cookie,
@@ -191,17 +197,17 @@ session_admit(struct session *s)
 	struct hs_fsm *h = &s->hs->fsm;
 	const struct dg_conf *conf = s->conf;
 	const struct dg_cookie *pc;
-	const char *name = s->peer->name;
+	const char *name;
 	const struct leg_hs *vh = s->peer->hs;
 	int who = s->peer->role;
 	const uint8_t *vc;
 	size_t vclen;
 	char local[DG_MAX_ALIVE_BYTES + 300];
 
-	/* The leg owns the name from here on (the same size as the
-	 * engine's, so it is never cut). */
-	snprintf(s->peer->name, sizeof(s->peer->name), "%s",
-	    hs_fsm_name(h, who));
+	/* The leg owns the name from here on (its own copy, never cut). */
+	if (session_leg_name(s->peer, hs_fsm_name(h, who)) == -1)
+		return hs_fsm_refuse(h, NULL, NULL, "out of memory", HS_NOBODY);
+	name = s->peer->name;
 	/* {plaintext, deny}: a remote host must come over a link. */
 	if (conf->link != NULL && conf->link->plaintext == LK_PLAINTEXT_DENY &&
 	    !vh->is_virtual && !s->local)
@@ -264,8 +270,8 @@ session_resolve(struct session *s)
 	struct hs_fsm *h = &s->hs->fsm;
 	const struct dg_cookie *bc;
 
-	snprintf(s->node->name, sizeof(s->node->name), "%s",
-	    hs_fsm_name(h, s->node->role));
+	if (session_leg_name(s->node, hs_fsm_name(h, s->node->role)) == -1)
+		return hs_fsm_refuse(h, NULL, NULL, "out of memory", HS_NOBODY);
 	if (!session_guard_admits(s, s->node, s->node->name))
 		return HS_EV_FAIL;
 	if ((bc = conf_node_cookie(s->conf, s->node->name)) == NULL)
@@ -327,7 +333,6 @@ handshake_up(struct session *s)
 {
 	struct hs_io *io = s->hs;
 	struct hs_fsm *h = &io->fsm;
-	size_t early = io->inlen[HS_INI];
 
 	s->flags = h->common;
 	session_pending_end(s);
@@ -356,9 +361,9 @@ handshake_up(struct session *s)
 		s->peer_row->live++;
 	}
 	stats_handshake(s->d->stats, "ok");
-	s->node->guard = &s->guards[s->node->role];
+	s->node->guard = s->guards[s->node->role];
 	if (s->kind->both_ours)
-		s->peer->guard = &s->guards[s->peer->role];
+		s->peer->guard = s->guards[s->peer->role];
 	log_info("conn %llu %s %s %s %s: up, flags %#llx (%s), policy: %s%s%s",
 	    (unsigned long long)s->id, s->peertext, s->peer->name,
 	    s->kind->arrow, s->node->name,
@@ -368,16 +373,26 @@ handshake_up(struct session *s)
 	    "; the other way: " : "",
 	    s->kind->both_ours ? s->peer->guard->pol.desc : "");
 	ev_timer_stop(s->d->loop, &s->timer);
+	/* No handshake state outlives the handshake.  The dialled leg may
+	 * already have sent its first frames after 'a': the relay copies
+	 * them into its scratch before they are freed. */
 	s->hs = NULL;
-	/* The dialled leg may already have sent its first frames after 'a'. */
-	{
-		uint8_t buf[sizeof(io->in[HS_INI])];
+	hs_fsm_wipe(h);
+	relay_start(s, io->in[HS_INI], io->inlen[HS_INI]);
+	s->hs = io;
+	session_hs_free(s);
+}
 
-		memcpy(buf, io->in[HS_INI], early);
-		hs_fsm_wipe(h);
-		free(io);
-		relay_start(s, buf, early);
-	}
+void
+session_hs_init(struct session *s, enum hs_order order, const char *expect)
+{
+	struct dg_scratch *x = s->d->scratch;
+
+	hs_fsm_init(&s->hs->fsm, order, s->conf->hs_withhold,
+	    s->conf->hs_require, expect, s->d->hs_recent);
+	/* Every step's output is sent before the step returns (hs_flush):
+	 * all handshakes can write into the same two buffers. */
+	hs_fsm_set_out(&s->hs->fsm, x->hs_out[HS_ACC], x->hs_out[HS_INI]);
 }
 
 void
@@ -407,62 +422,37 @@ session_hs_step(struct session *s, enum hs_event ev)
 	}
 }
 
-/* Reads into a leg's handshake buffer; -1 when the session was closed. */
-static int
-hs_read(struct leg *l)
-{
-	struct session *s = l->s;
-	struct hs_io *io = s->hs;
-	uint8_t *buf = io->in[l->role];
-	size_t *len = &io->inlen[l->role];
-	size_t cap = sizeof(io->in[l->role]);
-	ssize_t n;
-
-	if (*len == cap) {
-		/* Two maximal messages buffered and none consumed: that is
-		 * not a handshake. */
-		hs_fsm_overflow(&io->fsm, l->role);
-		session_hs_failed(s);
-		return -1;
-	}
-	n = read(l->fd, buf + *len, cap - *len);
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
-			return 0;
-		session_close(s, l->why->hs_read_error);
-		return -1;
-	}
-	if (n == 0) {
-		/* Who is to blame is the engine's call (hs_fsm_closed):
-		 * closing inside a message is malformed, closing between
-		 * messages is giving up, as a node that lost a simultaneous
-		 * connect does.  One that closes before sending anything has
-		 * merely gone. */
-		if (l->role == HS_ACC && io->fsm.st == HS_A_NAME && *len == 0)
-			session_close(s, l->why->hs_closed_early);
-		else {
-			hs_fsm_closed(&io->fsm, l->role, *len);
-			session_hs_failed(s);
-		}
-		return -1;
-	}
-	*len += (size_t)n;
-	return 0;
-}
-
-/* Runs the sequencer on what a leg's handshake buffer holds. */
+/*
+ * Runs the sequencer on buf[0..len): what leg l kept of an unfinished
+ * message, then its new bytes, in the scratch.  What it leaves (an
+ * unfinished message, or one spoken out of turn) goes back to the leg's
+ * own buffer before the session moves on, since the steps that follow
+ * may read another leg into the same scratch.
+ */
 static void
-hs_run(struct leg *l)
+hs_run(struct leg *l, const uint8_t *buf, size_t len)
 {
 	struct session *s = l->s;
 	struct hs_io *io = s->hs;
 	enum hs_state before = io->fsm.st;
 	enum hs_event ev;
-	size_t used = 0, *len = &io->inlen[l->role];
+	size_t used = 0, left;
 
-	ev = hs_fsm_input(&io->fsm, l->role, io->in[l->role], *len, &used);
-	memmove(io->in[l->role], io->in[l->role] + used, *len - used);
-	*len -= used;
+	ev = hs_fsm_input(&io->fsm, l->role, buf, len, &used);
+	left = len - used;
+	if (left > 0 && io->in[l->role] == NULL &&
+	    (io->in[l->role] = malloc(HS_IN_MAX)) == NULL) {
+		session_close(s, "out of memory");
+		return;
+	}
+	if (left > 0)
+		memmove(io->in[l->role], buf + used, left);
+	else {
+		/* Between messages a leg holds no buffer. */
+		free(io->in[l->role]);
+		io->in[l->role] = NULL;
+	}
+	io->inlen[l->role] = left;
 	/* The step timer restarts whenever the handshake moves on: the
 	 * limit is per step, as net_setuptime. */
 	if (io->fsm.st != before)
@@ -470,29 +460,83 @@ hs_run(struct leg *l)
 	session_hs_step(s, ev);
 }
 
+/* What leg l kept of an unfinished message, into the scratch: its
+ * length, or -1 (the session failed) when that is a whole message's
+ * worth already, none consumed: that is not a handshake. */
+static ssize_t
+hs_unfinished(struct leg *l, uint8_t *buf)
+{
+	struct hs_io *io = l->s->hs;
+	size_t len = io->inlen[l->role];
+
+	if (len == HS_IN_MAX) {
+		hs_fsm_overflow(&io->fsm, l->role);
+		session_hs_failed(l->s);
+		return -1;
+	}
+	if (len > 0)
+		memcpy(buf, io->in[l->role], len);
+	return (ssize_t)len;
+}
+
+/* Reads a leg's handshake bytes and runs the sequencer on them. */
+static void
+hs_read(struct leg *l)
+{
+	struct session *s = l->s;
+	struct hs_io *io = s->hs;
+	uint8_t *buf = s->d->scratch->hs_in;
+	ssize_t len = hs_unfinished(l, buf), n;
+
+	if (len < 0)
+		return;
+	n = read(l->fd, buf + len, HS_IN_MAX - (size_t)len);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			session_close(s, l->why->hs_read_error);
+		else
+			hs_run(l, buf, (size_t)len);
+		return;
+	}
+	if (n == 0) {
+		/* Who is to blame is the engine's call (hs_fsm_closed):
+		 * closing inside a message is malformed, closing between
+		 * messages is giving up, as a node that lost a simultaneous
+		 * connect does.  One that closes before sending anything has
+		 * merely gone. */
+		if (l->role == HS_ACC && io->fsm.st == HS_A_NAME && len == 0)
+			session_close(s, l->why->hs_closed_early);
+		else {
+			hs_fsm_closed(&io->fsm, l->role, (size_t)len);
+			session_hs_failed(s);
+		}
+		return;
+	}
+	hs_run(l, buf, (size_t)(len + n));
+}
+
 void
 session_hs_feed(struct leg *l, const uint8_t *p, size_t n)
 {
-	struct hs_io *io = l->s->hs;
-	size_t *len = &io->inlen[l->role];
+	uint8_t *buf = l->s->d->scratch->hs_in;
+	ssize_t len;
 
-	if (n > sizeof(io->in[l->role]) - *len) {
-		hs_fsm_overflow(&io->fsm, l->role);
+	if (n > HS_IN_MAX - l->s->hs->inlen[l->role]) {
+		hs_fsm_overflow(&l->s->hs->fsm, l->role);
 		session_hs_failed(l->s);
 		return;
 	}
-	memcpy(io->in[l->role] + *len, p, n);
-	*len += n;
-	hs_run(l);
+	if ((len = hs_unfinished(l, buf)) < 0)
+		return;
+	memcpy(buf + len, p, n);
+	hs_run(l, buf, (size_t)len + n);
 }
 
 /* A plain leg speaks the handshake on its socket. */
 static void
 plain_hs_on_read(struct leg *l)
 {
-	if (hs_read(l) == -1)
-		return;
-	hs_run(l);
+	hs_read(l);
 }
 
 static void
@@ -605,6 +649,7 @@ leg_init(struct session *s, int role, enum leg_kind kind, int fd)
 	l->io = &leg_plain_io;
 	l->hs = &leg_plain_hs;
 	l->fd = fd;
+	session_leg_noname(l);
 	ev_io_init(&l->rd, on_read, fd, EV_READ);
 	ev_io_init(&l->wr, on_write, fd, EV_WRITE);
 }
@@ -635,7 +680,6 @@ session_new(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 		close(fd);
 		return NULL;
 	}
-	s->hs->lookup.fd = -1;
 	s->d = d;
 	s->conf = d->conf;
 	conf_ref(s->conf);
@@ -689,8 +733,7 @@ session_start(struct dg_daemon *d, int fd, const struct sockaddr_storage *ss,
 	s->b_port = b_port;
 	s->local = dg_local_source(s->conf->reg_from, s->conf->nreg_from,
 	    peer_sa(s));
-	hs_fsm_init(&s->hs->fsm, HS_INBOUND, s->conf->hs_withhold,
-	    s->conf->hs_require, alive, s->d->hs_recent);
+	session_hs_init(s, HS_INBOUND, alive);
 	/* erl_call -R and remote shells of the host ask for a name. */
 	if (s->local)
 		hs_fsm_allow_dynamic(&s->hs->fsm);

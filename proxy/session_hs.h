@@ -16,6 +16,10 @@
 struct session	*session_new(struct dg_daemon *, int fd,
 		    const struct sockaddr_storage *, const char *alive,
 		    const struct session_kind *);
+/* Starts the session's sequencer (s->hs) in `order`, INI expected as
+ * `expect`, writing into the daemon's scratch. */
+void		 session_hs_init(struct session *, enum hs_order,
+		    const char *expect);
 void		 session_hs_step(struct session *, enum hs_event);
 int		 session_guard_admits(struct session *, struct leg *, const char *local);
 void		 session_connect_leg(struct leg *, const struct sockaddr *, socklen_t);

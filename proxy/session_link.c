@@ -195,7 +195,10 @@ hello_connect(struct leg *l, const struct lk_hello *h)
 	int family, n;
 	uint16_t port;
 
-	snprintf(s->peer->name, sizeof(s->peer->name), "%s", h->from.s);
+	if (session_leg_name(s->peer, h->from.s) == -1) {
+		session_close(s, "link: out of memory");
+		return;
+	}
 	if ((alert = lk_hello_check(h, &l->link->hs->binding, detail,
 	    sizeof(detail))) != NULL) {
 		(void)send_hello(l, LK_HELLO_REFUSE, LK_REFUSE_NOT_BOUND, 0, 0,
@@ -223,8 +226,7 @@ hello_connect(struct leg *l, const struct lk_hello *h)
 	s->b_family = family;
 	s->b_port = port;
 	l->link->phase = LP_CONNECT;
-	hs_fsm_init(&s->hs->fsm, HS_INBOUND, s->conf->hs_withhold,
-	    s->conf->hs_require, alive, s->d->hs_recent);
+	session_hs_init(s, HS_INBOUND, alive);
 	n = hs_put_send_name(m, sizeof(m), h->flags, h->creation, h->from.s,
 	    h->from.len);
 	if (n > 0)
@@ -362,7 +364,7 @@ link_connected(struct leg *l)
 	struct session *s = l->s;
 	const char *host = strchr(s->peer->name, '@') + 1;
 
-	if (linkleg_start(l, LK_INITIATOR, s->link_host[0] ? s->link_host :
+	if (linkleg_start(l, LK_INITIATOR, s->link_host ? s->link_host :
 	    host, link_up) == -1)
 		return;
 	/* The sequencer's send_name goes out as CONNECT once the link is up
@@ -417,8 +419,7 @@ session_start_link(struct dg_daemon *d, int fd, const struct sockaddr_storage *s
 		return;
 	session_link_leg(s->peer);
 	/* Until CONNECT names the node: a timeout blames the other daemon. */
-	hs_fsm_init(&s->hs->fsm, HS_INBOUND, s->conf->hs_withhold,
-	    s->conf->hs_require, "?", s->d->hs_recent);
+	session_hs_init(s, HS_INBOUND, "?");
 	if (linkleg_start(s->peer, LK_RESPONDER, NULL, link_up) == -1)
 		return;
 	log_debug("conn %llu %s: link accepted", (unsigned long long)s->id,

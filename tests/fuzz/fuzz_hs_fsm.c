@@ -21,6 +21,18 @@
 /* The ring of challenges issued, the daemon's in distguard. */
 static struct hs_recent test_recent;
 
+/* Each leg's output, the glue's buffers in distguard (hs_fsm_set_out):
+ * drained after every call, so one pair serves every engine here. */
+static uint8_t test_out[2][HS_OUT_MAX];
+
+static void
+test_fsm_init(struct hs_fsm *h, enum hs_order order, uint64_t withhold,
+    uint64_t require, const char *expect, struct hs_recent *recent)
+{
+	hs_fsm_init(h, order, withhold, require, expect, recent);
+	hs_fsm_set_out(h, test_out[HS_ACC], test_out[HS_INI]);
+}
+
 #define ASSERT(c)	do { if (!(c)) abort(); } while (0)
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -31,8 +43,8 @@ static enum hs_event
 settle(struct hs_fsm *h, enum hs_event ev)
 {
 	for (;;) {
-		ASSERT(h->leg[HS_ACC].out_len <= sizeof(h->leg[HS_ACC].out));
-		ASSERT(h->leg[HS_INI].out_len <= sizeof(h->leg[HS_INI].out));
+		ASSERT(h->leg[HS_ACC].out_len <= HS_OUT_MAX);
+		ASSERT(h->leg[HS_INI].out_len <= HS_OUT_MAX);
 		h->leg[HS_ACC].out_len = h->leg[HS_INI].out_len = 0;
 		if (ev == HS_EV_ADMIT)
 			ev = hs_fsm_admit(h, cookie, sizeof(cookie) - 1);
@@ -56,9 +68,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Both orders: the second bit of the first byte picks one (inbound:
 	 * INI expected as alive "b"; egress: as the full name asked for). */
 	if (size > 0 && (data[0] & 2))
-		hs_fsm_init(&h, HS_EGRESS, 0x2000, 0x1070f94, "b@host", &test_recent);
+		test_fsm_init(&h, HS_EGRESS, 0x2000, 0x1070f94, "b@host", &test_recent);
 	else
-		hs_fsm_init(&h, HS_INBOUND, 0x2000, 0x1070f94, "b", &test_recent);
+		test_fsm_init(&h, HS_INBOUND, 0x2000, 0x1070f94, "b", &test_recent);
 	while (off + 2 <= size && ev != HS_EV_FAIL && ev != HS_EV_UP) {
 		int to_b = data[off] & 1;
 		size_t n = data[off + 1], used = 0;

@@ -21,6 +21,18 @@
 /* The ring of challenges issued, the daemon's in distguard. */
 static struct hs_recent test_recent;
 
+/* Each leg's output, the glue's buffers in distguard (hs_fsm_set_out):
+ * drained after every call, so one pair serves every engine here. */
+static uint8_t test_out[2][HS_OUT_MAX];
+
+static void
+test_fsm_init(struct hs_fsm *h, enum hs_order order, uint64_t withhold,
+    uint64_t require, const char *expect, struct hs_recent *recent)
+{
+	hs_fsm_init(h, order, withhold, require, expect, recent);
+	hs_fsm_set_out(h, test_out[HS_ACC], test_out[HS_INI]);
+}
+
 #define B_COOKIE	"b-node-cookie"
 #define R_COOKIE	"cookie-for-r"
 #define B_NAME		"b@here"
@@ -42,7 +54,7 @@ drain(struct rig *g)
 {
 	struct hs_leg *a = &g->h.leg[HS_ACC], *i = &g->h.leg[HS_INI];
 
-	CHECK(a->out_len <= sizeof(a->out) && i->out_len <= sizeof(i->out));
+	CHECK(a->out_len <= HS_OUT_MAX && i->out_len <= HS_OUT_MAX);
 	if (g->to_b_len + a->out_len <= sizeof(g->to_b)) {
 		memcpy(g->to_b + g->to_b_len, a->out, a->out_len);
 		g->to_b_len += a->out_len;
@@ -94,7 +106,7 @@ to_connected(struct rig *g, uint64_t rflags_unused)
 
 	(void)rflags_unused;
 	memset(g, 0, sizeof(*g));
-	hs_fsm_init(&g->h, HS_EGRESS, DFLAG_DEFAULT_WITHHOLD, DFLAG_MANDATORY_25,
+	test_fsm_init(&g->h, HS_EGRESS, DFLAG_DEFAULT_WITHHOLD, DFLAG_MANDATORY_25,
 	    R_NAME, &test_recent);
 	CHECK_EQ(g->h.remote, HS_INI);
 	CHECK_EQ(feed(g, HS_ACC, m, hs_put_send_name(m, sizeof(m), F_OTP25, B_CRE,
@@ -318,8 +330,8 @@ t_orders_mirror(void)
 {
 	struct hs_fsm in, eg;
 
-	hs_fsm_init(&in, HS_INBOUND, 0, 0, "b", &test_recent);
-	hs_fsm_init(&eg, HS_EGRESS, 0, 0, "r@h", &test_recent);
+	test_fsm_init(&in, HS_INBOUND, 0, 0, "b", &test_recent);
+	test_fsm_init(&eg, HS_EGRESS, 0, 0, "r@h", &test_recent);
 	CHECK_EQ(in.remote, HS_ACC);
 	CHECK_EQ(eg.remote, HS_INI);
 	CHECK(strcmp(in.leg[HS_ACC].label, "peer") == 0);
