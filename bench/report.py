@@ -338,10 +338,6 @@ def targets(pr, summary, micro):
         row(">= 8 M filter decisions/s, capture replay, every guard on (issue 24)",
             "%.2f M/s%s" % (v / 1e6, "; %d instructions per decision (callgrind)" % cg if cg else ""),
             v >= 8e6)
-    if "heap_kib" in summary:
-        row("<= 4 KiB heap per idle connection", "%.2f KiB [heap], %.2f KiB RSS" % (
-            summary["heap_kib"], summary["conn_kib"]), summary["heap_kib"] <= 4)
-    # issue 24: malloc's own count (the control socket's "memory")
     if "mem_idle_inbound" in summary:
         v = summary["mem_idle_inbound"]
         row("<= 3 KiB heap per idle inbound connection", "%d bytes in use (malloc)" % v,
