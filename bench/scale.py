@@ -125,47 +125,63 @@ def wait_file(path, secs):
         time.sleep(0.05)
 
 
-def cmd_conns(a):
-    port, cookie, host = int(a[0]), a[1], a[2]
-    n1, n2, conc, sigdir = int(a[3]), int(a[4]), int(a[5]), a[6]
-    sel = selectors.DefaultSelector()
-    up = []
-    failed = 0
-    started = 0
-    pending = 0
-    t0 = time.time()
-    for target, tag in ((n1, "1"), (n2, "2")):
-        ts = time.time()
-        base = len(up)
-        deadline = ts + 240
-        while len(up) < target and time.time() < deadline:
-            while pending < conc and len(up) + pending < target and started < 2 * n2:
-                started += 1
+class Crowd:
+    """Handshaking clients on one selector, at most `conc` in flight:
+    the connections and half-open modes both fill theirs this way."""
+
+    def __init__(self):
+        self.sel = selectors.DefaultSelector()
+        self.started = self.pending = self.failed = 0
+
+    def fill(self, done, target, conc, cap, deadline, make):
+        """Starts clients, make(i) for the i-th, until `done` holds `target`
+        sockets whose client said "up" (a failed one is closed and
+        counted), `cap` were started, or the deadline passed."""
+        while len(done) < target and time.time() < deadline:
+            while (self.pending < conc and len(done) + self.pending < target
+                   and self.started < cap):
+                self.started += 1
                 try:
-                    Client(sel, port, cookie, "p%d@%s" % (started, host),
-                           "127.0.1.%d" % (1 + started % 250))
-                    pending += 1
+                    make(self.started)
+                    self.pending += 1
                 except OSError as e:
-                    failed += 1
+                    self.failed += 1
                     print("# connect failed: %s" % e, flush=True)
-            if pending == 0:
+            if self.pending == 0:
                 break
-            for key, _ in sel.select(timeout=5):
+            for key, _ in self.sel.select(timeout=5):
                 c = key.data
                 r = c.step()
                 if r is None:
                     continue
-                pending -= 1
-                sel.unregister(c.s)
+                self.pending -= 1
+                self.sel.unregister(c.s)
                 if r == "up":
-                    up.append(c.s)
+                    done.append(c.s)
                 else:
-                    failed += 1
+                    self.failed += 1
                     c.s.close()
+
+
+def src_addr(i):
+    return "127.0.1.%d" % (1 + i % 250)
+
+
+def cmd_conns(a):
+    port, cookie, host = int(a[0]), a[1], a[2]
+    n1, n2, conc, sigdir = int(a[3]), int(a[4]), int(a[5]), a[6]
+    crowd = Crowd()
+    up = []
+    t0 = time.time()
+    for target, tag in ((n1, "1"), (n2, "2")):
+        ts = time.time()
+        base = len(up)
+        crowd.fill(up, target, conc, 2 * n2, ts + 240,
+                   lambda i: Client(crowd.sel, port, cookie, "p%d@%s" % (i, host), src_addr(i)))
         dt = time.time() - ts
         print("conns up %d handshakes %d secs %.3f per_s %.1f failed %d" %
-              (len(up), len(up) - base, dt, (len(up) - base) / dt if dt > 0 else 0, failed),
-              flush=True)
+              (len(up), len(up) - base, dt, (len(up) - base) / dt if dt > 0 else 0,
+               crowd.failed), flush=True)
         open(os.path.join(sigdir, "up" + tag), "w").close()
         wait_file(os.path.join(sigdir, "go" + tag), 300)
     for s in up:
@@ -203,37 +219,14 @@ class HalfOpen(Client):
 
 def cmd_halfopen(a):
     port, host, n, conc, sigdir = int(a[0]), a[1], int(a[2]), int(a[3]), a[4]
-    sel = selectors.DefaultSelector()
-    held, failed, started, pending = [], 0, 0, 0
+    crowd = Crowd()
+    held = []
     ts = time.time()
-    deadline = ts + 240
-    while len(held) < n and time.time() < deadline:
-        while pending < conc and len(held) + pending < n and started < 2 * n:
-            started += 1
-            try:
-                HalfOpen(sel, port, "-", "ph%d@%s" % (started, host),
-                         "127.0.1.%d" % (1 + started % 250))
-                pending += 1
-            except OSError as e:
-                failed += 1
-                print("# connect failed: %s" % e, flush=True)
-        if pending == 0:
-            break
-        for key, _ in sel.select(timeout=5):
-            c = key.data
-            r = c.step()
-            if r is None:
-                continue
-            pending -= 1
-            sel.unregister(c.s)
-            if r == "up":
-                held.append(c.s)
-            else:
-                failed += 1
-                c.s.close()
+    crowd.fill(held, n, conc, 2 * n, ts + 240,
+               lambda i: HalfOpen(crowd.sel, port, "-", "ph%d@%s" % (i, host), src_addr(i)))
     dt = time.time() - ts
     print("halfopen held %d secs %.3f per_s %.1f failed %d" %
-          (len(held), dt, len(held) / dt if dt > 0 else 0, failed), flush=True)
+          (len(held), dt, len(held) / dt if dt > 0 else 0, crowd.failed), flush=True)
     open(os.path.join(sigdir, "up"), "w").close()
     wait_file(os.path.join(sigdir, "go"), 300)
     for s in held:
@@ -249,7 +242,7 @@ def cmd_burst(a):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setblocking(False)
         try:
-            s.bind(("127.0.1.%d" % (1 + i % 250), 0))
+            s.bind((src_addr(i), 0))
             err = s.connect_ex(("127.0.0.1", port))
         except OSError as e:
             err = e.errno
