@@ -122,7 +122,7 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -I$(<D) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdistguard.a tests/unit/dg_test.h tests/unit/term_build.h
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdistguard.a tests/unit/dg_test.h tests/unit/term_build.h tests/unit/hs_test.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(TEST_INC) -Itests/unit -o $@ $< $(BUILD)/libdistguard.a $(LDLIBS) $(EI_LIBS) $(UNIT_LDFLAGS)
 

@@ -17,21 +17,11 @@
 
 #include "hs_crypto.h"
 #include "hs_fsm.h"
+#include "../unit/hs_test.h"
 
 /* The ring of challenges issued, the daemon's in distguard. */
 static struct hs_recent test_recent;
 
-/* Each leg's output, the glue's buffers in distguard (hs_fsm_set_out):
- * drained after every call, so one pair serves every engine here. */
-static uint8_t test_out[2][HS_OUT_MAX];
-
-static void
-test_fsm_init(struct hs_fsm *h, enum hs_order order, uint64_t withhold,
-    uint64_t require, const char *expect, struct hs_recent *recent)
-{
-	hs_fsm_init(h, order, withhold, require, expect, recent);
-	hs_fsm_set_out(h, test_out[HS_ACC], test_out[HS_INI]);
-}
 
 #define ASSERT(c)	do { if (!(c)) abort(); } while (0)
 
