@@ -205,7 +205,7 @@ rewrite_ref_mint(struct rewrite_refs *r, uint32_t id[3])
 }
 
 int
-rewrite_ref_take(struct rewrite_refs *r, const uint8_t *ref)
+rewrite_ref_match(struct rewrite_refs *r, const uint8_t *ref, int consume)
 {
 	const uint8_t *q;
 	uint32_t c;
@@ -217,8 +217,10 @@ rewrite_ref_take(struct rewrite_refs *r, const uint8_t *ref)
 	if (c == 0 || get_u32(q + 4) != REWRITE_REF_MAGIC ||
 	    get_u32(q + 8) != r->salt || r->slot[c % REWRITE_REFS_MAX] != c)
 		return 0;
-	r->slot[c % REWRITE_REFS_MAX] = 0;
-	r->n--;
+	if (consume) {
+		r->slot[c % REWRITE_REFS_MAX] = 0;
+		r->n--;
+	}
 	return 1;
 }
 
@@ -252,7 +254,7 @@ wr_ref_of(struct dg_wr *w, struct dg_span from, const uint32_t id[3])
 	return 0;
 }
 
-/* {Ref, From, From, {Module, Fun, N}, []} (+ Token): SPAWN_REQUEST(_TT). */
+/* {Ref, From, From, {Module, Fun, N}, [monitor]} (+ Token): SPAWN_REQUEST(_TT). */
 static int
 wr_msg_request(struct dg_wr *w, const struct dist_msg *m, const char *module,
     const char *fun, int nargs, const uint32_t id[3])
@@ -273,7 +275,12 @@ wr_msg_request(struct dg_wr *w, const struct dist_msg *m, const char *module,
 	wr_atom(w, fun);
 	wr_u8(w, T_SMALL_INT);
 	wr_u8(w, (uint8_t)nargs);
-	wr_u8(w, T_NIL);				/* no options */
+	/* [monitor]: the node tells the guard (a DOWN, swallowed) when the
+	 * handler's process ends, which frees its ref.  No link. */
+	wr_u8(w, T_LIST);
+	wr_u32(w, 1);
+	wr_atom(w, "monitor");
+	wr_u8(w, T_NIL);
 	if (tt)
 		wr_bytes(w, m->t_token.p, m->t_token.len);
 	return 0;

@@ -63,9 +63,13 @@ int	rewrite_spawn(const struct dist_msg *m, const uint8_t *frame,
 
 /*
  * The references minted for the message handlers' spawns on one
- * connection, not answered yet: a fixed table (no allocation per
- * message), part of the guard of the node they were sent to, which sees
- * the requests go one way and the SPAWN_REPLYs come back the other.  A
+ * connection whose processes have not ended: a fixed table (no
+ * allocation per message), part of the guard of the node they were sent
+ * to, which sees the requests go one way and their SPAWN_REPLYs and
+ * DOWNs (the spawns ask for a monitor) come back the other.  A ref
+ * leaves with its DOWN, or with a SPAWN_REPLY that says the spawn
+ * failed, so REWRITE_REFS_MAX bounds the handler processes a peer keeps
+ * alive on the node at once.  A
  * minted ref is {peer node, peer creation, [Counter, REWRITE_REF_MAGIC,
  * salt]}; its counter's slot is counter % REWRITE_REFS_MAX.  Zeroed to
  * start (no ref in flight), with a random salt (guard_minted).
@@ -76,25 +80,27 @@ int	rewrite_spawn(const struct dist_msg *m, const uint8_t *frame,
 struct rewrite_refs {
 	uint32_t	next;		/* the last counter minted */
 	uint32_t	salt;		/* the ref's third word, per connection */
-	int		n;		/* in flight */
+	int		n;		/* alive (or not answered yet) */
 	uint32_t	slot[REWRITE_REFS_MAX];	/* counter, 0: free */
 };
 
 /*
  * Mints a ref for a new handler spawn: its three ID words in id[].
- * Returns 0, or -1 when REWRITE_REFS_MAX are in flight already.
+ * Returns 0, or -1 when REWRITE_REFS_MAX are alive already.
  */
 int	rewrite_ref_mint(struct rewrite_refs *r, uint32_t id[3]) DG_WUR;
-/* Returns 1 and forgets it when the reference term `ref` (proven: a
- * SPAWN_REPLY's ReqId) is one r minted and still holds, else 0. */
-int	rewrite_ref_take(struct rewrite_refs *r, const uint8_t *ref);
+/* Returns 1 when the reference term `ref` (proven: a SPAWN_REPLY's ReqId,
+ * a DOWN's Ref) is one r minted and still holds, else 0; forgets it when
+ * `consume`. */
+int	rewrite_ref_match(struct rewrite_refs *r, const uint8_t *ref,
+	    int consume);
 
 /*
  * The message handler's rewrite of the frame at frame[0..frame_len) (as
  * rewrite_spawn's), whose decoded message m is a REG_SEND(_TT),
  * SEND_SENDER(_TT), ALIAS_SEND(_TT) or GROUP_LEADER, with a sender pid
  * and its payload proven whole (DC_NEED_FUNS).  The new frame is a
- * SPAWN_REQUEST(_TT) {Ref, From, From, {module, Fun, N}, []} with the
+ * SPAWN_REQUEST(_TT) {Ref, From, From, {module, Fun, N}, [monitor]} with the
  * arguments [peer, From, To, Msg] (Msg copied byte for byte) or, for
  * GROUP_LEADER, [peer, From, ToPid].  Ref: a NEWER_REFERENCE_EXT of the
  * From pid's node and creation with the ID words id[].  Writes it into

@@ -868,9 +868,11 @@ handle_message(const struct vd_env *e, const struct df_frame *f,
 }
 
 /*
- * A SPAWN_REPLY a node of ours sends: the answer to a handler's spawn is
- * the guard's, not the peer's (who never asked), and goes nowhere; a
- * spawn that failed is alerted.  Returns 1 when swallowed.
+ * What a node of ours sends about a message handler's spawn is the
+ * guard's, not the peer's (who never asked), and goes nowhere: its
+ * SPAWN_REPLY (a failed spawn alerted, and its ref freed), and the DOWN
+ * of its monitor when the handler's process ends (its ref freed: the
+ * bound is on processes alive).  Returns 1 when swallowed.
  */
 static int
 handler_swallow(struct guard *g, const struct dist_msg *m, struct verdict *v)
@@ -879,11 +881,16 @@ handler_swallow(struct guard *g, const struct dist_msg *m, struct verdict *v)
 	struct dg_span err;
 	int i;
 
-	if (m->reply != REPLY_SPAWN || m->key.len == 0 || g->minted == NULL ||
-	    !rewrite_ref_take(g->minted, m->key.p))
+	if (g->minted == NULL || g->minted->n == 0 || m->key.len == 0)
+		return 0;
+	if (m->reply == REPLY_MONITOR)
+		return rewrite_ref_match(g->minted, m->key.p, 1);
+	if (m->reply != REPLY_SPAWN ||
+	    !rewrite_ref_match(g->minted, m->key.p, 0))
 		return 0;
 	if (m->t_result.len > 0)
-		return 1;
+		return 1;	/* spawned: its ref waits for the DOWN */
+	(void)rewrite_ref_match(g->minted, m->key.p, 1);
 	/* {31, ReqId, To, Flags, Result(, Token)}: Result is an error atom. */
 	q += q[0] == T_SMALL_TUPLE ? 2 : 5;
 	for (i = 0; i < 4; i++)

@@ -20,7 +20,7 @@
 -export([reg_send/4, send/4, alias_send/4, group_leader/3]).
 -export([owner/1, peer_reg_send/0, peer_by_pid/1, peer_group_leader/0,
          peer_crash/0, peer_denied/0, peer_fun/0, peer_atoms/1,
-         peer_large/0, peer_live/1]).
+         peer_large/0, peer_live/1, peer_flood/2]).
 
 log_file() -> os:getenv("DGT_HANDLER_LOG", "dgt_handler.log").
 
@@ -41,6 +41,10 @@ group_leader(Node, GL, Pid) ->
     log("handled group_leader ~p ~p ~p~n", [Node, GL, Pid]),
     GL ! {handled, group_leader, Node, GL, Pid, none}.
 
+%% A handler that outlives its spawn: the guard's bound is on these.
+handled(_Type, _Node, _From, _To, {dg_sleep, Ms}) ->
+    log("sleeper~n", []),
+    timer:sleep(Ms);
 handled(Type, Node, From, To, Msg) ->
     log("handled ~p ~p ~p ~p ~0p~n", [Type, Node, From, To, Msg]),
     case Msg of
@@ -171,6 +175,20 @@ peer_large() ->
     %% the connection stays: a small one is handled
     {gateway, B} ! dg_small,
     {R1, reply(5000)}.
+
+%% N handlers that sleep Ms each, sent in batches of 100 50 ms apart
+%% (time for the spawns' replies to come back: what frees a ref is the
+%% handler's end, not its spawn's reply); then, once they have ended, one
+%% more message: {Reply, Connected}.
+peer_flood(N, Ms) ->
+    B = list_to_atom(os:getenv("DGT_B")),
+    [begin
+         [{gateway, B} ! {dg_sleep, Ms} || _ <- lists:seq(1, 100)],
+         timer:sleep(50)
+     end || _ <- lists:seq(1, N div 100)],
+    timer:sleep(Ms + 3000),
+    {gateway, B} ! dg_after,
+    {reply(5000), lists:member(B, nodes())}.
 
 %% A live connection: a plain send first, then (once the test set the
 %% handler through the API and touched Flag) the same send handled.

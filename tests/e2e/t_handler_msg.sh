@@ -109,6 +109,23 @@ check "the crash is reported where its group leader lives (the peer's node)" \
 r=$(node_eval adm2 "erpc:call(Node, erlang, node, [], 5000)" | tail -n 1)
 check "b is still up ($r)" [ "$r" = "$B" ]
 
+# ---- 2b. the handler processes a peer keeps alive are bounded --------------
+# Each handler's spawn asks for a monitor; its ref stays in the guard's
+# table (1,024 per connection) until the DOWN: 1,300 handlers that sleep
+# 4 s, sent within a second, run 1,024 at most, the rest are denied; once they
+# ended, the connection's next message is handled again.
+r=$(timeout -k 2 60 erl -sname hr7 "${ERL_COMMON[@]}" \
+    -eval "R = dgt_handler:peer_flood(1300, 4000), io:format(\"~0p~n\", [R]), halt()." 2>&1 | tail -n 1)
+n=$(handled_log '^sleeper$')
+check "1,300 sleeping handlers sent within a second: at most 1,024 ran ($n)" \
+    [ "${n:-0}" -le 1024 -a "${n:-0}" -ge 1000 ]
+check "... the others were denied: filter.handler, too many handler spawns in flight" \
+    grep -q '"filter.handler".*"peer":"hr7@.*too many handler spawns in flight' "$ALERTS"
+check "... once they ended (their DOWNs), the next message is handled ($r)" \
+    grep -q "^{{handled,reg_send,'\?hr7@$HOST'\?,<[0-9.]*>,gateway,dg_after},true}$" <<<"$r"
+r=$(node_eval adm6 "erpc:call(Node, erlang, node, [], 5000)" | tail -n 1)
+check "b is still up ($r)" [ "$r" = "$B" ]
+
 # ---- 3. what the filter refuses never reaches a handler --------------------
 r=$(hcall hr3 "peer_denied()")
 check "a send the rules deny is not handed to the handler ($r)" [ "$r" = "{timeout,[]}" ]

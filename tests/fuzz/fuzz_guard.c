@@ -119,7 +119,7 @@ check_msg_rewrite(const struct dist_msg *m, const uint8_t *frame, size_t len)
 		    !term_span_eq(r.exec_m, "handler_mod") ||
 		    !term_span_eq(r.exec_f, fun) ||
 		    r.exec_arity != (m->op == DOP_GROUP_LEADER ? 3 : 4) ||
-		    rewrite_ref_take(&refs, r.t_reqid.p) != 1)
+		    rewrite_ref_match(&refs, r.t_reqid.p, 1) != 1)
 			abort();
 		free(copy);
 	}

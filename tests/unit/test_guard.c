@@ -724,7 +724,11 @@ check_msg_request(const uint8_t *out, int n, int tt, const char *fun,
 	CHECK(strcmp(atom, fun) == 0);
 	CHECK_EQ(ei_decode_long(b, &idx, &v), 0);
 	CHECK_EQ(v, nargs);
-	CHECK_EQ(ei_decode_list_header(b, &idx, &ar), 0);	/* no options */
+	CHECK_EQ(ei_decode_list_header(b, &idx, &ar), 0);	/* [monitor] */
+	CHECK_EQ(ar, 1);
+	CHECK_EQ(ei_decode_atom(b, &idx, atom), 0);
+	CHECK(strcmp(atom, "monitor") == 0);
+	CHECK_EQ(ei_decode_list_header(b, &idx, &ar), 0);
 	CHECK_EQ(ar, 0);
 	if (tt) {
 		CHECK_EQ(ei_decode_atom(b, &idx, atom), 0);
@@ -790,8 +794,8 @@ test_rewrite_message(void)
 		CHECK_EQ(r.exec_arity, nargs);
 		CHECK_EQ(r.pl_state, PL_PROVEN);
 		/* its ReqId is one minted, taken once */
-		CHECK_EQ(rewrite_ref_take(&refs, r.t_reqid.p), 1);
-		CHECK_EQ(rewrite_ref_take(&refs, r.t_reqid.p), 0);
+		CHECK_EQ(rewrite_ref_match(&refs, r.t_reqid.p, 1), 1);
+		CHECK_EQ(rewrite_ref_match(&refs, r.t_reqid.p, 1), 0);
 		frame_len = (size_t)k;
 		/* every buffer too small: refused, never overrun */
 		for (cap = 0; cap < (size_t)n; cap++)
@@ -823,7 +827,7 @@ test_rewrite_message(void)
 	CHECK_EQ(rewrite_ref_mint(&refs, id), 0);
 	frame_start();
 	tb_ref(PEER);
-	CHECK_EQ(rewrite_ref_take(&refs, tbuf + 6), 0);
+	CHECK_EQ(rewrite_ref_match(&refs, tbuf + 6, 1), 0);
 }
 
 /* The minted refs: bounded, reused, never two alike in flight. */
@@ -851,8 +855,8 @@ test_rewrite_refs(void)
 	wr_u32(&rw, 7);
 	for (i = 0; i < 3; i++)
 		wr_u32(&rw, first[i]);
-	CHECK_EQ(rewrite_ref_take(&refs, ref), 1);
-	CHECK_EQ(rewrite_ref_take(&refs, ref), 0);
+	CHECK_EQ(rewrite_ref_match(&refs, ref, 1), 1);
+	CHECK_EQ(rewrite_ref_match(&refs, ref, 1), 0);
 	CHECK_EQ(rewrite_ref_mint(&refs, id), 0);
 	CHECK(id[0] != first[0]);
 	CHECK_EQ(id[0] % REWRITE_REFS_MAX, first[0] % REWRITE_REFS_MAX);
@@ -861,12 +865,12 @@ test_rewrite_refs(void)
 	for (i = 0; i < 3; i++)
 		put_u32(ref + 12 + 4 * i, id[i]);
 	put_u32(ref + 16, id[1] ^ 1);
-	CHECK_EQ(rewrite_ref_take(&refs, ref), 0);
+	CHECK_EQ(rewrite_ref_match(&refs, ref, 1), 0);
 	put_u32(ref + 16, id[1]);
 	put_u32(ref + 20, id[2] ^ 1);
-	CHECK_EQ(rewrite_ref_take(&refs, ref), 0);
+	CHECK_EQ(rewrite_ref_match(&refs, ref, 1), 0);
 	put_u32(ref + 20, id[2]);
-	CHECK_EQ(rewrite_ref_take(&refs, ref), 1);
+	CHECK_EQ(rewrite_ref_match(&refs, ref, 1), 1);
 	CHECK_EQ(refs.n, REWRITE_REFS_MAX - 1);
 }
 
