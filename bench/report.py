@@ -175,7 +175,7 @@ def cpu_per_gb_table(pr, idx, rounds, works, summary):
                 if a and b and a["msgs"] and b["msgs"] and per_gb(b) > 0:
                     xs.append(per_gb(a) / per_gb(b))
             v = med(xs)
-            summary[("cpugb_vs", size, ref)] = (v, len(xs))
+            summary[("cpugb_vs", size, ref)] = (v, xs)
             cells.append("-" if v != v else "%.3f" % v)
         pr("| %s | %s |" % (fmt_size(size), " | ".join(cells)))
     pr("\nCPU times come from /proc/PID/stat in 1/100 s ticks: at small sizes and short "
@@ -428,14 +428,14 @@ def cpu_target_row(row, summary):
     parts = ["%.3fx direct" % v]
     below = True
     for ref in ("socat", "haproxy"):
-        r, n = summary.get(("cpugb_vs", 65536, ref), (float("nan"), 0))
+        r, xs = summary.get(("cpugb_vs", 65536, ref), (float("nan"), []))
         if r != r:
             parts.append("%s not measured" % ref)
             below = False
             continue
-        parts.append("CPU per GB %.2f vs %s %.2f s/GB (paired %.3fx, %d rounds)" % (
+        parts.append("CPU per GB %.2f vs %s %.2f s/GB (paired %.3fx, rounds %.3f..%.3f)" % (
             summary.get(("cpugb", 65536, "dg_filter"), float("nan")), ref,
-            summary.get(("cpugb", 65536, ref), float("nan")), r, n))
+            summary.get(("cpugb", 65536, ref), float("nan")), r, min(xs), max(xs)))
         below = below and r < 1
     how = "throughput" if thru else ("CPU per GB" if below else "neither")
     row("64 KiB: dg_filter >= 0.85x direct, or its CPU per GB below socat's and HAProxy's",
