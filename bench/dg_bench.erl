@@ -18,7 +18,7 @@
 %%              sockets.
 %%
 %% The senders are all connected to the same B, each by another path
-%% (direct, socat, distguard allow_all, distguard with rules); the path is
+%% (direct, socat, HAProxy, distguard allow_all, distguard with rules); the path is
 %% chosen by the sender's name and its -dg_route (bench/dg_steer.erl).
 %% Every wait here is bounded; nodes halt by themselves after ?LIFETIME.
 -module(dg_bench).
@@ -154,13 +154,22 @@ ctl_run() ->
               {ok, [[OldPid | _] | _]} -> [{dg_relay_old, "o", OldPid}];
               _ -> []
           end,
+    %% -dg_haproxy PID: the haproxy path (sender h@), when bench/run.sh
+    %% found haproxy; its relay CPU is taken from that process.
+    Hap = case init:get_argument(dg_haproxy) of
+              {ok, [[HapPid | _] | _]} -> [{haproxy, "h", HapPid}];
+              _ -> []
+          end,
     Paths = [{P, list_to_atom(Name ++ Host)} ||
-                {P, Name, _} <- [{direct, "d", x}, {socat, "s", x}, {dg_relay, "r", x},
-                                 {dg_filter, "a", x} | Old]],
+                {P, Name, _} <- [{direct, "d", x}, {socat, "s", x} | Hap] ++
+                                [{dg_relay, "r", x}, {dg_filter, "a", x} | Old]],
     Secs = list_to_float(arg(dg_secs)),
     DgPid0 = arg(dg_pid),
     DgPid = fun(dg_relay_old) -> element(3, hd(Old)); (_) -> DgPid0 end,
     SocatPid = arg(dg_socat),
+    %% The outside relay whose CPU a measurement records: haproxy's
+    %% process on its path, socat's child on every other (as before).
+    RelayPid = fun(haproxy, _) -> element(3, hd(Hap)); (_, Socat) -> Socat end,
     {ok, Out} = file:open(arg(dg_out), [append]),
     case arg(dg_mode) of
         "warm" ->
@@ -174,7 +183,8 @@ ctl_run() ->
               fun(R) ->
                       lists:foreach(
                         fun(W) ->
-                                [measure(Out, integer_to_list(R), P, N, W, Secs, DgPid, Socat1)
+                                [measure(Out, integer_to_list(R), P, N, W, Secs, DgPid,
+                                         RelayPid(P, Socat1))
                                  || {P, N} <- rotate(Paths, R)]
                         end, Works)
               end, lists:seq(1, Rounds)),
@@ -184,7 +194,8 @@ ctl_run() ->
             {P, N} = lists:keyfind(list_to_atom(arg(dg_path)), 1, Paths),
             Size = list_to_integer(arg(dg_size)),
             Reps = list_to_integer(arg(dg_reps)),
-            [measure(Out, Label, P, N, {tput, Size}, Secs, DgPid, socat_child(SocatPid))
+            [measure(Out, Label, P, N, {tput, Size}, Secs, DgPid,
+                     RelayPid(P, socat_child(SocatPid)))
              || _ <- lists:seq(1, Reps)],
             ok
     end,
@@ -218,10 +229,12 @@ cpu(Pid) ->
     end.
 
 %% One measurement; writes
-%% label path workload size msgs secs dg_cpu socat_cpu p50 p99
-measure(Out, Label, Path, Node, {Kind, Size}, Secs, DgPids, SocatPid) ->
+%% label path workload size msgs secs dg_cpu relay_cpu p50 p99
+%% where relay_cpu is RelayPid's: haproxy's on the haproxy path, socat's
+%% child on the others (the column older result files call socat_cpu).
+measure(Out, Label, Path, Node, {Kind, Size}, Secs, DgPids, RelayPid) ->
     DgPid = DgPids(Path),
-    C0 = cpu(DgPid), S0 = cpu(SocatPid),
+    C0 = cpu(DgPid), S0 = cpu(RelayPid),
     {Msgs, T, P50, P99} =
         case Kind of
             tput ->
@@ -231,7 +244,7 @@ measure(Out, Label, Path, Node, {Kind, Size}, Secs, DgPids, SocatPid) ->
                 {ok, N, Tm, A, Z} = erpc:call(Node, ?MODULE, pingpong, [list_to_atom(b()), Secs], 120000),
                 {2 * N, Tm, A, Z}
         end,
-    C1 = cpu(DgPid), S1 = cpu(SocatPid),
+    C1 = cpu(DgPid), S1 = cpu(RelayPid),
     io:format(Out, "~s\t~s\t~s\t~b\t~b\t~.6f\t~.2f\t~.2f\t~.2f\t~.2f~n",
               [Label, Path, Kind, Size, Msgs, T, C1 - C0, S1 - S0, float(P50), float(P99)]),
     io:format("~s ~s ~s ~b: ~b msgs in ~.2fs~n", [Label, Path, Kind, Size, Msgs, T]).

@@ -12,7 +12,9 @@ import statistics
 import sys
 
 OUT = sys.argv[1]
-PATHS = ["direct", "socat", "dg_relay", "dg_filter", "dg_relay_old"]
+PATHS = ["direct", "socat", "haproxy", "dg_relay", "dg_filter", "dg_relay_old"]
+# The relays whose CPU per GB is compared (issue 24 item 3).
+RELAYS = ["socat", "haproxy", "dg_relay", "dg_filter", "dg_relay_old"]
 
 
 def med(xs):
@@ -30,8 +32,19 @@ def read_tsv(name):
             continue
         rows.append(dict(label=f[0], path=f[1], kind=f[2], size=int(f[3]),
                          msgs=int(f[4]), secs=float(f[5]), dg_cpu=float(f[6]),
-                         socat_cpu=float(f[7]), p50=float(f[8]), p99=float(f[9])))
+                         relay_cpu=float(f[7]), p50=float(f[8]), p99=float(f[9])))
     return rows
+
+
+def relay_cpu(r):
+    """CPU seconds of the process that relayed this measurement: distguard
+    on its paths; column 8 (socat's child, or haproxy on its path) for the
+    outside relays; none for direct."""
+    if r["path"].startswith("dg"):
+        return r["dg_cpu"]
+    if r["path"] in ("socat", "haproxy"):
+        return r["relay_cpu"]
+    return float("nan")
 
 
 def fmt_size(n):
@@ -99,17 +112,14 @@ def loopback_tables(pr, idx, rounds, works, paired, rate, summary):
             mb = m * size / 1e6
             vd = paired(kind, size, p, "direct", rate)
             vs = paired(kind, size, p, "socat", rate)
-            if p.startswith("dg"):
-                cpu = med([r["dg_cpu"] / r["msgs"] * 1e6 for r in rs])
-            elif p == "socat":
-                cpu = med([r["socat_cpu"] / r["msgs"] * 1e6 for r in rs])
-            else:
-                cpu = float("nan")
+            cpu = med([relay_cpu(r) / r["msgs"] * 1e6 for r in rs])
             summary[(size, p)] = (m, vd, vs, cpu)
             pr("| %s | %s | %.0f | %.1f | %.3f | %.3f | %s |" % (
                 fmt_size(size), p, m, mb, vd, vs,
                 "-" if cpu != cpu else "%.2f" % cpu))
     pr("")
+
+    cpu_per_gb_table(pr, idx, rounds, works, summary)
 
     pr("## Round trip (ping-pong, µs; medians of per-round p50 and p99)\n")
     pr("| path | round trips/s | p50 | p99 | p50 added vs direct | p99 added vs direct | p50 vs socat | relay CPU s per M msgs |")
@@ -128,16 +138,48 @@ def loopback_tables(pr, idx, rounds, works, paired, rate, summary):
                      for rd in rounds if ("pingpong", 0, p, rd) in idx and ("pingpong", 0, "direct", rd) in idx])
         vs = med([idx[("pingpong", 0, p, rd)]["p50"] - idx[("pingpong", 0, "socat", rd)]["p50"]
                   for rd in rounds if ("pingpong", 0, p, rd) in idx and ("pingpong", 0, "socat", rd) in idx])
-        if p.startswith("dg"):
-            cpu = med([r["dg_cpu"] / r["msgs"] * 1e6 for r in rs])
-        elif p == "socat":
-            cpu = med([r["socat_cpu"] / r["msgs"] * 1e6 for r in rs])
-        else:
-            cpu = float("nan")
+        cpu = med([relay_cpu(r) / r["msgs"] * 1e6 for r in rs])
         summary[("pp", p)] = (p50, p99, add50, add99)
         pr("| %s | %.0f | %.1f | %.1f | %+.1f | %+.1f | %+.1f | %s |" % (
             p, rt, p50, p99, add50, add99, vs, "-" if cpu != cpu else "%.2f" % cpu))
     pr("")
+
+
+def cpu_per_gb_table(pr, idx, rounds, works, summary):
+    """Issue 24 item 3: what each relay spends to carry a GB, in the same
+    rounds.  On a 2-core machine the sender and B hold the cores and the
+    relay's share of throughput is set by the scheduler; its own CPU per
+    byte is what it costs (docs/BENCHMARKS.md)."""
+    here = [p for p in RELAYS if any(k[2] == p for k in idx)]
+    if not here:
+        return
+    per_gb = lambda r: relay_cpu(r) / (r["msgs"] * r["size"] / 1e9)
+    refs = [p for p in ("socat", "haproxy") if p in here]
+    pr("## Relay CPU per GB carried (CPU s of the relay process / GB; medians of %d rounds)\n"
+       % len(rounds))
+    pr("| size | " + " | ".join(here) + "".join(" | dg_filter / %s (paired)" % p for p in refs) + " |")
+    pr("|---|" + "---:|" * (len(here) + len(refs)))
+    for kind, size in works:
+        if kind != "tput":
+            continue
+        cells = []
+        for p in here:
+            rs = [idx[(kind, size, p, rd)] for rd in rounds if (kind, size, p, rd) in idx]
+            v = med([per_gb(r) for r in rs if r["msgs"] > 0])
+            summary[("cpugb", size, p)] = v
+            cells.append("-" if v != v else "%.2f" % v)
+        for ref in refs:
+            xs = []
+            for rd in rounds:
+                a, b = idx.get((kind, size, "dg_filter", rd)), idx.get((kind, size, ref, rd))
+                if a and b and a["msgs"] and b["msgs"] and per_gb(b) > 0:
+                    xs.append(per_gb(a) / per_gb(b))
+            v = med(xs)
+            summary[("cpugb_vs", size, ref)] = (v, xs)
+            cells.append("-" if v != v else "%.3f" % v)
+        pr("| %s | %s |" % (fmt_size(size), " | ".join(cells)))
+    pr("\nCPU times come from /proc/PID/stat in 1/100 s ticks: at small sizes and short "
+       "measurements they are coarse.\n")
 
 
 def micro_table(pr, summary):
@@ -327,6 +369,8 @@ def targets(pr, summary, micro):
         v = summary[(65536, "dg_filter")][1]
         row(">= 0.85x direct at 64 KiB", "%.3fx (rules; relay-only %.3fx)" % (
             v, summary.get((65536, "dg_relay"), (0, 0))[1]), v >= 0.85)
+    if (65536, "dg_filter") in summary:
+        cpu_target_row(row, summary)
     if ("pp", "dg_filter") in summary:
         a50, a99 = summary[("pp", "dg_filter")][2:]
         row("<= +12 µs added to a round trip, p50 (issue 24)",
@@ -373,6 +417,29 @@ def targets(pr, summary, micro):
             row("throughput within 10%% during a flood (%s)" % lab, "%.3fx" % v, v >= 0.9)
     if read_hosts():
         pr("")
+
+
+def cpu_target_row(row, summary):
+    """Issue 24 item 3: 64 KiB at >= 0.85x direct, or, where two cores
+    cannot show it, the filter's CPU per GB below socat's and HAProxy's in
+    the same rounds (paired per round, then the median)."""
+    v = summary[(65536, "dg_filter")][1]
+    thru = v >= 0.85
+    parts = ["%.3fx direct" % v]
+    below = True
+    for ref in ("socat", "haproxy"):
+        r, xs = summary.get(("cpugb_vs", 65536, ref), (float("nan"), []))
+        if r != r:
+            parts.append("%s not measured" % ref)
+            below = False
+            continue
+        parts.append("CPU per GB %.2f vs %s %.2f s/GB (paired %.3fx, rounds %.3f..%.3f)" % (
+            summary.get(("cpugb", 65536, "dg_filter"), float("nan")), ref,
+            summary.get(("cpugb", 65536, ref), float("nan")), r, min(xs), max(xs)))
+        below = below and r < 1
+    how = "throughput" if thru else ("CPU per GB" if below else "neither")
+    row("64 KiB: dg_filter >= 0.85x direct, or its CPU per GB below socat's and HAProxy's",
+        "; ".join(parts) + "; met by: " + how, thru or below)
 
 
 # ---- the two-host section (bench/hosts.sh) ------------------------------------

@@ -6,8 +6,9 @@
 # plain relay (docs/BENCHMARKS.md).  Not a test: it prints figures.
 #
 #   1. filter core without sockets (bench/micro.c), timed and under callgrind;
-#   2. one B node, four sender nodes reaching it four ways - direct, socat,
-#      distguard allow_all, distguard with rules - measured round-robin;
+#   2. one B node, five sender nodes reaching it five ways - direct, socat,
+#      HAProxy (splice), distguard allow_all, distguard with rules -
+#      measured round-robin;
 #   3. throughput during a handshake flood, bans on and (nearly) off;
 #   4. idle connections: distguard's RSS at 1,000 and 10,000, handshakes/s;
 #      the heap per idle inbound connection and per half-open handshake
@@ -87,6 +88,7 @@ FDCAP=$((($(ulimit -n) - 100) / 2))
 	echo "kernel $(uname -r)"
 	echo "otp $(erl -noshell -eval 'io:format("~s", [erlang:system_info(otp_release)]), halt().')"
 	echo "socat $(socat -V 2>/dev/null | sed -n 's/^socat version \([^ ]*\).*/\1/p')"
+	echo "haproxy $(haproxy -v 2>/dev/null | sed -n 's/^HA-\{0,1\}Proxy version \([^ ]*\).*/\1/p')"
 	echo "mem_total_kb $(awk '/MemTotal/ {print $2}' /proc/meminfo)"
 } >> "$OUT/machine.txt"
 cat "$OUT/machine.txt"
@@ -181,7 +183,7 @@ EPMD_PORT=$(free_port)
 LMIN=$(pick_range) || { echo "bench: no free port range" >&2; exit 1; }
 LMAX=$((LMIN + 39))
 P_B=$(free_port); P_D=$(free_port); P_S=$(free_port); P_R=$(free_port)
-P_A=$(free_port); P_SOCAT=$(free_port)
+P_A=$(free_port); P_SOCAT=$(free_port); P_H=$(free_port); P_HAP=$(free_port)
 printf '%s' "$COOKIE" > "$W/cookie"; chmod 600 "$W/cookie"
 CONF="$W/dg.conf"
 
@@ -270,13 +272,49 @@ socat -b 262144 TCP-LISTEN:"$P_SOCAT",bind=127.0.0.1,reuseaddr,fork,nodelay \
 SOCAT_PID=$!
 PIDS+=("$SOCAT_PID")
 
+# HAProxy beside socat (issue 24 item 3): one process in the foreground
+# (-db), one thread, plain TCP, timeouts longer than the run (the
+# connections live minutes).  Splice forced both ways: splice-auto's
+# heuristic moved half of a bulk transfer by recv/send (strace -c), and
+# the comparison is meant against HAProxy at its cheapest per byte.
+# Its CPU (all its threads) is what the haproxy path's relay_cpu records.
+HAP_ARGS=()
+HAP_PATHS=""
+if command -v haproxy > /dev/null; then
+	cat > "$W/haproxy.cfg" <<HAPCFG
+global
+	nbthread 1
+	maxconn 64
+defaults
+	mode tcp
+	option splice-request
+	option splice-response
+	timeout connect 5s
+	timeout client 1h
+	timeout server 1h
+frontend bench
+	bind 127.0.0.1:$P_HAP
+	default_backend b
+backend b
+	server b 127.0.0.1:$P_B
+HAPCFG
+	haproxy -db -f "$W/haproxy.cfg" > "$W/haproxy.log" 2>&1 &
+	HAP_PID=$!
+	PIDS+=("$HAP_PID")
+	HAP_PATHS=h
+	HAP_ARGS=(-dg_route "h@$HOST" "127.0.0.1:$P_H" -dg_haproxy "$HAP_PID")
+else
+	echo "# haproxy not installed (scripts/deps.sh): path haproxy not measured" | tee -a "$OUT/machine.txt"
+fi
+
 if [ "${BENCH_ONLY:-}" != conns ]; then
 SENDER=(-epmd_module dg_steer -kernel net_ticktime 600 -eval 'dg_bench:idle()')
 node d "$P_D" "${SENDER[@]}" -dg_route "b@$HOST" "127.0.0.1:$P_B"
 node s "$P_S" "${SENDER[@]}" -dg_route "b@$HOST" "127.0.0.1:$P_SOCAT"
 node r "$P_R" "${SENDER[@]}"		# through distguard's epmd
 node a "$P_A" "${SENDER[@]}"
-for n in d s r a; do
+[ -n "$HAP_PATHS" ] && node h "$P_H" "${SENDER[@]}" -dg_route "b@$HOST" "127.0.0.1:$P_HAP"
+for n in d s r a $HAP_PATHS; do
 	wait_for "$W/$n.log" "sender ready" 20 || { cat "$W/$n.log"; exit 1; }
 done
 
@@ -331,7 +369,7 @@ ctl() {
 	    -epmd_module dg_steer \
 	    -dg_route "d@$HOST" "127.0.0.1:$P_D" -dg_route "s@$HOST" "127.0.0.1:$P_S" \
 	    -dg_route "r@$HOST" "127.0.0.1:$P_R" -dg_route "a@$HOST" "127.0.0.1:$P_A" \
-	    "${OLD_ARGS[@]}" \
+	    "${OLD_ARGS[@]}" "${HAP_ARGS[@]}" \
 	    -dg_b "b@$HOST" -dg_pid "$DG_PID" -dg_socat "$SOCAT_PID" -dg_secs "$SECS" \
 	    -dg_mode "$@" -eval 'dg_bench:ctl()'
 }
@@ -340,7 +378,7 @@ ctl warm -dg_out "$W/warm.tsv" || { tail -n 20 "$W"/*.log; exit 1; }
 grep -E "a@$HOST -> b@$HOST: up|r@$HOST -> b@$HOST: up" "$W/dg.log" | sed 's/^/# /'
 
 if [ "${BENCH_ONLY:-}" != guards ]; then
-say "round-robin: $ROUNDS rounds x 4 paths x 5 workloads, ${SECS}s each"
+say "round-robin: $ROUNDS rounds x $((4 + ${#HAP_PATHS})) paths x 5 workloads, ${SECS}s each"
 ctl rounds -dg_rounds "$ROUNDS" -dg_out "$OUT/rounds.tsv" || exit 1
 fi
 if [ "${BENCH_ONLY:-}" = relay ]; then

@@ -28,6 +28,8 @@ need /usr/bin/make make
 need /usr/bin/clang clang
 need /usr/bin/timeout coreutils
 need /usr/bin/socat socat
+# bench/run.sh section 2: HAProxy (splice) beside socat as a relay
+need /usr/sbin/haproxy haproxy
 need /usr/bin/python3 python3
 # tests/vectors/link_check.py: the link vectors, recomputed independently
 need /usr/lib/python3/dist-packages/cryptography python3-cryptography
