@@ -196,6 +196,7 @@ rewrite_ref_mint(struct rewrite_refs *r, uint32_t id[3])
 			c = 1;
 	} while (r->slot[c % REWRITE_REFS_MAX] != 0);
 	r->slot[c % REWRITE_REFS_MAX] = c;
+	r->pid[c % REWRITE_REFS_MAX] = r->to[c % REWRITE_REFS_MAX] = 0;
 	r->next = c;
 	r->n++;
 	id[0] = c;
@@ -204,24 +205,91 @@ rewrite_ref_mint(struct rewrite_refs *r, uint32_t id[3])
 	return 0;
 }
 
-int
-rewrite_ref_match(struct rewrite_refs *r, const uint8_t *ref, int consume)
+/* The slot of a ref r minted and still holds, or -1. */
+static int
+ref_slot(const struct rewrite_refs *r, const uint8_t *ref)
 {
 	const uint8_t *q;
 	uint32_t c;
 
 	if (r->n == 0 || ref[0] != T_NEWER_REF || get_u16(ref + 1) != REF_WORDS)
-		return 0;
+		return -1;
 	q = term_next(ref + 3) + 4;	/* past its node and creation */
 	c = get_u32(q);
 	if (c == 0 || get_u32(q + 4) != REWRITE_REF_MAGIC ||
 	    get_u32(q + 8) != r->salt || r->slot[c % REWRITE_REFS_MAX] != c)
+		return -1;
+	return (int)(c % REWRITE_REFS_MAX);
+}
+
+static void
+slot_free(struct rewrite_refs *r, int i)
+{
+	r->slot[i] = 0;
+	r->pid[i] = r->to[i] = 0;
+	r->n--;
+}
+
+int
+rewrite_ref_match(struct rewrite_refs *r, const uint8_t *ref, int consume)
+{
+	int i = ref_slot(r, ref);
+
+	if (i < 0)
 		return 0;
-	if (consume) {
-		r->slot[c % REWRITE_REFS_MAX] = 0;
-		r->n--;
-	}
+	if (consume)
+		slot_free(r, i);
 	return 1;
+}
+
+/* A pid's identity on its node, (ID << 32 | Serial) + 1 (never 0), or 0
+ * for a term that is not a pid. */
+static uint64_t
+pid_key(const uint8_t *p, size_t len)
+{
+	const uint8_t *q;
+
+	if (len < 2 || (p[0] != T_NEW_PID && p[0] != T_PID))
+		return 0;
+	q = term_next(p + 1);	/* past its node */
+	if ((size_t)(q - p) + 8 > len)
+		return 0;
+	return ((uint64_t)get_u32(q) << 32 | get_u32(q + 4)) + 1;
+}
+
+int
+rewrite_ref_spawned(struct rewrite_refs *r, const uint8_t *ref,
+    struct dg_span pid, struct dg_span to)
+{
+	int i = ref_slot(r, ref);
+
+	if (i < 0)
+		return 0;
+	r->pid[i] = pid_key(pid.p, pid.len);
+	r->to[i] = pid_key(to.p, to.len);
+	return 1;
+}
+
+int
+rewrite_ref_exited(struct rewrite_refs *r, struct dg_span from,
+    struct dg_span to)
+{
+	uint64_t k = pid_key(from.p, from.len);
+	int i, ours;
+
+	/* Exit signals from the node to a peer are rare beside its
+	 * messages, and only a connection with handlers looks.  A handler
+	 * linked to other processes of the peer as well sends each its own
+	 * signal: only the one to the sender is the guard's, and whichever
+	 * comes first frees the slot (the peer's node ignores a link's exit
+	 * signal for a link it does not know). */
+	for (i = 0; k != 0 && r->n > 0 && i < REWRITE_REFS_MAX; i++)
+		if (r->pid[i] == k && r->slot[i] != 0) {
+			ours = r->to[i] == pid_key(to.p, to.len);
+			slot_free(r, i);
+			return ours;
+		}
+	return 0;
 }
 
 /* A reference of the pid `from`'s node: its node atom (as the frame
@@ -254,7 +322,7 @@ wr_ref_of(struct dg_wr *w, struct dg_span from, const uint32_t id[3])
 	return 0;
 }
 
-/* {Ref, From, From, {Module, Fun, N}, [monitor]} (+ Token): SPAWN_REQUEST(_TT). */
+/* {Ref, From, From, {Module, Fun, N}, [link]} (+ Token): SPAWN_REQUEST(_TT). */
 static int
 wr_msg_request(struct dg_wr *w, const struct dist_msg *m, const char *module,
     const char *fun, int nargs, const uint32_t id[3])
@@ -275,11 +343,14 @@ wr_msg_request(struct dg_wr *w, const struct dist_msg *m, const char *module,
 	wr_atom(w, fun);
 	wr_u8(w, T_SMALL_INT);
 	wr_u8(w, (uint8_t)nargs);
-	/* [monitor]: the node tells the guard (a DOWN, swallowed) when the
-	 * handler's process ends, which frees its ref.  No link. */
+	/* [link], to the sender: the node tells the guard (an EXIT,
+	 * swallowed) when the handler's process ends, which frees its slot,
+	 * and ends the handler (noconnection) when the peer's connection
+	 * goes.  The peer's node never learns of the link (its SPAWN_REPLY
+	 * is swallowed), so the sender's own end does not touch it. */
 	wr_u8(w, T_LIST);
 	wr_u32(w, 1);
-	wr_atom(w, "monitor");
+	wr_atom(w, "link");
 	wr_u8(w, T_NIL);
 	if (tt)
 		wr_bytes(w, m->t_token.p, m->t_token.len);

@@ -66,10 +66,12 @@ int	rewrite_spawn(const struct dist_msg *m, const uint8_t *frame,
  * connection whose processes have not ended: a fixed table (no
  * allocation per message), part of the guard of the node they were sent
  * to, which sees the requests go one way and their SPAWN_REPLYs and
- * DOWNs (the spawns ask for a monitor) come back the other.  A ref
- * leaves with its DOWN, or with a SPAWN_REPLY that says the spawn
- * failed, so REWRITE_REFS_MAX bounds the handler processes a peer keeps
- * alive on the node at once.  A
+ * exit signals (the spawns link the handler to the sender) come back the
+ * other.  A slot is freed by the handler process's EXIT, or by a
+ * SPAWN_REPLY that says the spawn failed, so REWRITE_REFS_MAX bounds the
+ * handler processes a peer keeps alive on the node at once; and the link
+ * ends them when the peer's connection goes (noconnection), so that a
+ * peer that reconnects finds none of its old ones.  A
  * minted ref is {peer node, peer creation, [Counter, REWRITE_REF_MAGIC,
  * salt]}; its counter's slot is counter % REWRITE_REFS_MAX.  Zeroed to
  * start (no ref in flight), with a random salt (guard_minted).
@@ -82,6 +84,10 @@ struct rewrite_refs {
 	uint32_t	salt;		/* the ref's third word, per connection */
 	int		n;		/* alive (or not answered yet) */
 	uint32_t	slot[REWRITE_REFS_MAX];	/* counter, 0: free */
+	/* The handler's pid on the node once spawned, 0 before:
+	 * (ID << 32 | Serial) + 1. */
+	uint64_t	pid[REWRITE_REFS_MAX];
+	uint64_t	to[REWRITE_REFS_MAX];	/* the sender it is linked to */
 };
 
 /*
@@ -94,13 +100,24 @@ int	rewrite_ref_mint(struct rewrite_refs *r, uint32_t id[3]) DG_WUR;
  * `consume`. */
 int	rewrite_ref_match(struct rewrite_refs *r, const uint8_t *ref,
 	    int consume);
+/* A SPAWN_REPLY's success: the ref's slot (if minted and held) notes the
+ * handler's pid and the sender it went to (its To, the link's other
+ * end), terms proven.  Returns 1 when it was one of r's, else 0. */
+int	rewrite_ref_spawned(struct rewrite_refs *r, const uint8_t *ref,
+	    struct dg_span pid, struct dg_span to);
+/* An exit signal from the node's pid `from` to `to` (terms proven): when
+ * `from` is a handler of r, its slot is freed (it ended), and 1 is
+ * returned if `to` is the sender the handler's link goes to (the signal
+ * is the guard's), else 0. */
+int	rewrite_ref_exited(struct rewrite_refs *r, struct dg_span from,
+	    struct dg_span to);
 
 /*
  * The message handler's rewrite of the frame at frame[0..frame_len) (as
  * rewrite_spawn's), whose decoded message m is a REG_SEND(_TT),
  * SEND_SENDER(_TT), ALIAS_SEND(_TT) or GROUP_LEADER, with a sender pid
  * and its payload proven whole (DC_NEED_FUNS).  The new frame is a
- * SPAWN_REQUEST(_TT) {Ref, From, From, {module, Fun, N}, [monitor]} with the
+ * SPAWN_REQUEST(_TT) {Ref, From, From, {module, Fun, N}, [link]} with the
  * arguments [peer, From, To, Msg] (Msg copied byte for byte) or, for
  * GROUP_LEADER, [peer, From, ToPid].  Ref: a NEWER_REFERENCE_EXT of the
  * From pid's node and creation with the ID words id[].  Writes it into

@@ -870,9 +870,10 @@ handle_message(const struct vd_env *e, const struct df_frame *f,
 /*
  * What a node of ours sends about a message handler's spawn is the
  * guard's, not the peer's (who never asked), and goes nowhere: its
- * SPAWN_REPLY (a failed spawn alerted, and its ref freed), and the DOWN
- * of its monitor when the handler's process ends (its ref freed: the
- * bound is on processes alive).  Returns 1 when swallowed.
+ * SPAWN_REPLY (a failed spawn alerted, and its slot freed), and the exit
+ * signal of the link it asked for when the handler's process ends (its
+ * slot freed: the bound is on processes alive).  Returns 1 when
+ * swallowed.
  */
 static int
 handler_swallow(struct guard *g, const struct dist_msg *m, struct verdict *v)
@@ -881,16 +882,23 @@ handler_swallow(struct guard *g, const struct dist_msg *m, struct verdict *v)
 	struct dg_span err;
 	int i;
 
-	if (g->minted == NULL || g->minted->n == 0 || m->key.len == 0)
+	if (g->minted == NULL || g->minted->n == 0)
 		return 0;
-	if (m->reply == REPLY_MONITOR)
-		return rewrite_ref_match(g->minted, m->key.p, 1);
-	if (m->reply != REPLY_SPAWN ||
-	    !rewrite_ref_match(g->minted, m->key.p, 0))
+	switch (m->op) {
+	case DOP_EXIT:
+	case DOP_EXIT_TT:
+	case DOP_PAYLOAD_EXIT:
+	case DOP_PAYLOAD_EXIT_TT:
+		return m->t_from.len > 0 && m->t_target.len > 0 &&
+		    rewrite_ref_exited(g->minted, m->t_from, m->t_target);
+	}
+	if (m->reply != REPLY_SPAWN || m->key.len == 0)
 		return 0;
-	if (m->t_result.len > 0)
-		return 1;	/* spawned: its ref waits for the DOWN */
-	(void)rewrite_ref_match(g->minted, m->key.p, 1);
+	if (m->t_result.len > 0)	/* spawned: its slot waits for the EXIT */
+		return rewrite_ref_spawned(g->minted, m->key.p, m->t_result,
+		    m->t_from);
+	if (!rewrite_ref_match(g->minted, m->key.p, 1))
+		return 0;
 	/* {31, ReqId, To, Flags, Result(, Token)}: Result is an error atom. */
 	q += q[0] == T_SMALL_TUPLE ? 2 : 5;
 	for (i = 0; i < 4; i++)

@@ -20,7 +20,8 @@
 -export([reg_send/4, send/4, alias_send/4, group_leader/3]).
 -export([owner/1, peer_reg_send/0, peer_by_pid/1, peer_group_leader/0,
          peer_crash/0, peer_denied/0, peer_fun/0, peer_atoms/1,
-         peer_large/0, peer_live/1, peer_flood/2]).
+         peer_large/0, peer_live/1, peer_flood/2, peer_leave/2,
+         count_handlers/0]).
 
 log_file() -> os:getenv("DGT_HANDLER_LOG", "dgt_handler.log").
 
@@ -189,6 +190,21 @@ peer_flood(N, Ms) ->
     timer:sleep(Ms + 3000),
     {gateway, B} ! dg_after,
     {reply(5000), lists:member(B, nodes())}.
+
+%% N handlers that sleep Ms each, then the peer leaves (its caller halts
+%% the node): they must not outlive its connection.
+peer_leave(N, Ms) ->
+    B = list_to_atom(os:getenv("DGT_B")),
+    [{gateway, B} ! {dg_sleep, Ms} || _ <- lists:seq(1, N)],
+    timer:sleep(1500),
+    lists:member(B, nodes()).
+
+%% On the protected node: the message handlers' processes alive.
+count_handlers() ->
+    length([P || P <- processes(),
+                 lists:member(process_info(P, initial_call),
+                              [{initial_call, {?MODULE, F, 4}}
+                               || F <- [reg_send, send, alias_send]])]).
 
 %% A live connection: a plain send first, then (once the test set the
 %% handler through the API and touched Flag) the same send handled.

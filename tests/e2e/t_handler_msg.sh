@@ -125,6 +125,19 @@ check "... once they ended (their DOWNs), the next message is handled ($r)" \
     grep -q "^{{handled,reg_send,'\?hr7@$HOST'\?,<[0-9.]*>,gateway,dg_after},true}$" <<<"$r"
 r=$(node_eval adm6 "erpc:call(Node, erlang, node, [], 5000)" | tail -n 1)
 check "b is still up ($r)" [ "$r" = "$B" ]
+# The link ends a handler when its peer's connection goes: a peer that
+# leaves and comes back (or another name) finds none of its old ones.
+n0=$(handled_log '^sleeper$')
+r=$(timeout -k 2 40 erl -sname hr8 "${ERL_COMMON[@]}" \
+    -eval "R = dgt_handler:peer_leave(50, 60000), io:format(\"~0p~n\", [R]), halt()." 2>&1 | tail -n 1)
+n=$(handled_log '^sleeper$')
+check "50 handlers that sleep a minute ran ($((n - n0)); connected: $r)" [ "$((n - n0))" = 50 -a "$r" = true ]
+for i in $(seq 1 8); do
+	left=$(node_eval adm7 "erpc:call(Node, dgt_handler, count_handlers, [], 5000)" | tail -n 1)
+	[ "$left" = 0 ] && break
+	sleep 1
+done
+check "... and none outlives the peer's connection (alive after it left: $left)" [ "$left" = 0 ]
 
 # ---- 3. what the filter refuses never reaches a handler --------------------
 r=$(hcall hr3 "peer_denied()")

@@ -724,10 +724,10 @@ check_msg_request(const uint8_t *out, int n, int tt, const char *fun,
 	CHECK(strcmp(atom, fun) == 0);
 	CHECK_EQ(ei_decode_long(b, &idx, &v), 0);
 	CHECK_EQ(v, nargs);
-	CHECK_EQ(ei_decode_list_header(b, &idx, &ar), 0);	/* [monitor] */
+	CHECK_EQ(ei_decode_list_header(b, &idx, &ar), 0);	/* [link] */
 	CHECK_EQ(ar, 1);
 	CHECK_EQ(ei_decode_atom(b, &idx, atom), 0);
-	CHECK(strcmp(atom, "monitor") == 0);
+	CHECK(strcmp(atom, "link") == 0);
 	CHECK_EQ(ei_decode_list_header(b, &idx, &ar), 0);
 	CHECK_EQ(ar, 0);
 	if (tt) {

@@ -545,18 +545,17 @@ f_spawn_reply(const struct conn *c, const uint8_t *ref, size_t ref_len,
 	return f_end();
 }
 
-/* {21, HandlerPid, To, Ref, normal} from NODE: the DOWN of the monitor a
- * handler's spawn asked for, Ref the ref at `ref`. */
+/* {3, HandlerPid, To, normal} from NODE, HandlerPid <NODE.9>: the exit
+ * signal of the link a handler's spawn asked for. */
 static size_t
-f_down(const struct conn *c, const uint8_t *ref, size_t ref_len)
+f_exit(const struct conn *c)
 {
 	f_begin(c);
 	f_term(c);
-	tb_tuple(5);
-	tb_int(DOP_MONITOR_P_EXIT);
+	tb_tuple(4);
+	tb_int(DOP_EXIT);
 	tb_pid_n(NODE, 9);
 	tb_pid(c->peer);
-	wr_bytes(&w, ref, ref_len);
 	tb_atom("normal");
 	return f_end();
 }
@@ -594,17 +593,17 @@ test_handler_message(void)
 	n = f_spawn_reply(&c, m.t_reqid.p, m.t_reqid.len, 1);
 	CHECK_EQ(decide_dir(&c, tbuf, n, 1, 0), VD_DROP);
 	CHECK_EQ(V.nalerts, 0);
-	/* the handler's process lives: its ref is kept until its DOWN */
+	/* the handler's process lives: its slot is kept until its EXIT */
 	CHECK_EQ(MINTED(c), 1);
-	n = f_down(&c, m.t_reqid.p, m.t_reqid.len);
+	n = f_exit(&c);
 	CHECK_EQ(decide_dir(&c, tbuf, n, 1, 0), VD_DROP);
 	CHECK_EQ(V.nalerts, 0);
 	CHECK_EQ(MINTED(c), 0);
-	/* a second reply or DOWN for it is no longer ours: judged as today */
+	/* a second reply or EXIT for it is no longer ours: judged as today */
 	n = f_spawn_reply(&c, m.t_reqid.p, m.t_reqid.len, 1);
 	CHECK_EQ(decide_dir(&c, tbuf, n, 1, 0), VD_FORWARD);
-	n = f_down(&c, m.t_reqid.p, m.t_reqid.len);
-	CHECK(decide_dir(&c, tbuf, n, 1, 0) != VD_DROP || V.nalerts > 0);
+	n = f_exit(&c);
+	CHECK_EQ(decide_dir(&c, tbuf, n, 1, 0), VD_FORWARD);
 	/* a failed spawn: swallowed too, alerted */
 	f_reg_send(&c, "hmsg@x", "sink");
 	tb_atom("again");
