@@ -714,7 +714,11 @@ alert_would_deny(const struct vd_env *e, const struct dist_msg *m,
 		g->audit_window = e->now;
 		g->audit_alerts = 0;
 	}
-	if (first != 1 && g->audit_alerts >= AUDIT_ALERTS_PER_SEC) {
+	/* A fun the code guard would refuse is alerted every time, as the
+	 * walk past a message's first bytes alerts it (walk_feed): whether
+	 * the frame came whole or streamed must not decide if it is told. */
+	if (first != 1 && !rv->code &&
+	    g->audit_alerts >= AUDIT_ALERTS_PER_SEC) {
 		g->audit_quiet++;
 		return;
 	}
