@@ -119,11 +119,17 @@ check "the daemon stopped and its table is gone" not nft list table $TABLE
 # the helper no chance to delete the table: the kernel must drop it with
 # the helper's netlink socket, or the dead run's table keeps refusing
 # connections to ports a later daemon hands out.
-dg_start || exit 1
-wait_for "$T/dg.log" "table inet distguard_$EPMD_PORT in place" 10
-helper=$(cat "/proc/$DG_PID/task/$DG_PID/children" 2>/dev/null | awk '{print $1}')
-check "the daemon's nftables helper runs (pid ${helper:-none})" [ -n "$helper" ]
 table_there() { nft list table $TABLE >/dev/null 2>&1; }
+dg_start || exit 1
+# dg.log holds the first run's lines too: wait for this run's helper and
+# table themselves.
+helper=
+for i in $(seq 1 100); do
+	helper=$(cat "/proc/$DG_PID/task/$DG_PID/children" 2>/dev/null | awk '{print $1}')
+	[ -n "$helper" ] && table_there && break
+	sleep 0.1
+done
+check "the daemon's nftables helper runs (pid ${helper:-none})" [ -n "$helper" ]
 check "... and the table is back" table_there
 kill -9 "$DG_PID" $helper
 wait "$DG_PID" 2>/dev/null
