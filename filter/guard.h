@@ -65,7 +65,7 @@ struct guard {
 	uint64_t		 audit_quiet;	/* not alerted in that second */
 	/* The message handlers' spawns it was sent in the peer's name, whose
 	 * SPAWN_REPLYs it owes nobody (docs/FILTER.md 26): made on the first
-	 * handled message (guard_minted), so that the 4 KiB table costs only
+	 * handled message (guard_minted), so that the 20 KiB table costs only
 	 * the connections a message handler serves. */
 	struct rewrite_refs	*minted;
 };
