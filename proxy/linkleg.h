@@ -33,7 +33,7 @@
 #define LINKLEG_IN	(2 * LK_REC_SEAL_MAX)
 /* Free receive buffers the pool keeps for the next leg (the rest are
  * freed): one busy link needs one, a few cover bursts on several. */
-#define LINKLEG_POOL_KEEP	4
+#define LINKLEG_POOL_KEEP	16
 
 struct linkleg_inbuf {
 	struct linkleg_inbuf	*next;		/* in the pool */
