@@ -79,6 +79,15 @@ class Client:
         self.buf = self.buf[2 + n:]
         return m
 
+    def challenged(self, m):
+        """distguard's challenge m: answered; 'fail' if it is none."""
+        if m[0] != 78:
+            return "fail"
+        chal = struct.unpack(">I", m[9:13])[0]
+        self.s.send(frame(struct.pack(">BI", 114, 0x0badcafe) + digest(self.cookie, chal)))
+        self.state = "ack"
+        return None
+
     def step(self):
         """Returns 'up', 'fail' or None (not finished)."""
         if self.state == "connect":
@@ -107,11 +116,9 @@ class Client:
                     return "fail"
                 self.state = "challenge"
             elif self.state == "challenge":
-                if m[0] != 78:
-                    return "fail"
-                chal = struct.unpack(">I", m[9:13])[0]
-                self.s.send(frame(struct.pack(">BI", 114, 0x0badcafe) + digest(self.cookie, chal)))
-                self.state = "ack"
+                r = self.challenged(m)
+                if r is not None:
+                    return r
             elif self.state == "ack":
                 if m[0] != 97 or m[1:] != digest(self.cookie, 0x0badcafe):
                     return "fail"
@@ -193,28 +200,8 @@ class HalfOpen(Client):
     """A handshake that stops after distguard's challenge: its state is
     what distguard holds while it waits for a challenge reply."""
 
-    def step(self):
-        if self.state == "connect":
-            return Client.step(self)
-        try:
-            d = self.s.recv(4096)
-        except BlockingIOError:
-            return None
-        except OSError:
-            return "fail"
-        if not d:
-            return "fail"
-        self.buf += d
-        while True:
-            m = self.msg()
-            if m is None:
-                return None
-            if self.state == "status":
-                if m not in (b"sok", b"sok_simultaneous"):
-                    return "fail"
-                self.state = "challenge"
-            elif self.state == "challenge":
-                return "up" if m[0] == 78 else "fail"
+    def challenged(self, m):
+        return "up" if m[0] == 78 else "fail"
 
 
 def cmd_halfopen(a):
