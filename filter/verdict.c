@@ -714,17 +714,21 @@ alert_would_deny(const struct vd_env *e, const struct dist_msg *m,
 		g->audit_window = e->now;
 		g->audit_alerts = 0;
 	}
-	/* A fun the code guard would refuse is alerted every time, as the
-	 * walk past a message's first bytes alerts it (walk_feed): whether
-	 * the frame came whole or streamed must not decide if it is told. */
-	if (first != 1 && !rv->code &&
+	/* A message with a fun is alerted every time, as the walk past a
+	 * message's first bytes alerts it (walk_feed): whether the frame
+	 * came whole or streamed must not decide if it is told. */
+	if (first != 1 && !rv->code && m->pl_fun_at == NULL &&
 	    g->audit_alerts >= AUDIT_ALERTS_PER_SEC) {
 		g->audit_quiet++;
 		return;
 	}
 	g->audit_alerts++;
 	(void)msg_target(m, target, sizeof(target));
-	if (rv->code)
+	/* A fun is named even where the rules refused the message before
+	 * the code guard looked (no rule admits it, in audit mode): as the
+	 * walk past a message's first bytes names it, so the operator
+	 * learns of it however the frame arrived. */
+	if (rv->code || m->pl_fun_at != NULL)
 		dist_fun_where(m, where, sizeof(where));
 	vd_alert(v, "filter.would_deny", "%s %s%s%s by %s (line %d)%s%s"
 	    "%s%s: op %s; forwarded (audit mode)%s",

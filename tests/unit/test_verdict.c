@@ -516,6 +516,16 @@ test_audit(void)
 	}
 	CHECK(quiet > 10);
 	CHECK(c.g.audit_quiet > 10);
+	/* a fun in a message no rule admits, judged whole: named, past the
+	 * second's limit too (as the walk of a streamed one names it) */
+	f_reg_send(&c, "aud@x", "other");
+	tb_tuple(2);
+	tb_atom("hello");
+	tb_fun("aud@x");
+	n = f_end();
+	CHECK_EQ(decide(&c, n), VD_FORWARD);
+	CHECK(alerted("filter.would_deny", "a fun in the payload of a send "
+	    "to other"));
 	/* what the node's own protections refuse is refused in audit mode
 	 * too: a spoofed sender */
 	f_reg_send(&c, "third@x", "sink");
