@@ -152,9 +152,6 @@ rewrite_spawn(const struct dist_msg *m, const uint8_t *frame,
 
 /* ---- the message handlers (docs/FILTER.md 26) -------------------------- */
 
-#define T_NEW_PID	88
-#define T_PID		103
-#define T_NEWER_REF	90
 #define REF_WORDS	3
 
 const char *
